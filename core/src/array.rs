@@ -1,0 +1,347 @@
+//! Owned, row-major (NumPy C-order) n-dimensional arrays: the numeric leaves of every tree.
+
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+
+/// An owned row-major array with an explicit shape. A shape of `[]` is a scalar
+/// (one element), as NumPy's `()`.
+///
+/// ```
+/// use littoral_core::Array;
+/// let a = Array::from_shape_vec(vec![2, 3], vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0])?;
+/// assert_eq!(a.shape(), &[2, 3]);
+/// assert_eq!(a.get(&[1, 2]), Some(6.0));
+/// # Ok::<(), littoral_core::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Array<T = f64> {
+    shape: Vec<usize>,
+    data: Vec<T>,
+}
+
+/// Format a shape as a Python tuple: `(2, 3)`, `(4,)`, `()`.
+///
+/// ```
+/// assert_eq!(littoral_core::array::format_shape(&[4]), "(4,)");
+/// ```
+pub fn format_shape(shape: &[usize]) -> String {
+    match shape {
+        [] => "()".to_string(),
+        [n] => format!("({n},)"),
+        _ => format!(
+            "({})",
+            shape
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// Number of elements of a shape, or `None` on overflow.
+pub fn checked_size(shape: &[usize]) -> Option<usize> {
+    shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d))
+}
+
+impl<T: Copy> Array<T> {
+    /// Build an array from a shape and row-major data.
+    ///
+    /// # Errors
+    /// [`Error::Shape`] when `data.len()` is not the product of `shape`.
+    pub fn from_shape_vec(shape: impl Into<Vec<usize>>, data: Vec<T>) -> Result<Self> {
+        let shape = shape.into();
+        match checked_size(&shape) {
+            Some(n) if n == data.len() => Ok(Array { shape, data }),
+            _ => Err(Error::Invalid {
+                path: "array".into(),
+                message: format!(
+                    "{} elements cannot have shape {}",
+                    data.len(),
+                    format_shape(&shape)
+                ),
+            }),
+        }
+    }
+
+    /// An array of `shape` filled with `value`.
+    ///
+    /// ```
+    /// let a = littoral_core::Array::full(vec![2], 0.5);
+    /// assert_eq!(a.data(), &[0.5, 0.5]);
+    /// ```
+    pub fn full(shape: impl Into<Vec<usize>>, value: T) -> Self {
+        let shape = shape.into();
+        let n = shape.iter().product();
+        Array {
+            shape,
+            data: vec![value; n],
+        }
+    }
+
+    /// A 0-dimensional array holding one value.
+    pub fn scalar(value: T) -> Self {
+        Array {
+            shape: Vec::new(),
+            data: vec![value],
+        }
+    }
+
+    /// The shape.
+    pub fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+
+    /// Number of dimensions.
+    pub fn ndim(&self) -> usize {
+        self.shape.len()
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        self.data.len()
+    }
+
+    /// True when the array has no element.
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+
+    /// The row-major data.
+    pub fn data(&self) -> &[T] {
+        &self.data
+    }
+
+    /// The row-major data, mutably.
+    pub fn data_mut(&mut self) -> &mut [T] {
+        &mut self.data
+    }
+
+    /// Consume the array, returning its data.
+    pub fn into_data(self) -> Vec<T> {
+        self.data
+    }
+
+    /// The element at a multi-index, or `None` when out of bounds.
+    pub fn get(&self, index: &[usize]) -> Option<T> {
+        if index.len() != self.shape.len() {
+            return None;
+        }
+        let mut flat = 0;
+        for (&i, &d) in index.iter().zip(&self.shape) {
+            if i >= d {
+                return None;
+            }
+            flat = flat * d + i;
+        }
+        self.data.get(flat).copied()
+    }
+
+    /// The same data under another shape with the same number of elements.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] when the sizes differ.
+    pub fn reshape(self, shape: impl Into<Vec<usize>>) -> Result<Self> {
+        Array::from_shape_vec(shape, self.data)
+    }
+
+    /// Sub-array `i` along the first axis (e.g. sample `b` of a `(B, T, N)` array).
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] for a scalar or an out-of-range index.
+    pub fn index_axis0(&self, i: usize) -> Result<Self> {
+        let (first, rest) = self
+            .shape
+            .split_first()
+            .ok_or_else(|| Error::invalid("array", "a scalar has no first axis"))?;
+        if i >= *first {
+            return Err(Error::invalid(
+                "array",
+                format!("index {i} out of range for axis of length {first}"),
+            ));
+        }
+        let stride: usize = rest.iter().product();
+        Ok(Array {
+            shape: rest.to_vec(),
+            data: self.data[i * stride..(i + 1) * stride].to_vec(),
+        })
+    }
+
+    /// Rows `start..end` along the first axis.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] for a scalar or a range outside the axis.
+    pub fn slice_axis0(&self, start: usize, end: usize) -> Result<Self> {
+        let (first, rest) = self
+            .shape
+            .split_first()
+            .ok_or_else(|| Error::invalid("array", "a scalar has no first axis"))?;
+        if start > end || end > *first {
+            return Err(Error::invalid(
+                "array",
+                format!("range {start}..{end} outside an axis of length {first}"),
+            ));
+        }
+        let stride: usize = rest.iter().product();
+        let mut shape = self.shape.clone();
+        shape[0] = end - start;
+        Ok(Array {
+            shape,
+            data: self.data[start * stride..end * stride].to_vec(),
+        })
+    }
+
+    /// Stack arrays of equal shape along a new first axis.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] when the shapes differ.
+    pub fn stack(parts: &[&Array<T>]) -> Result<Self> {
+        let inner = parts.first().map(|a| a.shape.clone()).unwrap_or_default();
+        let mut data = Vec::with_capacity(parts.len() * inner.iter().product::<usize>());
+        for p in parts {
+            if p.shape != inner {
+                return Err(Error::invalid(
+                    "array",
+                    format!(
+                        "cannot stack shapes {} and {}",
+                        format_shape(&inner),
+                        format_shape(&p.shape)
+                    ),
+                ));
+            }
+            data.extend_from_slice(&p.data);
+        }
+        let mut shape = vec![parts.len()];
+        shape.extend(inner);
+        Ok(Array { shape, data })
+    }
+
+    /// Concatenate arrays along their first axis (all other axes must agree).
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] when trailing shapes differ or a part is a scalar.
+    pub fn concat_axis0(parts: &[&Array<T>]) -> Result<Self> {
+        let first = parts
+            .first()
+            .ok_or_else(|| Error::invalid("array", "nothing to concatenate"))?;
+        let tail = first
+            .shape
+            .get(1..)
+            .ok_or_else(|| Error::invalid("array", "a scalar has no first axis"))?
+            .to_vec();
+        let mut rows = 0;
+        let mut data = Vec::new();
+        for p in parts {
+            if p.shape.is_empty() || p.shape[1..] != tail[..] {
+                return Err(Error::invalid(
+                    "array",
+                    format!(
+                        "cannot concatenate shapes {} and {}",
+                        format_shape(&first.shape),
+                        format_shape(&p.shape)
+                    ),
+                ));
+            }
+            rows += p.shape[0];
+            data.extend_from_slice(&p.data);
+        }
+        let mut shape = vec![rows];
+        shape.extend(tail);
+        Ok(Array { shape, data })
+    }
+
+    /// Apply `f` to every element.
+    pub fn map<U: Copy>(&self, f: impl Fn(T) -> U) -> Array<U> {
+        Array {
+            shape: self.shape.clone(),
+            data: self.data.iter().map(|&x| f(x)).collect(),
+        }
+    }
+}
+
+impl Array<f64> {
+    /// An array of zeros.
+    pub fn zeros(shape: impl Into<Vec<usize>>) -> Self {
+        Array::full(shape, 0.0)
+    }
+
+    /// A 1-D array from a vector.
+    pub fn from_vec(data: Vec<f64>) -> Self {
+        Array {
+            shape: vec![data.len()],
+            data,
+        }
+    }
+
+    /// A 2-D array from rows.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] when the rows have different lengths.
+    pub fn from_rows(rows: &[Vec<f64>]) -> Result<Self> {
+        let cols = rows.first().map_or(0, Vec::len);
+        if rows.iter().any(|r| r.len() != cols) {
+            return Err(Error::invalid("array", "rows of different lengths"));
+        }
+        let data = rows.iter().flatten().copied().collect();
+        Array::from_shape_vec(vec![rows.len(), cols], data)
+    }
+
+    /// The first non-finite element, as `(flat index, value)`.
+    pub fn first_non_finite(&self) -> Option<(usize, f64)> {
+        self.data
+            .iter()
+            .enumerate()
+            .find(|(_, v)| !v.is_finite())
+            .map(|(i, &v)| (i, v))
+    }
+
+    /// Bit-for-bit equality (distinguishes `-0.0` from `0.0`, equal NaN payloads are equal).
+    ///
+    /// ```
+    /// use littoral_core::Array;
+    /// assert!(!Array::scalar(0.0).bits_eq(&Array::scalar(-0.0)));
+    /// ```
+    pub fn bits_eq(&self, other: &Array<f64>) -> bool {
+        self.shape == other.shape
+            && self
+                .data
+                .iter()
+                .zip(&other.data)
+                .all(|(a, b)| a.to_bits() == b.to_bits())
+    }
+
+    /// Largest absolute element-wise difference, or `None` when the shapes differ.
+    pub fn max_abs_diff(&self, other: &Array<f64>) -> Option<f64> {
+        (self.shape == other.shape).then(|| {
+            self.data
+                .iter()
+                .zip(&other.data)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f64::max)
+        })
+    }
+}
+
+impl From<f64> for Array<f64> {
+    fn from(v: f64) -> Self {
+        Array::scalar(v)
+    }
+}
+
+impl From<Vec<f64>> for Array<f64> {
+    fn from(v: Vec<f64>) -> Self {
+        Array::from_vec(v)
+    }
+}
+
+impl From<&[f64]> for Array<f64> {
+    fn from(v: &[f64]) -> Self {
+        Array::from_vec(v.to_vec())
+    }
+}
+
+impl<const N: usize> From<[f64; N]> for Array<f64> {
+    fn from(v: [f64; N]) -> Self {
+        Array::from_vec(v.to_vec())
+    }
+}

@@ -1,0 +1,125 @@
+//! Rockpool's auto-batching: input shapes and the replication of state over a batch.
+
+use crate::array::{Array, format_shape};
+use crate::error::{Error, Result};
+use crate::init::{Attribute, Init};
+use crate::rng::sample_key;
+use crate::tree::{Leaf, Value};
+use std::borrow::Cow;
+use std::sync::Arc;
+
+/// Bring input to `(B, T, size_in)`: `(T,)` is T steps of one value broadcast to every
+/// channel, `(T, N)` is one sample, and a last dimension of 1 is broadcast to `size_in`.
+///
+/// ```
+/// use littoral_core::{Array, batch::batch_input};
+/// let x = Array::from_shape_vec(vec![5, 1], vec![1.0; 5])?;
+/// assert_eq!(batch_input(&x, 3)?.shape(), &[1, 5, 3]);
+/// # Ok::<(), littoral_core::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::Shape`] at path `input` for more than 3 dimensions, a scalar, or a channel
+/// count that is neither 1 nor `size_in`.
+pub fn batch_input(input: &Array<f64>, size_in: usize) -> Result<Cow<'_, Array<f64>>> {
+    let shape = input.shape();
+    let (b, t, n) = match *shape {
+        [t] => (1, t, 1),
+        [t, n] => (1, t, n),
+        [b, t, n] => (b, t, n),
+        _ => {
+            return Err(Error::Shape {
+                path: "input".into(),
+                expected: format!("(T, {size_in}) or (B, T, {size_in})"),
+                found: format_shape(shape),
+            });
+        }
+    };
+    if n == size_in {
+        if shape.len() == 3 {
+            return Ok(Cow::Borrowed(input));
+        }
+        return Ok(Cow::Owned(input.clone().reshape(vec![b, t, n])?));
+    }
+    if n == 1 {
+        let mut data = Vec::with_capacity(b * t * size_in);
+        for &v in input.data() {
+            data.extend(std::iter::repeat_n(v, size_in));
+        }
+        return Ok(Cow::Owned(Array::from_shape_vec(
+            vec![b, t, size_in],
+            data,
+        )?));
+    }
+    Err(Error::Shape {
+        path: "input".into(),
+        expected: format!("(T, {size_in}) or (B, T, {size_in})"),
+        found: format_shape(shape),
+    })
+}
+
+/// The leaf of State `attr` for a batch of `batch` samples: a batched leaf is checked and
+/// shared; a per-sample leaf is replicated (noise keys become one key per sample).
+///
+/// # Errors
+/// [`Error::Shape`] when the leaf is neither per-sample nor `(batch, …)`.
+pub fn batch_state_leaf(attr: &Attribute, leaf: &Leaf, batch: usize) -> Result<Leaf> {
+    let per_sample = &attr.shapes[0];
+    let shape = leaf.value.shape();
+    if shape == per_sample.as_slice() {
+        let value = match (&leaf.value, &attr.init) {
+            (Value::U64(key), Init::RngKey) => {
+                let k = key.data();
+                let mut data = Vec::with_capacity(batch * k.len());
+                for b in 0..batch {
+                    data.push(sample_key(k[0], b as u64));
+                    data.extend_from_slice(&k[1..]);
+                }
+                let mut s = vec![batch];
+                s.extend_from_slice(per_sample);
+                Value::U64(Arc::new(Array::from_shape_vec(s, data)?))
+            }
+            (Value::U64(a), _) => Value::U64(Arc::new(replicate(a, batch)?)),
+            (Value::F64(a), _) => Value::F64(Arc::new(replicate(a, batch)?)),
+        };
+        return Ok(leaf.with_value(value));
+    }
+    if shape.len() == per_sample.len() + 1 && shape[0] == batch && shape[1..] == per_sample[..] {
+        return Ok(leaf.clone());
+    }
+    let mut batched = vec![batch];
+    batched.extend_from_slice(per_sample);
+    Err(Error::shape(&attr.name, &[per_sample.clone(), batched], shape).with_hint(
+        "state batch does not match the input batch: pass a per-sample state (reset_state) \
+         or one evolved with the same batch size",
+    ))
+}
+
+fn replicate<T: Copy>(a: &Array<T>, batch: usize) -> Result<Array<T>> {
+    let mut shape = vec![batch];
+    shape.extend_from_slice(a.shape());
+    let mut data = Vec::with_capacity(batch * a.len());
+    for _ in 0..batch {
+        data.extend_from_slice(a.data());
+    }
+    Array::from_shape_vec(shape, data)
+}
+
+impl Error {
+    /// Append a hint to a shape error's expectation (other errors are returned as they are).
+    #[must_use]
+    pub fn with_hint(self, hint: &str) -> Self {
+        match self {
+            Error::Shape {
+                path,
+                expected,
+                found,
+            } => Error::Shape {
+                path,
+                expected,
+                found: format!("{found} ({hint})"),
+            },
+            other => other,
+        }
+    }
+}

@@ -1,0 +1,49 @@
+//! # littoral-core
+//!
+//! The foundation of Littoral: row-major [`Array`]s, kind- and family-tagged [`Tree`]s
+//! addressed by dotted paths, the [`Module`] descriptor trait, and [`ModuleExt`], which
+//! gives every module Rockpool's low-level API as pure functions:
+//!
+//! - `init(seed)` → a tree of Parameters, SimulationParameters and State;
+//! - `evolve(params, state, input, record)` → `(output, new_state, record)`, pure;
+//! - `parameters(family)`, `state(family)`, `simulation_parameters(family)`,
+//!   `attributes_named`, `set_attributes` (checked), `reset_state`, `reset_parameters`.
+//!
+//! [`Stateful`] wraps a module with its values for Rockpool's object style.
+//!
+//! ```
+//! use littoral_core::{Array, ModuleExt, TreeExt};
+//! # use littoral_core::doc_support::Toy;
+//! let module = Toy;                         // any Module: LIF, Rate, Sequential, yours
+//! let tree = module.init(42);               // seeded, per path
+//! let x = Array::from_shape_vec(vec![2, 4, 1], vec![1.0; 8])?;   // (B, T, Nin)
+//! let ev = module.evolve(&tree, &tree, &x, true)?;
+//! assert_eq!(ev.output.shape(), &[2, 4, 1]);
+//! assert_eq!(tree.parameters("weights").leaf_count(), 1);
+//! # Ok::<(), littoral_core::Error>(())
+//! ```
+#![deny(missing_docs)]
+
+pub mod array;
+pub mod batch;
+#[doc(hidden)]
+pub mod doc_support;
+pub mod error;
+pub mod init;
+pub mod instance;
+pub mod module;
+pub mod module_ext;
+pub mod nested;
+pub mod real;
+pub mod rng;
+pub mod tree;
+
+pub use array::Array;
+pub use error::{Error, Result};
+pub use init::{Attribute, Constant, Init, InitFn, InitValue, Initialiser};
+pub use instance::Stateful;
+pub use module::{Evolution, Module, Named, OptionValue};
+pub use module_ext::{EvolveOptions, ModuleExt};
+pub use nested::{Entry, Nested};
+pub use real::Real;
+pub use tree::{Families, Kind, Leaf, Record, Tree, TreeExt, Value, record_bits_eq, tree_bits_eq};

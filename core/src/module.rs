@@ -1,0 +1,133 @@
+//! The `Module` trait: an immutable, shareable descriptor of structure.
+
+use crate::array::Array;
+use crate::error::Result;
+use crate::init::Attribute;
+use crate::tree::{Record, Tree};
+use std::fmt;
+
+/// A module option (structure that is not a number): `has_rec`, the activation …
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OptionValue {
+    /// A flag.
+    Bool(bool),
+    /// A name.
+    Str(String),
+}
+
+/// What `evolve` returns: the output `(B, T, Nout)`, the new state (every State leaf with a
+/// leading batch axis) and the record (`(B, T, …)` arrays; empty when recording is off).
+#[must_use]
+#[derive(Clone, Debug, PartialEq)]
+pub struct Evolution {
+    /// Output, `(B, T, Nout)`.
+    pub output: Array<f64>,
+    /// New state, batched.
+    pub state: Tree,
+    /// Recorded internals.
+    pub record: Record,
+}
+
+impl Evolution {
+    /// An evolution result.
+    pub fn new(output: Array<f64>, state: Tree, record: Record) -> Self {
+        Evolution {
+            output,
+            state,
+            record,
+        }
+    }
+}
+
+/// An immutable module descriptor: sizes, options, attribute specifications and
+/// children. Numbers live in trees; [`Module::evolve_batch`] is a pure function of them.
+///
+/// Implement it for your own network (Rockpool's `Module` subclass): declare attributes
+/// with [`Attribute`], list children, and write `evolve_batch`. Initialisation,
+/// inspection by kind and family, reset, validation, auto-batching and state replication
+/// come from [`crate::ModuleExt`] with no extra code. See `examples/ffwd_net.rs`.
+///
+/// `evolve_batch` receives validated parameters, a state whose every leaf has the batch
+/// axis, and input of shape `(B, T, size_in)`; it must not mutate anything it is given.
+pub trait Module: fmt::Debug + Send + Sync {
+    /// Rockpool's class name (`"LIF"`).
+    fn class_name(&self) -> &str;
+
+    /// Rockpool's `shape` tuple; `shape[0]` is the input size, `shape[-1]` the output size.
+    fn shape(&self) -> Vec<usize>;
+
+    /// Number of input channels.
+    fn size_in(&self) -> usize {
+        self.shape().first().copied().unwrap_or(0)
+    }
+
+    /// Number of output channels.
+    fn size_out(&self) -> usize {
+        self.shape().last().copied().unwrap_or(0)
+    }
+
+    /// Whether the module expects spikes.
+    fn spiking_input(&self) -> bool {
+        false
+    }
+
+    /// Whether the module emits spikes.
+    fn spiking_output(&self) -> bool {
+        false
+    }
+
+    /// The module's own registered attributes (not its children's).
+    fn attributes(&self) -> &[Attribute] {
+        &[]
+    }
+
+    /// Direct submodules with their names, in order.
+    fn children(&self) -> Vec<(&str, &dyn Module)> {
+        Vec::new()
+    }
+
+    /// Options that select structure or code paths (for the network file format).
+    fn options(&self) -> Vec<(&'static str, OptionValue)> {
+        Vec::new()
+    }
+
+    /// Evolve a batch. `params` holds this module's Parameters and SimulationParameters
+    /// (and its children's, under their names), `state` its batched State, `input` is
+    /// `(B, T, size_in)`. Call [`crate::ModuleExt::evolve`] instead: it validates and
+    /// batches first.
+    ///
+    /// # Errors
+    /// Whatever the module finds wrong; errors name the path.
+    fn evolve_batch(
+        &self,
+        params: &Tree,
+        state: &Tree,
+        input: &Array<f64>,
+        record: bool,
+    ) -> Result<Evolution>;
+}
+
+/// A submodule seen from its parent: Rockpool's `name` and `full_name`.
+#[derive(Clone, Copy, Debug)]
+pub struct Named<'a> {
+    /// The attribute name under the parent (`1_LIF`), or `""` at the top.
+    pub attr_name: &'a str,
+    /// The module.
+    pub module: &'a dyn Module,
+}
+
+impl Named<'_> {
+    /// Rockpool's `name`: `'1_LIF'` with the quotes, or `""` for a top-level module.
+    pub fn name(&self) -> String {
+        if self.attr_name.is_empty() {
+            String::new()
+        } else {
+            format!("'{}'", self.attr_name)
+        }
+    }
+
+    /// Rockpool's `full_name`: class name and name (`"LIF '1_LIF'"`, `"LIF "` at the top).
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.module.class_name(), self.name())
+    }
+}

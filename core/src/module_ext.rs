@@ -1,0 +1,384 @@
+//! What every module gets for free: initialisation, inspection, validation, reset,
+//! `set_attributes` and the validating, auto-batching `evolve`.
+
+use crate::array::Array;
+use crate::batch::{batch_input, batch_state_leaf};
+use crate::error::{Error, Result};
+use crate::init::Attribute;
+use crate::module::{Evolution, Module, Named};
+use crate::nested::{Entry, join_path};
+use crate::rng::derive_seed;
+use crate::tree::{Kind, Leaf, Tree, Value};
+
+/// Options of [`ModuleExt::evolve_with`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EvolveOptions {
+    /// Record internal signals (`(B, T, …)` arrays).
+    pub record: bool,
+    /// Accept NaN and infinite input (rejected by default).
+    pub allow_non_finite_input: bool,
+}
+
+/// Operations every [`Module`] has, written once over its attributes and children.
+pub trait ModuleExt: Module {
+    /// The full tree (Parameters, SimulationParameters and per-sample State) drawn from
+    /// `seed`: each random leaf draws from `derive_seed(seed, path)`, so adding a module
+    /// leaves the others' draws unchanged.
+    ///
+    /// ```
+    /// use littoral_core::{ModuleExt, TreeExt};
+    /// # use littoral_core::doc_support::Toy;
+    /// let tree = Toy.init(0);
+    /// assert!(tree.get("w").is_some());
+    /// ```
+    fn init(&self, seed: u64) -> Tree {
+        init_inner(self.as_dyn(), seed, "")
+    }
+
+    /// Parameters and SimulationParameters only (children present, even when empty).
+    fn init_params(&self, seed: u64) -> Tree {
+        self.init(seed)
+            .filter(&mut |_, _, l: &Leaf| l.kind != Kind::State, true)
+    }
+
+    /// State only, per sample (no batch axis).
+    fn init_state(&self, seed: u64) -> Tree {
+        self.init(seed)
+            .filter(&mut |_, _, l: &Leaf| l.kind == Kind::State, true)
+    }
+
+    /// The direct submodules with their names (Rockpool's `modules()`).
+    fn modules(&self) -> Vec<Named<'_>> {
+        self.as_dyn()
+            .children()
+            .into_iter()
+            .map(|(attr_name, module)| Named { attr_name, module })
+            .collect()
+    }
+
+    /// The specification of the attribute at a dotted path.
+    fn attribute_at(&self, path: &str) -> Option<Attribute> {
+        attribute_at(self.as_dyn(), path)
+    }
+
+    /// Check every Parameter and SimulationParameter of `params` against this module:
+    /// present, permitted shape, element type, finite; no unknown paths. State leaves in
+    /// `params` are ignored.
+    ///
+    /// # Errors
+    /// The first problem found, naming its path.
+    fn check_params(&self, params: &Tree) -> Result<()> {
+        check_params_inner(self.as_dyn(), params)
+    }
+
+    /// The state for a batch of `batch` samples: batched leaves are checked, per-sample
+    /// leaves replicated (one noise key per sample). Non-State leaves are ignored.
+    ///
+    /// # Errors
+    /// Missing or unknown paths, shapes that fit neither form.
+    fn batch_state(&self, state: &Tree, batch: usize) -> Result<Tree> {
+        batch_state_inner(self.as_dyn(), state, batch)
+    }
+
+    /// Evolve `input` (`(T,)`, `(T, Nin)` or `(B, T, Nin)`) from `state`: pure; returns the
+    /// output `(B, T, Nout)`, the batched new state and the record.
+    ///
+    /// # Errors
+    /// Bad input shape or non-finite input, invalid parameters, a state that does not fit.
+    fn evolve(&self, params: &Tree, state: &Tree, input: &Array<f64>, record: bool) -> Result<Evolution> {
+        self.evolve_with(
+            params,
+            state,
+            input,
+            &EvolveOptions {
+                record,
+                ..EvolveOptions::default()
+            },
+        )
+    }
+
+    /// [`ModuleExt::evolve`] with options.
+    ///
+    /// # Errors
+    /// As [`ModuleExt::evolve`].
+    fn evolve_with(
+        &self,
+        params: &Tree,
+        state: &Tree,
+        input: &Array<f64>,
+        options: &EvolveOptions,
+    ) -> Result<Evolution> {
+        let module = self.as_dyn();
+        let x = batch_input(input, module.size_in())?;
+        if !options.allow_non_finite_input {
+            if let Some((index, value)) = x.first_non_finite() {
+                return Err(Error::NonFinite {
+                    path: "input".into(),
+                    index,
+                    value,
+                });
+            }
+        }
+        module.check_params(params)?;
+        let batched = module.batch_state(state, x.shape()[0])?;
+        module.evolve_batch(params, &batched, &x, options.record)
+    }
+
+    /// A copy of `tree` with the leaves of `values` (any kinds) put in: each path must exist
+    /// in this module, each shape be permitted and each number finite. Unlike Rockpool,
+    /// an unknown path is an error.
+    ///
+    /// # Errors
+    /// [`Error::UnknownPath`], [`Error::Shape`], [`Error::NonFinite`] naming the path.
+    fn set_attributes(&self, tree: &Tree, values: &Tree) -> Result<Tree> {
+        let mut out = tree.clone();
+        for (path, leaf) in values.leaves() {
+            out = self.set(&out, &path, leaf.value.clone())?;
+        }
+        Ok(out)
+    }
+
+    /// A copy of `tree` with one leaf replaced (kind and family kept).
+    ///
+    /// # Errors
+    /// As [`ModuleExt::set_attributes`].
+    fn set(&self, tree: &Tree, path: &str, value: Value) -> Result<Tree> {
+        let attr = self.attribute_at(path).ok_or_else(|| Error::UnknownPath {
+            path: path.to_string(),
+        })?;
+        check_value(&attr, path, &value)?;
+        let mut out = tree.clone();
+        let leaf = Leaf {
+            kind: attr.kind,
+            family: attr.family.clone(),
+            value,
+        };
+        match out.get_mut(path) {
+            Some(l) => *l = leaf,
+            None => out.insert_path(path, leaf),
+        }
+        Ok(out)
+    }
+
+    /// A copy of `tree` with every State leaf back at its initial value (per sample).
+    fn reset_state(&self, tree: &Tree, seed: u64) -> Tree {
+        reset_kind(self.as_dyn(), tree, seed, Kind::State)
+    }
+
+    /// A copy of `tree` with every Parameter back at its initial value: concrete values
+    /// are restored, initialisers redraw from `seed`. SimulationParameters are kept.
+    fn reset_parameters(&self, tree: &Tree, seed: u64) -> Tree {
+        reset_kind(self.as_dyn(), tree, seed, Kind::Parameter)
+    }
+
+    /// Rockpool's `repr`: `Sequential  with shape (2, 3) { … }`.
+    fn repr(&self) -> String {
+        let mut s = String::new();
+        repr_inner(self.as_dyn(), "", 0, &mut s);
+        s
+    }
+
+    /// Rockpool's `full_name` of a top-level module (`"LIF "`).
+    fn full_name(&self) -> String {
+        format!("{} ", self.class_name())
+    }
+
+    /// This module as a trait object.
+    fn as_dyn(&self) -> &dyn Module;
+}
+
+impl<M: Module> ModuleExt for M {
+    fn as_dyn(&self) -> &dyn Module {
+        self
+    }
+}
+
+impl ModuleExt for dyn Module + '_ {
+    fn as_dyn(&self) -> &dyn Module {
+        self
+    }
+}
+
+fn init_inner(m: &dyn Module, seed: u64, prefix: &str) -> Tree {
+    let mut tree = Tree::new();
+    for a in m.attributes() {
+        let path = join_path(prefix, &a.name);
+        let value = a.initial_value(derive_seed(seed, &path));
+        tree.insert_leaf(
+            a.name.clone(),
+            Leaf {
+                kind: a.kind,
+                family: a.family.clone(),
+                value,
+            },
+        );
+    }
+    for (name, child) in m.children() {
+        tree.insert_branch(name, init_inner(child, seed, &join_path(prefix, name)));
+    }
+    tree
+}
+
+fn attribute_at(m: &dyn Module, path: &str) -> Option<Attribute> {
+    match path.split_once('.') {
+        None => m.attributes().iter().find(|a| a.name == path).cloned(),
+        Some((head, tail)) => m
+            .children()
+            .into_iter()
+            .find(|(n, _)| *n == head)
+            .and_then(|(_, c)| attribute_at(c, tail)),
+    }
+}
+
+fn check_value(attr: &Attribute, path: &str, value: &Value) -> Result<()> {
+    let expected = if attr.integer { "u64" } else { "f64" };
+    if value.dtype() != expected {
+        return Err(Error::Kind {
+            path: path.to_string(),
+            expected: format!("{expected} array"),
+            found: format!("{} array", value.dtype()),
+        });
+    }
+    if !attr.permits(value.shape()) {
+        let mut shapes = attr.shapes.clone();
+        if attr.kind == Kind::State {
+            let mut b = vec![0];
+            b.extend_from_slice(&attr.shapes[0]);
+            shapes.push(b);
+        }
+        return Err(Error::shape(path, &shapes, value.shape()));
+    }
+    if let Some((index, v)) = value.as_f64().and_then(|a| a.first_non_finite()) {
+        return Err(Error::NonFinite {
+            path: path.to_string(),
+            index,
+            value: v,
+        });
+    }
+    Ok(())
+}
+
+/// Reject names in `tree` (of the kinds selected by `is_kind`) that the module lacks.
+fn check_unknown(m: &dyn Module, tree: &Tree, is_kind: &dyn Fn(Kind) -> bool) -> Result<()> {
+    let children = m.children();
+    for (name, entry) in tree.iter() {
+        let known = match entry {
+            Entry::Leaf(l) => {
+                !is_kind(l.kind) || m.attributes().iter().any(|a| a.name == name)
+            }
+            Entry::Branch(_) => children.iter().any(|(n, _)| *n == name),
+        };
+        if !known {
+            return Err(Error::UnknownPath {
+                path: name.to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn leaf_of<'t>(tree: &'t Tree, name: &str) -> Result<&'t Leaf> {
+    match tree.entry(name) {
+        Some(Entry::Leaf(l)) => Ok(l),
+        _ => Err(Error::MissingPath {
+            path: name.to_string(),
+        }),
+    }
+}
+
+fn check_params_inner(m: &dyn Module, params: &Tree) -> Result<()> {
+    check_unknown(m, params, &|k| k != Kind::State)?;
+    for a in m.attributes().iter().filter(|a| a.kind != Kind::State) {
+        let leaf = leaf_of(params, &a.name)?;
+        if leaf.kind != a.kind {
+            return Err(Error::Kind {
+                path: a.name.clone(),
+                expected: a.kind.to_string(),
+                found: leaf.kind.to_string(),
+            });
+        }
+        check_value(a, &a.name, &leaf.value)?;
+    }
+    for (name, child) in m.children() {
+        let sub = params.branch(name).ok_or_else(|| Error::MissingPath {
+            path: name.to_string(),
+        })?;
+        check_params_inner(child, sub).map_err(|e| e.within(name))?;
+    }
+    Ok(())
+}
+
+fn batch_state_inner(m: &dyn Module, state: &Tree, batch: usize) -> Result<Tree> {
+    check_unknown(m, state, &|k| k == Kind::State)?;
+    let mut out = Tree::new();
+    for a in m.attributes().iter().filter(|a| a.kind == Kind::State) {
+        let leaf = leaf_of(state, &a.name)?;
+        if leaf.kind != Kind::State {
+            return Err(Error::Kind {
+                path: a.name.clone(),
+                expected: "State".into(),
+                found: leaf.kind.to_string(),
+            });
+        }
+        let expected = if a.integer { "u64" } else { "f64" };
+        if leaf.value.dtype() != expected {
+            return Err(Error::Kind {
+                path: a.name.clone(),
+                expected: format!("{expected} array"),
+                found: format!("{} array", leaf.value.dtype()),
+            });
+        }
+        out.insert_leaf(a.name.clone(), batch_state_leaf(a, leaf, batch)?);
+    }
+    for (name, child) in m.children() {
+        let empty = Tree::new();
+        let sub = state.branch(name).unwrap_or(&empty);
+        out.insert_branch(
+            name,
+            batch_state_inner(child, sub, batch).map_err(|e| e.within(name))?,
+        );
+    }
+    Ok(out)
+}
+
+fn reset_kind(m: &dyn Module, tree: &Tree, seed: u64, kind: Kind) -> Tree {
+    let fresh = m.init(seed);
+    let mut out = tree.clone();
+    for (path, leaf) in fresh.leaves() {
+        if leaf.kind == kind {
+            match out.get_mut(&path) {
+                Some(l) => *l = leaf.clone(),
+                None => out.insert_path(&path, leaf.clone()),
+            }
+        }
+    }
+    out
+}
+
+fn repr_inner(m: &dyn Module, attr_name: &str, indent: usize, out: &mut String) {
+    let named = Named {
+        attr_name,
+        module: m,
+    };
+    out.push_str(&" ".repeat(indent));
+    out.push_str(&format!(
+        "{} with shape {}",
+        named.full_name(),
+        python_tuple(&m.shape())
+    ));
+    let children = m.children();
+    if !children.is_empty() {
+        out.push_str(" {");
+        for (name, child) in children {
+            out.push('\n');
+            repr_inner(child, name, indent + 4, out);
+        }
+        out.push('\n');
+        out.push_str(&" ".repeat(indent));
+        out.push('}');
+    }
+}
+
+fn python_tuple(shape: &[usize]) -> String {
+    crate::array::format_shape(shape)
+}

@@ -1,0 +1,1 @@
+//! Littoral: placeholder facade.
