@@ -1,0 +1,34 @@
+//! Shared pieces of the module builders.
+
+use littoral_core::{Attribute, Error, InitValue, Result};
+
+/// Replace the attribute `name` in `attrs` with a builder value, applying Rockpool's
+/// shape rules.
+///
+/// # Errors
+/// An unknown name, or a value of a shape the attribute does not permit.
+pub fn replace_attribute(attrs: &mut [Attribute], name: &str, v: InitValue) -> Result<()> {
+    let slot = attrs
+        .iter_mut()
+        .find(|a| a.name == name)
+        .ok_or_else(|| Error::UnknownPath {
+            path: name.to_string(),
+        })?;
+    *slot = slot.clone().with_value(v)?;
+    Ok(())
+}
+
+/// Rockpool's rule: recurrent weights need `has_rec`.
+///
+/// # Errors
+/// When `has_rec` is false.
+pub fn require_has_rec(has_rec: bool, name: &str) -> Result<()> {
+    if has_rec {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            name,
+            "`w_rec` may not be provided if `has_rec` is `False`",
+        ))
+    }
+}

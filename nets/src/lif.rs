@@ -1,0 +1,504 @@
+//! `LIF`: leaky integrate-and-fire neurons with exponential synapses (Rockpool's native
+//! `LIF`, same step order and numbers).
+
+use crate::builder::{replace_attribute, require_has_rec};
+use crate::view::{advanced_keys, batched, per_element, rng_keys, scalar};
+use littoral_core::rng::fill_standard_normal;
+use littoral_core::{
+    Array, Attribute, Error, Evolution, Init, InitValue, Initialiser, Kind, Leaf, Module,
+    OptionValue, Real, Record, Result, Tree, TreeExt, Value,
+};
+use std::sync::Arc;
+
+/// Leaky integrate-and-fire neurons (Rockpool `LIF`). `shape` is `N` or `(Nin, N)` with
+/// `Nin = N·S` synapses per neuron; input channel `i` drives neuron `i / S`, synapse `i % S`.
+///
+/// Per step, for each neuron (`α = exp(-dt/τ_mem)`, `β = exp(-dt/τ_syn)`):
+/// ```text
+/// irec   = spikes_prev @ w_rec                 (recurrent, previous step's spike counts)
+/// isyn   = β · (isyn + x_t + irec)
+/// vmem   = α · vmem + Σ_s isyn + noise + bias
+/// spikes = min(max_spikes_per_dt, floor(vmem / threshold)) if vmem ≥ threshold
+/// vmem   = vmem − spikes · threshold
+/// ```
+///
+/// | attribute | kind | family | shape | default |
+/// |---|---|---|---|---|
+/// | `w_rec` (if `has_rec`) | Parameter | weights | `(N, Nin)` | kaiming |
+/// | `tau_mem` | Parameter | taus | `(N,)` or `()` | 0.02 |
+/// | `tau_syn` | Parameter | taus | `(N, S)`, `(1, S)` or `()` | 0.02 |
+/// | `bias` | Parameter | bias | `(N,)` or `()` | 0 |
+/// | `threshold` | Parameter | threshold | `(N,)` or `()` | 1 |
+/// | `dt`, `noise_std`, `max_spikes_per_dt` | SimulationParameter | | `()` | 1e-3, 0, 65536 |
+/// | `spikes`, `vmem` | State | | `(N,)` | 0 |
+/// | `isyn` | State | | `(N, S)` | 0 |
+/// | `rng_key` | State (u64) | | `(2,)` | from the seed |
+///
+/// ```
+/// use littoral_core::{Array, ModuleExt};
+/// use littoral_nets::Lif;
+/// let lif = Lif::new(2);
+/// let tree = lif.init(0);
+/// let x = Array::from_rows(&[vec![0.5, 2.0], vec![0.0, 0.0]])?;
+/// let ev = lif.evolve(&tree, &tree, &x, true)?;
+/// assert_eq!(ev.output.data(), &[0.0, 1.0, 0.0, 2.0]);   // Rockpool's golden G1
+/// # Ok::<(), littoral_core::Error>(())
+/// ```
+#[doc(alias = "LIF")]
+#[derive(Clone, Debug)]
+pub struct Lif {
+    n_in: usize,
+    n: usize,
+    n_syn: usize,
+    has_rec: bool,
+    spiking_input: bool,
+    spiking_output: bool,
+    attrs: Vec<Attribute>,
+}
+
+impl Lif {
+    /// `N` neurons with one synapse each, Rockpool's defaults.
+    pub fn new(n: usize) -> Self {
+        Lif::build(n, n, false)
+    }
+
+    /// From Rockpool's `shape`: `[N]` or `[Nin, N]`.
+    ///
+    /// # Errors
+    /// More than two entries, an empty shape, or `Nin` not a multiple of `N`.
+    pub fn from_shape(shape: &[usize]) -> Result<Self> {
+        match *shape {
+            [n] => Ok(Lif::new(n)),
+            [n_in, n] => Lif::with_synapses(n_in, n),
+            _ => Err(Error::invalid(
+                "shape",
+                "`shape` must be a one- or two-element tuple `(Nin, Nout)`",
+            )),
+        }
+    }
+
+    /// `n` neurons fed by `n_in = n·S` input channels.
+    ///
+    /// # Errors
+    /// When `n_in` is not a positive multiple of `n` (Rockpool's Jax check; its numpy
+    /// version silently builds a broken module).
+    pub fn with_synapses(n_in: usize, n: usize) -> Result<Self> {
+        if n == 0 || n_in == 0 || n_in % n != 0 {
+            return Err(Error::invalid(
+                "shape",
+                format!(
+                    "you must specify an integer number of synapses per neuron: ({n_in}, {n})"
+                ),
+            ));
+        }
+        Ok(Lif::build(n_in, n, false))
+    }
+
+    fn build(n_in: usize, n: usize, has_rec: bool) -> Self {
+        let s = n_in / n.max(1);
+        let mut attrs = Vec::new();
+        if has_rec {
+            attrs.push(Attribute::parameter(
+                "w_rec",
+                "weights",
+                vec![vec![n, n_in]],
+                Init::Random(Initialiser::Kaiming),
+            ));
+        }
+        attrs.extend([
+            Attribute::parameter("tau_mem", "taus", vec![vec![n], vec![]], Init::Fill(0.02)),
+            Attribute::parameter(
+                "tau_syn",
+                "taus",
+                vec![vec![n, s], vec![1, s], vec![]],
+                Init::Fill(0.02),
+            ),
+            Attribute::parameter("bias", "bias", vec![vec![n], vec![]], Init::Fill(0.0)),
+            Attribute::parameter(
+                "threshold",
+                "threshold",
+                vec![vec![n], vec![]],
+                Init::Fill(1.0),
+            ),
+            Attribute::simulation("dt", 1e-3),
+            Attribute::simulation("noise_std", 0.0),
+            Attribute::simulation("max_spikes_per_dt", 65536.0),
+            Attribute::state("spikes", vec![n]),
+            Attribute::state("isyn", vec![n, s]),
+            Attribute::state("vmem", vec![n]),
+            Attribute::rng_key(),
+        ]);
+        Lif {
+            n_in,
+            n,
+            n_syn: s,
+            has_rec,
+            spiking_input: false,
+            spiking_output: true,
+            attrs,
+        }
+    }
+
+    /// Add (or remove) the recurrent weights `w_rec` (Rockpool's `has_rec`). Values set
+    /// before are kept.
+    #[must_use]
+    pub fn with_has_rec(self, has_rec: bool) -> Self {
+        if has_rec == self.has_rec {
+            return self;
+        }
+        let mut fresh = Lif::build(self.n_in, self.n, has_rec);
+        for a in self.attrs.into_iter().filter(|a| a.name != "w_rec") {
+            if let Some(slot) = fresh.attrs.iter_mut().find(|b| b.name == a.name) {
+                *slot = a;
+            }
+        }
+        fresh.spiking_input = self.spiking_input;
+        fresh.spiking_output = self.spiking_output;
+        fresh
+    }
+
+    /// The initialiser of `w_rec` (Rockpool's `weight_init_func`).
+    ///
+    /// # Errors
+    /// When the module has no recurrent weights.
+    pub fn with_weight_init(self, init: Initialiser) -> Result<Self> {
+        require_has_rec(self.has_rec, "w_rec")?;
+        self.with("w_rec", init.into())
+    }
+
+    /// Set `w_rec` (`(N, Nin)`).
+    ///
+    /// # Errors
+    /// Without `has_rec` (as Rockpool), or for a wrong shape.
+    pub fn with_w_rec(self, v: impl Into<InitValue>) -> Result<Self> {
+        require_has_rec(self.has_rec, "w_rec")?;
+        self.with("w_rec", v.into())
+    }
+
+    /// Set `tau_mem` (seconds; `(N,)` or scalar).
+    ///
+    /// # Errors
+    /// A shape Rockpool would reject.
+    pub fn with_tau_mem(self, v: impl Into<InitValue>) -> Result<Self> {
+        self.with("tau_mem", v.into())
+    }
+
+    /// Set `tau_syn` (seconds; `(N, S)`, `(1, S)`, scalar, or anything of those sizes).
+    ///
+    /// # Errors
+    /// A shape Rockpool would reject.
+    pub fn with_tau_syn(self, v: impl Into<InitValue>) -> Result<Self> {
+        self.with("tau_syn", v.into())
+    }
+
+    /// Set `bias`.
+    ///
+    /// # Errors
+    /// A shape Rockpool would reject.
+    pub fn with_bias(self, v: impl Into<InitValue>) -> Result<Self> {
+        self.with("bias", v.into())
+    }
+
+    /// Set `threshold`.
+    ///
+    /// # Errors
+    /// A shape Rockpool would reject.
+    pub fn with_threshold(self, v: impl Into<InitValue>) -> Result<Self> {
+        self.with("threshold", v.into())
+    }
+
+    /// Set `dt` (seconds).
+    ///
+    /// # Errors
+    /// A non-scalar value.
+    pub fn with_dt(self, v: impl Into<InitValue>) -> Result<Self> {
+        self.with("dt", v.into())
+    }
+
+    /// Set `noise_std` (noise of std `noise_std·√dt` is added to `vmem` every step).
+    ///
+    /// # Errors
+    /// A non-scalar value.
+    pub fn with_noise_std(self, v: impl Into<InitValue>) -> Result<Self> {
+        self.with("noise_std", v.into())
+    }
+
+    /// Set `max_spikes_per_dt`.
+    ///
+    /// # Errors
+    /// A non-scalar value.
+    pub fn with_max_spikes_per_dt(self, v: impl Into<InitValue>) -> Result<Self> {
+        self.with("max_spikes_per_dt", v.into())
+    }
+
+    /// Set whether the module declares spiking input.
+    #[must_use]
+    pub fn with_spiking_input(mut self, spiking: bool) -> Self {
+        self.spiking_input = spiking;
+        self
+    }
+
+    /// Any attribute by name.
+    ///
+    /// # Errors
+    /// An unknown name or a shape Rockpool would reject.
+    pub fn with(mut self, name: &str, v: InitValue) -> Result<Self> {
+        replace_attribute(&mut self.attrs, name, v)?;
+        Ok(self)
+    }
+
+    /// Number of neurons.
+    pub fn n_neurons(&self) -> usize {
+        self.n
+    }
+
+    /// Synapses per neuron.
+    pub fn n_synapses(&self) -> usize {
+        self.n_syn
+    }
+
+    /// Whether the module has recurrent weights.
+    pub fn has_rec(&self) -> bool {
+        self.has_rec
+    }
+}
+
+/// Decoded, per-element parameters of one `evolve` call.
+#[derive(Debug, Clone)]
+pub struct LifParams<F> {
+    /// `exp(-dt/τ_mem)` per neuron.
+    pub alpha: Vec<F>,
+    /// `exp(-dt/τ_syn)` per neuron and synapse.
+    pub beta: Vec<F>,
+    /// Bias per neuron.
+    pub bias: Vec<F>,
+    /// Threshold per neuron.
+    pub threshold: Vec<F>,
+    /// Recurrent weights `(N, Nin)`, row-major.
+    pub w_rec: Option<Arc<Array>>,
+    /// `noise_std · √dt`.
+    pub noise_scale: f64,
+    /// Spike cap per step.
+    pub max_spikes: F,
+}
+
+impl Lif {
+    fn decode<F: Real>(&self, p: &Tree) -> Result<LifParams<F>> {
+        let dt = scalar(p, "dt")?;
+        let ns = self.n * self.n_syn;
+        let exp_decay = |tau: f64| F::of((-dt / tau).exp());
+        let tau_syn = p.array("tau_syn")?;
+        let beta: Vec<F> = match tau_syn.len() {
+            1 => vec![exp_decay(tau_syn.data()[0]); ns],
+            len if len == ns => tau_syn.data().iter().map(|&t| exp_decay(t)).collect(),
+            len if len == self.n_syn => (0..ns)
+                .map(|i| exp_decay(tau_syn.data()[i % self.n_syn]))
+                .collect(),
+            _ => return Err(Error::shape("tau_syn", &[vec![self.n, self.n_syn]], tau_syn.shape())),
+        };
+        Ok(LifParams {
+            alpha: per_element(p, "tau_mem", self.n)?
+                .into_iter()
+                .map(exp_decay)
+                .collect(),
+            beta,
+            bias: per_element(p, "bias", self.n)?.into_iter().map(F::of).collect(),
+            threshold: per_element(p, "threshold", self.n)?
+                .into_iter()
+                .map(F::of)
+                .collect(),
+            w_rec: if self.has_rec {
+                Some(p.array("w_rec")?.clone())
+            } else {
+                None
+            },
+            noise_scale: scalar(p, "noise_std")? * dt.sqrt(),
+            max_spikes: F::of(scalar(p, "max_spikes_per_dt")?),
+        })
+    }
+}
+
+/// Rockpool's multi-spike rule, including its `-0.0` for negative potentials:
+/// `min(max, (v ≥ θ) · floor(v/θ))`.
+#[inline]
+pub fn spike_count<F: Real>(v: F, threshold: F, max_spikes: F) -> F {
+    let q = (v / threshold).floor();
+    let s = if v >= threshold { q } else { F::zero() * q };
+    if max_spikes < s { max_spikes } else { s }
+}
+
+/// The state of one sample, updated in place over its time steps.
+struct SampleState<'a, F> {
+    spikes: &'a mut [F],
+    isyn: &'a mut [F],
+    vmem: &'a mut [F],
+    key: [u64; 2],
+}
+
+/// Per-step record buffers of one sample (`(T, …)` slices), when recording.
+struct SampleRecord<'a, F> {
+    irec: &'a mut [F],
+    spikes: &'a mut [F],
+    isyn: &'a mut [F],
+    vmem: &'a mut [F],
+}
+
+fn evolve_sample<F: Real>(
+    p: &LifParams<F>,
+    n: usize,
+    n_syn: usize,
+    st: SampleState<'_, F>,
+    input: &[F],
+    output: &mut [F],
+    mut rec: Option<SampleRecord<'_, F>>,
+) {
+    let ns = n * n_syn;
+    let steps = output.len() / n.max(1);
+    let mut irec = vec![F::zero(); ns];
+    let mut noise = vec![0.0f64; if p.noise_scale != 0.0 { n } else { 0 }];
+    for t in 0..steps {
+        let x = &input[t * ns..(t + 1) * ns];
+        if let Some(w) = &p.w_rec {
+            irec.iter_mut().for_each(|v| *v = F::zero());
+            for (j, &s) in st.spikes.iter().enumerate() {
+                if s != F::zero() {
+                    let row = &w.data()[j * ns..(j + 1) * ns];
+                    for (acc, &wv) in irec.iter_mut().zip(row) {
+                        *acc += s * F::of(wv);
+                    }
+                }
+            }
+            for ((i, &xv), &r) in st.isyn.iter_mut().zip(x).zip(&irec) {
+                *i = (*i + xv) + r;
+            }
+        } else {
+            for (i, &xv) in st.isyn.iter_mut().zip(x) {
+                *i += xv;
+            }
+        }
+        for (i, &b) in st.isyn.iter_mut().zip(&p.beta) {
+            *i *= b;
+        }
+        if !noise.is_empty() {
+            fill_standard_normal(st.key[0], st.key[1].wrapping_add(t as u64), &mut noise);
+        }
+        let out_t = &mut output[t * n..(t + 1) * n];
+        for j in 0..n {
+            let mut v = st.vmem[j] * p.alpha[j];
+            let syn = &st.isyn[j * n_syn..(j + 1) * n_syn];
+            let total = if n_syn == 1 {
+                syn[0]
+            } else {
+                syn.iter().fold(F::zero(), |a, &b| a + b)
+            };
+            v += total;
+            if let Some(z) = noise.get(j) {
+                v += F::of(p.noise_scale * z);
+            }
+            v += p.bias[j];
+            let s = spike_count(v, p.threshold[j], p.max_spikes);
+            st.vmem[j] = v - s * p.threshold[j];
+            st.spikes[j] = s;
+            out_t[j] = s;
+        }
+        if let Some(r) = rec.as_mut() {
+            r.irec[t * ns..(t + 1) * ns].copy_from_slice(&irec);
+            r.isyn[t * ns..(t + 1) * ns].copy_from_slice(st.isyn);
+            r.spikes[t * n..(t + 1) * n].copy_from_slice(st.spikes);
+            r.vmem[t * n..(t + 1) * n].copy_from_slice(st.vmem);
+        }
+    }
+}
+
+fn state_leaf(a: Array) -> Leaf {
+    Leaf::f64(Kind::State, None, a)
+}
+
+impl Module for Lif {
+    fn class_name(&self) -> &str {
+        "LIF"
+    }
+
+    fn shape(&self) -> Vec<usize> {
+        vec![self.n_in, self.n]
+    }
+
+    fn spiking_input(&self) -> bool {
+        self.spiking_input
+    }
+
+    fn spiking_output(&self) -> bool {
+        self.spiking_output
+    }
+
+    fn attributes(&self) -> &[Attribute] {
+        &self.attrs
+    }
+
+    fn options(&self) -> Vec<(&'static str, OptionValue)> {
+        vec![("has_rec", OptionValue::Bool(self.has_rec))]
+    }
+
+    fn evolve_batch(&self, params: &Tree, state: &Tree, input: &Array, record: bool) -> Result<Evolution> {
+        let (b, t) = (input.shape()[0], input.shape()[1]);
+        let (n, s) = (self.n, self.n_syn);
+        let ns = n * s;
+        let p: LifParams<f64> = self.decode(params)?;
+        let mut spikes = batched(state, "spikes", b, &[n])?.clone();
+        let mut isyn = batched(state, "isyn", b, &[n, s])?.clone();
+        let mut vmem = batched(state, "vmem", b, &[n])?.clone();
+        let keys = rng_keys(state, b)?;
+        let mut output = Array::zeros(vec![b, t, n]);
+        let mut rec_arrays = record.then(|| {
+            (
+                Array::zeros(vec![b, t, n, s]),
+                Array::zeros(vec![b, t, n]),
+                Array::zeros(vec![b, t, n, s]),
+                Array::zeros(vec![b, t, n]),
+            )
+        });
+        for bi in 0..b {
+            let st = SampleState {
+                spikes: &mut spikes.data_mut()[bi * n..(bi + 1) * n],
+                isyn: &mut isyn.data_mut()[bi * ns..(bi + 1) * ns],
+                vmem: &mut vmem.data_mut()[bi * n..(bi + 1) * n],
+                key: keys[bi],
+            };
+            let rec = rec_arrays.as_mut().map(|(ir, sp, is, vm)| SampleRecord {
+                irec: &mut ir.data_mut()[bi * t * ns..(bi + 1) * t * ns],
+                spikes: &mut sp.data_mut()[bi * t * n..(bi + 1) * t * n],
+                isyn: &mut is.data_mut()[bi * t * ns..(bi + 1) * t * ns],
+                vmem: &mut vm.data_mut()[bi * t * n..(bi + 1) * t * n],
+            });
+            evolve_sample(
+                &p,
+                n,
+                s,
+                st,
+                &input.data()[bi * t * ns..(bi + 1) * t * ns],
+                &mut output.data_mut()[bi * t * n..(bi + 1) * t * n],
+                rec,
+            );
+        }
+        let mut new_state = Tree::new();
+        new_state.insert_leaf("spikes", state_leaf(spikes));
+        new_state.insert_leaf("isyn", state_leaf(isyn));
+        new_state.insert_leaf("vmem", state_leaf(vmem));
+        new_state.insert_leaf(
+            "rng_key",
+            Leaf {
+                kind: Kind::State,
+                family: None,
+                value: Value::U64(Arc::new(advanced_keys(&keys, t))),
+            },
+        );
+        let mut rec = Record::new();
+        if let Some((ir, sp, is, vm)) = rec_arrays {
+            rec.insert_leaf("irec", ir);
+            rec.insert_leaf("spikes", sp);
+            rec.insert_leaf("isyn", is);
+            rec.insert_leaf("vmem", vm);
+        }
+        Ok(Evolution::new(output, new_state, rec))
+    }
+}
