@@ -1,1 +1,37 @@
-//! Littoral: placeholder facade.
+//! # Littoral
+//!
+//! A Rust engine for stateful spiking and rate neural networks with Rockpool's low-level
+//! Module API, in a functional shape: a module is an immutable descriptor, its numbers
+//! live in a path-keyed [`Tree`], and `evolve(params, state, input, record)` is a pure
+//! function.
+//!
+//! ```
+//! use littoral::prelude::*;
+//! let net = Sequential::new().append(Linear::new(2, 3))?.append(Lif::new(3))?;
+//! let tree = net.init(42);                          // seeded, per path
+//! let x = Array::full(vec![4, 100, 2], 0.5);        // (B, T, Nin)
+//! let ev = net.evolve(&tree, &tree, &x, true)?;     // pure: (output, new_state, record)
+//! assert_eq!(ev.output.shape(), &[4, 100, 3]);
+//! assert_eq!(ev.state.array("1_LIF.vmem")?.shape(), &[4, 3]);   // state keeps the batch axis
+//! assert!(ev.record.get("1_LIF.vmem").is_some());
+//! println!("{}", tree.parameters("taus").leaf_count());
+//! # Ok::<(), littoral::Error>(())
+//! ```
+#![deny(missing_docs)]
+
+pub use littoral_core::*;
+pub use littoral_functional as functional;
+pub use littoral_nets as nets;
+
+/// Everything a typical program needs.
+pub mod prelude {
+    pub use littoral_core::{
+        Array, Attribute, Constant, Error, Evolution, EvolveOptions, Families, Init, Initialiser,
+        Kind, Leaf, Module, ModuleExt, Record, Result, Stateful, Tree, TreeExt, Value,
+        evolve_child,
+    };
+    pub use littoral_nets::{
+        Activation, ExpSyn, FFwdStack, Instant, InstantFn, Lif, Linear, Rate, Residual,
+        Sequential,
+    };
+}

@@ -42,7 +42,7 @@ pub use array::Array;
 pub use error::{Error, Result};
 pub use init::{Attribute, Constant, Init, InitFn, InitValue, Initialiser};
 pub use instance::Stateful;
-pub use module::{Evolution, Module, Named, OptionValue};
+pub use module::{Evolution, Module, Named, OptionValue, evolve_child};
 pub use module_ext::{EvolveOptions, ModuleExt};
 pub use nested::{Entry, Nested};
 pub use real::Real;

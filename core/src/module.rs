@@ -131,3 +131,49 @@ impl Named<'_> {
         format!("{} {}", self.module.class_name(), self.name())
     }
 }
+
+impl Evolution {
+    /// A parent's evolution made of one child's: the child's output is the output, its state
+    /// and record are nested under `name` (what Rockpool's `new_state.update(name, …)` does).
+    pub fn nested(name: &str, child: Evolution) -> Evolution {
+        let mut state = Tree::new();
+        state.insert_branch(name, child.state);
+        let mut record = Record::new();
+        if !child.record.is_empty() {
+            record.insert_branch(name, child.record);
+        }
+        Evolution::new(child.output, state, record)
+    }
+
+    /// Add a recorded signal (call it only when recording).
+    #[must_use]
+    pub fn with_record(mut self, name: &str, signal: Array<f64>) -> Self {
+        self.record.insert_leaf(name, signal);
+        self
+    }
+}
+
+/// Evolve a child from inside a parent's `evolve_batch`: picks the child's branches of
+/// `params` and `state` and prefixes the child's name to any error path.
+///
+/// # Errors
+/// A missing parameter branch, or the child's own error.
+pub fn evolve_child(
+    child: &dyn Module,
+    name: &str,
+    params: &Tree,
+    state: &Tree,
+    input: &Array<f64>,
+    record: bool,
+) -> Result<Evolution> {
+    let empty = Tree::new();
+    let p = params
+        .branch(name)
+        .ok_or_else(|| crate::Error::MissingPath {
+            path: name.to_string(),
+        })?;
+    let s = state.branch(name).unwrap_or(&empty);
+    child
+        .evolve_batch(p, s, input, record)
+        .map_err(|e| e.within(name))
+}

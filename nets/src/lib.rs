@@ -1,12 +1,27 @@
 //! # littoral-nets
 //!
 //! Rockpool's native modules with the same numbers (float64, Rockpool 3.1.0's step
-//! order): [`Lif`], and the combinators. Every module is an immutable descriptor; its
-//! values live in a [`littoral_core::Tree`].
+//! order): [`Lif`], [`Rate`], [`Linear`], [`ExpSyn`], [`Instant`], and the combinators
+//! [`Sequential`], [`Residual`] and [`FFwdStack`].
+//! Every module is an immutable descriptor; its values live in a [`littoral_core::Tree`].
 #![deny(missing_docs)]
 
 pub mod builder;
+pub mod combinators;
+pub mod config;
+pub mod exp_syn;
+pub mod instant;
 pub mod lif;
+pub mod linear;
+pub mod matmul;
+pub mod rate;
 pub mod view;
 
+pub use combinators::ffwd_stack::FFwdStack;
+pub use combinators::residual::Residual;
+pub use combinators::sequential::Sequential;
+pub use exp_syn::ExpSyn;
+pub use instant::{Instant, InstantFn};
 pub use lif::Lif;
+pub use linear::Linear;
+pub use rate::{Activation, Rate};

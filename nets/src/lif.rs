@@ -86,9 +86,7 @@ impl Lif {
         if n == 0 || n_in == 0 || n_in % n != 0 {
             return Err(Error::invalid(
                 "shape",
-                format!(
-                    "you must specify an integer number of synapses per neuron: ({n_in}, {n})"
-                ),
+                format!("you must specify an integer number of synapses per neuron: ({n_in}, {n})"),
             ));
         }
         Ok(Lif::build(n_in, n, false))
@@ -294,7 +292,13 @@ impl Lif {
             len if len == self.n_syn => (0..ns)
                 .map(|i| exp_decay(tau_syn.data()[i % self.n_syn]))
                 .collect(),
-            _ => return Err(Error::shape("tau_syn", &[vec![self.n, self.n_syn]], tau_syn.shape())),
+            _ => {
+                return Err(Error::shape(
+                    "tau_syn",
+                    &[vec![self.n, self.n_syn]],
+                    tau_syn.shape(),
+                ));
+            }
         };
         Ok(LifParams {
             alpha: per_element(p, "tau_mem", self.n)?
@@ -302,7 +306,10 @@ impl Lif {
                 .map(exp_decay)
                 .collect(),
             beta,
-            bias: per_element(p, "bias", self.n)?.into_iter().map(F::of).collect(),
+            bias: per_element(p, "bias", self.n)?
+                .into_iter()
+                .map(F::of)
+                .collect(),
             threshold: per_element(p, "threshold", self.n)?
                 .into_iter()
                 .map(F::of)
@@ -439,7 +446,13 @@ impl Module for Lif {
         vec![("has_rec", OptionValue::Bool(self.has_rec))]
     }
 
-    fn evolve_batch(&self, params: &Tree, state: &Tree, input: &Array, record: bool) -> Result<Evolution> {
+    fn evolve_batch(
+        &self,
+        params: &Tree,
+        state: &Tree,
+        input: &Array,
+        record: bool,
+    ) -> Result<Evolution> {
         let (b, t) = (input.shape()[0], input.shape()[1]);
         let (n, s) = (self.n, self.n_syn);
         let ns = n * s;

@@ -60,7 +60,12 @@ pub fn advanced_keys(keys: &[[u64; 2]], steps: usize) -> Array<u64> {
 ///
 /// # Errors
 /// A missing leaf or a size mismatch.
-pub fn batched<'t>(state: &'t Tree, name: &str, batch: usize, per_sample: &[usize]) -> Result<&'t Array> {
+pub fn batched<'t>(
+    state: &'t Tree,
+    name: &str,
+    batch: usize,
+    per_sample: &[usize],
+) -> Result<&'t Array> {
     let a = state.array(name)?;
     let mut want = vec![batch];
     want.extend_from_slice(per_sample);

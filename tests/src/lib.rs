@@ -1,1 +1,171 @@
-//! placeholder
+//! Shared helpers of Littoral's cross-crate tests: reading Rockpool golden files and
+//! comparing arrays with stated tolerances.
+#![deny(missing_docs)]
+
+use littoral_core::{Array, Error, Result};
+use littoral_nets::config::json_to_array;
+use serde_json::Value as Json;
+use std::path::{Path, PathBuf};
+
+/// The folder of the Rockpool golden files.
+pub fn golden_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("golden").join("data")
+}
+
+/// One Rockpool golden case.
+#[derive(Debug, Clone)]
+pub struct GoldenCase {
+    /// Case name.
+    pub name: String,
+    /// The network description (network file format).
+    pub network: Json,
+    /// The input as passed to Rockpool.
+    pub input: Array,
+    /// Whether Rockpool was asked to record.
+    pub record_flag: bool,
+    /// Rockpool's output.
+    pub output: Array,
+    /// Rockpool's final state (batch 0), by dotted path.
+    pub state: Vec<(String, Array)>,
+    /// Rockpool's record, by dotted path.
+    pub record: Vec<(String, Array)>,
+}
+
+fn field<'a>(v: &'a Json, k: &str, file: &str) -> Result<&'a Json> {
+    v.get(k)
+        .ok_or_else(|| Error::invalid(file, format!("missing field '{k}'")))
+}
+
+fn arrays(v: &Json, file: &str) -> Result<Vec<(String, Array)>> {
+    v.as_object()
+        .ok_or_else(|| Error::invalid(file, "expected an object"))?
+        .iter()
+        .map(|(k, a)| Ok((k.clone(), json_to_array(a, k)?)))
+        .collect()
+}
+
+/// Read one golden file.
+///
+/// # Errors
+/// A missing or malformed file.
+pub fn read_case(path: &Path) -> Result<GoldenCase> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| Error::invalid(&file, e.to_string()))?;
+    let v: Json = serde_json::from_str(&text).map_err(|e| Error::invalid(&file, e.to_string()))?;
+    Ok(GoldenCase {
+        name: field(&v, "case", &file)?.as_str().unwrap_or_default().to_string(),
+        network: field(&v, "network", &file)?.clone(),
+        input: json_to_array(field(&v, "input", &file)?, "input")?,
+        record_flag: field(&v, "record_flag", &file)?.as_bool().unwrap_or(false),
+        output: json_to_array(field(&v, "output", &file)?, "output")?,
+        state: arrays(field(&v, "state", &file)?, &file)?,
+        record: arrays(field(&v, "record", &file)?, &file)?,
+    })
+}
+
+/// Every golden case, sorted by name.
+///
+/// # Errors
+/// An unreadable folder or file.
+pub fn all_cases() -> Result<Vec<GoldenCase>> {
+    let dir = golden_dir();
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map_err(|e| Error::invalid(dir.display().to_string(), e.to_string()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    paths.sort();
+    paths.iter().map(|p| read_case(p)).collect()
+}
+
+/// Compare `ours` with Rockpool's `theirs` element-wise at `tol` (absolute, scaled by
+/// `max(1, |theirs|)`). Rockpool sometimes drops a leading batch axis of 1 (Linear keeps
+/// the input's rank), so shapes match when ours equals theirs with leading 1s removed.
+///
+/// # Errors
+/// A description of the first mismatch.
+pub fn compare(what: &str, ours: &Array, theirs: &Array, tol: f64) -> std::result::Result<(), String> {
+    let strip = |s: &[usize]| s.iter().skip_while(|&&d| d == 1).copied().collect::<Vec<_>>();
+    if strip(ours.shape()) != strip(theirs.shape()) {
+        return Err(format!(
+            "{what}: shape {:?} (ours) vs {:?} (Rockpool)",
+            ours.shape(),
+            theirs.shape()
+        ));
+    }
+    for (i, (a, b)) in ours.data().iter().zip(theirs.data()).enumerate() {
+        if (a - b).abs() > tol * b.abs().max(1.0) {
+            return Err(format!("{what}[{i}]: {a} (ours) vs {b} (Rockpool)"));
+        }
+    }
+    Ok(())
+}
+
+/// A layer of a generated test network.
+#[derive(Debug, Clone, Copy)]
+pub enum LayerSpec {
+    /// `Linear(n_in, n)` with a bias.
+    Linear(usize),
+    /// `LIF((n_in, n_in / syn))`, recurrent or not, with noise or not.
+    Lif {
+        /// Synapses per neuron (1 when it does not divide the input size).
+        syn: usize,
+        /// Recurrent weights.
+        rec: bool,
+        /// Noise on.
+        noisy: bool,
+    },
+    /// `Rate(n_in)` (tanh), recurrent or not.
+    Rate {
+        /// Recurrent weights.
+        rec: bool,
+    },
+    /// `ExpSyn(n_in)` with noise or not.
+    ExpSyn {
+        /// Noise on.
+        noisy: bool,
+    },
+}
+
+/// Build a `Sequential` with input size `n_in` from layer specs (sizes chain through).
+///
+/// # Errors
+/// Never for valid specs; errors are the builders' own.
+pub fn build_network(n_in: usize, layers: &[LayerSpec]) -> Result<littoral_nets::Sequential> {
+    use littoral_nets::{Activation, ExpSyn, Lif, Linear, Rate, Sequential};
+    let mut seq = Sequential::new();
+    let mut n = n_in;
+    for layer in layers {
+        seq = match *layer {
+            LayerSpec::Linear(out) => {
+                let s = seq.append(Linear::new(n, out).with_has_bias(true))?;
+                n = out;
+                s
+            }
+            LayerSpec::Lif { syn, rec, noisy } => {
+                let syn = if syn > 0 && n % syn == 0 { syn } else { 1 };
+                let lif = Lif::with_synapses(n, n / syn)?
+                    .with_has_rec(rec)
+                    .with_threshold(0.5)?
+                    .with_noise_std(if noisy { 0.5 } else { 0.0 })?;
+                // Small recurrent weights keep the recurrence from running away.
+                let lif = if rec {
+                    lif.with_weight_init(littoral_core::Initialiser::UniformSqrt)?
+                } else {
+                    lif
+                };
+                n /= syn;
+                seq.append(lif)?
+            }
+            LayerSpec::Rate { rec } => seq.append(
+                Rate::new(n)
+                    .with_has_rec(rec)
+                    .with_activation(Activation::Tanh),
+            )?,
+            LayerSpec::ExpSyn { noisy } => {
+                seq.append(ExpSyn::new(n).with_noise_std(if noisy { 0.3 } else { 0.0 })?)?
+            }
+        };
+    }
+    Ok(seq)
+}

@@ -1,0 +1,313 @@
+//! The one place where bytes are encoded and decoded: a framed container around a
+//! bincode 2.0.1 payload (serde API, `config::standard()` with a size limit).
+//!
+//! Layout (all integers little-endian; see `docs/snapshot-format.md`):
+//!
+//! | offset | size | field |
+//! |---|---|---|
+//! | 0 | 8 | magic `b"LITTORAL"` |
+//! | 8 | 4 | format version, `u32` (currently [`FORMAT_VERSION`]) |
+//! | 12 | 8 | payload length `n`, `u64` |
+//! | 20 | 4 | CRC-32 (IEEE, as zlib) of the payload, `u32` |
+//! | 24 | `n` | payload |
+//!
+//! Decoding checks, in order and before any allocation sized by the file's content:
+//! empty input, header length, magic, version, declared length against the bytes really
+//! present (and against [`MAX_PAYLOAD`]), trailing bytes, checksum; only then is the
+//! payload handed to bincode, with a limit proportional to the payload's real size.
+//!
+//! bincode is unmaintained (RUSTSEC-2025-0141) and 3.0.0 is an empty crate, so it is
+//! pinned at `=2.0.1` and used nowhere else: a successor codec replaces this module only.
+
+use crate::error::{Error, FormatError, Result};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The eight magic bytes that open every Littoral file.
+pub const MAGIC: [u8; 8] = *b"LITTORAL";
+
+/// The newest format version this library writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Length of the fixed header.
+pub const HEADER_LEN: usize = 24;
+
+/// The largest payload accepted, in bytes.
+#[cfg(target_pointer_width = "64")]
+pub const MAX_PAYLOAD: u64 = 1 << 32;
+/// The largest payload accepted, in bytes.
+#[cfg(not(target_pointer_width = "64"))]
+pub const MAX_PAYLOAD: u64 = 1 << 27;
+
+/// CRC-32 (IEEE 802.3, reflected, polynomial `0xEDB88320`; the zlib/PNG checksum).
+///
+/// ```
+/// assert_eq!(littoral_functional::codec::crc32(b"123456789"), 0xCBF4_3926);
+/// ```
+pub fn crc32(data: &[u8]) -> u32 {
+    let mut c = !0u32;
+    for &b in data {
+        c = CRC_TABLE[((c ^ u32::from(b)) & 0xFF) as usize] ^ (c >> 8);
+    }
+    !c
+}
+
+static CRC_TABLE: [u32; 256] = crc_table();
+
+const fn crc_table() -> [u32; 256] {
+    let mut table = [0u32; 256];
+    let mut i = 0;
+    while i < 256 {
+        let mut c = i as u32;
+        let mut k = 0;
+        while k < 8 {
+            c = if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
+            k += 1;
+        }
+        table[i] = c;
+        i += 1;
+    }
+    table
+}
+
+/// Encode `value` as a framed Littoral file (header + bincode payload).
+///
+/// # Errors
+/// [`FormatError::Encode`] when serde fails, [`FormatError::TooLarge`] above
+/// [`MAX_PAYLOAD`].
+pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>> {
+    let payload = bincode::serde::encode_to_vec(value, bincode::config::standard())
+        .map_err(|e| FormatError::Encode(e.to_string()))?;
+    let len = payload.len() as u64;
+    if len > MAX_PAYLOAD {
+        return Err(FormatError::TooLarge {
+            declared: len,
+            limit: MAX_PAYLOAD,
+        }
+        .into());
+    }
+    let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
+    out.extend_from_slice(&MAGIC);
+    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(&crc32(&payload).to_le_bytes());
+    out.extend_from_slice(&payload);
+    Ok(out)
+}
+
+/// The checked header of a framed file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Header {
+    /// Format version (1 ≤ version ≤ [`FORMAT_VERSION`]).
+    pub version: u32,
+    /// Payload length.
+    pub payload_len: u64,
+    /// CRC-32 of the payload.
+    pub crc32: u32,
+}
+
+fn le_u32(b: &[u8]) -> u32 {
+    let mut a = [0u8; 4];
+    a.copy_from_slice(&b[..4]);
+    u32::from_le_bytes(a)
+}
+
+fn le_u64(b: &[u8]) -> u64 {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(&b[..8]);
+    u64::from_le_bytes(a)
+}
+
+/// Check the frame of `bytes` and return its header and the verified payload.
+///
+/// # Errors
+/// The first [`FormatError`] found, checked in the order given in the module docs.
+pub fn unframe(bytes: &[u8]) -> Result<(Header, &[u8])> {
+    if bytes.is_empty() {
+        return Err(FormatError::Empty.into());
+    }
+    let magic_len = bytes.len().min(MAGIC.len());
+    if bytes[..magic_len] != MAGIC[..magic_len] {
+        return Err(FormatError::BadMagic {
+            found: bytes[..magic_len].to_vec(),
+        }
+        .into());
+    }
+    if bytes.len() < HEADER_LEN {
+        return Err(FormatError::TruncatedHeader {
+            needed: HEADER_LEN,
+            found: bytes.len(),
+        }
+        .into());
+    }
+    let version = le_u32(&bytes[8..12]);
+    if version == 0 || version > FORMAT_VERSION {
+        return Err(FormatError::UnsupportedVersion {
+            found: version,
+            supported: FORMAT_VERSION,
+        }
+        .into());
+    }
+    let declared = le_u64(&bytes[12..20]);
+    let stored = le_u32(&bytes[20..24]);
+    let available = (bytes.len() - HEADER_LEN) as u64;
+    if declared > available {
+        return Err(FormatError::Truncated {
+            declared,
+            available,
+        }
+        .into());
+    }
+    if declared > MAX_PAYLOAD {
+        return Err(FormatError::TooLarge {
+            declared,
+            limit: MAX_PAYLOAD,
+        }
+        .into());
+    }
+    if declared < available {
+        return Err(FormatError::TrailingBytes {
+            extra: available - declared,
+        }
+        .into());
+    }
+    let payload = &bytes[HEADER_LEN..];
+    let computed = crc32(payload);
+    if computed != stored {
+        return Err(FormatError::ChecksumMismatch { stored, computed }.into());
+    }
+    Ok((
+        Header {
+            version,
+            payload_len: declared,
+            crc32: stored,
+        },
+        payload,
+    ))
+}
+
+/// Decode a framed file written by [`encode`]: the frame is checked by [`unframe`], then
+/// the payload is decoded with a bincode limit of at most eight times its real size (so
+/// no length field inside it can make the decoder allocate more), and every byte of it
+/// must be used.
+///
+/// # Errors
+/// Any [`FormatError`]; [`FormatError::Decode`] when the payload is not a `T`.
+pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<(Header, T)> {
+    let (header, payload) = unframe(bytes)?;
+    let (value, used) = decode_limited::<T>(payload)?;
+    if used != payload.len() {
+        return Err(FormatError::Decode(format!(
+            "{} byte(s) of the payload left over after decoding",
+            payload.len() - used
+        ))
+        .into());
+    }
+    Ok((header, value))
+}
+
+/// bincode with a limit of at most eight times the payload (the decoder counts decoded
+/// in-memory sizes, up to eight bytes for a one-byte varint).
+fn decode_limited<T: DeserializeOwned>(payload: &[u8]) -> Result<(T, usize)> {
+    let need = (payload.len() as u64).saturating_mul(8);
+    let r = if need <= 1 << 20 {
+        dec::<T, { 1 << 20 }>(payload)
+    } else if need <= 1 << 24 {
+        dec::<T, { 1 << 24 }>(payload)
+    } else if need <= 1 << 28 {
+        dec::<T, { 1 << 28 }>(payload)
+    } else {
+        dec_large::<T>(payload)
+    };
+    r.map_err(|e| FormatError::Decode(e.to_string()).into())
+}
+
+fn dec<T: DeserializeOwned, const LIMIT: usize>(
+    payload: &[u8],
+) -> std::result::Result<(T, usize), bincode::error::DecodeError> {
+    bincode::serde::decode_from_slice(payload, bincode::config::standard().with_limit::<LIMIT>())
+}
+
+#[cfg(target_pointer_width = "64")]
+fn dec_large<T: DeserializeOwned>(
+    payload: &[u8],
+) -> std::result::Result<(T, usize), bincode::error::DecodeError> {
+    // MAX_PAYLOAD · 8 = 2^35.
+    dec::<T, { 1 << 35 }>(payload)
+}
+
+#[cfg(not(target_pointer_width = "64"))]
+fn dec_large<T: DeserializeOwned>(
+    payload: &[u8],
+) -> std::result::Result<(T, usize), bincode::error::DecodeError> {
+    dec::<T, { 1 << 30 }>(payload)
+}
+
+/// Read a whole file, naming it in any error.
+///
+/// # Errors
+/// [`Error::Io`] naming the file.
+pub fn read_file(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| Error::io(path, "read", e))
+}
+
+/// Write `bytes` to `path` atomically: a temporary file in the same directory is written,
+/// flushed to disk (`fsync`), renamed over `path`, and the directory is synced. A crash at
+/// any moment leaves either the previous file or the new one, never a mixture.
+///
+/// # Errors
+/// [`Error::Io`] naming the file (the temporary file is removed on failure).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = parent_dir(path);
+    let name = path
+        .file_name()
+        .ok_or_else(|| Error::io(path, "write", std::io::Error::other("the path has no file name")))?;
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}-{}",
+        name.to_string_lossy(),
+        std::process::id(),
+        unique()
+    ));
+    let written = (|| -> Result<()> {
+        let mut f = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, "create", e))?;
+        f.write_all(bytes).map_err(|e| Error::io(&tmp, "write", e))?;
+        f.sync_all().map_err(|e| Error::io(&tmp, "sync", e))?;
+        std::fs::rename(&tmp, path)
+            .map_err(|e| Error::io(&tmp, format!("rename to {}", path.display()), e))
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written?;
+    sync_dir(&dir)
+}
+
+/// Flush a directory's entries to disk (no-op where directories cannot be opened).
+///
+/// # Errors
+/// [`Error::Io`] naming the directory.
+pub fn sync_dir(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        let d = std::fs::File::open(dir).map_err(|e| Error::io(dir, "open", e))?;
+        d.sync_all().map_err(|e| Error::io(dir, "sync", e))?;
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+fn parent_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+fn unique() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    COUNTER.fetch_add(1, Ordering::Relaxed)
+}

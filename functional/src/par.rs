@@ -1,0 +1,359 @@
+//! `evolve_par`: a batch fanned out over rayon, bit-identical to the sequential evolve.
+//!
+//! The input `(B, T, N)` and every State leaf are split on their batch axis into chunks of
+//! samples; each chunk is evolved by [`Module::evolve_batch`] on a rayon task; outputs,
+//! states and records are concatenated back in sample order. Samples never interact and
+//! each sample's noise stream is keyed by its own key (held in its row of `rng_key`), so
+//! the bits do not depend on the chunk size or on the number of threads. There are no
+//! float reductions across chunks.
+//!
+//! Parameters are shared by reference: every task reads the same `&Tree`, whose leaves are
+//! `Arc`s. The global rayon pool is never reconfigured; [`ParOptions::threads`] builds a
+//! local pool for the one call.
+
+use crate::error::{Error, Result};
+use littoral_core::batch::batch_input;
+use littoral_core::{Array, Entry, Evolution, Leaf, Module, ModuleExt, Nested, Record, Tree, Value};
+use rayon::prelude::*;
+use std::num::NonZeroUsize;
+use std::sync::Arc;
+
+/// Options of [`evolve_par`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ParOptions {
+    /// Record internal signals (as [`littoral_core::EvolveOptions::record`]).
+    pub record: bool,
+    /// Samples per task; `None` splits the batch evenly over the pool's threads. The
+    /// result is the same bits for every value.
+    pub chunk_size: Option<NonZeroUsize>,
+    /// Run on a local pool of this many threads, built for the call (`Some(0)` means
+    /// rayon's default count); `None` uses the pool the caller runs in (the global pool
+    /// unless the caller installed another).
+    pub threads: Option<usize>,
+    /// Accept NaN and infinite input (rejected by default, as in
+    /// [`littoral_core::EvolveOptions`]).
+    pub allow_non_finite_input: bool,
+}
+
+impl ParOptions {
+    /// Options with recording on or off and everything else default.
+    pub fn record(record: bool) -> Self {
+        ParOptions {
+            record,
+            ..ParOptions::default()
+        }
+    }
+
+    /// The same options with a chunk size.
+    #[must_use]
+    pub fn with_chunk_size(mut self, chunk: NonZeroUsize) -> Self {
+        self.chunk_size = Some(chunk);
+        self
+    }
+
+    /// The same options on a local pool of `threads` threads.
+    #[must_use]
+    pub fn with_threads(mut self, threads: usize) -> Self {
+        self.threads = Some(threads);
+        self
+    }
+}
+
+/// Run `f` on a local pool of `threads` threads when given, else in the current pool.
+///
+/// # Errors
+/// [`Error::ThreadPool`] when the pool cannot be built; `f`'s own error.
+pub fn in_pool<R: Send>(threads: Option<usize>, f: impl FnOnce() -> Result<R> + Send) -> Result<R> {
+    match threads {
+        None => f(),
+        Some(n) => {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .map_err(|e| Error::ThreadPool {
+                    threads: n,
+                    message: e.to_string(),
+                })?;
+            pool.install(f)
+        }
+    }
+}
+
+/// Evolve `input` (`(T,)`, `(T, Nin)` or `(B, T, Nin)`) from `state` with the batch fanned
+/// out over rayon. Validation and batching are exactly those of
+/// [`ModuleExt::evolve_with`]; the result is bit-identical to it for every chunk size and
+/// thread count.
+///
+/// ```
+/// use littoral_core::{Array, ModuleExt, tree_bits_eq};
+/// use littoral_functional::par::{evolve_par, ParOptions};
+/// use littoral_nets::Lif;
+/// let lif = Lif::new(3).with_noise_std(0.1)?;
+/// let tree = lif.init(1);
+/// let x = Array::full(vec![8, 20, 3], 0.5);                   // (B, T, N)
+/// let seq = lif.evolve(&tree, &tree, &x, true)?;
+/// let par = evolve_par(&lif, &tree, &tree, &x, &ParOptions::record(true).with_threads(2))?;
+/// assert!(par.output.bits_eq(&seq.output));
+/// assert!(tree_bits_eq(&par.state, &seq.state));
+/// # Ok::<(), littoral_functional::Error>(())
+/// ```
+///
+/// # Errors
+/// Everything [`ModuleExt::evolve_with`] rejects; [`Error::ThreadPool`].
+pub fn evolve_par(
+    module: &dyn Module,
+    params: &Tree,
+    state: &Tree,
+    input: &Array,
+    opts: &ParOptions,
+) -> Result<Evolution> {
+    let x = batch_input(input, module.size_in())?;
+    if !opts.allow_non_finite_input {
+        if let Some((index, value)) = x.first_non_finite() {
+            return Err(littoral_core::Error::NonFinite {
+                path: "input".into(),
+                index,
+                value,
+            }
+            .into());
+        }
+    }
+    module.check_params(params)?;
+    let batch = x.shape()[0];
+    let batched = module.batch_state(state, batch)?;
+    in_pool(opts.threads, || {
+        let chunk = match opts.chunk_size {
+            Some(c) => c.get(),
+            None => batch.div_ceil(rayon::current_num_threads().max(1)).max(1),
+        };
+        if chunk >= batch {
+            return Ok(module.evolve_batch(params, &batched, &x, opts.record)?);
+        }
+        let ranges: Vec<(usize, usize)> = (0..batch)
+            .step_by(chunk)
+            .map(|s| (s, (s + chunk).min(batch)))
+            .collect();
+        let parts = ranges
+            .par_iter()
+            .map(|&(s, e)| -> Result<Evolution> {
+                let xs = x.slice_axis0(s, e)?;
+                let st = slice_tree(&batched, s, e)?;
+                Ok(module.evolve_batch(params, &st, &xs, opts.record)?)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        concat_evolutions(&parts)
+    })
+}
+
+/// Rows `start..end` (samples) of every leaf of a batched tree.
+///
+/// # Errors
+/// A leaf without a batch axis long enough, naming its path.
+pub fn slice_tree(tree: &Tree, start: usize, end: usize) -> Result<Tree> {
+    map_tree(tree, "", &mut |path, leaf| {
+        let value = match &leaf.value {
+            Value::F64(a) => Value::F64(Arc::new(a.slice_axis0(start, end).map_err(|e| at(e, path))?)),
+            Value::U64(a) => Value::U64(Arc::new(a.slice_axis0(start, end).map_err(|e| at(e, path))?)),
+        };
+        Ok(leaf.with_value(value))
+    })
+}
+
+/// Concatenate evolutions of consecutive sample chunks along the batch axis.
+///
+/// # Errors
+/// Parts whose structures or trailing shapes differ, naming the path.
+pub fn concat_evolutions(parts: &[Evolution]) -> Result<Evolution> {
+    let outputs: Vec<&Array> = parts.iter().map(|p| &p.output).collect();
+    let output = Array::concat_axis0(&outputs).map_err(|e| at(e, "output"))?;
+    let states: Vec<&Tree> = parts.iter().map(|p| &p.state).collect();
+    let records: Vec<&Record> = parts.iter().map(|p| &p.record).collect();
+    Ok(Evolution::new(
+        output,
+        concat_trees(&states, 0)?,
+        concat_records(&records, 0)?,
+    ))
+}
+
+/// Concatenate trees of identical structure leaf by leaf along `axis` (0: batch, 1: time).
+/// Kinds and families come from the first tree.
+///
+/// # Errors
+/// A path missing from a part, mixed element types, or shapes that do not fit.
+pub fn concat_trees(parts: &[&Tree], axis: usize) -> Result<Tree> {
+    let Some(first) = parts.first() else {
+        return Ok(Tree::new());
+    };
+    map_tree(first, "", &mut |path, leaf| {
+        let value = match &leaf.value {
+            Value::F64(_) => {
+                let arrays = parts
+                    .iter()
+                    .map(|t| leaf_at(t, path)?.value.as_f64().map(|a| &**a).ok_or_else(|| dtype(path)))
+                    .collect::<Result<Vec<_>>>()?;
+                Value::F64(Arc::new(concat_axis(&arrays, axis).map_err(|e| at(e, path))?))
+            }
+            Value::U64(_) => {
+                let arrays = parts
+                    .iter()
+                    .map(|t| leaf_at(t, path)?.value.as_u64().map(|a| &**a).ok_or_else(|| dtype(path)))
+                    .collect::<Result<Vec<_>>>()?;
+                Value::U64(Arc::new(concat_axis(&arrays, axis).map_err(|e| at(e, path))?))
+            }
+        };
+        Ok(leaf.with_value(value))
+    })
+}
+
+/// Concatenate records of identical structure leaf by leaf along `axis`.
+///
+/// # Errors
+/// A path missing from a part or shapes that do not fit.
+pub fn concat_records(parts: &[&Record], axis: usize) -> Result<Record> {
+    let Some(first) = parts.first() else {
+        return Ok(Record::new());
+    };
+    map_nested(first, "", &mut |path, _| {
+        let arrays = parts
+            .iter()
+            .map(|r| {
+                r.get(path).ok_or_else(|| {
+                    Error::from(littoral_core::Error::MissingPath {
+                        path: path.to_string(),
+                    })
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        concat_axis(&arrays, axis).map_err(|e| at(e, path))
+    })
+}
+
+/// Concatenate arrays along axis 0 or 1 (all other axes must agree).
+///
+/// # Errors
+/// An axis the arrays do not have, or disagreeing shapes.
+pub fn concat_axis<T: Copy>(parts: &[&Array<T>], axis: usize) -> Result<Array<T>> {
+    if axis == 0 {
+        return Ok(Array::concat_axis0(parts)?);
+    }
+    if axis != 1 {
+        return Err(littoral_core::Error::invalid("array", "only axes 0 and 1 can be concatenated").into());
+    }
+    let first = parts
+        .first()
+        .ok_or_else(|| littoral_core::Error::invalid("array", "nothing to concatenate"))?;
+    let shape = first.shape();
+    if shape.len() < 2 {
+        return Err(littoral_core::Error::invalid("array", "no axis 1 to concatenate along").into());
+    }
+    let rows = shape[0];
+    let tail = &shape[2..];
+    let inner: usize = tail.iter().product();
+    let mut total = 0;
+    for p in parts {
+        let s = p.shape();
+        if s.len() != shape.len() || s[0] != rows || &s[2..] != tail {
+            return Err(littoral_core::Error::invalid(
+                "array",
+                format!(
+                    "cannot concatenate shapes {} and {} along axis 1",
+                    littoral_core::array::format_shape(shape),
+                    littoral_core::array::format_shape(s)
+                ),
+            )
+            .into());
+        }
+        total += s[1];
+    }
+    let mut data = Vec::with_capacity(rows * total * inner);
+    for r in 0..rows {
+        for p in parts {
+            let len = p.shape()[1] * inner;
+            data.extend_from_slice(&p.data()[r * len..(r + 1) * len]);
+        }
+    }
+    let mut out_shape = vec![rows, total];
+    out_shape.extend_from_slice(tail);
+    Ok(Array::from_shape_vec(out_shape, data)?)
+}
+
+/// Steps `start..end` of a `(B, T, …)` array (axis 1).
+///
+/// # Errors
+/// An array with fewer than two axes or a range outside the time axis.
+pub fn slice_axis1<T: Copy>(a: &Array<T>, start: usize, end: usize) -> Result<Array<T>> {
+    let shape = a.shape();
+    if shape.len() < 2 || start > end || end > shape[1] {
+        return Err(littoral_core::Error::invalid(
+            "input",
+            format!(
+                "steps {start}..{end} outside the time axis of shape {}",
+                littoral_core::array::format_shape(shape)
+            ),
+        )
+        .into());
+    }
+    let inner: usize = shape[2..].iter().product();
+    let row = shape[1] * inner;
+    let mut data = Vec::with_capacity(shape[0] * (end - start) * inner);
+    for r in 0..shape[0] {
+        data.extend_from_slice(&a.data()[r * row + start * inner..r * row + end * inner]);
+    }
+    let mut out = shape.to_vec();
+    out[1] = end - start;
+    Ok(Array::from_shape_vec(out, data)?)
+}
+
+fn leaf_at<'t>(tree: &'t Tree, path: &str) -> Result<&'t Leaf> {
+    tree.get(path).ok_or_else(|| {
+        littoral_core::Error::MissingPath {
+            path: path.to_string(),
+        }
+        .into()
+    })
+}
+
+fn dtype(path: &str) -> Error {
+    littoral_core::Error::Kind {
+        path: path.to_string(),
+        expected: "the same element type in every part".into(),
+        found: "mixed f64 and u64".into(),
+    }
+    .into()
+}
+
+/// Attribute a core array error to a tree path.
+fn at(e: impl Into<Error>, path: &str) -> Error {
+    match e.into() {
+        Error::Core(littoral_core::Error::Invalid { message, .. }) => {
+            littoral_core::Error::invalid(path, message).into()
+        }
+        other => other,
+    }
+}
+
+/// A fallible structure-preserving map over a tree's leaves (with their dotted paths).
+pub(crate) fn map_tree(
+    tree: &Tree,
+    prefix: &str,
+    f: &mut impl FnMut(&str, &Leaf) -> Result<Leaf>,
+) -> Result<Tree> {
+    map_nested(tree, prefix, f)
+}
+
+/// A fallible structure-preserving map over a nested map's leaves.
+pub(crate) fn map_nested<T, U>(
+    tree: &Nested<T>,
+    prefix: &str,
+    f: &mut impl FnMut(&str, &T) -> Result<U>,
+) -> Result<Nested<U>> {
+    let mut out = Nested::new();
+    for (name, entry) in tree.iter() {
+        let path = littoral_core::nested::join_path(prefix, name);
+        match entry {
+            Entry::Leaf(v) => out.insert_leaf(name, f(&path, v)?),
+            Entry::Branch(b) => out.insert_branch(name, map_nested(b, &path, f)?),
+        }
+    }
+    Ok(out)
+}

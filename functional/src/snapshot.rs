@@ -1,0 +1,384 @@
+//! Exact snapshots: everything needed to continue a run bit for bit.
+//!
+//! A [`Snapshot`] holds the network description (the network JSON format of
+//! [`littoral_nets::config`], as *text*: bincode cannot decode `serde_json::Value`), the
+//! Parameters and SimulationParameters, the State (with its batch axis and the random
+//! stream positions in `rng_key`), the step count, the format version and the library
+//! version. It is encoded by [`crate::codec`] (magic, version, length, CRC-32, bincode
+//! payload) and written atomically. Floats are stored as their IEEE bits: NaN payloads
+//! and `-0.0` survive.
+//!
+//! ```
+//! use littoral_core::{Array, ModuleExt, tree_bits_eq};
+//! use littoral_functional::Snapshot;
+//! use littoral_nets::Lif;
+//! let lif = Lif::new(2).with_noise_std(0.2)?;
+//! let tree = lif.init(3);
+//! let x = Array::full(vec![1, 10, 2], 0.3);
+//! let first = lif.evolve(&tree, &tree, &x, false)?;
+//! let bytes = Snapshot::capture(&lif, &tree, &first.state, 10)?.to_bytes()?;
+//! let (params, state) = Snapshot::from_bytes(&bytes)?.restore(&lif)?;
+//! let second = lif.evolve(&params, &state, &x, false)?;
+//! let whole = lif.evolve(&tree, &tree, &Array::full(vec![1, 20, 2], 0.3), false)?;
+//! assert_eq!(&whole.output.data()[20..], second.output.data());
+//! # Ok::<(), littoral_functional::Error>(())
+//! ```
+
+use crate::codec;
+use crate::error::{Error, FormatError, Mismatch, Result};
+use littoral_core::array::{checked_size, format_shape};
+use littoral_core::nested::join_path;
+use littoral_core::{Entry, Kind, Leaf, Module, Tree, Value, tree_bits_eq};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use std::sync::Arc;
+
+/// The version of the library that writes snapshots.
+pub const LIBRARY_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Everything needed to continue a run exactly. See the [module docs](self).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// Payload format version ([`codec::FORMAT_VERSION`] when written by this library).
+    pub format_version: u32,
+    /// `CARGO_PKG_VERSION` of the `littoral-functional` that wrote it.
+    pub library_version: String,
+    /// The network description (network JSON format), or `""` for a module that the format
+    /// cannot describe (then only [`Snapshot::restore`] with the module in hand works).
+    pub network_json: String,
+    /// Parameters and SimulationParameters (no State leaf).
+    pub params: Tree,
+    /// State leaves, per sample or with their batch axis.
+    pub state: Tree,
+    /// Time steps evolved so far (the caller's count).
+    pub step: u64,
+}
+
+impl Snapshot {
+    /// Capture a module's values. `params` and `state` may be full trees: only the
+    /// non-State leaves of `params` and the State leaves of `state` are kept (the leaves
+    /// are shared, not copied).
+    ///
+    /// # Errors
+    /// When the module cannot be written in the network format (a class the format does
+    /// not know, a custom `Instant` function, non-finite parameters); use
+    /// [`Snapshot::from_parts`] with an empty description for such modules.
+    pub fn capture(module: &dyn Module, params: &Tree, state: &Tree, step: u64) -> Result<Self> {
+        let params = params_only(params);
+        let network_json = littoral_nets::config::to_json_string(module, &params)?;
+        Ok(Snapshot::from_parts(network_json, params, state_only(state), step))
+    }
+
+    /// [`Snapshot::capture`], falling back to an empty network description when the
+    /// module cannot be written in the network format.
+    pub fn capture_lenient(module: &dyn Module, params: &Tree, state: &Tree, step: u64) -> Self {
+        let params = params_only(params);
+        let network_json = littoral_nets::config::to_json_string(module, &params).unwrap_or_default();
+        Snapshot::from_parts(network_json, params, state_only(state), step)
+    }
+
+    /// A snapshot from its parts (current format and library version).
+    pub fn from_parts(network_json: String, params: Tree, state: Tree, step: u64) -> Self {
+        Snapshot {
+            format_version: codec::FORMAT_VERSION,
+            library_version: LIBRARY_VERSION.to_string(),
+            network_json,
+            params,
+            state,
+            step,
+        }
+    }
+
+    /// Encode as a framed file (see `docs/snapshot-format.md`).
+    ///
+    /// # Errors
+    /// [`FormatError::Encode`] or [`FormatError::TooLarge`].
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        codec::encode(self)
+    }
+
+    /// Decode bytes written by [`Snapshot::to_bytes`] (any format version up to
+    /// [`codec::FORMAT_VERSION`]). Truncated, corrupt, foreign, empty or newer-version
+    /// input gives an error, never a panic.
+    ///
+    /// # Errors
+    /// A [`FormatError`] describing the first problem.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let (header, snap): (_, Snapshot) = codec::decode(bytes)?;
+        if snap.format_version != header.version {
+            return Err(FormatError::Invalid(format!(
+                "payload format version {} differs from the header's {}",
+                snap.format_version, header.version
+            ))
+            .into());
+        }
+        validate_tree(&snap.params, "params")?;
+        validate_tree(&snap.state, "state")?;
+        Ok(snap)
+    }
+
+    /// Write to `path` atomically (temporary file in the same directory, fsync, rename,
+    /// directory fsync): a crash leaves the previous file intact.
+    ///
+    /// # Errors
+    /// Encoding errors; [`Error::Io`] naming the file.
+    pub fn write_atomic(&self, path: &Path) -> Result<()> {
+        codec::write_atomic(path, &self.to_bytes()?)
+    }
+
+    /// Read a snapshot file.
+    ///
+    /// # Errors
+    /// [`Error::Io`] or a format error, naming the file.
+    pub fn read(path: &Path) -> Result<Self> {
+        let bytes = codec::read_file(path)?;
+        Snapshot::from_bytes(&bytes).map_err(|e| e.in_file(path))
+    }
+
+    /// The params and state, checked against `module`: every path, kind, element type and
+    /// shape (State leaves per sample or batched, with one batch size). The returned trees
+    /// share the snapshot's leaves.
+    ///
+    /// # Errors
+    /// [`Error::Structure`] naming every mismatching path.
+    pub fn restore(&self, module: &dyn Module) -> Result<(Tree, Tree)> {
+        check_structure(module, &self.params, &self.state)?;
+        Ok((self.params.clone(), self.state.clone()))
+    }
+
+    /// Rebuild the module from the network description, then [`Snapshot::restore`].
+    ///
+    /// # Errors
+    /// An empty or invalid description; structure mismatches.
+    pub fn restore_module(&self) -> Result<(Arc<dyn Module>, Tree, Tree)> {
+        if self.network_json.is_empty() {
+            return Err(littoral_core::Error::invalid(
+                "network_json",
+                "this snapshot has no network description (its module cannot be written in \
+                 the network format): call `restore` with the module instead",
+            )
+            .into());
+        }
+        let module = littoral_nets::config::from_json_str(&self.network_json)?;
+        let (params, state) = self.restore(module.as_ref())?;
+        Ok((module, params, state))
+    }
+
+    /// Bit-for-bit equality (NaN payloads and the sign of zero compared exactly).
+    pub fn bits_eq(&self, other: &Snapshot) -> bool {
+        self.format_version == other.format_version
+            && self.library_version == other.library_version
+            && self.network_json == other.network_json
+            && self.step == other.step
+            && tree_bits_eq(&self.params, &other.params)
+            && tree_bits_eq(&self.state, &other.state)
+    }
+}
+
+/// The non-State leaves of a tree (branches kept).
+pub fn params_only(tree: &Tree) -> Tree {
+    tree.filter(&mut |_, _, l: &Leaf| l.kind != Kind::State, true)
+}
+
+/// The State leaves of a tree (branches kept).
+pub fn state_only(tree: &Tree) -> Tree {
+    tree.filter(&mut |_, _, l: &Leaf| l.kind == Kind::State, true)
+}
+
+/// Reject decoded content that the rest of the library assumes cannot happen: arrays
+/// whose data length differs from their shape, names that are empty or hold a dot.
+fn validate_tree(tree: &Tree, what: &str) -> Result<()> {
+    for (name, entry) in tree.iter() {
+        if name.is_empty() || name.contains('.') {
+            return Err(FormatError::Invalid(format!("{what}: invalid name {name:?}")).into());
+        }
+        match entry {
+            Entry::Branch(b) => validate_tree(b, &format!("{what}.{name}"))?,
+            Entry::Leaf(l) => {
+                let (shape, len) = match &l.value {
+                    Value::F64(a) => (a.shape(), a.data().len()),
+                    Value::U64(a) => (a.shape(), a.data().len()),
+                };
+                if checked_size(shape) != Some(len) {
+                    return Err(FormatError::Invalid(format!(
+                        "{what}.{name}: {len} element(s) cannot have shape {}",
+                        format_shape(shape)
+                    ))
+                    .into());
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Check `params` (Parameters and SimulationParameters) and `state` (State, per sample or
+/// batched) against `module`: every attribute present with its kind, element type and a
+/// permitted shape; every batched State leaf with the same batch size; no unknown path.
+///
+/// ```
+/// use littoral_core::{ModuleExt, Tree};
+/// use littoral_functional::snapshot::check_structure;
+/// let lif = littoral_nets::Lif::new(2);
+/// let err = check_structure(&lif, &Tree::new(), &lif.init_state(0)).unwrap_err();
+/// assert!(err.to_string().contains("tau_mem: missing"));
+/// ```
+///
+/// # Errors
+/// [`Error::Structure`] listing every mismatching path.
+pub fn check_structure(module: &dyn Module, params: &Tree, state: &Tree) -> Result<()> {
+    let mut out = Vec::new();
+    let mut batch = None;
+    walk(module, "", Some(params), Some(state), &mut batch, &mut out);
+    if out.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Structure { mismatches: out })
+    }
+}
+
+fn shapes_text(shapes: &[Vec<usize>]) -> String {
+    shapes
+        .iter()
+        .map(|s| format_shape(s))
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
+fn walk(
+    m: &dyn Module,
+    prefix: &str,
+    params: Option<&Tree>,
+    state: Option<&Tree>,
+    batch: &mut Option<(usize, String)>,
+    out: &mut Vec<Mismatch>,
+) {
+    let mut push = |path: String, problem: String| out.push(Mismatch { path, problem });
+    for a in m.attributes() {
+        let path = join_path(prefix, &a.name);
+        let is_state = a.kind == Kind::State;
+        let (tree, where_) = if is_state {
+            (state, "state")
+        } else {
+            (params, "params")
+        };
+        let dtype = if a.integer { "u64" } else { "f64" };
+        let leaf = match tree.and_then(|t| t.entry(&a.name)) {
+            None => {
+                push(
+                    path,
+                    format!(
+                        "missing from the {where_} (expected a {} {dtype} leaf of shape {})",
+                        a.kind,
+                        shapes_text(&a.shapes)
+                    ),
+                );
+                continue;
+            }
+            Some(Entry::Branch(_)) => {
+                push(path, format!("expected a {} leaf, found a subtree", a.kind));
+                continue;
+            }
+            Some(Entry::Leaf(l)) => l,
+        };
+        let mut problems = Vec::new();
+        if leaf.kind != a.kind {
+            problems.push(format!("kind: expected {}, found {}", a.kind, leaf.kind));
+        }
+        if leaf.value.dtype() != dtype {
+            problems.push(format!(
+                "element type: expected {dtype}, found {}",
+                leaf.value.dtype()
+            ));
+        }
+        let shape = leaf.value.shape();
+        if is_state {
+            let per_sample = a.shapes.first().cloned().unwrap_or_default();
+            if shape != per_sample.as_slice() {
+                if shape.len() == per_sample.len() + 1 && shape[1..] == per_sample[..] {
+                    match batch {
+                        None => *batch = Some((shape[0], path.clone())),
+                        Some((b, first)) if *b != shape[0] => problems.push(format!(
+                            "batch size {} differs from {b} at {first}",
+                            shape[0]
+                        )),
+                        Some(_) => {}
+                    }
+                } else {
+                    problems.push(format!(
+                        "shape: expected {} per sample or (B, …) batched, found {}",
+                        format_shape(&per_sample),
+                        format_shape(shape)
+                    ));
+                }
+            }
+        } else if !a.shapes.iter().any(|s| s == shape) {
+            problems.push(format!(
+                "shape: expected {}, found {}",
+                shapes_text(&a.shapes),
+                format_shape(shape)
+            ));
+        }
+        if !problems.is_empty() {
+            push(path, problems.join(", "));
+        }
+    }
+    let children = m.children();
+    for (name, child) in &children {
+        let path = join_path(prefix, name);
+        let p = subtree(params, name, &path, "params", out);
+        let s = subtree(state, name, &path, "state", out);
+        walk(*child, &path, p, s, batch, out);
+    }
+    for (tree, where_) in [(params, "params"), (state, "state")] {
+        let Some(tree) = tree else { continue };
+        for (name, entry) in tree.iter() {
+            let path = join_path(prefix, name);
+            match entry {
+                Entry::Leaf(l) => {
+                    match m.attributes().iter().find(|a| a.name == name) {
+                        None => out.push(Mismatch {
+                            path,
+                            problem: format!("unknown to the module (in the {where_})"),
+                        }),
+                        Some(a) if (a.kind == Kind::State) != (where_ == "state") => {
+                            out.push(Mismatch {
+                                path,
+                                problem: format!("a {} leaf does not belong in the {where_}", l.kind),
+                            });
+                        }
+                        Some(_) => {}
+                    }
+                }
+                Entry::Branch(_) => {
+                    if !children.iter().any(|(n, _)| *n == name) {
+                        out.push(Mismatch {
+                            path,
+                            problem: format!("unknown submodule (in the {where_})"),
+                        });
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn subtree<'t>(
+    tree: Option<&'t Tree>,
+    name: &str,
+    path: &str,
+    where_: &str,
+    out: &mut Vec<Mismatch>,
+) -> Option<&'t Tree> {
+    match tree.and_then(|t| t.entry(name)) {
+        Some(Entry::Branch(b)) => Some(b),
+        Some(Entry::Leaf(_)) => {
+            out.push(Mismatch {
+                path: path.to_string(),
+                problem: format!("expected the submodule's subtree in the {where_}, found a leaf"),
+            });
+            None
+        }
+        None => None,
+    }
+}

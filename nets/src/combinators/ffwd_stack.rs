@@ -1,0 +1,176 @@
+//! `FFwdStack`: modules joined by weight matrices.
+
+use super::evolve_child;
+use super::sequential::check_name;
+use crate::matmul::matmul;
+use littoral_core::{
+    Array, Attribute, Error, Evolution, Init, InitValue, Initialiser, Module, Record, Result, Tree,
+    TreeExt,
+};
+use std::sync::Arc;
+
+/// Rockpool's `FFwdStack`: `x → m0 → x·W01 → m1 → … → m_last`, with Parameters
+/// `"{n}_{n+1}_weight"` of shape `(m_n.size_out, m_{n+1}.size_in)`, family "weights",
+/// initialised to zeros unless given. The record has each child's record and
+/// `"{name}_output"` for every child except the last.
+///
+/// ```
+/// use littoral_core::{Array, ModuleExt};
+/// use littoral_nets::{FFwdStack, Lif};
+/// use std::sync::Arc;
+/// let stack = FFwdStack::new(vec![Arc::new(Lif::new(2)) as _, Arc::new(Lif::new(3)) as _])?
+///     .with_weight(0, Array::full(vec![2, 3], 2.0))?;
+/// let tree = stack.init(0);
+/// let ev = stack.evolve(&tree, &tree, &Array::full(vec![2, 2], 2.0), false)?;
+/// assert_eq!(ev.output.shape(), &[1, 2, 3]);
+/// # Ok::<(), littoral_core::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct FFwdStack {
+    children: Vec<(String, Arc<dyn Module>)>,
+    attrs: Vec<Attribute>,
+}
+
+impl FFwdStack {
+    /// A stack of at least two modules, weights initialised to zeros.
+    ///
+    /// # Errors
+    /// Fewer than two modules.
+    pub fn new(modules: Vec<Arc<dyn Module>>) -> Result<Self> {
+        let named = modules
+            .into_iter()
+            .enumerate()
+            .map(|(i, m)| (format!("{i}_{}", m.class_name()), m))
+            .collect();
+        FFwdStack::from_named(named)
+    }
+
+    /// A stack of named modules.
+    ///
+    /// # Errors
+    /// Fewer than two modules, or a bad or duplicate name.
+    pub fn from_named(children: Vec<(String, Arc<dyn Module>)>) -> Result<Self> {
+        if children.len() < 2 {
+            return Err(Error::invalid(
+                "modules",
+                "FFwdStack expects at least two modules to combine",
+            ));
+        }
+        for (i, (name, _)) in children.iter().enumerate() {
+            check_name(name, children[..i].iter().map(|(n, _)| n.as_str()))?;
+        }
+        let attrs = children
+            .windows(2)
+            .enumerate()
+            .map(|(n, pair)| {
+                Attribute::parameter(
+                    &format!("{}_{}_weight", n, n + 1),
+                    "weights",
+                    vec![vec![pair[0].1.size_out(), pair[1].1.size_in()]],
+                    Init::Random(Initialiser::Zeros),
+                )
+            })
+            .collect();
+        Ok(FFwdStack { children, attrs })
+    }
+
+    /// Set the weight between module `n` and `n + 1` (`"{n}_{n+1}_weight"`).
+    ///
+    /// # Errors
+    /// No such weight, or a wrong shape.
+    pub fn with_weight(self, n: usize, v: impl Into<InitValue>) -> Result<Self> {
+        self.with(&format!("{}_{}_weight", n, n + 1), v.into())
+    }
+
+    /// Set the initialiser of every weight (Rockpool's `weight_init_func`).
+    #[must_use]
+    pub fn with_weight_init(mut self, init: Initialiser) -> Self {
+        for a in &mut self.attrs {
+            a.init = Init::Random(init);
+        }
+        self
+    }
+
+    /// Any attribute by name.
+    ///
+    /// # Errors
+    /// An unknown name or a wrong shape.
+    pub fn with(mut self, name: &str, v: InitValue) -> Result<Self> {
+        crate::builder::replace_attribute(&mut self.attrs, name, v)?;
+        Ok(self)
+    }
+
+    /// The named children.
+    pub fn named_children(&self) -> &[(String, Arc<dyn Module>)] {
+        &self.children
+    }
+}
+
+impl Module for FFwdStack {
+    fn class_name(&self) -> &str {
+        "FFwdStack"
+    }
+
+    fn shape(&self) -> Vec<usize> {
+        match (self.children.first(), self.children.last()) {
+            (Some((_, f)), Some((_, l))) => vec![f.size_in(), l.size_out()],
+            _ => vec![0, 0],
+        }
+    }
+
+    fn spiking_input(&self) -> bool {
+        self.children
+            .first()
+            .is_some_and(|(_, m)| m.spiking_input())
+    }
+
+    fn spiking_output(&self) -> bool {
+        self.children
+            .last()
+            .is_some_and(|(_, m)| m.spiking_output())
+    }
+
+    fn attributes(&self) -> &[Attribute] {
+        &self.attrs
+    }
+
+    fn children(&self) -> Vec<(&str, &dyn Module)> {
+        self.children
+            .iter()
+            .map(|(n, m)| (n.as_str(), m.as_ref()))
+            .collect()
+    }
+
+    fn evolve_batch(
+        &self,
+        params: &Tree,
+        state: &Tree,
+        input: &Array,
+        record: bool,
+    ) -> Result<Evolution> {
+        let (b, t) = (input.shape()[0], input.shape()[1]);
+        let mut new_state = Tree::new();
+        let mut rec = Record::new();
+        let mut x = input.clone();
+        let last = self.children.len() - 1;
+        for (i, (name, child)) in self.children.iter().enumerate() {
+            let ev = evolve_child(child.as_ref(), name, params, state, &x, record)?;
+            new_state.insert_branch(name.clone(), ev.state);
+            if record {
+                rec.insert_branch(name.clone(), ev.record);
+            }
+            if i == last {
+                x = ev.output;
+            } else {
+                if record {
+                    rec.insert_leaf(format!("{name}_output"), ev.output.clone());
+                }
+                let w = params.array(&self.attrs[i].name)?;
+                let y = matmul(ev.output.data(), b * t, w)
+                    .map_err(|e| e.within(&self.attrs[i].name))?;
+                x = Array::from_shape_vec(vec![b, t, w.shape()[1]], y)?;
+            }
+        }
+        Ok(Evolution::new(x, new_state, rec))
+    }
+}

@@ -1,0 +1,87 @@
+//! `Residual`: a `Sequential` whose input is added to its output.
+
+use super::sequential::{Sequential, evolve_chain};
+use littoral_core::{Array, Error, Evolution, Module, Result, Tree};
+use std::sync::Arc;
+
+/// Rockpool's `Residual`: `output = chain(input) + input`; requires `size_in == size_out`.
+/// The record is the chain's record (`"{name}_output"` before the skip is added).
+///
+/// ```
+/// use littoral_core::{Array, ModuleExt};
+/// use littoral_nets::{Lif, Residual};
+/// let res = Residual::new(vec![std::sync::Arc::new(Lif::new(2)) as _])?;
+/// let tree = res.init(0);
+/// let ev = res.evolve(&tree, &tree, &Array::full(vec![1, 2], 2.0), false)?;
+/// assert_eq!(ev.output.data(), &[3.0, 3.0]);    // one spike of 1 plus input 2
+/// # Ok::<(), littoral_core::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Residual {
+    inner: Sequential,
+}
+
+impl Residual {
+    /// A residual block over `modules`.
+    ///
+    /// # Errors
+    /// Size mismatches in the chain, or `size_in != size_out`.
+    pub fn new(modules: Vec<Arc<dyn Module>>) -> Result<Self> {
+        Residual::from_sequential(Sequential::from_modules(modules)?)
+    }
+
+    /// A residual block over an existing chain.
+    ///
+    /// # Errors
+    /// `size_in != size_out`.
+    pub fn from_sequential(inner: Sequential) -> Result<Self> {
+        if inner.size_in() != inner.size_out() {
+            return Err(Error::invalid(
+                "shape",
+                "`size_in` and `size_out` must be identical for a residual block",
+            ));
+        }
+        Ok(Residual { inner })
+    }
+
+    /// The inner chain.
+    pub fn chain(&self) -> &Sequential {
+        &self.inner
+    }
+}
+
+impl Module for Residual {
+    fn class_name(&self) -> &str {
+        "Residual"
+    }
+
+    fn shape(&self) -> Vec<usize> {
+        self.inner.shape()
+    }
+
+    fn spiking_input(&self) -> bool {
+        self.inner.spiking_input()
+    }
+
+    fn spiking_output(&self) -> bool {
+        self.inner.spiking_output()
+    }
+
+    fn children(&self) -> Vec<(&str, &dyn Module)> {
+        self.inner.children()
+    }
+
+    fn evolve_batch(
+        &self,
+        params: &Tree,
+        state: &Tree,
+        input: &Array,
+        record: bool,
+    ) -> Result<Evolution> {
+        let mut ev = evolve_chain(self.inner.named_children(), params, state, input, record)?;
+        for (o, &x) in ev.output.data_mut().iter_mut().zip(input.data()) {
+            *o += x;
+        }
+        Ok(ev)
+    }
+}

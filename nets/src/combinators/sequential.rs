@@ -1,0 +1,198 @@
+//! `Sequential`: modules applied one after another.
+
+use littoral_core::{Array, Error, Evolution, Module, Record, Result, Tree};
+use std::sync::Arc;
+
+/// Rockpool's `Sequential`: children named `"{i}_{Class}"` (or by you), each child's
+/// output feeding the next. The record holds each child's record under its name and its
+/// output under `"{name}_output"`.
+///
+/// ```
+/// use littoral_core::{Array, ModuleExt};
+/// use littoral_nets::{Lif, Sequential};
+/// let net = Sequential::new().append(Lif::new(2))?.append(Lif::new(2))?;
+/// assert_eq!(net.repr(), "Sequential  with shape (2, 2) {\n    LIF '0_LIF' with shape (2, 2)\n    LIF '1_LIF' with shape (2, 2)\n}");
+/// let tree = net.init(0);
+/// let ev = net.evolve(&tree, &tree, &Array::full(vec![3, 2], 2.0), true)?;
+/// assert!(ev.record.get("0_LIF_output").is_some());
+/// # Ok::<(), littoral_core::Error>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Sequential {
+    children: Vec<(String, Arc<dyn Module>)>,
+}
+
+impl Sequential {
+    /// An empty `Sequential` (shape `(0, 0)`).
+    pub fn new() -> Self {
+        Sequential::default()
+    }
+
+    /// A `Sequential` of shared modules, named `"{i}_{Class}"`.
+    ///
+    /// # Errors
+    /// When one module's output size differs from the next one's input size.
+    pub fn from_modules(modules: impl IntoIterator<Item = Arc<dyn Module>>) -> Result<Self> {
+        modules
+            .into_iter()
+            .try_fold(Sequential::new(), |s, m| s.append_named(m, None))
+    }
+
+    /// Append a module, named `"{i}_{Class}"`.
+    ///
+    /// # Errors
+    /// A size mismatch with the last module.
+    pub fn append(self, module: impl Module + 'static) -> Result<Self> {
+        self.append_named(Arc::new(module), None)
+    }
+
+    /// Append a shared module under a name (default `"{i}_{Class}"`).
+    ///
+    /// # Errors
+    /// A size mismatch with the last module, a duplicate name, or a name with a `.`.
+    pub fn append_named(mut self, module: Arc<dyn Module>, name: Option<&str>) -> Result<Self> {
+        let i = self.children.len();
+        let name = name.map_or_else(|| format!("{i}_{}", module.class_name()), str::to_string);
+        check_name(&name, self.children.iter().map(|(n, _)| n.as_str()))?;
+        if let Some((_, last)) = self.children.last() {
+            if last.size_out() != module.size_in() {
+                return Err(Error::invalid(
+                    name,
+                    format!(
+                        "The output of submodule {} ({}) does not match the input shape of submodule {} ({}): {} ≠ {}",
+                        i - 1,
+                        last.class_name(),
+                        i,
+                        module.class_name(),
+                        last.size_out(),
+                        module.size_in()
+                    ),
+                ));
+            }
+        }
+        self.children.push((name, module));
+        Ok(self)
+    }
+
+    /// Number of children.
+    pub fn len(&self) -> usize {
+        self.children.len()
+    }
+
+    /// True when there is no child.
+    pub fn is_empty(&self) -> bool {
+        self.children.is_empty()
+    }
+
+    /// The child at a position; negative positions count from the end (Rockpool's `seq[-1]`).
+    pub fn at(&self, index: isize) -> Option<&Arc<dyn Module>> {
+        let len = self.children.len() as isize;
+        let i = if index < 0 { len + index } else { index };
+        usize::try_from(i)
+            .ok()
+            .and_then(|i| self.children.get(i))
+            .map(|(_, m)| m)
+    }
+
+    /// The child with a name (Rockpool's `seq["1_LIF"]`).
+    pub fn by_name(&self, name: &str) -> Option<&Arc<dyn Module>> {
+        self.children
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, m)| m)
+    }
+
+    /// The named children.
+    pub fn named_children(&self) -> &[(String, Arc<dyn Module>)] {
+        &self.children
+    }
+}
+
+/// Reject a name with a dot or one already taken.
+///
+/// # Errors
+/// As described.
+pub fn check_name<'a>(name: &str, mut taken: impl Iterator<Item = &'a str>) -> Result<()> {
+    if name.is_empty() || name.contains('.') {
+        return Err(Error::invalid(
+            name,
+            "a submodule name must be non-empty and contain no '.'",
+        ));
+    }
+    if taken.any(|n| n == name) {
+        return Err(Error::invalid(
+            name,
+            format!("a submodule named '{name}' already exists"),
+        ));
+    }
+    Ok(())
+}
+
+/// Evolve `children` one after the other, gathering states and records (shared by
+/// `Sequential` and `Residual`).
+///
+/// # Errors
+/// The first child error, with the child's name prefixed to its path.
+pub fn evolve_chain(
+    children: &[(String, Arc<dyn Module>)],
+    params: &Tree,
+    state: &Tree,
+    input: &Array,
+    record: bool,
+) -> Result<Evolution> {
+    let mut new_state = Tree::new();
+    let mut rec = Record::new();
+    let mut x = input.clone();
+    for (name, child) in children {
+        let ev = crate::combinators::evolve_child(child.as_ref(), name, params, state, &x, record)?;
+        new_state.insert_branch(name.clone(), ev.state);
+        if record {
+            rec.insert_branch(name.clone(), ev.record);
+            rec.insert_leaf(format!("{name}_output"), ev.output.clone());
+        }
+        x = ev.output;
+    }
+    Ok(Evolution::new(x, new_state, rec))
+}
+
+impl Module for Sequential {
+    fn class_name(&self) -> &str {
+        "Sequential"
+    }
+
+    fn shape(&self) -> Vec<usize> {
+        match (self.children.first(), self.children.last()) {
+            (Some((_, f)), Some((_, l))) => vec![f.size_in(), l.size_out()],
+            _ => vec![0, 0],
+        }
+    }
+
+    fn spiking_input(&self) -> bool {
+        self.children
+            .first()
+            .is_some_and(|(_, m)| m.spiking_input())
+    }
+
+    fn spiking_output(&self) -> bool {
+        self.children
+            .last()
+            .is_some_and(|(_, m)| m.spiking_output())
+    }
+
+    fn children(&self) -> Vec<(&str, &dyn Module)> {
+        self.children
+            .iter()
+            .map(|(n, m)| (n.as_str(), m.as_ref()))
+            .collect()
+    }
+
+    fn evolve_batch(
+        &self,
+        params: &Tree,
+        state: &Tree,
+        input: &Array,
+        record: bool,
+    ) -> Result<Evolution> {
+        evolve_chain(&self.children, params, state, input, record)
+    }
+}

@@ -1,0 +1,265 @@
+//! `ExpSyn`: a layer of exponential synapses (Rockpool's native `ExpSyn`, as its exact
+//! recurrence).
+
+use crate::builder::replace_attribute;
+use crate::view::{advanced_keys, batched, per_element, rng_keys, scalar};
+use littoral_core::rng::fill_standard_normal;
+use littoral_core::{
+    Array, Attribute, Error, Evolution, Init, InitValue, Kind, Leaf, Module, Real, Record, Result,
+    Tree, Value,
+};
+use std::sync::Arc;
+
+/// Exponential synapses (Rockpool `ExpSyn`): `N` independent leaky integrators.
+///
+/// Per step, with `β = exp(−dt/τ)`:
+/// ```text
+/// I_t   = β · (I_{t−1} + x_t)
+/// out_t = I_t + noise_t          (noise_t = noise_std·√dt·N(0, 1), only if noise_std > 0)
+/// ```
+/// As in Rockpool's native module, noise is added to the **output** independently at each
+/// step and is not filtered, and the final (noisy) output becomes the `isyn` state.
+/// (Rockpool's Jax `ExpSynJax` adds noise to the input instead.) So with noise, a run
+/// split across two calls differs from one call: the second call continues from the
+/// noisy output, as Rockpool's does. Without noise, splitting is bit-identical.
+///
+/// **Numerics.** Rockpool's NumPy version convolves the input with the kernel
+/// `exp(−k·dt/τ)`, `k = 1..L`, truncated to `L = min(10·max(τ)/dt, max_window_length)`
+/// steps (100 steps with the defaults), so its memory of an input ends `L` steps later:
+/// for τ = 10 ms, dt = 1 ms the impulse response is about `4.5e-5` at `t = 99`, then `0`.
+/// Littoral computes the exact recurrence instead; inside the window the two differ by at
+/// most about `1e-14` (FFT and power round-off), beyond it Rockpool has forgotten what
+/// the recurrence still remembers. `max_window_length` is kept as a SimulationParameter
+/// for format compatibility, and is unused. Rockpool raises `IndexError` for `T = 0`;
+/// here the output is empty and the state unchanged.
+///
+/// | attribute | kind | family | shape | default |
+/// |---|---|---|---|---|
+/// | `tau` | Parameter | taus | `(N,)` or `()` | 0.01 |
+/// | `dt`, `max_window_length`, `noise_std` | SimulationParameter | | `()` | 1e-3, 1e6, 0 |
+/// | `isyn` | State | | `(N,)` | 0 |
+/// | `rng_key` | State (u64) | | `(2,)` | from the seed |
+///
+/// The record is always empty.
+///
+/// ```
+/// use littoral_core::{Array, ModuleExt};
+/// use littoral_nets::ExpSyn;
+/// let syn = ExpSyn::new(2).with_tau([0.01, 0.02])?;
+/// let tree = syn.init(0);
+/// let x = Array::from_rows(&[vec![1.0, 0.0], vec![0.0, 1.0]])?;
+/// let ev = syn.evolve(&tree, &tree, &x, false)?;
+/// let b1 = (-0.1f64).exp();
+/// assert_eq!(ev.output.data(), &[b1, 0.0, b1 * b1, (-0.05f64).exp()]);
+/// # Ok::<(), littoral_core::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct ExpSyn {
+    n: usize,
+    spiking_input: bool,
+    spiking_output: bool,
+    attrs: Vec<Attribute>,
+}
+
+impl ExpSyn {
+    /// `N` synapses with Rockpool's defaults.
+    pub fn new(n: usize) -> Self {
+        ExpSyn {
+            n,
+            spiking_input: true,
+            spiking_output: false,
+            attrs: vec![
+                Attribute::parameter("tau", "taus", vec![vec![n], vec![]], Init::Fill(0.01)),
+                Attribute::simulation("dt", 1e-3),
+                Attribute::simulation("max_window_length", 1e6),
+                Attribute::simulation("noise_std", 0.0),
+                Attribute::state("isyn", vec![n]),
+                Attribute::rng_key(),
+            ],
+        }
+    }
+
+    /// From Rockpool's `shape`, which must be one-dimensional: `[N]`.
+    ///
+    /// # Errors
+    /// Any other number of entries (Rockpool's message).
+    pub fn from_shape(shape: &[usize]) -> Result<Self> {
+        match *shape {
+            [n] => Ok(ExpSyn::new(n)),
+            _ => Err(Error::invalid(
+                "shape",
+                "The `shape` argument must be one-dimensional for an ExpSyn module.",
+            )),
+        }
+    }
+
+    /// Set `tau` (seconds; `(N,)` or scalar).
+    ///
+    /// # Errors
+    /// A shape Rockpool would reject.
+    pub fn with_tau(self, v: impl Into<InitValue>) -> Result<Self> {
+        self.with("tau", v.into())
+    }
+
+    /// Set `dt` (seconds).
+    ///
+    /// # Errors
+    /// A non-scalar value.
+    pub fn with_dt(self, v: impl Into<InitValue>) -> Result<Self> {
+        self.with("dt", v.into())
+    }
+
+    /// Set `noise_std` (noise of std `noise_std·√dt` is added to the output every step).
+    ///
+    /// # Errors
+    /// A non-scalar value.
+    pub fn with_noise_std(self, v: impl Into<InitValue>) -> Result<Self> {
+        self.with("noise_std", v.into())
+    }
+
+    /// Set `max_window_length` (Rockpool's convolution window cap; kept for format
+    /// compatibility and unused, since the exact recurrence has no window).
+    ///
+    /// # Errors
+    /// A non-scalar value.
+    pub fn with_max_window_length(self, v: impl Into<InitValue>) -> Result<Self> {
+        self.with("max_window_length", v.into())
+    }
+
+    /// Set whether the module declares spiking input (default true).
+    #[must_use]
+    pub fn with_spiking_input(mut self, spiking: bool) -> Self {
+        self.spiking_input = spiking;
+        self
+    }
+
+    /// Set whether the module declares spiking output (default false).
+    #[must_use]
+    pub fn with_spiking_output(mut self, spiking: bool) -> Self {
+        self.spiking_output = spiking;
+        self
+    }
+
+    /// Any attribute by name.
+    ///
+    /// # Errors
+    /// An unknown name or a shape Rockpool would reject.
+    pub fn with(mut self, name: &str, v: InitValue) -> Result<Self> {
+        replace_attribute(&mut self.attrs, name, v)?;
+        Ok(self)
+    }
+
+    /// Number of synapses.
+    pub fn n_synapses(&self) -> usize {
+        self.n
+    }
+}
+
+/// The recurrence over one sample: `isyn` (N) is updated in place to the last output.
+fn evolve_sample<F: Real>(
+    beta: &[F],
+    noise_scale: f64,
+    isyn: &mut [F],
+    key: [u64; 2],
+    input: &[F],
+    output: &mut [F],
+) {
+    let n = isyn.len();
+    let steps = output.len() / n.max(1);
+    let mut clean = isyn.to_vec();
+    let mut noise = vec![0.0f64; if noise_scale > 0.0 { n } else { 0 }];
+    for t in 0..steps {
+        let x = &input[t * n..(t + 1) * n];
+        let out_t = &mut output[t * n..(t + 1) * n];
+        if !noise.is_empty() {
+            fill_standard_normal(key[0], key[1].wrapping_add(t as u64), &mut noise);
+        }
+        for j in 0..n {
+            // The first step continues from the stored state (noisy, as Rockpool's
+            // rollover term); later steps from the clean recurrence.
+            let prev = if t == 0 { isyn[j] } else { clean[j] };
+            let i = beta[j] * (prev + x[j]);
+            clean[j] = i;
+            out_t[j] = match noise.get(j) {
+                Some(&z) => i + F::of(noise_scale * z),
+                None => i,
+            };
+        }
+    }
+    if steps > 0 {
+        isyn.copy_from_slice(&output[(steps - 1) * n..steps * n]);
+    }
+}
+
+impl Module for ExpSyn {
+    fn class_name(&self) -> &str {
+        "ExpSyn"
+    }
+
+    fn shape(&self) -> Vec<usize> {
+        vec![self.n]
+    }
+
+    fn spiking_input(&self) -> bool {
+        self.spiking_input
+    }
+
+    fn spiking_output(&self) -> bool {
+        self.spiking_output
+    }
+
+    fn attributes(&self) -> &[Attribute] {
+        &self.attrs
+    }
+
+    fn evolve_batch(
+        &self,
+        params: &Tree,
+        state: &Tree,
+        input: &Array,
+        _record: bool,
+    ) -> Result<Evolution> {
+        let n = self.n;
+        let (b, t) = match *input.shape() {
+            [b, t, ni] if ni == n => (b, t),
+            _ => {
+                return Err(Error::Shape {
+                    path: "input".into(),
+                    expected: format!("(B, T, {n})"),
+                    found: littoral_core::array::format_shape(input.shape()),
+                });
+            }
+        };
+        let dt = scalar(params, "dt")?;
+        let beta: Vec<f64> = per_element(params, "tau", n)?
+            .into_iter()
+            .map(|tau| (-dt / tau).exp())
+            .collect();
+        let noise_scale = scalar(params, "noise_std")? * dt.sqrt();
+        let mut isyn = batched(state, "isyn", b, &[n])?.clone();
+        let keys = rng_keys(state, b)?;
+        let mut output = Array::zeros(vec![b, t, n]);
+        let tn = t * n;
+        for (bi, key) in keys.iter().enumerate() {
+            evolve_sample(
+                &beta,
+                noise_scale,
+                &mut isyn.data_mut()[bi * n..(bi + 1) * n],
+                *key,
+                &input.data()[bi * tn..(bi + 1) * tn],
+                &mut output.data_mut()[bi * tn..(bi + 1) * tn],
+            );
+        }
+        let mut new_state = Tree::new();
+        new_state.insert_leaf("isyn", Leaf::f64(Kind::State, None, isyn));
+        new_state.insert_leaf(
+            "rng_key",
+            Leaf {
+                kind: Kind::State,
+                family: None,
+                value: Value::U64(Arc::new(advanced_keys(&keys, t))),
+            },
+        );
+        Ok(Evolution::new(output, new_state, Record::new()))
+    }
+}

@@ -1,0 +1,132 @@
+//! Laws of the pure API, over random networks (proptest).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use littoral_core::{
+    Array, Kind, ModuleExt, Tree, TreeExt, record_bits_eq, tree_bits_eq,
+};
+use littoral_tests::{LayerSpec, build_network};
+use proptest::prelude::*;
+
+fn layer() -> impl Strategy<Value = LayerSpec> {
+    prop_oneof![
+        (1usize..5).prop_map(LayerSpec::Linear),
+        (1usize..3, any::<bool>(), any::<bool>())
+            .prop_map(|(syn, rec, noisy)| LayerSpec::Lif { syn, rec, noisy }),
+        any::<bool>().prop_map(|rec| LayerSpec::Rate { rec }),
+        any::<bool>().prop_map(|noisy| LayerSpec::ExpSyn { noisy }),
+    ]
+}
+
+prop_compose! {
+    fn scenario()(n_in in 1usize..5, layers in prop::collection::vec(layer(), 1..4),
+                  b in 1usize..4, t in 1usize..12, seed in any::<u64>())
+                 (data in prop::collection::vec(-1.0f64..2.0, b * t * n_in),
+                  n_in in Just(n_in), layers in Just(layers), b in Just(b), t in Just(t), seed in Just(seed))
+                 -> (usize, Vec<LayerSpec>, Array, u64) {
+        (n_in, layers, Array::from_shape_vec(vec![b, t, n_in], data).unwrap(), seed)
+    }
+}
+
+fn slice_t(x: &Array, start: usize, end: usize) -> Array {
+    let (b, t, n) = (x.shape()[0], x.shape()[1], x.shape()[2]);
+    let mut data = Vec::new();
+    for bi in 0..b {
+        data.extend_from_slice(&x.data()[(bi * t + start) * n..(bi * t + end) * n]);
+    }
+    Array::from_shape_vec(vec![b, end - start, n], data).unwrap()
+}
+
+fn state_rows(tree: &Tree, start: usize, end: usize) -> Tree {
+    tree.map(&mut |_, leaf| {
+        let value = match &leaf.value {
+            littoral_core::Value::F64(a) => a.slice_axis0(start, end).unwrap().into(),
+            littoral_core::Value::U64(a) => littoral_core::Value::U64(std::sync::Arc::new(a.slice_axis0(start, end).unwrap())),
+        };
+        leaf.with_value(value)
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn splitting_time_gives_the_same_bits((n_in, layers, x, seed) in scenario(), cut in 0usize..12) {
+        let net = build_network(n_in, &layers).unwrap();
+        let tree = net.init(seed);
+        let t = x.shape()[1];
+        let cut = cut.min(t);
+        let whole = net.evolve(&tree, &tree, &x, true).unwrap();
+        let first = net.evolve(&tree, &tree, &slice_t(&x, 0, cut), true).unwrap();
+        let second = net.evolve(&tree, &first.state, &slice_t(&x, cut, t), true).unwrap();
+        prop_assert!(tree_bits_eq(&whole.state, &second.state));
+        let joined: Vec<f64> = (0..x.shape()[0]).flat_map(|b| {
+            let n = whole.output.shape()[2];
+            let a = first.output.data()[b * cut * n..(b + 1) * cut * n].to_vec();
+            let c = second.output.data()[b * (t - cut) * n..(b + 1) * (t - cut) * n].to_vec();
+            a.into_iter().chain(c)
+        }).collect();
+        prop_assert!(Array::from_shape_vec(whole.output.shape().to_vec(), joined).unwrap().bits_eq(&whole.output));
+    }
+
+    #[test]
+    fn evolving_a_batch_equals_evolving_its_parts((n_in, layers, x, seed) in scenario(), cut in 0usize..4) {
+        let net = build_network(n_in, &layers).unwrap();
+        let tree = net.init(seed);
+        let b = x.shape()[0];
+        let cut = cut.min(b);
+        let state = net.batch_state(&tree, b).unwrap();
+        let whole = net.evolve(&tree, &state, &x, true).unwrap();
+        let mut outs = Vec::new();
+        for (start, end) in [(0, cut), (cut, b)] {
+            if start == end { continue; }
+            let part = net.evolve(&tree, &state_rows(&state, start, end), &x.slice_axis0(start, end).unwrap(), true).unwrap();
+            prop_assert!(tree_bits_eq(&part.state, &state_rows(&whole.state, start, end)));
+            outs.push(part.output);
+        }
+        let refs: Vec<&Array> = outs.iter().collect();
+        prop_assert!(Array::concat_axis0(&refs).unwrap().bits_eq(&whole.output));
+    }
+
+    #[test]
+    fn evolve_is_pure((n_in, layers, x, seed) in scenario()) {
+        let net = build_network(n_in, &layers).unwrap();
+        let tree = net.init(seed);
+        let (tree_before, x_before) = (tree.clone(), x.clone());
+        let a = net.evolve(&tree, &tree, &x, true).unwrap();
+        let b = net.evolve(&tree, &tree, &x, true).unwrap();
+        prop_assert!(tree_bits_eq(&tree, &tree_before));
+        prop_assert!(x.bits_eq(&x_before));
+        prop_assert!(a.output.bits_eq(&b.output));
+        prop_assert!(tree_bits_eq(&a.state, &b.state));
+        prop_assert!(record_bits_eq(&a.record, &b.record));
+    }
+
+    #[test]
+    fn set_attributes_of_own_parameters_is_identity((n_in, layers, _x, seed) in scenario()) {
+        let net = build_network(n_in, &layers).unwrap();
+        let tree = net.init(seed);
+        let again = net.set_attributes(&tree, &tree.parameters(None)).unwrap();
+        prop_assert!(tree_bits_eq(&again, &tree));
+        let again = net.set_attributes(&tree, &tree).unwrap();
+        prop_assert!(tree_bits_eq(&again, &tree));
+    }
+
+    #[test]
+    fn families_partition_the_parameters((n_in, layers, _x, seed) in scenario()) {
+        let net = build_network(n_in, &layers).unwrap();
+        let tree = net.init(seed);
+        let all = tree.parameters(None).leaves().into_iter().map(|(p, _)| p).collect::<Vec<_>>();
+        let mut seen = Vec::new();
+        for fam in ["weights", "taus", "bias", "biases", "threshold", "thresholds"] {
+            seen.extend(tree.parameters(fam).leaves().into_iter().map(|(p, _)| p));
+        }
+        let unfamilied: Vec<String> = tree.leaves().into_iter()
+            .filter(|(_, l)| l.kind == Kind::Parameter && l.family.is_none())
+            .map(|(p, _)| p).collect();
+        seen.extend(unfamilied);
+        seen.sort();
+        let mut all_sorted = all.clone();
+        all_sorted.sort();
+        prop_assert_eq!(seen, all_sorted, "every parameter is in exactly one family");
+    }
+}
