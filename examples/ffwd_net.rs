@@ -4,9 +4,8 @@
 //!
 //! Run: `cargo run --release --example ffwd_net`
 
-use littoral::prelude::*;
 use littoral::nets::matmul::matmul_batched;
-
+use littoral::prelude::*;
 
 /// `x → x · w_ffwd → Rate neurons`.
 #[derive(Debug)]
@@ -49,21 +48,49 @@ impl Module for FfwdNet {
         let weighted = matmul_batched(x, p.array("w_ffwd")?)?;
         let neurons = evolve_child(&self.neurons, "neurons", p, s, &weighted, record)?;
         let ev = Evolution::nested("neurons", neurons);
-        Ok(if record { ev.with_record("weighted_input", weighted) } else { ev })
+        Ok(if record {
+            ev.with_record("weighted_input", weighted)
+        } else {
+            ev
+        })
     }
 }
-
 
 fn main() -> Result<()> {
     let mut net = Stateful::new(FfwdNet::new(4, 6), 0);
     println!("{}", net.repr());
-    println!("Module time constants: {:?}", net.parameters("taus").leaves().iter().map(|(p, _)| p.clone()).collect::<Vec<_>>());
-    println!("Module weights: {:?}", net.parameters("weights").leaves().iter().map(|(p, _)| p.clone()).collect::<Vec<_>>());
+    println!(
+        "Module time constants: {:?}",
+        net.parameters("taus")
+            .leaves()
+            .iter()
+            .map(|(p, _)| p.clone())
+            .collect::<Vec<_>>()
+    );
+    println!(
+        "Module weights: {:?}",
+        net.parameters("weights")
+            .leaves()
+            .iter()
+            .map(|(p, _)| p.clone())
+            .collect::<Vec<_>>()
+    );
     net.set("w_ffwd", Array::full(vec![4, 6], 0.25))?;
     let x = Array::full(vec![2, 5, 4], 1.0); // (B, T, Nin)
     let (out, state, record) = net.call(&x, true)?;
-    println!("output shape {:?}; state x {:?}", out.shape(), state.array("neurons.x")?.shape());
-    println!("record: {:?}", record.leaves().iter().map(|(p, a)| (p.clone(), a.shape().to_vec())).collect::<Vec<_>>());
+    println!(
+        "output shape {:?}; state x {:?}",
+        out.shape(),
+        state.array("neurons.x")?.shape()
+    );
+    println!(
+        "record: {:?}",
+        record
+            .leaves()
+            .iter()
+            .map(|(p, a)| (p.clone(), a.shape().to_vec()))
+            .collect::<Vec<_>>()
+    );
     net.reset_state();
     Ok(())
 }

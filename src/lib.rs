@@ -31,7 +31,6 @@ pub mod prelude {
         evolve_child,
     };
     pub use littoral_nets::{
-        Activation, ExpSyn, FFwdStack, Instant, InstantFn, Lif, Linear, Rate, Residual,
-        Sequential,
+        Activation, ExpSyn, FFwdStack, Instant, InstantFn, Lif, Linear, Rate, Residual, Sequential,
     };
 }

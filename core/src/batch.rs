@@ -89,10 +89,12 @@ pub fn batch_state_leaf(attr: &Attribute, leaf: &Leaf, batch: usize) -> Result<L
     }
     let mut batched = vec![batch];
     batched.extend_from_slice(per_sample);
-    Err(Error::shape(&attr.name, &[per_sample.clone(), batched], shape).with_hint(
-        "state batch does not match the input batch: pass a per-sample state (reset_state) \
+    Err(
+        Error::shape(&attr.name, &[per_sample.clone(), batched], shape).with_hint(
+            "state batch does not match the input batch: pass a per-sample state (reset_state) \
          or one evolved with the same batch size",
-    ))
+        ),
+    )
 }
 
 fn replicate<T: Copy>(a: &Array<T>, batch: usize) -> Result<Array<T>> {

@@ -1,6 +1,8 @@
 //! A tiny module used by the documentation examples of this crate.
 
-use crate::{Array, Attribute, Evolution, Init, Initialiser, Module, Record, Result, Tree, TreeExt};
+use crate::{
+    Array, Attribute, Evolution, Init, Initialiser, Module, Record, Result, Tree, TreeExt,
+};
 
 /// `y = x · w` with one weight, family "weights"; no state.
 #[derive(Debug, Clone, Copy)]

@@ -146,7 +146,6 @@ impl Evolution {
     }
 
     /// Add a recorded signal (call it only when recording).
-    #[must_use]
     pub fn with_record(mut self, name: &str, signal: Array<f64>) -> Self {
         self.record.insert_leaf(name, signal);
         self

@@ -85,7 +85,13 @@ pub trait ModuleExt: Module {
     ///
     /// # Errors
     /// Bad input shape or non-finite input, invalid parameters, a state that does not fit.
-    fn evolve(&self, params: &Tree, state: &Tree, input: &Array<f64>, record: bool) -> Result<Evolution> {
+    fn evolve(
+        &self,
+        params: &Tree,
+        state: &Tree,
+        input: &Array<f64>,
+        record: bool,
+    ) -> Result<Evolution> {
         self.evolve_with(
             params,
             state,
@@ -110,14 +116,14 @@ pub trait ModuleExt: Module {
     ) -> Result<Evolution> {
         let module = self.as_dyn();
         let x = batch_input(input, module.size_in())?;
-        if !options.allow_non_finite_input {
-            if let Some((index, value)) = x.first_non_finite() {
-                return Err(Error::NonFinite {
-                    path: "input".into(),
-                    index,
-                    value,
-                });
-            }
+        if !options.allow_non_finite_input
+            && let Some((index, value)) = x.first_non_finite()
+        {
+            return Err(Error::NonFinite {
+                path: "input".into(),
+                index,
+                value,
+            });
         }
         module.check_params(params)?;
         let batched = module.batch_state(state, x.shape()[0])?;
@@ -263,9 +269,7 @@ fn check_unknown(m: &dyn Module, tree: &Tree, is_kind: &dyn Fn(Kind) -> bool) ->
     let children = m.children();
     for (name, entry) in tree.iter() {
         let known = match entry {
-            Entry::Leaf(l) => {
-                !is_kind(l.kind) || m.attributes().iter().any(|a| a.name == name)
-            }
+            Entry::Leaf(l) => !is_kind(l.kind) || m.attributes().iter().any(|a| a.name == name),
             Entry::Branch(_) => children.iter().any(|(n, _)| *n == name),
         };
         if !known {

@@ -7,7 +7,17 @@ use std::ops::{AddAssign, MulAssign, SubAssign};
 
 /// A float a kernel can compute in.
 pub trait Real:
-    Float + FromPrimitive + ToPrimitive + AddAssign + SubAssign + MulAssign + Sum + Debug + Send + Sync + 'static
+    Float
+    + FromPrimitive
+    + ToPrimitive
+    + AddAssign
+    + SubAssign
+    + MulAssign
+    + Sum
+    + Debug
+    + Send
+    + Sync
+    + 'static
 {
     /// Convert from `f64` (rounding for `f32`).
     fn of(v: f64) -> Self;

@@ -259,5 +259,8 @@ pub fn tree_bits_eq(a: &Tree, b: &Tree) -> bool {
 /// Bit-for-bit equality of two records.
 pub fn record_bits_eq(a: &Record, b: &Record) -> bool {
     let la = a.leaves();
-    la.len() == b.leaf_count() && la.iter().all(|(p, x)| b.get(p).is_some_and(|y| x.bits_eq(y)))
+    la.len() == b.leaf_count()
+        && la
+            .iter()
+            .all(|(p, x)| b.get(p).is_some_and(|y| x.bits_eq(y)))
 }

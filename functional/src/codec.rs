@@ -47,7 +47,18 @@ pub const MAX_PAYLOAD: u64 = 1 << 27;
 /// assert_eq!(littoral_functional::codec::crc32(b"123456789"), 0xCBF4_3926);
 /// ```
 pub fn crc32(data: &[u8]) -> u32 {
-    let mut c = !0u32;
+    crc32_continue(0, data)
+}
+
+/// Continue a CRC-32 over more bytes, as zlib's `crc32(crc, buf, len)`:
+/// `crc32_continue(crc32(a), b) == crc32(a ++ b)`.
+///
+/// ```
+/// use littoral_functional::codec::{crc32, crc32_continue};
+/// assert_eq!(crc32_continue(crc32(b"1234"), b"56789"), crc32(b"123456789"));
+/// ```
+pub fn crc32_continue(crc: u32, data: &[u8]) -> u32 {
+    let mut c = !crc;
     for &b in data {
         c = CRC_TABLE[((c ^ u32::from(b)) & 0xFF) as usize] ^ (c >> 8);
     }

@@ -15,7 +15,9 @@
 //! # Ok::<(), littoral_core::Error>(())
 //! ```
 
-use crate::{Activation, ExpSyn, FFwdStack, Instant, InstantFn, Lif, Linear, Rate, Residual, Sequential};
+use crate::{
+    Activation, ExpSyn, FFwdStack, Instant, InstantFn, Lif, Linear, Rate, Residual, Sequential,
+};
 use littoral_core::{
     Array, Constant, Entry, Error, InitValue, Kind, Module, OptionValue, Result, Tree,
 };
@@ -54,10 +56,24 @@ pub fn from_json(v: &Json, path: &str) -> Result<Arc<dyn Module>> {
     let obj = v
         .as_object()
         .ok_or_else(|| Error::invalid(root(path), "a module must be a JSON object"))?;
-    let at = |k: &str| if path.is_empty() { k.to_string() } else { format!("{path}.{k}") };
+    let at = |k: &str| {
+        if path.is_empty() {
+            k.to_string()
+        } else {
+            format!("{path}.{k}")
+        }
+    };
     for k in obj.keys() {
-        if !["class", "name", "shape", "options", "parameters", "simulation_parameters", "modules"]
-            .contains(&k.as_str())
+        if ![
+            "class",
+            "name",
+            "shape",
+            "options",
+            "parameters",
+            "simulation_parameters",
+            "modules",
+        ]
+        .contains(&k.as_str())
         {
             return Err(Error::invalid(at(k), "unknown key"));
         }
@@ -71,7 +87,10 @@ pub fn from_json(v: &Json, path: &str) -> Result<Arc<dyn Module>> {
             .cloned()
             .ok_or_else(|| Error::invalid(at("options"), "must be an object"))
     })?;
-    let opts = Options { map: &options, path: at("options") };
+    let opts = Options {
+        map: &options,
+        path: at("options"),
+    };
     let module: Arc<dyn Module> = match class {
         "LIF" => {
             opts.only(&["has_rec"])?;
@@ -86,7 +105,8 @@ pub fn from_json(v: &Json, path: &str) -> Result<Arc<dyn Module>> {
                 .map_err(|e| relabel(e, &at("shape")))?
                 .with_has_rec(opts.bool("has_rec")?.unwrap_or(false));
             if let Some(name) = opts.str("activation_func")? {
-                let act = Activation::from_name(name).map_err(|e| relabel(e, &opts.key("activation_func")))?;
+                let act = Activation::from_name(name)
+                    .map_err(|e| relabel(e, &opts.key("activation_func")))?;
                 rate = rate.with_activation(act);
             }
             Arc::new(apply_values(rate, obj, path, Rate::with)?)
@@ -112,7 +132,9 @@ pub fn from_json(v: &Json, path: &str) -> Result<Arc<dyn Module>> {
                 _ => return Err(Error::shape(at("shape"), &[vec![1]], &[s.len()])),
             };
             let f = match opts.str("function")? {
-                Some(name) => InstantFn::from_name(name).map_err(|e| relabel(e, &opts.key("function")))?,
+                Some(name) => {
+                    InstantFn::from_name(name).map_err(|e| relabel(e, &opts.key("function")))?
+                }
                 None => InstantFn::Identity,
             };
             no_values(obj, path)?;
@@ -131,7 +153,8 @@ pub fn from_json(v: &Json, path: &str) -> Result<Arc<dyn Module>> {
                         .map_err(|e| relabel(e, &root(path)))?,
                 ),
                 _ => {
-                    let stack = FFwdStack::from_named(children).map_err(|e| relabel(e, &at("modules")))?;
+                    let stack =
+                        FFwdStack::from_named(children).map_err(|e| relabel(e, &at("modules")))?;
                     Arc::new(apply_values(stack, obj, path, FFwdStack::with)?)
                 }
             }
@@ -147,15 +170,29 @@ pub fn from_json(v: &Json, path: &str) -> Result<Arc<dyn Module>> {
 }
 
 fn root(path: &str) -> String {
-    if path.is_empty() { "network".into() } else { path.to_string() }
+    if path.is_empty() {
+        "network".into()
+    } else {
+        path.to_string()
+    }
 }
 
 /// Replace an error's path by a JSON path, keeping its message.
 fn relabel(e: Error, path: &str) -> Error {
     match e {
         Error::Invalid { message, .. } => Error::invalid(path, message),
-        Error::Shape { expected, found, .. } => Error::Shape { path: path.into(), expected, found },
-        Error::NonFinite { index, value, .. } => Error::NonFinite { path: path.into(), index, value },
+        Error::Shape {
+            expected, found, ..
+        } => Error::Shape {
+            path: path.into(),
+            expected,
+            found,
+        },
+        Error::NonFinite { index, value, .. } => Error::NonFinite {
+            path: path.into(),
+            index,
+            value,
+        },
         Error::UnknownPath { path: p } => Error::invalid(path, format!("unknown attribute '{p}'")),
         other => other,
     }
@@ -174,7 +211,14 @@ impl Options<'_> {
         match self.map.keys().find(|k| !allowed.contains(&k.as_str())) {
             Some(k) => Err(Error::invalid(
                 self.key(k),
-                format!("unknown option (allowed: {})", if allowed.is_empty() { "none".to_string() } else { allowed.join(", ") }),
+                format!(
+                    "unknown option (allowed: {})",
+                    if allowed.is_empty() {
+                        "none".to_string()
+                    } else {
+                        allowed.join(", ")
+                    }
+                ),
             )),
             None => Ok(()),
         }
@@ -182,13 +226,19 @@ impl Options<'_> {
     fn bool(&self, k: &str) -> Result<Option<bool>> {
         self.map
             .get(k)
-            .map(|v| v.as_bool().ok_or_else(|| Error::invalid(self.key(k), "must be true or false")))
+            .map(|v| {
+                v.as_bool()
+                    .ok_or_else(|| Error::invalid(self.key(k), "must be true or false"))
+            })
             .transpose()
     }
     fn str(&self, k: &str) -> Result<Option<&str>> {
         self.map
             .get(k)
-            .map(|v| v.as_str().ok_or_else(|| Error::invalid(self.key(k), "must be a string")))
+            .map(|v| {
+                v.as_str()
+                    .ok_or_else(|| Error::invalid(self.key(k), "must be a string"))
+            })
             .transpose()
     }
 }
@@ -208,7 +258,11 @@ fn shape(obj: &Map<String, Json>, path: &str) -> Result<Vec<usize>> {
 }
 
 fn children(obj: &Map<String, Json>, path: &str) -> Result<Vec<(String, Arc<dyn Module>)>> {
-    let at = if path.is_empty() { "modules".to_string() } else { format!("{path}.modules") };
+    let at = if path.is_empty() {
+        "modules".to_string()
+    } else {
+        format!("{path}.modules")
+    };
     let list = obj
         .get("modules")
         .and_then(Json::as_array)
@@ -231,7 +285,11 @@ fn children(obj: &Map<String, Json>, path: &str) -> Result<Vec<(String, Arc<dyn 
 }
 
 fn sequential(children: Vec<(String, Arc<dyn Module>)>, path: &str) -> Result<Sequential> {
-    let at = if path.is_empty() { "modules".to_string() } else { format!("{path}.modules") };
+    let at = if path.is_empty() {
+        "modules".to_string()
+    } else {
+        format!("{path}.modules")
+    };
     children
         .into_iter()
         .enumerate()
@@ -243,11 +301,15 @@ fn sequential(children: Vec<(String, Arc<dyn Module>)>, path: &str) -> Result<Se
 
 fn no_values(obj: &Map<String, Json>, path: &str) -> Result<()> {
     for section in ["parameters", "simulation_parameters"] {
-        if let Some(Json::Object(m)) = obj.get(section) {
-            if let Some(k) = m.keys().next() {
-                let p = if path.is_empty() { format!("{section}.{k}") } else { format!("{path}.{section}.{k}") };
-                return Err(Error::invalid(p, "unknown attribute"));
-            }
+        if let Some(Json::Object(m)) = obj.get(section)
+            && let Some(k) = m.keys().next()
+        {
+            let p = if path.is_empty() {
+                format!("{section}.{k}")
+            } else {
+                format!("{path}.{section}.{k}")
+            };
+            return Err(Error::invalid(p, "unknown attribute"));
         }
     }
     Ok(())
@@ -262,8 +324,14 @@ fn apply_values<M: Module>(
     with: fn(M, &str, InitValue) -> Result<M>,
 ) -> Result<M> {
     for (section, as_constant) in [("parameters", false), ("simulation_parameters", true)] {
-        let Some(values) = obj.get(section) else { continue };
-        let prefix = if path.is_empty() { section.to_string() } else { format!("{path}.{section}") };
+        let Some(values) = obj.get(section) else {
+            continue;
+        };
+        let prefix = if path.is_empty() {
+            section.to_string()
+        } else {
+            format!("{path}.{section}")
+        };
         let values = values
             .as_object()
             .ok_or_else(|| Error::invalid(&prefix, "must be an object"))?;
@@ -276,7 +344,10 @@ fn apply_values<M: Module>(
                 .ok_or_else(|| Error::invalid(&p, "unknown attribute"))?;
             let is_param = attr.kind == Kind::Parameter;
             if attr.kind == Kind::State {
-                return Err(Error::invalid(&p, "a State cannot be set in a network file"));
+                return Err(Error::invalid(
+                    &p,
+                    "a State cannot be set in a network file",
+                ));
             }
             if !as_constant && !is_param {
                 return Err(Error::invalid(
@@ -325,7 +396,11 @@ fn flatten(v: &Json, shape: &[usize], depth: usize, path: &str, out: &mut Vec<f6
                 .as_f64()
                 .ok_or_else(|| Error::invalid(path, "not a number"))?;
             if !x.is_finite() {
-                return Err(Error::NonFinite { path: path.into(), index: out.len(), value: x });
+                return Err(Error::NonFinite {
+                    path: path.into(),
+                    index: out.len(),
+                    value: x,
+                });
             }
             out.push(x);
             Ok(())
@@ -334,7 +409,9 @@ fn flatten(v: &Json, shape: &[usize], depth: usize, path: &str, out: &mut Vec<f6
             if shape.get(depth) != Some(&items.len()) {
                 return Err(Error::invalid(path, "ragged nested list"));
             }
-            items.iter().try_for_each(|i| flatten(i, shape, depth + 1, path, out))
+            items
+                .iter()
+                .try_for_each(|i| flatten(i, shape, depth + 1, path, out))
         }
         Json::Bool(b) => {
             if depth != shape.len() {
@@ -343,7 +420,10 @@ fn flatten(v: &Json, shape: &[usize], depth: usize, path: &str, out: &mut Vec<f6
             out.push(if *b { 1.0 } else { 0.0 });
             Ok(())
         }
-        _ => Err(Error::invalid(path, "values must be numbers or nested lists of numbers")),
+        _ => Err(Error::invalid(
+            path,
+            "values must be numbers or nested lists of numbers",
+        )),
     }
 }
 
@@ -354,7 +434,11 @@ pub fn array_to_json(a: &Array) -> Json {
             None => data.first().map_or(Json::Null, |&x| num(x)),
             Some((&n, rest)) => {
                 let stride: usize = rest.iter().product();
-                Json::Array((0..n).map(|i| build(rest, &data[i * stride..(i + 1) * stride])).collect())
+                Json::Array(
+                    (0..n)
+                        .map(|i| build(rest, &data[i * stride..(i + 1) * stride]))
+                        .collect(),
+                )
             }
         }
     }
@@ -389,12 +473,17 @@ fn to_json_named(module: &dyn Module, tree: &Tree, name: Option<&str>) -> Result
     let combinator = matches!(class, "Sequential" | "Residual" | "FFwdStack");
     if !combinator {
         let s = module.shape();
-        let written = if class == "LIF" && s.len() == 2 && s[0] == s[1] || class != "LIF" && class != "Linear" {
+        let written = if class == "LIF" && s.len() == 2 && s[0] == s[1]
+            || class != "LIF" && class != "Linear"
+        {
             vec![s[s.len().saturating_sub(1)]]
         } else {
             s
         };
-        obj.insert("shape".into(), Json::Array(written.into_iter().map(Json::from).collect()));
+        obj.insert(
+            "shape".into(),
+            Json::Array(written.into_iter().map(Json::from).collect()),
+        );
     }
     let mut options = Map::new();
     for (k, v) in module.options() {
@@ -417,7 +506,9 @@ fn to_json_named(module: &dyn Module, tree: &Tree, name: Option<&str>) -> Result
     let mut sim = Map::new();
     for (leaf_name, entry) in tree.iter() {
         if let Entry::Leaf(leaf) = entry {
-            let Some(a) = leaf.value.as_f64() else { continue };
+            let Some(a) = leaf.value.as_f64() else {
+                continue;
+            };
             match leaf.kind {
                 Kind::Parameter => {
                     params.insert(leaf_name.into(), array_to_json(a));

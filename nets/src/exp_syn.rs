@@ -18,10 +18,10 @@ use std::sync::Arc;
 /// out_t = I_t + noise_t          (noise_t = noise_std·√dt·N(0, 1), only if noise_std > 0)
 /// ```
 /// As in Rockpool's native module, noise is added to the **output** independently at each
-/// step and is not filtered, and the final (noisy) output becomes the `isyn` state.
-/// (Rockpool's Jax `ExpSynJax` adds noise to the input instead.) So with noise, a run
-/// split across two calls differs from one call: the second call continues from the
-/// noisy output, as Rockpool's does. Without noise, splitting is bit-identical.
+/// step and is not filtered. (Rockpool's Jax `ExpSynJax` adds noise to the input instead.)
+/// **Deliberate difference:** Rockpool's native module stores the final *noisy* output as
+/// the `isyn` state, so a run split across two calls differs from one call; Littoral keeps
+/// the noiseless current `I_t` as `isyn`, so splitting time is bit-identical with noise too.
 ///
 /// **Numerics.** Rockpool's NumPy version convolves the input with the kernel
 /// `exp(−k·dt/τ)`, `k = 1..L`, truncated to `L = min(10·max(τ)/dt, max_window_length)`
@@ -166,7 +166,6 @@ fn evolve_sample<F: Real>(
 ) {
     let n = isyn.len();
     let steps = output.len() / n.max(1);
-    let mut clean = isyn.to_vec();
     let mut noise = vec![0.0f64; if noise_scale > 0.0 { n } else { 0 }];
     for t in 0..steps {
         let x = &input[t * n..(t + 1) * n];
@@ -175,19 +174,13 @@ fn evolve_sample<F: Real>(
             fill_standard_normal(key[0], key[1].wrapping_add(t as u64), &mut noise);
         }
         for j in 0..n {
-            // The first step continues from the stored state (noisy, as Rockpool's
-            // rollover term); later steps from the clean recurrence.
-            let prev = if t == 0 { isyn[j] } else { clean[j] };
-            let i = beta[j] * (prev + x[j]);
-            clean[j] = i;
+            let i = beta[j] * (isyn[j] + x[j]);
+            isyn[j] = i;
             out_t[j] = match noise.get(j) {
                 Some(&z) => i + F::of(noise_scale * z),
                 None => i,
             };
         }
-    }
-    if steps > 0 {
-        isyn.copy_from_slice(&output[(steps - 1) * n..steps * n]);
     }
 }
 

@@ -83,7 +83,7 @@ impl Lif {
     /// When `n_in` is not a positive multiple of `n` (Rockpool's Jax check; its numpy
     /// version silently builds a broken module).
     pub fn with_synapses(n_in: usize, n: usize) -> Result<Self> {
-        if n == 0 || n_in == 0 || n_in % n != 0 {
+        if n == 0 || n_in == 0 || !n_in.is_multiple_of(n) {
             return Err(Error::invalid(
                 "shape",
                 format!("you must specify an integer number of synapses per neuron: ({n_in}, {n})"),
@@ -390,7 +390,7 @@ fn evolve_sample<F: Real>(
             fill_standard_normal(st.key[0], st.key[1].wrapping_add(t as u64), &mut noise);
         }
         let out_t = &mut output[t * n..(t + 1) * n];
-        for j in 0..n {
+        for (j, out) in out_t.iter_mut().enumerate() {
             let mut v = st.vmem[j] * p.alpha[j];
             let syn = &st.isyn[j * n_syn..(j + 1) * n_syn];
             let total = if n_syn == 1 {
@@ -406,7 +406,7 @@ fn evolve_sample<F: Real>(
             let s = spike_count(v, p.threshold[j], p.max_spikes);
             st.vmem[j] = v - s * p.threshold[j];
             st.spikes[j] = s;
-            out_t[j] = s;
+            *out = s;
         }
         if let Some(r) = rec.as_mut() {
             r.irec[t * ns..(t + 1) * ns].copy_from_slice(&irec);
@@ -470,12 +470,12 @@ impl Module for Lif {
                 Array::zeros(vec![b, t, n]),
             )
         });
-        for bi in 0..b {
+        for (bi, &key) in keys.iter().enumerate() {
             let st = SampleState {
                 spikes: &mut spikes.data_mut()[bi * n..(bi + 1) * n],
                 isyn: &mut isyn.data_mut()[bi * ns..(bi + 1) * ns],
                 vmem: &mut vmem.data_mut()[bi * n..(bi + 1) * n],
-                key: keys[bi],
+                key,
             };
             let rec = rec_arrays.as_mut().map(|(ir, sp, is, vm)| SampleRecord {
                 irec: &mut ir.data_mut()[bi * t * ns..(bi + 1) * t * ns],

@@ -1,12 +1,11 @@
 //! `Linear`: a weight matrix with an optional bias (Rockpool's native `Linear`).
 
 use crate::builder::replace_attribute;
-use littoral_core::array::format_shape;
+use crate::matmul::matmul_batched;
 use littoral_core::{
     Array, Attribute, Error, Evolution, Init, InitValue, Initialiser, Module, OptionValue, Record,
     Result, Tree, TreeExt,
 };
-use nalgebra::DMatrixView;
 
 /// A linear layer (Rockpool `Linear`): `y = x · W (+ b)` with `W` of shape `(Nin, Nout)`.
 ///
@@ -158,20 +157,6 @@ impl Linear {
     }
 }
 
-/// Row-major `x (rows × k) · w (k × m)` through nalgebra (column-major): a row-major
-/// matrix is the column-major view of its transpose, so this computes `wᵀ · xᵀ` and
-/// reads the `m × rows` column-major result back as the row-major `rows × m` product.
-/// Sizes are checked by the caller.
-fn row_major_product(x: &[f64], rows: usize, k: usize, w: &[f64], m: usize) -> Vec<f64> {
-    if rows == 0 || m == 0 || k == 0 {
-        return vec![0.0; rows * m];
-    }
-    let xt = DMatrixView::from_slice(x, k, rows);
-    let wt = DMatrixView::from_slice(w, m, k);
-    let y = wt * xt;
-    y.as_slice().to_vec()
-}
-
 impl Module for Linear {
     fn class_name(&self) -> &str {
         "Linear"
@@ -197,34 +182,22 @@ impl Module for Linear {
         _record: bool,
     ) -> Result<Evolution> {
         let (k, m) = (self.n_in, self.n_out);
-        let (b, t) = match *input.shape() {
-            [b, t, ni] if ni == k => (b, t),
-            _ => {
-                return Err(Error::Shape {
-                    path: "input".into(),
-                    expected: format!("(B, T, {k})"),
-                    found: format_shape(input.shape()),
-                });
-            }
-        };
         let w = params.array("weight")?;
         if w.shape() != [k, m] {
             return Err(Error::shape("weight", &[vec![k, m]], w.shape()));
         }
-        let rows = b * t;
-        let mut y = row_major_product(input.data(), rows, k, w.data(), m);
+        let mut output = matmul_batched(input, w)?;
         if self.has_bias {
             let bias = params.array("bias")?;
             if bias.shape() != [m] {
                 return Err(Error::shape("bias", &[vec![m]], bias.shape()));
             }
-            for row in y.chunks_mut(m.max(1)) {
+            for row in output.data_mut().chunks_mut(m.max(1)) {
                 for (v, &bv) in row.iter_mut().zip(bias.data()) {
                     *v += bv;
                 }
             }
         }
-        let output = Array::from_shape_vec(vec![b, t, m], y)?;
         Ok(Evolution::new(output, Tree::new(), Record::new()))
     }
 }

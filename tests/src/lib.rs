@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 
 /// The folder of the Rockpool golden files.
 pub fn golden_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("golden").join("data")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("golden")
+        .join("data")
 }
 
 /// One Rockpool golden case.
@@ -53,7 +55,10 @@ pub fn read_case(path: &Path) -> Result<GoldenCase> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::invalid(&file, e.to_string()))?;
     let v: Json = serde_json::from_str(&text).map_err(|e| Error::invalid(&file, e.to_string()))?;
     Ok(GoldenCase {
-        name: field(&v, "case", &file)?.as_str().unwrap_or_default().to_string(),
+        name: field(&v, "case", &file)?
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
         network: field(&v, "network", &file)?.clone(),
         input: json_to_array(field(&v, "input", &file)?, "input")?,
         record_flag: field(&v, "record_flag", &file)?.as_bool().unwrap_or(false),
@@ -84,8 +89,18 @@ pub fn all_cases() -> Result<Vec<GoldenCase>> {
 ///
 /// # Errors
 /// A description of the first mismatch.
-pub fn compare(what: &str, ours: &Array, theirs: &Array, tol: f64) -> std::result::Result<(), String> {
-    let strip = |s: &[usize]| s.iter().skip_while(|&&d| d == 1).copied().collect::<Vec<_>>();
+pub fn compare(
+    what: &str,
+    ours: &Array,
+    theirs: &Array,
+    tol: f64,
+) -> std::result::Result<(), String> {
+    let strip = |s: &[usize]| {
+        s.iter()
+            .skip_while(|&&d| d == 1)
+            .copied()
+            .collect::<Vec<_>>()
+    };
     if strip(ours.shape()) != strip(theirs.shape()) {
         return Err(format!(
             "{what}: shape {:?} (ours) vs {:?} (Rockpool)",
@@ -143,7 +158,11 @@ pub fn build_network(n_in: usize, layers: &[LayerSpec]) -> Result<littoral_nets:
                 s
             }
             LayerSpec::Lif { syn, rec, noisy } => {
-                let syn = if syn > 0 && n % syn == 0 { syn } else { 1 };
+                let syn = if syn > 0 && n.is_multiple_of(syn) {
+                    syn
+                } else {
+                    1
+                };
                 let lif = Lif::with_synapses(n, n / syn)?
                     .with_has_rec(rec)
                     .with_threshold(0.5)?

@@ -17,26 +17,51 @@ fn set_attributes_rejects_an_unknown_path_naming_it() {
     let net = seq();
     let tree = net.init(0);
     let mut typo = Tree::new();
-    typo.insert_path("1_LIF.tau_mem_typo", Leaf::f64(littoral_core::Kind::Parameter, None, Array::scalar(0.1)));
+    typo.insert_path(
+        "1_LIF.tau_mem_typo",
+        Leaf::f64(littoral_core::Kind::Parameter, None, Array::scalar(0.1)),
+    );
     let err = net.set_attributes(&tree, &typo).unwrap_err();
-    assert_eq!(err, Error::UnknownPath { path: "1_LIF.tau_mem_typo".into() });
-    assert_eq!(err.to_string(), "1_LIF.tau_mem_typo: unknown path (the module has no such attribute or submodule)");
+    assert_eq!(
+        err,
+        Error::UnknownPath {
+            path: "1_LIF.tau_mem_typo".into()
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "1_LIF.tau_mem_typo: unknown path (the module has no such attribute or submodule)"
+    );
 }
 
 #[test]
 fn set_attributes_rejects_a_wrong_shape_naming_path_expected_and_found() {
     let net = seq();
     let tree = net.init(0);
-    let err = net.set(&tree, "1_LIF.tau_mem", Array::zeros(vec![4]).into()).unwrap_err();
-    assert_eq!(err.to_string(), "1_LIF.tau_mem: expected shape (3,) or (), found (4,)");
+    let err = net
+        .set(&tree, "1_LIF.tau_mem", Array::zeros(vec![4]).into())
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "1_LIF.tau_mem: expected shape (3,) or (), found (4,)"
+    );
 }
 
 #[test]
 fn non_finite_parameters_are_rejected_with_their_path() {
     let net = seq();
     let tree = net.init(0);
-    let err = net.set(&tree, "0_Linear.weight", Array::full(vec![2, 3], f64::NAN).into()).unwrap_err();
-    assert!(matches!(err, Error::NonFinite { ref path, index: 0, .. } if path == "0_Linear.weight"), "{err}");
+    let err = net
+        .set(
+            &tree,
+            "0_Linear.weight",
+            Array::full(vec![2, 3], f64::NAN).into(),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::NonFinite { ref path, index: 0, .. } if path == "0_Linear.weight"),
+        "{err}"
+    );
     assert!(Lif::new(2).with_bias(vec![0.0, f64::INFINITY]).is_err());
 }
 
@@ -46,8 +71,14 @@ fn non_finite_input_is_rejected_unless_allowed() {
     let tree = lif.init(0);
     let x = Array::from_rows(&[vec![0.0, f64::NAN]]).unwrap();
     let err = lif.evolve(&tree, &tree, &x, false).unwrap_err();
-    assert_eq!(err.to_string(), "input: non-finite value NaN at flat index 1");
-    let opts = littoral_core::EvolveOptions { allow_non_finite_input: true, ..Default::default() };
+    assert_eq!(
+        err.to_string(),
+        "input: non-finite value NaN at flat index 1"
+    );
+    let opts = littoral_core::EvolveOptions {
+        allow_non_finite_input: true,
+        ..Default::default()
+    };
     assert!(lif.evolve_with(&tree, &tree, &x, &opts).is_ok());
 }
 
@@ -55,19 +86,38 @@ fn non_finite_input_is_rejected_unless_allowed() {
 fn input_of_the_wrong_width_or_rank_is_an_error() {
     let lif = Lif::new(3);
     let tree = lif.init(0);
-    let err = lif.evolve(&tree, &tree, &Array::zeros(vec![4, 2]), false).unwrap_err();
-    assert_eq!(err.to_string(), "input: expected shape (T, 3) or (B, T, 3), found (4, 2)");
-    assert!(lif.evolve(&tree, &tree, &Array::zeros(vec![1, 1, 4, 3]), false).is_err());
-    assert!(lif.evolve(&tree, &tree, &Array::scalar(1.0), false).is_err());
+    let err = lif
+        .evolve(&tree, &tree, &Array::zeros(vec![4, 2]), false)
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "input: expected shape (T, 3) or (B, T, 3), found (4, 2)"
+    );
+    assert!(
+        lif.evolve(&tree, &tree, &Array::zeros(vec![1, 1, 4, 3]), false)
+            .is_err()
+    );
+    assert!(
+        lif.evolve(&tree, &tree, &Array::scalar(1.0), false)
+            .is_err()
+    );
 }
 
 #[test]
 fn a_state_of_another_batch_size_is_an_error() {
     let lif = Lif::new(2);
     let tree = lif.init(0);
-    let ev = lif.evolve(&tree, &tree, &Array::zeros(vec![3, 4, 2]), false).unwrap();
-    let err = lif.evolve(&tree, &ev.state, &Array::zeros(vec![2, 4, 2]), false).unwrap_err();
-    assert!(err.to_string().starts_with("spikes: expected shape (2,) or (2, 2), found (3, 2)"), "{err}");
+    let ev = lif
+        .evolve(&tree, &tree, &Array::zeros(vec![3, 4, 2]), false)
+        .unwrap();
+    let err = lif
+        .evolve(&tree, &ev.state, &Array::zeros(vec![2, 4, 2]), false)
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("spikes: expected shape (2,) or (2, 2), found (3, 2)"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -76,26 +126,49 @@ fn missing_and_mistyped_leaves_are_errors() {
     let tree = net.init(0);
     let mut params = tree.parameters(None);
     params.remove("1_LIF");
-    let err = net.evolve(&params, &tree, &Array::zeros(vec![2, 2]), false).unwrap_err();
-    assert_eq!(err, Error::MissingPath { path: "1_LIF".into() });
-    let bad = net.set(&tree, "1_LIF.rng_key", Value::from(Array::zeros(vec![2]))).unwrap_err();
+    let err = net
+        .evolve(&params, &tree, &Array::zeros(vec![2, 2]), false)
+        .unwrap_err();
+    assert_eq!(
+        err,
+        Error::MissingPath {
+            path: "1_LIF".into()
+        }
+    );
+    let bad = net
+        .set(&tree, "1_LIF.rng_key", Value::from(Array::zeros(vec![2])))
+        .unwrap_err();
     assert!(matches!(bad, Error::Kind { .. }), "{bad}");
 }
 
 #[test]
 fn rockpool_construction_checks_are_errors() {
     assert!(Lif::from_shape(&[2, 3, 4]).is_err());
-    assert!(Lif::from_shape(&[5, 2]).is_err(), "non-integer synapse count");
-    assert!(Lif::new(2).with_w_rec(Array::zeros(vec![2, 2])).is_err(), "w_rec without has_rec");
+    assert!(
+        Lif::from_shape(&[5, 2]).is_err(),
+        "non-integer synapse count"
+    );
+    assert!(
+        Lif::new(2).with_w_rec(Array::zeros(vec![2, 2])).is_err(),
+        "w_rec without has_rec"
+    );
     assert!(Lif::new(2).with_tau_mem(vec![0.1, 0.2, 0.3]).is_err());
     assert!(Linear::from_shape(&[10]).is_err());
     assert!(Linear::from_shape(&[10, 10, 10]).is_err());
     assert!(Rate::from_shape(&[2, 3]).is_err());
     assert!(ExpSyn::from_shape(&[2, 3]).is_err());
-    let err = Sequential::new().append(Linear::new(2, 3)).unwrap().append(Linear::new(2, 3)).unwrap_err();
-    assert_eq!(err.to_string(), "1_Linear: The output of submodule 0 (Linear) does not match the input shape of submodule 1 (Linear): 3 ≠ 2");
+    let err = Sequential::new()
+        .append(Linear::new(2, 3))
+        .unwrap()
+        .append(Linear::new(2, 3))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "1_Linear: The output of submodule 0 (Linear) does not match the input shape of submodule 1 (Linear): 3 ≠ 2"
+    );
     let dup = Sequential::new()
-        .append_named(std::sync::Arc::new(Lif::new(2)), Some("a")).unwrap()
+        .append_named(std::sync::Arc::new(Lif::new(2)), Some("a"))
+        .unwrap()
         .append_named(std::sync::Arc::new(Lif::new(2)), Some("a"));
     assert!(dup.is_err());
 }
@@ -105,5 +178,11 @@ fn constant_makes_a_simulation_parameter() {
     let lif = Lif::new(2).with_tau_mem(Constant(0.01)).unwrap();
     let tree = lif.init(0);
     assert!(tree.parameters(None).get("tau_mem").is_none());
-    assert_eq!(tree.simulation_parameters(None).array("tau_mem").unwrap().data(), &[0.01]);
+    assert_eq!(
+        tree.simulation_parameters(None)
+            .array("tau_mem")
+            .unwrap()
+            .data(),
+        &[0.01]
+    );
 }

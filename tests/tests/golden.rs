@@ -10,14 +10,23 @@ const TOL: f64 = 1e-9;
 #[test]
 fn every_golden_case_matches_rockpool() {
     let cases = all_cases().expect("golden files readable");
-    assert!(cases.len() >= 30, "expected the committed golden cases, found {}", cases.len());
+    assert!(
+        cases.len() >= 30,
+        "expected the committed golden cases, found {}",
+        cases.len()
+    );
     let mut failures = Vec::new();
     for case in &cases {
         if let Err(e) = check(case) {
             failures.push(format!("{}: {e}", case.name));
         }
     }
-    assert!(failures.is_empty(), "{} cases differ:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} cases differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 /// Rockpool's numpy `ExpSyn` convolves with a kernel of `min(10·max(τ)/dt,
@@ -46,11 +55,22 @@ fn check(case: &littoral_tests::GoldenCase) -> Result<(), String> {
         let n = ev.output.shape()[2];
         let (ours, theirs) = (ev.output.data(), case.output.data());
         let inside = ours[..window * n].iter().zip(&theirs[..window * n]);
-        if inside.clone().any(|(a, b)| (a - b).abs() > TOL * b.abs().max(1.0)) {
-            return Err(format!("differs inside Rockpool's ExpSyn window of {window} steps"));
+        if inside
+            .clone()
+            .any(|(a, b)| (a - b).abs() > TOL * b.abs().max(1.0))
+        {
+            return Err(format!(
+                "differs inside Rockpool's ExpSyn window of {window} steps"
+            ));
         }
-        if ours[window * n..].iter().zip(&theirs[window * n..]).all(|(a, b)| (a - b).abs() <= TOL) {
-            return Err("expected Rockpool's truncated window to differ from the exact recurrence".into());
+        if ours[window * n..]
+            .iter()
+            .zip(&theirs[window * n..])
+            .all(|(a, b)| (a - b).abs() <= TOL)
+        {
+            return Err(
+                "expected Rockpool's truncated window to differ from the exact recurrence".into(),
+            );
         }
         return Ok(());
     }

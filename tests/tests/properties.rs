@@ -1,17 +1,18 @@
 //! Laws of the pure API, over random networks (proptest).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use littoral_core::{
-    Array, Kind, ModuleExt, Tree, TreeExt, record_bits_eq, tree_bits_eq,
-};
+use littoral_core::{Array, Kind, ModuleExt, Tree, TreeExt, record_bits_eq, tree_bits_eq};
 use littoral_tests::{LayerSpec, build_network};
 use proptest::prelude::*;
 
 fn layer() -> impl Strategy<Value = LayerSpec> {
     prop_oneof![
         (1usize..5).prop_map(LayerSpec::Linear),
-        (1usize..3, any::<bool>(), any::<bool>())
-            .prop_map(|(syn, rec, noisy)| LayerSpec::Lif { syn, rec, noisy }),
+        (1usize..3, any::<bool>(), any::<bool>()).prop_map(|(syn, rec, noisy)| LayerSpec::Lif {
+            syn,
+            rec,
+            noisy
+        }),
         any::<bool>().prop_map(|rec| LayerSpec::Rate { rec }),
         any::<bool>().prop_map(|noisy| LayerSpec::ExpSyn { noisy }),
     ]
@@ -40,7 +41,9 @@ fn state_rows(tree: &Tree, start: usize, end: usize) -> Tree {
     tree.map(&mut |_, leaf| {
         let value = match &leaf.value {
             littoral_core::Value::F64(a) => a.slice_axis0(start, end).unwrap().into(),
-            littoral_core::Value::U64(a) => littoral_core::Value::U64(std::sync::Arc::new(a.slice_axis0(start, end).unwrap())),
+            littoral_core::Value::U64(a) => {
+                littoral_core::Value::U64(std::sync::Arc::new(a.slice_axis0(start, end).unwrap()))
+            }
         };
         leaf.with_value(value)
     })

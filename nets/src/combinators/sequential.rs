@@ -54,21 +54,21 @@ impl Sequential {
         let i = self.children.len();
         let name = name.map_or_else(|| format!("{i}_{}", module.class_name()), str::to_string);
         check_name(&name, self.children.iter().map(|(n, _)| n.as_str()))?;
-        if let Some((_, last)) = self.children.last() {
-            if last.size_out() != module.size_in() {
-                return Err(Error::invalid(
-                    name,
-                    format!(
-                        "The output of submodule {} ({}) does not match the input shape of submodule {} ({}): {} ≠ {}",
-                        i - 1,
-                        last.class_name(),
-                        i,
-                        module.class_name(),
-                        last.size_out(),
-                        module.size_in()
-                    ),
-                ));
-            }
+        if let Some((_, last)) = self.children.last()
+            && last.size_out() != module.size_in()
+        {
+            return Err(Error::invalid(
+                name,
+                format!(
+                    "The output of submodule {} ({}) does not match the input shape of submodule {} ({}): {} ≠ {}",
+                    i - 1,
+                    last.class_name(),
+                    i,
+                    module.class_name(),
+                    last.size_out(),
+                    module.size_in()
+                ),
+            ));
         }
         self.children.push((name, module));
         Ok(self)
