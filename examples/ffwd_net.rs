@@ -9,14 +9,15 @@ use littoral::prelude::*;
 
 /// `x → x · w_ffwd → Rate neurons`.
 #[derive(Debug)]
-struct FfwdNet {
+pub struct FfwdNet {
     shape: [usize; 2],
     attrs: Vec<Attribute>,
     neurons: Rate,
 }
 
 impl FfwdNet {
-    fn new(n_in: usize, n_out: usize) -> Self {
+    /// A network of `n_in` inputs and `n_out` Rate neurons, weights zero.
+    pub fn new(n_in: usize, n_out: usize) -> Self {
         FfwdNet {
             shape: [n_in, n_out],
             // Rockpool: self.w_ffwd = Parameter(shape=shape, family="weights", init_func=zeros)
@@ -56,6 +57,7 @@ impl Module for FfwdNet {
     }
 }
 
+#[allow(dead_code)]
 fn main() -> Result<()> {
     let mut net = Stateful::new(FfwdNet::new(4, 6), 0);
     println!("{}", net.repr());

@@ -254,7 +254,6 @@ impl Attribute {
         }
         if value.constant {
             self.kind = Kind::SimulationParameter;
-            self.family = None;
         }
         Ok(self)
     }

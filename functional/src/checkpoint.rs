@@ -145,7 +145,7 @@ pub fn run_checkpointed(
     };
     codec::write_atomic(&meta_path, &codec::encode(&meta)?)?;
     save_snapshot(dir, &Snapshot::capture_lenient(module, params, &state, 0))?;
-    continue_run(module, params, state, &x, &meta, dir, opts, Vec::new())
+    continue_run_from(module, params, state, &x, &meta, dir, opts, Vec::new(), 0)
 }
 
 /// Continue the run checkpointed in `dir` from its last good snapshot, with the same
@@ -213,11 +213,6 @@ pub fn resume(
     let batched = module.batch_state(&state, x.shape()[0])?;
     let mut opts = *opts;
     opts.par.record = meta.record;
-    let meta = RunMeta {
-        total_steps: meta.total_steps,
-        every_k: k,
-        ..meta
-    };
     continue_run_from(module, &params, batched, &x, &meta, dir, &opts, done, snap.step)
 }
 
@@ -231,20 +226,6 @@ pub fn read_last_snapshot(dir: &Path) -> Result<Snapshot> {
         Ok(s) => Ok(s),
         Err(first) => Snapshot::read(&dir.join(PREVIOUS_SNAPSHOT_FILE)).map_err(|_| first),
     }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn continue_run(
-    module: &dyn Module,
-    params: &Tree,
-    state: Tree,
-    x: &Array,
-    meta: &RunMeta,
-    dir: &Path,
-    opts: &CheckpointOptions<'_>,
-    done: Vec<OutputChunk>,
-) -> Result<Evolution> {
-    continue_run_from(module, params, state, x, meta, dir, opts, done, 0)
 }
 
 #[allow(clippy::too_many_arguments)]

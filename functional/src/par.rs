@@ -108,15 +108,15 @@ pub fn evolve_par(
     opts: &ParOptions,
 ) -> Result<Evolution> {
     let x = batch_input(input, module.size_in())?;
-    if !opts.allow_non_finite_input {
-        if let Some((index, value)) = x.first_non_finite() {
-            return Err(littoral_core::Error::NonFinite {
-                path: "input".into(),
-                index,
-                value,
-            }
-            .into());
+    if !opts.allow_non_finite_input
+        && let Some((index, value)) = x.first_non_finite()
+    {
+        return Err(littoral_core::Error::NonFinite {
+            path: "input".into(),
+            index,
+            value,
         }
+        .into());
     }
     module.check_params(params)?;
     let batch = x.shape()[0];

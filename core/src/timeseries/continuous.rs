@@ -689,9 +689,7 @@ impl TsContinuous {
         let (c1, c2) = (self.num_channels(), other.num_channels());
         let c = if self.is_empty() && c1 == 0 {
             c2
-        } else if other.is_empty() && c2 == 0 {
-            c1
-        } else if c1 == c2 {
+        } else if (other.is_empty() && c2 == 0) || c1 == c2 {
             c1
         } else {
             return Err(Error::Shape {

@@ -150,13 +150,13 @@ impl TsEvent {
     /// # Errors
     /// [`Error::Invalid`] at `num_channels` when an event's channel is not below it.
     pub fn with_num_channels(mut self, num_channels: usize) -> Result<Self> {
-        if let Some(&max) = self.channels.iter().max() {
-            if max >= num_channels {
-                return Err(Error::invalid(
-                    "num_channels",
-                    format!("must be greater than the highest channel ({max}), found {num_channels}"),
-                ));
-            }
+        if let Some(&max) = self.channels.iter().max()
+            && max >= num_channels
+        {
+            return Err(Error::invalid(
+                "num_channels",
+                format!("must be greater than the highest channel ({max}), found {num_channels}"),
+            ));
         }
         self.num_channels = num_channels;
         Ok(self)

@@ -1,0 +1,136 @@
+//! Command-line arguments (clap derive). `docs/cli.md` documents every flag.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Littoral: simulate, inspect and sweep spiking and rate networks (Rockpool's Module
+/// API in Rust). With no command, runs the demo.
+#[derive(Debug, Parser)]
+#[command(name = "littoral", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do (default: `demo`).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The seed page walkthrough, then a 1,000-neuron recurrent LIF network (the default).
+    Demo(DemoArgs),
+    /// Evolve a network file over a NumPy input.
+    Simulate(SimulateArgs),
+    /// Print a network's module tree, parameters, state and simulation parameters.
+    Inspect(InspectArgs),
+    /// Evolve a network at every point of a parameter grid, in parallel.
+    Sweep(SweepArgs),
+}
+
+/// `littoral demo`.
+#[derive(Debug, Args, Default)]
+pub struct DemoArgs {
+    /// Folder for the demo's files (created if missing).
+    #[arg(long, value_name = "DIR", default_value = "littoral-demo")]
+    pub out: PathBuf,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Seed of the demo's random weights and Poisson input.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub seed: u64,
+    /// Worker threads (a local pool; default: all cores).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub threads: Option<u64>,
+}
+
+/// `littoral simulate`.
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// The network file (JSON). Optional with `--resume`: the snapshot holds the network.
+    #[arg(value_name = "NET.json", required_unless_present = "resume")]
+    pub net: Option<PathBuf>,
+    /// Input, `(T, Nin)` or `(B, T, Nin)`: .npy of dtype float64, float32, bool or any
+    /// integer type (or a .npz holding one array, or one named `input`).
+    #[arg(long, short, value_name = "X.npy")]
+    pub input: PathBuf,
+    /// Output `(B, T, Nout)` as a float64 .npy file.
+    #[arg(long, short, value_name = "Y.npy")]
+    pub output: PathBuf,
+    /// Write every recorded array, keyed by dotted path, each `(B, T, …)`.
+    #[arg(long, value_name = "R.npz")]
+    pub record: Option<PathBuf>,
+    /// Write the final state, keyed by dotted path, with a leading batch axis.
+    #[arg(long, value_name = "S.npz")]
+    pub state_npz: Option<PathBuf>,
+    /// Write the final snapshot (network, parameters, state, step) to continue from.
+    #[arg(long, value_name = "F.snap")]
+    pub save_state: Option<PathBuf>,
+    /// Start from a snapshot instead of the initial state.
+    #[arg(long, value_name = "F.snap")]
+    pub resume: Option<PathBuf>,
+    /// Seed of random initialisers and noise keys (not with `--resume`).
+    #[arg(long, value_name = "N", conflicts_with = "resume")]
+    pub seed: Option<u64>,
+    /// Worker threads (a local pool; default: all cores).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub threads: Option<u64>,
+    /// Write a JSON summary (sizes, timing, spike counts and rates).
+    #[arg(long, value_name = "SUM.json")]
+    pub summary: Option<PathBuf>,
+    /// Plot sample 0: a spike raster (spiking output) or traces (continuous output).
+    #[arg(long, value_name = "P.png")]
+    pub plot: Option<PathBuf>,
+    /// No progress bar and no report on stdout.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `littoral inspect`.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The network file (JSON) or a snapshot (.snap).
+    #[arg(value_name = "NET.json")]
+    pub net: PathBuf,
+    /// Only attributes of these families (repeat for several: `--family weights`).
+    #[arg(long, value_name = "F")]
+    pub family: Vec<String>,
+    /// Seed of random initialisers (for attributes the file leaves out).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub seed: u64,
+}
+
+/// `littoral sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// The network file (JSON).
+    #[arg(value_name = "NET.json")]
+    pub net: PathBuf,
+    /// Input, as for `simulate`.
+    #[arg(long, short, value_name = "X.npy")]
+    pub input: PathBuf,
+    /// An axis: a Parameter or SimulationParameter path and its values
+    /// (`1_LIF.tau_mem=0.01,0.02,0.05`). Repeat for more axes.
+    #[arg(long, value_name = "PATH=V1,V2,...", required = true)]
+    pub vary: Vec<String>,
+    /// Take the i-th value of every axis together instead of the full grid.
+    #[arg(long)]
+    pub zip: bool,
+    /// Folder for `summary.csv` (and outputs); created if missing.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Also write each point's output as `DIR/point-K.npy`.
+    #[arg(long)]
+    pub save_outputs: bool,
+    /// Run only point K (0-based), reproducing it exactly.
+    #[arg(long, value_name = "K")]
+    pub point: Option<usize>,
+    /// Seed of random initialisers and of every point's noise.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub seed: u64,
+    /// Worker threads (a local pool; default: all cores).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub threads: Option<u64>,
+    /// No progress bar and no report on stdout.
+    #[arg(long, short)]
+    pub quiet: bool,
+}

@@ -1,0 +1,111 @@
+//! The binary's error type: one line naming the file, and an exit code (1: bad input or
+//! data, 2: bad usage).
+
+use std::fmt::Display;
+use std::path::{Path, PathBuf};
+
+/// Exit code for bad input or data (unreadable, malformed or inconsistent files).
+pub const EXIT_DATA: i32 = 1;
+/// Exit code for bad usage (arguments that cannot work, whatever the files hold).
+pub const EXIT_USAGE: i32 = 2;
+
+/// Everything the command line reports. Each variant displays as one line.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// A file that cannot be read, parsed, used or written (exit 1).
+    #[error("{}: {message}", file.display())]
+    File {
+        /// The file (or folder).
+        file: PathBuf,
+        /// What is wrong, on one line.
+        message: String,
+    },
+    /// Arguments that cannot work (exit 2).
+    #[error("{0}")]
+    Usage(String),
+    /// A failure that concerns no single file (exit 1).
+    #[error("{0}")]
+    Other(String),
+}
+
+/// `Result` with [`CliError`].
+pub type CliResult<T> = Result<T, CliError>;
+
+impl CliError {
+    /// A problem with `file`.
+    pub fn file(file: impl AsRef<Path>, message: impl Display) -> Self {
+        CliError::File {
+            file: file.as_ref().to_path_buf(),
+            message: one_line(&message.to_string()),
+        }
+    }
+
+    /// A usage error.
+    pub fn usage(message: impl Display) -> Self {
+        CliError::Usage(one_line(&message.to_string()))
+    }
+
+    /// A failure that concerns no single file.
+    pub fn other(message: impl Display) -> Self {
+        CliError::Other(one_line(&message.to_string()))
+    }
+
+    /// An I/O error on `file` while doing `op` (`read`, `write`, …).
+    pub fn io(file: impl AsRef<Path>, op: &str, e: &std::io::Error) -> Self {
+        CliError::file(file, format!("cannot {op}: {}", io_message(e)))
+    }
+
+    /// A library error met while using `file`. Errors that already name a file (I/O and
+    /// decoding errors of `littoral-functional`) keep their own file.
+    pub fn functional(file: impl AsRef<Path>, e: littoral_functional::Error) -> Self {
+        use littoral_functional::Error as F;
+        match e {
+            F::Io { path, op, source } => CliError::io(path, &op, &source),
+            F::InFile { path, source } => CliError::file(path, source),
+            other => CliError::file(file, other),
+        }
+    }
+
+    /// The process exit code.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            CliError::Usage(_) => EXIT_USAGE,
+            CliError::File { .. } | CliError::Other(_) => EXIT_DATA,
+        }
+    }
+}
+
+/// A short description of an I/O error, without the "(os error N)" suffix.
+pub fn io_message(e: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::NotFound => "no such file or directory".into(),
+        K::PermissionDenied => "permission denied".into(),
+        K::UnexpectedEof => "unexpected end of file (truncated)".into(),
+        _ => {
+            let s = e.to_string();
+            match s.find(" (os error") {
+                Some(i) => s[..i].to_string(),
+                None => s,
+            }
+        }
+    }
+}
+
+/// Collapse a message onto one line.
+pub fn one_line(s: &str) -> String {
+    let lines: Vec<&str> = s.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    lines.join("; ")
+}
+
+/// Attach a file to any displayable error.
+pub trait InFile<T> {
+    /// Map the error to [`CliError::File`] naming `file`.
+    fn in_file(self, file: &Path) -> CliResult<T>;
+}
+
+impl<T, E: Display> InFile<T> for Result<T, E> {
+    fn in_file(self, file: &Path) -> CliResult<T> {
+        self.map_err(|e| CliError::file(file, e))
+    }
+}

@@ -1,0 +1,125 @@
+//! `littoral inspect NET.json [--family F]...`: the module tree as Rockpool prints it,
+//! then every parameter, state and simulation parameter with its path, kind, family and
+//! shape (and value, for small arrays).
+
+use super::args::InspectArgs;
+use super::error::CliResult;
+use super::network::load_any;
+use super::pyfmt::{array_str, u64_array_repr};
+use super::say;
+use littoral_core::array::format_shape;
+use littoral_core::{Families, Kind, Leaf, ModuleExt, Tree, TreeExt, Value};
+
+/// Arrays with at most this many elements are printed in full.
+pub const SMALL: usize = 16;
+
+/// The one-line value column of a leaf.
+fn value_text(leaf: &Leaf) -> String {
+    match &leaf.value {
+        Value::F64(a) if a.len() <= SMALL => array_str(a).replace('\n', ""),
+        Value::U64(a) if a.len() <= SMALL => u64_array_repr(a).replace('\n', ""),
+        Value::F64(a) => {
+            let d = a.data();
+            let min = d.iter().copied().fold(f64::INFINITY, f64::min);
+            let max = d.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let mean = d.iter().sum::<f64>() / d.len().max(1) as f64;
+            format!("min {min:.6}, mean {mean:.6}, max {max:.6}")
+        }
+        Value::U64(a) => format!("{} integers", a.len()),
+    }
+}
+
+/// The table of one kind's leaves.
+pub fn table(tree: &Tree) -> Vec<String> {
+    let rows: Vec<[String; 5]> = tree
+        .leaves()
+        .into_iter()
+        .map(|(path, leaf)| {
+            let kind = match leaf.kind {
+                Kind::Parameter => "Parameter",
+                Kind::State => "State",
+                Kind::SimulationParameter => "SimulationParameter",
+            };
+            let dtype = if leaf.value.dtype() == "u64" { " u64" } else { "" };
+            [
+                path,
+                kind.to_string(),
+                leaf.family.clone().unwrap_or_else(|| "-".into()),
+                format!("{}{dtype}", format_shape(leaf.value.shape())),
+                value_text(leaf),
+            ]
+        })
+        .collect();
+    if rows.is_empty() {
+        return vec!["  (none)".into()];
+    }
+    let head = ["path", "kind", "family", "shape", "value"].map(str::to_string);
+    let mut w = [0usize; 4];
+    for r in std::iter::once(&head).chain(&rows) {
+        for (i, c) in r.iter().take(4).enumerate() {
+            w[i] = w[i].max(c.chars().count());
+        }
+    }
+    std::iter::once(&head)
+        .chain(&rows)
+        .map(|r| {
+            format!(
+                "  {:<w0$}  {:<w1$}  {:<w2$}  {:<w3$}  {}",
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                w0 = w[0],
+                w1 = w[1],
+                w2 = w[2],
+                w3 = w[3]
+            )
+            .trim_end()
+            .to_string()
+        })
+        .collect()
+}
+
+/// Run the command.
+///
+/// # Errors
+/// An unreadable or invalid network file or snapshot.
+pub fn inspect(a: &InspectArgs) -> CliResult<()> {
+    let (module, tree, from_snapshot) = load_any(&a.net, a.seed)?;
+    let families: Families = if a.family.is_empty() {
+        Families::all()
+    } else {
+        Families::from(a.family.clone())
+    };
+    let mut out = vec![module.repr(), String::new()];
+    out.push(format!(
+        "size_in {}, size_out {}, spiking_input {}, spiking_output {}{}",
+        module.size_in(),
+        module.size_out(),
+        if module.spiking_input() { "True" } else { "False" },
+        if module.spiking_output() { "True" } else { "False" },
+        if from_snapshot {
+            " (values from the snapshot)"
+        } else {
+            ""
+        }
+    ));
+    let filter = if families.is_all() {
+        String::new()
+    } else {
+        format!(" of family {}", a.family.join(" or "))
+    };
+    for (title, kind) in [
+        ("Parameters", Kind::Parameter),
+        ("State", Kind::State),
+        ("Simulation parameters", Kind::SimulationParameter),
+    ] {
+        let sel = tree.select(kind, &families);
+        out.push(String::new());
+        out.push(format!("{title}{filter} ({}):", sel.leaf_count()));
+        out.extend(table(&sel));
+    }
+    say(&out.join("\n"));
+    Ok(())
+}

@@ -1,0 +1,248 @@
+//! `littoral simulate NET.json --input X.npy --output Y.npy [options]`.
+
+use super::args::SimulateArgs;
+use super::atomic::Outputs;
+use super::error::{CliError, CliResult};
+use super::network::{load_network, load_snapshot, network_dt};
+use super::npy_io::{NpzOut, read_input, write_npy_f64};
+use super::plot::plot_output;
+use super::progress;
+use super::run::{RunSpec, run, si, summary_json};
+use super::say;
+use littoral_core::array::format_shape;
+use littoral_core::{Array, Module, ModuleExt, Record, Tree, Value};
+use littoral_functional::Snapshot;
+use serde_json::{Value as Json, json};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The network, its values and where they came from.
+struct Loaded {
+    module: Arc<dyn Module>,
+    params: Tree,
+    state: Tree,
+    start_step: u64,
+    /// The file to name in errors about the network.
+    net_file: PathBuf,
+}
+
+fn load(a: &SimulateArgs) -> CliResult<Loaded> {
+    let Some(snap_path) = &a.resume else {
+        let net = a
+            .net
+            .as_ref()
+            .ok_or_else(|| CliError::usage("give a network file, or a snapshot with --resume"))?;
+        let module = load_network(net)?;
+        let tree = module.init(a.seed.unwrap_or(0));
+        return Ok(Loaded {
+            module,
+            params: tree.clone(),
+            state: tree,
+            start_step: 0,
+            net_file: net.clone(),
+        });
+    };
+    let snap = load_snapshot(snap_path)?;
+    let in_snap = |e| CliError::functional(snap_path, e);
+    let (module, params, state) = match &a.net {
+        None => snap.restore_module().map_err(in_snap)?,
+        Some(net) => {
+            let module = load_network(net)?;
+            let (params, state) = snap.restore(module.as_ref()).map_err(|e| {
+                CliError::file(
+                    net,
+                    format!("does not match the network in {}: {e}", snap_path.display()),
+                )
+            })?;
+            let described = littoral_nets::config::to_json_string(module.as_ref(), &params)
+                .map_err(|e| CliError::file(net, e))?;
+            if described != snap.network_json {
+                return Err(CliError::file(
+                    net,
+                    format!(
+                        "does not match the network in {} (classes, names or options differ); \
+                         leave the network file out to use the snapshot's",
+                        snap_path.display()
+                    ),
+                ));
+            }
+            (module, params, state)
+        }
+    };
+    Ok(Loaded {
+        module,
+        params,
+        state,
+        start_step: snap.step,
+        net_file: snap_path.clone(),
+    })
+}
+
+/// The dotted-path leaves of a State tree into an `.npz` archive.
+fn write_state_npz(w: &mut (impl std::io::Write + std::io::Seek), state: &Tree) -> std::io::Result<()> {
+    let mut npz = NpzOut::new(w);
+    for (path, leaf) in state.leaves() {
+        match &leaf.value {
+            Value::F64(a) => npz.add_f64(&path, a)?,
+            Value::U64(a) => npz.add_u64(&path, a)?,
+        }
+    }
+    npz.finish()
+}
+
+fn write_record_npz(w: &mut (impl std::io::Write + std::io::Seek), record: &Record) -> std::io::Result<()> {
+    let mut npz = NpzOut::new(w);
+    for (path, a) in record.leaves() {
+        npz.add_f64(&path, a)?;
+    }
+    npz.finish()
+}
+
+/// Write `a` as `.npy` into a reserved output.
+pub fn put_npy(outs: &mut Outputs, id: super::atomic::OutputId, a: &Array) -> CliResult<()> {
+    let dest = outs.dest(id).to_path_buf();
+    outs.write_with(id, |w| {
+        write_npy_f64(w, a).map_err(|e| CliError::io(&dest, "write", &e))
+    })
+}
+
+/// Run the command.
+///
+/// # Errors
+/// Any [`CliError`]; no output file is left behind then.
+pub fn simulate(a: &SimulateArgs) -> CliResult<()> {
+    let loaded = load(a)?;
+    let module = loaded.module.as_ref();
+    let x = read_input(&a.input, module.size_in())?;
+    let (b, t) = (x.shape()[0], x.shape()[1]);
+    if a.resume.is_some() {
+        module.batch_state(&loaded.state, b).map_err(|e| {
+            CliError::file(
+                &loaded.net_file,
+                format!("the snapshot's state does not fit an input of {b} sample(s): {e}"),
+            )
+        })?;
+    }
+
+    // Reserve every output before the work: a bad folder fails now.
+    let mut outs = Outputs::new();
+    let out_id = outs.reserve(&a.output)?;
+    let rec_id = a.record.as_deref().map(|p| outs.reserve(p)).transpose()?;
+    let state_id = a.state_npz.as_deref().map(|p| outs.reserve(p)).transpose()?;
+    let snap_id = a.save_state.as_deref().map(|p| outs.reserve(p)).transpose()?;
+    let sum_id = a.summary.as_deref().map(|p| outs.reserve(p)).transpose()?;
+    let plot_id = a.plot.as_deref().map(|p| outs.reserve(p)).transpose()?;
+
+    let pb = progress::bar(t as u64, "steps", a.quiet);
+    let on_progress = |done: u64| pb.set_position(done);
+    let result = run(&RunSpec {
+        module,
+        params: &loaded.params,
+        state: &loaded.state,
+        input: &x,
+        keep_record: a.record.is_some(),
+        threads: a.threads.map(|n| n as usize),
+        on_progress: &on_progress,
+        input_file: &a.input,
+        net_file: &loaded.net_file,
+    })?;
+    pb.finish_and_clear();
+
+    put_npy(&mut outs, out_id, &result.output)?;
+    if let (Some(id), Some(rec)) = (rec_id, &result.record) {
+        let dest = outs.dest(id).to_path_buf();
+        outs.write_with(id, |w| {
+            write_record_npz(w, rec).map_err(|e| CliError::io(&dest, "write", &e))
+        })?;
+    }
+    if let Some(id) = state_id {
+        let dest = outs.dest(id).to_path_buf();
+        outs.write_with(id, |w| {
+            write_state_npz(w, &result.state).map_err(|e| CliError::io(&dest, "write", &e))
+        })?;
+    }
+    let end_step = loaded.start_step + t as u64;
+    if let Some(id) = snap_id {
+        let dest = outs.dest(id).to_path_buf();
+        let bytes = Snapshot::capture(module, &loaded.params, &result.state, end_step)
+            .and_then(|s| s.to_bytes())
+            .map_err(|e| CliError::functional(&dest, e))?;
+        outs.write_bytes(id, &bytes)?;
+    }
+    if let Some(id) = sum_id {
+        let path_json = |p: &Option<PathBuf>| {
+            p.as_ref()
+                .map_or(Json::Null, |p| json!(p.display().to_string()))
+        };
+        let extra = [
+            ("network", path_json(&a.net)),
+            ("input", json!(a.input.display().to_string())),
+            ("resumed_from", path_json(&a.resume)),
+            ("seed", a.seed.map_or(Json::Null, |s| json!(s))),
+        ];
+        let summary = summary_json(module, &result, loaded.start_step, &extra);
+        let text = serde_json::to_string_pretty(&summary).map_err(CliError::other)? + "\n";
+        outs.write_bytes(id, text.as_bytes())?;
+    }
+    if let Some(id) = plot_id {
+        let dest = outs.dest(id).to_path_buf();
+        let dt = network_dt(module, &loaded.params);
+        let title = format!(
+            "{} output, sample 0 of {b}",
+            module.class_name()
+        );
+        outs.write_via_path(id, |tmp| {
+            plot_output(
+                tmp,
+                &result.output,
+                module.spiking_output(),
+                dt,
+                loaded.start_step,
+                &title,
+                (1000, 500),
+            )
+            .map_err(|m| CliError::file(&dest, m))
+        })?;
+    }
+    let written = outs.commit()?;
+
+    if !a.quiet {
+        report(module, &result, &written, b, t);
+    }
+    Ok(())
+}
+
+fn report(
+    module: &dyn Module,
+    result: &super::run::RunResult,
+    written: &[PathBuf],
+    b: usize,
+    t: usize,
+) {
+    let neurons = super::run::neuron_count(module);
+    let rate = if result.seconds > 0.0 {
+        (b * t * neurons) as f64 / result.seconds
+    } else {
+        0.0
+    };
+    say(&format!(
+        "simulated {} {} for {b} sample(s) × {t} step(s) in {:.3} s ({}neuron-steps/s)",
+        module.class_name(),
+        format_shape(&module.shape()),
+        result.seconds,
+        si(rate)
+    ));
+    for s in &result.spikes {
+        let hz = s
+            .rate_hz
+            .map_or(String::new(), |r| format!(", {r:.2} Hz per neuron"));
+        say(&format!("  {}: {} spikes{hz}", s.label, s.count));
+    }
+    let names: Vec<String> = written.iter().map(|p| show(p)).collect();
+    say(&format!("  wrote {}", names.join(", ")));
+}
+
+/// A path for messages.
+pub fn show(p: &Path) -> String {
+    p.display().to_string()
+}
