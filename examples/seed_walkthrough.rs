@@ -9,7 +9,10 @@ fn show(title: &str, tree: &Tree) {
     for (path, leaf) in tree.leaves() {
         let shape = leaf.value.shape().to_vec();
         let family = leaf.family.as_deref().unwrap_or("-");
-        println!("    {path:<16} {:<20} {family:<10} {shape:?}", leaf.kind.to_string());
+        println!(
+            "    {path:<16} {:<20} {family:<10} {shape:?}",
+            leaf.kind.to_string()
+        );
     }
 }
 
@@ -30,8 +33,14 @@ fn main() -> Result<()> {
     let ev = module.evolve(&tree, &tree, &input, false)?;
     println!("Output shape: {:?}", ev.output.shape());
     let ev = module.evolve(&tree, &tree, &input, true)?;
-    println!("Recorded state x: {:?}", ev.record.get("x").map(|a| a.data().to_vec()));
-    println!("Recorded state rec_input shape: {:?}", ev.record.get("rec_input").map(|a| a.shape().to_vec()));
+    println!(
+        "Recorded state x: {:?}",
+        ev.record.get("x").map(|a| a.data().to_vec())
+    );
+    println!(
+        "Recorded state rec_input shape: {:?}",
+        ev.record.get("rec_input").map(|a| a.shape().to_vec())
+    );
 
     // Parameters, State and SimulationParameters; Constant.
     show("Parameters:", &tree.parameters(None));
@@ -48,7 +57,14 @@ fn main() -> Result<()> {
     let tree = net.init(1);
     show("Module time constants:", &tree.parameters("taus"));
     show("Module weights:", &tree.parameters("weights"));
-    println!("attributes_named(tau): {:?}", tree.attributes_named(&["tau"]).leaves().iter().map(|(p, _)| p.clone()).collect::<Vec<_>>());
+    println!(
+        "attributes_named(tau): {:?}",
+        tree.attributes_named(&["tau"])
+            .leaves()
+            .iter()
+            .map(|(p, _)| p.clone())
+            .collect::<Vec<_>>()
+    );
 
     // Setting attributes is checked; resetting restores.
     let tree = net.set(&tree, "1_Rate.tau", Array::full(vec![6], 0.05).into())?;
@@ -58,7 +74,10 @@ fn main() -> Result<()> {
     }
     let x = Array::full(vec![2, 10, 4], 1.0);
     let ev = net.evolve(&tree, &tree, &x, true)?;
-    println!("Batched new state 1_Rate.x: {:?}", ev.state.array("1_Rate.x")?.shape());
+    println!(
+        "Batched new state 1_Rate.x: {:?}",
+        ev.state.array("1_Rate.x")?.shape()
+    );
     let reset = net.reset_state(&ev.state, 1);
     println!("After reset_state: {:?}", reset.array("1_Rate.x")?.shape());
     Ok(())

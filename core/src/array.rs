@@ -288,11 +288,7 @@ impl Array<f64> {
 
     /// The first non-finite element, as `(flat index, value)`.
     pub fn first_non_finite(&self) -> Option<(usize, f64)> {
-        self.data
-            .iter()
-            .enumerate()
-            .find(|(_, v)| !v.is_finite())
-            .map(|(i, &v)| (i, v))
+        first_non_finite(&self.data)
     }
 
     /// Bit-for-bit equality (distinguishes `-0.0` from `0.0`, equal NaN payloads are equal).
@@ -344,4 +340,34 @@ impl<const N: usize> From<[f64; N]> for Array<f64> {
     fn from(v: [f64; N]) -> Self {
         Array::from_vec(v.to_vec())
     }
+}
+
+/// The first non-finite element of `data`, as `(index, value)`. Blocks of 256 values are
+/// scanned without an early exit (a loop the compiler vectorises); only a block that holds
+/// a NaN or an infinity is searched element by element. Large inputs are checked at
+/// memory speed.
+///
+/// ```
+/// use littoral_core::array::first_non_finite;
+/// assert_eq!(first_non_finite(&[1.0, 2.0]), None);
+/// let mut v = vec![0.5; 1000];
+/// v[700] = f64::NEG_INFINITY;
+/// assert_eq!(first_non_finite(&v), Some((700, f64::NEG_INFINITY)));
+/// ```
+pub fn first_non_finite(data: &[f64]) -> Option<(usize, f64)> {
+    const BLOCK: usize = 256;
+    const EXP: u64 = 0x7FF0_0000_0000_0000;
+    for (b, block) in data.chunks(BLOCK).enumerate() {
+        // A value is non-finite when its exponent bits are all ones.
+        let bad = block
+            .iter()
+            .fold(0u64, |acc, v| acc | u64::from(v.to_bits() & EXP == EXP));
+        if bad != 0 {
+            return block
+                .iter()
+                .position(|v| !v.is_finite())
+                .map(|i| (b * BLOCK + i, block[i]));
+        }
+    }
+    None
 }

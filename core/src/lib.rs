@@ -46,5 +46,5 @@ pub use instance::Stateful;
 pub use module::{Evolution, Module, Named, OptionValue, evolve_child};
 pub use module_ext::{EvolveOptions, ModuleExt};
 pub use nested::{Entry, Nested};
-pub use real::Real;
+pub use real::{Precision, Real};
 pub use tree::{Families, Kind, Leaf, Record, Tree, TreeExt, Value, record_bits_eq, tree_bits_eq};

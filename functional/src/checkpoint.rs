@@ -213,7 +213,9 @@ pub fn resume(
     let batched = module.batch_state(&state, x.shape()[0])?;
     let mut opts = *opts;
     opts.par.record = meta.record;
-    continue_run_from(module, &params, batched, &x, &meta, dir, &opts, done, snap.step)
+    continue_run_from(
+        module, &params, batched, &x, &meta, dir, &opts, done, snap.step,
+    )
 }
 
 /// The last good snapshot of a checkpoint directory: `checkpoint.snap`, or

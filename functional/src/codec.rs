@@ -74,7 +74,11 @@ const fn crc_table() -> [u32; 256] {
         let mut c = i as u32;
         let mut k = 0;
         while k < 8 {
-            c = if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
+            c = if c & 1 != 0 {
+                0xEDB8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
             k += 1;
         }
         table[i] = c;
@@ -272,9 +276,13 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>> {
 /// [`Error::Io`] naming the file (the temporary file is removed on failure).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = parent_dir(path);
-    let name = path
-        .file_name()
-        .ok_or_else(|| Error::io(path, "write", std::io::Error::other("the path has no file name")))?;
+    let name = path.file_name().ok_or_else(|| {
+        Error::io(
+            path,
+            "write",
+            std::io::Error::other("the path has no file name"),
+        )
+    })?;
     let tmp = dir.join(format!(
         ".{}.tmp-{}-{}",
         name.to_string_lossy(),
@@ -283,7 +291,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     ));
     let written = (|| -> Result<()> {
         let mut f = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, "create", e))?;
-        f.write_all(bytes).map_err(|e| Error::io(&tmp, "write", e))?;
+        f.write_all(bytes)
+            .map_err(|e| Error::io(&tmp, "write", e))?;
         f.sync_all().map_err(|e| Error::io(&tmp, "sync", e))?;
         std::fs::rename(&tmp, path)
             .map_err(|e| Error::io(&tmp, format!("rename to {}", path.display()), e))

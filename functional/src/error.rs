@@ -46,7 +46,7 @@ pub enum Error {
 
     /// A snapshot (or any params/state pair) does not fit a module. Every mismatching path
     /// is listed.
-    #[error("{} mismatching path(s): {}", mismatches.len(), list(mismatches))]
+    #[error("the trees do not fit the module ({} mismatching path(s)): {}", mismatches.len(), list(mismatches))]
     Structure {
         /// One entry per mismatching path, in tree order.
         mismatches: Vec<Mismatch>,
@@ -184,7 +184,9 @@ pub enum FormatError {
         limit: u64,
     },
     /// The payload's CRC-32 does not match the header: the file is corrupt.
-    #[error("checksum mismatch: header says {stored:#010x}, payload has {computed:#010x} (corrupt file)")]
+    #[error(
+        "checksum mismatch: header says {stored:#010x}, payload has {computed:#010x} (corrupt file)"
+    )]
     ChecksumMismatch {
         /// CRC-32 written in the header.
         stored: u32,
@@ -218,5 +220,5 @@ impl fmt::Display for Mismatch {
     }
 }
 
-/// `Result` with this crate's [`Error`].
+/// `Result` with this crate's [`Error`](enum@Error).
 pub type Result<T, E = Error> = std::result::Result<T, E>;

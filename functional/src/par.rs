@@ -13,7 +13,9 @@
 
 use crate::error::{Error, Result};
 use littoral_core::batch::batch_input;
-use littoral_core::{Array, Entry, Evolution, Leaf, Module, ModuleExt, Nested, Record, Tree, Value};
+use littoral_core::{
+    Array, Entry, Evolution, Leaf, Module, ModuleExt, Nested, Record, Tree, Value,
+};
 use rayon::prelude::*;
 use std::num::NonZeroUsize;
 use std::sync::Arc;
@@ -152,8 +154,12 @@ pub fn evolve_par(
 pub fn slice_tree(tree: &Tree, start: usize, end: usize) -> Result<Tree> {
     map_tree(tree, "", &mut |path, leaf| {
         let value = match &leaf.value {
-            Value::F64(a) => Value::F64(Arc::new(a.slice_axis0(start, end).map_err(|e| at(e, path))?)),
-            Value::U64(a) => Value::U64(Arc::new(a.slice_axis0(start, end).map_err(|e| at(e, path))?)),
+            Value::F64(a) => Value::F64(Arc::new(
+                a.slice_axis0(start, end).map_err(|e| at(e, path))?,
+            )),
+            Value::U64(a) => Value::U64(Arc::new(
+                a.slice_axis0(start, end).map_err(|e| at(e, path))?,
+            )),
         };
         Ok(leaf.with_value(value))
     })
@@ -189,16 +195,32 @@ pub fn concat_trees(parts: &[&Tree], axis: usize) -> Result<Tree> {
             Value::F64(_) => {
                 let arrays = parts
                     .iter()
-                    .map(|t| leaf_at(t, path)?.value.as_f64().map(|a| &**a).ok_or_else(|| dtype(path)))
+                    .map(|t| {
+                        leaf_at(t, path)?
+                            .value
+                            .as_f64()
+                            .map(|a| &**a)
+                            .ok_or_else(|| dtype(path))
+                    })
                     .collect::<Result<Vec<_>>>()?;
-                Value::F64(Arc::new(concat_axis(&arrays, axis).map_err(|e| at(e, path))?))
+                Value::F64(Arc::new(
+                    concat_axis(&arrays, axis).map_err(|e| at(e, path))?,
+                ))
             }
             Value::U64(_) => {
                 let arrays = parts
                     .iter()
-                    .map(|t| leaf_at(t, path)?.value.as_u64().map(|a| &**a).ok_or_else(|| dtype(path)))
+                    .map(|t| {
+                        leaf_at(t, path)?
+                            .value
+                            .as_u64()
+                            .map(|a| &**a)
+                            .ok_or_else(|| dtype(path))
+                    })
                     .collect::<Result<Vec<_>>>()?;
-                Value::U64(Arc::new(concat_axis(&arrays, axis).map_err(|e| at(e, path))?))
+                Value::U64(Arc::new(
+                    concat_axis(&arrays, axis).map_err(|e| at(e, path))?,
+                ))
             }
         };
         Ok(leaf.with_value(value))
@@ -237,14 +259,20 @@ pub fn concat_axis<T: Copy>(parts: &[&Array<T>], axis: usize) -> Result<Array<T>
         return Ok(Array::concat_axis0(parts)?);
     }
     if axis != 1 {
-        return Err(littoral_core::Error::invalid("array", "only axes 0 and 1 can be concatenated").into());
+        return Err(littoral_core::Error::invalid(
+            "array",
+            "only axes 0 and 1 can be concatenated",
+        )
+        .into());
     }
     let first = parts
         .first()
         .ok_or_else(|| littoral_core::Error::invalid("array", "nothing to concatenate"))?;
     let shape = first.shape();
     if shape.len() < 2 {
-        return Err(littoral_core::Error::invalid("array", "no axis 1 to concatenate along").into());
+        return Err(
+            littoral_core::Error::invalid("array", "no axis 1 to concatenate along").into(),
+        );
     }
     let rows = shape[0];
     let tail = &shape[2..];

@@ -66,14 +66,20 @@ impl Snapshot {
     pub fn capture(module: &dyn Module, params: &Tree, state: &Tree, step: u64) -> Result<Self> {
         let params = params_only(params);
         let network_json = littoral_nets::config::to_json_string(module, &params)?;
-        Ok(Snapshot::from_parts(network_json, params, state_only(state), step))
+        Ok(Snapshot::from_parts(
+            network_json,
+            params,
+            state_only(state),
+            step,
+        ))
     }
 
     /// [`Snapshot::capture`], falling back to an empty network description when the
     /// module cannot be written in the network format.
     pub fn capture_lenient(module: &dyn Module, params: &Tree, state: &Tree, step: u64) -> Self {
         let params = params_only(params);
-        let network_json = littoral_nets::config::to_json_string(module, &params).unwrap_or_default();
+        let network_json =
+            littoral_nets::config::to_json_string(module, &params).unwrap_or_default();
         Snapshot::from_parts(network_json, params, state_only(state), step)
     }
 
@@ -215,6 +221,8 @@ fn validate_tree(tree: &Tree, what: &str) -> Result<()> {
 /// Check `params` (Parameters and SimulationParameters) and `state` (State, per sample or
 /// batched) against `module`: every attribute present with its kind, element type and a
 /// permitted shape; every batched State leaf with the same batch size; no unknown path.
+/// As in `evolve`, State leaves in `params` and other leaves in `state` are ignored, so
+/// one full tree may be passed as both.
 ///
 /// ```
 /// use littoral_core::{ModuleExt, Tree};
@@ -335,19 +343,14 @@ fn walk(
         for (name, entry) in tree.iter() {
             let path = join_path(prefix, name);
             match entry {
-                Entry::Leaf(l) => {
-                    match m.attributes().iter().find(|a| a.name == name) {
-                        None => out.push(Mismatch {
+                Entry::Leaf(_) => {
+                    // Leaves of the other group (State in params, parameters in state) are
+                    // ignored, as `evolve` ignores them: full trees may be passed.
+                    if !m.attributes().iter().any(|a| a.name == name) {
+                        out.push(Mismatch {
                             path,
                             problem: format!("unknown to the module (in the {where_})"),
-                        }),
-                        Some(a) if (a.kind == Kind::State) != (where_ == "state") => {
-                            out.push(Mismatch {
-                                path,
-                                problem: format!("a {} leaf does not belong in the {where_}", l.kind),
-                            });
-                        }
-                        Some(_) => {}
+                        });
                     }
                 }
                 Entry::Branch(_) => {

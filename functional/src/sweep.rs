@@ -39,7 +39,7 @@ use crate::par::in_pool;
 use littoral_core::nested::join_path;
 use littoral_core::rng::{derive_seed, sample_key};
 use littoral_core::{
-    Array, Entry, EvolveOptions, Evolution, Init, Kind, Module, ModuleExt, Record, Tree, TreeExt,
+    Array, Entry, Evolution, EvolveOptions, Init, Kind, Module, ModuleExt, Record, Tree, TreeExt,
     Value,
 };
 use rayon::prelude::*;
@@ -114,9 +114,15 @@ impl Sweep {
 
     /// Add an axis.
     #[must_use]
-    pub fn axis<V: Into<AxisValue>>(mut self, path: &str, values: impl IntoIterator<Item = V>) -> Self {
-        self.axes
-            .push((path.to_string(), values.into_iter().map(Into::into).collect()));
+    pub fn axis<V: Into<AxisValue>>(
+        mut self,
+        path: &str,
+        values: impl IntoIterator<Item = V>,
+    ) -> Self {
+        self.axes.push((
+            path.to_string(),
+            values.into_iter().map(Into::into).collect(),
+        ));
         self
     }
 
@@ -127,8 +133,9 @@ impl Sweep {
     pub fn len(&self) -> Result<usize> {
         match self.mode {
             SweepMode::Grid => self.axes.iter().try_fold(1usize, |n, (_, v)| {
-                n.checked_mul(v.len())
-                    .ok_or_else(|| Error::Sweep("the grid has more points than fit in usize".into()))
+                n.checked_mul(v.len()).ok_or_else(|| {
+                    Error::Sweep("the grid has more points than fit in usize".into())
+                })
             }),
             SweepMode::Zip => {
                 let Some((_, first)) = self.axes.first() else {
@@ -163,7 +170,9 @@ impl Sweep {
     pub fn indices(&self, k: usize) -> Result<Vec<usize>> {
         let n = self.len()?;
         if k >= n {
-            return Err(Error::Sweep(format!("point {k} out of range: the sweep has {n}")));
+            return Err(Error::Sweep(format!(
+                "point {k} out of range: the sweep has {n}"
+            )));
         }
         Ok(match self.mode {
             SweepMode::Zip => vec![k; self.axes.len()],
@@ -541,7 +550,13 @@ fn dt_of(m: &dyn Module, params: &Tree) -> Option<f64> {
     dt_of(*child, params.branch(name)?)
 }
 
-fn summarise_children(m: &dyn Module, params: &Tree, record: &Record, prefix: &str, out: &mut Vec<SignalSummary>) {
+fn summarise_children(
+    m: &dyn Module,
+    params: &Tree,
+    record: &Record,
+    prefix: &str,
+    out: &mut Vec<SignalSummary>,
+) {
     let empty_tree = Tree::new();
     let empty_rec = Record::new();
     for (name, child) in m.children() {
@@ -570,6 +585,10 @@ fn summarise(path: &str, a: &Array, spiking: bool, dt: Option<f64>) -> SignalSum
         sum,
         mean,
         max,
-        rate_hz: if spiking { dt.filter(|d| *d > 0.0).map(|d| mean / d) } else { None },
+        rate_hz: if spiking {
+            dt.filter(|d| *d > 0.0).map(|d| mean / d)
+        } else {
+            None
+        },
     }
 }

@@ -100,10 +100,7 @@ fn write_marker(npz: &mut Writer, name: &str) -> Result<()> {
 }
 
 fn finish(mut npz: Writer) -> Result<Vec<u8>> {
-    let cursor = npz
-        .zip_writer()
-        .finish()
-        .map_err(|e| npz_error("npz", e))?;
+    let cursor = npz.zip_writer().finish().map_err(|e| npz_error("npz", e))?;
     Ok(cursor.into_inner())
 }
 
@@ -211,7 +208,10 @@ impl Field {
             [v] => Ok(v),
             _ => Err(invalid(
                 name,
-                format!("expected one value, found shape {}", format_shape(&self.shape)),
+                format!(
+                    "expected one value, found shape {}",
+                    format_shape(&self.shape)
+                ),
             )),
         }
     }
@@ -245,7 +245,10 @@ fn read_field<R: Read + Seek>(ar: &mut NpzArchive<R>, name: &str) -> Result<Opti
         .collect::<Result<_>>()?;
     let order = npy.order();
     let DType::Plain(ty) = npy.dtype() else {
-        return Err(invalid(name, "structured dtypes are not time-series fields"));
+        return Err(invalid(
+            name,
+            "structured dtypes are not time-series fields",
+        ));
     };
     let size = ty.size_field();
     let data = match (ty.type_char(), size) {
@@ -277,7 +280,10 @@ fn read_field<R: Read + Seek>(ar: &mut NpzArchive<R>, name: &str) -> Result<Opti
         }
         c
     } else if order == Order::Fortran && shape.len() > 2 {
-        return Err(invalid(name, "Fortran-order arrays of more than 2 dimensions"));
+        return Err(invalid(
+            name,
+            "Fortran-order arrays of more than 2 dimensions",
+        ));
     } else {
         data
     };
@@ -384,7 +390,9 @@ fn decode(bytes: &[u8], expect: Expect) -> Result<TimeSeries> {
                 }
                 None => ts,
             };
-            Ok(TimeSeries::Events(ts.with_periodic(periodic).with_name(name)))
+            Ok(TimeSeries::Events(
+                ts.with_periodic(periodic).with_name(name),
+            ))
         }
         other => Err(invalid(
             "type",
@@ -437,4 +445,3 @@ pub fn load_events(path: impl AsRef<Path>) -> Result<TsEvent> {
         }
     }
 }
-

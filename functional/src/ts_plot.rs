@@ -65,7 +65,10 @@ fn register_fonts() -> Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(littoral_core::Error::invalid("font", "the embedded font could not be registered").into())
+        Err(
+            littoral_core::Error::invalid("font", "the embedded font could not be registered")
+                .into(),
+        )
     }
 }
 
@@ -77,7 +80,11 @@ fn temp_path(path: &Path) -> Result<(PathBuf, PathBuf)> {
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let name = path.file_name().ok_or_else(|| {
-        Error::io(path, "write", std::io::Error::other("the path has no file name"))
+        Error::io(
+            path,
+            "write",
+            std::io::Error::other("the path has no file name"),
+        )
     })?;
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -155,7 +162,10 @@ pub fn plot_continuous(
     options: &PlotOptions,
 ) -> Result<()> {
     let path = path.as_ref();
-    let title = options.title.clone().unwrap_or_else(|| ts.name().to_string());
+    let title = options
+        .title
+        .clone()
+        .unwrap_or_else(|| ts.name().to_string());
     let c = ts.num_channels();
     let n = ts.len();
     let data = ts.samples().data();
@@ -228,7 +238,10 @@ pub fn plot_continuous(
 /// A plot smaller than 100 × 80 pixels, or [`Error::Io`] naming the file.
 pub fn plot_events(ts: &TsEvent, path: impl AsRef<Path>, options: &PlotOptions) -> Result<()> {
     let path = path.as_ref();
-    let title = options.title.clone().unwrap_or_else(|| ts.name().to_string());
+    let title = options
+        .title
+        .clone()
+        .unwrap_or_else(|| ts.name().to_string());
     let (x0, x1) = if ts.t_stop() > ts.t_start() {
         (ts.t_start(), ts.t_stop())
     } else {

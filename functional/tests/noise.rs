@@ -43,10 +43,22 @@ fn noise_of(lif: &Lif, tree: &Tree, b: usize, t: usize) -> Array {
 fn the_probe_shows_the_noise_alone() {
     let lif = noise_probe(2);
     let tree = lif.init(0);
-    let quiet = tree
-        .merged(&lif.set(&tree, "noise_std", Array::scalar(0.0).into()).unwrap());
-    assert!(noise_of(&lif, &quiet, 1, 10).data().iter().all(|&v| v == 0.0));
-    assert!(noise_of(&lif, &tree, 1, 10).data().iter().any(|&v| v != 0.0));
+    let quiet = tree.merged(
+        &lif.set(&tree, "noise_std", Array::scalar(0.0).into())
+            .unwrap(),
+    );
+    assert!(
+        noise_of(&lif, &quiet, 1, 10)
+            .data()
+            .iter()
+            .all(|&v| v == 0.0)
+    );
+    assert!(
+        noise_of(&lif, &tree, 1, 10)
+            .data()
+            .iter()
+            .any(|&v| v != 0.0)
+    );
 }
 
 /// The derivation documented in `docs/reproducibility.md`, bit for bit: the key of a
@@ -66,7 +78,11 @@ fn noise_follows_the_documented_derivation() {
             for (j, zj) in z.iter().enumerate() {
                 let expected = NOISE_STD * DT.sqrt() * zj;
                 let got = v.data()[(bi * t + s) * n + j];
-                assert_eq!(got.to_bits(), expected.to_bits(), "sample {bi} step {s} neuron {j}");
+                assert_eq!(
+                    got.to_bits(),
+                    expected.to_bits(),
+                    "sample {bi} step {s} neuron {j}"
+                );
             }
         }
     }
@@ -92,9 +108,16 @@ fn mean_and_std_match_noise_std_sqrt_dt() {
     let var = v.data().iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (count - 1.0);
     let sigma = NOISE_STD * DT.sqrt();
     // 5-sigma bounds: the mean's standard error is σ/√n, the std's about σ/√(2n).
-    assert!(mean.abs() < 5.0 * sigma / count.sqrt(), "mean {mean}, σ {sigma}");
+    assert!(
+        mean.abs() < 5.0 * sigma / count.sqrt(),
+        "mean {mean}, σ {sigma}"
+    );
     let rel = (var.sqrt() - sigma).abs() / sigma;
-    assert!(rel < 5.0 / (2.0 * count).sqrt(), "std {} vs {sigma}", var.sqrt());
+    assert!(
+        rel < 5.0 / (2.0 * count).sqrt(),
+        "std {} vs {sigma}",
+        var.sqrt()
+    );
     // Gaussian tails: about 4.55% beyond 2σ.
     let beyond = v.data().iter().filter(|x| x.abs() > 2.0 * sigma).count() as f64 / count;
     assert!((beyond - 0.0455).abs() < 0.005, "{beyond}");
@@ -135,7 +158,10 @@ fn samples_neurons_and_lags_are_uncorrelated() {
     }
     for ((b1, j1), (b2, j2)) in pairs {
         let r = correlation(&series(&v, b1, j1), &series(&v, b2, j2));
-        assert!(r.abs() < bound, "samples {b1},{b2} neurons {j1},{j2}: r = {r}");
+        assert!(
+            r.abs() < bound,
+            "samples {b1},{b2} neurons {j1},{j2}: r = {r}"
+        );
     }
     // Successive steps of one neuron are independent too.
     let s = series(&v, 0, 0);
@@ -151,8 +177,20 @@ fn a_network_of_identical_layers_draws_different_noise_per_layer() {
         .append(noise_probe(2))
         .unwrap();
     let tree = net.init(4);
-    let k0 = tree.get("0_LIF.rng_key").unwrap().value.as_u64().unwrap().clone();
-    let k1 = tree.get("1_LIF.rng_key").unwrap().value.as_u64().unwrap().clone();
+    let k0 = tree
+        .get("0_LIF.rng_key")
+        .unwrap()
+        .value
+        .as_u64()
+        .unwrap()
+        .clone();
+    let k1 = tree
+        .get("1_LIF.rng_key")
+        .unwrap()
+        .value
+        .as_u64()
+        .unwrap()
+        .clone();
     assert_ne!(k0.data()[0], k1.data()[0]);
 }
 

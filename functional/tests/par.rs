@@ -71,7 +71,10 @@ fn rejects_what_evolve_rejects() {
     let tree = lif.init(0);
     let bad = Array::full(vec![2, 4, 5], 0.0);
     let e = evolve_par(&lif, &tree, &tree, &bad, &opts(1, 2)).unwrap_err();
-    assert!(matches!(e, Error::Core(littoral_core::Error::Shape { .. })), "{e}");
+    assert!(
+        matches!(e, Error::Core(littoral_core::Error::Shape { .. })),
+        "{e}"
+    );
     let nan = Array::full(vec![2, 4, 3], f64::NAN);
     let e = evolve_par(&lif, &tree, &tree, &nan, &opts(1, 2)).unwrap_err();
     assert!(e.to_string().contains("input"), "{e}");
@@ -87,13 +90,29 @@ fn rejects_what_evolve_rejects() {
     );
     assert!(ok.is_ok());
     // A state evolved with another batch size.
-    let st = lif.evolve(&tree, &tree, &Array::full(vec![3, 2, 3], 0.1), false).unwrap().state;
-    assert!(evolve_par(&lif, &tree, &st, &Array::full(vec![2, 4, 3], 0.1), &opts(1, 2)).is_err());
+    let st = lif
+        .evolve(&tree, &tree, &Array::full(vec![3, 2, 3], 0.1), false)
+        .unwrap()
+        .state;
+    assert!(
+        evolve_par(
+            &lif,
+            &tree,
+            &st,
+            &Array::full(vec![2, 4, 3], 0.1),
+            &opts(1, 2)
+        )
+        .is_err()
+    );
 }
 
 #[test]
 fn empty_and_single_sample_batches() {
-    let net = Sequential::new().append(Lif::new(2)).unwrap().append(Lif::new(2)).unwrap();
+    let net = Sequential::new()
+        .append(Lif::new(2))
+        .unwrap()
+        .append(Lif::new(2))
+        .unwrap();
     let tree = net.init(1);
     let x = Array::full(vec![1, 5, 2], 1.5);
     let seq = net.evolve(&tree, &tree, &x, true).unwrap();
@@ -104,13 +123,10 @@ fn empty_and_single_sample_batches() {
     assert_eq!(par.output.shape(), &[0, 5, 2]);
 }
 
-/// Large matrix products: `nets::matmul` goes through nalgebra, which switches between a
-/// gemv loop and matrixmultiply (FMA kernels) depending on the row count, so the low bits
-/// of `x·W` depend on how many rows (B·T) are multiplied at once. Until `matmul` is made
-/// row-count independent, Linear/FFwdStack with both sizes above 5 are not bit-identical
-/// across batch chunks.
+/// Large matrix products: `nets::matmul`'s summation order per output element must not
+/// depend on how many rows (B·T) are multiplied at once (a GEMM that switches kernels by
+/// size breaks this), including inner sizes spanning several of the GEMM's k-blocks.
 #[test]
-#[ignore = "nets::matmul sums depend on the row count (nalgebra gemv vs matrixmultiply); un-ignore once fixed"]
 fn large_linear_layers_are_bit_identical_across_chunks() {
     let net = Sequential::new()
         .append(Linear::new(8, 8))
@@ -123,5 +139,13 @@ fn large_linear_layers_are_bit_identical_across_chunks() {
     for chunk in 1..=4 {
         let par = evolve_par(&net, &tree, &tree, &x, &opts(chunk, 2)).unwrap();
         assert_ev_bits_eq(&par, &seq, &format!("chunk {chunk}"));
+    }
+    let wide = Sequential::new().append(Linear::new(700, 40)).unwrap();
+    let tree = wide.init(5);
+    let x = input(5, 3, 700, 12);
+    let seq = wide.evolve(&tree, &tree, &x, false).unwrap();
+    for chunk in [1, 2, 5] {
+        let par = evolve_par(&wide, &tree, &tree, &x, &opts(chunk, 2)).unwrap();
+        assert_ev_bits_eq(&par, &seq, &format!("wide, chunk {chunk}"));
     }
 }

@@ -15,7 +15,8 @@ use std::path::PathBuf;
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 fn rows(r: &[&[f64]]) -> Array {
-    Array::from_rows(&r.iter().map(|x| x.to_vec()).collect::<Vec<_>>()).unwrap_or_else(|_| Array::zeros(vec![0]))
+    Array::from_rows(&r.iter().map(|x| x.to_vec()).collect::<Vec<_>>())
+        .unwrap_or_else(|_| Array::zeros(vec![0]))
 }
 
 fn data_dir() -> PathBuf {
@@ -31,7 +32,12 @@ fn is_invalid_at(e: &CoreError, at: &str) -> bool {
 // ---------------------------------------------------------------------------------------
 
 fn contract_events() -> Result<TsEvent, CoreError> {
-    TsEvent::new(vec![0.5e-3, 1.2e-3, 1.3e-3, 3.1e-3], vec![0, 1, 1, 0], 0.0, 5e-3)
+    TsEvent::new(
+        vec![0.5e-3, 1.2e-3, 1.3e-3, 3.1e-3],
+        vec![0, 1, 1, 0],
+        0.0,
+        5e-3,
+    )
 }
 
 #[test]
@@ -65,7 +71,10 @@ fn raster_shapes_match_rockpool() -> TestResult {
     assert_eq!(ev.raster(0.9, &RasterOptions::default())?.shape(), &[3, 1]);
     assert_eq!(ev.raster(1.1, &RasterOptions::default())?.shape(), &[2, 1]);
     let empty = TsEvent::new(vec![], vec![], 0.0, 0.0)?;
-    assert_eq!(empty.raster(1.0, &RasterOptions::default())?.shape(), &[0, 0]);
+    assert_eq!(
+        empty.raster(1.0, &RasterOptions::default())?.shape(),
+        &[0, 0]
+    );
     Ok(())
 }
 
@@ -146,7 +155,10 @@ fn from_raster_midpoints_match_rockpool() -> TestResult {
     for bad in [0.5, -1.0, f64::NAN] {
         let r = Array::from_vec(vec![0.0, bad]);
         let e = TsEvent::from_raster(&r, 1e-3, 0.0, false).err();
-        assert!(e.as_ref().is_some_and(|e| is_invalid_at(e, "raster")), "{bad}: {e:?}");
+        assert!(
+            e.as_ref().is_some_and(|e| is_invalid_at(e, "raster")),
+            "{bad}: {e:?}"
+        );
     }
     Ok(())
 }
@@ -256,22 +268,33 @@ fn periodic_series_take_times_modulo_duration() -> TestResult {
 
 #[test]
 fn linear_interpolation_matches_scipy() -> TestResult {
-    let ts = TsContinuous::new(vec![0., 1., 1., 2.], Array::from_vec(vec![0., 10., 20., 30.]))?;
+    let ts = TsContinuous::new(
+        vec![0., 1., 1., 2.],
+        Array::from_vec(vec![0., 10., 20., 30.]),
+    )?;
     let prev = ts.clone().with_range(0.0, 3.0)?;
     assert_eq!(
         prev.sample(&[0., 0.5, 1., 1.5, 2., 2.5, 3.])?.data(),
         &[0., 0., 20., 20., 30., 30., 30.]
     );
     let lin = ts.with_interp(Interp::Linear);
-    assert_eq!(lin.sample(&[0., 0.5, 1., 1.5, 2.])?.data(), &[0., 5., 10., 25., 30.]);
-    assert!(lin.sample(&[2.5]).is_err(), "linear is defined up to the last sample");
+    assert_eq!(
+        lin.sample(&[0., 0.5, 1., 1.5, 2.])?.data(),
+        &[0., 5., 10., 25., 30.]
+    );
+    assert!(
+        lin.sample(&[2.5]).is_err(),
+        "linear is defined up to the last sample"
+    );
     Ok(())
 }
 
 #[test]
 fn continuous_construction_errors() {
     let nan = TsContinuous::new(vec![0., 1.], Array::from_vec(vec![0., f64::NAN])).err();
-    assert!(matches!(nan, Some(CoreError::NonFinite { ref path, index: 1, .. }) if path == "samples"));
+    assert!(
+        matches!(nan, Some(CoreError::NonFinite { ref path, index: 1, .. }) if path == "samples")
+    );
     let unsorted = TsContinuous::new(vec![1., 0.], Array::from_vec(vec![0., 1.])).err();
     assert!(unsorted.is_some_and(|e| is_invalid_at(&e, "times")));
     let shape = TsContinuous::new(vec![0., 1.], Array::from_vec(vec![0., 1., 2.])).err();
@@ -283,7 +306,10 @@ fn continuous_construction_errors() {
 
 #[test]
 fn continuous_clip_resample_merge_append() -> TestResult {
-    let ts = TsContinuous::new(vec![0., 1., 1., 2.], Array::from_vec(vec![0., 10., 20., 30.]))?;
+    let ts = TsContinuous::new(
+        vec![0., 1., 1., 2.],
+        Array::from_vec(vec![0., 10., 20., 30.]),
+    )?;
     let ts = ts.with_range(0.0, 3.0)?;
     let c = ts.clip(0.5, 2.5)?;
     assert_eq!(c.times(), &[0.5, 1., 1., 2., 2.5]); // Rockpool's values
@@ -321,7 +347,10 @@ fn continuous_arithmetic() -> TestResult {
     let a = clocked()?;
     assert_eq!(a.add(1.0)?.samples().data(), &[2., 3., 4., 5.]);
     assert_eq!(a.sub(&a)?.samples().data(), &[0., 0., 0., 0.]);
-    assert_eq!(a.mul(&vec![1.0, -1.0])?.samples().data(), &[1., -2., 3., -4.]);
+    assert_eq!(
+        a.mul(&vec![1.0, -1.0])?.samples().data(),
+        &[1., -2., 3., -4.]
+    );
     assert_eq!(a.div(2.0)?.samples().data(), &[0.5, 1., 1.5, 2.]);
     assert_eq!(a.pow(2.0)?.samples().data(), &[1., 4., 9., 16.]);
     assert_eq!(a.neg().abs(), a);
@@ -356,8 +385,11 @@ fn raster_strategy() -> impl Strategy<Value = (usize, usize, Vec<f64>)> {
         (
             Just(t),
             Just(c),
-            proptest::collection::vec(prop_oneof![6 => Just(0.0), 3 => Just(1.0), 1 => 2.0..4.0f64], t * c)
-                .prop_map(|v| v.into_iter().map(f64::floor).collect()),
+            proptest::collection::vec(
+                prop_oneof![6 => Just(0.0), 3 => Just(1.0), 1 => 2.0..4.0f64],
+                t * c,
+            )
+            .prop_map(|v| v.into_iter().map(f64::floor).collect()),
         )
     })
 }
@@ -388,7 +420,7 @@ proptest! {
 // ---------------------------------------------------------------------------------------
 
 fn lif() -> Result<Lif, CoreError> {
-    Ok(Lif::new(3).with_has_rec(true).with_noise_std(0.05)?)
+    Lif::new(3).with_has_rec(true).with_noise_std(0.05)
 }
 
 fn drive(steps: usize) -> Result<TsContinuous, CoreError> {
@@ -419,7 +451,11 @@ fn split_equals_whole(n1: usize, n2: usize, input: TimedInput<'_>) -> Result<(),
     assert!(tree_bits_eq(&b.state, &w.state), "final states differ");
     assert!(tree_bits_eq(split.tree(), whole.tree()));
 
-    let (ea, eb, ew) = (events_of(&a.output)?, events_of(&b.output)?, events_of(&w.output)?);
+    let (ea, eb, ew) = (
+        events_of(&a.output)?,
+        events_of(&b.output)?,
+        events_of(&w.output)?,
+    );
     assert_eq!(eb.t_start(), ea.t_stop());
     let joined = ea.append_t(eb, 0.0)?;
     assert_eq!(joined.times(), ew.times());
@@ -427,9 +463,21 @@ fn split_equals_whole(n1: usize, n2: usize, input: TimedInput<'_>) -> Result<(),
     assert_eq!(joined.t_stop(), ew.t_stop());
 
     let (va, vb, vw) = (
-        continuous_of(a.record.get("vmem").ok_or_else(|| CoreError::invalid("vmem", "missing"))?)?,
-        continuous_of(b.record.get("vmem").ok_or_else(|| CoreError::invalid("vmem", "missing"))?)?,
-        continuous_of(w.record.get("vmem").ok_or_else(|| CoreError::invalid("vmem", "missing"))?)?,
+        continuous_of(
+            a.record
+                .get("vmem")
+                .ok_or_else(|| CoreError::invalid("vmem", "missing"))?,
+        )?,
+        continuous_of(
+            b.record
+                .get("vmem")
+                .ok_or_else(|| CoreError::invalid("vmem", "missing"))?,
+        )?,
+        continuous_of(
+            w.record
+                .get("vmem")
+                .ok_or_else(|| CoreError::invalid("vmem", "missing"))?,
+        )?,
     );
     let mut times = va.times().to_vec();
     times.extend_from_slice(vb.times());
@@ -454,7 +502,9 @@ fn timed_two_durations_equal_their_sum_continuous() -> TestResult {
 fn timed_two_durations_equal_their_sum_events() -> TestResult {
     let raster = Array::from_shape_vec(
         vec![50, 3],
-        (0..150).map(|i| f64::from(u8::from(i % 7 == 0 || i % 11 == 0)) * 2.0).collect(),
+        (0..150)
+            .map(|i| f64::from(u8::from(i % 7 == 0 || i % 11 == 0)) * 2.0)
+            .collect(),
     )?;
     let input = TsEvent::from_raster(&raster, 1e-3, 0.0, false)?;
     split_equals_whole(17, 33, (&input).into())?;
@@ -479,18 +529,37 @@ fn timed_output_record_and_clock() -> TestResult {
     assert_eq!(net.step(), 20);
     let out = events_of(&ev.output)?;
     assert_eq!(out.name(), "Output events");
-    assert_eq!((out.t_start(), out.t_stop(), out.num_channels()), (0.0, 0.02, 2));
+    assert_eq!(
+        (out.t_start(), out.t_stop(), out.num_channels()),
+        (0.0, 0.02, 2)
+    );
     assert!(!out.is_empty());
     for key in ["vmem", "isyn", "irec"] {
-        let s = continuous_of(ev.record.get(key).ok_or_else(|| CoreError::invalid(key, "missing"))?)?;
+        let s = continuous_of(
+            ev.record
+                .get(key)
+                .ok_or_else(|| CoreError::invalid(key, "missing"))?,
+        )?;
         assert_eq!(s.len(), 20, "{key}");
         assert_eq!(s.name(), key);
     }
     // The output raster is the module's output.
-    let raster = out.raster(1e-3, &RasterOptions { add_events: true, ..Default::default() })?;
+    let raster = out.raster(
+        1e-3,
+        &RasterOptions {
+            add_events: true,
+            ..Default::default()
+        },
+    )?;
     let lif = Lif::new(2);
     let tree = littoral_core::ModuleExt::init(&lif, 0);
-    let low = littoral_core::ModuleExt::evolve(&lif, &tree, &tree, &Array::full(vec![20, 2], 0.7), false)?;
+    let low = littoral_core::ModuleExt::evolve(
+        &lif,
+        &tree,
+        &tree,
+        &Array::full(vec![20, 2], 0.7),
+        false,
+    )?;
     assert_eq!(raster.data(), low.output.data());
 
     // The input ends at 20 ms: inferring again is an error, as in Rockpool.
@@ -514,9 +583,16 @@ fn timed_output_record_and_clock() -> TestResult {
 #[test]
 fn timed_errors_instead_of_rockpool_surprises() -> TestResult {
     let mut net = Lif::new(2).timed(1e-3, 0)?;
-    let e = net.evolve(TimedInput::None, Duration::Seconds(2.5e-3), false).err();
-    assert!(matches!(e, Some(Error::Core(CoreError::Invalid { ref path, .. })) if path == "duration"));
-    assert!(net.evolve(TimedInput::None, Duration::Inferred, false).is_err());
+    let e = net
+        .evolve(TimedInput::None, Duration::Seconds(2.5e-3), false)
+        .err();
+    assert!(
+        matches!(e, Some(Error::Core(CoreError::Invalid { ref path, .. })) if path == "duration")
+    );
+    assert!(
+        net.evolve(TimedInput::None, Duration::Inferred, false)
+            .is_err()
+    );
     let wide = TsEvent::new(vec![1e-3], vec![4], 0.0, 5e-3)?;
     let e = net.evolve(&wide, Duration::Inferred, false).err();
     assert!(e.is_some_and(|e| e.to_string().contains("channels")));
@@ -544,7 +620,12 @@ fn timed_periodic_input_and_continuous_output() -> TestResult {
     assert_eq!(net.step(), 8);
     assert_eq!(events_of(&b.output)?.t_start(), 4e-3);
     assert_eq!(events_of(&a.output)?.t_stop(), 4e-3);
-    assert!(events_of(&b.output)?.times().iter().all(|&t| (4e-3..8e-3).contains(&t)));
+    assert!(
+        events_of(&b.output)?
+            .times()
+            .iter()
+            .all(|&t| (4e-3..8e-3).contains(&t))
+    );
     Ok(())
 }
 
@@ -555,11 +636,14 @@ fn timed_periodic_input_and_continuous_output() -> TestResult {
 #[test]
 fn npz_round_trip_rust_to_rust() -> TestResult {
     let dir = tempfile::tempdir()?;
-    let cont = TsContinuous::new(vec![0.0, 0.25, 0.5], rows(&[&[1., -2.], &[3., 4.5], &[0., 1e-300]]))?
-        .with_range(0.0, 1.0)?
-        .with_periodic(true)
-        .with_interp(Interp::Linear)
-        .with_name("a name with spaces");
+    let cont = TsContinuous::new(
+        vec![0.0, 0.25, 0.5],
+        rows(&[&[1., -2.], &[3., 4.5], &[0., 1e-300]]),
+    )?
+    .with_range(0.0, 1.0)?
+    .with_periodic(true)
+    .with_interp(Interp::Linear)
+    .with_name("a name with spaces");
     let path = dir.path().join("cont.npz");
     ts_npz::save_continuous(&cont, &path)?;
     assert_eq!(ts_npz::load_continuous(&path)?, cont);
@@ -569,7 +653,10 @@ fn npz_round_trip_rust_to_rust() -> TestResult {
     let path = dir.path().join("events.npz");
     ts_npz::save_events(&ev, &path)?;
     assert_eq!(ts_npz::load_events(&path)?, ev);
-    assert!(ts_npz::load_continuous(&path).is_err(), "a TSEvent file is not continuous");
+    assert!(
+        ts_npz::load_continuous(&path).is_err(),
+        "a TSEvent file is not continuous"
+    );
 
     // Overwriting is atomic and leaves no temporary file behind.
     ts_npz::save(&TimeSeries::Events(ev.clone()), &path)?;
@@ -585,7 +672,16 @@ fn npz_round_trip_rust_to_rust() -> TestResult {
     fields.sort_unstable();
     assert_eq!(
         fields,
-        ["channels", "name_spikes", "num_channels", "periodic", "t_start", "t_stop", "times", "type_TSEvent"]
+        [
+            "channels",
+            "name_spikes",
+            "num_channels",
+            "periodic",
+            "t_start",
+            "t_stop",
+            "times",
+            "type_TSEvent"
+        ]
     );
     let e = ts_npz::load(dir.path().join("missing.npz")).err();
     assert!(matches!(e, Some(Error::Io { .. })));
@@ -604,7 +700,10 @@ fn npz_files_written_by_rockpool() -> TestResult {
 
     let w = ts_npz::load(data_dir().join("rockpool_linear_periodic.npz"))?;
     let w = w.as_continuous().ok_or("expected TSContinuous")?;
-    assert_eq!((w.name(), w.interp(), w.periodic()), ("wave", Interp::Linear, true));
+    assert_eq!(
+        (w.name(), w.interp(), w.periodic()),
+        ("wave", Interp::Linear, true)
+    );
     assert_eq!(w.samples().shape(), &[3, 1]);
     assert_eq!((w.t_start(), w.t_stop()), (0.0, 1.0));
 
@@ -617,7 +716,15 @@ fn npz_files_written_by_rockpool() -> TestResult {
     let empty = ts_npz::load(data_dir().join("rockpool_events_empty.npz"))?;
     let empty = empty.as_events().ok_or("expected TSEvent")?;
     assert!(empty.is_empty());
-    assert_eq!((empty.name(), empty.t_start(), empty.t_stop(), empty.num_channels()), ("silence", 1.0, 2.0, 2));
+    assert_eq!(
+        (
+            empty.name(),
+            empty.t_start(),
+            empty.t_stop(),
+            empty.num_channels()
+        ),
+        ("silence", 1.0, 2.0, 2)
+    );
 
     // And back: what Littoral writes decodes to the same series.
     let again = ts_npz::from_bytes(&ts_npz::continuous_to_bytes(&c)?)?;
@@ -655,10 +762,17 @@ fn plots_are_pngs() -> TestResult {
     ts_plot::plot_events(
         events_of(&ev.output)?,
         &raster,
-        &ts_plot::PlotOptions { title: Some("LIF output spikes".into()), ..Default::default() },
+        &ts_plot::PlotOptions {
+            title: Some("LIF output spikes".into()),
+            ..Default::default()
+        },
     )?;
     assert_eq!(png_size(&raster)?, (800, 400));
-    let small = ts_plot::PlotOptions { width: 10, height: 10, ..Default::default() };
+    let small = ts_plot::PlotOptions {
+        width: 10,
+        height: 10,
+        ..Default::default()
+    };
     assert!(ts_plot::plot_events(events_of(&ev.output)?, dir.join("x.png"), &small).is_err());
     if std::env::var_os("LITTORAL_PLOT_DIR").is_none() {
         std::fs::remove_dir_all(&dir)?;

@@ -19,7 +19,7 @@ use crate::{
     Activation, ExpSyn, FFwdStack, Instant, InstantFn, Lif, Linear, Rate, Residual, Sequential,
 };
 use littoral_core::{
-    Array, Constant, Entry, Error, InitValue, Kind, Module, OptionValue, Result, Tree,
+    Array, Constant, Entry, Error, InitValue, Kind, Module, OptionValue, Precision, Result, Tree,
 };
 use serde_json::{Map, Value as Json};
 use std::sync::Arc;
@@ -93,10 +93,11 @@ pub fn from_json(v: &Json, path: &str) -> Result<Arc<dyn Module>> {
     };
     let module: Arc<dyn Module> = match class {
         "LIF" => {
-            opts.only(&["has_rec"])?;
+            opts.only(&["has_rec", "precision"])?;
             let lif = Lif::from_shape(&shape(obj, &at("shape"))?)
                 .map_err(|e| relabel(e, &at("shape")))?
-                .with_has_rec(opts.bool("has_rec")?.unwrap_or(false));
+                .with_has_rec(opts.bool("has_rec")?.unwrap_or(false))
+                .with_precision(opts.precision()?);
             Arc::new(apply_values(lif, obj, path, Lif::with)?)
         }
         "Rate" => {
@@ -231,6 +232,14 @@ impl Options<'_> {
                     .ok_or_else(|| Error::invalid(self.key(k), "must be true or false"))
             })
             .transpose()
+    }
+    fn precision(&self) -> Result<Precision> {
+        match self.str("precision")? {
+            Some(name) => {
+                Precision::from_name(name).map_err(|e| relabel(e, &self.key("precision")))
+            }
+            None => Ok(Precision::F64),
+        }
     }
     fn str(&self, k: &str) -> Result<Option<&str>> {
         self.map

@@ -12,8 +12,10 @@ pub mod config;
 pub mod exp_syn;
 pub mod instant;
 pub mod lif;
+mod lif_kernel;
 pub mod linear;
 pub mod matmul;
+pub mod par;
 pub mod rate;
 pub mod view;
 
@@ -24,4 +26,5 @@ pub use exp_syn::ExpSyn;
 pub use instant::{Instant, InstantFn};
 pub use lif::Lif;
 pub use linear::Linear;
+pub use littoral_core::Precision;
 pub use rate::{Activation, Rate};

@@ -3,10 +3,11 @@
 
 use crate::builder::{replace_attribute, require_has_rec};
 use crate::view::{advanced_keys, batched, per_element, rng_keys, scalar};
-use littoral_core::rng::fill_standard_normal;
+use crate::lif_kernel::{Consts, SampleIo, SampleRecord, evolve_sample, lower_bounds};
+use crate::par::for_each_sample;
 use littoral_core::{
     Array, Attribute, Error, Evolution, Init, InitValue, Initialiser, Kind, Leaf, Module,
-    OptionValue, Real, Record, Result, Tree, TreeExt, Value,
+    OptionValue, Precision, Real, Record, Result, Tree, TreeExt, Value,
 };
 use std::sync::Arc;
 
@@ -53,6 +54,7 @@ pub struct Lif {
     has_rec: bool,
     spiking_input: bool,
     spiking_output: bool,
+    precision: Precision,
     attrs: Vec<Attribute>,
 }
 
@@ -133,6 +135,7 @@ impl Lif {
             has_rec,
             spiking_input: false,
             spiking_output: true,
+            precision: Precision::F64,
             attrs,
         }
     }
@@ -152,6 +155,7 @@ impl Lif {
         }
         fresh.spiking_input = self.spiking_input;
         fresh.spiking_output = self.spiking_output;
+        fresh.precision = self.precision;
         fresh
     }
 
@@ -236,6 +240,20 @@ impl Lif {
         self
     }
 
+    /// Compute in `f64` (the default, Rockpool's numpy numbers) or `f32` (Rockpool's Jax
+    /// numbers; see [`Precision`]). Written to the network file as the option
+    /// `"precision": "f32"`.
+    #[must_use]
+    pub fn with_precision(mut self, precision: Precision) -> Self {
+        self.precision = precision;
+        self
+    }
+
+    /// The compute precision.
+    pub fn precision(&self) -> Precision {
+        self.precision
+    }
+
     /// Any attribute by name.
     ///
     /// # Errors
@@ -281,6 +299,112 @@ pub struct LifParams<F> {
 }
 
 impl Lif {
+    fn evolve_in<F: Real>(
+        &self,
+        params: &Tree,
+        state: &Tree,
+        input: &Array,
+        record: bool,
+    ) -> Result<Evolution> {
+        let (b, t) = (input.shape()[0], input.shape()[1]);
+        let (n, s) = (self.n, self.n_syn);
+        let ns = n * s;
+        let p: LifParams<F> = self.decode(params)?;
+        let mut spikes = batched(state, "spikes", b, &[n])?.clone();
+        let mut isyn = batched(state, "isyn", b, &[n, s])?.clone();
+        let mut vmem = batched(state, "vmem", b, &[n])?.clone();
+        let keys = rng_keys(state, b)?;
+        let mut output = Array::zeros(vec![b, t, n]);
+        let mut rec_arrays = record.then(|| {
+            (
+                Array::zeros(vec![b, t, n, s]),
+                Array::zeros(vec![b, t, n]),
+                Array::zeros(vec![b, t, n, s]),
+                Array::zeros(vec![b, t, n]),
+            )
+        });
+        let w_rec = match &p.w_rec {
+            Some(w) if w.len() != n * ns => {
+                return Err(Error::shape("w_rec", &[vec![n, ns]], w.shape()));
+            }
+            Some(w) => Some(F::cast_slice(w.data())),
+            None => None,
+        };
+        let lo = lower_bounds(&p.threshold);
+        let consts = Consts {
+            n,
+            n_syn: s,
+            alpha: &p.alpha,
+            beta: &p.beta,
+            bias: &p.bias,
+            threshold: &p.threshold,
+            lo: lo.as_deref(),
+            max_spikes: p.max_spikes,
+            noise_scale: p.noise_scale,
+            w_rec: w_rec.as_deref(),
+        };
+        let records: Vec<Option<SampleRecord<'_>>> = match rec_arrays.as_mut() {
+            Some((ir, sp, is, vm)) => ir
+                .data_mut()
+                .chunks_mut((t * ns).max(1))
+                .zip(sp.data_mut().chunks_mut((t * n).max(1)))
+                .zip(is.data_mut().chunks_mut((t * ns).max(1)))
+                .zip(vm.data_mut().chunks_mut((t * n).max(1)))
+                .map(|(((irec, spikes), isyn), vmem)| {
+                    Some(SampleRecord {
+                        irec,
+                        spikes,
+                        isyn,
+                        vmem,
+                    })
+                })
+                .collect(),
+            None => (0..b).map(|_| None).collect(),
+        };
+        let tasks: Vec<SampleIo<'_>> = spikes
+            .data_mut()
+            .chunks_mut(n.max(1))
+            .zip(isyn.data_mut().chunks_mut(ns.max(1)))
+            .zip(vmem.data_mut().chunks_mut(n.max(1)))
+            .zip(&keys)
+            .zip(input.data().chunks((t * ns).max(1)))
+            .zip(output.data_mut().chunks_mut((t * n).max(1)))
+            .zip(records)
+            .map(
+                |((((((spikes, isyn), vmem), &key), input), output), rec)| SampleIo {
+                    spikes,
+                    isyn,
+                    vmem,
+                    key,
+                    input,
+                    output,
+                    rec,
+                },
+            )
+            .collect();
+        for_each_sample(tasks, b * t * ns, |io| evolve_sample(&consts, io));
+        let mut new_state = Tree::new();
+        new_state.insert_leaf("spikes", state_leaf(spikes));
+        new_state.insert_leaf("isyn", state_leaf(isyn));
+        new_state.insert_leaf("vmem", state_leaf(vmem));
+        new_state.insert_leaf(
+            "rng_key",
+            Leaf {
+                kind: Kind::State,
+                family: None,
+                value: Value::U64(Arc::new(advanced_keys(&keys, t))),
+            },
+        );
+        let mut rec = Record::new();
+        if let Some((ir, sp, is, vm)) = rec_arrays {
+            rec.insert_leaf("irec", ir);
+            rec.insert_leaf("spikes", sp);
+            rec.insert_leaf("isyn", is);
+            rec.insert_leaf("vmem", vm);
+        }
+        Ok(Evolution::new(output, new_state, rec))
+    }
+
     fn decode<F: Real>(&self, p: &Tree) -> Result<LifParams<F>> {
         let dt = scalar(p, "dt")?;
         let ns = self.n * self.n_syn;
@@ -334,89 +458,6 @@ pub fn spike_count<F: Real>(v: F, threshold: F, max_spikes: F) -> F {
     if max_spikes < s { max_spikes } else { s }
 }
 
-/// The state of one sample, updated in place over its time steps.
-struct SampleState<'a, F> {
-    spikes: &'a mut [F],
-    isyn: &'a mut [F],
-    vmem: &'a mut [F],
-    key: [u64; 2],
-}
-
-/// Per-step record buffers of one sample (`(T, …)` slices), when recording.
-struct SampleRecord<'a, F> {
-    irec: &'a mut [F],
-    spikes: &'a mut [F],
-    isyn: &'a mut [F],
-    vmem: &'a mut [F],
-}
-
-fn evolve_sample<F: Real>(
-    p: &LifParams<F>,
-    n: usize,
-    n_syn: usize,
-    st: SampleState<'_, F>,
-    input: &[F],
-    output: &mut [F],
-    mut rec: Option<SampleRecord<'_, F>>,
-) {
-    let ns = n * n_syn;
-    let steps = output.len() / n.max(1);
-    let mut irec = vec![F::zero(); ns];
-    let mut noise = vec![0.0f64; if p.noise_scale != 0.0 { n } else { 0 }];
-    for t in 0..steps {
-        let x = &input[t * ns..(t + 1) * ns];
-        if let Some(w) = &p.w_rec {
-            irec.iter_mut().for_each(|v| *v = F::zero());
-            for (j, &s) in st.spikes.iter().enumerate() {
-                if s != F::zero() {
-                    let row = &w.data()[j * ns..(j + 1) * ns];
-                    for (acc, &wv) in irec.iter_mut().zip(row) {
-                        *acc += s * F::of(wv);
-                    }
-                }
-            }
-            for ((i, &xv), &r) in st.isyn.iter_mut().zip(x).zip(&irec) {
-                *i = (*i + xv) + r;
-            }
-        } else {
-            for (i, &xv) in st.isyn.iter_mut().zip(x) {
-                *i += xv;
-            }
-        }
-        for (i, &b) in st.isyn.iter_mut().zip(&p.beta) {
-            *i *= b;
-        }
-        if !noise.is_empty() {
-            fill_standard_normal(st.key[0], st.key[1].wrapping_add(t as u64), &mut noise);
-        }
-        let out_t = &mut output[t * n..(t + 1) * n];
-        for (j, out) in out_t.iter_mut().enumerate() {
-            let mut v = st.vmem[j] * p.alpha[j];
-            let syn = &st.isyn[j * n_syn..(j + 1) * n_syn];
-            let total = if n_syn == 1 {
-                syn[0]
-            } else {
-                syn.iter().fold(F::zero(), |a, &b| a + b)
-            };
-            v += total;
-            if let Some(z) = noise.get(j) {
-                v += F::of(p.noise_scale * z);
-            }
-            v += p.bias[j];
-            let s = spike_count(v, p.threshold[j], p.max_spikes);
-            st.vmem[j] = v - s * p.threshold[j];
-            st.spikes[j] = s;
-            *out = s;
-        }
-        if let Some(r) = rec.as_mut() {
-            r.irec[t * ns..(t + 1) * ns].copy_from_slice(&irec);
-            r.isyn[t * ns..(t + 1) * ns].copy_from_slice(st.isyn);
-            r.spikes[t * n..(t + 1) * n].copy_from_slice(st.spikes);
-            r.vmem[t * n..(t + 1) * n].copy_from_slice(st.vmem);
-        }
-    }
-}
-
 fn state_leaf(a: Array) -> Leaf {
     Leaf::f64(Kind::State, None, a)
 }
@@ -443,7 +484,11 @@ impl Module for Lif {
     }
 
     fn options(&self) -> Vec<(&'static str, OptionValue)> {
-        vec![("has_rec", OptionValue::Bool(self.has_rec))]
+        let mut options = vec![("has_rec", OptionValue::Bool(self.has_rec))];
+        if self.precision != Precision::F64 {
+            options.push(("precision", OptionValue::Str(self.precision.name().into())));
+        }
+        options
     }
 
     fn evolve_batch(
@@ -453,65 +498,9 @@ impl Module for Lif {
         input: &Array,
         record: bool,
     ) -> Result<Evolution> {
-        let (b, t) = (input.shape()[0], input.shape()[1]);
-        let (n, s) = (self.n, self.n_syn);
-        let ns = n * s;
-        let p: LifParams<f64> = self.decode(params)?;
-        let mut spikes = batched(state, "spikes", b, &[n])?.clone();
-        let mut isyn = batched(state, "isyn", b, &[n, s])?.clone();
-        let mut vmem = batched(state, "vmem", b, &[n])?.clone();
-        let keys = rng_keys(state, b)?;
-        let mut output = Array::zeros(vec![b, t, n]);
-        let mut rec_arrays = record.then(|| {
-            (
-                Array::zeros(vec![b, t, n, s]),
-                Array::zeros(vec![b, t, n]),
-                Array::zeros(vec![b, t, n, s]),
-                Array::zeros(vec![b, t, n]),
-            )
-        });
-        for (bi, &key) in keys.iter().enumerate() {
-            let st = SampleState {
-                spikes: &mut spikes.data_mut()[bi * n..(bi + 1) * n],
-                isyn: &mut isyn.data_mut()[bi * ns..(bi + 1) * ns],
-                vmem: &mut vmem.data_mut()[bi * n..(bi + 1) * n],
-                key,
-            };
-            let rec = rec_arrays.as_mut().map(|(ir, sp, is, vm)| SampleRecord {
-                irec: &mut ir.data_mut()[bi * t * ns..(bi + 1) * t * ns],
-                spikes: &mut sp.data_mut()[bi * t * n..(bi + 1) * t * n],
-                isyn: &mut is.data_mut()[bi * t * ns..(bi + 1) * t * ns],
-                vmem: &mut vm.data_mut()[bi * t * n..(bi + 1) * t * n],
-            });
-            evolve_sample(
-                &p,
-                n,
-                s,
-                st,
-                &input.data()[bi * t * ns..(bi + 1) * t * ns],
-                &mut output.data_mut()[bi * t * n..(bi + 1) * t * n],
-                rec,
-            );
+        match self.precision {
+            Precision::F64 => self.evolve_in::<f64>(params, state, input, record),
+            Precision::F32 => self.evolve_in::<f32>(params, state, input, record),
         }
-        let mut new_state = Tree::new();
-        new_state.insert_leaf("spikes", state_leaf(spikes));
-        new_state.insert_leaf("isyn", state_leaf(isyn));
-        new_state.insert_leaf("vmem", state_leaf(vmem));
-        new_state.insert_leaf(
-            "rng_key",
-            Leaf {
-                kind: Kind::State,
-                family: None,
-                value: Value::U64(Arc::new(advanced_keys(&keys, t))),
-            },
-        );
-        let mut rec = Record::new();
-        if let Some((ir, sp, is, vm)) = rec_arrays {
-            rec.insert_leaf("irec", ir);
-            rec.insert_leaf("spikes", sp);
-            rec.insert_leaf("isyn", is);
-            rec.insert_leaf("vmem", vm);
-        }
-        Ok(Evolution::new(output, new_state, rec))
     }
 }

@@ -1,12 +1,13 @@
-//! Row-major matrix products through nalgebra (which is column-major): the one place where
-//! the layout convention is translated.
+//! Row-major matrix products: one tuned GEMM (matrixmultiply) whose per-element summation
+//! order does not depend on the number of rows, so splitting a batch or the time axis
+//! gives the same bits.
 
 use littoral_core::{Array, Error, Result};
-use nalgebra::DMatrixView;
 
 /// `x · w` for a row-major `x` of `rows × k` and `w` of shape `(k, m)`; returns the
-/// row-major `rows × m` product. A row-major matrix is the column-major view of its
-/// transpose, so this computes `(wᵀ · xᵀ)` and reads it back row-major.
+/// row-major `rows × m` product. Each output row is computed with the same summation order
+/// whatever `rows` is (matrixmultiply's microkernels accumulate over `k` in fixed blocks),
+/// so evolving a batch in chunks or time in pieces is bit-identical.
 ///
 /// ```
 /// use littoral_core::Array;
@@ -17,18 +18,11 @@ use nalgebra::DMatrixView;
 /// ```
 ///
 /// # Errors
-/// When `w` is not 2-D or the sizes do not agree (checked before nalgebra, which would
-/// panic).
+/// When `w` is not 2-D or the sizes do not agree.
 pub fn matmul(x: &[f64], rows: usize, w: &Array) -> Result<Vec<f64>> {
     let (k, m) = match *w.shape() {
         [k, m] => (k, m),
-        _ => {
-            return Err(Error::shape(
-                "weight",
-                &[vec![x.len() / rows.max(1), 0]],
-                w.shape(),
-            ));
-        }
+        _ => return Err(Error::shape("weight", &[vec![x.len() / rows.max(1), 0]], w.shape())),
     };
     if x.len() != rows * k {
         return Err(Error::Shape {
@@ -37,12 +31,44 @@ pub fn matmul(x: &[f64], rows: usize, w: &Array) -> Result<Vec<f64>> {
             found: format!("{} elements", x.len()),
         });
     }
-    if rows == 0 || m == 0 {
-        return Ok(vec![0.0; rows * m]);
+    let mut y = vec![0.0; rows * m];
+    if rows == 0 || m == 0 || k == 0 {
+        return Ok(y);
     }
-    let xt = DMatrixView::from_slice(x, k, rows);
-    let wt = DMatrixView::from_slice(w.data(), m, k);
-    Ok((wt * xt).as_slice().to_vec())
+    let stride = |n: usize| isize::try_from(n).map_err(|_| Error::invalid("weight", "too large"));
+    let (k_stride, m_stride) = (stride(k)?, stride(m)?);
+    gemm(rows, k, m, x, k_stride, w.data(), m_stride, &mut y);
+    Ok(y)
+}
+
+/// `y = x · w` for row-major `x` (`rows × k`, row stride `k_stride`) and `w` (`k × m`, row
+/// stride `m_stride`) into the row-major `y` (`rows × m`).
+#[allow(unsafe_code, clippy::too_many_arguments)]
+fn gemm(rows: usize, k: usize, m: usize, x: &[f64], k_stride: isize, w: &[f64], m_stride: isize, y: &mut [f64]) {
+    debug_assert!(x.len() >= rows * k && w.len() >= k * m && y.len() >= rows * m);
+    // SAFETY: `dgemm` reads `rows × k` elements of `x` at (i·k_stride + j), `k × m` of `w` at
+    // (i·m_stride + j) and writes `rows × m` of `y` at (i·m_stride + j); the callers checked
+    // `x.len() == rows·k`, `w` has shape (k, m) and `y.len() == rows·m`, with
+    // k_stride == k and m_stride == m, so every access is in bounds; the three slices do
+    // not overlap (`y` is a unique borrow).
+    unsafe {
+        matrixmultiply::dgemm(
+            rows,
+            k,
+            m,
+            1.0,
+            x.as_ptr(),
+            k_stride,
+            1,
+            w.as_ptr(),
+            m_stride,
+            1,
+            0.0,
+            y.as_mut_ptr(),
+            m_stride,
+            1,
+        );
+    }
 }
 
 /// `x · w` for a batched `x` of shape `(B, T, K)` and `w` of shape `(K, M)`: one matrix

@@ -56,6 +56,15 @@ impl Outputs {
     /// A destination named twice, a folder that does not exist or cannot be written, a
     /// destination that is a folder.
     pub fn reserve(&mut self, dest: &Path) -> CliResult<OutputId> {
+        self.reserve_with_suffix(dest, "")
+    }
+
+    /// [`Outputs::reserve`] with a temporary name ending in `suffix` (`.png`: encoders
+    /// that choose the format from the file name).
+    ///
+    /// # Errors
+    /// As [`Outputs::reserve`].
+    pub fn reserve_with_suffix(&mut self, dest: &Path, suffix: &str) -> CliResult<OutputId> {
         if self.staged.iter().any(|s| s.dest == dest) {
             return Err(CliError::usage(format!(
                 "{} is named as two different outputs",
@@ -76,7 +85,7 @@ impl Outputs {
             ));
         }
         let tmp = dir.join(format!(
-            ".{}.littoral-tmp-{}-{}",
+            ".{}.littoral-tmp-{}-{}{suffix}",
             name.to_string_lossy(),
             std::process::id(),
             unique()
@@ -152,15 +161,6 @@ impl Outputs {
             w.write_all(bytes)
                 .map_err(|e| CliError::io(&dest, "write", &e))
         })
-    }
-
-    /// Reserve and write in one go.
-    ///
-    /// # Errors
-    /// As [`Outputs::reserve`] and [`Outputs::write_bytes`].
-    pub fn put(&mut self, dest: &Path, bytes: &[u8]) -> CliResult<()> {
-        let id = self.reserve(dest)?;
-        self.write_bytes(id, bytes)
     }
 
     /// The destination of a reserved output.

@@ -97,15 +97,3 @@ pub fn one_line(s: &str) -> String {
     let lines: Vec<&str> = s.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
     lines.join("; ")
 }
-
-/// Attach a file to any displayable error.
-pub trait InFile<T> {
-    /// Map the error to [`CliError::File`] naming `file`.
-    fn in_file(self, file: &Path) -> CliResult<T>;
-}
-
-impl<T, E: Display> InFile<T> for Result<T, E> {
-    fn in_file(self, file: &Path) -> CliResult<T> {
-        self.map_err(|e| CliError::file(file, e))
-    }
-}

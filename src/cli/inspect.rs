@@ -5,7 +5,7 @@
 use super::args::InspectArgs;
 use super::error::CliResult;
 use super::network::load_any;
-use super::pyfmt::{array_str, u64_array_repr};
+use super::pyfmt::array_str;
 use super::say;
 use littoral_core::array::format_shape;
 use littoral_core::{Families, Kind, Leaf, ModuleExt, Tree, TreeExt, Value};
@@ -17,7 +17,10 @@ pub const SMALL: usize = 16;
 fn value_text(leaf: &Leaf) -> String {
     match &leaf.value {
         Value::F64(a) if a.len() <= SMALL => array_str(a).replace('\n', ""),
-        Value::U64(a) if a.len() <= SMALL => u64_array_repr(a).replace('\n', ""),
+        Value::U64(a) if a.len() <= SMALL => {
+            let cells: Vec<String> = a.data().iter().map(u64::to_string).collect();
+            format!("[{}]", cells.join(" "))
+        }
         Value::F64(a) => {
             let d = a.data();
             let min = d.iter().copied().fold(f64::INFINITY, f64::min);
@@ -40,7 +43,11 @@ pub fn table(tree: &Tree) -> Vec<String> {
                 Kind::State => "State",
                 Kind::SimulationParameter => "SimulationParameter",
             };
-            let dtype = if leaf.value.dtype() == "u64" { " u64" } else { "" };
+            let dtype = if leaf.value.dtype() == "u64" {
+                " u64"
+            } else {
+                ""
+            };
             [
                 path,
                 kind.to_string(),
@@ -97,8 +104,16 @@ pub fn inspect(a: &InspectArgs) -> CliResult<()> {
         "size_in {}, size_out {}, spiking_input {}, spiking_output {}{}",
         module.size_in(),
         module.size_out(),
-        if module.spiking_input() { "True" } else { "False" },
-        if module.spiking_output() { "True" } else { "False" },
+        if module.spiking_input() {
+            "True"
+        } else {
+            "False"
+        },
+        if module.spiking_output() {
+            "True"
+        } else {
+            "False"
+        },
         if from_snapshot {
             " (values from the snapshot)"
         } else {

@@ -74,16 +74,27 @@ pub fn load_any(path: &Path, seed: u64) -> CliResult<(Arc<dyn Module>, Tree, boo
 
 use littoral_core::ModuleExt;
 
+/// Where a module's output can be found after an evolution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A record leaf (`0_LIF_output`).
+    Record(String),
+    /// The network's output.
+    Output,
+}
+
 /// A module without children (LIF, Rate, Linear, …) with its dotted path, and where its
-/// output is found: the network's output (`None`) or a record path (`0_LIF_output`).
+/// output is found: the first of `sources` that the record holds (`Sequential` records
+/// `{name}_output` for every child; `FFwdStack` not for its last, whose output is then
+/// its parent's).
 #[derive(Debug, Clone)]
 pub struct LeafModule<'a> {
     /// Dotted path (`""` for a network that is a single module).
     pub path: String,
     /// The module.
     pub module: &'a dyn Module,
-    /// The record path of its output, or `None` when it is the network's output.
-    pub record_path: Option<String>,
+    /// Candidate places of its output, in order.
+    pub sources: Vec<Source>,
 }
 
 impl LeafModule<'_> {
@@ -112,28 +123,49 @@ impl LeafModule<'_> {
             .filter(|a| a.len() == 1)
             .map(|a| a.data()[0])
     }
+
+    /// Its output in an evolution, if the record (or the network's output) holds it.
+    pub fn output_in<'e>(
+        &self,
+        output: &'e littoral_core::Array,
+        record: &'e littoral_core::Record,
+    ) -> Option<&'e littoral_core::Array> {
+        self.sources.iter().find_map(|s| match s {
+            Source::Output => Some(output),
+            Source::Record(p) => record.get(p),
+        })
+    }
+
+    /// Whether finding its output needs the record.
+    pub fn needs_record(&self) -> bool {
+        self.sources.first() != Some(&Source::Output)
+    }
 }
 
 /// Every module without children, depth first.
 pub fn leaf_modules(module: &dyn Module) -> Vec<LeafModule<'_>> {
-    fn go<'a>(m: &'a dyn Module, prefix: &str, rec: Option<String>, out: &mut Vec<LeafModule<'a>>) {
+    fn go<'a>(m: &'a dyn Module, prefix: &str, sources: Vec<Source>, out: &mut Vec<LeafModule<'a>>) {
         let children = m.children();
         if children.is_empty() {
             out.push(LeafModule {
                 path: prefix.to_string(),
                 module: m,
-                record_path: rec,
+                sources,
             });
             return;
         }
-        for (name, child) in children {
+        let last = children.len() - 1;
+        for (i, (name, child)) in children.into_iter().enumerate() {
             let path = join_path(prefix, name);
-            let rec_path = join_path(prefix, &format!("{name}_output"));
-            go(child, &path, Some(rec_path), out);
+            let mut s = vec![Source::Record(join_path(prefix, &format!("{name}_output")))];
+            if i == last {
+                s.extend(sources.iter().cloned());
+            }
+            go(child, &path, s, out);
         }
     }
     let mut out = Vec::new();
-    go(module, "", None, &mut out);
+    go(module, "", vec![Source::Output], &mut out);
     out
 }
 
@@ -143,4 +175,63 @@ pub fn network_dt(module: &dyn Module, params: &Tree) -> f64 {
         .iter()
         .find_map(|l| l.dt(params))
         .unwrap_or(1e-3)
+}
+
+/// JSON text that stays readable for large networks: objects one entry per line, lists of
+/// numbers on one line each (a weight matrix is one line per row). Numbers are written
+/// exactly (reading them back gives the same bits).
+pub fn json_text(v: &serde_json::Value) -> String {
+    use serde_json::Value as J;
+    fn scalar(v: &J) -> bool {
+        !matches!(v, J::Array(_) | J::Object(_))
+    }
+    fn go(v: &J, indent: usize, out: &mut String) {
+        let pad = " ".repeat(indent + 2);
+        match v {
+            J::Object(m) if !m.is_empty() => {
+                out.push_str("{\n");
+                let n = m.len();
+                for (i, (k, x)) in m.iter().enumerate() {
+                    out.push_str(&pad);
+                    out.push_str(&serde_json::to_string(k).unwrap_or_default());
+                    out.push_str(": ");
+                    go(x, indent + 2, out);
+                    if i + 1 < n {
+                        out.push(',');
+                    }
+                    out.push('\n');
+                }
+                out.push_str(&" ".repeat(indent));
+                out.push('}');
+            }
+            J::Array(items) if !items.is_empty() && !items.iter().all(scalar) => {
+                out.push_str("[\n");
+                let n = items.len();
+                for (i, x) in items.iter().enumerate() {
+                    out.push_str(&pad);
+                    go(x, indent + 2, out);
+                    if i + 1 < n {
+                        out.push(',');
+                    }
+                    out.push('\n');
+                }
+                out.push_str(&" ".repeat(indent));
+                out.push(']');
+            }
+            J::Array(items) => {
+                let parts: Vec<String> = items
+                    .iter()
+                    .map(|x| serde_json::to_string(x).unwrap_or_default())
+                    .collect();
+                out.push('[');
+                out.push_str(&parts.join(", "));
+                out.push(']');
+            }
+            other => out.push_str(&serde_json::to_string(other).unwrap_or_default()),
+        }
+    }
+    let mut out = String::new();
+    go(v, 0, &mut out);
+    out.push('\n');
+    out
 }

@@ -38,8 +38,7 @@ pub fn read_array(path: &Path) -> CliResult<Array> {
     }
     let mut magic = [0u8; 4];
     let got = read_up_to(&mut file, &mut magic).map_err(|e| CliError::io(path, "read", &e))?;
-    file.rewind()
-        .map_err(|e| CliError::io(path, "read", &e))?;
+    file.rewind().map_err(|e| CliError::io(path, "read", &e))?;
     if got == 4 && &magic == ZIP_MAGIC {
         return read_npz_single(path, file);
     }
@@ -143,7 +142,12 @@ fn read_npy(r: &mut impl Read, available: u64) -> Result<Array, String> {
     let count = shape
         .iter()
         .try_fold(1u64, |acc, &d| acc.checked_mul(d))
-        .ok_or_else(|| format!("the header declares shape {shape:?}, whose size overflows"))?;
+        .ok_or_else(|| {
+            format!(
+                "the header declares shape {}, whose size overflows",
+                shape_text(&shape)
+            )
+        })?;
     let mut full = Vec::with_capacity(text.len() + 12);
     full.extend_from_slice(&pre);
     if prefix == 12 {
@@ -151,8 +155,8 @@ fn read_npy(r: &mut impl Read, available: u64) -> Result<Array, String> {
         full.extend_from_slice(&b[2..4]);
     }
     full.extend_from_slice(&text);
-    let header = npyz::NpyHeader::from_reader(&full[..])
-        .map_err(|e| format!("invalid header: {e}"))?;
+    let header =
+        npyz::NpyHeader::from_reader(&full[..]).map_err(|e| format!("invalid header: {e}"))?;
     if header.shape() != shape.as_slice() {
         return Err("invalid header: ambiguous shape".into());
     }
@@ -218,11 +222,13 @@ fn read_npy(r: &mut impl Read, available: u64) -> Result<Array, String> {
 }
 
 fn shape_text(shape: &[u64]) -> String {
-    let s: Vec<usize> = shape
-        .iter()
-        .map(|&d| usize::try_from(d).unwrap_or(usize::MAX))
-        .collect();
-    format_shape(&s)
+    match shape {
+        [n] => format!("({n},)"),
+        _ => {
+            let s: Vec<String> = shape.iter().map(u64::to_string).collect();
+            format!("({})", s.join(", "))
+        }
+    }
 }
 
 /// The `shape` tuple of a header dict, parsed without trusting it.

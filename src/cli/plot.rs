@@ -1,21 +1,50 @@
-//! PNG plots of a network's output (sample 0): a spike raster for spiking output, traces
-//! for continuous output. The drawing (plotters' bitmap backend, the embedded Roboto font
-//! registered with ab_glyph) is `littoral_functional::ts_plot`'s.
+//! PNG plots of a network's output (sample 0): a spike raster with the population rate
+//! below it for spiking output, traces for continuous output.
+//!
+//! Traces are drawn by `littoral_functional::ts_plot`. The raster is drawn here with the
+//! same tools (plotters' bitmap backend) and the same embedded font (Roboto Regular,
+//! `functional/src/fonts/`, registered with ab_glyph), because `ts_plot`'s event raster
+//! draws one tick per channel row and rows thinner than a pixel vanish; here every spike
+//! is at least one pixel.
 
 use littoral_core::Array;
-use littoral_core::timeseries::{TsContinuous, TsEvent};
-use littoral_functional::ts_plot::{PlotOptions, plot_continuous, plot_events};
+use littoral_core::timeseries::TsContinuous;
+use littoral_functional::ts_plot::{PlotOptions, plot_continuous};
+use plotters::prelude::*;
+use plotters::style::{FontStyle, register_font};
 use std::path::Path;
+use std::sync::OnceLock;
 
 /// At most this many channels are drawn as traces.
 pub const MAX_TRACES: usize = 10;
 
+/// The font `ts_plot` embeds: Roboto Regular, subset (Apache-2.0).
+static FONT: &[u8] = include_bytes!("../../functional/src/fonts/Roboto-Regular-subset.ttf");
+
+fn register_fonts() -> Result<(), String> {
+    static REGISTERED: OnceLock<bool> = OnceLock::new();
+    let ok = *REGISTERED.get_or_init(|| {
+        ["sans-serif", "serif", "monospace"]
+            .iter()
+            .all(|family| register_font(family, FontStyle::Normal, FONT).is_ok())
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err("the embedded font could not be registered".into())
+    }
+}
+
+fn err(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
 /// Draw sample 0 of `output` (`(B, T, N)`, time step `dt`, starting at step
-/// `start_step`) to a PNG at `path`: a raster when `spiking`, else traces of the first
-/// [`MAX_TRACES`] channels.
+/// `start_step`) to a PNG at `path` (whose name must end in `.png`): a raster when
+/// `spiking`, else traces of the first [`MAX_TRACES`] channels.
 ///
 /// # Errors
-/// A message when the time series cannot be built or the file cannot be drawn.
+/// A message when the plot cannot be drawn or written.
 pub fn plot_output(
     path: &Path,
     output: &Array,
@@ -25,43 +54,111 @@ pub fn plot_output(
     title: &str,
     size: (u32, u32),
 ) -> Result<(), String> {
-    let shape = output.shape();
-    let (t, n) = match *shape {
+    let (t, n) = match *output.shape() {
         [_, t, n] => (t, n),
         _ => return Err("the output is not (B, T, N)".into()),
     };
     let sample = &output.data()[..t * n];
     let t_start = start_step as f64 * dt;
-    let options = PlotOptions {
-        width: size.0,
-        height: size.1,
-        title: Some(title.to_string()),
-        legend: !spiking,
-    };
     if spiking {
-        let mut times = Vec::new();
-        let mut channels = Vec::new();
-        for step in 0..t {
-            for ch in 0..n {
-                if sample[step * n + ch] > 0.0 {
-                    times.push(t_start + step as f64 * dt);
-                    channels.push(ch);
-                }
-            }
-        }
-        let ts = TsEvent::new(times, channels, t_start, t_start + t as f64 * dt)
-            .map_err(|e| e.to_string())?
-            .with_num_channels(n)
-            .map_err(|e| e.to_string())?;
-        plot_events(&ts, path, &options).map_err(|e| e.to_string())
+        raster(path, sample, t, n, dt, t_start, title, size)
     } else {
         let c = n.min(MAX_TRACES);
         let mut data = Vec::with_capacity(t * c);
         for step in 0..t {
             data.extend_from_slice(&sample[step * n..step * n + c]);
         }
-        let samples = Array::from_shape_vec(vec![t, c], data).map_err(|e| e.to_string())?;
-        let ts = TsContinuous::from_clocked(samples, dt, t_start).map_err(|e| e.to_string())?;
-        plot_continuous(&ts, path, &options).map_err(|e| e.to_string())
+        let samples = Array::from_shape_vec(vec![t, c], data).map_err(err)?;
+        let ts = TsContinuous::from_clocked(samples, dt, t_start).map_err(err)?;
+        let title = if c < n {
+            format!("{title} (channels 0-{} of {n})", c - 1)
+        } else {
+            title.to_string()
+        };
+        let options = PlotOptions {
+            width: size.0,
+            height: size.1,
+            title: Some(title),
+            legend: true,
+        };
+        plot_continuous(&ts, path, &options).map_err(err)
     }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn raster(
+    path: &Path,
+    sample: &[f64],
+    t: usize,
+    n: usize,
+    dt: f64,
+    t_start: f64,
+    title: &str,
+    size: (u32, u32),
+) -> Result<(), String> {
+    register_fonts()?;
+    let t_stop = t_start + t as f64 * dt;
+    let x_range = if t_stop > t_start {
+        t_start..t_stop
+    } else {
+        t_start..t_start + 1.0
+    };
+    // Population rate in bins of about 10 ms (at least one step).
+    let bin = ((0.01 / dt).round() as usize).clamp(1, t.max(1));
+    let rates: Vec<(f64, f64)> = (0..t.div_ceil(bin))
+        .map(|b| {
+            let (s, e) = (b * bin, ((b + 1) * bin).min(t));
+            let count: f64 = sample[s * n..e * n].iter().sum();
+            let width = (e - s) as f64 * dt;
+            (
+                t_start + (s as f64 + (e - s) as f64 / 2.0) * dt,
+                count / (n.max(1) as f64 * width),
+            )
+        })
+        .collect();
+    let max_rate = rates.iter().map(|r| r.1).fold(0.0, f64::max);
+    let root = BitMapBackend::new(path, size).into_drawing_area();
+    root.fill(&WHITE).map_err(err)?;
+    let (top, bottom) = root.split_vertically((size.1 as f64 * 0.72) as u32);
+    let mut chart = ChartBuilder::on(&top)
+        .caption(title, ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(30)
+        .y_label_area_size(60)
+        .build_cartesian_2d(x_range.clone(), -0.5..(n.max(1) as f64 - 0.5))
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .y_desc("neuron")
+        .y_label_formatter(&|y| format!("{y:.0}"))
+        .label_style(("sans-serif", 14))
+        .draw()
+        .map_err(err)?;
+    let spikes = (0..t).flat_map(|step| {
+        (0..n).filter_map(move |ch| {
+            (sample[step * n + ch] > 0.0).then_some((t_start + step as f64 * dt, ch as f64))
+        })
+    });
+    chart
+        .draw_series(spikes.map(|(x, y)| {
+            Rectangle::new([(x, y - 0.5), (x + dt, y + 0.5)], BLACK.filled())
+        }))
+        .map_err(err)?;
+    let mut pop = ChartBuilder::on(&bottom)
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(x_range, 0.0..(max_rate * 1.1).max(1.0))
+        .map_err(err)?;
+    pop.configure_mesh()
+        .disable_mesh()
+        .x_desc("time (s)")
+        .y_desc("rate (Hz)")
+        .label_style(("sans-serif", 14))
+        .draw()
+        .map_err(err)?;
+    pop.draw_series(LineSeries::new(rates, BLUE.stroke_width(2)))
+        .map_err(err)?;
+    root.present().map_err(err)
 }

@@ -48,7 +48,11 @@ fn float_cells(data: &[f64]) -> Vec<String> {
                 )
             } else {
                 let s = trim_zeros(&format!("{v:.8}"));
-                let s = if s == "-0." && v == 0.0 { "-0.".to_string() } else { s };
+                let s = if s == "-0." && v == 0.0 {
+                    "-0.".to_string()
+                } else {
+                    s
+                };
                 let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
                 (int.to_string(), format!(".{frac}"))
             }
@@ -124,7 +128,10 @@ pub fn array_repr(a: &Array) -> String {
         return float_cells(a.data()).join("").trim().to_string();
     }
     if a.is_empty() {
-        return format!("array([], shape={})", littoral_core::array::format_shape(a.shape()));
+        return format!(
+            "array([], shape={})",
+            littoral_core::array::format_shape(a.shape())
+        );
     }
     format!("array({})", nest(&float_cells(a.data()), a.shape(), 6))
 }

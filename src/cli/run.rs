@@ -90,7 +90,7 @@ fn run_in_pool(spec: &RunSpec<'_>) -> CliResult<RunResult> {
         .iter()
         .filter(|l| l.module.spiking_output())
         .collect();
-    let need_record = spec.keep_record || spiking.iter().any(|l| l.record_path.is_some());
+    let need_record = spec.keep_record || spiking.iter().any(|l| l.needs_record());
     let shape = spec.input.shape();
     let (b, t) = (shape[0], shape[1]);
     let chunk = chunk_steps(t);
@@ -106,15 +106,12 @@ fn run_in_pool(spec: &RunSpec<'_>) -> CliResult<RunResult> {
     let mut start = 0;
     while start < t {
         let end = (start + chunk).min(t);
-        let x = slice_axis1(spec.input, start, end).map_err(|e| CliError::functional(spec.input_file, e))?;
+        let x = slice_axis1(spec.input, start, end)
+            .map_err(|e| CliError::functional(spec.input_file, e))?;
         let ev = evolve_par(module, spec.params, &state, &x, &opts)
             .map_err(|e| evolve_error(spec.input_file, spec.net_file, e))?;
         for (c, l) in counts.iter_mut().zip(&spiking) {
-            let a = match &l.record_path {
-                None => Some(&ev.output),
-                Some(p) => ev.record.get(p),
-            };
-            if let Some(a) = a {
+            if let Some(a) = l.output_in(&ev.output, &ev.record) {
                 *c += a.data().iter().sum::<f64>();
             }
         }
@@ -192,10 +189,7 @@ pub fn summary_json(
     for s in &result.spikes {
         total += s.count;
         per_module.insert(s.label.clone(), json!(s.count as u64));
-        rates.insert(
-            s.label.clone(),
-            s.rate_hz.map_or(Json::Null, |r| json!(r)),
-        );
+        rates.insert(s.label.clone(), s.rate_hz.map_or(Json::Null, |r| json!(r)));
     }
     let mut obj = Map::new();
     for (k, v) in extra {
@@ -232,5 +226,14 @@ pub fn si(v: f64) -> String {
         format!("{:.2} k", v / 1e3)
     } else {
         format!("{v:.1} ")
+    }
+}
+
+/// A duration for messages: `1.234 s` or `12.3 ms`.
+pub fn seconds(s: f64) -> String {
+    if s >= 1.0 {
+        format!("{s:.3} s")
+    } else {
+        format!("{:.3} ms", s * 1e3)
     }
 }

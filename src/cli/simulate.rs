@@ -49,9 +49,22 @@ fn load(a: &SimulateArgs) -> CliResult<Loaded> {
         Some(net) => {
             let module = load_network(net)?;
             let (params, state) = snap.restore(module.as_ref()).map_err(|e| {
+                let what = match e.mismatches() {
+                    Some(m) => {
+                        let shown: Vec<String> = m.iter().take(3).map(ToString::to_string).collect();
+                        let more = m.len().saturating_sub(3);
+                        format!(
+                            "{} mismatching path(s): {}{}",
+                            m.len(),
+                            shown.join("; "),
+                            if more > 0 { format!("; and {more} more") } else { String::new() }
+                        )
+                    }
+                    None => e.to_string(),
+                };
                 CliError::file(
                     net,
-                    format!("does not match the network in {}: {e}", snap_path.display()),
+                    format!("does not match the network in {}: {what}", snap_path.display()),
                 )
             })?;
             let described = littoral_nets::config::to_json_string(module.as_ref(), &params)
@@ -79,7 +92,10 @@ fn load(a: &SimulateArgs) -> CliResult<Loaded> {
 }
 
 /// The dotted-path leaves of a State tree into an `.npz` archive.
-fn write_state_npz(w: &mut (impl std::io::Write + std::io::Seek), state: &Tree) -> std::io::Result<()> {
+fn write_state_npz(
+    w: &mut (impl std::io::Write + std::io::Seek),
+    state: &Tree,
+) -> std::io::Result<()> {
     let mut npz = NpzOut::new(w);
     for (path, leaf) in state.leaves() {
         match &leaf.value {
@@ -90,7 +106,10 @@ fn write_state_npz(w: &mut (impl std::io::Write + std::io::Seek), state: &Tree) 
     npz.finish()
 }
 
-fn write_record_npz(w: &mut (impl std::io::Write + std::io::Seek), record: &Record) -> std::io::Result<()> {
+fn write_record_npz(
+    w: &mut (impl std::io::Write + std::io::Seek),
+    record: &Record,
+) -> std::io::Result<()> {
     let mut npz = NpzOut::new(w);
     for (path, a) in record.leaves() {
         npz.add_f64(&path, a)?;
@@ -128,10 +147,18 @@ pub fn simulate(a: &SimulateArgs) -> CliResult<()> {
     let mut outs = Outputs::new();
     let out_id = outs.reserve(&a.output)?;
     let rec_id = a.record.as_deref().map(|p| outs.reserve(p)).transpose()?;
-    let state_id = a.state_npz.as_deref().map(|p| outs.reserve(p)).transpose()?;
-    let snap_id = a.save_state.as_deref().map(|p| outs.reserve(p)).transpose()?;
+    let state_id = a
+        .state_npz
+        .as_deref()
+        .map(|p| outs.reserve(p))
+        .transpose()?;
+    let snap_id = a
+        .save_state
+        .as_deref()
+        .map(|p| outs.reserve(p))
+        .transpose()?;
     let sum_id = a.summary.as_deref().map(|p| outs.reserve(p)).transpose()?;
-    let plot_id = a.plot.as_deref().map(|p| outs.reserve(p)).transpose()?;
+    let plot_id = a.plot.as_deref().map(|p| outs.reserve_with_suffix(p, ".png")).transpose()?;
 
     let pb = progress::bar(t as u64, "steps", a.quiet);
     let on_progress = |done: u64| pb.set_position(done);
@@ -187,10 +214,7 @@ pub fn simulate(a: &SimulateArgs) -> CliResult<()> {
     if let Some(id) = plot_id {
         let dest = outs.dest(id).to_path_buf();
         let dt = network_dt(module, &loaded.params);
-        let title = format!(
-            "{} output, sample 0 of {b}",
-            module.class_name()
-        );
+        let title = format!("{} output, sample 0 of {b}", module.class_name());
         outs.write_via_path(id, |tmp| {
             plot_output(
                 tmp,
@@ -226,10 +250,10 @@ fn report(
         0.0
     };
     say(&format!(
-        "simulated {} {} for {b} sample(s) × {t} step(s) in {:.3} s ({}neuron-steps/s)",
+        "simulated {} {} for {b} sample(s) × {t} step(s) in {} ({}neuron-steps/s)",
         module.class_name(),
         format_shape(&module.shape()),
-        result.seconds,
+        super::run::seconds(result.seconds),
         si(rate)
     ));
     for s in &result.spikes {

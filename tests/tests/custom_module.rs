@@ -42,9 +42,15 @@ fn a_user_module_batches_records_and_resets() {
     let (out2, _, _) = net.call(&x, false).unwrap();
     assert!(out2.data()[0] > out.data()[0]);
     net.reset_state();
-    assert_eq!(net.state(None).array("neurons.x").unwrap().data(), &[0.0; 6]);
+    assert_eq!(
+        net.state(None).array("neurons.x").unwrap().data(),
+        &[0.0; 6]
+    );
     net.reset_parameters(0);
-    assert_eq!(net.parameters(None).array("w_ffwd").unwrap().data(), &[0.0; 24]);
+    assert_eq!(
+        net.parameters(None).array("w_ffwd").unwrap().data(),
+        &[0.0; 24]
+    );
     // Unknown paths are errors, unlike Rockpool's silent ignore.
     assert!(net.set("w_ffwd_typo", Array::scalar(1.0)).is_err());
 }

@@ -589,7 +589,10 @@ impl TsContinuous {
         if let Some(&bad) = channels.iter().find(|&&ch| ch >= c) {
             return Err(Error::invalid(
                 "channels",
-                format!("series `{}` has {c} channels, found channel {bad}", self.name),
+                format!(
+                    "series `{}` has {c} channels, found channel {bad}",
+                    self.name
+                ),
             ));
         }
         let mut data = Vec::with_capacity(self.len() * channels.len());
@@ -699,9 +702,7 @@ impl TsContinuous {
             });
         };
         let keep_other: Vec<usize> = (0..other.len())
-            .filter(|&j| {
-                !remove_duplicates || !self.times.iter().any(|&t| t == other.times[j])
-            })
+            .filter(|&j| !remove_duplicates || !self.times.iter().any(|&t| t == other.times[j]))
             .collect();
         let total = self.len() + keep_other.len();
         let mut times = Vec::with_capacity(total);
@@ -780,8 +781,7 @@ impl TsContinuous {
                         found: format_shape(&[v.len()]),
                     });
                 }
-                if let Some((index, &value)) = v.iter().enumerate().find(|(_, x)| !x.is_finite())
-                {
+                if let Some((index, &value)) = v.iter().enumerate().find(|(_, x)| !x.is_finite()) {
                     return Err(Error::NonFinite {
                         path: "rhs".into(),
                         index,

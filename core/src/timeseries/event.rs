@@ -236,7 +236,11 @@ impl TsEvent {
                 .map(|(t, i)| (t, self.channels[i]))
                 .collect()
         } else {
-            self.times.iter().copied().zip(self.channels.iter().copied()).collect()
+            self.times
+                .iter()
+                .copied()
+                .zip(self.channels.iter().copied())
+                .collect()
         };
         all.into_iter()
             .filter(|&(t, _)| t >= t_start && t < t_stop)

@@ -8,7 +8,7 @@
 //!
 //! Every constructor validates: times are finite and sorted, samples are finite, events lie
 //! in `[t_start, t_stop)`. Every operation returns a new series. Where Rockpool is silent or
-//! warns, Littoral returns an [`Error`](crate::Error) naming the argument (`times`,
+//! warns, Littoral returns an [`Error`] naming the argument (`times`,
 //! `samples`, `t_stop`, …). `docs/timeseries.md` lists the Rockpool pitfalls this removes.
 //!
 //! ```

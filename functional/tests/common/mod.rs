@@ -36,34 +36,44 @@ pub struct NetSpec {
 }
 
 fn layer() -> impl Strategy<Value = LayerSpec> {
-    (0u8..4, any::<bool>(), prop::bool::weighted(0.75), any::<bool>(), 1usize..=4, 0.0f64..1.5).prop_map(
-        |(kind, rec, noise, two_syn, n_out, bias)| LayerSpec {
+    (
+        0u8..4,
+        any::<bool>(),
+        prop::bool::weighted(0.75),
+        any::<bool>(),
+        1usize..=4,
+        0.0f64..1.5,
+    )
+        .prop_map(|(kind, rec, noise, two_syn, n_out, bias)| LayerSpec {
             kind,
             rec,
             noise,
             two_syn,
             n_out,
             bias,
-        },
-    )
+        })
 }
 
 /// Small random networks (every size ≤ 5, so matrix products stay on one code path).
 pub fn net_spec() -> impl Strategy<Value = NetSpec> {
-    (1usize..=4, prop::collection::vec(layer(), 1..=3), 0u8..4).prop_map(|(n_in, layers, wrapper)| {
-        NetSpec {
+    (1usize..=4, prop::collection::vec(layer(), 1..=3), 0u8..4).prop_map(
+        |(n_in, layers, wrapper)| NetSpec {
             n_in,
             layers,
             wrapper,
-        }
-    })
+        },
+    )
 }
 
 fn build_layer(l: &LayerSpec, prev: usize) -> Arc<dyn Module> {
     let noise = if l.noise { 0.8 } else { 0.0 };
     match l.kind {
         0 => {
-            let syn = if l.two_syn && prev % 2 == 0 { 2 } else { 1 };
+            let syn = if l.two_syn && prev.is_multiple_of(2) {
+                2
+            } else {
+                1
+            };
             Arc::new(
                 Lif::with_synapses(prev, prev / syn)
                     .unwrap()
@@ -131,5 +141,8 @@ pub fn steps(x: &Array, start: usize, end: usize) -> Array {
 pub fn assert_ev_bits_eq(a: &Evolution, b: &Evolution, what: &str) {
     assert!(a.output.bits_eq(&b.output), "{what}: outputs differ");
     assert!(tree_bits_eq(&a.state, &b.state), "{what}: states differ");
-    assert!(record_bits_eq(&a.record, &b.record), "{what}: records differ");
+    assert!(
+        record_bits_eq(&a.record, &b.record),
+        "{what}: records differ"
+    );
 }

@@ -1,0 +1,266 @@
+//! Checkpointed runs: a real child process is killed mid-run, the run is resumed from the
+//! last good snapshot, and the whole output equals the uninterrupted run bit for bit.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{assert_ev_bits_eq, input};
+use littoral_core::{Array, ModuleExt, Tree, record_bits_eq, tree_bits_eq};
+use littoral_functional::checkpoint::{
+    PREVIOUS_SNAPSHOT_FILE, RUN_FILE, SNAPSHOT_FILE, chunk_file_name, read_last_snapshot,
+};
+use littoral_functional::{
+    CheckpointOptions, Error, ParOptions, Snapshot, resume, run_checkpointed,
+};
+use littoral_nets::{Lif, Sequential};
+use std::num::NonZeroUsize;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// Makes [`child_long_run`] act as the long run, in the directory it names.
+const CHILD_ENV: &str = "LITTORAL_CHECKPOINT_CHILD_DIR";
+const B: usize = 3;
+const T: usize = 400;
+const K: usize = 10;
+
+fn network() -> (Sequential, Tree) {
+    let net = Sequential::new()
+        .append(
+            Lif::with_synapses(4, 2)
+                .unwrap()
+                .with_has_rec(true)
+                .with_noise_std(0.6)
+                .unwrap()
+                .with_bias(0.4)
+                .unwrap(),
+        )
+        .unwrap()
+        .append(Lif::new(2).with_noise_std(0.2).unwrap())
+        .unwrap();
+    let tree = net.init(31);
+    (net, tree)
+}
+
+fn long_input() -> Array {
+    input(B, T, 4, 5)
+}
+
+fn k(n: usize) -> NonZeroUsize {
+    NonZeroUsize::new(n).unwrap()
+}
+
+fn recording() -> CheckpointOptions<'static> {
+    CheckpointOptions {
+        par: ParOptions::record(true).with_threads(2),
+        on_checkpoint: None,
+    }
+}
+
+/// The long run of the child process (a no-op unless [`CHILD_ENV`] is set): every
+/// checkpoint sleeps a little so that the parent can kill the run in the middle.
+#[test]
+fn child_long_run() {
+    let Ok(dir) = std::env::var(CHILD_ENV) else {
+        return;
+    };
+    let (net, tree) = network();
+    let slow = |_: u64, _: u64| std::thread::sleep(Duration::from_millis(25));
+    let opts = CheckpointOptions {
+        on_checkpoint: Some(&slow),
+        ..recording()
+    };
+    let _ = run_checkpointed(
+        &net,
+        &tree,
+        &tree,
+        &long_input(),
+        k(K),
+        Path::new(&dir),
+        &opts,
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_killed_run_resumes_to_the_uninterrupted_bits() {
+    let (net, tree) = network();
+    let x = long_input();
+    let reference = net.evolve(&tree, &tree, &x, true).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "child_long_run",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD_ENV, &dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait for a few checkpoints, then kill the child without warning.
+    let started = Instant::now();
+    let killed_at = loop {
+        if let Ok(s) = Snapshot::read(&dir.join(SNAPSHOT_FILE))
+            && s.step >= 3 * K as u64
+        {
+            child.kill().unwrap();
+            break s.step;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "no checkpoint appeared"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the child ended before it was killed"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    child.wait().unwrap();
+    let last = read_last_snapshot(&dir).unwrap();
+    assert!(
+        last.step >= killed_at && last.step < T as u64,
+        "killed at step {}",
+        last.step
+    );
+    // Resume in this process and compare with the uninterrupted run.
+    let resumed = resume(&dir, &net, &x, &recording()).unwrap();
+    assert_ev_bits_eq(&resumed, &reference, "resumed vs evolve");
+    let fresh = tempfile::tempdir().unwrap();
+    let whole = run_checkpointed(&net, &tree, &tree, &x, k(K), fresh.path(), &recording()).unwrap();
+    assert_ev_bits_eq(
+        &resumed,
+        &whole,
+        "resumed vs uninterrupted checkpointed run",
+    );
+    assert_eq!(read_last_snapshot(&dir).unwrap().step, T as u64);
+}
+
+#[test]
+fn checkpointed_output_equals_evolve_for_any_k() {
+    let (net, tree) = network();
+    let x = input(2, 37, 4, 9);
+    let reference = net.evolve(&tree, &tree, &x, true).unwrap();
+    for every in [1, 5, 36, 37, 100] {
+        let tmp = tempfile::tempdir().unwrap();
+        let ev =
+            run_checkpointed(&net, &tree, &tree, &x, k(every), tmp.path(), &recording()).unwrap();
+        assert_ev_bits_eq(&ev, &reference, &format!("K = {every}"));
+        let chunks = 37usize.div_ceil(every);
+        for c in 0..chunks {
+            assert!(
+                tmp.path()
+                    .join(chunk_file_name((c * every) as u64))
+                    .exists()
+            );
+        }
+        // Resuming a finished run just reloads it.
+        let again = resume(tmp.path(), &net, &x, &recording()).unwrap();
+        assert_ev_bits_eq(&again, &reference, &format!("resume K = {every}"));
+    }
+}
+
+#[test]
+fn resume_from_every_checkpoint_in_process() {
+    let (net, tree) = network();
+    let x = input(2, 23, 4, 2);
+    let reference = net.evolve(&tree, &tree, &x, false).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("run");
+    // Record every snapshot the run writes, then replay an interruption after each one.
+    let seen = std::sync::Mutex::new(Vec::new());
+    let keep = |step: u64, _: u64| {
+        let snap = std::fs::read(run.join(SNAPSHOT_FILE)).unwrap();
+        seen.lock().unwrap().push((step, snap));
+    };
+    let opts = CheckpointOptions {
+        par: ParOptions::default(),
+        on_checkpoint: Some(&keep),
+    };
+    let _ = run_checkpointed(&net, &tree, &tree, &x, k(4), &run, &opts).unwrap();
+    let mut seen = seen.into_inner().unwrap();
+    assert_eq!(seen.len(), 6);
+    // And the start (a per-sample state, as `init` gives it).
+    let start = Snapshot::capture(&net, &tree, &tree, 0)
+        .unwrap()
+        .to_bytes()
+        .unwrap();
+    seen.insert(0, (0, start));
+    for (step, snap) in seen {
+        std::fs::write(run.join(SNAPSHOT_FILE), &snap).unwrap();
+        std::fs::remove_file(run.join(PREVIOUS_SNAPSHOT_FILE)).ok();
+        let ev = resume(&run, &net, &x, &CheckpointOptions::default()).unwrap();
+        assert!(
+            ev.output.bits_eq(&reference.output),
+            "resumed after step {step}"
+        );
+        assert!(tree_bits_eq(&ev.state, &reference.state));
+    }
+}
+
+#[test]
+fn a_corrupt_latest_snapshot_falls_back_to_the_previous_one() {
+    let (net, tree) = network();
+    let x = input(1, 30, 4, 3);
+    let tmp = tempfile::tempdir().unwrap();
+    let reference =
+        run_checkpointed(&net, &tree, &tree, &x, k(7), tmp.path(), &recording()).unwrap();
+    // Corrupt the latest snapshot: resume uses checkpoint.prev.snap (step 28).
+    let latest = tmp.path().join(SNAPSHOT_FILE);
+    let mut bytes = std::fs::read(&latest).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x40;
+    std::fs::write(&latest, &bytes).unwrap();
+    assert_eq!(read_last_snapshot(tmp.path()).unwrap().step, 28);
+    let ev = resume(tmp.path(), &net, &x, &recording()).unwrap();
+    assert!(ev.output.bits_eq(&reference.output));
+    assert!(record_bits_eq(&ev.record, &reference.record));
+    // Both corrupt: a clear error naming the latest file.
+    let prev = tmp.path().join(PREVIOUS_SNAPSHOT_FILE);
+    std::fs::write(&latest, b"garbage").unwrap();
+    std::fs::write(&prev, b"").unwrap();
+    let e = resume(tmp.path(), &net, &x, &recording()).unwrap_err();
+    assert!(e.to_string().contains(SNAPSHOT_FILE), "{e}");
+}
+
+#[test]
+fn misuse_is_reported() {
+    let (net, tree) = network();
+    let x = input(1, 10, 4, 3);
+    let tmp = tempfile::tempdir().unwrap();
+    // Not a checkpoint directory.
+    let e = resume(tmp.path(), &net, &x, &recording()).unwrap_err();
+    assert!(
+        matches!(e, Error::Checkpoint { .. }) && e.to_string().contains(RUN_FILE),
+        "{e}"
+    );
+    let _ = run_checkpointed(&net, &tree, &tree, &x, k(3), tmp.path(), &recording()).unwrap();
+    // A second run into the same directory.
+    let e = run_checkpointed(&net, &tree, &tree, &x, k(3), tmp.path(), &recording()).unwrap_err();
+    assert!(e.to_string().contains("holds a run already"), "{e}");
+    // Another input.
+    let e = resume(tmp.path(), &net, &input(1, 10, 4, 4), &recording()).unwrap_err();
+    assert!(e.to_string().contains("input differs"), "{e}");
+    // Another module.
+    let other = Sequential::new().append(Lif::new(4)).unwrap();
+    let e = resume(tmp.path(), &other, &x, &recording()).unwrap_err();
+    assert!(matches!(e, Error::Structure { .. }), "{e}");
+    // A missing output chunk.
+    std::fs::remove_file(tmp.path().join(chunk_file_name(3))).unwrap();
+    let e = resume(tmp.path(), &net, &x, &recording()).unwrap_err();
+    assert!(e.to_string().contains(&chunk_file_name(3)), "{e}");
+}
+
+#[test]
+fn zero_steps() {
+    let (net, tree) = network();
+    let x = Array::zeros(vec![2, 0, 4]);
+    let tmp = tempfile::tempdir().unwrap();
+    let ev = run_checkpointed(&net, &tree, &tree, &x, k(3), tmp.path(), &recording()).unwrap();
+    assert_eq!(ev.output.shape(), &[2, 0, 2]);
+    assert_eq!(read_last_snapshot(tmp.path()).unwrap().step, 0);
+}

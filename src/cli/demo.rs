@@ -1,0 +1,366 @@
+//! `littoral demo` (and `littoral` with no command): the seed page's walkthrough, then a
+//! 1,000-neuron recurrent LIF network driven by Poisson input for 2 s of simulated time.
+
+use super::args::DemoArgs;
+use super::atomic::Outputs;
+use super::error::{CliError, CliResult};
+use super::network::json_text;
+use super::npy_io::NpzOut;
+use super::plot::plot_output;
+use super::progress;
+use super::pyfmt::{array_str, record_repr, tree_repr};
+use super::run::{RunSpec, neuron_count, run, si, summary_json};
+use super::say;
+use littoral::nets::matmul::matmul_batched;
+use littoral::prelude::*;
+use littoral_core::rng::{InitRng, derive_seed};
+use littoral_functional::Snapshot;
+use serde_json::json;
+use std::sync::Arc;
+
+/// Neurons of the recurrent network.
+pub const N: usize = 1000;
+/// Excitatory neurons (the first `NE`); the rest are inhibitory.
+pub const NE: usize = 800;
+/// Poisson input channels.
+pub const N_IN: usize = 200;
+/// Time steps (dt = 1 ms: 2 s).
+pub const T: usize = 2000;
+/// Time step in seconds.
+pub const DT: f64 = 1e-3;
+/// Rate of each Poisson input channel, Hz.
+pub const INPUT_HZ: f64 = 20.0;
+/// Connection probability (input and recurrent).
+pub const P_CONNECT: f64 = 0.1;
+/// Input weight.
+pub const W_IN: f64 = 0.03;
+/// Excitatory recurrent weight.
+pub const W_E: f64 = 0.02;
+/// Inhibitory recurrent weight.
+pub const W_I: f64 = -0.2;
+/// Membrane time constant, seconds.
+pub const TAU_MEM: f64 = 0.02;
+/// Synaptic time constant, seconds.
+pub const TAU_SYN: f64 = 0.005;
+
+/// The seed page's `ffwd_net`: a `weights`-family Parameter `w_ffwd` and a `Rate`
+/// submodule `neurons`.
+#[derive(Debug)]
+struct FfwdNet {
+    shape: [usize; 2],
+    attrs: Vec<Attribute>,
+    neurons: Rate,
+}
+
+impl FfwdNet {
+    fn new(n_in: usize, n_out: usize) -> Self {
+        FfwdNet {
+            shape: [n_in, n_out],
+            attrs: vec![Attribute::parameter(
+                "w_ffwd",
+                "weights",
+                vec![vec![n_in, n_out]],
+                Init::Random(Initialiser::Zeros),
+            )],
+            neurons: Rate::new(n_out),
+        }
+    }
+}
+
+impl Module for FfwdNet {
+    fn class_name(&self) -> &str {
+        "ffwd_net"
+    }
+    fn shape(&self) -> Vec<usize> {
+        self.shape.to_vec()
+    }
+    fn attributes(&self) -> &[Attribute] {
+        &self.attrs
+    }
+    fn children(&self) -> Vec<(&str, &dyn Module)> {
+        vec![("neurons", &self.neurons)]
+    }
+    fn evolve_batch(&self, p: &Tree, s: &Tree, x: &Array, record: bool) -> Result<Evolution> {
+        let weighted = matmul_batched(x, p.array("w_ffwd")?)?;
+        let neurons = evolve_child(&self.neurons, "neurons", p, s, &weighted, record)?;
+        let ev = Evolution::nested("neurons", neurons);
+        Ok(if record {
+            ev.with_record("weighted_input", weighted)
+        } else {
+            ev
+        })
+    }
+}
+
+fn lib(e: impl std::fmt::Display) -> CliError {
+    CliError::other(format!("demo: {e}"))
+}
+
+/// Part 1 and 2: the seed page's walkthrough.
+fn walkthrough(seed: u64) -> CliResult<()> {
+    say("== 1. Constructing a Module ==");
+    say(">>> mod = Rate(4)");
+    let m = Rate::new(4);
+    say(&m.repr());
+    say(">>> mod = Rate(4, tau=np.ones(4))");
+    let m = Rate::new(4).with_tau(vec![1.0; 4]).map_err(lib)?;
+    say(&m.repr());
+    say("");
+    say("== 2. Evolving a Module ==");
+    let mut rng = InitRng::new(derive_seed(seed, "demo.rate_input"));
+    let input: Vec<f64> = (0..5 * 4).map(|_| rng.uniform(0.0, 1.0)).collect();
+    let input = Array::from_shape_vec(vec![5, 4], input).map_err(lib)?;
+    let tree = m.init(seed);
+    say(">>> input = np.random.rand(T, mod.size_in)        # T = 5");
+    say(">>> output, _, recorded_state = mod(input, record=True)");
+    let ev = m.evolve(&tree, &tree, &input, true).map_err(lib)?;
+    say(&format!(
+        "Output shape: {}",
+        littoral_core::array::format_shape(ev.output.shape())
+    ));
+    say(&format!("Recorded state: {}", record_repr(&ev.record)));
+    say("");
+
+    say("== 3. Building a network: ffwd_net, a `weights` Parameter and a Rate submodule ==");
+    let net = Stateful::new(FfwdNet::new(4, 6), seed);
+    say(">>> my_mod = ffwd_net((4, 6))");
+    say(&net.repr());
+    say(&format!("Parameters: {}", tree_repr(&net.parameters(None))));
+    say(&format!("State: {}", tree_repr(&net.state(None))));
+    say(&format!(
+        "Module time constants: {}",
+        tree_repr(&net.parameters("taus"))
+    ));
+    say(&format!(
+        "Module weights: {}",
+        tree_repr(&net.parameters("weights"))
+    ));
+    let w = net.tree().array("w_ffwd").map_err(lib)?;
+    let tau = net.tree().array("neurons.tau").map_err(lib)?;
+    say(&format!(".w_ffwd: {}", array_str(w)));
+    say(&format!(".neurons.tau: {}", array_str(tau)));
+    say("");
+    Ok(())
+}
+
+/// A `rows × cols` matrix with `value` at each entry with probability `p` (0 elsewhere),
+/// and row-dependent values through `value(row)`.
+fn sparse(rows: usize, cols: usize, p: f64, seed: u64, value: impl Fn(usize) -> f64) -> Array {
+    let mut rng = InitRng::new(seed);
+    let mut data = Vec::with_capacity(rows * cols);
+    for r in 0..rows {
+        let v = value(r);
+        for _ in 0..cols {
+            data.push(if rng.uniform(0.0, 1.0) < p { v } else { 0.0 });
+        }
+    }
+    Array::from_shape_vec(vec![rows, cols], data).unwrap_or_else(|_| Array::zeros(vec![rows, cols]))
+}
+
+/// The demo network: `Linear(200 → 1000)` (sparse input weights) and a recurrent
+/// `LIF(1000)` with 800 excitatory and 200 inhibitory neurons.
+pub fn demo_network(seed: u64) -> CliResult<Arc<dyn Module>> {
+    let w_in = sparse(N_IN, N, P_CONNECT, derive_seed(seed, "demo.w_in"), |_| W_IN);
+    let w_rec = sparse(N, N, P_CONNECT, derive_seed(seed, "demo.w_rec"), |pre| {
+        if pre < NE { W_E } else { W_I }
+    });
+    let lif = Lif::new(N)
+        .with_has_rec(true)
+        .with_w_rec(w_rec)
+        .and_then(|l| l.with_tau_mem(TAU_MEM))
+        .and_then(|l| l.with_tau_syn(TAU_SYN))
+        .and_then(|l| l.with_threshold(1.0))
+        .and_then(|l| l.with_dt(DT))
+        .map_err(lib)?;
+    let lin = Linear::new(N_IN, N).with_weight(w_in).map_err(lib)?;
+    let net = Sequential::new()
+        .append(lin)
+        .and_then(|s| s.append(lif))
+        .map_err(lib)?;
+    Ok(Arc::new(net))
+}
+
+/// Poisson spike trains `(T, N_IN)` at `INPUT_HZ`.
+pub fn poisson_input(seed: u64) -> Array {
+    let mut rng = InitRng::new(derive_seed(seed, "demo.poisson"));
+    let p = INPUT_HZ * DT;
+    let data: Vec<f64> = (0..T * N_IN)
+        .map(|_| if rng.uniform(0.0, 1.0) < p { 1.0 } else { 0.0 })
+        .collect();
+    Array::from_shape_vec(vec![1, T, N_IN], data).unwrap_or_else(|_| Array::zeros(vec![1, T, N_IN]))
+}
+
+/// Run the demo.
+///
+/// # Errors
+/// An output folder that cannot be created or written.
+pub fn demo(a: &DemoArgs) -> CliResult<()> {
+    // Fail before any work when the output folder cannot be made.
+    let created = !a.out.exists();
+    std::fs::create_dir_all(&a.out).map_err(|e| CliError::io(&a.out, "create folder", &e))?;
+    let result = demo_in(a);
+    if result.is_err() && created {
+        let _ = std::fs::remove_dir(&a.out);
+    }
+    result
+}
+
+fn demo_in(a: &DemoArgs) -> CliResult<()> {
+    let mut outs = Outputs::new();
+    let file = |name: &str| a.out.join(name);
+    let net_id = outs.reserve(&file("network.json"))?;
+    let in_id = outs.reserve(&file("input.npy"))?;
+    let out_id = outs.reserve(&file("output.npy"))?;
+    let rec_id = outs.reserve(&file("record.npz"))?;
+    let snap_id = outs.reserve(&file("state.snap"))?;
+    let sum_id = outs.reserve(&file("summary.json"))?;
+    let png_id = outs.reserve_with_suffix(&file("raster.png"), ".png")?;
+
+    walkthrough(a.seed)?;
+
+    say(&format!(
+        "== 4. A 1,000-neuron recurrent LIF network ({NE} excitatory, {} inhibitory), \
+         {N_IN} Poisson inputs at {INPUT_HZ} Hz, {:.1} s of simulated time ==",
+        N - NE,
+        T as f64 * DT
+    ));
+    let built = demo_network(a.seed)?;
+    // The network goes through its file: what runs is what `network.json` describes.
+    let tree0 = built.init(a.seed);
+    let text = json_text(&littoral_nets::config::to_json(built.as_ref(), &tree0).map_err(lib)?);
+    let module = littoral_nets::config::from_json_str(&text).map_err(lib)?;
+    let module = module.as_ref();
+    let tree = module.init(a.seed);
+    say(&module.repr());
+    let x = poisson_input(a.seed);
+    let pb = progress::bar(T as u64, "steps", a.quiet);
+    let on_progress = |done: u64| pb.set_position(done);
+    let net_file = file("network.json");
+    let input_file = file("input.npy");
+    let result = run(&RunSpec {
+        module,
+        params: &tree,
+        state: &tree,
+        input: &x,
+        keep_record: true,
+        threads: a.threads.map(|n| n as usize),
+        on_progress: &on_progress,
+        input_file: &input_file,
+        net_file: &net_file,
+    })?;
+    pb.finish_and_clear();
+
+    let neurons = neuron_count(module);
+    let steps_per_s = (T * neurons) as f64 / result.seconds.max(1e-12);
+    say(&format!(
+        "evolved {T} steps × {neurons} neurons in {:.3} s: {}neuron-steps/s ({:.1}× real time)",
+        result.seconds,
+        si(steps_per_s),
+        T as f64 * DT / result.seconds.max(1e-12)
+    ));
+    let spikes = &result.output;
+    let count = |range: std::ops::Range<usize>| -> f64 {
+        (0..T)
+            .map(|t| {
+                spikes.data()[t * N + range.start..t * N + range.end]
+                    .iter()
+                    .sum::<f64>()
+            })
+            .sum()
+    };
+    let (ce, ci) = (count(0..NE), count(NE..N));
+    let secs = T as f64 * DT;
+    let (re, ri) = (ce / NE as f64 / secs, ci / (N - NE) as f64 / secs);
+    let mean = (ce + ci) / N as f64 / secs;
+    let silent = (0..N)
+        .filter(|&j| (0..T).all(|t| spikes.data()[t * N + j] == 0.0))
+        .count();
+    say(&format!(
+        "spikes: {} in total; mean rate {mean:.2} Hz (excitatory {re:.2} Hz, inhibitory {ri:.2} Hz); \
+         {silent} silent neuron(s)",
+        ce + ci
+    ));
+    let inputs: f64 = x.data().iter().sum();
+    say(&format!(
+        "input: {inputs} Poisson spikes ({:.2} Hz per channel)",
+        inputs / N_IN as f64 / secs
+    ));
+    let most = spikes.data().iter().copied().fold(0.0, f64::max);
+    let healthy = (1.0..=50.0).contains(&mean) && most <= 1.0;
+    say(&format!(
+        "regime: {} (mean rate {mean:.2} Hz, at most {most} spike(s) per neuron per step)",
+        if healthy {
+            "healthy: neither silent nor saturated"
+        } else {
+            "unusual: outside 1–50 Hz or saturated"
+        }
+    ));
+
+    outs.write_bytes(net_id, text.as_bytes())?;
+    super::simulate::put_npy(&mut outs, in_id, &x)?;
+    super::simulate::put_npy(&mut outs, out_id, &result.output)?;
+    if let Some(rec) = &result.record {
+        let dest = outs.dest(rec_id).to_path_buf();
+        outs.write_with(rec_id, |w| {
+            let mut npz = NpzOut::new(w);
+            for (path, arr) in rec.leaves() {
+                npz.add_f64(&path, arr)
+                    .map_err(|e| CliError::io(&dest, "write", &e))?;
+            }
+            npz.finish().map_err(|e| CliError::io(&dest, "write", &e))
+        })?;
+    }
+    let snap = Snapshot::capture(module, &tree, &result.state, T as u64)
+        .and_then(|s| s.to_bytes())
+        .map_err(|e| CliError::functional(file("state.snap"), e))?;
+    outs.write_bytes(snap_id, &snap)?;
+    let extra = [
+        ("network", json!(net_file.display().to_string())),
+        ("input", json!(input_file.display().to_string())),
+        ("seed", json!(a.seed)),
+    ];
+    let summary = summary_json(module, &result, 0, &extra);
+    let sum_text = serde_json::to_string_pretty(&summary).map_err(CliError::other)? + "\n";
+    outs.write_bytes(sum_id, sum_text.as_bytes())?;
+    let png_dest = file("raster.png");
+    let title =
+        format!("{N} LIF neurons, {N_IN} Poisson inputs at {INPUT_HZ} Hz: mean rate {mean:.1} Hz");
+    outs.write_via_path(png_id, |tmp| {
+        plot_output(tmp, &result.output, true, DT, 0, &title, (1200, 700))
+            .map_err(|m| CliError::file(&png_dest, m))
+    })?;
+    let written = outs.commit()?;
+    say("");
+    say("wrote:");
+    for p in &written {
+        let size = std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+        say(&format!("  {}  ({})", p.display(), bytes(size)));
+    }
+    say("");
+    say("next:");
+    say(&format!(
+        "  littoral inspect {} --family taus",
+        net_file.display()
+    ));
+    say(&format!(
+        "  littoral simulate {} --input {} --output y.npy --summary s.json --plot p.png",
+        net_file.display(),
+        input_file.display()
+    ));
+    say(&format!(
+        "  littoral simulate --resume {} --input {} --output y2.npy   # 2 s more",
+        file("state.snap").display(),
+        input_file.display()
+    ));
+    Ok(())
+}
+
+fn bytes(n: u64) -> String {
+    if n >= 1 << 20 {
+        format!("{:.1} MiB", n as f64 / f64::from(1u32 << 20))
+    } else if n >= 1 << 10 {
+        format!("{:.1} KiB", n as f64 / 1024.0)
+    } else {
+        format!("{n} B")
+    }
+}
