@@ -74,7 +74,7 @@ impl Workload {
 
     /// Bytes of every Parameter and SimulationParameter.
     pub fn param_bytes(&self) -> u64 {
-        use littoral_core::{Kind, TreeExt};
+        use littoral_core::Kind;
         self.tree
             .leaves()
             .into_iter()

@@ -28,7 +28,7 @@ use crate::codec;
 use crate::error::{Error, FormatError, Mismatch, Result};
 use littoral_core::array::{checked_size, format_shape};
 use littoral_core::nested::join_path;
-use littoral_core::{Entry, Kind, Leaf, Module, Tree, Value, tree_bits_eq};
+use littoral_core::{Entry, Kind, Leaf, Module, Tree, TreeExt, Value, tree_bits_eq};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::sync::Arc;
@@ -65,7 +65,7 @@ impl Snapshot {
     /// [`Snapshot::from_parts`] with an empty description for such modules.
     pub fn capture(module: &dyn Module, params: &Tree, state: &Tree, step: u64) -> Result<Self> {
         let params = params_only(params);
-        let network_json = littoral_nets::config::to_json_string(module, &params)?;
+        let network_json = describe(module, &params)?;
         Ok(Snapshot::from_parts(
             network_json,
             params,
@@ -78,8 +78,7 @@ impl Snapshot {
     /// module cannot be written in the network format.
     pub fn capture_lenient(module: &dyn Module, params: &Tree, state: &Tree, step: u64) -> Self {
         let params = params_only(params);
-        let network_json =
-            littoral_nets::config::to_json_string(module, &params).unwrap_or_default();
+        let network_json = describe(module, &params).unwrap_or_default();
         Snapshot::from_parts(network_json, params, state_only(state), step)
     }
 
@@ -179,6 +178,16 @@ impl Snapshot {
             && tree_bits_eq(&self.params, &other.params)
             && tree_bits_eq(&self.state, &other.state)
     }
+}
+
+/// The network description stored in a snapshot: structure, options and
+/// SimulationParameters (which carry `Constant`s) as compact JSON. Parameter values are
+/// not repeated as text: they are in the binary `params` tree, restored bit for bit.
+fn describe(module: &dyn Module, params: &Tree) -> Result<String> {
+    let sim = params.simulation_parameters(None);
+    let json = littoral_nets::config::to_json(module, &sim)?;
+    serde_json::to_string(&json)
+        .map_err(|e| littoral_core::Error::invalid("network_json", e.to_string()).into())
 }
 
 /// The non-State leaves of a tree (branches kept).

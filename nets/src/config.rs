@@ -113,10 +113,11 @@ pub fn from_json(v: &Json, path: &str) -> Result<Arc<dyn Module>> {
             Arc::new(apply_values(rate, obj, path, Rate::with)?)
         }
         "Linear" => {
-            opts.only(&["has_bias"])?;
+            opts.only(&["has_bias", "precision"])?;
             let lin = Linear::from_shape(&shape(obj, &at("shape"))?)
                 .map_err(|e| relabel(e, &at("shape")))?
-                .with_has_bias(opts.bool("has_bias")?.unwrap_or(false));
+                .with_has_bias(opts.bool("has_bias")?.unwrap_or(false))
+                .with_precision(opts.precision()?);
             Arc::new(apply_values(lin, obj, path, Linear::with)?)
         }
         "ExpSyn" => {

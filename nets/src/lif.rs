@@ -3,7 +3,7 @@
 
 use crate::builder::{replace_attribute, require_has_rec};
 use crate::view::{advanced_keys, batched, per_element, rng_keys, scalar};
-use crate::lif_kernel::{Consts, SampleIo, SampleRecord, evolve_sample, lower_bounds};
+use crate::lif_kernel::{Consts, SampleIo, SampleRecord, evolve_sample, fast_thresholds};
 use crate::par::for_each_sample;
 use littoral_core::{
     Array, Attribute, Error, Evolution, Init, InitValue, Initialiser, Kind, Leaf, Module,
@@ -330,7 +330,6 @@ impl Lif {
             Some(w) => Some(F::cast_slice(w.data())),
             None => None,
         };
-        let lo = lower_bounds(&p.threshold);
         let consts = Consts {
             n,
             n_syn: s,
@@ -338,7 +337,7 @@ impl Lif {
             beta: &p.beta,
             bias: &p.bias,
             threshold: &p.threshold,
-            lo: lo.as_deref(),
+            fast: fast_thresholds(&p.threshold),
             max_spikes: p.max_spikes,
             noise_scale: p.noise_scale,
             w_rec: w_rec.as_deref(),

@@ -9,14 +9,18 @@
 //! vmem = v − s · θ
 //! ```
 //! The fast pass computes `s` without a data-dependent branch and without a library
-//! `floor`: for `v ≥ θ > 0` the quotient `q = v/θ` is at least 1, and
-//! `floor(q) = t − (t > q)` with `t = (q + 2⁵²) − 2⁵²` (the round-to-nearest trick; for
-//! `q ≥ 2⁵²`, `q` is already an integer). Otherwise `0 · floor(v/θ)` is `+0.0` or `-0.0`
-//! with the sign of `v` (`θ > 0`, `v/θ` finite), which is `copysign(0, v)`. Lanes where
-//! that argument does not hold (`v` NaN, or so negative that `v/θ` overflows) are counted,
-//! and recomputed afterwards with the scalar rule [`crate::lif::spike_count`]. The fast
-//! pass is used only when every threshold is positive and finite; other thresholds take
-//! the reference loop, the original per-neuron code. Both give the same bits.
+//! `floor` (x86-64's baseline SSE2 has no vector rounding instruction, and a call per
+//! neuron stops vectorisation): with `q = v/θ`,
+//! - for `v ≥ θ > 0`, `q ≥ 1` and `floor(q) = t − (t > q)` with `t = (q + 2⁵²) − 2⁵²` (the
+//!   round-to-nearest trick; `q ≥ 2⁵²` is already an integer);
+//! - otherwise `0 · floor(q) = 0 · q` for every `q`: both are `±0` with the sign of `q`
+//!   when `q` is finite (`floor` keeps the sign: `floor(-0.5) = -1`, `floor(-0.0) = -0.0`),
+//!   and NaN when `q` is infinite or NaN.
+//!
+//! Both sides are computed and one is selected, so the loop has no branch and the compiler
+//! vectorises it (2 `f64` or 4 `f32` lanes with SSE2, more with AVX). The fast pass is used
+//! when every threshold is positive and finite; other thresholds take the reference loop,
+//! the original per-neuron code. Both give the same bits as Rockpool's rule.
 //!
 //! The recurrent input is event-driven: `irec` is the sum of the rows of `w_rec` of the
 //! neurons that spiked on the previous step, in neuron order, each scaled by its count.
@@ -33,9 +37,8 @@ pub(crate) struct Consts<'a, F> {
     pub beta: &'a [F],
     pub bias: &'a [F],
     pub threshold: &'a [F],
-    /// `-θ · √MAX`: above it `v/θ` is finite; `None` when some threshold is not a
-    /// positive finite number (then the reference loop runs).
-    pub lo: Option<&'a [F]>,
+    /// Every threshold is positive and finite: the fast pass applies.
+    pub fast: bool,
     pub max_spikes: F,
     pub noise_scale: f64,
     /// Recurrent weights `(N, N·S)` row-major.
@@ -61,74 +64,54 @@ pub(crate) struct SampleIo<'a> {
     pub rec: Option<SampleRecord<'a>>,
 }
 
-/// `-θ · √MAX` for every threshold, or `None` if one is not positive and finite.
-pub(crate) fn lower_bounds<F: Real>(threshold: &[F]) -> Option<Vec<F>> {
-    let scale = F::max_value().sqrt();
-    threshold
-        .iter()
-        .map(|&t| (t > F::zero() && t.is_finite()).then(|| -(t * scale)))
-        .collect()
+/// Whether every threshold is positive and finite (the fast pass's condition).
+pub(crate) fn fast_thresholds<F: Real>(threshold: &[F]) -> bool {
+    threshold.iter().all(|&t| t > F::zero() && t.is_finite())
 }
 
-/// `floor(q)` for `q ≥ 1` (exact; any value for `q < 1`), without a branch or a call.
+/// Rockpool's spike count `min(max, (v ≥ θ) · floor(v/θ))` and the reset potential
+/// `v − s·θ`, branch-free. Requires `θ > 0` finite (see the module docs).
 #[inline(always)]
-fn floor_from_one<F: Real>(q: F) -> F {
+fn fire<F: Real>(v: F, th: F, max: F) -> (F, F) {
     let big = F::one() / F::epsilon();
+    let q = v / th;
     let t = (q + big) - big;
     let f = if t > q { t - F::one() } else { t };
-    if q < big { f } else { q }
-}
-
-/// The spike count, the reset potential, and whether the lane must be recomputed by the
-/// scalar rule. Requires `θ > 0` finite.
-#[inline(always)]
-fn fire<F: Real>(v: F, th: F, lo: F, max: F) -> (F, F, bool) {
-    let spiking = v >= th;
-    let q = v / th;
-    let s = if spiking {
-        floor_from_one(q)
-    } else {
-        F::zero().copysign(v)
-    };
+    let floor = if q < big { f } else { q };
+    let s = if v >= th { floor } else { F::zero() * q };
     let s = if max < s { max } else { s };
-    (s, v - s * th, !spiking && !(v > lo))
+    (s, v - s * th)
 }
 
-/// One step of the neurons with one synapse each. Returns the number of lanes left for
-/// the scalar rule.
+/// One step of the neurons with one synapse each.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn step_single<F: Real, const REC: bool, const NOISE: bool>(
     c: &Consts<'_, F>,
-    lo: &[F],
     x: &[f64],
     irec: &[F],
     noise: &[f64],
     isyn: &mut [F],
     vmem: &mut [F],
     spikes: &mut [F],
-    vbuf: &mut [F],
     out: &mut [f64],
-) -> u32 {
+) {
     let n = c.n;
-    let (x, isyn, vmem, spikes, vbuf, out) = (
+    let (x, isyn, vmem, spikes, out) = (
         &x[..n],
         &mut isyn[..n],
         &mut vmem[..n],
         &mut spikes[..n],
-        &mut vbuf[..n],
         &mut out[..n],
     );
-    let (alpha, beta, bias, th, lo) = (
+    let (alpha, beta, bias, th) = (
         &c.alpha[..n],
         &c.beta[..n],
         &c.bias[..n],
         &c.threshold[..n],
-        &lo[..n],
     );
     let irec = if REC { &irec[..n] } else { &irec[..0] };
     let noise = if NOISE { &noise[..n] } else { &noise[..0] };
-    let mut fix = 0u32;
     for j in 0..n {
         let mut i = isyn[j] + F::of(x[j]);
         if REC {
@@ -141,30 +124,23 @@ fn step_single<F: Real, const REC: bool, const NOISE: bool>(
             v = v + F::of(c.noise_scale * noise[j]);
         }
         v = v + bias[j];
-        vbuf[j] = v;
-        let (s, reset, flag) = fire(v, th[j], lo[j], c.max_spikes);
+        let (s, reset) = fire(v, th[j], c.max_spikes);
         vmem[j] = reset;
         spikes[j] = s;
         out[j] = s.to64();
-        fix += u32::from(flag);
     }
-    fix
 }
 
 /// One step of the neurons with `S > 1` synapses, after the synaptic currents were
-/// updated. Returns the number of lanes left for the scalar rule.
-#[allow(clippy::too_many_arguments)]
+/// updated.
 fn step_multi<F: Real>(
     c: &Consts<'_, F>,
-    lo: &[F],
     noise: &[f64],
     isyn: &[F],
     vmem: &mut [F],
     spikes: &mut [F],
-    vbuf: &mut [F],
     out: &mut [f64],
-) -> u32 {
-    let mut fix = 0u32;
+) {
     for (j, syn) in isyn.chunks_exact(c.n_syn).enumerate().take(c.n) {
         let total = syn.iter().fold(F::zero(), |a, &b| a + b);
         let mut v = vmem[j] * c.alpha[j] + total;
@@ -172,14 +148,11 @@ fn step_multi<F: Real>(
             v = v + F::of(c.noise_scale * z);
         }
         v = v + c.bias[j];
-        vbuf[j] = v;
-        let (s, reset, flag) = fire(v, c.threshold[j], lo[j], c.max_spikes);
+        let (s, reset) = fire(v, c.threshold[j], c.max_spikes);
         vmem[j] = reset;
         spikes[j] = s;
         out[j] = s.to64();
-        fix += u32::from(flag);
     }
-    fix
 }
 
 /// `irec = Σ_{j spiking} s_j · w_rec[j]`, rows added in neuron order.
@@ -209,7 +182,6 @@ pub(crate) fn evolve_sample<F: Real>(c: &Consts<'_, F>, io: SampleIo<'_>) {
     let mut irec = vec![F::zero(); ns];
     let noisy = c.noise_scale != 0.0;
     let mut noise = vec![0.0f64; if noisy { n } else { 0 }];
-    let mut vbuf = vec![F::zero(); n];
     let mut rec = io.rec;
     for t in 0..steps {
         let x = &io.input[t * ns..(t + 1) * ns];
@@ -220,45 +192,21 @@ pub(crate) fn evolve_sample<F: Real>(c: &Consts<'_, F>, io: SampleIo<'_>) {
         if noisy {
             fill_standard_normal(io.key[0], io.key[1].wrapping_add(t as u64), &mut noise);
         }
-        match c.lo {
-            Some(lo) => {
-                let rec_in = c.w_rec.is_some();
-                let fix = if n_syn == 1 {
-                    let (i, v, s, b) = (&mut isyn, &mut vmem, &mut spikes, &mut vbuf);
-                    match (rec_in, noisy) {
-                        (false, false) => {
-                            step_single::<F, false, false>(c, lo, x, &irec, &noise, i, v, s, b, out)
-                        }
-                        (true, false) => {
-                            step_single::<F, true, false>(c, lo, x, &irec, &noise, i, v, s, b, out)
-                        }
-                        (false, true) => {
-                            step_single::<F, false, true>(c, lo, x, &irec, &noise, i, v, s, b, out)
-                        }
-                        (true, true) => {
-                            step_single::<F, true, true>(c, lo, x, &irec, &noise, i, v, s, b, out)
-                        }
-                    }
-                } else {
-                    update_synapses(c, x, &irec, rec_in, &mut isyn);
-                    step_multi(c, lo, &noise, &isyn, &mut vmem, &mut spikes, &mut vbuf, out)
-                };
-                if fix > 0 {
-                    for j in 0..n {
-                        let (v, th) = (vbuf[j], c.threshold[j]);
-                        if !(v >= th) && !(v > lo[j]) {
-                            let s = spike_count(v, th, c.max_spikes);
-                            vmem[j] = v - s * th;
-                            spikes[j] = s;
-                            out[j] = s.to64();
-                        }
-                    }
-                }
+        let rec_in = c.w_rec.is_some();
+        if !c.fast {
+            update_synapses(c, x, &irec, rec_in, &mut isyn);
+            reference_neurons(c, &noise, &isyn, &mut vmem, &mut spikes, out);
+        } else if n_syn == 1 {
+            let (i, v, s) = (&mut isyn, &mut vmem, &mut spikes);
+            match (rec_in, noisy) {
+                (false, false) => step_single::<F, false, false>(c, x, &irec, &noise, i, v, s, out),
+                (true, false) => step_single::<F, true, false>(c, x, &irec, &noise, i, v, s, out),
+                (false, true) => step_single::<F, false, true>(c, x, &irec, &noise, i, v, s, out),
+                (true, true) => step_single::<F, true, true>(c, x, &irec, &noise, i, v, s, out),
             }
-            None => {
-                update_synapses(c, x, &irec, c.w_rec.is_some(), &mut isyn);
-                reference_neurons(c, &noise, &isyn, &mut vmem, &mut spikes, out);
-            }
+        } else {
+            update_synapses(c, x, &irec, rec_in, &mut isyn);
+            step_multi(c, &noise, &isyn, &mut vmem, &mut spikes, out);
         }
         if let Some(r) = rec.as_mut() {
             F::widen_into(&irec, &mut r.irec[t * ns..(t + 1) * ns]);

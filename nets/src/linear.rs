@@ -1,11 +1,13 @@
 //! `Linear`: a weight matrix with an optional bias (Rockpool's native `Linear`).
 
 use crate::builder::replace_attribute;
-use crate::matmul::matmul_batched;
+use crate::matmul::matmul;
 use littoral_core::{
-    Array, Attribute, Error, Evolution, Init, InitValue, Initialiser, Module, OptionValue, Record,
-    Result, Tree, TreeExt,
+    Array, Attribute, Error, Evolution, Init, InitValue, Initialiser, Module, OptionValue,
+    Precision, Real, Record, Result, Tree, TreeExt,
 };
+use rayon::prelude::*;
+use std::borrow::Cow;
 
 /// A linear layer (Rockpool `Linear`): `y = x · W (+ b)` with `W` of shape `(Nin, Nout)`.
 ///
@@ -24,6 +26,15 @@ use littoral_core::{
 /// The product is one matrix multiplication of the whole `(B·T, Nin)` block; each element
 /// agrees with NumPy's `dot` to rounding (the summation order may differ), and the bias
 /// is added after the product, as Rockpool does.
+///
+/// **Event-driven input.** A row of the input (one sample, one step) with at most
+/// [`SPARSE_MAX_DENSITY`] of its entries non-zero, typically spikes, is computed as the
+/// sum of the rows of `W` of its non-zero inputs (each scaled by its value), in input
+/// order: `Nin·density` row additions instead of `Nin` multiply-adds per output. The
+/// result differs from the dense product by rounding only. Every row is computed the same
+/// way whatever else is in the batch, so splitting the batch or the time axis gives the
+/// same bits; rows of dense input take the dense product as before. Rows are spread over
+/// the current rayon pool.
 ///
 /// ```
 /// use littoral_core::{Array, ModuleExt};
@@ -44,8 +55,15 @@ pub struct Linear {
     n_out: usize,
     has_bias: bool,
     bias_init: Initialiser,
+    precision: Precision,
     attrs: Vec<Attribute>,
 }
+
+/// Input rows with at most this fraction of non-zero entries are computed event-driven
+/// (a row of `W` added per non-zero input) rather than by the dense product. Measured on
+/// `Linear(512→512)`: the event-driven row costs about as much as the dense one at 30 %
+/// density.
+pub const SPARSE_MAX_DENSITY: f64 = 0.25;
 
 impl Linear {
     /// A `(n_in, n_out)` weight matrix, Kaiming-initialised, without bias.
@@ -55,6 +73,7 @@ impl Linear {
             n_out,
             has_bias: false,
             bias_init: Initialiser::UniformSqrt,
+            precision: Precision::F64,
             attrs: vec![Attribute::parameter(
                 "weight",
                 "weights",
@@ -142,6 +161,19 @@ impl Linear {
         self
     }
 
+    /// Compute in `f64` (the default) or `f32` (see [`Precision`]). Written to the network
+    /// file as the option `"precision": "f32"`.
+    #[must_use]
+    pub fn with_precision(mut self, precision: Precision) -> Self {
+        self.precision = precision;
+        self
+    }
+
+    /// The compute precision.
+    pub fn precision(&self) -> Precision {
+        self.precision
+    }
+
     /// Any attribute by name.
     ///
     /// # Errors
@@ -171,7 +203,11 @@ impl Module for Linear {
     }
 
     fn options(&self) -> Vec<(&'static str, OptionValue)> {
-        vec![("has_bias", OptionValue::Bool(self.has_bias))]
+        let mut options = vec![("has_bias", OptionValue::Bool(self.has_bias))];
+        if self.precision != Precision::F64 {
+            options.push(("precision", OptionValue::Str(self.precision.name().into())));
+        }
+        options
     }
 
     fn evolve_batch(
@@ -186,7 +222,10 @@ impl Module for Linear {
         if w.shape() != [k, m] {
             return Err(Error::shape("weight", &[vec![k, m]], w.shape()));
         }
-        let mut output = matmul_batched(input, w)?;
+        let mut output = match self.precision {
+            Precision::F64 => product::<f64>(input, w)?,
+            Precision::F32 => product::<f32>(input, w)?,
+        };
         if self.has_bias {
             let bias = params.array("bias")?;
             if bias.shape() != [m] {
@@ -200,4 +239,150 @@ impl Module for Linear {
         }
         Ok(Evolution::new(output, Tree::new(), Record::new()))
     }
+}
+
+/// Rows per rayon task in [`product`].
+const ROWS_PER_TASK: usize = 64;
+
+/// `x · w` for `x` of shape `(B, T, K)` and `w` `(K, M)` in the compute type `F`, each
+/// input row event-driven or dense by its own density (see [`Linear`]).
+///
+/// ```
+/// use littoral_core::Array;
+/// use littoral_nets::linear::product;
+/// let x = Array::from_shape_vec(vec![1, 2, 4], vec![0.0, 1.0, 0.0, 0.0, 1.0, 2.0, 3.0, 4.0])?;
+/// let w = Array::from_shape_vec(vec![4, 2], vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0])?;
+/// let y = product::<f64>(&x, &w)?;
+/// assert_eq!(y.data(), &[3.0, 4.0, 50.0, 60.0]);   // row 0 sparse, row 1 dense
+/// # Ok::<(), littoral_core::Error>(())
+/// ```
+///
+/// # Errors
+/// When `x` is not 3-D, `w` not 2-D, or the inner sizes differ.
+pub fn product<F: Real>(x: &Array, w: &Array) -> Result<Array> {
+    let (b, t, k) = match *x.shape() {
+        [b, t, k] => (b, t, k),
+        _ => return Err(Error::shape("input", &[vec![0, 0, 0]], x.shape())),
+    };
+    let m = match *w.shape() {
+        [wk, m] if wk == k => m,
+        _ => return Err(Error::shape("weight", &[vec![k, 0]], w.shape())),
+    };
+    let rows = b * t;
+    let mut out = vec![0.0f64; rows * m];
+    if rows == 0 || m == 0 || k == 0 {
+        return Array::from_shape_vec(vec![b, t, m], out);
+    }
+    let wf: Cow<'_, [F]> = F::cast_slice(w.data());
+    let limit = (k as f64 * SPARSE_MAX_DENSITY) as usize;
+    let events = |(task, (xs, ys)): (usize, (&[f64], &mut [f64]))| -> Vec<usize> {
+        let mut dense = Vec::new();
+        let mut idx = vec![0u32; k + 1];
+        for (r, (xr, yr)) in xs.chunks_exact(k).zip(ys.chunks_exact_mut(m)).enumerate() {
+            let mut count = 0usize;
+            for (j, &v) in xr.iter().enumerate() {
+                idx[count] = j as u32;
+                count += usize::from(v != 0.0);
+            }
+            if count <= limit {
+                if std::mem::size_of::<F>() == 4 {
+                    row_events::<F, 32>(xr, &idx[..count], &wf, yr);
+                } else {
+                    row_events::<F, 16>(xr, &idx[..count], &wf, yr);
+                }
+            } else {
+                dense.push(task * ROWS_PER_TASK + r);
+            }
+        }
+        dense
+    };
+    let chunks = x
+        .data()
+        .chunks(ROWS_PER_TASK * k)
+        .zip(out.chunks_mut(ROWS_PER_TASK * m))
+        .enumerate();
+    let dense: Vec<usize> = if rows * k * m >= 1 << 20 {
+        chunks
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(events)
+            .flatten_iter()
+            .collect()
+    } else {
+        chunks.flat_map(events).collect()
+    };
+    if !dense.is_empty() {
+        // Dense rows take the tuned GEMM (in f64; for `F = f32` on the weights rounded to
+        // f32, the results rounded back).
+        let w_eff: Cow<'_, Array> = if std::mem::size_of::<F>() == 8 {
+            Cow::Borrowed(w)
+        } else {
+            Cow::Owned(w.map(|v| F::of(v).to64()))
+        };
+        if dense.len() == rows && std::mem::size_of::<F>() == 8 {
+            // Dense input: the plain product, exactly as without the event-driven path.
+            out = dense_rows(x.data(), rows, &w_eff)?;
+        } else {
+            let mut gathered = Vec::with_capacity(dense.len() * k);
+            for &r in &dense {
+                let xr = &x.data()[r * k..(r + 1) * k];
+                gathered.extend(xr.iter().map(|&v| F::of(v).to64()));
+            }
+            let y = dense_rows(&gathered, dense.len(), &w_eff)?;
+            for (&r, yr) in dense.iter().zip(y.chunks_exact(m)) {
+                out[r * m..(r + 1) * m].copy_from_slice(yr);
+            }
+        }
+        if std::mem::size_of::<F>() != 8 {
+            for &r in &dense {
+                for v in &mut out[r * m..(r + 1) * m] {
+                    *v = F::of(*v).to64();
+                }
+            }
+        }
+    }
+    Array::from_shape_vec(vec![b, t, m], out)
+}
+
+/// `y = Σ_j x_j · w[j]` over the listed inputs `idx`, in order, `L` outputs at a time
+/// (the accumulators stay in registers).
+#[inline]
+fn row_events<F: Real, const L: usize>(x: &[f64], idx: &[u32], w: &[F], y: &mut [f64]) {
+    let m = y.len();
+    let full = m - m % L;
+    for c0 in (0..full).step_by(L) {
+        let mut acc = [F::zero(); L];
+        for &j in idx {
+            let j = j as usize;
+            let xv = F::of(x[j]);
+            let row = &w[j * m + c0..j * m + c0 + L];
+            for (a, &wv) in acc.iter_mut().zip(row) {
+                *a = *a + xv * wv;
+            }
+        }
+        F::widen_into(&acc, &mut y[c0..c0 + L]);
+    }
+    for (c, yc) in y.iter_mut().enumerate().skip(full) {
+        let mut acc = F::zero();
+        for &j in idx {
+            let j = j as usize;
+            acc = acc + F::of(x[j]) * w[j * m + c];
+        }
+        *yc = acc.to64();
+    }
+}
+
+/// The dense `f64` product of `rows` rows, in blocks over the rayon pool (every row's
+/// summation order is the GEMM's own, whatever the blocking).
+fn dense_rows(x: &[f64], rows: usize, w: &Array) -> Result<Vec<f64>> {
+    let k = x.len() / rows.max(1);
+    let block = rows.div_ceil(rayon::current_num_threads().max(1)).max(256);
+    if block >= rows {
+        return matmul(x, rows, w);
+    }
+    let parts = x
+        .par_chunks(block * k)
+        .map(|xs| matmul(xs, xs.len() / k.max(1), w))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(parts.concat())
 }

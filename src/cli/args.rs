@@ -6,7 +6,7 @@ use std::path::PathBuf;
 /// Littoral: simulate, inspect and sweep spiking and rate networks (Rockpool's Module
 /// API in Rust). With no command, runs the demo.
 #[derive(Debug, Parser)]
-#[command(name = "littoral", version, about, long_about = None)]
+#[command(name = "littoral", version)]
 pub struct Cli {
     /// What to do (default: `demo`).
     #[command(subcommand)]

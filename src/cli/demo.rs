@@ -11,7 +11,6 @@ use super::progress;
 use super::pyfmt::{array_str, record_repr, tree_repr};
 use super::run::{RunSpec, neuron_count, run, si, summary_json};
 use super::say;
-use littoral::nets::matmul::matmul_batched;
 use littoral::prelude::*;
 use littoral_core::rng::{InitRng, derive_seed};
 use littoral_functional::Snapshot;
@@ -43,54 +42,11 @@ pub const TAU_MEM: f64 = 0.02;
 /// Synaptic time constant, seconds.
 pub const TAU_SYN: f64 = 0.005;
 
-/// The seed page's `ffwd_net`: a `weights`-family Parameter `w_ffwd` and a `Rate`
-/// submodule `neurons`.
-#[derive(Debug)]
-struct FfwdNet {
-    shape: [usize; 2],
-    attrs: Vec<Attribute>,
-    neurons: Rate,
-}
-
-impl FfwdNet {
-    fn new(n_in: usize, n_out: usize) -> Self {
-        FfwdNet {
-            shape: [n_in, n_out],
-            attrs: vec![Attribute::parameter(
-                "w_ffwd",
-                "weights",
-                vec![vec![n_in, n_out]],
-                Init::Random(Initialiser::Zeros),
-            )],
-            neurons: Rate::new(n_out),
-        }
-    }
-}
-
-impl Module for FfwdNet {
-    fn class_name(&self) -> &str {
-        "ffwd_net"
-    }
-    fn shape(&self) -> Vec<usize> {
-        self.shape.to_vec()
-    }
-    fn attributes(&self) -> &[Attribute] {
-        &self.attrs
-    }
-    fn children(&self) -> Vec<(&str, &dyn Module)> {
-        vec![("neurons", &self.neurons)]
-    }
-    fn evolve_batch(&self, p: &Tree, s: &Tree, x: &Array, record: bool) -> Result<Evolution> {
-        let weighted = matmul_batched(x, p.array("w_ffwd")?)?;
-        let neurons = evolve_child(&self.neurons, "neurons", p, s, &weighted, record)?;
-        let ev = Evolution::nested("neurons", neurons);
-        Ok(if record {
-            ev.with_record("weighted_input", weighted)
-        } else {
-            ev
-        })
-    }
-}
+/// The seed page's `ffwd_net` (a `weights`-family Parameter `w_ffwd` and a `Rate`
+/// submodule `neurons`): the same code as `examples/ffwd_net.rs`, shown to users there.
+#[path = "../../examples/ffwd_net.rs"]
+mod ffwd_net;
+use ffwd_net::FfwdNet;
 
 fn lib(e: impl std::fmt::Display) -> CliError {
     CliError::other(format!("demo: {e}"))

@@ -13,6 +13,13 @@ use littoral_core::{Families, Kind, Leaf, ModuleExt, Tree, TreeExt, Value};
 /// Arrays with at most this many elements are printed in full.
 pub const SMALL: usize = 16;
 
+/// A number with at most 6 decimals, trailing zeros dropped.
+fn short(v: f64) -> String {
+    let s = format!("{v:.6}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".into() } else { s.to_string() }
+}
+
 /// The one-line value column of a leaf.
 fn value_text(leaf: &Leaf) -> String {
     match &leaf.value {
@@ -26,7 +33,16 @@ fn value_text(leaf: &Leaf) -> String {
             let min = d.iter().copied().fold(f64::INFINITY, f64::min);
             let max = d.iter().copied().fold(f64::NEG_INFINITY, f64::max);
             let mean = d.iter().sum::<f64>() / d.len().max(1) as f64;
-            format!("min {min:.6}, mean {mean:.6}, max {max:.6}")
+            if min == max {
+                format!("all {}", short(min))
+            } else {
+                format!(
+                    "min {}, mean {}, max {}",
+                    short(min),
+                    short(mean),
+                    short(max)
+                )
+            }
         }
         Value::U64(a) => format!("{} integers", a.len()),
     }

@@ -144,7 +144,12 @@ impl LeafModule<'_> {
 
 /// Every module without children, depth first.
 pub fn leaf_modules(module: &dyn Module) -> Vec<LeafModule<'_>> {
-    fn go<'a>(m: &'a dyn Module, prefix: &str, sources: Vec<Source>, out: &mut Vec<LeafModule<'a>>) {
+    fn go<'a>(
+        m: &'a dyn Module,
+        prefix: &str,
+        sources: Vec<Source>,
+        out: &mut Vec<LeafModule<'a>>,
+    ) {
         let children = m.children();
         if children.is_empty() {
             out.push(LeafModule {

@@ -42,7 +42,7 @@ pub fn read_array(path: &Path) -> CliResult<Array> {
     if got == 4 && &magic == ZIP_MAGIC {
         return read_npz_single(path, file);
     }
-    read_npy(&mut file, len).map_err(|m| CliError::file(path, m))
+    read_npy(&mut file, len, true).map_err(|m| CliError::file(path, m))
 }
 
 fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -85,11 +85,14 @@ fn read_npz_single(path: &Path, file: File) -> CliResult<Array> {
         .by_name(&entry_name)
         .map_err(|e| CliError::file(path, format!("array `{name}`: {e}")))?;
     let size = entry.size();
-    read_npy(&mut entry, size).map_err(|m| CliError::file(path, format!("array `{name}`: {m}")))
+    read_npy(&mut entry, size, false)
+        .map_err(|m| CliError::file(path, format!("array `{name}`: {m}")))
 }
 
-/// Parse a `.npy` stream of `available` bytes in total.
-fn read_npy(r: &mut impl Read, available: u64) -> Result<Array, String> {
+/// Parse a `.npy` stream of `available` bytes in total. `exact` says that `available` is
+/// known to be true (a file's length, not a length declared inside an archive), so the
+/// data buffer can be allocated at once.
+fn read_npy(r: &mut impl Read, available: u64, exact: bool) -> Result<Array, String> {
     let io = |e: std::io::Error| format!("cannot read: {}", io_message(&e));
     let mut pre = [0u8; 10];
     let got = read_up_to(r, &mut pre).map_err(io)?;
@@ -199,7 +202,10 @@ fn read_npy(r: &mut impl Read, available: u64) -> Result<Array, String> {
             shape_text(&shape)
         ));
     }
-    let mut data = Vec::new();
+    let mut data = match usize::try_from(need) {
+        Ok(n) if exact => Vec::with_capacity(n),
+        _ => Vec::new(),
+    };
     r.by_ref().take(need).read_to_end(&mut data).map_err(io)?;
     if (data.len() as u64) < need {
         return Err(format!(
@@ -458,6 +464,9 @@ pub fn read_input(path: &Path, size_in: usize) -> CliResult<Array> {
                 at.join(", ")
             ),
         ));
+    }
+    if x.ndim() == 3 && n == size_in {
+        return Ok(x);
     }
     let batched = littoral_core::batch::batch_input(&x, size_in)
         .map_err(|e| CliError::file(path, e))?

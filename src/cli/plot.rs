@@ -124,14 +124,21 @@ fn raster(
         .caption(title, ("sans-serif", 20))
         .margin(12)
         .x_label_area_size(30)
-        .y_label_area_size(60)
+        .y_label_area_size(70)
         .build_cartesian_2d(x_range.clone(), -0.5..(n.max(1) as f64 - 0.5))
         .map_err(err)?;
     chart
         .configure_mesh()
         .disable_mesh()
         .y_desc("neuron")
-        .y_label_formatter(&|y| format!("{y:.0}"))
+        .y_labels(n.min(10) + 1)
+        .y_label_formatter(&|y| {
+            if (y - y.round()).abs() < 1e-6 && *y >= 0.0 {
+                format!("{}", y.round())
+            } else {
+                String::new()
+            }
+        })
         .label_style(("sans-serif", 14))
         .draw()
         .map_err(err)?;
@@ -141,20 +148,22 @@ fn raster(
         })
     });
     chart
-        .draw_series(spikes.map(|(x, y)| {
-            Rectangle::new([(x, y - 0.5), (x + dt, y + 0.5)], BLACK.filled())
-        }))
+        .draw_series(
+            spikes.map(|(x, y)| Rectangle::new([(x, y - 0.4), (x + dt, y + 0.4)], BLACK.filled())),
+        )
         .map_err(err)?;
     let mut pop = ChartBuilder::on(&bottom)
         .margin(12)
         .x_label_area_size(40)
-        .y_label_area_size(60)
+        .y_label_area_size(70)
         .build_cartesian_2d(x_range, 0.0..(max_rate * 1.1).max(1.0))
         .map_err(err)?;
     pop.configure_mesh()
         .disable_mesh()
         .x_desc("time (s)")
         .y_desc("rate (Hz)")
+        .y_labels(4)
+        .y_label_formatter(&|y| format!("{y:.0}"))
         .label_style(("sans-serif", 14))
         .draw()
         .map_err(err)?;

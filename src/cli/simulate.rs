@@ -51,20 +51,28 @@ fn load(a: &SimulateArgs) -> CliResult<Loaded> {
             let (params, state) = snap.restore(module.as_ref()).map_err(|e| {
                 let what = match e.mismatches() {
                     Some(m) => {
-                        let shown: Vec<String> = m.iter().take(3).map(ToString::to_string).collect();
+                        let shown: Vec<String> =
+                            m.iter().take(3).map(ToString::to_string).collect();
                         let more = m.len().saturating_sub(3);
                         format!(
                             "{} mismatching path(s): {}{}",
                             m.len(),
                             shown.join("; "),
-                            if more > 0 { format!("; and {more} more") } else { String::new() }
+                            if more > 0 {
+                                format!("; and {more} more")
+                            } else {
+                                String::new()
+                            }
                         )
                     }
                     None => e.to_string(),
                 };
                 CliError::file(
                     net,
-                    format!("does not match the network in {}: {what}", snap_path.display()),
+                    format!(
+                        "does not match the network in {}: {what}",
+                        snap_path.display()
+                    ),
                 )
             })?;
             let described = littoral_nets::config::to_json_string(module.as_ref(), &params)
@@ -158,7 +166,11 @@ pub fn simulate(a: &SimulateArgs) -> CliResult<()> {
         .map(|p| outs.reserve(p))
         .transpose()?;
     let sum_id = a.summary.as_deref().map(|p| outs.reserve(p)).transpose()?;
-    let plot_id = a.plot.as_deref().map(|p| outs.reserve_with_suffix(p, ".png")).transpose()?;
+    let plot_id = a
+        .plot
+        .as_deref()
+        .map(|p| outs.reserve_with_suffix(p, ".png"))
+        .transpose()?;
 
     let pb = progress::bar(t as u64, "steps", a.quiet);
     let on_progress = |done: u64| pb.set_position(done);

@@ -39,11 +39,21 @@ pub fn npy_bytes(descr: &str, shape: &[usize], fortran: bool, data: &[u8]) -> Ve
         [n] => format!("({n},)"),
         _ => format!(
             "({})",
-            shape.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+            shape
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     };
+    // A structured dtype (`[('a', '<f8')]`) is written as it is, a plain one quoted.
+    let descr = if descr.starts_with('[') {
+        descr.to_string()
+    } else {
+        format!("'{descr}'")
+    };
     let mut header = format!(
-        "{{'descr': '{descr}', 'fortran_order': {}, 'shape': {shape_txt}, }}",
+        "{{'descr': {descr}, 'fortran_order': {}, 'shape': {shape_txt}, }}",
         if fortran { "True" } else { "False" }
     );
     while (10 + header.len() + 1) % 64 != 0 {
