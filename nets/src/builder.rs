@@ -32,3 +32,23 @@ pub fn require_has_rec(has_rec: bool, name: &str) -> Result<()> {
         ))
     }
 }
+
+/// Builder methods that each set one attribute through the module's `with(name, value)`,
+/// with Rockpool's shape rules. Each entry is `doc comments, method => "attribute";`.
+macro_rules! attribute_setters {
+    ($($(#[doc = $doc:literal])* $method:ident => $name:literal;)*) => {
+        $(
+            $(#[doc = $doc])*
+            ///
+            /// # Errors
+            /// A shape the attribute does not permit, or a non-finite value.
+            pub fn $method(
+                self,
+                v: impl Into<littoral_core::InitValue>,
+            ) -> littoral_core::Result<Self> {
+                self.with($name, v.into())
+            }
+        )*
+    };
+}
+pub(crate) use attribute_setters;

@@ -1,7 +1,7 @@
 //! `ExpSyn`: a layer of exponential synapses (Rockpool's native `ExpSyn`, as its exact
 //! recurrence).
 
-use crate::builder::replace_attribute;
+use crate::builder::{attribute_setters, replace_attribute};
 use crate::view::{advanced_keys, batched, per_element, rng_keys, scalar};
 use littoral_core::rng::fill_standard_normal;
 use littoral_core::{
@@ -93,37 +93,16 @@ impl ExpSyn {
         }
     }
 
-    /// Set `tau` (seconds; `(N,)` or scalar).
-    ///
-    /// # Errors
-    /// A shape Rockpool would reject.
-    pub fn with_tau(self, v: impl Into<InitValue>) -> Result<Self> {
-        self.with("tau", v.into())
-    }
-
-    /// Set `dt` (seconds).
-    ///
-    /// # Errors
-    /// A non-scalar value.
-    pub fn with_dt(self, v: impl Into<InitValue>) -> Result<Self> {
-        self.with("dt", v.into())
-    }
-
-    /// Set `noise_std` (noise of std `noise_std·√dt` is added to the output every step).
-    ///
-    /// # Errors
-    /// A non-scalar value.
-    pub fn with_noise_std(self, v: impl Into<InitValue>) -> Result<Self> {
-        self.with("noise_std", v.into())
-    }
-
-    /// Set `max_window_length` (Rockpool's convolution window cap; kept for format
-    /// compatibility and unused, since the exact recurrence has no window).
-    ///
-    /// # Errors
-    /// A non-scalar value.
-    pub fn with_max_window_length(self, v: impl Into<InitValue>) -> Result<Self> {
-        self.with("max_window_length", v.into())
+    attribute_setters! {
+        /// Set `tau` (seconds; `(N,)` or scalar).
+        with_tau => "tau";
+        /// Set `dt` (seconds).
+        with_dt => "dt";
+        /// Set `noise_std` (noise of std `noise_std·√dt` is added to the output every step).
+        with_noise_std => "noise_std";
+        /// Set `max_window_length` (Rockpool's convolution window cap; kept for format
+        /// compatibility and unused, since the exact recurrence has no window).
+        with_max_window_length => "max_window_length";
     }
 
     /// Set whether the module declares spiking input (default true).

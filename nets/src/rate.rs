@@ -1,7 +1,7 @@
 //! `Rate`: non-spiking rate neurons with a forward-Euler solver (Rockpool's native `Rate`,
 //! same step order and numbers, including its silent clip of `τ` to at least `10·dt`).
 
-use crate::builder::replace_attribute;
+use crate::builder::{attribute_setters, replace_attribute};
 use crate::view::{advanced_keys, batched, per_element, rng_keys, scalar};
 use littoral_core::rng::fill_standard_normal;
 use littoral_core::{
@@ -223,44 +223,17 @@ impl Rate {
         self.with("w_rec", v.into())
     }
 
-    /// Set `tau` (seconds; `(N,)` or scalar). Values below `10·dt` act as `10·dt`.
-    ///
-    /// # Errors
-    /// A shape Rockpool would reject.
-    pub fn with_tau(self, v: impl Into<InitValue>) -> Result<Self> {
-        self.with("tau", v.into())
-    }
-
-    /// Set `bias`.
-    ///
-    /// # Errors
-    /// A shape Rockpool would reject.
-    pub fn with_bias(self, v: impl Into<InitValue>) -> Result<Self> {
-        self.with("bias", v.into())
-    }
-
-    /// Set `threshold` (the activation is `H(x − threshold)`).
-    ///
-    /// # Errors
-    /// A shape Rockpool would reject.
-    pub fn with_threshold(self, v: impl Into<InitValue>) -> Result<Self> {
-        self.with("threshold", v.into())
-    }
-
-    /// Set `dt` (seconds).
-    ///
-    /// # Errors
-    /// A non-scalar value.
-    pub fn with_dt(self, v: impl Into<InitValue>) -> Result<Self> {
-        self.with("dt", v.into())
-    }
-
-    /// Set `noise_std` (noise of std `noise_std·√dt` is added to the input every step).
-    ///
-    /// # Errors
-    /// A non-scalar value.
-    pub fn with_noise_std(self, v: impl Into<InitValue>) -> Result<Self> {
-        self.with("noise_std", v.into())
+    attribute_setters! {
+        /// Set `tau` (seconds; `(N,)` or scalar). Values below `10·dt` act as `10·dt`.
+        with_tau => "tau";
+        /// Set `bias`.
+        with_bias => "bias";
+        /// Set `threshold` (the activation is `H(x − threshold)`).
+        with_threshold => "threshold";
+        /// Set `dt` (seconds).
+        with_dt => "dt";
+        /// Set `noise_std` (noise of std `noise_std·√dt` is added to the input every step).
+        with_noise_std => "noise_std";
     }
 
     /// Set the activation function (use [`Activation::from_name`] for Rockpool's strings).
