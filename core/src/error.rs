@@ -133,5 +133,5 @@ impl Error {
     }
 }
 
-/// `Result` with the core [`Error`].
+/// `Result` with the core [`Error`](enum@Error).
 pub type Result<T, E = Error> = std::result::Result<T, E>;
