@@ -8,7 +8,7 @@
 //! ```
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use littoral_benches::{median, w1, w1_with, w2, w3, w4, w4_sweep};
+use littoral_benches::{ALLOCATOR, median, w1, w1_with, w2, w3, w4, w4_sweep};
 use littoral_core::{ModuleExt, Precision, TreeExt};
 use littoral_functional::Snapshot;
 use littoral_functional::sweep::{SweepOptions, run_sweep};
@@ -123,37 +123,55 @@ impl Table {
     }
 }
 
+/// Seconds of the fastest of `runs` timed calls after one warm-up call (for bounds: the
+/// best the machine reaches).
+fn best(runs: usize, mut f: impl FnMut()) -> f64 {
+    f();
+    (0..runs.max(1))
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed().as_secs_f64()
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
 /// Bytes read + written per second by a plain copy of `bytes` bytes into a buffer that was
-/// already written (1 thread and all threads), and by a copy into a fresh allocation.
+/// already written (1 thread and all threads), and by a copy into a fresh allocation; the
+/// best of `runs` copies each (a bound is what the machine can reach).
 fn bandwidth(bytes: usize, runs: usize) -> (f64, f64, f64) {
     let n = bytes / 8;
     let src: Vec<f64> = (0..n).map(|i| i as f64).collect();
     let mut dst = vec![1.0f64; n];
-    let one = time(runs, || {
+    let one = best(runs, || {
         dst.copy_from_slice(&src);
         black_box(&dst);
     });
     let threads = rayon::current_num_threads().max(1);
     let chunk = n.div_ceil(threads);
-    let all = time(runs, || {
+    let all = best(runs, || {
         dst.par_chunks_mut(chunk)
             .zip(src.par_chunks(chunk))
             .for_each(|(d, s)| d.copy_from_slice(s));
         black_box(&dst);
     });
-    let fresh = time(runs, || {
+    let fresh = best(runs, || {
         black_box(src.clone());
     });
     let moved = 2.0 * (n * 8) as f64;
     (moved / one, moved / all, moved / fresh)
 }
 
-/// Seconds of a tuned GEMM (nalgebra → matrixmultiply) of `rows × k × m`: one thread,
-/// and the rows split over the rayon pool; the faster is returned with both.
+/// Seconds of a tuned GEMM (nalgebra → matrixmultiply) of `rows × k × m`, the best of
+/// `runs`: one thread, and the rows split over the rayon pool.
 fn gemm_bound(rows: usize, k: usize, m: usize, runs: usize) -> (f64, f64) {
-    let x = DMatrix::<f64>::from_fn(k, rows, |i, j| if (i * 7 + j * 13) % 20 == 0 { 1.0 } else { 0.0 });
+    let x = DMatrix::<f64>::from_fn(
+        k,
+        rows,
+        |i, j| if (i * 7 + j * 13) % 20 == 0 { 1.0 } else { 0.0 },
+    );
     let w = DMatrix::<f64>::from_fn(m, k, |i, j| ((i * 31 + j * 17) % 101) as f64 / 101.0 - 0.5);
-    let one = time(runs, || {
+    let one = best(runs, || {
         black_box(&w * &x);
     });
     let threads = rayon::current_num_threads().max(1);
@@ -161,11 +179,42 @@ fn gemm_bound(rows: usize, k: usize, m: usize, runs: usize) -> (f64, f64) {
     let parts: Vec<DMatrix<f64>> = (0..threads)
         .map(|t| x.columns(t * cols, cols.min(rows - t * cols)).into_owned())
         .collect();
-    let all = time(runs, || {
+    let all = best(runs, || {
         let ys: Vec<DMatrix<f64>> = parts.par_iter().map(|p| &w * p).collect();
         black_box(ys);
     });
     (one, all)
+}
+
+/// The W3 recurrence alone: the recorded spike raster replayed as row additions (what any
+/// event-driven kernel must do), compiled for the CPU's best vector instructions.
+struct Replay<'a> {
+    w: &'a [f64],
+    raster: &'a [f64],
+    n: usize,
+}
+
+impl pulp::WithSimd for Replay<'_> {
+    type Output = f64;
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) -> f64 {
+        let n = self.n;
+        let mut irec = vec![0.0f64; n];
+        let mut sum = 0.0;
+        for step in self.raster.chunks(n) {
+            irec.fill(0.0);
+            for (j, &s) in step.iter().enumerate() {
+                if s != 0.0 {
+                    for (acc, &wv) in irec.iter_mut().zip(&self.w[j * n..(j + 1) * n]) {
+                        *acc += s * wv;
+                    }
+                }
+            }
+            sum += irec[0];
+        }
+        sum
+    }
 }
 
 fn main() {
@@ -173,7 +222,7 @@ fn main() {
     let want = |w: &str| a.only.iter().any(|o| o == w);
     let threads = rayon::current_num_threads();
     println!(
-        "Littoral workloads: {} threads, median of {} runs{}",
+        "Littoral workloads: {} threads, {ALLOCATOR} allocator, median of {} runs{}",
         threads,
         a.runs,
         if a.quick { " (quick sizes)" } else { "" }
@@ -186,7 +235,7 @@ fn main() {
     let (bw1, bw_all, bw_fresh) = if a.no_bounds {
         (f64::NAN, f64::NAN, f64::NAN)
     } else {
-        bandwidth(bw_bytes, a.runs)
+        bandwidth(bw_bytes, a.runs.max(7))
     };
     let bw = bw1.max(bw_all);
     println!(
@@ -206,7 +255,7 @@ fn main() {
 
     // ---- W1 -----------------------------------------------------------------------------
     if want("W1") {
-        let t = if a.quick { 200 } else { 1000 };
+        let t = 1000;
         for &n in &a.sizes {
             let w = w1(n, 10, t);
             let runs = if n >= 10000 { a.runs.min(3) } else { a.runs };
@@ -215,10 +264,7 @@ fn main() {
             });
             let bound = bytes_bound((w.input_bytes() + w.output_bytes()) as f64);
             let footprint = w.input_bytes() + w.output_bytes() + w.param_bytes();
-            extra.insert(
-                format!("W1 N={n} bytes in+out+params"),
-                json!(footprint),
-            );
+            extra.insert(format!("W1 N={n} bytes in+out+params"), json!(footprint));
             table.row(
                 &format!("W1 N={n}"),
                 secs,
@@ -262,7 +308,11 @@ fn main() {
         bounds.insert("gemm_ms_all_threads".into(), json!(all * 1e3));
         for precision in [Precision::F64, Precision::F32] {
             let w = w2(b2, t2, 0.05, precision).unwrap();
-            let tag = if precision == Precision::F32 { " f32" } else { "" };
+            let tag = if precision == Precision::F32 {
+                " f32"
+            } else {
+                ""
+            };
             let secs = time(a.runs, || {
                 black_box(w.run().unwrap());
             });
@@ -304,7 +354,11 @@ fn main() {
                 let word = if precision == Precision::F32 { 4 } else { 8 };
                 let rows_bytes = (events * 2048 * word) as f64;
                 let bound = bytes_bound((w.input_bytes() + w.output_bytes()) as f64 + rows_bytes);
-                let ptag = if precision == Precision::F32 { " f32" } else { "" };
+                let ptag = if precision == Precision::F32 {
+                    " f32"
+                } else {
+                    ""
+                };
                 let name = format!("W3{ptag}{tag}");
                 table.row(
                     &name,
@@ -330,21 +384,11 @@ fn main() {
                     // row additions (what any event-driven kernel must do).
                     let wrec = w.tree.array("w_rec").unwrap();
                     let replay = time(a.runs, || {
-                        let mut irec = vec![0.0f64; 2048];
-                        let mut sum = 0.0;
-                        for step in out.data().chunks(2048) {
-                            irec.fill(0.0);
-                            for (j, &s) in step.iter().enumerate() {
-                                if s != 0.0 {
-                                    let row = &wrec.data()[j * 2048..(j + 1) * 2048];
-                                    for (acc, &wv) in irec.iter_mut().zip(row) {
-                                        *acc += s * wv;
-                                    }
-                                }
-                            }
-                            sum += irec[0];
-                        }
-                        black_box(sum);
+                        black_box(pulp::Arch::new().dispatch(Replay {
+                            w: wrec.data(),
+                            raster: out.data(),
+                            n: 2048,
+                        }));
                     });
                     table.row(
                         "W3 recurrence replay",
@@ -371,7 +415,10 @@ fn main() {
                 ..SweepOptions::default()
             };
             let secs = time(a.runs.min(3), || {
-                black_box(run_sweep(w.module.as_ref(), &w.tree, &w.tree, &w.input, &sweep, &opts).unwrap());
+                black_box(
+                    run_sweep(w.module.as_ref(), &w.tree, &w.tree, &w.input, &sweep, &opts)
+                        .unwrap(),
+                );
             });
             per_threads.push(secs);
             table.row(
@@ -393,7 +440,10 @@ fn main() {
         let lif_tree = w.tree.branch("1_LIF").unwrap().clone();
         let sweep_lif = w4_sweep("");
         let secs = time(a.runs.min(3), || {
-            let current = lin.evolve(&lin_tree, &lin_tree, &w.input, false).unwrap().output;
+            let current = lin
+                .evolve(&lin_tree, &lin_tree, &w.input, false)
+                .unwrap()
+                .output;
             let opts = SweepOptions::default();
             black_box(run_sweep(lif, &lif_tree, &lif_tree, &current, &sweep_lif, &opts).unwrap());
         });
@@ -404,10 +454,7 @@ fn main() {
     if want("W5") {
         let t5 = if a.quick { 200 } else { 1000 };
         let w = w3(2048, t5, 0.02, Precision::F64).unwrap();
-        let ev = w
-            .module
-            .evolve(&w.tree, &w.tree, &w.input, false)
-            .unwrap();
+        let ev = w.module.evolve(&w.tree, &w.tree, &w.input, false).unwrap();
         let module = w.module.as_ref();
         let bytes = Snapshot::capture(module, &w.tree, &ev.state, t5 as u64)
             .unwrap()
@@ -419,7 +466,12 @@ fn main() {
             black_box(snap.to_bytes().unwrap());
         });
         let read = time(a.runs, || {
-            black_box(Snapshot::from_bytes(&bytes).unwrap().restore(module).unwrap());
+            black_box(
+                Snapshot::from_bytes(&bytes)
+                    .unwrap()
+                    .restore(module)
+                    .unwrap(),
+            );
         });
         println!("    snapshot of {:.1} MB", size / 1e6);
         table.row("W5 snapshot write", write, size, "B", None);
@@ -441,6 +493,7 @@ fn main() {
     if let Some(path) = &a.json {
         let doc = json!({
             "threads": threads,
+            "allocator": ALLOCATOR,
             "runs": a.runs,
             "quick": a.quick,
             "bounds": bounds,

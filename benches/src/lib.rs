@@ -25,6 +25,19 @@
 //! ```
 #![deny(missing_docs)]
 
+/// The allocator of the benches and the example: mimalloc unless the `system-alloc`
+/// feature is on (see `Cargo.toml`).
+#[cfg(all(feature = "mimalloc", not(feature = "system-alloc")))]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// The allocator in use, for the printed table.
+pub const ALLOCATOR: &str = if cfg!(all(feature = "mimalloc", not(feature = "system-alloc"))) {
+    "mimalloc"
+} else {
+    "system"
+};
+
 use littoral_core::{Array, Module, ModuleExt, Result, Tree};
 use littoral_functional::sweep::Sweep;
 use littoral_nets::{Lif, Linear, Precision, Sequential};

@@ -344,17 +344,32 @@ impl<const N: usize> From<[f64; N]> for Array<f64> {
 
 /// The first non-finite element of `data`, as `(index, value)`. Blocks of 256 values are
 /// scanned without an early exit (a loop the compiler vectorises); only a block that holds
-/// a NaN or an infinity is searched element by element. Large inputs are checked at
-/// memory speed.
+/// a NaN or an infinity is searched element by element. Inputs of a million values or
+/// more are scanned in parallel on the current rayon pool (the first one is still the
+/// first). Large inputs are checked at memory speed.
 ///
 /// ```
 /// use littoral_core::array::first_non_finite;
 /// assert_eq!(first_non_finite(&[1.0, 2.0]), None);
-/// let mut v = vec![0.5; 1000];
-/// v[700] = f64::NEG_INFINITY;
-/// assert_eq!(first_non_finite(&v), Some((700, f64::NEG_INFINITY)));
+/// let mut v = vec![0.5; 3_000_000];
+/// v[2_700_000] = f64::NEG_INFINITY;
+/// v[2_900_000] = f64::NAN;
+/// assert_eq!(first_non_finite(&v), Some((2_700_000, f64::NEG_INFINITY)));
 /// ```
 pub fn first_non_finite(data: &[f64]) -> Option<(usize, f64)> {
+    use rayon::prelude::*;
+    const PAR_BLOCK: usize = 1 << 18;
+    if data.len() < 4 * PAR_BLOCK {
+        return first_non_finite_seq(data);
+    }
+    data.par_chunks(PAR_BLOCK)
+        .enumerate()
+        .find_map_first(|(b, chunk)| {
+            first_non_finite_seq(chunk).map(|(i, v)| (b * PAR_BLOCK + i, v))
+        })
+}
+
+fn first_non_finite_seq(data: &[f64]) -> Option<(usize, f64)> {
     const BLOCK: usize = 256;
     const EXP: u64 = 0x7FF0_0000_0000_0000;
     for (b, block) in data.chunks(BLOCK).enumerate() {

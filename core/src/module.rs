@@ -91,6 +91,39 @@ pub trait Module: fmt::Debug + Send + Sync {
         Vec::new()
     }
 
+    /// [`Module::evolve_batch`] for input that must be finite: a NaN or an infinity in
+    /// `input` is an [`crate::Error::NonFinite`] at path `input` naming the first one (flat
+    /// index), instead of an evolution. The default scans the input, then evolves; a module
+    /// that reads every input value anyway may check while it computes and return the same
+    /// error (LIF does). [`crate::ModuleExt::evolve`] calls this unless non-finite input is
+    /// allowed.
+    ///
+    /// # Errors
+    /// The first non-finite input element; whatever `evolve_batch` returns.
+    fn evolve_batch_finite(
+        &self,
+        params: &Tree,
+        state: &Tree,
+        input: &Array<f64>,
+        record: bool,
+    ) -> Result<Evolution> {
+        if let Some((index, value)) = input.first_non_finite() {
+            return Err(crate::Error::NonFinite {
+                path: "input".into(),
+                index,
+                value,
+            });
+        }
+        self.evolve_batch(params, state, input, record)
+    }
+
+    /// The module as [`std::any::Any`], so that a combinator can recognise a module type it
+    /// knows how to fuse with its neighbour (`Sequential` runs a `Linear` followed by a
+    /// `LIF` in one pass, with the same bits). `None` (the default) opts out.
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        None
+    }
+
     /// Evolve a batch. `params` holds this module's Parameters and SimulationParameters
     /// (and its children's, under their names), `state` its batched State, `input` is
     /// `(B, T, size_in)`. Call [`crate::ModuleExt::evolve`] instead: it validates and

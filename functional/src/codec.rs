@@ -58,33 +58,9 @@ pub fn crc32(data: &[u8]) -> u32 {
 /// assert_eq!(crc32_continue(crc32(b"1234"), b"56789"), crc32(b"123456789"));
 /// ```
 pub fn crc32_continue(crc: u32, data: &[u8]) -> u32 {
-    let mut c = !crc;
-    for &b in data {
-        c = CRC_TABLE[((c ^ u32::from(b)) & 0xFF) as usize] ^ (c >> 8);
-    }
-    !c
-}
-
-static CRC_TABLE: [u32; 256] = crc_table();
-
-const fn crc_table() -> [u32; 256] {
-    let mut table = [0u32; 256];
-    let mut i = 0;
-    while i < 256 {
-        let mut c = i as u32;
-        let mut k = 0;
-        while k < 8 {
-            c = if c & 1 != 0 {
-                0xEDB8_8320 ^ (c >> 1)
-            } else {
-                c >> 1
-            };
-            k += 1;
-        }
-        table[i] = c;
-        i += 1;
-    }
-    table
+    let mut hasher = crc32fast::Hasher::new_with_initial(crc);
+    hasher.update(data);
+    hasher.finalize()
 }
 
 /// Encode `value` as a framed Littoral file (header + bincode payload).

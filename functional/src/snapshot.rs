@@ -183,7 +183,10 @@ impl Snapshot {
 /// The network description stored in a snapshot: structure, options and
 /// SimulationParameters (which carry `Constant`s) as compact JSON. Parameter values are
 /// not repeated as text: they are in the binary `params` tree, restored bit for bit.
-fn describe(module: &dyn Module, params: &Tree) -> Result<String> {
+///
+/// # Errors
+/// A module the network format cannot describe.
+pub fn describe(module: &dyn Module, params: &Tree) -> Result<String> {
     let sim = params.simulation_parameters(None);
     let json = littoral_nets::config::to_json(module, &sim)?;
     serde_json::to_string(&json)

@@ -4,6 +4,11 @@
 //! order): [`Lif`], [`Rate`], [`Linear`], [`ExpSyn`], [`Instant`], and the combinators
 //! [`Sequential`], [`Residual`] and [`FFwdStack`].
 //! Every module is an immutable descriptor; its values live in a [`littoral_core::Tree`].
+//!
+//! `Lif` and `Linear` can compute in float32 instead (`with_precision(Precision::F32)`,
+//! Rockpool's Jax numbers). Their kernels are vectorised for the CPU they run on and spread
+//! batch samples over the current rayon pool, with the same bits on any thread count; see
+//! `docs/performance.md`.
 #![deny(missing_docs)]
 
 pub mod builder;

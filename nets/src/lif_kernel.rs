@@ -39,6 +39,8 @@ pub(crate) struct Consts<'a, F> {
     pub threshold: &'a [F],
     /// Every threshold is positive and finite: the fast pass applies.
     pub fast: bool,
+    /// `1/θ` when every threshold is a power of two (see [`reciprocals`]), else empty.
+    pub recip: &'a [F],
     pub max_spikes: F,
     pub noise_scale: f64,
     /// Recurrent weights `(N, N·S)` row-major.
@@ -53,13 +55,55 @@ pub(crate) struct SampleRecord<'a> {
     pub vmem: &'a mut [f64],
 }
 
+/// Where a sample's input comes from, a block of steps at a time.
+pub(crate) trait StepSource {
+    /// Steps per block.
+    const BLOCK: usize;
+    /// The input of steps `t0..t1` (`(t1 − t0) · N · S` values).
+    fn block(&mut self, t0: usize, t1: usize) -> &[f64];
+}
+
+/// Input given as a `(T, N·S)` slice, read a block of steps at a time (no copy). With
+/// `non_finite`, each block is checked for NaN and infinities just before it is used (the
+/// check brings it into cache for the kernel: the input is read from memory once), and the
+/// flag raised if one is found.
+pub(crate) struct SliceSource<'a> {
+    pub data: &'a [f64],
+    pub width: usize,
+    pub non_finite: Option<&'a std::sync::atomic::AtomicBool>,
+}
+
+impl StepSource for SliceSource<'_> {
+    const BLOCK: usize = 32;
+
+    #[inline(always)]
+    fn block(&mut self, t0: usize, t1: usize) -> &[f64] {
+        let block = &self.data[t0 * self.width..t1 * self.width];
+        if let Some(flag) = self.non_finite
+            && has_non_finite(block)
+        {
+            flag.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        block
+    }
+}
+
+/// Whether `data` holds a NaN or an infinity (a branch-free, vectorised scan).
+#[inline(always)]
+pub(crate) fn has_non_finite(data: &[f64]) -> bool {
+    const EXP: u64 = 0x7FF0_0000_0000_0000;
+    data.iter()
+        .fold(0u64, |acc, v| acc | u64::from(v.to_bits() & EXP == EXP))
+        != 0
+}
+
 /// One sample's state (updated in place), input, output and record.
-pub(crate) struct SampleIo<'a> {
+pub(crate) struct SampleIo<'a, S> {
     pub spikes: &'a mut [f64],
     pub isyn: &'a mut [f64],
     pub vmem: &'a mut [f64],
     pub key: [u64; 2],
-    pub input: &'a [f64],
+    pub input: S,
     pub output: &'a mut [f64],
     pub rec: Option<SampleRecord<'a>>,
 }
@@ -73,8 +117,14 @@ pub(crate) fn fast_thresholds<F: Real>(threshold: &[F]) -> bool {
 /// `v − s·θ`, branch-free. Requires `θ > 0` finite (see the module docs).
 #[inline(always)]
 fn fire<F: Real>(v: F, th: F, max: F) -> (F, F) {
+    fire_q(v, v / th, th, max)
+}
+
+/// [`fire`] given the quotient `q = v/θ` (computed as `v · (1/θ)` when `θ` is a power of
+/// two: the same bits, see [`reciprocals`]).
+#[inline(always)]
+fn fire_q<F: Real>(v: F, q: F, th: F, max: F) -> (F, F) {
     let big = F::one() / F::epsilon();
-    let q = v / th;
     let t = (q + big) - big;
     let f = if t > q { t - F::one() } else { t };
     let floor = if q < big { f } else { q };
@@ -83,10 +133,27 @@ fn fire<F: Real>(v: F, th: F, max: F) -> (F, F) {
     (s, v - s * th)
 }
 
-/// One step of the neurons with one synapse each.
+/// `1/θ` for every threshold when each is a power of two (Rockpool's default `θ = 1`
+/// among them), else `None`. Dividing by `2^k` and multiplying by the exact `2^-k` both
+/// round the same real number `v·2^-k`, so `v · (1/θ)` has the bits of `v/θ`, overflow
+/// and subnormals included, at the cost of a multiplication instead of a division.
+pub(crate) fn reciprocals<F: Real>(threshold: &[F]) -> Option<Vec<F>> {
+    threshold
+        .iter()
+        .map(|&t| {
+            let r = F::one() / t;
+            let (mantissa, _, sign) = t.integer_decode();
+            (sign > 0 && t.is_normal() && mantissa.is_power_of_two() && r * t == F::one())
+                .then_some(r)
+        })
+        .collect()
+}
+
+/// One step of the neurons with one synapse each (`POW2`: every threshold is a power of
+/// two and the quotient is a multiplication by its reciprocal).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn step_single<F: Real, const REC: bool, const NOISE: bool>(
+fn step_single<F: Real, const REC: bool, const NOISE: bool, const POW2: bool>(
     c: &Consts<'_, F>,
     x: &[f64],
     irec: &[F],
@@ -104,35 +171,32 @@ fn step_single<F: Real, const REC: bool, const NOISE: bool>(
         &mut spikes[..n],
         &mut out[..n],
     );
-    let (alpha, beta, bias, th) = (
-        &c.alpha[..n],
-        &c.beta[..n],
-        &c.bias[..n],
-        &c.threshold[..n],
-    );
+    let (alpha, beta, bias, th) = (&c.alpha[..n], &c.beta[..n], &c.bias[..n], &c.threshold[..n]);
     let irec = if REC { &irec[..n] } else { &irec[..0] };
     let noise = if NOISE { &noise[..n] } else { &noise[..0] };
+    let recip = if POW2 { &c.recip[..n] } else { &c.recip[..0] };
     for j in 0..n {
         let mut i = isyn[j] + F::of(x[j]);
         if REC {
-            i = i + irec[j];
+            i += irec[j];
         }
-        i = i * beta[j];
+        i *= beta[j];
         isyn[j] = i;
         let mut v = vmem[j] * alpha[j] + i;
         if NOISE {
-            v = v + F::of(c.noise_scale * noise[j]);
+            v += F::of(c.noise_scale * noise[j]);
         }
-        v = v + bias[j];
-        let (s, reset) = fire(v, th[j], c.max_spikes);
+        v += bias[j];
+        let q = if POW2 { v * recip[j] } else { v / th[j] };
+        let (s, reset) = fire_q(v, q, th[j], c.max_spikes);
         vmem[j] = reset;
         spikes[j] = s;
         out[j] = s.to64();
     }
 }
-
 /// One step of the neurons with `S > 1` synapses, after the synaptic currents were
 /// updated.
+#[inline(always)]
 fn step_multi<F: Real>(
     c: &Consts<'_, F>,
     noise: &[f64],
@@ -145,9 +209,9 @@ fn step_multi<F: Real>(
         let total = syn.iter().fold(F::zero(), |a, &b| a + b);
         let mut v = vmem[j] * c.alpha[j] + total;
         if let Some(z) = noise.get(j) {
-            v = v + F::of(c.noise_scale * z);
+            v += F::of(c.noise_scale * z);
         }
-        v = v + c.bias[j];
+        v += c.bias[j];
         let (s, reset) = fire(v, c.threshold[j], c.max_spikes);
         vmem[j] = reset;
         spikes[j] = s;
@@ -155,23 +219,109 @@ fn step_multi<F: Real>(
     }
 }
 
-/// `irec = Σ_{j spiking} s_j · w_rec[j]`, rows added in neuron order.
-#[inline]
-fn recurrent_input<F: Real>(w: &[F], spikes: &[F], irec: &mut [F]) {
+/// Bytes of `w_rec` rows read in one step above which the recurrent input is split over two
+/// threads (each adds its half of every spiking row; the same bits). Below it, waking the
+/// other thread every step costs more than it saves (measured on W3).
+const PAR_REC_BYTES: usize = 1 << 21;
+
+/// `irec = Σ_{j spiking} s_j · w_rec[j]`, rows added in neuron order. `active` is scratch
+/// for the spiking neurons and their counts.
+#[inline(always)]
+fn recurrent_input<F: Real>(w: &[F], spikes: &[F], irec: &mut [F], active: &mut Vec<(usize, F)>) {
     let ns = irec.len();
+    active.clear();
+    active.extend(
+        spikes
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| **s != F::zero())
+            .map(|(j, &s)| (j, s)),
+    );
+    let bytes = active.len() * ns * std::mem::size_of::<F>();
+    if bytes >= PAR_REC_BYTES && ns >= 256 && rayon::current_num_threads() > 1 {
+        let mid = ns / 2 / 16 * 16;
+        let (a, b) = irec.split_at_mut(mid);
+        let active = &active[..];
+        rayon::join(
+            || {
+                pulp::Arch::new().dispatch(RowAdds {
+                    w,
+                    active,
+                    ns,
+                    off: 0,
+                    irec: a,
+                })
+            },
+            || {
+                pulp::Arch::new().dispatch(RowAdds {
+                    w,
+                    active,
+                    ns,
+                    off: mid,
+                    irec: b,
+                })
+            },
+        );
+    } else {
+        row_adds(w, active, ns, 0, irec);
+    }
+}
+
+/// Columns `off..off + irec.len()` of `Σ s_j · w[j]` over `active`.
+#[inline(always)]
+fn row_adds<F: Real>(w: &[F], active: &[(usize, F)], ns: usize, off: usize, irec: &mut [F]) {
     irec.fill(F::zero());
-    for (j, &s) in spikes.iter().enumerate() {
-        if s != F::zero() {
-            let row = &w[j * ns..(j + 1) * ns];
-            for (acc, &wv) in irec.iter_mut().zip(row) {
-                *acc += s * wv;
-            }
+    let len = irec.len();
+    for &(j, s) in active {
+        let row = &w[j * ns + off..j * ns + off + len];
+        for (acc, &wv) in irec.iter_mut().zip(row) {
+            *acc += s * wv;
         }
     }
 }
 
-/// Evolve one sample over its time steps in the compute type `F`.
-pub(crate) fn evolve_sample<F: Real>(c: &Consts<'_, F>, io: SampleIo<'_>) {
+/// [`row_adds`] on another thread, compiled for the CPU's best vector instructions.
+struct RowAdds<'a, F> {
+    w: &'a [F],
+    active: &'a [(usize, F)],
+    ns: usize,
+    off: usize,
+    irec: &'a mut [F],
+}
+
+impl<F: Real> pulp::WithSimd for RowAdds<'_, F> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) {
+        row_adds(self.w, self.active, self.ns, self.off, self.irec);
+    }
+}
+
+/// Evolve one sample over its time steps in the compute type `F`, compiled for the best
+/// vector instructions this CPU has (AVX-512, AVX2 or the SSE2 baseline, chosen at run
+/// time): the arithmetic is the same in each, only the number of lanes differs.
+pub(crate) fn evolve_sample<F: Real, S: StepSource>(c: &Consts<'_, F>, io: SampleIo<'_, S>) {
+    pulp::Arch::new().dispatch(Sample { c, io });
+}
+
+/// [`evolve_sample_body`] as a `pulp` operation (inlined into each instruction-set variant).
+struct Sample<'a, 'b, F, S> {
+    c: &'a Consts<'b, F>,
+    io: SampleIo<'a, S>,
+}
+
+impl<F: Real, Src: StepSource> pulp::WithSimd for Sample<'_, '_, F, Src> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) {
+        evolve_sample_body(self.c, self.io);
+    }
+}
+
+#[inline(always)]
+fn evolve_sample_body<F: Real, S: StepSource>(c: &Consts<'_, F>, mut io: SampleIo<'_, S>) {
     let (n, n_syn) = (c.n, c.n_syn);
     let ns = n * n_syn;
     let steps = io.output.len() / n.max(1);
@@ -180,40 +330,68 @@ pub(crate) fn evolve_sample<F: Real>(c: &Consts<'_, F>, io: SampleIo<'_>) {
     let mut isyn = load(io.isyn);
     let mut vmem = load(io.vmem);
     let mut irec = vec![F::zero(); ns];
+    let mut active = Vec::with_capacity(if c.w_rec.is_some() { n } else { 0 });
     let noisy = c.noise_scale != 0.0;
     let mut noise = vec![0.0f64; if noisy { n } else { 0 }];
     let mut rec = io.rec;
-    for t in 0..steps {
-        let x = &io.input[t * ns..(t + 1) * ns];
-        let out = &mut io.output[t * n..(t + 1) * n];
-        if let Some(w) = c.w_rec {
-            recurrent_input(w, &spikes, &mut irec);
-        }
-        if noisy {
-            fill_standard_normal(io.key[0], io.key[1].wrapping_add(t as u64), &mut noise);
-        }
-        let rec_in = c.w_rec.is_some();
-        if !c.fast {
-            update_synapses(c, x, &irec, rec_in, &mut isyn);
-            reference_neurons(c, &noise, &isyn, &mut vmem, &mut spikes, out);
-        } else if n_syn == 1 {
-            let (i, v, s) = (&mut isyn, &mut vmem, &mut spikes);
-            match (rec_in, noisy) {
-                (false, false) => step_single::<F, false, false>(c, x, &irec, &noise, i, v, s, out),
-                (true, false) => step_single::<F, true, false>(c, x, &irec, &noise, i, v, s, out),
-                (false, true) => step_single::<F, false, true>(c, x, &irec, &noise, i, v, s, out),
-                (true, true) => step_single::<F, true, true>(c, x, &irec, &noise, i, v, s, out),
+    let mut t0 = 0;
+    while t0 < steps {
+        let t1 = t0.saturating_add(S::BLOCK).min(steps);
+        let xb = io.input.block(t0, t1);
+        for t in t0..t1 {
+            let x = &xb[(t - t0) * ns..(t - t0 + 1) * ns];
+            let out = &mut io.output[t * n..(t + 1) * n];
+            if let Some(w) = c.w_rec {
+                recurrent_input(w, &spikes, &mut irec, &mut active);
             }
-        } else {
-            update_synapses(c, x, &irec, rec_in, &mut isyn);
-            step_multi(c, &noise, &isyn, &mut vmem, &mut spikes, out);
+            if noisy {
+                fill_standard_normal(io.key[0], io.key[1].wrapping_add(t as u64), &mut noise);
+            }
+            let rec_in = c.w_rec.is_some();
+            if !c.fast {
+                update_synapses(c, x, &irec, rec_in, &mut isyn);
+                reference_neurons(c, &noise, &isyn, &mut vmem, &mut spikes, out);
+            } else if n_syn == 1 {
+                let (i, v, s) = (&mut isyn, &mut vmem, &mut spikes);
+                let pow2 = !c.recip.is_empty();
+                match (rec_in, noisy, pow2) {
+                    (false, false, false) => {
+                        step_single::<F, false, false, false>(c, x, &irec, &noise, i, v, s, out);
+                    }
+                    (true, false, false) => {
+                        step_single::<F, true, false, false>(c, x, &irec, &noise, i, v, s, out);
+                    }
+                    (false, true, false) => {
+                        step_single::<F, false, true, false>(c, x, &irec, &noise, i, v, s, out);
+                    }
+                    (true, true, false) => {
+                        step_single::<F, true, true, false>(c, x, &irec, &noise, i, v, s, out);
+                    }
+                    (false, false, true) => {
+                        step_single::<F, false, false, true>(c, x, &irec, &noise, i, v, s, out);
+                    }
+                    (true, false, true) => {
+                        step_single::<F, true, false, true>(c, x, &irec, &noise, i, v, s, out);
+                    }
+                    (false, true, true) => {
+                        step_single::<F, false, true, true>(c, x, &irec, &noise, i, v, s, out);
+                    }
+                    (true, true, true) => {
+                        step_single::<F, true, true, true>(c, x, &irec, &noise, i, v, s, out);
+                    }
+                }
+            } else {
+                update_synapses(c, x, &irec, rec_in, &mut isyn);
+                step_multi(c, &noise, &isyn, &mut vmem, &mut spikes, out);
+            }
+            if let Some(r) = rec.as_mut() {
+                F::widen_into(&irec, &mut r.irec[t * ns..(t + 1) * ns]);
+                F::widen_into(&isyn, &mut r.isyn[t * ns..(t + 1) * ns]);
+                F::widen_into(&spikes, &mut r.spikes[t * n..(t + 1) * n]);
+                F::widen_into(&vmem, &mut r.vmem[t * n..(t + 1) * n]);
+            }
         }
-        if let Some(r) = rec.as_mut() {
-            F::widen_into(&irec, &mut r.irec[t * ns..(t + 1) * ns]);
-            F::widen_into(&isyn, &mut r.isyn[t * ns..(t + 1) * ns]);
-            F::widen_into(&spikes, &mut r.spikes[t * n..(t + 1) * n]);
-            F::widen_into(&vmem, &mut r.vmem[t * n..(t + 1) * n]);
-        }
+        t0 = t1;
     }
     F::widen_into(&spikes, io.spikes);
     F::widen_into(&isyn, io.isyn);
@@ -221,7 +399,14 @@ pub(crate) fn evolve_sample<F: Real>(c: &Consts<'_, F>, io: SampleIo<'_>) {
 }
 
 /// `isyn = ((isyn + x) + irec) · β` (or `(isyn + x) · β`) over every synapse.
-fn update_synapses<F: Real>(c: &Consts<'_, F>, x: &[f64], irec: &[F], rec_in: bool, isyn: &mut [F]) {
+#[inline(always)]
+fn update_synapses<F: Real>(
+    c: &Consts<'_, F>,
+    x: &[f64],
+    irec: &[F],
+    rec_in: bool,
+    isyn: &mut [F],
+) {
     if rec_in {
         for (((i, &xv), &r), &b) in isyn.iter_mut().zip(x).zip(irec).zip(c.beta) {
             *i = ((*i + F::of(xv)) + r) * b;

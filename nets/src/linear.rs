@@ -217,28 +217,168 @@ impl Module for Linear {
         input: &Array,
         _record: bool,
     ) -> Result<Evolution> {
+        let (w, bias) = self.checked_params(params)?;
+        let mut output = match self.precision {
+            Precision::F64 => product::<f64>(input, w)?,
+            Precision::F32 => product::<f32>(input, w)?,
+        };
+        if let Some(bias) = bias {
+            add_bias(output.data_mut(), bias.data());
+        }
+        Ok(Evolution::new(output, Tree::new(), Record::new()))
+    }
+
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
+    }
+}
+
+impl Linear {
+    /// The weight `(Nin, Nout)` and, with `has_bias`, the bias `(Nout,)`, shape-checked.
+    pub(crate) fn checked_params<'t>(
+        &self,
+        params: &'t Tree,
+    ) -> Result<(&'t Array, Option<&'t Array>)> {
         let (k, m) = (self.n_in, self.n_out);
         let w = params.array("weight")?;
         if w.shape() != [k, m] {
             return Err(Error::shape("weight", &[vec![k, m]], w.shape()));
         }
-        let mut output = match self.precision {
-            Precision::F64 => product::<f64>(input, w)?,
-            Precision::F32 => product::<f32>(input, w)?,
-        };
-        if self.has_bias {
+        let bias = if self.has_bias {
             let bias = params.array("bias")?;
             if bias.shape() != [m] {
                 return Err(Error::shape("bias", &[vec![m]], bias.shape()));
             }
-            for row in output.data_mut().chunks_mut(m.max(1)) {
-                for (v, &bv) in row.iter_mut().zip(bias.data()) {
-                    *v += bv;
-                }
-            }
-        }
-        Ok(Evolution::new(output, Tree::new(), Record::new()))
+            Some(&**bias)
+        } else {
+            None
+        };
+        Ok((w, bias))
     }
+}
+
+/// `y += bias` on every row (after the product, as Rockpool does).
+fn add_bias(y: &mut [f64], bias: &[f64]) {
+    for row in y.chunks_mut(bias.len().max(1)) {
+        for (v, &bv) in row.iter_mut().zip(bias) {
+            *v += bv;
+        }
+    }
+}
+
+/// Steps per block when a `Linear` feeds a `LIF` directly (see `Lif`'s fused evolve): a
+/// block of `Nout` outputs stays in cache between the two.
+const FUSED_BLOCK: usize = 32;
+
+/// A `Linear`'s weights prepared for the fused `Linear` → `LIF` pass.
+pub(crate) struct Prepared<'a, F: Real> {
+    w: Cow<'a, [F]>,
+    dense: Cow<'a, Array>,
+    bias: Option<&'a [f64]>,
+    k: usize,
+    m: usize,
+    limit: usize,
+}
+
+impl<'a, F: Real> Prepared<'a, F> {
+    /// From checked parameters.
+    pub(crate) fn new(w: &'a Array, bias: Option<&'a Array>) -> Self {
+        let (k, m) = (w.shape()[0], w.shape()[1]);
+        Prepared {
+            w: F::cast_slice(w.data()),
+            dense: dense_weights::<F>(w),
+            bias: bias.map(|b| b.data()),
+            k,
+            m,
+            limit: (k as f64 * SPARSE_MAX_DENSITY) as usize,
+        }
+    }
+
+    /// The step source of one sample whose input is `x` (`(T, Nin)`); with `non_finite`,
+    /// each block of input is checked for NaN and infinities as it is read.
+    pub(crate) fn source<'s>(
+        &'s self,
+        x: &'s [f64],
+        failure: &'s std::sync::Mutex<Option<Error>>,
+        non_finite: Option<&'s std::sync::atomic::AtomicBool>,
+    ) -> LinearSource<'s, 'a, F> {
+        LinearSource {
+            p: self,
+            x,
+            out: vec![0.0; FUSED_BLOCK * self.m],
+            failure,
+            non_finite,
+        }
+    }
+}
+
+/// One sample's linear stage, computed a block of steps at a time.
+pub(crate) struct LinearSource<'s, 'a, F: Real> {
+    p: &'s Prepared<'a, F>,
+    x: &'s [f64],
+    out: Vec<f64>,
+    failure: &'s std::sync::Mutex<Option<Error>>,
+    non_finite: Option<&'s std::sync::atomic::AtomicBool>,
+}
+
+impl<F: Real> crate::lif_kernel::StepSource for LinearSource<'_, '_, F> {
+    const BLOCK: usize = FUSED_BLOCK;
+
+    #[inline(always)]
+    fn block(&mut self, t0: usize, t1: usize) -> &[f64] {
+        let (k, m) = (self.p.k, self.p.m);
+        let rows = t1 - t0;
+        let xs = &self.x[t0 * k..t1 * k];
+        if let Some(flag) = self.non_finite
+            && crate::lif_kernel::has_non_finite(xs)
+        {
+            flag.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        let ys = &mut self.out[..rows * m];
+        let dense = event_rows::<F>(0, xs, ys, &self.p.w, k, m, self.p.limit);
+        if !dense.is_empty()
+            && let Err(e) = dense_into::<F>(xs, &dense, &self.p.dense, k, m, ys)
+            && let Ok(mut slot) = self.failure.lock()
+        {
+            slot.get_or_insert(e);
+        }
+        if let Some(bias) = self.p.bias {
+            add_bias(ys, bias);
+        }
+        &self.out[..rows * m]
+    }
+}
+
+/// The weights the dense product uses: `w` itself for `f64`, rounded through `F` otherwise.
+fn dense_weights<F: Real>(w: &Array) -> Cow<'_, Array> {
+    if std::mem::size_of::<F>() == 8 {
+        Cow::Borrowed(w)
+    } else {
+        Cow::Owned(w.map(|v| F::of(v).to64()))
+    }
+}
+
+/// The rows `dense` of `xs` (`K` wide) by the dense product into `ys` (`M` wide), inputs and
+/// results rounded through `F`.
+fn dense_into<F: Real>(
+    xs: &[f64],
+    dense: &[usize],
+    w: &Array,
+    k: usize,
+    m: usize,
+    ys: &mut [f64],
+) -> Result<()> {
+    let mut gathered = Vec::with_capacity(dense.len() * k);
+    for &r in dense {
+        gathered.extend(xs[r * k..(r + 1) * k].iter().map(|&v| F::of(v).to64()));
+    }
+    let y = dense_rows(&gathered, dense.len(), w)?;
+    for (&r, yr) in dense.iter().zip(y.chunks_exact(m)) {
+        for (d, &v) in ys[r * m..(r + 1) * m].iter_mut().zip(yr) {
+            *d = F::of(v).to64();
+        }
+    }
+    Ok(())
 }
 
 /// Rows per rayon task in [`product`].
@@ -276,25 +416,15 @@ pub fn product<F: Real>(x: &Array, w: &Array) -> Result<Array> {
     let wf: Cow<'_, [F]> = F::cast_slice(w.data());
     let limit = (k as f64 * SPARSE_MAX_DENSITY) as usize;
     let events = |(task, (xs, ys)): (usize, (&[f64], &mut [f64]))| -> Vec<usize> {
-        let mut dense = Vec::new();
-        let mut idx = vec![0u32; k + 1];
-        for (r, (xr, yr)) in xs.chunks_exact(k).zip(ys.chunks_exact_mut(m)).enumerate() {
-            let mut count = 0usize;
-            for (j, &v) in xr.iter().enumerate() {
-                idx[count] = j as u32;
-                count += usize::from(v != 0.0);
-            }
-            if count <= limit {
-                if std::mem::size_of::<F>() == 4 {
-                    row_events::<F, 32>(xr, &idx[..count], &wf, yr);
-                } else {
-                    row_events::<F, 16>(xr, &idx[..count], &wf, yr);
-                }
-            } else {
-                dense.push(task * ROWS_PER_TASK + r);
-            }
-        }
-        dense
+        pulp::Arch::new().dispatch(EventRows {
+            task,
+            xs,
+            ys,
+            w: &wf,
+            k,
+            m,
+            limit,
+        })
     };
     let chunks = x
         .data()
@@ -311,53 +441,120 @@ pub fn product<F: Real>(x: &Array, w: &Array) -> Result<Array> {
     } else {
         chunks.flat_map(events).collect()
     };
-    if !dense.is_empty() {
-        // Dense rows take the tuned GEMM (in f64; for `F = f32` on the weights rounded to
-        // f32, the results rounded back).
-        let w_eff: Cow<'_, Array> = if std::mem::size_of::<F>() == 8 {
-            Cow::Borrowed(w)
-        } else {
-            Cow::Owned(w.map(|v| F::of(v).to64()))
-        };
-        if dense.len() == rows && std::mem::size_of::<F>() == 8 {
-            // Dense input: the plain product, exactly as without the event-driven path.
-            out = dense_rows(x.data(), rows, &w_eff)?;
-        } else {
-            let mut gathered = Vec::with_capacity(dense.len() * k);
-            for &r in &dense {
-                let xr = &x.data()[r * k..(r + 1) * k];
-                gathered.extend(xr.iter().map(|&v| F::of(v).to64()));
-            }
-            let y = dense_rows(&gathered, dense.len(), &w_eff)?;
-            for (&r, yr) in dense.iter().zip(y.chunks_exact(m)) {
-                out[r * m..(r + 1) * m].copy_from_slice(yr);
-            }
-        }
-        if std::mem::size_of::<F>() != 8 {
-            for &r in &dense {
-                for v in &mut out[r * m..(r + 1) * m] {
-                    *v = F::of(*v).to64();
-                }
-            }
-        }
+    if dense.len() == rows && std::mem::size_of::<F>() == 8 {
+        // Dense input: the plain product, exactly as without the event-driven path.
+        out = dense_rows(x.data(), rows, w)?;
+    } else if !dense.is_empty() {
+        // Dense rows take the tuned GEMM (in f64; for `F = f32` on inputs and weights
+        // rounded to f32, the results rounded back).
+        dense_into::<F>(x.data(), &dense, &dense_weights::<F>(w), k, m, &mut out)?;
     }
     Array::from_shape_vec(vec![b, t, m], out)
 }
 
-/// `y = Σ_j x_j · w[j]` over the listed inputs `idx`, in order, `L` outputs at a time
-/// (the accumulators stay in registers).
-#[inline]
-fn row_events<F: Real, const L: usize>(x: &[f64], idx: &[u32], w: &[F], y: &mut [f64]) {
-    let m = y.len();
-    let full = m - m % L;
+/// One task of [`event_rows`], compiled for the best vector instructions of the CPU
+/// (chosen at run time by `pulp`).
+struct EventRows<'a, F> {
+    task: usize,
+    xs: &'a [f64],
+    ys: &'a mut [f64],
+    w: &'a [F],
+    k: usize,
+    m: usize,
+    limit: usize,
+}
+
+impl<F: Real> pulp::WithSimd for EventRows<'_, F> {
+    type Output = Vec<usize>;
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) -> Vec<usize> {
+        event_rows(
+            self.task, self.xs, self.ys, self.w, self.k, self.m, self.limit,
+        )
+    }
+}
+
+/// The event-driven pass over one task's rows: rows with at most `limit` non-zero inputs
+/// are computed, the others' indices returned (for the dense product). The sparse rows are
+/// computed panel by panel of `W`'s columns, so that a panel stays in cache while every
+/// row of the task uses it.
+#[inline(always)]
+fn event_rows<F: Real>(
+    task: usize,
+    xs: &[f64],
+    ys: &mut [f64],
+    w: &[F],
+    k: usize,
+    m: usize,
+    limit: usize,
+) -> Vec<usize> {
+    let mut dense = Vec::new();
+    // Non-zero input indices of the sparse rows, row after row: (row, start, end, all
+    // non-zero inputs are exactly 1).
+    let mut idx: Vec<u32> = Vec::with_capacity(xs.len() / k.max(1) * (limit + 1) + k);
+    let mut sparse: Vec<(usize, usize, usize, bool)> = Vec::new();
+    for (r, xr) in xs.chunks_exact(k).enumerate() {
+        let start = idx.len();
+        idx.resize(start + k, 0);
+        let slots = &mut idx[start..];
+        let mut count = 0usize;
+        let mut ones = true;
+        // Branch-free compaction: every index is written, the count advances on non-zeros.
+        for (j, &v) in xr.iter().enumerate() {
+            slots[count] = j as u32;
+            count += usize::from(v != 0.0);
+            ones &= v == 0.0 || v == 1.0;
+        }
+        if count <= limit {
+            idx.truncate(start + count);
+            sparse.push((r, start, start + count, ones));
+        } else {
+            idx.truncate(start);
+            dense.push(task * ROWS_PER_TASK + r);
+        }
+    }
+    // Column panels of about 128 KiB of `W`.
+    let panel = ((128 << 10) / (k.max(1) * std::mem::size_of::<F>())).clamp(64, 1024) / 64 * 64;
+    for p0 in (0..m).step_by(panel) {
+        let p1 = (p0 + panel).min(m);
+        for &(r, a, b, ones) in &sparse {
+            let xr = &xs[r * k..(r + 1) * k];
+            let yr = &mut ys[r * m + p0..r * m + p1];
+            // Spikes of exactly 1: `1 · w` is `w` exactly, so the product is skipped.
+            match (std::mem::size_of::<F>() == 4, ones) {
+                (true, true) => row_events::<F, 64, true>(xr, &idx[a..b], w, m, p0, yr),
+                (true, false) => row_events::<F, 64, false>(xr, &idx[a..b], w, m, p0, yr),
+                (false, true) => row_events::<F, 32, true>(xr, &idx[a..b], w, m, p0, yr),
+                (false, false) => row_events::<F, 32, false>(xr, &idx[a..b], w, m, p0, yr),
+            }
+        }
+    }
+    dense
+}
+
+/// `y[c] = Σ_j x_j · w[j, p0 + c]` over the listed inputs `idx`, in order, `L` outputs at
+/// a time (the accumulators stay in registers); `w` has `m` columns. With `ONES` every
+/// listed `x_j` is 1 and `x_j · w` is `w` (the same bits).
+#[inline(always)]
+fn row_events<F: Real, const L: usize, const ONES: bool>(
+    x: &[f64],
+    idx: &[u32],
+    w: &[F],
+    m: usize,
+    p0: usize,
+    y: &mut [f64],
+) {
+    let width = y.len();
+    let full = width - width % L;
     for c0 in (0..full).step_by(L) {
         let mut acc = [F::zero(); L];
         for &j in idx {
             let j = j as usize;
             let xv = F::of(x[j]);
-            let row = &w[j * m + c0..j * m + c0 + L];
-            for (a, &wv) in acc.iter_mut().zip(row) {
-                *a = *a + xv * wv;
+            let at = j * m + p0 + c0;
+            for (a, &wv) in acc.iter_mut().zip(&w[at..at + L]) {
+                *a += if ONES { wv } else { xv * wv };
             }
         }
         F::widen_into(&acc, &mut y[c0..c0 + L]);
@@ -366,7 +563,8 @@ fn row_events<F: Real, const L: usize>(x: &[f64], idx: &[u32], w: &[F], y: &mut 
         let mut acc = F::zero();
         for &j in idx {
             let j = j as usize;
-            acc = acc + F::of(x[j]) * w[j * m + c];
+            let wv = w[j * m + p0 + c];
+            acc += if ONES { wv } else { F::of(x[j]) * wv };
         }
         *yc = acc.to64();
     }

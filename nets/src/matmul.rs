@@ -22,7 +22,13 @@ use littoral_core::{Array, Error, Result};
 pub fn matmul(x: &[f64], rows: usize, w: &Array) -> Result<Vec<f64>> {
     let (k, m) = match *w.shape() {
         [k, m] => (k, m),
-        _ => return Err(Error::shape("weight", &[vec![x.len() / rows.max(1), 0]], w.shape())),
+        _ => {
+            return Err(Error::shape(
+                "weight",
+                &[vec![x.len() / rows.max(1), 0]],
+                w.shape(),
+            ));
+        }
     };
     if x.len() != rows * k {
         return Err(Error::Shape {
@@ -44,7 +50,16 @@ pub fn matmul(x: &[f64], rows: usize, w: &Array) -> Result<Vec<f64>> {
 /// `y = x · w` for row-major `x` (`rows × k`, row stride `k_stride`) and `w` (`k × m`, row
 /// stride `m_stride`) into the row-major `y` (`rows × m`).
 #[allow(unsafe_code, clippy::too_many_arguments)]
-fn gemm(rows: usize, k: usize, m: usize, x: &[f64], k_stride: isize, w: &[f64], m_stride: isize, y: &mut [f64]) {
+fn gemm(
+    rows: usize,
+    k: usize,
+    m: usize,
+    x: &[f64],
+    k_stride: isize,
+    w: &[f64],
+    m_stride: isize,
+    y: &mut [f64],
+) {
     debug_assert!(x.len() >= rows * k && w.len() >= k * m && y.len() >= rows * m);
     // SAFETY: `dgemm` reads `rows × k` elements of `x` at (i·k_stride + j), `k × m` of `w` at
     // (i·m_stride + j) and writes `rows × m` of `y` at (i·m_stride + j); the callers checked

@@ -75,13 +75,13 @@ fn load(a: &SimulateArgs) -> CliResult<Loaded> {
                     ),
                 )
             })?;
-            let described = littoral_nets::config::to_json_string(module.as_ref(), &params)
+            let described = littoral_functional::snapshot::describe(module.as_ref(), &params)
                 .map_err(|e| CliError::file(net, e))?;
             if described != snap.network_json {
                 return Err(CliError::file(
                     net,
                     format!(
-                        "does not match the network in {} (classes, names or options differ); \
+                        "does not match the network in {} (classes, names, options or simulation parameters differ); \
                          leave the network file out to use the snapshot's",
                         snap_path.display()
                     ),

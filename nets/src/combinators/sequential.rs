@@ -140,19 +140,133 @@ pub fn evolve_chain(
     input: &Array,
     record: bool,
 ) -> Result<Evolution> {
+    evolve_chain_checked(children, params, state, input, record, false)
+}
+
+/// [`evolve_chain`]; with `check`, the first child checks that `input` is finite (see
+/// [`Module::evolve_batch_finite`]).
+///
+/// # Errors
+/// As [`evolve_chain`]; [`Error::NonFinite`] at path `input`.
+pub fn evolve_chain_checked(
+    children: &[(String, Arc<dyn Module>)],
+    params: &Tree,
+    state: &Tree,
+    input: &Array,
+    record: bool,
+    check: bool,
+) -> Result<Evolution> {
     let mut new_state = Tree::new();
     let mut rec = Record::new();
-    let mut x = input.clone();
-    for (name, child) in children {
-        let ev = crate::combinators::evolve_child(child.as_ref(), name, params, state, &x, record)?;
+    // The input is borrowed, not copied: each child reads the previous child's output.
+    let mut x: std::borrow::Cow<'_, Array> = std::borrow::Cow::Borrowed(input);
+    let mut i = 0;
+    while i < children.len() {
+        let (name, child) = &children[i];
+        let check_here = check && i == 0;
+        if !record
+            && let Some((next_name, next)) = children.get(i + 1)
+            && let Some(ev) = linear_then_lif(
+                child.as_ref(),
+                name,
+                next.as_ref(),
+                next_name,
+                params,
+                state,
+                &x,
+                check_here,
+            )?
+        {
+            new_state.insert_branch(name.clone(), Tree::new());
+            new_state.insert_branch(next_name.clone(), ev.state);
+            x = std::borrow::Cow::Owned(ev.output);
+            i += 2;
+            continue;
+        }
+        let ev = if check_here {
+            evolve_child_finite(child.as_ref(), name, params, state, &x, record)?
+        } else {
+            crate::combinators::evolve_child(child.as_ref(), name, params, state, &x, record)?
+        };
         new_state.insert_branch(name.clone(), ev.state);
         if record {
             rec.insert_branch(name.clone(), ev.record);
             rec.insert_leaf(format!("{name}_output"), ev.output.clone());
         }
-        x = ev.output;
+        x = std::borrow::Cow::Owned(ev.output);
+        i += 1;
     }
-    Ok(Evolution::new(x, new_state, rec))
+    Ok(Evolution::new(x.into_owned(), new_state, rec))
+}
+
+/// [`crate::combinators::evolve_child`] through [`Module::evolve_batch_finite`]: the
+/// input's non-finite error keeps its path (`input`), others get the child's name.
+fn evolve_child_finite(
+    child: &dyn Module,
+    name: &str,
+    params: &Tree,
+    state: &Tree,
+    input: &Array,
+    record: bool,
+) -> Result<Evolution> {
+    let empty = Tree::new();
+    let p = params.branch(name).ok_or_else(|| Error::MissingPath {
+        path: name.to_string(),
+    })?;
+    let s = state.branch(name).unwrap_or(&empty);
+    child
+        .evolve_batch_finite(p, s, input, record)
+        .map_err(|e| within_unless_input(e, name))
+}
+
+/// `e.within(name)`, except for the input's own non-finite error.
+fn within_unless_input(e: Error, name: &str) -> Error {
+    match e {
+        Error::NonFinite { ref path, .. } if path == "input" => e,
+        other => other.within(name),
+    }
+}
+
+/// A `Linear` followed by a `LIF` of the same precision runs as one pass (the linear
+/// stage never materialised as a `(B, T, N)` array; same bits, see
+/// [`crate::Lif`]). `None` when the pair is not that.
+#[allow(clippy::too_many_arguments)]
+fn linear_then_lif(
+    first: &dyn Module,
+    first_name: &str,
+    second: &dyn Module,
+    second_name: &str,
+    params: &Tree,
+    state: &Tree,
+    x: &Array,
+    check: bool,
+) -> Result<Option<Evolution>> {
+    let (Some(lin), Some(lif)) = (
+        first
+            .as_any()
+            .and_then(|a| a.downcast_ref::<crate::Linear>()),
+        second.as_any().and_then(|a| a.downcast_ref::<crate::Lif>()),
+    ) else {
+        return Ok(None);
+    };
+    if lin.precision() != lif.precision() || x.ndim() != 3 || x.is_empty() || first.size_in() == 0 {
+        return Ok(None);
+    }
+    let branch = |name: &str| {
+        params.branch(name).ok_or_else(|| Error::MissingPath {
+            path: name.to_string(),
+        })
+    };
+    let lin_params = branch(first_name)?;
+    let (w, bias) = lin
+        .checked_params(lin_params)
+        .map_err(|e| e.within(first_name))?;
+    let lif_params = branch(second_name)?;
+    let empty = Tree::new();
+    let lif_state = state.branch(second_name).unwrap_or(&empty);
+    lif.evolve_after_linear(w, bias, lif_params, lif_state, x, check)
+        .map(Some)
+        .map_err(|e| within_unless_input(e, second_name))
 }
 
 impl Module for Sequential {
@@ -194,5 +308,15 @@ impl Module for Sequential {
         record: bool,
     ) -> Result<Evolution> {
         evolve_chain(&self.children, params, state, input, record)
+    }
+
+    fn evolve_batch_finite(
+        &self,
+        params: &Tree,
+        state: &Tree,
+        input: &Array,
+        record: bool,
+    ) -> Result<Evolution> {
+        evolve_chain_checked(&self.children, params, state, input, record, true)
     }
 }

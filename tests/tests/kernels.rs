@@ -1,0 +1,466 @@
+//! The optimised kernels against plain reference loops: the LIF kernel (fused,
+//! branch-free, vectorised, on rayon) must give the same bits as the original per-neuron
+//! loop in Rockpool's operation order, for every input including `-0.0`, multi-spikes, the
+//! spike cap, odd thresholds, noise, recurrence, several synapses and non-finite values;
+//! the event-driven `Linear` must agree with the dense product to rounding and give the
+//! same bits however the batch and the time axis are split; `Precision::F32` must stay
+//! within float32 tolerances of `f64`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use littoral_core::rng::fill_standard_normal;
+use littoral_core::{
+    Array, EvolveOptions, ModuleExt, Precision, TreeExt, record_bits_eq, tree_bits_eq,
+};
+use littoral_nets::{Lif, Linear};
+use proptest::prelude::*;
+
+/// The original LIF loop (Rockpool's order), in f64: returns output, final state
+/// `(spikes, isyn, vmem)` and the record `(irec, spikes, isyn, vmem)`, all `(B, …)`.
+#[allow(clippy::type_complexity, clippy::too_many_arguments)]
+fn reference_lif(
+    n: usize,
+    s: usize,
+    tree: &littoral_core::Tree,
+    keys: &[[u64; 2]],
+    x: &Array,
+) -> (Vec<f64>, [Vec<f64>; 3], [Vec<f64>; 4]) {
+    let ns = n * s;
+    let (b, t) = (x.shape()[0], x.shape()[1]);
+    let dt = tree.array("dt").unwrap().data()[0];
+    let alpha: Vec<f64> = tree
+        .array("tau_mem")
+        .unwrap()
+        .data()
+        .iter()
+        .map(|&tau| (-dt / tau).exp())
+        .collect();
+    let beta: Vec<f64> = tree
+        .array("tau_syn")
+        .unwrap()
+        .data()
+        .iter()
+        .map(|&tau| (-dt / tau).exp())
+        .collect();
+    let bias = tree.array("bias").unwrap().data().to_vec();
+    let th = tree.array("threshold").unwrap().data().to_vec();
+    let noise_scale = tree.array("noise_std").unwrap().data()[0] * dt.sqrt();
+    let max = tree.array("max_spikes_per_dt").unwrap().data()[0];
+    let w = tree.array("w_rec").ok().map(|a| a.data().to_vec());
+    let mut out = vec![0.0; b * t * n];
+    let mut fin = [vec![0.0; b * n], vec![0.0; b * ns], vec![0.0; b * n]];
+    let mut rec = [
+        vec![0.0; b * t * ns],
+        vec![0.0; b * t * n],
+        vec![0.0; b * t * ns],
+        vec![0.0; b * t * n],
+    ];
+    for bi in 0..b {
+        let mut spikes = vec![0.0f64; n];
+        let mut isyn = vec![0.0f64; ns];
+        let mut vmem = vec![0.0f64; n];
+        let mut irec = vec![0.0f64; ns];
+        let mut noise = vec![0.0f64; if noise_scale != 0.0 { n } else { 0 }];
+        for ti in 0..t {
+            let xt = &x.data()[(bi * t + ti) * ns..(bi * t + ti + 1) * ns];
+            if let Some(w) = &w {
+                irec.iter_mut().for_each(|v| *v = 0.0);
+                for (j, &sp) in spikes.iter().enumerate() {
+                    if sp != 0.0 {
+                        for (acc, &wv) in irec.iter_mut().zip(&w[j * ns..(j + 1) * ns]) {
+                            *acc += sp * wv;
+                        }
+                    }
+                }
+                for ((i, &xv), &r) in isyn.iter_mut().zip(xt).zip(&irec) {
+                    *i = (*i + xv) + r;
+                }
+            } else {
+                for (i, &xv) in isyn.iter_mut().zip(xt) {
+                    *i += xv;
+                }
+            }
+            for (i, &bb) in isyn.iter_mut().zip(&beta) {
+                *i *= bb;
+            }
+            if !noise.is_empty() {
+                fill_standard_normal(keys[bi][0], keys[bi][1].wrapping_add(ti as u64), &mut noise);
+            }
+            for j in 0..n {
+                let mut v = vmem[j] * alpha[j];
+                let syn = &isyn[j * s..(j + 1) * s];
+                let total = if s == 1 {
+                    syn[0]
+                } else {
+                    syn.iter().fold(0.0, |a, &b| a + b)
+                };
+                v += total;
+                if let Some(z) = noise.get(j) {
+                    v += noise_scale * z;
+                }
+                v += bias[j];
+                let q = (v / th[j]).floor();
+                let sp = if v >= th[j] { q } else { 0.0 * q };
+                let sp = if max < sp { max } else { sp };
+                vmem[j] = v - sp * th[j];
+                spikes[j] = sp;
+                out[(bi * t + ti) * n + j] = sp;
+            }
+            let (r0, r1) = ((bi * t + ti) * ns, (bi * t + ti) * n);
+            rec[0][r0..r0 + ns].copy_from_slice(&irec);
+            rec[1][r1..r1 + n].copy_from_slice(&spikes);
+            rec[2][r0..r0 + ns].copy_from_slice(&isyn);
+            rec[3][r1..r1 + n].copy_from_slice(&vmem);
+        }
+        fin[0][bi * n..(bi + 1) * n].copy_from_slice(&spikes);
+        fin[1][bi * ns..(bi + 1) * ns].copy_from_slice(&isyn);
+        fin[2][bi * n..(bi + 1) * n].copy_from_slice(&vmem);
+    }
+    (out, fin, rec)
+}
+
+fn bits(a: &[f64]) -> Vec<u64> {
+    a.iter().map(|v| v.to_bits()).collect()
+}
+
+/// An input value: mostly ordinary, sometimes exactly 0, -0.0, large or negative.
+fn value() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        6 => -1.0f64..3.0,
+        1 => Just(0.0),
+        1 => Just(-0.0),
+        1 => -40.0f64..40.0,
+    ]
+}
+
+prop_compose! {
+    fn lif_case()(n in 1usize..24, s in 1usize..3, b in 1usize..4, t in 1usize..25,
+                   rec in any::<bool>(), noisy in any::<bool>(), odd_threshold in 0u8..8,
+                   max in prop_oneof![Just(65536.0), Just(1.0), Just(2.0), Just(0.5)],
+                   seed in any::<u64>())
+                  (data in prop::collection::vec(value(), b * t * n * s),
+                   th in prop::collection::vec(0.05f64..2.0, n),
+                   bias in prop::collection::vec(prop_oneof![3 => -0.5f64..0.5, 1 => Just(-0.0)], n),
+                   tau_mem in prop::collection::vec(0.002f64..0.1, n),
+                   tau_syn in prop::collection::vec(0.002f64..0.1, n * s),
+                   w in prop::collection::vec(-0.5f64..0.5, n * n * s),
+                   n in Just(n), s in Just(s), b in Just(b), t in Just(t), rec in Just(rec),
+                   noisy in Just(noisy), odd_threshold in Just(odd_threshold), max in Just(max),
+                   seed in Just(seed))
+                  -> (Lif, Array, u64) {
+        let mut th = th;
+        // Now and then a threshold the fast pass does not take (zero or negative).
+        match odd_threshold {
+            0 => th[0] = 0.0,
+            1 => th[n - 1] = -0.7,
+            // Powers of two: the quotient is a multiplication by the reciprocal.
+            2 | 3 => {
+                for (j, t) in th.iter_mut().enumerate() {
+                    *t = [0.25, 0.5, 1.0, 2.0, 4.0][j % 5];
+                }
+            }
+            // Tiny powers of two: quotients overflow to infinity and saturate the cap.
+            4 => th.iter_mut().for_each(|t| *t = 2f64.powi(-1020)),
+            _ => {}
+        }
+        let lif = Lif::with_synapses(n * s, n).unwrap()
+            .with_has_rec(rec)
+            .with_threshold(th).unwrap()
+            .with_bias(bias).unwrap()
+            .with_tau_mem(tau_mem).unwrap()
+            .with_tau_syn(Array::from_shape_vec(vec![n, s], tau_syn).unwrap()).unwrap()
+            .with_noise_std(if noisy { 0.7 } else { 0.0 }).unwrap()
+            .with_max_spikes_per_dt(max).unwrap();
+        let lif = if rec {
+            lif.with_w_rec(Array::from_shape_vec(vec![n, n * s], w).unwrap()).unwrap()
+        } else {
+            lif
+        };
+        (lif, Array::from_shape_vec(vec![b, t, n * s], data).unwrap(), seed)
+    }
+}
+
+fn check_lif_bits(lif: &Lif, x: &Array, seed: u64, options: &EvolveOptions) {
+    let tree = lif.init(seed);
+    let (n, s) = (lif.n_neurons(), lif.n_synapses());
+    let b = x.shape()[0];
+    let batched = lif.batch_state(&tree, b).unwrap();
+    let keys: Vec<[u64; 2]> = batched
+        .get("rng_key")
+        .unwrap()
+        .value
+        .as_u64()
+        .unwrap()
+        .data()
+        .chunks(2)
+        .map(|k| [k[0], k[1]])
+        .collect();
+    let (out, fin, rec) = reference_lif(n, s, &tree, &keys, x);
+    let ev = lif.evolve_with(&tree, &tree, x, options).unwrap();
+    assert_eq!(bits(ev.output.data()), bits(&out), "output");
+    for (name, want) in ["spikes", "isyn", "vmem"].iter().zip(&fin) {
+        assert_eq!(
+            bits(ev.state.array(name).unwrap().data()),
+            bits(want),
+            "state {name}"
+        );
+    }
+    if options.record {
+        for (name, want) in ["irec", "spikes", "isyn", "vmem"].iter().zip(&rec) {
+            assert_eq!(
+                bits(ev.record.get(name).unwrap().data()),
+                bits(want),
+                "record {name}"
+            );
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn lif_kernel_is_bit_identical_to_the_reference_loop((lif, x, seed) in lif_case(), record in any::<bool>()) {
+        check_lif_bits(&lif, &x, seed, &EvolveOptions { record, ..EvolveOptions::default() });
+    }
+
+    #[test]
+    fn sparse_linear_rows_agree_with_the_dense_product(
+        (k, m, rows, density) in (1usize..40, 1usize..40, 1usize..30, 0.0f64..0.6),
+        seed in any::<u64>(),
+    ) {
+        let mut r = seed;
+        let mut next = || { r = littoral_core::rng::mix64(r); (r >> 11) as f64 / (1u64 << 53) as f64 };
+        let x: Vec<f64> = (0..rows * k).map(|_| if next() < density { (next() * 3.0).floor() + 1.0 } else { 0.0 }).collect();
+        let w: Vec<f64> = (0..k * m).map(|_| next() * 2.0 - 1.0).collect();
+        let x = Array::from_shape_vec(vec![1, rows, k], x).unwrap();
+        let lin = Linear::new(k, m).with_weight(Array::from_shape_vec(vec![k, m], w.clone()).unwrap()).unwrap();
+        let tree = lin.init(0);
+        let ours = lin.evolve(&tree, &tree, &x, false).unwrap().output;
+        for rr in 0..rows {
+            for c in 0..m {
+                let exact: f64 = (0..k).map(|j| x.data()[rr * k + j] * w[j * m + c]).sum();
+                let got = ours.data()[rr * m + c];
+                prop_assert!((got - exact).abs() <= 1e-12 * (1.0 + exact.abs()), "row {rr} col {c}: {got} vs {exact}");
+            }
+        }
+        // Every row alone gives the same bits as in the block (batch and time splits).
+        for rr in 0..rows {
+            let one = Array::from_shape_vec(vec![1, 1, k], x.data()[rr * k..(rr + 1) * k].to_vec()).unwrap();
+            let alone = lin.evolve(&tree, &tree, &one, false).unwrap().output;
+            prop_assert_eq!(bits(alone.data()), bits(&ours.data()[rr * m..(rr + 1) * m]));
+        }
+    }
+}
+
+#[test]
+fn lif_kernel_matches_the_reference_on_non_finite_input() {
+    let lif = Lif::new(5).with_has_rec(true).with_noise_std(0.3).unwrap();
+    let mut data: Vec<f64> = (0..2 * 7 * 5)
+        .map(|i| (i as f64 * 0.37).sin() * 3.0)
+        .collect();
+    data[3] = f64::NAN;
+    data[11] = f64::INFINITY;
+    data[17] = f64::NEG_INFINITY;
+    data[40] = -1e308;
+    let x = Array::from_shape_vec(vec![2, 7, 5], data).unwrap();
+    let opts = EvolveOptions {
+        record: true,
+        allow_non_finite_input: true,
+    };
+    check_lif_bits(&lif, &x, 3, &opts);
+}
+
+#[test]
+fn lif_bits_do_not_depend_on_the_thread_count() {
+    let lif = Lif::new(300)
+        .with_has_rec(true)
+        .with_noise_std(0.2)
+        .unwrap();
+    let tree = lif.init(9);
+    let x = littoral_benches_input(16, 40, 300);
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let two = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    let a = one.install(|| lif.evolve(&tree, &tree, &x, true).unwrap());
+    let b = two.install(|| lif.evolve(&tree, &tree, &x, true).unwrap());
+    assert!(a.output.bits_eq(&b.output));
+    assert!(tree_bits_eq(&a.state, &b.state));
+    assert!(record_bits_eq(&a.record, &b.record));
+}
+
+fn littoral_benches_input(b: usize, t: usize, n: usize) -> Array {
+    let data = (0..b * t * n)
+        .map(|i| ((i as f64 * 0.618).fract() * 1.2) - 0.1)
+        .collect();
+    Array::from_shape_vec(vec![b, t, n], data).unwrap()
+}
+
+#[test]
+fn f32_precision_stays_within_float32_tolerance_of_f64() {
+    // Spikes are integers: where f64 and f32 see the same crossings they agree exactly;
+    // membrane potentials agree to float32 rounding.
+    let x = littoral_benches_input(3, 200, 40);
+    for rec in [false, true] {
+        let lif64 = Lif::new(40).with_has_rec(rec);
+        let lif32 = lif64.clone().with_precision(Precision::F32);
+        assert_eq!(lif32.precision(), Precision::F32);
+        let tree = lif64.init(5);
+        let a = lif64.evolve(&tree, &tree, &x, true).unwrap();
+        let b = lif32.evolve(&tree, &tree, &x, true).unwrap();
+        let (va, vb) = (a.record.get("vmem").unwrap(), b.record.get("vmem").unwrap());
+        let (sa, sb) = (a.output.data(), b.output.data());
+        let differing = sa.iter().zip(sb).filter(|(p, q)| p != q).count();
+        // A count that flips on a float32 rounding changes that neuron's future (and, with
+        // recurrence, its targets'): allow 1 %.
+        assert!(
+            differing * 100 <= sa.len(),
+            "{differing} of {} spike counts differ",
+            sa.len()
+        );
+        if differing == 0 {
+            // float32 rounding accumulated over 200 steps, relative to the potential's size.
+            let worst = va
+                .data()
+                .iter()
+                .zip(vb.data())
+                .map(|(p, q)| (p - q).abs() / p.abs().max(1.0))
+                .fold(0.0, f64::max);
+            assert!(worst < 1e-3, "vmem differs by {worst} (relative)");
+        }
+    }
+    let lin64 = Linear::new(40, 30);
+    let lin32 = lin64.clone().with_precision(Precision::F32);
+    let tree = lin64.init(1);
+    let a = lin64.evolve(&tree, &tree, &x, false).unwrap().output;
+    let b = lin32.evolve(&tree, &tree, &x, false).unwrap().output;
+    assert!(a.max_abs_diff(&b).unwrap() < 1e-4);
+}
+
+#[test]
+fn precision_round_trips_through_the_network_format() {
+    let lif = Lif::new(3).with_precision(Precision::F32);
+    let tree = lif.init(0);
+    let text = littoral_nets::config::to_json_string(&lif, &tree).unwrap();
+    assert!(text.contains("\"precision\": \"f32\""));
+    let back = littoral_nets::config::from_json_str(&text).unwrap();
+    assert!(
+        back.options()
+            .iter()
+            .any(|(k, v)| *k == "precision" && *v == littoral_core::OptionValue::Str("f32".into()))
+    );
+    let f64_text = littoral_nets::config::to_json_string(&Lif::new(3), &tree).unwrap();
+    assert!(
+        !f64_text.contains("precision"),
+        "the default writes no option"
+    );
+}
+
+/// `Sequential(Linear, LIF)` with recording off runs the two in one pass: the output and
+/// state must be the bits of the two run one after the other (recording on takes that path).
+#[test]
+fn fused_linear_lif_gives_the_bits_of_the_two_modules() {
+    use littoral_nets::Sequential;
+    for (precision, has_bias, rec, noisy, density) in [
+        (Precision::F64, false, false, false, 0.05),
+        (Precision::F64, true, true, true, 0.05),
+        (Precision::F64, true, false, false, 0.9),
+        (Precision::F64, false, true, false, 0.3),
+        (Precision::F32, false, false, false, 0.05),
+        (Precision::F32, true, true, true, 0.6),
+    ] {
+        let lin = Linear::new(40, 24)
+            .with_has_bias(has_bias)
+            .with_precision(precision);
+        let lif = Lif::new(24)
+            .with_has_rec(rec)
+            .with_noise_std(if noisy { 0.4 } else { 0.0 })
+            .unwrap()
+            .with_precision(precision);
+        let net = Sequential::new().append(lin).unwrap().append(lif).unwrap();
+        let tree = net.init(11);
+        let (b, t) = (3, 77);
+        let data = (0..b * t * 40)
+            .map(|i| {
+                let u = ((i as f64 * 0.754_877_666).fract() + (i as f64 * 0.569_840_29).fract())
+                    .fract();
+                if u < density {
+                    1.0 + (i % 3) as f64
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let x = Array::from_shape_vec(vec![b, t, 40], data).unwrap();
+        let fused = net.evolve(&tree, &tree, &x, false).unwrap();
+        let plain = net.evolve(&tree, &tree, &x, true).unwrap();
+        assert!(
+            fused.output.bits_eq(&plain.output),
+            "{precision:?} bias {has_bias} rec {rec} density {density}"
+        );
+        assert!(tree_bits_eq(&fused.state, &plain.state));
+    }
+}
+
+/// The LIF kernel and the fused `Linear` → `LIF` pass check the input while they read it;
+/// the error must be the one a scan before evolving gives: the first non-finite element,
+/// also when something else is wrong too.
+#[test]
+fn non_finite_input_is_reported_as_before() {
+    use littoral_core::{Error, Module};
+    use littoral_nets::Sequential;
+    let lif = Lif::new(30);
+    let fused = Sequential::new()
+        .append(Linear::new(30, 20))
+        .unwrap()
+        .append(Lif::new(20))
+        .unwrap();
+    let lif_first = Sequential::new()
+        .append(Lif::new(30))
+        .unwrap()
+        .append(Linear::new(30, 4))
+        .unwrap();
+    let nets: [&dyn Module; 3] = [&lif, &fused, &lif_first];
+    for net in nets {
+        let tree = net.init(2);
+        for (at, bad) in [
+            (0usize, f64::NAN),
+            (4321, f64::INFINITY),
+            (5999, f64::NEG_INFINITY),
+        ] {
+            let mut data = vec![0.25; 2 * 100 * 30];
+            data[at] = bad;
+            data[5999] = if at == 5999 { bad } else { 0.25 };
+            let x = Array::from_shape_vec(vec![2, 100, 30], data).unwrap();
+            for record in [false, true] {
+                match net.evolve(&tree, &tree, &x, record) {
+                    Err(Error::NonFinite { path, index, value }) => {
+                        assert_eq!(path, "input");
+                        assert_eq!(index, at);
+                        assert_eq!(value.to_bits(), bad.to_bits());
+                    }
+                    other => panic!(
+                        "{}: expected the input's NonFinite, got {other:?}",
+                        net.class_name()
+                    ),
+                }
+            }
+            // A wrong parameter too: the input's error still comes first.
+            let broken = tree.map(&mut |path, leaf| {
+                if path.ends_with("threshold") {
+                    leaf.with_value(Array::zeros(vec![7]).into())
+                } else {
+                    leaf.clone()
+                }
+            });
+            assert!(matches!(
+                net.evolve(&broken, &tree, &x, false),
+                Err(Error::NonFinite { .. })
+            ));
+        }
+    }
+}
