@@ -54,6 +54,7 @@ pub mod error;
 pub mod par;
 pub mod snapshot;
 pub mod sweep;
+pub mod sweep_prefix;
 pub mod timed;
 pub mod ts_npz;
 pub mod ts_plot;

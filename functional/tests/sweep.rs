@@ -305,3 +305,52 @@ fn summaries_progress_and_empty_sweeps() {
             .is_empty()
     );
 }
+
+/// A Linear stage that no point changes is computed once for all points (as XLA does
+/// for a vmapped sweep); the points' bits equal full runs of each point alone.
+#[test]
+fn a_shared_upstream_stage_gives_the_same_bits_as_full_runs() {
+    let net = Sequential::new()
+        .append(Linear::new(6, 5))
+        .unwrap()
+        .append(Lif::new(5).with_noise_std(0.2).unwrap())
+        .unwrap();
+    let tree = net.init(9);
+    let sweep = Sweep::grid()
+        .axis("1_LIF.tau_mem", [0.01, 0.03])
+        .axis("1_LIF.threshold", [0.5, 1.0, 2.0]);
+    let x = Array::full(vec![2, 30, 6], 0.3);
+    let opts = SweepOptions {
+        keep_outputs: true,
+        base_seed: 4,
+        ..SweepOptions::default()
+    };
+    let shared = littoral_functional::sweep_prefix::SharedPrefix::prepare(
+        &net,
+        &tree,
+        &sweep,
+        &x,
+        &littoral_core::EvolveOptions::default(),
+    )
+    .unwrap();
+    assert!(shared.is_some(), "the Linear stage is shareable");
+    let all = run_sweep(&net, &tree, &tree, &x, &sweep, &opts).unwrap();
+    for (k, point) in all.iter().enumerate() {
+        let alone = run_point(&net, &tree, &tree, &x, &sweep, k, &opts).unwrap();
+        let (a, b) = (point.evolution.as_ref().unwrap(), alone.evolution.as_ref().unwrap());
+        assert!(a.output.bits_eq(&b.output), "point {k}");
+        assert!(littoral_core::tree_bits_eq(&a.state, &b.state), "point {k}");
+        assert_eq!(point.summary.signals, alone.summary.signals);
+    }
+    // Sweeping the Linear weight itself leaves nothing to share.
+    let sweep_w = Sweep::grid().axis("0_Linear.weight", [0.1, 0.2]);
+    let none = littoral_functional::sweep_prefix::SharedPrefix::prepare(
+        &net,
+        &tree,
+        &sweep_w,
+        &x,
+        &littoral_core::EvolveOptions::default(),
+    )
+    .unwrap();
+    assert!(none.is_none());
+}

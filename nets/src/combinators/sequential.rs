@@ -300,6 +300,10 @@ impl Module for Sequential {
             .collect()
     }
 
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
+    }
+
     fn evolve_batch(
         &self,
         params: &Tree,
