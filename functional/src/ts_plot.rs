@@ -273,7 +273,10 @@ pub fn plot_events(ts: &TsEvent, path: impl AsRef<Path>, options: &PlotOptions) 
             .label_style(("sans-serif", 14))
             .draw()
             .map_err(err)?;
-        let half = 0.4_f64.min(0.4 * 20.0 / channels as f64).max(0.05);
+        // Tick half-height in channel units: 0.4 of a channel row for few channels, and
+        // never under one pixel, so thousands of channels still show every event.
+        let plot_px = f64::from(options.height.saturating_sub(100).max(1));
+        let half = (0.4 * (20.0 / channels as f64).min(1.0)).max(channels as f64 / plot_px);
         chart
             .draw_series(ts.times().iter().zip(ts.channels()).map(|(&t, &ch)| {
                 let y = ch as f64;
