@@ -85,8 +85,18 @@ impl SharedPrefix {
     ///
     /// # Errors
     /// Evolution errors of the tail.
-    pub fn evolve_point(&self, params: &Tree, state: &Tree, options: &EvolveOptions) -> Result<Evolution> {
-        let tail_names: Vec<&str> = self.tail.named_children().iter().map(|(n, _)| n.as_str()).collect();
+    pub fn evolve_point(
+        &self,
+        params: &Tree,
+        state: &Tree,
+        options: &EvolveOptions,
+    ) -> Result<Evolution> {
+        let tail_names: Vec<&str> = self
+            .tail
+            .named_children()
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .collect();
         let ev = self.tail.evolve_with(
             &branches(params, &tail_names),
             &branches(state, &tail_names),

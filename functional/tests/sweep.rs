@@ -337,7 +337,10 @@ fn a_shared_upstream_stage_gives_the_same_bits_as_full_runs() {
     let all = run_sweep(&net, &tree, &tree, &x, &sweep, &opts).unwrap();
     for (k, point) in all.iter().enumerate() {
         let alone = run_point(&net, &tree, &tree, &x, &sweep, k, &opts).unwrap();
-        let (a, b) = (point.evolution.as_ref().unwrap(), alone.evolution.as_ref().unwrap());
+        let (a, b) = (
+            point.evolution.as_ref().unwrap(),
+            alone.evolution.as_ref().unwrap(),
+        );
         assert!(a.output.bits_eq(&b.output), "point {k}");
         assert!(littoral_core::tree_bits_eq(&a.state, &b.state), "point {k}");
         assert_eq!(point.summary.signals, alone.summary.signals);

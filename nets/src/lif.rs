@@ -1,7 +1,7 @@
 //! `LIF`: leaky integrate-and-fire neurons with exponential synapses (Rockpool's native
 //! `LIF`, same step order and numbers).
 
-use crate::builder::{replace_attribute, require_has_rec};
+use crate::builder::{attribute_setters, replace_attribute, require_has_rec};
 use crate::lif_kernel::{
     Consts, SampleIo, SampleRecord, SliceSource, StepSource, evolve_sample, fast_thresholds,
     reciprocals,
@@ -185,60 +185,21 @@ impl Lif {
         self.with("w_rec", v.into())
     }
 
-    /// Set `tau_mem` (seconds; `(N,)` or scalar).
-    ///
-    /// # Errors
-    /// A shape Rockpool would reject.
-    pub fn with_tau_mem(self, v: impl Into<InitValue>) -> Result<Self> {
-        self.with("tau_mem", v.into())
-    }
-
-    /// Set `tau_syn` (seconds; `(N, S)`, `(1, S)`, scalar, or anything of those sizes).
-    ///
-    /// # Errors
-    /// A shape Rockpool would reject.
-    pub fn with_tau_syn(self, v: impl Into<InitValue>) -> Result<Self> {
-        self.with("tau_syn", v.into())
-    }
-
-    /// Set `bias`.
-    ///
-    /// # Errors
-    /// A shape Rockpool would reject.
-    pub fn with_bias(self, v: impl Into<InitValue>) -> Result<Self> {
-        self.with("bias", v.into())
-    }
-
-    /// Set `threshold`.
-    ///
-    /// # Errors
-    /// A shape Rockpool would reject.
-    pub fn with_threshold(self, v: impl Into<InitValue>) -> Result<Self> {
-        self.with("threshold", v.into())
-    }
-
-    /// Set `dt` (seconds).
-    ///
-    /// # Errors
-    /// A non-scalar value.
-    pub fn with_dt(self, v: impl Into<InitValue>) -> Result<Self> {
-        self.with("dt", v.into())
-    }
-
-    /// Set `noise_std` (noise of std `noise_std·√dt` is added to `vmem` every step).
-    ///
-    /// # Errors
-    /// A non-scalar value.
-    pub fn with_noise_std(self, v: impl Into<InitValue>) -> Result<Self> {
-        self.with("noise_std", v.into())
-    }
-
-    /// Set `max_spikes_per_dt`.
-    ///
-    /// # Errors
-    /// A non-scalar value.
-    pub fn with_max_spikes_per_dt(self, v: impl Into<InitValue>) -> Result<Self> {
-        self.with("max_spikes_per_dt", v.into())
+    attribute_setters! {
+        /// Set `tau_mem` (seconds; `(N,)` or scalar).
+        with_tau_mem => "tau_mem";
+        /// Set `tau_syn` (seconds; `(N, S)`, `(1, S)`, scalar, or anything of those sizes).
+        with_tau_syn => "tau_syn";
+        /// Set `bias`.
+        with_bias => "bias";
+        /// Set `threshold`.
+        with_threshold => "threshold";
+        /// Set `dt` (seconds).
+        with_dt => "dt";
+        /// Set `noise_std` (noise of std `noise_std·√dt` is added to `vmem` every step).
+        with_noise_std => "noise_std";
+        /// Set `max_spikes_per_dt`.
+        with_max_spikes_per_dt => "max_spikes_per_dt";
     }
 
     /// Set whether the module declares spiking input.

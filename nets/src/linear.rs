@@ -1,6 +1,6 @@
 //! `Linear`: a weight matrix with an optional bias (Rockpool's native `Linear`).
 
-use crate::builder::replace_attribute;
+use crate::builder::{attribute_setters, replace_attribute};
 use crate::matmul::matmul;
 use littoral_core::{
     Array, Attribute, Error, Evolution, Init, InitValue, Initialiser, Module, OptionValue,
@@ -123,12 +123,9 @@ impl Linear {
         self
     }
 
-    /// Set `weight` (`(Nin, Nout)`).
-    ///
-    /// # Errors
-    /// A shape Rockpool would reject.
-    pub fn with_weight(self, v: impl Into<InitValue>) -> Result<Self> {
-        self.with("weight", v.into())
+    attribute_setters! {
+        /// Set `weight` (`(Nin, Nout)`).
+        with_weight => "weight";
     }
 
     /// Set `bias` (`(Nout,)`); this turns `has_bias` on, as in Rockpool.
