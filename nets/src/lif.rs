@@ -301,15 +301,7 @@ impl Lif {
             })
             .collect();
         let ev = self.run::<F, _>(params, state, b, t, record, sources)?;
-        if flag.into_inner()
-            && let Some((index, value)) = input.first_non_finite()
-        {
-            return Err(Error::NonFinite {
-                path: "input".into(),
-                index,
-                value,
-            });
-        }
+        non_finite_input(flag.into_inner(), input)?;
         Ok(ev)
     }
 
@@ -361,15 +353,7 @@ impl Lif {
             .map(|x| prepared.source(x, &failure, check.then_some(&flag)))
             .collect();
         let ev = self.run::<F, _>(params, state, b, t, false, sources)?;
-        if flag.into_inner()
-            && let Some((index, value)) = input.first_non_finite()
-        {
-            return Err(Error::NonFinite {
-                path: "input".into(),
-                index,
-                value,
-            });
-        }
+        non_finite_input(flag.into_inner(), input)?;
         if let Some(e) = failure.into_inner().ok().flatten() {
             return Err(e);
         }
@@ -604,5 +588,21 @@ impl Module for Lif {
             Precision::F64 => self.checked::<f64>(params, state, input, record, true),
             Precision::F32 => self.checked::<f32>(params, state, input, record, true),
         }
+    }
+}
+
+/// When the kernel flagged a non-finite input element, the error naming the first one
+/// (flat index), as `Module::evolve_batch_finite` reports it.
+fn non_finite_input(flagged: bool, input: &Array) -> Result<()> {
+    if !flagged {
+        return Ok(());
+    }
+    match input.first_non_finite() {
+        Some((index, value)) => Err(Error::NonFinite {
+            path: "input".into(),
+            index,
+            value,
+        }),
+        None => Ok(()),
     }
 }

@@ -5,3 +5,22 @@ pub mod residual;
 pub mod sequential;
 
 pub use littoral_core::evolve_child;
+
+use littoral_core::Module;
+use std::sync::Arc;
+
+/// Rockpool's shape of a chain: `(first.size_in, last.size_out)`, `(0, 0)` when empty.
+pub(crate) fn chain_shape(children: &[(String, Arc<dyn Module>)]) -> Vec<usize> {
+    match (children.first(), children.last()) {
+        (Some((_, f)), Some((_, l))) => vec![f.size_in(), l.size_out()],
+        _ => vec![0, 0],
+    }
+}
+
+/// Whether a chain takes spikes (its first child does) and emits spikes (its last does).
+pub(crate) fn chain_spiking(children: &[(String, Arc<dyn Module>)]) -> (bool, bool) {
+    (
+        children.first().is_some_and(|(_, m)| m.spiking_input()),
+        children.last().is_some_and(|(_, m)| m.spiking_output()),
+    )
+}

@@ -275,22 +275,15 @@ impl Module for Sequential {
     }
 
     fn shape(&self) -> Vec<usize> {
-        match (self.children.first(), self.children.last()) {
-            (Some((_, f)), Some((_, l))) => vec![f.size_in(), l.size_out()],
-            _ => vec![0, 0],
-        }
+        super::chain_shape(&self.children)
     }
 
     fn spiking_input(&self) -> bool {
-        self.children
-            .first()
-            .is_some_and(|(_, m)| m.spiking_input())
+        super::chain_spiking(&self.children).0
     }
 
     fn spiking_output(&self) -> bool {
-        self.children
-            .last()
-            .is_some_and(|(_, m)| m.spiking_output())
+        super::chain_spiking(&self.children).1
     }
 
     fn children(&self) -> Vec<(&str, &dyn Module)> {
