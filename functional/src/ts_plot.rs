@@ -55,7 +55,12 @@ impl Default for PlotOptions {
     }
 }
 
-fn register_fonts() -> Result<()> {
+/// Register the embedded font (Roboto Regular subset) for plotters' font families, once.
+/// Call before drawing text with plotters' bitmap backend.
+///
+/// # Errors
+/// When plotters refuses the font.
+pub fn register_fonts() -> Result<()> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
     let ok = *REGISTERED.get_or_init(|| {
         ["sans-serif", "serif", "monospace"]
@@ -263,13 +268,7 @@ pub fn plot_events(ts: &TsEvent, path: impl AsRef<Path>, options: &PlotOptions) 
             .y_desc("channel")
             .light_line_style(RGBColor(238, 238, 238))
             .y_labels(channels.min(20) + 1)
-            .y_label_formatter(&|y| {
-                if (y - y.round()).abs() < 1e-6 && *y >= 0.0 {
-                    format!("{}", y.round())
-                } else {
-                    String::new()
-                }
-            })
+            .y_label_formatter(&channel_label)
             .label_style(("sans-serif", 14))
             .draw()
             .map_err(err)?;
@@ -288,4 +287,13 @@ pub fn plot_events(ts: &TsEvent, path: impl AsRef<Path>, options: &PlotOptions) 
             .map_err(err)?;
         Ok(())
     })
+}
+
+/// A y-axis label for channel rows: the channel number at whole numbers, nothing between.
+pub fn channel_label(y: &f64) -> String {
+    if (y - y.round()).abs() < 1e-6 && *y >= 0.0 {
+        format!("{}", y.round())
+    } else {
+        String::new()
+    }
 }

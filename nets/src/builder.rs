@@ -33,10 +33,23 @@ pub fn require_has_rec(has_rec: bool, name: &str) -> Result<()> {
     }
 }
 
-/// Builder methods that each set one attribute through the module's `with(name, value)`,
-/// with Rockpool's shape rules. Each entry is `doc comments, method => "attribute";`.
+/// A module builder's `with(name, value)` (any attribute by name, on the `attrs` field)
+/// and methods that each set one attribute through it, with Rockpool's shape rules. Each
+/// entry is `doc comments, method => "attribute";`.
 macro_rules! attribute_setters {
     ($($(#[doc = $doc:literal])* $method:ident => $name:literal;)*) => {
+        /// Any attribute by name.
+        ///
+        /// # Errors
+        /// An unknown name, a shape the attribute does not permit, or a non-finite value.
+        pub fn with(
+            mut self,
+            name: &str,
+            v: littoral_core::InitValue,
+        ) -> littoral_core::Result<Self> {
+            $crate::builder::replace_attribute(&mut self.attrs, name, v)?;
+            Ok(self)
+        }
         $(
             $(#[doc = $doc])*
             ///

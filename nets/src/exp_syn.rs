@@ -1,12 +1,11 @@
 //! `ExpSyn`: a layer of exponential synapses (Rockpool's native `ExpSyn`, as its exact
 //! recurrence).
 
-use crate::builder::{attribute_setters, replace_attribute};
+use crate::builder::attribute_setters;
 use crate::view::{advanced_keys, batched, per_element, rng_keys, scalar};
 use littoral_core::rng::fill_standard_normal;
 use littoral_core::{
-    Array, Attribute, Error, Evolution, Init, InitValue, Kind, Leaf, Module, Real, Record, Result,
-    Tree, Value,
+    Array, Attribute, Error, Evolution, Init, Kind, Leaf, Module, Real, Record, Result, Tree, Value,
 };
 use std::sync::Arc;
 
@@ -117,15 +116,6 @@ impl ExpSyn {
     pub fn with_spiking_output(mut self, spiking: bool) -> Self {
         self.spiking_output = spiking;
         self
-    }
-
-    /// Any attribute by name.
-    ///
-    /// # Errors
-    /// An unknown name or a shape Rockpool would reject.
-    pub fn with(mut self, name: &str, v: InitValue) -> Result<Self> {
-        replace_attribute(&mut self.attrs, name, v)?;
-        Ok(self)
     }
 
     /// Number of synapses.

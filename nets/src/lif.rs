@@ -1,7 +1,7 @@
 //! `LIF`: leaky integrate-and-fire neurons with exponential synapses (Rockpool's native
 //! `LIF`, same step order and numbers).
 
-use crate::builder::{attribute_setters, replace_attribute, require_has_rec};
+use crate::builder::{attribute_setters, require_has_rec};
 use crate::lif_kernel::{
     Consts, SampleIo, SampleRecord, SliceSource, StepSource, evolve_sample, fast_thresholds,
     reciprocals,
@@ -221,15 +221,6 @@ impl Lif {
     /// The compute precision.
     pub fn precision(&self) -> Precision {
         self.precision
-    }
-
-    /// Any attribute by name.
-    ///
-    /// # Errors
-    /// An unknown name or a shape Rockpool would reject.
-    pub fn with(mut self, name: &str, v: InitValue) -> Result<Self> {
-        replace_attribute(&mut self.attrs, name, v)?;
-        Ok(self)
     }
 
     /// Number of neurons.

@@ -1,6 +1,6 @@
 //! `Linear`: a weight matrix with an optional bias (Rockpool's native `Linear`).
 
-use crate::builder::{attribute_setters, replace_attribute};
+use crate::builder::attribute_setters;
 use crate::matmul::matmul;
 use littoral_core::{
     Array, Attribute, Error, Evolution, Init, InitValue, Initialiser, Module, OptionValue,
@@ -169,15 +169,6 @@ impl Linear {
     /// The compute precision.
     pub fn precision(&self) -> Precision {
         self.precision
-    }
-
-    /// Any attribute by name.
-    ///
-    /// # Errors
-    /// An unknown name or a shape Rockpool would reject.
-    pub fn with(mut self, name: &str, v: InitValue) -> Result<Self> {
-        replace_attribute(&mut self.attrs, name, v)?;
-        Ok(self)
     }
 
     /// Whether the layer has a bias.

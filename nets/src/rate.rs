@@ -1,7 +1,7 @@
 //! `Rate`: non-spiking rate neurons with a forward-Euler solver (Rockpool's native `Rate`,
 //! same step order and numbers, including its silent clip of `τ` to at least `10·dt`).
 
-use crate::builder::{attribute_setters, replace_attribute};
+use crate::builder::attribute_setters;
 use crate::view::{advanced_keys, batched, per_element, rng_keys, scalar};
 use littoral_core::rng::fill_standard_normal;
 use littoral_core::{
@@ -241,15 +241,6 @@ impl Rate {
     pub fn with_activation(mut self, activation: Activation) -> Self {
         self.activation = activation;
         self
-    }
-
-    /// Any attribute by name.
-    ///
-    /// # Errors
-    /// An unknown name or a shape Rockpool would reject.
-    pub fn with(mut self, name: &str, v: InitValue) -> Result<Self> {
-        replace_attribute(&mut self.attrs, name, v)?;
-        Ok(self)
     }
 
     /// Number of units.

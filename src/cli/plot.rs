@@ -9,31 +9,12 @@
 
 use littoral_core::Array;
 use littoral_core::timeseries::TsContinuous;
-use littoral_functional::ts_plot::{PlotOptions, plot_continuous};
+use littoral_functional::ts_plot::{PlotOptions, channel_label, plot_continuous, register_fonts};
 use plotters::prelude::*;
-use plotters::style::{FontStyle, register_font};
 use std::path::Path;
-use std::sync::OnceLock;
 
 /// At most this many channels are drawn as traces.
 pub const MAX_TRACES: usize = 10;
-
-/// The font `ts_plot` embeds: Roboto Regular, subset (Apache-2.0).
-static FONT: &[u8] = include_bytes!("../../functional/src/fonts/Roboto-Regular-subset.ttf");
-
-fn register_fonts() -> Result<(), String> {
-    static REGISTERED: OnceLock<bool> = OnceLock::new();
-    let ok = *REGISTERED.get_or_init(|| {
-        ["sans-serif", "serif", "monospace"]
-            .iter()
-            .all(|family| register_font(family, FontStyle::Normal, FONT).is_ok())
-    });
-    if ok {
-        Ok(())
-    } else {
-        Err("the embedded font could not be registered".into())
-    }
-}
 
 fn err(e: impl std::fmt::Display) -> String {
     e.to_string()
@@ -96,7 +77,7 @@ fn raster(
     title: &str,
     size: (u32, u32),
 ) -> Result<(), String> {
-    register_fonts()?;
+    register_fonts().map_err(|e| e.to_string())?;
     let t_stop = t_start + t as f64 * dt;
     let x_range = if t_stop > t_start {
         t_start..t_stop
@@ -132,13 +113,7 @@ fn raster(
         .disable_mesh()
         .y_desc("neuron")
         .y_labels(n.min(10) + 1)
-        .y_label_formatter(&|y| {
-            if (y - y.round()).abs() < 1e-6 && *y >= 0.0 {
-                format!("{}", y.round())
-            } else {
-                String::new()
-            }
-        })
+        .y_label_formatter(&channel_label)
         .label_style(("sans-serif", 14))
         .draw()
         .map_err(err)?;
