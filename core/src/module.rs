@@ -5,6 +5,7 @@ use crate::error::Result;
 use crate::init::Attribute;
 use crate::tree::{Record, Tree};
 use std::fmt;
+use std::sync::Arc;
 
 /// A module option (structure that is not a number): `has_rec`, the activation …
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,6 +54,12 @@ pub trait Module: fmt::Debug + Send + Sync {
     /// Rockpool's class name (`"LIF"`).
     fn class_name(&self) -> &str;
 
+    /// Whether this module's output is a population's spike counts (used by summaries to
+    /// report firing rates). Spiking neuron modules return `true`.
+    fn spiking_output(&self) -> bool {
+        false
+    }
+
     /// Rockpool's `shape` tuple; `shape[0]` is the input size, `shape[-1]` the output size.
     fn shape(&self) -> Vec<usize>;
 
@@ -68,11 +75,6 @@ pub trait Module: fmt::Debug + Send + Sync {
 
     /// Whether the module expects spikes.
     fn spiking_input(&self) -> bool {
-        false
-    }
-
-    /// Whether the module emits spikes.
-    fn spiking_output(&self) -> bool {
         false
     }
 
@@ -121,6 +123,16 @@ pub trait Module: fmt::Debug + Send + Sync {
     /// knows how to fuse with its neighbour (`Sequential` runs a `Linear` followed by a
     /// `LIF` in one pass, with the same bits). `None` (the default) opts out.
     fn as_any(&self) -> Option<&dyn std::any::Any> {
+        None
+    }
+
+    /// For a module that applies its children one after another (`Sequential`): the
+    /// chain of its first `at` children and the chain of the rest, each child under its
+    /// own name, so that evolving the two one after the other is evolving this module.
+    /// `None` (the default) for any other module, or when `at` is not inside the chain.
+    /// A sweep uses it to compute a shared head of the chain once for every point.
+    fn split_chain(&self, at: usize) -> Option<(Arc<dyn Module>, Arc<dyn Module>)> {
+        let _ = at;
         None
     }
 

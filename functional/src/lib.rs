@@ -39,7 +39,7 @@
 //!
 //! // Snapshot, bytes, restore (the module rebuilt from its description), continue.
 //! let bytes = Snapshot::capture(&net, &tree, &par.state, 50)?.to_bytes()?;
-//! let (module, params, state) = Snapshot::from_bytes(&bytes)?.restore_module()?;
+//! let (module, params, state) = Snapshot::from_bytes(&bytes)?.restore_module(&littoral_nets::registry())?;
 //! let next = module.evolve(&params, &state, &x, false)?;
 //! let whole = net.evolve(&tree, &tree, &Array::full(vec![4, 100, 3], 0.8), false)?;
 //! let tail: Vec<f64> = (0..4).flat_map(|b| whole.output.data()[b * 300 + 150..b * 300 + 300].to_vec()).collect();
@@ -54,7 +54,7 @@ pub mod error;
 pub mod par;
 pub mod snapshot;
 pub mod sweep;
-pub mod sweep_prefix;
+mod sweep_prefix;
 pub mod timed;
 pub mod ts_npz;
 pub mod ts_plot;

@@ -1,7 +1,7 @@
 //! Exact snapshots: everything needed to continue a run bit for bit.
 //!
 //! A [`Snapshot`] holds the network description (the network JSON format of
-//! [`littoral_nets::config`], as *text*: bincode cannot decode `serde_json::Value`), the
+//! [`littoral_core::network`], as *text*: bincode cannot decode `serde_json::Value`), the
 //! Parameters and SimulationParameters, the State (with its batch axis and the random
 //! stream positions in `rng_key`), the step count, the format version and the library
 //! version. It is encoded by [`crate::codec`] (magic, version, length, CRC-32, bincode
@@ -28,6 +28,7 @@ use crate::codec;
 use crate::error::{Error, FormatError, Mismatch, Result};
 use littoral_core::array::{checked_size, format_shape};
 use littoral_core::nested::join_path;
+use littoral_core::registry::Registry;
 use littoral_core::{Entry, Kind, Leaf, Module, Tree, TreeExt, Value, tree_bits_eq};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -151,11 +152,14 @@ impl Snapshot {
         Ok((self.params.clone(), self.state.clone()))
     }
 
-    /// Rebuild the module from the network description, then [`Snapshot::restore`].
+    /// Rebuild the module from the network description with the classes of `registry`
+    /// (`littoral_nets::registry()` for the built-in ones, with yours added), then
+    /// [`Snapshot::restore`].
     ///
     /// # Errors
-    /// An empty or invalid description; structure mismatches.
-    pub fn restore_module(&self) -> Result<(Arc<dyn Module>, Tree, Tree)> {
+    /// An empty or invalid description (a class the registry lacks among them); structure
+    /// mismatches.
+    pub fn restore_module(&self, registry: &Registry) -> Result<(Arc<dyn Module>, Tree, Tree)> {
         if self.network_json.is_empty() {
             return Err(littoral_core::Error::invalid(
                 "network_json",
@@ -164,7 +168,7 @@ impl Snapshot {
             )
             .into());
         }
-        let module = littoral_nets::config::from_json_str(&self.network_json)?;
+        let module = registry.read_json_str(&self.network_json)?;
         let (params, state) = self.restore(module.as_ref())?;
         Ok((module, params, state))
     }
@@ -188,7 +192,7 @@ impl Snapshot {
 /// A module the network format cannot describe.
 pub fn describe(module: &dyn Module, params: &Tree) -> Result<String> {
     let sim = params.simulation_parameters(None);
-    let json = littoral_nets::config::to_json(module, &sim)?;
+    let json = littoral_core::network::to_json(module, &sim)?;
     serde_json::to_string(&json)
         .map_err(|e| littoral_core::Error::invalid("network_json", e.to_string()).into())
 }

@@ -105,7 +105,7 @@ fn round_trip_is_bit_exact_including_nan_payloads_and_negative_zero() {
     // Restore against the module in hand, and from the description.
     let (p, s) = back.restore(&net).unwrap();
     assert!(tree_bits_eq(&s, &snap.state) && tree_bits_eq(&p, &snap.params));
-    let (m, p2, _) = back.restore_module().unwrap();
+    let (m, p2, _) = back.restore_module(&littoral_nets::registry()).unwrap();
     assert_eq!(m.repr(), net.repr());
     assert!(tree_bits_eq(&p2, &snap.params));
 }
@@ -167,7 +167,7 @@ proptest! {
         let second = net.evolve(&params, &state, &steps(&x, t1, t1 + t2), true).unwrap();
         prop_assert!(second.output.bits_eq(&steps(&whole.output, t1, t1 + t2)));
         prop_assert!(tree_bits_eq(&second.state, &whole.state));
-        let (module, p2, s2) = snap.restore_module().unwrap();
+        let (module, p2, s2) = snap.restore_module(&littoral_nets::registry()).unwrap();
         let third = module.evolve(&p2, &s2, &steps(&x, t1, t1 + t2), true).unwrap();
         prop_assert!(third.output.bits_eq(&second.output));
         prop_assert!(tree_bits_eq(&third.state, &second.state));
@@ -485,7 +485,7 @@ fn restore_names_every_mismatching_path() {
 fn restore_module_needs_a_description() {
     let (_, snap) = special_snapshot();
     let bare = Snapshot::from_parts(String::new(), snap.params.clone(), snap.state.clone(), 1);
-    let e = bare.restore_module().unwrap_err();
+    let e = bare.restore_module(&littoral_nets::registry()).unwrap_err();
     assert!(e.to_string().contains("no network description"), "{e}");
 }
 
@@ -534,7 +534,7 @@ fn format_v1_fixture_still_loads() {
     // The structure still fits the network built in code, and the description rebuilds it.
     let net = fixture_net();
     let (params, state) = snap.restore(&net).unwrap();
-    let (module, _, _) = snap.restore_module().unwrap();
+    let (module, _, _) = snap.restore_module(&littoral_nets::registry()).unwrap();
     assert_eq!(module.repr(), net.repr());
     // It continues (the NaN propagates through the second layer's membrane only).
     let ev = net

@@ -325,15 +325,6 @@ fn a_shared_upstream_stage_gives_the_same_bits_as_full_runs() {
         base_seed: 4,
         ..SweepOptions::default()
     };
-    let shared = littoral_functional::sweep_prefix::SharedPrefix::prepare(
-        &net,
-        &tree,
-        &sweep,
-        &x,
-        &littoral_core::EvolveOptions::default(),
-    )
-    .unwrap();
-    assert!(shared.is_some(), "the Linear stage is shareable");
     let all = run_sweep(&net, &tree, &tree, &x, &sweep, &opts).unwrap();
     for (k, point) in all.iter().enumerate() {
         let alone = run_point(&net, &tree, &tree, &x, &sweep, k, &opts).unwrap();
@@ -345,15 +336,4 @@ fn a_shared_upstream_stage_gives_the_same_bits_as_full_runs() {
         assert!(littoral_core::tree_bits_eq(&a.state, &b.state), "point {k}");
         assert_eq!(point.summary.signals, alone.summary.signals);
     }
-    // Sweeping the Linear weight itself leaves nothing to share.
-    let sweep_w = Sweep::grid().axis("0_Linear.weight", [0.1, 0.2]);
-    let none = littoral_functional::sweep_prefix::SharedPrefix::prepare(
-        &net,
-        &tree,
-        &sweep_w,
-        &x,
-        &littoral_core::EvolveOptions::default(),
-    )
-    .unwrap();
-    assert!(none.is_none());
 }

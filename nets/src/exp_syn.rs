@@ -2,11 +2,10 @@
 //! recurrence).
 
 use crate::builder::attribute_setters;
-use crate::view::{advanced_keys, batched, per_element, rng_keys, scalar};
-use littoral_core::rng::fill_standard_normal;
-use littoral_core::{
-    Array, Attribute, Error, Evolution, Init, Kind, Leaf, Module, Real, Record, Result, Tree, Value,
-};
+use crate::neuron::{NeuronModel, Step};
+use crate::view::{per_element, scalar};
+use littoral_core::registry::ModuleClass;
+use littoral_core::{Array, Attribute, Error, Evolution, Init, Module, Real, Result, Tree};
 use std::sync::Arc;
 
 /// Exponential synapses (Rockpool `ExpSyn`): `N` independent leaky integrators.
@@ -124,31 +123,55 @@ impl ExpSyn {
     }
 }
 
-/// The recurrence over one sample: `isyn` (N) is updated in place to the last output.
-fn evolve_sample<F: Real>(
-    beta: &[F],
+impl ExpSyn {
+    /// How `ExpSyn` is read from a network file (no options).
+    pub const CLASS: ModuleClass = ModuleClass::new("ExpSyn", &[], |entry| {
+        let syn = entry.from_shape(ExpSyn::from_shape)?;
+        Ok(Arc::new(entry.apply_values(syn, ExpSyn::with)?))
+    });
+}
+
+/// Decoded parameters of one [`ExpSyn`] call.
+#[derive(Debug, Clone)]
+pub struct ExpSynParams<F> {
+    /// `exp(-dt/τ)` per synapse.
+    beta: Vec<F>,
+    /// `noise_std · √dt`.
     noise_scale: f64,
-    isyn: &mut [F],
-    key: [u64; 2],
-    input: &[F],
-    output: &mut [F],
-) {
-    let n = isyn.len();
-    let steps = output.len() / n.max(1);
-    let mut noise = vec![0.0f64; if noise_scale > 0.0 { n } else { 0 }];
-    for t in 0..steps {
-        let x = &input[t * n..(t + 1) * n];
-        let out_t = &mut output[t * n..(t + 1) * n];
-        if !noise.is_empty() {
-            fill_standard_normal(key[0], key[1].wrapping_add(t as u64), &mut noise);
-        }
-        for j in 0..n {
-            let i = beta[j] * (isyn[j] + x[j]);
-            isyn[j] = i;
-            out_t[j] = match noise.get(j) {
-                Some(&z) => i + F::of(noise_scale * z),
+}
+
+impl NeuronModel for ExpSyn {
+    type Params<F: Real> = ExpSynParams<F>;
+    type Scratch<F: Real> = ();
+
+    fn decode<F: Real>(&self, params: &Tree) -> Result<ExpSynParams<F>> {
+        let dt = scalar(params, "dt")?;
+        Ok(ExpSynParams {
+            beta: per_element(params, "tau", self.n)?
+                .into_iter()
+                .map(|tau| F::of((-dt / tau).exp()))
+                .collect(),
+            noise_scale: scalar(params, "noise_std")? * dt.sqrt(),
+        })
+    }
+
+    fn scratch<F: Real>(&self, _p: &ExpSynParams<F>) {}
+
+    fn noise_len<F: Real>(&self, p: &ExpSynParams<F>) -> usize {
+        if p.noise_scale > 0.0 { self.n } else { 0 }
+    }
+
+    fn step<F: Real>(&self, p: &ExpSynParams<F>, _scratch: &mut (), io: Step<'_, F>) {
+        let isyn = &mut io.state[0];
+        let outputs = io.input.iter().zip(io.output.iter_mut());
+        for (j, ((s, &beta), (&x, out))) in isyn.iter_mut().zip(&p.beta).zip(outputs).enumerate() {
+            let i = beta * (*s + F::of(x));
+            *s = i;
+            *out = match io.noise.get(j) {
+                Some(&z) => i + F::of(p.noise_scale * z),
                 None => i,
-            };
+            }
+            .to64();
         }
     }
 }
@@ -179,49 +202,8 @@ impl Module for ExpSyn {
         params: &Tree,
         state: &Tree,
         input: &Array,
-        _record: bool,
+        record: bool,
     ) -> Result<Evolution> {
-        let n = self.n;
-        let (b, t) = match *input.shape() {
-            [b, t, ni] if ni == n => (b, t),
-            _ => {
-                return Err(Error::Shape {
-                    path: "input".into(),
-                    expected: format!("(B, T, {n})"),
-                    found: littoral_core::array::format_shape(input.shape()),
-                });
-            }
-        };
-        let dt = scalar(params, "dt")?;
-        let beta: Vec<f64> = per_element(params, "tau", n)?
-            .into_iter()
-            .map(|tau| (-dt / tau).exp())
-            .collect();
-        let noise_scale = scalar(params, "noise_std")? * dt.sqrt();
-        let mut isyn = batched(state, "isyn", b, &[n])?.clone();
-        let keys = rng_keys(state, b)?;
-        let mut output = Array::zeros(vec![b, t, n]);
-        let tn = t * n;
-        for (bi, key) in keys.iter().enumerate() {
-            evolve_sample(
-                &beta,
-                noise_scale,
-                &mut isyn.data_mut()[bi * n..(bi + 1) * n],
-                *key,
-                &input.data()[bi * tn..(bi + 1) * tn],
-                &mut output.data_mut()[bi * tn..(bi + 1) * tn],
-            );
-        }
-        let mut new_state = Tree::new();
-        new_state.insert_leaf("isyn", Leaf::f64(Kind::State, None, isyn));
-        new_state.insert_leaf(
-            "rng_key",
-            Leaf {
-                kind: Kind::State,
-                family: None,
-                value: Value::U64(Arc::new(advanced_keys(&keys, t))),
-            },
-        );
-        Ok(Evolution::new(output, new_state, Record::new()))
+        crate::neuron::evolve(self, params, state, input, record)
     }
 }

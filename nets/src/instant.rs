@@ -1,6 +1,7 @@
 //! `Instant`: an element-wise function as a module (Rockpool's native `Instant`).
 
 use littoral_core::array::format_shape;
+use littoral_core::registry::ModuleClass;
 use littoral_core::{Array, Error, Evolution, Module, OptionValue, Record, Result, Tree};
 use std::fmt;
 use std::sync::Arc;
@@ -133,6 +134,26 @@ impl Instant {
     pub fn function(&self) -> &InstantFn {
         &self.function
     }
+}
+
+impl Instant {
+    /// How `Instant` is read from a network file (option `function`, default identity).
+    pub const CLASS: ModuleClass = ModuleClass::new("Instant", &["function"], |entry| {
+        let n = entry.vector_size()?;
+        let function = match entry.str_option("function")? {
+            Some("custom") => {
+                return Err(Error::invalid(
+                    entry.option_path("function"),
+                    "a custom Instant function cannot be read from a network file",
+                ));
+            }
+            _ => entry
+                .parsed_option("function", InstantFn::from_name)?
+                .unwrap_or(InstantFn::Identity),
+        };
+        entry.no_values()?;
+        Ok(std::sync::Arc::new(Instant::new(n, function)))
+    });
 }
 
 impl Module for Instant {

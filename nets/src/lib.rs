@@ -20,8 +20,10 @@ pub mod lif;
 mod lif_kernel;
 pub mod linear;
 pub mod matmul;
+pub mod neuron;
 pub mod par;
 pub mod rate;
+mod registry;
 pub mod view;
 
 pub use combinators::ffwd_stack::FFwdStack;
@@ -33,3 +35,4 @@ pub use lif::Lif;
 pub use linear::Linear;
 pub use littoral_core::Precision;
 pub use rate::{Activation, Rate};
+pub use registry::registry;

@@ -8,6 +8,7 @@ use crate::lif_kernel::{
 };
 use crate::par::for_each_sample;
 use crate::view::{advanced_keys, batched, per_element, rng_keys, scalar};
+use littoral_core::registry::ModuleClass;
 use littoral_core::{
     Array, Attribute, Error, Evolution, Init, InitValue, Initialiser, Kind, Leaf, Module,
     OptionValue, Precision, Real, Record, Result, Tree, TreeExt, Value,
@@ -237,6 +238,21 @@ impl Lif {
     pub fn has_rec(&self) -> bool {
         self.has_rec
     }
+}
+
+impl Lif {
+    /// How `LIF` is read from a network file (options `has_rec`, `precision`).
+    pub const CLASS: ModuleClass = ModuleClass::new("LIF", &["has_rec", "precision"], |entry| {
+        let lif = entry
+            .from_shape(Lif::from_shape)?
+            .with_has_rec(entry.bool_option("has_rec")?.unwrap_or(false))
+            .with_precision(
+                entry
+                    .parsed_option("precision", Precision::from_name)?
+                    .unwrap_or_default(),
+            );
+        Ok(Arc::new(entry.apply_values(lif, Lif::with)?))
+    });
 }
 
 /// Decoded, per-element parameters of one `evolve` call.

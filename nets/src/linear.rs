@@ -2,6 +2,7 @@
 
 use crate::builder::attribute_setters;
 use crate::matmul::matmul;
+use littoral_core::registry::ModuleClass;
 use littoral_core::{
     Array, Attribute, Error, Evolution, Init, InitValue, Initialiser, Module, OptionValue,
     Precision, Real, Record, Result, Tree, TreeExt,
@@ -175,6 +176,22 @@ impl Linear {
     pub fn has_bias(&self) -> bool {
         self.has_bias
     }
+}
+
+impl Linear {
+    /// How `Linear` is read from a network file (options `has_bias`, `precision`).
+    pub const CLASS: ModuleClass =
+        ModuleClass::new("Linear", &["has_bias", "precision"], |entry| {
+            let lin = entry
+                .from_shape(Linear::from_shape)?
+                .with_has_bias(entry.bool_option("has_bias")?.unwrap_or(false))
+                .with_precision(
+                    entry
+                        .parsed_option("precision", Precision::from_name)?
+                        .unwrap_or_default(),
+                );
+            Ok(std::sync::Arc::new(entry.apply_values(lin, Linear::with)?))
+        });
 }
 
 impl Module for Linear {

@@ -2,11 +2,12 @@
 //! same step order and numbers, including its silent clip of `τ` to at least `10·dt`).
 
 use crate::builder::attribute_setters;
-use crate::view::{advanced_keys, batched, per_element, rng_keys, scalar};
-use littoral_core::rng::fill_standard_normal;
+use crate::neuron::{NeuronModel, Step};
+use crate::view::{per_element, scalar};
+use littoral_core::registry::ModuleClass;
 use littoral_core::{
-    Array, Attribute, Error, Evolution, Init, InitValue, Initialiser, Kind, Leaf, Module,
-    OptionValue, Real, Record, Result, Tree, TreeExt, Value,
+    Array, Attribute, Error, Evolution, Init, InitValue, Initialiser, Module, OptionValue, Real,
+    Result, Tree, TreeExt,
 };
 use std::sync::Arc;
 
@@ -259,6 +260,20 @@ impl Rate {
     }
 }
 
+impl Rate {
+    /// How `Rate` is read from a network file (options `has_rec`, `activation_func`).
+    pub const CLASS: ModuleClass =
+        ModuleClass::new("Rate", &["has_rec", "activation_func"], |entry| {
+            let mut rate = entry
+                .from_shape(Rate::from_shape)?
+                .with_has_rec(entry.bool_option("has_rec")?.unwrap_or(false));
+            if let Some(act) = entry.parsed_option("activation_func", Activation::from_name)? {
+                rate = rate.with_activation(act);
+            }
+            Ok(Arc::new(entry.apply_values(rate, Rate::with)?))
+        });
+}
+
 /// Decoded, per-element parameters of one `evolve` call.
 #[derive(Debug, Clone)]
 pub struct RateParams<F> {
@@ -277,7 +292,7 @@ pub struct RateParams<F> {
 }
 
 impl Rate {
-    fn decode<F: Real>(&self, p: &Tree) -> Result<RateParams<F>> {
+    fn decode_params<F: Real>(&self, p: &Tree) -> Result<RateParams<F>> {
         let dt = scalar(p, "dt")?;
         let floor = 10.0 * dt;
         let w_rec = if self.has_rec {
@@ -310,26 +325,41 @@ impl Rate {
     }
 }
 
-/// Per-step record buffers of one sample (`(T, N)` slices), when recording.
-struct SampleRecord<'a, F> {
-    rec_input: &'a mut [F],
-    x: &'a mut [F],
+/// Per-sample working buffers of [`Rate`]: the activation of the previous state and the
+/// recurrent input.
+#[derive(Debug)]
+pub struct RateScratch<F> {
+    act: Vec<F>,
+    rec_in: Vec<F>,
 }
 
-fn evolve_sample<F: Real>(
-    p: &RateParams<F>,
-    n: usize,
-    x: &mut [F],
-    key: [u64; 2],
-    input: &[F],
-    output: &mut [F],
-    mut rec: Option<SampleRecord<'_, F>>,
-) {
-    let steps = output.len() / n.max(1);
-    let mut act = vec![F::zero(); n];
-    let mut rec_in = vec![F::zero(); n];
-    let mut noise = vec![0.0f64; if p.noise_scale != 0.0 { n } else { 0 }];
-    for t in 0..steps {
+impl NeuronModel for Rate {
+    type Params<F: Real> = RateParams<F>;
+    type Scratch<F: Real> = RateScratch<F>;
+
+    fn decode<F: Real>(&self, params: &Tree) -> Result<RateParams<F>> {
+        self.decode_params(params)
+    }
+
+    fn scratch<F: Real>(&self, _p: &RateParams<F>) -> RateScratch<F> {
+        RateScratch {
+            act: vec![F::zero(); self.n],
+            rec_in: vec![F::zero(); self.n],
+        }
+    }
+
+    fn noise_len<F: Real>(&self, p: &RateParams<F>) -> usize {
+        if p.noise_scale != 0.0 { self.n } else { 0 }
+    }
+
+    fn records(&self) -> Vec<(&'static str, Vec<usize>)> {
+        vec![("rec_input", vec![self.n]), ("x", vec![self.n])]
+    }
+
+    fn step<F: Real>(&self, p: &RateParams<F>, scratch: &mut RateScratch<F>, io: Step<'_, F>) {
+        let n = self.n;
+        let x = &mut io.state[0];
+        let RateScratch { act, rec_in } = scratch;
         for ((a, &xv), &thr) in act.iter_mut().zip(x.iter()).zip(&p.threshold) {
             *a = p.activation.apply(xv, thr);
         }
@@ -342,27 +372,24 @@ fn evolve_sample<F: Real>(
                 }
             }
         }
-        if !noise.is_empty() {
-            fill_standard_normal(key[0], key[1].wrapping_add(t as u64), &mut noise);
-        }
-        let inp = &input[t * n..(t + 1) * n];
-        let out_t = &mut output[t * n..(t + 1) * n];
         for j in 0..n {
             // NumPy adds `noise_std·√dt·N(0,1)` (a zero array when noise_std is 0) to the
             // input before the step: `inputs = input_data + noise`.
-            let z = noise
+            let z = io
+                .noise
                 .get(j)
                 .map_or(F::zero(), |&z| F::of(p.noise_scale * z));
-            let i_t = inp[j] + z;
+            let i_t = F::of(io.input[j]) + z;
             let dstate = ((-x[j] + i_t) + p.bias[j]) + rec_in[j];
             let v = x[j] + dstate * p.alpha[j];
             x[j] = v;
-            out_t[j] = p.activation.apply(v, p.threshold[j]);
+            io.output[j] = p.activation.apply(v, p.threshold[j]).to64();
         }
-        if let Some(r) = rec.as_mut() {
-            r.rec_input[t * n..(t + 1) * n].copy_from_slice(&rec_in);
-            r.x[t * n..(t + 1) * n].copy_from_slice(x);
-        }
+    }
+
+    fn record<F: Real>(&self, scratch: &RateScratch<F>, state: &[Vec<F>], out: &mut [&mut [f64]]) {
+        F::widen_into(&scratch.rec_in, out[0]);
+        F::widen_into(&state[0], out[1]);
     }
 }
 
@@ -396,54 +423,6 @@ impl Module for Rate {
         input: &Array,
         record: bool,
     ) -> Result<Evolution> {
-        let n = self.n;
-        let (b, t) = match *input.shape() {
-            [b, t, ni] if ni == n => (b, t),
-            _ => {
-                return Err(Error::Shape {
-                    path: "input".into(),
-                    expected: format!("(B, T, {n})"),
-                    found: littoral_core::array::format_shape(input.shape()),
-                });
-            }
-        };
-        let p: RateParams<f64> = self.decode(params)?;
-        let mut x = batched(state, "x", b, &[n])?.clone();
-        let keys = rng_keys(state, b)?;
-        let mut output = Array::zeros(vec![b, t, n]);
-        let mut rec_arrays =
-            record.then(|| (Array::zeros(vec![b, t, n]), Array::zeros(vec![b, t, n])));
-        let tn = t * n;
-        for (bi, key) in keys.iter().enumerate() {
-            let rec = rec_arrays.as_mut().map(|(ri, xs)| SampleRecord {
-                rec_input: &mut ri.data_mut()[bi * tn..(bi + 1) * tn],
-                x: &mut xs.data_mut()[bi * tn..(bi + 1) * tn],
-            });
-            evolve_sample(
-                &p,
-                n,
-                &mut x.data_mut()[bi * n..(bi + 1) * n],
-                *key,
-                &input.data()[bi * tn..(bi + 1) * tn],
-                &mut output.data_mut()[bi * tn..(bi + 1) * tn],
-                rec,
-            );
-        }
-        let mut new_state = Tree::new();
-        new_state.insert_leaf("x", Leaf::f64(Kind::State, None, x));
-        new_state.insert_leaf(
-            "rng_key",
-            Leaf {
-                kind: Kind::State,
-                family: None,
-                value: Value::U64(Arc::new(advanced_keys(&keys, t))),
-            },
-        );
-        let mut rec = Record::new();
-        if let Some((ri, xs)) = rec_arrays {
-            rec.insert_leaf("rec_input", ri);
-            rec.insert_leaf("x", xs);
-        }
-        Ok(Evolution::new(output, new_state, rec))
+        crate::neuron::evolve(self, params, state, input, record)
     }
 }

@@ -39,7 +39,9 @@ pub fn load_network(path: &Path) -> CliResult<Arc<dyn Module>> {
     if text.trim().is_empty() {
         return Err(CliError::file(path, "empty file: not a network file"));
     }
-    littoral_nets::config::from_json_str(text).map_err(|e| CliError::file(path, e))
+    littoral_nets::registry()
+        .read_json_str(text)
+        .map_err(|e| CliError::file(path, e))
 }
 
 /// Read a snapshot file.
@@ -63,7 +65,7 @@ pub fn load_any(path: &Path, seed: u64) -> CliResult<(Arc<dyn Module>, Tree, boo
     if bytes.starts_with(SNAPSHOT_MAGIC) {
         let snap = Snapshot::from_bytes(&bytes).map_err(|e| CliError::functional(path, e))?;
         let (module, params, state) = snap
-            .restore_module()
+            .restore_module(&littoral_nets::registry())
             .map_err(|e| CliError::functional(path, e))?;
         return Ok((module, params.merged(&state), true));
     }
@@ -107,12 +109,16 @@ impl LeafModule<'_> {
         }
     }
 
-    /// Number of neurons: the units of a `LIF` or `Rate`, else 0.
+    /// Number of units with a state of their own (neurons, and synapses such as
+    /// `ExpSyn`'s): the module's `size_out` when it has a float State, else 0 (`Linear`,
+    /// `Instant`).
     pub fn neurons(&self) -> usize {
-        match self.module.class_name() {
-            "LIF" | "Rate" => self.module.size_out(),
-            _ => 0,
-        }
+        let stateful = self
+            .module
+            .attributes()
+            .iter()
+            .any(|a| a.kind == littoral_core::Kind::State && !a.integer);
+        if stateful { self.module.size_out() } else { 0 }
     }
 
     /// The module's scalar `dt`, if it has one.

@@ -45,7 +45,9 @@ fn load(a: &SimulateArgs) -> CliResult<Loaded> {
     let snap = load_snapshot(snap_path)?;
     let in_snap = |e| CliError::functional(snap_path, e);
     let (module, params, state) = match &a.net {
-        None => snap.restore_module().map_err(in_snap)?,
+        None => snap
+            .restore_module(&littoral_nets::registry())
+            .map_err(in_snap)?,
         Some(net) => {
             let module = load_network(net)?;
             let (params, state) = snap.restore(module.as_ref()).map_err(|e| {

@@ -3,6 +3,7 @@
 use super::evolve_child;
 use super::sequential::check_name;
 use crate::matmul::matmul;
+use littoral_core::registry::{ModuleClass, relabel};
 use littoral_core::{
     Array, Attribute, Error, Evolution, Init, InitValue, Initialiser, Module, Record, Result, Tree,
     TreeExt,
@@ -104,6 +105,16 @@ impl FFwdStack {
     pub fn named_children(&self) -> &[(String, Arc<dyn Module>)] {
         &self.children
     }
+}
+
+impl FFwdStack {
+    /// How `FFwdStack` is read from a network file: its `modules` and weights, no options.
+    pub const CLASS: ModuleClass = ModuleClass::new("FFwdStack", &[], |entry| {
+        let stack = FFwdStack::from_named(super::entry_children(entry)?)
+            .map_err(|e| relabel(e, &entry.at("modules")))?;
+        entry.shape_is(&stack.shape())?;
+        Ok(Arc::new(entry.apply_values(stack, FFwdStack::with)?))
+    });
 }
 
 impl Module for FFwdStack {

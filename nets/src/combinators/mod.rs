@@ -9,6 +9,20 @@ pub use littoral_core::evolve_child;
 use littoral_core::Module;
 use std::sync::Arc;
 
+/// The submodules of a combinator's file entry; `modules` is required unless the entry
+/// gives the empty chain's shape.
+pub(crate) fn entry_children(
+    entry: &littoral_core::registry::FileEntry<'_>,
+) -> littoral_core::Result<Vec<(String, Arc<dyn Module>)>> {
+    if !entry.has("modules") && !entry.has("shape") {
+        return Err(littoral_core::Error::invalid(
+            entry.at("modules"),
+            "missing, or not a list of modules",
+        ));
+    }
+    entry.children()
+}
+
 /// Rockpool's shape of a chain: `(first.size_in, last.size_out)`, `(0, 0)` when empty.
 pub(crate) fn chain_shape(children: &[(String, Arc<dyn Module>)]) -> Vec<usize> {
     match (children.first(), children.last()) {

@@ -1,6 +1,7 @@
 //! `Residual`: a `Sequential` whose input is added to its output.
 
 use super::sequential::{Sequential, evolve_chain};
+use littoral_core::registry::{ModuleClass, relabel};
 use littoral_core::{Array, Error, Evolution, Module, Result, Tree};
 use std::sync::Arc;
 
@@ -48,6 +49,15 @@ impl Residual {
     pub fn chain(&self) -> &Sequential {
         &self.inner
     }
+}
+
+impl Residual {
+    /// How `Residual` is read from a network file: its `modules`, no options.
+    pub const CLASS: ModuleClass = ModuleClass::new("Residual", &[], |entry| {
+        let res = Residual::from_sequential(Sequential::from_entry(entry)?)
+            .map_err(|e| relabel(e, &entry.path()))?;
+        Ok(Arc::new(res))
+    });
 }
 
 impl Module for Residual {

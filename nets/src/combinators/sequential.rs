@@ -1,5 +1,6 @@
 //! `Sequential`: modules applied one after another.
 
+use littoral_core::registry::{FileEntry, ModuleClass, relabel};
 use littoral_core::{Array, Error, Evolution, Module, Record, Result, Tree};
 use std::sync::Arc;
 
@@ -105,6 +106,28 @@ impl Sequential {
     /// The named children.
     pub fn named_children(&self) -> &[(String, Arc<dyn Module>)] {
         &self.children
+    }
+}
+
+impl Sequential {
+    /// How `Sequential` is read from a network file: its `modules`, no options.
+    pub const CLASS: ModuleClass = ModuleClass::new("Sequential", &[], |entry| {
+        Ok(Arc::new(Sequential::from_entry(entry)?))
+    });
+
+    /// The chain listed under an entry's `modules` (shared with `Residual`).
+    pub(crate) fn from_entry(entry: &FileEntry<'_>) -> Result<Self> {
+        let children = super::entry_children(entry)?;
+        let seq =
+            children
+                .into_iter()
+                .enumerate()
+                .try_fold(Sequential::new(), |s, (i, (name, m))| {
+                    s.append_named(m, Some(&name))
+                        .map_err(|e| relabel(e, &entry.child_path(i)))
+                })?;
+        entry.shape_is(&seq.shape())?;
+        Ok(seq)
     }
 }
 
@@ -291,6 +314,21 @@ impl Module for Sequential {
             .iter()
             .map(|(n, m)| (n.as_str(), m.as_ref()))
             .collect()
+    }
+
+    fn split_chain(&self, at: usize) -> Option<(Arc<dyn Module>, Arc<dyn Module>)> {
+        if at == 0 || at >= self.children.len() {
+            return None;
+        }
+        let (head, tail) = self.children.split_at(at);
+        Some((
+            Arc::new(Sequential {
+                children: head.to_vec(),
+            }),
+            Arc::new(Sequential {
+                children: tail.to_vec(),
+            }),
+        ))
     }
 
     fn as_any(&self) -> Option<&dyn std::any::Any> {

@@ -1,0 +1,181 @@
+//! Writing the network file format (JSON), and its arrays. The format is a stable
+//! contract, documented in `docs/network-format.md`; reading it goes through a
+//! [`crate::registry::Registry`].
+//!
+//! A module is written from what the [`Module`] trait tells: `class` is its class name, a
+//! module with children lists them under `modules`, one without writes its `shape`, then
+//! its `options`, and the leaves of its tree as `parameters` and `simulation_parameters`.
+//! So a new module class needs nothing here.
+
+use crate::array::Array;
+use crate::error::{Error, Result};
+use crate::module::{Module, OptionValue};
+use crate::nested::Entry;
+use crate::tree::{Kind, Tree};
+use serde_json::{Map, Value as Json};
+
+/// Describe a module and the current values of its tree as a network-file JSON value.
+///
+/// # Errors
+/// None today for finite values; kept fallible for formats that cannot describe a module.
+pub fn to_json(module: &dyn Module, tree: &Tree) -> Result<Json> {
+    to_json_named(module, tree, None)
+}
+
+/// [`to_json`] as pretty-printed text. Reading it back gives bit-identical values.
+///
+/// # Errors
+/// As [`to_json`].
+pub fn to_json_string(module: &dyn Module, tree: &Tree) -> Result<String> {
+    let v = to_json(module, tree)?;
+    serde_json::to_string_pretty(&v).map_err(|e| Error::invalid("network", e.to_string()))
+}
+
+fn to_json_named(module: &dyn Module, tree: &Tree, name: Option<&str>) -> Result<Json> {
+    let mut obj = Map::new();
+    obj.insert("class".into(), Json::String(module.class_name().into()));
+    if let Some(n) = name {
+        obj.insert("name".into(), Json::String(n.into()));
+    }
+    let children = module.children();
+    if children.is_empty() {
+        obj.insert(
+            "shape".into(),
+            Json::Array(module.shape().into_iter().map(Json::from).collect()),
+        );
+    }
+    let options: Map<String, Json> = module
+        .options()
+        .into_iter()
+        .map(|(k, v)| {
+            let v = match v {
+                OptionValue::Bool(b) => Json::Bool(b),
+                OptionValue::Str(s) => Json::String(s),
+            };
+            (k.to_string(), v)
+        })
+        .collect();
+    if !options.is_empty() {
+        obj.insert("options".into(), Json::Object(options));
+    }
+    let mut params = Map::new();
+    let mut sim = Map::new();
+    for (leaf_name, entry) in tree.iter() {
+        if let Entry::Leaf(leaf) = entry {
+            let Some(a) = leaf.value.as_f64() else {
+                continue;
+            };
+            match leaf.kind {
+                Kind::Parameter => {
+                    params.insert(leaf_name.into(), array_to_json(a));
+                }
+                Kind::SimulationParameter => {
+                    sim.insert(leaf_name.into(), array_to_json(a));
+                }
+                Kind::State => {}
+            }
+        }
+    }
+    if !params.is_empty() {
+        obj.insert("parameters".into(), Json::Object(params));
+    }
+    if !sim.is_empty() {
+        obj.insert("simulation_parameters".into(), Json::Object(sim));
+    }
+    if !children.is_empty() {
+        let empty = Tree::new();
+        let mods = children
+            .into_iter()
+            .enumerate()
+            .map(|(i, (n, child))| {
+                let default = format!("{i}_{}", child.class_name());
+                let sub = tree.branch(n).unwrap_or(&empty);
+                to_json_named(child, sub, (n != default).then_some(n)).map_err(|e| e.within(n))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        obj.insert("modules".into(), Json::Array(mods));
+    }
+    Ok(Json::Object(obj))
+}
+
+/// A number or a rectangular nested list of numbers as an array.
+///
+/// # Errors
+/// Ragged lists, non-numbers and non-finite numbers, naming `path`.
+pub fn json_to_array(v: &Json, path: &str) -> Result<Array> {
+    let mut shape = Vec::new();
+    let mut probe = v;
+    while let Json::Array(items) = probe {
+        shape.push(items.len());
+        match items.first() {
+            Some(first) => probe = first,
+            None => break,
+        }
+    }
+    let mut data = Vec::new();
+    flatten(v, &shape, 0, path, &mut data)?;
+    Array::from_shape_vec(shape, data).map_err(|e| crate::registry::relabel(e, path))
+}
+
+fn flatten(v: &Json, shape: &[usize], depth: usize, path: &str, out: &mut Vec<f64>) -> Result<()> {
+    match v {
+        Json::Number(n) => {
+            if depth != shape.len() {
+                return Err(Error::invalid(path, "ragged nested list"));
+            }
+            let x = n
+                .as_f64()
+                .ok_or_else(|| Error::invalid(path, "not a number"))?;
+            if !x.is_finite() {
+                return Err(Error::NonFinite {
+                    path: path.into(),
+                    index: out.len(),
+                    value: x,
+                });
+            }
+            out.push(x);
+            Ok(())
+        }
+        Json::Array(items) => {
+            if shape.get(depth) != Some(&items.len()) {
+                return Err(Error::invalid(path, "ragged nested list"));
+            }
+            items
+                .iter()
+                .try_for_each(|i| flatten(i, shape, depth + 1, path, out))
+        }
+        Json::Bool(b) => {
+            if depth != shape.len() {
+                return Err(Error::invalid(path, "ragged nested list"));
+            }
+            out.push(if *b { 1.0 } else { 0.0 });
+            Ok(())
+        }
+        _ => Err(Error::invalid(
+            path,
+            "values must be numbers or nested lists of numbers",
+        )),
+    }
+}
+
+/// An array as a number (0-d) or nested lists.
+pub fn array_to_json(a: &Array) -> Json {
+    fn build(shape: &[usize], data: &[f64]) -> Json {
+        match shape.split_first() {
+            None => data.first().map_or(Json::Null, |&x| num(x)),
+            Some((&n, rest)) => {
+                let stride: usize = rest.iter().product();
+                Json::Array(
+                    (0..n)
+                        .map(|i| build(rest, &data[i * stride..(i + 1) * stride]))
+                        .collect(),
+                )
+            }
+        }
+    }
+    build(a.shape(), a.data())
+}
+
+fn num(x: f64) -> Json {
+    serde_json::Number::from_f64(x).map_or(Json::Null, Json::Number)
+}

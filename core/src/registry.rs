@@ -1,0 +1,478 @@
+//! The module registry: how each module class is read from a network file.
+//!
+//! A [`ModuleClass`] names a class, lists the options its file entry may hold and builds
+//! the module from a [`FileEntry`]. A [`Registry`] maps class names to classes; the
+//! network-file reader ([`Registry::read_json_str`]), snapshot restore and the command line
+//! know modules only through it. Writing needs no registry: every module describes itself
+//! through the [`Module`] trait (class name, shape, options, attributes, children); see
+//! [`crate::network`].
+//!
+//! `littoral_nets::registry()` returns the built-in classes; a crate with its own module
+//! adds its class with one call:
+//!
+//! ```
+//! use littoral_core::registry::{FileEntry, ModuleClass, Registry};
+//! use littoral_core::{Array, Evolution, Module, Record, Result, Tree};
+//! use std::sync::Arc;
+//!
+//! #[derive(Debug)]
+//! struct Double(usize);
+//! impl Module for Double {
+//!     fn class_name(&self) -> &str { "Double" }
+//!     fn shape(&self) -> Vec<usize> { vec![self.0] }
+//!     fn evolve_batch(&self, _: &Tree, _: &Tree, x: &Array, _: bool) -> Result<Evolution> {
+//!         Ok(Evolution::new(x.map(|v| 2.0 * v), Tree::new(), Record::new()))
+//!     }
+//! }
+//! fn build(entry: &FileEntry<'_>) -> Result<Arc<dyn Module>> {
+//!     let n = entry.vector_size()?;
+//!     entry.no_values()?;
+//!     Ok(Arc::new(Double(n)))
+//! }
+//! const DOUBLE: ModuleClass = ModuleClass::new("Double", &[], build);
+//!
+//! let registry = Registry::new().with(DOUBLE);
+//! let m = registry.read_json_str(r#"{"class": "Double", "shape": [3]}"#)?;
+//! assert_eq!(m.shape(), vec![3]);
+//! let e = registry.read_json_str(r#"{"class": "Triple", "shape": [3]}"#).unwrap_err();
+//! assert!(e.to_string().contains("unknown class 'Triple' (known: Double)"));
+//! # Ok::<(), littoral_core::Error>(())
+//! ```
+
+use crate::error::{Error, Result};
+use crate::init::Constant;
+use crate::init::InitValue;
+use crate::module::Module;
+use crate::network::json_to_array;
+use crate::tree::Kind;
+use serde_json::{Map, Value as Json};
+use std::fmt;
+use std::sync::Arc;
+
+/// Builds a module from its network-file entry.
+pub type BuildFn = fn(&FileEntry<'_>) -> Result<Arc<dyn Module>>;
+
+/// How one module class is read from a network file: its name (the entry's `class`), the
+/// options its entry may hold, and the function that builds it.
+#[derive(Clone, Copy)]
+pub struct ModuleClass {
+    /// The class name (`"LIF"`), as [`Module::class_name`] returns it.
+    pub name: &'static str,
+    /// The option names an entry may hold; any other is rejected before `build` runs.
+    pub options: &'static [&'static str],
+    /// Builds the module from its entry.
+    pub build: BuildFn,
+}
+
+impl ModuleClass {
+    /// A class description (usable in a `const`).
+    pub const fn new(name: &'static str, options: &'static [&'static str], build: BuildFn) -> Self {
+        ModuleClass {
+            name,
+            options,
+            build,
+        }
+    }
+}
+
+impl fmt::Debug for ModuleClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ModuleClass")
+            .field("name", &self.name)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The module classes a network file may name. See the [module docs](self).
+#[derive(Clone, Debug, Default)]
+pub struct Registry {
+    classes: Vec<ModuleClass>,
+}
+
+/// The keys a module entry may hold.
+const ENTRY_KEYS: [&str; 7] = [
+    "class",
+    "name",
+    "shape",
+    "options",
+    "parameters",
+    "simulation_parameters",
+    "modules",
+];
+
+impl Registry {
+    /// An empty registry.
+    pub fn new() -> Self {
+        Registry::default()
+    }
+
+    /// Add a class; one of the same name is replaced.
+    pub fn register(&mut self, class: ModuleClass) {
+        match self.classes.iter_mut().find(|c| c.name == class.name) {
+            Some(slot) => *slot = class,
+            None => self.classes.push(class),
+        }
+    }
+
+    /// [`Registry::register`], by value.
+    #[must_use]
+    pub fn with(mut self, class: ModuleClass) -> Self {
+        self.register(class);
+        self
+    }
+
+    /// The class of a name.
+    pub fn class(&self, name: &str) -> Option<&ModuleClass> {
+        self.classes.iter().find(|c| c.name == name)
+    }
+
+    /// The registered class names, in registration order.
+    pub fn names(&self) -> Vec<&'static str> {
+        self.classes.iter().map(|c| c.name).collect()
+    }
+
+    /// Build a module from the JSON text of a network file. Given values become the
+    /// module's concrete initial values (a reset restores them); omitted ones take the
+    /// class's defaults.
+    ///
+    /// # Errors
+    /// Malformed JSON, unknown classes, options or attributes, wrong shapes and non-finite
+    /// numbers, each naming its JSON path (`modules[1].parameters.tau_mem`).
+    pub fn read_json_str(&self, text: &str) -> Result<Arc<dyn Module>> {
+        let v: Json = serde_json::from_str(text)
+            .map_err(|e| Error::invalid("network", format!("invalid JSON: {e}")))?;
+        self.read_json(&v, "")
+    }
+
+    /// Build a module from a parsed JSON value; `path` prefixes error paths.
+    ///
+    /// # Errors
+    /// As [`Registry::read_json_str`].
+    pub fn read_json(&self, v: &Json, path: &str) -> Result<Arc<dyn Module>> {
+        let object = v
+            .as_object()
+            .ok_or_else(|| Error::invalid(root(path), "a module must be a JSON object"))?;
+        let entry = FileEntry {
+            registry: self,
+            object,
+            path,
+        };
+        if let Some(k) = object.keys().find(|k| !ENTRY_KEYS.contains(&k.as_str())) {
+            return Err(Error::invalid(entry.at(k), "unknown key"));
+        }
+        let name = object
+            .get("class")
+            .and_then(Json::as_str)
+            .ok_or_else(|| Error::invalid(entry.at("class"), "missing or not a string"))?;
+        let class = self.class(name).ok_or_else(|| {
+            Error::invalid(
+                entry.at("class"),
+                format!(
+                    "unknown class '{name}' (known: {})",
+                    self.names().join(", ")
+                ),
+            )
+        })?;
+        let options = entry.options()?;
+        if let Some(k) = options
+            .keys()
+            .find(|k| !class.options.contains(&k.as_str()))
+        {
+            let allowed = if class.options.is_empty() {
+                "none".to_string()
+            } else {
+                class.options.join(", ")
+            };
+            return Err(Error::invalid(
+                entry.option_path(k),
+                format!("unknown option (allowed: {allowed})"),
+            ));
+        }
+        (class.build)(&entry)
+    }
+}
+
+fn root(path: &str) -> String {
+    if path.is_empty() {
+        "network".into()
+    } else {
+        path.to_string()
+    }
+}
+
+/// Replace an error's path by a file path (`modules[1].shape`), keeping its message.
+pub fn relabel(e: Error, path: &str) -> Error {
+    match e {
+        Error::Invalid { message, .. } => Error::invalid(path, message),
+        Error::Shape {
+            expected, found, ..
+        } => Error::Shape {
+            path: path.into(),
+            expected,
+            found,
+        },
+        Error::NonFinite { index, value, .. } => Error::NonFinite {
+            path: path.into(),
+            index,
+            value,
+        },
+        Error::UnknownPath { path: p } => Error::invalid(path, format!("unknown attribute '{p}'")),
+        other => other,
+    }
+}
+
+/// One module's entry in a network file, as a class's build function reads it: typed
+/// accessors that name the JSON path in their errors.
+#[derive(Clone, Copy)]
+pub struct FileEntry<'a> {
+    registry: &'a Registry,
+    object: &'a Map<String, Json>,
+    path: &'a str,
+}
+
+impl fmt::Debug for FileEntry<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FileEntry")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> FileEntry<'a> {
+    /// The JSON path of a key of this entry (`modules[1].shape`).
+    pub fn at(&self, key: &str) -> String {
+        if self.path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{}.{key}", self.path)
+        }
+    }
+
+    /// The JSON path of the entry itself (`modules[1]`, or `network` at the top).
+    pub fn path(&self) -> String {
+        root(self.path)
+    }
+
+    /// The JSON path of an option (`modules[1].options.has_rec`).
+    pub fn option_path(&self, key: &str) -> String {
+        self.at(&format!("options.{key}"))
+    }
+
+    /// Whether the entry has a key.
+    pub fn has(&self, key: &str) -> bool {
+        self.object.contains_key(key)
+    }
+
+    /// The `shape` list.
+    ///
+    /// # Errors
+    /// A missing shape or one that is not a list of non-negative integers.
+    pub fn shape(&self) -> Result<Vec<usize>> {
+        let path = self.at("shape");
+        let list = self
+            .object
+            .get("shape")
+            .and_then(Json::as_array)
+            .ok_or_else(|| Error::invalid(&path, "missing, or not a list of sizes"))?;
+        list.iter()
+            .map(|d| {
+                d.as_u64()
+                    .and_then(|d| usize::try_from(d).ok())
+                    .ok_or_else(|| Error::invalid(&path, "sizes must be non-negative integers"))
+            })
+            .collect()
+    }
+
+    /// The size `N` of a one-element `shape` `[N]`.
+    ///
+    /// # Errors
+    /// Any other shape.
+    pub fn vector_size(&self) -> Result<usize> {
+        match *self.shape()? {
+            [n] => Ok(n),
+            ref s => Err(Error::shape(self.at("shape"), &[vec![1]], &[s.len()])),
+        }
+    }
+
+    /// The result of a shape-taking constructor, its error relabelled with the path of
+    /// `shape`.
+    ///
+    /// # Errors
+    /// As [`FileEntry::shape`]; the constructor's error.
+    pub fn from_shape<M>(&self, build: impl FnOnce(&[usize]) -> Result<M>) -> Result<M> {
+        build(&self.shape()?).map_err(|e| relabel(e, &self.at("shape")))
+    }
+
+    fn options(&self) -> Result<&'a Map<String, Json>> {
+        static EMPTY: std::sync::OnceLock<Map<String, Json>> = std::sync::OnceLock::new();
+        match self.object.get("options") {
+            None => Ok(EMPTY.get_or_init(Map::new)),
+            Some(o) => o
+                .as_object()
+                .ok_or_else(|| Error::invalid(self.at("options"), "must be an object")),
+        }
+    }
+
+    /// A boolean option.
+    ///
+    /// # Errors
+    /// A value that is not `true` or `false`.
+    pub fn bool_option(&self, key: &str) -> Result<Option<bool>> {
+        self.options()?
+            .get(key)
+            .map(|v| {
+                v.as_bool()
+                    .ok_or_else(|| Error::invalid(self.option_path(key), "must be true or false"))
+            })
+            .transpose()
+    }
+
+    /// A string option.
+    ///
+    /// # Errors
+    /// A value that is not a string.
+    pub fn str_option(&self, key: &str) -> Result<Option<&'a str>> {
+        self.options()?
+            .get(key)
+            .map(|v| {
+                v.as_str()
+                    .ok_or_else(|| Error::invalid(self.option_path(key), "must be a string"))
+            })
+            .transpose()
+    }
+
+    /// A string option parsed by `parse` (its error relabelled with the option's path).
+    ///
+    /// # Errors
+    /// A value that is not a string, or `parse`'s error.
+    pub fn parsed_option<T>(
+        &self,
+        key: &str,
+        parse: impl FnOnce(&str) -> Result<T>,
+    ) -> Result<Option<T>> {
+        self.str_option(key)?
+            .map(|s| parse(s).map_err(|e| relabel(e, &self.option_path(key))))
+            .transpose()
+    }
+
+    /// The submodules listed under `modules`, each built through the registry and named
+    /// by its `name` or `"{i}_{Class}"`. Without `modules`, none.
+    ///
+    /// # Errors
+    /// A `modules` that is not a list; any submodule's error.
+    pub fn children(&self) -> Result<Vec<(String, Arc<dyn Module>)>> {
+        let at = self.at("modules");
+        let Some(list) = self.object.get("modules") else {
+            return Ok(Vec::new());
+        };
+        let list = list
+            .as_array()
+            .ok_or_else(|| Error::invalid(&at, "not a list of modules"))?;
+        list.iter()
+            .enumerate()
+            .map(|(i, m)| {
+                let p = format!("{at}[{i}]");
+                let module = self.registry.read_json(m, &p)?;
+                let name = match m.get("name") {
+                    None => format!("{i}_{}", module.class_name()),
+                    Some(n) => n
+                        .as_str()
+                        .ok_or_else(|| Error::invalid(format!("{p}.name"), "must be a string"))?
+                        .to_string(),
+                };
+                Ok((name, module))
+            })
+            .collect()
+    }
+
+    /// The JSON path of the `i`-th submodule (`modules[i]`).
+    pub fn child_path(&self, i: usize) -> String {
+        format!("{}[{i}]", self.at("modules"))
+    }
+
+    /// Reject a `shape` key (a module whose shape comes from its submodules), unless it is
+    /// the shape the module has.
+    ///
+    /// # Errors
+    /// A `shape` other than `actual`.
+    pub fn shape_is(&self, actual: &[usize]) -> Result<()> {
+        if self.has("shape") && self.shape()? != actual {
+            return Err(Error::invalid(
+                self.at("shape"),
+                "a combinator takes no shape (its shape is that of its modules)",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Reject `parameters` and `simulation_parameters` (a module without attributes).
+    ///
+    /// # Errors
+    /// The first attribute listed.
+    pub fn no_values(&self) -> Result<()> {
+        for section in ["parameters", "simulation_parameters"] {
+            if let Some(Json::Object(m)) = self.object.get(section)
+                && let Some(k) = m.keys().next()
+            {
+                return Err(Error::invalid(
+                    self.at(&format!("{section}.{k}")),
+                    "unknown attribute",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Apply the `parameters` and `simulation_parameters` sections through a module's
+    /// `with(name, value)` setter. A Parameter listed under `simulation_parameters`
+    /// becomes a [`Constant`].
+    ///
+    /// # Errors
+    /// Unknown attributes, a State, a SimulationParameter under `parameters`, values that
+    /// are not numbers or nested lists, and the setter's errors, naming the JSON path.
+    pub fn apply_values<M: Module>(
+        &self,
+        mut module: M,
+        with: impl Fn(M, &str, InitValue) -> Result<M>,
+    ) -> Result<M> {
+        for (section, as_constant) in [("parameters", false), ("simulation_parameters", true)] {
+            let Some(values) = self.object.get(section) else {
+                continue;
+            };
+            let prefix = self.at(section);
+            let values = values
+                .as_object()
+                .ok_or_else(|| Error::invalid(&prefix, "must be an object"))?;
+            for (name, v) in values {
+                let p = format!("{prefix}.{name}");
+                let attr = module
+                    .attributes()
+                    .iter()
+                    .find(|a| a.name == *name)
+                    .ok_or_else(|| Error::invalid(&p, "unknown attribute"))?;
+                let is_param = attr.kind == Kind::Parameter;
+                if attr.kind == Kind::State {
+                    return Err(Error::invalid(
+                        &p,
+                        "a State cannot be set in a network file",
+                    ));
+                }
+                if !as_constant && !is_param {
+                    return Err(Error::invalid(
+                        &p,
+                        "a SimulationParameter: list it under simulation_parameters",
+                    ));
+                }
+                let array = json_to_array(v, &p)?;
+                let value: InitValue = if as_constant && is_param {
+                    Constant(array).into()
+                } else {
+                    array.into()
+                };
+                module = with(module, name, value).map_err(|e| relabel(e, &p))?;
+            }
+        }
+        Ok(module)
+    }
+}

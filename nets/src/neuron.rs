@@ -1,0 +1,307 @@
+//! The neuron scaffold: write a population's dynamics once, per sample and step, and get
+//! the rest of `evolve` from one generic driver.
+//!
+//! A [`NeuronModel`] says what is particular to a model: its parameters decoded once per
+//! call into the compute type ([`NeuronModel::decode`]), its scratch buffers, how many
+//! standard normals a step draws, one time step ([`NeuronModel::step`]) and what it
+//! records. Its State variables are its float State attributes, in order. [`evolve`] does
+//! everything else, the same way for every model: the input shape check, the state copy
+//! (per-sample slices of the batched State), the per-sample noise keys and the `rng_key`
+//! leaf they advance, the record arrays, `f32`/`f64` ([`NeuronModel::precision`]) and the
+//! fan-out of samples over the rayon pool (the same bits on any thread count).
+//!
+//! A model's `Module::evolve_batch` is one line, `neuron::evolve(self, params, state,
+//! input, record)`. See `docs/adding-a-module.md` for a whole neuron in one file.
+
+use crate::par::for_each_sample;
+use crate::view::{advanced_keys, batched, rng_keys};
+use littoral_core::rng::fill_standard_normal;
+use littoral_core::{
+    Array, Error, Evolution, Kind, Leaf, Module, Precision, Real, Record, Result, Tree, Value,
+};
+use std::sync::Arc;
+
+/// The name of the noise-key State leaf the driver reads and advances.
+const RNG_KEY: &str = "rng_key";
+
+/// One time step of one sample, as [`NeuronModel::step`] sees it.
+#[derive(Debug)]
+pub struct Step<'a, F> {
+    /// The step's index within this call (`0..T`).
+    pub t: usize,
+    /// This step's input (`size_in` values).
+    pub input: &'a [f64],
+    /// The State variables (the model's float State attributes, in order), updated in
+    /// place.
+    pub state: &'a mut [Vec<F>],
+    /// This step's standard normal draws ([`NeuronModel::noise_len`] of them), keyed by
+    /// the sample's key and the step: the same numbers however the run is split.
+    pub noise: &'a [f64],
+    /// This step's output (`size_out` values), to be written.
+    pub output: &'a mut [f64],
+}
+
+/// One sample's whole evolution, as [`NeuronModel::evolve_sample`] sees it.
+#[derive(Debug)]
+pub struct Sample<'a, I> {
+    /// The sample's noise key `[key, first step]`.
+    pub key: [u64; 2],
+    /// The sample's input (a `(T, size_in)` slice for [`evolve`]).
+    pub input: I,
+    /// The State variables (`f64`, per sample), updated in place.
+    pub state: Vec<&'a mut [f64]>,
+    /// The output, `(T, size_out)`.
+    pub output: &'a mut [f64],
+    /// The record buffers, `(T, …)` each, in the order of [`NeuronModel::records`], when
+    /// recording.
+    pub record: Option<Vec<&'a mut [f64]>>,
+}
+
+/// The dynamics of a population of neurons (or of any stateful per-sample module). See
+/// the [module docs](self).
+pub trait NeuronModel: Module + Sized {
+    /// The parameters of one call, decoded and checked once, in the compute type `F`.
+    type Params<F: Real>: Send + Sync;
+    /// Per-sample working buffers (one per sample, reused by every step).
+    type Scratch<F: Real>: Send;
+
+    /// The compute type (default `f64`).
+    fn precision(&self) -> Precision {
+        Precision::F64
+    }
+
+    /// Read and check the parameters of one call.
+    ///
+    /// # Errors
+    /// A missing leaf or one of the wrong size, naming it.
+    fn decode<F: Real>(&self, params: &Tree) -> Result<Self::Params<F>>;
+
+    /// Fresh working buffers of one sample.
+    fn scratch<F: Real>(&self, p: &Self::Params<F>) -> Self::Scratch<F>;
+
+    /// Standard normal draws per step (0: no noise; the default).
+    fn noise_len<F: Real>(&self, p: &Self::Params<F>) -> usize {
+        let _ = p;
+        0
+    }
+
+    /// The recorded signals: names and per-step shapes (none by default).
+    fn records(&self) -> Vec<(&'static str, Vec<usize>)> {
+        Vec::new()
+    }
+
+    /// Advance one sample by one step.
+    fn step<F: Real>(&self, p: &Self::Params<F>, scratch: &mut Self::Scratch<F>, io: Step<'_, F>);
+
+    /// Write this step's recorded signals (called after [`NeuronModel::step`] when
+    /// recording; `out[i]` is the step's slice of the `i`-th record).
+    fn record<F: Real>(
+        &self,
+        scratch: &Self::Scratch<F>,
+        state: &[Vec<F>],
+        out: &mut [&mut [f64]],
+    ) {
+        let _ = (scratch, state, out);
+    }
+
+    /// Evolve one sample over its time steps. The default runs [`NeuronModel::step`] for
+    /// each step in `F`; a model with a specialised kernel (LIF) overrides it, with the
+    /// same bits.
+    fn evolve_sample<F: Real>(&self, p: &Self::Params<F>, sample: Sample<'_, &[f64]>) {
+        let (n_in, n_out) = (self.size_in(), self.size_out());
+        let steps = sample.output.len() / n_out.max(1);
+        let mut state: Vec<Vec<F>> = sample
+            .state
+            .iter()
+            .map(|v| v.iter().map(|&x| F::of(x)).collect())
+            .collect();
+        let mut scratch = self.scratch(p);
+        let mut noise = vec![0.0f64; self.noise_len(p)];
+        let sizes: Vec<usize> = self
+            .records()
+            .iter()
+            .map(|(_, s)| s.iter().product())
+            .collect();
+        let mut record = sample.record;
+        for t in 0..steps {
+            if !noise.is_empty() {
+                fill_standard_normal(
+                    sample.key[0],
+                    sample.key[1].wrapping_add(t as u64),
+                    &mut noise,
+                );
+            }
+            self.step(
+                p,
+                &mut scratch,
+                Step {
+                    t,
+                    input: &sample.input[t * n_in..(t + 1) * n_in],
+                    state: &mut state,
+                    noise: &noise,
+                    output: &mut sample.output[t * n_out..(t + 1) * n_out],
+                },
+            );
+            if let Some(rec) = record.as_mut() {
+                let mut rows: Vec<&mut [f64]> = rec
+                    .iter_mut()
+                    .zip(&sizes)
+                    .map(|(r, &size)| &mut r[t * size..(t + 1) * size])
+                    .collect();
+                self.record(&scratch, &state, &mut rows);
+            }
+        }
+        for (dst, src) in sample.state.into_iter().zip(&state) {
+            F::widen_into(src, dst);
+        }
+    }
+}
+
+/// Evolve a batch of a [`NeuronModel`]: what its `Module::evolve_batch` returns. The input
+/// is `(B, T, size_in)`, the state batched; the new state holds every float State variable
+/// and the advanced `rng_key`, the record the model's signals as `(B, T, …)` arrays.
+///
+/// # Errors
+/// An input of another width, a state that does not fit, the model's decode errors.
+pub fn evolve<M: NeuronModel>(
+    model: &M,
+    params: &Tree,
+    state: &Tree,
+    input: &Array,
+    record: bool,
+) -> Result<Evolution> {
+    let n_in = model.size_in();
+    let (b, t) = match *input.shape() {
+        [b, t, ni] if ni == n_in => (b, t),
+        _ => {
+            return Err(Error::Shape {
+                path: "input".into(),
+                expected: format!("(B, T, {n_in})"),
+                found: littoral_core::array::format_shape(input.shape()),
+            });
+        }
+    };
+    let inputs = input.data().chunks((t * n_in).max(1)).collect();
+    match model.precision() {
+        Precision::F64 => {
+            drive::<M, f64, _>(model, params, state, (b, t), record, inputs, |p, s| {
+                model.evolve_sample(p, s);
+            })
+        }
+        Precision::F32 => {
+            drive::<M, f32, _>(model, params, state, (b, t), record, inputs, |p, s| {
+                model.evolve_sample(p, s);
+            })
+        }
+    }
+}
+
+/// The driver behind [`evolve`], for any per-sample input `I` (a slice, or a stage fused
+/// in front of the model): decode, split the batched state, output and record into
+/// per-sample slices, run `run` on every sample over the rayon pool, assemble the
+/// evolution.
+pub(crate) fn drive<M: NeuronModel, F: Real, I: Send>(
+    model: &M,
+    params: &Tree,
+    state: &Tree,
+    (b, t): (usize, usize),
+    record: bool,
+    inputs: Vec<I>,
+    run: impl Fn(&M::Params<F>, Sample<'_, I>) + Sync + Send,
+) -> Result<Evolution> {
+    let p: M::Params<F> = model.decode(params)?;
+    let vars: Vec<(&str, Vec<usize>)> = model
+        .attributes()
+        .iter()
+        .filter(|a| a.kind == Kind::State && !a.integer)
+        .map(|a| {
+            (
+                a.name.as_str(),
+                a.shapes.first().cloned().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let mut arrays = vars
+        .iter()
+        .map(|(name, shape)| Ok(batched(state, name, b, shape)?.clone()))
+        .collect::<Result<Vec<Array>>>()?;
+    let has_key = model.attributes().iter().any(|a| a.name == RNG_KEY);
+    let keys = if has_key {
+        rng_keys(state, b)?
+    } else {
+        vec![[0, 0]; b]
+    };
+    let n_out = model.size_out();
+    let mut output = Array::zeros(vec![b, t, n_out]);
+    let records = model.records();
+    let mut rec_arrays: Vec<Array> = if record {
+        records
+            .iter()
+            .map(|(_, shape)| {
+                let mut s = vec![b, t];
+                s.extend_from_slice(shape);
+                Array::zeros(s)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut per_sample_state: Vec<Vec<&mut [f64]>> = (0..b).map(|_| Vec::new()).collect();
+    for a in &mut arrays {
+        let size = a.len() / b.max(1);
+        for (slot, chunk) in per_sample_state
+            .iter_mut()
+            .zip(a.data_mut().chunks_mut(size.max(1)))
+        {
+            slot.push(chunk);
+        }
+    }
+    let mut per_sample_record: Vec<Option<Vec<&mut [f64]>>> =
+        (0..b).map(|_| record.then(Vec::new)).collect();
+    for a in &mut rec_arrays {
+        let size = a.len() / b.max(1);
+        for (slot, chunk) in per_sample_record
+            .iter_mut()
+            .zip(a.data_mut().chunks_mut(size.max(1)))
+        {
+            if let Some(v) = slot.as_mut() {
+                v.push(chunk);
+            }
+        }
+    }
+    let state_size: usize = vars.iter().map(|(_, s)| s.iter().product::<usize>()).sum();
+    let tasks: Vec<Sample<'_, I>> = per_sample_state
+        .into_iter()
+        .zip(&keys)
+        .zip(inputs)
+        .zip(output.data_mut().chunks_mut((t * n_out).max(1)))
+        .zip(per_sample_record)
+        .map(|((((state, &key), input), output), record)| Sample {
+            key,
+            input,
+            state,
+            output,
+            record,
+        })
+        .collect();
+    for_each_sample(tasks, b * t * state_size.max(n_out), |s| run(&p, s));
+    let mut new_state = Tree::new();
+    for ((name, _), a) in vars.iter().zip(arrays) {
+        new_state.insert_leaf(*name, Leaf::f64(Kind::State, None, a));
+    }
+    if has_key {
+        new_state.insert_leaf(
+            RNG_KEY,
+            Leaf {
+                kind: Kind::State,
+                family: None,
+                value: Value::U64(Arc::new(advanced_keys(&keys, t))),
+            },
+        );
+    }
+    let mut rec = Record::new();
+    for ((name, _), a) in records.iter().zip(rec_arrays) {
+        rec.insert_leaf(*name, a);
+    }
+    Ok(Evolution::new(output, new_state, rec))
+}

@@ -1,0 +1,25 @@
+//! The built-in module classes, for the network file format and snapshots.
+
+use littoral_core::registry::Registry;
+
+/// A registry of every built-in class: `LIF`, `Rate`, `Linear`, `ExpSyn`, `Instant`,
+/// `Sequential`, `Residual`, `FFwdStack`. Add your own with [`Registry::with`]:
+///
+/// ```
+/// use littoral_core::TreeExt;
+/// let registry = littoral_nets::registry();   // .with(MyNeuron::CLASS) for your own
+/// let lif = registry.read_json_str(r#"{"class": "LIF", "shape": [2]}"#)?;
+/// assert_eq!(lif.class_name(), "LIF");
+/// # Ok::<(), littoral_core::Error>(())
+/// ```
+pub fn registry() -> Registry {
+    Registry::new()
+        .with(crate::Lif::CLASS)
+        .with(crate::Rate::CLASS)
+        .with(crate::Linear::CLASS)
+        .with(crate::ExpSyn::CLASS)
+        .with(crate::Instant::CLASS)
+        .with(crate::Sequential::CLASS)
+        .with(crate::Residual::CLASS)
+        .with(crate::FFwdStack::CLASS)
+}
