@@ -4,6 +4,7 @@ use crate::array::Array;
 use crate::error::Result;
 use crate::init::Attribute;
 use crate::tree::{Record, Tree};
+use std::any::Any;
 use std::fmt;
 use std::sync::Arc;
 
@@ -50,7 +51,7 @@ impl Evolution {
 ///
 /// `evolve_batch` receives validated parameters, a state whose every leaf has the batch
 /// axis, and input of shape `(B, T, size_in)`; it must not mutate anything it is given.
-pub trait Module: fmt::Debug + Send + Sync {
+pub trait Module: Any + fmt::Debug + Send + Sync {
     /// Rockpool's class name (`"LIF"`).
     fn class_name(&self) -> &str;
 
@@ -91,39 +92,6 @@ pub trait Module: fmt::Debug + Send + Sync {
     /// Options that select structure or code paths (for the network file format).
     fn options(&self) -> Vec<(&'static str, OptionValue)> {
         Vec::new()
-    }
-
-    /// [`Module::evolve_batch`] for input that must be finite: a NaN or an infinity in
-    /// `input` is an [`crate::Error::NonFinite`] at path `input` naming the first one (flat
-    /// index), instead of an evolution. The default scans the input, then evolves; a module
-    /// that reads every input value anyway may check while it computes and return the same
-    /// error (LIF does). [`crate::ModuleExt::evolve`] calls this unless non-finite input is
-    /// allowed.
-    ///
-    /// # Errors
-    /// The first non-finite input element; whatever `evolve_batch` returns.
-    fn evolve_batch_finite(
-        &self,
-        params: &Tree,
-        state: &Tree,
-        input: &Array<f64>,
-        record: bool,
-    ) -> Result<Evolution> {
-        if let Some((index, value)) = input.first_non_finite() {
-            return Err(crate::Error::NonFinite {
-                path: "input".into(),
-                index,
-                value,
-            });
-        }
-        self.evolve_batch(params, state, input, record)
-    }
-
-    /// The module as [`std::any::Any`], so that a combinator can recognise a module type it
-    /// knows how to fuse with its neighbour (`Sequential` runs a `Linear` followed by a
-    /// `LIF` in one pass, with the same bits). `None` (the default) opts out.
-    fn as_any(&self) -> Option<&dyn std::any::Any> {
-        None
     }
 
     /// For a module that applies its children one after another (`Sequential`): the

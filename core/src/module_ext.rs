@@ -116,30 +116,19 @@ pub trait ModuleExt: Module {
     ) -> Result<Evolution> {
         let module = self.as_dyn();
         let x = batch_input(input, module.size_in())?;
-        if options.allow_non_finite_input {
-            module.check_params(params)?;
-            let batched = module.batch_state(state, x.shape()[0])?;
-            return module.evolve_batch(params, &batched, &x, options.record);
-        }
-        // Non-finite input is reported before anything else. The scan is left to
-        // `evolve_batch_finite` (a module that reads every input value anyway checks while
-        // it computes); on any other error the input is scanned first, so the error is the
-        // same as if the input had been checked first.
-        let non_finite = |e: Error| match x.first_non_finite() {
-            Some((index, value)) => Error::NonFinite {
+        // The input is checked once, here, before anything else; modules never re-check.
+        if !options.allow_non_finite_input
+            && let Some((index, value)) = x.first_non_finite()
+        {
+            return Err(Error::NonFinite {
                 path: "input".into(),
                 index,
                 value,
-            },
-            None => e,
-        };
-        module.check_params(params).map_err(non_finite)?;
-        let batched = module
-            .batch_state(state, x.shape()[0])
-            .map_err(non_finite)?;
-        module
-            .evolve_batch_finite(params, &batched, &x, options.record)
-            .map_err(non_finite)
+            });
+        }
+        module.check_params(params)?;
+        let batched = module.batch_state(state, x.shape()[0])?;
+        module.evolve_batch(params, &batched, &x, options.record)
     }
 
     /// A copy of `tree` with the leaves of `values` (any kinds) put in: each path must exist

@@ -15,6 +15,7 @@ pub mod builder;
 pub mod combinators;
 pub mod config;
 pub mod exp_syn;
+pub mod fused;
 pub mod instant;
 pub mod lif;
 mod lif_kernel;

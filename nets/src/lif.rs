@@ -4,14 +4,14 @@
 use crate::builder::{attribute_setters, require_has_rec};
 use crate::lif_kernel::{
     Consts, SampleIo, SampleRecord, SliceSource, StepSource, evolve_sample, fast_thresholds,
-    reciprocals,
+    reciprocals, recurrent_input, reference_neurons, update_synapses,
 };
-use crate::par::for_each_sample;
-use crate::view::{advanced_keys, batched, per_element, rng_keys, scalar};
+use crate::neuron::{NeuronModel, Sample, Step};
+use crate::view::{per_element, scalar};
 use littoral_core::registry::ModuleClass;
 use littoral_core::{
-    Array, Attribute, Error, Evolution, Init, InitValue, Initialiser, Kind, Leaf, Module,
-    OptionValue, Precision, Real, Record, Result, Tree, TreeExt, Value,
+    Array, Attribute, Error, Evolution, Init, InitValue, Initialiser, Module, OptionValue,
+    Precision, Real, Result, Tree, TreeExt,
 };
 use std::sync::Arc;
 
@@ -255,229 +255,95 @@ impl Lif {
     });
 }
 
-/// Decoded, per-element parameters of one `evolve` call.
+/// Decoded, per-element parameters of one `evolve` call, in the compute type.
 #[derive(Debug, Clone)]
 pub struct LifParams<F> {
-    /// `exp(-dt/τ_mem)` per neuron.
-    pub alpha: Vec<F>,
-    /// `exp(-dt/τ_syn)` per neuron and synapse.
-    pub beta: Vec<F>,
-    /// Bias per neuron.
-    pub bias: Vec<F>,
-    /// Threshold per neuron.
-    pub threshold: Vec<F>,
-    /// Recurrent weights `(N, Nin)`, row-major.
-    pub w_rec: Option<Arc<Array>>,
-    /// `noise_std · √dt`.
-    pub noise_scale: f64,
-    /// Spike cap per step.
-    pub max_spikes: F,
+    alpha: Vec<F>,
+    beta: Vec<F>,
+    bias: Vec<F>,
+    threshold: Vec<F>,
+    /// Recurrent weights `(N, N·S)`, row-major, in `F`.
+    w_rec: Option<Vec<F>>,
+    noise_scale: f64,
+    max_spikes: F,
+    /// Every threshold is positive and finite (the kernel's fast pass).
+    fast: bool,
+    /// `1/θ` when every threshold is a power of two, else empty.
+    recip: Vec<F>,
+}
+
+impl<F: Real> LifParams<F> {
+    fn consts(&self, n: usize, n_syn: usize) -> Consts<'_, F> {
+        Consts {
+            n,
+            n_syn,
+            alpha: &self.alpha,
+            beta: &self.beta,
+            bias: &self.bias,
+            threshold: &self.threshold,
+            fast: self.fast,
+            recip: &self.recip,
+            max_spikes: self.max_spikes,
+            noise_scale: self.noise_scale,
+            w_rec: self.w_rec.as_deref(),
+        }
+    }
+}
+
+/// Per-sample working buffers of [`Lif`]'s step: the recurrent input and the spiking
+/// neurons.
+#[derive(Debug)]
+pub struct LifScratch<F> {
+    irec: Vec<F>,
+    active: Vec<(usize, F)>,
 }
 
 impl Lif {
-    fn evolve_in<F: Real>(
+    /// Run one sample through the LIF kernel, its input a block source (the input slice,
+    /// or a stage fused in front, see [`crate::fused`]).
+    pub(crate) fn kernel_sample<F: Real, S: StepSource>(
         &self,
-        params: &Tree,
-        state: &Tree,
-        input: &Array,
-        record: bool,
-    ) -> Result<Evolution> {
-        self.checked::<F>(params, state, input, record, false)
-    }
-
-    /// Evolve, and with `check` return [`Error::NonFinite`] for the first NaN or infinite
-    /// input element (the kernel checks each block of steps as it reads it).
-    fn checked<F: Real>(
-        &self,
-        params: &Tree,
-        state: &Tree,
-        input: &Array,
-        record: bool,
-        check: bool,
-    ) -> Result<Evolution> {
-        let (b, t) = (input.shape()[0], input.shape()[1]);
-        let width = self.n * self.n_syn;
-        let flag = std::sync::atomic::AtomicBool::new(false);
-        let sources = input
-            .data()
-            .chunks((t * width).max(1))
-            .map(|data| SliceSource {
-                data,
-                width,
-                non_finite: check.then_some(&flag),
+        p: &LifParams<F>,
+        sample: Sample<'_, S>,
+    ) {
+        let Sample {
+            key,
+            input,
+            mut state,
+            output,
+            record,
+        } = sample;
+        let (Some(vmem), Some(isyn), Some(spikes)) = (state.pop(), state.pop(), state.pop()) else {
+            return;
+        };
+        let rec = record.and_then(|mut r| {
+            let (vmem, isyn, spikes, irec) = (r.pop()?, r.pop()?, r.pop()?, r.pop()?);
+            Some(SampleRecord {
+                irec,
+                spikes,
+                isyn,
+                vmem,
             })
-            .collect();
-        let ev = self.run::<F, _>(params, state, b, t, record, sources)?;
-        non_finite_input(flag.into_inner(), input)?;
-        Ok(ev)
-    }
-
-    /// `Linear` (weight `w`, optional `bias`, both checked) then this LIF in one pass,
-    /// recording off: each sample's linear stage is computed a block of steps at a time
-    /// into a small buffer that stays in cache, with the same per-row arithmetic as
-    /// [`crate::Linear`]'s own evolve, so the bits are those of the two modules run one
-    /// after the other. Used by `Sequential`; `precision` is the Linear's and must be this
-    /// module's.
-    /// With `check`, a NaN or infinite input element is an [`Error::NonFinite`] at path
-    /// `input` (as [`Module::evolve_batch_finite`]).
-    pub(crate) fn evolve_after_linear(
-        &self,
-        w: &Array,
-        bias: Option<&Array>,
-        params: &Tree,
-        state: &Tree,
-        input: &Array,
-        check: bool,
-    ) -> Result<Evolution> {
-        match self.precision {
-            Precision::F64 => self.fused::<f64>(w, bias, params, state, input, check),
-            Precision::F32 => self.fused::<f32>(w, bias, params, state, input, check),
-        }
-    }
-
-    fn fused<F: Real>(
-        &self,
-        w: &Array,
-        bias: Option<&Array>,
-        params: &Tree,
-        state: &Tree,
-        input: &Array,
-        check: bool,
-    ) -> Result<Evolution> {
-        let (b, t, k) = match *input.shape() {
-            [b, t, k] => (b, t, k),
-            _ => return Err(Error::shape("input", &[vec![0, 0, 0]], input.shape())),
-        };
-        if w.shape() != [k, self.n_in] || b * t * k == 0 {
-            return Err(Error::shape("weight", &[vec![k, self.n_in]], w.shape()));
-        }
-        let prepared = crate::linear::Prepared::<F>::new(w, bias);
-        let failure = std::sync::Mutex::new(None);
-        let flag = std::sync::atomic::AtomicBool::new(false);
-        let sources = input
-            .data()
-            .chunks(t * k)
-            .map(|x| prepared.source(x, &failure, check.then_some(&flag)))
-            .collect();
-        let ev = self.run::<F, _>(params, state, b, t, false, sources)?;
-        non_finite_input(flag.into_inner(), input)?;
-        if let Some(e) = failure.into_inner().ok().flatten() {
-            return Err(e);
-        }
-        Ok(ev)
-    }
-
-    fn run<F: Real, S: StepSource + Send>(
-        &self,
-        params: &Tree,
-        state: &Tree,
-        b: usize,
-        t: usize,
-        record: bool,
-        sources: Vec<S>,
-    ) -> Result<Evolution> {
-        let (n, s) = (self.n, self.n_syn);
-        let ns = n * s;
-        let p: LifParams<F> = self.decode(params)?;
-        let mut spikes = batched(state, "spikes", b, &[n])?.clone();
-        let mut isyn = batched(state, "isyn", b, &[n, s])?.clone();
-        let mut vmem = batched(state, "vmem", b, &[n])?.clone();
-        let keys = rng_keys(state, b)?;
-        let mut output = Array::zeros(vec![b, t, n]);
-        let mut rec_arrays = record.then(|| {
-            (
-                Array::zeros(vec![b, t, n, s]),
-                Array::zeros(vec![b, t, n]),
-                Array::zeros(vec![b, t, n, s]),
-                Array::zeros(vec![b, t, n]),
-            )
         });
-        let w_rec = match &p.w_rec {
-            Some(w) if w.len() != n * ns => {
-                return Err(Error::shape("w_rec", &[vec![n, ns]], w.shape()));
-            }
-            Some(w) => Some(F::cast_slice(w.data())),
-            None => None,
+        let io = SampleIo {
+            spikes,
+            isyn,
+            vmem,
+            key,
+            input,
+            output,
+            rec,
         };
-        let fast = fast_thresholds(&p.threshold);
-        let recip = if fast {
-            reciprocals(&p.threshold).unwrap_or_default()
-        } else {
-            Vec::new()
-        };
-        let consts = Consts {
-            n,
-            n_syn: s,
-            alpha: &p.alpha,
-            beta: &p.beta,
-            bias: &p.bias,
-            threshold: &p.threshold,
-            fast,
-            recip: &recip,
-            max_spikes: p.max_spikes,
-            noise_scale: p.noise_scale,
-            w_rec: w_rec.as_deref(),
-        };
-        let records: Vec<Option<SampleRecord<'_>>> = match rec_arrays.as_mut() {
-            Some((ir, sp, is, vm)) => ir
-                .data_mut()
-                .chunks_mut((t * ns).max(1))
-                .zip(sp.data_mut().chunks_mut((t * n).max(1)))
-                .zip(is.data_mut().chunks_mut((t * ns).max(1)))
-                .zip(vm.data_mut().chunks_mut((t * n).max(1)))
-                .map(|(((irec, spikes), isyn), vmem)| {
-                    Some(SampleRecord {
-                        irec,
-                        spikes,
-                        isyn,
-                        vmem,
-                    })
-                })
-                .collect(),
-            None => (0..b).map(|_| None).collect(),
-        };
-        let tasks: Vec<SampleIo<'_, S>> = spikes
-            .data_mut()
-            .chunks_mut(n.max(1))
-            .zip(isyn.data_mut().chunks_mut(ns.max(1)))
-            .zip(vmem.data_mut().chunks_mut(n.max(1)))
-            .zip(&keys)
-            .zip(sources)
-            .zip(output.data_mut().chunks_mut((t * n).max(1)))
-            .zip(records)
-            .map(
-                |((((((spikes, isyn), vmem), &key), input), output), rec)| SampleIo {
-                    spikes,
-                    isyn,
-                    vmem,
-                    key,
-                    input,
-                    output,
-                    rec,
-                },
-            )
-            .collect();
-        for_each_sample(tasks, b * t * ns, |io| evolve_sample(&consts, io));
-        let mut new_state = Tree::new();
-        new_state.insert_leaf("spikes", state_leaf(spikes));
-        new_state.insert_leaf("isyn", state_leaf(isyn));
-        new_state.insert_leaf("vmem", state_leaf(vmem));
-        new_state.insert_leaf(
-            "rng_key",
-            Leaf {
-                kind: Kind::State,
-                family: None,
-                value: Value::U64(Arc::new(advanced_keys(&keys, t))),
-            },
-        );
-        let mut rec = Record::new();
-        if let Some((ir, sp, is, vm)) = rec_arrays {
-            rec.insert_leaf("irec", ir);
-            rec.insert_leaf("spikes", sp);
-            rec.insert_leaf("isyn", is);
-            rec.insert_leaf("vmem", vm);
-        }
-        Ok(Evolution::new(output, new_state, rec))
+        evolve_sample(&p.consts(self.n, self.n_syn), io);
+    }
+}
+
+impl NeuronModel for Lif {
+    type Params<F: Real> = LifParams<F>;
+    type Scratch<F: Real> = LifScratch<F>;
+
+    fn precision(&self) -> Precision {
+        self.precision
     }
 
     fn decode<F: Real>(&self, p: &Tree) -> Result<LifParams<F>> {
@@ -500,6 +366,25 @@ impl Lif {
                 ));
             }
         };
+        let w_rec = if self.has_rec {
+            let w = p.array("w_rec")?;
+            if w.len() != self.n * ns {
+                return Err(Error::shape("w_rec", &[vec![self.n, ns]], w.shape()));
+            }
+            Some(F::cast_slice(w.data()).into_owned())
+        } else {
+            None
+        };
+        let threshold: Vec<F> = per_element(p, "threshold", self.n)?
+            .into_iter()
+            .map(F::of)
+            .collect();
+        let fast = fast_thresholds(&threshold);
+        let recip = if fast {
+            reciprocals(&threshold).unwrap_or_default()
+        } else {
+            Vec::new()
+        };
         Ok(LifParams {
             alpha: per_element(p, "tau_mem", self.n)?
                 .into_iter()
@@ -510,18 +395,81 @@ impl Lif {
                 .into_iter()
                 .map(F::of)
                 .collect(),
-            threshold: per_element(p, "threshold", self.n)?
-                .into_iter()
-                .map(F::of)
-                .collect(),
-            w_rec: if self.has_rec {
-                Some(p.array("w_rec")?.clone())
-            } else {
-                None
-            },
+            threshold,
+            w_rec,
             noise_scale: scalar(p, "noise_std")? * dt.sqrt(),
             max_spikes: F::of(scalar(p, "max_spikes_per_dt")?),
+            fast,
+            recip,
         })
+    }
+
+    fn scratch<F: Real>(&self, p: &LifParams<F>) -> LifScratch<F> {
+        LifScratch {
+            irec: vec![F::zero(); self.n * self.n_syn],
+            active: Vec::with_capacity(if p.w_rec.is_some() { self.n } else { 0 }),
+        }
+    }
+
+    fn noise_len<F: Real>(&self, p: &LifParams<F>) -> usize {
+        if p.noise_scale != 0.0 { self.n } else { 0 }
+    }
+
+    fn records(&self) -> Vec<(&'static str, Vec<usize>)> {
+        let (n, s) = (self.n, self.n_syn);
+        vec![
+            ("irec", vec![n, s]),
+            ("spikes", vec![n]),
+            ("isyn", vec![n, s]),
+            ("vmem", vec![n]),
+        ]
+    }
+
+    /// The kernel's reference arithmetic, one step at a time (the same bits as the
+    /// vectorised [`NeuronModel::evolve_sample`], which `evolve` uses).
+    fn step<F: Real>(&self, p: &LifParams<F>, scratch: &mut LifScratch<F>, io: Step<'_, F>) {
+        let c = p.consts(self.n, self.n_syn);
+        let [spikes, isyn, vmem] = io.state else {
+            return;
+        };
+        if let Some(w) = c.w_rec {
+            recurrent_input(w, spikes, &mut scratch.irec, &mut scratch.active);
+        }
+        update_synapses(&c, io.input, &scratch.irec, c.w_rec.is_some(), isyn);
+        reference_neurons(&c, io.noise, isyn, vmem, spikes, io.output);
+    }
+
+    fn record<F: Real>(&self, scratch: &LifScratch<F>, state: &[Vec<F>], out: &mut [&mut [f64]]) {
+        F::widen_into(&scratch.irec, out[0]);
+        for (src, dst) in state.iter().zip(out[1..].iter_mut()) {
+            F::widen_into(src, dst);
+        }
+    }
+
+    fn evolve_sample<F: Real>(&self, p: &LifParams<F>, sample: Sample<'_, &[f64]>) {
+        let width = self.n * self.n_syn;
+        let Sample {
+            key,
+            input,
+            state,
+            output,
+            record,
+        } = sample;
+        let input = SliceSource {
+            data: input,
+            width,
+            non_finite: None,
+        };
+        self.kernel_sample(
+            p,
+            Sample {
+                key,
+                input,
+                state,
+                output,
+                record,
+            },
+        );
     }
 }
 
@@ -534,13 +482,13 @@ pub fn spike_count<F: Real>(v: F, threshold: F, max_spikes: F) -> F {
     if max_spikes < s { max_spikes } else { s }
 }
 
-fn state_leaf(a: Array) -> Leaf {
-    Leaf::f64(Kind::State, None, a)
-}
-
 impl Module for Lif {
     fn class_name(&self) -> &str {
         "LIF"
+    }
+
+    fn spiking_output(&self) -> bool {
+        self.spiking_output
     }
 
     fn shape(&self) -> Vec<usize> {
@@ -551,16 +499,8 @@ impl Module for Lif {
         self.spiking_input
     }
 
-    fn spiking_output(&self) -> bool {
-        self.spiking_output
-    }
-
     fn attributes(&self) -> &[Attribute] {
         &self.attrs
-    }
-
-    fn as_any(&self) -> Option<&dyn std::any::Any> {
-        Some(self)
     }
 
     fn options(&self) -> Vec<(&'static str, OptionValue)> {
@@ -578,38 +518,6 @@ impl Module for Lif {
         input: &Array,
         record: bool,
     ) -> Result<Evolution> {
-        match self.precision {
-            Precision::F64 => self.evolve_in::<f64>(params, state, input, record),
-            Precision::F32 => self.evolve_in::<f32>(params, state, input, record),
-        }
-    }
-
-    fn evolve_batch_finite(
-        &self,
-        params: &Tree,
-        state: &Tree,
-        input: &Array,
-        record: bool,
-    ) -> Result<Evolution> {
-        match self.precision {
-            Precision::F64 => self.checked::<f64>(params, state, input, record, true),
-            Precision::F32 => self.checked::<f32>(params, state, input, record, true),
-        }
-    }
-}
-
-/// When the kernel flagged a non-finite input element, the error naming the first one
-/// (flat index), as `Module::evolve_batch_finite` reports it.
-fn non_finite_input(flagged: bool, input: &Array) -> Result<()> {
-    if !flagged {
-        return Ok(());
-    }
-    match input.first_non_finite() {
-        Some((index, value)) => Err(Error::NonFinite {
-            path: "input".into(),
-            index,
-            value,
-        }),
-        None => Ok(()),
+        crate::neuron::evolve(self, params, state, input, record)
     }
 }

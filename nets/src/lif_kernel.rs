@@ -227,7 +227,12 @@ const PAR_REC_BYTES: usize = 1 << 21;
 /// `irec = Σ_{j spiking} s_j · w_rec[j]`, rows added in neuron order. `active` is scratch
 /// for the spiking neurons and their counts.
 #[inline(always)]
-fn recurrent_input<F: Real>(w: &[F], spikes: &[F], irec: &mut [F], active: &mut Vec<(usize, F)>) {
+pub(crate) fn recurrent_input<F: Real>(
+    w: &[F],
+    spikes: &[F],
+    irec: &mut [F],
+    active: &mut Vec<(usize, F)>,
+) {
     let ns = irec.len();
     active.clear();
     active.extend(
@@ -400,7 +405,7 @@ fn evolve_sample_body<F: Real, S: StepSource>(c: &Consts<'_, F>, mut io: SampleI
 
 /// `isyn = ((isyn + x) + irec) · β` (or `(isyn + x) · β`) over every synapse.
 #[inline(always)]
-fn update_synapses<F: Real>(
+pub(crate) fn update_synapses<F: Real>(
     c: &Consts<'_, F>,
     x: &[f64],
     irec: &[F],
@@ -419,7 +424,7 @@ fn update_synapses<F: Real>(
 }
 
 /// The per-neuron reference loop (any threshold), after the synapses were updated.
-fn reference_neurons<F: Real>(
+pub(crate) fn reference_neurons<F: Real>(
     c: &Consts<'_, F>,
     noise: &[f64],
     isyn: &[F],

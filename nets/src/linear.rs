@@ -232,10 +232,6 @@ impl Module for Linear {
         }
         Ok(Evolution::new(output, Tree::new(), Record::new()))
     }
-
-    fn as_any(&self) -> Option<&dyn std::any::Any> {
-        Some(self)
-    }
 }
 
 impl Linear {
@@ -271,7 +267,7 @@ fn add_bias(y: &mut [f64], bias: &[f64]) {
     }
 }
 
-/// Steps per block when a `Linear` feeds a `LIF` directly (see `Lif`'s fused evolve): a
+/// Steps per block when a `Linear` feeds a `LIF` directly (see [`crate::fused`]): a
 /// block of `Nout` outputs stays in cache between the two.
 const FUSED_BLOCK: usize = 32;
 
@@ -299,20 +295,17 @@ impl<'a, F: Real> Prepared<'a, F> {
         }
     }
 
-    /// The step source of one sample whose input is `x` (`(T, Nin)`); with `non_finite`,
-    /// each block of input is checked for NaN and infinities as it is read.
+    /// The step source of one sample whose input is `x` (`(T, Nin)`).
     pub(crate) fn source<'s>(
         &'s self,
         x: &'s [f64],
         failure: &'s std::sync::Mutex<Option<Error>>,
-        non_finite: Option<&'s std::sync::atomic::AtomicBool>,
     ) -> LinearSource<'s, 'a, F> {
         LinearSource {
             p: self,
             x,
             out: vec![0.0; FUSED_BLOCK * self.m],
             failure,
-            non_finite,
         }
     }
 }
@@ -323,7 +316,6 @@ pub(crate) struct LinearSource<'s, 'a, F: Real> {
     x: &'s [f64],
     out: Vec<f64>,
     failure: &'s std::sync::Mutex<Option<Error>>,
-    non_finite: Option<&'s std::sync::atomic::AtomicBool>,
 }
 
 impl<F: Real> crate::lif_kernel::StepSource for LinearSource<'_, '_, F> {
@@ -334,11 +326,6 @@ impl<F: Real> crate::lif_kernel::StepSource for LinearSource<'_, '_, F> {
         let (k, m) = (self.p.k, self.p.m);
         let rows = t1 - t0;
         let xs = &self.x[t0 * k..t1 * k];
-        if let Some(flag) = self.non_finite
-            && crate::lif_kernel::has_non_finite(xs)
-        {
-            flag.store(true, std::sync::atomic::Ordering::Relaxed);
-        }
         let ys = &mut self.out[..rows * m];
         let dense = event_rows::<F>(0, xs, ys, &self.p.w, k, m, self.p.limit);
         if !dense.is_empty()

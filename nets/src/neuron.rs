@@ -108,52 +108,63 @@ pub trait NeuronModel: Module + Sized {
     /// each step in `F`; a model with a specialised kernel (LIF) overrides it, with the
     /// same bits.
     fn evolve_sample<F: Real>(&self, p: &Self::Params<F>, sample: Sample<'_, &[f64]>) {
-        let (n_in, n_out) = (self.size_in(), self.size_out());
-        let steps = sample.output.len() / n_out.max(1);
-        let mut state: Vec<Vec<F>> = sample
-            .state
-            .iter()
-            .map(|v| v.iter().map(|&x| F::of(x)).collect())
-            .collect();
-        let mut scratch = self.scratch(p);
-        let mut noise = vec![0.0f64; self.noise_len(p)];
-        let sizes: Vec<usize> = self
-            .records()
-            .iter()
-            .map(|(_, s)| s.iter().product())
-            .collect();
-        let mut record = sample.record;
-        for t in 0..steps {
-            if !noise.is_empty() {
-                fill_standard_normal(
-                    sample.key[0],
-                    sample.key[1].wrapping_add(t as u64),
-                    &mut noise,
-                );
-            }
-            self.step(
-                p,
-                &mut scratch,
-                Step {
-                    t,
-                    input: &sample.input[t * n_in..(t + 1) * n_in],
-                    state: &mut state,
-                    noise: &noise,
-                    output: &mut sample.output[t * n_out..(t + 1) * n_out],
-                },
+        step_by_step(self, p, sample);
+    }
+}
+
+/// The default [`NeuronModel::evolve_sample`]: [`NeuronModel::step`] for every step, the
+/// State in `F`, the noise drawn per step, the record written after each step. A model
+/// that overrides `evolve_sample` can be checked against it.
+pub fn step_by_step<M: NeuronModel, F: Real>(
+    model: &M,
+    p: &M::Params<F>,
+    sample: Sample<'_, &[f64]>,
+) {
+    let (n_in, n_out) = (model.size_in(), model.size_out());
+    let steps = sample.output.len() / n_out.max(1);
+    let mut state: Vec<Vec<F>> = sample
+        .state
+        .iter()
+        .map(|v| v.iter().map(|&x| F::of(x)).collect())
+        .collect();
+    let mut scratch = model.scratch(p);
+    let mut noise = vec![0.0f64; model.noise_len(p)];
+    let sizes: Vec<usize> = model
+        .records()
+        .iter()
+        .map(|(_, s)| s.iter().product())
+        .collect();
+    let mut record = sample.record;
+    for t in 0..steps {
+        if !noise.is_empty() {
+            fill_standard_normal(
+                sample.key[0],
+                sample.key[1].wrapping_add(t as u64),
+                &mut noise,
             );
-            if let Some(rec) = record.as_mut() {
-                let mut rows: Vec<&mut [f64]> = rec
-                    .iter_mut()
-                    .zip(&sizes)
-                    .map(|(r, &size)| &mut r[t * size..(t + 1) * size])
-                    .collect();
-                self.record(&scratch, &state, &mut rows);
-            }
         }
-        for (dst, src) in sample.state.into_iter().zip(&state) {
-            F::widen_into(src, dst);
+        model.step(
+            p,
+            &mut scratch,
+            Step {
+                t,
+                input: &sample.input[t * n_in..(t + 1) * n_in],
+                state: &mut state,
+                noise: &noise,
+                output: &mut sample.output[t * n_out..(t + 1) * n_out],
+            },
+        );
+        if let Some(rec) = record.as_mut() {
+            let mut rows: Vec<&mut [f64]> = rec
+                .iter_mut()
+                .zip(&sizes)
+                .map(|(r, &size)| &mut r[t * size..(t + 1) * size])
+                .collect();
+            model.record(&scratch, &state, &mut rows);
         }
+    }
+    for (dst, src) in sample.state.into_iter().zip(&state) {
+        F::widen_into(src, dst);
     }
 }
 
@@ -304,4 +315,58 @@ pub(crate) fn drive<M: NeuronModel, F: Real, I: Send>(
         rec.insert_leaf(*name, a);
     }
     Ok(Evolution::new(output, new_state, rec))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::{NeuronModel, drive, step_by_step};
+    use crate::Lif;
+    use littoral_core::{Array, Module, ModuleExt, Precision, record_bits_eq, tree_bits_eq};
+
+    /// LIF's vectorised kernel (its `evolve_sample`) gives the bits of its `step` run one
+    /// step at a time, with recurrence, noise, several synapses and both precisions.
+    #[test]
+    fn the_lif_kernel_gives_the_bits_of_its_step() {
+        for (n_in, precision) in [
+            (3, Precision::F64),
+            (6, Precision::F64),
+            (6, Precision::F32),
+        ] {
+            let lif = Lif::with_synapses(n_in, 3)
+                .unwrap()
+                .with_has_rec(true)
+                .with_noise_std(0.3)
+                .unwrap()
+                .with_threshold([0.4, 0.7, 1.0])
+                .unwrap()
+                .with_precision(precision);
+            let tree = lif.init(7);
+            let state = lif.batch_state(&tree, 2).unwrap();
+            let data = (0..2 * 25 * n_in)
+                .map(|i| 0.5 * ((i * 37 % 11) as f64 / 11.0))
+                .collect();
+            let x = Array::from_shape_vec(vec![2, 25, n_in], data).unwrap();
+            let fast = lif.evolve_batch(&tree, &state, &x, true).unwrap();
+            let inputs = x.data().chunks(25 * n_in).collect();
+            let slow = match precision {
+                Precision::F64 => {
+                    drive::<_, f64, _>(&lif, &tree, &state, (2, 25), true, inputs, |p, s| {
+                        step_by_step(&lif, p, s);
+                    })
+                }
+                Precision::F32 => {
+                    drive::<_, f32, _>(&lif, &tree, &state, (2, 25), true, inputs, |p, s| {
+                        step_by_step(&lif, p, s);
+                    })
+                }
+            }
+            .unwrap();
+            assert!(fast.output.data().iter().sum::<f64>() > 0.0, "it spikes");
+            assert!(fast.output.bits_eq(&slow.output), "{n_in} {precision:?}");
+            assert!(tree_bits_eq(&fast.state, &slow.state));
+            assert!(record_bits_eq(&fast.record, &slow.record));
+            assert_eq!(lif.precision(), NeuronModel::precision(&lif));
+        }
+    }
 }

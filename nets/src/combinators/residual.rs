@@ -1,6 +1,6 @@
 //! `Residual`: a `Sequential` whose input is added to its output.
 
-use super::sequential::{Sequential, evolve_chain};
+use super::sequential::Sequential;
 use littoral_core::registry::{ModuleClass, relabel};
 use littoral_core::{Array, Error, Evolution, Module, Result, Tree};
 use std::sync::Arc;
@@ -88,7 +88,7 @@ impl Module for Residual {
         input: &Array,
         record: bool,
     ) -> Result<Evolution> {
-        let mut ev = evolve_chain(self.inner.named_children(), params, state, input, record)?;
+        let mut ev = self.inner.evolve_batch(params, state, input, record)?;
         for (o, &x) in ev.output.data_mut().iter_mut().zip(input.data()) {
             *o += x;
         }

@@ -1,5 +1,6 @@
 //! `Sequential`: modules applied one after another.
 
+use crate::fused::Plan;
 use littoral_core::registry::{FileEntry, ModuleClass, relabel};
 use littoral_core::{Array, Error, Evolution, Module, Record, Result, Tree};
 use std::sync::Arc;
@@ -21,6 +22,8 @@ use std::sync::Arc;
 #[derive(Clone, Debug, Default)]
 pub struct Sequential {
     children: Vec<(String, Arc<dyn Module>)>,
+    /// The fused pairs of `children`, planned when a child is added.
+    plan: Plan,
 }
 
 impl Sequential {
@@ -72,6 +75,7 @@ impl Sequential {
             ));
         }
         self.children.push((name, module));
+        self.plan = Plan::of(&self.children);
         Ok(self)
     }
 
@@ -151,33 +155,18 @@ pub fn check_name<'a>(name: &str, mut taken: impl Iterator<Item = &'a str>) -> R
     Ok(())
 }
 
-/// Evolve `children` one after the other, gathering states and records (shared by
-/// `Sequential` and `Residual`).
+/// Evolve `children` one after the other, gathering states and records, the pairs of
+/// `plan` as one pass when recording is off.
 ///
 /// # Errors
 /// The first child error, with the child's name prefixed to its path.
-pub fn evolve_chain(
+fn evolve_chain(
     children: &[(String, Arc<dyn Module>)],
+    plan: &Plan,
     params: &Tree,
     state: &Tree,
     input: &Array,
     record: bool,
-) -> Result<Evolution> {
-    evolve_chain_checked(children, params, state, input, record, false)
-}
-
-/// [`evolve_chain`]; with `check`, the first child checks that `input` is finite (see
-/// [`Module::evolve_batch_finite`]).
-///
-/// # Errors
-/// As [`evolve_chain`]; [`Error::NonFinite`] at path `input`.
-pub fn evolve_chain_checked(
-    children: &[(String, Arc<dyn Module>)],
-    params: &Tree,
-    state: &Tree,
-    input: &Array,
-    record: bool,
-    check: bool,
 ) -> Result<Evolution> {
     let mut new_state = Tree::new();
     let mut rec = Record::new();
@@ -186,19 +175,9 @@ pub fn evolve_chain_checked(
     let mut i = 0;
     while i < children.len() {
         let (name, child) = &children[i];
-        let check_here = check && i == 0;
         if !record
-            && let Some((next_name, next)) = children.get(i + 1)
-            && let Some(ev) = linear_then_lif(
-                child.as_ref(),
-                name,
-                next.as_ref(),
-                next_name,
-                params,
-                state,
-                &x,
-                check_here,
-            )?
+            && let (Some(pair), Some((next_name, _))) = (plan.starting_at(i), children.get(i + 1))
+            && let Some(ev) = pair.evolve((name, next_name), params, state, &x)?
         {
             new_state.insert_branch(name.clone(), Tree::new());
             new_state.insert_branch(next_name.clone(), ev.state);
@@ -206,11 +185,7 @@ pub fn evolve_chain_checked(
             i += 2;
             continue;
         }
-        let ev = if check_here {
-            evolve_child_finite(child.as_ref(), name, params, state, &x, record)?
-        } else {
-            crate::combinators::evolve_child(child.as_ref(), name, params, state, &x, record)?
-        };
+        let ev = crate::combinators::evolve_child(child.as_ref(), name, params, state, &x, record)?;
         new_state.insert_branch(name.clone(), ev.state);
         if record {
             rec.insert_branch(name.clone(), ev.record);
@@ -220,76 +195,6 @@ pub fn evolve_chain_checked(
         i += 1;
     }
     Ok(Evolution::new(x.into_owned(), new_state, rec))
-}
-
-/// [`crate::combinators::evolve_child`] through [`Module::evolve_batch_finite`]: the
-/// input's non-finite error keeps its path (`input`), others get the child's name.
-fn evolve_child_finite(
-    child: &dyn Module,
-    name: &str,
-    params: &Tree,
-    state: &Tree,
-    input: &Array,
-    record: bool,
-) -> Result<Evolution> {
-    let empty = Tree::new();
-    let p = params.branch(name).ok_or_else(|| Error::MissingPath {
-        path: name.to_string(),
-    })?;
-    let s = state.branch(name).unwrap_or(&empty);
-    child
-        .evolve_batch_finite(p, s, input, record)
-        .map_err(|e| within_unless_input(e, name))
-}
-
-/// `e.within(name)`, except for the input's own non-finite error.
-fn within_unless_input(e: Error, name: &str) -> Error {
-    match e {
-        Error::NonFinite { ref path, .. } if path == "input" => e,
-        other => other.within(name),
-    }
-}
-
-/// A `Linear` followed by a `LIF` of the same precision runs as one pass (the linear
-/// stage never materialised as a `(B, T, N)` array; same bits, see
-/// [`crate::Lif`]). `None` when the pair is not that.
-#[allow(clippy::too_many_arguments)]
-fn linear_then_lif(
-    first: &dyn Module,
-    first_name: &str,
-    second: &dyn Module,
-    second_name: &str,
-    params: &Tree,
-    state: &Tree,
-    x: &Array,
-    check: bool,
-) -> Result<Option<Evolution>> {
-    let (Some(lin), Some(lif)) = (
-        first
-            .as_any()
-            .and_then(|a| a.downcast_ref::<crate::Linear>()),
-        second.as_any().and_then(|a| a.downcast_ref::<crate::Lif>()),
-    ) else {
-        return Ok(None);
-    };
-    if lin.precision() != lif.precision() || x.ndim() != 3 || x.is_empty() || first.size_in() == 0 {
-        return Ok(None);
-    }
-    let branch = |name: &str| {
-        params.branch(name).ok_or_else(|| Error::MissingPath {
-            path: name.to_string(),
-        })
-    };
-    let lin_params = branch(first_name)?;
-    let (w, bias) = lin
-        .checked_params(lin_params)
-        .map_err(|e| e.within(first_name))?;
-    let lif_params = branch(second_name)?;
-    let empty = Tree::new();
-    let lif_state = state.branch(second_name).unwrap_or(&empty);
-    lif.evolve_after_linear(w, bias, lif_params, lif_state, x, check)
-        .map(Some)
-        .map_err(|e| within_unless_input(e, second_name))
 }
 
 impl Module for Sequential {
@@ -321,18 +226,13 @@ impl Module for Sequential {
             return None;
         }
         let (head, tail) = self.children.split_at(at);
-        Some((
+        let chain = |part: &[(String, Arc<dyn Module>)]| -> Arc<dyn Module> {
             Arc::new(Sequential {
-                children: head.to_vec(),
-            }),
-            Arc::new(Sequential {
-                children: tail.to_vec(),
-            }),
-        ))
-    }
-
-    fn as_any(&self) -> Option<&dyn std::any::Any> {
-        Some(self)
+                children: part.to_vec(),
+                plan: Plan::of(part),
+            })
+        };
+        Some((chain(head), chain(tail)))
     }
 
     fn evolve_batch(
@@ -342,16 +242,6 @@ impl Module for Sequential {
         input: &Array,
         record: bool,
     ) -> Result<Evolution> {
-        evolve_chain(&self.children, params, state, input, record)
-    }
-
-    fn evolve_batch_finite(
-        &self,
-        params: &Tree,
-        state: &Tree,
-        input: &Array,
-        record: bool,
-    ) -> Result<Evolution> {
-        evolve_chain_checked(&self.children, params, state, input, record, true)
+        evolve_chain(&self.children, &self.plan, params, state, input, record)
     }
 }
