@@ -31,6 +31,7 @@ pub mod doc_support;
 pub mod error;
 pub mod init;
 pub mod instance;
+pub mod linalg;
 pub mod module;
 pub mod module_ext;
 pub mod nested;
@@ -47,6 +48,8 @@ pub use init::{Attribute, Constant, Init, InitFn, InitValue, Initialiser};
 pub use instance::Stateful;
 pub use module::{Evolution, Module, Named, OptionValue, evolve_child};
 pub use module_ext::{EvolveOptions, ModuleExt};
+/// The nalgebra version the [`linalg`] conversions are written for.
+pub use nalgebra;
 pub use nested::{Entry, Nested};
 pub use real::{Precision, Real};
 pub use tree::{Families, Kind, Leaf, Record, Tree, TreeExt, Value, record_bits_eq, tree_bits_eq};
