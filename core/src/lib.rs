@@ -41,6 +41,7 @@ pub mod registry;
 pub mod rng;
 pub mod timeseries;
 pub mod tree;
+pub mod validate;
 
 pub use array::Array;
 pub use error::{Error, Result};

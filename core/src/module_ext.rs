@@ -9,6 +9,7 @@ use crate::module::{Evolution, Module, Named};
 use crate::nested::{Entry, join_path};
 use crate::rng::derive_seed;
 use crate::tree::{Kind, Leaf, Tree, Value};
+use crate::validate::{Mismatch, Scope, mismatches};
 
 /// Options of [`ModuleExt::evolve_with`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -66,9 +67,24 @@ pub trait ModuleExt: Module {
     /// `params` are ignored.
     ///
     /// # Errors
-    /// The first problem found, naming its path.
+    /// The first problem found, naming its path (the first of
+    /// [`crate::validate::mismatches`] with [`Scope::EVOLVE_PARAMS`]).
     fn check_params(&self, params: &Tree) -> Result<()> {
-        check_params_inner(self.as_dyn(), params)
+        match mismatches(self.as_dyn(), params, &Tree::new(), Scope::EVOLVE_PARAMS)
+            .into_iter()
+            .next()
+        {
+            Some(m) => Err(m.into_error()),
+            None => Ok(()),
+        }
+    }
+
+    /// Every mismatch between `params` (Parameters and SimulationParameters) and `state`
+    /// (State, per sample or batched with one batch size) and this module: missing,
+    /// unknown, of another kind, element type or shape. Restoring a snapshot reports them
+    /// all; `evolve` reports the first of its own check ([`ModuleExt::check_params`]).
+    fn mismatches(&self, params: &Tree, state: &Tree) -> Vec<Mismatch> {
+        mismatches(self.as_dyn(), params, state, Scope::RESTORE)
     }
 
     /// The state for a batch of `batch` samples: batched leaves are checked, per-sample
@@ -289,28 +305,6 @@ fn leaf_of<'t>(tree: &'t Tree, name: &str) -> Result<&'t Leaf> {
             path: name.to_string(),
         }),
     }
-}
-
-fn check_params_inner(m: &dyn Module, params: &Tree) -> Result<()> {
-    check_unknown(m, params, &|k| k != Kind::State)?;
-    for a in m.attributes().iter().filter(|a| a.kind != Kind::State) {
-        let leaf = leaf_of(params, &a.name)?;
-        if leaf.kind != a.kind {
-            return Err(Error::Kind {
-                path: a.name.clone(),
-                expected: a.kind.to_string(),
-                found: leaf.kind.to_string(),
-            });
-        }
-        check_value(a, &a.name, &leaf.value)?;
-    }
-    for (name, child) in m.children() {
-        let sub = params.branch(name).ok_or_else(|| Error::MissingPath {
-            path: name.to_string(),
-        })?;
-        check_params_inner(child, sub).map_err(|e| e.within(name))?;
-    }
-    Ok(())
 }
 
 fn batch_state_inner(m: &dyn Module, state: &Tree, batch: usize) -> Result<Tree> {

@@ -27,9 +27,8 @@
 use crate::codec;
 use crate::error::{Error, FormatError, Mismatch, Result};
 use littoral_core::array::{checked_size, format_shape};
-use littoral_core::nested::join_path;
 use littoral_core::registry::Registry;
-use littoral_core::{Entry, Kind, Leaf, Module, Tree, TreeExt, Value, tree_bits_eq};
+use littoral_core::{Entry, Kind, Leaf, Module, ModuleExt, Tree, TreeExt, Value, tree_bits_eq};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::sync::Arc;
@@ -251,153 +250,17 @@ fn validate_tree(tree: &Tree, what: &str) -> Result<()> {
 /// # Errors
 /// [`Error::Structure`] listing every mismatching path.
 pub fn check_structure(module: &dyn Module, params: &Tree, state: &Tree) -> Result<()> {
-    let mut out = Vec::new();
-    let mut batch = None;
-    walk(module, "", Some(params), Some(state), &mut batch, &mut out);
+    let out: Vec<Mismatch> = module
+        .mismatches(params, state)
+        .into_iter()
+        .map(|m| Mismatch {
+            problem: m.problem.to_string(),
+            path: m.path,
+        })
+        .collect();
     if out.is_empty() {
         Ok(())
     } else {
         Err(Error::Structure { mismatches: out })
-    }
-}
-
-fn shapes_text(shapes: &[Vec<usize>]) -> String {
-    shapes
-        .iter()
-        .map(|s| format_shape(s))
-        .collect::<Vec<_>>()
-        .join(" or ")
-}
-
-fn walk(
-    m: &dyn Module,
-    prefix: &str,
-    params: Option<&Tree>,
-    state: Option<&Tree>,
-    batch: &mut Option<(usize, String)>,
-    out: &mut Vec<Mismatch>,
-) {
-    let mut push = |path: String, problem: String| out.push(Mismatch { path, problem });
-    for a in m.attributes() {
-        let path = join_path(prefix, &a.name);
-        let is_state = a.kind == Kind::State;
-        let (tree, where_) = if is_state {
-            (state, "state")
-        } else {
-            (params, "params")
-        };
-        let dtype = if a.integer { "u64" } else { "f64" };
-        let leaf = match tree.and_then(|t| t.entry(&a.name)) {
-            None => {
-                push(
-                    path,
-                    format!(
-                        "missing from the {where_} (expected a {} {dtype} leaf of shape {})",
-                        a.kind,
-                        shapes_text(&a.shapes)
-                    ),
-                );
-                continue;
-            }
-            Some(Entry::Branch(_)) => {
-                push(path, format!("expected a {} leaf, found a subtree", a.kind));
-                continue;
-            }
-            Some(Entry::Leaf(l)) => l,
-        };
-        let mut problems = Vec::new();
-        if leaf.kind != a.kind {
-            problems.push(format!("kind: expected {}, found {}", a.kind, leaf.kind));
-        }
-        if leaf.value.dtype() != dtype {
-            problems.push(format!(
-                "element type: expected {dtype}, found {}",
-                leaf.value.dtype()
-            ));
-        }
-        let shape = leaf.value.shape();
-        if is_state {
-            let per_sample = a.shapes.first().cloned().unwrap_or_default();
-            if shape != per_sample.as_slice() {
-                if shape.len() == per_sample.len() + 1 && shape[1..] == per_sample[..] {
-                    match batch {
-                        None => *batch = Some((shape[0], path.clone())),
-                        Some((b, first)) if *b != shape[0] => problems.push(format!(
-                            "batch size {} differs from {b} at {first}",
-                            shape[0]
-                        )),
-                        Some(_) => {}
-                    }
-                } else {
-                    problems.push(format!(
-                        "shape: expected {} per sample or (B, …) batched, found {}",
-                        format_shape(&per_sample),
-                        format_shape(shape)
-                    ));
-                }
-            }
-        } else if !a.shapes.iter().any(|s| s == shape) {
-            problems.push(format!(
-                "shape: expected {}, found {}",
-                shapes_text(&a.shapes),
-                format_shape(shape)
-            ));
-        }
-        if !problems.is_empty() {
-            push(path, problems.join(", "));
-        }
-    }
-    let children = m.children();
-    for (name, child) in &children {
-        let path = join_path(prefix, name);
-        let p = subtree(params, name, &path, "params", out);
-        let s = subtree(state, name, &path, "state", out);
-        walk(*child, &path, p, s, batch, out);
-    }
-    for (tree, where_) in [(params, "params"), (state, "state")] {
-        let Some(tree) = tree else { continue };
-        for (name, entry) in tree.iter() {
-            let path = join_path(prefix, name);
-            match entry {
-                Entry::Leaf(_) => {
-                    // Leaves of the other group (State in params, parameters in state) are
-                    // ignored, as `evolve` ignores them: full trees may be passed.
-                    if !m.attributes().iter().any(|a| a.name == name) {
-                        out.push(Mismatch {
-                            path,
-                            problem: format!("unknown to the module (in the {where_})"),
-                        });
-                    }
-                }
-                Entry::Branch(_) => {
-                    if !children.iter().any(|(n, _)| *n == name) {
-                        out.push(Mismatch {
-                            path,
-                            problem: format!("unknown submodule (in the {where_})"),
-                        });
-                    }
-                }
-            }
-        }
-    }
-}
-
-fn subtree<'t>(
-    tree: Option<&'t Tree>,
-    name: &str,
-    path: &str,
-    where_: &str,
-    out: &mut Vec<Mismatch>,
-) -> Option<&'t Tree> {
-    match tree.and_then(|t| t.entry(name)) {
-        Some(Entry::Branch(b)) => Some(b),
-        Some(Entry::Leaf(_)) => {
-            out.push(Mismatch {
-                path: path.to_string(),
-                problem: format!("expected the submodule's subtree in the {where_}, found a leaf"),
-            });
-            None
-        }
-        None => None,
     }
 }
