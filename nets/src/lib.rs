@@ -22,6 +22,7 @@ pub mod linear;
 pub mod matmul;
 pub mod par;
 pub mod rate;
+pub mod sparse;
 pub mod view;
 
 pub use combinators::ffwd_stack::FFwdStack;
