@@ -372,6 +372,34 @@ def rockpool_crosscheck(p, x, dt, out):
     assert np.array_equal(record["isyn"][0], out["isyn"]), "isyn differs from Rockpool"
 
 
+def check_rockpool_to_cubalif_mapping():
+    """docs/models.md §5: with tau as they are, w_in = b/(1-b), r = b/g, v_leak = bias/(1-a),
+    the ZOH CubaLIF's current equals Rockpool's isyn at every step, and its membrane differs
+    from Rockpool's only by the same-step input term (b - r (1 - a - g) w_in) x_n, decayed by a.
+    Checked here (no golden file), with g taken from the scipy coefficients."""
+    rng = np.random.default_rng(40)
+    n, steps, dt = 4, 50, 1e-3
+    p = {"tau_mem": rng.uniform(5e-3, 40e-3, n), "tau_syn": rng.uniform(2e-3, 20e-3, (n, 1)),
+         "bias": rng.uniform(-0.02, 0.05, n), "threshold": np.full(n, 1e9)}
+    x = rng.normal(0.0, 1.0, (steps, n))
+    ref, _, _ = run_rockpool_lif(p, x, dt, "subtract", 0.0, 65536.0)
+    for j in range(n):
+        a = np.exp(-dt / p["tau_mem"][j])
+        b = np.exp(-dt / p["tau_syn"][j, 0])
+        unit_r = zoh(*cuba_system(p["tau_syn"][j, 0], p["tau_mem"][j], 1.0, 1.0), dt)
+        g = unit_r[0][1, 0]  # r g with r = 1
+        w_in, r, v_leak = b / (1 - b), b / g, p["bias"][j] / (1 - a)
+        ad, bd = zoh(*cuba_system(p["tau_syn"][j, 0], p["tau_mem"][j], r, w_in), dt)
+        s = np.zeros(2)
+        lag = 0.0
+        for t in range(steps):
+            s = ad @ s + bd @ np.array([x[t, j], v_leak])
+            lag = a * lag + (b - r * (1 - a - g) * w_in) * x[t, j]
+            assert abs(s[0] - ref["isyn"][t, j, 0]) <= 1e-9 * (1 + abs(s[0])), (t, j)
+            assert abs((ref["vmem"][t, j] - s[1]) - lag) <= 1e-9 * (1 + abs(s[1])), (t, j)
+    print("Rockpool LIF -> CubaLIF mapping of docs/models.md section 5: checked")
+
+
 # --------------------------------------------------------------------------------------
 
 def tolist(v):
@@ -404,6 +432,7 @@ def main():
     for old in glob.glob(os.path.join(OUT, "*.json")):
         os.remove(old)
     dt = 1e-3
+    check_rockpool_to_cubalif_mapping()
     write("li_random", nir_case(np.random.default_rng(1), "LI", 4, 40, dt), "NIR LI, random parameters and input")
     write("integrator_random", nir_case(np.random.default_rng(2), "I", 4, 40, dt), "NIR I (Integrator)")
     write("if_random", nir_case(np.random.default_rng(3), "IF", 4, 60, dt), "NIR IF, reset to v_reset")
