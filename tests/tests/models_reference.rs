@@ -424,3 +424,37 @@ fn stateless_nodes_are_exact() -> TestResult {
     }
     Ok(())
 }
+
+#[test]
+fn brian2_agrees_with_the_numpy_reference_on_reset_and_refractory() -> TestResult {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("golden")
+        .join("models_brian2");
+    let mut cases = 0;
+    for case in [
+        "lif_reset_to_value",
+        "lif_refractory_reset_to_value",
+        "lif_cuba_like",
+    ] {
+        let path = dir.join(format!("{case}.json"));
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let brian: Json = serde_json::from_str(&text)?;
+        let ours = read(case)?;
+        let spikes = table(field(&brian, "spikes")?)?;
+        assert_eq!(spikes, table(field(&ours, "output")?)?, "{case}: spikes");
+        let vmem = table(field(&brian, "vmem")?)?;
+        let want = table(field(field(&ours, "states")?, "vmem")?)?;
+        for (t, (a, b)) in vmem.iter().zip(&want).enumerate() {
+            for (j, (x, y)) in a.iter().zip(b).enumerate() {
+                assert!(
+                    (x - y).abs() <= 1e-12,
+                    "{case}: vmem step {t} neuron {j}: Brian2 {x}, reference {y}"
+                );
+            }
+        }
+        cases += 1;
+    }
+    assert_eq!(cases, 3);
+    Ok(())
+}
