@@ -412,9 +412,9 @@ fn initialisers_are_seeded_by_path_and_independent_of_threads() -> TestResult {
                 high: 2.0,
             },
         };
-        let one = in_pool(1, || init.build::<f64>("1_LIF.w_rec", 700, 700, 5))??;
+        let one = in_pool(1, || init.build::<f64>("1_LIF.w_rec", 2100, 2100, 5))??;
         for threads in [2, 3, 4] {
-            let many = in_pool(threads, || init.build::<f64>("1_LIF.w_rec", 700, 700, 5))??;
+            let many = in_pool(threads, || init.build::<f64>("1_LIF.w_rec", 2100, 2100, 5))??;
             assert_eq!(one.indptr(), many.indptr());
             assert_eq!(one.indices(), many.indices());
             let bits = |c: &Csr<f64>| c.data().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
@@ -422,16 +422,16 @@ fn initialisers_are_seeded_by_path_and_independent_of_threads() -> TestResult {
         }
         assert_ne!(
             one,
-            init.build::<f64>("1_LIF.w_rec", 700, 700, 6)?,
+            init.build::<f64>("1_LIF.w_rec", 2100, 2100, 6)?,
             "seed must matter"
         );
         assert_ne!(
             one,
-            init.build::<f64>("2_LIF.w_rec", 700, 700, 5)?,
+            init.build::<f64>("2_LIF.w_rec", 2100, 2100, 5)?,
             "path must matter"
         );
         // f32: the same structure, the weights rounded from the f64 draws.
-        let single = init.build::<f32>("1_LIF.w_rec", 700, 700, 5)?;
+        let single = init.build::<f32>("1_LIF.w_rec", 2100, 2100, 5)?;
         assert_eq!(single.indices(), one.indices());
         assert!(
             single

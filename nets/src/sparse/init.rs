@@ -5,7 +5,8 @@
 //! presynaptic row (fixed probability) or per postsynaptic column (fixed in-degree),
 //! labelled `"pre {i}"` / `"post {j}"`. Rows and columns are generated in parallel on the
 //! current rayon pool and assembled in index order, so the matrix is bit-identical on any
-//! number of threads. Weights are drawn in `f64` and rounded to `T`, so an `f32` matrix
+//! number of threads. Lanes are generated in blocks, so the only temporary memory is one
+//! block of lanes. Weights are drawn in `f64` and rounded to `T`, so an `f32` matrix
 //! has the same structure as the `f64` one and its weights are the rounded `f64` weights.
 
 use super::csr::{Csr, check_shape};
@@ -107,15 +108,20 @@ impl SparseInit {
                     ));
                 }
                 check_autapses(path, autapses, n_pre, n_post)?;
-                let rows: Vec<Lane> = (0..n_pre)
-                    .into_par_iter()
-                    .map(|i| {
-                        let mut rng = InitRng::new(derive_seed(leaf_seed, &format!("pre {i}")));
-                        let skip_self = (!autapses).then_some(i);
-                        self.probability_lane(&mut rng, p, n_post, skip_self)
-                    })
-                    .collect();
-                Ok(from_rows(n_pre, n_post, rows))
+                let row_lane = |i: usize| {
+                    let mut rng = InitRng::new(derive_seed(leaf_seed, &format!("pre {i}")));
+                    let skip_self = (!autapses).then_some(i);
+                    self.probability_lane(&mut rng, p, n_post, skip_self)
+                };
+                // Expected synapses plus 6 standard deviations: one allocation in practice.
+                let pairs = n_pre as f64 * n_post as f64;
+                let expected = (pairs * p + 6.0 * (pairs * p * (1.0 - p)).sqrt()) as usize;
+                Ok(from_rows(
+                    n_pre,
+                    n_post,
+                    expected.min(n_pre * n_post),
+                    row_lane,
+                ))
             }
             Connectivity::FixedInDegree { k, autapses } => {
                 check_autapses(path, autapses, n_pre, n_post)?;
@@ -134,15 +140,12 @@ impl SparseInit {
                         ),
                     ));
                 }
-                let columns: Vec<Lane> = (0..n_post)
-                    .into_par_iter()
-                    .map(|j| {
-                        let mut rng = InitRng::new(derive_seed(leaf_seed, &format!("post {j}")));
-                        let skip_self = (!autapses).then_some(j);
-                        self.in_degree_lane(&mut rng, k, candidates, skip_self)
-                    })
-                    .collect();
-                Ok(from_columns(n_pre, n_post, &columns))
+                let column_lane = |j: usize| {
+                    let mut rng = InitRng::new(derive_seed(leaf_seed, &format!("post {j}")));
+                    let skip_self = (!autapses).then_some(j);
+                    self.in_degree_lane(&mut rng, k, candidates, skip_self)
+                };
+                Ok(from_columns(n_pre, n_post, column_lane))
             }
         }
     }
@@ -255,28 +258,57 @@ fn check_autapses(path: &str, autapses: bool, n_pre: usize, n_post: usize) -> Re
     Ok(())
 }
 
-/// Concatenate rows (already sorted, in range) into a CSR matrix.
-fn from_rows<T: Real>(n_pre: usize, n_post: usize, rows: Vec<Lane>) -> Csr<T> {
-    let nnz = rows.iter().map(|r| r.0.len()).sum();
+/// Lanes generated at once (in parallel): the temporary memory of an initialiser is one
+/// block of lanes, not a second copy of the matrix.
+const BLOCK: usize = 1024;
+
+/// Generate rows block by block (each block in parallel, assembled in row order) into a
+/// CSR matrix; `reserve` is the expected number of synapses.
+fn from_rows<T: Real>(
+    n_pre: usize,
+    n_post: usize,
+    reserve: usize,
+    row_lane: impl Fn(usize) -> Lane + Sync,
+) -> Csr<T> {
     let mut indptr = Vec::with_capacity(n_pre + 1);
-    let mut indices = Vec::with_capacity(nnz);
-    let mut data = Vec::with_capacity(nnz);
+    let mut indices = Vec::with_capacity(reserve);
+    let mut data = Vec::with_capacity(reserve);
     indptr.push(0);
-    for (cols, vals) in rows {
-        indices.extend_from_slice(&cols);
-        data.extend(vals.into_iter().map(T::of));
-        indptr.push(indices.len());
+    for start in (0..n_pre).step_by(BLOCK) {
+        let rows: Vec<Lane> = (start..(start + BLOCK).min(n_pre))
+            .into_par_iter()
+            .map(&row_lane)
+            .collect();
+        for (cols, vals) in rows {
+            indices.extend_from_slice(&cols);
+            data.extend(vals.into_iter().map(T::of));
+            indptr.push(indices.len());
+        }
     }
     Csr::from_checked_parts(n_pre, n_post, indptr, indices, data)
 }
 
-/// Transpose per-column lists (presynaptic indices sorted, in range) into CSR rows;
-/// visiting columns in increasing order keeps every row sorted.
-fn from_columns<T: Real>(n_pre: usize, n_post: usize, columns: &[Lane]) -> Csr<T> {
+/// Generate columns (presynaptic indices sorted, in range) block by block, twice: once
+/// to count each row's synapses, once to scatter them into place. Visiting columns in
+/// increasing order keeps every row sorted; the second pass regenerates the same lanes
+/// from the same per-column streams instead of holding them all.
+fn from_columns<T: Real>(
+    n_pre: usize,
+    n_post: usize,
+    column_lane: impl Fn(usize) -> Lane + Sync,
+) -> Csr<T> {
+    let blocks = || {
+        (0..n_post)
+            .step_by(BLOCK)
+            .map(|start| start..(start + BLOCK).min(n_post))
+    };
     let mut indptr = vec![0usize; n_pre + 1];
-    for (pres, _) in columns {
-        for &i in pres {
-            indptr[i as usize + 1] += 1;
+    for block in blocks() {
+        let columns: Vec<Lane> = block.into_par_iter().map(&column_lane).collect();
+        for (pres, _) in &columns {
+            for &i in pres {
+                indptr[i as usize + 1] += 1;
+            }
         }
     }
     for i in 0..n_pre {
@@ -286,12 +318,16 @@ fn from_columns<T: Real>(n_pre: usize, n_post: usize, columns: &[Lane]) -> Csr<T
     let mut cursor = indptr.clone();
     let mut indices = vec![0u32; nnz];
     let mut data = vec![T::zero(); nnz];
-    for (j, (pres, weights)) in columns.iter().enumerate() {
-        for (&i, &w) in pres.iter().zip(weights) {
-            let at = cursor[i as usize];
-            indices[at] = j as u32;
-            data[at] = T::of(w);
-            cursor[i as usize] += 1;
+    for block in blocks() {
+        let first = block.start;
+        let columns: Vec<Lane> = block.into_par_iter().map(&column_lane).collect();
+        for (offset, (pres, weights)) in columns.iter().enumerate() {
+            for (&i, &w) in pres.iter().zip(weights) {
+                let at = cursor[i as usize];
+                indices[at] = (first + offset) as u32;
+                data[at] = T::of(w);
+                cursor[i as usize] += 1;
+            }
         }
     }
     Csr::from_checked_parts(n_pre, n_post, indptr, indices, data)
