@@ -225,15 +225,14 @@ impl SparseInit {
         candidates: usize,
         skip_self: Option<usize>,
     ) -> Lane {
-        let mut chosen = std::collections::HashSet::with_capacity(k);
+        let mut chosen = ChosenSet::new(k, candidates);
         for t in (candidates - k)..candidates {
             let r = ((rng.uniform(0.0, 1.0) * (t + 1) as f64) as usize).min(t);
             if !chosen.insert(r) {
                 chosen.insert(t);
             }
         }
-        let mut pres: Vec<usize> = chosen.into_iter().collect();
-        pres.sort_unstable();
+        let pres = chosen.into_sorted();
         let pres: Vec<u32> = pres
             .into_iter()
             .map(|c| match skip_self {
@@ -243,6 +242,58 @@ impl SparseInit {
             .collect();
         let weights = pres.iter().map(|_| self.draw_weight(rng)).collect();
         (pres, weights)
+    }
+}
+
+/// The set of candidates Floyd's algorithm has chosen: a bitmap when it is small next to
+/// `k` (no hashing, sorted by construction), a hash set otherwise. Both give the same set.
+enum ChosenSet {
+    Bitmap(Vec<u64>),
+    Hash(std::collections::HashSet<usize>),
+}
+
+impl ChosenSet {
+    fn new(k: usize, candidates: usize) -> Self {
+        let words = candidates.div_ceil(64);
+        if words <= 8 * k.max(1) {
+            ChosenSet::Bitmap(vec![0; words])
+        } else {
+            ChosenSet::Hash(std::collections::HashSet::with_capacity(k))
+        }
+    }
+
+    /// Insert `c`; false if it was already there.
+    fn insert(&mut self, c: usize) -> bool {
+        match self {
+            ChosenSet::Bitmap(words) => {
+                let (word, bit) = (c / 64, 1u64 << (c % 64));
+                let fresh = words[word] & bit == 0;
+                words[word] |= bit;
+                fresh
+            }
+            ChosenSet::Hash(set) => set.insert(c),
+        }
+    }
+
+    fn into_sorted(self) -> Vec<usize> {
+        match self {
+            ChosenSet::Bitmap(words) => {
+                let mut out = Vec::new();
+                for (w, &bits) in words.iter().enumerate() {
+                    let mut rest = bits;
+                    while rest != 0 {
+                        out.push(w * 64 + rest.trailing_zeros() as usize);
+                        rest &= rest - 1;
+                    }
+                }
+                out
+            }
+            ChosenSet::Hash(set) => {
+                let mut out: Vec<usize> = set.into_iter().collect();
+                out.sort_unstable();
+                out
+            }
+        }
     }
 }
 
@@ -331,4 +382,39 @@ fn from_columns<T: Real>(
         }
     }
     Csr::from_checked_parts(n_pre, n_post, indptr, indices, data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ChosenSet;
+    use littoral_core::rng::InitRng;
+
+    /// Floyd's choice of `k` out of `n` with either set gives the same sorted set.
+    #[test]
+    fn bitmap_and_hash_sets_choose_the_same() {
+        for (k, n) in [
+            (1, 1),
+            (3, 10),
+            (40, 100),
+            (100, 100),
+            (5, 100_000),
+            (700, 5000),
+        ] {
+            let run = |mut set: ChosenSet| {
+                let mut rng = InitRng::new(k as u64 * 31 + n as u64);
+                for t in (n - k)..n {
+                    let r = ((rng.uniform(0.0, 1.0) * (t + 1) as f64) as usize).min(t);
+                    if !set.insert(r) {
+                        set.insert(t);
+                    }
+                }
+                set.into_sorted()
+            };
+            let bitmap = run(ChosenSet::Bitmap(vec![0; n.div_ceil(64)]));
+            let hash = run(ChosenSet::Hash(Default::default()));
+            assert_eq!(bitmap.len(), k);
+            assert!(bitmap.windows(2).all(|w| w[0] < w[1]) && bitmap.iter().all(|&c| c < n));
+            assert_eq!(bitmap, hash, "k = {k}, n = {n}");
+        }
+    }
 }
