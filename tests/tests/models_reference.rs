@@ -458,3 +458,63 @@ fn brian2_agrees_with_the_numpy_reference_on_reset_and_refractory() -> TestResul
     assert_eq!(cases, 3);
     Ok(())
 }
+
+/// Brian2's CUBA statistics (`benches/compare/brian2_cuba_stats.json`, written by
+/// `benches/compare/brian2_cuba.py --stats`): every run has the JSON fields and
+/// the summary is the mean of the runs. The comparison with Littoral's `cuba` example
+/// (rate within 10 %, CV within 0.1) comes with that example.
+#[test]
+fn brian2_cuba_statistics_are_complete() -> TestResult {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("benches")
+        .join("compare")
+        .join("brian2_cuba_stats.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let doc: Json = serde_json::from_str(&text)?;
+    let runs = field(&doc, "runs")?.as_array().ok_or("runs")?;
+    let summary = field(&doc, "summary")?;
+    for n in [4000u64, 40000] {
+        let of_n: Vec<&Json> = runs
+            .iter()
+            .filter(|r| r.get("neurons").and_then(Json::as_u64) == Some(n))
+            .collect();
+        assert!(of_n.len() >= 3, "N = {n}: {} runs", of_n.len());
+        for run in &of_n {
+            for key in [
+                "neurons",
+                "synapses",
+                "duration",
+                "dt",
+                "build_seconds",
+                "simulate_seconds",
+                "spikes",
+                "mean_rate_hz",
+                "cv_isi_mean",
+                "peak_rss_bytes",
+            ] {
+                assert!(field(run, key)?.is_number(), "N = {n}: '{key}'");
+            }
+            let spikes = field(run, "spikes")?.as_f64().ok_or("spikes")?;
+            let rate = field(run, "mean_rate_hz")?.as_f64().ok_or("rate")?;
+            let duration = field(run, "duration")?.as_f64().ok_or("duration")?;
+            assert!((rate - spikes / (n as f64 * duration)).abs() <= 1e-12 * rate);
+        }
+        let mean = |key: &str| -> Result<f64, String> {
+            let mut sum = 0.0;
+            for run in &of_n {
+                sum += field(run, key)?.as_f64().ok_or(key)?;
+            }
+            Ok(sum / of_n.len() as f64)
+        };
+        let s = field(summary, &n.to_string())?;
+        for key in ["mean_rate_hz", "cv_isi_mean"] {
+            let want = field(s, key)?.as_f64().ok_or(key)?;
+            assert!(
+                (mean(key)? - want).abs() <= 1e-12 * want,
+                "N = {n}: summary {key}"
+            );
+        }
+    }
+    Ok(())
+}
