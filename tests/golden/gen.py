@@ -594,6 +594,37 @@ def tie_cases():
              lif([N], p, has_rec=True), x)
 
 
+def contract_cases():
+    """The contract's examples G1-G5 (docs/rockpool-contract.md), run by Rockpool:
+    tests/tests/contract_golden.rs builds the same modules through Littoral's builders and
+    compares with these files (G10 is `sequential_g10`). Their inputs are round numbers, so
+    ties are not excluded."""
+    case("contract_g1_lif_defaults",
+         "G1: LIF(2) defaults, input [[0.5,2],[0,0],[0.5,0],[0,0],[0,3.5]]",
+         lif([2]), [[0.5, 2.0], [0.0, 0.0], [0.5, 0.0], [0.0, 0.0], [0.0, 3.5]], True,
+         check_ties=False)
+    case("contract_g2_lif_recurrent",
+         "G2: LIF(2, has_rec, w_rec=[[0,0.5],[0,0]]), input [[2,0],[0,0],[0,0]]",
+         lif([2], {"w_rec": [[0.0, 0.5], [0.0, 0.0]]}, has_rec=True),
+         [[2.0, 0.0], [0.0, 0.0], [0.0, 0.0]], True, check_ties=False)
+    case("contract_g3_lif_custom",
+         "G3: LIF(2, tau_mem=[0.01,0.05], tau_syn=[0.005,0.1], bias=[0.1,-0.05], "
+         "threshold=[0.8,1.5], dt=2e-3), input [[1,1],[1,1],[0,0],[0,2]]",
+         lif([2], {"tau_mem": [0.01, 0.05], "tau_syn": [0.005, 0.1], "bias": [0.1, -0.05],
+                   "threshold": [0.8, 1.5]}, dt=2e-3),
+         [[1.0, 1.0], [1.0, 1.0], [0.0, 0.0], [0.0, 2.0]], True, check_ties=False)
+    case("contract_g4_lif_capped",
+         "G4: LIF(1, max_spikes_per_dt=2), input [[10],[0]]",
+         lif([1], None, max_spikes=2.0), [[10.0], [0.0]], True, check_ties=False)
+    case("contract_g4_lif_uncapped",
+         "G4: LIF(1) defaults, input [[10],[0]]",
+         lif([1]), [[10.0], [0.0]], True, check_ties=False)
+    case("contract_g5_lif_multisyn",
+         "G5: LIF((4,2)), tau_syn=[[0.01,0.02],[0.01,0.02]], input [[1,2,3,4]]",
+         lif([4, 2], {"tau_syn": [[0.01, 0.02], [0.01, 0.02]]}), [[1.0, 2.0, 3.0, 4.0]], True,
+         check_ties=False)
+
+
 # ---------------------------------------------------------------------------
 # Cases
 # ---------------------------------------------------------------------------
@@ -886,6 +917,7 @@ def main():
          lif([N], p), x, True)
 
     tie_cases()
+    contract_cases()
 
     print(f"\n{len(WRITTEN)} cases written to {DATA}")
 
