@@ -595,9 +595,10 @@ def tie_cases():
 
 
 def contract_cases():
-    """The contract's examples G1-G5 (docs/rockpool-contract.md), run by Rockpool:
-    tests/tests/contract_golden.rs builds the same modules through Littoral's builders and
-    compares with these files (G10 is `sequential_g10`). Their inputs are round numbers, so
+    """The contract's examples G1-G9 (reference contract section 3.10), run by Rockpool:
+    tests/tests/contract_golden.rs (G1-G5) and nets/tests/modules.rs (G6-G9) build the same
+    modules through Littoral's builders and compare with these files (G10 is
+    `sequential_g10`). Their inputs are round numbers, so
     ties are not excluded."""
     case("contract_g1_lif_defaults",
          "G1: LIF(2) defaults, input [[0.5,2],[0,0],[0.5,0],[0,0],[0,3.5]]",
@@ -623,6 +624,21 @@ def contract_cases():
          "G5: LIF((4,2)), tau_syn=[[0.01,0.02],[0.01,0.02]], input [[1,2,3,4]]",
          lif([4, 2], {"tau_syn": [[0.01, 0.02], [0.01, 0.02]]}), [[1.0, 2.0, 3.0, 4.0]], True,
          check_ties=False)
+    case("contract_g6_rate_recurrent",
+         "G6: Rate(2, has_rec, w_rec=[[0,1],[0,0]], bias=0.1), input [[1,0],[0,0],[0,0]]",
+         rate(2, {"w_rec": [[0.0, 1.0], [0.0, 0.0]], "bias": 0.1}, has_rec=True),
+         [[1.0, 0.0], [0.0, 0.0], [0.0, 0.0]], True)
+    case("contract_g7_rate_tanh",
+         "G7: Rate(2, tanh, tau=[0.02,0.005] (clipped to 10 dt), threshold=0.1), input ones((2,2))",
+         rate(2, {"tau": [0.02, 0.005], "threshold": 0.1}, act="tanh"), np.ones((2, 2)), True)
+    case("contract_g8_rate_relu",
+         "G8: Rate(2) defaults, input [[1,-1],[1,-1],[0,0]]: relu gives -0.0",
+         rate(2, {}), [[1.0, -1.0], [1.0, -1.0], [0.0, 0.0]], True)
+    case("contract_g9_expsyn",
+         "G9: ExpSyn(2, tau=[0.01,0.02]), input [[1,0],[0,1],[1,0]]",
+         {"class": "ExpSyn", "shape": [2], "parameters": {"tau": [0.01, 0.02]},
+          "simulation_parameters": {"dt": 1e-3, "noise_std": 0.0, "max_window_length": 1e6}},
+         [[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]], True)
 
 
 # ---------------------------------------------------------------------------
