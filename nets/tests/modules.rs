@@ -57,7 +57,11 @@ impl Golden {
 fn assert_bits(got: &Array, want: &Array) {
     assert_eq!(got.len(), want.len(), "length of {:?}", got.shape());
     for (i, (g, w)) in got.data().iter().zip(want.data()).enumerate() {
-        assert_eq!(g.to_bits(), w.to_bits(), "element {i}: got {g:e}, want {w:e}");
+        assert_eq!(
+            g.to_bits(),
+            w.to_bits(),
+            "element {i}: got {g:e}, want {w:e}"
+        );
     }
 }
 
@@ -132,7 +136,11 @@ fn rate_g8_relu_negative_zero() {
     assert_bits(ev.record.get("x").unwrap(), &rp.record("x"));
     // NumPy's `(x - t) * ((x - t) > 0)` gives -0.0 for negative x: so do we.
     assert_bits(&ev.output, &rp.output);
-    let negative_zeros = rp.output.data().iter().filter(|v| v.to_bits() == (-0.0f64).to_bits());
+    let negative_zeros = rp
+        .output
+        .data()
+        .iter()
+        .filter(|v| v.to_bits() == (-0.0f64).to_bits());
     assert_eq!(negative_zeros.count(), 3);
 }
 

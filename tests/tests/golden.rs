@@ -23,11 +23,36 @@ use littoral_tests::{Budget, GoldenCase, all_cases, compare, within};
 /// - FFT: `ExpSyn` convolves by FFT in Rockpool (rounding ≈ ε·log₂(n)·Σ|x| ≈ 1e-14 for
 ///   `n` = 80, Σ|x| ≤ 10); Littoral computes the exact recurrence.
 const BUDGETS: &[(&str, &str, Budget, &str)] = &[
-    ("instant_tanh", "output", Budget::Ulps(2), "numpy tanh vs libm tanh (observed 2 ulps)"),
-    ("instant_sigmoid", "output", Budget::Ulps(2), "1/(1+exp(-x)): numpy exp vs libm (1 ulp)"),
-    ("instant_exp", "output", Budget::Ulps(1), "numpy exp vs libm exp (observed 1 ulp)"),
-    ("rate_tanh", "output", Budget::Ulps(2), "tanh of a bit-exact x: numpy vs libm (2 ulps)"),
-    ("rate_sigmoid", "output", Budget::Ulps(2), "sigmoid of a bit-exact x (observed 1 ulp)"),
+    (
+        "instant_tanh",
+        "output",
+        Budget::Ulps(2),
+        "numpy tanh vs libm tanh (observed 2 ulps)",
+    ),
+    (
+        "instant_sigmoid",
+        "output",
+        Budget::Ulps(2),
+        "1/(1+exp(-x)): numpy exp vs libm (1 ulp)",
+    ),
+    (
+        "instant_exp",
+        "output",
+        Budget::Ulps(1),
+        "numpy exp vs libm exp (observed 1 ulp)",
+    ),
+    (
+        "rate_tanh",
+        "output",
+        Budget::Ulps(2),
+        "tanh of a bit-exact x: numpy vs libm (2 ulps)",
+    ),
+    (
+        "rate_sigmoid",
+        "output",
+        Budget::Ulps(2),
+        "sigmoid of a bit-exact x (observed 1 ulp)",
+    ),
     (
         "lif_random_batched",
         "*",
@@ -61,16 +86,66 @@ const BUDGETS: &[(&str, &str, Budget, &str)] = &[
         Budget::Rel(2e-15),
         "integrates irec (observed 4.4e-16)",
     ),
-    ("linear_bias_batched", "*", Budget::Rel(2e-15), "3-D np.dot: ddot order (observed 4.4e-16)"),
-    ("linear_nobias_batched", "*", Budget::Rel(2e-15), "3-D np.dot: ddot order (4.4e-16)"),
-    ("ffwdstack", "*", Budget::Rel(1e-14), "3-D x @ w between layers (observed 4.4e-16)"),
-    ("residual", "*", Budget::Rel(1e-14), "3-D Linear after the LIF (observed 2.2e-16)"),
-    ("residual_batched", "*", Budget::Rel(1e-14), "3-D Linear, integrated (2.2e-15)"),
-    ("sequential_deep", "*", Budget::Rel(1e-14), "3-D Linear, LIF w_rec (observed 2.0e-15)"),
-    ("sequential_lin_lif", "*", Budget::Rel(1e-14), "3-D Linear into LIF (observed 3.3e-16)"),
-    ("expsyn", "*", Budget::Rel(3e-14), "FFT convolution (observed 9.8e-15)"),
-    ("contract_g7_rate_tanh", "output", Budget::Ulps(2), "tanh of a bit-exact x (1 ulp)"),
-    ("contract_g9_expsyn", "*", Budget::Rel(3e-14), "FFT convolution (observed 2.2e-17)"),
+    (
+        "linear_bias_batched",
+        "*",
+        Budget::Rel(2e-15),
+        "3-D np.dot: ddot order (observed 4.4e-16)",
+    ),
+    (
+        "linear_nobias_batched",
+        "*",
+        Budget::Rel(2e-15),
+        "3-D np.dot: ddot order (4.4e-16)",
+    ),
+    (
+        "ffwdstack",
+        "*",
+        Budget::Rel(1e-14),
+        "3-D x @ w between layers (observed 4.4e-16)",
+    ),
+    (
+        "residual",
+        "*",
+        Budget::Rel(1e-14),
+        "3-D Linear after the LIF (observed 2.2e-16)",
+    ),
+    (
+        "residual_batched",
+        "*",
+        Budget::Rel(1e-14),
+        "3-D Linear, integrated (2.2e-15)",
+    ),
+    (
+        "sequential_deep",
+        "*",
+        Budget::Rel(1e-14),
+        "3-D Linear, LIF w_rec (observed 2.0e-15)",
+    ),
+    (
+        "sequential_lin_lif",
+        "*",
+        Budget::Rel(1e-14),
+        "3-D Linear into LIF (observed 3.3e-16)",
+    ),
+    (
+        "expsyn",
+        "*",
+        Budget::Rel(3e-14),
+        "FFT convolution (observed 9.8e-15)",
+    ),
+    (
+        "contract_g7_rate_tanh",
+        "output",
+        Budget::Ulps(2),
+        "tanh of a bit-exact x (1 ulp)",
+    ),
+    (
+        "contract_g9_expsyn",
+        "*",
+        Budget::Rel(3e-14),
+        "FFT convolution (observed 2.2e-17)",
+    ),
 ];
 
 /// The budget of `path` in `case` (spike counts: always the bits).
@@ -134,7 +209,12 @@ fn check(case: &GoldenCase) -> Result<(), String> {
     for (path, theirs) in &case.state {
         let ours = ev.state.array(path).map_err(|e| e.to_string())?;
         let sample0 = ours.index_axis0(0).map_err(|e| e.to_string())?;
-        compare(&format!("state {path}"), &sample0, theirs, budget(name, path))?;
+        compare(
+            &format!("state {path}"),
+            &sample0,
+            theirs,
+            budget(name, path),
+        )?;
     }
     if case.record_flag {
         for (path, theirs) in &case.record {
@@ -217,7 +297,13 @@ fn recorded_spikes_match_rockpool_to_the_bit() {
         let ev = net.evolve(&tree, &tree, &case.input, true).unwrap();
         for (path, theirs) in case.record.iter().filter(|(p, _)| p.ends_with("spikes")) {
             let ours = ev.record.get(path).unwrap();
-            compare(&format!("{}: {path}", case.name), ours, theirs, Budget::Bits).unwrap();
+            compare(
+                &format!("{}: {path}", case.name),
+                ours,
+                theirs,
+                Budget::Bits,
+            )
+            .unwrap();
             compared += theirs.data().len();
         }
     }

@@ -17,10 +17,26 @@ use std::path::PathBuf;
 /// 40–50 steps of a case, and the reset `v − s·θ` keeps the absolute error of a potential
 /// of a few θ.
 const TOLERANCES: &[(&str, f64, &str)] = &[
-    ("jax_lif_default", 1e-6, "one LIF(4), defaults (observed 4.8e-7)"),
-    ("jax_lif_random", 6e-6, "random τ, bias ≠ 0: the order of bias (observed 3.2e-6)"),
-    ("jax_lif_recurrent", 8e-6, "recurrent counts, bias ≠ 0 (observed 4.1e-6)"),
-    ("jax_linear_lif", 5e-6, "f32 GEMM order before the LIF (observed 2.7e-6)"),
+    (
+        "jax_lif_default",
+        1e-6,
+        "one LIF(4), defaults (observed 4.8e-7)",
+    ),
+    (
+        "jax_lif_random",
+        6e-6,
+        "random τ, bias ≠ 0: the order of bias (observed 3.2e-6)",
+    ),
+    (
+        "jax_lif_recurrent",
+        8e-6,
+        "recurrent counts, bias ≠ 0 (observed 4.1e-6)",
+    ),
+    (
+        "jax_linear_lif",
+        5e-6,
+        "f32 GEMM order before the LIF (observed 2.7e-6)",
+    ),
     (
         "jax_lif_multisyn",
         6e-5,
@@ -87,7 +103,11 @@ fn f32_path_matches_rockpool_jax() {
                 what.ends_with("spikes") || what == "output" || what.ends_with("LIF_output");
             // Counts agree in value; their zeros not in sign: LIFJax clips the count at
             // +0.0, numpy's LIF (and Littoral) keep `(v ≥ θ)·floor(v/θ)`'s -0.0.
-            let budget = if counts { Budget::Rel(0.0) } else { Budget::Rel(tol) };
+            let budget = if counts {
+                Budget::Rel(0.0)
+            } else {
+                Budget::Rel(tol)
+            };
             if let Err(e) = compare(what, ours, theirs, budget) {
                 failures.push(format!("{}: {e}", case.name));
             }

@@ -418,7 +418,11 @@ fn f32_precision_stays_within_float32_tolerance_of_f64() {
             let flip = |j: usize| (0..steps).find(|&t| sa[at(t, j)] != sb[at(t, j)]);
             let sample_flip = (0..n).filter_map(flip).min().unwrap_or(steps);
             for j in 0..n {
-                let end = if rec { sample_flip } else { flip(j).unwrap_or(steps) };
+                let end = if rec {
+                    sample_flip
+                } else {
+                    flip(j).unwrap_or(steps)
+                };
                 for t in 0..end {
                     let (p, q) = (va.data()[at(t, j)], vb.data()[at(t, j)]);
                     // Relative to the potential before the reset, `v + s·θ` (θ = 1): a
