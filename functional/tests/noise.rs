@@ -158,7 +158,11 @@ fn rate_noise_has_mean_zero_and_std_noise_std_sqrt_dt() {
         for s in 0..t {
             for j in 0..n {
                 let now = x[(bi * t + s) * n + j];
-                let before = if s == 0 { 0.0 } else { x[(bi * t + s - 1) * n + j] };
+                let before = if s == 0 {
+                    0.0
+                } else {
+                    x[(bi * t + s - 1) * n + j]
+                };
                 noise.push((now - before) / alpha + before);
             }
         }
