@@ -101,7 +101,6 @@ fn rejects_what_evolve_rejects() {
             &littoral_core::EvolveOptions {
                 record: true,
                 allow_non_finite_input: true,
-                ..Default::default()
             },
         )
         .unwrap();

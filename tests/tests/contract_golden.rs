@@ -15,10 +15,24 @@ fn golden(name: &str) -> GoldenCase {
 
 /// Evolve `m` on the case's input and compare output, every record and every state leaf
 /// with Rockpool's, to the bit.
-fn check(m: &dyn Module, name: &str) -> Evolution {
+fn check(m: &dyn Module, name: &str) {
     let case = golden(name);
     let tree = m.init(0);
     let ev = m.evolve(&tree, &tree, &case.input, true).unwrap();
+    compare_with(&ev, &case);
+}
+
+/// [`check`], returning the evolution for further checks.
+fn checked(m: &dyn Module, name: &str) -> Evolution {
+    let case = golden(name);
+    let tree = m.init(0);
+    let ev = m.evolve(&tree, &tree, &case.input, true).unwrap();
+    compare_with(&ev, &case);
+    ev
+}
+
+fn compare_with(ev: &Evolution, case: &GoldenCase) {
+    let name = &case.name;
     compare("output", &ev.output, &case.output, Budget::Bits).unwrap();
     for (path, theirs) in &case.record {
         let ours = ev.record.get(path).unwrap();
@@ -29,12 +43,11 @@ fn check(m: &dyn Module, name: &str) -> Evolution {
         compare(&format!("{name} state {path}"), &ours, theirs, Budget::Bits).unwrap();
     }
     assert!(!case.record.is_empty() && !case.state.is_empty());
-    ev
 }
 
 #[test]
 fn g1_lif_defaults() {
-    let ev = check(&Lif::new(2), "contract_g1_lif_defaults");
+    let ev = checked(&Lif::new(2), "contract_g1_lif_defaults");
     assert_eq!(
         ev.state.array("vmem").unwrap().shape(),
         &[1, 2],
@@ -70,7 +83,7 @@ fn g3_lif_custom_parameters() {
 #[test]
 fn g4_lif_spike_cap() {
     let capped = Lif::new(1).with_max_spikes_per_dt(2.0).unwrap();
-    let ev = check(&capped, "contract_g4_lif_capped");
+    let ev = checked(&capped, "contract_g4_lif_capped");
     assert_eq!(ev.output.data(), &[2.0, 2.0], "the cap holds");
     check(&Lif::new(1), "contract_g4_lif_uncapped");
 }
@@ -101,7 +114,7 @@ fn g10_sequential() {
                 .unwrap(),
         )
         .unwrap();
-    let ev = check(&net, "sequential_g10");
+    let ev = checked(&net, "sequential_g10");
     assert_eq!(ev.output.shape(), &[1, 4, 1]);
     // Rockpool's record keys: each module's record (empty for Linear) and its output.
     let mut keys: Vec<String> = ev.record.iter().map(|(k, _)| k.to_string()).collect();
