@@ -448,7 +448,7 @@ fn input_current<F: Real>(c: &Consts<'_, F>, noise: &[f64], syn: &[F], j: usize)
 /// one by one below 8 values; from 8 to 128 values, eight running sums combined as
 /// `((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7))` and the rest added one by one; above 128, the two
 /// halves (the first a multiple of 8 long) summed that way and added.
-pub(crate) fn numpy_sum<F: Real>(values: &[F]) -> F {
+fn numpy_sum<F: Real>(values: &[F]) -> F {
     F::zero() + pairwise_sum(values)
 }
 

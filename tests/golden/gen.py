@@ -470,7 +470,7 @@ def lif_record(spec, x):
     return np.array(rec["vmem"])[0], np.array(rec["spikes"])[0]
 
 
-def place_ties(spec, x, k_min=2, v_min=0.5):
+def place_ties(spec, x, k_min=2, v_min=0.5, ordered=True):
     """Thresholds set so that every neuron's potential lands exactly on its threshold.
 
     Neurons are placed one at a time, in order: the current neuron keeps an unreachable
@@ -478,7 +478,8 @@ def place_ties(spec, x, k_min=2, v_min=0.5):
     threshold becomes that potential at the first step k (after the previous neuron's) at
     which it is at least v_min and above every earlier value, so it first spikes at step k with
     v == threshold exactly. Later neurons have not spiked yet at k, so the neurons placed
-    before keep their ties. Returns the thresholds and the tie step of each neuron."""
+    before keep their ties (`ordered`; independent neurons, without recurrence, need no
+    order). Returns the thresholds and the tie step of each neuron."""
     n = spec["shape"][-1]
     thr = np.full(n, UNREACHABLE)
     steps = []
@@ -493,7 +494,7 @@ def place_ties(spec, x, k_min=2, v_min=0.5):
         assert k is not None, f"neuron {j} never reaches {v_min} after step {k_prev}"
         thr[j] = v[k]
         steps.append(k)
-        k_prev = k
+        k_prev = k if ordered else k_min - 1
     return thr, steps
 
 
@@ -512,8 +513,8 @@ def assert_ties_decide(spec, x, steps):
         assert spikes_up[k, j] == 0, (j, k)
 
 
-def tie_case(name, description, spec, x):
-    thr, steps = place_ties(spec, x)
+def tie_case(name, description, spec, x, ordered=True):
+    thr, steps = place_ties(spec, x, ordered=ordered)
     spec = with_thresholds(spec, thr)
     assert_ties_decide(spec, x, steps)
     case(name, f"{description}; tie steps {steps}", spec, x, True, check_ties=False)
@@ -574,6 +575,33 @@ def tie_cases():
              "LIF((20,2)), 10 synapses per neuron (numpy sums 8 or more pairwise), bias != 0, "
              "thresholds on the potentials",
              lif([N * S, N], p), x)
+
+    rng = np.random.default_rng(25)
+    N = 16
+    p = {
+        "tau_mem": L(draw_taus(rng, 0.005, 0.1, N)),
+        "tau_syn": L(draw_taus(rng, 0.003, 0.1, (N, 1))),
+        "bias": L(rng.uniform(-0.05, 0.1, N)),
+        "threshold": L(np.ones(N)),
+    }
+    x = rng.uniform(0, 0.4, (30, N)) * (rng.random((30, N)) < 0.6)
+    tie_case("lif_tie_many",
+             "LIF(16), random tau in [3,100] ms, bias in [-0.05,0.1], each threshold on the "
+             "neuron's potential at its first new maximum from step 2",
+             lif([N], p), x, ordered=False)
+
+    rng = np.random.default_rng(26)
+    S, N = 3, 6
+    p = {
+        "tau_mem": L(draw_taus(rng, 0.005, 0.1, N)),
+        "tau_syn": L(draw_taus(rng, 0.003, 0.1, (N, S))),
+        "bias": L(rng.uniform(-0.05, 0.1, N)),
+        "threshold": L(np.ones(N)),
+    }
+    x = rng.uniform(0, 0.2, (30, N * S)) * (rng.random((30, N * S)) < 0.6)
+    tie_case("lif_tie_three_synapses",
+             "LIF((18,6)), 3 synapses per neuron, bias != 0, thresholds on the potentials",
+             lif([N * S, N], p), x, ordered=False)
 
     rng = np.random.default_rng(24)
     N = 5

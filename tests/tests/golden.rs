@@ -163,7 +163,7 @@ fn budget(case: &str, path: &str) -> Budget {
 fn every_golden_case_matches_rockpool() {
     let cases = all_cases().expect("golden files readable");
     assert!(
-        cases.len() >= 47,
+        cases.len() >= 49,
         "expected the committed golden cases, found {}",
         cases.len()
     );
@@ -339,7 +339,7 @@ fn threshold_ties_are_decided_as_in_rockpool() {
         .iter()
         .filter(|c| c.name.starts_with("lif_tie_"))
         .collect();
-    assert_eq!(ties.len(), 5, "the five threshold-tie cases");
+    assert_eq!(ties.len(), 7, "the seven threshold-tie cases");
     for case in ties {
         let ev = evolve(case).unwrap();
         compare(&case.name, &ev.output, &case.output, Budget::Bits).unwrap();

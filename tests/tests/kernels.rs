@@ -231,6 +231,8 @@ fn reference_matches_rockpool_to_the_bit() {
         "lif_tie_bias",
         "lif_tie_multisyn",
         "lif_tie_wide_synapses",
+        "lif_tie_many",
+        "lif_tie_three_synapses",
     ];
     for name in cases {
         let path = littoral_tests::golden_dir().join(format!("{name}.json"));
