@@ -89,6 +89,57 @@ fn noise_follows_the_documented_derivation() {
     }
 }
 
+/// The standard normals of sample `bi`, step `s` for `n` units of a module initialised
+/// with `seed` (the derivation above).
+fn normals(seed: u64, bi: usize, s: usize, n: usize) -> Vec<f64> {
+    let mut z = vec![0.0; n];
+    let key = derive_seed(seed, "rng_key");
+    fill_standard_normal(sample_key(key, bi as u64), s as u64, &mut z);
+    z
+}
+
+#[test]
+fn rate_and_exp_syn_noise_follow_the_documented_derivation() {
+    let (b, t, n, seed) = (2, 7, 3, 41);
+    let x = input(b, t, n, 8);
+    let scale = NOISE_STD * DT.sqrt();
+    // ExpSyn: `out_t = I_t + noise_std·√dt·z`, `I_t` the noiseless recurrence.
+    let syn = ExpSyn::new(n).with_dt(DT).unwrap();
+    let quiet = syn
+        .evolve(&syn.init(seed), &syn.init(seed), &x, false)
+        .unwrap();
+    let noisy = syn.clone().with_noise_std(NOISE_STD).unwrap();
+    let tree = noisy.init(seed);
+    let out = noisy.evolve(&tree, &tree, &x, false).unwrap().output;
+    // Rate: the noise joins the input, `x_t = x + α·(((−x + (in + noise)) + bias) + rec)`.
+    let tau = 0.02;
+    let rate = Rate::new(n)
+        .with_tau(tau)
+        .unwrap()
+        .with_dt(DT)
+        .unwrap()
+        .with_noise_std(NOISE_STD)
+        .unwrap();
+    let tree = rate.init(seed);
+    let states = rate.evolve(&tree, &tree, &x, true).unwrap();
+    let states = states.record.get("x").unwrap();
+    let alpha = DT / tau;
+    for bi in 0..b {
+        let mut state = vec![0.0f64; n];
+        for s in 0..t {
+            let z = normals(seed, bi, s, n);
+            for j in 0..n {
+                let at = (bi * t + s) * n + j;
+                let expected = quiet.output.data()[at] + scale * z[j];
+                assert_eq!(out.data()[at].to_bits(), expected.to_bits(), "ExpSyn {at}");
+                let drive = ((-state[j] + (x.data()[at] + scale * z[j])) + 0.0) + 0.0;
+                state[j] += drive * alpha;
+                assert_eq!(states.data()[at].to_bits(), state[j].to_bits(), "Rate {at}");
+            }
+        }
+    }
+}
+
 #[test]
 fn same_seed_same_bits_other_seed_other_bits() {
     let lif = noise_probe(4);
