@@ -478,7 +478,21 @@ fn restore_names_every_mismatching_path() {
     assert_eq!(e.mismatches().unwrap().len(), 5, "{text}");
     // Per-sample state fits too.
     check_structure(&net, &tree, &tree).unwrap();
-    assert!(check_structure(&net, &Tree::new(), &Tree::new()).is_err());
+    // Empty trees: every leaf of the module is reported missing, each once, in order.
+    let e = check_structure(&net, &Tree::new(), &Tree::new()).unwrap_err();
+    let reported: Vec<String> = e
+        .mismatches()
+        .unwrap()
+        .iter()
+        .map(|m| m.path.clone())
+        .collect();
+    let leaves: Vec<String> = tree.leaves().into_iter().map(|(p, _)| p).collect();
+    assert_eq!(reported, leaves);
+    assert!(
+        e.to_string()
+            .contains("0_LIF.w_rec: missing from the params"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -143,7 +143,11 @@ fn unknown_and_state_paths_are_rejected_before_running() {
     let twice = Sweep::grid()
         .axis("1_LIF.dt", [1e-3])
         .axis("1_LIF.dt", [2e-3]);
-    assert!(run_sweep(&net, &tree, &tree, &input(1, 5, 2, 3), &twice, &opts).is_err());
+    let e = run_sweep(&net, &tree, &tree, &input(1, 5, 2, 3), &twice, &opts).unwrap_err();
+    assert!(
+        matches!(e, Error::Sweep(ref m) if m == "1_LIF.dt appears on two axes"),
+        "{e:?}"
+    );
     assert_eq!(
         ran.load(Ordering::Relaxed),
         0,

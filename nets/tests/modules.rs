@@ -65,6 +65,14 @@ fn assert_bits(got: &Array, want: &Array) {
     }
 }
 
+fn shape_error(path: &str, expected: &str, found: &str) -> Error {
+    Error::Shape {
+        path: path.into(),
+        expected: expected.into(),
+        found: found.into(),
+    }
+}
+
 fn invalid_message(e: &Error) -> &str {
     match e {
         Error::Invalid { message, .. } => message,
@@ -174,8 +182,14 @@ fn rate_construction_errors() {
     );
     assert_eq!(Rate::from_shape(&[3, 3]).unwrap().shape(), vec![3, 3]);
     assert_eq!(Rate::from_shape(&[3]).unwrap().shape(), vec![3]);
-    assert!(Rate::from_shape(&[]).is_err());
-    assert!(Rate::from_shape(&[2, 2, 2]).is_err());
+    for bad in [&[][..], &[2, 2, 2]] {
+        let e = Rate::from_shape(bad).unwrap_err();
+        assert!(matches!(e, Error::Invalid { ref path, .. } if path == "shape"));
+        assert_eq!(
+            invalid_message(&e),
+            "`shape` must be `N`, `(N,)` or `(N, N)` for a Rate module"
+        );
+    }
 
     let e = Rate::new(2)
         .with_w_rec(rows(&[&[0.0, 1.0], &[0.0, 0.0]]))
@@ -193,7 +207,10 @@ fn rate_construction_errors() {
     );
 
     // Rockpool's shape rules: (3,) for a 2-unit tau is rejected, a scalar is kept.
-    assert!(Rate::new(2).with_tau([0.1, 0.2, 0.3]).is_err());
+    assert_eq!(
+        Rate::new(2).with_tau([0.1, 0.2, 0.3]).unwrap_err(),
+        shape_error("tau", "(2,) or ()", "(3,)")
+    );
     let tree = Rate::new(2).with_tau(0.05).unwrap().init(0);
     assert_eq!(tree.array("tau").unwrap().shape(), &[] as &[usize]);
 }
@@ -376,10 +393,14 @@ fn linear_bias_rules_and_batching() {
         .unwrap();
     assert_eq!(ev.output.data(), &[2.0, 3.0, 4.0]);
     // A wrong bias shape or input size is an error, not a panic.
-    assert!(Linear::new(2, 3).with_bias([1.0, 1.0]).is_err());
-    assert!(
+    assert_eq!(
+        Linear::new(2, 3).with_bias([1.0, 1.0]).unwrap_err(),
+        shape_error("bias", "(3,)", "(2,)")
+    );
+    assert_eq!(
         lin.evolve(&tree, &tree, &rows(&[&[1.0, 0.0, 0.0]]), false)
-            .is_err()
+            .unwrap_err(),
+        shape_error("input", "(T, 2) or (B, T, 2)", "(1, 3)")
     );
     // Initialisers.
     let tree = Linear::new(3, 2)
@@ -462,7 +483,11 @@ fn exp_syn_shape_error_and_attributes() {
         invalid_message(&e),
         "The `shape` argument must be one-dimensional for an ExpSyn module."
     );
-    assert!(ExpSyn::from_shape(&[]).is_err());
+    let e = ExpSyn::from_shape(&[]).unwrap_err();
+    assert_eq!(
+        invalid_message(&e),
+        "The `shape` argument must be one-dimensional for an ExpSyn module."
+    );
     let syn = ExpSyn::from_shape(&[3]).unwrap();
     let tree = syn.init(0);
     assert_eq!(tree.array("tau").unwrap().data(), &[0.01; 3]);
@@ -561,7 +586,9 @@ fn instant_functions() {
         assert_close(&ev.output, &want, 0.0);
         assert_eq!(m.function().name(), name);
     }
-    assert!(InstantFn::from_name("softmax").is_err());
+    let e = InstantFn::from_name("softmax").unwrap_err();
+    assert!(matches!(e, Error::Invalid { ref path, .. } if path == "function"));
+    assert!(invalid_message(&e).starts_with("unknown function \"softmax\": expected one of"));
     let m = Instant::new(3, InstantFn::custom(|v| v * v + 1.0));
     assert_eq!(
         m.options(),
