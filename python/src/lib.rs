@@ -1,0 +1,520 @@
+//! `littoral._littoral`: the Rust side of the Python package `littoral`.
+//!
+//! This file is the one place where Python calls become Littoral calls. An [`Engine`]
+//! holds a module descriptor (built through the network-file reader
+//! `littoral_nets::config`), its current tree and a seed; every method is a thin layer over
+//! `ModuleExt` (evolve, set_attributes, resets), `littoral_functional` (parallel evolve,
+//! snapshots, sweeps) and the conversions of [`convert`]. The Python classes (`LIF`,
+//! `Sequential`, …, in `littoral/`) build the network description and call these methods.
+//!
+//! Methods that address a submodule take `prefix`, its dotted path (`""` for the whole
+//! network), so Python's `modules()` views share one engine and one tree.
+
+mod convert;
+
+use convert::{array_f64, core_err, file_err, functional_err, io_err, tree_to_dict};
+use littoral_core::batch::batch_input;
+use littoral_core::nested::join_path;
+use littoral_core::{Array, Entry, Evolution, Kind, Module, ModuleExt, Named, Tree, TreeExt};
+use littoral_functional::par::{concat_axis, concat_records, slice_axis1};
+use littoral_functional::{
+    AxisValue, ParOptions, PointResult, Snapshot, Sweep, SweepOptions, evolve_par, run_sweep,
+};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyFloat, PyInt, PyList};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Input elements per evolved time chunk: between chunks the interpreter is asked for
+/// pending signals (Ctrl-C). Splitting time never changes a bit of the result.
+const CHUNK_ELEMENTS: usize = 1 << 20;
+
+/// The magic bytes that start a snapshot file.
+const SNAPSHOT_MAGIC: &[u8] = b"LITTORAL";
+
+type Triple<'py> = (Bound<'py, PyAny>, Bound<'py, PyDict>, Bound<'py, PyDict>);
+
+/// A Littoral network with its current values: the Rust half of every `littoral` module.
+#[pyclass(module = "littoral._littoral")]
+pub struct Engine {
+    module: Arc<dyn Module>,
+    tree: Tree,
+    seed: u64,
+    step: u64,
+}
+
+#[pymethods]
+impl Engine {
+    /// Build from the JSON text of a network file, initialised from `seed`.
+    #[staticmethod]
+    fn from_json(text: &str, seed: u64) -> PyResult<Self> {
+        let module = littoral_nets::config::from_json_str(text).map_err(core_err)?;
+        Ok(Engine::new(module, seed))
+    }
+
+    /// Read a network file (JSON), initialised from `seed`.
+    #[staticmethod]
+    fn load(path: PathBuf, seed: u64) -> PyResult<Self> {
+        let bytes = read_file(&path)?;
+        if bytes.starts_with(SNAPSHOT_MAGIC) {
+            return Err(file_err(
+                &path,
+                "this is a snapshot, not a network file: use littoral.restore",
+            ));
+        }
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|_| file_err(&path, "not a network file: the bytes are not UTF-8 text"))?;
+        if text.trim().is_empty() {
+            return Err(file_err(&path, "empty file: not a network file"));
+        }
+        let module = littoral_nets::config::from_json_str(text)
+            .map_err(|e| file_err(&path, &e.to_string()))?;
+        Ok(Engine::new(module, seed))
+    }
+
+    /// Read a snapshot (the command line's `--save-state` files): the network, its
+    /// parameters, its state and step count.
+    #[staticmethod]
+    fn restore(path: PathBuf) -> PyResult<Self> {
+        if path.is_dir() {
+            return Err(file_err(&path, "is a folder, not a file"));
+        }
+        let snap = Snapshot::read(&path).map_err(|e| functional_err(Some(&path), e))?;
+        let (module, params, state) = snap
+            .restore_module()
+            .map_err(|e| functional_err(Some(&path), e))?;
+        Ok(Engine {
+            module,
+            tree: params.merged(&state),
+            seed: 0,
+            step: snap.step,
+        })
+    }
+
+    /// Write a snapshot of the current values (atomically), readable by `littoral
+    /// simulate --resume`.
+    fn save_state(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
+        let snap = Snapshot::capture(self.module.as_ref(), &self.tree, &self.tree, self.step)
+            .map_err(|e| functional_err(Some(&path), e))?;
+        py.detach(|| snap.write_atomic(&path))
+            .map_err(|e| functional_err(Some(&path), e))
+    }
+
+    /// The network description with the current parameter values (network-file JSON).
+    fn to_json(&self) -> PyResult<String> {
+        littoral_nets::config::to_json_string(self.module.as_ref(), &self.tree).map_err(core_err)
+    }
+
+    /// A new engine holding the same module and values.
+    fn copy(&self) -> Self {
+        Engine {
+            module: Arc::clone(&self.module),
+            tree: self.tree.clone(),
+            seed: self.seed,
+            step: self.step,
+        }
+    }
+
+    /// Time steps evolved since the last state reset (saved in snapshots).
+    #[getter]
+    fn step(&self) -> u64 {
+        self.step
+    }
+
+    /// The seed of initialisers and noise keys.
+    #[getter]
+    fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// Rockpool's class name of the submodule at `prefix`.
+    fn class_name(&self, prefix: &str) -> PyResult<String> {
+        Ok(self.sub(prefix)?.class_name().to_string())
+    }
+
+    /// `(shape, size_in, size_out, spiking_input, spiking_output)` of the submodule.
+    fn geometry(&self, prefix: &str) -> PyResult<(Vec<usize>, usize, usize, bool, bool)> {
+        let m = self.sub(prefix)?;
+        Ok((
+            m.shape(),
+            m.size_in(),
+            m.size_out(),
+            m.spiking_input(),
+            m.spiking_output(),
+        ))
+    }
+
+    /// The names of the submodule's children, in order.
+    fn children(&self, prefix: &str) -> PyResult<Vec<String>> {
+        Ok(self
+            .sub(prefix)?
+            .children()
+            .into_iter()
+            .map(|(n, _)| n.to_string())
+            .collect())
+    }
+
+    /// Rockpool's `repr` of the submodule.
+    fn repr(&self, prefix: &str) -> PyResult<String> {
+        let m = self.sub(prefix)?;
+        let name = prefix.rsplit('.').next().unwrap_or_default();
+        if name.is_empty() {
+            return Ok(m.repr());
+        }
+        // A submodule prints its name as Rockpool does (`LIF '0_LIF' with shape (3,)`).
+        let named = Named {
+            attr_name: name,
+            module: m,
+        };
+        let mut lines = m.repr();
+        let head = format!("{} ", m.class_name());
+        if lines.starts_with(&head) {
+            lines = format!("{}{}", named.full_name(), &lines[head.len()..]);
+        }
+        Ok(lines)
+    }
+
+    /// The leaves of one kind (`"parameters"`, `"state"`, `"simulation_parameters"`) in
+    /// some families (`None`: all) under `prefix`, as nested dicts of NumPy arrays.
+    #[pyo3(signature = (kind, families, prefix))]
+    fn select<'py>(
+        &self,
+        py: Python<'py>,
+        kind: &str,
+        families: Option<Vec<String>>,
+        prefix: &str,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let kind = match kind {
+            "parameters" => Kind::Parameter,
+            "state" => Kind::State,
+            "simulation_parameters" => Kind::SimulationParameter,
+            other => return Err(PyValueError::new_err(format!("unknown kind '{other}'"))),
+        };
+        let families = families.map_or_else(littoral_core::Families::all, Into::into);
+        tree_to_dict(py, &self.subtree(prefix)?.select(kind, &families))
+    }
+
+    /// Rockpool's `set_attributes`, checked: unknown paths, wrong shapes and non-finite
+    /// values raise and leave every value unchanged.
+    fn set_attributes(&mut self, values: &Bound<'_, PyAny>, prefix: &str) -> PyResult<()> {
+        self.sub(prefix)?;
+        self.tree = convert::set_from_dict(self.module.as_ref(), &self.tree, prefix, values)?;
+        Ok(())
+    }
+
+    /// Rockpool's `reset_state` (of the submodule at `prefix`).
+    fn reset_state(&mut self, prefix: &str) -> PyResult<()> {
+        let reset = self.module.reset_state(&self.tree, self.seed);
+        self.tree = replace_under(&self.tree, &reset, prefix)?;
+        if prefix.is_empty() {
+            self.step = 0;
+        }
+        Ok(())
+    }
+
+    /// Rockpool's `reset_parameters`: given values restore, random initialisers redraw
+    /// from `seed` (the engine's seed when `None`).
+    #[pyo3(signature = (prefix, seed=None))]
+    fn reset_parameters(&mut self, prefix: &str, seed: Option<u64>) -> PyResult<()> {
+        let seed = seed.unwrap_or(self.seed);
+        let reset = self.module.reset_parameters(&self.tree, seed);
+        self.tree = replace_under(&self.tree, &reset, prefix)?;
+        if prefix.is_empty() {
+            self.seed = seed;
+        }
+        Ok(())
+    }
+
+    /// `init(seed)`: `(parameters and simulation parameters, state)` as nested dicts.
+    fn init<'py>(
+        &self,
+        py: Python<'py>,
+        seed: u64,
+    ) -> PyResult<(Bound<'py, PyDict>, Bound<'py, PyDict>)> {
+        let tree = self.module.init(seed);
+        let params = tree.filter(&mut |_, _, l| l.kind != Kind::State, true);
+        Ok((
+            tree_to_dict(py, &params)?,
+            tree_to_dict(py, &tree.state(None))?,
+        ))
+    }
+
+    /// Rockpool's `__call__` on the submodule at `prefix`: evolve from the held values
+    /// and keep the new state. Returns `(output, new_state, record)`.
+    #[pyo3(signature = (x, record, threads, prefix))]
+    fn call<'py>(
+        &mut self,
+        py: Python<'py>,
+        x: &Bound<'py, PyAny>,
+        record: bool,
+        threads: Option<usize>,
+        prefix: &str,
+    ) -> PyResult<Triple<'py>> {
+        let input = array_f64(x, "input")?;
+        let sub = self.subtree(prefix)?;
+        let ev = {
+            let m = self.sub(prefix)?;
+            evolve_interruptible(py, m, &sub, &sub, input, record, threads)?
+        };
+        let steps = ev.output.shape().get(1).copied().unwrap_or(0) as u64;
+        let mut tree = self.tree.clone();
+        for (path, leaf) in ev.state.leaves() {
+            tree.insert_path(&join_path(prefix, &path), leaf.clone());
+        }
+        self.tree = tree;
+        if prefix.is_empty() {
+            self.step += steps;
+        }
+        triple(py, ev)
+    }
+
+    /// The pure `evolve(params, state, x, record)` on nested dicts; nothing is kept.
+    #[pyo3(signature = (params, state, x, record, threads))]
+    fn evolve<'py>(
+        &self,
+        py: Python<'py>,
+        params: &Bound<'py, PyAny>,
+        state: &Bound<'py, PyAny>,
+        x: &Bound<'py, PyAny>,
+        record: bool,
+        threads: Option<usize>,
+    ) -> PyResult<Triple<'py>> {
+        let m = self.module.as_ref();
+        let p = convert::set_from_dict(m, &Tree::new(), "", params)?;
+        let s = convert::set_from_dict(m, &Tree::new(), "", state)?;
+        let input = array_f64(x, "input")?;
+        let ev = evolve_interruptible(py, m, &p, &s, input, record, threads)?;
+        triple(py, ev)
+    }
+
+    /// Evolve `x` at every point of a sweep over Parameter and SimulationParameter paths
+    /// (`axes`: `[(path, [value, …]), …]`, a grid unless `zip`). Returns one dict per
+    /// point: `index`, `overrides`, `seconds`, `signals` (per-signal summaries) and, with
+    /// `outputs`, `output` and `record`.
+    #[pyo3(signature = (x, axes, zip, seed, threads, record, outputs))]
+    #[allow(clippy::too_many_arguments)]
+    fn sweep<'py>(
+        &self,
+        py: Python<'py>,
+        x: &Bound<'py, PyAny>,
+        axes: Vec<(String, Vec<Bound<'py, PyAny>>)>,
+        zip: bool,
+        seed: u64,
+        threads: Option<usize>,
+        record: bool,
+        outputs: bool,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let mut sweep = if zip { Sweep::zip() } else { Sweep::grid() };
+        for (path, values) in axes {
+            let values = values
+                .iter()
+                .map(|v| axis_value(v, &path))
+                .collect::<PyResult<Vec<_>>>()?;
+            sweep.axes.push((path, values));
+        }
+        let input = array_f64(x, "input")?;
+        let opts = SweepOptions {
+            base_seed: seed,
+            record,
+            keep_outputs: outputs,
+            threads,
+            ..SweepOptions::default()
+        };
+        let (module, tree) = (self.module.as_ref(), &self.tree);
+        let points = py
+            .detach(|| run_sweep(module, tree, tree, &input, &sweep, &opts))
+            .map_err(|e| functional_err(None, e))?;
+        let list = PyList::empty(py);
+        for p in points {
+            list.append(point_dict(py, p)?)?;
+        }
+        Ok(list)
+    }
+}
+
+impl Engine {
+    fn new(module: Arc<dyn Module>, seed: u64) -> Self {
+        let tree = module.init(seed);
+        Engine {
+            module,
+            tree,
+            seed,
+            step: 0,
+        }
+    }
+
+    /// The submodule at a dotted path.
+    fn sub(&self, prefix: &str) -> PyResult<&dyn Module> {
+        let mut m: &dyn Module = self.module.as_ref();
+        if prefix.is_empty() {
+            return Ok(m);
+        }
+        for name in prefix.split('.') {
+            m = m
+                .children()
+                .into_iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, c)| c)
+                .ok_or_else(|| PyValueError::new_err(format!("{prefix}: no such submodule")))?;
+        }
+        Ok(m)
+    }
+
+    /// The values of the submodule at a dotted path.
+    fn subtree(&self, prefix: &str) -> PyResult<Tree> {
+        if prefix.is_empty() {
+            return Ok(self.tree.clone());
+        }
+        match self.tree.entry_at(prefix) {
+            Some(Entry::Branch(b)) => Ok(b.clone()),
+            _ => Ok(Tree::new()),
+        }
+    }
+}
+
+/// `tree` with every leaf under `prefix` taken from `from`.
+fn replace_under(tree: &Tree, from: &Tree, prefix: &str) -> PyResult<Tree> {
+    if prefix.is_empty() {
+        return Ok(from.clone());
+    }
+    let mut out = tree.clone();
+    if let Some(Entry::Branch(b)) = from.entry_at(prefix) {
+        for (path, leaf) in b.leaves() {
+            out.insert_path(&join_path(prefix, &path), leaf.clone());
+        }
+    }
+    Ok(out)
+}
+
+fn read_file(path: &Path) -> PyResult<Vec<u8>> {
+    if path.is_dir() {
+        return Err(file_err(path, "is a folder, not a file"));
+    }
+    std::fs::read(path).map_err(|e| io_err(path, "read", &e))
+}
+
+/// Evolve with the GIL released, in time chunks of about [`CHUNK_ELEMENTS`] input
+/// elements; between chunks pending signals are checked, so Ctrl-C raises
+/// `KeyboardInterrupt` (nothing is kept). The result is bit-identical to one call.
+fn evolve_interruptible(
+    py: Python<'_>,
+    module: &dyn Module,
+    params: &Tree,
+    state: &Tree,
+    input: Array<f64>,
+    record: bool,
+    threads: Option<usize>,
+) -> PyResult<Evolution> {
+    let x = batch_input(&input, module.size_in())
+        .map_err(core_err)?
+        .into_owned();
+    drop(input);
+    let (batch, steps) = (x.shape()[0], x.shape()[1]);
+    let per_step = (batch * module.size_in().max(module.size_out()).max(1)).max(1);
+    let chunk = (CHUNK_ELEMENTS / per_step).max(1);
+    let pool = match threads {
+        Some(n) => Some(
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .map_err(|e| PyValueError::new_err(format!("threads: {e}")))?,
+        ),
+        None => None,
+    };
+    let run = |state: &Tree, x: &Array<f64>| -> PyResult<Evolution> {
+        py.detach(|| match &pool {
+            None => module.evolve(params, state, x, record).map_err(Into::into),
+            Some(pool) => {
+                pool.install(|| evolve_par(module, params, state, x, &ParOptions::record(record)))
+            }
+        })
+        .map_err(|e| functional_err(None, e))
+    };
+    if steps <= chunk {
+        return run(state, &x);
+    }
+    let mut parts: Vec<Evolution> = Vec::new();
+    let mut start = 0;
+    while start < steps {
+        let end = (start + chunk).min(steps);
+        let xs = slice_axis1(&x, start, end).map_err(|e| functional_err(None, e))?;
+        let ev = run(parts.last().map_or(state, |p| &p.state), &xs)?;
+        parts.push(ev);
+        py.check_signals()?;
+        start = end;
+    }
+    let outputs: Vec<&Array<f64>> = parts.iter().map(|p| &p.output).collect();
+    let records: Vec<_> = parts.iter().map(|p| &p.record).collect();
+    let output = concat_axis(&outputs, 1).map_err(|e| functional_err(None, e))?;
+    let record = concat_records(&records, 1).map_err(|e| functional_err(None, e))?;
+    let state = parts.pop().map(|p| p.state).unwrap_or_default();
+    Ok(Evolution::new(output, state, record))
+}
+
+fn triple(py: Python<'_>, ev: Evolution) -> PyResult<Triple<'_>> {
+    Ok((
+        convert::to_numpy(py, ev.output)?,
+        tree_to_dict(py, &ev.state)?,
+        convert::record_to_dict(py, ev.record)?,
+    ))
+}
+
+fn axis_value(v: &Bound<'_, PyAny>, path: &str) -> PyResult<AxisValue> {
+    if v.is_instance_of::<PyFloat>() || v.is_instance_of::<PyInt>() {
+        return Ok(AxisValue::Scalar(v.extract()?));
+    }
+    let a = array_f64(v, path)?;
+    if a.ndim() == 0 {
+        return Ok(AxisValue::Scalar(a.data()[0]));
+    }
+    Ok(AxisValue::Value(a.into()))
+}
+
+fn point_dict(py: Python<'_>, p: PointResult) -> PyResult<Bound<'_, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("index", p.summary.index)?;
+    let overrides = PyDict::new(py);
+    for (path, v) in &p.summary.overrides {
+        let mut t = Tree::new();
+        t.insert_leaf(
+            "v",
+            littoral_core::Leaf {
+                kind: Kind::Parameter,
+                family: None,
+                value: v.clone(),
+            },
+        );
+        if let Some(value) = tree_to_dict(py, &t)?.get_item("v")? {
+            overrides.set_item(path, value)?;
+        }
+    }
+    d.set_item("overrides", overrides)?;
+    d.set_item("seconds", p.summary.seconds)?;
+    let signals = PyDict::new(py);
+    for s in &p.summary.signals {
+        let sd = PyDict::new(py);
+        sd.set_item("spiking", s.spiking)?;
+        sd.set_item("elements", s.elements)?;
+        sd.set_item("sum", s.sum)?;
+        sd.set_item("mean", s.mean)?;
+        sd.set_item("max", s.max)?;
+        sd.set_item("rate_hz", s.rate_hz)?;
+        signals.set_item(&s.path, sd)?;
+    }
+    d.set_item("signals", signals)?;
+    if let Some(ev) = p.evolution {
+        d.set_item("output", convert::to_numpy(py, ev.output)?)?;
+        d.set_item("record", convert::record_to_dict(py, ev.record)?)?;
+    }
+    Ok(d)
+}
+
+/// The extension module `littoral._littoral`.
+#[pymodule]
+fn _littoral(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Engine>()?;
+    m.add("CLASSES", littoral_nets::config::CLASSES.to_vec())?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
