@@ -275,6 +275,25 @@ class Module:
             for n in self._engine.children(self._prefix)
         )
 
+    def __getitem__(self, key: Any) -> "Module":
+        """A submodule by position (``net[1]``, as Rockpool's ``Sequential``) or name."""
+        names = self._engine.children(self._prefix)
+        if isinstance(key, (int, np.integer)):
+            try:
+                key = names[int(key)]
+            except IndexError:
+                raise IndexError(f"{self.class_name} has {len(names)} submodules; index {key} is out of range") from None
+        if key not in names:
+            raise KeyError(f"{key}: no such submodule (have: {', '.join(names) or 'none'})")
+        return Module._wrap(self._engine, f"{self._prefix}.{key}" if self._prefix else str(key))
+
+    def __len__(self) -> int:
+        """The number of direct submodules."""
+        return len(self._engine.children(self._prefix))
+
+    def __bool__(self) -> bool:
+        return True
+
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)

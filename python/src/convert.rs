@@ -5,7 +5,9 @@
 use littoral_core::{Array, Entry, Module, ModuleExt, Record, Tree, Value};
 use numpy::ndarray::{ArrayD, IxDyn};
 use numpy::{IntoPyArray, PyReadonlyArrayDyn, PyUntypedArrayMethods};
-use pyo3::exceptions::{PyFileNotFoundError, PyOSError, PyPermissionError, PyValueError};
+use pyo3::exceptions::{
+    PyFileNotFoundError, PyIsADirectoryError, PyOSError, PyPermissionError, PyValueError,
+};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyFloat, PyInt};
 use std::path::Path;
@@ -37,6 +39,11 @@ pub fn functional_err(file: Option<&Path>, e: littoral_functional::Error) -> PyE
 /// `ValueError("{file}: {message}")`.
 pub fn file_err(file: &Path, message: &str) -> PyErr {
     PyValueError::new_err(one_line(&format!("{}: {message}", file.display())))
+}
+
+/// `IsADirectoryError("{path}: is a folder, not a file")`.
+pub fn folder_err(path: &Path) -> PyErr {
+    PyIsADirectoryError::new_err(format!("{}: is a folder, not a file", path.display()))
 }
 
 /// An I/O error on `path` as the matching `OSError` subclass, worded as the CLI words it.

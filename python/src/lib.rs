@@ -12,10 +12,12 @@
 
 mod convert;
 
-use convert::{array_f64, core_err, file_err, functional_err, io_err, tree_to_dict};
+use convert::{array_f64, core_err, file_err, folder_err, functional_err, io_err, tree_to_dict};
 use littoral_core::batch::batch_input;
 use littoral_core::nested::join_path;
-use littoral_core::{Array, Entry, Evolution, Kind, Module, ModuleExt, Named, Tree, TreeExt};
+use littoral_core::{
+    Array, Entry, Evolution, Kind, Module, ModuleExt, Named, Tree, TreeExt, Value,
+};
 use littoral_functional::par::{concat_axis, concat_records, slice_axis1};
 use littoral_functional::{
     AxisValue, ParOptions, PointResult, Snapshot, Sweep, SweepOptions, evolve_par, run_sweep,
@@ -78,7 +80,7 @@ impl Engine {
     #[staticmethod]
     fn restore(path: PathBuf) -> PyResult<Self> {
         if path.is_dir() {
-            return Err(file_err(&path, "is a folder, not a file"));
+            return Err(folder_err(&path));
         }
         let snap = Snapshot::read(&path).map_err(|e| functional_err(Some(&path), e))?;
         let (module, params, state) = snap
@@ -252,11 +254,10 @@ impl Engine {
         prefix: &str,
     ) -> PyResult<Triple<'py>> {
         let input = array_f64(x, "input")?;
-        let sub = self.subtree(prefix)?;
-        let ev = {
-            let m = self.sub(prefix)?;
-            evolve_interruptible(py, m, &sub, &sub, input, record, threads)?
-        };
+        let m = self.sub(prefix)?;
+        let batch = batch_input(&input, m.size_in()).map_err(core_err)?.shape()[0];
+        let sub = single_sample_state(m, &self.subtree(prefix)?, batch)?;
+        let ev = evolve_interruptible(py, m, &sub, &sub, input, record, threads)?;
         let steps = ev.output.shape().get(1).copied().unwrap_or(0) as u64;
         let mut tree = self.tree.clone();
         for (path, leaf) in ev.state.leaves() {
@@ -373,6 +374,31 @@ impl Engine {
     }
 }
 
+/// As Rockpool, a held state evolved with one sample serves a call with any batch size:
+/// State leaves `(1, …)` become per-sample (and are replicated over the new batch, each
+/// sample with its own noise key). Other batch sizes must match the input's.
+fn single_sample_state(module: &dyn Module, tree: &Tree, batch: usize) -> PyResult<Tree> {
+    if batch == 1 {
+        return Ok(tree.clone());
+    }
+    let mut out = tree.clone();
+    for (path, leaf) in tree.leaves() {
+        let per_sample = match module.attribute_at(&path) {
+            Some(a) if a.kind == Kind::State => a.shapes.first().map_or(0, Vec::len),
+            _ => continue,
+        };
+        let shape = leaf.value.shape();
+        if shape.len() == per_sample + 1 && shape.first() == Some(&1) {
+            let value = match &leaf.value {
+                Value::F64(a) => Value::F64(Arc::new(a.index_axis0(0).map_err(core_err)?)),
+                Value::U64(a) => Value::U64(Arc::new(a.index_axis0(0).map_err(core_err)?)),
+            };
+            out.insert_path(&path, leaf.with_value(value));
+        }
+    }
+    Ok(out)
+}
+
 /// `tree` with every leaf under `prefix` taken from `from`.
 fn replace_under(tree: &Tree, from: &Tree, prefix: &str) -> PyResult<Tree> {
     if prefix.is_empty() {
@@ -389,7 +415,7 @@ fn replace_under(tree: &Tree, from: &Tree, prefix: &str) -> PyResult<Tree> {
 
 fn read_file(path: &Path) -> PyResult<Vec<u8>> {
     if path.is_dir() {
-        return Err(file_err(path, "is a folder, not a file"));
+        return Err(folder_err(path));
     }
     std::fs::read(path).map_err(|e| io_err(path, "read", &e))
 }
