@@ -25,12 +25,11 @@ use littoral_functional::{
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyFloat, PyInt, PyList};
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-/// Input elements per evolved time chunk: between chunks the interpreter is asked for
-/// pending signals (Ctrl-C). Splitting time never changes a bit of the result.
-const CHUNK_ELEMENTS: usize = 1 << 20;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 
 /// The magic bytes that start a snapshot file.
 const SNAPSHOT_MAGIC: &[u8] = b"LITTORAL";
@@ -255,7 +254,11 @@ impl Engine {
     ) -> PyResult<Triple<'py>> {
         let input = array_f64(x, "input")?;
         let m = self.sub(prefix)?;
-        let batch = batch_input(&input, m.size_in()).map_err(core_err)?.shape()[0];
+        let batch = if input.ndim() == 3 {
+            input.shape()[0]
+        } else {
+            1
+        };
         let sub = single_sample_state(m, &self.subtree(prefix)?, batch)?;
         let ev = evolve_interruptible(py, m, &sub, &sub, input, record, threads)?;
         let steps = ev.output.shape().get(1).copied().unwrap_or(0) as u64;
@@ -420,9 +423,39 @@ fn read_file(path: &Path) -> PyResult<Vec<u8>> {
     std::fs::read(path).map_err(|e| io_err(path, "read", &e))
 }
 
-/// Evolve with the GIL released, in time chunks of about [`CHUNK_ELEMENTS`] input
-/// elements; between chunks pending signals are checked, so Ctrl-C raises
-/// `KeyboardInterrupt` (nothing is kept). The result is bit-identical to one call.
+/// Below this many time steps an evolve runs in one call, without a probe.
+const SHORT_STEPS: usize = 256;
+/// A run estimated to take longer than this many seconds (bits of an `f64`; default 1 s)
+/// is split into interruptible time chunks.
+static SINGLE_CALL_SECONDS: AtomicU64 = AtomicU64::new(0x3FF0_0000_0000_0000);
+/// The wall-clock seconds aimed at per chunk of a long run (bits of an `f64`; 0.2 s).
+static CHUNK_SECONDS: AtomicU64 = AtomicU64::new(0x3FC9_9999_9999_999A);
+
+fn seconds(setting: &AtomicU64) -> f64 {
+    f64::from_bits(setting.load(Ordering::Relaxed))
+}
+
+/// Set the chunking of long runs: runs estimated longer than `single_call_seconds` go in
+/// chunks of about `chunk_seconds`. For tests (0 forces chunking); the defaults are 1 s
+/// and 0.2 s.
+#[pyfunction]
+fn _set_chunking(single_call_seconds: f64, chunk_seconds: f64) -> PyResult<()> {
+    if !(single_call_seconds >= 0.0 && chunk_seconds > 0.0) {
+        return Err(PyValueError::new_err(
+            "chunking: single_call_seconds must be >= 0 and chunk_seconds > 0",
+        ));
+    }
+    SINGLE_CALL_SECONDS.store(single_call_seconds.to_bits(), Ordering::Relaxed);
+    CHUNK_SECONDS.store(chunk_seconds.to_bits(), Ordering::Relaxed);
+    Ok(())
+}
+
+/// Evolve with the GIL released. A long run (by a probe of its first steps, estimated to
+/// take more than [`SINGLE_CALL_SECONDS`]) goes in time chunks of about
+/// [`CHUNK_SECONDS`]; between chunks pending signals are checked, so Ctrl-C raises
+/// `KeyboardInterrupt` and nothing is kept. Shorter runs are one call (the probe's work
+/// is discarded), so they pay no copy for joining chunks. Splitting time never changes a
+/// bit of the result.
 fn evolve_interruptible(
     py: Python<'_>,
     module: &dyn Module,
@@ -432,13 +465,12 @@ fn evolve_interruptible(
     record: bool,
     threads: Option<usize>,
 ) -> PyResult<Evolution> {
-    let x = batch_input(&input, module.size_in())
-        .map_err(core_err)?
-        .into_owned();
-    drop(input);
-    let (batch, steps) = (x.shape()[0], x.shape()[1]);
-    let per_step = (batch * module.size_in().max(module.size_out()).max(1)).max(1);
-    let chunk = (CHUNK_ELEMENTS / per_step).max(1);
+    let reshaped = match batch_input(&input, module.size_in()).map_err(core_err)? {
+        Cow::Owned(a) => Some(a),
+        Cow::Borrowed(_) => None,
+    };
+    let x = reshaped.unwrap_or(input);
+    let steps = x.shape()[1];
     let pool = match threads {
         Some(n) => Some(
             rayon::ThreadPoolBuilder::new()
@@ -457,15 +489,31 @@ fn evolve_interruptible(
         })
         .map_err(|e| functional_err(None, e))
     };
-    if steps <= chunk {
+    let slice = |start: usize, end: usize| -> PyResult<Array<f64>> {
+        slice_axis1(&x, start, end).map_err(|e| functional_err(None, e))
+    };
+    if steps <= SHORT_STEPS {
         return run(state, &x);
     }
-    let mut parts: Vec<Evolution> = Vec::new();
-    let mut start = 0;
+    let probe = (steps / 100).clamp(16, SHORT_STEPS);
+    let clock = Instant::now();
+    let first = run(state, &slice(0, probe)?)?;
+    let mut seconds = clock.elapsed().as_secs_f64().max(1e-9);
+    py.check_signals()?;
+    if seconds * (steps as f64) / (probe as f64) < self::seconds(&SINGLE_CALL_SECONDS) {
+        return run(state, &x);
+    }
+    let mut chunk = probe;
+    let mut start = probe;
+    let mut parts = vec![first];
     while start < steps {
+        let grow = (self::seconds(&CHUNK_SECONDS) / seconds).clamp(0.5, 8.0);
+        chunk = ((chunk as f64 * grow) as usize).max(1);
         let end = (start + chunk).min(steps);
-        let xs = slice_axis1(&x, start, end).map_err(|e| functional_err(None, e))?;
-        let ev = run(parts.last().map_or(state, |p| &p.state), &xs)?;
+        let clock = Instant::now();
+        let previous = parts.last().map_or(state, |p| &p.state);
+        let ev = run(previous, &slice(start, end)?)?;
+        seconds = clock.elapsed().as_secs_f64().max(1e-9);
         parts.push(ev);
         py.check_signals()?;
         start = end;
@@ -540,6 +588,7 @@ fn point_dict(py: Python<'_>, p: PointResult) -> PyResult<Bound<'_, PyDict>> {
 #[pymodule]
 fn _littoral(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Engine>()?;
+    m.add_function(wrap_pyfunction!(_set_chunking, m)?)?;
     m.add("CLASSES", littoral_nets::config::CLASSES.to_vec())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

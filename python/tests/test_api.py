@@ -58,17 +58,26 @@ def test_threads_give_the_same_bits(rng):
 
 
 def test_long_evolve_in_time_chunks_is_bit_identical(rng):
-    """More than one interruptible time chunk (2**20 input elements) gives the bits of
-    evolving the two halves one after the other."""
-    lif = littoral.LIF(1, noise_std=0.1)
-    x = rng.uniform(0.0, 2.0, (1, (1 << 20) + 5000, 1))
-    out, state, rec = lif(x, record=True)
-    assert rec["vmem"].shape == (1, x.shape[1], 1)
-    lif2 = littoral.LIF(1, noise_std=0.1)
-    a, _, _ = lif2(x[:, :1000])
-    b, state2, _ = lif2(x[:, 1000:])
-    assert np.array_equal(out, np.concatenate([a, b], axis=1))
-    assert np.array_equal(state["vmem"], state2["vmem"])
+    """A run split into interruptible time chunks (forced here) gives the bits of one call."""
+    from littoral import _littoral
+
+    lif = littoral.LIF(4, has_rec=True, noise_std=0.1)
+    params, state = lif.init(5)
+    lif.set_attributes(params).set_attributes(state)
+    x = rng.uniform(0.0, 2.0, (2, 20_000, 4))
+    whole = littoral.evolve(lif, params, state, x, record=True)
+    try:
+        _littoral._set_chunking(0.0, 1e-4)
+        chunked = littoral.evolve(lif, params, state, x, record=True)
+        lif(x, record=True)
+    finally:
+        _littoral._set_chunking(1.0, 0.2)
+    assert np.array_equal(whole[0], chunked[0])
+    for k in ("vmem", "isyn", "spikes", "irec"):
+        assert np.array_equal(whole[2][k], chunked[2][k]), k
+    for k in ("vmem", "isyn", "rng_key"):
+        assert np.array_equal(whole[1][k], chunked[1][k]), k
+        assert np.array_equal(lif.state()[k], whole[1][k]), k
 
 
 def test_inspection_by_kind_and_family(rng):
