@@ -153,3 +153,31 @@ def test_unsupported_rockpool_class_raises():
 
     with pytest.raises(ValueError, match="unsupported Rockpool class 'Custom'"):
         littoral.from_rockpool(Custom())
+
+
+def test_rockpool_constant_stays_a_simulation_parameter():
+    from rockpool.nn.modules import LIF
+    from rockpool.parameters import Constant
+
+    rp = LIF(3, tau_mem=Constant(np.array([0.01, 0.02, 0.03])), threshold=0.5)
+    lit = littoral.from_rockpool(rp)
+    assert "tau_mem" not in lit.parameters()
+    assert np.array_equal(lit.simulation_parameters()["tau_mem"], [0.01, 0.02, 0.03])
+    x = random_input(99, 3, batch=1, steps=50)
+    ref = rockpool_call(rp, x, record=False)[0]
+    out = lit(x)[0]
+    assert np.array_equal(out, ref) and out.sum() > 0
+
+
+def test_jax_modules_convert():
+    jax = pytest.importorskip("jax")
+    from rockpool.nn.combinators import Sequential
+    from rockpool.nn.modules import LIFJax, LinearJax
+
+    rp = Sequential(LinearJax((2, 3)), LIFJax(3, has_rec=True))
+    lit = littoral.from_rockpool(rp)
+    assert lit.class_name == "Sequential" and lit[1].class_name == "LIF"
+    for name, values in rp.parameters().items():
+        for k, v in values.items():
+            assert np.array_equal(lit.parameters()[name][k], np.asarray(v, dtype=np.float64)), f"{name}.{k}"
+    assert jax is not None
