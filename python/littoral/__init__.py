@@ -35,6 +35,10 @@ from ._modules import (
 from ._modules import _as_input, _as_values
 from ._rockpool import from_rockpool
 
+TSContinuous = _littoral.TSContinuous
+TSEvent = _littoral.TSEvent
+TimedModule = _littoral.TimedModule
+
 __version__ = _littoral.__version__
 
 __all__ = [
@@ -53,6 +57,9 @@ __all__ = [
     "restore",
     "sweep",
     "from_rockpool",
+    "TSContinuous",
+    "TSEvent",
+    "TimedModule",
 ]
 
 

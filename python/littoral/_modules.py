@@ -96,6 +96,14 @@ def _shape(shape: Any) -> list:
         raise ValueError(f"shape: expected an int or a tuple of ints, found {shape!r}") from None
 
 
+def _leaves_named(tree: Dict[str, Any], name: str):
+    for k, v in tree.items():
+        if isinstance(v, dict):
+            yield from _leaves_named(v, name)
+        elif k == name:
+            yield v
+
+
 def _leaf_description(class_name: str, shape: Any, options: dict, values: dict) -> dict:
     """A network-file entry: given values go to ``parameters``, or to
     ``simulation_parameters`` for SimulationParameters and ``Constant(...)`` values."""
@@ -235,6 +243,17 @@ class Module:
         """``(params, state)``: fresh values drawn from ``seed``, as nested dicts, for
         :func:`littoral.evolve`. ``params`` holds Parameters and SimulationParameters."""
         return self._standalone().init(int(seed))
+
+    def timed(self, dt: Optional[float] = None, add_events: bool = False) -> Any:
+        """Rockpool's ``timed()``: a clocked wrapper (``TimedModule``) that evolves on
+        ``TSContinuous`` / ``TSEvent`` input and returns time series. ``dt`` defaults to
+        the module's own ``dt``. The wrapper holds a copy of the current values."""
+        if dt is None:
+            dts = sorted({float(v) for v in _leaves_named(self.simulation_parameters(), "dt")})
+            if len(dts) != 1:
+                raise ValueError(f"dt: the module has {'no' if not dts else 'several'} dt; pass timed(dt=...)")
+            dt = dts[0]
+        return self._standalone().timed(float(dt), bool(add_events), "")
 
     # -- inspection and setting --------------------------------------------------------
 

@@ -173,11 +173,28 @@ def _fit_state(rockpool_state: Dict[str, Any], ours: Dict[str, Any]) -> Dict[str
     return out
 
 
-def from_rockpool(m: Any, seed: int = 0) -> Module:
+def _timeseries_from_rockpool(ts: Any) -> Any:
+    name = type(ts).__name__
+    if name == "TSContinuous":
+        return _littoral.TSContinuous(
+            times=_np(ts.times).ravel().tolist(), samples=_np(ts.samples), periodic=bool(ts.periodic),
+            t_start=float(ts.t_start), t_stop=float(ts.t_stop), name=str(ts.name),
+            interp_kind=str(getattr(ts, "interp_kind", getattr(ts, "_interp_kind", "previous"))),
+        )
+    return _littoral.TSEvent(
+        times=_np(ts.times).ravel().tolist(), channels=[int(c) for c in np.asarray(ts.channels).ravel()],
+        periodic=bool(ts.periodic), t_start=float(ts.t_start), t_stop=float(ts.t_stop), name=str(ts.name),
+        num_channels=int(ts.num_channels),
+    )
+
+
+def from_rockpool(m: Any, seed: int = 0) -> Any:
     """Convert a Rockpool module into a Littoral module, with its current parameters,
-    simulation parameters and state. Unsupported classes raise ``ValueError`` naming the
-    class. ``seed`` sets the Littoral noise keys (Rockpool's random streams are not
-    carried over)."""
+    simulation parameters and state, or a Rockpool ``TSContinuous`` / ``TSEvent`` into
+    Littoral's. Unsupported classes raise ``ValueError`` naming the class. ``seed`` sets
+    the Littoral noise keys (Rockpool's random streams are not carried over)."""
+    if type(m).__name__ in ("TSContinuous", "TSEvent") and type(m).__module__.startswith("rockpool"):
+        return _timeseries_from_rockpool(m)
     description, state = _describe(m, "")
     engine = _littoral.Engine.from_json(json.dumps(description), int(seed))
     fitted = _fit_state(state, engine.select("state", None, ""))

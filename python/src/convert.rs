@@ -9,7 +9,7 @@ use pyo3::exceptions::{
     PyFileNotFoundError, PyIsADirectoryError, PyOSError, PyPermissionError, PyValueError,
 };
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyFloat, PyInt};
+use pyo3::types::{PyDict, PyFloat, PyInt, PyList};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -85,6 +85,23 @@ pub fn array_f64(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Array<f64>> {
     }
     if obj.is_instance_of::<PyFloat>() || obj.is_instance_of::<PyInt>() {
         return Ok(Array::scalar(obj.extract::<f64>()?));
+    }
+    // Lists and arrays of other numeric types: NumPy converts (bool, int, float32, …).
+    let is_numeric = obj
+        .getattr("dtype")
+        .and_then(|d| d.getattr("kind"))
+        .and_then(|k| k.extract::<String>())
+        .map_or(obj.is_instance_of::<PyList>(), |k| {
+            "biuf".contains(k.as_str())
+        });
+    if is_numeric
+        && let Ok(converted) = obj
+            .py()
+            .import("numpy")
+            .and_then(|np| np.call_method1("asarray", (obj, "float64")))
+        && converted.extract::<PyReadonlyArrayDyn<'_, f64>>().is_ok()
+    {
+        return array_f64(&converted, what);
     }
     Err(PyValueError::new_err(format!(
         "{what}: expected a float64 array, found {}",

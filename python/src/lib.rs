@@ -11,6 +11,7 @@
 //! network), so Python's `modules()` views share one engine and one tree.
 
 mod convert;
+mod timeseries;
 
 use convert::{array_f64, core_err, file_err, folder_err, functional_err, io_err, tree_to_dict};
 use littoral_core::batch::batch_input;
@@ -225,6 +226,24 @@ impl Engine {
             self.seed = seed;
         }
         Ok(())
+    }
+
+    /// Rockpool's `timed(dt=…)`: a clocked wrapper around the submodule at `prefix`, with
+    /// a copy of its current values, for time-series input and output.
+    #[pyo3(signature = (dt, add_events, prefix))]
+    fn timed(&self, dt: f64, add_events: bool, prefix: &str) -> PyResult<timeseries::PyTimed> {
+        if !prefix.is_empty() {
+            return Err(PyValueError::new_err(
+                "timed: wrap a whole network (build the submodule on its own)",
+            ));
+        }
+        timeseries::PyTimed::new(
+            Arc::clone(&self.module),
+            self.tree.clone(),
+            dt,
+            self.seed,
+            add_events,
+        )
     }
 
     /// `init(seed)`: `(parameters and simulation parameters, state)` as nested dicts.
@@ -588,6 +607,9 @@ fn point_dict(py: Python<'_>, p: PointResult) -> PyResult<Bound<'_, PyDict>> {
 #[pymodule]
 fn _littoral(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Engine>()?;
+    m.add_class::<timeseries::PyTsContinuous>()?;
+    m.add_class::<timeseries::PyTsEvent>()?;
+    m.add_class::<timeseries::PyTimed>()?;
     m.add_function(wrap_pyfunction!(_set_chunking, m)?)?;
     m.add("CLASSES", littoral_nets::config::CLASSES.to_vec())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
