@@ -58,6 +58,10 @@ class Module:
     def to_json(self) -> str: ...
     def to_rockpool(self) -> Any:
         """The same network as a Rockpool numpy module (needs ``rockpool``)."""
+    def timed(self, dt: Optional[float] = None, add_events: bool = False) -> "TimedModule":
+        """A clocked wrapper evolving on time series (Rockpool's ``timed()``)."""
+    def __getitem__(self, key: Union[int, str]) -> "Module": ...
+    def __len__(self) -> int: ...
     def __getattr__(self, name: str) -> Any: ...
 
 class LIF(Module):
@@ -128,6 +132,87 @@ class FFwdStack(Module):
         self, *modules: Union[Module, Dict[str, Module]], weights: Optional[Sequence[ArrayLike]] = None, seed: int = 0
     ) -> None: ...
 
+class TSContinuous:
+    """A continuous time series (Rockpool's ``TSContinuous``)."""
+    def __init__(
+        self,
+        times: Optional[Sequence[float]] = None,
+        samples: Optional[ArrayLike] = None,
+        num_channels: Optional[int] = None,
+        periodic: bool = False,
+        t_start: Optional[float] = None,
+        t_stop: Optional[float] = None,
+        name: Optional[str] = None,
+        interp_kind: str = "previous",
+    ) -> None: ...
+    @staticmethod
+    def from_clocked(
+        samples: ArrayLike, dt: float, t_start: float = 0.0, periodic: bool = False,
+        name: Optional[str] = None, interp_kind: str = "previous",
+    ) -> "TSContinuous": ...
+    times: NDArray[np.float64]
+    samples: NDArray[np.float64]
+    t_start: float
+    t_stop: float
+    duration: float
+    num_channels: int
+    periodic: bool
+    name: str
+    interp_kind: str
+    def __call__(self, times: Sequence[float]) -> NDArray[np.float64]: ...
+    def clip(self, t_start: float, t_stop: float) -> "TSContinuous": ...
+    def delay(self, offset: float) -> "TSContinuous": ...
+    def start_at(self, t_start: float) -> "TSContinuous": ...
+    def start_at_zero(self) -> "TSContinuous": ...
+    def to_rockpool(self) -> Any: ...
+    def __len__(self) -> int: ...
+
+class TSEvent:
+    """An event time series (Rockpool's ``TSEvent``)."""
+    def __init__(
+        self,
+        times: Optional[Sequence[float]] = None,
+        channels: Optional[Sequence[int]] = None,
+        periodic: bool = False,
+        t_start: Optional[float] = None,
+        t_stop: Optional[float] = None,
+        name: Optional[str] = None,
+        num_channels: Optional[int] = None,
+    ) -> None: ...
+    @staticmethod
+    def from_raster(
+        raster: ArrayLike, dt: float, t_start: float = 0.0, name: Optional[str] = None, periodic: bool = False
+    ) -> "TSEvent": ...
+    times: NDArray[np.float64]
+    channels: NDArray[np.uint64]
+    t_start: float
+    t_stop: float
+    duration: float
+    num_channels: int
+    periodic: bool
+    name: str
+    def raster(
+        self, dt: float, t_start: Optional[float] = None, t_stop: Optional[float] = None,
+        num_timesteps: Optional[int] = None, channels: Optional[Sequence[int]] = None, add_events: bool = False,
+    ) -> NDArray[np.float64]: ...
+    def clip(self, t_start: float, t_stop: float) -> "TSEvent": ...
+    def delay(self, offset: float) -> "TSEvent": ...
+    def to_rockpool(self) -> Any: ...
+    def __len__(self) -> int: ...
+
+class TimedModule:
+    """A module with a clock (Rockpool's ``TimedModuleWrapper``)."""
+    t: float
+    dt: float
+    def __call__(
+        self, ts_input: Union[TSContinuous, TSEvent, None] = None, duration: Optional[float] = None,
+        num_timesteps: Optional[int] = None, record: bool = False,
+    ) -> Tuple[Union[TSContinuous, TSEvent], Tree, Dict[str, Any]]: ...
+    def state(self) -> Tree: ...
+    def reset_time(self) -> None: ...
+    def reset_state(self) -> None: ...
+    def reset_all(self) -> None: ...
+
 def evolve(
     module: Module,
     params: Tree,
@@ -156,5 +241,6 @@ def sweep(
 ) -> List[Dict[str, Any]]:
     """Evolve at every point of a grid (or zip) over parameter paths; per-point summaries."""
 
-def from_rockpool(m: Any, seed: int = 0) -> Module:
-    """Convert a Rockpool module (numpy, Jax or Torch variants) with its current values."""
+def from_rockpool(m: Any, seed: int = 0) -> Any:
+    """Convert a Rockpool module (numpy, Jax or Torch variants) with its current values, or
+    a Rockpool ``TSContinuous`` / ``TSEvent``."""
