@@ -13,6 +13,17 @@ def stub_tree():
         return ast.parse(f.read())
 
 
+def arg_names(fn: ast.FunctionDef):
+    a = fn.args
+    names = [x.arg for x in a.posonlyargs + a.args]
+    if a.vararg:
+        names.append(a.vararg.arg)
+    names += [x.arg for x in a.kwonlyargs]
+    if a.kwarg:
+        names.append(a.kwarg.arg)
+    return names
+
+
 def test_every_export_has_a_stub():
     names = set()
     for node in stub_tree().body:
@@ -31,9 +42,9 @@ def test_stubbed_methods_exist_and_take_the_stubbed_arguments():
                 assert hasattr(cls, item.name), f"{node.name}.{item.name}"
                 fn = getattr(cls, item.name)
                 if inspect.isfunction(fn):
-                    stub_args = [a.arg for a in item.args.args]
+                    stub_args = arg_names(item)
                     assert list(inspect.signature(fn).parameters) == stub_args, f"{node.name}.{item.name}"
     for node in stub_tree().body:
         if isinstance(node, ast.FunctionDef):
             fn = getattr(littoral, node.name)
-            assert list(inspect.signature(fn).parameters) == [a.arg for a in node.args.args], node.name
+            assert list(inspect.signature(fn).parameters) == arg_names(node), node.name
