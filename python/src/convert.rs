@@ -3,8 +3,8 @@
 //! command line's one-line messages.
 
 use littoral_core::{Array, Entry, Module, ModuleExt, Record, Tree, Value};
-use numpy::ndarray::{ArrayD, IxDyn};
-use numpy::{IntoPyArray, PyReadonlyArrayDyn, PyUntypedArrayMethods};
+use numpy::ndarray::{ArrayD, ArrayViewD, IxDyn};
+use numpy::{IntoPyArray, PyArray, PyReadonlyArrayDyn, PyUntypedArrayMethods};
 use pyo3::exceptions::{
     PyFileNotFoundError, PyIsADirectoryError, PyOSError, PyPermissionError, PyValueError,
 };
@@ -136,22 +136,39 @@ pub fn value(obj: &Bound<'_, PyAny>, path: &str) -> PyResult<Value> {
     Ok(Value::F64(Arc::new(arr)))
 }
 
-/// An owned [`Array`] as a NumPy array, moving its buffer (no copy).
+/// Below this many elements an array is copied into a new NumPy array (cheaper than
+/// handing over the Rust buffer, which needs a keeper object).
+const COPY_BELOW: usize = 4096;
+
+/// An owned [`Array`] as a NumPy array: a large one hands over its buffer (no copy).
 pub fn to_numpy<'py, T: numpy::Element + Copy>(
     py: Python<'py>,
     a: Array<T>,
 ) -> PyResult<Bound<'py, PyAny>> {
+    if a.len() < COPY_BELOW {
+        return copy_to_numpy(py, &a);
+    }
     let shape = a.shape().to_vec();
     let nd = ArrayD::from_shape_vec(IxDyn(&shape), a.into_data())
         .map_err(|e| PyValueError::new_err(e.to_string()))?;
     Ok(nd.into_pyarray(py).into_any())
 }
 
+/// A copy of `a` as a new NumPy array.
+pub fn copy_to_numpy<'py, T: numpy::Element + Copy>(
+    py: Python<'py>,
+    a: &Array<T>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let view = ArrayViewD::from_shape(IxDyn(a.shape()), a.data())
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    Ok(PyArray::from_array(py, &view).into_any())
+}
+
 fn shared_to_numpy<'py, T: numpy::Element + Copy>(
     py: Python<'py>,
     a: &Arc<Array<T>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    to_numpy(py, Array::clone(a))
+    copy_to_numpy(py, a)
 }
 
 /// A tree as nested dicts of NumPy arrays (every kind; filter first).

@@ -272,22 +272,28 @@ impl Engine {
         prefix: &str,
     ) -> PyResult<Triple<'py>> {
         let input = array_f64(x, "input")?;
-        let m = self.sub(prefix)?;
         let batch = if input.ndim() == 3 {
             input.shape()[0]
         } else {
             1
         };
-        let sub = single_sample_state(m, &self.subtree(prefix)?, batch)?;
-        let ev = evolve_interruptible(py, m, &sub, &sub, input, record, threads)?;
-        let steps = ev.output.shape().get(1).copied().unwrap_or(0) as u64;
-        let mut tree = self.tree.clone();
+        let ev = {
+            let m = self.sub(prefix)?;
+            let held = if prefix.is_empty() {
+                Cow::Borrowed(&self.tree)
+            } else {
+                Cow::Owned(self.subtree(prefix)?)
+            };
+            let held = single_sample_state(m, held, batch)?;
+            evolve_interruptible(py, m, &held, &held, input, record, threads)?
+        };
+        // Keep the new state: only State leaves change (the leaves are shared, not copied).
         for (path, leaf) in ev.state.leaves() {
-            tree.insert_path(&join_path(prefix, &path), leaf.clone());
+            self.tree
+                .insert_path(&join_path(prefix, &path), leaf.clone());
         }
-        self.tree = tree;
         if prefix.is_empty() {
-            self.step += steps;
+            self.step += ev.output.shape().get(1).copied().unwrap_or(0) as u64;
         }
         triple(py, ev)
     }
@@ -399,11 +405,15 @@ impl Engine {
 /// As Rockpool, a held state evolved with one sample serves a call with any batch size:
 /// State leaves `(1, …)` become per-sample (and are replicated over the new batch, each
 /// sample with its own noise key). Other batch sizes must match the input's.
-fn single_sample_state(module: &dyn Module, tree: &Tree, batch: usize) -> PyResult<Tree> {
+fn single_sample_state<'t>(
+    module: &dyn Module,
+    tree: Cow<'t, Tree>,
+    batch: usize,
+) -> PyResult<Cow<'t, Tree>> {
     if batch == 1 {
-        return Ok(tree.clone());
+        return Ok(tree);
     }
-    let mut out = tree.clone();
+    let mut squeezed = Vec::new();
     for (path, leaf) in tree.leaves() {
         let per_sample = match module.attribute_at(&path) {
             Some(a) if a.kind == Kind::State => a.shapes.first().map_or(0, Vec::len),
@@ -415,10 +425,17 @@ fn single_sample_state(module: &dyn Module, tree: &Tree, batch: usize) -> PyResu
                 Value::F64(a) => Value::F64(Arc::new(a.index_axis0(0).map_err(core_err)?)),
                 Value::U64(a) => Value::U64(Arc::new(a.index_axis0(0).map_err(core_err)?)),
             };
-            out.insert_path(&path, leaf.with_value(value));
+            squeezed.push((path, leaf.with_value(value)));
         }
     }
-    Ok(out)
+    if squeezed.is_empty() {
+        return Ok(tree);
+    }
+    let mut out = tree.into_owned();
+    for (path, leaf) in squeezed {
+        out.insert_path(&path, leaf);
+    }
+    Ok(Cow::Owned(out))
 }
 
 /// `tree` with every leaf under `prefix` taken from `from`.
