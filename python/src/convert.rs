@@ -238,9 +238,19 @@ pub fn set_from_dict(
 ) -> PyResult<Tree> {
     let mut leaves = Vec::new();
     flatten(values, prefix, &mut leaves)?;
-    let mut out = tree.clone();
+    // Each value is checked on its own (against an empty tree: no copy of `tree` per
+    // value), then all are inserted: an error leaves `tree` unchanged.
+    let empty = Tree::new();
+    let mut checked = Vec::with_capacity(leaves.len());
     for (path, v) in leaves {
-        out = module.set(&out, &path, v).map_err(core_err)?;
+        let one = module.set(&empty, &path, v).map_err(core_err)?;
+        if let Some(leaf) = one.get(&path) {
+            checked.push((path, leaf.clone()));
+        }
+    }
+    let mut out = tree.clone();
+    for (path, leaf) in checked {
+        out.insert_path(&path, leaf);
     }
     Ok(out)
 }
