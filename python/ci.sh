@@ -5,15 +5,18 @@
 #
 # Needs python3 (>= 3.9) with venv, a Rust toolchain and PyPI. The tests that drive the
 # `littoral` command line use $LITTORAL_BIN, else target/release/littoral (built here).
-# LITTORAL_PY_VENV=DIR reuses DIR instead of a temporary environment.
+# LITTORAL_PY_VENV=DIR reuses DIR instead of a temporary environment. The extension is
+# built in the workspace's target/ (CARGO_TARGET_DIR), so the dependencies the workspace
+# has built are reused.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
 start=$(date +%s)
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
 
 if [ -z "${LITTORAL_BIN:-}" ]; then
     (cd "$root" && cargo build --release --quiet --bin littoral)
-    export LITTORAL_BIN="$root/target/release/littoral"
+    export LITTORAL_BIN="$CARGO_TARGET_DIR/release/littoral"
 fi
 
 venv="${LITTORAL_PY_VENV:-$(mktemp -d)/venv}"

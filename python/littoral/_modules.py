@@ -334,6 +334,10 @@ class Module:
     def __repr__(self) -> str:
         return self._engine.repr(self._prefix)
 
+    def __reduce__(self):
+        """Pickling: the network description with current values, the state and the seed."""
+        return (_unpickle, (self._description(), self.state(), self._engine.seed))
+
     def __copy__(self) -> "Module":
         engine = self._standalone()
         return Module._wrap(engine.copy() if engine is self._engine else engine)
@@ -365,6 +369,12 @@ class Module:
         from ._rockpool import to_rockpool
 
         return to_rockpool(self)
+
+
+def _unpickle(description: dict, state: Dict[str, Any], seed: int) -> "Module":
+    engine = _littoral.Engine.from_json(json.dumps(description), int(seed))
+    engine.set_attributes(_as_values(state), "")
+    return Module._wrap(engine)
 
 
 class LIF(Module):

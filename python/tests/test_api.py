@@ -217,3 +217,17 @@ def test_single_sample_state_serves_any_batch(rng):
         assert np.array_equal(out[b], ref[0])
     with pytest.raises(ValueError, match="state batch does not match the input batch"):
         lif(np.ones((2, 5, 3)))
+
+
+def test_pickle_and_copy_keep_values_and_state(rng):
+    import copy
+    import pickle
+
+    net = small_net(rng, noise=0.1)
+    net(rng.uniform(0.0, 1.0, (1, 10, 3)))
+    for other in (pickle.loads(pickle.dumps(net)), copy.deepcopy(net)):
+        assert repr(other) == repr(net)
+        x = rng.uniform(0.0, 1.0, (1, 10, 3))
+        a, _, _ = copy.deepcopy(net)(x)
+        b, _, _ = other(x)
+        assert np.array_equal(a, b)
