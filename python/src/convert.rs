@@ -78,6 +78,8 @@ pub fn array_f64(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Array<f64>> {
     if let Ok(a) = obj.extract::<PyReadonlyArrayDyn<'_, f64>>() {
         let shape = a.shape().to_vec();
         let data = match a.as_slice() {
+            // A large copy runs with the GIL released (the array stays borrowed).
+            Ok(s) if s.len() >= COPY_BELOW => obj.py().detach(|| s.to_vec()),
             Ok(s) => s.to_vec(),
             Err(_) => a.as_array().iter().copied().collect(),
         };
