@@ -54,6 +54,7 @@ __all__ = [
     "Constant",
     "evolve",
     "load",
+    "from_json",
     "restore",
     "sweep",
     "from_rockpool",
@@ -80,6 +81,16 @@ def evolve(
     _check_module(module)
     engine = module._standalone()
     return engine.evolve(_as_values(params), _as_values(state), _as_input(x), bool(record), threads)
+
+
+def from_json(description: Any, seed: int = 0) -> Module:
+    """Build a module from a network description: the JSON text of a network file or the
+    same as a dict (``docs/network-format.md``). Any class the engine knows can be built
+    this way, including ones without a Python class here."""
+    import json
+
+    text = description if isinstance(description, str) else json.dumps(description)
+    return Module._wrap(_littoral.Engine.from_json(text, int(seed)))
 
 
 def load(path: Any, seed: int = 0) -> Module:

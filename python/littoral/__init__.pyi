@@ -223,6 +223,9 @@ def evolve(
 ) -> Evolution:
     """Pure evolution from explicit values: ``(output, new_state, record)``."""
 
+def from_json(description: Union[str, Dict[str, Any]], seed: int = 0) -> Module:
+    """Build a module from a network description (JSON text or dict)."""
+
 def load(path: Path, seed: int = 0) -> Module:
     """Read a network file (JSON)."""
 

@@ -92,3 +92,15 @@ def test_file_errors(tmp_path):
     lif = littoral.LIF(2)
     with pytest.raises(OSError, match="cannot"):
         lif.save_state(tmp_path / "no" / "such" / "dir" / "a.snap")
+
+
+def test_from_json_builds_any_described_network():
+    net = littoral.from_json({"class": "Sequential", "modules": [
+        {"class": "Linear", "shape": [2, 3], "parameters": {"weight": [[1, 0, 0], [0, 1, 0]]}},
+        {"name": "lif", "class": "LIF", "shape": [3], "parameters": {"tau_mem": 0.03}}]})
+    assert list(net.modules()) == ["0_Linear", "lif"]
+    assert net.parameters()["lif"]["tau_mem"] == 0.03
+    again = littoral.from_json(net.to_json())
+    assert repr(again) == repr(net)
+    with pytest.raises(ValueError, match="modules\\[1\\].shape"):
+        littoral.from_json({"class": "Sequential", "modules": [{"class": "LIF", "shape": [2]}, {"class": "LIF"}]})
