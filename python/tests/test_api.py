@@ -231,3 +231,26 @@ def test_pickle_and_copy_keep_values_and_state(rng):
         a, _, _ = copy.deepcopy(net)(x)
         b, _, _ = other(x)
         assert np.array_equal(a, b)
+
+
+def test_view_resets_only_its_part(rng):
+    net = littoral.Sequential(littoral.LIF(3), littoral.Linear((3, 3)), littoral.LIF(3))
+    net(rng.uniform(0.0, 3.0, (1, 20, 3)))
+    before = net.state()["2_LIF"]["isyn"].copy()
+    net[0].reset_state()
+    assert np.all(net.state()["0_LIF"]["vmem"] == 0)
+    assert np.array_equal(net.state()["2_LIF"]["isyn"], before)
+
+
+def test_object_call_with_threads(rng):
+    a = small_net(rng, noise=0.2)
+    b = copy_of(a)
+    x = rng.uniform(0.0, 1.0, (6, 15, 3))
+    assert np.array_equal(a(x)[0], b(x, threads=2)[0])
+    assert np.array_equal(a.state()["1_LIF"]["rng_key"], b.state()["1_LIF"]["rng_key"])
+
+
+def copy_of(m):
+    import copy
+
+    return copy.deepcopy(m)
