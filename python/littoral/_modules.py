@@ -244,10 +244,13 @@ class Module:
         :func:`littoral.evolve`. ``params`` holds Parameters and SimulationParameters."""
         return self._standalone().init(int(seed))
 
-    def timed(self, dt: Optional[float] = None, add_events: bool = False) -> Any:
-        """Rockpool's ``timed()``: a clocked wrapper (``TimedModule``) that evolves on
-        ``TSContinuous`` / ``TSEvent`` input and returns time series. ``dt`` defaults to
-        the module's own ``dt``. The wrapper holds a copy of the current values."""
+    def timed(self, output_num: int = 0, dt: Optional[float] = None, add_events: bool = False) -> Any:
+        """Rockpool's ``timed(output_num=0, dt=None, add_events=False)``: a clocked wrapper
+        (``TimedModule``) that evolves on ``TSContinuous`` / ``TSEvent`` input and returns
+        time series. ``dt`` defaults to the module's own ``dt``. The wrapper holds a copy
+        of the current values. Littoral modules have one output (``output_num=0``)."""
+        if output_num != 0:
+            raise ValueError(f"output_num: Littoral modules have one output (0), not {output_num}")
         if dt is None:
             dts = sorted({float(v) for v in _leaves_named(self.simulation_parameters(), "dt")})
             if len(dts) != 1:
