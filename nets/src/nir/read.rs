@@ -177,7 +177,7 @@ fn read_node(scope: &Scope, depth: usize, warnings: &mut Vec<String>) -> Result<
             Primitive::Flatten {
                 start_dim: scope.int("start_dim")?,
                 end_dim: scope.int("end_dim")?,
-                input_type: optional(scope, "input_type", |s, n| shape_of(s, n))?,
+                input_type: optional(scope, "input_type", shape_of)?,
             },
             &["start_dim", "end_dim", "input_type"],
         ),
@@ -322,7 +322,7 @@ fn read_conv2d(scope: &Scope, warnings: &mut Vec<String>) -> Result<Conv2d> {
     let (groups, bias) = conv_common(scope, &weight, 4, warnings)?;
     let stride = positive(scope, "stride", spatial(scope, "stride")?)?;
     let dilation = positive(scope, "dilation", spatial(scope, "dilation")?)?;
-    let input_shape = optional(scope, "input_shape", |s, n| spatial::<2>(s, n))?;
+    let input_shape = optional(scope, "input_shape", spatial::<2>)?;
     Ok(Conv2d {
         input_shape,
         weight,
@@ -351,7 +351,7 @@ fn conv_common(
         ));
     }
     let groups = scope.size("groups")?;
-    if groups == 0 || shape[0] % groups != 0 {
+    if groups == 0 || !shape[0].is_multiple_of(groups) {
         return Err(NirError::at(
             scope.at("groups"),
             format!(
