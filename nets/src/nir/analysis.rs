@@ -589,6 +589,12 @@ pub fn conv_len(
     padding: &Padding,
 ) -> Result<usize> {
     if *padding == Padding::Same {
+        if stride != 1 {
+            return Err(NirError::at(
+                name,
+                format!("padding \"same\" needs stride 1, found {stride}"),
+            ));
+        }
         return Ok(n);
     }
     let span = kernel

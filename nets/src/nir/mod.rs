@@ -22,6 +22,7 @@ mod error;
 mod hdf5_read;
 mod inspect;
 mod model;
+pub mod ops;
 mod read;
 mod write;
 
