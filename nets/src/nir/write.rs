@@ -45,7 +45,7 @@ pub fn write(graph: &NirGraph, path: impl AsRef<Path>) -> Result<()> {
     Ok(())
 }
 
-/// The bytes of the NIR file of `graph` (as [`write`], in memory).
+/// The bytes of the NIR file of `graph` (as [`write()`], in memory).
 ///
 /// # Errors
 /// A [`NirError`] naming the node for an invalid graph or name.
