@@ -351,6 +351,30 @@ fn absurd_shapes_are_refused_before_allocation() {
 }
 
 #[test]
+fn the_whole_file_has_an_element_budget() {
+    // Each dataset is under the per-dataset limit; together they exceed the file's
+    // budget, which refuses the dataset that crosses it before reading it.
+    let bytes = file(
+        &[input(8), linear("l0", 8, 8), linear("l1", 8, 8), output(8)],
+        &[("input", "l0"), ("l0", "l1"), ("l1", "output")],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.nir");
+    std::fs::write(&path, &bytes).unwrap();
+    let limits = |total_elements| nir::ReadLimits { total_elements };
+    // version 1, four types 4, edges 6, two shapes 2, two weights 128: 141 elements.
+    assert!(nir::read_with(&path, limits(141)).is_ok());
+    let err = nir::read_with(&path, limits(140)).unwrap_err();
+    assert_eq!(err.file.as_deref(), Some(path.as_path()));
+    assert!(
+        err.to_string()
+            .ends_with(": the file's datasets hold more than 140 elements in total"),
+        "{err}"
+    );
+    assert_eq!(nir::ReadLimits::default().total_elements, nir::MAX_ELEMENTS);
+}
+
+#[test]
 fn neuron_parameters_of_different_shapes() {
     let mut bad = lif("lif", 3);
     bad.1[2] = ("r", vector(4, 1.0));

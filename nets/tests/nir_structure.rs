@@ -193,6 +193,20 @@ fn a_cycle_through_stateless_nodes_only_is_refused() {
         nir::analyse(&g).unwrap_err().to_string(),
         "a: the cycle a -> s -> a holds no neuron or Delay, so it has no defined value"
     );
+    // Nodes downstream of the loop (named to be visited first) do not confuse the report.
+    let mut downstream = g.clone();
+    downstream.insert("0after", linear(2, 2));
+    downstream.insert("out", Primitive::Output { shape: vec![2] });
+    downstream.edges = [
+        "in", "a", "a", "s", "s", "a", "s", "0after", "0after", "out",
+    ]
+    .chunks(2)
+    .map(|p| Edge::new(p[0], p[1]))
+    .collect();
+    assert_eq!(
+        nir::analyse(&downstream).unwrap_err().to_string(),
+        "a: the cycle a -> s -> a holds no neuron or Delay, so it has no defined value"
+    );
     // A Delay in the loop gives it a state.
     let mut with_delay = g.clone();
     with_delay.insert(

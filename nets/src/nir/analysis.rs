@@ -155,7 +155,7 @@ fn find_back_edges(graph: &NirGraph, successors: &BTreeMap<&str, BTreeSet<&str>>
                 stack.pop();
                 continue;
             }
-            let next = pending.remove(0);
+            let Some(next) = pending.pop() else { continue };
             match mark[next] {
                 Mark::New => {
                     mark.insert(next, Mark::OnPath);
@@ -176,10 +176,11 @@ fn find_back_edges(graph: &NirGraph, successors: &BTreeMap<&str, BTreeSet<&str>>
         .collect()
 }
 
+/// Successors of `node` in reverse name order (popped from the end: name order).
 fn succ_list<'a>(successors: &BTreeMap<&'a str, BTreeSet<&'a str>>, node: &str) -> Vec<&'a str> {
     successors
         .get(node)
-        .map(|s| s.iter().copied().collect())
+        .map(|s| s.iter().rev().copied().collect())
         .unwrap_or_default()
 }
 
@@ -231,27 +232,34 @@ fn check_stateful_cycles(
     let Some(start) = indegree.keys().find(|k| !removed.contains(*k)) else {
         return Ok(());
     };
-    // Walk until a node repeats: that stretch is a cycle.
+    // Every node left has a predecessor left: walk predecessors until a node repeats.
     let mut path = vec![*start];
     loop {
         let last = path[path.len() - 1];
-        let next = stateless[last]
+        let Some(prev) = stateless
             .iter()
-            .find(|t| !removed.contains(*t))
-            .copied()
-            .unwrap_or(last);
-        if let Some(i) = path.iter().position(|p| *p == next) {
-            let mut cycle: Vec<&str> = path[i..].to_vec();
-            cycle.push(next);
+            .find(|(k, targets)| !removed.contains(*k) && targets.contains(last))
+            .map(|(k, _)| *k)
+        else {
+            return Ok(()); // unreachable: Kahn left `last` with a predecessor
+        };
+        if let Some(i) = path.iter().position(|p| *p == prev) {
+            // path[i..] walked backwards is the cycle; print it forwards from its
+            // smallest name.
+            let mut cycle: Vec<&str> = path[i..].iter().rev().copied().collect();
+            let smallest = (0..cycle.len()).min_by_key(|&j| cycle[j]).unwrap_or(0);
+            cycle.rotate_left(smallest);
+            let first = cycle[0];
+            cycle.push(first);
             return Err(NirError::at(
-                next,
+                first,
                 format!(
                     "the cycle {} holds no neuron or Delay, so it has no defined value",
                     cycle.join(" -> ")
                 ),
             ));
         }
-        path.push(next);
+        path.push(prev);
     }
 }
 
@@ -289,6 +297,13 @@ fn topological_order(graph: &NirGraph, back: &BTreeSet<&Edge>) -> Vec<String> {
 /// Shapes along the order, then a check of the cycle-closing edges.
 fn infer_shapes(graph: &NirGraph, analysis: &mut Analysis) -> Result<()> {
     let back: BTreeSet<&Edge> = analysis.back_edges.iter().collect();
+    let mut incoming: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for e in graph.edges.iter().filter(|e| !back.contains(e)) {
+        incoming
+            .entry(e.target.as_str())
+            .or_default()
+            .push(e.source.as_str());
+    }
     for name in analysis.order.clone() {
         let node = &graph.nodes[&name];
         let (mut declared, graph_output) = match &node.primitive {
@@ -303,22 +318,15 @@ fn infer_shapes(graph: &NirGraph, analysis: &mut Analysis) -> Result<()> {
             }
             p => (declared_input(p), None),
         };
-        for e in graph
-            .edges
-            .iter()
-            .filter(|e| e.target == name && !back.contains(e))
-        {
-            let arriving = analysis
-                .shapes
-                .get(&e.source)
-                .and_then(|s| s.output.clone());
+        for &source in incoming.get(name.as_str()).into_iter().flatten() {
+            let arriving = analysis.shapes.get(source).and_then(|s| s.output.clone());
             if let Some(arriving) = arriving {
                 declared = Some(meet(
                     &name,
                     node_is_output(&node.primitive),
                     declared,
                     arriving,
-                    &e.source,
+                    source,
                     &mut analysis.warnings,
                 )?);
             }

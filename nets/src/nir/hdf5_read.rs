@@ -2,6 +2,8 @@
 //! checks the declared element count with checked arithmetic against a limit before
 //! anything is allocated, and every error names the dotted location.
 
+use std::cell::Cell;
+
 use hdf5_pure::{DType, Dataset, Group, VlenStringReadOptions};
 use littoral_core::Array;
 use littoral_core::array::checked_size;
@@ -9,8 +11,10 @@ use littoral_core::array::checked_size;
 use super::error::{NirError, Result, join};
 use super::model::{FloatType, Tensor};
 
-/// Largest number of elements accepted in one dataset or declared shape (2^28: 2 GiB
-/// of float64), far above any real network layer and far below what breaks a machine.
+/// Largest number of elements accepted in one dataset or declared shape, and in all the
+/// datasets of one file together (2^28: 2 GiB of float64), far above any real network
+/// and far below what breaks a machine (a compressed file can claim much more data than
+/// its size).
 pub const MAX_ELEMENTS: usize = 1 << 28;
 
 /// Largest total size of the strings of one dataset (node names in `edges`).
@@ -18,6 +22,23 @@ const MAX_STRING_BYTES: usize = 16 << 20;
 
 /// Largest dimension count of a dataset.
 const MAX_RANK: usize = 8;
+
+/// How many elements the datasets of one file may hold together: a compressed file can
+/// claim far more data than its size, so the reader charges each dataset before reading.
+pub(crate) struct Budget {
+    limit: usize,
+    left: Cell<usize>,
+}
+
+impl Budget {
+    /// A budget of `limit` elements.
+    pub fn new(limit: usize) -> Self {
+        Budget {
+            limit,
+            left: Cell::new(limit),
+        }
+    }
+}
 
 /// The broad element type of a dataset.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,6 +59,8 @@ pub(crate) struct Scope<'a> {
     pub location: String,
     datasets: Vec<String>,
     groups: Vec<String>,
+    /// Elements the rest of the file may still read (shared by every scope of a file).
+    budget: &'a Budget,
 }
 
 /// An HDF5 error at a location.
@@ -46,8 +69,21 @@ pub(crate) fn h5(location: &str, what: &str, e: hdf5_pure::Error) -> NirError {
 }
 
 impl<'a> Scope<'a> {
+    /// The root scope of a file, reading at most what `budget` holds.
+    pub fn root(group: &'a Group, budget: &'a Budget) -> Result<Self> {
+        Self::new(group, String::new(), budget)
+    }
+
+    /// A scope for `group` at `location`, sharing this scope's budget.
+    pub fn child<'b>(&self, group: &'b Group, location: String) -> Result<Scope<'b>>
+    where
+        'a: 'b,
+    {
+        Scope::new(group, location, self.budget)
+    }
+
     /// List the members of `group`.
-    pub fn new(group: &'a Group, location: String) -> Result<Self> {
+    fn new(group: &'a Group, location: String, budget: &'a Budget) -> Result<Self> {
         let datasets = group
             .datasets()
             .map_err(|e| h5(&location, "cannot list the datasets", e))?;
@@ -59,6 +95,7 @@ impl<'a> Scope<'a> {
             location,
             datasets,
             groups,
+            budget,
         })
     }
 
@@ -121,10 +158,29 @@ impl<'a> Scope<'a> {
         Ok((ds, shape, dtype))
     }
 
+    /// Charge the elements of a dataset about to be read to the file's budget.
+    fn charge(&self, loc: &str, shape: &[usize]) -> Result<()> {
+        let n = check_elements(loc, shape)?;
+        match self.budget.left.get().checked_sub(n) {
+            Some(rest) => {
+                self.budget.left.set(rest);
+                Ok(())
+            }
+            None => Err(NirError::at(
+                loc,
+                format!(
+                    "the file's datasets hold more than {} elements in total",
+                    self.budget.limit
+                ),
+            )),
+        }
+    }
+
     /// A float array (`f32` or `f64`; integers are converted exactly, with a warning).
     pub fn float(&self, name: &str, warnings: &mut Vec<String>) -> Result<Tensor> {
         let loc = self.at(name);
         let (ds, shape, dtype) = self.header(name)?;
+        self.charge(&loc, &shape)?;
         let (values, stored) = match dtype {
             DType::F32 => (
                 ds.read_f32()
@@ -188,6 +244,7 @@ impl<'a> Scope<'a> {
                 format!("expected integers, found {dtype}"),
             ));
         }
+        self.charge(&loc, &shape)?;
         let values = read_integers(&ds, &loc, &dtype)?;
         if Some(values.len()) != checked_size(&shape) {
             return Err(NirError::at(
@@ -241,6 +298,7 @@ impl<'a> Scope<'a> {
     pub fn strings(&self, name: &str) -> Result<(Vec<usize>, Vec<String>)> {
         let loc = self.at(name);
         let (ds, shape, dtype) = self.header(name)?;
+        self.charge(&loc, &shape)?;
         let count = checked_size(&shape).unwrap_or(usize::MAX);
         let values = match dtype {
             DType::VariableLengthString => {

@@ -34,5 +34,5 @@ pub use model::{
     Conv1d, Conv2d, Edge, FloatType, MetaValue, Metadata, NirFile, NirGraph, Node, Padding, Pool2d,
     Primitive, Tensor,
 };
-pub use read::{MAX_DEPTH, read, read_bytes};
+pub use read::{MAX_DEPTH, ReadLimits, read, read_bytes, read_with};
 pub use write::{NIR_VERSION, write, write_bytes};

@@ -8,7 +8,7 @@ use hdf5_pure::File;
 
 use super::analysis::analyse;
 use super::error::{NirError, Result};
-use super::hdf5_read::{DataKind, Scope, check_elements};
+use super::hdf5_read::{Budget, DataKind, MAX_ELEMENTS, Scope, check_elements};
 use super::model::{
     Conv1d, Conv2d, Edge, MetaValue, Metadata, NirFile, NirGraph, Node, Padding, Pool2d, Primitive,
     Tensor,
@@ -31,10 +31,34 @@ pub const MAX_DEPTH: usize = 16;
 /// # Errors
 /// A [`NirError`] naming the file and the node for anything malformed.
 pub fn read(path: impl AsRef<Path>) -> Result<NirFile> {
+    read_with(path, ReadLimits::default())
+}
+
+/// Limits of reading beyond the fixed ones ([`MAX_ELEMENTS`] per dataset, [`MAX_DEPTH`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReadLimits {
+    /// Elements all the datasets of one file may hold together (default
+    /// [`MAX_ELEMENTS`], 2 GiB of float64).
+    pub total_elements: usize,
+}
+
+impl Default for ReadLimits {
+    fn default() -> Self {
+        ReadLimits {
+            total_elements: MAX_ELEMENTS,
+        }
+    }
+}
+
+/// [`read`] with other limits.
+///
+/// # Errors
+/// As [`read`].
+pub fn read_with(path: impl AsRef<Path>, limits: ReadLimits) -> Result<NirFile> {
     let path = path.as_ref();
     let file = File::open(path)
         .map_err(|e| NirError::at("", format!("not a readable HDF5 file: {e}")).in_file(path))?;
-    read_file(&file).map_err(|e| e.in_file(path))
+    read_file(&file, limits).map_err(|e| e.in_file(path))
 }
 
 /// Read a NIR file held in memory (as [`read`], without a file name in errors).
@@ -44,12 +68,13 @@ pub fn read(path: impl AsRef<Path>) -> Result<NirFile> {
 pub fn read_bytes(bytes: Vec<u8>) -> Result<NirFile> {
     let file = File::from_bytes(bytes)
         .map_err(|e| NirError::at("", format!("not a readable HDF5 file: {e}")))?;
-    read_file(&file)
+    read_file(&file, ReadLimits::default())
 }
 
-fn read_file(file: &File) -> Result<NirFile> {
+fn read_file(file: &File, limits: ReadLimits) -> Result<NirFile> {
     let root = file.root();
-    let scope = Scope::new(&root, String::new())?;
+    let budget = Budget::new(limits.total_elements);
+    let scope = Scope::root(&root, &budget)?;
     let mut warnings = Vec::new();
     let version = if scope.has_dataset("version") {
         scope.string("version")?
@@ -58,7 +83,7 @@ fn read_file(file: &File) -> Result<NirFile> {
         String::new()
     };
     let node = scope.subgroup("node")?;
-    let top = Scope::new(&node, String::new())?;
+    let top = scope.child(&node, String::new())?;
     let graph = read_graph(&top, 0, &mut warnings)?;
     let analysis = analyse(&graph)?;
     warnings.extend(analysis.warnings);
@@ -78,7 +103,7 @@ fn read_graph(scope: &Scope, depth: usize, warnings: &mut Vec<String>) -> Result
         ));
     }
     let nodes_group = scope.subgroup("nodes")?;
-    let nodes_scope = Scope::new(&nodes_group, scope.location.clone())?;
+    let nodes_scope = scope.child(&nodes_group, scope.location.clone())?;
     if !nodes_scope.dataset_names().is_empty() {
         warnings.push(format!(
             "{}: ignored datasets directly under `nodes`: {}",
@@ -89,7 +114,7 @@ fn read_graph(scope: &Scope, depth: usize, warnings: &mut Vec<String>) -> Result
     let mut graph = NirGraph::default();
     for name in nodes_scope.group_names() {
         let group = nodes_scope.subgroup(name)?;
-        let node_scope = Scope::new(&group, nodes_scope.at(name))?;
+        let node_scope = nodes_scope.child(&group, nodes_scope.at(name))?;
         let node = read_node(&node_scope, depth, warnings)?;
         graph.nodes.insert(name.clone(), node);
     }
@@ -559,7 +584,7 @@ fn read_metadata_of(scope: &Scope, warnings: &mut Vec<String>) -> Result<Metadat
         return Ok(Metadata::new());
     }
     let group = scope.subgroup("metadata")?;
-    let inner = Scope::new(&group, scope.at("metadata"))?;
+    let inner = scope.child(&group, scope.at("metadata"))?;
     read_metadata(&inner, 0, warnings)
 }
 
@@ -591,7 +616,7 @@ fn read_metadata(scope: &Scope, depth: usize, warnings: &mut Vec<String>) -> Res
     }
     for name in scope.group_names() {
         let group = scope.subgroup(name)?;
-        let inner = Scope::new(&group, scope.at(name))?;
+        let inner = scope.child(&group, scope.at(name))?;
         out.insert(
             name.clone(),
             MetaValue::Group(read_metadata(&inner, depth + 1, warnings)?),
