@@ -132,6 +132,15 @@ fn ops_refuse_wrong_inputs_with_clear_errors() {
         "fc: expects 3 input values, found shape (4,)"
     );
 
+    let b = Tensor::f64(Array::from_vec(vec![1.0]));
+    assert_eq!(
+        ops::affine(&w, Some(&b), &Array::from_vec(vec![1.0; 3]))
+            .unwrap_err()
+            .within("fc")
+            .to_string(),
+        "fc.bias: expected 2 values, found shape (1,)"
+    );
+
     let c = Conv2d {
         input_shape: None,
         weight: Tensor::f64(Array::from_shape_vec(vec![1, 2, 3, 3], vec![1.0; 18]).unwrap()),
@@ -145,6 +154,17 @@ fn ops_refuse_wrong_inputs_with_clear_errors() {
     assert_eq!(
         ops::conv2d(&c, &x).unwrap_err().within("conv").to_string(),
         "conv.padding: padding \"same\" needs stride 1, found 2"
+    );
+    let zero_groups = Conv2d {
+        groups: 0,
+        ..c.clone()
+    };
+    assert_eq!(
+        ops::conv2d(&zero_groups, &x)
+            .unwrap_err()
+            .within("conv")
+            .to_string(),
+        "conv.groups: groups = 0 must be positive and divide C_out = 1"
     );
     let wrong = Array::zeros(vec![3, 5, 5]);
     assert_eq!(

@@ -242,6 +242,36 @@ fn flatten_axes_out_of_range() {
 }
 
 #[test]
+fn graphs_built_in_code_are_validated_like_files() {
+    let mut g = recurrent();
+    g.insert(
+        "h",
+        Primitive::LIF {
+            tau: t(&[3], 0.01),
+            r: t(&[3], 1.0),
+            v_leak: t(&[2], 0.0),
+            v_threshold: t(&[3], 1.0),
+            v_reset: t(&[3], 0.0),
+        },
+    );
+    assert_eq!(
+        nir::analyse(&g).unwrap_err().to_string(),
+        "h.v_leak: shape [2] differs from tau [3]; all parameters of a LIF need one shape"
+    );
+    let mut g = recurrent();
+    g.insert(
+        "w",
+        Primitive::Linear {
+            weight: t(&[3], 1.0),
+        },
+    );
+    assert_eq!(
+        nir::write_bytes(&g).unwrap_err().to_string(),
+        "w.weight: expected at least 2 dimensions (out, in), found shape [3]"
+    );
+}
+
+#[test]
 fn the_writer_refuses_names_hdf5_cannot_hold() {
     let g = graph(
         vec![

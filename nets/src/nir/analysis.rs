@@ -16,6 +16,7 @@ use littoral_core::array::format_shape;
 use super::error::{NirError, Result};
 use super::hdf5_read::check_elements;
 use super::model::{Edge, NirGraph, Padding, Primitive};
+use super::validate::validate_node;
 
 /// The inferred shapes of one node (`None` where the graph does not determine them).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -49,6 +50,9 @@ pub struct Analysis {
 /// (neuron or `Delay`), shapes that cannot meet (different element counts), convolution
 /// or pooling windows larger than their padded input, `Flatten` axes out of range.
 pub fn analyse(graph: &NirGraph) -> Result<Analysis> {
+    for (name, node) in &graph.nodes {
+        validate_node(name, &node.primitive)?;
+    }
     check_edges(graph)?;
     let successors = successors(graph);
     let back_edges = find_back_edges(graph, &successors);

@@ -24,6 +24,7 @@ mod inspect;
 mod model;
 pub mod ops;
 mod read;
+mod validate;
 mod write;
 
 pub use analysis::{Analysis, NodeShapes, analyse, conv_len, declared_input, output_shape};
@@ -35,4 +36,5 @@ pub use model::{
     Primitive, Tensor,
 };
 pub use read::{MAX_DEPTH, ReadLimits, read, read_bytes, read_with};
+pub use validate::validate_node;
 pub use write::{NIR_VERSION, write, write_bytes};

@@ -47,6 +47,17 @@ pub fn affine(weight: &Tensor, bias: Option<&Tensor>, x: &Array<f64>) -> Result<
             ),
         ));
     }
+    if let Some(b) = bias
+        && b.values().len() != out
+    {
+        return Err(NirError::at(
+            "bias",
+            format!(
+                "expected {out} values, found shape {}",
+                format_shape(b.shape())
+            ),
+        ));
+    }
     let w = weight.values();
     let y = (0..out)
         .map(|o| {
@@ -199,6 +210,26 @@ fn correlate(
     y
 }
 
+/// Groups that split the output channels, and one bias per output channel.
+fn check_conv(c_out: usize, groups: usize, bias: &Tensor) -> Result<()> {
+    if groups == 0 || !c_out.is_multiple_of(groups) {
+        return Err(NirError::at(
+            "groups",
+            format!("groups = {groups} must be positive and divide C_out = {c_out}"),
+        ));
+    }
+    if bias.values().len() != c_out {
+        return Err(NirError::at(
+            "bias",
+            format!(
+                "expected {c_out} values, found shape {}",
+                format_shape(bias.shape())
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn check_input(x: &Array<f64>, rank: usize, channels: usize) -> Result<()> {
     if x.ndim() != rank || x.shape()[0] != channels {
         return Err(NirError::at(
@@ -221,6 +252,7 @@ pub fn conv2d(c: &Conv2d, x: &Array<f64>) -> Result<Array<f64>> {
     let &[c_out, per_group, kh, kw] = c.weight.shape() else {
         return Err(NirError::at("weight", "expected 4 dimensions"));
     };
+    check_conv(c_out, c.groups, &c.bias)?;
     let c_in = per_group * c.groups;
     check_input(x, 3, c_in)?;
     let ay = Axis::new(x.shape()[1], &c.padding, 0, kh, c.stride[0], c.dilation[0])?;
@@ -246,6 +278,7 @@ pub fn conv1d(c: &Conv1d, x: &Array<f64>) -> Result<Array<f64>> {
     let &[c_out, per_group, k] = c.weight.shape() else {
         return Err(NirError::at("weight", "expected 3 dimensions"));
     };
+    check_conv(c_out, c.groups, &c.bias)?;
     let c_in = per_group * c.groups;
     check_input(x, 2, c_in)?;
     let flat = Padding::Explicit(vec![0]);

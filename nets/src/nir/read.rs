@@ -168,16 +168,10 @@ fn read_node(scope: &Scope, depth: usize, warnings: &mut Vec<String>) -> Result<
         "Affine" => {
             let weight = scope.float("weight", warnings)?;
             let bias = scope.float("bias", warnings)?;
-            check_matrix(scope, &weight)?;
-            let out = &weight.shape()[..weight.shape().len() - 1];
-            if bias.shape() != out {
-                return Err(mismatch(scope, "bias", out, bias.shape()));
-            }
             (Primitive::Affine { weight, bias }, &["weight", "bias"])
         }
         "Linear" => {
             let weight = scope.float("weight", warnings)?;
-            check_matrix(scope, &weight)?;
             (Primitive::Linear { weight }, &["weight"])
         }
         "Scale" => (
@@ -211,7 +205,7 @@ fn read_node(scope: &Scope, depth: usize, warnings: &mut Vec<String>) -> Result<
         "SumPool2d" => (Primitive::SumPool2d(read_pool(scope)?), POOL_KEYS),
         "AvgPool2d" => (Primitive::AvgPool2d(read_pool(scope)?), POOL_KEYS),
         "LI" => {
-            let [tau, r, v_leak] = same_shape(scope, ["tau", "r", "v_leak"], warnings)?;
+            let [tau, r, v_leak] = floats(scope, ["tau", "r", "v_leak"], warnings)?;
             (Primitive::LI { tau, r, v_leak }, &["tau", "r", "v_leak"])
         }
         "I" => (
@@ -221,7 +215,7 @@ fn read_node(scope: &Scope, depth: usize, warnings: &mut Vec<String>) -> Result<
             &["r"],
         ),
         "IF" => {
-            let [r, v_threshold] = same_shape(scope, ["r", "v_threshold"], warnings)?;
+            let [r, v_threshold] = floats(scope, ["r", "v_threshold"], warnings)?;
             let v_reset = defaulted(scope, "v_reset", &v_threshold, 0.0, warnings)?;
             (
                 Primitive::IF {
@@ -234,7 +228,7 @@ fn read_node(scope: &Scope, depth: usize, warnings: &mut Vec<String>) -> Result<
         }
         "LIF" => {
             let [tau, r, v_leak, v_threshold] =
-                same_shape(scope, ["tau", "r", "v_leak", "v_threshold"], warnings)?;
+                floats(scope, ["tau", "r", "v_leak", "v_threshold"], warnings)?;
             let v_reset = defaulted(scope, "v_reset", &v_threshold, 0.0, warnings)?;
             (
                 Primitive::LIF {
@@ -249,7 +243,7 @@ fn read_node(scope: &Scope, depth: usize, warnings: &mut Vec<String>) -> Result<
         }
         "CubaLI" => {
             let [tau_syn, tau_mem, r, v_leak] =
-                same_shape(scope, ["tau_syn", "tau_mem", "r", "v_leak"], warnings)?;
+                floats(scope, ["tau_syn", "tau_mem", "r", "v_leak"], warnings)?;
             let w_in = defaulted(scope, "w_in", &v_leak, 1.0, warnings)?;
             (
                 Primitive::CubaLI {
@@ -263,7 +257,7 @@ fn read_node(scope: &Scope, depth: usize, warnings: &mut Vec<String>) -> Result<
             )
         }
         "CubaLIF" => {
-            let [tau_syn, tau_mem, r, v_leak, v_threshold] = same_shape(
+            let [tau_syn, tau_mem, r, v_leak, v_threshold] = floats(
                 scope,
                 ["tau_syn", "tau_mem", "r", "v_leak", "v_threshold"],
                 warnings,
@@ -327,9 +321,9 @@ const POOL_KEYS: &[&str] = &["kernel_size", "stride", "padding"];
 
 fn read_conv1d(scope: &Scope, warnings: &mut Vec<String>) -> Result<Conv1d> {
     let weight = scope.float("weight", warnings)?;
-    let (groups, bias) = conv_common(scope, &weight, 3, warnings)?;
-    let [stride] = positive(scope, "stride", spatial(scope, "stride")?)?;
-    let [dilation] = positive(scope, "dilation", spatial(scope, "dilation")?)?;
+    let (groups, bias) = (scope.size("groups")?, scope.float("bias", warnings)?);
+    let [stride] = spatial(scope, "stride")?;
+    let [dilation] = spatial(scope, "dilation")?;
     let input_shape = optional(scope, "input_shape", |s, n| s.size(n))?;
     Ok(Conv1d {
         input_shape,
@@ -344,9 +338,9 @@ fn read_conv1d(scope: &Scope, warnings: &mut Vec<String>) -> Result<Conv1d> {
 
 fn read_conv2d(scope: &Scope, warnings: &mut Vec<String>) -> Result<Conv2d> {
     let weight = scope.float("weight", warnings)?;
-    let (groups, bias) = conv_common(scope, &weight, 4, warnings)?;
-    let stride = positive(scope, "stride", spatial(scope, "stride")?)?;
-    let dilation = positive(scope, "dilation", spatial(scope, "dilation")?)?;
+    let (groups, bias) = (scope.size("groups")?, scope.float("bias", warnings)?);
+    let stride = spatial(scope, "stride")?;
+    let dilation = spatial(scope, "dilation")?;
     let input_shape = optional(scope, "input_shape", spatial::<2>)?;
     Ok(Conv2d {
         input_shape,
@@ -359,43 +353,10 @@ fn read_conv2d(scope: &Scope, warnings: &mut Vec<String>) -> Result<Conv2d> {
     })
 }
 
-/// Groups and bias of a convolution, checked against the weight.
-fn conv_common(
-    scope: &Scope,
-    weight: &Tensor,
-    rank: usize,
-    warnings: &mut Vec<String>,
-) -> Result<(usize, Tensor)> {
-    let shape = weight.shape();
-    if shape.len() != rank || shape.contains(&0) {
-        return Err(NirError::at(
-            scope.at("weight"),
-            format!(
-                "expected a non-empty weight of {rank} dimensions (C_out, C_in/groups, kernel...), found shape {shape:?}"
-            ),
-        ));
-    }
-    let groups = scope.size("groups")?;
-    if groups == 0 || !shape[0].is_multiple_of(groups) {
-        return Err(NirError::at(
-            scope.at("groups"),
-            format!(
-                "groups = {groups} must be positive and divide C_out = {}",
-                shape[0]
-            ),
-        ));
-    }
-    let bias = scope.float("bias", warnings)?;
-    if bias.shape() != [shape[0]] {
-        return Err(mismatch(scope, "bias", &[shape[0]], bias.shape()));
-    }
-    Ok((groups, bias))
-}
-
 fn read_pool(scope: &Scope) -> Result<Pool2d> {
     Ok(Pool2d {
-        kernel_size: positive(scope, "kernel_size", spatial(scope, "kernel_size")?)?,
-        stride: positive(scope, "stride", spatial(scope, "stride")?)?,
+        kernel_size: spatial(scope, "kernel_size")?,
+        stride: spatial(scope, "stride")?,
         padding: spatial(scope, "padding")?,
     })
 }
@@ -415,16 +376,6 @@ fn spatial<const N: usize>(scope: &Scope, name: &str) -> Result<[usize; N]> {
             format!("expected 1 or {N} values, found {}", vs.len()),
         )),
     }
-}
-
-fn positive<const N: usize>(scope: &Scope, name: &str, values: [usize; N]) -> Result<[usize; N]> {
-    if values.contains(&0) {
-        return Err(NirError::at(
-            scope.at(name),
-            format!("expected positive values, found {values:?}"),
-        ));
-    }
-    Ok(values)
 }
 
 /// Convolution padding: `"same"`, `"valid"` or sizes.
@@ -470,30 +421,15 @@ fn optional<T>(
     }
 }
 
-/// Float parameters that must share one shape (NIR's neuron rule).
-fn same_shape<const N: usize>(
+/// Several float parameters (their shapes are checked by `validate_node`).
+fn floats<const N: usize>(
     scope: &Scope,
     names: [&str; N],
     warnings: &mut Vec<String>,
 ) -> Result<[Tensor; N]> {
     let mut tensors = Vec::with_capacity(N);
     for name in names {
-        let t = scope.float(name, warnings)?;
-        if let Some(first) = tensors.first().map(|f: &Tensor| f.shape().to_vec())
-            && t.shape() != first.as_slice()
-        {
-            return Err(NirError::at(
-                scope.at(name),
-                format!(
-                    "shape {:?} differs from {} {:?}; all parameters of a {} need one shape",
-                    t.shape(),
-                    names[0],
-                    first,
-                    scope.string("type").unwrap_or_default()
-                ),
-            ));
-        }
-        tensors.push(t);
+        tensors.push(scope.float(name, warnings)?);
     }
     tensors
         .try_into()
@@ -530,19 +466,6 @@ fn defaulted(
     } else {
         Err(mismatch(scope, name, like.shape(), t.shape()))
     }
-}
-
-fn check_matrix(scope: &Scope, weight: &Tensor) -> Result<()> {
-    if weight.shape().len() < 2 {
-        return Err(NirError::at(
-            scope.at("weight"),
-            format!(
-                "expected at least 2 dimensions (out, in), found shape {:?}",
-                weight.shape()
-            ),
-        ));
-    }
-    Ok(())
 }
 
 fn mismatch(scope: &Scope, name: &str, expected: &[usize], found: &[usize]) -> NirError {
