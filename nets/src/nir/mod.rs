@@ -24,6 +24,7 @@ mod inspect;
 mod model;
 pub mod ops;
 mod read;
+mod read_metadata;
 mod validate;
 mod write;
 
