@@ -25,10 +25,11 @@ mod model;
 pub mod ops;
 mod read;
 mod read_metadata;
+mod shapes;
 mod validate;
 mod write;
 
-pub use analysis::{Analysis, NodeShapes, analyse, conv_len, declared_input, output_shape};
+pub use analysis::{Analysis, NodeShapes, analyse};
 pub use error::{NirError, Result};
 pub use hdf5_read::MAX_ELEMENTS;
 pub use inspect::{render, render_file};
@@ -37,5 +38,6 @@ pub use model::{
     Primitive, Tensor,
 };
 pub use read::{MAX_DEPTH, ReadLimits, read, read_bytes, read_with};
+pub use shapes::{conv_len, declared_input, output_shape};
 pub use validate::validate_node;
 pub use write::{NIR_VERSION, write, write_bytes};

@@ -10,9 +10,9 @@
 use littoral_core::Array;
 use littoral_core::array::format_shape;
 
-use super::analysis::conv_len;
 use super::error::{NirError, Result};
 use super::model::{Conv1d, Conv2d, Padding, Pool2d, Tensor};
+use super::shapes::conv_len;
 
 /// `y = W x + b` for a weight `(out, in)` and bias `(out,)`.
 ///
