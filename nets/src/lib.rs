@@ -20,6 +20,7 @@ pub mod lif;
 mod lif_kernel;
 pub mod linear;
 pub mod matmul;
+pub mod nir;
 pub mod par;
 pub mod rate;
 pub mod sparse;
