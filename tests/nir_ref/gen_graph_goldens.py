@@ -266,6 +266,19 @@ def case_rockpool_lif_cubalif(rng):
         ["rockpool", "littoral"]
 
 
+def case_rockpool_cubalif(rng):
+    # the part of Rockpool 3.1.0's import that runs (its LIF import fails, see docs)
+    n = 3
+    nodes = {"input": inp([2]), "fc": pos(lin(rng, 2, n, 0.3)),
+             "clif": nir.CubaLIF(tau_syn=u(rng, 2e-3, 6e-3, n), tau_mem=u(rng, 5e-3, 2e-2, n),
+                                 r=np.full(n, 49.0), v_leak=np.full(n, 0.002), w_in=np.ones(n),
+                                 v_threshold=u(rng, 0.2, 0.4, n), v_reset=np.zeros(n)),
+             "output": outp([n])}
+    edges = [("input", "fc"), ("fc", "clif"), ("clif", "output")]
+    return nir.NIRGraph(nodes=nodes, edges=edges), {"input": spikes(rng, (2,), 0.5)}, 1e-4, \
+        ["rockpool", "littoral"]
+
+
 def case_snntorch_lif_cubalif(rng):
     # snnTorch's import needs v_leak = 0, uniform thresholds, CubaLIF r = tau_mem / 1e-4
     n = 3
@@ -287,7 +300,8 @@ def case_snntorch_lif_cubalif(rng):
 CASES = [case_chain_affine_lif, case_li_integrator_if, case_cubali_cubalif_chain,
          case_cubalif_degenerate, case_fan_in_fan_out, case_two_inputs, case_recurrent_cubalif,
          case_stateless_cycle, case_delay, case_delay_in_cycle, case_nested_rnn, case_conv1d,
-         case_conv2d_pool, case_rockpool_lif_cubalif, case_snntorch_lif_cubalif]
+         case_conv2d_pool, case_rockpool_lif_cubalif, case_snntorch_lif_cubalif,
+         case_rockpool_cubalif]
 
 
 # ---------------------------------------------------------------------------- checks
