@@ -2,10 +2,11 @@
 
     /work/venv-torch/bin/python tests/nir_ref/check_frameworks.py
 
-(a venv with torch, snntorch 1.0.0, rockpool 3.1.0, nirtorch, nir 1.0.8 from PyPI.)
+(a venv with torch, snntorch 1.0.0, norse 1.1.0, rockpool 3.1.0, nirtorch, nir 1.0.8 from PyPI.)
 1. conv_nd / pool2d against torch.nn.functional (stride, padding, dilation, groups).
 2. The `snntorch` semantics against snnTorch's own import_from_nir (spikes and membrane).
-3. The `rockpool` semantics against Rockpool's own from_nir (spikes and membrane).
+3. The `rockpool` semantics against Rockpool's own from_nir (spike counts).
+4. The `norse` semantics against Norse's own from_nir (spikes and states).
 Every check asserts; the script prints the largest differences.
 """
 
@@ -121,6 +122,43 @@ def check_rockpool(graph_path, x, dt, label):
           f"(total {int(out.sum())})")
 
 
+def _norse_v(st):
+    """The membrane in a Norse state (LIFBox/IAF state, or CubaLIF's (syn, lif) pair)."""
+    if hasattr(st, "v"):  # a Norse state namedtuple
+        return {"v": st.v}
+    if len(st) == 1:
+        return _norse_v(st[0])
+    if len(st) == 2:  # CubaLIF: (synapse state, neuron state)
+        return {"i": st[0].v, "v": st[1].v}
+    raise ValueError(f"unknown Norse state {st!r}")
+
+
+def check_norse(graph_path, x, dt, label):
+    import norse.torch as nt
+
+    g = nir.read(graph_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        net = nt.from_nir(g, dt=dt)
+    ref = R.run_graph(g, x, dt, "norse")
+    (oname,) = ref.outputs
+    state, outs, worst = None, [], 0.0
+    with torch.no_grad():
+        for t in range(len(x)):
+            o, state = net(torch.tensor(x[t][None], dtype=torch.float32), state)
+            outs.append(o[0].double().numpy())
+            for name, st in state.state.items():
+                for k, val in _norse_v(st).items():
+                    ours = ref.records[name][k][t]
+                    scale = max(1e-12, float(np.max(np.abs(ref.records[name][k]))))
+                    worst = max(worst, float(np.max(np.abs(val[0].double().numpy() - ours))) / scale)
+    outs = np.array(outs)
+    assert np.array_equal(outs, ref.outputs[oname]), f"{label}: Norse spikes differ"
+    assert worst < F32_TOL, (label, worst)
+    print(f"norse semantics vs Norse 1.1.0 from_nir, {label}: spikes identical "
+          f"({int(outs.sum())}), max relative state difference {worst:.2e}")
+
+
 def main():
     torch.set_default_dtype(torch.float32)
     check_conv_pool()
@@ -130,6 +168,10 @@ def main():
     gold = json.load(open(os.path.join(HERE, "graphs", "snntorch_lif_cubalif.json")))
     check_snntorch(os.path.join(HERE, "graphs", "snntorch_lif_cubalif.nir"),
                    np.array(gold["inputs"]["input"]), gold["dt"], "snntorch_lif_cubalif.nir")
+    check_norse(os.path.join(LIF_DIR, "lif_norse.nir"), x, 1e-4, "lif_norse.nir")
+    gold = json.load(open(os.path.join(HERE, "graphs", "norse_if_lif_cubalif.json")))
+    check_norse(os.path.join(HERE, "graphs", "norse_if_lif_cubalif.nir"),
+                np.array(gold["inputs"]["input"]), gold["dt"], "norse_if_lif_cubalif.nir")
     # Rockpool 3.1.0's from_nir reads `node.tau_mem` of a nir.LIF, which has `tau`: every
     # graph with a LIF node fails to import. The reference's `rockpool` LIF uses `tau` there.
     try:

@@ -297,11 +297,24 @@ def case_snntorch_lif_cubalif(rng):
         ["snntorch", "littoral"]
 
 
+def case_norse_if_lif_cubalif(rng):
+    # Norse's import: Euler with the run's dt, r of LIF/IF ignored, v_leak also on the synapse
+    n = 3
+    nodes = {"input": inp([2]), "fc": pos(aff(rng, 2, n, 0.5)),
+             "if": nir.IF(r=np.ones(n), v_threshold=u(rng, 0.5, 1.0, n), v_reset=np.zeros(n)),
+             "fc2": pos(lin(rng, n, n, 20.0)), "lif": lif(rng, n),
+             "fc3": pos(lin(rng, n, n, 20.0)), "clif": cubalif(rng, n), "output": outp([n])}
+    edges = [("input", "fc"), ("fc", "if"), ("if", "fc2"), ("fc2", "lif"), ("lif", "fc3"),
+             ("fc3", "clif"), ("clif", "output")]
+    return nir.NIRGraph(nodes=nodes, edges=edges), {"input": spikes(rng, (2,), 0.6)}, 1e-3, \
+        ["norse", "littoral"]
+
+
 CASES = [case_chain_affine_lif, case_li_integrator_if, case_cubali_cubalif_chain,
          case_cubalif_degenerate, case_fan_in_fan_out, case_two_inputs, case_recurrent_cubalif,
          case_stateless_cycle, case_delay, case_delay_in_cycle, case_nested_rnn, case_conv1d,
          case_conv2d_pool, case_rockpool_lif_cubalif, case_snntorch_lif_cubalif,
-         case_rockpool_cubalif]
+         case_rockpool_cubalif, case_norse_if_lif_cubalif]
 
 
 # ---------------------------------------------------------------------------- checks

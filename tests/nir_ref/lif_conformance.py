@@ -116,6 +116,8 @@ def main():
     for key in ("rockpool", "rockpool on lif_rockpool.nir"):
         rows[f"reference {key} vs rockpool.csv"] = compare(csv["rockpool"][:, 1],
                                                            csv["rockpool"][:, 2], *runs[key])
+    rows["reference norse vs norse.csv"] = compare(csv["norse"][:, 1], csv["norse"][:, 2],
+                                                   *runs["norse"])
     rows["reference littoral vs norse.csv"] = compare(csv["norse"][:, 1], csv["norse"][:, 2],
                                                       *runs["littoral"])
     print("| comparison | max abs dv | before first spike | spike steps | step differences |")

@@ -18,6 +18,8 @@ Semantics options (exact definitions in docs/nir-semantics.md):
             ExpSynTorch with dt = min(tau/(1+r))), stepped as Rockpool steps them.
   snntorch  what snnTorch 1.0.0's `import_from_nir` builds (Leaky / Synaptic with a
             hard-coded dt = 1e-4, forward Euler, jump input, reset to zero).
+  norse     what Norse 1.1.0's `from_nir(graph, dt=dt)` builds (LIFBoxCell / LIBoxCell /
+            IAFCell: forward Euler with the run's dt, r of LIF and IF ignored, reset to 0).
 
 Cycle rule: flatten nested graphs, then a depth-first search from the Input nodes in name
 order (successors in name order); an edge that reaches a node still on the DFS stack is a
@@ -27,13 +29,12 @@ edges form a DAG, evaluated in the reverse post-order of the same DFS.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.signal
 
-SEMANTICS = ("littoral", "dirac", "rockpool", "snntorch")
+SEMANTICS = ("littoral", "dirac", "rockpool", "snntorch", "norse")
 SNNTORCH_DT = 1e-4  # snnTorch 1.0.0 import_nir.py hard-codes dt = 1e-4 for LIF/CubaLIF
 NEURONS = ("LI", "I", "IF", "LIF", "CubaLI", "CubaLIF")
 
@@ -376,6 +377,32 @@ class Neuron:
         self.v = np.where(z, 0.0, v)
         return z.astype(float)
 
+    # -- Norse 1.1.0 from_nir -----------------------------------------------------------------
+    def _init_norse(self):
+        if self.kind not in ("IF", "LIF", "CubaLIF"):
+            raise NirReferenceError(
+                f"node '{self.name}': Norse 1.1.0 from_nir cannot import {self.kind}")
+        # Norse's initial states: LIFBoxCell and LIBoxCell start at v_leak, IAFCell at 0
+        if self.kind in ("LIF", "CubaLIF"):
+            self.v = self.p["v_leak"].copy()
+        if self.kind == "CubaLIF":
+            self.i = self.p["v_leak"].copy()
+
+    def _step_norse(self, x):
+        # norse/torch/utils/import_nir.py with its LIFBoxParameters/LIBoxParameters defaults:
+        # v_reset = 0 (NIR's v_reset is not passed), heaviside(v - v_th) is strict.
+        p, dt = self.p, self.dt
+        if self.kind == "IF":  # IAFCell: v += x (r, dt unused)
+            v = self.v + x
+        elif self.kind == "LIF":  # LIFBoxCell: v += dt/tau (x + v_leak - v) (r unused)
+            v = self.v + dt / p["tau"] * (x + p["v_leak"] - self.v)
+        else:  # w_in -> LIBoxCell(tau_syn, v_leak) -> r -> LIFBoxCell(tau_mem, v_leak)
+            self.i = self.i + dt / p["tau_syn"] * ((p["v_leak"] - self.i) + p["w_in"] * x)
+            v = self.v + dt / p["tau_mem"] * (p["r"] * self.i + p["v_leak"] - self.v)
+        z = v > p["v_threshold"]
+        self.v = np.where(z, 0.0, v)
+        return z.astype(float)
+
     def step(self, x):
         x = np.broadcast_to(np.asarray(x, float), self.shape)
         if self.sem in ("littoral", "dirac"):
@@ -456,6 +483,10 @@ def _stateless(rt: _NodeRt, x, sem):
         return conv_nd(x, np.asarray(n.weight, float), n.bias, n.stride, n.padding,
                        n.dilation, int(n.groups))
     if k in ("SumPool2d", "AvgPool2d"):
+        if sem == "norse":
+            if k == "AvgPool2d":
+                raise NirReferenceError(f"node '{rt.name}': Norse 1.1.0 cannot import AvgPool2d")
+            return pool2d(x, n.kernel_size, n.stride, 0, False)  # LPPool2d: padding ignored
         return pool2d(x, n.kernel_size, n.stride, n.padding, k == "AvgPool2d")
     raise NirReferenceError(f"node '{rt.name}': unsupported primitive {k}")
 
@@ -543,125 +574,6 @@ def _zero_shape(rt, preds, flat):
     raise NirReferenceError(f"node '{rt.name}': cannot infer its input shape at step 0")
 
 
-def _delay_steps(name, delay, dt):
-    d = np.asarray(delay, float) / dt
-    k = np.round(d)
-    if np.any(np.abs(d - k) > 1e-9 * np.maximum(1.0, k)) or np.any(k < 0):
-        raise NirReferenceError(f"node '{name}': delay {delay} is not a whole number of steps")
-    return k.astype(int)
-
-
-def _stateless(rt: _NodeRt, x, sem):
-    n, k = rt.node, rt.kind
-    if k in ("Input", "Output"):
-        return x
-    if k == "Affine":
-        return x @ np.asarray(n.weight, float).T + np.asarray(n.bias, float)
-    if k == "Linear":
-        return x @ np.asarray(n.weight, float).T
-    if k == "Scale":
-        return np.asarray(n.scale, float) * x
-    if k == "Threshold":
-        return (x > np.asarray(n.threshold, float)).astype(float)
-    if k == "Flatten":
-        return x.reshape(flatten_shape(x.shape, n.start_dim, n.end_dim))
-    if k in ("Conv1d", "Conv2d"):
-        return conv_nd(x, np.asarray(n.weight, float), n.bias, n.stride, n.padding,
-                       n.dilation, int(n.groups))
-    if k in ("SumPool2d", "AvgPool2d"):
-        return pool2d(x, n.kernel_size, n.stride, n.padding, k == "AvgPool2d")
-    raise NirReferenceError(f"node '{rt.name}': unsupported primitive {k}")
-
-
-def run_graph(graph, inputs, dt, semantics="littoral"):
-    """Run `graph` (a nir.NIRGraph) on `inputs` ({Input name: (T, *shape)} or one array for a
-    single Input node) with step `dt`. Returns a RunResult with every node's record."""
-    if semantics not in SEMANTICS:
-        raise NirReferenceError(f"unknown semantics '{semantics}', expected one of {SEMANTICS}")
-    flat = flatten_graph(graph)
-    order, back = schedule(flat)
-    if not isinstance(inputs, dict):
-        if len(flat.inputs) != 1:
-            raise NirReferenceError(f"graph has Input nodes {flat.inputs}; pass a dict")
-        inputs = {flat.inputs[0]: inputs}
-    inputs = {k: np.asarray(v, float) for k, v in inputs.items()}
-    steps = {len(v) for v in inputs.values()}
-    if len(steps) != 1:
-        raise NirReferenceError("inputs have different numbers of steps")
-    (n_steps,) = steps
-    rts = {}
-    for name in order:
-        node = flat.nodes[name]
-        rt = _NodeRt(name, node, _kind(node))
-        if rt.kind in NEURONS:
-            rt.neuron = Neuron(name, node, _neuron_shape(node), dt, semantics)
-        elif rt.kind == "Delay":
-            rt.delay = _delay_steps(name, node.delay, dt)
-        rts[name] = rt
-    preds = {n: [] for n in flat.nodes}
-    for s, d in flat.edges:
-        preds[d].append((s, (s, d) in back))
-    prev = {}  # previous step's outputs (for back edges)
-    records = {n: {"output": []} for n in order}
-    for t in range(n_steps):
-        cur = {}
-        for name in order:
-            rt = rts[name]
-            if rt.kind == "Input" and name in flat.inputs:
-                if name not in inputs:
-                    raise NirReferenceError(f"no input given for Input node '{name}'")
-                x = inputs[name][t]
-            else:
-                terms = []
-                for s, is_back in preds[name]:
-                    if is_back:
-                        terms.append(prev.get(s))
-                    else:
-                        terms.append(cur[s])
-                x = None
-                for term in terms:
-                    if term is None:
-                        continue
-                    x = term.copy() if x is None else x + term
-                if x is None:  # only back edges at step 0
-                    x = np.zeros(_zero_shape(rt, preds, flat))
-            state = {}
-            if rt.neuron is not None:
-                y, state = rt.neuron.step(x)
-            elif rt.kind == "Delay":
-                y = _delay_step(rt, x)
-                state = {"buffer": np.array(rt.buffer)}
-            else:
-                y = _stateless(rt, x, semantics)
-            cur[name] = np.asarray(y, float)
-            records[name]["output"].append(cur[name])
-            for k, v in state.items():
-                records[name].setdefault(k, []).append(v)
-        prev = cur
-    records = {n: {k: np.array(v) for k, v in r.items()} for n, r in records.items()}
-    outputs = {n: records[n]["output"] for n in flat.outputs}
-    return RunResult(outputs, records, order, sorted(back))
-
-
-def _zero_shape(rt, preds, flat):
-    """Shape of a node's input when all its inputs are back edges at step 0."""
-    s = _in_shape_of(rt.node)
-    if s is not None:
-        return s
-    for src, _ in preds[rt.name]:
-        so = _out_shape_of_node_name(src)
-        if so is not None:
-            return so
-    raise NirReferenceError(f"node '{rt.name}': cannot infer its input shape at step 0")
-
-
-_OUT_SHAPES: dict = {}
-
-
-def _out_shape_of_node_name(name):
-    return _OUT_SHAPES.get(name)
-
-
 def _delay_step(rt, x):
     """y_n = x_{n-d} per channel; buffer holds the last max(d) inputs, newest last."""
     d = np.broadcast_to(rt.delay, x.shape)
@@ -674,23 +586,6 @@ def _delay_step(rt, x):
         y[idx] = hist[-1 - int(d[idx])][idx]
     rt.buffer = hist[1:] if dmax else []
     return y
-
-
-def node_params(node):
-    """A node's fields as plain lists (for JSON goldens)."""
-    out = {"type": _kind(node)}
-    for f in dataclasses.fields(node):
-        if f.name in ("input_type", "output_type", "metadata", "nodes", "edges"):
-            continue
-        v = getattr(node, f.name)
-        if isinstance(v, np.ndarray):
-            v = v.tolist()
-        elif isinstance(v, (np.integer, np.floating)):
-            v = v.item()
-        elif isinstance(v, tuple):
-            v = list(v)
-        out[f.name] = v
-    return out
 
 
 __all__ = ["run_graph", "load_graph", "flatten_graph", "schedule", "SEMANTICS", "RunResult",
