@@ -159,6 +159,48 @@ def check_norse(graph_path, x, dt, label):
           f"({int(outs.sum())}), max relative state difference {worst:.2e}")
 
 
+def check_norse_paper(path, steps, p, dt, label, seed=3):
+    """A NIR paper graph in Norse itself and in the reference's `norse` semantics, on seeded
+    random spikes: every node's output at every step (this checks the cycle rule against
+    nirtorch's recurrence, and conv/pool/flatten shapes on the CNN)."""
+    import norse.torch as nt
+
+    g = nir.read(path)
+    patched = []
+    for name, node in g.nodes.items():  # see benches/compare/nir_frameworks.py
+        if type(node).__name__ == "Flatten" and int(node.start_dim) >= 0:
+            patched.append(name)
+    (iname,) = [n for n, v in g.nodes.items() if type(v).__name__ == "Input"]
+    shape = tuple(int(s) for s in g.nodes[iname].input_type["input"])
+    x = (np.random.default_rng(seed).random((steps, *shape)) < p).astype(float)
+    ref = R.run_graph(g, x, dt, "norse")
+    for name in patched:
+        g.nodes[name].start_dim = int(g.nodes[name].start_dim) + 1
+        if int(g.nodes[name].end_dim) >= 0:
+            g.nodes[name].end_dim = int(g.nodes[name].end_dim) + 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        net = nt.from_nir(g, dt=dt)
+    state, worst, spikes = None, 0.0, 0
+    names = {n.replace(".", "_"): n for n in ref.records}  # nirtorch's module names
+    with torch.no_grad():
+        for t in range(steps):
+            _, state = net(torch.tensor(x[t][None], dtype=torch.float32), state)
+            for key, val in state.cache.items():
+                name = names[key]
+                ours = ref.records[name]["output"][t]
+                theirs = val[0].double().numpy().reshape(ours.shape)
+                scale = max(1.0, float(np.max(np.abs(ref.records[name]["output"]))))
+                if type(g.nodes.get(name, None)).__name__ in ("IF", "LIF", "CubaLIF"):
+                    assert np.array_equal(theirs, ours), f"{label}: {name} spikes differ at {t}"
+                    spikes += int(ours.sum())
+                else:
+                    worst = max(worst, float(np.max(np.abs(theirs - ours))) / scale)
+    assert worst < F32_TOL, (label, worst)
+    print(f"norse semantics vs Norse 1.1.0 on {label}, {steps} steps: every node's spikes "
+          f"identical ({spikes}), analogue outputs within {worst:.1e} relative")
+
+
 def main():
     torch.set_default_dtype(torch.float32)
     check_conv_pool()
@@ -172,6 +214,10 @@ def main():
     gold = json.load(open(os.path.join(HERE, "graphs", "norse_if_lif_cubalif.json")))
     check_norse(os.path.join(HERE, "graphs", "norse_if_lif_cubalif.nir"),
                 np.array(gold["inputs"]["input"]), gold["dt"], "norse_if_lif_cubalif.nir")
+    paper = "/work/shared/nir-paper"
+    for f in ("braille_noDelay_bias_zero", "braille_noDelay_noBias_subtract"):
+        check_norse_paper(f"{paper}/03_rnn/{f}.nir", 200, 0.3, 1e-4, f"{f}.nir")
+    check_norse_paper(f"{paper}/02_cnn/cnn_sinabs.nir", 30, 0.2, 1e-3, "cnn_sinabs.nir")
     # Rockpool 3.1.0's from_nir reads `node.tau_mem` of a nir.LIF, which has `tau`: every
     # graph with a LIF node fails to import. The reference's `rockpool` LIF uses `tau` there.
     try:
