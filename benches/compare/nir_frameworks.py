@@ -29,7 +29,6 @@ import time
 import warnings
 
 import nir
-import numpy as np
 import torch
 
 WORKLOADS = {
@@ -45,12 +44,11 @@ def batch_flatten(graph):
     Shift non-negative dims by one for the batch axis. Returns the nodes patched."""
     patched = []
     for name, node in graph.nodes.items():
-        if type(node).__name__ == "Flatten":
-            if int(node.start_dim) >= 0:
-                node.start_dim = int(node.start_dim) + 1
-                if int(node.end_dim) >= 0:
-                    node.end_dim = int(node.end_dim) + 1
-                patched.append(name)
+        if type(node).__name__ == "Flatten" and int(node.start_dim) >= 0:
+            node.start_dim = int(node.start_dim) + 1
+            if int(node.end_dim) >= 0:
+                node.end_dim = int(node.end_dim) + 1
+            patched.append(name)
     return patched
 
 
@@ -95,7 +93,7 @@ def bench(framework, workload, data, batch, repeats, seed):
            "input_p": spec["p"], "seed": seed, "repeats": repeats}
     try:
         net = import_graph(framework, graph, spec["dt"])
-    except Exception as err:  # report, don't hide: the side-by-side shows it
+    except Exception as err:  # noqa: BLE001 (reported in the JSON, not hidden)
         rec["error"] = f"import failed: {type(err).__name__}: {err}"
         return rec
     gen = torch.Generator().manual_seed(seed)
@@ -109,7 +107,7 @@ def bench(framework, workload, data, batch, repeats, seed):
                 t0 = time.perf_counter()
                 total = run_steps(net, x)
                 times.append(time.perf_counter() - t0)
-    except Exception as err:
+    except Exception as err:  # noqa: BLE001 (reported in the JSON, not hidden)
         rec["error"] = f"run failed: {type(err).__name__}: {err}"
         return rec
     rec.update({"seconds": times, "median_seconds": statistics.median(times),

@@ -10,6 +10,7 @@
 Every check asserts; the script prints the largest differences.
 """
 
+import json
 import os
 import sys
 import warnings
@@ -19,7 +20,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import nir_reference as R  # noqa: E402
+import nir_reference as R
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 LIF_DIR = "/work/shared/nir-paper/01_lif"
@@ -74,9 +75,10 @@ def _snn_states(net):
 
 
 def check_snntorch(graph, x, dt, label):
-    from snntorch.import_nir import import_from_nir
     import contextlib
     import io
+
+    from snntorch.import_nir import import_from_nir
 
     with contextlib.redirect_stdout(io.StringIO()):
         net = import_from_nir(nir.read(graph) if isinstance(graph, str) else graph)
@@ -201,17 +203,21 @@ def check_norse_paper(path, steps, p, dt, label, seed=3):
           f"identical ({spikes}), analogue outputs within {worst:.1e} relative")
 
 
+def load_json(name):
+    with open(os.path.join(HERE, "graphs", name)) as f:
+        return json.load(f)
+
+
 def main():
     torch.set_default_dtype(torch.float32)
     check_conv_pool()
     x = np.loadtxt(os.path.join(LIF_DIR, "lif_exact.csv"), delimiter=",")[:, :1]
     check_snntorch(os.path.join(LIF_DIR, "lif_norse.nir"), x, 1e-4, "lif_norse.nir")
-    import json
-    gold = json.load(open(os.path.join(HERE, "graphs", "snntorch_lif_cubalif.json")))
+    gold = load_json("snntorch_lif_cubalif.json")
     check_snntorch(os.path.join(HERE, "graphs", "snntorch_lif_cubalif.nir"),
                    np.array(gold["inputs"]["input"]), gold["dt"], "snntorch_lif_cubalif.nir")
     check_norse(os.path.join(LIF_DIR, "lif_norse.nir"), x, 1e-4, "lif_norse.nir")
-    gold = json.load(open(os.path.join(HERE, "graphs", "norse_if_lif_cubalif.json")))
+    gold = load_json("norse_if_lif_cubalif.json")
     check_norse(os.path.join(HERE, "graphs", "norse_if_lif_cubalif.nir"),
                 np.array(gold["inputs"]["input"]), gold["dt"], "norse_if_lif_cubalif.nir")
     paper = "/work/shared/nir-paper"
@@ -226,8 +232,8 @@ def main():
     except AttributeError as err:
         print(f"Rockpool 3.1.0 from_nir on lif_norse.nir fails as documented: {err}")
     check_rockpool(os.path.join(HERE, "graphs", "rockpool_cubalif.nir"),
-                   np.array(json.load(open(os.path.join(HERE, "graphs", "rockpool_cubalif.json")))
-                            ["inputs"]["input"]), 1e-4, "rockpool_cubalif.nir")
+                   np.array(load_json("rockpool_cubalif.json")["inputs"]["input"]), 1e-4,
+                   "rockpool_cubalif.nir")
 
 
 if __name__ == "__main__":

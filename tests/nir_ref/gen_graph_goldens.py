@@ -28,7 +28,7 @@ import nir
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import nir_reference as R  # noqa: E402
+import nir_reference as R
 
 SEED = 20261202
 STEPS = 24
@@ -60,8 +60,8 @@ def outp(shape):
 def cubalif(rng, n, spiking=True, degenerate=False):
     tau_mem = u(rng, 2e-3, 2e-2, n)
     tau_syn = tau_mem.copy() if degenerate else u(rng, 1e-3, 1e-2, n)
-    kw = dict(tau_syn=tau_syn, tau_mem=tau_mem, r=u(rng, 0.5, 2.0, n),
-              v_leak=u(rng, -0.2, 0.3, n), w_in=u(rng, 0.5, 3.0, n))
+    kw = {"tau_syn": tau_syn, "tau_mem": tau_mem, "r": u(rng, 0.5, 2.0, n),
+          "v_leak": u(rng, -0.2, 0.3, n), "w_in": u(rng, 0.5, 3.0, n)}
     if spiking:
         return nir.CubaLIF(**kw, v_threshold=u(rng, 0.05, 0.3, n), v_reset=u(rng, -0.1, 0.0, n))
     return nir.CubaLI(**kw)

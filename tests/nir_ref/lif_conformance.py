@@ -17,7 +17,7 @@ import nir
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import nir_reference as R  # noqa: E402
+import nir_reference as R
 
 DT = 1e-4
 PLATFORMS = ["exact", "norse", "snntorch", "rockpool", "sinabs", "spyx", "nengo",
@@ -48,7 +48,7 @@ def read_lenient(path):
             raise ValueError(f"{path}: node '{name}': lenient reader does not handle {kind}")
     for name, (kind, p) in raw.items():
         if kind == "Output":
-            src = [a for a, b in edges if b == name][0]
+            src = next(a for a, b in edges if b == name)
             shape = np.shape(getattr(nodes[src], "v_threshold", [0]))
             nodes[name] = nir.Output(output_type={"output": np.asarray(shape)})
     return nir.NIRGraph(nodes=nodes, edges=edges, type_check=False)
@@ -90,7 +90,7 @@ def main():
         runs[sem] = (r.records["1"]["v"][:, 0], r.outputs["output"][:, 0])
     rp_graph = read_lenient(os.path.join(args.data, "lif_rockpool.nir"))
     r = R.run_graph(rp_graph, x, DT, "rockpool")
-    lif_name = [n for n, v in rp_graph.nodes.items() if type(v).__name__ == "LIF"][0]
+    lif_name = next(n for n, v in rp_graph.nodes.items() if type(v).__name__ == "LIF")
     runs["rockpool on lif_rockpool.nir"] = (r.records[lif_name]["v"][:, 0],
                                              r.outputs["output"][:, 0])
     rows = {}

@@ -588,5 +588,15 @@ def _delay_step(rt, x):
     return y
 
 
-__all__ = ["run_graph", "load_graph", "flatten_graph", "schedule", "SEMANTICS", "RunResult",
-           "NirReferenceError", "conv_nd", "pool2d", "zoh"]
+__all__ = [
+    "SEMANTICS",
+    "NirReferenceError",
+    "RunResult",
+    "conv_nd",
+    "flatten_graph",
+    "load_graph",
+    "pool2d",
+    "run_graph",
+    "schedule",
+    "zoh",
+]
