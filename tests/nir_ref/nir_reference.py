@@ -344,14 +344,15 @@ class Neuron:
         p, dt = self.p, SNNTORCH_DT
         if self.kind == "IF":
             # snn.Leaky(beta=0.9, threshold=v_threshold*r), asserts r == 1, unique v_th
+            self._snn_require(np.all(p["r"] == 1.0), "r = 1")
             self.beta = 0.9
-            self.thr = float(np.unique(p["v_threshold"])[0] * np.unique(p["r"])[0])
+            self.thr = float(self._snn_unique(p["v_threshold"]))
         elif self.kind == "LIF":
             if not np.allclose(p["v_leak"], 0.0):
                 raise NirReferenceError(f"node '{self.name}': snnTorch needs v_leak = 0")
             self.beta = 1.0 - dt / p["tau"]
             w_scale = p["r"] * dt / p["tau"]
-            self.thr = float(np.unique(p["v_threshold"] / np.unique(w_scale)[0])[0])
+            self.thr = float(self._snn_unique(p["v_threshold"] / np.unique(w_scale)[0]))
         elif self.kind == "CubaLIF":
             if not np.allclose(p["v_leak"], 0.0):
                 raise NirReferenceError(f"node '{self.name}': snnTorch needs v_leak = 0")
@@ -360,10 +361,20 @@ class Neuron:
             self.alpha = 1.0 - dt / p["tau_syn"]
             self.beta = 1.0 - dt / p["tau_mem"]
             w_scale = p["w_in"] * dt / p["tau_syn"]
-            self.thr = float(np.unique(p["v_threshold"] / w_scale)[0])
+            self.thr = float(self._snn_unique(p["v_threshold"] / w_scale))
         else:
             raise NirReferenceError(
                 f"node '{self.name}': snnTorch 1.0.0 import_from_nir cannot import {self.kind}")
+
+    def _snn_require(self, ok, what):
+        if not ok:
+            raise NirReferenceError(f"node '{self.name}': snnTorch's import needs {what}")
+
+    def _snn_unique(self, values):
+        """snnTorch asserts one threshold for the whole layer."""
+        uniq = np.unique(values)
+        self._snn_require(uniq.size == 1, "one v_threshold (after scaling) for all neurons")
+        return uniq[0]
 
     def _step_snntorch(self, x):
         # Leaky/Synaptic with reset_mechanism="zero", reset_delay=False: the membrane is
