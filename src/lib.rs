@@ -21,6 +21,7 @@
 
 pub use littoral_core::*;
 pub use littoral_functional as functional;
+pub use littoral_functional::timeseries;
 pub use littoral_nets as nets;
 
 /// Everything a typical program needs.

@@ -1,13 +1,14 @@
 //! Time series, `timed()`, `.npz` files and plots: Rockpool's behaviours (contract §5) and
 //! the errors that replace its silent surprises.
 
-use littoral_core::timeseries::{
+use littoral_core::{Array, Error as CoreError, tree_bits_eq};
+use littoral_functional::Error;
+use littoral_functional::timeseries::timed::{Duration, Timed, TimedExt, TimedInput};
+use littoral_functional::timeseries::{
     BeyondRange, Interp, RasterOptions, RasterStop, SampleOptions, TimeSeries, TsContinuous,
     TsEvent, exact_steps,
 };
-use littoral_core::{Array, Error as CoreError, tree_bits_eq};
-use littoral_functional::timed::{Duration, Timed, TimedExt, TimedInput};
-use littoral_functional::{Error, ts_npz, ts_plot};
+use littoral_functional::timeseries::{npz as ts_npz, plot as ts_plot};
 use littoral_nets::Lif;
 use proptest::prelude::*;
 use std::path::PathBuf;

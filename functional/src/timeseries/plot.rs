@@ -9,8 +9,8 @@
 //!
 //! ```
 //! use littoral_core::Array;
-//! use littoral_core::timeseries::{TsContinuous, TsEvent};
-//! use littoral_functional::ts_plot::{PlotOptions, plot_continuous, plot_events};
+//! use littoral_functional::timeseries::{TsContinuous, TsEvent};
+//! use littoral_functional::timeseries::plot::{PlotOptions, plot_continuous, plot_events};
 //! let dir = tempfile::tempdir()?;
 //! let ts = TsContinuous::from_clocked(Array::from_vec(vec![0.0, 1.0, 0.5]), 1e-3, 0.0)?;
 //! plot_continuous(&ts, dir.path().join("trace.png"), &PlotOptions::default())?;
@@ -21,7 +21,7 @@
 
 use crate::codec::sync_dir;
 use crate::error::{Error, Result};
-use littoral_core::timeseries::{Interp, TsContinuous, TsEvent};
+use crate::timeseries::{Interp, TsContinuous, TsEvent};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 /// Roboto Regular, subset to ASCII and a few symbols (Apache-2.0).
-static FONT: &[u8] = include_bytes!("fonts/Roboto-Regular-subset.ttf");
+static FONT: &[u8] = include_bytes!("../fonts/Roboto-Regular-subset.ttf");
 
 /// Options of [`plot_continuous`] and [`plot_events`].
 #[derive(Clone, Debug, PartialEq)]

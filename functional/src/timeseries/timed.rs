@@ -11,8 +11,8 @@
 //!
 //! ```
 //! use littoral_core::Array;
-//! use littoral_core::timeseries::TsContinuous;
-//! use littoral_functional::timed::{Duration, TimedExt};
+//! use littoral_functional::timeseries::TsContinuous;
+//! use littoral_functional::timeseries::timed::{Duration, TimedExt};
 //! use littoral_nets::Lif;
 //! let mut net = Lif::new(2).timed(1e-3, 0)?;
 //! let input = TsContinuous::from_clocked(Array::full(vec![10, 2], 0.6), 1e-3, 0.0)?;
@@ -25,7 +25,7 @@
 //! ```
 
 use crate::error::Result;
-use littoral_core::timeseries::{
+use crate::timeseries::{
     RasterOptions, RasterStop, TimeSeries, TsContinuous, TsEvent, exact_steps,
 };
 use littoral_core::{
@@ -103,8 +103,8 @@ pub struct TimedEvolution {
 /// [`TimedExt::timed`].
 ///
 /// ```
-/// use littoral_core::timeseries::TsEvent;
-/// use littoral_functional::timed::{Duration, TimedExt};
+/// use littoral_functional::timeseries::TsEvent;
+/// use littoral_functional::timeseries::timed::{Duration, TimedExt};
 /// use littoral_nets::Lif;
 /// let mut net = Lif::new(1).with_threshold(0.5)?.timed(1e-3, 0)?.with_add_events(true);
 /// let spikes_in = TsEvent::new(vec![0.5e-3, 0.6e-3], vec![0, 0], 0.0, 4e-3)?;
@@ -447,7 +447,7 @@ impl Timed {
 /// agree, or this is an error.
 ///
 /// ```
-/// use littoral_functional::timed::TimedExt;
+/// use littoral_functional::timeseries::timed::TimedExt;
 /// use littoral_nets::Lif;
 /// assert!(Lif::new(3).timed(1e-3, 0).is_ok());
 /// assert!(Lif::new(3).timed(1e-4, 0).is_err());           // LIF's dt is 1e-3

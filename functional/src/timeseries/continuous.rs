@@ -3,8 +3,8 @@
 use super::{
     TOLERANCE_ABSOLUTE, TOLERANCE_RELATIVE, check_dt, check_finite, check_times, extend_periodic,
 };
-use crate::array::{Array, format_shape};
-use crate::error::{Error, Result};
+use littoral_core::array::{Array, format_shape};
+use littoral_core::error::{Error, Result};
 
 /// How a [`TsContinuous`] is interpolated between its samples.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -22,7 +22,7 @@ impl Interp {
     /// Rockpool's `interp_kind` string: `"previous"` or `"linear"`.
     ///
     /// ```
-    /// use littoral_core::timeseries::Interp;
+    /// use littoral_functional::timeseries::Interp;
     /// assert_eq!(Interp::Previous.rockpool_name(), "previous");
     /// assert_eq!(Interp::from_rockpool_name("linear"), Some(Interp::Linear));
     /// ```
@@ -119,7 +119,7 @@ impl<'a> From<&'a TsContinuous> for Operand<'a> {
 ///
 /// ```
 /// use littoral_core::Array;
-/// use littoral_core::timeseries::{Interp, TsContinuous};
+/// use littoral_functional::timeseries::{Interp, TsContinuous};
 /// let ts = TsContinuous::new(vec![0.0, 1.0, 2.0], Array::from_vec(vec![0.0, 10.0, 20.0]))?
 ///     .with_range(0.0, 3.0)?
 ///     .with_name("ramp");
@@ -209,7 +209,7 @@ impl TsContinuous {
     ///
     /// ```
     /// use littoral_core::Array;
-    /// use littoral_core::timeseries::TsContinuous;
+    /// use littoral_functional::timeseries::TsContinuous;
     /// let ts = TsContinuous::from_clocked(Array::from_rows(&[vec![1.0, 2.0], vec![3.0, 4.0]])?, 0.1, 0.0)?;
     /// assert_eq!(ts.times(), &[0.0, 0.1]);
     /// assert_eq!(ts.t_stop(), 0.2);
@@ -408,7 +408,7 @@ impl TsContinuous {
     ///
     /// ```
     /// use littoral_core::Array;
-    /// use littoral_core::timeseries::TsContinuous;
+    /// use littoral_functional::timeseries::TsContinuous;
     /// let ts = TsContinuous::new(vec![1.0, 2.0], Array::from_vec(vec![5.0, 7.0]))?;
     /// assert_eq!(ts.sample_clamped(&[0.0, 9.0])?.data(), &[5.0, 7.0]);
     /// # Ok::<(), littoral_core::Error>(())
@@ -531,7 +531,7 @@ impl TsContinuous {
     ///
     /// ```
     /// use littoral_core::Array;
-    /// use littoral_core::timeseries::TsContinuous;
+    /// use littoral_functional::timeseries::TsContinuous;
     /// let ts = TsContinuous::new(vec![0.0, 1.0, 2.0], Array::from_vec(vec![0.0, 10.0, 20.0]))?
     ///     .with_range(0.0, 3.0)?;
     /// let c = ts.clip(0.5, 2.5)?;
@@ -742,7 +742,7 @@ impl TsContinuous {
     ///
     /// ```
     /// use littoral_core::Array;
-    /// use littoral_core::timeseries::TsContinuous;
+    /// use littoral_functional::timeseries::TsContinuous;
     /// let a = TsContinuous::from_clocked(Array::from_vec(vec![1.0, 2.0]), 0.1, 0.0)?;
     /// let ab = a.append_t(&a, Some(0.0))?;
     /// assert_eq!(ab.times(), &[0.0, 0.1, 0.2, 0.30000000000000004]);

@@ -5,6 +5,9 @@
 //! - [`TsEvent`]: events (spikes) as times and channels, rasterised with Rockpool's bin rules
 //!   ([`TsEvent::raster`]) and built from rasters ([`TsEvent::from_raster`]).
 //! - [`TimeSeries`]: either one (what a file or a record holds).
+//! - [`timed`]: Rockpool's high-level API (`module.timed()`), evolving on time series with
+//!   a clock; [`npz`] saves and loads time series as Rockpool `.npz` files; [`plot`] draws
+//!   them to PNG.
 //!
 //! Every constructor validates: times are finite and sorted, samples are finite, events lie
 //! in `[t_start, t_stop)`. Every operation returns a new series. Where Rockpool is silent or
@@ -13,7 +16,7 @@
 //!
 //! ```
 //! use littoral_core::Array;
-//! use littoral_core::timeseries::{RasterOptions, TsContinuous, TsEvent};
+//! use littoral_functional::timeseries::{RasterOptions, TsContinuous, TsEvent};
 //! // A clocked signal: samples at 0, 0.1; t_stop = 0.2 (one dt after the last sample).
 //! let ts = TsContinuous::from_clocked(Array::from_rows(&[vec![1.0, 2.0], vec![3.0, 4.0]])?, 0.1, 0.0)?;
 //! assert_eq!(ts.sample(&[0.05, 0.15])?.data(), &[1.0, 2.0, 3.0, 4.0]);
@@ -26,11 +29,14 @@
 
 mod continuous;
 mod event;
+pub mod npz;
+pub mod plot;
+pub mod timed;
 
 pub use continuous::{BeyondRange, Interp, Operand, SampleOptions, TsContinuous};
 pub use event::{RasterOptions, RasterStop, TsEvent};
 
-use crate::error::{Error, Result};
+use littoral_core::error::{Error, Result};
 
 /// Rockpool's absolute time tolerance (`_TOLERANCE_ABSOLUTE`, seconds): sampling times this
 /// close outside a series' range are snapped onto it.
@@ -56,7 +62,7 @@ fn near_integer(x: f64) -> Option<f64> {
 /// [`BIN_TOLERANCE`] of a whole number taken as that number.
 ///
 /// ```
-/// use littoral_core::timeseries::num_bins;
+/// use littoral_functional::timeseries::num_bins;
 /// assert_eq!(num_bins(0.0, 2.0, 0.9), 3);
 /// assert_eq!(num_bins(0.0, 2.0, 1.1), 2);
 /// assert_eq!(num_bins(0.0, 1.1, 0.1), 11);   // Rockpool's ceil gives 12 here
@@ -76,7 +82,7 @@ pub fn num_bins(t_start: f64, t_stop: f64, dt: f64) -> usize {
 /// `None` for events before `t_start`.
 ///
 /// ```
-/// use littoral_core::timeseries::bin_index;
+/// use littoral_functional::timeseries::bin_index;
 /// assert_eq!(bin_index(0.0012, 0.0, 1e-3), Some(1));
 /// assert_eq!(bin_index(0.3, 0.0, 0.1), Some(3));
 /// ```
@@ -91,7 +97,7 @@ pub fn bin_index(t: f64, t_start: f64, dt: f64) -> Option<usize> {
 /// duration that is not a multiple of `dt` is an error here.
 ///
 /// ```
-/// use littoral_core::timeseries::exact_steps;
+/// use littoral_functional::timeseries::exact_steps;
 /// assert_eq!(exact_steps(0.3, 0.1)?, 3);
 /// assert!(exact_steps(0.25, 0.1).is_err());
 /// # Ok::<(), littoral_core::Error>(())

@@ -22,19 +22,19 @@
 //!
 //! ```
 //! use littoral_core::Array;
-//! use littoral_core::timeseries::TsContinuous;
-//! use littoral_functional::ts_npz;
+//! use littoral_functional::timeseries::TsContinuous;
+//! use littoral_functional::timeseries::npz;
 //! let dir = tempfile::tempdir()?;
 //! let path = dir.path().join("signal.npz");
 //! let ts = TsContinuous::from_clocked(Array::from_vec(vec![1.0, 2.0, 3.0]), 0.1, 0.0)?.with_name("signal");
-//! ts_npz::save_continuous(&ts, &path)?;
-//! assert_eq!(ts_npz::load_continuous(&path)?, ts);
+//! npz::save_continuous(&ts, &path)?;
+//! assert_eq!(npz::load_continuous(&path)?, ts);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 use crate::codec::{read_file, write_atomic};
 use crate::error::{Error, Result};
-use littoral_core::timeseries::{Interp, TimeSeries, TsContinuous, TsEvent};
+use crate::timeseries::{Interp, TimeSeries, TsContinuous, TsEvent};
 use littoral_core::{Array, array::format_shape};
 use npyz::npz::{NpzArchive, NpzWriter};
 use npyz::{DType, Order, TypeChar, WriterBuilder};
