@@ -50,15 +50,18 @@
 #![deny(missing_docs)]
 
 pub mod checkpoint;
+pub mod chunks;
 pub mod codec;
 pub mod error;
 pub mod par;
 pub mod snapshot;
+pub mod summary;
 pub mod sweep;
 pub mod sweep_prefix;
 pub mod timeseries;
 
 pub use checkpoint::{CheckpointOptions, resume, run_checkpointed};
+pub use chunks::TimeChunks;
 pub use error::{Error, FormatError, Mismatch, Result};
 pub use par::{ParOptions, evolve_par};
 pub use snapshot::Snapshot;

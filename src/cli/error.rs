@@ -66,6 +66,20 @@ impl CliError {
         }
     }
 
+    /// An error of an evolution: an error about the input (path `input`) names the input
+    /// file, any other the network file. Classified by the error's variant and path, never
+    /// by its text.
+    pub fn evolution(
+        input_file: impl AsRef<Path>,
+        net_file: impl AsRef<Path>,
+        e: littoral_functional::Error,
+    ) -> Self {
+        match e.model_error() {
+            Some(m) if m.path() == "input" => CliError::file(input_file, m.detail()),
+            _ => CliError::file(net_file, e),
+        }
+    }
+
     /// The process exit code.
     pub fn exit_code(&self) -> i32 {
         match self {

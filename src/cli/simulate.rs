@@ -3,11 +3,11 @@
 use super::args::SimulateArgs;
 use super::atomic::Outputs;
 use super::error::{CliError, CliResult};
-use super::network::{load_network, load_snapshot, network_dt};
+use super::network::{load_network, load_snapshot};
 use super::npy_io::{NpzOut, read_input, write_npy_f64};
 use super::plot::plot_output;
 use super::progress;
-use super::run::{RunSpec, run, si, summary_json};
+use super::run::{RunSpec, network_dt, run, si, summary_json};
 use super::say;
 use littoral_core::array::format_shape;
 use littoral_core::{Array, Module, ModuleExt, Record, Tree, Value};
@@ -174,6 +174,7 @@ pub fn simulate(a: &SimulateArgs) -> CliResult<()> {
 
     let pb = progress::bar(t as u64, "steps", a.quiet);
     let on_progress = |done: u64| pb.set_position(done);
+    let on_progress: Option<&(dyn Fn(u64) + Sync)> = (!pb.is_hidden()).then_some(&on_progress);
     let result = run(&RunSpec {
         module,
         params: &loaded.params,
@@ -181,7 +182,7 @@ pub fn simulate(a: &SimulateArgs) -> CliResult<()> {
         input: &x,
         keep_record: a.record.is_some(),
         threads: a.threads.map(|n| n as usize),
-        on_progress: &on_progress,
+        on_progress,
         input_file: &a.input,
         net_file: &loaded.net_file,
     })?;
