@@ -26,6 +26,7 @@
 //! the step lives in the state, the bits do not depend on K, on where the run was
 //! interrupted, or on the thread count.
 
+use crate::atomic::write_atomic;
 use crate::chunks::{Chunk, TimeChunks, concat_chunks};
 use crate::codec;
 use crate::error::{Error, Result};
@@ -145,7 +146,7 @@ pub fn run_checkpointed(
         input_crc32: array_crc(x),
         record: opts.par.record,
     };
-    codec::write_atomic(&meta_path, &codec::encode(&meta)?)?;
+    write_atomic(&meta_path, &codec::encode(&meta)?)?;
     save_snapshot(
         dir,
         &Snapshot::capture_lenient(module, params, run.state(), 0),
@@ -269,7 +270,7 @@ fn continue_run(
                 output: chunk.output,
                 record: chunk.record,
             };
-            codec::write_atomic(&dir.join(chunk_file_name(start)), &codec::encode(&file)?)?;
+            write_atomic(&dir.join(chunk_file_name(start)), &codec::encode(&file)?)?;
             save_snapshot(
                 dir,
                 &Snapshot::capture_lenient(module, params, run.state(), end),
@@ -297,7 +298,7 @@ fn save_snapshot(dir: &Path, snap: &Snapshot) -> Result<()> {
         std::fs::rename(&current, &prev)
             .map_err(|e| Error::io(&current, format!("rename to {}", prev.display()), e))?;
     }
-    codec::write_atomic(&current, &bytes)
+    write_atomic(&current, &bytes)
 }
 
 fn read_framed<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {

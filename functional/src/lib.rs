@@ -49,6 +49,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod atomic;
 pub mod checkpoint;
 pub mod chunks;
 pub mod codec;

@@ -58,10 +58,9 @@ impl CliError {
     /// A library error met while using `file`. Errors that already name a file (I/O and
     /// decoding errors of `littoral-functional`) keep their own file.
     pub fn functional(file: impl AsRef<Path>, e: littoral_functional::Error) -> Self {
-        use littoral_functional::Error as F;
         match e {
-            F::Io { path, op, source } => CliError::io(path, &op, &source),
-            F::InFile { path, source } => CliError::file(path, source),
+            e @ (littoral_functional::Error::Io { .. }
+            | littoral_functional::Error::InFile { .. }) => CliError::from(e),
             other => CliError::file(file, other),
         }
     }
@@ -85,6 +84,19 @@ impl CliError {
         match self {
             CliError::Usage(_) => EXIT_USAGE,
             CliError::File { .. } | CliError::Other(_) => EXIT_DATA,
+        }
+    }
+}
+
+/// A library error by its variant: I/O and decoding errors name their file (exit 1); any
+/// other is a failure that concerns no single file (exit 1).
+impl From<littoral_functional::Error> for CliError {
+    fn from(e: littoral_functional::Error) -> Self {
+        use littoral_functional::Error as F;
+        match e {
+            F::Io { path, op, source } => CliError::io(path, &op, &source),
+            F::InFile { path, source } => CliError::file(path, source),
+            other => CliError::other(other),
         }
     }
 }

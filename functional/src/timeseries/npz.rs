@@ -32,7 +32,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use crate::codec::{read_file, write_atomic};
+use crate::atomic::write_atomic;
+use crate::codec::read_file;
 use crate::error::{Error, Result};
 use crate::timeseries::{Interp, TimeSeries, TsContinuous, TsEvent};
 use littoral_core::{Array, array::format_shape};

@@ -19,13 +19,13 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use crate::codec::sync_dir;
+use crate::atomic::AtomicFile;
 use crate::error::{Error, Result};
 use crate::timeseries::{Interp, TsContinuous, TsEvent};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::OnceLock;
 
 /// Roboto Regular, subset to ASCII and a few symbols (Apache-2.0).
@@ -81,29 +81,6 @@ fn draw_error(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::io(path, "draw", std::io::Error::other(e.to_string()))
 }
 
-fn temp_path(path: &Path) -> Result<(PathBuf, PathBuf)> {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let name = path.file_name().ok_or_else(|| {
-        Error::io(
-            path,
-            "write",
-            std::io::Error::other("the path has no file name"),
-        )
-    })?;
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}-{}.png",
-        name.to_string_lossy(),
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    Ok((dir, tmp))
-}
-
 /// Draw with `draw` into a PNG at a temporary path, then sync and rename it to `path`.
 fn render_atomic(
     path: &Path,
@@ -121,25 +98,14 @@ fn render_atomic(
         .into());
     }
     register_fonts()?;
-    let (dir, tmp) = temp_path(path)?;
-    let result = (|| -> Result<()> {
-        {
-            let root =
-                BitMapBackend::new(&tmp, (options.width, options.height)).into_drawing_area();
-            root.fill(&WHITE).map_err(|e| draw_error(path, e))?;
-            draw(&root).map_err(|e| draw_error(path, e))?;
-            root.present().map_err(|e| draw_error(path, e))?;
-        }
-        let f = std::fs::File::open(&tmp).map_err(|e| Error::io(&tmp, "open", e))?;
-        f.sync_all().map_err(|e| Error::io(&tmp, "sync", e))?;
-        std::fs::rename(&tmp, path)
-            .map_err(|e| Error::io(&tmp, format!("rename to {}", path.display()), e))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result?;
-    sync_dir(&dir)
+    let mut file = AtomicFile::create_with_suffix(path, ".png")?;
+    file.write_via_path(|tmp| {
+        let root = BitMapBackend::new(tmp, (options.width, options.height)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| draw_error(path, e))?;
+        draw(&root).map_err(|e| draw_error(path, e))?;
+        root.present().map_err(|e| draw_error(path, e))
+    })?;
+    file.persist()
 }
 
 fn err(e: impl std::fmt::Display) -> String {
