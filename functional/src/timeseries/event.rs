@@ -368,7 +368,8 @@ impl TsEvent {
     /// Bin `i` is `[t_start + i·dt, t_start + (i+1)·dt)`; an event at `t` is in bin
     /// `floor((t − t_start)/dt)`; `T = ceil((t_stop − t_start)/dt)`, or
     /// [`RasterStop::Steps`]; events before `t_start` or at/after the raster's `t_stop` are
-    /// left out. Ratios within 1e-9 (relative) of a whole number count as that number, so
+    /// left out. Ratios within floating-point error (a few ulps of `t/dt`) of a whole number
+    /// count as that number, so
     /// `t_stop = 1.1, dt = 0.1` gives 11 bins, not 12, and an event at `0.3` with
     /// `dt = 0.1` is in bin 3, not 2 (see [`super::num_bins`], [`super::bin_index`]).
     ///
