@@ -54,6 +54,7 @@ pub mod checkpoint;
 pub mod chunks;
 pub mod codec;
 pub mod error;
+pub mod npy;
 pub mod par;
 pub mod snapshot;
 pub mod summary;

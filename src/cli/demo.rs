@@ -5,7 +5,6 @@ use super::args::DemoArgs;
 use super::atomic::Outputs;
 use super::error::{CliError, CliResult};
 use super::network::json_text;
-use super::npy_io::NpzOut;
 use super::plot::plot_output;
 use super::progress;
 use super::pyfmt::{array_str, record_repr, tree_repr};
@@ -257,12 +256,7 @@ fn demo_in(a: &DemoArgs) -> CliResult<()> {
     if let Some(rec) = &result.record {
         let dest = outs.dest(rec_id).to_path_buf();
         outs.write_with(rec_id, |w| {
-            let mut npz = NpzOut::new(w);
-            for (path, arr) in rec.leaves() {
-                npz.add_f64(&path, arr)
-                    .map_err(|e| CliError::io(&dest, "write", &e))?;
-            }
-            npz.finish().map_err(|e| CliError::io(&dest, "write", &e))
+            super::simulate::write_record_npz(w, rec).map_err(|e| CliError::io(&dest, "write", &e))
         })?;
     }
     let snap = Snapshot::capture(module, &tree, &result.state, T as u64)
