@@ -249,35 +249,9 @@ impl TsContinuous {
         check_finite("t_start", t_start)?;
         check_finite("t_stop", t_stop)?;
         let first = self.times.first().copied().unwrap_or(t_stop);
-        let t_start = if t_start <= first {
-            t_start
-        } else if t_start - first < TOLERANCE_ABSOLUTE {
-            first
-        } else {
-            return Err(Error::invalid(
-                "t_start",
-                format!(
-                    "series `{}`: t_start must be at most {first} (the first sample time or \
-                     t_stop), found {t_start}",
-                    self.name
-                ),
-            ));
-        };
+        let t_start = snap_bound(&self.name, "t_start", t_start, first, Side::AtMost)?;
         let last = self.times.last().copied().unwrap_or(t_start);
-        let t_stop = if t_stop >= last {
-            t_stop
-        } else if last - t_stop < TOLERANCE_ABSOLUTE {
-            last
-        } else {
-            return Err(Error::invalid(
-                "t_stop",
-                format!(
-                    "series `{}`: t_stop must be at least {last} (the last sample time or \
-                     t_start), found {t_stop}",
-                    self.name
-                ),
-            ));
-        };
+        let t_stop = snap_bound(&self.name, "t_stop", t_stop, last, Side::AtLeast)?;
         self.t_start = t_start;
         self.t_stop = t_stop;
         Ok(self)
@@ -940,5 +914,33 @@ fn median_interval(times: &[f64]) -> f64 {
         0 => 0.0,
         n if n % 2 == 1 => d[n / 2],
         n => (d[n / 2 - 1] + d[n / 2]) / 2.0,
+    }
+}
+
+/// Which side of its limit a range bound must be on.
+#[derive(Clone, Copy)]
+enum Side {
+    /// `t_start`: at most the first sample time (or `t_stop`).
+    AtMost,
+    /// `t_stop`: at least the last sample time (or `t_start`).
+    AtLeast,
+}
+
+/// `bound` when it is on its `side` of `limit`, `limit` when it is less than
+/// [`TOLERANCE_ABSOLUTE`] past it, else an error at `field` naming the series.
+fn snap_bound(series: &str, field: &str, bound: f64, limit: f64, side: Side) -> Result<f64> {
+    let (past, word, what) = match side {
+        Side::AtMost => (bound - limit, "most", "the first sample time or t_stop"),
+        Side::AtLeast => (limit - bound, "least", "the last sample time or t_start"),
+    };
+    if past <= 0.0 {
+        Ok(bound)
+    } else if past < TOLERANCE_ABSOLUTE {
+        Ok(limit)
+    } else {
+        Err(Error::invalid(
+            field,
+            format!("series `{series}`: {field} must be at {word} {limit} ({what}), found {bound}"),
+        ))
     }
 }

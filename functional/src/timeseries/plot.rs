@@ -108,6 +108,29 @@ fn render_atomic(
     file.persist()
 }
 
+/// A chart with a caption and room for the axis labels.
+fn chart<'a, 'b>(
+    root: &'a DrawingArea<BitMapBackend<'b>, Shift>,
+    title: &str,
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+) -> std::result::Result<
+    ChartContext<
+        'a,
+        BitMapBackend<'b>,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    String,
+> {
+    ChartBuilder::on(root)
+        .caption(title, ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(x, y)
+        .map_err(err)
+}
+
 fn err(e: impl std::fmt::Display) -> String {
     e.to_string()
 }
@@ -153,13 +176,7 @@ pub fn plot_continuous(
         (-1.0, 1.0)
     };
     render_atomic(path, options, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(&title, ("sans-serif", 20))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(60)
-            .build_cartesian_2d(x0..x1, y0..y1)
-            .map_err(err)?;
+        let mut chart = chart(root, &title, x0..x1, y0..y1)?;
         chart
             .configure_mesh()
             .x_desc("time (s)")
@@ -221,13 +238,7 @@ pub fn plot_events(ts: &TsEvent, path: impl AsRef<Path>, options: &PlotOptions) 
     let channels = ts.num_channels().max(1);
     let (y0, y1) = (-0.5, channels as f64 - 0.5);
     render_atomic(path, options, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(&title, ("sans-serif", 20))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(60)
-            .build_cartesian_2d(x0..x1, y0..y1)
-            .map_err(err)?;
+        let mut chart = chart(root, &title, x0..x1, y0..y1)?;
         chart
             .configure_mesh()
             .x_desc("time (s)")
