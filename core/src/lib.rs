@@ -36,7 +36,6 @@ pub mod module_ext;
 pub mod nested;
 pub mod real;
 pub mod rng;
-pub mod timeseries;
 pub mod tree;
 
 pub use array::Array;

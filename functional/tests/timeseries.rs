@@ -1,13 +1,14 @@
 //! Time series, `timed()`, `.npz` files and plots: Rockpool's behaviours (contract §5) and
 //! the errors that replace its silent surprises.
 
-use littoral_core::timeseries::{
+use littoral_core::{Array, Error as CoreError, tree_bits_eq};
+use littoral_functional::Error;
+use littoral_functional::timeseries::timed::{Duration, Timed, TimedExt, TimedInput};
+use littoral_functional::timeseries::{
     BeyondRange, Interp, RasterOptions, RasterStop, SampleOptions, TimeSeries, TsContinuous,
     TsEvent, exact_steps,
 };
-use littoral_core::{Array, Error as CoreError, tree_bits_eq};
-use littoral_functional::timed::{Duration, Timed, TimedExt, TimedInput};
-use littoral_functional::{Error, ts_npz, ts_plot};
+use littoral_functional::timeseries::{npz as ts_npz, plot as ts_plot};
 use littoral_nets::Lif;
 use proptest::prelude::*;
 use std::path::PathBuf;
@@ -478,7 +479,10 @@ proptest! {
 // ---------------------------------------------------------------------------------------
 
 fn lif() -> Result<Lif, CoreError> {
-    Lif::new(3).with_has_rec(true).with_noise_std(0.05)
+    Lif::new(3)
+        .with_has_rec(true)
+        .with_noise_std(0.05)
+        .map(|l| l.with_spiking_input(true))
 }
 
 fn drive(steps: usize) -> Result<TsContinuous, CoreError> {
@@ -500,8 +504,8 @@ fn continuous_of(ts: &TimeSeries) -> Result<&TsContinuous, Error> {
 
 /// Evolve `n1` then `n2` steps, and `n1 + n2` at once; everything must agree bit for bit.
 fn split_equals_whole(n1: usize, n2: usize, input: TimedInput<'_>) -> Result<(), Error> {
-    let mut split = lif()?.timed(1e-3, 7)?.with_add_events(true);
-    let mut whole = lif()?.timed(1e-3, 7)?.with_add_events(true);
+    let mut split = lif()?.timed_with_seed(7)?.with_add_events(true);
+    let mut whole = lif()?.timed_with_seed(7)?.with_add_events(true);
     let a = split.evolve(input, Duration::Seconds(n1 as f64 * 1e-3), true)?;
     let b = split.evolve(input, Duration::Steps(n2), true)?;
     let w = whole.evolve(input, Duration::Steps(n1 + n2), true)?;
@@ -581,7 +585,7 @@ proptest! {
 
 #[test]
 fn timed_output_record_and_clock() -> TestResult {
-    let mut net = Lif::new(2).timed(1e-3, 0)?;
+    let mut net = Lif::new(2).timed()?;
     let input = TsContinuous::from_clocked(Array::full(vec![20, 2], 0.7), 1e-3, 0.0)?;
     let ev = net.evolve(&input, Duration::Inferred, true)?;
     assert_eq!(net.step(), 20);
@@ -640,7 +644,7 @@ fn timed_output_record_and_clock() -> TestResult {
 
 #[test]
 fn timed_errors_instead_of_rockpool_surprises() -> TestResult {
-    let mut net = Lif::new(2).timed(1e-3, 0)?;
+    let mut net = Lif::new(2).timed()?;
     let e = net
         .evolve(TimedInput::None, Duration::Seconds(2.5e-3), false)
         .err();
@@ -658,19 +662,19 @@ fn timed_errors_instead_of_rockpool_surprises() -> TestResult {
     let quiet = net.evolve(TimedInput::None, Duration::Steps(5), false)?;
     assert!(events_of(&quiet.output)?.is_empty());
     // The wrapper's dt must be the module's.
-    assert!(Lif::new(2).timed(2e-3, 0).is_err());
-    assert!(Lif::new(2).timed(f64::NAN, 0).is_err());
+    assert!(Timed::with_dt(std::sync::Arc::new(Lif::new(2)), 2e-3, 0).is_err());
+    assert!(Timed::with_dt(std::sync::Arc::new(Lif::new(2)), f64::NAN, 0).is_err());
     let shared: std::sync::Arc<dyn littoral_core::Module> = std::sync::Arc::new(Lif::new(2));
     let t = Timed::from_parts(shared.clone(), net.tree().clone(), 1e-3, 25, 0)?;
     assert_eq!(t.t(), 0.025);
-    assert!(shared.timed(1e-3, 0).is_ok());
+    assert!(shared.timed().is_ok());
     Ok(())
 }
 
 #[test]
 fn timed_periodic_input_and_continuous_output() -> TestResult {
     // A periodic input: the inferred duration is one period, and it can be reused.
-    let mut net = Lif::new(1).timed(1e-3, 0)?;
+    let mut net = Lif::new(1).timed()?;
     let period = TsContinuous::from_clocked(Array::from_vec(vec![2.0, 0.0, 0.0, 0.0]), 1e-3, 0.0)?
         .with_periodic(true);
     let a = net.evolve(&period, Duration::Inferred, false)?;
@@ -809,7 +813,7 @@ fn plots_are_pngs() -> TestResult {
         .unwrap_or_else(std::env::temp_dir)
         .join(format!("littoral-plots-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
-    let mut net = Lif::new(4).timed(1e-3, 0)?;
+    let mut net = Lif::new(4).timed()?;
     let input = drive(60)?.append_c(&drive(60)?.select_channels(&[0])?)?;
     let ev = net.evolve(&input, Duration::Inferred, true)?;
     let vmem = continuous_of(ev.record.get("vmem").ok_or("vmem")?)?;

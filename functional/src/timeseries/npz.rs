@@ -22,22 +22,24 @@
 //!
 //! ```
 //! use littoral_core::Array;
-//! use littoral_core::timeseries::TsContinuous;
-//! use littoral_functional::ts_npz;
+//! use littoral_functional::timeseries::TsContinuous;
+//! use littoral_functional::timeseries::npz;
 //! let dir = tempfile::tempdir()?;
 //! let path = dir.path().join("signal.npz");
 //! let ts = TsContinuous::from_clocked(Array::from_vec(vec![1.0, 2.0, 3.0]), 0.1, 0.0)?.with_name("signal");
-//! ts_npz::save_continuous(&ts, &path)?;
-//! assert_eq!(ts_npz::load_continuous(&path)?, ts);
+//! npz::save_continuous(&ts, &path)?;
+//! assert_eq!(npz::load_continuous(&path)?, ts);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use crate::codec::{read_file, write_atomic};
+use crate::atomic::write_atomic;
+use crate::codec::read_file;
 use crate::error::{Error, Result};
-use littoral_core::timeseries::{Interp, TimeSeries, TsContinuous, TsEvent};
+use crate::npy::NpzOut;
+use crate::timeseries::{Interp, TimeSeries, TsContinuous, TsEvent};
 use littoral_core::{Array, array::format_shape};
-use npyz::npz::{NpzArchive, NpzWriter};
-use npyz::{DType, Order, TypeChar, WriterBuilder};
+use npyz::npz::NpzArchive;
+use npyz::{DType, Order, TypeChar};
 use std::io::{Cursor, Read, Seek};
 use std::path::Path;
 
@@ -49,58 +51,24 @@ fn npz_error(field: &str, e: impl std::fmt::Display) -> Error {
     invalid(field, format!("npz: {e}"))
 }
 
-type Writer = NpzWriter<Cursor<Vec<u8>>>;
+type Writer = NpzOut<Cursor<Vec<u8>>>;
 
-fn options() -> npyz::zip::write::FileOptions {
-    npyz::zip::write::FileOptions::default()
-        .compression_method(npyz::zip::CompressionMethod::Stored)
-}
-
-fn write_f64(npz: &mut Writer, name: &str, shape: &[u64], data: &[f64]) -> Result<()> {
-    let mut w = npz
-        .array::<f64>(name, options())
-        .map_err(|e| npz_error(name, e))?
-        .default_dtype()
-        .shape(shape)
-        .begin_nd()
-        .map_err(|e| npz_error(name, e))?;
-    w.extend(data.iter().copied())
-        .map_err(|e| npz_error(name, e))?;
-    w.finish().map_err(|e| npz_error(name, e))
-}
-
-fn write_i64(npz: &mut Writer, name: &str, shape: &[u64], data: &[i64]) -> Result<()> {
-    let mut w = npz
-        .array::<i64>(name, options())
-        .map_err(|e| npz_error(name, e))?
-        .default_dtype()
-        .shape(shape)
-        .begin_nd()
-        .map_err(|e| npz_error(name, e))?;
-    w.extend(data.iter().copied())
-        .map_err(|e| npz_error(name, e))?;
-    w.finish().map_err(|e| npz_error(name, e))
-}
-
-fn write_bool(npz: &mut Writer, name: &str, value: bool) -> Result<()> {
-    let mut w = npz
-        .array::<bool>(name, options())
-        .map_err(|e| npz_error(name, e))?
-        .default_dtype()
-        .shape(&[])
-        .begin_nd()
-        .map_err(|e| npz_error(name, e))?;
-    w.push(&value).map_err(|e| npz_error(name, e))?;
-    w.finish().map_err(|e| npz_error(name, e))
+fn write<T: npyz::AutoSerialize + Copy>(
+    npz: &mut Writer,
+    name: &str,
+    shape: &[u64],
+    data: &[T],
+) -> Result<()> {
+    npz.add(name, shape, data).map_err(|e| npz_error(name, e))
 }
 
 /// An empty `<f8 (0,)` marker array, as Rockpool's `np.array([])`.
 fn write_marker(npz: &mut Writer, name: &str) -> Result<()> {
-    write_f64(npz, name, &[0], &[])
+    write::<f64>(npz, name, &[0], &[])
 }
 
-fn finish(mut npz: Writer) -> Result<Vec<u8>> {
-    let cursor = npz.zip_writer().finish().map_err(|e| npz_error("npz", e))?;
+fn finish(npz: Writer) -> Result<Vec<u8>> {
+    let cursor = npz.finish().map_err(|e| npz_error("npz", e))?;
     Ok(cursor.into_inner())
 }
 
@@ -117,18 +85,18 @@ fn to_i64(n: usize, field: &str) -> Result<i64> {
 /// # Errors
 /// Only if the archive cannot be built in memory.
 pub fn continuous_to_bytes(ts: &TsContinuous) -> Result<Vec<u8>> {
-    let mut npz = NpzWriter::new(Cursor::new(Vec::new()));
+    let mut npz = NpzOut::new(Cursor::new(Vec::new()));
     let t = to_u64(ts.len());
     let c = to_u64(ts.num_channels());
-    write_f64(&mut npz, "times", &[t], ts.times())?;
-    write_f64(&mut npz, "samples", &[t, c], ts.samples().data())?;
-    write_f64(&mut npz, "t_start", &[], &[ts.t_start()])?;
-    write_f64(&mut npz, "t_stop", &[], &[ts.t_stop()])?;
+    write(&mut npz, "times", &[t], ts.times())?;
+    write(&mut npz, "samples", &[t, c], ts.samples().data())?;
+    write(&mut npz, "t_start", &[], &[ts.t_start()])?;
+    write(&mut npz, "t_stop", &[], &[ts.t_stop()])?;
     write_marker(
         &mut npz,
         &format!("interp_kind_{}", ts.interp().rockpool_name()),
     )?;
-    write_bool(&mut npz, "periodic", ts.periodic())?;
+    write(&mut npz, "periodic", &[], &[ts.periodic()])?;
     write_marker(&mut npz, &format!("name_{}", ts.name()))?;
     write_marker(&mut npz, "type_TSContinuous")?;
     finish(npz)
@@ -139,18 +107,18 @@ pub fn continuous_to_bytes(ts: &TsContinuous) -> Result<Vec<u8>> {
 /// # Errors
 /// A channel count beyond `int64`, or an archive that cannot be built in memory.
 pub fn events_to_bytes(ts: &TsEvent) -> Result<Vec<u8>> {
-    let mut npz = NpzWriter::new(Cursor::new(Vec::new()));
+    let mut npz = NpzOut::new(Cursor::new(Vec::new()));
     let channels = ts
         .channels()
         .iter()
         .map(|&c| to_i64(c, "channels"))
         .collect::<Result<Vec<_>>>()?;
-    write_f64(&mut npz, "times", &[to_u64(ts.len())], ts.times())?;
-    write_i64(&mut npz, "channels", &[to_u64(ts.len())], &channels)?;
-    write_f64(&mut npz, "t_start", &[], &[ts.t_start()])?;
-    write_f64(&mut npz, "t_stop", &[], &[ts.t_stop()])?;
-    write_bool(&mut npz, "periodic", ts.periodic())?;
-    write_i64(
+    write(&mut npz, "times", &[to_u64(ts.len())], ts.times())?;
+    write(&mut npz, "channels", &[to_u64(ts.len())], &channels)?;
+    write(&mut npz, "t_start", &[], &[ts.t_start()])?;
+    write(&mut npz, "t_stop", &[], &[ts.t_stop()])?;
+    write(&mut npz, "periodic", &[], &[ts.periodic()])?;
+    write(
         &mut npz,
         "num_channels",
         &[],

@@ -9,8 +9,8 @@
 //!
 //! ```
 //! use littoral_core::Array;
-//! use littoral_core::timeseries::{TsContinuous, TsEvent};
-//! use littoral_functional::ts_plot::{PlotOptions, plot_continuous, plot_events};
+//! use littoral_functional::timeseries::{TsContinuous, TsEvent};
+//! use littoral_functional::timeseries::plot::{PlotOptions, plot_continuous, plot_events};
 //! let dir = tempfile::tempdir()?;
 //! let ts = TsContinuous::from_clocked(Array::from_vec(vec![0.0, 1.0, 0.5]), 1e-3, 0.0)?;
 //! plot_continuous(&ts, dir.path().join("trace.png"), &PlotOptions::default())?;
@@ -19,17 +19,17 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use crate::codec::sync_dir;
+use crate::atomic::AtomicFile;
 use crate::error::{Error, Result};
-use littoral_core::timeseries::{Interp, TsContinuous, TsEvent};
+use crate::timeseries::{Interp, TsContinuous, TsEvent};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::OnceLock;
 
 /// Roboto Regular, subset to ASCII and a few symbols (Apache-2.0).
-static FONT: &[u8] = include_bytes!("fonts/Roboto-Regular-subset.ttf");
+static FONT: &[u8] = include_bytes!("../fonts/Roboto-Regular-subset.ttf");
 
 /// Options of [`plot_continuous`] and [`plot_events`].
 #[derive(Clone, Debug, PartialEq)]
@@ -81,29 +81,6 @@ fn draw_error(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::io(path, "draw", std::io::Error::other(e.to_string()))
 }
 
-fn temp_path(path: &Path) -> Result<(PathBuf, PathBuf)> {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let name = path.file_name().ok_or_else(|| {
-        Error::io(
-            path,
-            "write",
-            std::io::Error::other("the path has no file name"),
-        )
-    })?;
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}-{}.png",
-        name.to_string_lossy(),
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    Ok((dir, tmp))
-}
-
 /// Draw with `draw` into a PNG at a temporary path, then sync and rename it to `path`.
 fn render_atomic(
     path: &Path,
@@ -121,25 +98,37 @@ fn render_atomic(
         .into());
     }
     register_fonts()?;
-    let (dir, tmp) = temp_path(path)?;
-    let result = (|| -> Result<()> {
-        {
-            let root =
-                BitMapBackend::new(&tmp, (options.width, options.height)).into_drawing_area();
-            root.fill(&WHITE).map_err(|e| draw_error(path, e))?;
-            draw(&root).map_err(|e| draw_error(path, e))?;
-            root.present().map_err(|e| draw_error(path, e))?;
-        }
-        let f = std::fs::File::open(&tmp).map_err(|e| Error::io(&tmp, "open", e))?;
-        f.sync_all().map_err(|e| Error::io(&tmp, "sync", e))?;
-        std::fs::rename(&tmp, path)
-            .map_err(|e| Error::io(&tmp, format!("rename to {}", path.display()), e))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result?;
-    sync_dir(&dir)
+    let mut file = AtomicFile::create_with_suffix(path, ".png")?;
+    file.write_via_path(|tmp| {
+        let root = BitMapBackend::new(tmp, (options.width, options.height)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| draw_error(path, e))?;
+        draw(&root).map_err(|e| draw_error(path, e))?;
+        root.present().map_err(|e| draw_error(path, e))
+    })?;
+    file.persist()
+}
+
+/// A chart with a caption and room for the axis labels.
+fn chart<'a, 'b>(
+    root: &'a DrawingArea<BitMapBackend<'b>, Shift>,
+    title: &str,
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+) -> std::result::Result<
+    ChartContext<
+        'a,
+        BitMapBackend<'b>,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    String,
+> {
+    ChartBuilder::on(root)
+        .caption(title, ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(x, y)
+        .map_err(err)
 }
 
 fn err(e: impl std::fmt::Display) -> String {
@@ -187,13 +176,7 @@ pub fn plot_continuous(
         (-1.0, 1.0)
     };
     render_atomic(path, options, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(&title, ("sans-serif", 20))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(60)
-            .build_cartesian_2d(x0..x1, y0..y1)
-            .map_err(err)?;
+        let mut chart = chart(root, &title, x0..x1, y0..y1)?;
         chart
             .configure_mesh()
             .x_desc("time (s)")
@@ -255,13 +238,7 @@ pub fn plot_events(ts: &TsEvent, path: impl AsRef<Path>, options: &PlotOptions) 
     let channels = ts.num_channels().max(1);
     let (y0, y1) = (-0.5, channels as f64 - 0.5);
     render_atomic(path, options, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(&title, ("sans-serif", 20))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(60)
-            .build_cartesian_2d(x0..x1, y0..y1)
-            .map_err(err)?;
+        let mut chart = chart(root, &title, x0..x1, y0..y1)?;
         chart
             .configure_mesh()
             .x_desc("time (s)")

@@ -1,8 +1,8 @@
 //! `TsEvent`: events (spikes) as times and channels, with Rockpool's raster rules.
 
 use super::{bin_index, check_dt, check_finite, check_times, extend_periodic, num_bins};
-use crate::array::{Array, format_shape};
-use crate::error::{Error, Result};
+use littoral_core::array::{Array, format_shape};
+use littoral_core::error::{Error, Result};
 
 /// Where a raster ends (Rockpool's mutually exclusive `t_stop` and `num_timesteps`).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -41,7 +41,7 @@ pub struct RasterOptions {
 /// Rockpool), channels below `num_channels`.
 ///
 /// ```
-/// use littoral_core::timeseries::{RasterOptions, TsEvent};
+/// use littoral_functional::timeseries::{RasterOptions, TsEvent};
 /// let ev = TsEvent::new(vec![0.5e-3, 1.2e-3, 1.3e-3, 3.1e-3], vec![0, 1, 1, 0], 0.0, 5e-3)?;
 /// let raster = ev.raster(1e-3, &RasterOptions::default())?;
 /// assert_eq!(raster.shape(), &[5, 2]);
@@ -348,7 +348,7 @@ impl TsEvent {
     /// `t_stop` (Rockpool's default offset is 0), then merged.
     ///
     /// ```
-    /// use littoral_core::timeseries::TsEvent;
+    /// use littoral_functional::timeseries::TsEvent;
     /// let a = TsEvent::new(vec![0.5], vec![0], 0.0, 1.0)?;
     /// let aa = a.append_t(&a, 0.0)?;
     /// assert_eq!(aa.times(), &[0.5, 1.5]);
@@ -368,12 +368,13 @@ impl TsEvent {
     /// Bin `i` is `[t_start + i·dt, t_start + (i+1)·dt)`; an event at `t` is in bin
     /// `floor((t − t_start)/dt)`; `T = ceil((t_stop − t_start)/dt)`, or
     /// [`RasterStop::Steps`]; events before `t_start` or at/after the raster's `t_stop` are
-    /// left out. Ratios within 1e-9 (relative) of a whole number count as that number, so
+    /// left out. Ratios within floating-point error (a few ulps of `t/dt`) of a whole number
+    /// count as that number, so
     /// `t_stop = 1.1, dt = 0.1` gives 11 bins, not 12, and an event at `0.3` with
     /// `dt = 0.1` is in bin 3, not 2 (see [`super::num_bins`], [`super::bin_index`]).
     ///
     /// ```
-    /// use littoral_core::timeseries::{RasterOptions, TsEvent};
+    /// use littoral_functional::timeseries::{RasterOptions, TsEvent};
     /// let ev = TsEvent::new(vec![0.0, 30.0], vec![0, 0], 0.0, 31.0)?.with_num_channels(4)?;
     /// assert_eq!(ev.raster(1.0, &RasterOptions::default())?.shape(), &[31, 4]);
     /// # Ok::<(), littoral_core::Error>(())
@@ -436,7 +437,7 @@ impl TsEvent {
     ///
     /// ```
     /// use littoral_core::Array;
-    /// use littoral_core::timeseries::TsEvent;
+    /// use littoral_functional::timeseries::TsEvent;
     /// let raster = Array::from_rows(&[vec![0.0, 1.0], vec![2.0, 0.0], vec![0.0, 0.0]])?;
     /// let ev = TsEvent::from_raster(&raster, 1e-3, 0.0, false)?;
     /// assert_eq!(ev.times(), &[0.0005, 0.0015, 0.0015]);

@@ -3,8 +3,8 @@
 use super::{
     TOLERANCE_ABSOLUTE, TOLERANCE_RELATIVE, check_dt, check_finite, check_times, extend_periodic,
 };
-use crate::array::{Array, format_shape};
-use crate::error::{Error, Result};
+use littoral_core::array::{Array, format_shape};
+use littoral_core::error::{Error, Result};
 
 /// How a [`TsContinuous`] is interpolated between its samples.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -22,7 +22,7 @@ impl Interp {
     /// Rockpool's `interp_kind` string: `"previous"` or `"linear"`.
     ///
     /// ```
-    /// use littoral_core::timeseries::Interp;
+    /// use littoral_functional::timeseries::Interp;
     /// assert_eq!(Interp::Previous.rockpool_name(), "previous");
     /// assert_eq!(Interp::from_rockpool_name("linear"), Some(Interp::Linear));
     /// ```
@@ -119,7 +119,7 @@ impl<'a> From<&'a TsContinuous> for Operand<'a> {
 ///
 /// ```
 /// use littoral_core::Array;
-/// use littoral_core::timeseries::{Interp, TsContinuous};
+/// use littoral_functional::timeseries::{Interp, TsContinuous};
 /// let ts = TsContinuous::new(vec![0.0, 1.0, 2.0], Array::from_vec(vec![0.0, 10.0, 20.0]))?
 ///     .with_range(0.0, 3.0)?
 ///     .with_name("ramp");
@@ -209,7 +209,7 @@ impl TsContinuous {
     ///
     /// ```
     /// use littoral_core::Array;
-    /// use littoral_core::timeseries::TsContinuous;
+    /// use littoral_functional::timeseries::TsContinuous;
     /// let ts = TsContinuous::from_clocked(Array::from_rows(&[vec![1.0, 2.0], vec![3.0, 4.0]])?, 0.1, 0.0)?;
     /// assert_eq!(ts.times(), &[0.0, 0.1]);
     /// assert_eq!(ts.t_stop(), 0.2);
@@ -249,35 +249,9 @@ impl TsContinuous {
         check_finite("t_start", t_start)?;
         check_finite("t_stop", t_stop)?;
         let first = self.times.first().copied().unwrap_or(t_stop);
-        let t_start = if t_start <= first {
-            t_start
-        } else if t_start - first < TOLERANCE_ABSOLUTE {
-            first
-        } else {
-            return Err(Error::invalid(
-                "t_start",
-                format!(
-                    "series `{}`: t_start must be at most {first} (the first sample time or \
-                     t_stop), found {t_start}",
-                    self.name
-                ),
-            ));
-        };
+        let t_start = snap_bound(&self.name, "t_start", t_start, first, Side::AtMost)?;
         let last = self.times.last().copied().unwrap_or(t_start);
-        let t_stop = if t_stop >= last {
-            t_stop
-        } else if last - t_stop < TOLERANCE_ABSOLUTE {
-            last
-        } else {
-            return Err(Error::invalid(
-                "t_stop",
-                format!(
-                    "series `{}`: t_stop must be at least {last} (the last sample time or \
-                     t_start), found {t_stop}",
-                    self.name
-                ),
-            ));
-        };
+        let t_stop = snap_bound(&self.name, "t_stop", t_stop, last, Side::AtLeast)?;
         self.t_start = t_start;
         self.t_stop = t_stop;
         Ok(self)
@@ -408,7 +382,7 @@ impl TsContinuous {
     ///
     /// ```
     /// use littoral_core::Array;
-    /// use littoral_core::timeseries::TsContinuous;
+    /// use littoral_functional::timeseries::TsContinuous;
     /// let ts = TsContinuous::new(vec![1.0, 2.0], Array::from_vec(vec![5.0, 7.0]))?;
     /// assert_eq!(ts.sample_clamped(&[0.0, 9.0])?.data(), &[5.0, 7.0]);
     /// # Ok::<(), littoral_core::Error>(())
@@ -531,7 +505,7 @@ impl TsContinuous {
     ///
     /// ```
     /// use littoral_core::Array;
-    /// use littoral_core::timeseries::TsContinuous;
+    /// use littoral_functional::timeseries::TsContinuous;
     /// let ts = TsContinuous::new(vec![0.0, 1.0, 2.0], Array::from_vec(vec![0.0, 10.0, 20.0]))?
     ///     .with_range(0.0, 3.0)?;
     /// let c = ts.clip(0.5, 2.5)?;
@@ -742,7 +716,7 @@ impl TsContinuous {
     ///
     /// ```
     /// use littoral_core::Array;
-    /// use littoral_core::timeseries::TsContinuous;
+    /// use littoral_functional::timeseries::TsContinuous;
     /// let a = TsContinuous::from_clocked(Array::from_vec(vec![1.0, 2.0]), 0.1, 0.0)?;
     /// let ab = a.append_t(&a, Some(0.0))?;
     /// assert_eq!(ab.times(), &[0.0, 0.1, 0.2, 0.30000000000000004]);
@@ -940,5 +914,33 @@ fn median_interval(times: &[f64]) -> f64 {
         0 => 0.0,
         n if n % 2 == 1 => d[n / 2],
         n => (d[n / 2 - 1] + d[n / 2]) / 2.0,
+    }
+}
+
+/// Which side of its limit a range bound must be on.
+#[derive(Clone, Copy)]
+enum Side {
+    /// `t_start`: at most the first sample time (or `t_stop`).
+    AtMost,
+    /// `t_stop`: at least the last sample time (or `t_start`).
+    AtLeast,
+}
+
+/// `bound` when it is on its `side` of `limit`, `limit` when it is less than
+/// [`TOLERANCE_ABSOLUTE`] past it, else an error at `field` naming the series.
+fn snap_bound(series: &str, field: &str, bound: f64, limit: f64, side: Side) -> Result<f64> {
+    let (past, word, what) = match side {
+        Side::AtMost => (bound - limit, "most", "the first sample time or t_stop"),
+        Side::AtLeast => (limit - bound, "least", "the last sample time or t_start"),
+    };
+    if past <= 0.0 {
+        Ok(bound)
+    } else if past < TOLERANCE_ABSOLUTE {
+        Ok(limit)
+    } else {
+        Err(Error::invalid(
+            field,
+            format!("series `{series}`: {field} must be at {word} {limit} ({what}), found {bound}"),
+        ))
     }
 }

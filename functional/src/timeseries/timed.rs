@@ -1,7 +1,7 @@
-//! `Timed`: Rockpool's `module.timed(dt)`, the high-level API over time series.
+//! `Timed`: Rockpool's `module.timed()`, the high-level API over time series.
 //!
-//! A [`Timed`] holds a module, its tree (parameters and state) and a clock
-//! (`t = step·dt`). [`Timed::evolve`] turns a [`TsContinuous`] or [`TsEvent`] into the
+//! A [`Timed`] is a [`Stateful`] (a module, its tree of parameters and state, its seed)
+//! with a clock (`t = step·dt`, `dt` the module's own). [`Timed::evolve`] turns a [`TsContinuous`] or [`TsEvent`] into the
 //! `(T, Nin)` input on the time base `(step + i)·dt`, calls the pure
 //! [`ModuleExt::evolve`], keeps the new state, advances the clock, and returns the output
 //! and the record as time series starting at the time before the call. It is a thin layer:
@@ -11,10 +11,10 @@
 //!
 //! ```
 //! use littoral_core::Array;
-//! use littoral_core::timeseries::TsContinuous;
-//! use littoral_functional::timed::{Duration, TimedExt};
+//! use littoral_functional::timeseries::TsContinuous;
+//! use littoral_functional::timeseries::timed::{Duration, TimedExt};
 //! use littoral_nets::Lif;
-//! let mut net = Lif::new(2).timed(1e-3, 0)?;
+//! let mut net = Lif::new(2).timed()?;                      // LIF's dt: 1 ms
 //! let input = TsContinuous::from_clocked(Array::full(vec![10, 2], 0.6), 1e-3, 0.0)?;
 //! let first = net.evolve(&input, Duration::Seconds(5e-3), false)?;
 //! assert_eq!(first.output.t_start(), 0.0);
@@ -25,12 +25,11 @@
 //! ```
 
 use crate::error::Result;
-use littoral_core::timeseries::{
-    RasterOptions, RasterStop, TimeSeries, TsContinuous, TsEvent, exact_steps,
+use crate::summary::all_dts;
+use crate::timeseries::{
+    RasterOptions, RasterStop, TimeSeries, TsContinuous, TsEvent, exact_steps, steps_between,
 };
-use littoral_core::{
-    Array, Families, Kind, Module, ModuleExt, Nested, Record, Tree, TreeExt, Value,
-};
+use littoral_core::{Array, Families, Module, ModuleExt, Nested, Record, Stateful, Tree};
 use std::sync::Arc;
 
 /// The input of [`Timed::evolve`].
@@ -71,8 +70,8 @@ impl<'a> From<&'a TimeSeries> for TimedInput<'a> {
 /// How long [`Timed::evolve`] runs.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub enum Duration {
-    /// This many seconds, which must be a whole number of steps of `dt` (within 1e-9,
-    /// relative); Rockpool silently floors instead.
+    /// This many seconds, which must be a whole number of steps of `dt` (within
+    /// floating-point error); Rockpool silently floors instead.
     Seconds(f64),
     /// This many steps of `dt`.
     Steps(usize),
@@ -103,10 +102,11 @@ pub struct TimedEvolution {
 /// [`TimedExt::timed`].
 ///
 /// ```
-/// use littoral_core::timeseries::TsEvent;
-/// use littoral_functional::timed::{Duration, TimedExt};
+/// use littoral_functional::timeseries::TsEvent;
+/// use littoral_functional::timeseries::timed::{Duration, TimedExt};
 /// use littoral_nets::Lif;
-/// let mut net = Lif::new(1).with_threshold(0.5)?.timed(1e-3, 0)?.with_add_events(true);
+/// let lif = Lif::new(1).with_threshold(0.5)?.with_spiking_input(true);
+/// let mut net = lif.timed()?.with_add_events(true);
 /// let spikes_in = TsEvent::new(vec![0.5e-3, 0.6e-3], vec![0, 0], 0.0, 4e-3)?;
 /// let ev = net.evolve(&spikes_in, Duration::Inferred, true)?;
 /// assert!(ev.output.as_events().is_some_and(|out| out.t_stop() == 4e-3));
@@ -116,29 +116,34 @@ pub struct TimedEvolution {
 #[doc(alias = "TimedModuleWrapper")]
 #[derive(Clone, Debug)]
 pub struct Timed {
-    module: Arc<dyn Module>,
-    tree: Tree,
-    seed: u64,
+    /// The module with its tree and seed (Rockpool's object style), evolved on rasters.
+    inner: Stateful,
     dt: f64,
     step: u64,
     add_events: bool,
 }
 
-/// Every `dt` SimulationParameter in the tree (path, value).
-fn module_dts(tree: &Tree) -> Vec<(String, f64)> {
-    tree.leaves()
-        .into_iter()
-        .filter(|(path, leaf)| {
-            leaf.kind == Kind::SimulationParameter && path.rsplit('.').next() == Some("dt")
-        })
-        .filter_map(|(path, leaf)| match &leaf.value {
-            Value::F64(a) if a.len() == 1 => Some((path, a.data()[0])),
-            _ => None,
-        })
-        .collect()
+/// The module's own time step: every scalar `dt` SimulationParameter in the tree (any
+/// depth) must agree. `None` when it has none.
+fn module_dt(module: &dyn Module, tree: &Tree) -> Result<Option<f64>> {
+    let dts = all_dts(module, tree);
+    let Some((_, first)) = dts.first() else {
+        return Ok(None);
+    };
+    if let Some((path, other)) = dts.iter().find(|(_, d)| d != first) {
+        return Err(littoral_core::Error::invalid(
+            path.clone(),
+            format!(
+                "dt = {other} s, but {} has dt = {first} s: a timed module needs one time step",
+                dts[0].0
+            ),
+        )
+        .into());
+    }
+    Ok(Some(*first))
 }
 
-fn check_dt(dt: f64, tree: &Tree) -> Result<()> {
+fn check_dt(dt: f64, module: &dyn Module, tree: &Tree) -> Result<()> {
     if !(dt.is_finite() && dt > 0.0) {
         return Err(littoral_core::Error::invalid(
             "dt",
@@ -146,14 +151,14 @@ fn check_dt(dt: f64, tree: &Tree) -> Result<()> {
         )
         .into());
     }
-    for (path, module_dt) in module_dts(tree) {
+    for (path, module_dt) in all_dts(module, tree) {
         if (module_dt - dt).abs() > 1e-12 * module_dt.abs().max(dt.abs()) {
             return Err(littoral_core::Error::invalid(
                 path,
                 format!(
                     "the module steps with dt = {module_dt} s but the timed wrapper was asked \
                      for dt = {dt} s; build the module with that dt (e.g. `with_dt({dt})`) or \
-                     pass dt = {module_dt} (Rockpool silently ignores the wrapper's dt)"
+                     use its own (`timed()`; Rockpool silently ignores the wrapper's dt)"
                 ),
             )
             .into());
@@ -163,12 +168,34 @@ fn check_dt(dt: f64, tree: &Tree) -> Result<()> {
 }
 
 impl Timed {
-    /// Wrap `module`, initialised from `seed`, with time step `dt` and the clock at 0.
+    /// Wrap `module`, initialised from `seed` (only random initialisers and noise keys
+    /// use it), with the clock at 0 and the module's own time step (every `dt`
+    /// SimulationParameter, at any depth, must agree), as Rockpool's `timed()`.
+    ///
+    /// # Errors
+    /// A module without a `dt` (use [`Timed::with_dt`]), or whose `dt`s differ.
+    pub fn new(module: Arc<dyn Module>, seed: u64) -> Result<Self> {
+        let tree = module.init(seed);
+        let dt = module_dt(module.as_ref(), &tree)?.ok_or_else(|| {
+            littoral_core::Error::invalid(
+                "dt",
+                format!(
+                    "{} has no dt: give the time step with `Timed::with_dt` (as Rockpool's \
+                     `timed(dt=…)` for a module without one)",
+                    module.class_name()
+                ),
+            )
+        })?;
+        Timed::from_parts(module, tree, dt, 0, seed)
+    }
+
+    /// Wrap `module`, initialised from `seed`, with time step `dt` and the clock at 0: for a
+    /// module without a `dt` of its own (a module that has one must agree).
     ///
     /// # Errors
     /// A non-positive or non-finite `dt`, or a module whose own `dt` SimulationParameters
     /// (at any depth) differ from `dt`.
-    pub fn new(module: Arc<dyn Module>, dt: f64, seed: u64) -> Result<Self> {
+    pub fn with_dt(module: Arc<dyn Module>, dt: f64, seed: u64) -> Result<Self> {
         let tree = module.init(seed);
         Timed::from_parts(module, tree, dt, 0, seed)
     }
@@ -177,7 +204,7 @@ impl Timed {
     /// the seed used by resets (what a snapshot holds).
     ///
     /// # Errors
-    /// As [`Timed::new`], and parameters that do not fit the module.
+    /// As [`Timed::with_dt`], and parameters that do not fit the module.
     pub fn from_parts(
         module: Arc<dyn Module>,
         tree: Tree,
@@ -185,12 +212,9 @@ impl Timed {
         step: u64,
         seed: u64,
     ) -> Result<Self> {
-        module.check_params(&tree)?;
-        check_dt(dt, &tree)?;
+        check_dt(dt, module.as_ref(), &tree)?;
         Ok(Timed {
-            module,
-            tree,
-            seed,
+            inner: Stateful::with_tree(module, tree, seed)?,
             dt,
             step,
             add_events: false,
@@ -207,17 +231,22 @@ impl Timed {
 
     /// The module.
     pub fn module(&self) -> &Arc<dyn Module> {
-        &self.module
+        self.inner.module()
+    }
+
+    /// The module with its tree and seed, without the clock.
+    pub fn stateful(&self) -> &Stateful {
+        &self.inner
     }
 
     /// The tree: parameters, simulation parameters and the current state.
     pub fn tree(&self) -> &Tree {
-        &self.tree
+        self.inner.tree()
     }
 
     /// The current state (Rockpool's `state()`).
     pub fn state(&self) -> Tree {
-        self.tree.state(Families::all())
+        self.inner.state(Families::all())
     }
 
     /// The time step.
@@ -237,7 +266,7 @@ impl Timed {
 
     /// The seed used to initialise and reset.
     pub fn seed(&self) -> u64 {
-        self.seed
+        self.inner.seed()
     }
 
     /// Whether event input is counted per bin.
@@ -285,7 +314,7 @@ impl Timed {
                         )
                         .into());
                     }
-                    exact_steps(remaining, self.dt)?
+                    steps_between(self.t(), t_stop, self.dt)?
                 }
             },
         })
@@ -307,7 +336,8 @@ impl Timed {
     ) -> Result<TimedEvolution> {
         let input = input.into();
         let n = self.steps_for(&input, duration)?;
-        let size_in = self.module.size_in();
+        let module = self.inner.module();
+        let size_in = module.size_in();
         let x = match input {
             TimedInput::None => Array::zeros(vec![n, size_in]),
             TimedInput::Continuous(ts) => ts.sample(&self.time_base(n))?,
@@ -323,6 +353,18 @@ impl Timed {
                     )
                     .into());
                 }
+                if !module.spiking_input() {
+                    return Err(littoral_core::Error::invalid(
+                        "input",
+                        format!(
+                            "{} takes continuous input (spiking_input() is false): pass a \
+                             TsContinuous, as Rockpool requires, or build the module with \
+                             spiking input",
+                            module.class_name()
+                        ),
+                    )
+                    .into());
+                }
                 ts.raster(
                     self.dt,
                     &RasterOptions {
@@ -334,19 +376,21 @@ impl Timed {
                 )?
             }
         };
-        let ev = self.module.evolve(&self.tree, &self.tree, &x, record)?;
-        let output = ev.output.index_axis0(0)?;
-        let output = if self.module.spiking_output() {
+        let spiking_output = module.spiking_output();
+        let mut next = self.inner.clone();
+        let (output, state, rec) = next.call(&x, record)?;
+        let output = output.index_axis0(0)?;
+        let output = if spiking_output {
             TimeSeries::Events(self.events(&output, "Output events")?)
         } else {
             TimeSeries::Continuous(self.continuous(output, "Output samples")?)
         };
-        let record = self.record_series(&ev.record)?;
-        self.tree = self.tree.merged(&ev.state);
+        let record = self.record_series(&rec)?;
+        self.inner = next;
         self.step += n as u64;
         Ok(TimedEvolution {
             output,
-            state: ev.state,
+            state,
             record,
         })
     }
@@ -430,7 +474,7 @@ impl Timed {
 
     /// Rockpool's `reset_state()`: every State leaf back at its initial value.
     pub fn reset_state(&mut self) -> &mut Self {
-        self.tree = self.module.reset_state(&self.tree, self.seed);
+        self.inner.reset_state();
         self
     }
 
@@ -440,28 +484,37 @@ impl Timed {
     }
 }
 
-/// `module.timed(dt, seed)`: wrap a module (any [`Module`], or an `Arc<dyn Module>`) in
-/// a [`Timed`] wrapper initialised from `seed`.
+/// `module.timed()`: wrap a module (any [`Module`], or an `Arc<dyn Module>`) in a
+/// [`Timed`] wrapper with the module's own `dt`, as Rockpool's `timed()` does.
 ///
-/// Unlike Rockpool, `dt` is not ignored when the module has its own `dt`: the two must
-/// agree, or this is an error.
+/// No seed is needed: `timed()` initialises with seed 0, which matters only for random
+/// initialisers and noise keys; `timed_with_seed(seed)` chooses another. A module without
+/// a `dt` is wrapped with [`Timed::with_dt`].
 ///
 /// ```
-/// use littoral_functional::timed::TimedExt;
+/// use littoral_functional::timeseries::timed::TimedExt;
 /// use littoral_nets::Lif;
-/// assert!(Lif::new(3).timed(1e-3, 0).is_ok());
-/// assert!(Lif::new(3).timed(1e-4, 0).is_err());           // LIF's dt is 1e-3
-/// assert!(Lif::new(3).with_dt(1e-4)?.timed(1e-4, 0).is_ok());
+/// assert_eq!(Lif::new(3).timed()?.dt(), 1e-3);              // LIF's own dt
+/// assert_eq!(Lif::new(3).with_dt(1e-4)?.timed()?.dt(), 1e-4);
+/// assert!(littoral_nets::Linear::new(2, 3).timed().is_err()); // no dt: Timed::with_dt
 /// let shared: std::sync::Arc<dyn littoral_core::Module> = std::sync::Arc::new(Lif::new(3));
-/// assert!(shared.timed(1e-3, 0).is_ok());
+/// assert_eq!(shared.timed_with_seed(7)?.seed(), 7);
 /// # Ok::<(), littoral_functional::Error>(())
 /// ```
-pub trait TimedExt<Marker = marker::OwnedModule> {
-    /// Wrap in a [`Timed`] with time step `dt`, initialised from `seed`.
+pub trait TimedExt<Marker = marker::OwnedModule>: Sized {
+    /// Wrap in a [`Timed`] with the module's `dt`, initialised from seed 0.
     ///
     /// # Errors
     /// As [`Timed::new`].
-    fn timed(self, dt: f64, seed: u64) -> Result<Timed>;
+    fn timed(self) -> Result<Timed> {
+        self.timed_with_seed(0)
+    }
+
+    /// Wrap in a [`Timed`] with the module's `dt`, initialised from `seed`.
+    ///
+    /// # Errors
+    /// As [`Timed::new`].
+    fn timed_with_seed(self, seed: u64) -> Result<Timed>;
 }
 
 /// Marker types that let [`TimedExt`] be implemented both for every [`Module`] and for
@@ -477,13 +530,54 @@ pub mod marker {
 }
 
 impl<M: Module + 'static> TimedExt<marker::OwnedModule> for M {
-    fn timed(self, dt: f64, seed: u64) -> Result<Timed> {
-        Timed::new(Arc::new(self), dt, seed)
+    fn timed_with_seed(self, seed: u64) -> Result<Timed> {
+        Timed::new(Arc::new(self), seed)
     }
 }
 
 impl TimedExt<marker::SharedModule> for Arc<dyn Module> {
-    fn timed(self, dt: f64, seed: u64) -> Result<Timed> {
-        Timed::new(self, dt, seed)
+    fn timed_with_seed(self, seed: u64) -> Result<Timed> {
+        Timed::new(self, seed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use littoral_nets::Lif;
+
+    #[test]
+    fn events_are_refused_by_a_module_with_continuous_input() -> Result<()> {
+        let events = TsEvent::new(vec![1e-3], vec![0], 0.0, 3e-3)?;
+        let mut continuous = Lif::new(1).timed()?;
+        let e = continuous.evolve(&events, Duration::Inferred, false).err();
+        assert!(
+            e.as_ref()
+                .and_then(crate::Error::model_error)
+                .is_some_and(|m| m.path() == "input" && m.detail().contains("spiking_input")),
+            "{e:?}"
+        );
+        assert_eq!(continuous.step(), 0);
+        let mut spiking = Lif::new(1).with_spiking_input(true).timed()?;
+        assert!(spiking.evolve(&events, Duration::Inferred, false).is_ok());
+        Ok(())
+    }
+
+    #[test]
+    fn the_inferred_duration_tolerates_the_clock_s_rounding() -> Result<()> {
+        let mut net = Lif::new(1).timed()?;
+        let _ = net.evolve(TimedInput::None, Duration::Steps(1000), false)?;
+        // t_stop − t = 1.005 − 1.0 is 4.999999999999893 steps of 1 ms.
+        let input = TsContinuous::from_clocked(Array::full(vec![1005, 1], 0.1), 1e-3, 0.0)?;
+        let ev = net.evolve(&input, Duration::Inferred, false)?;
+        assert_eq!(net.step(), 1005);
+        assert_eq!(ev.output.t_start(), 1.0);
+        Ok(())
+    }
+
+    #[test]
+    fn a_module_without_dt_needs_one_and_dts_must_agree() {
+        assert!(littoral_nets::Linear::new(1, 1).timed().is_err());
+        assert!(Timed::with_dt(Arc::new(littoral_nets::Linear::new(1, 1)), 1e-3, 0).is_ok());
     }
 }

@@ -5,6 +5,9 @@
 //! - [`TsEvent`]: events (spikes) as times and channels, rasterised with Rockpool's bin rules
 //!   ([`TsEvent::raster`]) and built from rasters ([`TsEvent::from_raster`]).
 //! - [`TimeSeries`]: either one (what a file or a record holds).
+//! - [`timed`]: Rockpool's high-level API (`module.timed()`), evolving on time series with
+//!   a clock; [`npz`] saves and loads time series as Rockpool `.npz` files; [`plot`] draws
+//!   them to PNG.
 //!
 //! Every constructor validates: times are finite and sorted, samples are finite, events lie
 //! in `[t_start, t_stop)`. Every operation returns a new series. Where Rockpool is silent or
@@ -13,7 +16,7 @@
 //!
 //! ```
 //! use littoral_core::Array;
-//! use littoral_core::timeseries::{RasterOptions, TsContinuous, TsEvent};
+//! use littoral_functional::timeseries::{RasterOptions, TsContinuous, TsEvent};
 //! // A clocked signal: samples at 0, 0.1; t_stop = 0.2 (one dt after the last sample).
 //! let ts = TsContinuous::from_clocked(Array::from_rows(&[vec![1.0, 2.0], vec![3.0, 4.0]])?, 0.1, 0.0)?;
 //! assert_eq!(ts.sample(&[0.05, 0.15])?.data(), &[1.0, 2.0, 3.0, 4.0]);
@@ -26,11 +29,14 @@
 
 mod continuous;
 mod event;
+pub mod npz;
+pub mod plot;
+pub mod timed;
 
 pub use continuous::{BeyondRange, Interp, Operand, SampleOptions, TsContinuous};
 pub use event::{RasterOptions, RasterStop, TsEvent};
 
-use crate::error::{Error, Result};
+use littoral_core::error::{Error, Result};
 
 /// Rockpool's absolute time tolerance (`_TOLERANCE_ABSOLUTE`, seconds): sampling times this
 /// close outside a series' range are snapped onto it.
@@ -39,24 +45,30 @@ pub const TOLERANCE_ABSOLUTE: f64 = 1e-9;
 /// Rockpool's relative time tolerance (`_TOLERANCE_RELATIVE`, of a series' duration).
 pub const TOLERANCE_RELATIVE: f64 = 1e-6;
 
-/// Relative tolerance under which a ratio of times counts as a whole number of bins.
+/// How many units in the last place of `t/dt` a ratio of times may be off a whole number
+/// and still count as that whole number of bins.
 ///
 /// Used by [`num_bins`], [`bin_index`] and [`exact_steps`]: `(t_stop − t_start)/dt` is
 /// `11.000000000000002` for `t_stop = 1.1, dt = 0.1`, and Rockpool's `ceil` then makes a
-/// twelfth, empty bin. Littoral treats such ratios as the whole number they round to.
-pub const BIN_TOLERANCE: f64 = 1e-9;
+/// twelfth, empty bin. Littoral treats such ratios as the whole number they round to when
+/// they are within the floating-point error of computing them: a few ulps of `t/dt`, where
+/// `t` is the largest time involved (the subtraction `t − t_start` is exact only to an ulp
+/// of `t`). An event 5 ns before a bin edge at 10⁶ bins of 1 ms stays in its bin.
+pub const BIN_TOLERANCE_ULPS: f64 = 8.0;
 
-/// The whole number `x` rounds to, when `x` is within [`BIN_TOLERANCE`] (relative) of it.
-fn near_integer(x: f64) -> Option<f64> {
+/// The whole number `x` rounds to, when `x` is within [`BIN_TOLERANCE_ULPS`] ulps of
+/// `scale` (the magnitude of the times divided by `dt`) of it.
+fn near_integer(x: f64, scale: f64) -> Option<f64> {
     let r = x.round();
-    ((x - r).abs() <= BIN_TOLERANCE * r.abs().max(1.0)).then_some(r)
+    let tolerance = BIN_TOLERANCE_ULPS * f64::EPSILON * scale.abs().max(x.abs()).max(1.0);
+    ((x - r).abs() <= tolerance).then_some(r)
 }
 
 /// Rockpool's number of raster bins, `ceil((t_stop − t_start)/dt)`, with ratios within
-/// [`BIN_TOLERANCE`] of a whole number taken as that number.
+/// floating-point error of a whole number ([`BIN_TOLERANCE_ULPS`]) taken as that number.
 ///
 /// ```
-/// use littoral_core::timeseries::num_bins;
+/// use littoral_functional::timeseries::num_bins;
 /// assert_eq!(num_bins(0.0, 2.0, 0.9), 3);
 /// assert_eq!(num_bins(0.0, 2.0, 1.1), 2);
 /// assert_eq!(num_bins(0.0, 1.1, 0.1), 11);   // Rockpool's ceil gives 12 here
@@ -66,32 +78,34 @@ pub fn num_bins(t_start: f64, t_stop: f64, dt: f64) -> usize {
     if x.is_nan() || x <= 0.0 {
         return 0;
     }
-    let n = near_integer(x).unwrap_or_else(|| x.ceil());
+    let n = near_integer(x, t_start.abs().max(t_stop.abs()) / dt).unwrap_or_else(|| x.ceil());
     float_to_usize(n)
 }
 
 /// Rockpool's bin of an event at `t`, `floor((t − t_start)/dt)`, with ratios within
-/// [`BIN_TOLERANCE`] of a whole number taken as that number (an event at `0.3` with
-/// `dt = 0.1` is in bin 3, where Rockpool's `floor(2.9999999999999996)` puts it in bin 2).
-/// `None` for events before `t_start`.
+/// floating-point error of a whole number ([`BIN_TOLERANCE_ULPS`]) taken as that number (an
+/// event at `0.3` with `dt = 0.1` is in bin 3, where Rockpool's `floor(2.9999999999999996)`
+/// puts it in bin 2). `None` for events before `t_start`.
 ///
 /// ```
-/// use littoral_core::timeseries::bin_index;
+/// use littoral_functional::timeseries::bin_index;
 /// assert_eq!(bin_index(0.0012, 0.0, 1e-3), Some(1));
 /// assert_eq!(bin_index(0.3, 0.0, 0.1), Some(3));
+/// // 5 ns before the edge of bin 10⁶ (1 ms bins) is still in bin 999 999.
+/// assert_eq!(bin_index(1000.0 - 5e-9, 0.0, 1e-3), Some(999_999));
 /// ```
 pub fn bin_index(t: f64, t_start: f64, dt: f64) -> Option<usize> {
     let x = (t - t_start) / dt;
-    let i = near_integer(x).unwrap_or_else(|| x.floor());
+    let i = near_integer(x, t.abs().max(t_start.abs()) / dt).unwrap_or_else(|| x.floor());
     (i >= 0.0).then(|| float_to_usize(i))
 }
 
 /// The number of steps of `dt` in `duration`, which must be a whole number (within
-/// [`BIN_TOLERANCE`], relative). Rockpool floors `(duration + 1e-6)/dt` silently; a
-/// duration that is not a multiple of `dt` is an error here.
+/// floating-point error, [`BIN_TOLERANCE_ULPS`]). Rockpool floors `(duration + 1e-6)/dt`
+/// silently; a duration that is not a multiple of `dt` is an error here.
 ///
 /// ```
-/// use littoral_core::timeseries::exact_steps;
+/// use littoral_functional::timeseries::exact_steps;
 /// assert_eq!(exact_steps(0.3, 0.1)?, 3);
 /// assert!(exact_steps(0.25, 0.1).is_err());
 /// # Ok::<(), littoral_core::Error>(())
@@ -101,7 +115,14 @@ pub fn bin_index(t: f64, t_start: f64, dt: f64) -> Option<usize> {
 /// [`Error::Invalid`] at `duration` for a negative or non-finite duration or one that is
 /// not a whole number of steps; at `dt` for a non-positive or non-finite `dt`.
 pub fn exact_steps(duration: f64, dt: f64) -> Result<usize> {
+    steps_between(0.0, duration, dt)
+}
+
+/// [`exact_steps`] for the duration `t_stop − t_from`, whose floating-point error is that of
+/// the larger time.
+pub(crate) fn steps_between(t_from: f64, t_stop: f64, dt: f64) -> Result<usize> {
     check_dt(dt)?;
+    let duration = t_stop - t_from;
     if !duration.is_finite() || duration < 0.0 {
         return Err(Error::invalid(
             "duration",
@@ -109,7 +130,7 @@ pub fn exact_steps(duration: f64, dt: f64) -> Result<usize> {
         ));
     }
     let x = duration / dt;
-    match near_integer(x) {
+    match near_integer(x, t_from.abs().max(t_stop.abs()) / dt) {
         Some(n) => Ok(float_to_usize(n)),
         None => Err(Error::invalid(
             "duration",
