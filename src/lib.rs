@@ -17,10 +17,32 @@
 //! println!("{}", tree.parameters("taus").leaf_count());
 //! # Ok::<(), littoral::Error>(())
 //! ```
+//!
+//! ## One error type for a whole program
+//!
+//! Modules and builders return [`Error`] (the core's model error: it names the dotted path,
+//! and its variant and [`Error::path`] say what was wrong). Snapshots, sweeps, checkpoints,
+//! time series and files return [`functional::Error`], which wraps it: every core error
+//! converts with `?`, so a program returns `littoral::functional::Result` and needs no
+//! `map_err`.
+//!
+//! ```
+//! use littoral::prelude::*;
+//! use littoral::functional::{Snapshot, evolve_par, ParOptions};
+//! fn run() -> littoral::functional::Result<u64> {
+//!     let lif = Lif::new(3).with_tau_mem(0.02)?;           // a core error converts
+//!     let tree = lif.init(1);
+//!     let ev = evolve_par(&lif, &tree, &tree, &Array::full(vec![2, 10, 3], 0.5), &ParOptions::default())?;
+//!     Ok(Snapshot::capture(&lif, &tree, &ev.state, 10)?.step)
+//! }
+//! assert_eq!(run()?, 10);
+//! # Ok::<(), littoral::functional::Error>(())
+//! ```
 #![deny(missing_docs)]
 
 pub use littoral_core::*;
 pub use littoral_functional as functional;
+pub use littoral_functional::timeseries;
 pub use littoral_nets as nets;
 
 /// Everything a typical program needs.

@@ -79,6 +79,30 @@ impl<T: Copy> Array<T> {
         }
     }
 
+    /// An array of `shape` whose elements are `f(i)` for the flat (row-major) indices
+    /// `i = 0, 1, …` in order: the data always fits the shape.
+    ///
+    /// ```
+    /// let a = littoral_core::Array::from_fn(vec![2, 2], |i| i as f64);
+    /// assert_eq!(a.data(), &[0.0, 1.0, 2.0, 3.0]);
+    /// ```
+    pub fn from_fn(shape: impl Into<Vec<usize>>, f: impl FnMut(usize) -> T) -> Self {
+        let shape = shape.into();
+        let n = shape.iter().product();
+        Array {
+            shape,
+            data: (0..n).map(f).collect(),
+        }
+    }
+
+    /// A 1-D array from a vector.
+    pub fn from_vec_1d(data: Vec<T>) -> Self {
+        Array {
+            shape: vec![data.len()],
+            data,
+        }
+    }
+
     /// A 0-dimensional array holding one value.
     pub fn scalar(value: T) -> Self {
         Array {

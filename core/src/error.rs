@@ -1,14 +1,15 @@
 //! The one error type of `littoral-core`.
 
-use thiserror::Error;
+use std::fmt;
 
-/// Everything that can go wrong in the core: every variant that concerns a tree leaf
-/// names its dotted path (`1_LIF.tau_mem`).
-#[derive(Debug, Clone, PartialEq, Error)]
+/// Everything that can go wrong in the core: every variant names the dotted path of the
+/// leaf or argument it concerns (`1_LIF.tau_mem`, `input`), so a caller can tell what was
+/// wrong by its variant and [`Error::path`], not by its text. It displays as
+/// `{path}: {detail}`.
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Error {
     /// An array does not have the shape it must have.
-    #[error("{path}: expected shape {expected}, found {found}")]
     Shape {
         /// Dotted path of the leaf or argument.
         path: String,
@@ -18,19 +19,16 @@ pub enum Error {
         found: String,
     },
     /// A path that the module does not have.
-    #[error("{path}: unknown path (the module has no such attribute or submodule)")]
     UnknownPath {
         /// Dotted path that was asked for.
         path: String,
     },
     /// A required leaf is missing from a tree.
-    #[error("{path}: missing from the tree")]
     MissingPath {
         /// Dotted path of the missing leaf.
         path: String,
     },
     /// A leaf of the wrong kind or element type.
-    #[error("{path}: expected {expected}, found {found}")]
     Kind {
         /// Dotted path of the leaf.
         path: String,
@@ -40,7 +38,6 @@ pub enum Error {
         found: String,
     },
     /// A NaN or infinite value where only finite numbers are allowed.
-    #[error("{path}: non-finite value {value} at flat index {index}")]
     NonFinite {
         /// Dotted path of the leaf (or `input`).
         path: String,
@@ -50,7 +47,6 @@ pub enum Error {
         value: f64,
     },
     /// An argument that is invalid for a reason other than its shape.
-    #[error("{path}: {message}")]
     Invalid {
         /// Dotted path or argument name.
         path: String,
@@ -59,7 +55,54 @@ pub enum Error {
     },
 }
 
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path(), self.detail())
+    }
+}
+
+impl std::error::Error for Error {}
+
 impl Error {
+    /// The dotted path of the leaf or argument this error concerns (`1_LIF.tau_mem`,
+    /// `input`).
+    ///
+    /// ```
+    /// use littoral_core::Error;
+    /// let e = Error::invalid("input", "must not be empty");
+    /// assert_eq!((e.path(), e.detail().as_str()), ("input", "must not be empty"));
+    /// ```
+    pub fn path(&self) -> &str {
+        match self {
+            Error::Shape { path, .. }
+            | Error::UnknownPath { path }
+            | Error::MissingPath { path }
+            | Error::Kind { path, .. }
+            | Error::NonFinite { path, .. }
+            | Error::Invalid { path, .. } => path,
+        }
+    }
+
+    /// What is wrong, without the path.
+    pub fn detail(&self) -> String {
+        match self {
+            Error::Shape {
+                expected, found, ..
+            } => format!("expected shape {expected}, found {found}"),
+            Error::UnknownPath { .. } => {
+                "unknown path (the module has no such attribute or submodule)".into()
+            }
+            Error::MissingPath { .. } => "missing from the tree".into(),
+            Error::Kind {
+                expected, found, ..
+            } => format!("expected {expected}, found {found}"),
+            Error::NonFinite { index, value, .. } => {
+                format!("non-finite value {value} at flat index {index}")
+            }
+            Error::Invalid { message, .. } => message.clone(),
+        }
+    }
+
     /// Shape error with shapes formatted as Python tuples.
     pub fn shape(path: impl Into<String>, expected: &[Vec<usize>], found: &[usize]) -> Self {
         let expected = expected

@@ -26,26 +26,25 @@ pub enum Initialiser {
 impl Initialiser {
     /// Draw an array of `shape` from `rng`.
     pub fn draw(self, shape: &[usize], rng: &mut InitRng) -> Array<f64> {
-        let n: usize = shape.iter().product();
         let first = shape.first().copied().unwrap_or(1).max(1) as f64;
-        let data: Vec<f64> = match self {
+        let shape = shape.to_vec();
+        match self {
             Initialiser::Kaiming => {
                 let l = (6.0 / first).sqrt();
-                (0..n).map(|_| rng.uniform(-l, l)).collect()
+                Array::from_fn(shape, |_| rng.uniform(-l, l))
             }
             Initialiser::Xavier => {
                 let sum = shape.iter().sum::<usize>().max(1) as f64;
                 let l = (6.0 / sum).sqrt();
-                (0..n).map(|_| rng.uniform(-l, l)).collect()
+                Array::from_fn(shape, |_| rng.uniform(-l, l))
             }
             Initialiser::UniformSqrt => {
                 let l = (1.0 / first).sqrt();
-                (0..n).map(|_| rng.uniform(-l, l)).collect()
+                Array::from_fn(shape, |_| rng.uniform(-l, l))
             }
-            Initialiser::UnitEigs => (0..n).map(|_| rng.normal() / first.sqrt()).collect(),
-            Initialiser::Zeros => vec![0.0; n],
-        };
-        Array::from_shape_vec(shape.to_vec(), data).unwrap_or_else(|_| Array::zeros(vec![0]))
+            Initialiser::UnitEigs => Array::from_fn(shape, |_| rng.normal() / first.sqrt()),
+            Initialiser::Zeros => Array::zeros(shape),
+        }
     }
 
     /// Rockpool's name for the initialiser.
@@ -284,7 +283,6 @@ impl Attribute {
 impl Array<u64> {
     /// A 1-D integer array.
     pub fn from_vec_u64(data: Vec<u64>) -> Self {
-        let n = data.len();
-        Array::from_shape_vec(vec![n], data).unwrap_or_else(|_| Array::full(vec![0], 0))
+        Array::from_vec_1d(data)
     }
 }

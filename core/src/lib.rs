@@ -39,7 +39,6 @@ pub mod network;
 pub mod real;
 pub mod registry;
 pub mod rng;
-pub mod timeseries;
 pub mod tree;
 pub mod validate;
 

@@ -20,17 +20,20 @@
 //!
 //! [`resume`] reads `checkpoint.snap`, or `checkpoint.prev.snap` when the former is
 //! missing or corrupt, restores the state (checked against the module), reloads the
-//! chunks before it and continues. Each chunk is evolved with [`evolve_par`] from the
-//! state the previous one returned; since noise is keyed by (sample key, absolute step,
-//! neuron) and the step lives in the state, the bits do not depend on K, on where the run
-//! was interrupted, or on the thread count.
+//! chunks before it and continues. The chunks are those of [`TimeChunks`]: the input,
+//! parameters and state are validated once, and each chunk evolves from the state the
+//! previous one returned; since noise is keyed by (sample key, absolute step, neuron) and
+//! the step lives in the state, the bits do not depend on K, on where the run was
+//! interrupted, or on the thread count.
 
+use crate::atomic::write_atomic;
+use crate::chunks::{Chunk, TimeChunks, concat_chunks};
 use crate::codec;
 use crate::error::{Error, Result};
-use crate::par::{ParOptions, concat_axis, concat_records, evolve_par, slice_axis1};
+use crate::par::{ParOptions, in_pool};
 use crate::snapshot::Snapshot;
 use littoral_core::batch::batch_input;
-use littoral_core::{Array, Evolution, Module, ModuleExt, Record, Tree};
+use littoral_core::{Array, Evolution, EvolveOptions, Module, Record, Tree};
 use serde::{Deserialize, Serialize};
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
@@ -53,8 +56,9 @@ pub type CheckpointCallback<'a> = &'a (dyn Fn(u64, u64) + Sync);
 /// Options of [`run_checkpointed`] and [`resume`].
 #[derive(Clone, Copy, Default)]
 pub struct CheckpointOptions<'a> {
-    /// How each chunk is evolved (recording, batch chunks, threads). On [`resume`] the
-    /// recording flag of the original run is used.
+    /// How each chunk is evolved: recording, non-finite input, and the threads of a local
+    /// pool (the modules fan the batch out over it; `chunk_size` is not used). On
+    /// [`resume`] the recording flag of the original run is used.
     pub par: ParOptions,
     /// Called after each checkpoint is safely on disk.
     pub on_checkpoint: Option<CheckpointCallback<'a>>,
@@ -133,19 +137,28 @@ pub fn run_checkpointed(
             ),
         });
     }
-    let x = batch_input(input, module.size_in())?.into_owned();
-    module.check_params(params)?;
-    let state = module.batch_state(state, x.shape()[0])?;
+    let run = TimeChunks::new(module, params, state, input, evolve_options(&opts.par))?;
+    let x = run.input();
     let meta = RunMeta {
         total_steps: x.shape()[1] as u64,
         every_k: every_k_steps.get() as u64,
         input_shape: x.shape().iter().map(|&d| d as u64).collect(),
-        input_crc32: array_crc(&x),
+        input_crc32: array_crc(x),
         record: opts.par.record,
     };
-    codec::write_atomic(&meta_path, &codec::encode(&meta)?)?;
-    save_snapshot(dir, &Snapshot::capture_lenient(module, params, &state, 0))?;
-    continue_run_from(module, params, state, &x, &meta, dir, opts, Vec::new(), 0)
+    write_atomic(&meta_path, &codec::encode(&meta)?)?;
+    save_snapshot(
+        dir,
+        &Snapshot::capture_lenient(module, params, run.state(), 0),
+    )?;
+    continue_run(run, module, params, &meta, dir, opts, Vec::new())
+}
+
+fn evolve_options(par: &ParOptions) -> EvolveOptions {
+    EvolveOptions {
+        record: par.record,
+        allow_non_finite_input: par.allow_non_finite_input,
+    }
 }
 
 /// Continue the run checkpointed in `dir` from its last good snapshot, with the same
@@ -170,7 +183,7 @@ pub fn resume(
         ));
     }
     let meta: RunMeta = read_framed(&meta_path)?;
-    let x = batch_input(input, module.size_in())?.into_owned();
+    let x = batch_input(input, module.size_in())?;
     let shape: Vec<u64> = x.shape().iter().map(|&d| d as u64).collect();
     if shape != meta.input_shape || array_crc(&x) != meta.input_crc32 {
         return Err(checkpoint_error(
@@ -207,15 +220,19 @@ pub fn resume(
             ))
             .in_file(&path));
         }
-        done.push(chunk);
+        done.push(Chunk {
+            start: to_usize(chunk.start)?,
+            end: to_usize(chunk.end)?,
+            output: chunk.output,
+            record: chunk.record,
+        });
         start = end;
     }
-    let batched = module.batch_state(&state, x.shape()[0])?;
     let mut opts = *opts;
     opts.par.record = meta.record;
-    continue_run_from(
-        module, &params, batched, &x, &meta, dir, &opts, done, snap.step,
-    )
+    let run = TimeChunks::new(module, &params, &state, input, evolve_options(&opts.par))?
+        .starting_at(to_usize(snap.step)?);
+    continue_run(run, module, &params, &meta, dir, &opts, done)
 }
 
 /// The last good snapshot of a checkpoint directory: `checkpoint.snap`, or
@@ -230,55 +247,46 @@ pub fn read_last_snapshot(dir: &Path) -> Result<Snapshot> {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn continue_run_from(
+/// Evolve the rest of `run` in chunks of K steps, writing each chunk and then a snapshot,
+/// and join every chunk of the run (`done`: those before `run`'s first step).
+fn continue_run(
+    mut run: TimeChunks<'_>,
     module: &dyn Module,
     params: &Tree,
-    mut state: Tree,
-    x: &Array,
     meta: &RunMeta,
     dir: &Path,
     opts: &CheckpointOptions<'_>,
-    mut done: Vec<OutputChunk>,
-    from: u64,
+    mut done: Vec<Chunk>,
 ) -> Result<Evolution> {
     let total = meta.total_steps;
-    let k = meta.every_k.max(1);
-    let mut start = from;
-    while start < total {
-        let end = (start + k).min(total);
-        let xs = slice_axis1(x, to_usize(start)?, to_usize(end)?)?;
-        let ev = evolve_par(module, params, &state, &xs, &opts.par)?;
-        let chunk = OutputChunk {
-            start,
-            end,
-            output: ev.output,
-            record: ev.record,
-        };
-        codec::write_atomic(&dir.join(chunk_file_name(start)), &codec::encode(&chunk)?)?;
-        state = ev.state;
-        save_snapshot(dir, &Snapshot::capture_lenient(module, params, &state, end))?;
-        if let Some(cb) = opts.on_checkpoint {
-            cb(end, total);
+    let k = NonZeroUsize::new(to_usize(meta.every_k)?).unwrap_or(NonZeroUsize::MIN);
+    let batch = run.input().shape()[0];
+    in_pool(opts.par.threads, || {
+        while let Some(chunk) = run.next_chunk(Some(k))? {
+            let (start, end) = (chunk.start as u64, chunk.end as u64);
+            let file = OutputChunk {
+                start,
+                end,
+                output: chunk.output,
+                record: chunk.record,
+            };
+            write_atomic(&dir.join(chunk_file_name(start)), &codec::encode(&file)?)?;
+            save_snapshot(
+                dir,
+                &Snapshot::capture_lenient(module, params, run.state(), end),
+            )?;
+            if let Some(cb) = opts.on_checkpoint {
+                cb(end, total);
+            }
+            done.push(Chunk {
+                start: chunk.start,
+                end: chunk.end,
+                output: file.output,
+                record: file.record,
+            });
         }
-        done.push(chunk);
-        start = end;
-    }
-    let batch = x.shape()[0];
-    if done.is_empty() {
-        return Ok(Evolution::new(
-            Array::zeros(vec![batch, 0, module.size_out()]),
-            state,
-            Record::new(),
-        ));
-    }
-    let outputs: Vec<&Array> = done.iter().map(|c| &c.output).collect();
-    let records: Vec<&Record> = done.iter().map(|c| &c.record).collect();
-    Ok(Evolution::new(
-        concat_axis(&outputs, 1)?,
-        state,
-        concat_records(&records, 1)?,
-    ))
+        concat_chunks(done, batch, module.size_out(), run.into_state())
+    })
 }
 
 /// Replace `checkpoint.snap`, keeping the one it replaces as `checkpoint.prev.snap`.
@@ -290,7 +298,7 @@ fn save_snapshot(dir: &Path, snap: &Snapshot) -> Result<()> {
         std::fs::rename(&current, &prev)
             .map_err(|e| Error::io(&current, format!("rename to {}", prev.display()), e))?;
     }
-    codec::write_atomic(&current, &bytes)
+    write_atomic(&current, &bytes)
 }
 
 fn read_framed<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {

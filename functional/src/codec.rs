@@ -22,8 +22,7 @@
 use crate::error::{Error, FormatError, Result};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The eight magic bytes that open every Littoral file.
 pub const MAGIC: [u8; 8] = *b"LITTORAL";
@@ -242,68 +241,4 @@ fn dec_large<T: DeserializeOwned>(
 /// [`Error::Io`] naming the file.
 pub fn read_file(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| Error::io(path, "read", e))
-}
-
-/// Write `bytes` to `path` atomically: a temporary file in the same directory is written,
-/// flushed to disk (`fsync`), renamed over `path`, and the directory is synced. A crash at
-/// any moment leaves either the previous file or the new one, never a mixture.
-///
-/// # Errors
-/// [`Error::Io`] naming the file (the temporary file is removed on failure).
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = parent_dir(path);
-    let name = path.file_name().ok_or_else(|| {
-        Error::io(
-            path,
-            "write",
-            std::io::Error::other("the path has no file name"),
-        )
-    })?;
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}-{}",
-        name.to_string_lossy(),
-        std::process::id(),
-        unique()
-    ));
-    let written = (|| -> Result<()> {
-        let mut f = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, "create", e))?;
-        f.write_all(bytes)
-            .map_err(|e| Error::io(&tmp, "write", e))?;
-        f.sync_all().map_err(|e| Error::io(&tmp, "sync", e))?;
-        std::fs::rename(&tmp, path)
-            .map_err(|e| Error::io(&tmp, format!("rename to {}", path.display()), e))
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written?;
-    sync_dir(&dir)
-}
-
-/// Flush a directory's entries to disk (no-op where directories cannot be opened).
-///
-/// # Errors
-/// [`Error::Io`] naming the directory.
-pub fn sync_dir(dir: &Path) -> Result<()> {
-    #[cfg(unix)]
-    {
-        let d = std::fs::File::open(dir).map_err(|e| Error::io(dir, "open", e))?;
-        d.sync_all().map_err(|e| Error::io(dir, "sync", e))?;
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
-    Ok(())
-}
-
-fn parent_dir(path: &Path) -> PathBuf {
-    match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
-}
-
-fn unique() -> u64 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    COUNTER.fetch_add(1, Ordering::Relaxed)
 }

@@ -113,6 +113,17 @@ impl Error {
         }
     }
 
+    /// The model error behind this error, if it is one (looking through
+    /// [`Error::InFile`]): its variant and [`littoral_core::Error::path`] say what was wrong
+    /// (`input` for the input, a dotted path for a leaf).
+    pub fn model_error(&self) -> Option<&littoral_core::Error> {
+        match self {
+            Error::Core(e) => Some(e),
+            Error::InFile { source, .. } => source.model_error(),
+            _ => None,
+        }
+    }
+
     /// The mismatches behind this error, if it is a structure error (looking through
     /// [`Error::InFile`]).
     pub fn mismatches(&self) -> Option<&[Mismatch]> {

@@ -12,9 +12,10 @@
 //!   with a snapshot every K steps; an interrupted and resumed run gives the same bits.
 //! - [`sweep::run_sweep`]: grids and zips over Parameter and SimulationParameter paths,
 //!   in parallel, each point reproducible alone, unchanged leaves shared.
-//! - [`timed::Timed`] (`module.timed(dt, seed)`): Rockpool's high-level API, evolving on
-//!   time series with a clock; [`ts_npz`] saves and loads time series as Rockpool `.npz`
-//!   files; [`ts_plot`] draws them to PNG.
+//! - [`timeseries`]: Rockpool's `TSContinuous` and `TSEvent` as validated values;
+//!   [`Timed`] (`module.timed()`): Rockpool's high-level API, evolving on time series with
+//!   a clock; [`timeseries::npz`] saves and loads time series as Rockpool `.npz` files;
+//!   [`timeseries::plot`] draws them to PNG.
 //!
 //! Noise is a pure function of (sample key, time step, neuron) with the keys and step
 //! held in the state, so none of these changes a single bit of the results; see
@@ -48,20 +49,23 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod atomic;
 pub mod checkpoint;
+pub mod chunks;
 pub mod codec;
 pub mod error;
+pub mod npy;
 pub mod par;
 pub mod snapshot;
+pub mod summary;
 pub mod sweep;
 mod sweep_prefix;
-pub mod timed;
-pub mod ts_npz;
-pub mod ts_plot;
+pub mod timeseries;
 
 pub use checkpoint::{CheckpointOptions, resume, run_checkpointed};
+pub use chunks::TimeChunks;
 pub use error::{Error, FormatError, Mismatch, Result};
 pub use par::{ParOptions, evolve_par};
 pub use snapshot::Snapshot;
 pub use sweep::{AxisValue, PointResult, PointSummary, Sweep, SweepMode, SweepOptions, run_sweep};
-pub use timed::{Duration, Timed, TimedEvolution, TimedExt, TimedInput};
+pub use timeseries::timed::{Duration, Timed, TimedEvolution, TimedExt, TimedInput};

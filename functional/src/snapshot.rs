@@ -24,6 +24,7 @@
 //! # Ok::<(), littoral_functional::Error>(())
 //! ```
 
+use crate::atomic::write_atomic;
 use crate::codec;
 use crate::error::{Error, FormatError, Mismatch, Result};
 use littoral_core::array::{checked_size, format_shape};
@@ -128,7 +129,7 @@ impl Snapshot {
     /// # Errors
     /// Encoding errors; [`Error::Io`] naming the file.
     pub fn write_atomic(&self, path: &Path) -> Result<()> {
-        codec::write_atomic(path, &self.to_bytes()?)
+        write_atomic(path, &self.to_bytes()?)
     }
 
     /// Read a snapshot file.

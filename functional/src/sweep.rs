@@ -36,13 +36,12 @@
 
 use crate::error::{Error, Result};
 use crate::par::in_pool;
+pub use crate::summary::SignalSummary;
+use crate::summary::summarise_evolution;
 use crate::sweep_prefix::SharedPrefix;
 use littoral_core::nested::join_path;
 use littoral_core::rng::{derive_seed, sample_key};
-use littoral_core::{
-    Array, Entry, Evolution, EvolveOptions, Init, Kind, Module, ModuleExt, Record, Tree, TreeExt,
-    Value,
-};
+use littoral_core::{Array, Evolution, EvolveOptions, Init, Kind, Module, ModuleExt, Tree, Value};
 use rayon::prelude::*;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -373,27 +372,6 @@ impl std::fmt::Debug for SweepOptions<'_> {
     }
 }
 
-/// Summary statistics of one signal (the network's output or a submodule's), computed
-/// sequentially (the same bits on any thread count).
-#[derive(Clone, Debug, PartialEq)]
-pub struct SignalSummary {
-    /// `output` for the network's output, else the submodule's dotted path (`0_LIF`).
-    pub path: String,
-    /// Whether the module emits spikes (then `sum` is the spike count).
-    pub spiking: bool,
-    /// Number of elements (`B · T · N`).
-    pub elements: usize,
-    /// Sum of all elements: the spike count of a spiking signal.
-    pub sum: f64,
-    /// Mean over all elements (NaN when there is none).
-    pub mean: f64,
-    /// Maximum element (NaN when there is none).
-    pub max: f64,
-    /// Mean firing rate per neuron in Hz (`mean / dt`), for a spiking signal whose module
-    /// (or last submodule) has a scalar `dt`.
-    pub rate_hz: Option<f64>,
-}
-
 /// What is kept of every point.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PointSummary {
@@ -531,13 +509,7 @@ fn evolve_point(
         Some(prefix) => prefix.evolve_point(params, state, &evolve_options(opts))?,
         None => module.evolve_with(params, state, input, &evolve_options(opts))?,
     };
-    let mut signals = vec![summarise(
-        "output",
-        &ev.output,
-        module.spiking_output(),
-        dt_of(module, params),
-    )];
-    summarise_children(module, params, &ev.record, "", &mut signals);
+    let signals = summarise_evolution(module, params, &ev.output, &ev.record);
     let summary = PointSummary {
         index: k,
         overrides,
@@ -549,70 +521,4 @@ fn evolve_point(
         params: params.clone(),
         evolution: opts.keep_outputs.then_some(ev),
     })
-}
-
-/// The module's scalar `dt`, or its last child's.
-fn dt_of(m: &dyn Module, params: &Tree) -> Option<f64> {
-    if let Ok(a) = params.array("dt") {
-        return (a.len() == 1).then(|| a.data()[0]);
-    }
-    let children = m.children();
-    let (name, child) = children.last()?;
-    dt_of(*child, params.branch(name)?)
-}
-
-fn summarise_children(
-    m: &dyn Module,
-    params: &Tree,
-    record: &Record,
-    prefix: &str,
-    out: &mut Vec<SignalSummary>,
-) {
-    let empty_tree = Tree::new();
-    let empty_rec = Record::new();
-    for (name, child) in m.children() {
-        let path = join_path(prefix, name);
-        let p = params.branch(name).unwrap_or(&empty_tree);
-        if let Some(Entry::Leaf(a)) = record.entry(&format!("{name}_output")) {
-            out.push(summarise(&path, a, child.spiking_output(), dt_of(child, p)));
-        }
-        let r = record.branch(name).unwrap_or(&empty_rec);
-        summarise_children(child, p, r, &path, out);
-    }
-}
-
-fn summarise(path: &str, a: &Array, spiking: bool, dt: Option<f64>) -> SignalSummary {
-    let n = a.len();
-    // Eight accumulators in a fixed order: vectorisable, and the same bits on any machine
-    // that rounds IEEE-754 additions (the order does not depend on threads).
-    let mut lanes = [0.0f64; 8];
-    let mut top = [f64::NAN; 8];
-    let chunks = a.data().chunks_exact(8);
-    let rest = chunks.remainder();
-    for c in chunks {
-        for ((l, t), &v) in lanes.iter_mut().zip(top.iter_mut()).zip(c) {
-            *l += v;
-            *t = t.max(v);
-        }
-    }
-    let mut sum = lanes.iter().sum::<f64>();
-    let mut max = top.iter().copied().fold(f64::NAN, f64::max);
-    for &v in rest {
-        sum += v;
-        max = max.max(v);
-    }
-    let mean = if n == 0 { f64::NAN } else { sum / n as f64 };
-    SignalSummary {
-        path: path.to_string(),
-        spiking,
-        elements: n,
-        sum,
-        mean,
-        max,
-        rate_hz: if spiking {
-            dt.filter(|d| *d > 0.0).map(|d| mean / d)
-        } else {
-            None
-        },
-    }
 }

@@ -15,8 +15,48 @@ use littoral_functional::{
 use littoral_nets::{Lif, Sequential};
 use std::num::NonZeroUsize;
 use std::path::Path;
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::Receiver;
+use std::time::Duration;
+
+/// A child process that is killed and reaped however the test ends (a failed assertion
+/// included), so that it never outlives the test.
+struct ChildGuard(Child);
+
+impl ChildGuard {
+    /// The steps of the child's progress lines, read on a thread, in order.
+    fn progress_lines(&mut self) -> Receiver<u64> {
+        use std::io::BufRead;
+        let stdout = self.0.stdout.take().unwrap();
+        let (send, receive) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                // The first line also holds libtest's `test child_long_run ... `.
+                let step = line
+                    .find(PROGRESS)
+                    .and_then(|at| line[at + PROGRESS.len()..].trim().parse().ok());
+                if let Some(step) = step
+                    && send.send(step).is_err()
+                {
+                    break;
+                }
+            }
+        });
+        receive
+    }
+
+    fn kill_and_reap(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        self.kill_and_reap();
+    }
+}
 
 /// Makes [`child_long_run`] act as the long run, in the directory it names.
 const CHILD_ENV: &str = "LITTORAL_CHECKPOINT_CHILD_DIR";
@@ -57,17 +97,33 @@ fn recording() -> CheckpointOptions<'static> {
     }
 }
 
-/// The long run of the child process (a no-op unless [`CHILD_ENV`] is set): every
-/// checkpoint sleeps a little so that the parent can kill the run in the middle.
+/// The line the child prints after each saved checkpoint.
+const PROGRESS: &str = "littoral-checkpoint-saved";
+/// The checkpoint after which the child waits to be killed.
+const KILL_AFTER: u64 = 3 * K as u64;
+
+/// The long run of the child process (a no-op unless [`CHILD_ENV`] is set). The handshake:
+/// after each saved checkpoint it prints `PROGRESS <step>` on stdout; after the one at
+/// [`KILL_AFTER`] it waits on stdin, which the parent never writes, until it is killed
+/// (and exits if the parent went away and stdin closed).
 #[test]
 fn child_long_run() {
     let Ok(dir) = std::env::var(CHILD_ENV) else {
         return;
     };
     let (net, tree) = network();
-    let slow = |_: u64, _: u64| std::thread::sleep(Duration::from_millis(25));
+    let report = |done: u64, _: u64| {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{PROGRESS} {done}");
+        let _ = out.flush();
+        if done == KILL_AFTER {
+            let _ = std::io::stdin().read_line(&mut String::new());
+            std::process::exit(3);
+        }
+    };
     let opts = CheckpointOptions {
-        on_checkpoint: Some(&slow),
+        on_checkpoint: Some(&report),
         ..recording()
     };
     let _ = run_checkpointed(
@@ -89,44 +145,37 @@ fn a_killed_run_resumes_to_the_uninterrupted_bits() {
     let reference = net.evolve(&tree, &tree, &x, true).unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("run");
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "child_long_run",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD_ENV, &dir)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    // Wait for a few checkpoints, then kill the child without warning.
-    let started = Instant::now();
-    let killed_at = loop {
-        if let Ok(s) = Snapshot::read(&dir.join(SNAPSHOT_FILE))
-            && s.step >= 3 * K as u64
-        {
-            child.kill().unwrap();
-            break s.step;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(120),
-            "no checkpoint appeared"
-        );
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the child ended before it was killed"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    child.wait().unwrap();
-    let last = read_last_snapshot(&dir).unwrap();
-    assert!(
-        last.step >= killed_at && last.step < T as u64,
-        "killed at step {}",
-        last.step
+    let mut child = ChildGuard(
+        Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "child_long_run",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(CHILD_ENV, &dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
     );
+    // Read the child's progress lines until it reports the checkpoint it waits after.
+    let lines = child.progress_lines();
+    let mut seen = Vec::new();
+    while seen.last() != Some(&KILL_AFTER) {
+        // A generous bound against a hung child; the handshake itself needs no timing.
+        match lines.recv_timeout(Duration::from_secs(300)) {
+            Ok(step) => seen.push(step),
+            Err(e) => panic!("the child stopped reporting after {seen:?}: {e}"),
+        }
+    }
+    let expected: Vec<u64> = (1..=3).map(|c| c * K as u64).collect();
+    assert_eq!(seen, expected, "one report per checkpoint, in order");
+    // Kill it without warning while it waits, as a crash would.
+    child.kill_and_reap();
+    let last = read_last_snapshot(&dir).unwrap();
+    assert_eq!(last.step, KILL_AFTER, "the last saved checkpoint survives");
     // Resume in this process and compare with the uninterrupted run.
     let resumed = resume(&dir, &net, &x, &recording()).unwrap();
     assert_ev_bits_eq(&resumed, &reference, "resumed vs evolve");

@@ -1,6 +1,7 @@
 //! Noise: a counter-based stream keyed by (sample key, step, neuron), its position in the
 //! state. Same seed same bits; time splits and batch chunking change nothing; samples and
-//! neurons are independent; mean 0 and standard deviation `noise_std·√dt`.
+//! neurons are independent; mean 0 and standard deviation `noise_std·√dt` (LIF, Rate and
+//! ExpSyn).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -9,7 +10,7 @@ use common::{assert_ev_bits_eq, input, steps};
 use littoral_core::rng::{derive_seed, fill_standard_normal, sample_key};
 use littoral_core::{Array, ModuleExt, Tree, tree_bits_eq};
 use littoral_functional::{ParOptions, evolve_par};
-use littoral_nets::{Lif, Sequential};
+use littoral_nets::{ExpSyn, Lif, Rate, Sequential};
 use proptest::prelude::*;
 use std::num::NonZeroUsize;
 
@@ -88,6 +89,57 @@ fn noise_follows_the_documented_derivation() {
     }
 }
 
+/// The standard normals of sample `bi`, step `s` for `n` units of a module initialised
+/// with `seed` (the derivation above).
+fn normals(seed: u64, bi: usize, s: usize, n: usize) -> Vec<f64> {
+    let mut z = vec![0.0; n];
+    let key = derive_seed(seed, "rng_key");
+    fill_standard_normal(sample_key(key, bi as u64), s as u64, &mut z);
+    z
+}
+
+#[test]
+fn rate_and_exp_syn_noise_follow_the_documented_derivation() {
+    let (b, t, n, seed) = (2, 7, 3, 41);
+    let x = input(b, t, n, 8);
+    let scale = NOISE_STD * DT.sqrt();
+    // ExpSyn: `out_t = I_t + noise_std·√dt·z`, `I_t` the noiseless recurrence.
+    let syn = ExpSyn::new(n).with_dt(DT).unwrap();
+    let quiet = syn
+        .evolve(&syn.init(seed), &syn.init(seed), &x, false)
+        .unwrap();
+    let noisy = syn.clone().with_noise_std(NOISE_STD).unwrap();
+    let tree = noisy.init(seed);
+    let out = noisy.evolve(&tree, &tree, &x, false).unwrap().output;
+    // Rate: the noise joins the input, `x_t = x + α·(((−x + (in + noise)) + bias) + rec)`.
+    let tau = 0.02;
+    let rate = Rate::new(n)
+        .with_tau(tau)
+        .unwrap()
+        .with_dt(DT)
+        .unwrap()
+        .with_noise_std(NOISE_STD)
+        .unwrap();
+    let tree = rate.init(seed);
+    let states = rate.evolve(&tree, &tree, &x, true).unwrap();
+    let states = states.record.get("x").unwrap();
+    let alpha = DT / tau;
+    for bi in 0..b {
+        let mut state = vec![0.0f64; n];
+        for s in 0..t {
+            let z = normals(seed, bi, s, n);
+            for j in 0..n {
+                let at = (bi * t + s) * n + j;
+                let expected = quiet.output.data()[at] + scale * z[j];
+                assert_eq!(out.data()[at].to_bits(), expected.to_bits(), "ExpSyn {at}");
+                let drive = ((-state[j] + (x.data()[at] + scale * z[j])) + 0.0) + 0.0;
+                state[j] += drive * alpha;
+                assert_eq!(states.data()[at].to_bits(), state[j].to_bits(), "Rate {at}");
+            }
+        }
+    }
+}
+
 #[test]
 fn same_seed_same_bits_other_seed_other_bits() {
     let lif = noise_probe(4);
@@ -98,29 +150,91 @@ fn same_seed_same_bits_other_seed_other_bits() {
     assert!(a.data().iter().zip(c.data()).all(|(x, y)| x != y));
 }
 
+/// `values` look like independent draws of `N(0, σ²)`: mean and standard deviation within
+/// 5 standard errors (the mean's is σ/√n, the standard deviation's about σ/√(2n)), and the
+/// fraction beyond 2σ within 5 standard errors of 4.55 % (√(p(1−p)/n)).
+fn assert_gaussian(values: &[f64], sigma: f64, what: &str) {
+    let count = values.len() as f64;
+    assert!(count >= 10_000.0, "{what}: too few values for the bounds");
+    let mean = values.iter().sum::<f64>() / count;
+    let var = values.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (count - 1.0);
+    assert!(
+        mean.abs() < 5.0 * sigma / count.sqrt(),
+        "{what}: mean {mean}, σ {sigma}"
+    );
+    let rel = (var.sqrt() - sigma).abs() / sigma;
+    assert!(
+        rel < 5.0 / (2.0 * count).sqrt(),
+        "{what}: std {} vs {sigma}",
+        var.sqrt()
+    );
+    let p = 0.0455;
+    let beyond = values.iter().filter(|x| x.abs() > 2.0 * sigma).count() as f64 / count;
+    assert!(
+        (beyond - p).abs() < 5.0 * (p * (1.0 - p) / count).sqrt(),
+        "{what}: {beyond} beyond 2σ"
+    );
+}
+
 #[test]
 fn mean_and_std_match_noise_std_sqrt_dt() {
     let (b, t, n) = (4, 2000, 8);
     let lif = noise_probe(n);
     let v = noise_of(&lif, &lif.init(1), b, t);
-    let count = v.len() as f64;
-    let mean = v.data().iter().sum::<f64>() / count;
-    let var = v.data().iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (count - 1.0);
-    let sigma = NOISE_STD * DT.sqrt();
-    // 5-sigma bounds: the mean's standard error is σ/√n, the std's about σ/√(2n).
-    assert!(
-        mean.abs() < 5.0 * sigma / count.sqrt(),
-        "mean {mean}, σ {sigma}"
-    );
-    let rel = (var.sqrt() - sigma).abs() / sigma;
-    assert!(
-        rel < 5.0 / (2.0 * count).sqrt(),
-        "std {} vs {sigma}",
-        var.sqrt()
-    );
-    // Gaussian tails: about 4.55% beyond 2σ.
-    let beyond = v.data().iter().filter(|x| x.abs() > 2.0 * sigma).count() as f64 / count;
-    assert!((beyond - 0.0455).abs() < 0.005, "{beyond}");
+    assert_gaussian(v.data(), NOISE_STD * DT.sqrt(), "LIF");
+}
+
+#[test]
+fn rate_noise_has_mean_zero_and_std_noise_std_sqrt_dt() {
+    // Rate adds the noise to its input: with no input, bias or recurrence,
+    // `x_t = x_{t−1} + α·(−x_{t−1} + noise_t)`, so `noise_t = (x_t − x_{t−1})/α + x_{t−1}`
+    // (to rounding, ~1e-16 of σ) from the recorded `x`.
+    let (b, t, n) = (4, 2000, 8);
+    let tau = 0.02;
+    let rate = Rate::new(n)
+        .with_tau(tau)
+        .unwrap()
+        .with_noise_std(NOISE_STD)
+        .unwrap()
+        .with_dt(DT)
+        .unwrap();
+    let alpha = DT / tau;
+    let tree = rate.init(3);
+    let ev = rate
+        .evolve(&tree, &tree, &Array::zeros(vec![b, t, n]), true)
+        .unwrap();
+    let x = ev.record.get("x").unwrap().data();
+    let mut noise = Vec::with_capacity(b * t * n);
+    for bi in 0..b {
+        for s in 0..t {
+            for j in 0..n {
+                let now = x[(bi * t + s) * n + j];
+                let before = if s == 0 {
+                    0.0
+                } else {
+                    x[(bi * t + s - 1) * n + j]
+                };
+                noise.push((now - before) / alpha + before);
+            }
+        }
+    }
+    assert_gaussian(&noise, NOISE_STD * DT.sqrt(), "Rate");
+}
+
+#[test]
+fn exp_syn_noise_has_mean_zero_and_std_noise_std_sqrt_dt() {
+    // ExpSyn adds the noise to its output: with no input the output is the noise.
+    let (b, t, n) = (4, 2000, 8);
+    let syn = ExpSyn::new(n)
+        .with_noise_std(NOISE_STD)
+        .unwrap()
+        .with_dt(DT)
+        .unwrap();
+    let tree = syn.init(4);
+    let ev = syn
+        .evolve(&tree, &tree, &Array::zeros(vec![b, t, n]), false)
+        .unwrap();
+    assert_gaussian(ev.output.data(), NOISE_STD * DT.sqrt(), "ExpSyn");
 }
 
 fn correlation(a: &[f64], b: &[f64]) -> f64 {

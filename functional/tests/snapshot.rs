@@ -478,7 +478,21 @@ fn restore_names_every_mismatching_path() {
     assert_eq!(e.mismatches().unwrap().len(), 5, "{text}");
     // Per-sample state fits too.
     check_structure(&net, &tree, &tree).unwrap();
-    assert!(check_structure(&net, &Tree::new(), &Tree::new()).is_err());
+    // Empty trees: every leaf of the module is reported missing, each once, in order.
+    let e = check_structure(&net, &Tree::new(), &Tree::new()).unwrap_err();
+    let reported: Vec<String> = e
+        .mismatches()
+        .unwrap()
+        .iter()
+        .map(|m| m.path.clone())
+        .collect();
+    let leaves: Vec<String> = tree.leaves().into_iter().map(|(p, _)| p).collect();
+    assert_eq!(reported, leaves);
+    assert!(
+        e.to_string()
+            .contains("0_LIF.w_rec: missing from the params"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -536,11 +550,46 @@ fn format_v1_fixture_still_loads() {
     let (params, state) = snap.restore(&net).unwrap();
     let (module, _, _) = snap.restore_module(&littoral_nets::registry()).unwrap();
     assert_eq!(module.repr(), net.repr());
-    // It continues (the NaN propagates through the second layer's membrane only).
-    let ev = net
-        .evolve(&params, &state, &input(2, 3, 4, 1), false)
-        .unwrap();
+    // Its parameters are what `init(2024)` still draws (initialisers are stable).
+    let fresh = net.init(2024);
+    assert!(tree_bits_eq(
+        &littoral_core::TreeExt::parameters(&params, None),
+        &littoral_core::TreeExt::parameters(&fresh, None)
+    ));
+    // It continues: the NaN stays in the membrane it was put in (sample 0, neuron 0 of
+    // the second layer) and in that neuron's output; every other value is finite.
+    let x = input(2, 3, 4, 1);
+    let ev = net.evolve(&params, &state, &x, true).unwrap();
     assert_eq!(ev.output.shape(), &[2, 3, 2]);
+    let vmem = ev.record.get("1_LIF.vmem").unwrap();
+    for (i, v) in vmem.data().iter().enumerate() {
+        let (sample, neuron) = (i / 6, i % 2);
+        assert_eq!(
+            v.is_nan(),
+            sample == 0 && neuron == 0,
+            "1_LIF.vmem[{i}] = {v}"
+        );
+    }
+    for (i, v) in ev.output.data().iter().enumerate() {
+        let (sample, neuron) = (i / 6, i % 2);
+        assert_eq!(v.is_nan(), sample == 0 && neuron == 0, "output[{i}] = {v}");
+    }
+    // And continuing in two pieces gives the same bits as in one.
+    let (x1, x2) = (input(2, 2, 4, 1), Array::zeros(vec![2, 1, 4]));
+    let whole = Array::from_shape_vec(
+        vec![2, 3, 4],
+        (0..2)
+            .flat_map(|b| {
+                let first = x1.data()[b * 8..(b + 1) * 8].to_vec();
+                first.into_iter().chain([0.0; 4])
+            })
+            .collect(),
+    )
+    .unwrap();
+    let one = net.evolve(&params, &state, &whole, false).unwrap();
+    let a = net.evolve(&params, &state, &x1, false).unwrap();
+    let b = net.evolve(&params, &a.state, &x2, false).unwrap();
+    assert!(tree_bits_eq(&one.state, &b.state));
     // While the current format is v1, re-encoding gives the same bytes.
     if FORMAT_VERSION == 1 {
         assert_eq!(snap.to_bytes().unwrap(), bytes);

@@ -1,13 +1,14 @@
 //! Time series, `timed()`, `.npz` files and plots: Rockpool's behaviours (contract §5) and
 //! the errors that replace its silent surprises.
 
-use littoral_core::timeseries::{
+use littoral_core::{Array, Error as CoreError, tree_bits_eq};
+use littoral_functional::Error;
+use littoral_functional::timeseries::timed::{Duration, Timed, TimedExt, TimedInput};
+use littoral_functional::timeseries::{
     BeyondRange, Interp, RasterOptions, RasterStop, SampleOptions, TimeSeries, TsContinuous,
     TsEvent, exact_steps,
 };
-use littoral_core::{Array, Error as CoreError, tree_bits_eq};
-use littoral_functional::timed::{Duration, Timed, TimedExt, TimedInput};
-use littoral_functional::{Error, ts_npz, ts_plot};
+use littoral_functional::timeseries::{npz as ts_npz, plot as ts_plot};
 use littoral_nets::Lif;
 use proptest::prelude::*;
 use std::path::PathBuf;
@@ -21,6 +22,28 @@ fn rows(r: &[&[f64]]) -> Array {
 
 fn data_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data")
+}
+
+/// Rockpool 3.1.0's answers to the calls below, written by `tests/data/gen_ts.py`.
+fn rockpool(key: &str) -> serde_json::Value {
+    let path = data_dir().join("rockpool_behaviours.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let all: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    let value = all[key].clone();
+    assert!(!value.is_null(), "{key} missing from {}", path.display());
+    value
+}
+
+/// The numbers of a (nested) JSON array, row-major.
+fn floats(v: &serde_json::Value) -> Vec<f64> {
+    match v {
+        serde_json::Value::Array(items) => items.iter().flat_map(floats).collect(),
+        other => other.as_f64().into_iter().collect(),
+    }
+}
+
+fn counts(v: &serde_json::Value) -> Vec<usize> {
+    floats(v).iter().map(|&x| x as usize).collect()
 }
 
 fn is_invalid_at(e: &CoreError, at: &str) -> bool {
@@ -45,10 +68,7 @@ fn raster_bool_and_counts_match_rockpool() -> TestResult {
     let ev = contract_events()?;
     let bools = ev.raster(1e-3, &RasterOptions::default())?;
     assert_eq!(bools.shape(), &[5, 2]);
-    assert_eq!(
-        bools,
-        rows(&[&[1., 0.], &[0., 1.], &[0., 0.], &[1., 0.], &[0., 0.]])
-    );
+    assert_eq!(bools.data(), floats(&rockpool("raster_bool")));
     let counts = ev.raster(
         1e-3,
         &RasterOptions {
@@ -56,24 +76,39 @@ fn raster_bool_and_counts_match_rockpool() -> TestResult {
             ..Default::default()
         },
     )?;
-    assert_eq!(
-        counts,
-        rows(&[&[1., 0.], &[0., 2.], &[0., 0.], &[1., 0.], &[0., 0.]])
-    );
+    assert_eq!(counts.shape(), &[5, 2]);
+    assert_eq!(counts.data(), floats(&rockpool("raster_counts")));
     Ok(())
 }
 
 #[test]
 fn raster_shapes_match_rockpool() -> TestResult {
+    let shape = |key: &str| counts(&rockpool(key));
     let ev = TsEvent::new(vec![0.0, 30.0], vec![0, 0], 0.0, 31.0)?.with_num_channels(4)?;
-    assert_eq!(ev.raster(1.0, &RasterOptions::default())?.shape(), &[31, 4]);
+    let default = RasterOptions::default();
+    assert_eq!(
+        ev.raster(1.0, &default)?.shape(),
+        shape("raster_shape_31_steps")
+    );
     let ev = TsEvent::new(vec![0.0, 1.0], vec![0, 0], 0.0, 2.0)?;
-    assert_eq!(ev.raster(0.9, &RasterOptions::default())?.shape(), &[3, 1]);
-    assert_eq!(ev.raster(1.1, &RasterOptions::default())?.shape(), &[2, 1]);
+    assert_eq!(
+        ev.raster(0.9, &default)?.shape(),
+        shape("raster_shape_dt_0.9")
+    );
+    assert_eq!(
+        ev.raster(1.1, &default)?.shape(),
+        shape("raster_shape_dt_1.1")
+    );
     let empty = TsEvent::new(vec![], vec![], 0.0, 0.0)?;
     assert_eq!(
-        empty.raster(1.0, &RasterOptions::default())?.shape(),
-        &[0, 0]
+        empty.raster(1.0, &default)?.shape(),
+        shape("raster_shape_empty")
+    );
+    // 1.1 / 0.1 = 11.000000000000002: 11 bins, not 12.
+    let e = TsEvent::new(vec![], vec![], 0.0, 1.1)?;
+    assert_eq!(
+        e.raster(0.1, &default)?.shape(),
+        shape("raster_shape_1.1_over_0.1")
     );
     Ok(())
 }
@@ -90,7 +125,8 @@ fn raster_options_start_stop_steps_and_channels() -> TestResult {
             ..Default::default()
         },
     )?;
-    assert_eq!(r, rows(&[&[0., 1.], &[0., 0.]]));
+    assert_eq!(r.shape(), &[2, 2]);
+    assert_eq!(r.data(), floats(&rockpool("raster_from_1ms_to_3ms")));
     // Exactly the number of steps asked for (Rockpool returns 4 rows here).
     let r = ev.raster(
         0.1e-3,
@@ -112,14 +148,15 @@ fn raster_options_start_stop_steps_and_channels() -> TestResult {
     )?;
     assert_eq!(r.shape(), &[5, 3]);
     assert_eq!(&r.data()[..6], &[0., 0., 1., 2., 0., 0.]);
-    // An event exactly at a bin edge belongs to the bin it starts (Rockpool: 0.3/0.1 floors to 2).
+    // An event exactly at a bin edge belongs to the bin it starts: a deliberate difference,
+    // Rockpool floors 0.3/0.1 = 2.9999999999999996 to bin 2.
     let e = TsEvent::new(vec![0.3], vec![0], 0.0, 1.0)?;
     let r = e.raster(0.1, &RasterOptions::default())?;
     assert_eq!(r.shape(), &[10, 1]);
-    assert_eq!(r.data()[3], 1.0);
-    // 1.1 / 0.1 = 11.000000000000002: 11 bins, not 12.
-    let e = TsEvent::new(vec![], vec![], 0.0, 1.1)?;
-    assert_eq!(e.raster(0.1, &RasterOptions::default())?.shape(), &[11, 0]);
+    let theirs = floats(&rockpool("raster_event_at_0.3_dt_0.1"));
+    assert_eq!(theirs.len(), 10);
+    assert_eq!((theirs[2], theirs[3]), (1.0, 0.0), "Rockpool's bin 2");
+    assert_eq!((r.data()[2], r.data()[3]), (0.0, 1.0), "our bin 3");
     Ok(())
 }
 
@@ -133,7 +170,7 @@ fn raster_of_a_periodic_series_repeats() -> TestResult {
             ..Default::default()
         },
     )?;
-    assert_eq!(r.data(), &[1., 0., 1., 0., 1., 0.]);
+    assert_eq!(r.data(), floats(&rockpool("raster_periodic_6_steps")));
     Ok(())
 }
 
@@ -145,12 +182,16 @@ fn raster_of_a_periodic_series_repeats() -> TestResult {
 fn from_raster_midpoints_match_rockpool() -> TestResult {
     let raster = rows(&[&[0., 1.], &[2., 0.], &[0., 0.]]);
     let ev = TsEvent::from_raster(&raster, 1e-3, 0.0, false)?;
-    assert_eq!(ev.times(), &[0.0005, 0.0015, 0.0015]);
-    assert_eq!(ev.channels(), &[1, 0, 0]);
-    assert_eq!(ev.t_stop(), 0.003);
-    assert_eq!(ev.num_channels(), 2);
+    let theirs = rockpool("from_raster");
+    assert_eq!(ev.times(), floats(&theirs["times"]));
+    assert_eq!(ev.channels(), counts(&theirs["channels"]));
+    assert_eq!(ev.t_stop(), theirs["t_stop"].as_f64().unwrap_or(f64::NAN));
+    assert_eq!(ev.num_channels(), counts(&theirs["num_channels"])[0]);
     let at_start = TsEvent::from_raster(&raster, 1e-3, 0.0, true)?;
-    assert_eq!(at_start.times(), &[0.0, 0.001, 0.001]);
+    assert_eq!(
+        at_start.times(),
+        floats(&rockpool("from_raster_at_bin_start"))
+    );
     // Fractional and negative counts are errors (Rockpool truncates them to int).
     for bad in [0.5, -1.0, f64::NAN] {
         let r = Array::from_vec(vec![0.0, bad]);
@@ -189,17 +230,24 @@ fn event_series_combinators() -> TestResult {
     let a = TsEvent::new(vec![0.1, 0.5], vec![0, 1], 0.0, 1.0)?;
     let b = TsEvent::new(vec![0.2], vec![0], 0.0, 0.5)?;
     let m = a.merge(&b)?;
-    assert_eq!(m.times(), &[0.1, 0.2, 0.5]);
-    assert_eq!(m.channels(), &[0, 0, 1]);
+    let theirs = rockpool("event_merge");
+    assert_eq!(m.times(), floats(&theirs["times"]));
+    assert_eq!(m.channels(), counts(&theirs["channels"]));
     let c = a.append_c(&b)?;
-    assert_eq!(c.channels(), &[0, 2, 1]);
-    assert_eq!(c.num_channels(), 3);
+    let theirs = rockpool("event_append_c");
+    assert_eq!(c.channels(), counts(&theirs["channels"]));
+    assert_eq!(c.num_channels(), counts(&theirs["num_channels"])[0]);
     let t = a.append_t(&b, 0.0)?;
-    assert_eq!(t.times(), &[0.1, 0.5, 1.2]);
-    assert_eq!(t.t_stop(), 1.5);
+    let theirs = rockpool("event_append_t");
+    assert_eq!(t.times(), floats(&theirs["times"]));
+    assert_eq!(t.t_stop(), floats(&theirs["t_stop"])[0]);
     let clipped = a.clip(0.2, 0.6)?;
-    assert_eq!(clipped.times(), &[0.5]);
-    assert_eq!((clipped.t_start(), clipped.t_stop()), (0.2, 0.6));
+    let theirs = rockpool("event_clip");
+    assert_eq!(clipped.times(), floats(&theirs["times"]));
+    assert_eq!(
+        [clipped.t_start(), clipped.t_stop()].as_slice(),
+        [floats(&theirs["t_start"]), floats(&theirs["t_stop"])].concat()
+    );
     assert!(a.delay(-0.2).is_err(), "a delay before time 0 is an error");
     Ok(())
 }
@@ -215,13 +263,13 @@ fn clocked() -> Result<TsContinuous, CoreError> {
 #[test]
 fn from_clocked_t_stop_and_sample_and_hold() -> TestResult {
     let ts = clocked()?;
-    assert_eq!(ts.times(), &[0.0, 0.1]);
-    assert_eq!(ts.t_stop(), 0.2);
+    let theirs = rockpool("clocked");
+    assert_eq!(ts.times(), floats(&theirs["times"]));
+    assert_eq!(ts.t_stop(), floats(&theirs["t_stop"])[0]);
     assert_eq!(ts.interp(), Interp::Previous);
-    assert_eq!(ts.sample(&[0.05])?.data(), &[1., 2.]);
-    assert_eq!(ts.sample(&[0.1])?.data(), &[3., 4.]);
-    assert_eq!(ts.sample(&[0.15])?.data(), &[3., 4.]);
-    assert_eq!(ts.sample(&[0.2])?.data(), &[3., 4.], "held up to t_stop");
+    // Sample and hold, up to t_stop.
+    let got = ts.sample(&floats(&theirs["sample_at"]))?;
+    assert_eq!(got.data(), floats(&theirs["samples"]));
     Ok(())
 }
 
@@ -257,11 +305,14 @@ fn sampling_beyond_range_is_an_error_unless_asked() -> TestResult {
 fn periodic_series_take_times_modulo_duration() -> TestResult {
     let p = TsContinuous::from_clocked(Array::from_vec(vec![1., 2., 3.]), 1.0, 0.0)?
         .with_periodic(true);
-    let got = p.sample(&[0., 1., 2., 3., 4.5, -0.5, 7.])?;
-    assert_eq!(got.data(), &[1., 2., 3., 1., 2., 3., 2.]); // Rockpool's values
+    let theirs = rockpool("periodic_sample");
+    let got = p.sample(&floats(&theirs["at"]))?;
+    assert_eq!(got.data(), floats(&theirs["samples"]));
     let clipped = p.clip(1.0, 5.0)?;
-    assert_eq!(clipped.times(), &[1., 2., 3., 4., 5.]);
-    assert_eq!(clipped.samples().data(), &[2., 3., 1., 2., 3.]);
+    let theirs = rockpool("periodic_clip");
+    assert_eq!(clipped.times(), floats(&theirs["times"]));
+    assert_eq!(clipped.samples().data(), floats(&theirs["samples"]));
+    // A deliberate difference: Rockpool keeps `periodic` on the clipped series.
     assert!(!clipped.periodic());
     Ok(())
 }
@@ -273,15 +324,13 @@ fn linear_interpolation_matches_scipy() -> TestResult {
         Array::from_vec(vec![0., 10., 20., 30.]),
     )?;
     let prev = ts.clone().with_range(0.0, 3.0)?;
-    assert_eq!(
-        prev.sample(&[0., 0.5, 1., 1.5, 2., 2.5, 3.])?.data(),
-        &[0., 0., 20., 20., 30., 30., 30.]
-    );
+    let theirs = rockpool("previous_with_duplicates");
+    let got = prev.sample(&floats(&theirs["at"]))?;
+    assert_eq!(got.data(), floats(&theirs["samples"]));
     let lin = ts.with_interp(Interp::Linear);
-    assert_eq!(
-        lin.sample(&[0., 0.5, 1., 1.5, 2.])?.data(),
-        &[0., 5., 10., 25., 30.]
-    );
+    let theirs = rockpool("linear_with_duplicates");
+    let got = lin.sample(&floats(&theirs["at"]))?;
+    assert_eq!(got.data(), floats(&theirs["samples"]));
     assert!(
         lin.sample(&[2.5]).is_err(),
         "linear is defined up to the last sample"
@@ -311,30 +360,40 @@ fn continuous_clip_resample_merge_append() -> TestResult {
         Array::from_vec(vec![0., 10., 20., 30.]),
     )?;
     let ts = ts.with_range(0.0, 3.0)?;
+    let bounds = |ts: &TsContinuous| vec![ts.t_start(), ts.t_stop()];
+    let theirs_bounds =
+        |v: &serde_json::Value| [floats(&v["t_start"]), floats(&v["t_stop"])].concat();
     let c = ts.clip(0.5, 2.5)?;
-    assert_eq!(c.times(), &[0.5, 1., 1., 2., 2.5]); // Rockpool's values
-    assert_eq!(c.samples().data(), &[0., 20., 20., 30., 30.]);
-    assert_eq!((c.t_start(), c.t_stop()), (0.5, 2.5));
+    let theirs = rockpool("continuous_clip");
+    assert_eq!(c.times(), floats(&theirs["times"]));
+    assert_eq!(c.samples().data(), floats(&theirs["samples"]));
+    assert_eq!(bounds(&c), theirs_bounds(&theirs));
 
     let r = ts.resample(&[0.5, 2.0])?;
-    assert_eq!(r.samples().data(), &[0., 30.]);
-    assert_eq!((r.t_start(), r.t_stop()), (0.5, 2.0));
+    let theirs = rockpool("continuous_resample");
+    assert_eq!(r.samples().data(), floats(&theirs["samples"]));
+    assert_eq!(bounds(&r), theirs_bounds(&theirs));
 
     let other = TsContinuous::new(vec![0.5, 1.0], Array::from_vec(vec![5., 6.]))?;
     let m = ts.merge(&other, true)?;
-    assert_eq!(m.times(), &[0., 0.5, 1., 1., 2.]); // Rockpool's values
-    assert_eq!(m.samples().data(), &[0., 5., 10., 20., 30.]);
+    let theirs = rockpool("continuous_merge");
+    assert_eq!(m.times(), floats(&theirs["times"]));
+    assert_eq!(m.samples().data(), floats(&theirs["samples"]));
 
     let a = clocked()?;
-    let rockpool_gap = a.append_t(&a, None)?; // Rockpool's median offset
-    assert_eq!(rockpool_gap.times(), &[0.0, 0.1, 0.30000000000000004, 0.4]);
-    assert_eq!(rockpool_gap.t_stop(), 0.5);
+    let median_gap = a.append_t(&a, None)?; // Rockpool's default offset
+    let theirs = rockpool("continuous_append_t_median_gap");
+    assert_eq!(median_gap.times(), floats(&theirs["times"]));
+    assert_eq!(median_gap.t_stop(), floats(&theirs["t_stop"])[0]);
     let butted = a.append_t(&a, Some(0.0))?;
-    assert_eq!(butted.times(), &[0.0, 0.1, 0.2, 0.30000000000000004]);
+    let theirs = rockpool("continuous_append_t_no_gap");
+    assert_eq!(butted.times(), floats(&theirs["times"]));
+    assert_eq!(butted.t_stop(), floats(&theirs["t_stop"])[0]);
 
     let wide = a.append_c(&a)?;
-    assert_eq!(wide.num_channels(), 4);
-    assert_eq!(wide.samples().data(), &[1., 2., 1., 2., 3., 4., 3., 4.]);
+    let theirs = rockpool("continuous_append_c");
+    assert_eq!(wide.num_channels(), counts(&theirs["num_channels"])[0]);
+    assert_eq!(wide.samples().data(), floats(&theirs["samples"]));
     assert_eq!(a.select_channels(&[1])?.samples().data(), &[2., 4.]);
     let d = a.delay(1.0)?;
     assert_eq!((d.t_start(), d.t_stop()), (1.0, 1.2));
@@ -420,7 +479,10 @@ proptest! {
 // ---------------------------------------------------------------------------------------
 
 fn lif() -> Result<Lif, CoreError> {
-    Lif::new(3).with_has_rec(true).with_noise_std(0.05)
+    Lif::new(3)
+        .with_has_rec(true)
+        .with_noise_std(0.05)
+        .map(|l| l.with_spiking_input(true))
 }
 
 fn drive(steps: usize) -> Result<TsContinuous, CoreError> {
@@ -442,8 +504,8 @@ fn continuous_of(ts: &TimeSeries) -> Result<&TsContinuous, Error> {
 
 /// Evolve `n1` then `n2` steps, and `n1 + n2` at once; everything must agree bit for bit.
 fn split_equals_whole(n1: usize, n2: usize, input: TimedInput<'_>) -> Result<(), Error> {
-    let mut split = lif()?.timed(1e-3, 7)?.with_add_events(true);
-    let mut whole = lif()?.timed(1e-3, 7)?.with_add_events(true);
+    let mut split = lif()?.timed_with_seed(7)?.with_add_events(true);
+    let mut whole = lif()?.timed_with_seed(7)?.with_add_events(true);
     let a = split.evolve(input, Duration::Seconds(n1 as f64 * 1e-3), true)?;
     let b = split.evolve(input, Duration::Steps(n2), true)?;
     let w = whole.evolve(input, Duration::Steps(n1 + n2), true)?;
@@ -523,7 +585,7 @@ proptest! {
 
 #[test]
 fn timed_output_record_and_clock() -> TestResult {
-    let mut net = Lif::new(2).timed(1e-3, 0)?;
+    let mut net = Lif::new(2).timed()?;
     let input = TsContinuous::from_clocked(Array::full(vec![20, 2], 0.7), 1e-3, 0.0)?;
     let ev = net.evolve(&input, Duration::Inferred, true)?;
     assert_eq!(net.step(), 20);
@@ -582,7 +644,7 @@ fn timed_output_record_and_clock() -> TestResult {
 
 #[test]
 fn timed_errors_instead_of_rockpool_surprises() -> TestResult {
-    let mut net = Lif::new(2).timed(1e-3, 0)?;
+    let mut net = Lif::new(2).timed()?;
     let e = net
         .evolve(TimedInput::None, Duration::Seconds(2.5e-3), false)
         .err();
@@ -600,19 +662,19 @@ fn timed_errors_instead_of_rockpool_surprises() -> TestResult {
     let quiet = net.evolve(TimedInput::None, Duration::Steps(5), false)?;
     assert!(events_of(&quiet.output)?.is_empty());
     // The wrapper's dt must be the module's.
-    assert!(Lif::new(2).timed(2e-3, 0).is_err());
-    assert!(Lif::new(2).timed(f64::NAN, 0).is_err());
+    assert!(Timed::with_dt(std::sync::Arc::new(Lif::new(2)), 2e-3, 0).is_err());
+    assert!(Timed::with_dt(std::sync::Arc::new(Lif::new(2)), f64::NAN, 0).is_err());
     let shared: std::sync::Arc<dyn littoral_core::Module> = std::sync::Arc::new(Lif::new(2));
     let t = Timed::from_parts(shared.clone(), net.tree().clone(), 1e-3, 25, 0)?;
     assert_eq!(t.t(), 0.025);
-    assert!(shared.timed(1e-3, 0).is_ok());
+    assert!(shared.timed().is_ok());
     Ok(())
 }
 
 #[test]
 fn timed_periodic_input_and_continuous_output() -> TestResult {
     // A periodic input: the inferred duration is one period, and it can be reused.
-    let mut net = Lif::new(1).timed(1e-3, 0)?;
+    let mut net = Lif::new(1).timed()?;
     let period = TsContinuous::from_clocked(Array::from_vec(vec![2.0, 0.0, 0.0, 0.0]), 1e-3, 0.0)?
         .with_periodic(true);
     let a = net.evolve(&period, Duration::Inferred, false)?;
@@ -751,7 +813,7 @@ fn plots_are_pngs() -> TestResult {
         .unwrap_or_else(std::env::temp_dir)
         .join(format!("littoral-plots-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
-    let mut net = Lif::new(4).timed(1e-3, 0)?;
+    let mut net = Lif::new(4).timed()?;
     let input = drive(60)?.append_c(&drive(60)?.select_channels(&[0])?)?;
     let ev = net.evolve(&input, Duration::Inferred, true)?;
     let vmem = continuous_of(ev.record.get("vmem").ok_or("vmem")?)?;

@@ -22,9 +22,11 @@ mod lif_kernel;
 pub mod linear;
 pub mod matmul;
 pub mod neuron;
+pub mod nir;
 pub mod par;
 pub mod rate;
 mod registry;
+pub mod sparse;
 pub mod view;
 
 pub use combinators::ffwd_stack::FFwdStack;

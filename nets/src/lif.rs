@@ -21,8 +21,8 @@ use std::sync::Arc;
 /// Per step, for each neuron (`α = exp(-dt/τ_mem)`, `β = exp(-dt/τ_syn)`):
 /// ```text
 /// irec   = spikes_prev @ w_rec                 (recurrent, previous step's spike counts)
-/// isyn   = β · (isyn + x_t + irec)
-/// vmem   = α · vmem + Σ_s isyn + noise + bias
+/// isyn   = β · (isyn + (x_t + irec))
+/// vmem   = α · vmem + ((Σ_s isyn + noise) + bias)   (numpy's order, to the bit)
 /// spikes = min(max_spikes_per_dt, floor(vmem / threshold)) if vmem ≥ threshold
 /// vmem   = vmem − spikes · threshold
 /// ```

@@ -1,13 +1,18 @@
 //! The LIF time loop of one sample: fused, branch-free per-neuron passes that the
 //! compiler vectorises, with Rockpool's operation order kept exactly.
 //!
-//! Per step and neuron (`S = 1`):
+//! Per step and neuron, in the order of Rockpool's numpy `LIF.evolve` (`Isyn += sp_in_t +
+//! Irec; Vmem *= alpha; Isyn *= beta; Vmem += Isyn.sum(1) + I_in_t + self.bias`):
 //! ```text
-//! isyn = ((isyn + x) + irec) · β              (without recurrence: (isyn + x) · β)
-//! v    = ((vmem · α + isyn) + noise) + bias    (without noise: (vmem · α + isyn) + bias)
+//! isyn = (isyn + (x + irec)) · β              (without recurrence irec = +0.0, as numpy's zeros)
+//! Σ    = 0 + Σ_s isyn_s                       (numpy's `sum`: pairwise from 8 synapses on)
+//! v    = vmem · α + ((Σ + noise) + bias)      (without noise: vmem · α + (Σ + bias))
 //! s    = min(max, (v ≥ θ) · floor(v/θ))        (Rockpool's rule, with its -0.0)
 //! vmem = v − s · θ
 //! ```
+//! The `x + 0.0` and `0 + Σ` additions only turn a `-0.0` into `+0.0`, as numpy does; leaving
+//! out the noise when it is off is exact because `Σ` is then never `-0.0` (numpy adds
+//! `0·N(0,1)`, a `±0.0`).
 //! The fast pass computes `s` without a data-dependent branch and without a library
 //! `floor` (x86-64's baseline SSE2 has no vector rounding instruction, and a call per
 //! neuron stops vectorisation): with `q = v/θ`,
@@ -176,17 +181,14 @@ fn step_single<F: Real, const REC: bool, const NOISE: bool, const POW2: bool>(
     let noise = if NOISE { &noise[..n] } else { &noise[..0] };
     let recip = if POW2 { &c.recip[..n] } else { &c.recip[..0] };
     for j in 0..n {
-        let mut i = isyn[j] + F::of(x[j]);
-        if REC {
-            i += irec[j];
-        }
-        i *= beta[j];
+        let drive = if REC { irec[j] } else { F::zero() };
+        let i = (isyn[j] + (F::of(x[j]) + drive)) * beta[j];
         isyn[j] = i;
-        let mut v = vmem[j] * alpha[j] + i;
+        let mut total = F::zero() + i;
         if NOISE {
-            v += F::of(c.noise_scale * noise[j]);
+            total += F::of(c.noise_scale * noise[j]);
         }
-        v += bias[j];
+        let v = vmem[j] * alpha[j] + (total + bias[j]);
         let q = if POW2 { v * recip[j] } else { v / th[j] };
         let (s, reset) = fire_q(v, q, th[j], c.max_spikes);
         vmem[j] = reset;
@@ -206,12 +208,7 @@ fn step_multi<F: Real>(
     out: &mut [f64],
 ) {
     for (j, syn) in isyn.chunks_exact(c.n_syn).enumerate().take(c.n) {
-        let total = syn.iter().fold(F::zero(), |a, &b| a + b);
-        let mut v = vmem[j] * c.alpha[j] + total;
-        if let Some(z) = noise.get(j) {
-            v += F::of(c.noise_scale * z);
-        }
-        v += c.bias[j];
+        let v = vmem[j] * c.alpha[j] + input_current(c, noise, syn, j);
         let (s, reset) = fire(v, c.threshold[j], c.max_spikes);
         vmem[j] = reset;
         spikes[j] = s;
@@ -403,7 +400,7 @@ fn evolve_sample_body<F: Real, S: StepSource>(c: &Consts<'_, F>, mut io: SampleI
     F::widen_into(&vmem, io.vmem);
 }
 
-/// `isyn = ((isyn + x) + irec) · β` (or `(isyn + x) · β`) over every synapse.
+/// `isyn = (isyn + (x + irec)) · β` (`irec = +0.0` without recurrence) over every synapse.
 #[inline(always)]
 pub(crate) fn update_synapses<F: Real>(
     c: &Consts<'_, F>,
@@ -414,11 +411,11 @@ pub(crate) fn update_synapses<F: Real>(
 ) {
     if rec_in {
         for (((i, &xv), &r), &b) in isyn.iter_mut().zip(x).zip(irec).zip(c.beta) {
-            *i = ((*i + F::of(xv)) + r) * b;
+            *i = (*i + (F::of(xv) + r)) * b;
         }
     } else {
         for ((i, &xv), &b) in isyn.iter_mut().zip(x).zip(c.beta) {
-            *i = (*i + F::of(xv)) * b;
+            *i = (*i + (F::of(xv) + F::zero())) * b;
         }
     }
 }
@@ -433,21 +430,52 @@ pub(crate) fn reference_neurons<F: Real>(
     out: &mut [f64],
 ) {
     for (j, o) in out.iter_mut().enumerate().take(c.n) {
-        let mut v = vmem[j] * c.alpha[j];
         let syn = &isyn[j * c.n_syn..(j + 1) * c.n_syn];
-        let total = if c.n_syn == 1 {
-            syn[0]
-        } else {
-            syn.iter().fold(F::zero(), |a, &b| a + b)
-        };
-        v += total;
-        if let Some(z) = noise.get(j) {
-            v += F::of(c.noise_scale * z);
-        }
-        v += c.bias[j];
+        let v = vmem[j] * c.alpha[j] + input_current(c, noise, syn, j);
         let s = spike_count(v, c.threshold[j], c.max_spikes);
         vmem[j] = v - s * c.threshold[j];
         spikes[j] = s;
         *o = s.to64();
+    }
+}
+
+/// Neuron `j`'s `(Σ isyn + noise) + bias`, the term Rockpool adds to `vmem · α`.
+#[inline(always)]
+fn input_current<F: Real>(c: &Consts<'_, F>, noise: &[f64], syn: &[F], j: usize) -> F {
+    let mut total = numpy_sum(syn);
+    if let Some(z) = noise.get(j) {
+        total += F::of(c.noise_scale * z);
+    }
+    total + c.bias[j]
+}
+
+/// `0 + Σ values` in numpy's order (`np.add.reduce` over a contiguous axis): from `+0.0`,
+/// one by one below 8 values; from 8 to 128 values, eight running sums combined as
+/// `((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7))` and the rest added one by one; above 128, the two
+/// halves (the first a multiple of 8 long) summed that way and added.
+fn numpy_sum<F: Real>(values: &[F]) -> F {
+    F::zero() + pairwise_sum(values)
+}
+
+/// numpy's `pairwise_sum` (`numpy/_core/src/umath/loops_utils.h.src`).
+fn pairwise_sum<F: Real>(a: &[F]) -> F {
+    let n = a.len();
+    if n < 8 {
+        a.iter().fold(F::zero(), |acc, &v| acc + v)
+    } else if n <= 128 {
+        let mut r = [F::zero(); 8];
+        r.copy_from_slice(&a[..8]);
+        let whole = n - n % 8;
+        for block in a[8..whole].chunks_exact(8) {
+            for (acc, &v) in r.iter_mut().zip(block) {
+                *acc += v;
+            }
+        }
+        let head = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        a[whole..].iter().fold(head, |acc, &v| acc + v)
+    } else {
+        let half = n / 2;
+        let half = half - half % 8;
+        pairwise_sum(&a[..half]) + pairwise_sum(&a[half..])
     }
 }

@@ -8,10 +8,10 @@
 //! appears at all.
 
 use super::error::{CliError, CliResult};
+use littoral_functional::atomic::{AtomicFile, parent_dir, sync_dir};
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::BufWriter;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A reserved output, returned by [`Outputs::reserve`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,9 +19,7 @@ pub struct OutputId(usize);
 
 #[derive(Debug)]
 struct Staged {
-    dest: PathBuf,
-    tmp: PathBuf,
-    file: Option<File>,
+    file: AtomicFile,
     written: bool,
 }
 
@@ -31,17 +29,9 @@ pub struct Outputs {
     staged: Vec<Staged>,
 }
 
-fn unique() -> u64 {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    COUNTER.fetch_add(1, Ordering::Relaxed)
-}
-
-/// The folder holding `path` (`.` for a bare file name).
-pub fn parent_dir(path: &Path) -> PathBuf {
-    match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
+/// A library error on an output file, naming it.
+fn on_file(dest: &Path) -> impl Fn(littoral_functional::Error) -> CliError + '_ {
+    move |e| CliError::functional(dest, e)
 }
 
 impl Outputs {
@@ -65,39 +55,24 @@ impl Outputs {
     /// # Errors
     /// As [`Outputs::reserve`].
     pub fn reserve_with_suffix(&mut self, dest: &Path, suffix: &str) -> CliResult<OutputId> {
-        if self.staged.iter().any(|s| s.dest == dest) {
+        if self.staged.iter().any(|s| s.file.dest() == dest) {
             return Err(CliError::usage(format!(
                 "{} is named as two different outputs",
                 dest.display()
             )));
         }
-        let name = dest
-            .file_name()
-            .ok_or_else(|| CliError::file(dest, "not a file name"))?;
-        if dest.is_dir() {
-            return Err(CliError::file(dest, "is a folder, not a file"));
-        }
-        let dir = parent_dir(dest);
-        if !dir.is_dir() {
-            return Err(CliError::file(
-                dest,
-                format!("cannot write: the folder {} does not exist", dir.display()),
-            ));
-        }
-        let tmp = dir.join(format!(
-            ".{}.littoral-tmp-{}-{}{suffix}",
-            name.to_string_lossy(),
-            std::process::id(),
-            unique()
-        ));
-        let file = File::create(&tmp).map_err(|e| CliError::io(dest, "write", &e))?;
+        let file = AtomicFile::create_with_suffix(dest, suffix).map_err(on_file(dest))?;
         self.staged.push(Staged {
-            dest: dest.to_path_buf(),
-            tmp,
-            file: Some(file),
+            file,
             written: false,
         });
         Ok(OutputId(self.staged.len() - 1))
+    }
+
+    fn staged(&mut self, id: OutputId) -> CliResult<&mut Staged> {
+        self.staged
+            .get_mut(id.0)
+            .ok_or_else(|| CliError::other("internal error: unknown output"))
     }
 
     /// Write the content of a reserved output with `f` (given a buffered writer over the
@@ -110,23 +85,8 @@ impl Outputs {
         id: OutputId,
         f: impl FnOnce(&mut BufWriter<File>) -> CliResult<()>,
     ) -> CliResult<()> {
-        let staged = self
-            .staged
-            .get_mut(id.0)
-            .ok_or_else(|| CliError::other("internal error: unknown output"))?;
-        let file = staged
-            .file
-            .take()
-            .ok_or_else(|| CliError::file(&staged.dest, "internal error: written twice"))?;
-        let dest = staged.dest.clone();
-        let mut w = BufWriter::with_capacity(1 << 20, file);
-        f(&mut w)?;
-        w.flush().map_err(|e| CliError::io(&dest, "write", &e))?;
-        let file = w
-            .into_inner()
-            .map_err(|e| CliError::io(&dest, "write", e.error()))?;
-        file.sync_all()
-            .map_err(|e| CliError::io(&dest, "write", &e))?;
+        let staged = self.staged(id)?;
+        staged.file.write_with(f)?;
         staged.written = true;
         Ok(())
     }
@@ -141,12 +101,8 @@ impl Outputs {
         id: OutputId,
         f: impl FnOnce(&Path) -> CliResult<()>,
     ) -> CliResult<()> {
-        let staged = self
-            .staged
-            .get_mut(id.0)
-            .ok_or_else(|| CliError::other("internal error: unknown output"))?;
-        drop(staged.file.take());
-        f(&staged.tmp)?;
+        let staged = self.staged(id)?;
+        staged.file.write_via_path(f)?;
         staged.written = true;
         Ok(())
     }
@@ -158,8 +114,7 @@ impl Outputs {
     pub fn write_bytes(&mut self, id: OutputId, bytes: &[u8]) -> CliResult<()> {
         let dest = self.dest(id).to_path_buf();
         self.write_with(id, |w| {
-            w.write_all(bytes)
-                .map_err(|e| CliError::io(&dest, "write", &e))
+            std::io::Write::write_all(w, bytes).map_err(|e| CliError::io(&dest, "write", &e))
         })
     }
 
@@ -167,7 +122,7 @@ impl Outputs {
     pub fn dest(&self, id: OutputId) -> &Path {
         self.staged
             .get(id.0)
-            .map_or(Path::new(""), |s| s.dest.as_path())
+            .map_or(Path::new(""), |s| s.file.dest())
     }
 
     /// Rename every temporary file over its destination (all must have been written),
@@ -178,40 +133,30 @@ impl Outputs {
     pub fn commit(mut self) -> CliResult<Vec<PathBuf>> {
         if let Some(s) = self.staged.iter().find(|s| !s.written) {
             return Err(CliError::file(
-                &s.dest,
+                s.file.dest(),
                 "internal error: reserved but never written",
             ));
         }
         let mut done: Vec<PathBuf> = Vec::new();
-        for s in &self.staged {
-            if let Err(e) = std::fs::rename(&s.tmp, &s.dest) {
+        for s in &mut self.staged {
+            let dest = s.file.dest().to_path_buf();
+            if let Err(e) = s.file.rename() {
                 for d in &done {
                     let _ = std::fs::remove_file(d);
                 }
-                return Err(CliError::io(&s.dest, "write", &e));
+                return Err(CliError::functional(&dest, e));
             }
-            done.push(s.dest.clone());
+            done.push(dest);
         }
-        let mut dirs: Vec<PathBuf> = self.staged.iter().map(|s| parent_dir(&s.dest)).collect();
+        let mut dirs: Vec<PathBuf> = done.iter().map(|d| parent_dir(d)).collect();
         dirs.sort();
         dirs.dedup();
         for d in dirs {
             // Best effort: the files are complete and renamed; a folder sync failure
             // (some file systems refuse it) does not make them partial.
-            if let Ok(f) = File::open(&d) {
-                let _ = f.sync_all();
-            }
+            let _ = sync_dir(&d);
         }
         self.staged.clear();
         Ok(done)
-    }
-}
-
-impl Drop for Outputs {
-    fn drop(&mut self) {
-        for s in self.staged.drain(..) {
-            drop(s.file);
-            let _ = std::fs::remove_file(&s.tmp);
-        }
     }
 }

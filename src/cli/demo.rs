@@ -5,7 +5,6 @@ use super::args::DemoArgs;
 use super::atomic::Outputs;
 use super::error::{CliError, CliResult};
 use super::network::json_text;
-use super::npy_io::NpzOut;
 use super::plot::plot_output;
 use super::progress;
 use super::pyfmt::{array_str, record_repr, tree_repr};
@@ -103,14 +102,13 @@ fn walkthrough(seed: u64) -> CliResult<()> {
 /// and row-dependent values through `value(row)`.
 fn sparse(rows: usize, cols: usize, p: f64, seed: u64, value: impl Fn(usize) -> f64) -> Array {
     let mut rng = InitRng::new(seed);
-    let mut data = Vec::with_capacity(rows * cols);
-    for r in 0..rows {
-        let v = value(r);
-        for _ in 0..cols {
-            data.push(if rng.uniform(0.0, 1.0) < p { v } else { 0.0 });
+    Array::from_fn(vec![rows, cols], |i| {
+        if rng.uniform(0.0, 1.0) < p {
+            value(i / cols)
+        } else {
+            0.0
         }
-    }
-    Array::from_shape_vec(vec![rows, cols], data).unwrap_or_else(|_| Array::zeros(vec![rows, cols]))
+    })
 }
 
 /// The demo network: `Linear(200 → 1000)` (sparse input weights) and a recurrent
@@ -140,10 +138,9 @@ pub fn demo_network(seed: u64) -> CliResult<Arc<dyn Module>> {
 pub fn poisson_input(seed: u64) -> Array {
     let mut rng = InitRng::new(derive_seed(seed, "demo.poisson"));
     let p = INPUT_HZ * DT;
-    let data: Vec<f64> = (0..T * N_IN)
-        .map(|_| if rng.uniform(0.0, 1.0) < p { 1.0 } else { 0.0 })
-        .collect();
-    Array::from_shape_vec(vec![1, T, N_IN], data).unwrap_or_else(|_| Array::zeros(vec![1, T, N_IN]))
+    Array::from_fn(vec![1, T, N_IN], |_| {
+        if rng.uniform(0.0, 1.0) < p { 1.0 } else { 0.0 }
+    })
 }
 
 /// Run the demo.
@@ -191,6 +188,7 @@ fn demo_in(a: &DemoArgs) -> CliResult<()> {
     let x = poisson_input(a.seed);
     let pb = progress::bar(T as u64, "steps", a.quiet);
     let on_progress = |done: u64| pb.set_position(done);
+    let on_progress: Option<&(dyn Fn(u64) + Sync)> = (!pb.is_hidden()).then_some(&on_progress);
     let net_file = file("network.json");
     let input_file = file("input.npy");
     let result = run(&RunSpec {
@@ -200,7 +198,7 @@ fn demo_in(a: &DemoArgs) -> CliResult<()> {
         input: &x,
         keep_record: true,
         threads: a.threads.map(|n| n as usize),
-        on_progress: &on_progress,
+        on_progress,
         input_file: &input_file,
         net_file: &net_file,
     })?;
@@ -258,12 +256,7 @@ fn demo_in(a: &DemoArgs) -> CliResult<()> {
     if let Some(rec) = &result.record {
         let dest = outs.dest(rec_id).to_path_buf();
         outs.write_with(rec_id, |w| {
-            let mut npz = NpzOut::new(w);
-            for (path, arr) in rec.leaves() {
-                npz.add_f64(&path, arr)
-                    .map_err(|e| CliError::io(&dest, "write", &e))?;
-            }
-            npz.finish().map_err(|e| CliError::io(&dest, "write", &e))
+            super::simulate::write_record_npz(w, rec).map_err(|e| CliError::io(&dest, "write", &e))
         })?;
     }
     let snap = Snapshot::capture(module, &tree, &result.state, T as u64)

@@ -58,11 +58,24 @@ impl CliError {
     /// A library error met while using `file`. Errors that already name a file (I/O and
     /// decoding errors of `littoral-functional`) keep their own file.
     pub fn functional(file: impl AsRef<Path>, e: littoral_functional::Error) -> Self {
-        use littoral_functional::Error as F;
         match e {
-            F::Io { path, op, source } => CliError::io(path, &op, &source),
-            F::InFile { path, source } => CliError::file(path, source),
+            e @ (littoral_functional::Error::Io { .. }
+            | littoral_functional::Error::InFile { .. }) => CliError::from(e),
             other => CliError::file(file, other),
+        }
+    }
+
+    /// An error of an evolution: an error about the input (path `input`) names the input
+    /// file, any other the network file. Classified by the error's variant and path, never
+    /// by its text.
+    pub fn evolution(
+        input_file: impl AsRef<Path>,
+        net_file: impl AsRef<Path>,
+        e: littoral_functional::Error,
+    ) -> Self {
+        match e.model_error() {
+            Some(m) if m.path() == "input" => CliError::file(input_file, m.detail()),
+            _ => CliError::file(net_file, e),
         }
     }
 
@@ -71,6 +84,19 @@ impl CliError {
         match self {
             CliError::Usage(_) => EXIT_USAGE,
             CliError::File { .. } | CliError::Other(_) => EXIT_DATA,
+        }
+    }
+}
+
+/// A library error by its variant: I/O and decoding errors name their file (exit 1); any
+/// other is a failure that concerns no single file (exit 1).
+impl From<littoral_functional::Error> for CliError {
+    fn from(e: littoral_functional::Error) -> Self {
+        use littoral_functional::Error as F;
+        match e {
+            F::Io { path, op, source } => CliError::io(path, &op, &source),
+            F::InFile { path, source } => CliError::file(path, source),
+            other => CliError::other(other),
         }
     }
 }

@@ -1,9 +1,7 @@
-//! Network files and snapshots: loading them, and walking the module tree for the
-//! summaries (neurons, spiking modules, `dt`).
+//! Network files and snapshots: loading them, and writing network JSON.
 
 use super::error::{CliError, CliResult};
-use littoral_core::nested::join_path;
-use littoral_core::{Module, Tree, TreeExt};
+use littoral_core::{Module, Tree};
 use littoral_functional::Snapshot;
 use std::path::Path;
 use std::sync::Arc;
@@ -75,118 +73,6 @@ pub fn load_any(path: &Path, seed: u64) -> CliResult<(Arc<dyn Module>, Tree, boo
 }
 
 use littoral_core::ModuleExt;
-
-/// Where a module's output can be found after an evolution.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Source {
-    /// A record leaf (`0_LIF_output`).
-    Record(String),
-    /// The network's output.
-    Output,
-}
-
-/// A module without children (LIF, Rate, Linear, …) with its dotted path, and where its
-/// output is found: the first of `sources` that the record holds (`Sequential` records
-/// `{name}_output` for every child; `FFwdStack` not for its last, whose output is then
-/// its parent's).
-#[derive(Debug, Clone)]
-pub struct LeafModule<'a> {
-    /// Dotted path (`""` for a network that is a single module).
-    pub path: String,
-    /// The module.
-    pub module: &'a dyn Module,
-    /// Candidate places of its output, in order.
-    pub sources: Vec<Source>,
-}
-
-impl LeafModule<'_> {
-    /// The name shown in summaries: the path, or the class name for a lone module.
-    pub fn label(&self) -> String {
-        if self.path.is_empty() {
-            self.module.class_name().to_string()
-        } else {
-            self.path.clone()
-        }
-    }
-
-    /// Number of units with a state of their own (neurons, and synapses such as
-    /// `ExpSyn`'s): the module's `size_out` when it has a float State, else 0 (`Linear`,
-    /// `Instant`).
-    pub fn neurons(&self) -> usize {
-        let stateful = self
-            .module
-            .attributes()
-            .iter()
-            .any(|a| a.kind == littoral_core::Kind::State && !a.integer);
-        if stateful { self.module.size_out() } else { 0 }
-    }
-
-    /// The module's scalar `dt`, if it has one.
-    pub fn dt(&self, params: &Tree) -> Option<f64> {
-        params
-            .array(&join_path(&self.path, "dt"))
-            .ok()
-            .filter(|a| a.len() == 1)
-            .map(|a| a.data()[0])
-    }
-
-    /// Its output in an evolution, if the record (or the network's output) holds it.
-    pub fn output_in<'e>(
-        &self,
-        output: &'e littoral_core::Array,
-        record: &'e littoral_core::Record,
-    ) -> Option<&'e littoral_core::Array> {
-        self.sources.iter().find_map(|s| match s {
-            Source::Output => Some(output),
-            Source::Record(p) => record.get(p),
-        })
-    }
-
-    /// Whether finding its output needs the record.
-    pub fn needs_record(&self) -> bool {
-        self.sources.first() != Some(&Source::Output)
-    }
-}
-
-/// Every module without children, depth first.
-pub fn leaf_modules(module: &dyn Module) -> Vec<LeafModule<'_>> {
-    fn go<'a>(
-        m: &'a dyn Module,
-        prefix: &str,
-        sources: Vec<Source>,
-        out: &mut Vec<LeafModule<'a>>,
-    ) {
-        let children = m.children();
-        if children.is_empty() {
-            out.push(LeafModule {
-                path: prefix.to_string(),
-                module: m,
-                sources,
-            });
-            return;
-        }
-        let last = children.len() - 1;
-        for (i, (name, child)) in children.into_iter().enumerate() {
-            let path = join_path(prefix, name);
-            let mut s = vec![Source::Record(join_path(prefix, &format!("{name}_output")))];
-            if i == last {
-                s.extend(sources.iter().cloned());
-            }
-            go(child, &path, s, out);
-        }
-    }
-    let mut out = Vec::new();
-    go(module, "", vec![Source::Output], &mut out);
-    out
-}
-
-/// The `dt` of the network: the first leaf module's scalar `dt` (1 ms by default).
-pub fn network_dt(module: &dyn Module, params: &Tree) -> f64 {
-    leaf_modules(module)
-        .iter()
-        .find_map(|l| l.dt(params))
-        .unwrap_or(1e-3)
-}
 
 /// JSON text that stays readable for large networks: objects one entry per line, lists of
 /// numbers on one line each (a weight matrix is one line per row). Numbers are written

@@ -1,5 +1,5 @@
-//! NumPy files: read `.npy` (and single-array `.npz`) input of any float, bool or integer
-//! dtype as `f64`; write `.npy` and `.npz` (dotted-path keys).
+//! NumPy input: read `.npy` (and single-array `.npz`) input of any float, bool or integer
+//! dtype as `f64`. Writing is `littoral_functional::npy`.
 //!
 //! Reading never trusts a header: the declared array size is checked against the bytes
 //! that actually follow it before anything is allocated, so a header declaring a huge
@@ -8,9 +8,9 @@
 use super::error::{CliError, CliResult, io_message};
 use littoral_core::Array;
 use littoral_core::array::format_shape;
-use npyz::{DType, Endianness, TypeChar, WriterBuilder};
+use npyz::{DType, Endianness, TypeChar};
 use std::fs::File;
-use std::io::{Read, Seek, Write};
+use std::io::{Read, Seek};
 use std::path::Path;
 
 /// The magic bytes of a `.npy` file.
@@ -323,87 +323,6 @@ fn fortran_to_c(values: &[f64], dims: &[usize]) -> Vec<f64> {
         }
     }
     out
-}
-
-fn shape_u64(shape: &[usize]) -> Vec<u64> {
-    shape.iter().map(|&d| d as u64).collect()
-}
-
-/// Write `a` as a `.npy` file of dtype `<f8` (C order).
-///
-/// # Errors
-/// The writer's I/O error, as a message.
-pub fn write_npy_f64(w: &mut impl Write, a: &Array) -> std::io::Result<()> {
-    let mut out = npyz::WriteOptions::<f64>::new()
-        .default_dtype()
-        .shape(&shape_u64(a.shape()))
-        .writer(w)
-        .begin_nd()?;
-    out.extend(a.data().iter().copied())?;
-    out.finish()
-}
-
-/// An `.npz` archive being written, one array per dotted path (`np.load(f)["1_LIF.vmem"]`).
-pub struct NpzOut<W: Write + Seek> {
-    npz: npyz::npz::NpzWriter<W>,
-}
-
-fn npz_options(bytes: u64) -> npyz::zip::write::FileOptions {
-    npyz::zip::write::FileOptions::default()
-        .compression_method(npyz::zip::CompressionMethod::Stored)
-        .large_file(bytes >= u64::from(u32::MAX) - 4096)
-}
-
-fn zip_io(e: impl std::fmt::Display) -> std::io::Error {
-    std::io::Error::other(e.to_string())
-}
-
-impl<W: Write + Seek> NpzOut<W> {
-    /// Start an archive over `w`.
-    pub fn new(w: W) -> Self {
-        NpzOut {
-            npz: npyz::npz::NpzWriter::new(w),
-        }
-    }
-
-    /// Add a `<f8` array.
-    ///
-    /// # Errors
-    /// I/O errors.
-    pub fn add_f64(&mut self, name: &str, a: &Array) -> std::io::Result<()> {
-        let mut out = self
-            .npz
-            .array::<f64>(name, npz_options(a.len() as u64 * 8))?
-            .default_dtype()
-            .shape(&shape_u64(a.shape()))
-            .begin_nd()?;
-        out.extend(a.data().iter().copied())?;
-        out.finish()
-    }
-
-    /// Add a `<u8` (uint64) array.
-    ///
-    /// # Errors
-    /// I/O errors.
-    pub fn add_u64(&mut self, name: &str, a: &Array<u64>) -> std::io::Result<()> {
-        let mut out = self
-            .npz
-            .array::<u64>(name, npz_options(a.len() as u64 * 8))?
-            .default_dtype()
-            .shape(&shape_u64(a.shape()))
-            .begin_nd()?;
-        out.extend(a.data().iter().copied())?;
-        out.finish()
-    }
-
-    /// Finish the archive (writes the zip directory).
-    ///
-    /// # Errors
-    /// I/O errors.
-    pub fn finish(mut self) -> std::io::Result<()> {
-        self.npz.zip_writer().finish().map_err(zip_io)?;
-        Ok(())
-    }
 }
 
 /// Read a network input and bring it to `(B, T, size_in)`: the file must hold `(T, Nin)`

@@ -1,15 +1,17 @@
 //! PNG plots of a network's output (sample 0): a spike raster with the population rate
 //! below it for spiking output, traces for continuous output.
 //!
-//! Traces are drawn by `littoral_functional::ts_plot`. The raster is drawn here with the
+//! Traces are drawn by `littoral_functional::timeseries::plot`. The raster is drawn here with the
 //! same tools (plotters' bitmap backend) and the same embedded font (Roboto Regular,
-//! `functional/src/fonts/`, registered with ab_glyph), because `ts_plot`'s event raster
+//! `functional/src/fonts/`, registered with ab_glyph), because `timeseries::plot`'s event raster
 //! draws one tick per channel row and rows thinner than a pixel vanish; here every spike
 //! is at least one pixel.
 
 use littoral_core::Array;
-use littoral_core::timeseries::TsContinuous;
-use littoral_functional::ts_plot::{PlotOptions, channel_label, plot_continuous, register_fonts};
+use littoral_functional::timeseries::TsContinuous;
+use littoral_functional::timeseries::plot::{
+    PlotOptions, channel_label, plot_continuous, register_fonts,
+};
 use plotters::prelude::*;
 use std::path::Path;
 

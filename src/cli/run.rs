@@ -1,13 +1,14 @@
-//! Evolution in time chunks (so a progress bar can move), with spike counting. Each
-//! chunk starts from the state the previous one returned, which gives the same bits as
-//! one call over the whole input.
+//! Evolution for `simulate`: one [`TimeChunks`] run on a local thread pool, in chunks only
+//! when a progress bar is drawn, with the spikes of every spiking population counted as the
+//! chunks come. Each chunk starts from the state the previous one returned, which gives the
+//! same bits as one call over the whole input.
 
 use super::error::{CliError, CliResult};
-use super::network::{LeafModule, leaf_modules};
-use littoral_core::{Array, Module, Record, Tree};
-use littoral_functional::ParOptions;
-use littoral_functional::par::{concat_axis, concat_records, evolve_par, slice_axis1};
+use littoral_core::{Array, EvolveOptions, Module, Record, Tree};
+use littoral_functional::TimeChunks;
+use littoral_functional::summary::{SpikeCount, SpikeCounter, all_dts, populations};
 use serde_json::{Map, Value as Json, json};
+use std::num::NonZeroUsize;
 use std::path::Path;
 use std::time::Instant;
 
@@ -25,25 +26,13 @@ pub struct RunSpec<'a> {
     pub keep_record: bool,
     /// Worker threads of the local pool (`None`: all cores).
     pub threads: Option<usize>,
-    /// Called with the number of steps done after each chunk.
-    pub on_progress: &'a (dyn Fn(u64) + Sync),
+    /// Called with the number of steps done after each chunk; `None` when nobody watches
+    /// (then the input is evolved in one call).
+    pub on_progress: Option<&'a (dyn Fn(u64) + Sync)>,
     /// The file the input came from (for error messages).
     pub input_file: &'a Path,
     /// The file the network came from (for error messages).
     pub net_file: &'a Path,
-}
-
-/// Spikes of one spiking module.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ModuleSpikes {
-    /// Dotted path (or class name for a lone module).
-    pub label: String,
-    /// Number of spikes over all samples and steps.
-    pub count: f64,
-    /// Neurons of the module.
-    pub neurons: usize,
-    /// Mean firing rate per neuron in Hz, when the module has a `dt`.
-    pub rate_hz: Option<f64>,
 }
 
 /// What a run gives.
@@ -54,15 +43,16 @@ pub struct RunResult {
     pub state: Tree,
     /// The record, when asked for.
     pub record: Option<Record>,
-    /// Spike counts per spiking module, in tree order.
-    pub spikes: Vec<ModuleSpikes>,
+    /// Spike counts per spiking population, in tree order.
+    pub spikes: Vec<SpikeCount>,
     /// Wall-clock seconds of the evolution.
     pub seconds: f64,
 }
 
-/// Steps per chunk: about a hundred chunks, at least ten steps each.
-pub fn chunk_steps(t: usize) -> usize {
-    t.div_ceil(100).max(10)
+/// Steps per chunk when a progress bar is drawn: about a hundred chunks, at least ten
+/// steps each (the bar moves by one percent).
+pub fn chunk_steps(t: usize) -> NonZeroUsize {
+    NonZeroUsize::new(t.div_ceil(100).max(10)).unwrap_or(NonZeroUsize::MIN)
 }
 
 fn build_pool(threads: Option<usize>) -> CliResult<rayon::ThreadPool> {
@@ -73,7 +63,7 @@ fn build_pool(threads: Option<usize>) -> CliResult<rayon::ThreadPool> {
         .map_err(|e| CliError::other(format!("cannot start {n} worker thread(s): {e}")))
 }
 
-/// Evolve `spec.input` chunk by chunk on a local thread pool.
+/// Evolve `spec.input` on a local thread pool.
 ///
 /// # Errors
 /// Input that does not fit the network (naming the input file); invalid parameters or
@@ -85,91 +75,58 @@ pub fn run(spec: &RunSpec<'_>) -> CliResult<RunResult> {
 
 fn run_in_pool(spec: &RunSpec<'_>) -> CliResult<RunResult> {
     let module = spec.module;
-    let leaves = leaf_modules(module);
-    let spiking: Vec<&LeafModule<'_>> = leaves
-        .iter()
-        .filter(|l| l.module.spiking_output())
-        .collect();
-    let need_record = spec.keep_record || spiking.iter().any(|l| l.needs_record());
-    let shape = spec.input.shape();
-    let (b, t) = (shape[0], shape[1]);
-    let chunk = chunk_steps(t);
-    let mut counts = vec![0.0f64; spiking.len()];
-    let mut outputs = Vec::new();
-    let mut records = Vec::new();
-    let mut state = spec.state.clone();
-    let opts = ParOptions {
-        record: need_record,
-        ..ParOptions::default()
+    let mut spikes = SpikeCounter::new(module);
+    let options = EvolveOptions {
+        record: spec.keep_record || spikes.needs_record(),
+        allow_non_finite_input: false,
     };
+    let evolve_error = |e| CliError::evolution(spec.input_file, spec.net_file, e);
     let started = Instant::now();
-    let mut start = 0;
-    while start < t {
-        let end = (start + chunk).min(t);
-        let x = slice_axis1(spec.input, start, end)
-            .map_err(|e| CliError::functional(spec.input_file, e))?;
-        let ev = evolve_par(module, spec.params, &state, &x, &opts)
-            .map_err(|e| evolve_error(spec.input_file, spec.net_file, e))?;
-        for (c, l) in counts.iter_mut().zip(&spiking) {
-            if let Some(a) = l.output_in(&ev.output, &ev.record) {
-                *c += a.data().iter().sum::<f64>();
+    let chunks = TimeChunks::new(module, spec.params, spec.state, spec.input, options)
+        .map_err(evolve_error)?;
+    let (b, t) = (chunks.input().shape()[0], chunks.total_steps());
+    let steps = spec.on_progress.map(|_| chunk_steps(t));
+    let ev = chunks
+        .run(steps, |chunk| {
+            spikes.add(&chunk.output, &chunk.record);
+            if !spec.keep_record {
+                chunk.record = Record::new();
             }
-        }
-        state = ev.state;
-        outputs.push(ev.output);
-        if spec.keep_record {
-            records.push(ev.record);
-        }
-        (spec.on_progress)(end as u64);
-        start = end;
-    }
-    let seconds = started.elapsed().as_secs_f64();
-    let parts: Vec<&Array> = outputs.iter().collect();
-    let output = concat_axis(&parts, 1).map_err(|e| CliError::other(e.to_string()))?;
-    let record = if spec.keep_record {
-        let parts: Vec<&Record> = records.iter().collect();
-        Some(concat_records(&parts, 1).map_err(|e| CliError::other(e.to_string()))?)
-    } else {
-        None
-    };
-    let spikes = spiking
-        .iter()
-        .zip(counts)
-        .map(|(l, count)| {
-            let neurons = l.module.size_out();
-            let denom = (b * t * neurons) as f64;
-            ModuleSpikes {
-                label: l.label(),
-                count,
-                neurons,
-                rate_hz: l
-                    .dt(spec.params)
-                    .filter(|&dt| dt > 0.0 && denom > 0.0)
-                    .map(|dt| count / denom / dt),
+            if let Some(progress) = spec.on_progress {
+                progress(chunk.end as u64);
             }
+            Ok(())
         })
-        .collect();
+        .map_err(evolve_error)?;
+    let seconds = started.elapsed().as_secs_f64();
     Ok(RunResult {
-        output,
-        state,
-        record,
-        spikes,
+        spikes: spikes.finish(spec.params, b, t),
+        output: ev.output,
+        state: ev.state,
+        record: spec.keep_record.then_some(ev.record),
         seconds,
     })
 }
 
-/// An evolution error: input problems name the input file, others the network file.
-fn evolve_error(input_file: &Path, net_file: &Path, e: littoral_functional::Error) -> CliError {
-    let text = e.to_string();
-    match text.strip_prefix("input: ") {
-        Some(rest) => CliError::file(input_file, rest),
-        None => CliError::file(net_file, text),
-    }
+/// Total units with a state of their own (neurons, and synapses such as `ExpSyn`'s): the
+/// `size_out` of every population with a float State; stateless layers (`Linear`,
+/// `Instant`) count 0.
+pub fn neuron_count(module: &dyn Module) -> usize {
+    populations(module)
+        .iter()
+        .filter(|p| {
+            p.module
+                .attributes()
+                .iter()
+                .any(|a| a.kind == littoral_core::Kind::State && !a.integer)
+        })
+        .map(|p| p.module.size_out())
+        .sum()
 }
 
-/// Total neurons (LIF and Rate units) of a network.
-pub fn neuron_count(module: &dyn Module) -> usize {
-    leaf_modules(module).iter().map(LeafModule::neurons).sum()
+/// The `dt` of the network: its first scalar `dt` in tree order (1 ms when it has none).
+pub fn network_dt(module: &dyn Module, params: &Tree) -> f64 {
+    all_dts(module, params).first().map_or(1e-3, |(_, dt)| *dt)
 }
 
 /// The JSON summary of a run.

@@ -3,15 +3,16 @@
 use super::args::SimulateArgs;
 use super::atomic::Outputs;
 use super::error::{CliError, CliResult};
-use super::network::{load_network, load_snapshot, network_dt};
-use super::npy_io::{NpzOut, read_input, write_npy_f64};
+use super::network::{load_network, load_snapshot};
+use super::npy_io::read_input;
 use super::plot::plot_output;
 use super::progress;
-use super::run::{RunSpec, run, si, summary_json};
+use super::run::{RunSpec, network_dt, run, si, summary_json};
 use super::say;
 use littoral_core::array::format_shape;
 use littoral_core::{Array, Module, ModuleExt, Record, Tree, Value};
 use littoral_functional::Snapshot;
+use littoral_functional::npy::{NpzOut, write_npy};
 use serde_json::{Value as Json, json};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -109,29 +110,30 @@ fn write_state_npz(
     let mut npz = NpzOut::new(w);
     for (path, leaf) in state.leaves() {
         match &leaf.value {
-            Value::F64(a) => npz.add_f64(&path, a)?,
-            Value::U64(a) => npz.add_u64(&path, a)?,
+            Value::F64(a) => npz.add_array(&path, a)?,
+            Value::U64(a) => npz.add_array(&path, a)?,
         }
     }
-    npz.finish()
+    npz.finish().map(drop)
 }
 
-fn write_record_npz(
+/// The dotted-path leaves of a record into an `.npz` archive.
+pub fn write_record_npz(
     w: &mut (impl std::io::Write + std::io::Seek),
     record: &Record,
 ) -> std::io::Result<()> {
     let mut npz = NpzOut::new(w);
     for (path, a) in record.leaves() {
-        npz.add_f64(&path, a)?;
+        npz.add_array(&path, a)?;
     }
-    npz.finish()
+    npz.finish().map(drop)
 }
 
 /// Write `a` as `.npy` into a reserved output.
 pub fn put_npy(outs: &mut Outputs, id: super::atomic::OutputId, a: &Array) -> CliResult<()> {
     let dest = outs.dest(id).to_path_buf();
     outs.write_with(id, |w| {
-        write_npy_f64(w, a).map_err(|e| CliError::io(&dest, "write", &e))
+        write_npy(w, a).map_err(|e| CliError::io(&dest, "write", &e))
     })
 }
 
@@ -176,6 +178,7 @@ pub fn simulate(a: &SimulateArgs) -> CliResult<()> {
 
     let pb = progress::bar(t as u64, "steps", a.quiet);
     let on_progress = |done: u64| pb.set_position(done);
+    let on_progress: Option<&(dyn Fn(u64) + Sync)> = (!pb.is_hidden()).then_some(&on_progress);
     let result = run(&RunSpec {
         module,
         params: &loaded.params,
@@ -183,7 +186,7 @@ pub fn simulate(a: &SimulateArgs) -> CliResult<()> {
         input: &x,
         keep_record: a.record.is_some(),
         threads: a.threads.map(|n| n as usize),
-        on_progress: &on_progress,
+        on_progress,
         input_file: &a.input,
         net_file: &loaded.net_file,
     })?;

@@ -5,13 +5,17 @@
 use super::args::SweepArgs;
 use super::atomic::Outputs;
 use super::error::{CliError, CliResult};
-use super::network::{LeafModule, leaf_modules, load_network};
+use super::network::load_network;
 use super::npy_io::read_input;
 use super::progress;
 use super::say;
 use super::simulate::put_npy;
-use littoral_core::{Array, EvolveOptions, Module, ModuleExt, Tree};
-use littoral_functional::sweep::{Sweep, sweep_map};
+use littoral_core::{Array, Module, ModuleExt, Tree};
+use littoral_functional::par::in_pool;
+use littoral_functional::summary::{Population, needs_record, spiking_populations};
+use littoral_functional::sweep::{
+    PointResult, PointSummary, Sweep, SweepOptions, run_point, run_sweep,
+};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -52,85 +56,46 @@ pub fn parse_vary(s: &str) -> CliResult<Axis> {
     })
 }
 
-/// What is kept of one point.
-#[derive(Clone, Debug)]
-struct PointRow {
-    index: usize,
-    /// Per spiking module: spike count and rate; or output mean and max.
-    cells: Vec<String>,
-    seconds: f64,
-    output: Option<Array>,
-}
-
-fn columns(leaves: &[LeafModule<'_>]) -> Vec<String> {
-    let spiking: Vec<&LeafModule<'_>> = leaves
-        .iter()
-        .filter(|l| l.module.spiking_output())
-        .collect();
+/// The CSV columns after the axes: spikes and rate of each spiking population, or the
+/// output's mean and max when nothing spikes.
+fn columns(spiking: &[Population<'_>]) -> Vec<String> {
     if spiking.is_empty() {
         return vec!["output.mean".into(), "output.max".into()];
     }
     spiking
         .iter()
-        .flat_map(|l| {
+        .flat_map(|p| {
             [
-                format!("{}.spikes", l.label()),
-                format!("{}.rate_hz", l.label()),
+                format!("{}.spikes", p.label()),
+                format!("{}.rate_hz", p.label()),
             ]
         })
         .collect()
 }
 
-fn evolve_point(
-    module: &dyn Module,
-    leaves: &[LeafModule<'_>],
-    params: &Tree,
-    state: &Tree,
-    x: &Array,
-    k: usize,
-    keep_output: bool,
-) -> Result<PointRow, littoral_functional::Error> {
-    let started = Instant::now();
-    let ev = module.evolve_with(
-        params,
-        state,
-        x,
-        &EvolveOptions {
-            record: true,
-            allow_non_finite_input: false,
-        },
-    )?;
-    let seconds = started.elapsed().as_secs_f64();
-    let (b, t) = (x.shape()[0], x.shape()[1]);
-    let spiking: Vec<&LeafModule<'_>> = leaves
-        .iter()
-        .filter(|l| l.module.spiking_output())
-        .collect();
-    let mut cells = Vec::new();
+/// The cells of one point under [`columns`], from the library's summary of the point.
+fn cells(spiking: &[Population<'_>], summary: &PointSummary) -> Vec<String> {
     if spiking.is_empty() {
-        let d = ev.output.data();
-        let mean = d.iter().sum::<f64>() / d.len().max(1) as f64;
-        let max = d.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        cells.push(format!("{mean}"));
-        cells.push(format!("{max}"));
+        return match summary.signal("output") {
+            Some(s) => vec![format!("{}", s.mean), format!("{}", s.max)],
+            None => vec![String::new(), String::new()],
+        };
     }
-    for l in spiking {
-        let a = l.output_in(&ev.output, &ev.record);
-        let count: f64 = a.map_or(0.0, |a| a.data().iter().sum());
-        let denom = (b * t * l.module.size_out()) as f64;
-        let rate = l
-            .dt(params)
-            .filter(|&dt| dt > 0.0 && denom > 0.0)
-            .map_or(String::new(), |dt| format!("{}", count / denom / dt));
-        cells.push(format!("{count}"));
-        cells.push(rate);
-    }
-    Ok(PointRow {
-        index: k,
-        cells,
-        seconds,
-        output: keep_output.then_some(ev.output),
-    })
+    spiking
+        .iter()
+        .flat_map(|p| {
+            let signal = summary.signal(&p.path).or_else(|| {
+                p.is_network_output()
+                    .then(|| summary.signal("output"))
+                    .flatten()
+            });
+            let count = signal.map_or(0.0, |s| s.sum);
+            let rate = signal
+                .and_then(|s| s.rate_hz)
+                .map_or(String::new(), |r| format!("{r}"));
+            [format!("{count}"), rate]
+        })
+        .collect()
 }
 
 /// A CSV field, quoted when needed.
@@ -196,46 +161,31 @@ fn run_and_write(
     let mut outs = Outputs::new();
     let csv_path = a.out.join("summary.csv");
     let csv_id = outs.reserve(&csv_path)?;
-    let leaves = leaf_modules(module);
+    let spiking = spiking_populations(module);
     let threads = a
         .threads
         .map(|t| t as usize)
         .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()));
     let started = Instant::now();
-    let points: Vec<usize> = match a.point {
-        Some(k) => vec![k],
-        None => (0..n).collect(),
+    let pb = progress::bar(a.point.map_or(n, |_| 1) as u64, "points", a.quiet);
+    let progress = |done: usize, _total: usize| pb.set_position(done as u64);
+    let opts = SweepOptions {
+        base_seed: a.seed,
+        record: needs_record(&spiking),
+        keep_outputs: a.save_outputs,
+        threads,
+        progress: Some(&progress),
+        allow_non_finite_input: false,
     };
-    let pb = progress::bar(points.len() as u64, "points", a.quiet);
-    let rows: Vec<PointRow> = match a.point {
-        Some(k) => {
-            let (p, s, _) = sweep
-                .point_trees(module, tree, tree, a.seed, k)
-                .map_err(|e| CliError::usage(format!("--vary: {e}")))?;
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads.unwrap_or(1))
-                .build()
-                .map_err(|e| CliError::other(format!("cannot start worker threads: {e}")))?;
-            let row = pool
-                .install(|| evolve_point(module, &leaves, &p, &s, x, k, a.save_outputs))
-                .map_err(|e| point_error(&a.net, &a.input, e))?;
-            pb.inc(1);
-            vec![row]
-        }
-        None => {
-            let progress = |done: usize, _total: usize| pb.set_position(done as u64);
-            sweep_map(
-                module,
-                tree,
-                tree,
-                sweep,
-                a.seed,
-                threads,
-                Some(&progress),
-                |k, p, s, _| evolve_point(module, &leaves, p, s, x, k, a.save_outputs),
-            )
-            .map_err(|e| point_error(&a.net, &a.input, e))?
-        }
+    let points: Vec<PointResult> = match a.point {
+        Some(k) => vec![
+            in_pool(threads, || {
+                run_point(module, tree, tree, x, sweep, k, &opts)
+            })
+            .map_err(|e| CliError::evolution(&a.input, &a.net, e))?,
+        ],
+        None => run_sweep(module, tree, tree, x, sweep, &opts)
+            .map_err(|e| CliError::evolution(&a.input, &a.net, e))?,
     };
     pb.finish_and_clear();
     let total_seconds = started.elapsed().as_secs_f64();
@@ -245,38 +195,39 @@ fn run_and_write(
         text.push(',');
         text.push_str(&csv(&ax.path));
     }
-    for c in columns(&leaves) {
+    for c in columns(&spiking) {
         text.push(',');
         text.push_str(&csv(&c));
     }
     text.push_str(",seconds\n");
-    for r in &rows {
+    for r in &points {
+        let k = r.summary.index;
         let idx = sweep
-            .indices(r.index)
+            .indices(k)
             .map_err(|e| CliError::usage(format!("--vary: {e}")))?;
-        text.push_str(&r.index.to_string());
+        text.push_str(&k.to_string());
         for (ax, i) in axes.iter().zip(idx) {
             text.push(',');
             text.push_str(&ax.values.get(i).map_or(String::new(), |v| format!("{v}")));
         }
-        for c in &r.cells {
+        for c in cells(&spiking, &r.summary) {
             text.push(',');
-            text.push_str(c);
+            text.push_str(&c);
         }
-        text.push_str(&format!(",{:.6}\n", r.seconds));
+        text.push_str(&format!(",{:.6}\n", r.summary.seconds));
     }
     outs.write_bytes(csv_id, text.as_bytes())?;
-    for r in &rows {
-        if let Some(out) = &r.output {
-            let id = outs.reserve(&point_file(&a.out, r.index))?;
-            put_npy(&mut outs, id, out)?;
+    for r in &points {
+        if let Some(ev) = &r.evolution {
+            let id = outs.reserve(&point_file(&a.out, r.summary.index))?;
+            put_npy(&mut outs, id, &ev.output)?;
         }
     }
     outs.commit()?;
     if !a.quiet {
         say(&format!(
             "swept {} point(s) of {} in {} on {} thread(s) → {}",
-            rows.len(),
+            points.len(),
             n,
             super::run::seconds(total_seconds),
             threads.unwrap_or(1),
@@ -296,12 +247,4 @@ fn run_and_write(
 /// The output file of point `k`.
 pub fn point_file(dir: &Path, k: usize) -> PathBuf {
     dir.join(format!("point-{k:04}.npy"))
-}
-
-fn point_error(net: &Path, input: &Path, e: littoral_functional::Error) -> CliError {
-    let text = e.to_string();
-    match text.strip_prefix("input: ") {
-        Some(rest) => CliError::file(input, rest),
-        None => CliError::file(net, text),
-    }
 }

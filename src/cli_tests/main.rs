@@ -217,6 +217,7 @@ fn simulate_matches_the_library_for_every_dtype_and_rank() {
 #[test]
 fn record_state_summary_and_plot() {
     let f = Fixture::new(2, 40);
+    let started = std::time::Instant::now();
     let r = f.ok(&[
         "simulate",
         "net.json",
@@ -270,8 +271,17 @@ fn record_state_summary_and_plot() {
     assert_eq!(sum["batches"], 2);
     assert_eq!(sum["timesteps"], 40);
     assert_eq!(sum["neurons"], 3);
-    assert!(sum["evolve_seconds"].as_f64().unwrap() >= 0.0);
-    assert!(sum["neuron_steps_per_second"].as_f64().unwrap() > 0.0);
+    // The evolve is timed inside the command: more than nothing, less than the whole run,
+    // and the throughput is the work divided by it.
+    let seconds = sum["evolve_seconds"].as_f64().unwrap();
+    let wall = started.elapsed().as_secs_f64();
+    assert!(seconds > 0.0 && seconds < wall, "{seconds} s of {wall} s");
+    let rate = sum["neuron_steps_per_second"].as_f64().unwrap();
+    let work = 2.0 * 40.0 * 3.0;
+    assert!(
+        (rate * seconds - work).abs() <= 1e-9 * work,
+        "{rate}/s × {seconds} s ≠ {work}"
+    );
     let spikes: f64 = ev.output.data().iter().sum();
     assert_eq!(sum["spikes_total"].as_f64().unwrap(), spikes);
     assert_eq!(sum["spikes_per_module"]["lif"].as_f64().unwrap(), spikes);
@@ -530,6 +540,7 @@ fn sweep_writes_one_row_per_point_and_point_k_reproduces_it() {
         "--out",
         "z",
         "--zip",
+        "--save-outputs",
         "-q",
         "--vary",
         "lif.tau_mem=0.01,0.02",
@@ -538,7 +549,40 @@ fn sweep_writes_one_row_per_point_and_point_k_reproduces_it() {
     ]);
     let z = csv_rows(&f.path("z/summary.csv"));
     assert_eq!(z.len(), 3);
+    assert_eq!(z[1][..3], ["0", "0.01", "0.5"]);
     assert_eq!(z[2][..3], ["1", "0.02", "1.5"]);
+    // Each zipped point is a grid point with the same values and the same index (point k
+    // draws its noise from `point{k}`): (0.01, 0.5) is point 0 of the grid above,
+    // (0.02, 1.5) point 1 of the grid τ = 0.02 × θ = 0.5, 1.5. Same outputs and counts.
+    f.ok(&[
+        "sweep",
+        "net.json",
+        "-i",
+        "x.npy",
+        "--out",
+        "g",
+        "--save-outputs",
+        "-q",
+        "--vary",
+        "lif.tau_mem=0.02",
+        "--vary",
+        "lif.threshold=0.5,1.5",
+    ]);
+    let g = csv_rows(&f.path("g/summary.csv"));
+    for (zk, grid, grid_rows, gk) in [(0usize, "sw", &rows, 0usize), (1, "g", &g, 1)] {
+        assert_eq!(
+            z[zk + 1][..5],
+            grid_rows[gk + 1][..5],
+            "zip {zk} vs {grid} {gk}"
+        );
+        let a = read_npy(&f.path(&format!("z/point-{zk:04}.npy")));
+        let b = read_npy(&f.path(&format!("{grid}/point-{gk:04}.npy")));
+        assert!(
+            a.bits_eq(&b),
+            "zip point {zk} differs from {grid} point {gk}"
+        );
+    }
+    assert_ne!(z[1][3], z[2][3], "the two zipped points differ");
 }
 
 // ---------------------------------------------------------------- errors

@@ -21,11 +21,18 @@ Every case:
 """
 
 import json
+import math
 import os
 import sys
 import warnings
 
-import numpy as np
+# OpenBLAS picks its kernels by CPU at run time, and their summation orders differ in the
+# last bits (3-D `np.dot`, `Rate`'s recurrent `np.dot`). Pin the kernel set the committed
+# files were made with, so that every x86-64 machine writes the same bytes.
+os.environ["OPENBLAS_CORETYPE"] = "Haswell"
+os.environ["OPENBLAS_NUM_THREADS"] = "1"
+
+import numpy as np  # noqa: E402
 
 warnings.filterwarnings("ignore")
 
@@ -431,6 +438,238 @@ def linear(nin, nout, weight, bias=None):
 
 
 # ---------------------------------------------------------------------------
+# Threshold ties
+# ---------------------------------------------------------------------------
+
+UNREACHABLE = 1e300  # a threshold no potential reaches: no spikes, no resets
+
+
+def libm_agrees(dt, tau):
+    """Whether numpy's exp(-dt/tau) has the bits of the C library's (math.exp), which
+    Littoral uses: then a tie in Rockpool is a tie in Littoral too."""
+    t = np.asarray(tau, dtype=np.float64).ravel()
+    return all(np.exp(-dt / v) == math.exp(-dt / v) for v in t)
+
+
+def draw_taus(rng, lo, hi, shape, dt=1e-3):
+    """Uniform time constants whose decay factors numpy and libm agree on."""
+    while True:
+        tau = rng.uniform(lo, hi, shape)
+        if libm_agrees(dt, tau):
+            return tau
+
+
+def with_thresholds(spec, threshold):
+    s = json.loads(json.dumps(spec))
+    s["parameters"]["threshold"] = L(threshold)
+    return s
+
+
+def lif_record(spec, x):
+    _, _, rec = run(build(spec), x, True)
+    return np.array(rec["vmem"])[0], np.array(rec["spikes"])[0]
+
+
+def place_ties(spec, x, k_min=2, v_min=0.5, ordered=True):
+    """Thresholds set so that every neuron's potential lands exactly on its threshold.
+
+    Neurons are placed one at a time, in order: the current neuron keeps an unreachable
+    threshold while Rockpool runs, so its recorded vmem is the pre-reset potential; its
+    threshold becomes that potential at the first step k (after the previous neuron's) at
+    which it is at least v_min and above every earlier value, so it first spikes at step k with
+    v == threshold exactly. Later neurons have not spiked yet at k, so the neurons placed
+    before keep their ties (`ordered`; independent neurons, without recurrence, need no
+    order). Returns the thresholds and the tie step of each neuron."""
+    n = spec["shape"][-1]
+    thr = np.full(n, UNREACHABLE)
+    steps = []
+    k_prev = k_min - 1
+    for j in range(n):
+        vmem, _ = lif_record(with_thresholds(spec, thr), x)
+        v = vmem[:, j]
+        k = next(
+            (k for k in range(k_prev + 1, len(v)) if v[k] >= v_min and v[k] > np.max(v[:k])),
+            None,
+        )
+        assert k is not None, f"neuron {j} never reaches {v_min} after step {k_prev}"
+        thr[j] = v[k]
+        steps.append(k)
+        k_prev = k if ordered else k_min - 1
+    return thr, steps
+
+
+def assert_ties_decide(spec, x, steps):
+    """Each tie is exact and decides a spike: at the threshold the neuron spikes at its
+    tie step, one ulp above it does not."""
+    n = spec["shape"][-1]
+    thr = np.broadcast_to(np.array(spec["parameters"]["threshold"], dtype=np.float64), (n,))
+    thr = thr.copy()
+    _, spikes = lif_record(spec, x)
+    for j, k in enumerate(steps):
+        assert spikes[k, j] >= 1, (j, k)
+        up = thr.copy()
+        up[j] = np.nextafter(up[j], np.inf)
+        _, spikes_up = lif_record(with_thresholds(spec, up), x)
+        assert spikes_up[k, j] == 0, (j, k)
+
+
+def tie_case(name, description, spec, x, ordered=True):
+    thr, steps = place_ties(spec, x, ordered=ordered)
+    spec = with_thresholds(spec, thr)
+    assert_ties_decide(spec, x, steps)
+    case(name, f"{description}; tie steps {steps}", spec, x, True, check_ties=False)
+
+
+def tie_cases():
+    """LIF cases whose potentials sit exactly on the threshold (issue 16): a one-ulp
+    difference in the order of additions flips a spike."""
+    # The reproducer of issue 9: one event at t = 0; Rockpool's vmem equals the threshold
+    # exactly at step 1 and the neuron spikes there.
+    spec = lif([1], {"tau_mem": 0.0186, "tau_syn": 0.0198, "bias": 0.035,
+                     "threshold": 1.8730752299724585})
+    x = np.array([[1.0], [0.0], [0.0]])
+    _, spikes = lif_record(spec, x)
+    assert spikes[:, 0].tolist() == [0.0, 1.0, 0.0], spikes
+    assert_ties_decide(spec, x, [1])
+    case("lif_tie_reproducer",
+         "LIF(1, tau_mem=0.0186, tau_syn=0.0198, bias=0.035, threshold=1.8730752299724585), "
+         "one event at t=0: vmem reaches the threshold exactly at step 1 and spikes",
+         spec, x, True, check_ties=False)
+
+    rng = np.random.default_rng(21)
+    N = 4
+    p = {
+        "tau_mem": L(draw_taus(rng, 0.01, 0.05, N)),
+        "tau_syn": L(draw_taus(rng, 0.005, 0.05, (N, 1))),
+        "bias": L(rng.uniform(0.01, 0.05, N)),
+        "threshold": L(np.ones(N)),
+    }
+    x = rng.uniform(0, 0.3, (40, N)) * (rng.random((40, N)) < 0.5)
+    tie_case("lif_tie_bias",
+             "LIF(4), random tau, bias != 0, each threshold placed exactly on the neuron's potential",
+             lif([N], p), x)
+
+    rng = np.random.default_rng(22)
+    Nin, N = 8, 4
+    p = {
+        "tau_mem": L(draw_taus(rng, 0.01, 0.05, N)),
+        "tau_syn": L(draw_taus(rng, 0.005, 0.05, (N, 2))),
+        "bias": L(rng.uniform(-0.05, 0.05, N)),
+        "threshold": L(np.ones(N)),
+    }
+    x = rng.uniform(0, 0.15, (40, Nin)) * (rng.random((40, Nin)) < 0.5)
+    tie_case("lif_tie_multisyn",
+             "LIF((8,4)), 2 synapses per neuron, bias != 0, thresholds on the potentials",
+             lif([Nin, N], p), x)
+
+    rng = np.random.default_rng(23)
+    S, N = 10, 2
+    p = {
+        "tau_mem": L(draw_taus(rng, 0.01, 0.05, N)),
+        "tau_syn": L(draw_taus(rng, 0.005, 0.05, (N, S))),
+        "bias": L(rng.uniform(-0.05, 0.05, N)),
+        "threshold": L(np.ones(N)),
+    }
+    x = rng.uniform(0, 0.05, (40, N * S)) * (rng.random((40, N * S)) < 0.5)
+    tie_case("lif_tie_wide_synapses",
+             "LIF((20,2)), 10 synapses per neuron (numpy sums 8 or more pairwise), bias != 0, "
+             "thresholds on the potentials",
+             lif([N * S, N], p), x)
+
+    rng = np.random.default_rng(25)
+    N = 16
+    p = {
+        "tau_mem": L(draw_taus(rng, 0.005, 0.1, N)),
+        "tau_syn": L(draw_taus(rng, 0.003, 0.1, (N, 1))),
+        "bias": L(rng.uniform(-0.05, 0.1, N)),
+        "threshold": L(np.ones(N)),
+    }
+    x = rng.uniform(0, 0.4, (30, N)) * (rng.random((30, N)) < 0.6)
+    tie_case("lif_tie_many",
+             "LIF(16), random tau in [3,100] ms, bias in [-0.05,0.1], each threshold on the "
+             "neuron's potential at its first new maximum from step 2",
+             lif([N], p), x, ordered=False)
+
+    rng = np.random.default_rng(26)
+    S, N = 3, 6
+    p = {
+        "tau_mem": L(draw_taus(rng, 0.005, 0.1, N)),
+        "tau_syn": L(draw_taus(rng, 0.003, 0.1, (N, S))),
+        "bias": L(rng.uniform(-0.05, 0.1, N)),
+        "threshold": L(np.ones(N)),
+    }
+    x = rng.uniform(0, 0.2, (30, N * S)) * (rng.random((30, N * S)) < 0.6)
+    tie_case("lif_tie_three_synapses",
+             "LIF((18,6)), 3 synapses per neuron, bias != 0, thresholds on the potentials",
+             lif([N * S, N], p), x, ordered=False)
+
+    rng = np.random.default_rng(24)
+    N = 5
+    p = {
+        "tau_mem": L(draw_taus(rng, 0.01, 0.05, N)),
+        "tau_syn": L(draw_taus(rng, 0.005, 0.05, (N, 1))),
+        "bias": L(rng.uniform(0.01, 0.05, N)),
+        "threshold": L(np.ones(N)),
+        # Excitatory coupling (|N(0, 0.1)|) so that every neuron still reaches its
+        # threshold, and self-inhibition (-|N(0, 0.3)|) against run-away counts.
+        "w_rec": L(np.abs(rng.normal(0, 0.1, (N, N))) * (1 - np.eye(N))
+                   - np.diag(np.abs(rng.normal(0, 0.3, N)))),
+    }
+    x = rng.uniform(0, 0.5, (60, N)) * (rng.random((60, N)) < 0.5)
+    tie_case("lif_tie_recurrent",
+             "LIF(5, has_rec), bias != 0, thresholds placed in turn on the potentials "
+             "(recurrent input from the neurons placed before)",
+             lif([N], p, has_rec=True), x)
+
+
+def contract_cases():
+    """The contract's examples G1-G9 (reference contract section 3.10), run by Rockpool:
+    tests/tests/contract_golden.rs (G1-G5) and nets/tests/modules.rs (G6-G9) build the same
+    modules through Littoral's builders and compare with these files (G10 is
+    `sequential_g10`). Their inputs are round numbers, so
+    ties are not excluded."""
+    case("contract_g1_lif_defaults",
+         "G1: LIF(2) defaults, input [[0.5,2],[0,0],[0.5,0],[0,0],[0,3.5]]",
+         lif([2]), [[0.5, 2.0], [0.0, 0.0], [0.5, 0.0], [0.0, 0.0], [0.0, 3.5]], True,
+         check_ties=False)
+    case("contract_g2_lif_recurrent",
+         "G2: LIF(2, has_rec, w_rec=[[0,0.5],[0,0]]), input [[2,0],[0,0],[0,0]]",
+         lif([2], {"w_rec": [[0.0, 0.5], [0.0, 0.0]]}, has_rec=True),
+         [[2.0, 0.0], [0.0, 0.0], [0.0, 0.0]], True, check_ties=False)
+    case("contract_g3_lif_custom",
+         "G3: LIF(2, tau_mem=[0.01,0.05], tau_syn=[0.005,0.1], bias=[0.1,-0.05], "
+         "threshold=[0.8,1.5], dt=2e-3), input [[1,1],[1,1],[0,0],[0,2]]",
+         lif([2], {"tau_mem": [0.01, 0.05], "tau_syn": [0.005, 0.1], "bias": [0.1, -0.05],
+                   "threshold": [0.8, 1.5]}, dt=2e-3),
+         [[1.0, 1.0], [1.0, 1.0], [0.0, 0.0], [0.0, 2.0]], True, check_ties=False)
+    case("contract_g4_lif_capped",
+         "G4: LIF(1, max_spikes_per_dt=2), input [[10],[0]]",
+         lif([1], None, max_spikes=2.0), [[10.0], [0.0]], True, check_ties=False)
+    case("contract_g4_lif_uncapped",
+         "G4: LIF(1) defaults, input [[10],[0]]",
+         lif([1]), [[10.0], [0.0]], True, check_ties=False)
+    case("contract_g5_lif_multisyn",
+         "G5: LIF((4,2)), tau_syn=[[0.01,0.02],[0.01,0.02]], input [[1,2,3,4]]",
+         lif([4, 2], {"tau_syn": [[0.01, 0.02], [0.01, 0.02]]}), [[1.0, 2.0, 3.0, 4.0]], True,
+         check_ties=False)
+    case("contract_g6_rate_recurrent",
+         "G6: Rate(2, has_rec, w_rec=[[0,1],[0,0]], bias=0.1), input [[1,0],[0,0],[0,0]]",
+         rate(2, {"w_rec": [[0.0, 1.0], [0.0, 0.0]], "bias": 0.1}, has_rec=True),
+         [[1.0, 0.0], [0.0, 0.0], [0.0, 0.0]], True)
+    case("contract_g7_rate_tanh",
+         "G7: Rate(2, tanh, tau=[0.02,0.005] (clipped to 10 dt), threshold=0.1), input ones((2,2))",
+         rate(2, {"tau": [0.02, 0.005], "threshold": 0.1}, act="tanh"), np.ones((2, 2)), True)
+    case("contract_g8_rate_relu",
+         "G8: Rate(2) defaults, input [[1,-1],[1,-1],[0,0]]: relu gives -0.0",
+         rate(2, {}), [[1.0, -1.0], [1.0, -1.0], [0.0, 0.0]], True)
+    case("contract_g9_expsyn",
+         "G9: ExpSyn(2, tau=[0.01,0.02]), input [[1,0],[0,1],[1,0]]",
+         {"class": "ExpSyn", "shape": [2], "parameters": {"tau": [0.01, 0.02]},
+          "simulation_parameters": {"dt": 1e-3, "noise_std": 0.0, "max_window_length": 1e6}},
+         [[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]], True)
+
+
+# ---------------------------------------------------------------------------
 # Cases
 # ---------------------------------------------------------------------------
 
@@ -720,6 +959,9 @@ def main():
     case("input_last_dim_1",
          "LIF(3) random params with (30,1) input: last dim 1 is broadcast to size_in=3",
          lif([N], p), x, True)
+
+    tie_cases()
+    contract_cases()
 
     print(f"\n{len(WRITTEN)} cases written to {DATA}")
 

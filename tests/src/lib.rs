@@ -1,5 +1,5 @@
 //! Shared helpers of Littoral's cross-crate tests: reading Rockpool golden files and
-//! comparing arrays with stated tolerances.
+//! comparing arrays bit for bit or within a stated budget.
 #![deny(missing_docs)]
 
 use littoral_core::{Array, Error, Result};
@@ -83,17 +83,60 @@ pub fn all_cases() -> Result<Vec<GoldenCase>> {
     paths.iter().map(|p| read_case(p)).collect()
 }
 
-/// Compare `ours` with Rockpool's `theirs` element-wise at `tol` (absolute, scaled by
-/// `max(1, |theirs|)`). Rockpool sometimes drops a leading batch axis of 1 (Linear keeps
-/// the input's rank), so shapes match when ours equals theirs with leading 1s removed.
+/// How closely a value must match its reference.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Budget {
+    /// The same bits (`to_bits()`): a `-0.0` must be a `-0.0`, a NaN the same NaN.
+    Bits,
+    /// At most this many units in the last place apart (see [`ulp_distance`]; `-0.0` and
+    /// `+0.0` are one apart).
+    Ulps(u64),
+    /// `|ours − theirs| ≤ tol · max(1, |theirs|)`.
+    Rel(f64),
+}
+
+/// The number of representable `f64` values between `a` and `b` (0 for the same bits), with
+/// `-0.0` one below `+0.0`; `u64::MAX` if either is NaN and their bits differ.
+pub fn ulp_distance(a: f64, b: f64) -> u64 {
+    if a.to_bits() == b.to_bits() {
+        return 0;
+    }
+    if a.is_nan() || b.is_nan() {
+        return u64::MAX;
+    }
+    // Order the bit patterns: negative values below zero, -0.0 just below +0.0.
+    let ordered = |v: f64| {
+        let bits = v.to_bits();
+        let magnitude = i128::from(bits & !(1u64 << 63));
+        if bits >> 63 == 1 {
+            -magnitude - 1
+        } else {
+            magnitude
+        }
+    };
+    u64::try_from((ordered(a) - ordered(b)).unsigned_abs()).unwrap_or(u64::MAX)
+}
+
+/// Whether `ours` matches `theirs` within `budget`.
+pub fn within(ours: f64, theirs: f64, budget: Budget) -> bool {
+    match budget {
+        Budget::Bits => ours.to_bits() == theirs.to_bits(),
+        Budget::Ulps(n) => ulp_distance(ours, theirs) <= n,
+        Budget::Rel(tol) => (ours - theirs).abs() <= tol * theirs.abs().max(1.0),
+    }
+}
+
+/// Compare `ours` with Rockpool's `theirs` element-wise within `budget`. Rockpool
+/// sometimes drops a leading batch axis of 1 (Linear keeps the input's rank), so shapes
+/// match when ours equals theirs with leading 1s removed.
 ///
 /// # Errors
-/// A description of the first mismatch.
+/// A description of the first mismatch and the number of mismatches.
 pub fn compare(
     what: &str,
     ours: &Array,
     theirs: &Array,
-    tol: f64,
+    budget: Budget,
 ) -> std::result::Result<(), String> {
     let strip = |s: &[usize]| {
         s.iter()
@@ -108,12 +151,22 @@ pub fn compare(
             theirs.shape()
         ));
     }
-    for (i, (a, b)) in ours.data().iter().zip(theirs.data()).enumerate() {
-        if (a - b).abs() > tol * b.abs().max(1.0) {
-            return Err(format!("{what}[{i}]: {a} (ours) vs {b} (Rockpool)"));
-        }
+    let mut bad = ours
+        .data()
+        .iter()
+        .zip(theirs.data())
+        .enumerate()
+        .filter(|(_, (a, b))| !within(**a, **b, budget));
+    match bad.next() {
+        None => Ok(()),
+        Some((i, (a, b))) => Err(format!(
+            "{what}[{i}]: {a:?} (ours) vs {b:?} (reference), {} ulps apart, budget {budget:?}; \
+             {} of {} values outside it",
+            ulp_distance(*a, *b),
+            1 + bad.count(),
+            theirs.data().len()
+        )),
     }
-    Ok(())
 }
 
 /// A layer of a generated test network.

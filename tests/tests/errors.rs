@@ -4,6 +4,21 @@
 use littoral_core::{Array, Constant, Error, Leaf, ModuleExt, Tree, TreeExt, Value};
 use littoral_nets::{ExpSyn, Lif, Linear, Rate, Sequential};
 
+fn invalid(path: &str, message: &str) -> Error {
+    Error::Invalid {
+        path: path.into(),
+        message: message.into(),
+    }
+}
+
+fn shape(path: &str, expected: &str, found: &str) -> Error {
+    Error::Shape {
+        path: path.into(),
+        expected: expected.into(),
+        found: found.into(),
+    }
+}
+
 fn seq() -> Sequential {
     Sequential::new()
         .append(Linear::new(2, 3))
@@ -62,7 +77,14 @@ fn non_finite_parameters_are_rejected_with_their_path() {
         matches!(err, Error::NonFinite { ref path, index: 0, .. } if path == "0_Linear.weight"),
         "{err}"
     );
-    assert!(Lif::new(2).with_bias(vec![0.0, f64::INFINITY]).is_err());
+    assert_eq!(
+        Lif::new(2).with_bias(vec![0.0, f64::INFINITY]).unwrap_err(),
+        Error::NonFinite {
+            path: "bias".into(),
+            index: 1,
+            value: f64::INFINITY
+        }
+    );
 }
 
 #[test]
@@ -79,7 +101,10 @@ fn non_finite_input_is_rejected_unless_allowed() {
         allow_non_finite_input: true,
         ..Default::default()
     };
-    assert!(lif.evolve_with(&tree, &tree, &x, &opts).is_ok());
+    let ev = lif.evolve_with(&tree, &tree, &x, &opts).unwrap();
+    // The NaN goes through: no spike on the finite channel, NaN potential on the other.
+    assert_eq!(ev.output.data()[0], 0.0);
+    assert!(ev.output.data()[1].is_nan());
 }
 
 #[test]
@@ -93,13 +118,16 @@ fn input_of_the_wrong_width_or_rank_is_an_error() {
         err.to_string(),
         "input: expected shape (T, 3) or (B, T, 3), found (4, 2)"
     );
-    assert!(
+    let expected = "(T, 3) or (B, T, 3)";
+    assert_eq!(
         lif.evolve(&tree, &tree, &Array::zeros(vec![1, 1, 4, 3]), false)
-            .is_err()
+            .unwrap_err(),
+        shape("input", expected, "(1, 1, 4, 3)")
     );
-    assert!(
+    assert_eq!(
         lif.evolve(&tree, &tree, &Array::scalar(1.0), false)
-            .is_err()
+            .unwrap_err(),
+        shape("input", expected, "()")
     );
 }
 
@@ -143,20 +171,51 @@ fn missing_and_mistyped_leaves_are_errors() {
 
 #[test]
 fn rockpool_construction_checks_are_errors() {
-    assert!(Lif::from_shape(&[2, 3, 4]).is_err());
-    assert!(
-        Lif::from_shape(&[5, 2]).is_err(),
-        "non-integer synapse count"
+    // Rockpool's own messages, at the attribute they concern.
+    assert_eq!(
+        Lif::from_shape(&[2, 3, 4]).unwrap_err(),
+        invalid(
+            "shape",
+            "`shape` must be a one- or two-element tuple `(Nin, Nout)`"
+        )
     );
-    assert!(
-        Lif::new(2).with_w_rec(Array::zeros(vec![2, 2])).is_err(),
-        "w_rec without has_rec"
+    assert_eq!(
+        Lif::from_shape(&[5, 2]).unwrap_err(),
+        invalid(
+            "shape",
+            "you must specify an integer number of synapses per neuron: (5, 2)"
+        )
     );
-    assert!(Lif::new(2).with_tau_mem(vec![0.1, 0.2, 0.3]).is_err());
-    assert!(Linear::from_shape(&[10]).is_err());
-    assert!(Linear::from_shape(&[10, 10, 10]).is_err());
-    assert!(Rate::from_shape(&[2, 3]).is_err());
-    assert!(ExpSyn::from_shape(&[2, 3]).is_err());
+    assert_eq!(
+        Lif::new(2)
+            .with_w_rec(Array::zeros(vec![2, 2]))
+            .unwrap_err(),
+        invalid(
+            "w_rec",
+            "`w_rec` may not be provided if `has_rec` is `False`"
+        )
+    );
+    assert_eq!(
+        Lif::new(2).with_tau_mem(vec![0.1, 0.2, 0.3]).unwrap_err(),
+        shape("tau_mem", "(2,) or ()", "(3,)")
+    );
+    let linear_shape = invalid(
+        "shape",
+        "`shape` must specify input and output sizes for Linear.",
+    );
+    assert_eq!(Linear::from_shape(&[10]).unwrap_err(), linear_shape);
+    assert_eq!(Linear::from_shape(&[10, 10, 10]).unwrap_err(), linear_shape);
+    assert_eq!(
+        Rate::from_shape(&[2, 3]).unwrap_err(),
+        invalid("shape", "Rate module must have `size_out` == `size_in`.")
+    );
+    assert_eq!(
+        ExpSyn::from_shape(&[2, 3]).unwrap_err(),
+        invalid(
+            "shape",
+            "The `shape` argument must be one-dimensional for an ExpSyn module."
+        )
+    );
     let err = Sequential::new()
         .append(Linear::new(2, 3))
         .unwrap()
@@ -170,7 +229,10 @@ fn rockpool_construction_checks_are_errors() {
         .append_named(std::sync::Arc::new(Lif::new(2)), Some("a"))
         .unwrap()
         .append_named(std::sync::Arc::new(Lif::new(2)), Some("a"));
-    assert!(dup.is_err());
+    assert_eq!(
+        dup.unwrap_err(),
+        invalid("a", "a submodule named 'a' already exists")
+    );
 }
 
 #[test]

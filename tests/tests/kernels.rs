@@ -14,8 +14,9 @@ use littoral_core::{
 use littoral_nets::{Lif, Linear};
 use proptest::prelude::*;
 
-/// The original LIF loop (Rockpool's order), in f64: returns output, final state
-/// `(spikes, isyn, vmem)` and the record `(irec, spikes, isyn, vmem)`, all `(B, …)`.
+/// Rockpool 3.1.0's numpy `LIF.evolve` step, line by line, in f64: returns output, final
+/// state `(spikes, isyn, vmem)` and the record `(irec, spikes, isyn, vmem)`, all `(B, …)`.
+/// [`reference_matches_rockpool_to_the_bit`] checks it against Rockpool's own numbers.
 #[allow(clippy::type_complexity, clippy::too_many_arguments)]
 fn reference_lif(
     n: usize,
@@ -43,6 +44,10 @@ fn reference_lif(
         .collect();
     let bias = tree.array("bias").unwrap().data().to_vec();
     let th = tree.array("threshold").unwrap().data().to_vec();
+    // Scalar parameters (`()`) apply to every neuron or synapse, as numpy broadcasts them.
+    let widen = |v: Vec<f64>, len: usize| if v.len() == 1 { vec![v[0]; len] } else { v };
+    let (alpha, beta) = (widen(alpha, n), widen(beta, ns));
+    let (bias, th) = (widen(bias, n), widen(th, n));
     let noise_scale = tree.array("noise_std").unwrap().data()[0] * dt.sqrt();
     let max = tree.array("max_spikes_per_dt").unwrap().data()[0];
     let w = tree.array("w_rec").ok().map(|a| a.data().to_vec());
@@ -62,6 +67,9 @@ fn reference_lif(
         let mut noise = vec![0.0f64; if noise_scale != 0.0 { n } else { 0 }];
         for ti in 0..t {
             let xt = &x.data()[(bi * t + ti) * ns..(bi * t + ti + 1) * ns];
+            // `Irec = np.dot(spikes, w_rec)`: the rows of the spiking neurons, in neuron order
+            // (numpy's BLAS may order a sum of three or more rows differently; the golden
+            // budgets say where).
             if let Some(w) = &w {
                 irec.iter_mut().for_each(|v| *v = 0.0);
                 for (j, &sp) in spikes.iter().enumerate() {
@@ -71,33 +79,26 @@ fn reference_lif(
                         }
                     }
                 }
-                for ((i, &xv), &r) in isyn.iter_mut().zip(xt).zip(&irec) {
-                    *i = (*i + xv) + r;
-                }
-            } else {
-                for (i, &xv) in isyn.iter_mut().zip(xt) {
-                    *i += xv;
-                }
             }
+            // `Isyn += sp_in_t + Irec` (Irec: zeros without w_rec).
+            for ((i, &xv), &r) in isyn.iter_mut().zip(xt).zip(&irec) {
+                *i += xv + r;
+            }
+            // `Vmem *= alpha; Isyn *= beta`
             for (i, &bb) in isyn.iter_mut().zip(&beta) {
                 *i *= bb;
             }
+            // `I_in_t`: the noise (numpy's `0·randn` when off, which adds nothing to a sum
+            // that is never -0.0).
             if !noise.is_empty() {
                 fill_standard_normal(keys[bi][0], keys[bi][1].wrapping_add(ti as u64), &mut noise);
             }
             for j in 0..n {
-                let mut v = vmem[j] * alpha[j];
-                let syn = &isyn[j * s..(j + 1) * s];
-                let total = if s == 1 {
-                    syn[0]
-                } else {
-                    syn.iter().fold(0.0, |a, &b| a + b)
-                };
-                v += total;
-                if let Some(z) = noise.get(j) {
-                    v += noise_scale * z;
-                }
-                v += bias[j];
+                let decayed = vmem[j] * alpha[j];
+                // `Vmem += Isyn.sum(1) + I_in_t + self.bias`
+                let total = numpy_sum(&isyn[j * s..(j + 1) * s]);
+                let noise_t = noise.get(j).map_or(0.0, |z| noise_scale * z);
+                let v = decayed + ((total + noise_t) + bias[j]);
                 let q = (v / th[j]).floor();
                 let sp = if v >= th[j] { q } else { 0.0 * q };
                 let sp = if max < sp { max } else { sp };
@@ -118,6 +119,42 @@ fn reference_lif(
     (out, fin, rec)
 }
 
+/// `np.add.reduce` over a contiguous row, as numpy 2.x computes it: `0 + pairwise(row)`,
+/// with `pairwise` from `numpy/_core/src/umath/loops_utils.h.src` (one by one below 8
+/// values; eight running sums to 128; halves above).
+fn numpy_sum(row: &[f64]) -> f64 {
+    fn pairwise(a: &[f64]) -> f64 {
+        let n = a.len();
+        if n < 8 {
+            let mut res = 0.0;
+            for &v in a {
+                res += v;
+            }
+            res
+        } else if n <= 128 {
+            let mut r = [a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]];
+            let mut i = 8;
+            while i < n - n % 8 {
+                for k in 0..8 {
+                    r[k] += a[i + k];
+                }
+                i += 8;
+            }
+            let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+            while i < n {
+                res += a[i];
+                i += 1;
+            }
+            res
+        } else {
+            let n2 = n / 2;
+            let n2 = n2 - n2 % 8;
+            pairwise(&a[..n2]) + pairwise(&a[n2..])
+        }
+    }
+    0.0 + pairwise(row)
+}
+
 fn bits(a: &[f64]) -> Vec<u64> {
     a.iter().map(|v| v.to_bits()).collect()
 }
@@ -133,7 +170,7 @@ fn value() -> impl Strategy<Value = f64> {
 }
 
 prop_compose! {
-    fn lif_case()(n in 1usize..24, s in 1usize..3, b in 1usize..4, t in 1usize..25,
+    fn lif_case()(n in 1usize..24, s in prop_oneof![4 => 1usize..3, 1 => 8usize..11], b in 1usize..4, t in 1usize..25,
                    rec in any::<bool>(), noisy in any::<bool>(), odd_threshold in 0u8..8,
                    max in prop_oneof![Just(65536.0), Just(1.0), Just(2.0), Just(0.5)],
                    seed in any::<u64>())
@@ -176,6 +213,54 @@ prop_compose! {
             lif
         };
         (lif, Array::from_shape_vec(vec![b, t, n * s], data).unwrap(), seed)
+    }
+}
+
+#[test]
+fn reference_matches_rockpool_to_the_bit() {
+    // The oracle is Rockpool's order only if it reproduces Rockpool's numbers: run it on
+    // every single-LIF golden case whose numbers are bit-exact (golden.rs) and compare bits.
+    let cases = [
+        "lif_default_2d",
+        "lif_scalar_params",
+        "lif_recurrent",
+        "lif_multisyn",
+        "lif_max_spikes",
+        "lif_negative_input",
+        "lif_tie_reproducer",
+        "lif_tie_bias",
+        "lif_tie_multisyn",
+        "lif_tie_wide_synapses",
+        "lif_tie_many",
+        "lif_tie_three_synapses",
+    ];
+    for name in cases {
+        let path = littoral_tests::golden_dir().join(format!("{name}.json"));
+        let case = littoral_tests::read_case(&path).unwrap();
+        let shape: Vec<usize> = case.network["shape"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap() as usize)
+            .collect();
+        let (n_in, n) = (shape[0], *shape.last().unwrap());
+        let net = littoral_nets::config::from_json(&case.network, "").unwrap();
+        let tree = net.init(0);
+        let x = match *case.input.shape() {
+            [t, k] => Array::from_shape_vec(vec![1, t, k], case.input.data().to_vec()).unwrap(),
+            _ => case.input.clone(),
+        };
+        let (out, fin, rec) = reference_lif(n, n_in / n, &tree, &[[0, 0]], &x);
+        assert_eq!(bits(&out), bits(case.output.data()), "{name}: output");
+        let theirs = |key: &str| &case.record.iter().find(|(p, _)| p == key).unwrap().1;
+        for (key, ours) in ["irec", "spikes", "isyn", "vmem"].iter().zip(&rec) {
+            assert_eq!(bits(ours), bits(theirs(key).data()), "{name}: record {key}");
+        }
+        let state = |key: &str| &case.state.iter().find(|(p, _)| p == key).unwrap().1;
+        for (key, ours) in ["spikes", "isyn", "vmem"].iter().zip(&fin) {
+            let b0 = &ours[..state(key).data().len()];
+            assert_eq!(bits(b0), bits(state(key).data()), "{name}: state {key}");
+        }
     }
 }
 
@@ -322,16 +407,44 @@ fn f32_precision_stays_within_float32_tolerance_of_f64() {
             "{differing} of {} spike counts differ",
             sa.len()
         );
-        if differing == 0 {
-            // float32 rounding accumulated over 200 steps, relative to the potential's size.
-            let worst = va
-                .data()
-                .iter()
-                .zip(vb.data())
-                .map(|(p, q)| (p - q).abs() / p.abs().max(1.0))
-                .fold(0.0, f64::max);
-            assert!(worst < 1e-3, "vmem differs by {worst} (relative)");
+        // float32 rounding accumulated over 200 steps, relative to the potential's size
+        // (before the reset),
+        // compared up to the first differing count (after it, f32 and f64 follow different
+        // spike trains): per neuron without recurrence (neurons are independent), per
+        // sample with it.
+        let (steps, n) = (200, 40);
+        let mut compared = 0;
+        let mut worst = 0.0f64;
+        for bi in 0..3 {
+            let at = |t: usize, j: usize| (bi * steps + t) * n + j;
+            let flip = |j: usize| (0..steps).find(|&t| sa[at(t, j)] != sb[at(t, j)]);
+            let sample_flip = (0..n).filter_map(flip).min().unwrap_or(steps);
+            for j in 0..n {
+                let end = if rec {
+                    sample_flip
+                } else {
+                    flip(j).unwrap_or(steps)
+                };
+                for t in 0..end {
+                    let (p, q) = (va.data()[at(t, j)], vb.data()[at(t, j)]);
+                    // Relative to the potential before the reset, `v + s·θ` (θ = 1): a
+                    // count of thousands leaves a post-reset value of float32 precision
+                    // at that size.
+                    let scale = (p.abs() + sa[at(t, j)].abs()).max(1.0);
+                    let d = (p - q).abs() / scale;
+                    worst = worst.max(d);
+                    compared += 1;
+                }
+            }
         }
+        let least = if rec { sa.len() / 10 } else { sa.len() / 2 };
+        assert!(
+            compared >= least,
+            "only {compared} potentials before the first flip"
+        );
+        // 1e-4 ≈ 800 float32 ulps: the LIF amplifies a rounding of its input by up to
+        // 1/((1−α)(1−β)) ≈ 420 (τ = 20 ms, dt = 1 ms) (observed 1.9e-5).
+        assert!(worst < 1e-4, "vmem differs by {worst} (relative)");
     }
     let lin64 = Linear::new(40, 30);
     let lin32 = lin64.clone().with_precision(Precision::F32);

@@ -188,7 +188,15 @@ fn residual_and_ffwd_stack() {
     ])
     .unwrap();
     assert_eq!(res.class_name(), "Residual");
-    assert!(Residual::new(vec![Arc::new(Linear::new(4, 6)) as _]).is_err());
+    // A residual block must map its input size to itself (Rockpool's message).
+    let e = Residual::new(vec![Arc::new(Linear::new(4, 6)) as _]).unwrap_err();
+    assert_eq!(
+        e,
+        littoral_core::Error::Invalid {
+            path: "shape".into(),
+            message: "`size_in` and `size_out` must be identical for a residual block".into(),
+        }
+    );
     let stack =
         FFwdStack::new(vec![Arc::new(Lif::new(2)) as _, Arc::new(Lif::new(3)) as _]).unwrap();
     let tree = stack.init(0);

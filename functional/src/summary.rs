@@ -1,0 +1,355 @@
+//! Summaries of an evolution, in one place for the library sweep, `littoral sweep` and
+//! `littoral simulate`: each module's time step, where each module's output is found, spike
+//! counts and firing rates of spiking populations, mean and maximum of any signal.
+//!
+//! What counts as a spiking population is the module's own word
+//! ([`Module::spiking_output`]); no class name is looked at.
+//!
+//! ```
+//! use littoral_core::{Array, ModuleExt};
+//! use littoral_functional::summary::{output_dt, spiking_populations};
+//! use littoral_nets::{Lif, Linear, Sequential};
+//! let net = Sequential::new().append(Linear::new(2, 3))?.append(Lif::new(3))?;
+//! let tree = net.init(0);
+//! assert_eq!(output_dt(&net, &tree), Some(1e-3));          // the LIF's dt
+//! let pops = spiking_populations(&net);
+//! assert_eq!(pops.len(), 1);
+//! assert_eq!(pops[0].label(), "1_LIF");
+//! assert!(pops[0].is_network_output());                     // no record needed for it
+//! # Ok::<(), littoral_functional::Error>(())
+//! ```
+
+use littoral_core::nested::join_path;
+use littoral_core::{Array, Entry, Kind, Module, Record, Tree, Value};
+
+/// The time step of a module's output: its own scalar `dt` SimulationParameter, else its
+/// last child's (the module whose output it returns), found in `params` (the module's
+/// branch of a tree). `None` when there is none.
+///
+/// This is the one place Littoral looks up a `dt`.
+pub fn output_dt(module: &dyn Module, params: &Tree) -> Option<f64> {
+    if let Some(leaf) = params.get("dt")
+        && leaf.kind == Kind::SimulationParameter
+    {
+        return match &leaf.value {
+            Value::F64(a) if a.len() == 1 => Some(a.data()[0]),
+            _ => None,
+        };
+    }
+    let children = module.children();
+    let (name, child) = children.last()?;
+    output_dt(*child, params.branch(name)?)
+}
+
+/// Every scalar `dt` SimulationParameter of a module at any depth, as (dotted path,
+/// value), in tree order.
+pub fn all_dts(module: &dyn Module, params: &Tree) -> Vec<(String, f64)> {
+    fn go(m: &dyn Module, params: &Tree, prefix: &str, out: &mut Vec<(String, f64)>) {
+        if let Some(dt) = own_dt(params) {
+            out.push((join_path(prefix, "dt"), dt));
+        }
+        for (name, child) in m.children() {
+            if let Some(p) = params.branch(name) {
+                go(child, p, &join_path(prefix, name), out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    go(module, params, "", &mut out);
+    out
+}
+
+fn own_dt(params: &Tree) -> Option<f64> {
+    let leaf = params.get("dt")?;
+    match &leaf.value {
+        Value::F64(a) if leaf.kind == Kind::SimulationParameter && a.len() == 1 => {
+            Some(a.data()[0])
+        }
+        _ => None,
+    }
+}
+
+/// Where a module's output is found after an evolution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A record leaf (`0_LIF_output`): combinators record each child's output.
+    Record(String),
+    /// The network's output.
+    Output,
+}
+
+/// A module without children (a population of neurons, a weight layer, …) with its
+/// dotted path and where its output is found.
+#[derive(Debug, Clone)]
+pub struct Population<'a> {
+    /// Dotted path (`""` for a network that is a single module).
+    pub path: String,
+    /// The module.
+    pub module: &'a dyn Module,
+    /// Candidate places of its output, in order: the record leaf its parent writes, then
+    /// (for the last module of a chain) the network's output.
+    pub sources: Vec<Source>,
+}
+
+impl Population<'_> {
+    /// The name shown in summaries: the path, or the class name for a lone module.
+    pub fn label(&self) -> String {
+        if self.path.is_empty() {
+            self.module.class_name().to_string()
+        } else {
+            self.path.clone()
+        }
+    }
+
+    /// Whether its output is the network's output (found without a record).
+    pub fn is_network_output(&self) -> bool {
+        self.sources.contains(&Source::Output)
+    }
+
+    /// Its output in an evolution, if the record (or the network's output) holds it.
+    pub fn output_in<'e>(&self, output: &'e Array, record: &'e Record) -> Option<&'e Array> {
+        self.sources.iter().find_map(|s| match s {
+            Source::Output => Some(output),
+            Source::Record(p) => record.get(p),
+        })
+    }
+
+    /// Its time step, from the network's `params`.
+    pub fn dt(&self, params: &Tree) -> Option<f64> {
+        if self.path.is_empty() {
+            return output_dt(self.module, params);
+        }
+        match params.entry_at(&self.path)? {
+            Entry::Branch(p) => output_dt(self.module, p),
+            Entry::Leaf(_) => None,
+        }
+    }
+}
+
+/// Every module without children, depth first.
+pub fn populations(module: &dyn Module) -> Vec<Population<'_>> {
+    fn go<'a>(
+        m: &'a dyn Module,
+        prefix: &str,
+        sources: Vec<Source>,
+        out: &mut Vec<Population<'a>>,
+    ) {
+        let children = m.children();
+        if children.is_empty() {
+            out.push(Population {
+                path: prefix.to_string(),
+                module: m,
+                sources,
+            });
+            return;
+        }
+        let last = children.len() - 1;
+        for (i, (name, child)) in children.into_iter().enumerate() {
+            let mut s = vec![Source::Record(join_path(prefix, &format!("{name}_output")))];
+            if i == last {
+                s.extend(sources.iter().cloned());
+            }
+            go(child, &join_path(prefix, name), s, out);
+        }
+    }
+    let mut out = Vec::new();
+    go(module, "", vec![Source::Output], &mut out);
+    out
+}
+
+/// The populations whose output is spikes ([`Module::spiking_output`]), depth first.
+pub fn spiking_populations(module: &dyn Module) -> Vec<Population<'_>> {
+    populations(module)
+        .into_iter()
+        .filter(|p| p.module.spiking_output())
+        .collect()
+}
+
+/// Whether counting the spikes of `populations` needs the record (one of them is not the
+/// network's output).
+pub fn needs_record(populations: &[Population<'_>]) -> bool {
+    populations.iter().any(|p| !p.is_network_output())
+}
+
+/// Spike count and firing rate of one spiking population over a run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SpikeCount {
+    /// [`Population::label`].
+    pub label: String,
+    /// Spikes over all samples and steps.
+    pub count: f64,
+    /// Neurons (output channels) of the population.
+    pub neurons: usize,
+    /// Mean firing rate per neuron in Hz (`count / (B·T·neurons) / dt`), when the
+    /// population has a `dt`.
+    pub rate_hz: Option<f64>,
+}
+
+/// Spike counts of `populations` accumulated over the chunks of a run.
+#[derive(Clone, Debug)]
+pub struct SpikeCounter<'a> {
+    populations: Vec<Population<'a>>,
+    counts: Vec<f64>,
+}
+
+impl<'a> SpikeCounter<'a> {
+    /// A counter at zero for the spiking populations of `module`.
+    pub fn new(module: &'a dyn Module) -> Self {
+        let populations = spiking_populations(module);
+        let counts = vec![0.0; populations.len()];
+        SpikeCounter {
+            populations,
+            counts,
+        }
+    }
+
+    /// Whether counting needs the record.
+    pub fn needs_record(&self) -> bool {
+        needs_record(&self.populations)
+    }
+
+    /// Add the spikes of one evolution (or chunk).
+    pub fn add(&mut self, output: &Array, record: &Record) {
+        for (c, p) in self.counts.iter_mut().zip(&self.populations) {
+            if let Some(a) = p.output_in(output, record) {
+                *c += sum(a.data());
+            }
+        }
+    }
+
+    /// The counts and rates over `batch · steps` sample-steps, in population order.
+    pub fn finish(&self, params: &Tree, batch: usize, steps: usize) -> Vec<SpikeCount> {
+        self.populations
+            .iter()
+            .zip(&self.counts)
+            .map(|(p, &count)| {
+                let neurons = p.module.size_out();
+                let elements = batch * steps * neurons;
+                SpikeCount {
+                    label: p.label(),
+                    count,
+                    neurons,
+                    rate_hz: rate_hz(count, elements, p.dt(params)),
+                }
+            })
+            .collect()
+    }
+}
+
+/// Mean rate per element in Hz, `(sum / elements) / dt`, when `dt` is positive and there
+/// are elements.
+fn rate_hz(sum: f64, elements: usize, dt: Option<f64>) -> Option<f64> {
+    dt.filter(|&d| d > 0.0 && elements > 0)
+        .map(|d| sum / elements as f64 / d)
+}
+
+/// Summary statistics of one signal (the network's output or a submodule's), computed
+/// sequentially (the same bits on any thread count).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SignalSummary {
+    /// `output` for the network's output, else the submodule's dotted path (`0_LIF`).
+    pub path: String,
+    /// Whether the module emits spikes (then `sum` is the spike count).
+    pub spiking: bool,
+    /// Number of elements (`B · T · N`).
+    pub elements: usize,
+    /// Sum of all elements: the spike count of a spiking signal.
+    pub sum: f64,
+    /// Mean over all elements (NaN when there is none).
+    pub mean: f64,
+    /// Maximum element (NaN when there is none).
+    pub max: f64,
+    /// Mean firing rate per neuron in Hz (`mean / dt`), for a spiking signal whose module
+    /// (or last submodule) has a scalar `dt`.
+    pub rate_hz: Option<f64>,
+}
+
+/// The network's output (`output`) and every submodule output in `record`, summarised.
+pub fn summarise_evolution(
+    module: &dyn Module,
+    params: &Tree,
+    output: &Array,
+    record: &Record,
+) -> Vec<SignalSummary> {
+    let mut signals = vec![summarise(
+        "output",
+        output,
+        module.spiking_output(),
+        output_dt(module, params),
+    )];
+    summarise_children(module, params, record, "", &mut signals);
+    signals
+}
+
+fn summarise_children(
+    m: &dyn Module,
+    params: &Tree,
+    record: &Record,
+    prefix: &str,
+    out: &mut Vec<SignalSummary>,
+) {
+    let empty_tree = Tree::new();
+    let empty_rec = Record::new();
+    for (name, child) in m.children() {
+        let path = join_path(prefix, name);
+        let p = params.branch(name).unwrap_or(&empty_tree);
+        if let Some(Entry::Leaf(a)) = record.entry(&format!("{name}_output")) {
+            out.push(summarise(
+                &path,
+                a,
+                child.spiking_output(),
+                output_dt(child, p),
+            ));
+        }
+        let r = record.branch(name).unwrap_or(&empty_rec);
+        summarise_children(child, p, r, &path, out);
+    }
+}
+
+/// Sum, mean and maximum of `a` (and the rate, for a spiking signal with a `dt`).
+pub fn summarise(path: &str, a: &Array, spiking: bool, dt: Option<f64>) -> SignalSummary {
+    let n = a.len();
+    let (sum, max) = sum_max(a.data());
+    let mean = if n == 0 { f64::NAN } else { sum / n as f64 };
+    SignalSummary {
+        path: path.to_string(),
+        spiking,
+        elements: n,
+        sum,
+        mean,
+        max,
+        rate_hz: if spiking {
+            dt.filter(|d| *d > 0.0).map(|d| mean / d)
+        } else {
+            None
+        },
+    }
+}
+
+/// The sum of `data` in the fixed order of [`summarise`].
+fn sum(data: &[f64]) -> f64 {
+    sum_max(data).0
+}
+
+/// Sum and maximum (NaN for no element) with eight accumulators in a fixed order:
+/// vectorisable, and the same bits on any machine that rounds IEEE-754 additions (the
+/// order does not depend on threads).
+fn sum_max(data: &[f64]) -> (f64, f64) {
+    let mut lanes = [0.0f64; 8];
+    let mut top = [f64::NAN; 8];
+    let chunks = data.chunks_exact(8);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for ((l, t), &v) in lanes.iter_mut().zip(top.iter_mut()).zip(c) {
+            *l += v;
+            *t = t.max(v);
+        }
+    }
+    let mut sum = lanes.iter().sum::<f64>();
+    let mut max = top.iter().copied().fold(f64::NAN, f64::max);
+    for &v in rest {
+        sum += v;
+        max = max.max(v);
+    }
+    (sum, max)
+}

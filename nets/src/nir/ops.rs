@@ -1,0 +1,355 @@
+//! The stateless NIR primitives as pure functions of one time step of one sample:
+//! `Affine`, `Linear`, `Scale`, `Threshold`, `Conv1d`, `Conv2d` (stride, padding,
+//! dilation, groups), `SumPool2d`, `AvgPool2d`. (`Flatten` moves no data: a row-major
+//! array keeps its values, only the shape changes, see [`super::output_shape`].)
+//!
+//! Shapes exclude batch and time, as in NIR: a `Conv2d` maps `(C_in, H, W)` to
+//! `(C_out, H', W')` with PyTorch's arithmetic (cross-correlation, zero padding).
+//! Errors carry no location; callers add the node name with [`NirError::within`].
+
+use littoral_core::Array;
+use littoral_core::array::format_shape;
+
+use super::error::{NirError, Result};
+use super::model::{Conv1d, Conv2d, Padding, Pool2d, Tensor};
+use super::shapes::conv_len;
+
+/// `y = W x + b` for a weight `(out, in)` and bias `(out,)`.
+///
+/// ```
+/// use littoral_core::Array;
+/// use littoral_nets::nir::{Tensor, ops};
+/// let w = Tensor::f64(Array::from_shape_vec(vec![2, 2], vec![1.0, 2.0, 3.0, 4.0])?);
+/// let b = Tensor::f64(Array::from_vec(vec![0.5, -0.5]));
+/// let y = ops::affine(&w, Some(&b), &Array::from_vec(vec![1.0, 1.0]))?;
+/// assert_eq!(y.data(), &[3.5, 6.5]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// A weight that is not 2-d, or an input of the wrong length.
+pub fn affine(weight: &Tensor, bias: Option<&Tensor>, x: &Array<f64>) -> Result<Array<f64>> {
+    let [out, inp] = match weight.shape() {
+        [o, i] => [*o, *i],
+        s => {
+            return Err(NirError::at(
+                "weight",
+                format!("only 2-d weights (out, in) are supported, found shape {s:?}"),
+            ));
+        }
+    };
+    if x.len() != inp {
+        return Err(NirError::at(
+            "",
+            format!(
+                "expects {inp} input values, found shape {}",
+                format_shape(x.shape())
+            ),
+        ));
+    }
+    if let Some(b) = bias
+        && b.values().len() != out
+    {
+        return Err(NirError::at(
+            "bias",
+            format!(
+                "expected {out} values, found shape {}",
+                format_shape(b.shape())
+            ),
+        ));
+    }
+    let w = weight.values();
+    let y = (0..out)
+        .map(|o| {
+            let row = &w[o * inp..(o + 1) * inp];
+            let init = bias.map_or(0.0, |b| b.values()[o]);
+            row.iter()
+                .zip(x.data())
+                .fold(init, |acc, (a, b)| acc + a * b)
+        })
+        .collect();
+    Ok(Array::from_vec(y))
+}
+
+/// `y = W x` (a [`affine`] without bias).
+///
+/// # Errors
+/// As [`affine`].
+pub fn linear(weight: &Tensor, x: &Array<f64>) -> Result<Array<f64>> {
+    affine(weight, None, x)
+}
+
+/// `y = s ⊙ x`.
+///
+/// # Errors
+/// Shapes that differ.
+pub fn scale(s: &Tensor, x: &Array<f64>) -> Result<Array<f64>> {
+    elementwise(s, x, |s, x| s * x)
+}
+
+/// `y = 1 if x > θ else 0` (NIR's Heaviside, strict).
+///
+/// # Errors
+/// Shapes that differ.
+pub fn threshold(theta: &Tensor, x: &Array<f64>) -> Result<Array<f64>> {
+    elementwise(theta, x, |t, x| if x > t { 1.0 } else { 0.0 })
+}
+
+fn elementwise(p: &Tensor, x: &Array<f64>, f: impl Fn(f64, f64) -> f64) -> Result<Array<f64>> {
+    if p.values().len() != x.len() {
+        return Err(NirError::at(
+            "",
+            format!(
+                "expects input of shape {}, found {}",
+                format_shape(p.shape()),
+                format_shape(x.shape())
+            ),
+        ));
+    }
+    let y = p
+        .values()
+        .iter()
+        .zip(x.data())
+        .map(|(&a, &b)| f(a, b))
+        .collect();
+    Array::from_shape_vec(x.shape().to_vec(), y).map_err(|e| NirError::at("", e.to_string()))
+}
+
+/// One spatial axis of a window operation: size, padding before, kernel, stride,
+/// dilation and the output size.
+#[derive(Clone, Copy)]
+struct Axis {
+    size: usize,
+    pad: usize,
+    kernel: usize,
+    stride: usize,
+    dilation: usize,
+    out: usize,
+}
+
+impl Axis {
+    fn new(
+        size: usize,
+        padding: &Padding,
+        index: usize,
+        kernel: usize,
+        stride: usize,
+        dilation: usize,
+    ) -> Result<Self> {
+        let pad = match padding {
+            Padding::Explicit(p) => p.get(index).copied().unwrap_or(0),
+            Padding::Valid => 0,
+            Padding::Same => {
+                if stride != 1 {
+                    return Err(NirError::at(
+                        "padding",
+                        format!("padding \"same\" needs stride 1, found {stride}"),
+                    ));
+                }
+                // PyTorch: the extra element of an odd total goes after.
+                dilation.saturating_mul(kernel.saturating_sub(1)) / 2
+            }
+        };
+        let out = conv_len("", size, pad, dilation, kernel, stride, padding)?;
+        Ok(Axis {
+            size,
+            pad,
+            kernel,
+            stride,
+            dilation,
+            out,
+        })
+    }
+
+    /// The input index of output `o`, kernel tap `k`, if inside the input.
+    fn source(&self, o: usize, k: usize) -> Option<usize> {
+        (o * self.stride + k * self.dilation)
+            .checked_sub(self.pad)
+            .filter(|&i| i < self.size)
+    }
+}
+
+/// Grouped 2-d cross-correlation on `(C_in, H, W)` with a weight
+/// `(C_out, C_in / groups, K_h, K_w)`.
+fn correlate(
+    x: &[f64],
+    c_in: usize,
+    [ay, ax]: [Axis; 2],
+    weight: &[f64],
+    c_out: usize,
+    groups: usize,
+    bias: &[f64],
+) -> Vec<f64> {
+    let per_group_in = c_in / groups;
+    let per_group_out = c_out / groups;
+    let mut y = Vec::with_capacity(c_out * ay.out * ax.out);
+    for oc in 0..c_out {
+        let first_in = (oc / per_group_out) * per_group_in;
+        for oy in 0..ay.out {
+            for ox in 0..ax.out {
+                let mut acc = bias[oc];
+                for icl in 0..per_group_in {
+                    let plane = &x[(first_in + icl) * ay.size * ax.size..];
+                    let kernel = &weight[(oc * per_group_in + icl) * ay.kernel * ax.kernel..];
+                    for ky in 0..ay.kernel {
+                        let Some(iy) = ay.source(oy, ky) else {
+                            continue;
+                        };
+                        for kx in 0..ax.kernel {
+                            let Some(ix) = ax.source(ox, kx) else {
+                                continue;
+                            };
+                            acc += kernel[ky * ax.kernel + kx] * plane[iy * ax.size + ix];
+                        }
+                    }
+                }
+                y.push(acc);
+            }
+        }
+    }
+    y
+}
+
+/// Groups that split the output channels, and one bias per output channel.
+fn check_conv(c_out: usize, groups: usize, bias: &Tensor) -> Result<()> {
+    if groups == 0 || !c_out.is_multiple_of(groups) {
+        return Err(NirError::at(
+            "groups",
+            format!("groups = {groups} must be positive and divide C_out = {c_out}"),
+        ));
+    }
+    if bias.values().len() != c_out {
+        return Err(NirError::at(
+            "bias",
+            format!(
+                "expected {c_out} values, found shape {}",
+                format_shape(bias.shape())
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn check_input(x: &Array<f64>, rank: usize, channels: usize) -> Result<()> {
+    if x.ndim() != rank || x.shape()[0] != channels {
+        return Err(NirError::at(
+            "",
+            format!(
+                "expects input of {rank} dimensions with {channels} channels first, found shape {}",
+                format_shape(x.shape())
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `Conv2d` on one input `(C_in, H, W)`.
+///
+/// # Errors
+/// An input of the wrong shape, a window larger than the padded input, `"same"` with a
+/// stride other than 1.
+pub fn conv2d(c: &Conv2d, x: &Array<f64>) -> Result<Array<f64>> {
+    let &[c_out, per_group, kh, kw] = c.weight.shape() else {
+        return Err(NirError::at("weight", "expected 4 dimensions"));
+    };
+    check_conv(c_out, c.groups, &c.bias)?;
+    let c_in = per_group * c.groups;
+    check_input(x, 3, c_in)?;
+    let ay = Axis::new(x.shape()[1], &c.padding, 0, kh, c.stride[0], c.dilation[0])?;
+    let ax = Axis::new(x.shape()[2], &c.padding, 1, kw, c.stride[1], c.dilation[1])?;
+    let y = correlate(
+        x.data(),
+        c_in,
+        [ay, ax],
+        c.weight.values(),
+        c_out,
+        c.groups,
+        c.bias.values(),
+    );
+    Array::from_shape_vec(vec![c_out, ay.out, ax.out], y)
+        .map_err(|e| NirError::at("", e.to_string()))
+}
+
+/// `Conv1d` on one input `(C_in, N)`.
+///
+/// # Errors
+/// As [`conv2d`].
+pub fn conv1d(c: &Conv1d, x: &Array<f64>) -> Result<Array<f64>> {
+    let &[c_out, per_group, k] = c.weight.shape() else {
+        return Err(NirError::at("weight", "expected 3 dimensions"));
+    };
+    check_conv(c_out, c.groups, &c.bias)?;
+    let c_in = per_group * c.groups;
+    check_input(x, 2, c_in)?;
+    let flat = Padding::Explicit(vec![0]);
+    let ay = Axis::new(1, &flat, 0, 1, 1, 1)?;
+    let ax = Axis::new(x.shape()[1], &c.padding, 0, k, c.stride, c.dilation)?;
+    let y = correlate(
+        x.data(),
+        c_in,
+        [ay, ax],
+        c.weight.values(),
+        c_out,
+        c.groups,
+        c.bias.values(),
+    );
+    Array::from_shape_vec(vec![c_out, ax.out], y).map_err(|e| NirError::at("", e.to_string()))
+}
+
+/// Sum over each window of one input `(C, H, W)`, zero padding.
+fn pool(p: &Pool2d, x: &Array<f64>) -> Result<Array<f64>> {
+    if x.ndim() != 3 {
+        return Err(NirError::at(
+            "",
+            format!(
+                "expects input (C, H, W), found shape {}",
+                format_shape(x.shape())
+            ),
+        ));
+    }
+    let padding = Padding::Explicit(p.padding.to_vec());
+    let ay = Axis::new(x.shape()[1], &padding, 0, p.kernel_size[0], p.stride[0], 1)?;
+    let ax = Axis::new(x.shape()[2], &padding, 1, p.kernel_size[1], p.stride[1], 1)?;
+    let channels = x.shape()[0];
+    let mut y = Vec::with_capacity(channels * ay.out * ax.out);
+    for c in 0..channels {
+        let plane = &x.data()[c * ay.size * ax.size..];
+        for oy in 0..ay.out {
+            for ox in 0..ax.out {
+                let mut acc = 0.0;
+                for ky in 0..ay.kernel {
+                    let Some(iy) = ay.source(oy, ky) else {
+                        continue;
+                    };
+                    for kx in 0..ax.kernel {
+                        let Some(ix) = ax.source(ox, kx) else {
+                            continue;
+                        };
+                        acc += plane[iy * ax.size + ix];
+                    }
+                }
+                y.push(acc);
+            }
+        }
+    }
+    Array::from_shape_vec(vec![channels, ay.out, ax.out], y)
+        .map_err(|e| NirError::at("", e.to_string()))
+}
+
+/// `SumPool2d` on one input `(C, H, W)`.
+///
+/// # Errors
+/// An input that is not 3-d, a window larger than the padded input.
+pub fn sum_pool2d(p: &Pool2d, x: &Array<f64>) -> Result<Array<f64>> {
+    pool(p, x)
+}
+
+/// `AvgPool2d` on one input `(C, H, W)`: the window sum divided by `k_h · k_w`, padded
+/// zeros included (PyTorch's default `count_include_pad=True`).
+///
+/// # Errors
+/// As [`sum_pool2d`].
+pub fn avg_pool2d(p: &Pool2d, x: &Array<f64>) -> Result<Array<f64>> {
+    let area = (p.kernel_size[0] * p.kernel_size[1]) as f64;
+    Ok(pool(p, x)?.map(|v| v / area))
+}

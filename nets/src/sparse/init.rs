@@ -1,0 +1,420 @@
+//! Seeded sparse initialisers: fixed connection probability and fixed in-degree, with
+//! constant or drawn weights.
+//!
+//! Every random draw comes from `derive_seed(seed, path)`, then one stream per
+//! presynaptic row (fixed probability) or per postsynaptic column (fixed in-degree),
+//! labelled `"pre {i}"` / `"post {j}"`. Rows and columns are generated in parallel on the
+//! current rayon pool and assembled in index order, so the matrix is bit-identical on any
+//! number of threads. Lanes are generated in blocks, so the only temporary memory is one
+//! block of lanes. Weights are drawn in `f64` and rounded to `T`, so an `f32` matrix
+//! has the same structure as the `f64` one and its weights are the rounded `f64` weights.
+
+use super::csr::{Csr, check_shape};
+use littoral_core::rng::{InitRng, derive_seed};
+use littoral_core::{Error, Real, Result};
+use rayon::prelude::*;
+
+/// Which synapses exist.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Connectivity {
+    /// Every (pre, post) pair is connected independently with probability `p`
+    /// (Brian2's `connect(p=…)`). Drawn per row by geometric skipping, so the cost is
+    /// O(synapses), not O(n_pre × n_post).
+    FixedProbability {
+        /// Connection probability in `[0, 1]`.
+        p: f64,
+        /// Whether neuron `i` may connect to itself (`false` needs a square matrix).
+        autapses: bool,
+    },
+    /// Every postsynaptic neuron receives exactly `k` synapses from distinct presynaptic
+    /// neurons drawn uniformly without replacement (NEST's `fixed_indegree`).
+    FixedInDegree {
+        /// In-degree of every postsynaptic neuron.
+        k: usize,
+        /// Whether neuron `i` may connect to itself (`false` needs a square matrix).
+        autapses: bool,
+    },
+}
+
+/// The weight of every synapse.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Weights {
+    /// The same value everywhere.
+    Constant(f64),
+    /// Uniform in `[low, high)`.
+    Uniform {
+        /// Lower bound (inclusive).
+        low: f64,
+        /// Upper bound (exclusive); `>= low`.
+        high: f64,
+    },
+    /// Normal with the given mean and standard deviation (`std >= 0`).
+    Normal {
+        /// Mean.
+        mean: f64,
+        /// Standard deviation.
+        std: f64,
+    },
+}
+
+/// A sparse initialiser: structure and weights.
+///
+/// ```
+/// use littoral_nets::sparse::{Connectivity, SparseInit, Weights};
+/// let init = SparseInit {
+///     connectivity: Connectivity::FixedProbability { p: 0.1, autapses: false },
+///     weights: Weights::Constant(1.62),
+/// };
+/// let w = init.build::<f64>("1_LIF.w_rec", 200, 200, 42)?;
+/// assert!(w.nnz() > 0 && w.nnz() < 200 * 200);
+/// assert_eq!(w, init.build::<f64>("1_LIF.w_rec", 200, 200, 42)?); // same seed, same matrix
+/// # Ok::<(), littoral_core::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SparseInit {
+    /// Which synapses exist.
+    pub connectivity: Connectivity,
+    /// Their weights.
+    pub weights: Weights,
+}
+
+/// One row's (or column's) synapses: partner indices in increasing order and weights.
+type Lane = (Vec<u32>, Vec<f64>);
+
+impl SparseInit {
+    /// Draw a `(n_pre, n_post)` matrix for the leaf at `path` from `seed`.
+    ///
+    /// # Errors
+    /// `p` outside `[0, 1]` or not finite (`{path}.p`), `k` larger than the number of
+    /// candidate partners (`{path}.k`), `autapses: false` on a non-square matrix
+    /// (`{path}.autapses`), non-finite weight parameters, `high < low` or `std < 0`
+    /// (`{path}.weight`), or a side too large for `u32` indices.
+    pub fn build<T: Real>(
+        &self,
+        path: &str,
+        n_pre: usize,
+        n_post: usize,
+        seed: u64,
+    ) -> Result<Csr<T>> {
+        check_shape(path, n_pre, n_post)?;
+        self.check_weights(path)?;
+        let leaf_seed = derive_seed(seed, path);
+        match self.connectivity {
+            Connectivity::FixedProbability { p, autapses } => {
+                if !(0.0..=1.0).contains(&p) {
+                    return Err(Error::invalid(
+                        format!("{path}.p"),
+                        format!("expected a probability in [0, 1], found {p}"),
+                    ));
+                }
+                check_autapses(path, autapses, n_pre, n_post)?;
+                let row_lane = |i: usize| {
+                    let mut rng = InitRng::new(derive_seed(leaf_seed, &format!("pre {i}")));
+                    let skip_self = (!autapses).then_some(i);
+                    self.probability_lane(&mut rng, p, n_post, skip_self)
+                };
+                // Expected synapses plus 6 standard deviations: one allocation in practice.
+                let pairs = n_pre as f64 * n_post as f64;
+                let expected = (pairs * p + 6.0 * (pairs * p * (1.0 - p)).sqrt()) as usize;
+                Ok(from_rows(
+                    n_pre,
+                    n_post,
+                    expected.min(n_pre * n_post),
+                    row_lane,
+                ))
+            }
+            Connectivity::FixedInDegree { k, autapses } => {
+                check_autapses(path, autapses, n_pre, n_post)?;
+                let candidates = if autapses {
+                    n_pre
+                } else {
+                    n_pre.saturating_sub(1)
+                };
+                if k > candidates {
+                    return Err(Error::invalid(
+                        format!("{path}.k"),
+                        format!(
+                            "expected an in-degree of at most {candidates} (distinct presynaptic \
+                             neurons{}), found {k}",
+                            if autapses { "" } else { ", autapses excluded" }
+                        ),
+                    ));
+                }
+                let column_lane = |j: usize| {
+                    let mut rng = InitRng::new(derive_seed(leaf_seed, &format!("post {j}")));
+                    let skip_self = (!autapses).then_some(j);
+                    self.in_degree_lane(&mut rng, k, candidates, skip_self)
+                };
+                Ok(from_columns(n_pre, n_post, column_lane))
+            }
+        }
+    }
+
+    fn check_weights(&self, path: &str) -> Result<()> {
+        let bad = |message: String| Err(Error::invalid(format!("{path}.weight"), message));
+        match self.weights {
+            Weights::Constant(w) if !w.is_finite() => {
+                bad(format!("expected a finite weight, found {w}"))
+            }
+            Weights::Uniform { low, high }
+                if !(low.is_finite() && high.is_finite() && low <= high) =>
+            {
+                bad(format!(
+                    "expected finite bounds with low <= high, found low = {low}, high = {high}"
+                ))
+            }
+            Weights::Normal { mean, std }
+                if !(mean.is_finite() && std.is_finite() && std >= 0.0) =>
+            {
+                bad(format!(
+                    "expected a finite mean and a finite std >= 0, found mean = {mean}, std = {std}"
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn draw_weight(&self, rng: &mut InitRng) -> f64 {
+        match self.weights {
+            Weights::Constant(w) => w,
+            Weights::Uniform { low, high } => rng.uniform(low, high),
+            Weights::Normal { mean, std } => mean + std * rng.normal(),
+        }
+    }
+
+    /// One presynaptic row of a fixed-probability matrix: geometric gaps between
+    /// successive synapses, `floor(ln U / ln(1 - p))` with `U` uniform in `(0, 1]`.
+    fn probability_lane(
+        &self,
+        rng: &mut InitRng,
+        p: f64,
+        n_post: usize,
+        skip_self: Option<usize>,
+    ) -> Lane {
+        let mut lane: Lane = (Vec::new(), Vec::new());
+        if p == 0.0 {
+            return lane;
+        }
+        let log_q = (-p).ln_1p(); // ln(1 - p), -inf for p = 1
+        let mut j = 0usize;
+        while j < n_post {
+            if p < 1.0 {
+                let u = 1.0 - rng.uniform(0.0, 1.0);
+                let skip = (u.ln() / log_q).floor();
+                if skip >= (n_post - j) as f64 {
+                    break;
+                }
+                j += skip as usize;
+            }
+            if skip_self != Some(j) {
+                lane.0.push(j as u32);
+                lane.1.push(self.draw_weight(rng));
+            }
+            j += 1;
+        }
+        lane
+    }
+
+    /// One postsynaptic column of a fixed-in-degree matrix: `k` distinct candidates out
+    /// of `candidates` by Floyd's algorithm, sorted; candidate `c` is presynaptic neuron
+    /// `c`, or `c + 1` from `skip_self` on (autapses excluded).
+    fn in_degree_lane(
+        &self,
+        rng: &mut InitRng,
+        k: usize,
+        candidates: usize,
+        skip_self: Option<usize>,
+    ) -> Lane {
+        let mut chosen = ChosenSet::new(k, candidates);
+        for t in (candidates - k)..candidates {
+            let r = ((rng.uniform(0.0, 1.0) * (t + 1) as f64) as usize).min(t);
+            if !chosen.insert(r) {
+                chosen.insert(t);
+            }
+        }
+        let pres = chosen.into_sorted();
+        let pres: Vec<u32> = pres
+            .into_iter()
+            .map(|c| match skip_self {
+                Some(s) if c >= s => (c + 1) as u32,
+                _ => c as u32,
+            })
+            .collect();
+        let weights = pres.iter().map(|_| self.draw_weight(rng)).collect();
+        (pres, weights)
+    }
+}
+
+/// The set of candidates Floyd's algorithm has chosen: a bitmap when it is small next to
+/// `k` (no hashing, sorted by construction), a hash set otherwise. Both give the same set.
+enum ChosenSet {
+    Bitmap(Vec<u64>),
+    Hash(std::collections::HashSet<usize>),
+}
+
+impl ChosenSet {
+    fn new(k: usize, candidates: usize) -> Self {
+        let words = candidates.div_ceil(64);
+        if words <= 8 * k.max(1) {
+            ChosenSet::Bitmap(vec![0; words])
+        } else {
+            ChosenSet::Hash(std::collections::HashSet::with_capacity(k))
+        }
+    }
+
+    /// Insert `c`; false if it was already there.
+    fn insert(&mut self, c: usize) -> bool {
+        match self {
+            ChosenSet::Bitmap(words) => {
+                let (word, bit) = (c / 64, 1u64 << (c % 64));
+                let fresh = words[word] & bit == 0;
+                words[word] |= bit;
+                fresh
+            }
+            ChosenSet::Hash(set) => set.insert(c),
+        }
+    }
+
+    fn into_sorted(self) -> Vec<usize> {
+        match self {
+            ChosenSet::Bitmap(words) => {
+                let mut out = Vec::new();
+                for (w, &bits) in words.iter().enumerate() {
+                    let mut rest = bits;
+                    while rest != 0 {
+                        out.push(w * 64 + rest.trailing_zeros() as usize);
+                        rest &= rest - 1;
+                    }
+                }
+                out
+            }
+            ChosenSet::Hash(set) => {
+                let mut out: Vec<usize> = set.into_iter().collect();
+                out.sort_unstable();
+                out
+            }
+        }
+    }
+}
+
+fn check_autapses(path: &str, autapses: bool, n_pre: usize, n_post: usize) -> Result<()> {
+    if !autapses && n_pre != n_post {
+        return Err(Error::invalid(
+            format!("{path}.autapses"),
+            format!(
+                "excluding autapses needs a square (recurrent) matrix, found {n_pre} × {n_post}"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Lanes generated at once (in parallel): the temporary memory of an initialiser is one
+/// block of lanes, not a second copy of the matrix.
+const BLOCK: usize = 1024;
+
+/// Generate rows block by block (each block in parallel, assembled in row order) into a
+/// CSR matrix; `reserve` is the expected number of synapses.
+fn from_rows<T: Real>(
+    n_pre: usize,
+    n_post: usize,
+    reserve: usize,
+    row_lane: impl Fn(usize) -> Lane + Sync,
+) -> Csr<T> {
+    let mut indptr = Vec::with_capacity(n_pre + 1);
+    let mut indices = Vec::with_capacity(reserve);
+    let mut data = Vec::with_capacity(reserve);
+    indptr.push(0);
+    for start in (0..n_pre).step_by(BLOCK) {
+        let rows: Vec<Lane> = (start..(start + BLOCK).min(n_pre))
+            .into_par_iter()
+            .map(&row_lane)
+            .collect();
+        for (cols, vals) in rows {
+            indices.extend_from_slice(&cols);
+            data.extend(vals.into_iter().map(T::of));
+            indptr.push(indices.len());
+        }
+    }
+    Csr::from_checked_parts(n_pre, n_post, indptr, indices, data)
+}
+
+/// Generate columns (presynaptic indices sorted, in range) block by block, twice: once
+/// to count each row's synapses, once to scatter them into place. Visiting columns in
+/// increasing order keeps every row sorted; the second pass regenerates the same lanes
+/// from the same per-column streams instead of holding them all.
+fn from_columns<T: Real>(
+    n_pre: usize,
+    n_post: usize,
+    column_lane: impl Fn(usize) -> Lane + Sync,
+) -> Csr<T> {
+    let blocks = || {
+        (0..n_post)
+            .step_by(BLOCK)
+            .map(|start| start..(start + BLOCK).min(n_post))
+    };
+    let mut indptr = vec![0usize; n_pre + 1];
+    for block in blocks() {
+        let columns: Vec<Lane> = block.into_par_iter().map(&column_lane).collect();
+        for (pres, _) in &columns {
+            for &i in pres {
+                indptr[i as usize + 1] += 1;
+            }
+        }
+    }
+    for i in 0..n_pre {
+        indptr[i + 1] += indptr[i];
+    }
+    let nnz = indptr[n_pre];
+    let mut cursor = indptr.clone();
+    let mut indices = vec![0u32; nnz];
+    let mut data = vec![T::zero(); nnz];
+    for block in blocks() {
+        let first = block.start;
+        let columns: Vec<Lane> = block.into_par_iter().map(&column_lane).collect();
+        for (offset, (pres, weights)) in columns.iter().enumerate() {
+            for (&i, &w) in pres.iter().zip(weights) {
+                let at = cursor[i as usize];
+                indices[at] = (first + offset) as u32;
+                data[at] = T::of(w);
+                cursor[i as usize] += 1;
+            }
+        }
+    }
+    Csr::from_checked_parts(n_pre, n_post, indptr, indices, data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ChosenSet;
+    use littoral_core::rng::InitRng;
+
+    /// Floyd's choice of `k` out of `n` with either set gives the same sorted set.
+    #[test]
+    fn bitmap_and_hash_sets_choose_the_same() {
+        for (k, n) in [
+            (1, 1),
+            (3, 10),
+            (40, 100),
+            (100, 100),
+            (5, 100_000),
+            (700, 5000),
+        ] {
+            let run = |mut set: ChosenSet| {
+                let mut rng = InitRng::new(k as u64 * 31 + n as u64);
+                for t in (n - k)..n {
+                    let r = ((rng.uniform(0.0, 1.0) * (t + 1) as f64) as usize).min(t);
+                    if !set.insert(r) {
+                        set.insert(t);
+                    }
+                }
+                set.into_sorted()
+            };
+            let bitmap = run(ChosenSet::Bitmap(vec![0; n.div_ceil(64)]));
+            let hash = run(ChosenSet::Hash(Default::default()));
+            assert_eq!(bitmap.len(), k);
+            assert!(bitmap.windows(2).all(|w| w[0] < w[1]) && bitmap.iter().all(|&c| c < n));
+            assert_eq!(bitmap, hash, "k = {k}, n = {n}");
+        }
+    }
+}

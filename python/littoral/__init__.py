@@ -1,0 +1,148 @@
+"""Littoral: Rockpool's Module API at Rust speed.
+
+Object style, as in Rockpool::
+
+    import numpy as np, littoral
+    net = littoral.Sequential(littoral.Linear((2, 8)), littoral.LIF(8))
+    out, state, rec = net(np.random.rand(100, 2), record=True)
+
+Functional style: ``params, state = net.init(seed)`` and
+``littoral.evolve(net, params, state, x)`` (pure). Rockpool modules convert in one line
+with :func:`from_rockpool`; :func:`load`, :func:`restore` and :func:`sweep` reach the
+engine's network files, snapshots and parameter sweeps.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Dict, List, Optional, Sequence
+
+import numpy as np
+
+from . import _littoral
+from ._modules import (
+    LIF,
+    Constant,
+    ExpSyn,
+    FFwdStack,
+    Instant,
+    Linear,
+    Module,
+    Rate,
+    Residual,
+    Sequential,
+)
+from ._modules import _as_input, _as_values
+from ._rockpool import from_rockpool
+
+TSContinuous = _littoral.TSContinuous
+TSEvent = _littoral.TSEvent
+TimedModule = _littoral.TimedModule
+
+__version__ = _littoral.__version__
+
+__all__ = [
+    "Module",
+    "LIF",
+    "Rate",
+    "Linear",
+    "ExpSyn",
+    "Instant",
+    "Sequential",
+    "Residual",
+    "FFwdStack",
+    "Constant",
+    "evolve",
+    "load",
+    "from_json",
+    "restore",
+    "sweep",
+    "from_rockpool",
+    "TSContinuous",
+    "TSEvent",
+    "TimedModule",
+]
+
+
+def evolve(
+    module: Module,
+    params: Dict[str, Any],
+    state: Dict[str, Any],
+    x: Any,
+    record: bool = False,
+    threads: Optional[int] = None,
+):
+    """Pure evolution: ``(output, new_state, record)`` from explicit values.
+
+    ``params`` (Parameters and SimulationParameters) and ``state`` are nested dicts as
+    ``module.init(seed)`` returns them; nothing is kept and the module is unchanged. The
+    same arguments give the same bits, whatever ``threads``.
+    """
+    _check_module(module)
+    engine = module._standalone()
+    return engine.evolve(_as_values(params), _as_values(state), _as_input(x), bool(record), threads)
+
+
+def from_json(description: Any, seed: int = 0) -> Module:
+    """Build a module from a network description: the JSON text of a network file or the
+    same as a dict (``docs/network-format.md``). Any class the engine knows can be built
+    this way, including ones without a Python class here."""
+    import json
+
+    text = description if isinstance(description, str) else json.dumps(description)
+    return Module._wrap(_littoral.Engine.from_json(text, int(seed)))
+
+
+def load(path: Any, seed: int = 0) -> Module:
+    """Read a network file (JSON, ``docs/network-format.md``); random initialisers draw
+    from ``seed``. Errors name the file and the JSON path."""
+    return Module._wrap(_littoral.Engine.load(os.fspath(path), int(seed)))
+
+
+def restore(path: Any) -> Module:
+    """Read a snapshot written by :meth:`Module.save_state` or ``littoral simulate
+    --save-state``: the network, its parameters, its state (noise positions included)."""
+    return Module._wrap(_littoral.Engine.restore(os.fspath(path)))
+
+
+def sweep(
+    module: Module,
+    x: Any,
+    vary: Dict[str, Sequence[Any]],
+    zip: bool = False,
+    seed: int = 0,
+    threads: Optional[int] = None,
+    record: bool = False,
+    outputs: bool = False,
+) -> List[Dict[str, Any]]:
+    """Evolve ``x`` at every point of a sweep, in parallel, from the module's current
+    values.
+
+    ``vary`` maps dotted paths of Parameters or SimulationParameters (``"1_LIF.tau_mem"``)
+    to lists of values (numbers are broadcast to the leaf's shape; arrays replace it).
+    The points are the grid of all combinations (last path fastest) or, with ``zip=True``,
+    the i-th values together. Each point's noise derives from ``seed`` and its index, so a
+    point gives the same bits alone or in any sweep, on any thread count.
+
+    Returns one dict per point: ``index``, ``overrides`` (path → value), ``seconds`` and
+    ``signals`` (``"output"`` and, with ``record=True``, every submodule's output →
+    ``spiking``, ``elements``, ``sum``, ``mean``, ``max``, ``rate_hz``); with
+    ``outputs=True`` also ``output`` and ``record``.
+    """
+    _check_module(module)
+    if not isinstance(vary, dict):
+        raise ValueError(f"vary: expected a dict {{path: values}}, found '{type(vary).__name__}'")
+    axes = []
+    for path, values in vary.items():
+        if isinstance(values, np.ndarray) and values.ndim == 1:
+            values = [float(v) for v in values]
+        axes.append((str(path), [v if isinstance(v, (int, float)) else np.asarray(v, dtype=np.float64) for v in values]))
+    return module._standalone().sweep(_as_input(x), axes, bool(zip), int(seed), threads, bool(record), bool(outputs))
+
+
+def _check_module(module: Any) -> None:
+    if not isinstance(module, Module):
+        raise ValueError(
+            f"module: expected a littoral module, found '{type(module).__name__}' "
+            "(convert Rockpool modules with littoral.from_rockpool)"
+        )

@@ -1,0 +1,634 @@
+//! `littoral._littoral`: the Rust side of the Python package `littoral`.
+//!
+//! This file is the one place where Python calls become Littoral calls. An [`Engine`]
+//! holds a module descriptor (built through the network-file reader
+//! `littoral_nets::config`), its current tree and a seed; every method is a thin layer over
+//! `ModuleExt` (evolve, set_attributes, resets), `littoral_functional` (parallel evolve,
+//! snapshots, sweeps) and the conversions of [`convert`]. The Python classes (`LIF`,
+//! `Sequential`, …, in `littoral/`) build the network description and call these methods.
+//!
+//! Methods that address a submodule take `prefix`, its dotted path (`""` for the whole
+//! network), so Python's `modules()` views share one engine and one tree.
+
+mod convert;
+mod timeseries;
+
+use convert::{array_f64, core_err, file_err, folder_err, functional_err, io_err, tree_to_dict};
+use littoral_core::batch::batch_input;
+use littoral_core::nested::join_path;
+use littoral_core::{
+    Array, Entry, Evolution, Kind, Module, ModuleExt, Named, Tree, TreeExt, Value,
+};
+use littoral_functional::par::{concat_axis, concat_records, slice_axis1};
+use littoral_functional::{
+    AxisValue, ParOptions, PointResult, Snapshot, Sweep, SweepOptions, evolve_par, run_sweep,
+};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyFloat, PyInt, PyList};
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+/// The magic bytes that start a snapshot file.
+const SNAPSHOT_MAGIC: &[u8] = b"LITTORAL";
+
+type Triple<'py> = (Bound<'py, PyAny>, Bound<'py, PyDict>, Bound<'py, PyDict>);
+
+/// A Littoral network with its current values: the Rust half of every `littoral` module.
+#[pyclass(module = "littoral._littoral")]
+pub struct Engine {
+    module: Arc<dyn Module>,
+    tree: Tree,
+    seed: u64,
+    step: u64,
+}
+
+#[pymethods]
+impl Engine {
+    /// Build from the JSON text of a network file, initialised from `seed`.
+    #[staticmethod]
+    fn from_json(text: &str, seed: u64) -> PyResult<Self> {
+        let module = littoral_nets::config::from_json_str(text).map_err(core_err)?;
+        Ok(Engine::new(module, seed))
+    }
+
+    /// Read a network file (JSON), initialised from `seed`.
+    #[staticmethod]
+    fn load(path: PathBuf, seed: u64) -> PyResult<Self> {
+        let bytes = read_file(&path)?;
+        if bytes.starts_with(SNAPSHOT_MAGIC) {
+            return Err(file_err(
+                &path,
+                "this is a snapshot, not a network file: use littoral.restore",
+            ));
+        }
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|_| file_err(&path, "not a network file: the bytes are not UTF-8 text"))?;
+        if text.trim().is_empty() {
+            return Err(file_err(&path, "empty file: not a network file"));
+        }
+        let module = littoral_nets::config::from_json_str(text)
+            .map_err(|e| file_err(&path, &e.to_string()))?;
+        Ok(Engine::new(module, seed))
+    }
+
+    /// Read a snapshot (the command line's `--save-state` files): the network, its
+    /// parameters, its state and step count.
+    #[staticmethod]
+    fn restore(path: PathBuf) -> PyResult<Self> {
+        if path.is_dir() {
+            return Err(folder_err(&path));
+        }
+        let snap = Snapshot::read(&path).map_err(|e| functional_err(Some(&path), e))?;
+        let (module, params, state) = snap
+            .restore_module()
+            .map_err(|e| functional_err(Some(&path), e))?;
+        Ok(Engine {
+            module,
+            tree: params.merged(&state),
+            seed: 0,
+            step: snap.step,
+        })
+    }
+
+    /// Write a snapshot of the current values (atomically), readable by `littoral
+    /// simulate --resume`.
+    fn save_state(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
+        let snap = Snapshot::capture(self.module.as_ref(), &self.tree, &self.tree, self.step)
+            .map_err(|e| functional_err(Some(&path), e))?;
+        py.detach(|| snap.write_atomic(&path))
+            .map_err(|e| functional_err(Some(&path), e))
+    }
+
+    /// The network description with the current parameter values (network-file JSON).
+    fn to_json(&self) -> PyResult<String> {
+        littoral_nets::config::to_json_string(self.module.as_ref(), &self.tree).map_err(core_err)
+    }
+
+    /// A new engine holding the same module and values.
+    fn copy(&self) -> Self {
+        Engine {
+            module: Arc::clone(&self.module),
+            tree: self.tree.clone(),
+            seed: self.seed,
+            step: self.step,
+        }
+    }
+
+    /// Time steps evolved since the last state reset (saved in snapshots).
+    #[getter]
+    fn step(&self) -> u64 {
+        self.step
+    }
+
+    /// The seed of initialisers and noise keys.
+    #[getter]
+    fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// Rockpool's class name of the submodule at `prefix`.
+    fn class_name(&self, prefix: &str) -> PyResult<String> {
+        Ok(self.sub(prefix)?.class_name().to_string())
+    }
+
+    /// `(shape, size_in, size_out, spiking_input, spiking_output)` of the submodule.
+    fn geometry(&self, prefix: &str) -> PyResult<(Vec<usize>, usize, usize, bool, bool)> {
+        let m = self.sub(prefix)?;
+        Ok((
+            m.shape(),
+            m.size_in(),
+            m.size_out(),
+            m.spiking_input(),
+            m.spiking_output(),
+        ))
+    }
+
+    /// The names of the submodule's children, in order.
+    fn children(&self, prefix: &str) -> PyResult<Vec<String>> {
+        Ok(self
+            .sub(prefix)?
+            .children()
+            .into_iter()
+            .map(|(n, _)| n.to_string())
+            .collect())
+    }
+
+    /// Rockpool's `repr` of the submodule.
+    fn repr(&self, prefix: &str) -> PyResult<String> {
+        let m = self.sub(prefix)?;
+        let name = prefix.rsplit('.').next().unwrap_or_default();
+        if name.is_empty() {
+            return Ok(m.repr());
+        }
+        // A submodule prints its name as Rockpool does (`LIF '0_LIF' with shape (3,)`).
+        let named = Named {
+            attr_name: name,
+            module: m,
+        };
+        let mut lines = m.repr();
+        let head = format!("{} ", m.class_name());
+        if lines.starts_with(&head) {
+            lines = format!("{}{}", named.full_name(), &lines[head.len()..]);
+        }
+        Ok(lines)
+    }
+
+    /// The leaves of one kind (`"parameters"`, `"state"`, `"simulation_parameters"`) in
+    /// some families (`None`: all) under `prefix`, as nested dicts of NumPy arrays.
+    #[pyo3(signature = (kind, families, prefix))]
+    fn select<'py>(
+        &self,
+        py: Python<'py>,
+        kind: &str,
+        families: Option<Vec<String>>,
+        prefix: &str,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let kind = match kind {
+            "parameters" => Kind::Parameter,
+            "state" => Kind::State,
+            "simulation_parameters" => Kind::SimulationParameter,
+            other => return Err(PyValueError::new_err(format!("unknown kind '{other}'"))),
+        };
+        let families = families.map_or_else(littoral_core::Families::all, Into::into);
+        tree_to_dict(py, &self.subtree(prefix)?.select(kind, &families))
+    }
+
+    /// Rockpool's `set_attributes`, checked: unknown paths, wrong shapes and non-finite
+    /// values raise and leave every value unchanged.
+    fn set_attributes(&mut self, values: &Bound<'_, PyAny>, prefix: &str) -> PyResult<()> {
+        self.sub(prefix)?;
+        self.tree = convert::set_from_dict(self.module.as_ref(), &self.tree, prefix, values)?;
+        Ok(())
+    }
+
+    /// Rockpool's `reset_state` (of the submodule at `prefix`).
+    fn reset_state(&mut self, prefix: &str) -> PyResult<()> {
+        let reset = self.module.reset_state(&self.tree, self.seed);
+        self.tree = replace_under(&self.tree, &reset, prefix)?;
+        if prefix.is_empty() {
+            self.step = 0;
+        }
+        Ok(())
+    }
+
+    /// Rockpool's `reset_parameters`: given values restore, random initialisers redraw
+    /// from `seed` (the engine's seed when `None`).
+    #[pyo3(signature = (prefix, seed=None))]
+    fn reset_parameters(&mut self, prefix: &str, seed: Option<u64>) -> PyResult<()> {
+        let seed = seed.unwrap_or(self.seed);
+        let reset = self.module.reset_parameters(&self.tree, seed);
+        self.tree = replace_under(&self.tree, &reset, prefix)?;
+        if prefix.is_empty() {
+            self.seed = seed;
+        }
+        Ok(())
+    }
+
+    /// Rockpool's `timed(dt=…)`: a clocked wrapper around the submodule at `prefix`, with
+    /// a copy of its current values, for time-series input and output.
+    #[pyo3(signature = (dt, add_events, prefix))]
+    fn timed(&self, dt: f64, add_events: bool, prefix: &str) -> PyResult<timeseries::PyTimed> {
+        if !prefix.is_empty() {
+            return Err(PyValueError::new_err(
+                "timed: wrap a whole network (build the submodule on its own)",
+            ));
+        }
+        timeseries::PyTimed::new(
+            Arc::clone(&self.module),
+            self.tree.clone(),
+            dt,
+            self.seed,
+            add_events,
+        )
+    }
+
+    /// `init(seed)`: `(parameters and simulation parameters, state)` as nested dicts.
+    fn init<'py>(
+        &self,
+        py: Python<'py>,
+        seed: u64,
+    ) -> PyResult<(Bound<'py, PyDict>, Bound<'py, PyDict>)> {
+        let tree = self.module.init(seed);
+        let params = tree.filter(&mut |_, _, l| l.kind != Kind::State, true);
+        Ok((
+            tree_to_dict(py, &params)?,
+            tree_to_dict(py, &tree.state(None))?,
+        ))
+    }
+
+    /// Rockpool's `__call__` on the submodule at `prefix`: evolve from the held values
+    /// and keep the new state. Returns `(output, new_state, record)`.
+    #[pyo3(signature = (x, record, threads, prefix))]
+    fn call<'py>(
+        &mut self,
+        py: Python<'py>,
+        x: &Bound<'py, PyAny>,
+        record: bool,
+        threads: Option<usize>,
+        prefix: &str,
+    ) -> PyResult<Triple<'py>> {
+        let input = array_f64(x, "input")?;
+        let batch = if input.ndim() == 3 {
+            input.shape()[0]
+        } else {
+            1
+        };
+        let ev = {
+            let m = self.sub(prefix)?;
+            let held = if prefix.is_empty() {
+                Cow::Borrowed(&self.tree)
+            } else {
+                Cow::Owned(self.subtree(prefix)?)
+            };
+            let held = single_sample_state(m, held, batch)?;
+            evolve_interruptible(py, m, &held, &held, input, record, threads)?
+        };
+        // Keep the new state: only State leaves change (the leaves are shared, not copied).
+        for (path, leaf) in ev.state.leaves() {
+            self.tree
+                .insert_path(&join_path(prefix, &path), leaf.clone());
+        }
+        if prefix.is_empty() {
+            self.step += ev.output.shape().get(1).copied().unwrap_or(0) as u64;
+        }
+        triple(py, ev)
+    }
+
+    /// The pure `evolve(params, state, x, record)` on nested dicts; nothing is kept.
+    #[pyo3(signature = (params, state, x, record, threads))]
+    fn evolve<'py>(
+        &self,
+        py: Python<'py>,
+        params: &Bound<'py, PyAny>,
+        state: &Bound<'py, PyAny>,
+        x: &Bound<'py, PyAny>,
+        record: bool,
+        threads: Option<usize>,
+    ) -> PyResult<Triple<'py>> {
+        let m = self.module.as_ref();
+        let p = convert::set_from_dict(m, &Tree::new(), "", params)?;
+        let s = convert::set_from_dict(m, &Tree::new(), "", state)?;
+        let input = array_f64(x, "input")?;
+        let ev = evolve_interruptible(py, m, &p, &s, input, record, threads)?;
+        triple(py, ev)
+    }
+
+    /// Evolve `x` at every point of a sweep over Parameter and SimulationParameter paths
+    /// (`axes`: `[(path, [value, …]), …]`, a grid unless `zip`). Returns one dict per
+    /// point: `index`, `overrides`, `seconds`, `signals` (per-signal summaries) and, with
+    /// `outputs`, `output` and `record`.
+    #[pyo3(signature = (x, axes, zip, seed, threads, record, outputs))]
+    #[allow(clippy::too_many_arguments)]
+    fn sweep<'py>(
+        &self,
+        py: Python<'py>,
+        x: &Bound<'py, PyAny>,
+        axes: Vec<(String, Vec<Bound<'py, PyAny>>)>,
+        zip: bool,
+        seed: u64,
+        threads: Option<usize>,
+        record: bool,
+        outputs: bool,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let mut sweep = if zip { Sweep::zip() } else { Sweep::grid() };
+        for (path, values) in axes {
+            let values = values
+                .iter()
+                .map(|v| axis_value(v, &path))
+                .collect::<PyResult<Vec<_>>>()?;
+            sweep.axes.push((path, values));
+        }
+        let input = array_f64(x, "input")?;
+        let opts = SweepOptions {
+            base_seed: seed,
+            record,
+            keep_outputs: outputs,
+            threads,
+            ..SweepOptions::default()
+        };
+        let (module, tree) = (self.module.as_ref(), &self.tree);
+        let points = py
+            .detach(|| run_sweep(module, tree, tree, &input, &sweep, &opts))
+            .map_err(|e| functional_err(None, e))?;
+        let list = PyList::empty(py);
+        for p in points {
+            list.append(point_dict(py, p)?)?;
+        }
+        Ok(list)
+    }
+}
+
+impl Engine {
+    fn new(module: Arc<dyn Module>, seed: u64) -> Self {
+        let tree = module.init(seed);
+        Engine {
+            module,
+            tree,
+            seed,
+            step: 0,
+        }
+    }
+
+    /// The submodule at a dotted path.
+    fn sub(&self, prefix: &str) -> PyResult<&dyn Module> {
+        let mut m: &dyn Module = self.module.as_ref();
+        if prefix.is_empty() {
+            return Ok(m);
+        }
+        for name in prefix.split('.') {
+            m = m
+                .children()
+                .into_iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, c)| c)
+                .ok_or_else(|| PyValueError::new_err(format!("{prefix}: no such submodule")))?;
+        }
+        Ok(m)
+    }
+
+    /// The values of the submodule at a dotted path.
+    fn subtree(&self, prefix: &str) -> PyResult<Tree> {
+        if prefix.is_empty() {
+            return Ok(self.tree.clone());
+        }
+        match self.tree.entry_at(prefix) {
+            Some(Entry::Branch(b)) => Ok(b.clone()),
+            _ => Ok(Tree::new()),
+        }
+    }
+}
+
+/// As Rockpool, a held state evolved with one sample serves a call with any batch size:
+/// State leaves `(1, …)` become per-sample (and are replicated over the new batch, each
+/// sample with its own noise key). Other batch sizes must match the input's.
+fn single_sample_state<'t>(
+    module: &dyn Module,
+    tree: Cow<'t, Tree>,
+    batch: usize,
+) -> PyResult<Cow<'t, Tree>> {
+    if batch == 1 {
+        return Ok(tree);
+    }
+    let mut squeezed = Vec::new();
+    for (path, leaf) in tree.leaves() {
+        let per_sample = match module.attribute_at(&path) {
+            Some(a) if a.kind == Kind::State => a.shapes.first().map_or(0, Vec::len),
+            _ => continue,
+        };
+        let shape = leaf.value.shape();
+        if shape.len() == per_sample + 1 && shape.first() == Some(&1) {
+            let value = match &leaf.value {
+                Value::F64(a) => Value::F64(Arc::new(a.index_axis0(0).map_err(core_err)?)),
+                Value::U64(a) => Value::U64(Arc::new(a.index_axis0(0).map_err(core_err)?)),
+            };
+            squeezed.push((path, leaf.with_value(value)));
+        }
+    }
+    if squeezed.is_empty() {
+        return Ok(tree);
+    }
+    let mut out = tree.into_owned();
+    for (path, leaf) in squeezed {
+        out.insert_path(&path, leaf);
+    }
+    Ok(Cow::Owned(out))
+}
+
+/// `tree` with every leaf under `prefix` taken from `from`.
+fn replace_under(tree: &Tree, from: &Tree, prefix: &str) -> PyResult<Tree> {
+    if prefix.is_empty() {
+        return Ok(from.clone());
+    }
+    let mut out = tree.clone();
+    if let Some(Entry::Branch(b)) = from.entry_at(prefix) {
+        for (path, leaf) in b.leaves() {
+            out.insert_path(&join_path(prefix, &path), leaf.clone());
+        }
+    }
+    Ok(out)
+}
+
+fn read_file(path: &Path) -> PyResult<Vec<u8>> {
+    if path.is_dir() {
+        return Err(folder_err(path));
+    }
+    std::fs::read(path).map_err(|e| io_err(path, "read", &e))
+}
+
+/// Below this many time steps an evolve runs in one call, without a probe.
+const SHORT_STEPS: usize = 256;
+/// A run estimated to take longer than this many seconds (bits of an `f64`; default 1 s)
+/// is split into interruptible time chunks.
+static SINGLE_CALL_SECONDS: AtomicU64 = AtomicU64::new(0x3FF0_0000_0000_0000);
+/// The wall-clock seconds aimed at per chunk of a long run (bits of an `f64`; 0.2 s).
+static CHUNK_SECONDS: AtomicU64 = AtomicU64::new(0x3FC9_9999_9999_999A);
+
+fn seconds(setting: &AtomicU64) -> f64 {
+    f64::from_bits(setting.load(Ordering::Relaxed))
+}
+
+/// Set the chunking of long runs: runs estimated longer than `single_call_seconds` go in
+/// chunks of about `chunk_seconds`. For tests (0 forces chunking); the defaults are 1 s
+/// and 0.2 s.
+#[pyfunction]
+fn _set_chunking(single_call_seconds: f64, chunk_seconds: f64) -> PyResult<()> {
+    if !(single_call_seconds >= 0.0 && chunk_seconds > 0.0) {
+        return Err(PyValueError::new_err(
+            "chunking: single_call_seconds must be >= 0 and chunk_seconds > 0",
+        ));
+    }
+    SINGLE_CALL_SECONDS.store(single_call_seconds.to_bits(), Ordering::Relaxed);
+    CHUNK_SECONDS.store(chunk_seconds.to_bits(), Ordering::Relaxed);
+    Ok(())
+}
+
+/// Evolve with the GIL released. A long run (by a probe of its first steps, estimated to
+/// take more than [`SINGLE_CALL_SECONDS`]) goes in time chunks of about
+/// [`CHUNK_SECONDS`]; between chunks pending signals are checked, so Ctrl-C raises
+/// `KeyboardInterrupt` and nothing is kept. Shorter runs are one call (the probe's work
+/// is discarded), so they pay no copy for joining chunks. Splitting time never changes a
+/// bit of the result.
+fn evolve_interruptible(
+    py: Python<'_>,
+    module: &dyn Module,
+    params: &Tree,
+    state: &Tree,
+    input: Array<f64>,
+    record: bool,
+    threads: Option<usize>,
+) -> PyResult<Evolution> {
+    let reshaped = match batch_input(&input, module.size_in()).map_err(core_err)? {
+        Cow::Owned(a) => Some(a),
+        Cow::Borrowed(_) => None,
+    };
+    let x = reshaped.unwrap_or(input);
+    let steps = x.shape()[1];
+    let pool = match threads {
+        Some(n) => Some(
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .map_err(|e| PyValueError::new_err(format!("threads: {e}")))?,
+        ),
+        None => None,
+    };
+    let run = |state: &Tree, x: &Array<f64>| -> PyResult<Evolution> {
+        py.detach(|| match &pool {
+            None => module.evolve(params, state, x, record).map_err(Into::into),
+            Some(pool) => {
+                pool.install(|| evolve_par(module, params, state, x, &ParOptions::record(record)))
+            }
+        })
+        .map_err(|e| functional_err(None, e))
+    };
+    let slice = |start: usize, end: usize| -> PyResult<Array<f64>> {
+        slice_axis1(&x, start, end).map_err(|e| functional_err(None, e))
+    };
+    if steps <= SHORT_STEPS {
+        return run(state, &x);
+    }
+    let probe = (steps / 100).clamp(16, SHORT_STEPS);
+    let clock = Instant::now();
+    let first = run(state, &slice(0, probe)?)?;
+    let mut seconds = clock.elapsed().as_secs_f64().max(1e-9);
+    py.check_signals()?;
+    if seconds * (steps as f64) / (probe as f64) < self::seconds(&SINGLE_CALL_SECONDS) {
+        return run(state, &x);
+    }
+    let mut chunk = probe;
+    let mut start = probe;
+    let mut parts = vec![first];
+    while start < steps {
+        let grow = (self::seconds(&CHUNK_SECONDS) / seconds).clamp(0.5, 8.0);
+        chunk = ((chunk as f64 * grow) as usize).max(1);
+        let end = (start + chunk).min(steps);
+        let clock = Instant::now();
+        let previous = parts.last().map_or(state, |p| &p.state);
+        let ev = run(previous, &slice(start, end)?)?;
+        seconds = clock.elapsed().as_secs_f64().max(1e-9);
+        parts.push(ev);
+        py.check_signals()?;
+        start = end;
+    }
+    let outputs: Vec<&Array<f64>> = parts.iter().map(|p| &p.output).collect();
+    let records: Vec<_> = parts.iter().map(|p| &p.record).collect();
+    let output = concat_axis(&outputs, 1).map_err(|e| functional_err(None, e))?;
+    let record = concat_records(&records, 1).map_err(|e| functional_err(None, e))?;
+    let state = parts.pop().map(|p| p.state).unwrap_or_default();
+    Ok(Evolution::new(output, state, record))
+}
+
+fn triple(py: Python<'_>, ev: Evolution) -> PyResult<Triple<'_>> {
+    Ok((
+        convert::to_numpy(py, ev.output)?,
+        tree_to_dict(py, &ev.state)?,
+        convert::record_to_dict(py, ev.record)?,
+    ))
+}
+
+fn axis_value(v: &Bound<'_, PyAny>, path: &str) -> PyResult<AxisValue> {
+    if v.is_instance_of::<PyFloat>() || v.is_instance_of::<PyInt>() {
+        return Ok(AxisValue::Scalar(v.extract()?));
+    }
+    let a = array_f64(v, path)?;
+    if a.ndim() == 0 {
+        return Ok(AxisValue::Scalar(a.data()[0]));
+    }
+    Ok(AxisValue::Value(a.into()))
+}
+
+fn point_dict(py: Python<'_>, p: PointResult) -> PyResult<Bound<'_, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("index", p.summary.index)?;
+    let overrides = PyDict::new(py);
+    for (path, v) in &p.summary.overrides {
+        let mut t = Tree::new();
+        t.insert_leaf(
+            "v",
+            littoral_core::Leaf {
+                kind: Kind::Parameter,
+                family: None,
+                value: v.clone(),
+            },
+        );
+        if let Some(value) = tree_to_dict(py, &t)?.get_item("v")? {
+            overrides.set_item(path, value)?;
+        }
+    }
+    d.set_item("overrides", overrides)?;
+    d.set_item("seconds", p.summary.seconds)?;
+    let signals = PyDict::new(py);
+    for s in &p.summary.signals {
+        let sd = PyDict::new(py);
+        sd.set_item("spiking", s.spiking)?;
+        sd.set_item("elements", s.elements)?;
+        sd.set_item("sum", s.sum)?;
+        sd.set_item("mean", s.mean)?;
+        sd.set_item("max", s.max)?;
+        sd.set_item("rate_hz", s.rate_hz)?;
+        signals.set_item(&s.path, sd)?;
+    }
+    d.set_item("signals", signals)?;
+    if let Some(ev) = p.evolution {
+        d.set_item("output", convert::to_numpy(py, ev.output)?)?;
+        d.set_item("record", convert::record_to_dict(py, ev.record)?)?;
+    }
+    Ok(d)
+}
+
+/// The extension module `littoral._littoral`.
+#[pymodule]
+fn _littoral(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Engine>()?;
+    m.add_class::<timeseries::PyTsContinuous>()?;
+    m.add_class::<timeseries::PyTsEvent>()?;
+    m.add_class::<timeseries::PyTimed>()?;
+    m.add_function(wrap_pyfunction!(_set_chunking, m)?)?;
+    m.add("CLASSES", littoral_nets::config::CLASSES.to_vec())?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
