@@ -71,6 +71,17 @@ impl<'a> TimeChunks<'a> {
         options: EvolveOptions,
     ) -> Result<Self> {
         let input = batch_input(input, module.size_in())?;
+        // As `ModuleExt::evolve_with`: non-finite input is checked once, for the whole run.
+        if !options.allow_non_finite_input
+            && let Some((index, value)) = input.first_non_finite()
+        {
+            return Err(Error::NonFinite {
+                path: "input".into(),
+                index,
+                value,
+            }
+            .into());
+        }
         module.check_params(params)?;
         let state = module.batch_state(state, input.shape()[0])?;
         Ok(TimeChunks {
@@ -130,9 +141,9 @@ impl<'a> TimeChunks<'a> {
         }
         let end = steps.map_or(total, |k| start.saturating_add(k.get()).min(total));
         let ev = if start == 0 && end == total {
-            self.evolve(&self.input, start)?
+            self.evolve(&self.input)?
         } else {
-            self.evolve(&slice_axis1(&self.input, start, end)?, start)?
+            self.evolve(&slice_axis1(&self.input, start, end)?)?
         };
         self.state = ev.state;
         self.step = end;
@@ -167,36 +178,12 @@ impl<'a> TimeChunks<'a> {
         concat_chunks(chunks, batch, size_out, state)
     }
 
-    /// One chunk of input `x` starting at step `start`, from the current state.
-    fn evolve(&self, x: &Array, start: usize) -> Result<Evolution> {
-        let (module, params, state, record) =
-            (self.module, self.params, &self.state, self.options.record);
-        if self.options.allow_non_finite_input {
-            return Ok(module.evolve_batch(params, state, x, record)?);
-        }
-        // As `ModuleExt::evolve_with`: non-finite input is the error whatever else fails,
-        // named by its index in the whole input.
-        module
-            .evolve_batch_finite(params, state, x, record)
-            .map_err(|e| match x.first_non_finite() {
-                Some((index, value)) => Error::NonFinite {
-                    path: "input".into(),
-                    index: self.whole_input_index(index, x, start),
-                    value,
-                }
-                .into(),
-                None => e.into(),
-            })
-    }
-
-    /// The flat index in the whole input of flat `index` in chunk `x` starting at `start`.
-    fn whole_input_index(&self, index: usize, x: &Array, start: usize) -> usize {
-        let (t, n) = (self.input.shape()[1], self.input.shape()[2]);
-        let per_sample = x.shape()[1] * n;
-        match (index.checked_div(per_sample), index.checked_rem(per_sample)) {
-            (Some(b), Some(rest)) => (b * t + start) * n + rest,
-            _ => index,
-        }
+    /// One chunk of input `x`, from the current state (the input was checked in
+    /// [`TimeChunks::new`]).
+    fn evolve(&self, x: &Array) -> Result<Evolution> {
+        Ok(self
+            .module
+            .evolve_batch(self.params, &self.state, x, self.options.record)?)
     }
 }
 
