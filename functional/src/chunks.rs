@@ -272,8 +272,9 @@ mod tests {
         let mut x = Array::full(vec![2, 30, 3], 0.1);
         let bad = 30 * 3 + 17 * 3 + 2; // sample 1, step 17, channel 2
         x.data_mut()[bad] = f64::NAN;
-        let run = TimeChunks::new(&lif, &tree, &tree, &x, EvolveOptions::default())?;
-        let e = run.run(NonZeroUsize::new(10), |_| Ok(())).err();
+        let e = TimeChunks::new(&lif, &tree, &tree, &x, EvolveOptions::default())
+            .and_then(|run| run.run(NonZeroUsize::new(10), |_| Ok(())))
+            .err();
         let index = match e.as_ref().and_then(crate::Error::model_error) {
             Some(Error::NonFinite { path, index, .. }) if path == "input" => Some(*index),
             _ => None,
