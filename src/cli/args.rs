@@ -88,7 +88,7 @@ pub struct SimulateArgs {
 /// `littoral inspect`.
 #[derive(Debug, Args)]
 pub struct InspectArgs {
-    /// The network file (JSON) or a snapshot (.snap).
+    /// The network file (JSON), a snapshot (.snap) or a NIR graph (.nir).
     #[arg(value_name = "NET.json")]
     pub net: PathBuf,
     /// Only attributes of these families (repeat for several: `--family weights`).

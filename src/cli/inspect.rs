@@ -1,9 +1,10 @@
 //! `littoral inspect NET.json [--family F]...`: the module tree as Rockpool prints it,
 //! then every parameter, state and simulation parameter with its path, kind, family and
-//! shape (and value, for small arrays).
+//! shape (and value, for small arrays). `littoral inspect GRAPH.nir` prints a NIR graph's
+//! nodes, edges, shapes and parameters.
 
 use super::args::InspectArgs;
-use super::error::CliResult;
+use super::error::{CliError, CliResult};
 use super::network::load_any;
 use super::pyfmt::array_str;
 use super::say;
@@ -104,11 +105,36 @@ pub fn table(tree: &Tree) -> Vec<String> {
         .collect()
 }
 
+/// Whether `path` names a NIR graph (extension `.nir`, any case).
+fn is_nir(path: &std::path::Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("nir"))
+}
+
+/// `littoral inspect GRAPH.nir`: nodes in execution order with their shapes and
+/// parameters, the edges (those closing cycles marked), nested graphs and the reader's
+/// warnings. (`--family` has no meaning for a NIR graph and is refused.)
+fn inspect_nir(a: &InspectArgs) -> CliResult<()> {
+    if !a.family.is_empty() {
+        return Err(CliError::usage(
+            "--family selects Littoral attribute families; a NIR graph has none",
+        ));
+    }
+    let file = littoral_nets::nir::read(&a.net).map_err(|e| CliError::other(e.in_file(&a.net)))?;
+    let text =
+        littoral_nets::nir::render_file(&file).map_err(|e| CliError::other(e.in_file(&a.net)))?;
+    say(text.trim_end());
+    Ok(())
+}
+
 /// Run the command.
 ///
 /// # Errors
-/// An unreadable or invalid network file or snapshot.
+/// An unreadable or invalid network file, snapshot or NIR graph.
 pub fn inspect(a: &InspectArgs) -> CliResult<()> {
+    if is_nir(&a.net) {
+        return inspect_nir(a);
+    }
     let (module, tree, from_snapshot) = load_any(&a.net, a.seed)?;
     let families: Families = if a.family.is_empty() {
         Families::all()

@@ -412,6 +412,40 @@ fn resume_from_a_snapshot_equals_one_long_run() {
 // ---------------------------------------------------------------- inspect
 
 #[test]
+fn inspect_prints_a_nir_graph_and_refuses_a_broken_one() {
+    let nir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("nets/tests/nir/paper/lif_rockpool.nir");
+    let nir = nir.to_string_lossy().to_string();
+    let f = Fixture::new(1, 5);
+    let r = f.ok(&["inspect", &nir]);
+    for needle in [
+        "graph: 4 nodes, 3 edges (0 closing a cycle)",
+        "1_LIFNeuronTorch  LIF",
+        "v_threshold: f32 (1,) = 0.1",
+        "input -> 0_LinearTorch",
+        "output: declared shape (1, 1, 1) but 1_LIFNeuronTorch sends (1,)",
+    ] {
+        assert!(
+            r.stdout.contains(needle),
+            "missing {needle:?} in\n{}",
+            r.stdout
+        );
+    }
+    let r = f.run(&["inspect", &nir, "--family", "taus"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    f.write("bad.nir", b"not an HDF5 file at all");
+    let r = f.run(&["inspect", "bad.nir"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .starts_with("littoral: bad.nir: not a readable HDF5 file"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+}
+
+#[test]
 fn inspect_prints_the_rockpool_tree_and_the_attributes() {
     let f = Fixture::new(1, 5);
     let r = f.ok(&["inspect", "net.json"]);
