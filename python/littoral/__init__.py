@@ -15,7 +15,7 @@ engine's network files, snapshots and parameter sweeps.
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Union
 
 import numpy as np
 
@@ -38,6 +38,7 @@ from ._rockpool import from_rockpool
 TSContinuous = _littoral.TSContinuous
 TSEvent = _littoral.TSEvent
 TimedModule = _littoral.TimedModule
+NirGraph = _littoral.NirGraph
 
 __version__ = _littoral.__version__
 
@@ -61,6 +62,7 @@ __all__ = [
     "TSContinuous",
     "TSEvent",
     "TimedModule",
+    "NirGraph",
 ]
 
 
@@ -93,10 +95,17 @@ def from_json(description: Any, seed: int = 0) -> Module:
     return Module._wrap(_littoral.Engine.from_json(text, int(seed)))
 
 
-def load(path: Any, seed: int = 0) -> Module:
+def load(path: Any, seed: int = 0) -> Union[Module, "NirGraph"]:
     """Read a network file (JSON, ``docs/network-format.md``); random initialisers draw
-    from ``seed``. Errors name the file and the JSON path."""
-    return Module._wrap(_littoral.Engine.load(os.fspath(path), int(seed)))
+    from ``seed``. Errors name the file and the JSON path.
+
+    A file ending ``.nir`` (the ``nir`` package's HDF5) is read and checked into a
+    :class:`NirGraph`, its description (``print(g)`` shows what ``littoral inspect``
+    shows); Littoral cannot execute NIR graphs yet, so it is not a :class:`Module`."""
+    p = os.fspath(path)
+    if p.lower().endswith(".nir"):
+        return _littoral.NirGraph.read(p)
+    return Module._wrap(_littoral.Engine.load(p, int(seed)))
 
 
 def restore(path: Any) -> Module:

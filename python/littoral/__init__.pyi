@@ -167,6 +167,23 @@ class TSContinuous:
     def to_rockpool(self) -> Any: ...
     def __len__(self) -> int: ...
 
+class NirGraph:
+    """A NIR graph read by :func:`load` from a ``.nir`` file: a description only
+    (Littoral cannot execute NIR graphs yet)."""
+
+    @staticmethod
+    def read(path: Path) -> NirGraph: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def version(self) -> str: ...
+    @property
+    def warnings(self) -> List[str]: ...
+    @property
+    def nodes(self) -> List[str]: ...
+    @property
+    def text(self) -> str: ...
+
 class TSEvent:
     """An event time series (Rockpool's ``TSEvent``)."""
     def __init__(
@@ -226,8 +243,8 @@ def evolve(
 def from_json(description: Union[str, Dict[str, Any]], seed: int = 0) -> Module:
     """Build a module from a network description (JSON text or dict)."""
 
-def load(path: Path, seed: int = 0) -> Module:
-    """Read a network file (JSON)."""
+def load(path: Path, seed: int = 0) -> Union[Module, NirGraph]:
+    """Read a network file (JSON), or a ``.nir`` file into its description."""
 
 def restore(path: Path) -> Module:
     """Read a snapshot (Python's ``save_state`` or ``littoral simulate --save-state``)."""

@@ -11,6 +11,7 @@
 //! network), so Python's `modules()` views share one engine and one tree.
 
 mod convert;
+mod nir;
 mod timeseries;
 
 use convert::{array_f64, core_err, file_err, folder_err, functional_err, io_err, tree_to_dict};
@@ -84,7 +85,7 @@ impl Engine {
         }
         let snap = Snapshot::read(&path).map_err(|e| functional_err(Some(&path), e))?;
         let (module, params, state) = snap
-            .restore_module()
+            .restore_module(&littoral_nets::registry())
             .map_err(|e| functional_err(Some(&path), e))?;
         Ok(Engine {
             module,
@@ -627,8 +628,9 @@ fn _littoral(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<timeseries::PyTsContinuous>()?;
     m.add_class::<timeseries::PyTsEvent>()?;
     m.add_class::<timeseries::PyTimed>()?;
+    m.add_class::<nir::PyNirGraph>()?;
     m.add_function(wrap_pyfunction!(_set_chunking, m)?)?;
-    m.add("CLASSES", littoral_nets::config::CLASSES.to_vec())?;
+    m.add("CLASSES", littoral_nets::registry().names())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -4,10 +4,10 @@
 //! one-line call into Rust; this file is the only one that names the time-series API.
 
 use crate::convert::{array_f64, core_err, functional_err, to_numpy, tree_to_dict};
-use littoral_core::timeseries::{
+use littoral_core::{Array, Entry, Module, Nested, Tree};
+use littoral_functional::timeseries::{
     Interp, RasterOptions, RasterStop, TimeSeries, TsContinuous, TsEvent,
 };
-use littoral_core::{Array, Entry, Module, Nested, Tree};
 use littoral_functional::{Duration, Timed, TimedInput};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -322,6 +322,7 @@ impl PyTsEvent {
     /// Rockpool's `raster(dt, t_start=None, t_stop=None, num_timesteps=None,
     /// channels=None, add_events=False)`: an array `(T, C)` of 0/1 (or counts).
     #[pyo3(signature = (dt, t_start=None, t_stop=None, num_timesteps=None, channels=None, add_events=false))]
+    #[allow(clippy::too_many_arguments)] // Rockpool's keyword arguments, one by one
     fn raster<'py>(
         &self,
         py: Python<'py>,
