@@ -8,6 +8,7 @@
 //! |---|---|---|
 //! | [`MAX_DEPTH`] | 64 | nested trees (snapshots, any serde format), module trees |
 //! | [`MAX_ELEMENTS`] | 2³⁰ | one array, and all the arrays of one network together |
+//! | [`MAX_HEADER_NESTING`] | 8 | brackets in a text header (`.npy`) before a parser sees it |
 //!
 //! See `docs/reliability.md` for the policy and the fuzzing that checks it.
 //!
@@ -30,6 +31,50 @@ pub const MAX_DEPTH: usize = 64;
 /// arrays of one network together. A finer, machine-dependent memory budget may refuse
 /// less; nothing above this is ever allocated from a shape someone else wrote.
 pub const MAX_ELEMENTS: u64 = 1 << 30;
+
+/// The deepest bracket nesting accepted in a text header (a `.npy` header is a Python dict
+/// literal nesting 2 levels: `{…(…)…}`). npyz's header parser backtracks exponentially
+/// with nesting (26 levels take minutes), so headers are checked with
+/// [`check_text_nesting`] before they are parsed.
+pub const MAX_HEADER_NESTING: usize = 8;
+
+/// The deepest nesting of `(`, `[` and `{` in `text` (closing brackets of any kind end a
+/// level; quotes are not special, so the count errs on the high side).
+///
+/// ```
+/// assert_eq!(littoral_core::limits::text_nesting("{'shape': (2, 3), }"), 2);
+/// ```
+pub fn text_nesting(text: &str) -> usize {
+    let mut depth = 0usize;
+    let mut deepest = 0usize;
+    for b in text.bytes() {
+        match b {
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
+/// Refuse a text header nesting brackets deeper than `max` (usually
+/// [`MAX_HEADER_NESTING`]) before it reaches a parser; `path` names the file or member.
+///
+/// # Errors
+/// [`Error::Invalid`] naming `path`, the depth found and the limit.
+pub fn check_text_nesting(text: &str, max: usize, path: &str) -> Result<()> {
+    let depth = text_nesting(text);
+    if depth > max {
+        return Err(Error::invalid(
+            path,
+            format!("the header nests brackets {depth} levels deep; the limit is {max}"),
+        ));
+    }
+    Ok(())
+}
 
 /// The number of elements of `shape`, computed with checked arithmetic and refused above
 /// [`MAX_ELEMENTS`]. `path` names the array in the error.
@@ -180,6 +225,21 @@ mod tests {
         assert!(element_count(&[usize::MAX], "x").is_err());
         assert!(element_count(&[MAX_ELEMENTS as usize], "x").is_ok());
         assert!(element_count(&[MAX_ELEMENTS as usize + 1], "x").is_err());
+    }
+
+    #[test]
+    fn text_nesting_counts_unbalanced_brackets() {
+        assert_eq!(text_nesting(""), 0);
+        assert_eq!(text_nesting("{'x': [[[[(]"), 6);
+        assert_eq!(text_nesting("{}{}()"), 1);
+        assert!(check_text_nesting("{'shape': (1,), }", MAX_HEADER_NESTING, "x").is_ok());
+        let deep = format!("{{'x': {}}}", "[".repeat(26));
+        let err = check_text_nesting(&deep, MAX_HEADER_NESTING, "x.npy").map_err(|e| e.to_string());
+        assert!(
+            err.is_err_and(
+                |m| m == "x.npy: the header nests brackets 27 levels deep; the limit is 8"
+            )
+        );
     }
 
     #[test]
