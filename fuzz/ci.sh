@@ -20,8 +20,9 @@ sanitizer="${FUZZ_SANITIZER:-none}"
 export RUSTC_BOOTSTRAP=1
 
 start=$(date +%s)
-# shellcheck disable=SC2086
-cargo fuzz build --sanitizer "$sanitizer" $targets
+for t in $targets; do
+    cargo fuzz build --sanitizer "$sanitizer" "$t"
+done
 echo "fuzz/ci.sh: build took $(($(date +%s) - start)) s"
 
 triple="$(rustc -vV | sed -n 's/^host: //p')"

@@ -12,9 +12,10 @@ use littoral_core::limits::{MAX_HEADER_NESTING, check_text_nesting};
 /// The header text of a `.npy` file (format 1.0: `u16` length at byte 8; 2.0 and 3.0:
 /// `u32`), as far as the bytes go.
 fn header_text(data: &[u8]) -> &[u8] {
-    let (len, start) = match data.get(6) {
+    let (len, start): (usize, usize) = match data.get(6) {
         Some(1) => (
-            data.get(8..10).map_or(0, |b| usize::from(u16::from_le_bytes([b[0], b[1]]))),
+            data.get(8..10)
+                .map_or(0, |b| usize::from(u16::from_le_bytes([b[0], b[1]]))),
             10,
         ),
         _ => (
