@@ -158,6 +158,7 @@ fn deep_sequential_nesting_is_linear_time() {
     let net = from_json_str(&text).unwrap();
     let tree = net.init(0);
     let x = littoral_core::Array::full(vec![1, 2, 1], 0.5);
-    net.evolve(&tree, &tree, &x, true).unwrap();
+    let ev = net.evolve(&tree, &tree, &x, true).unwrap();
+    assert_eq!(ev.output.shape(), &[1, 2, 1]);
     assert!(start.elapsed().as_secs_f64() < 1.0, "{:?}", start.elapsed());
 }
