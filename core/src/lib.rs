@@ -31,6 +31,7 @@ pub mod doc_support;
 pub mod error;
 pub mod init;
 pub mod instance;
+pub mod limits;
 pub mod linalg;
 pub mod module;
 pub mod module_ext;

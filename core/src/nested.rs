@@ -1,6 +1,7 @@
 //! `Nested<T>`: an ordered, path-addressed nested map, the shape shared by parameter
 //! trees ([`crate::Tree`]) and records ([`crate::Record`]).
 
+use crate::limits::DepthGuard;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
@@ -25,8 +26,22 @@ pub enum Entry<T> {
 /// assert_eq!(n.leaves().into_iter().map(|(p, v)| (p, *v)).collect::<Vec<_>>(),
 ///            vec![("a.b".to_string(), 1), ("c".to_string(), 2)]);
 /// ```
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize)]
 pub struct Nested<T>(IndexMap<String, Entry<T>>);
+
+/// The wire form of [`Nested`] (what `derive(Deserialize)` would read), decoded behind a
+/// [`DepthGuard`] so that input nested deeper than [`crate::limits::MAX_DEPTH`] is an
+/// error rather than a stack overflow.
+#[derive(Deserialize)]
+#[serde(rename = "Nested")]
+struct NestedWire<T>(IndexMap<String, Entry<T>>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Nested<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let _depth = DepthGuard::enter().map_err(serde::de::Error::custom)?;
+        NestedWire::deserialize(deserializer).map(|wire| Nested(wire.0))
+    }
+}
 
 impl<T: PartialEq> PartialEq for Nested<T> {
     /// Map equality: the same names with equal entries, in any order.

@@ -211,7 +211,15 @@ fn decode_limited<T: DeserializeOwned>(payload: &[u8]) -> Result<(T, usize)> {
     } else {
         dec_large::<T>(payload)
     };
-    r.map_err(|e| FormatError::Decode(e.to_string()).into())
+    r.map_err(|e| {
+        // A message from a `Deserialize` impl (such as the depth limit of
+        // `littoral_core::limits`) is shown as written, not as `OtherString("…")`.
+        let message = match e {
+            bincode::error::DecodeError::OtherString(m) => m,
+            e => e.to_string(),
+        };
+        FormatError::Decode(message).into()
+    })
 }
 
 fn dec<T: DeserializeOwned, const LIMIT: usize>(

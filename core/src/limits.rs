@@ -1,0 +1,266 @@
+//! Limits as policy, in one place: how deep a structure may nest and how many elements an
+//! array or a network may hold, checked with checked arithmetic *before* anything is
+//! allocated. Every reader of outside data (network files, snapshots, `.npy`/`.npz`)
+//! goes through these helpers, so a hostile or corrupt file gets one clear error instead
+//! of a stack overflow, a wrapped size or an allocation abort.
+//!
+//! | limit | value | applies to |
+//! |---|---|---|
+//! | [`MAX_DEPTH`] | 64 | nested trees (snapshots, any serde format), module trees |
+//! | [`MAX_ELEMENTS`] | 2³⁰ | one array, and all the arrays of one network together |
+//! | [`MAX_HEADER_NESTING`] | 8 | brackets in a text header (`.npy`) before a parser sees it |
+//!
+//! See `docs/reliability.md` for the policy and the fuzzing that checks it.
+//!
+//! ```
+//! use littoral_core::limits::{MAX_ELEMENTS, element_count};
+//! assert_eq!(element_count(&[3, 4], "weight")?, 12);
+//! assert!(element_count(&[100_000, 100_000], "weight").is_err());     // above the cap
+//! assert!(element_count(&[1 << 32, 1 << 32], "weight").is_err());     // would wrap
+//! # Ok::<(), littoral_core::Error>(())
+//! ```
+
+use crate::{Error, Module, Result};
+use std::cell::Cell;
+
+/// The deepest nesting accepted in a tree or a module tree. Real networks nest a few
+/// levels; the limit keeps every recursive walk and decoder far from the stack's end.
+pub const MAX_DEPTH: usize = 64;
+
+/// The most elements (`f64` or `u64`, 8 bytes each: 8 GiB) one array may hold, and all the
+/// arrays of one network together. A finer, machine-dependent memory budget may refuse
+/// less; nothing above this is ever allocated from a shape someone else wrote.
+pub const MAX_ELEMENTS: u64 = 1 << 30;
+
+/// The deepest bracket nesting accepted in a text header (a `.npy` header is a Python dict
+/// literal nesting 2 levels: `{…(…)…}`). npyz's header parser backtracks exponentially
+/// with nesting (26 levels take minutes), so headers are checked with
+/// [`check_text_nesting`] before they are parsed.
+pub const MAX_HEADER_NESTING: usize = 8;
+
+/// The deepest nesting of `(`, `[` and `{` in `text` (closing brackets of any kind end a
+/// level; quotes are not special, so the count errs on the high side).
+///
+/// ```
+/// assert_eq!(littoral_core::limits::text_nesting("{'shape': (2, 3), }"), 2);
+/// ```
+pub fn text_nesting(text: &str) -> usize {
+    let mut depth = 0usize;
+    let mut deepest = 0usize;
+    for b in text.bytes() {
+        match b {
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
+/// Refuse a text header nesting brackets deeper than `max` (usually
+/// [`MAX_HEADER_NESTING`]) before it reaches a parser; `path` names the file or member.
+///
+/// # Errors
+/// [`Error::Invalid`] naming `path`, the depth found and the limit.
+pub fn check_text_nesting(text: &str, max: usize, path: &str) -> Result<()> {
+    let depth = text_nesting(text);
+    if depth > max {
+        return Err(Error::invalid(
+            path,
+            format!("the header nests brackets {depth} levels deep; the limit is {max}"),
+        ));
+    }
+    Ok(())
+}
+
+/// The number of elements of `shape`, computed with checked arithmetic and refused above
+/// [`MAX_ELEMENTS`]. `path` names the array in the error.
+///
+/// # Errors
+/// [`Error::Invalid`] naming `path`, the shape and the limit, when the product overflows
+/// or exceeds the cap.
+pub fn element_count(shape: &[usize], path: &str) -> Result<usize> {
+    let count = shape
+        .iter()
+        .try_fold(1u64, |acc, &d| acc.checked_mul(d as u64));
+    match count {
+        Some(n) if n <= MAX_ELEMENTS => usize::try_from(n).map_err(|_| too_many(shape, path)),
+        _ => Err(too_many(shape, path)),
+    }
+}
+
+/// `count · item_bytes`, checked: the bytes an allocation of `count` items would take.
+///
+/// # Errors
+/// [`Error::Invalid`] naming `path` when the product overflows.
+pub fn byte_count(count: usize, item_bytes: usize, path: &str) -> Result<usize> {
+    count.checked_mul(item_bytes).ok_or_else(|| {
+        Error::invalid(
+            path,
+            format!("{count} elements of {item_bytes} bytes overflow the address space"),
+        )
+    })
+}
+
+/// Refuse a nesting depth above [`MAX_DEPTH`]; `path` names where it was reached.
+///
+/// # Errors
+/// [`Error::Invalid`] naming `path`, the depth and the limit.
+pub fn check_depth(depth: usize, path: &str) -> Result<()> {
+    if depth > MAX_DEPTH {
+        return Err(Error::invalid(
+            path,
+            format!("nested {depth} levels deep; the limit is {MAX_DEPTH}"),
+        ));
+    }
+    Ok(())
+}
+
+/// The total number of elements of every attribute of `module` and of its submodules
+/// (default shapes, State per sample), checked against [`MAX_DEPTH`] and
+/// [`MAX_ELEMENTS`] — call it before `init` on a module read from a file. The walk is
+/// iterative and visits each submodule once.
+///
+/// ```
+/// use littoral_core::limits::module_elements;
+/// # use littoral_core::doc_support::Toy;
+/// assert!(module_elements(&Toy)? >= 1);
+/// # Ok::<(), littoral_core::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::Invalid`] naming the deepest path reached or the attribute that overflows.
+pub fn module_elements(module: &dyn Module) -> Result<u64> {
+    let mut total = 0u64;
+    let mut stack: Vec<(String, usize, &dyn Module)> = vec![(String::new(), 0, module)];
+    while let Some((path, depth, m)) = stack.pop() {
+        check_depth(depth, if path.is_empty() { "network" } else { &path })?;
+        for attribute in m.attributes() {
+            let name = crate::nested::join_path(&path, &attribute.name);
+            let shape = attribute.shapes.first().map_or(&[][..], Vec::as_slice);
+            let n = element_count(shape, &name)? as u64;
+            total = total
+                .checked_add(n)
+                .filter(|t| *t <= MAX_ELEMENTS)
+                .ok_or_else(|| {
+                    Error::invalid(
+                        name.clone(),
+                        format!(
+                            "the network holds more than {MAX_ELEMENTS} elements in all (the limit)"
+                        ),
+                    )
+                })?;
+        }
+        for (child_name, child) in m.children() {
+            stack.push((
+                crate::nested::join_path(&path, child_name),
+                depth + 1,
+                child,
+            ));
+        }
+    }
+    Ok(total)
+}
+
+fn too_many(shape: &[usize], path: &str) -> Error {
+    Error::invalid(
+        path,
+        format!(
+            "shape {} holds more than {MAX_ELEMENTS} elements (the limit)",
+            crate::array::format_shape(shape)
+        ),
+    )
+}
+
+thread_local! {
+    static DECODE_DEPTH: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Counts the nesting of a recursive decoder on this thread: [`DepthGuard::enter`] at the
+/// start of each nested value's `Deserialize`, and the guard's drop leaves it. Used by
+/// [`crate::Nested`]'s `Deserialize`, so a snapshot (or any serde input) nested 15,000
+/// deep is an error, not a stack overflow.
+#[derive(Debug)]
+#[must_use = "the depth is left when the guard is dropped"]
+pub struct DepthGuard(());
+
+impl DepthGuard {
+    /// Enter one level.
+    ///
+    /// # Errors
+    /// A message naming the limit when this would be deeper than [`MAX_DEPTH`].
+    pub fn enter() -> std::result::Result<Self, String> {
+        DECODE_DEPTH.with(|d| {
+            let depth = d.get() + 1;
+            if depth > MAX_DEPTH {
+                return Err(format!(
+                    "the tree is nested more than {MAX_DEPTH} levels deep (the limit)"
+                ));
+            }
+            d.set(depth);
+            Ok(DepthGuard(()))
+        })
+    }
+}
+
+impl Drop for DepthGuard {
+    fn drop(&mut self) {
+        DECODE_DEPTH.with(|d| d.set(d.get().saturating_sub(1)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn element_count_is_checked() {
+        assert_eq!(element_count(&[], "x").ok(), Some(1));
+        assert_eq!(element_count(&[0, usize::MAX], "x").ok(), Some(0));
+        let wrap = element_count(&[1 << 32, 1 << 32], "w").map_err(|e| e.to_string());
+        assert!(wrap.is_err_and(|m| m.starts_with("w: shape (4294967296, 4294967296)")));
+        assert!(element_count(&[usize::MAX], "x").is_err());
+        assert!(element_count(&[MAX_ELEMENTS as usize], "x").is_ok());
+        assert!(element_count(&[MAX_ELEMENTS as usize + 1], "x").is_err());
+    }
+
+    #[test]
+    fn text_nesting_counts_unbalanced_brackets() {
+        assert_eq!(text_nesting(""), 0);
+        assert_eq!(text_nesting("{'x': [[[[(]"), 6);
+        assert_eq!(text_nesting("{}{}()"), 1);
+        assert!(check_text_nesting("{'shape': (1,), }", MAX_HEADER_NESTING, "x").is_ok());
+        let deep = format!("{{'x': {}}}", "[".repeat(26));
+        let err = check_text_nesting(&deep, MAX_HEADER_NESTING, "x.npy").map_err(|e| e.to_string());
+        assert!(
+            err.is_err_and(
+                |m| m == "x.npy: the header nests brackets 27 levels deep; the limit is 8"
+            )
+        );
+    }
+
+    #[test]
+    fn byte_count_overflows_cleanly() {
+        assert_eq!(byte_count(3, 8, "x").ok(), Some(24));
+        assert!(byte_count(usize::MAX, 8, "x").is_err());
+    }
+
+    #[test]
+    fn depth_guard_counts_and_unwinds() {
+        let mut guards = Vec::new();
+        for _ in 0..MAX_DEPTH {
+            guards.push(DepthGuard::enter());
+        }
+        assert!(guards.iter().all(std::result::Result::is_ok));
+        assert!(DepthGuard::enter().is_err());
+        guards.pop();
+        assert!(DepthGuard::enter().is_ok());
+        guards.clear();
+        assert_eq!(DECODE_DEPTH.with(Cell::get), 0);
+        assert!(check_depth(MAX_DEPTH, "a").is_ok());
+        assert!(check_depth(MAX_DEPTH + 1, "a").is_err());
+    }
+}

@@ -1,0 +1,29 @@
+//! Network-file reader: JSON text → module (`littoral_nets::config::from_json_str`); then,
+//! when `littoral_core::limits::module_elements` accepts the module (as every reader must
+//! ask before `init`), its tree (`init`) and the description written back and read again.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use littoral_core::ModuleExt;
+use littoral_core::limits::module_elements;
+
+/// Above this many elements the fuzzer skips `init`: an accepted network of 2³⁰ elements
+/// is legitimate but too slow to initialise a thousand times a second.
+const FUZZ_INIT_ELEMENTS: u64 = 1 << 16;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(module) = littoral_nets::config::from_json_str(text) else {
+        return;
+    };
+    match module_elements(module.as_ref()) {
+        Ok(n) if n <= FUZZ_INIT_ELEMENTS => {}
+        _ => return,
+    }
+    let tree = module.init(0);
+    if let Ok(back) = littoral_nets::config::to_json_string(module.as_ref(), &tree) {
+        let _ = littoral_nets::config::from_json_str(&back);
+    }
+});
