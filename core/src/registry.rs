@@ -138,11 +138,15 @@ impl Registry {
     ///
     /// # Errors
     /// Malformed JSON, unknown classes, options or attributes, wrong shapes and non-finite
-    /// numbers, each naming its JSON path (`modules[1].parameters.tau_mem`).
+    /// numbers, each naming its JSON path (`modules[1].parameters.tau_mem`); a network
+    /// whose arrays would together hold more than [`crate::limits::MAX_ELEMENTS`]
+    /// elements (checked before anything is allocated).
     pub fn read_json_str(&self, text: &str) -> Result<Arc<dyn Module>> {
         let v: Json = serde_json::from_str(text)
             .map_err(|e| Error::invalid("network", format!("invalid JSON: {e}")))?;
-        self.read_json(&v, "")
+        let module = self.read_json(&v, "")?;
+        crate::limits::module_elements(module.as_ref())?;
+        Ok(module)
     }
 
     /// Build a module from a parsed JSON value; `path` prefixes error paths.

@@ -20,6 +20,6 @@ fuzz_target!(|data: &[u8]| {
     framed.extend_from_slice(&crc32(payload).to_le_bytes());
     framed.extend_from_slice(payload);
     if let Ok(snap) = Snapshot::from_bytes(&framed) {
-        let _ = snap.restore_module();
+        let _ = snap.restore_module(&littoral_nets::registry());
     }
 });

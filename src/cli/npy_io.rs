@@ -139,6 +139,14 @@ fn read_npy(r: &mut impl Read, available: u64, exact: bool) -> Result<Array, Str
         return Err("truncated header".into());
     }
     let text_str = String::from_utf8_lossy(&text).to_string();
+    // npyz's header parser takes time exponential in the bracket nesting: refuse deep
+    // nesting (NumPy writes 2 levels) before it runs.
+    littoral_core::limits::check_text_nesting(
+        &text_str,
+        littoral_core::limits::MAX_HEADER_NESTING,
+        "header",
+    )
+    .map_err(|e| format!("invalid header: {}", e.detail()))?;
     // Check the shape ourselves before npyz computes its product (no overflow, no huge
     // allocation), then let npyz parse the whole header.
     let shape = parse_shape(&text_str)?;

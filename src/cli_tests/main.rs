@@ -409,6 +409,55 @@ fn resume_from_a_snapshot_equals_one_long_run() {
     ]);
 }
 
+// ---------------------------------------------------------------- fuzzing findings
+
+/// Issue 11's reproducers for the binary (`fuzz/regressions/cli/`): each is refused at
+/// once with one line naming the file and the limit, never an abort or a hang.
+#[test]
+fn fuzzing_reproducers_are_refused_with_one_line() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions/cli");
+    let f = Fixture::new(1, 5);
+    for (file, needle) in [
+        (
+            "linear-100000-squared.json",
+            "weight: shape (100000, 100000) holds more than 1073741824 elements (the limit)",
+        ),
+        (
+            "lif-u64-max.json",
+            "holds more than 1073741824 elements (the limit)",
+        ),
+        (
+            "linear-wrapping-shape.json",
+            "weight: shape (4294967296, 4294967296) holds more than",
+        ),
+    ] {
+        let path = dir.join(file).to_string_lossy().to_string();
+        let r = f.run(&["inspect", &path]);
+        assert_eq!(r.code, 1, "{file}: {}", r.stderr);
+        assert!(r.stderr.contains(needle), "{file}: {}", r.stderr);
+        assert_eq!(r.stderr.lines().count(), 1, "{file}: {}", r.stderr);
+    }
+    for file in ["nested-brackets-16.npy", "nested-brackets-26.npy"] {
+        let path = dir.join(file).to_string_lossy().to_string();
+        let start = std::time::Instant::now();
+        let r = f.run(&["simulate", "net.json", "-i", &path, "-o", "y.npy", "-q"]);
+        assert_eq!(r.code, 1, "{file}: {}", r.stderr);
+        assert!(
+            r.stderr
+                .contains("invalid header: the header nests brackets")
+                && r.stderr.contains("the limit is 8"),
+            "{file}: {}",
+            r.stderr
+        );
+        assert!(
+            start.elapsed().as_secs() < 5,
+            "{file} took {:?}",
+            start.elapsed()
+        );
+        assert!(!f.path("y.npy").exists());
+    }
+}
+
 // ---------------------------------------------------------------- inspect
 
 #[test]

@@ -70,8 +70,7 @@ fn snapshot_nested_within_the_limit_decodes() {
 /// `init` abort on an 80 GB allocation. The limits refuse it before any allocation.
 #[test]
 fn linear_100000_squared_is_refused_by_the_element_limit() {
-    let net = from_json_str(r#"{"class":"Linear","shape":[100000,100000]}"#).unwrap();
-    let err = module_elements(net.as_ref()).unwrap_err().to_string();
+    let err = refused(r#"{"class":"Linear","shape":[100000,100000]}"#);
     assert!(
         err.starts_with("weight: shape (100000, 100000) holds more than"),
         "{err}"
@@ -81,8 +80,7 @@ fn linear_100000_squared_is_refused_by_the_element_limit() {
 /// Issue 11, finding 3: LIF `[18446744073709551615]` panicked with `capacity overflow`.
 #[test]
 fn lif_u64_max_is_refused_by_the_element_limit() {
-    let net = from_json_str(r#"{"class":"LIF","shape":[18446744073709551615]}"#).unwrap();
-    let err = module_elements(net.as_ref()).unwrap_err().to_string();
+    let err = refused(r#"{"class":"LIF","shape":[18446744073709551615]}"#);
     assert!(err.contains("holds more than"), "{err}");
 }
 
@@ -91,8 +89,8 @@ fn lif_u64_max_is_refused_by_the_element_limit() {
 #[test]
 fn wrapping_shape_products_are_refused() {
     assert!(element_count(&[1 << 32, 1 << 32], "weight").is_err());
-    let net = from_json_str(r#"{"class":"Linear","shape":[4294967296,4294967296]}"#).unwrap();
-    assert!(module_elements(net.as_ref()).is_err());
+    let err = refused(r#"{"class":"Linear","shape":[4294967296,4294967296]}"#);
+    assert!(err.contains("holds more than"), "{err}");
 }
 
 /// The per-network total is capped too, not only each array.
@@ -102,8 +100,7 @@ fn the_network_total_is_capped() {
     let text = format!(
         r#"{{"class":"Sequential","modules":[{{"class":"ExpSyn","shape":[{half}]}},{{"class":"ExpSyn","shape":[{half}]}}]}}"#
     );
-    let net = from_json_str(&text).unwrap();
-    let err = module_elements(net.as_ref()).unwrap_err().to_string();
+    let err = refused(&text);
     assert!(err.contains("in all"), "{err}");
 }
 
@@ -134,8 +131,6 @@ fn refused(text: &str) -> String {
 /// The network reader must apply the limits itself, so that every caller (CLI, snapshots,
 /// Python) refuses these files before `init`.
 #[test]
-#[ignore = "fixed after the refactor merge: nets/src/config.rs::from_json must call \
-            littoral_core::limits::module_elements (h-nets owns nets/src/**)"]
 fn network_reader_refuses_oversized_shapes() {
     for text in [
         r#"{"class":"Linear","shape":[100000,100000]}"#,
