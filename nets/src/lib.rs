@@ -14,6 +14,7 @@
 pub mod builder;
 pub mod combinators;
 pub mod config;
+pub mod cuba;
 pub mod exp_syn;
 pub mod fused;
 pub mod instant;
@@ -28,10 +29,12 @@ pub mod rate;
 mod registry;
 pub mod sparse;
 pub mod view;
+mod zoh;
 
 pub use combinators::ffwd_stack::FFwdStack;
 pub use combinators::residual::Residual;
 pub use combinators::sequential::Sequential;
+pub use cuba::Cuba;
 pub use exp_syn::ExpSyn;
 pub use instant::{Instant, InstantFn};
 pub use lif::Lif;

@@ -3,7 +3,7 @@
 use littoral_core::registry::Registry;
 
 /// A registry of every built-in class: `LIF`, `Rate`, `Linear`, `ExpSyn`, `Instant`,
-/// `Sequential`, `Residual`, `FFwdStack`. Add your own with [`Registry::with`]:
+/// `Sequential`, `Residual`, `FFwdStack`, and NIR's neurons `CubaLI`, `CubaLIF`. Add your own with [`Registry::with`]:
 ///
 /// ```
 /// use littoral_core::TreeExt;
@@ -22,4 +22,6 @@ pub fn registry() -> Registry {
         .with(crate::Sequential::CLASS)
         .with(crate::Residual::CLASS)
         .with(crate::FFwdStack::CLASS)
+        .with(crate::Cuba::LI_CLASS)
+        .with(crate::Cuba::LIF_CLASS)
 }
