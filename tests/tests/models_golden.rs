@@ -1,4 +1,4 @@
-//! NIR's neuron modules (`CubaLI`, `CubaLIF`, …) against the golden files of
+//! NIR's neuron modules (`LI`, `Integrator`, `IF`, `NirLIF`, `CubaLI`, `CubaLIF`) against the golden files of
 //! `tests/golden/models/` (scipy's exact zero-order hold, `tests/golden/gen_models.py`):
 //! outputs and every state at every step within 1e-9, spikes exactly. Each module is built
 //! from a network-file entry through the registry, so the file format is tested too. Also:
@@ -14,7 +14,14 @@ use std::path::Path;
 use std::sync::Arc;
 
 /// The golden model name → the Littoral class, for every class implemented so far.
-const CLASSES: &[(&str, &str)] = &[("CubaLI", "CubaLI"), ("CubaLIF", "CubaLIF")];
+const CLASSES: &[(&str, &str)] = &[
+    ("LI", "LI"),
+    ("I", "Integrator"),
+    ("IF", "IF"),
+    ("LIF", "NirLIF"),
+    ("CubaLI", "CubaLI"),
+    ("CubaLIF", "CubaLIF"),
+];
 
 /// Which golden model names are spiking.
 fn spiking(model: &str) -> bool {
@@ -279,7 +286,7 @@ fn bad_parameters_are_errors_naming_the_path() {
             )
             .unwrap();
         let mut t = nested.init(0);
-        let path = format!("0_{}.tau_mem", class_of(&case.model));
+        let path = format!("0_{}.{}", class_of(&case.model), taus[0]);
         let leaf = t.get(&path).unwrap().clone();
         let mut values = leaf.value.as_f64().unwrap().as_ref().clone();
         values.data_mut()[0] = -1.0;
