@@ -3,7 +3,8 @@
 use littoral_core::registry::Registry;
 
 /// A registry of every built-in class: `LIF`, `Rate`, `Linear`, `ExpSyn`, `Instant`,
-/// `Sequential`, `Residual`, `FFwdStack`. Add your own with [`Registry::with`]:
+/// `Sequential`, `Residual`, `FFwdStack`, and NIR's neurons `CubaLI`,
+/// `CubaLIF`, `LI`, `Integrator`, `IF`, `NirLIF`. Add your own with [`Registry::with`]:
 ///
 /// ```
 /// use littoral_core::TreeExt;
@@ -22,4 +23,10 @@ pub fn registry() -> Registry {
         .with(crate::Sequential::CLASS)
         .with(crate::Residual::CLASS)
         .with(crate::FFwdStack::CLASS)
+        .with(crate::Cuba::LI_CLASS)
+        .with(crate::Cuba::LIF_CLASS)
+        .with(crate::Membrane::LI_CLASS)
+        .with(crate::Membrane::INTEGRATOR_CLASS)
+        .with(crate::Membrane::IF_CLASS)
+        .with(crate::Membrane::NIR_LIF_CLASS)
 }

@@ -1,0 +1,285 @@
+//! `CubaLI` and `CubaLIF`: NIR's current-based leaky integrator and LIF neuron, integrated
+//! exactly under a zero-order hold (`docs/models.md` §2).
+
+use crate::builder::attribute_setters;
+use crate::neuron::{NeuronModel, Step};
+use crate::view::per_element;
+use crate::zoh::{coupling, decay, spike_and_reset, time_constants, time_step};
+use littoral_core::registry::{FileEntry, ModuleClass};
+use littoral_core::{
+    Array, Attribute, Evolution, Init, Module, OptionValue, Precision, Real, Result, Tree,
+};
+use std::sync::Arc;
+
+/// A population of NIR `CubaLI` (non-spiking) or `CubaLIF` (spiking) neurons.
+///
+/// ```text
+/// τ_syn i' = −i + w_in x
+/// τ_mem v' = (v_leak − v) + r i
+/// ```
+/// Per step, exactly (zero-order hold; the input `x_n` held over the step, not scaled by
+/// `1/dt`), with `a_s = exp(−dt/τ_syn)`, `a_m = exp(−dt/τ_mem)` and the coupling factor
+/// `g` of `docs/models.md`:
+/// ```text
+/// i_{n+1} = a_s i_n + (1 − a_s) w_in x_n
+/// ṽ       = a_m v_n + (1 − a_m) v_leak + r g i_n + r (1 − a_m − g) w_in x_n
+/// CubaLI:  v_{n+1} = ṽ, output v_{n+1}
+/// CubaLIF: z_n = [ṽ > v_threshold]; v_{n+1} = z_n ? v_reset : ṽ; output z_n
+/// ```
+///
+/// | attribute | kind | family | shape | default |
+/// |---|---|---|---|---|
+/// | `tau_syn`, `tau_mem` | Parameter | taus | `(N,)` or `()` | 0.02 |
+/// | `r` | Parameter | gain | `(N,)` or `()` | 1 |
+/// | `v_leak` | Parameter | bias | `(N,)` or `()` | 0 |
+/// | `w_in` | Parameter | weights | `(N,)` or `()` | 1 |
+/// | `v_threshold` (CubaLIF) | Parameter | threshold | `(N,)` or `()` | 1 |
+/// | `v_reset` (CubaLIF) | Parameter | v_reset | `(N,)` or `()` | 0 |
+/// | `dt` | SimulationParameter | | `()` | 1e-3 |
+/// | `i`, `v` | State | | `(N,)` | 0 |
+///
+/// Records `i` and `v` (after the reset) per step. Time constants and `dt` must be
+/// positive.
+///
+/// ```
+/// use littoral_core::{Array, ModuleExt};
+/// use littoral_nets::Cuba;
+/// let neuron = Cuba::lif(1).with_tau_syn(0.005)?.with_tau_mem(0.01)?.with_r(40.0)?;
+/// let tree = neuron.init(0);
+/// let x = Array::from_rows(&[vec![1.0], vec![0.0], vec![0.0], vec![0.0]])?;
+/// let ev = neuron.evolve(&tree, &tree, &x, true)?;
+/// assert_eq!(ev.output.data(), &[0.0, 0.0, 1.0, 0.0]);
+/// assert_eq!(ev.record.get("i").unwrap().data()[0], -(-0.2f64).exp_m1()); // (1 − a_s) w_in x
+/// # Ok::<(), littoral_core::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Cuba {
+    n: usize,
+    spiking: bool,
+    precision: Precision,
+    attrs: Vec<Attribute>,
+}
+
+fn per_neuron(name: &str, family: &str, n: usize, default: f64) -> Attribute {
+    Attribute::parameter(name, family, vec![vec![n], vec![]], Init::Fill(default))
+}
+
+impl Cuba {
+    fn build(n: usize, spiking: bool) -> Self {
+        let mut attrs = vec![
+            per_neuron("tau_syn", "taus", n, 0.02),
+            per_neuron("tau_mem", "taus", n, 0.02),
+            per_neuron("r", "gain", n, 1.0),
+            per_neuron("v_leak", "bias", n, 0.0),
+            per_neuron("w_in", "weights", n, 1.0),
+        ];
+        if spiking {
+            attrs.push(per_neuron("v_threshold", "threshold", n, 1.0));
+            attrs.push(per_neuron("v_reset", "v_reset", n, 0.0));
+        }
+        attrs.extend([
+            Attribute::simulation("dt", 1e-3),
+            Attribute::state("i", vec![n]),
+            Attribute::state("v", vec![n]),
+        ]);
+        Cuba {
+            n,
+            spiking,
+            precision: Precision::F64,
+            attrs,
+        }
+    }
+
+    /// `N` NIR `CubaLI` neurons (output: the membrane value).
+    pub fn li(n: usize) -> Self {
+        Cuba::build(n, false)
+    }
+
+    /// `N` NIR `CubaLIF` neurons (output: spikes).
+    pub fn lif(n: usize) -> Self {
+        Cuba::build(n, true)
+    }
+
+    attribute_setters! {
+        /// Set `tau_syn` (seconds; `(N,)` or scalar).
+        with_tau_syn => "tau_syn";
+        /// Set `tau_mem` (seconds; `(N,)` or scalar).
+        with_tau_mem => "tau_mem";
+        /// Set `r` (the membrane resistance).
+        with_r => "r";
+        /// Set `v_leak` (the resting potential).
+        with_v_leak => "v_leak";
+        /// Set `w_in` (the input weight of the synaptic current).
+        with_w_in => "w_in";
+        /// Set `v_threshold` (CubaLIF only).
+        with_v_threshold => "v_threshold";
+        /// Set `v_reset` (CubaLIF only).
+        with_v_reset => "v_reset";
+        /// Set `dt` (seconds).
+        with_dt => "dt";
+    }
+
+    /// Compute in `f64` (the default) or `f32`; written to the network file as the option
+    /// `"precision": "f32"`.
+    #[must_use]
+    pub fn with_precision(mut self, precision: Precision) -> Self {
+        self.precision = precision;
+        self
+    }
+
+    /// Number of neurons.
+    pub fn n_neurons(&self) -> usize {
+        self.n
+    }
+
+    fn read(entry: &FileEntry<'_>, spiking: bool) -> Result<Arc<dyn Module>> {
+        let neuron = Cuba::build(entry.vector_size()?, spiking).with_precision(
+            entry
+                .parsed_option("precision", Precision::from_name)?
+                .unwrap_or_default(),
+        );
+        Ok(Arc::new(entry.apply_values(neuron, Cuba::with)?))
+    }
+
+    /// How `CubaLI` is read from a network file (option `precision`).
+    pub const LI_CLASS: ModuleClass =
+        ModuleClass::new("CubaLI", &["precision"], |e| Cuba::read(e, false));
+
+    /// How `CubaLIF` is read from a network file (option `precision`).
+    pub const LIF_CLASS: ModuleClass =
+        ModuleClass::new("CubaLIF", &["precision"], |e| Cuba::read(e, true));
+}
+
+/// The per-neuron coefficients of one [`Cuba`] call, in the compute type.
+#[derive(Debug, Clone)]
+pub struct CubaParams<F> {
+    /// `a_s`.
+    i_decay: Vec<F>,
+    /// `(1 − a_s) w_in`.
+    i_input: Vec<F>,
+    /// `a_m`.
+    v_decay: Vec<F>,
+    /// `(1 − a_m) v_leak`.
+    v_leak: Vec<F>,
+    /// `r g`.
+    v_current: Vec<F>,
+    /// `r (1 − a_m − g) w_in`.
+    v_input: Vec<F>,
+    /// `(v_threshold, v_reset)` for CubaLIF.
+    spike: Option<(Vec<F>, Vec<F>)>,
+}
+
+impl NeuronModel for Cuba {
+    type Params<F: Real> = CubaParams<F>;
+    type Scratch<F: Real> = ();
+
+    fn precision(&self) -> Precision {
+        self.precision
+    }
+
+    fn decode<F: Real>(&self, params: &Tree) -> Result<CubaParams<F>> {
+        let n = self.n;
+        let dt = time_step(params)?;
+        let tau_syn = time_constants(params, "tau_syn", n)?;
+        let tau_mem = time_constants(params, "tau_mem", n)?;
+        let (r, v_leak) = (
+            per_element(params, "r", n)?,
+            per_element(params, "v_leak", n)?,
+        );
+        let w_in = per_element(params, "w_in", n)?;
+        let mut p = CubaParams {
+            i_decay: Vec::with_capacity(n),
+            i_input: Vec::with_capacity(n),
+            v_decay: Vec::with_capacity(n),
+            v_leak: Vec::with_capacity(n),
+            v_current: Vec::with_capacity(n),
+            v_input: Vec::with_capacity(n),
+            spike: None,
+        };
+        for j in 0..n {
+            let (a_s, one_minus_a_s) = decay(dt, tau_syn[j]);
+            let (a_m, one_minus_a_m) = decay(dt, tau_mem[j]);
+            let g = coupling(dt, tau_syn[j], tau_mem[j]);
+            p.i_decay.push(F::of(a_s));
+            p.i_input.push(F::of(one_minus_a_s * w_in[j]));
+            p.v_decay.push(F::of(a_m));
+            p.v_leak.push(F::of(one_minus_a_m * v_leak[j]));
+            p.v_current.push(F::of(r[j] * g));
+            p.v_input.push(F::of(r[j] * (one_minus_a_m - g) * w_in[j]));
+        }
+        if self.spiking {
+            let cast = |v: Vec<f64>| v.into_iter().map(F::of).collect();
+            p.spike = Some((
+                cast(per_element(params, "v_threshold", n)?),
+                cast(per_element(params, "v_reset", n)?),
+            ));
+        }
+        Ok(p)
+    }
+
+    fn scratch<F: Real>(&self, _p: &CubaParams<F>) {}
+
+    fn records(&self) -> Vec<(&'static str, Vec<usize>)> {
+        vec![("i", vec![self.n]), ("v", vec![self.n])]
+    }
+
+    fn step<F: Real>(&self, p: &CubaParams<F>, _scratch: &mut (), io: Step<'_, F>) {
+        let [i, v] = io.state else {
+            return;
+        };
+        for j in 0..self.n {
+            let x = F::of(io.input[j]);
+            let i_n = i[j];
+            i[j] = p.i_decay[j] * i_n + p.i_input[j] * x;
+            let mut v_new =
+                p.v_decay[j] * v[j] + p.v_leak[j] + p.v_current[j] * i_n + p.v_input[j] * x;
+            io.output[j] = match &p.spike {
+                Some((threshold, reset)) => spike_and_reset(&mut v_new, threshold[j], reset[j]),
+                None => v_new.to64(),
+            };
+            v[j] = v_new;
+        }
+    }
+
+    fn record<F: Real>(&self, _scratch: &(), state: &[Vec<F>], out: &mut [&mut [f64]]) {
+        for (src, dst) in state.iter().zip(out.iter_mut()) {
+            F::widen_into(src, dst);
+        }
+    }
+}
+
+impl Module for Cuba {
+    fn class_name(&self) -> &str {
+        if self.spiking { "CubaLIF" } else { "CubaLI" }
+    }
+
+    fn shape(&self) -> Vec<usize> {
+        vec![self.n]
+    }
+
+    fn spiking_output(&self) -> bool {
+        self.spiking
+    }
+
+    fn attributes(&self) -> &[Attribute] {
+        &self.attrs
+    }
+
+    fn options(&self) -> Vec<(&'static str, OptionValue)> {
+        if self.precision == Precision::F64 {
+            Vec::new()
+        } else {
+            vec![("precision", OptionValue::Str(self.precision.name().into()))]
+        }
+    }
+
+    fn evolve_batch(
+        &self,
+        params: &Tree,
+        state: &Tree,
+        input: &Array,
+        record: bool,
+    ) -> Result<Evolution> {
+        crate::neuron::evolve(self, params, state, input, record)
+    }
+}

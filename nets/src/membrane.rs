@@ -1,0 +1,300 @@
+//! NIR's one-state neurons `LI`, `Integrator` (NIR `I`), `IF` and `NirLIF` (NIR `LIF`),
+//! integrated exactly under a zero-order hold (`docs/models.md` §2).
+
+use crate::builder::attribute_setters;
+use crate::neuron::{NeuronModel, Step};
+use crate::view::per_element;
+use crate::zoh::{decay, spike_and_reset, time_constants, time_step};
+use littoral_core::registry::{FileEntry, ModuleClass};
+use littoral_core::{
+    Array, Attribute, Evolution, Init, Module, OptionValue, Precision, Real, Result, Tree,
+};
+use std::sync::Arc;
+
+/// A population of NIR's one-state neurons: a membrane `v`, leaky or not, spiking or not.
+///
+/// | class | NIR | ODE | step (input `x_n` held over the step, not scaled by `1/dt`) | output |
+/// |---|---|---|---|---|
+/// | `LI` | `LI` | `τ v' = (v_leak − v) + r x` | `v ← a v + (1 − a)(v_leak + r x_n)`, `a = exp(−dt/τ)` | `v` |
+/// | `Integrator` | `I` | `v' = r x` | `v ← v + r dt x_n` | `v` |
+/// | `IF` | `IF` | `v' = r x` | as `Integrator`, then the spike rule | spikes |
+/// | `NirLIF` | `LIF` | as `LI` | as `LI`, then the spike rule | spikes |
+///
+/// The spike rule (NIR's, strict): `z_n = [ṽ > v_threshold]`, `v = v_reset` where it
+/// spiked. `NirLIF` is not Littoral's (Rockpool's) `LIF`, which keeps Rockpool's step.
+///
+/// | attribute | kind | family | shape | default | classes |
+/// |---|---|---|---|---|---|
+/// | `tau` | Parameter | taus | `(N,)` or `()` | 0.02 | LI, NirLIF |
+/// | `r` | Parameter | gain | `(N,)` or `()` | 1 | all |
+/// | `v_leak` | Parameter | bias | `(N,)` or `()` | 0 | LI, NirLIF |
+/// | `v_threshold` | Parameter | threshold | `(N,)` or `()` | 1 | IF, NirLIF |
+/// | `v_reset` | Parameter | v_reset | `(N,)` or `()` | 0 | IF, NirLIF |
+/// | `dt` | SimulationParameter | | `()` | 1e-3 | all |
+/// | `v` | State | | `(N,)` | 0 | all |
+///
+/// Records `v` (after the reset) per step. `tau` and `dt` must be positive.
+///
+/// ```
+/// use littoral_core::{Array, ModuleExt};
+/// use littoral_nets::Membrane;
+/// let li = Membrane::li(1).with_tau(0.01)?.with_v_leak(0.5)?;
+/// let tree = li.init(0);
+/// let ev = li.evolve(&tree, &tree, &Array::from_rows(&[vec![0.0]])?, true)?;
+/// assert_eq!(ev.output.data(), &[-(-0.1f64).exp_m1() * 0.5]);
+///
+/// let neuron = Membrane::if_neuron(1).with_r(300.0)?;   // v += r·dt·x = 0.3 per step
+/// let tree = neuron.init(0);
+/// let ev = neuron.evolve(&tree, &tree, &Array::full(vec![4, 1], 1.0), false)?;
+/// assert_eq!(ev.output.data(), &[0.0, 0.0, 0.0, 1.0]);
+/// # Ok::<(), littoral_core::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Membrane {
+    n: usize,
+    leaky: bool,
+    spiking: bool,
+    precision: Precision,
+    attrs: Vec<Attribute>,
+}
+
+fn per_neuron(name: &str, family: &str, n: usize, default: f64) -> Attribute {
+    Attribute::parameter(name, family, vec![vec![n], vec![]], Init::Fill(default))
+}
+
+impl Membrane {
+    fn build(n: usize, leaky: bool, spiking: bool) -> Self {
+        let mut attrs = Vec::new();
+        if leaky {
+            attrs.push(per_neuron("tau", "taus", n, 0.02));
+        }
+        attrs.push(per_neuron("r", "gain", n, 1.0));
+        if leaky {
+            attrs.push(per_neuron("v_leak", "bias", n, 0.0));
+        }
+        if spiking {
+            attrs.push(per_neuron("v_threshold", "threshold", n, 1.0));
+            attrs.push(per_neuron("v_reset", "v_reset", n, 0.0));
+        }
+        attrs.extend([
+            Attribute::simulation("dt", 1e-3),
+            Attribute::state("v", vec![n]),
+        ]);
+        Membrane {
+            n,
+            leaky,
+            spiking,
+            precision: Precision::F64,
+            attrs,
+        }
+    }
+
+    /// `N` NIR `LI` neurons (leaky integrators; output: `v`).
+    pub fn li(n: usize) -> Self {
+        Membrane::build(n, true, false)
+    }
+
+    /// `N` NIR `I` neurons (class `Integrator`; output: `v`).
+    pub fn integrator(n: usize) -> Self {
+        Membrane::build(n, false, false)
+    }
+
+    /// `N` NIR `IF` neurons (output: spikes).
+    pub fn if_neuron(n: usize) -> Self {
+        Membrane::build(n, false, true)
+    }
+
+    /// `N` NIR `LIF` neurons (class `NirLIF`; output: spikes).
+    pub fn nir_lif(n: usize) -> Self {
+        Membrane::build(n, true, true)
+    }
+
+    attribute_setters! {
+        /// Set `tau` (seconds; `(N,)` or scalar; LI and NirLIF).
+        with_tau => "tau";
+        /// Set `r` (the membrane resistance).
+        with_r => "r";
+        /// Set `v_leak` (the resting potential; LI and NirLIF).
+        with_v_leak => "v_leak";
+        /// Set `v_threshold` (IF and NirLIF).
+        with_v_threshold => "v_threshold";
+        /// Set `v_reset` (IF and NirLIF).
+        with_v_reset => "v_reset";
+        /// Set `dt` (seconds).
+        with_dt => "dt";
+    }
+
+    /// Compute in `f64` (the default) or `f32`; written to the network file as the option
+    /// `"precision": "f32"`.
+    #[must_use]
+    pub fn with_precision(mut self, precision: Precision) -> Self {
+        self.precision = precision;
+        self
+    }
+
+    /// Number of neurons.
+    pub fn n_neurons(&self) -> usize {
+        self.n
+    }
+
+    fn read(entry: &FileEntry<'_>, leaky: bool, spiking: bool) -> Result<Arc<dyn Module>> {
+        let neuron = Membrane::build(entry.vector_size()?, leaky, spiking).with_precision(
+            entry
+                .parsed_option("precision", Precision::from_name)?
+                .unwrap_or_default(),
+        );
+        Ok(Arc::new(entry.apply_values(neuron, Membrane::with)?))
+    }
+
+    /// How `LI` is read from a network file (option `precision`).
+    pub const LI_CLASS: ModuleClass =
+        ModuleClass::new("LI", &["precision"], |e| Membrane::read(e, true, false));
+
+    /// How `Integrator` is read from a network file (option `precision`).
+    pub const INTEGRATOR_CLASS: ModuleClass = ModuleClass::new("Integrator", &["precision"], |e| {
+        Membrane::read(e, false, false)
+    });
+
+    /// How `IF` is read from a network file (option `precision`).
+    pub const IF_CLASS: ModuleClass =
+        ModuleClass::new("IF", &["precision"], |e| Membrane::read(e, false, true));
+
+    /// How `NirLIF` is read from a network file (option `precision`).
+    pub const NIR_LIF_CLASS: ModuleClass =
+        ModuleClass::new("NirLIF", &["precision"], |e| Membrane::read(e, true, true));
+}
+
+/// The per-neuron coefficients of one [`Membrane`] call, in the compute type:
+/// `v ← decay v + rest + input x`.
+#[derive(Debug, Clone)]
+pub struct MembraneParams<F> {
+    /// `a` (1 without a leak).
+    decay: Vec<F>,
+    /// `(1 − a) v_leak` (0 without a leak).
+    rest: Vec<F>,
+    /// `(1 − a) r`, or `r dt` without a leak.
+    input: Vec<F>,
+    /// `(v_threshold, v_reset)` for the spiking classes.
+    spike: Option<(Vec<F>, Vec<F>)>,
+}
+
+impl NeuronModel for Membrane {
+    type Params<F: Real> = MembraneParams<F>;
+    type Scratch<F: Real> = ();
+
+    fn precision(&self) -> Precision {
+        self.precision
+    }
+
+    fn decode<F: Real>(&self, params: &Tree) -> Result<MembraneParams<F>> {
+        let n = self.n;
+        let dt = time_step(params)?;
+        let r = per_element(params, "r", n)?;
+        let cast = |v: Vec<f64>| v.into_iter().map(F::of).collect::<Vec<F>>();
+        let (decay, rest, input) = if self.leaky {
+            let tau = time_constants(params, "tau", n)?;
+            let v_leak = per_element(params, "v_leak", n)?;
+            let factors: Vec<(f64, f64)> = tau.iter().map(|&t| decay(dt, t)).collect();
+            (
+                factors.iter().map(|&(a, _)| F::of(a)).collect(),
+                factors
+                    .iter()
+                    .zip(&v_leak)
+                    .map(|(&(_, b), &l)| F::of(b * l))
+                    .collect(),
+                factors
+                    .iter()
+                    .zip(&r)
+                    .map(|(&(_, b), &r)| F::of(b * r))
+                    .collect(),
+            )
+        } else {
+            (
+                vec![F::one(); n],
+                vec![F::zero(); n],
+                cast(r.iter().map(|&r| r * dt).collect()),
+            )
+        };
+        let spike = if self.spiking {
+            Some((
+                cast(per_element(params, "v_threshold", n)?),
+                cast(per_element(params, "v_reset", n)?),
+            ))
+        } else {
+            None
+        };
+        Ok(MembraneParams {
+            decay,
+            rest,
+            input,
+            spike,
+        })
+    }
+
+    fn scratch<F: Real>(&self, _p: &MembraneParams<F>) {}
+
+    fn records(&self) -> Vec<(&'static str, Vec<usize>)> {
+        vec![("v", vec![self.n])]
+    }
+
+    fn step<F: Real>(&self, p: &MembraneParams<F>, _scratch: &mut (), io: Step<'_, F>) {
+        let [v] = io.state else {
+            return;
+        };
+        for j in 0..self.n {
+            let mut v_new = p.decay[j] * v[j] + p.rest[j] + p.input[j] * F::of(io.input[j]);
+            io.output[j] = match &p.spike {
+                Some((threshold, reset)) => spike_and_reset(&mut v_new, threshold[j], reset[j]),
+                None => v_new.to64(),
+            };
+            v[j] = v_new;
+        }
+    }
+
+    fn record<F: Real>(&self, _scratch: &(), state: &[Vec<F>], out: &mut [&mut [f64]]) {
+        for (src, dst) in state.iter().zip(out.iter_mut()) {
+            F::widen_into(src, dst);
+        }
+    }
+}
+
+impl Module for Membrane {
+    fn class_name(&self) -> &str {
+        match (self.leaky, self.spiking) {
+            (true, false) => "LI",
+            (false, false) => "Integrator",
+            (false, true) => "IF",
+            (true, true) => "NirLIF",
+        }
+    }
+
+    fn shape(&self) -> Vec<usize> {
+        vec![self.n]
+    }
+
+    fn spiking_output(&self) -> bool {
+        self.spiking
+    }
+
+    fn attributes(&self) -> &[Attribute] {
+        &self.attrs
+    }
+
+    fn options(&self) -> Vec<(&'static str, OptionValue)> {
+        if self.precision == Precision::F64 {
+            Vec::new()
+        } else {
+            vec![("precision", OptionValue::Str(self.precision.name().into()))]
+        }
+    }
+
+    fn evolve_batch(
+        &self,
+        params: &Tree,
+        state: &Tree,
+        input: &Array,
+        record: bool,
+    ) -> Result<Evolution> {
+        crate::neuron::evolve(self, params, state, input, record)
+    }
+}
