@@ -132,6 +132,10 @@ pub struct SweepArgs {
     /// array; `littoral sweep merge DIR` joins the shards).
     #[arg(long, value_name = "I/N", conflicts_with = "point")]
     pub shard: Option<String>,
+    /// Continue an interrupted sweep in `--out DIR`: keep the points already recorded in
+    /// `DIR/points/`, compute only the missing ones (same flags as the first run).
+    #[arg(long, conflicts_with = "point")]
+    pub resume: bool,
     /// Seed of random initialisers and of every point's noise.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub seed: u64,

@@ -302,10 +302,7 @@ pub fn merge(a: &MergeArgs) -> CliResult<()> {
         if !manifest_file.is_file() {
             return Err(CliError::file(
                 csv_file,
-                format!(
-                    "no manifest {}: the shard did not finish",
-                    manifest_file.display()
-                ),
+                format!("no manifest {} beside it", manifest_file.display()),
             ));
         }
         let (m, shard) = Manifest::read(manifest_file)?;

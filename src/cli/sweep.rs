@@ -16,10 +16,9 @@ use super::simulate::put_npy;
 use littoral_core::{Array, Module, ModuleExt, Tree};
 use littoral_functional::par::in_pool;
 use littoral_functional::summary::{Population, needs_record, spiking_populations};
-use littoral_functional::sweep::{
-    PointResult, PointSummary, Sweep, SweepOptions, run_point, run_sweep,
-};
+use littoral_functional::sweep::{PointResult, PointSummary, Sweep, SweepOptions, run_point};
 use littoral_functional::sweep_points::{Points, run_sweep_points};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -193,6 +192,28 @@ pub fn sweep(a: &SweepArgs) -> CliResult<()> {
     result
 }
 
+/// The CSV row of one point (with its newline).
+fn row(
+    sweep: &Sweep,
+    axes: &[Axis],
+    spiking: &[Population<'_>],
+    summary: &PointSummary,
+) -> littoral_functional::Result<String> {
+    let k = summary.index;
+    let idx = sweep.indices(k)?;
+    let mut text = k.to_string();
+    for (ax, i) in axes.iter().zip(idx) {
+        text.push(',');
+        text.push_str(&ax.values.get(i).map_or(String::new(), |v| format!("{v}")));
+    }
+    for c in cells(spiking, summary) {
+        text.push(',');
+        text.push_str(&c);
+    }
+    text.push('\n');
+    Ok(text)
+}
+
 /// The CSV header: `point`, the axes, then the [`columns`].
 fn header(axes: &[Axis], spiking: &[Population<'_>]) -> String {
     let mut text = String::from("point");
@@ -248,12 +269,39 @@ fn run_and_write(
         (None, Some((index, count))) => Points::Shard { index, count },
         (None, None) => Points::All,
     };
-    let started = Instant::now();
-    let planned = points_to_run
+    let selected = points_to_run
         .select(n)
-        .map_err(|e| CliError::usage(format!("--shard: {e}")))?
-        .len();
-    let pb = progress::bar(planned as u64, "points", a.quiet);
+        .map_err(|e| CliError::usage(format!("--shard: {e}")))?;
+    // Rows already recorded (with --resume) and the points still to compute.
+    let journal = files.out.join("points");
+    let mut rows: BTreeMap<usize, String> = BTreeMap::new();
+    if a.point.is_none() {
+        std::fs::create_dir_all(&journal)
+            .map_err(|e| CliError::io(&journal, "create folder", &e))?;
+        // The manifest first, so that a killed run's folder refuses another sweep.
+        littoral_functional::atomic::write_atomic(
+            &manifest_path,
+            manifest.to_json(shard).as_bytes(),
+        )
+        .map_err(|e| CliError::functional(&manifest_path, e))?;
+        if a.resume {
+            for &k in &selected {
+                if let Ok(line) = std::fs::read_to_string(journal.join(format!("{k}.csv")))
+                    && line.starts_with(&format!("{k},"))
+                    && line.ends_with('\n')
+                    && line.matches('\n').count() == 1
+                {
+                    rows.insert(k, line);
+                }
+            }
+        }
+    }
+    let todo: Vec<usize> = selected
+        .into_iter()
+        .filter(|k| !rows.contains_key(k))
+        .collect();
+    let started = Instant::now();
+    let pb = progress::bar(todo.len() as u64, "points", a.quiet);
     let progress = |done: usize, _total: usize| pb.set_position(done as u64);
     let opts = SweepOptions {
         base_seed: a.seed,
@@ -263,39 +311,53 @@ fn run_and_write(
         progress: Some(&progress),
         allow_non_finite_input: false,
     };
-    let points: Vec<PointResult> = match (a.point, &points_to_run) {
-        (Some(k), _) => vec![
+    let todo = Points::List(todo);
+    let record_point = |r: &PointResult| -> littoral_functional::Result<()> {
+        let line = row(sweep, axes, &spiking, &r.summary)?;
+        littoral_functional::atomic::write_atomic(
+            &journal.join(format!("{}.csv", r.summary.index)),
+            line.as_bytes(),
+        )
+    };
+    let points: Vec<PointResult> = match a.point {
+        Some(k) => vec![
             in_pool(threads, || {
                 run_point(module, tree, tree, x, sweep, k, &opts)
             })
             .map_err(|e| CliError::evolution(files.input, files.net, e))?,
         ],
-        (None, Points::All) => run_sweep(module, tree, tree, x, sweep, &opts)
-            .map_err(|e| CliError::evolution(files.input, files.net, e))?,
-        (None, part) => run_sweep_points(module, tree, tree, x, sweep, part, &opts, None)
-            .map_err(|e| CliError::evolution(files.input, files.net, e))?,
+        None => run_sweep_points(
+            module,
+            tree,
+            tree,
+            x,
+            sweep,
+            &todo,
+            &opts,
+            Some(&record_point),
+        )
+        .map_err(|e| CliError::evolution(files.input, files.net, e))?,
     };
     pb.finish_and_clear();
     let total_seconds = started.elapsed().as_secs_f64();
 
-    let mut text = format!("{}\n", manifest.columns);
     let mut timings = String::from("point,seconds\n");
     for r in &points {
         let k = r.summary.index;
-        let idx = sweep
-            .indices(k)
-            .map_err(|e| CliError::usage(format!("--vary: {e}")))?;
-        text.push_str(&k.to_string());
-        for (ax, i) in axes.iter().zip(idx) {
-            text.push(',');
-            text.push_str(&ax.values.get(i).map_or(String::new(), |v| format!("{v}")));
-        }
-        for c in cells(&spiking, &r.summary) {
-            text.push(',');
-            text.push_str(&c);
-        }
-        text.push('\n');
-        timings.push_str(&format!("{k},{:.6}\n", r.summary.seconds));
+        rows.insert(
+            k,
+            row(sweep, axes, &spiking, &r.summary)
+                .map_err(|e| CliError::usage(format!("--vary: {e}")))?,
+        );
+    }
+    let mut text = format!("{}\n", manifest.columns);
+    for (k, line) in &rows {
+        text.push_str(line);
+        let secs = points
+            .iter()
+            .find(|r| r.summary.index == *k)
+            .map_or(String::new(), |r| format!("{:.6}", r.summary.seconds));
+        timings.push_str(&format!("{k},{secs}\n"));
     }
     outs.write_bytes(csv_id, text.as_bytes())?;
     if let Some(id) = timings_id {

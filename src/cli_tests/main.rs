@@ -771,6 +771,48 @@ fn shards_of_another_network_input_or_grid_are_refused() {
     }
 }
 
+#[test]
+fn resume_recomputes_only_missing_points_with_the_same_bytes() {
+    let f = Fixture::new(2, 30);
+    assert_eq!(sweep_into(&f, "one", &[]).code, 0);
+    assert_eq!(sweep_into(&f, "r", &["--threads", "1"]).code, 0);
+    // As if the run had been killed: no summary, point 3 never finished, point 5's
+    // record truncated (a partial file is never taken for a result).
+    std::fs::remove_file(f.path("r/summary.csv")).unwrap();
+    std::fs::remove_file(f.path("r/points/3.csv")).unwrap();
+    std::fs::write(f.path("r/points/5.csv"), "5,0.02,").unwrap();
+    std::fs::write(f.path("r/points/6.csv"), "7,0.04,0.5,1,1\n").unwrap();
+    assert_eq!(sweep_into(&f, "r", &["--resume"]).code, 0);
+    assert_eq!(
+        std::fs::read(f.path("r/summary.csv")).unwrap(),
+        std::fs::read(f.path("one/summary.csv")).unwrap()
+    );
+    // Only points 3, 5 and 6 were computed (only they have a time).
+    let timed: Vec<String> = csv_rows(&f.path("r/timings.csv"))[1..]
+        .iter()
+        .filter(|r| !r[1].is_empty())
+        .map(|r| r[0].clone())
+        .collect();
+    assert_eq!(timed, ["3", "5", "6"]);
+    // Resuming with another grid is refused.
+    let r = f.run(&[
+        "sweep",
+        "net.json",
+        "-i",
+        "x.npy",
+        "--out",
+        "r",
+        "-q",
+        "--resume",
+        "--vary",
+        "lif.tau_mem=0.01",
+        "--vary",
+        "lif.threshold=0.5,1.0,1.5",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("another grid"), "{}", r.stderr);
+}
+
 // ---------------------------------------------------------------- errors
 
 /// Run a failing command and check: the exit code, one line on stderr that starts with
