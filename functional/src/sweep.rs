@@ -420,12 +420,32 @@ pub fn sweep_map<R: Send>(
     f: impl Fn(usize, &Tree, &Tree, Overrides) -> Result<R> + Sync,
 ) -> Result<Vec<R>> {
     sweep.validate(module, params)?;
-    let total = sweep.len()?;
+    let all: Vec<usize> = (0..sweep.len()?).collect();
+    sweep_map_points(
+        module, params, state, sweep, &all, base_seed, threads, progress, f,
+    )
+}
+
+/// [`sweep_map`] over the listed points only (each must be in range); results in the
+/// order of `points`, `progress` counting over `points.len()`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn sweep_map_points<R: Send>(
+    module: &dyn Module,
+    params: &Tree,
+    state: &Tree,
+    sweep: &Sweep,
+    points: &[usize],
+    base_seed: u64,
+    threads: Option<usize>,
+    progress: Option<Progress<'_>>,
+    f: impl Fn(usize, &Tree, &Tree, Overrides) -> Result<R> + Sync,
+) -> Result<Vec<R>> {
+    let total = points.len();
     let done = AtomicUsize::new(0);
     in_pool(threads, || {
-        (0..total)
-            .into_par_iter()
-            .map(|k| {
+        points
+            .par_iter()
+            .map(|&k| {
                 let (p, s, overrides) = sweep.point_trees(module, params, state, base_seed, k)?;
                 let r = f(k, &p, &s, overrides)?;
                 let n = done.fetch_add(1, Ordering::Relaxed) + 1;
@@ -468,7 +488,7 @@ pub fn run_sweep(
     })
 }
 
-fn evolve_options(opts: &SweepOptions<'_>) -> EvolveOptions {
+pub(crate) fn evolve_options(opts: &SweepOptions<'_>) -> EvolveOptions {
     EvolveOptions {
         record: opts.record,
         allow_non_finite_input: opts.allow_non_finite_input,
@@ -494,7 +514,7 @@ pub fn run_point(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn evolve_point(
+pub(crate) fn evolve_point(
     module: &dyn Module,
     params: &Tree,
     state: &Tree,

@@ -99,15 +99,19 @@ pub struct InspectArgs {
     pub seed: u64,
 }
 
-/// `littoral sweep`.
+/// `littoral sweep` (or `littoral sweep merge DIR`).
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct SweepArgs {
+    /// Instead of sweeping: merge the shards of a job-array sweep.
+    #[command(subcommand)]
+    pub action: Option<SweepAction>,
     /// The network file (JSON).
-    #[arg(value_name = "NET.json")]
-    pub net: PathBuf,
+    #[arg(value_name = "NET.json", required = true)]
+    pub net: Option<PathBuf>,
     /// Input, as for `simulate`.
-    #[arg(long, short, value_name = "X.npy")]
-    pub input: PathBuf,
+    #[arg(long, short, value_name = "X.npy", required = true)]
+    pub input: Option<PathBuf>,
     /// An axis: a Parameter or SimulationParameter path and its values
     /// (`1_LIF.tau_mem=0.01,0.02,0.05`). Repeat for more axes.
     #[arg(long, value_name = "PATH=V1,V2,...", required = true)]
@@ -116,14 +120,22 @@ pub struct SweepArgs {
     #[arg(long)]
     pub zip: bool,
     /// Folder for `summary.csv` (and outputs); created if missing.
-    #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
+    #[arg(long, value_name = "DIR", required = true)]
+    pub out: Option<PathBuf>,
     /// Also write each point's output as `DIR/point-K.npy`.
     #[arg(long)]
     pub save_outputs: bool,
     /// Run only point K (0-based), reproducing it exactly.
     #[arg(long, value_name = "K")]
     pub point: Option<usize>,
+    /// Run only the points k ≡ I (mod N), writing `DIR/shards/I.csv` (one task of a job
+    /// array; `littoral sweep merge DIR` joins the shards).
+    #[arg(long, value_name = "I/N", conflicts_with = "point")]
+    pub shard: Option<String>,
+    /// Continue an interrupted sweep in `--out DIR`: keep the points already recorded in
+    /// `DIR/points/`, compute only the missing ones (same flags as the first run).
+    #[arg(long, conflicts_with = "point")]
+    pub resume: bool,
     /// Seed of random initialisers and of every point's noise.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub seed: u64,
@@ -131,6 +143,25 @@ pub struct SweepArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub threads: Option<u64>,
     /// No progress bar and no report on stdout.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// The subcommands of `littoral sweep`.
+#[derive(Debug, Subcommand)]
+pub enum SweepAction {
+    /// Check that the shards in DIR hold every point exactly once and write
+    /// `DIR/summary.csv`, the same bytes as the one-process run.
+    Merge(MergeArgs),
+}
+
+/// `littoral sweep merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The `--out` folder of the shards.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Nothing on stdout.
     #[arg(long, short)]
     pub quiet: bool,
 }

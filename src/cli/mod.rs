@@ -12,6 +12,7 @@ pub mod plot;
 pub mod progress;
 pub mod pyfmt;
 pub mod run;
+pub mod shard;
 pub mod simulate;
 pub mod sweep;
 

@@ -1,21 +1,24 @@
 //! `littoral sweep NET.json --input X.npy --vary PATH=V1,V2,... [--zip] --out DIR`:
 //! every point of a grid (or zip) of parameter values, in parallel, summarised in
-//! `DIR/summary.csv`; `--point K` re-runs one point with the same bits.
+//! `DIR/summary.csv` (timings in `DIR/timings.csv`); `--point K` re-runs one point with the
+//! same bits; `--shard I/N` runs the points k ≡ I (mod N) into `DIR/shards/I.csv` and
+//! `littoral sweep merge DIR` joins the shards (see [`super::shard`]).
 
-use super::args::SweepArgs;
+use super::args::{SweepAction, SweepArgs};
 use super::atomic::Outputs;
 use super::error::{CliError, CliResult};
 use super::network::load_network;
 use super::npy_io::read_input;
 use super::progress;
 use super::say;
+use super::shard::{self, Manifest};
 use super::simulate::put_npy;
 use littoral_core::{Array, Module, ModuleExt, Tree};
 use littoral_functional::par::in_pool;
 use littoral_functional::summary::{Population, needs_record, spiking_populations};
-use littoral_functional::sweep::{
-    PointResult, PointSummary, Sweep, SweepOptions, run_point, run_sweep,
-};
+use littoral_functional::sweep::{PointResult, PointSummary, Sweep, SweepOptions, run_point};
+use littoral_functional::sweep_points::{Points, run_sweep_points};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -107,20 +110,42 @@ fn csv(s: &str) -> String {
     }
 }
 
+/// The files a sweep reads and writes.
+struct Files<'a> {
+    net: &'a Path,
+    input: &'a Path,
+    out: &'a Path,
+}
+
+fn required<'a>(v: &'a Option<PathBuf>, what: &str) -> CliResult<&'a Path> {
+    v.as_deref()
+        .ok_or_else(|| CliError::usage(format!("sweep: {what} is required")))
+}
+
 /// Run the command.
 ///
 /// # Errors
-/// Usage errors for bad `--vary`, `--zip` or `--point`; data errors naming the file.
+/// Usage errors for bad `--vary`, `--zip`, `--point` or `--shard`; data errors naming the
+/// file; a folder holding another sweep.
 pub fn sweep(a: &SweepArgs) -> CliResult<()> {
+    if let Some(SweepAction::Merge(m)) = &a.action {
+        return shard::merge(m);
+    }
+    let files = Files {
+        net: required(&a.net, "NET.json")?,
+        input: required(&a.input, "--input")?,
+        out: required(&a.out, "--out")?,
+    };
+    let shard = a.shard.as_deref().map(shard::parse_shard).transpose()?;
     let axes = a
         .vary
         .iter()
         .map(|s| parse_vary(s))
         .collect::<CliResult<Vec<Axis>>>()?;
-    let module = load_network(&a.net)?;
+    let module = load_network(files.net)?;
     let module = module.as_ref();
     let tree = module.init(a.seed);
-    let x = read_input(&a.input, module.size_in())?;
+    let x = read_input(files.input, module.size_in())?;
     let mut sweep = if a.zip { Sweep::zip() } else { Sweep::grid() };
     for ax in &axes {
         sweep = sweep.axis(&ax.path, ax.values.iter().copied());
@@ -139,35 +164,144 @@ pub fn sweep(a: &SweepArgs) -> CliResult<()> {
             n.saturating_sub(1)
         )));
     }
+    let spiking = spiking_populations(module);
+    let grid: Vec<(String, Vec<f64>)> = axes
+        .iter()
+        .map(|ax| (ax.path.clone(), ax.values.clone()))
+        .collect();
+    let manifest = Manifest {
+        network_sha256: shard::file_sha256(files.net)?,
+        input_sha256: shard::file_sha256(files.input)?,
+        grid_sha256: shard::sha256_hex(shard::grid_text(a.zip, &grid).as_bytes()),
+        seed: a.seed,
+        points: n,
+        columns: header(&axes, &spiking),
+    };
+    if files.out.is_dir() {
+        shard::check_folder(files.out, &manifest, "this sweep")?;
+    }
 
-    let created = !a.out.exists();
-    std::fs::create_dir_all(&a.out).map_err(|e| CliError::io(&a.out, "create folder", &e))?;
-    let result = run_and_write(a, module, &tree, &x, &sweep, &axes, n);
+    let created = !files.out.exists();
+    std::fs::create_dir_all(files.out).map_err(|e| CliError::io(files.out, "create folder", &e))?;
+    let result = run_and_write(
+        a, &files, module, &tree, &x, &sweep, &axes, n, shard, &manifest,
+    );
     if result.is_err() && created {
-        let _ = std::fs::remove_dir(&a.out);
+        let _ = std::fs::remove_dir(files.out);
     }
     result
 }
 
+/// The CSV row of one point (with its newline).
+fn row(
+    sweep: &Sweep,
+    axes: &[Axis],
+    spiking: &[Population<'_>],
+    summary: &PointSummary,
+) -> littoral_functional::Result<String> {
+    let k = summary.index;
+    let idx = sweep.indices(k)?;
+    let mut text = k.to_string();
+    for (ax, i) in axes.iter().zip(idx) {
+        text.push(',');
+        text.push_str(&ax.values.get(i).map_or(String::new(), |v| format!("{v}")));
+    }
+    for c in cells(spiking, summary) {
+        text.push(',');
+        text.push_str(&c);
+    }
+    text.push('\n');
+    Ok(text)
+}
+
+/// The CSV header: `point`, the axes, then the [`columns`].
+fn header(axes: &[Axis], spiking: &[Population<'_>]) -> String {
+    let mut text = String::from("point");
+    for ax in axes {
+        text.push(',');
+        text.push_str(&csv(&ax.path));
+    }
+    for c in columns(spiking) {
+        text.push(',');
+        text.push_str(&csv(&c));
+    }
+    text
+}
+
+#[allow(clippy::too_many_arguments)]
 fn run_and_write(
     a: &SweepArgs,
+    files: &Files<'_>,
     module: &dyn Module,
     tree: &Tree,
     x: &Array,
     sweep: &Sweep,
     axes: &[Axis],
     n: usize,
+    shard: Option<(usize, usize)>,
+    manifest: &Manifest,
 ) -> CliResult<()> {
     let mut outs = Outputs::new();
-    let csv_path = a.out.join("summary.csv");
+    let (csv_path, manifest_path) = match shard {
+        Some((i, _)) => shard::shard_files(files.out, i),
+        None => (
+            files.out.join("summary.csv"),
+            files.out.join("manifest.json"),
+        ),
+    };
+    if shard.is_some() {
+        let d = shard::shards_dir(files.out);
+        std::fs::create_dir_all(&d).map_err(|e| CliError::io(&d, "create folder", &e))?;
+    }
     let csv_id = outs.reserve(&csv_path)?;
+    let timings_id = match shard {
+        Some(_) => None,
+        None => Some(outs.reserve(&files.out.join("timings.csv"))?),
+    };
+    let manifest_id = outs.reserve(&manifest_path)?;
     let spiking = spiking_populations(module);
     let threads = a
         .threads
         .map(|t| t as usize)
         .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()));
+    let points_to_run = match (a.point, shard) {
+        (Some(k), _) => Points::List(vec![k]),
+        (None, Some((index, count))) => Points::Shard { index, count },
+        (None, None) => Points::All,
+    };
+    let selected = points_to_run
+        .select(n)
+        .map_err(|e| CliError::usage(format!("--shard: {e}")))?;
+    // Rows already recorded (with --resume) and the points still to compute.
+    let journal = files.out.join("points");
+    let mut rows: BTreeMap<usize, String> = BTreeMap::new();
+    if a.point.is_none() {
+        std::fs::create_dir_all(&journal)
+            .map_err(|e| CliError::io(&journal, "create folder", &e))?;
+        // The manifest first, so that a killed run's folder refuses another sweep.
+        littoral_functional::atomic::write_atomic(
+            &manifest_path,
+            manifest.to_json(shard).as_bytes(),
+        )
+        .map_err(|e| CliError::functional(&manifest_path, e))?;
+        if a.resume {
+            for &k in &selected {
+                if let Ok(line) = std::fs::read_to_string(journal.join(format!("{k}.csv")))
+                    && line.starts_with(&format!("{k},"))
+                    && line.ends_with('\n')
+                    && line.matches('\n').count() == 1
+                {
+                    rows.insert(k, line);
+                }
+            }
+        }
+    }
+    let todo: Vec<usize> = selected
+        .into_iter()
+        .filter(|k| !rows.contains_key(k))
+        .collect();
     let started = Instant::now();
-    let pb = progress::bar(a.point.map_or(n, |_| 1) as u64, "points", a.quiet);
+    let pb = progress::bar(todo.len() as u64, "points", a.quiet);
     let progress = |done: usize, _total: usize| pb.set_position(done as u64);
     let opts = SweepOptions {
         base_seed: a.seed,
@@ -177,49 +311,62 @@ fn run_and_write(
         progress: Some(&progress),
         allow_non_finite_input: false,
     };
+    let todo = Points::List(todo);
+    let record_point = |r: &PointResult| -> littoral_functional::Result<()> {
+        let line = row(sweep, axes, &spiking, &r.summary)?;
+        littoral_functional::atomic::write_atomic(
+            &journal.join(format!("{}.csv", r.summary.index)),
+            line.as_bytes(),
+        )
+    };
     let points: Vec<PointResult> = match a.point {
         Some(k) => vec![
             in_pool(threads, || {
                 run_point(module, tree, tree, x, sweep, k, &opts)
             })
-            .map_err(|e| CliError::evolution(&a.input, &a.net, e))?,
+            .map_err(|e| CliError::evolution(files.input, files.net, e))?,
         ],
-        None => run_sweep(module, tree, tree, x, sweep, &opts)
-            .map_err(|e| CliError::evolution(&a.input, &a.net, e))?,
+        None => run_sweep_points(
+            module,
+            tree,
+            tree,
+            x,
+            sweep,
+            &todo,
+            &opts,
+            Some(&record_point),
+        )
+        .map_err(|e| CliError::evolution(files.input, files.net, e))?,
     };
     pb.finish_and_clear();
     let total_seconds = started.elapsed().as_secs_f64();
 
-    let mut text = String::from("point");
-    for ax in axes {
-        text.push(',');
-        text.push_str(&csv(&ax.path));
-    }
-    for c in columns(&spiking) {
-        text.push(',');
-        text.push_str(&csv(&c));
-    }
-    text.push_str(",seconds\n");
+    let mut timings = String::from("point,seconds\n");
     for r in &points {
         let k = r.summary.index;
-        let idx = sweep
-            .indices(k)
-            .map_err(|e| CliError::usage(format!("--vary: {e}")))?;
-        text.push_str(&k.to_string());
-        for (ax, i) in axes.iter().zip(idx) {
-            text.push(',');
-            text.push_str(&ax.values.get(i).map_or(String::new(), |v| format!("{v}")));
-        }
-        for c in cells(&spiking, &r.summary) {
-            text.push(',');
-            text.push_str(&c);
-        }
-        text.push_str(&format!(",{:.6}\n", r.summary.seconds));
+        rows.insert(
+            k,
+            row(sweep, axes, &spiking, &r.summary)
+                .map_err(|e| CliError::usage(format!("--vary: {e}")))?,
+        );
+    }
+    let mut text = format!("{}\n", manifest.columns);
+    for (k, line) in &rows {
+        text.push_str(line);
+        let secs = points
+            .iter()
+            .find(|r| r.summary.index == *k)
+            .map_or(String::new(), |r| format!("{:.6}", r.summary.seconds));
+        timings.push_str(&format!("{k},{secs}\n"));
     }
     outs.write_bytes(csv_id, text.as_bytes())?;
+    if let Some(id) = timings_id {
+        outs.write_bytes(id, timings.as_bytes())?;
+    }
+    outs.write_bytes(manifest_id, manifest.to_json(shard).as_bytes())?;
     for r in &points {
         if let Some(ev) = &r.evolution {
-            let id = outs.reserve(&point_file(&a.out, r.summary.index))?;
+            let id = outs.reserve(&point_file(files.out, r.summary.index))?;
             put_npy(&mut outs, id, &ev.output)?;
         }
     }

@@ -579,10 +579,13 @@ fn sweep_writes_one_row_per_point_and_point_k_reproduces_it() {
             "lif.tau_mem",
             "lif.threshold",
             "lif.spikes",
-            "lif.rate_hz",
-            "seconds"
+            "lif.rate_hz"
         ]
     );
+    // Timing lives apart, so that summary.csv is the same bytes on every run.
+    let timings = csv_rows(&f.path("sw/timings.csv"));
+    assert_eq!(timings.len(), 1 + 6);
+    assert_eq!(timings[0], ["point", "seconds"]);
     assert_eq!(rows[2][..3], ["1", "0.01", "1.5"]);
     for k in 0..6 {
         assert!(f.path(&format!("sw/point-{k:04}.npy")).is_file());
@@ -666,6 +669,231 @@ fn sweep_writes_one_row_per_point_and_point_k_reproduces_it() {
         );
     }
     assert_ne!(z[1][3], z[2][3], "the two zipped points differ");
+}
+
+// ---------------------------------------------------------------- job arrays
+
+const SHARD_VARY: [&str; 4] = [
+    "--vary",
+    "lif.tau_mem=0.01,0.02,0.04",
+    "--vary",
+    "lif.threshold=0.5,1.0,1.5",
+];
+
+/// `littoral sweep net.json -i x.npy --vary … --out DIR -q` plus `extra`.
+fn sweep_into(f: &Fixture, dir: &str, extra: &[&str]) -> Ran {
+    let mut args = vec!["sweep", "net.json", "-i", "x.npy", "--out", dir, "-q"];
+    args.extend(SHARD_VARY);
+    args.extend(extra);
+    f.run(&args)
+}
+
+#[test]
+fn shards_then_merge_give_the_one_process_summary_byte_for_byte() {
+    let f = Fixture::new(2, 40);
+    assert_eq!(sweep_into(&f, "one", &["--threads", "2"]).code, 0);
+    // Shards in a different order and thread count than the one-process run.
+    for (i, threads) in [(2, "1"), (0, "2"), (1, "1")] {
+        let shard = format!("{i}/3");
+        let r = sweep_into(&f, "arr", &["--shard", &shard, "--threads", threads]);
+        assert_eq!(r.code, 0, "shard {shard}: {}", r.stderr);
+    }
+    assert!(
+        !f.path("arr/summary.csv").exists(),
+        "shards alone write no summary"
+    );
+    let shard1 = csv_rows(&f.path("arr/shards/1.csv"));
+    let ks: Vec<&str> = shard1[1..].iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(ks, ["1", "4", "7"]);
+    f.ok(&["sweep", "merge", "arr", "-q"]);
+    let one = std::fs::read(f.path("one/summary.csv")).unwrap();
+    let merged = std::fs::read(f.path("arr/summary.csv")).unwrap();
+    assert_eq!(csv_rows(&f.path("one/summary.csv")).len(), 1 + 9);
+    assert_eq!(
+        String::from_utf8_lossy(&merged),
+        String::from_utf8_lossy(&one)
+    );
+    assert_eq!(merged, one);
+    // The merged folder's manifest is the one-process run's.
+    assert_eq!(
+        std::fs::read(f.path("arr/manifest.json")).unwrap(),
+        std::fs::read(f.path("one/manifest.json")).unwrap()
+    );
+}
+
+#[test]
+fn merge_names_missing_and_duplicate_points() {
+    let f = Fixture::new(1, 20);
+    for i in [0, 2] {
+        assert_eq!(
+            sweep_into(&f, "arr", &["--shard", &format!("{i}/3")]).code,
+            0
+        );
+    }
+    let r = f.run(&["sweep", "merge", "arr"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("3 of 9 point(s) missing: 1, 4, 7") && r.stderr.contains("--shard 1/3"),
+        "{}",
+        r.stderr
+    );
+    assert!(!f.path("arr/summary.csv").exists());
+    // A second division of the same sweep overlaps the first: point 0 twice.
+    assert_eq!(sweep_into(&f, "arr", &["--shard", "1/3"]).code, 0);
+    std::fs::copy(f.path("arr/shards/0.csv"), f.path("arr/shards/3.csv")).unwrap();
+    std::fs::write(
+        f.path("arr/shards/3.manifest.json"),
+        std::fs::read_to_string(f.path("arr/shards/0.manifest.json"))
+            .unwrap()
+            .replace("\"0/3\"", "\"3/9\""),
+    )
+    .unwrap();
+    let r = f.run(&["sweep", "merge", "arr"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("3.csv"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("line 2: not a row of shard 3/9"),
+        "{}",
+        r.stderr
+    );
+    std::fs::remove_file(f.path("arr/shards/3.csv")).unwrap();
+    std::fs::remove_file(f.path("arr/shards/3.manifest.json")).unwrap();
+    f.ok(&["sweep", "merge", "arr", "-q"]);
+    std::fs::remove_file(f.path("arr/summary.csv")).unwrap();
+    // Shard 4/6 (point 4) overlaps shard 1/3 (points 1, 4, 7).
+    assert_eq!(sweep_into(&f, "arr", &["--shard", "4/6"]).code, 0);
+    let r = f.run(&["sweep", "merge", "arr"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("4.csv: duplicate point 4: also in") && r.stderr.contains("1.csv"),
+        "{}",
+        r.stderr
+    );
+    assert!(!f.path("arr/summary.csv").exists());
+    // No shards at all.
+    std::fs::create_dir(f.path("empty")).unwrap();
+    let r = f.run(&["sweep", "merge", "empty"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("no shard files"), "{}", r.stderr);
+}
+
+#[test]
+fn shards_of_another_network_input_or_grid_are_refused() {
+    let f = Fixture::new(1, 20);
+    assert_eq!(sweep_into(&f, "arr", &["--shard", "0/2"]).code, 0);
+    // Another input: refused when the shard starts, naming the manifest.
+    f.write("x2.npy", &npy_f64(&[1, 20, 2], &[0.25; 40]));
+    let mut args = vec![
+        "sweep", "net.json", "-i", "x2.npy", "--out", "arr", "-q", "--shard", "1/2",
+    ];
+    args.extend(SHARD_VARY);
+    let r = f.run(&args);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("0.manifest.json") && r.stderr.contains("another input"),
+        "{}",
+        r.stderr
+    );
+    assert!(!f.path("arr/shards/1.csv").exists());
+    // Another grid.
+    let r = f.run(&[
+        "sweep",
+        "net.json",
+        "-i",
+        "x.npy",
+        "--out",
+        "arr",
+        "-q",
+        "--shard",
+        "1/2",
+        "--vary",
+        "lif.tau_mem=0.01,0.02,0.05",
+        "--vary",
+        "lif.threshold=0.5,1.0,1.5",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("another grid"), "{}", r.stderr);
+    // Another network, made elsewhere and copied in: merge refuses it.
+    f.write(
+        "net2.json",
+        NET.replace("0.1, 0.2, 0.3", "0.1, 0.2, 0.4").as_bytes(),
+    );
+    let mut args = vec![
+        "sweep",
+        "net2.json",
+        "-i",
+        "x.npy",
+        "--out",
+        "other",
+        "-q",
+        "--shard",
+        "1/2",
+    ];
+    args.extend(SHARD_VARY);
+    f.ok(&args);
+    for name in ["1.csv", "1.manifest.json"] {
+        std::fs::copy(
+            f.path(&format!("other/shards/{name}")),
+            f.path(&format!("arr/shards/{name}")),
+        )
+        .unwrap();
+    }
+    let r = f.run(&["sweep", "merge", "arr"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("1.manifest.json") && r.stderr.contains("another network"),
+        "{}",
+        r.stderr
+    );
+    assert!(!f.path("arr/summary.csv").exists());
+    // Bad --shard values are usage errors.
+    for bad in ["2/2", "1", "a/3", "0/0"] {
+        let r = sweep_into(&f, "arr", &["--shard", bad]);
+        assert_eq!(r.code, 2, "--shard {bad}: {}", r.stderr);
+        assert!(r.stderr.contains("--shard"), "{}", r.stderr);
+    }
+}
+
+#[test]
+fn resume_recomputes_only_missing_points_with_the_same_bytes() {
+    let f = Fixture::new(2, 30);
+    assert_eq!(sweep_into(&f, "one", &[]).code, 0);
+    assert_eq!(sweep_into(&f, "r", &["--threads", "1"]).code, 0);
+    // As if the run had been killed: no summary, point 3 never finished, point 5's
+    // record truncated (a partial file is never taken for a result).
+    std::fs::remove_file(f.path("r/summary.csv")).unwrap();
+    std::fs::remove_file(f.path("r/points/3.csv")).unwrap();
+    std::fs::write(f.path("r/points/5.csv"), "5,0.02,").unwrap();
+    std::fs::write(f.path("r/points/6.csv"), "7,0.04,0.5,1,1\n").unwrap();
+    assert_eq!(sweep_into(&f, "r", &["--resume"]).code, 0);
+    assert_eq!(
+        std::fs::read(f.path("r/summary.csv")).unwrap(),
+        std::fs::read(f.path("one/summary.csv")).unwrap()
+    );
+    // Only points 3, 5 and 6 were computed (only they have a time).
+    let timed: Vec<String> = csv_rows(&f.path("r/timings.csv"))[1..]
+        .iter()
+        .filter(|r| !r[1].is_empty())
+        .map(|r| r[0].clone())
+        .collect();
+    assert_eq!(timed, ["3", "5", "6"]);
+    // Resuming with another grid is refused.
+    let r = f.run(&[
+        "sweep",
+        "net.json",
+        "-i",
+        "x.npy",
+        "--out",
+        "r",
+        "-q",
+        "--resume",
+        "--vary",
+        "lif.tau_mem=0.01",
+        "--vary",
+        "lif.threshold=0.5,1.0,1.5",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("another grid"), "{}", r.stderr);
 }
 
 // ---------------------------------------------------------------- errors
