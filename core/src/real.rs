@@ -100,6 +100,12 @@ impl Precision {
         }
     }
 
+    /// The network-file option that selects this precision, for a module's `options()`:
+    /// none for the default `f64`, `("precision", "f32")` otherwise.
+    pub fn option(self) -> Option<(&'static str, crate::OptionValue)> {
+        (self != Precision::F64).then(|| ("precision", crate::OptionValue::Str(self.name().into())))
+    }
+
     /// Parse `"f64"`/`"float64"` or `"f32"`/`"float32"`.
     ///
     /// # Errors

@@ -266,11 +266,7 @@ impl Module for Cuba {
     }
 
     fn options(&self) -> Vec<(&'static str, OptionValue)> {
-        if self.precision == Precision::F64 {
-            Vec::new()
-        } else {
-            vec![("precision", OptionValue::Str(self.precision.name().into()))]
-        }
+        self.precision.option().into_iter().collect()
     }
 
     fn evolve_batch(

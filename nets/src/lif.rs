@@ -505,9 +505,7 @@ impl Module for Lif {
 
     fn options(&self) -> Vec<(&'static str, OptionValue)> {
         let mut options = vec![("has_rec", OptionValue::Bool(self.has_rec))];
-        if self.precision != Precision::F64 {
-            options.push(("precision", OptionValue::Str(self.precision.name().into())));
-        }
+        options.extend(self.precision.option());
         options
     }
 

@@ -209,9 +209,7 @@ impl Module for Linear {
 
     fn options(&self) -> Vec<(&'static str, OptionValue)> {
         let mut options = vec![("has_bias", OptionValue::Bool(self.has_bias))];
-        if self.precision != Precision::F64 {
-            options.push(("precision", OptionValue::Str(self.precision.name().into())));
-        }
+        options.extend(self.precision.option());
         options
     }
 

@@ -281,11 +281,7 @@ impl Module for Membrane {
     }
 
     fn options(&self) -> Vec<(&'static str, OptionValue)> {
-        if self.precision == Precision::F64 {
-            Vec::new()
-        } else {
-            vec![("precision", OptionValue::Str(self.precision.name().into()))]
-        }
+        self.precision.option().into_iter().collect()
     }
 
     fn evolve_batch(
