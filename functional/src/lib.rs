@@ -61,6 +61,7 @@ pub mod summary;
 pub mod sweep;
 pub mod sweep_points;
 mod sweep_prefix;
+pub mod sweep_prepared;
 pub mod timeseries;
 
 pub use checkpoint::{CheckpointOptions, resume, run_checkpointed};

@@ -6,6 +6,10 @@ pub mod atomic;
 pub mod demo;
 pub mod error;
 pub mod inspect;
+#[cfg(feature = "mpi")]
+pub mod mpi_sweep;
+#[cfg(feature = "mpi")]
+pub mod mpi_wire;
 pub mod network;
 pub mod npy_io;
 pub mod plot;

@@ -2,7 +2,9 @@
 //! every point of a grid (or zip) of parameter values, in parallel, summarised in
 //! `DIR/summary.csv` (timings in `DIR/timings.csv`); `--point K` re-runs one point with the
 //! same bits; `--shard I/N` runs the points k ≡ I (mod N) into `DIR/shards/I.csv` and
-//! `littoral sweep merge DIR` joins the shards (see [`super::shard`]).
+//! `littoral sweep merge DIR` joins the shards (see [`super::shard`]). Built with the
+//! `mpi` feature and started by an MPI launcher, the ranks share the points (see
+//! [`super::mpi_sweep`]).
 
 use super::args::{SweepAction, SweepArgs};
 use super::atomic::Outputs;
@@ -111,11 +113,52 @@ fn csv(s: &str) -> String {
 }
 
 /// The files a sweep reads and writes.
-struct Files<'a> {
-    net: &'a Path,
-    input: &'a Path,
-    out: &'a Path,
+pub struct Files<'a> {
+    /// The network file.
+    pub net: &'a Path,
+    /// The input file.
+    pub input: &'a Path,
+    /// The `--out` folder.
+    pub out: &'a Path,
 }
+
+/// Everything a process needs to compute points of a sweep and write their rows.
+pub struct Job<'a> {
+    /// The arguments.
+    pub args: &'a SweepArgs,
+    /// The files.
+    pub files: &'a Files<'a>,
+    /// The network.
+    pub module: &'a dyn Module,
+    /// Its parameters (and initial state).
+    pub tree: &'a Tree,
+    /// The input.
+    pub x: &'a Array,
+    /// The grid or zip.
+    pub sweep: &'a Sweep,
+    /// The parsed `--vary` axes.
+    pub axes: &'a [Axis],
+    /// What the sweep is (checksums, points, header).
+    pub manifest: &'a Manifest,
+    /// Worker threads of this process (`None`: rayon's default).
+    pub threads: Option<usize>,
+}
+
+/// A computed point: its CSV row (with its newline) and its seconds.
+pub struct Computed {
+    /// Point index.
+    pub k: usize,
+    /// The row.
+    pub row: String,
+    /// Wall-clock seconds of the point.
+    pub seconds: f64,
+}
+
+/// The other ranks of an MPI job (never any without the `mpi` feature).
+#[cfg(not(feature = "mpi"))]
+pub(super) enum Ranks {}
+#[cfg(feature = "mpi")]
+use super::mpi_sweep::Ranks;
 
 fn required<'a>(v: &'a Option<PathBuf>, what: &str) -> CliResult<&'a Path> {
     v.as_deref()
@@ -131,6 +174,18 @@ pub fn sweep(a: &SweepArgs) -> CliResult<()> {
     if let Some(SweepAction::Merge(m)) = &a.action {
         return shard::merge(m);
     }
+    #[cfg(feature = "mpi")]
+    if let Some(ranks) = Ranks::join()? {
+        return ranks.sweep(a);
+    }
+    sweep_on(a, None)
+}
+
+/// Run the command in this process alone (`ranks: None`) or as one rank of an MPI job.
+///
+/// # Errors
+/// As [`sweep`].
+pub fn sweep_on(a: &SweepArgs, ranks: Option<&Ranks>) -> CliResult<()> {
     let files = Files {
         net: required(&a.net, "NET.json")?,
         input: required(&a.input, "--input")?,
@@ -177,15 +232,39 @@ pub fn sweep(a: &SweepArgs) -> CliResult<()> {
         points: n,
         columns: header(&axes, &spiking),
     };
+    let job = Job {
+        args: a,
+        files: &files,
+        module,
+        tree: &tree,
+        x: &x,
+        sweep: &sweep,
+        axes: &axes,
+        manifest: &manifest,
+        threads: a
+            .threads
+            .map(|t| t as usize)
+            .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get())),
+    };
+    #[cfg(feature = "mpi")]
+    if let Some(r) = ranks {
+        if shard.is_some() || a.point.is_some() {
+            return Err(CliError::usage(format!(
+                "--shard and --point run in one process, not in an MPI job of {} ranks",
+                r.size()
+            )));
+        }
+        if !r.is_root() {
+            return r.work(&job);
+        }
+    }
     if files.out.is_dir() {
         shard::check_folder(files.out, &manifest, "this sweep")?;
     }
 
     let created = !files.out.exists();
     std::fs::create_dir_all(files.out).map_err(|e| CliError::io(files.out, "create folder", &e))?;
-    let result = run_and_write(
-        a, &files, module, &tree, &x, &sweep, &axes, n, shard, &manifest,
-    );
+    let result = run_and_write(&job, n, shard, ranks);
     if result.is_err() && created {
         let _ = std::fs::remove_dir(files.out);
     }
@@ -193,7 +272,7 @@ pub fn sweep(a: &SweepArgs) -> CliResult<()> {
 }
 
 /// The CSV row of one point (with its newline).
-fn row(
+pub fn row(
     sweep: &Sweep,
     axes: &[Axis],
     spiking: &[Population<'_>],
@@ -228,19 +307,20 @@ fn header(axes: &[Axis], spiking: &[Population<'_>]) -> String {
     text
 }
 
-#[allow(clippy::too_many_arguments)]
 fn run_and_write(
-    a: &SweepArgs,
-    files: &Files<'_>,
-    module: &dyn Module,
-    tree: &Tree,
-    x: &Array,
-    sweep: &Sweep,
-    axes: &[Axis],
+    job: &Job<'_>,
     n: usize,
     shard: Option<(usize, usize)>,
-    manifest: &Manifest,
+    ranks: Option<&Ranks>,
 ) -> CliResult<()> {
+    let Job {
+        args: a,
+        files,
+        module,
+        manifest,
+        threads,
+        ..
+    } = *job;
     let mut outs = Outputs::new();
     let (csv_path, manifest_path) = match shard {
         Some((i, _)) => shard::shard_files(files.out, i),
@@ -260,10 +340,6 @@ fn run_and_write(
     };
     let manifest_id = outs.reserve(&manifest_path)?;
     let spiking = spiking_populations(module);
-    let threads = a
-        .threads
-        .map(|t| t as usize)
-        .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()));
     let points_to_run = match (a.point, shard) {
         (Some(k), _) => Points::List(vec![k]),
         (None, Some((index, count))) => Points::Shard { index, count },
@@ -311,52 +387,27 @@ fn run_and_write(
         progress: Some(&progress),
         allow_non_finite_input: false,
     };
-    let todo = Points::List(todo);
-    let record_point = |r: &PointResult| -> littoral_functional::Result<()> {
-        let line = row(sweep, axes, &spiking, &r.summary)?;
-        littoral_functional::atomic::write_atomic(
-            &journal.join(format!("{}.csv", r.summary.index)),
-            line.as_bytes(),
-        )
-    };
-    let points: Vec<PointResult> = match a.point {
-        Some(k) => vec![
-            in_pool(threads, || {
-                run_point(module, tree, tree, x, sweep, k, &opts)
-            })
-            .map_err(|e| CliError::evolution(files.input, files.net, e))?,
-        ],
-        None => run_sweep_points(
-            module,
-            tree,
-            tree,
-            x,
-            sweep,
-            &todo,
-            &opts,
-            Some(&record_point),
-        )
-        .map_err(|e| CliError::evolution(files.input, files.net, e))?,
+    let computed = match ranks {
+        #[cfg(feature = "mpi")]
+        Some(r) => Computation {
+            rows: r.dispatch(job, &todo, &progress)?,
+            results: Vec::new(),
+        },
+        _ => compute_here(job, todo, &opts, &spiking, &journal)?,
     };
     pb.finish_and_clear();
     let total_seconds = started.elapsed().as_secs_f64();
 
     let mut timings = String::from("point,seconds\n");
-    for r in &points {
-        let k = r.summary.index;
-        rows.insert(
-            k,
-            row(sweep, axes, &spiking, &r.summary)
-                .map_err(|e| CliError::usage(format!("--vary: {e}")))?,
-        );
+    let mut seconds = BTreeMap::new();
+    for c in computed.rows {
+        seconds.insert(c.k, c.seconds);
+        rows.insert(c.k, c.row);
     }
     let mut text = format!("{}\n", manifest.columns);
     for (k, line) in &rows {
         text.push_str(line);
-        let secs = points
-            .iter()
-            .find(|r| r.summary.index == *k)
-            .map_or(String::new(), |r| format!("{:.6}", r.summary.seconds));
+        let secs = seconds.get(k).map_or(String::new(), |s| format!("{s:.6}"));
         timings.push_str(&format!("{k},{secs}\n"));
     }
     outs.write_bytes(csv_id, text.as_bytes())?;
@@ -364,7 +415,7 @@ fn run_and_write(
         outs.write_bytes(id, timings.as_bytes())?;
     }
     outs.write_bytes(manifest_id, manifest.to_json(shard).as_bytes())?;
-    for r in &points {
+    for r in &computed.results {
         if let Some(ev) = &r.evolution {
             let id = outs.reserve(&point_file(files.out, r.summary.index))?;
             put_npy(&mut outs, id, &ev.output)?;
@@ -373,10 +424,11 @@ fn run_and_write(
     outs.commit()?;
     if !a.quiet {
         say(&format!(
-            "swept {} point(s) of {} in {} on {} thread(s) → {}",
-            points.len(),
+            "swept {} point(s) of {} in {} on {}{} thread(s) → {}",
+            seconds.len(),
             n,
             super::run::seconds(total_seconds),
+            ranks.map_or(String::new(), ranks_times),
             threads.unwrap_or(1),
             csv_path.display()
         ));
@@ -389,6 +441,84 @@ fn run_and_write(
         }
     }
     Ok(())
+}
+
+/// `"K ranks × "`.
+#[cfg(feature = "mpi")]
+fn ranks_times(r: &Ranks) -> String {
+    format!("{} ranks × ", r.size())
+}
+#[cfg(not(feature = "mpi"))]
+fn ranks_times(r: &Ranks) -> String {
+    match *r {}
+}
+
+/// The points computed by a run: their rows, and (in one process) their results, whose
+/// outputs are written with the summary.
+struct Computation {
+    rows: Vec<Computed>,
+    results: Vec<PointResult>,
+}
+
+/// Compute `todo` in this process, recording each row in the journal as it completes.
+fn compute_here(
+    job: &Job<'_>,
+    todo: Vec<usize>,
+    opts: &SweepOptions<'_>,
+    spiking: &[Population<'_>],
+    journal: &Path,
+) -> CliResult<Computation> {
+    let Job {
+        args: a,
+        files,
+        module,
+        tree,
+        x,
+        sweep,
+        axes,
+        threads,
+        ..
+    } = *job;
+    let todo = Points::List(todo);
+    let record_point = |r: &PointResult| -> littoral_functional::Result<()> {
+        let line = row(sweep, axes, spiking, &r.summary)?;
+        littoral_functional::atomic::write_atomic(
+            &journal.join(format!("{}.csv", r.summary.index)),
+            line.as_bytes(),
+        )
+    };
+    let points: Vec<PointResult> = match a.point {
+        Some(k) => vec![
+            in_pool(threads, || run_point(module, tree, tree, x, sweep, k, opts))
+                .map_err(|e| CliError::evolution(files.input, files.net, e))?,
+        ],
+        None => run_sweep_points(
+            module,
+            tree,
+            tree,
+            x,
+            sweep,
+            &todo,
+            opts,
+            Some(&record_point),
+        )
+        .map_err(|e| CliError::evolution(files.input, files.net, e))?,
+    };
+    let rows = points
+        .iter()
+        .map(|r| {
+            Ok(Computed {
+                k: r.summary.index,
+                row: row(sweep, axes, spiking, &r.summary)
+                    .map_err(|e| CliError::usage(format!("--vary: {e}")))?,
+                seconds: r.summary.seconds,
+            })
+        })
+        .collect::<CliResult<Vec<Computed>>>()?;
+    Ok(Computation {
+        rows,
+        results: points,
+    })
 }
 
 /// The output file of point `k`.

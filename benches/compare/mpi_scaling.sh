@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# W4 (docs: /work/shared/workloads.md) swept over MPI ranks: `mpirun -n 2 … --threads 1`
+# against `mpirun -n 1 … --threads 1`, the median of RUNS runs each (target: ≥ 1.8×).
+#
+#   bash benches/compare/mpi_scaling.sh [RUNS]        # default 5; needs mpirun and python3
+#
+# Builds the `mpi` feature, writes W4's network (the W2 network: Linear 512→512 with
+# Kaiming-uniform weights, then LIF(512)) and its input (Bernoulli(0.05), B=4, T=500) with
+# the Python standard library, and times each run twice: the sweep alone (rank 0's
+# "swept … in S" line: from the first point handed out to the last row back, the shared
+# Linear stage included) and the whole command (MPI start-up and reading the files too).
+# The two summaries must be the same bytes.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+RUNS="${1:-5}"
+export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-1}"
+cargo build --release --quiet --features mpi
+BIN="$PWD/target/release/littoral"
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+
+python3 - "$WORK" <<'PY'
+import json, random, struct, sys
+work = sys.argv[1]
+rng = random.Random(2)
+n, b, t = 512, 4, 500
+bound = (6.0 / n) ** 0.5
+weight = [[rng.uniform(-bound, bound) for _ in range(n)] for _ in range(n)]
+net = {"class": "Sequential", "modules": [
+    {"class": "Linear", "shape": [n, n], "parameters": {"weight": weight}},
+    {"class": "LIF", "shape": [n]}]}
+with open(f"{work}/w4.json", "w") as f:
+    json.dump(net, f)
+header = "{'descr': '|b1', 'fortran_order': False, 'shape': (%d, %d, %d), }" % (b, t, n)
+header += " " * ((64 - (10 + len(header) + 1) % 64) % 64) + "\n"
+rng = random.Random(6)
+data = bytes(1 if rng.random() < 0.05 else 0 for _ in range(b * t * n))
+with open(f"{work}/x.npy", "wb") as f:
+    f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode() + data)
+PY
+
+TAUS="0.01,0.02,0.03,0.04,0.05,0.06,0.07,0.08"
+THRESHOLDS="$(python3 -c 'print(",".join(repr(0.5 + 1.5 * i / 7) for i in range(8)))')"
+ROOT=()
+[ "$(id -u)" = 0 ] && ROOT=(--allow-run-as-root)
+
+# One timed run: prints "SWEEP_SECONDS WALL_SECONDS".
+run() {
+  local ranks="$1" out="$2"
+  rm -rf "$out"
+  local t0 t1 line
+  t0="$(date +%s.%N)"
+  line="$(mpirun "${ROOT[@]}" -n "$ranks" "$BIN" sweep "$WORK/w4.json" -i "$WORK/x.npy" \
+    --vary "1_LIF.tau_mem=$TAUS" --vary "1_LIF.threshold=$THRESHOLDS" \
+    --threads 1 --out "$out" | grep '^swept ')"
+  t1="$(date +%s.%N)"
+  python3 - "$line" "$t0" "$t1" <<'PY'
+import re, sys
+line, t0, t1 = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
+m = re.search(r" in ([0-9.]+) (ms|s) ", line)
+secs = float(m.group(1)) / (1000 if m.group(2) == "ms" else 1)
+print(f"{secs} {t1 - t0}")
+PY
+}
+
+median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+
+: > "$WORK/n1"; : > "$WORK/n2"
+for i in $(seq "$RUNS"); do
+  run 1 "$WORK/out1" >> "$WORK/n1"
+  run 2 "$WORK/out2" >> "$WORK/n2"
+done
+cmp "$WORK/out1/summary.csv" "$WORK/out2/summary.csv"
+s1="$(cut -d' ' -f1 "$WORK/n1" | median)"; w1="$(cut -d' ' -f2 "$WORK/n1" | median)"
+s2="$(cut -d' ' -f1 "$WORK/n2" | median)"; w2="$(cut -d' ' -f2 "$WORK/n2" | median)"
+python3 - "$s1" "$w1" "$s2" "$w2" "$RUNS" <<'PY'
+import sys
+s1, w1, s2, w2 = map(float, sys.argv[1:5])
+print(f"W4 over MPI, --threads 1, median of {sys.argv[5]} runs (summary.csv identical)")
+print(f"  sweep:         -n 1 {s1:.3f} s   -n 2 {s2:.3f} s   speed-up {s1 / s2:.2f}x (target >= 1.8)")
+print(f"  whole command: -n 1 {w1:.3f} s   -n 2 {w2:.3f} s   speed-up {w1 / w2:.2f}x")
+PY

@@ -1,0 +1,431 @@
+//! `littoral sweep` over the ranks of an MPI job (the `mpi` feature): `mpirun -n K
+//! littoral sweep …` or `srun littoral sweep …`.
+//!
+//! Every rank reads the network and the input and prepares the sweep (the shared head of
+//! a chain is evaluated once per rank). Rank 0 hands out the points still to compute in
+//! small chunks, on request, so that a rank slowed by costly points takes fewer of them;
+//! it computes chunks too, on a thread of its own, while its main thread answers the
+//! other ranks (polling without spinning, so that it leaves its core to the computation).
+//! Each rank writes the outputs (`--save-outputs`) and the journal rows (`DIR/points/`) of
+//! the points it computed, atomically, and sends rank 0 their CSV rows (bytes, never
+//! arrays); rank 0 writes `summary.csv`, `timings.csv` and `manifest.json` as the
+//! one-process run does, so `summary.csv` holds the same bytes.
+//!
+//! The protocol (all messages between rank 0 and one other rank, see [`super::mpi_wire`]):
+//! a rank sends a [`Request`] (its manifest with the first one, the rows of the chunk it
+//! finished, how many points it wants) and rank 0 answers each request that wants points
+//! with a chunk (none: stop). A rank asks for its next chunk before computing the current
+//! one, so the answer is there when it needs it. It ends with a request that wants none,
+//! carrying its last rows or its error; rank 0 is done when every rank has ended.
+
+use super::args::SweepArgs;
+use super::atomic::Outputs;
+use super::error::{CliError, CliResult};
+use super::mpi_wire::{self, Request};
+use super::simulate::put_npy;
+use super::sweep::{Computed, Job, point_file, row, sweep_on};
+use littoral_functional::summary::{Population, needs_record, spiking_populations};
+use littoral_functional::sweep::{PointResult, SweepOptions};
+use littoral_functional::sweep_prepared::PreparedSweep;
+use mpi::Threading;
+use mpi::environment::Universe;
+use mpi::topology::SimpleCommunicator;
+use mpi::traits::{Communicator, Destination, Source};
+use std::cell::Cell;
+use std::collections::VecDeque;
+use std::sync::Mutex;
+
+/// Environment variables that MPI launchers (Open MPI's `mpirun`, MPICH's and Intel's
+/// Hydra, PMIx and Slurm's `srun --mpi=…`) set in the processes they start. Without any,
+/// the binary is not under a launcher and does not initialise MPI at all.
+const LAUNCHER_VARS: [&str; 5] = [
+    "OMPI_COMM_WORLD_SIZE",
+    "PMIX_RANK",
+    "PMI_RANK",
+    "PMI_SIZE",
+    "MPI_LOCALNRANKS",
+];
+
+/// Most points in one chunk (keeps every answer of rank 0 a small message).
+const MAX_CHUNK: usize = 256;
+
+/// The ranks of an MPI job of two or more processes, as seen from one of them.
+pub struct Ranks {
+    world: SimpleCommunicator,
+    /// Rank 0: the other ranks have been answered to the end. Other ranks: rank 0 has
+    /// been told how this rank ended.
+    settled: Cell<bool>,
+    // Dropped last: finalises MPI.
+    _universe: Universe,
+}
+
+impl Ranks {
+    /// Initialise MPI when started by an MPI launcher with two or more ranks; `None` when
+    /// not under a launcher or alone (a singleton run behaves as without the feature).
+    ///
+    /// # Errors
+    /// MPI cannot be initialised.
+    pub fn join() -> CliResult<Option<Ranks>> {
+        if !LAUNCHER_VARS.iter().any(|v| std::env::var_os(v).is_some()) {
+            return Ok(None);
+        }
+        let Some((universe, _)) = mpi::initialize_with_threading(Threading::Funneled) else {
+            return Err(CliError::other("MPI: cannot initialise MPI (already done)"));
+        };
+        let world = universe.world();
+        if world.size() < 2 {
+            return Ok(None);
+        }
+        Ok(Some(Ranks {
+            world,
+            settled: Cell::new(false),
+            _universe: universe,
+        }))
+    }
+
+    /// Number of ranks.
+    pub fn size(&self) -> usize {
+        usize::try_from(self.world.size()).unwrap_or(0)
+    }
+
+    /// This process is rank 0, which hands out the points and writes the summary.
+    pub fn is_root(&self) -> bool {
+        self.world.rank() == 0
+    }
+
+    /// Run the sweep as this rank: rank 0 returns the outcome of the whole job; another
+    /// rank returns `Ok` once rank 0 knows how it ended (rank 0 reports its errors).
+    ///
+    /// # Errors
+    /// Rank 0: any rank's error. Others: MPI failures.
+    pub fn sweep(&self, a: &SweepArgs) -> CliResult<()> {
+        let outcome = sweep_on(a, Some(self));
+        if self.settled.get() {
+            return outcome;
+        }
+        if self.is_root() {
+            // Failed before handing out any point: stop the other ranks.
+            let failure = Mutex::new(Dispatch {
+                queue: VecDeque::new(),
+                rows: Vec::new(),
+                failure: Some(CliError::other("stopped")),
+            });
+            self.serve(&failure, None, &|_, _| {})?;
+            return outcome;
+        }
+        // Failed before asking for points: tell rank 0, which prints the error.
+        let error = match &outcome {
+            Ok(()) => CliError::other("ended without asking for points"),
+            Err(e) => CliError::other(e.to_string()),
+        };
+        self.send(&Request::ended(Vec::new(), Some(&error)))?;
+        Ok(())
+    }
+
+    /// Rank 0: hand out `todo` to every rank (this one included) and return the rows of
+    /// all of them.
+    ///
+    /// # Errors
+    /// The first error of any rank (named), or a rank whose manifest differs.
+    pub fn dispatch(
+        &self,
+        job: &Job<'_>,
+        todo: &[usize],
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> CliResult<Vec<Computed>> {
+        let state = Mutex::new(Dispatch {
+            queue: todo.iter().copied().collect(),
+            rows: Vec::new(),
+            failure: None,
+        });
+        let total = todo.len();
+        let manifest = job.manifest.to_json(None);
+        std::thread::scope(|s| {
+            let local = s.spawn(|| compute_share(job, &state));
+            let served = self.serve(&state, Some((&manifest, total)), progress);
+            let local = local.join();
+            let mut st = state
+                .lock()
+                .map_err(|_| CliError::other("internal error: dispatch state poisoned"))?;
+            if let Err(e) = local {
+                std::panic::resume_unwind(e);
+            }
+            served?;
+            if let Some(e) = st.failure.take() {
+                return Err(e);
+            }
+            let rows = std::mem::take(&mut st.rows);
+            if rows.len() != total {
+                return Err(CliError::other(format!(
+                    "internal error: {} of {total} point(s) came back",
+                    rows.len()
+                )));
+            }
+            Ok(rows)
+        })
+    }
+
+    /// Rank 0: answer every other rank until each has ended. `expect` is rank 0's manifest
+    /// and the number of points of the sweep (`None` when stopping the ranks early).
+    fn serve(
+        &self,
+        state: &Mutex<Dispatch>,
+        expect: Option<(&str, usize)>,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> CliResult<()> {
+        self.settled.set(true);
+        let mut ended = vec![false; self.size()];
+        ended[0] = true;
+        let mut poll = mpi_wire::Poll::new();
+        let mut done = 0;
+        while ended.iter().any(|e| !e) {
+            let Some((from, bytes)) = mpi_wire::try_receive(&self.world.any_process()) else {
+                let now = lock(state)?.rows.len();
+                if now != done {
+                    done = now;
+                    progress(done, expect.map_or(0, |e| e.1));
+                }
+                poll.wait();
+                continue;
+            };
+            poll.reset();
+            let rank_no = usize::try_from(from).unwrap_or(0);
+            let mut st = lock(state)?;
+            let request = match Request::decode(&bytes) {
+                Ok(r) => r,
+                Err(e) => {
+                    st.fail(CliError::other(format!("rank {from}: {e}")));
+                    // Unreadable: cannot tell whether it wants an answer; it is ended.
+                    ended[rank_no] = true;
+                    continue;
+                }
+            };
+            if let (Some(theirs), Some((mine, _))) = (&request.manifest, expect)
+                && theirs != mine
+            {
+                st.fail(CliError::other(format!(
+                    "rank {from} read another network, input or grid than rank 0 (not the \
+                     same files on every node?)"
+                )));
+            }
+            if let Some(e) = &request.error {
+                st.fail(CliError::other(format!("rank {from}: {e}")));
+            }
+            st.rows.extend(request.done);
+            if request.want == 0 {
+                ended[rank_no] = true;
+                continue;
+            }
+            let chunk = st.take(request.want);
+            drop(st);
+            let chunk: Vec<u64> = chunk.into_iter().map(|k| k as u64).collect();
+            self.world
+                .process_at_rank(from)
+                .send_with_tag(&chunk[..], mpi_wire::TAG_POINTS);
+        }
+        Ok(())
+    }
+
+    /// Another rank: ask rank 0 for points until it says stop, computing them with this
+    /// rank's threads; rank 0 learns of any error.
+    ///
+    /// # Errors
+    /// None but MPI failures: errors of the computation go to rank 0.
+    pub fn work(&self, job: &Job<'_>) -> CliResult<()> {
+        self.settled.set(true);
+        let want = chunk_size(job.threads);
+        let manifest = job.manifest.to_json(None);
+        let computer = match Computer::new(job) {
+            Ok(c) => c,
+            Err(e) => return self.send(&Request::ended(Vec::new(), Some(&e))),
+        };
+        let prepared = match computer.prepare() {
+            Ok(p) => p,
+            Err(e) => {
+                let e = CliError::evolution(job.files.input, job.files.net, e);
+                return self.send(&Request::ended(Vec::new(), Some(&e)));
+            }
+        };
+        self.send(&Request::asking(want, Some(&manifest), Vec::new()))?;
+        let mut chunk = self.receive_points();
+        if !chunk.is_empty() {
+            // Rank 0 made it; on a file system not shared with rank 0, make it here.
+            let journal = job.files.out.join("points");
+            if let Err(e) = std::fs::create_dir_all(&journal) {
+                let e = CliError::io(&journal, "create folder", &e);
+                return self.send(&Request::ended(Vec::new(), Some(&e)));
+            }
+        }
+        let mut finished = Vec::new();
+        while !chunk.is_empty() {
+            // Ask for the next chunk now: its answer arrives while this one computes.
+            self.send(&Request::asking(want, None, std::mem::take(&mut finished)))?;
+            match computer.run(&prepared, &chunk) {
+                Ok(rows) => finished = rows,
+                Err(e) => {
+                    let _ = self.receive_points();
+                    return self.send(&Request::ended(Vec::new(), Some(&e)));
+                }
+            }
+            chunk = self.receive_points();
+        }
+        self.send(&Request::ended(finished, None))
+    }
+
+    fn send(&self, r: &Request) -> CliResult<()> {
+        let bytes = r.encode()?;
+        self.world
+            .process_at_rank(0)
+            .send_with_tag(&bytes[..], mpi_wire::TAG_REQUEST);
+        Ok(())
+    }
+
+    /// Wait (without spinning) for rank 0's answer: the points of the next chunk.
+    fn receive_points(&self) -> Vec<usize> {
+        let root = self.world.process_at_rank(0);
+        let mut poll = mpi_wire::Poll::new();
+        loop {
+            if root
+                .immediate_probe_with_tag(mpi_wire::TAG_POINTS)
+                .is_some()
+            {
+                let (points, _) = root.receive_vec_with_tag::<u64>(mpi_wire::TAG_POINTS);
+                return points.into_iter().map(|k| k as usize).collect();
+            }
+            poll.wait();
+        }
+    }
+}
+
+/// Points per request: two per thread (so that threads rarely wait for the slowest point
+/// of a chunk), at most [`MAX_CHUNK`].
+fn chunk_size(threads: Option<usize>) -> usize {
+    (2 * threads.unwrap_or(1)).clamp(1, MAX_CHUNK)
+}
+
+/// What rank 0's threads share: the points not handed out yet, the rows come back, the
+/// first failure.
+struct Dispatch {
+    queue: VecDeque<usize>,
+    rows: Vec<Computed>,
+    failure: Option<CliError>,
+}
+
+impl Dispatch {
+    /// The next `want` points (none after a failure).
+    fn take(&mut self, want: usize) -> Vec<usize> {
+        if self.failure.is_some() {
+            return Vec::new();
+        }
+        let n = want.min(MAX_CHUNK).min(self.queue.len());
+        self.queue.drain(..n).collect()
+    }
+
+    /// Keep the first failure; hand out nothing more.
+    fn fail(&mut self, e: CliError) {
+        if self.failure.is_none() {
+            self.failure = Some(e);
+        }
+        self.queue.clear();
+    }
+}
+
+fn lock(state: &Mutex<Dispatch>) -> CliResult<std::sync::MutexGuard<'_, Dispatch>> {
+    state
+        .lock()
+        .map_err(|_| CliError::other("internal error: dispatch state poisoned"))
+}
+
+/// Rank 0's own share: take chunks from the queue until it is empty.
+fn compute_share(job: &Job<'_>, state: &Mutex<Dispatch>) {
+    let outcome = (|| -> CliResult<()> {
+        let computer = Computer::new(job)?;
+        let prepared = computer
+            .prepare()
+            .map_err(|e| CliError::evolution(job.files.input, job.files.net, e))?;
+        loop {
+            let chunk = lock(state)?.take(chunk_size(job.threads));
+            if chunk.is_empty() {
+                return Ok(());
+            }
+            let rows = computer.run(&prepared, &chunk)?;
+            lock(state)?.rows.extend(rows);
+        }
+    })();
+    if let Err(e) = outcome
+        && let Ok(mut st) = state.lock()
+    {
+        st.fail(e);
+    }
+}
+
+/// Computes chunks of points in this rank's thread pool and writes what belongs to them.
+struct Computer<'j> {
+    job: &'j Job<'j>,
+    pool: rayon::ThreadPool,
+    spiking: Vec<Population<'j>>,
+    opts: SweepOptions<'static>,
+}
+
+impl<'j> Computer<'j> {
+    fn new(job: &'j Job<'j>) -> CliResult<Self> {
+        let threads = job.threads.unwrap_or(0);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .map_err(|e| CliError::other(format!("cannot start {threads} thread(s): {e}")))?;
+        let spiking = spiking_populations(job.module);
+        let opts = SweepOptions {
+            base_seed: job.args.seed,
+            record: needs_record(&spiking),
+            keep_outputs: job.args.save_outputs,
+            threads: None,
+            progress: None,
+            allow_non_finite_input: false,
+        };
+        Ok(Computer {
+            job,
+            pool,
+            spiking,
+            opts,
+        })
+    }
+
+    fn prepare(&self) -> littoral_functional::Result<PreparedSweep<'_>> {
+        let j = self.job;
+        self.pool
+            .install(|| PreparedSweep::new(j.module, j.tree, j.tree, j.x, j.sweep, &self.opts))
+    }
+
+    /// Compute `chunk`; write each point's output (`--save-outputs`), then its journal
+    /// row; return the rows.
+    fn run(&self, prepared: &PreparedSweep<'_>, chunk: &[usize]) -> CliResult<Vec<Computed>> {
+        let j = self.job;
+        let results = self
+            .pool
+            .install(|| prepared.run(chunk, None))
+            .map_err(|e| CliError::evolution(j.files.input, j.files.net, e))?;
+        results.iter().map(|r| self.record(r)).collect()
+    }
+
+    fn record(&self, r: &PointResult) -> CliResult<Computed> {
+        let j = self.job;
+        let k = r.summary.index;
+        if let Some(ev) = &r.evolution {
+            let mut outs = Outputs::new();
+            let id = outs.reserve(&point_file(j.files.out, k))?;
+            put_npy(&mut outs, id, &ev.output)?;
+            outs.commit()?;
+        }
+        let line = row(j.sweep, j.axes, &self.spiking, &r.summary)
+            .map_err(|e| CliError::usage(format!("--vary: {e}")))?;
+        let journal = j.files.out.join("points").join(format!("{k}.csv"));
+        littoral_functional::atomic::write_atomic(&journal, line.as_bytes())
+            .map_err(|e| CliError::functional(&journal, e))?;
+        Ok(Computed {
+            k,
+            row: line,
+            seconds: r.summary.seconds,
+        })
+    }
+}

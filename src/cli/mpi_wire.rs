@@ -1,0 +1,184 @@
+//! The messages of an MPI sweep (see [`super::mpi_sweep`]) and waiting for them without
+//! spinning.
+//!
+//! A rank's [`Request`] travels as JSON bytes under [`TAG_REQUEST`]; rank 0's answer, the
+//! points of a chunk, as 64-bit integers under [`TAG_POINTS`]. Rows are the CSV text of
+//! their points, so rank 0 copies them into `summary.csv` untouched.
+
+use super::error::{CliError, CliResult};
+use super::sweep::Computed;
+use mpi::Tag;
+use mpi::point_to_point::Status;
+use mpi::traits::{MatchedReceiveVec, Source};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// Tag of a rank's requests to rank 0.
+pub const TAG_REQUEST: Tag = 1;
+/// Tag of rank 0's answers: point indices.
+pub const TAG_POINTS: Tag = 2;
+
+/// What a rank tells rank 0.
+pub struct Request {
+    /// Points wanted next; 0: this rank has ended (expects no answer).
+    pub want: usize,
+    /// The rank's manifest JSON (first request only), to check it read the same files.
+    pub manifest: Option<String>,
+    /// Rows of the points it finished since its last request.
+    pub done: Vec<Computed>,
+    /// Why it stopped, if it failed.
+    pub error: Option<String>,
+}
+
+impl Request {
+    /// A request for `want` points.
+    pub fn asking(want: usize, manifest: Option<&str>, done: Vec<Computed>) -> Self {
+        Request {
+            want: want.max(1),
+            manifest: manifest.map(str::to_string),
+            done,
+            error: None,
+        }
+    }
+
+    /// The last message of a rank: its last rows, or its error.
+    pub fn ended(done: Vec<Computed>, error: Option<&CliError>) -> Self {
+        Request {
+            want: 0,
+            manifest: None,
+            done,
+            error: error.map(ToString::to_string),
+        }
+    }
+
+    /// JSON bytes.
+    ///
+    /// # Errors
+    /// None in practice (serialising strings and numbers).
+    pub fn encode(&self) -> CliResult<Vec<u8>> {
+        let done: Vec<Value> = self
+            .done
+            .iter()
+            .map(|c| json!([c.k, c.seconds, c.row]))
+            .collect();
+        serde_json::to_vec(&json!({
+            "want": self.want,
+            "manifest": self.manifest,
+            "done": done,
+            "error": self.error,
+        }))
+        .map_err(|e| CliError::other(format!("MPI: cannot encode a request: {e}")))
+    }
+
+    /// Parse [`Request::encode`]'s bytes.
+    ///
+    /// # Errors
+    /// Anything else, described.
+    pub fn decode(bytes: &[u8]) -> Result<Self, String> {
+        let v: Value =
+            serde_json::from_slice(bytes).map_err(|e| format!("unreadable request: {e}"))?;
+        let bad = |what: &str| format!("malformed request: {what}");
+        let want = v
+            .get("want")
+            .and_then(Value::as_u64)
+            .and_then(|w| usize::try_from(w).ok())
+            .ok_or_else(|| bad("no 'want'"))?;
+        let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+        let done = v
+            .get("done")
+            .and_then(Value::as_array)
+            .ok_or_else(|| bad("no 'done'"))?
+            .iter()
+            .map(|d| {
+                let k = d
+                    .get(0)
+                    .and_then(Value::as_u64)
+                    .and_then(|k| usize::try_from(k).ok());
+                let seconds = d.get(1).and_then(Value::as_f64);
+                let row = d.get(2).and_then(Value::as_str);
+                match (k, seconds, row) {
+                    (Some(k), Some(seconds), Some(row)) => Ok(Computed {
+                        k,
+                        row: row.to_string(),
+                        seconds,
+                    }),
+                    _ => Err(bad("a row is not [point, seconds, text]")),
+                }
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        Ok(Request {
+            want,
+            manifest: text("manifest"),
+            done,
+            error: text("error"),
+        })
+    }
+}
+
+/// A waiting request from any rank, received: (its rank, its bytes).
+pub fn try_receive<S: Source>(from: &S) -> Option<(mpi::Rank, Vec<u8>)> {
+    let probed = from.immediate_matched_probe_with_tag(TAG_REQUEST)?;
+    let (bytes, status): (Vec<u8>, Status) = probed.matched_receive_vec::<u8>();
+    Some((status.source_rank(), bytes))
+}
+
+/// Sleeps between polls, from 20 µs doubling to 1 ms: an idle rank costs no core, a busy
+/// one answers quickly.
+pub struct Poll {
+    next: Duration,
+}
+
+impl Poll {
+    const FIRST: Duration = Duration::from_micros(20);
+    const LONGEST: Duration = Duration::from_millis(1);
+
+    /// Start at the shortest sleep.
+    pub fn new() -> Self {
+        Poll { next: Self::FIRST }
+    }
+
+    /// Something arrived: poll quickly again.
+    pub fn reset(&mut self) {
+        self.next = Self::FIRST;
+    }
+
+    /// Sleep, then lengthen the next sleep.
+    pub fn wait(&mut self) {
+        std::thread::sleep(self.next);
+        self.next = (self.next * 2).min(Self::LONGEST);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_round_trip() {
+        let r = Request::asking(
+            4,
+            Some("{\"points\": 9}"),
+            vec![Computed {
+                k: 7,
+                row: "7,0.01,\"a,b\",3\n".into(),
+                seconds: 0.125,
+            }],
+        );
+        let back = Request::decode(&r.encode().unwrap_or_default()).unwrap_or_else(|e| {
+            panic!("{e}");
+        });
+        assert_eq!(back.want, 4);
+        assert_eq!(back.manifest.as_deref(), Some("{\"points\": 9}"));
+        assert_eq!(back.done.len(), 1);
+        assert_eq!(back.done[0].k, 7);
+        assert_eq!(back.done[0].row, "7,0.01,\"a,b\",3\n");
+        assert_eq!(back.done[0].seconds, 0.125);
+        let e = Request::ended(Vec::new(), Some(&CliError::other("boom")));
+        let back = Request::decode(&e.encode().unwrap_or_default()).unwrap_or_else(|e| {
+            panic!("{e}");
+        });
+        assert_eq!((back.want, back.error.as_deref()), (0, Some("boom")));
+        assert!(Request::decode(b"{\"want\": 1}").is_err());
+        assert!(Request::decode(b"not json").is_err());
+    }
+}
