@@ -393,3 +393,31 @@ pub fn merge(a: &MergeArgs) -> CliResult<()> {
     }
     Ok(())
 }
+
+/// With `--resume`: remove the temporary files a killed run left in `dir` and
+/// `dir/points` (hidden `.NAME.littoral-tmp-…`: outputs it had reserved but never
+/// renamed, which are never taken for results). The folder belongs to the resumed sweep:
+/// no other run may be writing into it. Returns how many were removed.
+///
+/// # Errors
+/// A folder that cannot be listed, a file that cannot be removed.
+pub fn remove_stale_temporaries(dir: &Path) -> CliResult<usize> {
+    let mut removed = 0;
+    for d in [dir.to_path_buf(), dir.join("points")] {
+        if !d.is_dir() {
+            continue;
+        }
+        let entries = std::fs::read_dir(&d).map_err(|e| CliError::io(&d, "list", &e))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| CliError::io(&d, "list", &e))?;
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with('.') && name.contains(".littoral-tmp-") {
+                let path = entry.path();
+                std::fs::remove_file(&path).map_err(|e| CliError::io(&path, "remove", &e))?;
+                removed += 1;
+            }
+        }
+    }
+    Ok(removed)
+}

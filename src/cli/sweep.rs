@@ -156,7 +156,7 @@ pub struct Computed {
 
 /// The other ranks of an MPI job (never any without the `mpi` feature).
 #[cfg(not(feature = "mpi"))]
-pub(super) enum Ranks {}
+pub enum Ranks {}
 #[cfg(feature = "mpi")]
 use super::mpi_sweep::Ranks;
 
@@ -262,6 +262,9 @@ pub fn sweep_on(a: &SweepArgs, ranks: Option<&Ranks>) -> CliResult<()> {
         shard::check_folder(files.out, &manifest, "this sweep")?;
     }
 
+    if a.resume {
+        shard::remove_stale_temporaries(files.out)?;
+    }
     let created = !files.out.exists();
     std::fs::create_dir_all(files.out).map_err(|e| CliError::io(files.out, "create folder", &e))?;
     let result = run_and_write(&job, n, shard, ranks);
