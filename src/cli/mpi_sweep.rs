@@ -22,6 +22,7 @@ use super::args::SweepArgs;
 use super::atomic::Outputs;
 use super::error::{CliError, CliResult};
 use super::mpi_wire::{self, Request};
+use super::shard::record_row;
 use super::simulate::put_npy;
 use super::sweep::{Computed, Job, point_file, row, sweep_on};
 use littoral_functional::summary::{Population, needs_record, spiking_populations};
@@ -419,9 +420,8 @@ impl<'j> Computer<'j> {
         }
         let line = row(j.sweep, j.axes, &self.spiking, &r.summary)
             .map_err(|e| CliError::usage(format!("--vary: {e}")))?;
-        let journal = j.files.out.join("points").join(format!("{k}.csv"));
-        littoral_functional::atomic::write_atomic(&journal, line.as_bytes())
-            .map_err(|e| CliError::functional(&journal, e))?;
+        let journal = j.files.out.join("points");
+        record_row(&journal, k, &line).map_err(|e| CliError::functional(&journal, e))?;
         Ok(Computed {
             k,
             row: line,

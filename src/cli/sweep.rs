@@ -485,10 +485,7 @@ fn compute_here(
     let todo = Points::List(todo);
     let record_point = |r: &PointResult| -> littoral_functional::Result<()> {
         let line = row(sweep, axes, spiking, &r.summary)?;
-        littoral_functional::atomic::write_atomic(
-            &journal.join(format!("{}.csv", r.summary.index)),
-            line.as_bytes(),
-        )
+        shard::record_row(journal, r.summary.index, &line)
     };
     let points: Vec<PointResult> = match a.point {
         Some(k) => vec![
