@@ -4,7 +4,7 @@
 //! same bits; `--shard I/N` runs the points k ≡ I (mod N) into `DIR/shards/I.csv` and
 //! `littoral sweep merge DIR` joins the shards (see [`super::shard`]). Built with the
 //! `mpi` feature and started by an MPI launcher, the ranks share the points (see
-//! [`super::mpi_sweep`]).
+//! `mpi_sweep.rs`).
 
 use super::args::{SweepAction, SweepArgs};
 use super::atomic::Outputs;
