@@ -139,6 +139,31 @@ fn errors_are_reported_once_by_rank_0_and_no_rank_hangs() {
         r.stderr
     );
     assert_eq!(bytes(&f, "s/summary.csv"), before);
+    // Failures in the middle of the sweep, on whichever ranks compute the points: every
+    // point's output file is a folder. One message, no summary, no rank left waiting.
+    for k in 0..15 {
+        std::fs::create_dir_all(f.path(&format!("w/point-{k:04}.npy"))).unwrap();
+    }
+    let r = ran(mpirun(
+        &f,
+        3,
+        &sweep_args(&VARY, "w", &["--save-outputs", "--threads", "1"]),
+    )
+    .output()
+    .unwrap());
+    assert_ne!(r.code, 0);
+    let ours: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("littoral: "))
+        .collect();
+    assert_eq!(ours.len(), 1, "{}", r.stderr);
+    assert!(
+        ours[0].contains("point-00") && ours[0].contains("folder"),
+        "{}",
+        r.stderr
+    );
+    assert!(!f.path("w/summary.csv").exists());
 }
 
 /// The process ids of the ranks of this fixture's job with this rank number.
