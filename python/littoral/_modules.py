@@ -233,7 +233,8 @@ class Module:
         broadcast). Returns ``(output (B, T, Nout), new_state, record)``; ``threads`` fans
         a batch out over that many threads (the same bits).
         """
-        return self._engine.call(_as_input(x), bool(record), threads, self._prefix)
+        # The engine reads float64 arrays from their buffer and converts anything else.
+        return self._engine.call(x, bool(record), threads, self._prefix)
 
     def evolve(self, x: Any, record: bool = False, threads: Optional[int] = None):
         """Rockpool's ``evolve``: as calling the module."""

@@ -256,3 +256,73 @@ pub fn set_from_dict(
     }
     Ok(out)
 }
+
+/// The tree of nested dicts for a pure evolve: each value takes the kind and family of the
+/// same path in `template` (the module's full tree). An unknown path is an error; values
+/// become float64 (uint64 where the template holds random keys). Shapes, element types and
+/// finiteness are left to the evolution's own checks (`check_params`, `batch_state`), except
+/// that with `state` every float value must be finite, as `set_attributes` requires.
+pub fn tree_from_dict(template: &Tree, values: &Bound<'_, PyAny>, state: bool) -> PyResult<Tree> {
+    let mut out = Tree::new();
+    fill_tree(template, values, "", state, &mut out)?;
+    Ok(out)
+}
+
+fn fill_tree(
+    template: &Tree,
+    obj: &Bound<'_, PyAny>,
+    prefix: &str,
+    state: bool,
+    out: &mut Tree,
+) -> PyResult<()> {
+    let dict = obj.cast::<PyDict>().map_err(|_| {
+        PyValueError::new_err(format!(
+            "{}: expected a dict of arrays, found {}",
+            if prefix.is_empty() { "values" } else { prefix },
+            type_name(obj)
+        ))
+    })?;
+    for (k, v) in dict.iter() {
+        let name: String = k
+            .extract()
+            .map_err(|_| PyValueError::new_err(format!("{prefix}: dict keys must be strings")))?;
+        let path = littoral_core::nested::join_path(prefix, &name);
+        if v.is_instance_of::<PyDict>() {
+            fill_tree(template, &v, &path, state, out)?;
+            continue;
+        }
+        let Some(like) = template.get(&path) else {
+            return Err(core_err(littoral_core::Error::UnknownPath { path }));
+        };
+        let value = match like.value {
+            Value::U64(_) => value(&as_uint64(&v)?, &path)?,
+            Value::F64(_) => Value::F64(Arc::new(array_f64(&v, &path)?)),
+        };
+        if state
+            && let Some((index, found)) = value.as_f64().and_then(|a| a.first_non_finite())
+        {
+            return Err(core_err(littoral_core::Error::NonFinite {
+                path,
+                index,
+                value: found,
+            }));
+        }
+        out.insert_path(&path, like.with_value(value));
+    }
+    Ok(())
+}
+
+/// An integer array as uint64 (random keys given as int64 arrays); anything else as is.
+fn as_uint64<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let kind = obj
+        .getattr("dtype")
+        .and_then(|d| d.getattr("kind"))
+        .and_then(|k| k.extract::<String>());
+    match kind {
+        Ok(k) if k == "i" || k == "u" => obj
+            .py()
+            .import("numpy")?
+            .call_method1("ascontiguousarray", (obj, "uint64")),
+        _ => Ok(obj.clone()),
+    }
+}
