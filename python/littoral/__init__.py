@@ -32,7 +32,7 @@ from ._modules import (
     Residual,
     Sequential,
 )
-from ._modules import _as_input
+from ._modules import REGISTERED, _as_input
 from ._rockpool import from_rockpool
 
 TSContinuous = _littoral.TSContinuous
@@ -64,6 +64,11 @@ __all__ = [
     "TimedModule",
     "NirGraph",
 ]
+
+# Every other module class of the engine's registry (NIR's neurons and any class added in
+# Rust later), generated from the registry: `littoral.CubaLIF(4, tau_mem=0.02)`.
+globals().update(REGISTERED)
+__all__ += sorted(REGISTERED)
 
 
 def evolve(

@@ -298,9 +298,7 @@ fn fill_tree(
             Value::U64(_) => value(&as_uint64(&v)?, &path)?,
             Value::F64(_) => Value::F64(Arc::new(array_f64(&v, &path)?)),
         };
-        if state
-            && let Some((index, found)) = value.as_f64().and_then(|a| a.first_non_finite())
-        {
+        if state && let Some((index, found)) = value.as_f64().and_then(|a| a.first_non_finite()) {
             return Err(core_err(littoral_core::Error::NonFinite {
                 path,
                 index,

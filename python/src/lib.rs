@@ -117,7 +117,8 @@ impl Engine {
 
     /// The network description with the current parameter values (network-file JSON).
     fn to_json(&self) -> PyResult<String> {
-        littoral_nets::config::to_json_string(self.module.as_ref(), &self.values()).map_err(core_err)
+        littoral_nets::config::to_json_string(self.module.as_ref(), &self.values())
+            .map_err(core_err)
     }
 
     /// A new engine holding the same module and values.
@@ -612,6 +613,15 @@ fn point_dict(py: Python<'_>, p: PointResult) -> PyResult<Bound<'_, PyDict>> {
     Ok(d)
 }
 
+/// The network-file options of a registered module class (`CLASSES` lists the classes).
+#[pyfunction]
+fn class_options(name: &str) -> PyResult<Vec<&'static str>> {
+    littoral_nets::registry()
+        .class(name)
+        .map(|c| c.options.to_vec())
+        .ok_or_else(|| PyValueError::new_err(format!("{name}: no such module class")))
+}
+
 /// The extension module `littoral._littoral`.
 #[pymodule]
 fn _littoral(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -621,6 +631,7 @@ fn _littoral(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<timeseries::PyTimed>()?;
     m.add_class::<nir::PyNirGraph>()?;
     m.add_function(wrap_pyfunction!(run::_set_chunking, m)?)?;
+    m.add_function(wrap_pyfunction!(class_options, m)?)?;
     m.add("CLASSES", littoral_nets::registry().names())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

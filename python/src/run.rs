@@ -99,7 +99,10 @@ fn read_checked(
         Ok(s) => (s.to_vec(), false),
         Err(_) => (ro.as_array().iter().copied().collect(), false),
     };
-    Ok((Array::from_shape_vec(shape, data).map_err(core_err)?, checked))
+    Ok((
+        Array::from_shape_vec(shape, data).map_err(core_err)?,
+        checked,
+    ))
 }
 
 /// `s` copied by the pool's threads, with the library's non-finite check in the same

@@ -254,3 +254,30 @@ def copy_of(m):
     import copy
 
     return copy.deepcopy(m)
+
+
+def test_every_registered_class_is_a_python_class(rng):
+    """Classes of the engine's registry without a hand-written class are generated from
+    the registry, with their options; values given by name land where a network file puts
+    them."""
+    from littoral import _littoral
+
+    for name in _littoral.CLASSES:
+        cls = getattr(littoral, name)
+        assert issubclass(cls, littoral.Module) and name in littoral.__all__
+    assert {"CubaLI", "CubaLIF", "LI", "Integrator", "IF", "NirLIF"} <= set(littoral.REGISTERED)
+    for name, cls in littoral.REGISTERED.items():
+        assert cls(3).class_name == name
+    m = littoral.CubaLIF(4, tau_mem=0.03, dt=littoral.Constant(2e-3), precision="f64")
+    same = littoral.from_json(
+        {"class": "CubaLIF", "shape": [4], "options": {"precision": "f64"},
+         "parameters": {"tau_mem": 0.03}, "simulation_parameters": {"dt": 2e-3}}
+    )
+    assert float(m.parameters()["tau_mem"]) == 0.03
+    assert float(m.simulation_parameters()["dt"]) == 2e-3
+    x = rng.uniform(0.0, 2.0, (2, 20, 4))
+    assert np.array_equal(m(x)[0], same(x)[0])
+    with pytest.raises(ValueError, match="foo: CubaLIF has no such option or attribute"):
+        littoral.CubaLIF(4, foo=1.0)
+    with pytest.raises(ValueError, match="precision"):
+        littoral.LI(4, precision="f16")
