@@ -622,6 +622,13 @@ fn class_options(name: &str) -> PyResult<Vec<&'static str>> {
         .ok_or_else(|| PyValueError::new_err(format!("{name}: no such module class")))
 }
 
+/// The number of threads of the pool evolutions use when `threads=` is not given (rayon's
+/// global pool: `RAYON_NUM_THREADS`, else one per CPU).
+#[pyfunction]
+fn default_threads() -> usize {
+    rayon::current_num_threads()
+}
+
 /// The extension module `littoral._littoral`.
 #[pymodule]
 fn _littoral(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -632,6 +639,7 @@ fn _littoral(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<nir::PyNirGraph>()?;
     m.add_function(wrap_pyfunction!(run::_set_chunking, m)?)?;
     m.add_function(wrap_pyfunction!(class_options, m)?)?;
+    m.add_function(wrap_pyfunction!(default_threads, m)?)?;
     m.add("CLASSES", littoral_nets::registry().names())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
