@@ -4,7 +4,7 @@
 //!
 //! `ModuleExt::evolve` is: bring the input to `(B, T, Nin)` and reject non-finite input,
 //! check the parameters, batch the state, `evolve_batch`. Here the non-finite check is done
-//! in the same pass as the one copy out of the NumPy buffer, the parameter check is skipped
+//! on the NumPy buffer before the one copy out of it, the parameter check is skipped
 //! when the engine already checked the same tree, and batching is skipped for a state that
 //! an evolution returned (already batched for this batch size). The results are the same
 //! bits; the errors the same messages.
@@ -19,7 +19,7 @@ use numpy::{PyArrayDyn, PyArrayMethods, PyUntypedArrayMethods};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use rayon::prelude::*;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 /// Inputs with at least this many elements are copied by several threads, with the GIL
@@ -39,8 +39,8 @@ pub fn pool(threads: Option<usize>) -> PyResult<Option<rayon::ThreadPool>> {
 }
 
 /// The input as `(B, T, size_in)`, checked finite (the library's error otherwise). A
-/// float64 NumPy array is read from its buffer in one pass that copies and checks; a large
-/// one by several threads with the GIL released. Other inputs go through NumPy's
+/// float64 NumPy array is checked and copied straight from its buffer; a large one by
+/// several threads with the GIL released. Other inputs go through NumPy's
 /// conversion first.
 pub fn input(
     obj: &Bound<'_, PyAny>,
@@ -79,7 +79,7 @@ fn finite(x: Array<f64>) -> PyResult<Array<f64>> {
     }
 }
 
-/// A float64 array's values and whether they were checked finite in the same pass.
+/// A float64 array's values and whether they were checked finite on the way.
 fn read_checked(
     arr: &Bound<'_, PyArrayDyn<f64>>,
     pool: Option<&rayon::ThreadPool>,
@@ -105,29 +105,21 @@ fn read_checked(
     ))
 }
 
-/// `s` copied by the pool's threads, with the library's non-finite check in the same
-/// pass (its error, with the first index, when one is found).
+/// `s` copied by the pool's threads, after the library's (parallel, vectorised)
+/// non-finite check: its error, with the first index, when one is found.
 fn copy_checked(s: &[f64]) -> PyResult<Vec<f64>> {
-    let bad = AtomicBool::new(false);
-    let mut data = Vec::with_capacity(s.len());
-    s.par_iter()
-        .with_min_len(1 << 14)
-        .map(|&v| {
-            if !v.is_finite() {
-                bad.store(true, Ordering::Relaxed);
-            }
-            v
-        })
-        .collect_into_vec(&mut data);
-    if bad.load(Ordering::Relaxed)
-        && let Some((index, value)) = first_non_finite(&data)
-    {
+    if let Some((index, value)) = first_non_finite(s) {
         return Err(core_err(Error::NonFinite {
             path: "input".into(),
             index,
             value,
         }));
     }
+    let mut data = Vec::with_capacity(s.len());
+    s.par_iter()
+        .with_min_len(1 << 15)
+        .copied()
+        .collect_into_vec(&mut data);
     Ok(data)
 }
 
