@@ -263,18 +263,10 @@ pub fn set_from_dict(
 /// finiteness are left to the evolution's own checks (`check_params`, `batch_state`), except
 /// that with `state` every float value must be finite, as `set_attributes` requires.
 pub fn tree_from_dict(template: &Tree, values: &Bound<'_, PyAny>, state: bool) -> PyResult<Tree> {
-    let mut out = Tree::new();
-    fill_tree(template, values, "", state, &mut out)?;
-    Ok(out)
+    fill_tree(template, values, "", state)
 }
 
-fn fill_tree(
-    template: &Tree,
-    obj: &Bound<'_, PyAny>,
-    prefix: &str,
-    state: bool,
-    out: &mut Tree,
-) -> PyResult<()> {
+fn fill_tree(template: &Tree, obj: &Bound<'_, PyAny>, prefix: &str, state: bool) -> PyResult<Tree> {
     let dict = obj.cast::<PyDict>().map_err(|_| {
         PyValueError::new_err(format!(
             "{}: expected a dict of arrays, found {}",
@@ -282,19 +274,21 @@ fn fill_tree(
             type_name(obj)
         ))
     })?;
+    let mut out = Tree::new();
     for (k, v) in dict.iter() {
         let name: String = k
             .extract()
             .map_err(|_| PyValueError::new_err(format!("{prefix}: dict keys must be strings")))?;
         let path = littoral_core::nested::join_path(prefix, &name);
-        if v.is_instance_of::<PyDict>() {
-            fill_tree(template, &v, &path, state, out)?;
-            continue;
-        }
-        let Some(like) = template.get(&path) else {
-            return Err(core_err(littoral_core::Error::UnknownPath { path }));
+        let leaf = match template.entry(&name) {
+            Some(Entry::Branch(sub)) if v.is_instance_of::<PyDict>() => {
+                out.insert_branch(name, fill_tree(sub, &v, &path, state)?);
+                continue;
+            }
+            Some(Entry::Leaf(leaf)) if !v.is_instance_of::<PyDict>() => leaf,
+            _ => return Err(core_err(littoral_core::Error::UnknownPath { path })),
         };
-        let value = match like.value {
+        let value = match leaf.value {
             Value::U64(_) => value(&as_uint64(&v)?, &path)?,
             Value::F64(_) => Value::F64(Arc::new(array_f64(&v, &path)?)),
         };
@@ -305,13 +299,16 @@ fn fill_tree(
                 value: found,
             }));
         }
-        out.insert_path(&path, like.with_value(value));
+        out.insert_leaf(name, leaf.with_value(value));
     }
-    Ok(())
+    Ok(out)
 }
 
 /// An integer array as uint64 (random keys given as int64 arrays); anything else as is.
 fn as_uint64<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    if obj.cast::<numpy::PyArrayDyn<u64>>().is_ok() {
+        return Ok(obj.clone());
+    }
     let kind = obj
         .getattr("dtype")
         .and_then(|d| d.getattr("kind"))
