@@ -4,7 +4,9 @@
 
 use littoral_core::{Array, Entry, Module, ModuleExt, Record, Tree, Value};
 use numpy::ndarray::{ArrayD, ArrayViewD, IxDyn};
-use numpy::{IntoPyArray, PyArray, PyReadonlyArrayDyn, PyUntypedArrayMethods};
+use numpy::{
+    IntoPyArray, PyArray, PyArrayDyn, PyArrayMethods, PyReadonlyArrayDyn, PyUntypedArrayMethods,
+};
 use pyo3::exceptions::{
     PyFileNotFoundError, PyIsADirectoryError, PyOSError, PyPermissionError, PyValueError,
 };
@@ -75,6 +77,13 @@ fn one_line(s: &str) -> String {
 /// A float64 NumPy array (or Python number) as an [`Array`]. A C-contiguous array is read
 /// in one copy from its buffer; any other layout is read element by element.
 pub fn array_f64(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Array<f64>> {
+    // A small contiguous array: one copy, without registering a borrow.
+    if let Ok(arr) = obj.cast::<PyArrayDyn<f64>>()
+        && arr.len() < COPY_BELOW
+        && let Ok(data) = arr.to_vec()
+    {
+        return Array::from_shape_vec(arr.shape().to_vec(), data).map_err(core_err);
+    }
     if let Ok(a) = obj.extract::<PyReadonlyArrayDyn<'_, f64>>() {
         let shape = a.shape().to_vec();
         let data = match a.as_slice() {

@@ -48,8 +48,8 @@ pub fn input(
     pool: Option<&rayon::ThreadPool>,
 ) -> PyResult<Array<f64>> {
     let (a, checked) = match obj.cast::<PyArrayDyn<f64>>() {
-        Ok(arr) => read_checked(arr, pool)?,
-        Err(_) => (array_f64(obj, "input")?, false),
+        Ok(arr) if arr.len() >= PARALLEL_COPY => read_checked(arr, pool)?,
+        _ => (array_f64(obj, "input")?, false),
     };
     let shape = a.shape();
     let direct = shape.last() == Some(&size_in) && (shape.len() == 2 || shape.len() == 3);
@@ -79,7 +79,7 @@ fn finite(x: Array<f64>) -> PyResult<Array<f64>> {
     }
 }
 
-/// A float64 array's values and whether they were checked finite on the way.
+/// A large float64 array's values and whether they were checked finite on the way.
 fn read_checked(
     arr: &Bound<'_, PyArrayDyn<f64>>,
     pool: Option<&rayon::ThreadPool>,
@@ -89,14 +89,13 @@ fn read_checked(
         .map_err(|e| PyValueError::new_err(format!("input: {e}")))?;
     let shape = ro.shape().to_vec();
     let (data, checked) = match ro.as_slice() {
-        Ok(s) if s.len() >= PARALLEL_COPY => {
+        Ok(s) => {
             let data = arr.py().detach(|| match pool {
                 Some(p) => p.install(|| copy_checked(s)),
                 None => copy_checked(s),
             })?;
             (data, true)
         }
-        Ok(s) => (s.to_vec(), false),
         Err(_) => (ro.as_array().iter().copied().collect(), false),
     };
     Ok((
