@@ -1,22 +1,27 @@
 #!/usr/bin/env python3
-"""The cost of calling Littoral from Python, in one run on one machine.
+"""The cost of calling Littoral from Python, in one run on one machine (issue 14).
 
 1. One small call (T = 1, N = 16, B = 1) of a LIF: `littoral` (object style, and the pure
-   `littoral.evolve`) against Rockpool 3.1.0's numpy `LIF` and, if Jax is installed, its
-   jitted `LIFJax`. Targets (issue 14): a small call ≤ 20 µs and ≥ 10× faster than
-   Rockpool numpy's.
-2. W1 (LIF(N) alone, B=10, T=1000, N = 100 and 1000) and W2 (Linear 512→512 + LIF 512,
-   B=32, T=1000, Bernoulli(0.05) input) through Python, against the same workloads through
-   Rust (the `workloads` example, run here). Target: within 10 %.
+   `littoral.evolve`) against Rockpool 3.1.0's numpy `LIF` and its jitted `LIFJax` (when
+   Jax is installed). Targets: a small call <= 20 µs and >= 10x faster than Rockpool
+   numpy's.
+2. W1 (LIF(N) alone, B=10, T=1000, uniform input; N = 100 and 1000) and W2 (Linear 512->512
+   + LIF 512, B=32, T=1000, Bernoulli(0.05) spikes), in float64 and float32, through Python
+   against the same workloads through Rust (the `workloads` example, run here as a
+   subprocess). "The same" means the same bits: the inputs and W2's weights are drawn here
+   with the Rust workloads' SplitMix64 stream, the thread count is the same (rayon's global
+   pool in both; `--threads K` sets RAYON_NUM_THREADS for both) and both allocate with
+   mimalloc. Target: Python within 10 % of Rust.
 
-Needs: pip install ./python "rockpool==3.1.0" numpy scipy ["jax[cpu]"]
+Needs: pip install ./python "rockpool==3.1.0" numpy scipy ["jax[cpu]"], and cargo.
 Usage (from the repository root):
 
-    python3 benches/compare/python_overhead.py [--quick] [--runs K] [--json out.json]
-                                               [--skip-rust]
+    python3 benches/compare/python_overhead.py [--quick] [--runs K] [--threads K]
+                                               [--json out.json] [--skip-rust]
 
-Medians of K runs; the machine's load is printed, and numbers measured on a loaded
-machine mean little: compare ratios from one run.
+Every number is a median of K runs (a small call: the median over K runs of the mean of
+many back-to-back calls). Numbers measured on a loaded machine mean little: run it on an
+idle one and compare the ratios printed.
 """
 import argparse
 import json
@@ -28,17 +33,71 @@ import tempfile
 import time
 import warnings
 
-warnings.filterwarnings("ignore")
-import numpy as np  # noqa: E402
-
-import littoral  # noqa: E402
-
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
 
+def parse_args():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="smaller W2, fewer repeats")
+    ap.add_argument("--runs", type=int, default=None, help="repeats per measurement (median); default 7")
+    ap.add_argument("--threads", type=int, default=None, help="RAYON_NUM_THREADS for Python and Rust")
+    ap.add_argument("--skip-rust", action="store_true", help="do not run the Rust workloads")
+    ap.add_argument("--json", help="write everything measured here")
+    return ap.parse_args()
+
+
+ARGS = parse_args()
+if ARGS.threads:
+    # Before the extension starts its thread pool (and passed on to cargo below).
+    os.environ["RAYON_NUM_THREADS"] = str(ARGS.threads)
+
+warnings.filterwarnings("ignore")
+import numpy as np  # noqa: E402
+
+import littoral  # noqa: E402
+from littoral import _littoral  # noqa: E402
+
+# ---- the Rust workloads' inputs, bit for bit (benches/src/lib.rs: SplitMix64) ---------------
+
+GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def splitmix_uniform(n, seed):
+    """The first n draws of `SplitMix::new(seed).uniform()`."""
+    with np.errstate(over="ignore"):
+        z = np.uint64(seed) + GOLDEN * np.arange(1, n + 1, dtype=np.uint64)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    return (z >> np.uint64(11)).astype(np.float64) * (1.0 / (1 << 53))
+
+
+def fill_uniform(shape, seed):
+    return splitmix_uniform(int(np.prod(shape)), seed).reshape(shape)
+
+
+def w1_input(n, b=10, t=1000):
+    return fill_uniform((b, t, n), 1)
+
+
+def w2_net_and_input(b, t, precision):
+    n = 512
+    bound = np.sqrt(6.0 / n)
+    w = -bound + 2.0 * bound * fill_uniform((n, n), 2)
+    net = littoral.Sequential(littoral.Linear((n, n), precision=precision), littoral.LIF(n, precision=precision))
+    net.set_attributes({"0_Linear": {"weight": w}})
+    x = np.where(fill_uniform((b, t, n), 3) < 0.05, 1.0, 0.0)
+    return net, x
+
+
+# ---- timing ------------------------------------------------------------------------------
+
+
 def median_seconds(fn, repeats, inner=1):
-    """Median over `repeats` of the mean time of `inner` back-to-back calls."""
+    """Median over `repeats` of the mean time of `inner` back-to-back calls (after one
+    warm-up call)."""
+    fn()
     times = []
     for _ in range(max(1, repeats)):
         t = time.perf_counter()
@@ -49,7 +108,7 @@ def median_seconds(fn, repeats, inner=1):
 
 
 def small_calls(runs, inner):
-    """Seconds per call of one T=1, N=16 LIF step, per implementation."""
+    """Seconds per call of one T=1, N=16, B=1 LIF step, per implementation."""
     res = {}
     x = np.random.default_rng(0).random((1, 1, 16))
 
@@ -66,37 +125,46 @@ def small_calls(runs, inner):
     try:
         import jax
         from rockpool.nn.modules import LIFJax
-
-        mod = LIFJax(16)
-        f = jax.jit(lambda m, x: m(x))
-        jax.block_until_ready(f(mod, x))
-        res["Rockpool Jax (jit)"] = median_seconds(lambda: jax.block_until_ready(f(mod, x)), runs, inner)
     except ImportError:
-        print("(jax is not installed: Rockpool Jax skipped)")
+        print("(Jax is not installed here: Rockpool Jax-jit skipped; pip install 'jax[cpu]')")
+        return res
+    # Rockpool's functional Jax style, jitted once: a pure function of (params, state, x)
+    # with the module closed over. (Calling the module itself, or jitting with the module
+    # as an argument, re-traces or re-flattens it per call: 10-1000x slower.)
+    mod = LIFJax(16)
+    params, state = mod.parameters(), mod.state()
+
+    def evolve(p, s, x):
+        out, new_state, _ = mod.set_attributes(p).set_attributes(s)(x)
+        return out, new_state
+
+    f = jax.jit(evolve)
+    xj = jax.numpy.asarray(x)
+    res["Rockpool Jax (jit)"] = median_seconds(lambda: jax.block_until_ready(f(params, state, xj)), runs, inner)
     return res
 
 
-def uniform(shape, seed):
-    """Inputs of the Rust workloads' distribution (other values; LIF's cost does not
-    depend on them)."""
-    return np.random.default_rng(seed).random(shape)
-
-
 def python_workloads(runs, quick):
+    """Seconds per evolution through Python: the object call from a reset state (what a
+    Rockpool user writes) and the pure `littoral.evolve` (what the Rust example times:
+    parameters, initial state, input)."""
     res = {}
-    b1, t1 = 10, 1000
     for n in (100, 1000):
-        x = uniform((b1, t1, n), 1)
-        lif = littoral.LIF(n)
-        lif(x)  # warm up
-        res[f"W1 N={n}"] = median_seconds(lambda: (lif.reset_state(), lif(x)), runs)
+        for precision in ("f64", "f32") if n == 1000 else ("f64",):
+            tag = f"W1 N={n}" + (" f32" if precision == "f32" else "")
+            x = w1_input(n)
+            lif = littoral.LIF(n, precision=precision)
+            params, state = lif.init(0)
+            res[tag] = median_seconds(lambda: (lif.reset_state(), lif(x)), runs)
+            res[tag + " (pure evolve)"] = median_seconds(lambda: littoral.evolve(lif, params, state, x), runs)
     b2, t2 = (8, 250) if quick else (32, 1000)
-    rng = np.random.default_rng(2)
-    w = rng.uniform(-np.sqrt(6 / 512), np.sqrt(6 / 512), (512, 512))
-    net = littoral.Sequential(littoral.Linear((512, 512), weight=w), littoral.LIF(512))
-    x = (np.random.default_rng(3).random((b2, t2, 512)) < 0.05).astype(np.float64)
-    net(x)
-    res["W2"] = median_seconds(lambda: (net.reset_state(), net(x)), runs)
+    for precision in ("f64", "f32"):
+        tag = "W2" + (" f32" if precision == "f32" else "")
+        net, x = w2_net_and_input(b2, t2, precision)
+        params, state = net.init(0)
+        params["0_Linear"]["weight"] = net.parameters()["0_Linear"]["weight"]
+        res[tag] = median_seconds(lambda: (net.reset_state(), net(x)), runs)
+        res[tag + " (pure evolve)"] = median_seconds(lambda: littoral.evolve(net, params, state, x), runs)
     return res
 
 
@@ -111,37 +179,38 @@ def rust_workloads(runs, quick):
         subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
         with open(out) as f:
             doc = json.load(f)
-    return {r["workload"]: r["ms"] / 1e3 for r in doc["rows"]}
+    times = {r["workload"]: r["ms"] / 1e3 for r in doc["rows"]}
+    return times, doc.get("threads"), doc.get("allocator")
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="smaller W2 and fewer repeats")
-    ap.add_argument("--runs", type=int, default=None, help="repeats per measurement (median)")
-    ap.add_argument("--skip-rust", action="store_true", help="do not run the Rust workloads")
-    ap.add_argument("--json", help="write everything measured here")
-    args = ap.parse_args()
-    runs = args.runs or (3 if args.quick else 7)
+    runs = ARGS.runs or (3 if ARGS.quick else 7)
     print(f"load average {os.getloadavg()}, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
-          f"littoral {littoral.__version__}")
+          f"littoral {littoral.__version__}, {_littoral.default_threads()} threads (Python), mimalloc")
 
-    small = small_calls(runs, inner=200 if args.quick else 2000)
-    print("\none call, T=1, N=16, B=1:")
+    small = small_calls(runs, inner=200 if ARGS.quick else 2000)
+    print("\none call, T=1, N=16, B=1 (median µs per call):")
     base = small["littoral object call"]
     for name, s in small.items():
-        print(f"  {name:26s} {s * 1e6:10.1f} µs   ({s / base:6.1f}× littoral's object call)")
+        print(f"  {name:26s} {s * 1e6:10.1f} µs   {s / base:6.1f}× littoral's object call")
+    numpy_ratio = small["Rockpool numpy"] / base
+    print(f"  target: littoral's call <= 20 µs: {'met' if base <= 20e-6 else 'NOT met'} ({base * 1e6:.1f} µs); "
+          f">= 10× faster than Rockpool numpy: {'met' if numpy_ratio >= 10 else 'NOT met'} ({numpy_ratio:.1f}×)")
 
-    py = python_workloads(runs, args.quick)
-    rust = {} if args.skip_rust else rust_workloads(runs, args.quick)
-    print("\nworkloads through Python against Rust (median ms):")
+    py = python_workloads(runs, ARGS.quick)
+    rust, rust_threads, allocator = ({}, None, None) if ARGS.skip_rust else rust_workloads(runs, ARGS.quick)
+    if rust:
+        print(f"\nRust: {rust_threads} threads, {allocator} allocator")
+    print("\nworkloads through Python against Rust (median ms; target: Python/Rust <= 1.10):")
     for name, s in py.items():
-        r = rust.get(name)
+        r = rust.get(name.replace(" (pure evolve)", ""))
         extra = f"   Rust {r * 1e3:9.1f} ms   Python/Rust {s / r:5.2f}" if r else ""
-        print(f"  {name:10s} Python {s * 1e3:9.1f} ms{extra}")
+        print(f"  {name:28s} Python {s * 1e3:9.1f} ms{extra}")
 
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"small_call_s": small, "python_s": py, "rust_s": rust, "load": os.getloadavg()}, f, indent=2)
+    if ARGS.json:
+        with open(ARGS.json, "w") as f:
+            json.dump({"small_call_s": small, "python_s": py, "rust_s": rust, "rust_threads": rust_threads,
+                       "python_threads": _littoral.default_threads(), "load": os.getloadavg()}, f, indent=2)
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ from ._modules import (
     Residual,
     Sequential,
 )
-from ._modules import _as_input, _as_values
+from ._modules import REGISTERED, _as_input
 from ._rockpool import from_rockpool
 
 TSContinuous = _littoral.TSContinuous
@@ -65,6 +65,11 @@ __all__ = [
     "NirGraph",
 ]
 
+# Every other module class of the engine's registry (NIR's neurons and any class added in
+# Rust later), generated from the registry: `littoral.CubaLIF(4, tau_mem=0.02)`.
+globals().update(REGISTERED)
+__all__ += sorted(REGISTERED)
+
 
 def evolve(
     module: Module,
@@ -80,9 +85,10 @@ def evolve(
     ``module.init(seed)`` returns them; nothing is kept and the module is unchanged. The
     same arguments give the same bits, whatever ``threads``.
     """
-    _check_module(module)
-    engine = module._standalone()
-    return engine.evolve(_as_values(params), _as_values(state), _as_input(x), bool(record), threads)
+    if not isinstance(module, Module):
+        _check_module(module)
+    # The engine converts and checks the values (and reads float64 arrays in place).
+    return module._standalone().evolve(params, state, x, bool(record), threads)
 
 
 def from_json(description: Any, seed: int = 0) -> Module:

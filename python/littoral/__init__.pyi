@@ -7,6 +7,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 __version__: str
+REGISTERED: Dict[str, type]  # classes generated from the engine's registry, by name
 
 Family = Union[None, str, Sequence[str]]
 Tree = Dict[str, Any]  # nested dicts of NumPy arrays
@@ -131,6 +132,30 @@ class FFwdStack(Module):
     def __init__(
         self, *modules: Union[Module, Dict[str, Module]], weights: Optional[Sequence[ArrayLike]] = None, seed: int = 0
     ) -> None: ...
+
+class CubaLI(Module):
+    """Generated from the engine's registry: options by name, other keywords set values."""
+    def __init__(self, shape: Union[int, Tuple[int, ...]], seed: int = 0, **values: Any) -> None: ...
+
+class CubaLIF(Module):
+    """Generated from the engine's registry: options by name, other keywords set values."""
+    def __init__(self, shape: Union[int, Tuple[int, ...]], seed: int = 0, **values: Any) -> None: ...
+
+class LI(Module):
+    """Generated from the engine's registry: options by name, other keywords set values."""
+    def __init__(self, shape: Union[int, Tuple[int, ...]], seed: int = 0, **values: Any) -> None: ...
+
+class Integrator(Module):
+    """Generated from the engine's registry: options by name, other keywords set values."""
+    def __init__(self, shape: Union[int, Tuple[int, ...]], seed: int = 0, **values: Any) -> None: ...
+
+class IF(Module):
+    """Generated from the engine's registry: options by name, other keywords set values."""
+    def __init__(self, shape: Union[int, Tuple[int, ...]], seed: int = 0, **values: Any) -> None: ...
+
+class NirLIF(Module):
+    """Generated from the engine's registry: options by name, other keywords set values."""
+    def __init__(self, shape: Union[int, Tuple[int, ...]], seed: int = 0, **values: Any) -> None: ...
 
 class TSContinuous:
     """A continuous time series (Rockpool's ``TSContinuous``)."""

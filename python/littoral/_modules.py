@@ -104,10 +104,15 @@ def _leaves_named(tree: Dict[str, Any], name: str):
             yield v
 
 
-def _leaf_description(class_name: str, shape: Any, options: dict, values: dict) -> dict:
+_SIMULATION_PARAMETERS = frozenset({"dt", "noise_std", "max_spikes_per_dt", "max_window_length"})
+
+
+def _leaf_description(
+    class_name: str, shape: Any, options: dict, values: dict, sim_names: Any = _SIMULATION_PARAMETERS
+) -> dict:
     """A network-file entry: given values go to ``parameters``, or to
-    ``simulation_parameters`` for SimulationParameters and ``Constant(...)`` values."""
-    sim_names = {"dt", "noise_std", "max_spikes_per_dt", "max_window_length"}
+    ``simulation_parameters`` for SimulationParameters (``sim_names``) and
+    ``Constant(...)`` values."""
     params, sims = {}, {}
     for name, v in values.items():
         if v is None:
@@ -233,7 +238,8 @@ class Module:
         broadcast). Returns ``(output (B, T, Nout), new_state, record)``; ``threads`` fans
         a batch out over that many threads (the same bits).
         """
-        return self._engine.call(_as_input(x), bool(record), threads, self._prefix)
+        # The engine reads float64 arrays from their buffer and converts anything else.
+        return self._engine.call(x, bool(record), threads, self._prefix)
 
     def evolve(self, x: Any, record: bool = False, threads: Optional[int] = None):
         """Rockpool's ``evolve``: as calling the module."""
@@ -609,3 +615,64 @@ _CLASSES = {
     "Residual": Residual,
     "FFwdStack": FFwdStack,
 }
+
+
+class _Registered(Module):
+    """A module class generated from the Rust registry (see :func:`_registered_class`)."""
+
+    __slots__ = ()
+    _class = ""
+    _options: Tuple[str, ...] = ()
+
+    def __init__(self, shape: Any, seed: int = 0, **values: Any):
+        options = {k: values.pop(k) for k in list(values) if k in self._options}
+        values = {k: v for k, v in values.items() if v is not None}
+        entry = {"class": self._class, "shape": _shape(shape)}
+        if options:
+            entry["options"] = options
+        sims = set()
+        if values:
+            # Build once without values to learn the class's attributes and their kinds.
+            bare = _littoral.Engine.from_json(json.dumps(entry), 0)
+            sims = set(bare.select("simulation_parameters", None, ""))
+            known = sims | set(bare.select("parameters", None, ""))
+            for name in values:
+                if name not in known:
+                    raise ValueError(
+                        f"{name}: {self._class} has no such option or attribute (options: "
+                        f"{', '.join(self._options) or 'none'}; attributes: {', '.join(sorted(known))})"
+                    )
+        self._init_from_description(_leaf_description(self._class, shape, options, values, sims), seed)
+
+
+def _registered_class(name: str, options: Sequence[str]) -> type:
+    """A Python class for a module class of the Rust registry that has no hand-written
+    class here: ``Cls(shape, seed=0, **values)`` where keyword arguments named as the
+    class's network-file options become options and the others set its parameters or
+    simulation parameters by name (``Constant(v)`` makes a parameter a
+    SimulationParameter), as in a network file (``docs/network-format.md``)."""
+    doc = (
+        f"Littoral's ``{name}`` (from the engine's registry): ``{name}(shape, seed=0, **values)``. "
+        f"Options: {', '.join(options) or 'none'}; any other keyword argument sets the parameter "
+        "or simulation parameter of that name (omitted ones take the class's defaults)."
+    )
+    return type(name, (_Registered,), {"__slots__": (), "__doc__": doc, "_class": name, "_options": tuple(options)})
+
+
+def _registered_classes() -> Dict[str, type]:
+    """Generated classes for every registered class without a hand-written one. Combinators
+    (classes built from ``modules``) are left to :func:`littoral.from_json`."""
+    out = {}
+    for name in _littoral.CLASSES:
+        if name in _CLASSES:
+            continue
+        try:
+            _littoral.Engine.from_json(json.dumps({"class": name, "shape": [1]}), 0)
+        except ValueError:
+            continue  # needs more than a shape (a combinator): build it with from_json
+        out[name] = _registered_class(name, _littoral.class_options(name))
+    return out
+
+
+REGISTERED = _registered_classes()
+_CLASSES.update(REGISTERED)

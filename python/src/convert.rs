@@ -4,7 +4,9 @@
 
 use littoral_core::{Array, Entry, Module, ModuleExt, Record, Tree, Value};
 use numpy::ndarray::{ArrayD, ArrayViewD, IxDyn};
-use numpy::{IntoPyArray, PyArray, PyReadonlyArrayDyn, PyUntypedArrayMethods};
+use numpy::{
+    IntoPyArray, PyArray, PyArrayDyn, PyArrayMethods, PyReadonlyArrayDyn, PyUntypedArrayMethods,
+};
 use pyo3::exceptions::{
     PyFileNotFoundError, PyIsADirectoryError, PyOSError, PyPermissionError, PyValueError,
 };
@@ -75,6 +77,13 @@ fn one_line(s: &str) -> String {
 /// A float64 NumPy array (or Python number) as an [`Array`]. A C-contiguous array is read
 /// in one copy from its buffer; any other layout is read element by element.
 pub fn array_f64(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Array<f64>> {
+    // A small contiguous array: one copy, without registering a borrow.
+    if let Ok(arr) = obj.cast::<PyArrayDyn<f64>>()
+        && arr.len() < COPY_BELOW
+        && let Ok(data) = arr.to_vec()
+    {
+        return Array::from_shape_vec(arr.shape().to_vec(), data).map_err(core_err);
+    }
     if let Ok(a) = obj.extract::<PyReadonlyArrayDyn<'_, f64>>() {
         let shape = a.shape().to_vec();
         let data = match a.as_slice() {
@@ -255,4 +264,69 @@ pub fn set_from_dict(
         out.insert_path(&path, leaf);
     }
     Ok(out)
+}
+
+/// The tree of nested dicts for a pure evolve: each value takes the kind and family of the
+/// same path in `template` (the module's full tree). An unknown path is an error; values
+/// become float64 (uint64 where the template holds random keys). Shapes, element types and
+/// finiteness are left to the evolution's own checks (`check_params`, `batch_state`), except
+/// that with `state` every float value must be finite, as `set_attributes` requires.
+pub fn tree_from_dict(template: &Tree, values: &Bound<'_, PyAny>, state: bool) -> PyResult<Tree> {
+    fill_tree(template, values, "", state)
+}
+
+fn fill_tree(template: &Tree, obj: &Bound<'_, PyAny>, prefix: &str, state: bool) -> PyResult<Tree> {
+    let dict = obj.cast::<PyDict>().map_err(|_| {
+        PyValueError::new_err(format!(
+            "{}: expected a dict of arrays, found {}",
+            if prefix.is_empty() { "values" } else { prefix },
+            type_name(obj)
+        ))
+    })?;
+    let mut out = Tree::new();
+    for (k, v) in dict.iter() {
+        let name: String = k
+            .extract()
+            .map_err(|_| PyValueError::new_err(format!("{prefix}: dict keys must be strings")))?;
+        let path = littoral_core::nested::join_path(prefix, &name);
+        let leaf = match template.entry(&name) {
+            Some(Entry::Branch(sub)) if v.is_instance_of::<PyDict>() => {
+                out.insert_branch(name, fill_tree(sub, &v, &path, state)?);
+                continue;
+            }
+            Some(Entry::Leaf(leaf)) if !v.is_instance_of::<PyDict>() => leaf,
+            _ => return Err(core_err(littoral_core::Error::UnknownPath { path })),
+        };
+        let value = match leaf.value {
+            Value::U64(_) => value(&as_uint64(&v)?, &path)?,
+            Value::F64(_) => Value::F64(Arc::new(array_f64(&v, &path)?)),
+        };
+        if state && let Some((index, found)) = value.as_f64().and_then(|a| a.first_non_finite()) {
+            return Err(core_err(littoral_core::Error::NonFinite {
+                path,
+                index,
+                value: found,
+            }));
+        }
+        out.insert_leaf(name, leaf.with_value(value));
+    }
+    Ok(out)
+}
+
+/// An integer array as uint64 (random keys given as int64 arrays); anything else as is.
+fn as_uint64<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    if obj.cast::<numpy::PyArrayDyn<u64>>().is_ok() {
+        return Ok(obj.clone());
+    }
+    let kind = obj
+        .getattr("dtype")
+        .and_then(|d| d.getattr("kind"))
+        .and_then(|k| k.extract::<String>());
+    match kind {
+        Ok(k) if k == "i" || k == "u" => obj
+            .py()
+            .import("numpy")?
+            .call_method1("ascontiguousarray", (obj, "uint64")),
+        _ => Ok(obj.clone()),
+    }
 }

@@ -12,26 +12,26 @@
 
 mod convert;
 mod nir;
+mod run;
 mod timeseries;
 
 use convert::{array_f64, core_err, file_err, folder_err, functional_err, io_err, tree_to_dict};
-use littoral_core::batch::batch_input;
 use littoral_core::nested::join_path;
-use littoral_core::{
-    Array, Entry, Evolution, Kind, Module, ModuleExt, Named, Tree, TreeExt, Value,
-};
-use littoral_functional::par::{concat_axis, concat_records, slice_axis1};
-use littoral_functional::{
-    AxisValue, ParOptions, PointResult, Snapshot, Sweep, SweepOptions, evolve_par, run_sweep,
-};
+use littoral_core::{Entry, Evolution, Kind, Module, ModuleExt, Named, Tree, TreeExt, Value};
+use littoral_functional::{AxisValue, PointResult, Snapshot, Sweep, SweepOptions, run_sweep};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyFloat, PyInt, PyList};
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
+
+/// The extension's allocator, as the command line's and the benchmarks': mimalloc keeps
+/// freed memory for the next call, where glibc's malloc returns large blocks to the system
+/// and pays a page fault per page when they come back (`docs/performance.md`,
+/// "Allocator"). Output arrays handed to NumPy are freed through it too.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// The magic bytes that start a snapshot file.
 const SNAPSHOT_MAGIC: &[u8] = b"LITTORAL";
@@ -42,7 +42,15 @@ type Triple<'py> = (Bound<'py, PyAny>, Bound<'py, PyDict>, Bound<'py, PyDict>);
 #[pyclass(module = "littoral._littoral")]
 pub struct Engine {
     module: Arc<dyn Module>,
+    /// Parameters, simulation parameters and state. While `live` holds a state, the State
+    /// leaves here are stale: [`Engine::values`] merges.
     tree: Tree,
+    /// The batched state the last evolution of the whole network returned, and its batch
+    /// size: the next call with that batch size starts from it without re-batching.
+    live: Option<(usize, Tree)>,
+    /// The Parameters and SimulationParameters of `tree` passed the library's check (they
+    /// have not changed since): calls skip re-checking them.
+    params_checked: bool,
     seed: u64,
     step: u64,
 }
@@ -90,6 +98,8 @@ impl Engine {
         Ok(Engine {
             module,
             tree: params.merged(&state),
+            live: None,
+            params_checked: false,
             seed: 0,
             step: snap.step,
         })
@@ -98,7 +108,8 @@ impl Engine {
     /// Write a snapshot of the current values (atomically), readable by `littoral
     /// simulate --resume`.
     fn save_state(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
-        let snap = Snapshot::capture(self.module.as_ref(), &self.tree, &self.tree, self.step)
+        let values = self.values();
+        let snap = Snapshot::capture(self.module.as_ref(), &values, &values, self.step)
             .map_err(|e| functional_err(Some(&path), e))?;
         py.detach(|| snap.write_atomic(&path))
             .map_err(|e| functional_err(Some(&path), e))
@@ -106,14 +117,17 @@ impl Engine {
 
     /// The network description with the current parameter values (network-file JSON).
     fn to_json(&self) -> PyResult<String> {
-        littoral_nets::config::to_json_string(self.module.as_ref(), &self.tree).map_err(core_err)
+        littoral_nets::config::to_json_string(self.module.as_ref(), &self.values())
+            .map_err(core_err)
     }
 
     /// A new engine holding the same module and values.
     fn copy(&self) -> Self {
         Engine {
             module: Arc::clone(&self.module),
-            tree: self.tree.clone(),
+            tree: self.values().into_owned(),
+            live: None,
+            params_checked: self.params_checked,
             seed: self.seed,
             step: self.step,
         }
@@ -202,12 +216,15 @@ impl Engine {
     /// values raise and leave every value unchanged.
     fn set_attributes(&mut self, values: &Bound<'_, PyAny>, prefix: &str) -> PyResult<()> {
         self.sub(prefix)?;
+        self.settle();
         self.tree = convert::set_from_dict(self.module.as_ref(), &self.tree, prefix, values)?;
+        self.params_checked = false;
         Ok(())
     }
 
     /// Rockpool's `reset_state` (of the submodule at `prefix`).
     fn reset_state(&mut self, prefix: &str) -> PyResult<()> {
+        self.settle();
         let reset = self.module.reset_state(&self.tree, self.seed);
         self.tree = replace_under(&self.tree, &reset, prefix)?;
         if prefix.is_empty() {
@@ -221,6 +238,8 @@ impl Engine {
     #[pyo3(signature = (prefix, seed=None))]
     fn reset_parameters(&mut self, prefix: &str, seed: Option<u64>) -> PyResult<()> {
         let seed = seed.unwrap_or(self.seed);
+        self.settle();
+        self.params_checked = false;
         let reset = self.module.reset_parameters(&self.tree, seed);
         self.tree = replace_under(&self.tree, &reset, prefix)?;
         if prefix.is_empty() {
@@ -240,7 +259,7 @@ impl Engine {
         }
         timeseries::PyTimed::new(
             Arc::clone(&self.module),
-            self.tree.clone(),
+            self.values().into_owned(),
             dt,
             self.seed,
             add_events,
@@ -272,31 +291,49 @@ impl Engine {
         threads: Option<usize>,
         prefix: &str,
     ) -> PyResult<Triple<'py>> {
-        let input = array_f64(x, "input")?;
-        let batch = if input.ndim() == 3 {
-            input.shape()[0]
-        } else {
-            1
-        };
-        let ev = {
-            let m = self.sub(prefix)?;
-            let held = if prefix.is_empty() {
-                Cow::Borrowed(&self.tree)
-            } else {
-                Cow::Owned(self.subtree(prefix)?)
-            };
-            let held = single_sample_state(m, held, batch)?;
-            evolve_interruptible(py, m, &held, &held, input, record, threads)?
-        };
-        // Keep the new state: only State leaves change (the leaves are shared, not copied).
-        for (path, leaf) in ev.state.leaves() {
-            self.tree
-                .insert_path(&join_path(prefix, &path), leaf.clone());
+        if !prefix.is_empty() {
+            return self.call_submodule(py, x, record, threads, prefix);
         }
-        if prefix.is_empty() {
-            self.step += ev.output.shape().get(1).copied().unwrap_or(0) as u64;
+        let pool = run::pool(threads)?;
+        let module = Arc::clone(&self.module);
+        let input = run::input(x, module.size_in(), pool.as_ref())?;
+        let batch = input.shape()[0];
+        let runner = run::Runner {
+            module: module.as_ref(),
+            params: &self.tree,
+            record,
+            pool: pool.as_ref(),
+        };
+        if !self.params_checked {
+            runner.check_params()?;
         }
-        triple(py, ev)
+        let ev = match &self.live {
+            // The state the last call returned, batched for this batch size already.
+            Some((b, state)) if *b == batch => runner.evolve(py, state, &input)?,
+            _ => {
+                let held = match &self.live {
+                    Some((_, state)) => Cow::Owned(self.tree.merged(state)),
+                    None => Cow::Borrowed(&self.tree),
+                };
+                let held = single_sample_state(module.as_ref(), held, batch)?;
+                let batched = runner.batch_state(&held, batch)?;
+                runner.evolve(py, &batched, &input)?
+            }
+        };
+        self.params_checked = true;
+        self.step += ev.output.shape().get(1).copied().unwrap_or(0) as u64;
+        let Evolution {
+            output,
+            state,
+            record,
+        } = ev;
+        let result = (
+            convert::to_numpy(py, output)?,
+            tree_to_dict(py, &state)?,
+            convert::record_to_dict(py, record)?,
+        );
+        self.live = Some((batch, state));
+        Ok(result)
     }
 
     /// The pure `evolve(params, state, x, record)` on nested dicts; nothing is kept.
@@ -311,11 +348,17 @@ impl Engine {
         threads: Option<usize>,
     ) -> PyResult<Triple<'py>> {
         let m = self.module.as_ref();
-        let p = convert::set_from_dict(m, &Tree::new(), "", params)?;
-        let s = convert::set_from_dict(m, &Tree::new(), "", state)?;
-        let input = array_f64(x, "input")?;
-        let ev = evolve_interruptible(py, m, &p, &s, input, record, threads)?;
-        triple(py, ev)
+        let p = convert::tree_from_dict(&self.tree, params, false)?;
+        let s = convert::tree_from_dict(&self.tree, state, true)?;
+        let pool = run::pool(threads)?;
+        let input = run::input(x, m.size_in(), pool.as_ref())?;
+        let runner = run::Runner {
+            module: m,
+            params: &p,
+            record,
+            pool: pool.as_ref(),
+        };
+        triple(py, runner.evolve_checked(py, &s, &input)?)
     }
 
     /// Evolve `x` at every point of a sweep over Parameter and SimulationParameter paths
@@ -351,7 +394,8 @@ impl Engine {
             threads,
             ..SweepOptions::default()
         };
-        let (module, tree) = (self.module.as_ref(), &self.tree);
+        let values = self.values();
+        let (module, tree) = (self.module.as_ref(), values.as_ref());
         let points = py
             .detach(|| run_sweep(module, tree, tree, &input, &sweep, &opts))
             .map_err(|e| functional_err(None, e))?;
@@ -369,9 +413,59 @@ impl Engine {
         Engine {
             module,
             tree,
+            live: None,
+            params_checked: false,
             seed,
             step: 0,
         }
+    }
+
+    /// The current values: parameters and the latest state.
+    fn values(&self) -> Cow<'_, Tree> {
+        match &self.live {
+            Some((_, state)) => Cow::Owned(self.tree.merged(state)),
+            None => Cow::Borrowed(&self.tree),
+        }
+    }
+
+    /// Fold the latest state into `tree`, before changing values.
+    fn settle(&mut self) {
+        if let Some((_, state)) = self.live.take() {
+            self.tree = self.tree.merged(&state);
+        }
+    }
+
+    /// `call` on a submodule view: evolve from its values (every check made) and put its
+    /// new state back into the network's values.
+    fn call_submodule<'py>(
+        &mut self,
+        py: Python<'py>,
+        x: &Bound<'py, PyAny>,
+        record: bool,
+        threads: Option<usize>,
+        prefix: &str,
+    ) -> PyResult<Triple<'py>> {
+        self.settle();
+        let pool = run::pool(threads)?;
+        let ev = {
+            let m = self.sub(prefix)?;
+            let input = run::input(x, m.size_in(), pool.as_ref())?;
+            let batch = input.shape()[0];
+            let held = single_sample_state(m, Cow::Owned(self.subtree(prefix)?), batch)?;
+            let runner = run::Runner {
+                module: m,
+                params: &held,
+                record,
+                pool: pool.as_ref(),
+            };
+            runner.evolve_checked(py, &held, &input)?
+        };
+        // Keep the new state: only State leaves change (the leaves are shared, not copied).
+        for (path, leaf) in ev.state.leaves() {
+            self.tree
+                .insert_path(&join_path(prefix, &path), leaf.clone());
+        }
+        triple(py, ev)
     }
 
     /// The submodule at a dotted path.
@@ -393,10 +487,11 @@ impl Engine {
 
     /// The values of the submodule at a dotted path.
     fn subtree(&self, prefix: &str) -> PyResult<Tree> {
+        let values = self.values();
         if prefix.is_empty() {
-            return Ok(self.tree.clone());
+            return Ok(values.into_owned());
         }
-        match self.tree.entry_at(prefix) {
+        match values.entry_at(prefix) {
             Some(Entry::Branch(b)) => Ok(b.clone()),
             _ => Ok(Tree::new()),
         }
@@ -460,109 +555,6 @@ fn read_file(path: &Path) -> PyResult<Vec<u8>> {
     std::fs::read(path).map_err(|e| io_err(path, "read", &e))
 }
 
-/// Below this many time steps an evolve runs in one call, without a probe.
-const SHORT_STEPS: usize = 256;
-/// A run estimated to take longer than this many seconds (bits of an `f64`; default 1 s)
-/// is split into interruptible time chunks.
-static SINGLE_CALL_SECONDS: AtomicU64 = AtomicU64::new(0x3FF0_0000_0000_0000);
-/// The wall-clock seconds aimed at per chunk of a long run (bits of an `f64`; 0.2 s).
-static CHUNK_SECONDS: AtomicU64 = AtomicU64::new(0x3FC9_9999_9999_999A);
-
-fn seconds(setting: &AtomicU64) -> f64 {
-    f64::from_bits(setting.load(Ordering::Relaxed))
-}
-
-/// Set the chunking of long runs: runs estimated longer than `single_call_seconds` go in
-/// chunks of about `chunk_seconds`. For tests (0 forces chunking); the defaults are 1 s
-/// and 0.2 s.
-#[pyfunction]
-fn _set_chunking(single_call_seconds: f64, chunk_seconds: f64) -> PyResult<()> {
-    if !(single_call_seconds >= 0.0 && chunk_seconds > 0.0) {
-        return Err(PyValueError::new_err(
-            "chunking: single_call_seconds must be >= 0 and chunk_seconds > 0",
-        ));
-    }
-    SINGLE_CALL_SECONDS.store(single_call_seconds.to_bits(), Ordering::Relaxed);
-    CHUNK_SECONDS.store(chunk_seconds.to_bits(), Ordering::Relaxed);
-    Ok(())
-}
-
-/// Evolve with the GIL released. A long run (by a probe of its first steps, estimated to
-/// take more than [`SINGLE_CALL_SECONDS`]) goes in time chunks of about
-/// [`CHUNK_SECONDS`]; between chunks pending signals are checked, so Ctrl-C raises
-/// `KeyboardInterrupt` and nothing is kept. Shorter runs are one call (the probe's work
-/// is discarded), so they pay no copy for joining chunks. Splitting time never changes a
-/// bit of the result.
-fn evolve_interruptible(
-    py: Python<'_>,
-    module: &dyn Module,
-    params: &Tree,
-    state: &Tree,
-    input: Array<f64>,
-    record: bool,
-    threads: Option<usize>,
-) -> PyResult<Evolution> {
-    let reshaped = match batch_input(&input, module.size_in()).map_err(core_err)? {
-        Cow::Owned(a) => Some(a),
-        Cow::Borrowed(_) => None,
-    };
-    let x = reshaped.unwrap_or(input);
-    let steps = x.shape()[1];
-    let pool = match threads {
-        Some(n) => Some(
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(n)
-                .build()
-                .map_err(|e| PyValueError::new_err(format!("threads: {e}")))?,
-        ),
-        None => None,
-    };
-    let run = |state: &Tree, x: &Array<f64>| -> PyResult<Evolution> {
-        py.detach(|| match &pool {
-            None => module.evolve(params, state, x, record).map_err(Into::into),
-            Some(pool) => {
-                pool.install(|| evolve_par(module, params, state, x, &ParOptions::record(record)))
-            }
-        })
-        .map_err(|e| functional_err(None, e))
-    };
-    let slice = |start: usize, end: usize| -> PyResult<Array<f64>> {
-        slice_axis1(&x, start, end).map_err(|e| functional_err(None, e))
-    };
-    if steps <= SHORT_STEPS {
-        return run(state, &x);
-    }
-    let probe = (steps / 100).clamp(16, SHORT_STEPS);
-    let clock = Instant::now();
-    let first = run(state, &slice(0, probe)?)?;
-    let mut seconds = clock.elapsed().as_secs_f64().max(1e-9);
-    py.check_signals()?;
-    if seconds * (steps as f64) / (probe as f64) < self::seconds(&SINGLE_CALL_SECONDS) {
-        return run(state, &x);
-    }
-    let mut chunk = probe;
-    let mut start = probe;
-    let mut parts = vec![first];
-    while start < steps {
-        let grow = (self::seconds(&CHUNK_SECONDS) / seconds).clamp(0.5, 8.0);
-        chunk = ((chunk as f64 * grow) as usize).max(1);
-        let end = (start + chunk).min(steps);
-        let clock = Instant::now();
-        let previous = parts.last().map_or(state, |p| &p.state);
-        let ev = run(previous, &slice(start, end)?)?;
-        seconds = clock.elapsed().as_secs_f64().max(1e-9);
-        parts.push(ev);
-        py.check_signals()?;
-        start = end;
-    }
-    let outputs: Vec<&Array<f64>> = parts.iter().map(|p| &p.output).collect();
-    let records: Vec<_> = parts.iter().map(|p| &p.record).collect();
-    let output = concat_axis(&outputs, 1).map_err(|e| functional_err(None, e))?;
-    let record = concat_records(&records, 1).map_err(|e| functional_err(None, e))?;
-    let state = parts.pop().map(|p| p.state).unwrap_or_default();
-    Ok(Evolution::new(output, state, record))
-}
-
 fn triple(py: Python<'_>, ev: Evolution) -> PyResult<Triple<'_>> {
     Ok((
         convert::to_numpy(py, ev.output)?,
@@ -621,6 +613,22 @@ fn point_dict(py: Python<'_>, p: PointResult) -> PyResult<Bound<'_, PyDict>> {
     Ok(d)
 }
 
+/// The network-file options of a registered module class (`CLASSES` lists the classes).
+#[pyfunction]
+fn class_options(name: &str) -> PyResult<Vec<&'static str>> {
+    littoral_nets::registry()
+        .class(name)
+        .map(|c| c.options.to_vec())
+        .ok_or_else(|| PyValueError::new_err(format!("{name}: no such module class")))
+}
+
+/// The number of threads of the pool evolutions use when `threads=` is not given (rayon's
+/// global pool: `RAYON_NUM_THREADS`, else one per CPU).
+#[pyfunction]
+fn default_threads() -> usize {
+    rayon::current_num_threads()
+}
+
 /// The extension module `littoral._littoral`.
 #[pymodule]
 fn _littoral(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -629,7 +637,9 @@ fn _littoral(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<timeseries::PyTsEvent>()?;
     m.add_class::<timeseries::PyTimed>()?;
     m.add_class::<nir::PyNirGraph>()?;
-    m.add_function(wrap_pyfunction!(_set_chunking, m)?)?;
+    m.add_function(wrap_pyfunction!(run::_set_chunking, m)?)?;
+    m.add_function(wrap_pyfunction!(class_options, m)?)?;
+    m.add_function(wrap_pyfunction!(default_threads, m)?)?;
     m.add("CLASSES", littoral_nets::registry().names())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

@@ -254,3 +254,82 @@ def copy_of(m):
     import copy
 
     return copy.deepcopy(m)
+
+
+def test_every_registered_class_is_a_python_class(rng):
+    """Classes of the engine's registry without a hand-written class are generated from
+    the registry, with their options; values given by name land where a network file puts
+    them."""
+    from littoral import _littoral
+
+    for name in _littoral.CLASSES:
+        cls = getattr(littoral, name)
+        assert issubclass(cls, littoral.Module) and name in littoral.__all__
+    assert {"CubaLI", "CubaLIF", "LI", "Integrator", "IF", "NirLIF"} <= set(littoral.REGISTERED)
+    for name, cls in littoral.REGISTERED.items():
+        assert cls(3).class_name == name
+    m = littoral.CubaLIF(4, tau_mem=0.03, dt=littoral.Constant(2e-3), precision="f64")
+    same = littoral.from_json(
+        {"class": "CubaLIF", "shape": [4], "options": {"precision": "f64"},
+         "parameters": {"tau_mem": 0.03}, "simulation_parameters": {"dt": 2e-3}}
+    )
+    assert float(m.parameters()["tau_mem"]) == 0.03
+    assert float(m.simulation_parameters()["dt"]) == 2e-3
+    x = rng.uniform(0.0, 2.0, (2, 20, 4))
+    assert np.array_equal(m(x)[0], same(x)[0])
+    with pytest.raises(ValueError, match="foo: CubaLIF has no such option or attribute"):
+        littoral.CubaLIF(4, foo=1.0)
+    with pytest.raises(ValueError, match="precision"):
+        littoral.LI(4, precision="f16")
+
+
+def test_repeated_calls_follow_the_pure_evolve_through_batch_changes_and_settings(rng):
+    """The object call keeps the returned (batched) state and skips re-checking unchanged
+    parameters: every call must still equal the pure evolve from the same values, when the
+    batch size changes, after set_attributes, reset_state and state views."""
+    net = small_net(rng, noise=0.1)
+    ref_params = {k: v for k, v in net.parameters().items()}
+    sims = net.simulation_parameters()
+    params = {k: {**ref_params.get(k, {}), **sims.get(k, {})} for k in set(ref_params) | set(sims)}
+    state = net.state()
+
+    def step(x):
+        nonlocal state
+        out, new_state, _ = net(x)
+        # As Rockpool, a state of one sample serves any batch (per sample, replicated).
+        given = {k: {n: v[0] if v.shape[:1] == (1,) and x.shape[0] > 1 else v for n, v in s.items()}
+                 for k, s in state.items()}
+        want, want_state, _ = littoral.evolve(net, params, given, x)
+        assert np.array_equal(out, want)
+        state = want_state
+        for k, s in want_state.items():
+            for n, v in s.items():
+                assert np.array_equal(net.state()[k][n], v), (k, n)
+
+    step(rng.uniform(0.0, 1.0, (1, 7, 3)))   # a single sample
+    step(rng.uniform(0.0, 1.0, (4, 5, 3)))   # replicated over a batch of 4
+    step(rng.uniform(0.0, 1.0, (4, 6, 3)))   # continues the batch of 4
+    tau = rng.uniform(0.02, 0.04, 5)
+    net.set_attributes({"1_LIF": {"tau_mem": tau}})
+    params["1_LIF"]["tau_mem"] = tau
+    step(rng.uniform(0.0, 1.0, (4, 3, 3)))   # uses the new tau
+    with pytest.raises(ValueError, match="input: expected shape"):
+        net(rng.uniform(0.0, 1.0, (4, 3, 2)))
+    step(rng.uniform(0.0, 1.0, (4, 2, 3)))   # a failed call changes nothing
+    net.reset_state()
+    state = net.state()
+    step(rng.uniform(0.0, 1.0, (2, 4, 3)))
+
+
+def test_large_and_broadcast_inputs_report_the_first_non_finite_value():
+    lif = littoral.LIF(4)
+    x = np.zeros((2, 40_000, 4))                     # copied by several threads
+    x[1, 123, 2] = np.nan
+    x[1, 30_000, 0] = np.inf
+    with pytest.raises(ValueError, match=f"^input: non-finite value NaN at flat index {160_000 + 123 * 4 + 2}"):
+        lif(x)
+    with pytest.raises(ValueError, match=r"^input: non-finite value inf at flat index 12"):
+        lif(np.array([0.0, 0.0, 0.0, np.inf]))       # (T,): broadcast to every channel
+    out, _, _ = lif(np.asfortranarray(np.ones((30, 4))))  # non-contiguous input is read too
+    assert out.shape == (1, 30, 4)
+    assert np.array_equal(lif(np.ones((30, 4), dtype=np.float32).tolist())[0].shape, (1, 30, 4))

@@ -29,7 +29,10 @@ def test_every_export_has_a_stub():
     for node in stub_tree().body:
         if isinstance(node, (ast.ClassDef, ast.FunctionDef)):
             names.add(node.name)
-    assert set(littoral.__all__) <= names, set(littoral.__all__) - names
+    # Classes generated from the registry need no stub line (one a later registry adds
+    # appears at run time first); the ones stubbed are checked below.
+    hand_written = set(littoral.__all__) - set(littoral.REGISTERED)
+    assert hand_written <= names, hand_written - names
 
 
 def test_stubbed_methods_exist_and_take_the_stubbed_arguments():
