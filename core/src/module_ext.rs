@@ -283,11 +283,12 @@ fn check_value(attr: &Attribute, path: &str, value: &Value) -> Result<()> {
 
 /// Reject names in `tree` (of the kinds selected by `is_kind`) that the module lacks.
 fn check_unknown(m: &dyn Module, tree: &Tree, is_kind: &dyn Fn(Kind) -> bool) -> Result<()> {
-    let children = m.children();
+    let children: std::collections::HashSet<&str> =
+        m.children().into_iter().map(|(n, _)| n).collect();
     for (name, entry) in tree.iter() {
         let known = match entry {
             Entry::Leaf(l) => !is_kind(l.kind) || m.attributes().iter().any(|a| a.name == name),
-            Entry::Branch(_) => children.iter().any(|(n, _)| *n == name),
+            Entry::Branch(_) => children.contains(name),
         };
         if !known {
             return Err(Error::UnknownPath {
