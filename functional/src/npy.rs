@@ -1,4 +1,6 @@
-//! NumPy `.npy` and `.npz` writing: the one writer behind the command line's outputs
+//! NumPy `.npy` and `.npz` reading and writing: the one reader ([`read_npy`],
+//! [`read_npz_member`]: headers and sizes checked before anything is allocated) and the
+//! one writer behind the command line's outputs
 //! (`--output`, `--record`, `--state-npz`) and Rockpool `.npz` time series
 //! ([`crate::timeseries::npz`]). Arrays are stored C-ordered and little-endian, in
 //! uncompressed (`np.load`-compatible) zip entries; an entry of 4 GiB or more is written
@@ -17,6 +19,10 @@
 //! assert!(bytes.starts_with(b"PK\x03\x04"));
 //! # Ok::<(), std::io::Error>(())
 //! ```
+
+mod read;
+
+pub use read::{NPY_MAGIC, read_npy, read_npz_member, read_up_to};
 
 use littoral_core::Array;
 use npyz::npz::NpzWriter;

@@ -3,6 +3,7 @@
 
 pub mod args;
 pub mod atomic;
+pub mod budget;
 pub mod demo;
 pub mod error;
 pub mod inspect;
@@ -95,6 +96,7 @@ pub fn main_code() -> i32 {
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
+    budget::set(cli.max_memory);
     match cli.command {
         None => demo::demo(&DemoArgs {
             out: "littoral-demo".into(),

@@ -145,7 +145,7 @@ pub fn sweep(a: &SweepArgs) -> CliResult<()> {
     let module = load_network(files.net)?;
     let module = module.as_ref();
     let tree = module.init(a.seed);
-    let x = read_input(files.input, module.size_in())?;
+    let x = read_input(files.input, module.size_in(), super::budget::bytes())?;
     let mut sweep = if a.zip { Sweep::zip() } else { Sweep::grid() };
     for ax in &axes {
         sweep = sweep.axis(&ax.path, ax.values.iter().copied());
