@@ -32,7 +32,7 @@ pub const MAX_PLOT_POINTS: u64 = 50_000_000;
 pub fn check_plot(dt: f64, start_step: u64, steps: usize, channels: usize) -> Result<(), String> {
     if !(dt.is_finite() && dt > 0.0) {
         return Err(format!(
-            "cannot plot with dt = {dt}: dt must be positive and finite"
+            "cannot plot with dt = {dt:?}: dt must be positive and finite"
         ));
     }
     let t_start = start_step as f64 * dt;
@@ -42,8 +42,8 @@ pub fn check_plot(dt: f64, start_step: u64, steps: usize, channels: usize) -> Re
     let magnitude = t_start.abs().max(t_end.abs());
     if !t_end.is_finite() || dt < magnitude * 1e-12 || dt < f64::MIN_POSITIVE * 1e6 {
         return Err(format!(
-            "cannot plot with dt = {dt} over {steps} step(s) from step {start_step}: the time \
-             axis ({t_start} to {t_end} s) cannot be drawn"
+            "cannot plot with dt = {dt:?} over {steps} step(s) from step {start_step}: the time \
+             axis ({t_start:?} to {t_end:?} s) cannot be drawn"
         ));
     }
     let points = (steps as u64).saturating_mul(channels.min(MAX_TRACES).max(1) as u64);
