@@ -278,6 +278,16 @@ fn check_value(attr: &Attribute, path: &str, value: &Value) -> Result<()> {
             value: v,
         });
     }
+    if attr.kind != Kind::State
+        && let Some((index, v)) = value
+            .as_f64()
+            .and_then(|a| attr.domain.first_outside(a.data()))
+    {
+        return Err(Error::invalid(
+            path,
+            crate::init::domain_message(attr.domain, index, v),
+        ));
+    }
     Ok(())
 }
 

@@ -123,6 +123,9 @@ pub struct SweepArgs {
     /// Take the i-th value of every axis together instead of the full grid.
     #[arg(long)]
     pub zip: bool,
+    /// The most points a sweep may have (a typo in `--vary` can make millions).
+    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    pub max_points: usize,
     /// Folder for `summary.csv` (and outputs); created if missing.
     #[arg(long, value_name = "DIR", required = true)]
     pub out: Option<PathBuf>,

@@ -30,6 +30,7 @@ pub fn say(line: &str) {
 
 /// Print `littoral: <message>` on stderr.
 fn complain(message: &str) {
+    let message = error::sanitize(message);
     let _ = writeln!(std::io::stderr().lock(), "littoral: {message}");
 }
 
@@ -52,6 +53,7 @@ fn install_panic_hook() {
 /// Parse the arguments and run; returns the process exit code.
 pub fn main_code() -> i32 {
     install_panic_hook();
+    atomic::install_signal_handler();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -156,6 +156,13 @@ pub fn sweep(a: &SweepArgs) -> CliResult<()> {
     let n = sweep
         .len()
         .map_err(|e| CliError::usage(format!("--vary: {e}")))?;
+    if n > a.max_points {
+        return Err(CliError::usage(format!(
+            "--vary: the sweep has {n} points, more than the limit of {} (raise it with \
+             --max-points)",
+            a.max_points
+        )));
+    }
     if let Some(k) = a.point
         && k >= n
     {
@@ -181,13 +188,14 @@ pub fn sweep(a: &SweepArgs) -> CliResult<()> {
         shard::check_folder(files.out, &manifest, "this sweep")?;
     }
 
-    let created = !files.out.exists();
-    std::fs::create_dir_all(files.out).map_err(|e| CliError::io(files.out, "create folder", &e))?;
+    // Every folder made for `--out new/a/b` (not only `b/`) is removed if the sweep fails.
+    let created = littoral_functional::atomic::create_dirs(files.out)
+        .map_err(|e| CliError::functional(files.out, e))?;
     let result = run_and_write(
         a, &files, module, &tree, &x, &sweep, &axes, n, shard, &manifest,
     );
-    if result.is_err() && created {
-        let _ = std::fs::remove_dir(files.out);
+    if result.is_err() {
+        littoral_functional::atomic::remove_dirs(&created);
     }
     result
 }
