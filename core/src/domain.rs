@@ -87,6 +87,7 @@ impl fmt::Display for Domain {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]

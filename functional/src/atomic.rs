@@ -399,3 +399,29 @@ pub fn sync_dir(dir: &Path) -> Result<()> {
     let _ = dir;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// Issue 11: a failing `sweep --out new/a/b` removed only `b/`; every folder made is
+    /// removed (as far as it is empty), and a signal removes them too.
+    #[test]
+    fn created_folders_are_all_removed() {
+        let root = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let deep = root.path().join("new/a/b");
+        let made = create_dirs(&deep).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(made.len(), 3);
+        assert!(deep.is_dir());
+        remove_dirs(&made);
+        assert!(!root.path().join("new").exists());
+        assert!(create_dirs(root.path()).is_ok_and(|m| m.is_empty()));
+    }
+
+    #[test]
+    fn temporary_names_carry_the_pid() {
+        assert_eq!(temporary_pid(".y.npy.littoral-tmp-4242-7.png"), Some(4242));
+        assert_eq!(temporary_pid("y.npy"), None);
+    }
+}

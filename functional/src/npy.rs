@@ -175,6 +175,7 @@ impl<W: Write + Seek> NpzOut<W> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
     use std::cell::Cell;
     use std::rc::Rc;

@@ -127,8 +127,7 @@ pub const MAX_MESSAGE_CHARS: usize = 600;
 /// [`MAX_MESSAGE_CHARS`] (the start, then `… (N bytes in all)`).
 pub fn sanitize(message: &str) -> String {
     let mut out = String::new();
-    let mut shown = 0usize;
-    for c in message.chars() {
+    for (shown, c) in message.chars().enumerate() {
         if shown >= MAX_MESSAGE_CHARS {
             out.push_str(&format!("… ({} bytes in all)", message.len()));
             return out;
@@ -138,7 +137,6 @@ pub fn sanitize(message: &str) -> String {
         } else {
             out.push(c);
         }
-        shown += 1;
     }
     out
 }
@@ -151,6 +149,7 @@ pub fn one_line(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]

@@ -46,7 +46,7 @@ pub fn check_plot(dt: f64, start_step: u64, steps: usize, channels: usize) -> Re
              axis ({t_start:?} to {t_end:?} s) cannot be drawn"
         ));
     }
-    let points = (steps as u64).saturating_mul(channels.min(MAX_TRACES).max(1) as u64);
+    let points = (steps as u64).saturating_mul(channels.clamp(1, MAX_TRACES) as u64);
     if points > MAX_PLOT_POINTS {
         return Err(format!(
             "cannot plot {steps} step(s) × {} channel(s): more than {MAX_PLOT_POINTS} values (the limit)",

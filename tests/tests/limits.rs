@@ -195,3 +195,47 @@ fn long_sequential_chains_are_linear_time() {
         start.elapsed()
     );
 }
+
+/// Issue 11: parameter domains hold for the builder API, for `set` (sweeps) and for trees
+/// handed to `evolve`, with the path named.
+#[test]
+fn parameter_domains_hold_everywhere() {
+    use littoral_core::{Array, Value};
+    let err = from_json_str(r#"{"class":"LIF","shape":[1],"parameters":{"tau_mem":0}}"#)
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("tau_mem: value 0.0 at flat index 0: expected a positive"),
+        "{err}"
+    );
+    let net = from_json_str(r#"{"class":"LIF","shape":[1]}"#).unwrap();
+    let tree = net.init(0);
+    for (path, v) in [
+        ("threshold", -0.0),
+        ("dt", 0.0),
+        ("max_spikes_per_dt", 0.5),
+        ("bias", -1e308),
+    ] {
+        let set = net.set(
+            &tree,
+            path,
+            Value::F64(std::sync::Arc::new(Array::scalar(v))),
+        );
+        assert!(set.is_err(), "{path} = {v}");
+    }
+    let mut bad = tree.clone();
+    *bad.get_mut("tau_mem").unwrap() = littoral_core::Leaf {
+        kind: littoral_core::Kind::Parameter,
+        family: Some("taus".into()),
+        value: Value::F64(std::sync::Arc::new(Array::from_vec(vec![-0.0]))),
+    };
+    let x = Array::full(vec![1, 2, 1], 0.5);
+    let err = net.evolve(&bad, &tree, &x, false).unwrap_err().to_string();
+    assert!(err.starts_with("tau_mem: value -0.0"), "{err}");
+    assert!(
+        net.mismatches(&bad, &tree)
+            .iter()
+            .any(|m| m.path == "tau_mem")
+    );
+}
