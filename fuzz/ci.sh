@@ -3,7 +3,7 @@
 # FUZZ_SECONDS (default 30) from its seed corpus. Fails on any crash, panic, timeout or
 # out-of-memory; the reproducer is left in fuzz/artifacts/<target>/.
 #
-#   fuzz/ci.sh                                # 4 targets × 30 s
+#   fuzz/ci.sh                                # 5 targets × 30 s
 #   FUZZ_SECONDS=600 FUZZ_TARGETS=snapshot fuzz/ci.sh
 #
 # Needs cargo-fuzz (`cargo install cargo-fuzz`). Works on the stable toolchain:
@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 seconds="${FUZZ_SECONDS:-30}"
-targets="${FUZZ_TARGETS:-snapshot network npy npz}"
+targets="${FUZZ_TARGETS:-snapshot network npy npz nir}"
 sanitizer="${FUZZ_SANITIZER:-none}"
 export RUSTC_BOOTSTRAP=1
 

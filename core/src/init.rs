@@ -2,6 +2,7 @@
 //! family, init_func)` and `Constant`).
 
 use crate::array::{Array, format_shape};
+use crate::domain::Domain;
 use crate::error::{Error, Result};
 use crate::rng::InitRng;
 use crate::tree::Kind;
@@ -170,6 +171,8 @@ pub struct Attribute {
     pub init: Init,
     /// Element type is `u64` (random keys) rather than `f64`.
     pub integer: bool,
+    /// The values it may hold (`f64` attributes; see [`crate::domain`]).
+    pub domain: Domain,
 }
 
 impl Attribute {
@@ -188,7 +191,15 @@ impl Attribute {
             shapes,
             init,
             integer: false,
+            domain: Domain::conventional(name, family),
         }
+    }
+
+    /// The same attribute with a narrower (or other) [`Domain`] than its conventional one.
+    #[must_use]
+    pub fn with_domain(mut self, domain: Domain) -> Self {
+        self.domain = domain;
+        self
     }
 
     /// A Parameter.
@@ -228,6 +239,11 @@ impl Attribute {
     /// # Errors
     /// [`Error::Shape`] naming the attribute when no permitted shape fits.
     pub fn with_value(mut self, value: InitValue) -> Result<Self> {
+        if let Init::Fill(v) = value.init
+            && !self.domain.admits(v)
+        {
+            return Err(self.outside(0, v));
+        }
         if let Init::Value(data) = &value.init {
             if let Some((i, v)) = data.first_non_finite() {
                 return Err(Error::NonFinite {
@@ -235,6 +251,9 @@ impl Attribute {
                     index: i,
                     value: v,
                 });
+            }
+            if let Some((i, v)) = self.domain.first_outside(data.data()) {
+                return Err(self.outside(i, v));
             }
             if !self.shapes.iter().any(|s| s == data.shape()) {
                 let fit = self
@@ -255,6 +274,11 @@ impl Attribute {
             self.kind = Kind::SimulationParameter;
         }
         Ok(self)
+    }
+
+    /// The error for the value `v` at flat index `index` outside this attribute's domain.
+    pub fn outside(&self, index: usize, v: f64) -> Error {
+        Error::invalid(&self.name, domain_message(self.domain, index, v))
     }
 
     /// Whether `shape` is permitted for a non-State leaf, or as a per-sample or batched
@@ -285,4 +309,9 @@ impl Array<u64> {
     pub fn from_vec_u64(data: Vec<u64>) -> Self {
         Array::from_vec_1d(data)
     }
+}
+
+/// `value -0 at index 0: expected a positive finite value`.
+pub fn domain_message(domain: Domain, index: usize, v: f64) -> String {
+    format!("value {v:?} at flat index {index}: expected {domain}")
 }

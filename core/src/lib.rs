@@ -28,6 +28,7 @@ pub mod array;
 pub mod batch;
 #[doc(hidden)]
 pub mod doc_support;
+pub mod domain;
 pub mod error;
 pub mod init;
 pub mod instance;

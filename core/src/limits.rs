@@ -9,6 +9,7 @@
 //! | [`MAX_DEPTH`] | 64 | nested trees (snapshots, any serde format), module trees |
 //! | [`MAX_ELEMENTS`] | 2³⁰ | one array, and all the arrays of one network together |
 //! | [`MAX_HEADER_NESTING`] | 8 | brackets in a text header (`.npy`) before a parser sees it |
+//! | [`MAX_STREAM_BYTES`] | 2²⁸ (256 MiB) | bytes read from a pipe or device (no length to check first) |
 //!
 //! See `docs/reliability.md` for the policy and the fuzzing that checks it.
 //!
@@ -31,6 +32,10 @@ pub const MAX_DEPTH: usize = 64;
 /// arrays of one network together. A finer, machine-dependent memory budget may refuse
 /// less; nothing above this is ever allocated from a shape someone else wrote.
 pub const MAX_ELEMENTS: u64 = 1 << 30;
+
+/// The most bytes read from an input that is not a regular file (a pipe, `<(cat f)`, a
+/// device such as `/dev/zero`): it has no length to check first and may never end.
+pub const MAX_STREAM_BYTES: u64 = 1 << 28;
 
 /// The deepest bracket nesting accepted in a text header (a `.npy` header is a Python dict
 /// literal nesting 2 levels: `{…(…)…}`). npyz's header parser backtracks exponentially

@@ -278,16 +278,27 @@ fn check_value(attr: &Attribute, path: &str, value: &Value) -> Result<()> {
             value: v,
         });
     }
+    if attr.kind != Kind::State
+        && let Some((index, v)) = value
+            .as_f64()
+            .and_then(|a| attr.domain.first_outside(a.data()))
+    {
+        return Err(Error::invalid(
+            path,
+            crate::init::domain_message(attr.domain, index, v),
+        ));
+    }
     Ok(())
 }
 
 /// Reject names in `tree` (of the kinds selected by `is_kind`) that the module lacks.
 fn check_unknown(m: &dyn Module, tree: &Tree, is_kind: &dyn Fn(Kind) -> bool) -> Result<()> {
-    let children = m.children();
+    let children: std::collections::HashSet<&str> =
+        m.children().into_iter().map(|(n, _)| n).collect();
     for (name, entry) in tree.iter() {
         let known = match entry {
             Entry::Leaf(l) => !is_kind(l.kind) || m.attributes().iter().any(|a| a.name == name),
-            Entry::Branch(_) => children.iter().any(|(n, _)| *n == name),
+            Entry::Branch(_) => children.contains(name),
         };
         if !known {
             return Err(Error::UnknownPath {

@@ -243,10 +243,37 @@ fn dec_large<T: DeserializeOwned>(
     dec::<T, { 1 << 30 }>(payload)
 }
 
-/// Read a whole file, naming it in any error.
+/// Read a whole file, once, naming it in any error. A regular file is read to its end; a
+/// pipe or a device at most [`littoral_core::limits::MAX_STREAM_BYTES`].
 ///
 /// # Errors
-/// [`Error::Io`] naming the file.
+/// [`Error::Io`] naming the file; a folder; a stream longer than the limit.
 pub fn read_file(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| Error::io(path, "read", e))
+    use littoral_core::limits::MAX_STREAM_BYTES;
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, "read", e))?;
+    let meta = file.metadata().map_err(|e| Error::io(path, "read", e))?;
+    if meta.is_dir() {
+        let folder = std::io::Error::other("is a folder, not a file");
+        return Err(Error::io(path, "read", folder));
+    }
+    // A regular file is read to its length; a pipe or a device (which has none, and may
+    // never end: `/dev/zero`) up to the stream limit.
+    let cap = if meta.is_file() {
+        meta.len().max(MAX_STREAM_BYTES)
+    } else {
+        MAX_STREAM_BYTES
+    };
+    let mut bytes = Vec::new();
+    file.take(cap.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, "read", e))?;
+    if bytes.len() as u64 > cap {
+        let long = std::io::Error::other(format!(
+            "more than {cap} bytes from a pipe or device (the limit for files that are not \
+             regular files); copy it to a regular file"
+        ));
+        return Err(Error::io(path, "read", long));
+    }
+    Ok(bytes)
 }

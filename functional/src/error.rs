@@ -158,10 +158,7 @@ pub enum FormatError {
         found: Vec<u8>,
     },
     /// A format version this library does not know (written by a newer Littoral), or 0.
-    #[error(
-        "unsupported format version {found}: this library reads versions 1 to {supported}; \
-         upgrade Littoral to read this file"
-    )]
+    #[error("{}", version_message(*found, *supported))]
     UnsupportedVersion {
         /// The version in the header.
         found: u32,
@@ -233,3 +230,18 @@ impl fmt::Display for Mismatch {
 
 /// `Result` with this crate's [`Error`](enum@Error).
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Version 0 was never written: the file is corrupt, not from a newer Littoral.
+fn version_message(found: u32, supported: u32) -> String {
+    if found == 0 {
+        format!(
+            "invalid format version 0: no Littoral writes it (versions are 1 to {supported}); \
+             the file is corrupt"
+        )
+    } else {
+        format!(
+            "unsupported format version {found}: this library reads versions 1 to \
+             {supported}; upgrade Littoral to read this file"
+        )
+    }
+}

@@ -1,4 +1,6 @@
-//! NumPy `.npy` and `.npz` writing: the one writer behind the command line's outputs
+//! NumPy `.npy` and `.npz` reading and writing: the one reader ([`read_npy`],
+//! [`read_npz_member`]: headers and sizes checked before anything is allocated) and the
+//! one writer behind the command line's outputs
 //! (`--output`, `--record`, `--state-npz`) and Rockpool `.npz` time series
 //! ([`crate::timeseries::npz`]). Arrays are stored C-ordered and little-endian, in
 //! uncompressed (`np.load`-compatible) zip entries; an entry of 4 GiB or more is written
@@ -17,6 +19,10 @@
 //! assert!(bytes.starts_with(b"PK\x03\x04"));
 //! # Ok::<(), std::io::Error>(())
 //! ```
+
+mod read;
+
+pub use read::{NPY_MAGIC, read_npy, read_npz_member, read_up_to};
 
 use littoral_core::Array;
 use npyz::npz::NpzWriter;
@@ -43,8 +49,58 @@ pub fn write_npy<T: AutoSerialize + Copy>(w: &mut impl Write, a: &Array<T>) -> s
 }
 
 /// An `.npz` archive being written, one array per name (`np.load(f)["1_LIF.vmem"]`).
+///
+/// After a write fails (a full disk), the archive is abandoned: the zip crate's writer
+/// would try to finish it when dropped and print `ZipWriter drop failed: …` on stderr
+/// (without a newline, glued before the caller's own message), so the underlying writer
+/// is fused ([`Fused`]): once it has failed, it discards everything silently.
 pub struct NpzOut<W: Write + Seek> {
-    npz: NpzWriter<W>,
+    npz: NpzWriter<Fused<W>>,
+}
+
+/// A writer that, after its first error, accepts and discards every later write and
+/// seek: nothing more reaches a writer that has failed.
+#[derive(Debug)]
+pub struct Fused<W> {
+    inner: W,
+    failed: bool,
+}
+
+impl<W> Fused<W> {
+    fn guard<T>(&mut self, r: std::io::Result<T>) -> std::io::Result<T> {
+        if r.is_err() {
+            self.failed = true;
+        }
+        r
+    }
+}
+
+impl<W: Write> Write for Fused<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.failed {
+            return Ok(buf.len());
+        }
+        let r = self.inner.write(buf);
+        self.guard(r)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.failed {
+            return Ok(());
+        }
+        let r = self.inner.flush();
+        self.guard(r)
+    }
+}
+
+impl<W: Seek> Seek for Fused<W> {
+    fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
+        if self.failed {
+            return Ok(0);
+        }
+        let r = self.inner.seek(pos);
+        self.guard(r)
+    }
 }
 
 impl<W: Write + Seek> std::fmt::Debug for NpzOut<W> {
@@ -61,7 +117,10 @@ impl<W: Write + Seek> NpzOut<W> {
     /// Start an archive over `w`.
     pub fn new(w: W) -> Self {
         NpzOut {
-            npz: NpzWriter::new(w),
+            npz: NpzWriter::new(Fused {
+                inner: w,
+                failed: false,
+            }),
         }
     }
 
@@ -106,6 +165,70 @@ impl<W: Write + Seek> NpzOut<W> {
     /// # Errors
     /// I/O errors.
     pub fn finish(mut self) -> std::io::Result<W> {
-        self.npz.zip_writer().finish().map_err(zip_io)
+        let fused = self.npz.zip_writer().finish().map_err(zip_io)?;
+        if fused.failed {
+            return Err(std::io::Error::other("an earlier write failed"));
+        }
+        Ok(fused.inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use std::cell::Cell;
+    use std::rc::Rc;
+
+    /// A writer with room for `room` bytes, then "no space left on device"; counts the
+    /// write calls that reach it.
+    struct Full {
+        room: usize,
+        calls: Rc<Cell<usize>>,
+        data: std::io::Cursor<Vec<u8>>,
+    }
+
+    impl Write for Full {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.calls.set(self.calls.get() + 1);
+            if self.data.get_ref().len() + buf.len() > self.room {
+                return Err(std::io::Error::from(std::io::ErrorKind::StorageFull));
+            }
+            self.data.write(buf)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Seek for Full {
+        fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
+            self.data.seek(pos)
+        }
+    }
+
+    fn full(calls: &Rc<Cell<usize>>) -> NpzOut<Full> {
+        NpzOut::new(Full {
+            room: 200,
+            calls: Rc::clone(calls),
+            data: std::io::Cursor::new(Vec::new()),
+        })
+    }
+
+    /// Issue 11: on a full disk the error is ours alone. The abandoned archive is fused:
+    /// dropping it writes nothing more (the zip crate would try to finish it, fail again
+    /// and print `ZipWriter drop failed` before our message), and finishing it fails.
+    #[test]
+    fn a_failed_archive_is_abandoned_quietly() {
+        let calls = Rc::new(Cell::new(0));
+        let mut npz = full(&calls);
+        assert!(npz.add_array("x", &Array::zeros(vec![100])).is_err());
+        let after_error = calls.get();
+        drop(npz);
+        assert_eq!(calls.get(), after_error);
+
+        let mut npz = full(&calls);
+        assert!(npz.add_array("x", &Array::zeros(vec![100])).is_err());
+        assert!(npz.finish().is_err());
     }
 }

@@ -128,7 +128,8 @@ impl Lif {
                 "threshold",
                 vec![vec![n], vec![]],
                 Init::Fill(1.0),
-            ),
+            )
+            .with_domain(littoral_core::domain::Domain::Positive),
             Attribute::simulation("dt", 1e-3),
             Attribute::simulation("noise_std", 0.0),
             Attribute::simulation("max_spikes_per_dt", 65536.0),

@@ -11,6 +11,10 @@ pub struct Cli {
     /// What to do (default: `demo`).
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Memory budget of a run (`512M`, `8G`; default: the machine's memory): a network,
+    /// input, output or record larger than this is refused before any work starts.
+    #[arg(long, global = true, value_name = "BYTES", value_parser = super::budget::parse_bytes)]
+    pub max_memory: Option<u64>,
 }
 
 /// The commands.
@@ -119,6 +123,9 @@ pub struct SweepArgs {
     /// Take the i-th value of every axis together instead of the full grid.
     #[arg(long)]
     pub zip: bool,
+    /// The most points a sweep may have (a typo in `--vary` can make millions).
+    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    pub max_points: usize,
     /// Folder for `summary.csv` (and outputs); created if missing.
     #[arg(long, value_name = "DIR", required = true)]
     pub out: Option<PathBuf>,

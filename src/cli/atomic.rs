@@ -5,7 +5,10 @@
 //! work is done). Its content is written and synced later; [`Outputs::commit`] renames
 //! every temporary file over its destination and syncs the folders. If anything fails
 //! before the commit, dropping [`Outputs`] removes every temporary file: no output file
-//! appears at all.
+//! appears at all. Destinations are resolved first (two names of one file are refused),
+//! a character device or FIFO (`-o /dev/stdout`) is written through, never replaced, and
+//! an interrupt (SIGINT, SIGTERM, SIGHUP) removes the temporary files
+//! ([`install_signal_handler`]).
 
 use super::error::{CliError, CliResult};
 use littoral_functional::atomic::{AtomicFile, parent_dir, sync_dir};
@@ -55,13 +58,19 @@ impl Outputs {
     /// # Errors
     /// As [`Outputs::reserve`].
     pub fn reserve_with_suffix(&mut self, dest: &Path, suffix: &str) -> CliResult<OutputId> {
-        if self.staged.iter().any(|s| s.file.dest() == dest) {
+        let file = AtomicFile::create_with_suffix(dest, suffix).map_err(on_file(dest))?;
+        // Compared resolved: `o/../o/y.npy` and a link to `o/y.npy` are `o/y.npy`.
+        if let Some(other) = self
+            .staged
+            .iter()
+            .find(|s| s.file.target() == file.target())
+        {
             return Err(CliError::usage(format!(
-                "{} is named as two different outputs",
+                "{} and {} are the same file, named as two different outputs",
+                other.file.dest().display(),
                 dest.display()
             )));
         }
-        let file = AtomicFile::create_with_suffix(dest, suffix).map_err(on_file(dest))?;
         self.staged.push(Staged {
             file,
             written: false,
@@ -138,17 +147,23 @@ impl Outputs {
             ));
         }
         let mut done: Vec<PathBuf> = Vec::new();
+        // Regular files renamed into place (undone on a later failure; a device written
+        // through is never removed).
+        let mut replaced: Vec<PathBuf> = Vec::new();
         for s in &mut self.staged {
             let dest = s.file.dest().to_path_buf();
             if let Err(e) = s.file.rename() {
-                for d in &done {
+                for d in &replaced {
                     let _ = std::fs::remove_file(d);
                 }
                 return Err(CliError::functional(&dest, e));
             }
+            if !s.file.is_written_through() {
+                replaced.push(s.file.target().to_path_buf());
+            }
             done.push(dest);
         }
-        let mut dirs: Vec<PathBuf> = done.iter().map(|d| parent_dir(d)).collect();
+        let mut dirs: Vec<PathBuf> = replaced.iter().map(|d| parent_dir(d)).collect();
         dirs.sort();
         dirs.dedup();
         for d in dirs {
@@ -159,4 +174,16 @@ impl Outputs {
         self.staged.clear();
         Ok(done)
     }
+}
+
+/// The exit code of a run ended by a signal (128 + SIGINT, as shells report it).
+pub const EXIT_INTERRUPTED: i32 = 130;
+
+/// On SIGINT, SIGTERM or SIGHUP: remove every reserved temporary file and every empty
+/// folder this run created, then exit with [`EXIT_INTERRUPTED`].
+pub fn install_signal_handler() {
+    let _ = ctrlc::set_handler(|| {
+        littoral_functional::atomic::remove_temporaries();
+        std::process::exit(EXIT_INTERRUPTED);
+    });
 }

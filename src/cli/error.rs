@@ -118,8 +118,51 @@ pub fn io_message(e: &std::io::Error) -> String {
     }
 }
 
+/// The most characters of an error message shown; a longer message (a whole header, a
+/// 100 kB class name) shows its start, which names the file and the path, and its size.
+pub const MAX_MESSAGE_CHARS: usize = 600;
+
+/// A message made safe for a terminal: control characters (form feed, NUL, CR, escape
+/// sequences, …) shown escaped (`\u{c}`), line breaks kept, and the length capped at
+/// [`MAX_MESSAGE_CHARS`] (the start, then `… (N bytes in all)`).
+pub fn sanitize(message: &str) -> String {
+    let mut out = String::new();
+    for (shown, c) in message.chars().enumerate() {
+        if shown >= MAX_MESSAGE_CHARS {
+            out.push_str(&format!("… ({} bytes in all)", message.len()));
+            return out;
+        }
+        if c.is_control() && c != '\n' {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Collapse a message onto one line.
 pub fn one_line(s: &str) -> String {
     let lines: Vec<&str> = s.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
     lines.join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn messages_are_escaped_and_capped() {
+        assert_eq!(
+            sanitize("a\u{c}b\0c\rd\u{1b}[31m"),
+            "a\\u{c}b\\u{0}c\\rd\\u{1b}[31m"
+        );
+        assert_eq!(sanitize("two\nlines"), "two\nlines");
+        let long = format!("f.json: class {}", "x".repeat(100_000));
+        let shown = sanitize(&long);
+        assert!(shown.starts_with("f.json: class xxx"));
+        assert!(shown.ends_with(&format!("… ({} bytes in all)", long.len())));
+        assert!(shown.chars().count() < MAX_MESSAGE_CHARS + 40);
+    }
 }

@@ -14,6 +14,9 @@ use littoral_core::{Families, Kind, Leaf, ModuleExt, Tree, TreeExt, Value};
 /// Arrays with at most this many elements are printed in full.
 pub const SMALL: usize = 16;
 
+/// The widest a table column is padded.
+const MAX_COLUMN: usize = 120;
+
 /// A number with at most 6 decimals, trailing zeros dropped.
 fn short(v: f64) -> String {
     let s = format!("{v:.6}");
@@ -81,7 +84,9 @@ pub fn table(tree: &Tree) -> Vec<String> {
     let mut w = [0usize; 4];
     for r in std::iter::once(&head).chain(&rows) {
         for (i, c) in r.iter().take(4).enumerate() {
-            w[i] = w[i].max(c.chars().count());
+            // Capped: a padding width above 65,535 panics in `format!` (a 65,520-character
+            // module name did); longer cells are printed in full, unaligned.
+            w[i] = w[i].max(c.chars().count()).min(MAX_COLUMN);
         }
     }
     std::iter::once(&head)

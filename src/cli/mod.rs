@@ -3,6 +3,7 @@
 
 pub mod args;
 pub mod atomic;
+pub mod budget;
 pub mod demo;
 pub mod error;
 pub mod inspect;
@@ -33,6 +34,7 @@ pub fn say(line: &str) {
 
 /// Print `littoral: <message>` on stderr.
 fn complain(message: &str) {
+    let message = error::sanitize(message);
     let _ = writeln!(std::io::stderr().lock(), "littoral: {message}");
 }
 
@@ -55,6 +57,7 @@ fn install_panic_hook() {
 /// Parse the arguments and run; returns the process exit code.
 pub fn main_code() -> i32 {
     install_panic_hook();
+    atomic::install_signal_handler();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -99,6 +102,7 @@ pub fn main_code() -> i32 {
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
+    budget::set(cli.max_memory);
     match cli.command {
         None => demo::demo(&DemoArgs {
             out: "littoral-demo".into(),

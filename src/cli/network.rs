@@ -9,15 +9,13 @@ use std::sync::Arc;
 /// The magic bytes that start a Littoral snapshot.
 pub const SNAPSHOT_MAGIC: &[u8; 8] = b"LITTORAL";
 
-/// Read a whole file.
+/// Read a whole file, once (so `<(cat net.json)` works), bounded: a pipe or a device
+/// (`/dev/zero`) is read up to `littoral_core::limits::MAX_STREAM_BYTES`.
 ///
 /// # Errors
 /// [`CliError::File`] naming the file.
 pub fn read_bytes(path: &Path) -> CliResult<Vec<u8>> {
-    if path.is_dir() {
-        return Err(CliError::file(path, "is a folder, not a file"));
-    }
-    std::fs::read(path).map_err(|e| CliError::io(path, "read", &e))
+    littoral_functional::codec::read_file(path).map_err(|e| CliError::functional(path, e))
 }
 
 /// Parse a network file (JSON); errors name the file and the JSON path.
@@ -25,21 +23,35 @@ pub fn read_bytes(path: &Path) -> CliResult<Vec<u8>> {
 /// # Errors
 /// Unreadable files, invalid JSON, and everything the network format rejects.
 pub fn load_network(path: &Path) -> CliResult<Arc<dyn Module>> {
-    let bytes = read_bytes(path)?;
+    network_from_bytes(path, &read_bytes(path)?)
+}
+
+/// Parse the bytes of the network file `path`, then check its size against the memory
+/// budget (before anything is allocated).
+///
+/// # Errors
+/// As [`load_network`].
+fn network_from_bytes(path: &Path, bytes: &[u8]) -> CliResult<Arc<dyn Module>> {
     if bytes.starts_with(SNAPSHOT_MAGIC) {
         return Err(CliError::file(
             path,
             "this is a snapshot, not a network file: pass it with `--resume`",
         ));
     }
-    let text = std::str::from_utf8(&bytes)
+    let text = std::str::from_utf8(bytes)
         .map_err(|_| CliError::file(path, "not a network file: the bytes are not UTF-8 text"))?;
     if text.trim().is_empty() {
         return Err(CliError::file(path, "empty file: not a network file"));
     }
-    littoral_nets::registry()
+    let module = littoral_nets::registry()
         .read_json_str(text)
-        .map_err(|e| CliError::file(path, e))
+        .map_err(|e| CliError::file(path, e))?;
+    super::budget::check(
+        path,
+        "the network",
+        super::budget::network_bytes(module.as_ref(), path)?,
+    )?;
+    Ok(module)
 }
 
 /// Read a snapshot file.
@@ -67,7 +79,7 @@ pub fn load_any(path: &Path, seed: u64) -> CliResult<(Arc<dyn Module>, Tree, boo
             .map_err(|e| CliError::functional(path, e))?;
         return Ok((module, params.merged(&state), true));
     }
-    let module = load_network(path)?;
+    let module = network_from_bytes(path, &bytes)?;
     let tree = module.init(seed);
     Ok((module, tree, false))
 }

@@ -18,6 +18,44 @@ use std::path::Path;
 /// At most this many channels are drawn as traces.
 pub const MAX_TRACES: usize = 10;
 
+/// At most this many values (steps × drawn channels) are plotted: enough for any PNG
+/// (a plot is a few thousand pixels wide), and a bound on the plotting time.
+pub const MAX_PLOT_POINTS: u64 = 50_000_000;
+
+/// Check, before any work, that a plot of `steps` steps of `channels` channels with time
+/// step `dt` starting at step `start_step` can be drawn: `dt` positive and finite, a time
+/// axis that is finite and resolvable (its end differs from its start, and a step is not
+/// lost in the rounding of the axis values), and at most [`MAX_PLOT_POINTS`] values.
+///
+/// # Errors
+/// A message naming `dt`, the axis or the count.
+pub fn check_plot(dt: f64, start_step: u64, steps: usize, channels: usize) -> Result<(), String> {
+    if !(dt.is_finite() && dt > 0.0) {
+        return Err(format!(
+            "cannot plot with dt = {dt:?}: dt must be positive and finite"
+        ));
+    }
+    let t_start = start_step as f64 * dt;
+    let t_end = t_start + steps as f64 * dt;
+    // A step must stay visible against the axis' magnitude (and the axis must be finite
+    // for the plotting library to place its ticks).
+    let magnitude = t_start.abs().max(t_end.abs());
+    if !t_end.is_finite() || dt < magnitude * 1e-12 || dt < f64::MIN_POSITIVE * 1e6 {
+        return Err(format!(
+            "cannot plot with dt = {dt:?} over {steps} step(s) from step {start_step}: the time \
+             axis ({t_start:?} to {t_end:?} s) cannot be drawn"
+        ));
+    }
+    let points = (steps as u64).saturating_mul(channels.clamp(1, MAX_TRACES) as u64);
+    if points > MAX_PLOT_POINTS {
+        return Err(format!(
+            "cannot plot {steps} step(s) × {} channel(s): more than {MAX_PLOT_POINTS} values (the limit)",
+            channels.min(MAX_TRACES)
+        ));
+    }
+    Ok(())
+}
+
 fn err(e: impl std::fmt::Display) -> String {
     e.to_string()
 }

@@ -144,8 +144,20 @@ pub fn put_npy(outs: &mut Outputs, id: super::atomic::OutputId, a: &Array) -> Cl
 pub fn simulate(a: &SimulateArgs) -> CliResult<()> {
     let loaded = load(a)?;
     let module = loaded.module.as_ref();
-    let x = read_input(&a.input, module.size_in())?;
+    let x = read_input(&a.input, module.size_in(), super::budget::bytes())?;
     let (b, t) = (x.shape()[0], x.shape()[1]);
+    super::budget::check_run(module, &loaded.net_file, b, t, a.record.is_some())?;
+    // The step count after this run must not wrap (a snapshot at step 2⁶⁴−1 resumes nowhere).
+    let Some(end_step) = loaded.start_step.checked_add(t as u64) else {
+        return Err(CliError::file(
+            &loaded.net_file,
+            format!(
+                "the snapshot is at step {}; {t} more step(s) would pass the last step count \
+                 (2⁶⁴−1)",
+                loaded.start_step
+            ),
+        ));
+    };
     if a.resume.is_some() {
         module.batch_state(&loaded.state, b).map_err(|e| {
             CliError::file(
@@ -175,6 +187,11 @@ pub fn simulate(a: &SimulateArgs) -> CliResult<()> {
         .as_deref()
         .map(|p| outs.reserve_with_suffix(p, ".png"))
         .transpose()?;
+    if let Some(p) = &a.plot {
+        let dt = network_dt(module, &loaded.params);
+        super::plot::check_plot(dt, loaded.start_step, t, module.size_out())
+            .map_err(|m| CliError::file(p, m))?;
+    }
 
     let pb = progress::bar(t as u64, "steps", a.quiet);
     let on_progress = |done: u64| pb.set_position(done);
@@ -205,7 +222,6 @@ pub fn simulate(a: &SimulateArgs) -> CliResult<()> {
             write_state_npz(w, &result.state).map_err(|e| CliError::io(&dest, "write", &e))
         })?;
     }
-    let end_step = loaded.start_step + t as u64;
     if let Some(id) = snap_id {
         let dest = outs.dest(id).to_path_buf();
         let bytes = Snapshot::capture(module, &loaded.params, &result.state, end_step)

@@ -200,7 +200,7 @@ pub fn sweep_on(a: &SweepArgs, ranks: Option<&Ranks>) -> CliResult<()> {
     let module = load_network(files.net)?;
     let module = module.as_ref();
     let tree = module.init(a.seed);
-    let x = read_input(files.input, module.size_in())?;
+    let x = read_input(files.input, module.size_in(), super::budget::bytes())?;
     let mut sweep = if a.zip { Sweep::zip() } else { Sweep::grid() };
     for ax in &axes {
         sweep = sweep.axis(&ax.path, ax.values.iter().copied());
@@ -211,6 +211,13 @@ pub fn sweep_on(a: &SweepArgs, ranks: Option<&Ranks>) -> CliResult<()> {
     let n = sweep
         .len()
         .map_err(|e| CliError::usage(format!("--vary: {e}")))?;
+    if n > a.max_points {
+        return Err(CliError::usage(format!(
+            "--vary: the sweep has {n} points, more than the limit of {} (raise it with \
+             --max-points)",
+            a.max_points
+        )));
+    }
     if let Some(k) = a.point
         && k >= n
     {
@@ -265,11 +272,12 @@ pub fn sweep_on(a: &SweepArgs, ranks: Option<&Ranks>) -> CliResult<()> {
     if a.resume {
         shard::remove_stale_temporaries(files.out)?;
     }
-    let created = !files.out.exists();
-    std::fs::create_dir_all(files.out).map_err(|e| CliError::io(files.out, "create folder", &e))?;
+    // Every folder made for `--out new/a/b` (not only `b/`) is removed if the sweep fails.
+    let created = littoral_functional::atomic::create_dirs(files.out)
+        .map_err(|e| CliError::functional(files.out, e))?;
     let result = run_and_write(&job, n, shard, ranks);
-    if result.is_err() && created {
-        let _ = std::fs::remove_dir(files.out);
+    if result.is_err() {
+        littoral_functional::atomic::remove_dirs(&created);
     }
     result
 }

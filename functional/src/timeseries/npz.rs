@@ -35,11 +35,10 @@
 use crate::atomic::write_atomic;
 use crate::codec::read_file;
 use crate::error::{Error, Result};
-use crate::npy::NpzOut;
+use crate::npy::{NpzOut, read_npz_member};
 use crate::timeseries::{Interp, TimeSeries, TsContinuous, TsEvent};
 use littoral_core::{Array, array::format_shape};
 use npyz::npz::NpzArchive;
-use npyz::{DType, Order, TypeChar};
 use std::io::{Cursor, Read, Seek};
 use std::path::Path;
 
@@ -189,73 +188,18 @@ impl Field {
     }
 }
 
-fn convert<T: npyz::Deserialize, R: Read>(
-    npy: npyz::NpyFile<R>,
-    name: &str,
-    f: impl Fn(T) -> f64,
-) -> Result<Vec<f64>> {
-    Ok(npy
-        .into_vec::<T>()
-        .map_err(|e| npz_error(name, e))?
-        .into_iter()
-        .map(f)
-        .collect())
-}
-
+/// A field through the one `.npy` reader ([`crate::npy::read_npz_member`]): header
+/// nesting and keys checked, its data bounded by the element limit, decompressed only as
+/// far as its header declares.
 fn read_field<R: Read + Seek>(ar: &mut NpzArchive<R>, name: &str) -> Result<Option<Field>> {
-    let Some(npy) = ar.by_name(name).map_err(|e| npz_error(name, e))? else {
+    let max_bytes = littoral_core::limits::MAX_ELEMENTS.saturating_mul(8);
+    let Some(a) = read_npz_member(ar, name, max_bytes).map_err(|e| npz_error(name, e))? else {
         return Ok(None);
     };
-    let shape: Vec<usize> = npy
-        .shape()
-        .iter()
-        .map(|&d| usize::try_from(d).map_err(|_| invalid(name, "dimension too large")))
-        .collect::<Result<_>>()?;
-    let order = npy.order();
-    let DType::Plain(ty) = npy.dtype() else {
-        return Err(invalid(
-            name,
-            "structured dtypes are not time-series fields",
-        ));
-    };
-    let size = ty.size_field();
-    let data = match (ty.type_char(), size) {
-        (TypeChar::Float, 8) => convert::<f64, _>(npy, name, |x| x)?,
-        (TypeChar::Float, 4) => convert::<f32, _>(npy, name, f64::from)?,
-        (TypeChar::Int, 8) => convert::<i64, _>(npy, name, |x| x as f64)?,
-        (TypeChar::Int, 4) => convert::<i32, _>(npy, name, f64::from)?,
-        (TypeChar::Int, 2) => convert::<i16, _>(npy, name, f64::from)?,
-        (TypeChar::Int, 1) => convert::<i8, _>(npy, name, f64::from)?,
-        (TypeChar::Uint, 8) => convert::<u64, _>(npy, name, |x| x as f64)?,
-        (TypeChar::Uint, 4) => convert::<u32, _>(npy, name, f64::from)?,
-        (TypeChar::Uint, 2) => convert::<u16, _>(npy, name, f64::from)?,
-        (TypeChar::Uint, 1) => convert::<u8, _>(npy, name, f64::from)?,
-        (TypeChar::Bool, _) => convert::<bool, _>(npy, name, |b| f64::from(u8::from(b)))?,
-        _ => {
-            return Err(invalid(
-                name,
-                format!("unsupported dtype {ty} (expected a float, integer or bool array)"),
-            ));
-        }
-    };
-    let data = if order == Order::Fortran && shape.len() == 2 {
-        let (rows, cols) = (shape[0], shape[1]);
-        let mut c = vec![0.0; data.len()];
-        for j in 0..cols {
-            for i in 0..rows {
-                c[i * cols + j] = data[j * rows + i];
-            }
-        }
-        c
-    } else if order == Order::Fortran && shape.len() > 2 {
-        return Err(invalid(
-            name,
-            "Fortran-order arrays of more than 2 dimensions",
-        ));
-    } else {
-        data
-    };
-    Ok(Some(Field { shape, data }))
+    Ok(Some(Field {
+        shape: a.shape().to_vec(),
+        data: a.into_data(),
+    }))
 }
 
 fn require<R: Read + Seek>(ar: &mut NpzArchive<R>, name: &str) -> Result<Field> {

@@ -30,6 +30,10 @@ use std::sync::Arc;
 pub struct FFwdStack {
     children: Vec<(String, Arc<dyn Module>)>,
     attrs: Vec<Attribute>,
+    /// `(first.size_in, last.size_out)`, computed once (see `Sequential`).
+    shape: [usize; 2],
+    /// `(first.spiking_input, last.spiking_output)`, computed once.
+    spiking: [bool; 2],
 }
 
 impl FFwdStack {
@@ -57,8 +61,10 @@ impl FFwdStack {
                 "FFwdStack expects at least two modules to combine",
             ));
         }
-        for (i, (name, _)) in children.iter().enumerate() {
-            check_name(name, children[..i].iter().map(|(n, _)| n.as_str()))?;
+        let mut names = std::collections::HashSet::new();
+        for (name, _) in &children {
+            check_name(name, names.get(name.as_str()).copied().into_iter())?;
+            names.insert(name.as_str());
         }
         let attrs = children
             .windows(2)
@@ -72,7 +78,14 @@ impl FFwdStack {
                 )
             })
             .collect();
-        Ok(FFwdStack { children, attrs })
+        let shape = super::chain_shape(&children);
+        let spiking = super::chain_spiking(&children);
+        Ok(FFwdStack {
+            children,
+            attrs,
+            shape,
+            spiking,
+        })
     }
 
     /// Set the weight between module `n` and `n + 1` (`"{n}_{n+1}_weight"`).
@@ -123,15 +136,23 @@ impl Module for FFwdStack {
     }
 
     fn shape(&self) -> Vec<usize> {
-        super::chain_shape(&self.children)
+        self.shape.to_vec()
+    }
+
+    fn size_in(&self) -> usize {
+        self.shape[0]
+    }
+
+    fn size_out(&self) -> usize {
+        self.shape[1]
     }
 
     fn spiking_input(&self) -> bool {
-        super::chain_spiking(&self.children).0
+        self.spiking[0]
     }
 
     fn spiking_output(&self) -> bool {
-        super::chain_spiking(&self.children).1
+        self.spiking[1]
     }
 
     fn attributes(&self) -> &[Attribute] {

@@ -24,17 +24,19 @@ pub(crate) fn entry_children(
 }
 
 /// Rockpool's shape of a chain: `(first.size_in, last.size_out)`, `(0, 0)` when empty.
-pub(crate) fn chain_shape(children: &[(String, Arc<dyn Module>)]) -> Vec<usize> {
+/// Each child is asked once: callers compute it when the chain is built and keep it.
+pub(crate) fn chain_shape(children: &[(String, Arc<dyn Module>)]) -> [usize; 2] {
     match (children.first(), children.last()) {
-        (Some((_, f)), Some((_, l))) => vec![f.size_in(), l.size_out()],
-        _ => vec![0, 0],
+        (Some((_, f)), Some((_, l))) => [f.size_in(), l.size_out()],
+        _ => [0, 0],
     }
 }
 
 /// Whether a chain takes spikes (its first child does) and emits spikes (its last does).
-pub(crate) fn chain_spiking(children: &[(String, Arc<dyn Module>)]) -> (bool, bool) {
-    (
+/// Computed once when the chain is built, like [`chain_shape`].
+pub(crate) fn chain_spiking(children: &[(String, Arc<dyn Module>)]) -> [bool; 2] {
+    [
         children.first().is_some_and(|(_, m)| m.spiking_input()),
         children.last().is_some_and(|(_, m)| m.spiking_output()),
-    )
+    ]
 }

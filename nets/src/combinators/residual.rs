@@ -69,6 +69,14 @@ impl Module for Residual {
         self.inner.shape()
     }
 
+    fn size_in(&self) -> usize {
+        self.inner.size_in()
+    }
+
+    fn size_out(&self) -> usize {
+        self.inner.size_out()
+    }
+
     fn spiking_input(&self) -> bool {
         self.inner.spiking_input()
     }

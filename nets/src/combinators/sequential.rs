@@ -3,7 +3,8 @@
 use crate::fused::Plan;
 use littoral_core::registry::{FileEntry, ModuleClass, relabel};
 use littoral_core::{Array, Error, Evolution, Module, Record, Result, Tree};
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, OnceLock};
 
 /// Rockpool's `Sequential`: children named `"{i}_{Class}"` (or by you), each child's
 /// output feeding the next. The record holds each child's record under its name and its
@@ -19,11 +20,22 @@ use std::sync::Arc;
 /// assert!(ev.record.get("0_LIF_output").is_some());
 /// # Ok::<(), littoral_core::Error>(())
 /// ```
+///
+/// Every structure query is O(1) and every append amortised O(1), whatever the depth or
+/// length of the chain: the shape is computed once when a child is added (asking each
+/// child for its shape again at every level would double the work per nesting level),
+/// the names are kept in a set, and the fusion plan is made once, at the first `evolve`.
 #[derive(Clone, Debug, Default)]
 pub struct Sequential {
     children: Vec<(String, Arc<dyn Module>)>,
-    /// The fused pairs of `children`, planned when a child is added.
-    plan: Plan,
+    /// The children's names, to refuse a duplicate in O(1).
+    names: HashSet<String>,
+    /// `(first.size_in, last.size_out)`, `(0, 0)` when empty.
+    shape: [usize; 2],
+    /// `(first.spiking_input, last.spiking_output)`, `(false, false)` when empty.
+    spiking: [bool; 2],
+    /// The fused pairs of `children`, planned at the first `evolve`.
+    plan: OnceLock<Plan>,
 }
 
 impl Sequential {
@@ -57,9 +69,10 @@ impl Sequential {
     pub fn append_named(mut self, module: Arc<dyn Module>, name: Option<&str>) -> Result<Self> {
         let i = self.children.len();
         let name = name.map_or_else(|| format!("{i}_{}", module.class_name()), str::to_string);
-        check_name(&name, self.children.iter().map(|(n, _)| n.as_str()))?;
+        check_name(&name, self.names.get(&name).map(String::as_str).into_iter())?;
+        let [size_in, size_out] = [module.size_in(), module.size_out()];
         if let Some((_, last)) = self.children.last()
-            && last.size_out() != module.size_in()
+            && self.shape[1] != size_in
         {
             return Err(Error::invalid(
                 name,
@@ -69,13 +82,20 @@ impl Sequential {
                     last.class_name(),
                     i,
                     module.class_name(),
-                    last.size_out(),
-                    module.size_in()
+                    self.shape[1],
+                    size_in
                 ),
             ));
         }
+        if self.children.is_empty() {
+            self.shape[0] = size_in;
+            self.spiking[0] = module.spiking_input();
+        }
+        self.shape[1] = size_out;
+        self.spiking[1] = module.spiking_output();
+        self.names.insert(name.clone());
         self.children.push((name, module));
-        self.plan = Plan::of(&self.children);
+        self.plan = OnceLock::new();
         Ok(self)
     }
 
@@ -203,15 +223,23 @@ impl Module for Sequential {
     }
 
     fn shape(&self) -> Vec<usize> {
-        super::chain_shape(&self.children)
+        self.shape.to_vec()
+    }
+
+    fn size_in(&self) -> usize {
+        self.shape[0]
+    }
+
+    fn size_out(&self) -> usize {
+        self.shape[1]
     }
 
     fn spiking_input(&self) -> bool {
-        super::chain_spiking(&self.children).0
+        self.spiking[0]
     }
 
     fn spiking_output(&self) -> bool {
-        super::chain_spiking(&self.children).1
+        self.spiking[1]
     }
 
     fn children(&self) -> Vec<(&str, &dyn Module)> {
@@ -229,7 +257,10 @@ impl Module for Sequential {
         let chain = |part: &[(String, Arc<dyn Module>)]| -> Arc<dyn Module> {
             Arc::new(Sequential {
                 children: part.to_vec(),
-                plan: Plan::of(part),
+                names: part.iter().map(|(n, _)| n.clone()).collect(),
+                shape: super::chain_shape(part),
+                spiking: super::chain_spiking(part),
+                plan: OnceLock::new(),
             })
         };
         Some((chain(head), chain(tail)))
@@ -242,6 +273,7 @@ impl Module for Sequential {
         input: &Array,
         record: bool,
     ) -> Result<Evolution> {
-        evolve_chain(&self.children, &self.plan, params, state, input, record)
+        let plan = self.plan.get_or_init(|| Plan::of(&self.children));
+        evolve_chain(&self.children, plan, params, state, input, record)
     }
 }

@@ -53,6 +53,7 @@ impl Plan {
 
     /// The fused pair that starts at child `i`, if any.
     pub fn starting_at(&self, i: usize) -> Option<&LinearLif> {
-        self.pairs.iter().find(|p| p.at == i)
+        let k = self.pairs.binary_search_by_key(&i, |p| p.at).ok()?;
+        self.pairs.get(k)
     }
 }

@@ -1,0 +1,181 @@
+//! The memory budget of a run (`--max-memory`): the network, the input, the output and
+//! the record are sized before any work starts, and a run that would need more than the
+//! budget is refused with one line naming the file and the limit. The default is the
+//! machine's memory (`MemTotal` of `/proc/meminfo`), or 8 GiB where that is unknown.
+
+use super::error::{CliError, CliResult};
+use littoral_core::Module;
+use std::path::Path;
+use std::sync::OnceLock;
+
+/// The budget when the machine's memory is unknown.
+const FALLBACK: u64 = 8 << 30;
+
+static BUDGET: OnceLock<u64> = OnceLock::new();
+
+/// Parse a byte count: a number with an optional `K`, `M`, `G` or `T` (powers of 1024,
+/// an optional trailing `B` or `iB`): `512M`, `1.5G`, `1000000`.
+///
+/// # Errors
+/// A message for clap when the text is not such a count.
+pub fn parse_bytes(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let t = t
+        .strip_suffix("iB")
+        .or_else(|| t.strip_suffix('B'))
+        .unwrap_or(t);
+    let (number, shift) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let shift = match c.to_ascii_uppercase() {
+                'K' => 10,
+                'M' => 20,
+                'G' => 30,
+                'T' => 40,
+                _ => return Err(format!("unknown unit '{c}' (use K, M, G or T)")),
+            };
+            (&t[..i], shift)
+        }
+        _ => (t, 0),
+    };
+    let value: f64 = number.trim().parse().map_err(|_| {
+        format!(
+            "'{}' is not a byte count such as 512M or 8G",
+            text.escape_debug()
+        )
+    })?;
+    let bytes = value * f64::from(1u32 << (shift / 2)) * f64::from(1u32 << (shift - shift / 2));
+    if !(bytes.is_finite() && bytes >= 1.0 && bytes < 2f64.powi(63)) {
+        return Err(format!(
+            "{text}: the budget must be at least 1 byte and below 8 EiB"
+        ));
+    }
+    Ok(bytes as u64)
+}
+
+/// The machine's memory in bytes (`MemTotal`), when `/proc/meminfo` tells it.
+fn machine_memory() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    kib.checked_mul(1024)
+}
+
+/// Set the budget for this run (`--max-memory`, else the machine's memory). Called once,
+/// before the command runs.
+pub fn set(flag: Option<u64>) {
+    let _ = BUDGET.set(flag.unwrap_or_else(|| machine_memory().unwrap_or(FALLBACK)));
+}
+
+/// The budget in bytes.
+pub fn bytes() -> u64 {
+    *BUDGET.get_or_init(|| machine_memory().unwrap_or(FALLBACK))
+}
+
+/// Refuse `need` bytes for `what` (read from or written to `file`) above the budget.
+///
+/// # Errors
+/// [`CliError::File`] naming the file, the size and the limit.
+pub fn check(file: &Path, what: &str, need: u64) -> CliResult<()> {
+    let limit = bytes();
+    if need > limit {
+        return Err(CliError::file(
+            file,
+            format!(
+                "{what} needs {} of memory, more than the limit of {} (--max-memory)",
+                human(need),
+                human(limit)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The bytes of `module`'s parameters and one sample's state, checked with the limits
+/// (call it before `init`).
+///
+/// # Errors
+/// The limits' error (depth, element count), naming the file.
+pub fn network_bytes(module: &dyn Module, file: &Path) -> CliResult<u64> {
+    let elements =
+        littoral_core::limits::module_elements(module).map_err(|e| CliError::file(file, e))?;
+    Ok(elements.saturating_mul(8))
+}
+
+/// The bytes a run of `module` over `batch` samples of `steps` steps takes: the network
+/// (state per sample), the input, the output and, when recording, one value a step for
+/// every state element and every module's output (the record holds them).
+pub fn run_bytes(module: &dyn Module, network: u64, batch: u64, steps: u64, record: bool) -> u64 {
+    let bt = batch.saturating_mul(steps);
+    let io = bt.saturating_mul(module.size_in() as u64 + module.size_out() as u64);
+    let mut total = network
+        .saturating_mul(batch.max(1))
+        .saturating_add(io.saturating_mul(8));
+    if record {
+        let mut outputs = 0u64;
+        let mut stack: Vec<&dyn Module> = vec![module];
+        while let Some(m) = stack.pop() {
+            outputs = outputs.saturating_add(m.size_out() as u64);
+            stack.extend(m.children().into_iter().map(|(_, c)| c));
+        }
+        let per_step = (network / 8).saturating_add(outputs);
+        total = total.saturating_add(bt.saturating_mul(per_step).saturating_mul(8));
+    }
+    total
+}
+
+/// Refuse a run of `module` (read from `file`) over `batch` samples of `steps` steps
+/// whose network, input, output and record together exceed the budget.
+///
+/// # Errors
+/// As [`check`].
+pub fn check_run(
+    module: &dyn Module,
+    file: &Path,
+    batch: usize,
+    steps: usize,
+    record: bool,
+) -> CliResult<()> {
+    let network = network_bytes(module, file)?;
+    let need = run_bytes(module, network, batch as u64, steps as u64, record);
+    let what = format!(
+        "a run of {batch} sample(s) × {steps} step(s){}",
+        if record { " with its record" } else { "" }
+    );
+    check(file, &what, need)
+}
+
+/// A byte count for people: `3.2 GiB`.
+pub fn human(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["bytes", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = bytes as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit + 1 < UNITS.len() {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} bytes")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn byte_counts_parse() {
+        assert_eq!(parse_bytes("512M"), Ok(512 << 20));
+        assert_eq!(parse_bytes("1.5G"), Ok(3 << 29));
+        assert_eq!(parse_bytes("8GiB"), Ok(8 << 30));
+        assert_eq!(parse_bytes("1000"), Ok(1000));
+        assert!(parse_bytes("0").is_err());
+        assert!(parse_bytes("-1G").is_err());
+        assert!(parse_bytes("1X").is_err());
+        assert!(parse_bytes("nan").is_err());
+        assert_eq!(human(3 << 29), "1.5 GiB");
+        assert_eq!(human(12), "12 bytes");
+    }
+}
