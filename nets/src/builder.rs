@@ -1,6 +1,12 @@
 //! Shared pieces of the module builders.
 
-use littoral_core::{Attribute, Error, InitValue, Result};
+use littoral_core::{Attribute, Error, Init, InitValue, Result};
+
+/// A per-element Parameter of a population of `n`: shapes `(n,)` or `()`, every element
+/// `default` unless set.
+pub fn per_element_parameter(name: &str, family: &str, n: usize, default: f64) -> Attribute {
+    Attribute::parameter(name, family, vec![vec![n], vec![]], Init::Fill(default))
+}
 
 /// Replace the attribute `name` in `attrs` with a builder value, applying Rockpool's
 /// shape rules.
@@ -35,8 +41,23 @@ pub fn require_has_rec(has_rec: bool, name: &str) -> Result<()> {
 
 /// A module builder's `with(name, value)` (any attribute by name, on the `attrs` field)
 /// and methods that each set one attribute through it, with Rockpool's shape rules. Each
-/// entry is `doc comments, method => "attribute";`.
+/// entry is `doc comments, method => "attribute";`. A module that writes its own `with`
+/// (to update structure that depends on values) starts the list with `@methods`.
 macro_rules! attribute_setters {
+    (@methods $($(#[doc = $doc:literal])* $method:ident => $name:literal;)*) => {
+        $(
+            $(#[doc = $doc])*
+            ///
+            /// # Errors
+            /// A shape the attribute does not permit, or a non-finite value.
+            pub fn $method(
+                self,
+                v: impl Into<littoral_core::InitValue>,
+            ) -> littoral_core::Result<Self> {
+                self.with($name, v.into())
+            }
+        )*
+    };
     ($($(#[doc = $doc:literal])* $method:ident => $name:literal;)*) => {
         /// Any attribute by name.
         ///
@@ -50,18 +71,7 @@ macro_rules! attribute_setters {
             $crate::builder::replace_attribute(&mut self.attrs, name, v)?;
             Ok(self)
         }
-        $(
-            $(#[doc = $doc])*
-            ///
-            /// # Errors
-            /// A shape the attribute does not permit, or a non-finite value.
-            pub fn $method(
-                self,
-                v: impl Into<littoral_core::InitValue>,
-            ) -> littoral_core::Result<Self> {
-                self.with($name, v.into())
-            }
-        )*
+        $crate::builder::attribute_setters! { @methods $($(#[doc = $doc])* $method => $name;)* }
     };
 }
 pub(crate) use attribute_setters;
