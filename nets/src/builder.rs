@@ -75,3 +75,40 @@ macro_rules! attribute_setters {
     };
 }
 pub(crate) use attribute_setters;
+
+/// An extension trait that puts a module's builder methods on the `Result` a fallible
+/// setter returns, so a chain needs one `?` at its end:
+/// `Lif::new(3).with_tau_mem(0.02).with_threshold(1.0)?`. The error of the first
+/// setter that fails is kept. Each entry is `fn method(args);` for a setter that returns
+/// `Self`, or `fn method(args) -> Result;` for one that returns `Result<Self>`.
+macro_rules! result_setters {
+    ($(#[doc = $tdoc:literal])* $trait:ident for $ty:ident {
+        $(fn $method:ident($($arg:ident: $argty:ty),*) $(-> $fallible:ident)?;)*
+    }) => {
+        $(#[doc = $tdoc])*
+        pub trait $trait: Sized {
+            $(
+                #[doc = concat!("[`", stringify!($ty), "::", stringify!($method),
+                    "`] on the result of the setters before it.")]
+                ///
+                /// # Errors
+                /// The error of an earlier setter, or this one's.
+                fn $method(self, $($arg: $argty),*) -> littoral_core::Result<$ty>;
+            )*
+        }
+        impl $trait for littoral_core::Result<$ty> {
+            $(
+                fn $method(self, $($arg: $argty),*) -> littoral_core::Result<$ty> {
+                    $crate::builder::result_setters!(@call self, $method, ($($arg),*) $(, $fallible)?)
+                }
+            )*
+        }
+    };
+    (@call $r:ident, $method:ident, ($($arg:ident),*), Result) => {
+        $r.and_then(|m| m.$method($($arg),*))
+    };
+    (@call $r:ident, $method:ident, ($($arg:ident),*)) => {
+        $r.map(|m| m.$method($($arg),*))
+    };
+}
+pub(crate) use result_setters;

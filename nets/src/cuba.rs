@@ -1,10 +1,11 @@
 //! `CubaLI` and `CubaLIF`: NIR's current-based leaky integrator and LIF neuron, integrated
 //! exactly under a zero-order hold (`docs/models.md` §2).
 
-use crate::builder::attribute_setters;
+use crate::builder::{attribute_setters, result_setters};
 use crate::neuron::{NeuronModel, Step};
 use crate::view::per_element;
 use crate::zoh::{coupling, decay, spike_and_reset, time_constants, time_step};
+use littoral_core::InitValue;
 use littoral_core::registry::{FileEntry, ModuleClass};
 use littoral_core::{
     Array, Attribute, Evolution, Init, Module, OptionValue, Precision, Real, Result, Tree,
@@ -277,5 +278,21 @@ impl Module for Cuba {
         record: bool,
     ) -> Result<Evolution> {
         crate::neuron::evolve(self, params, state, input, record)
+    }
+}
+
+result_setters! {
+    /// [`Cuba`]'s builder methods on `Result<Cuba>`.
+    CubaSetters for Cuba {
+        fn with(name: &str, v: InitValue) -> Result;
+        fn with_tau_syn(v: impl Into<InitValue>) -> Result;
+        fn with_tau_mem(v: impl Into<InitValue>) -> Result;
+        fn with_r(v: impl Into<InitValue>) -> Result;
+        fn with_v_leak(v: impl Into<InitValue>) -> Result;
+        fn with_w_in(v: impl Into<InitValue>) -> Result;
+        fn with_v_threshold(v: impl Into<InitValue>) -> Result;
+        fn with_v_reset(v: impl Into<InitValue>) -> Result;
+        fn with_dt(v: impl Into<InitValue>) -> Result;
+        fn with_precision(precision: Precision);
     }
 }

@@ -1,10 +1,11 @@
 //! NIR's one-state neurons `LI`, `Integrator` (NIR `I`), `IF` and `NirLIF` (NIR `LIF`),
 //! integrated exactly under a zero-order hold (`docs/models.md` §2).
 
-use crate::builder::attribute_setters;
+use crate::builder::{attribute_setters, result_setters};
 use crate::neuron::{NeuronModel, Step};
 use crate::view::per_element;
 use crate::zoh::{decay, spike_and_reset, time_constants, time_step};
+use littoral_core::InitValue;
 use littoral_core::registry::{FileEntry, ModuleClass};
 use littoral_core::{
     Array, Attribute, Evolution, Init, Module, OptionValue, Precision, Real, Result, Tree,
@@ -292,5 +293,19 @@ impl Module for Membrane {
         record: bool,
     ) -> Result<Evolution> {
         crate::neuron::evolve(self, params, state, input, record)
+    }
+}
+
+result_setters! {
+    /// [`Membrane`]'s builder methods on `Result<Membrane>`.
+    MembraneSetters for Membrane {
+        fn with(name: &str, v: InitValue) -> Result;
+        fn with_tau(v: impl Into<InitValue>) -> Result;
+        fn with_r(v: impl Into<InitValue>) -> Result;
+        fn with_v_leak(v: impl Into<InitValue>) -> Result;
+        fn with_v_threshold(v: impl Into<InitValue>) -> Result;
+        fn with_v_reset(v: impl Into<InitValue>) -> Result;
+        fn with_dt(v: impl Into<InitValue>) -> Result;
+        fn with_precision(precision: Precision);
     }
 }

@@ -1,6 +1,6 @@
 //! `Delay`: NIR's per-channel delay by a whole number of steps, its buffer kept as State.
 
-use crate::builder::{attribute_setters, per_element_parameter, replace_attribute};
+use crate::builder::{attribute_setters, per_element_parameter, replace_attribute, result_setters};
 use crate::neuron::{NeuronModel, Step};
 use crate::view::{per_element, scalar};
 use littoral_core::limits::element_count;
@@ -277,5 +277,16 @@ impl Module for Delay {
         record: bool,
     ) -> Result<Evolution> {
         crate::neuron::evolve(self, params, state, input, record)
+    }
+}
+
+result_setters! {
+    /// [`Delay`]'s builder methods on `Result<Delay>`.
+    DelaySetters for Delay {
+        fn with(name: &str, v: InitValue) -> Result;
+        fn with_delay(v: impl Into<InitValue>) -> Result;
+        fn with_dt(v: impl Into<InitValue>) -> Result;
+        fn with_buffer_steps(steps: usize) -> Result;
+        fn with_precision(precision: Precision);
     }
 }

@@ -5,6 +5,6 @@ mod delay;
 mod scale;
 mod threshold;
 
-pub use delay::{Delay, DelayParams};
-pub use scale::{Scale, ScaleParams};
-pub use threshold::{Threshold, ThresholdParams};
+pub use delay::{Delay, DelayParams, DelaySetters};
+pub use scale::{Scale, ScaleParams, ScaleSetters};
+pub use threshold::{Threshold, ThresholdParams, ThresholdSetters};

@@ -1,8 +1,9 @@
 //! `Scale`: NIR's element-wise gain, `y = scale ⊙ x`.
 
-use crate::builder::{attribute_setters, per_element_parameter};
+use crate::builder::{attribute_setters, per_element_parameter, result_setters};
 use crate::neuron::{NeuronModel, Step};
 use crate::view::per_element;
+use littoral_core::InitValue;
 use littoral_core::registry::{FileEntry, ModuleClass};
 use littoral_core::{
     Array, Attribute, Evolution, Module, OptionValue, Precision, Real, Result, Tree,
@@ -135,5 +136,15 @@ impl Module for Scale {
         record: bool,
     ) -> Result<Evolution> {
         crate::neuron::evolve(self, params, state, input, record)
+    }
+}
+
+result_setters! {
+    /// [`Scale`]'s builder methods on `Result<Scale>`.
+    ScaleSetters for Scale {
+        fn with(name: &str, v: InitValue) -> Result;
+        fn with_scale(v: impl Into<InitValue>) -> Result;
+        fn with_dt(v: impl Into<InitValue>) -> Result;
+        fn with_precision(precision: Precision);
     }
 }

@@ -1,8 +1,9 @@
 //! `Threshold`: NIR's Heaviside layer, `z = [x > threshold]`.
 
-use crate::builder::{attribute_setters, per_element_parameter};
+use crate::builder::{attribute_setters, per_element_parameter, result_setters};
 use crate::neuron::{NeuronModel, Step};
 use crate::view::per_element;
+use littoral_core::InitValue;
 use littoral_core::registry::{FileEntry, ModuleClass};
 use littoral_core::{
     Array, Attribute, Evolution, Module, OptionValue, Precision, Real, Result, Tree,
@@ -141,5 +142,15 @@ impl Module for Threshold {
         record: bool,
     ) -> Result<Evolution> {
         crate::neuron::evolve(self, params, state, input, record)
+    }
+}
+
+result_setters! {
+    /// [`Threshold`]'s builder methods on `Result<Threshold>`.
+    ThresholdSetters for Threshold {
+        fn with(name: &str, v: InitValue) -> Result;
+        fn with_threshold(v: impl Into<InitValue>) -> Result;
+        fn with_dt(v: impl Into<InitValue>) -> Result;
+        fn with_precision(precision: Precision);
     }
 }
