@@ -112,3 +112,20 @@ macro_rules! result_setters {
     };
 }
 pub(crate) use result_setters;
+
+/// `Module::evolve_batch` of a module on the neuron scaffold: one call to
+/// [`crate::neuron::evolve`].
+macro_rules! evolve_on_scaffold {
+    () => {
+        fn evolve_batch(
+            &self,
+            params: &littoral_core::Tree,
+            state: &littoral_core::Tree,
+            input: &littoral_core::Array,
+            record: bool,
+        ) -> littoral_core::Result<littoral_core::Evolution> {
+            $crate::neuron::evolve(self, params, state, input, record)
+        }
+    };
+}
+pub(crate) use evolve_on_scaffold;

@@ -1,13 +1,13 @@
 //! `Rate`: non-spiking rate neurons with a forward-Euler solver (Rockpool's native `Rate`,
 //! same step order and numbers, including its silent clip of `τ` to at least `10·dt`).
 
-use crate::builder::{attribute_setters, result_setters};
+use crate::builder::{attribute_setters, evolve_on_scaffold, result_setters};
 use crate::neuron::{NeuronModel, Step};
 use crate::view::{per_element, scalar};
 use littoral_core::registry::ModuleClass;
 use littoral_core::{
-    Array, Attribute, Error, Evolution, Init, InitValue, Initialiser, Module, OptionValue, Real,
-    Result, Tree, TreeExt,
+    Array, Attribute, Error, Init, InitValue, Initialiser, Module, OptionValue, Real, Result, Tree,
+    TreeExt,
 };
 use std::sync::Arc;
 
@@ -416,15 +416,7 @@ impl Module for Rate {
         ]
     }
 
-    fn evolve_batch(
-        &self,
-        params: &Tree,
-        state: &Tree,
-        input: &Array,
-        record: bool,
-    ) -> Result<Evolution> {
-        crate::neuron::evolve(self, params, state, input, record)
-    }
+    evolve_on_scaffold!();
 }
 
 result_setters! {

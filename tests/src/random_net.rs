@@ -140,11 +140,9 @@ pub fn build_layer(spec: &LayerSpec, n: usize) -> Result<Arc<dyn Module>> {
     ))
 }
 
-/// Build a `Sequential` with input size `n_in` from layer specs (sizes chain through).
-///
-/// # Errors
-/// As [`build_layer`].
-pub fn build_network(n_in: usize, layers: &[LayerSpec]) -> Result<Sequential> {
+/// The layers of a network with input size `n_in`, sizes chained through, and the output
+/// size.
+fn build_layers(n_in: usize, layers: &[LayerSpec]) -> Result<(Vec<Arc<dyn Module>>, usize)> {
     let mut n = n_in;
     let mut modules = Vec::new();
     for spec in layers {
@@ -152,7 +150,15 @@ pub fn build_network(n_in: usize, layers: &[LayerSpec]) -> Result<Sequential> {
         n = m.size_out();
         modules.push(m);
     }
-    Sequential::from_modules(modules)
+    Ok((modules, n))
+}
+
+/// Build a `Sequential` with input size `n_in` from layer specs (sizes chain through).
+///
+/// # Errors
+/// As [`build_layer`].
+pub fn build_network(n_in: usize, layers: &[LayerSpec]) -> Result<Sequential> {
+    Sequential::from_modules(build_layers(n_in, layers)?.0)
 }
 
 /// Build the module a [`NetSpec`] describes.
@@ -160,13 +166,7 @@ pub fn build_network(n_in: usize, layers: &[LayerSpec]) -> Result<Sequential> {
 /// # Errors
 /// As [`build_layer`].
 pub fn build(spec: &NetSpec) -> Result<Arc<dyn Module>> {
-    let mut n = spec.n_in;
-    let mut modules = Vec::new();
-    for l in &spec.layers {
-        let m = build_layer(l, n)?;
-        n = m.size_out();
-        modules.push(m);
-    }
+    let (modules, n) = build_layers(spec.n_in, &spec.layers)?;
     Ok(match spec.wrapper {
         0 => modules[0].clone(),
         2 if modules.len() >= 2 => {

@@ -1,13 +1,14 @@
 //! `Delay`: NIR's per-channel delay by a whole number of steps, its buffer kept as State.
 
-use crate::builder::{attribute_setters, per_element_parameter, replace_attribute, result_setters};
+use crate::builder::{
+    attribute_setters, evolve_on_scaffold, per_element_parameter, replace_attribute, result_setters,
+};
 use crate::neuron::{NeuronModel, Step};
 use crate::view::{per_element, scalar};
 use littoral_core::limits::element_count;
 use littoral_core::registry::{FileEntry, ModuleClass};
 use littoral_core::{
-    Array, Attribute, Error, Evolution, Init, InitValue, Module, OptionValue, Precision, Real,
-    Result, Tree,
+    Attribute, Error, Init, InitValue, Module, OptionValue, Precision, Real, Result, Tree,
 };
 use std::sync::Arc;
 
@@ -269,15 +270,7 @@ impl Module for Delay {
         options
     }
 
-    fn evolve_batch(
-        &self,
-        params: &Tree,
-        state: &Tree,
-        input: &Array,
-        record: bool,
-    ) -> Result<Evolution> {
-        crate::neuron::evolve(self, params, state, input, record)
-    }
+    evolve_on_scaffold!();
 }
 
 result_setters! {
