@@ -5,6 +5,7 @@
 use littoral_core::{Array, Evolution, Module, record_bits_eq, tree_bits_eq};
 use std::sync::Arc;
 
+#[allow(unused_imports)] // not every test file draws networks
 pub use littoral_tests::{NetSpec, net_spec};
 
 /// Build the module a spec describes (through the registry: `littoral_tests::build`).
