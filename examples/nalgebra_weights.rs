@@ -9,8 +9,12 @@ use littoral::prelude::*;
 fn main() -> Result<()> {
     let w = DMatrix::from_fn(2, 3, |i, j| 0.5 + 0.25 * (i + j) as f64);
     let net = Sequential::new()
-        .append(Linear::new(2, 3).with_weight(w.clone())?)?
-        .append(Lif::new(3).with_threshold(DVector::from_vec(vec![0.5, 1.0, 1.5]))?)?;
+        .append(Linear::new(2, 3).with_weight(w.clone())?)
+        .append(
+            Lif::new(3)
+                .with_tau_mem(0.02)
+                .with_threshold(DVector::from_vec(vec![0.5, 1.0, 1.5]))?,
+        )?;
     let tree = net.init(0);
     let back = tree.array("0_Linear.weight")?.to_dmatrix()?;
     assert_eq!(back, w);

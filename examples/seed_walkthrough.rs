@@ -51,7 +51,7 @@ fn main() -> Result<()> {
 
     // Building a network: a weights Parameter plus a child, as the seed's ffwd_net.
     let net = Sequential::new()
-        .append(Linear::new(4, 6))?
+        .append(Linear::new(4, 6))
         .append(Rate::new(6))?;
     println!("{}", net.repr());
     let tree = net.init(1);

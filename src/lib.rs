@@ -7,7 +7,7 @@
 //!
 //! ```
 //! use littoral::prelude::*;
-//! let net = Sequential::new().append(Linear::new(2, 3))?.append(Lif::new(3))?;
+//! let net = Sequential::new().append(Linear::new(2, 3)).append(Lif::new(3))?;
 //! let tree = net.init(42);                          // seeded, per path
 //! let x = Array::full(vec![4, 100, 2], 0.5);        // (B, T, Nin)
 //! let ev = net.evolve(&tree, &tree, &x, true)?;     // pure: (output, new_state, record)
@@ -18,25 +18,30 @@
 //! # Ok::<(), littoral::Error>(())
 //! ```
 //!
-//! ## One error type for a whole program
+//! ## Short builder chains, one error type for a whole program
 //!
-//! Modules and builders return [`Error`] (the core's model error: it names the dotted path,
-//! and its variant and [`Error::path`] say what was wrong). Snapshots, sweeps, checkpoints,
-//! time series and files return [`functional::Error`], which wraps it: every core error
-//! converts with `?`, so a program returns `littoral::functional::Result` and needs no
-//! `map_err`.
+//! Builder setters that check a value return `Result<Self>`; the prelude puts every
+//! builder method on that `Result` too, so a chain needs one `?` at its end (the first
+//! error is kept). Modules and builders return [`Error`] (the core's model error: it names
+//! the dotted path, and its variant and [`Error::path`] say what was wrong). Snapshots,
+//! sweeps, checkpoints, time series and files return [`functional::Error`], which wraps
+//! it. A program returns [`AnyResult`] (that wrapping error): every Littoral error then
+//! converts with `?`, and no `map_err` is needed.
 //!
 //! ```
 //! use littoral::prelude::*;
 //! use littoral::functional::{Snapshot, evolve_par, ParOptions};
-//! fn run() -> littoral::functional::Result<u64> {
-//!     let lif = Lif::new(3).with_tau_mem(0.02)?;           // a core error converts
-//!     let tree = lif.init(1);
-//!     let ev = evolve_par(&lif, &tree, &tree, &Array::full(vec![2, 10, 3], 0.5), &ParOptions::default())?;
-//!     Ok(Snapshot::capture(&lif, &tree, &ev.state, 10)?.step)
+//! fn run() -> AnyResult<u64> {
+//!     let net = Sequential::new()
+//!         .append(Linear::new(2, 3))
+//!         .append(Lif::new(3).with_tau_mem(0.02).with_threshold(0.5)?)?;   // a core error
+//!     let tree = net.init(1);
+//!     let x = Array::full(vec![2, 10, 2], 0.5);
+//!     let ev = evolve_par(&net, &tree, &tree, &x, &ParOptions::default())?;
+//!     Ok(Snapshot::capture(&net, &tree, &ev.state, 10)?.step)           // a functional one
 //! }
 //! assert_eq!(run()?, 10);
-//! # Ok::<(), littoral::functional::Error>(())
+//! # Ok::<(), littoral::AnyError>(())
 //! ```
 #![deny(missing_docs)]
 
@@ -47,12 +52,19 @@ pub use littoral_nets as nets;
 
 /// Everything a typical program needs.
 pub mod prelude {
+    pub use crate::{AnyError, AnyResult};
     pub use littoral_core::{
         Array, Attribute, Constant, Error, Evolution, EvolveOptions, Families, Init, Initialiser,
         Kind, Leaf, Module, ModuleExt, Record, Result, Stateful, Tree, TreeExt, Value,
         evolve_child,
     };
-    pub use littoral_nets::{
-        Activation, ExpSyn, FFwdStack, Instant, InstantFn, Lif, Linear, Rate, Residual, Sequential,
-    };
+    pub use littoral_nets::prelude::*;
 }
+
+/// The error of a whole program: any error Littoral returns. It is
+/// [`functional::Error`], which every core [`Error`] converts into with `?`.
+pub type AnyError = littoral_functional::Error;
+
+/// A `Result` with [`AnyError`], for `main` and the functions of a program that mix model
+/// building, evolution, snapshots, sweeps and files.
+pub type AnyResult<T = ()> = std::result::Result<T, AnyError>;

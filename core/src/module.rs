@@ -15,6 +15,8 @@ pub enum OptionValue {
     Bool(bool),
     /// A name.
     Str(String),
+    /// A whole number (a buffer length …).
+    Count(u64),
 }
 
 /// What `evolve` returns: the output `(B, T, Nout)`, the new state (every State leaf with a

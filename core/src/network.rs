@@ -51,6 +51,7 @@ fn to_json_named(module: &dyn Module, tree: &Tree, name: Option<&str>) -> Result
             let v = match v {
                 OptionValue::Bool(b) => Json::Bool(b),
                 OptionValue::Str(s) => Json::String(s),
+                OptionValue::Count(n) => Json::from(n),
             };
             (k.to_string(), v)
         })

@@ -346,6 +346,24 @@ impl<'a> FileEntry<'a> {
             .transpose()
     }
 
+    /// A whole-number option.
+    ///
+    /// # Errors
+    /// A value that is not a non-negative whole number.
+    pub fn count_option(&self, key: &str) -> Result<Option<u64>> {
+        self.options()?
+            .get(key)
+            .map(|v| {
+                v.as_u64().ok_or_else(|| {
+                    Error::invalid(
+                        self.option_path(key),
+                        format!("must be a non-negative whole number, found {v}"),
+                    )
+                })
+            })
+            .transpose()
+    }
+
     /// A string option parsed by `parse` (its error relabelled with the option's path).
     ///
     /// # Errors

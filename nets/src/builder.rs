@@ -1,6 +1,12 @@
 //! Shared pieces of the module builders.
 
-use littoral_core::{Attribute, Error, InitValue, Result};
+use littoral_core::{Attribute, Error, Init, InitValue, Result};
+
+/// A per-element Parameter of a population of `n`: shapes `(n,)` or `()`, every element
+/// `default` unless set.
+pub fn per_element_parameter(name: &str, family: &str, n: usize, default: f64) -> Attribute {
+    Attribute::parameter(name, family, vec![vec![n], vec![]], Init::Fill(default))
+}
 
 /// Replace the attribute `name` in `attrs` with a builder value, applying Rockpool's
 /// shape rules.
@@ -35,21 +41,10 @@ pub fn require_has_rec(has_rec: bool, name: &str) -> Result<()> {
 
 /// A module builder's `with(name, value)` (any attribute by name, on the `attrs` field)
 /// and methods that each set one attribute through it, with Rockpool's shape rules. Each
-/// entry is `doc comments, method => "attribute";`.
+/// entry is `doc comments, method => "attribute";`. A module that writes its own `with`
+/// (to update structure that depends on values) starts the list with `@methods`.
 macro_rules! attribute_setters {
-    ($($(#[doc = $doc:literal])* $method:ident => $name:literal;)*) => {
-        /// Any attribute by name.
-        ///
-        /// # Errors
-        /// An unknown name, a shape the attribute does not permit, or a non-finite value.
-        pub fn with(
-            mut self,
-            name: &str,
-            v: littoral_core::InitValue,
-        ) -> littoral_core::Result<Self> {
-            $crate::builder::replace_attribute(&mut self.attrs, name, v)?;
-            Ok(self)
-        }
+    (@methods $($(#[doc = $doc:literal])* $method:ident => $name:literal;)*) => {
         $(
             $(#[doc = $doc])*
             ///
@@ -63,5 +58,74 @@ macro_rules! attribute_setters {
             }
         )*
     };
+    ($($(#[doc = $doc:literal])* $method:ident => $name:literal;)*) => {
+        /// Any attribute by name.
+        ///
+        /// # Errors
+        /// An unknown name, a shape the attribute does not permit, or a non-finite value.
+        pub fn with(
+            mut self,
+            name: &str,
+            v: littoral_core::InitValue,
+        ) -> littoral_core::Result<Self> {
+            $crate::builder::replace_attribute(&mut self.attrs, name, v)?;
+            Ok(self)
+        }
+        $crate::builder::attribute_setters! { @methods $($(#[doc = $doc])* $method => $name;)* }
+    };
 }
 pub(crate) use attribute_setters;
+
+/// An extension trait that puts a module's builder methods on the `Result` a fallible
+/// setter returns, so a chain needs one `?` at its end:
+/// `Lif::new(3).with_tau_mem(0.02).with_threshold(1.0)?`. The error of the first
+/// setter that fails is kept. Each entry is `fn method(args);` for a setter that returns
+/// `Self`, or `fn method(args) -> Result;` for one that returns `Result<Self>`.
+macro_rules! result_setters {
+    ($(#[doc = $tdoc:literal])* $trait:ident for $ty:ident {
+        $(fn $method:ident($($arg:ident: $argty:ty),*) $(-> $fallible:ident)?;)*
+    }) => {
+        $(#[doc = $tdoc])*
+        pub trait $trait: Sized {
+            $(
+                #[doc = concat!("[`", stringify!($ty), "::", stringify!($method),
+                    "`] on the result of the setters before it.")]
+                ///
+                /// # Errors
+                /// The error of an earlier setter, or this one's.
+                fn $method(self, $($arg: $argty),*) -> littoral_core::Result<$ty>;
+            )*
+        }
+        impl $trait for littoral_core::Result<$ty> {
+            $(
+                fn $method(self, $($arg: $argty),*) -> littoral_core::Result<$ty> {
+                    $crate::builder::result_setters!(@call self, $method, ($($arg),*) $(, $fallible)?)
+                }
+            )*
+        }
+    };
+    (@call $r:ident, $method:ident, ($($arg:ident),*), Result) => {
+        $r.and_then(|m| m.$method($($arg),*))
+    };
+    (@call $r:ident, $method:ident, ($($arg:ident),*)) => {
+        $r.map(|m| m.$method($($arg),*))
+    };
+}
+pub(crate) use result_setters;
+
+/// `Module::evolve_batch` of a module on the neuron scaffold: one call to
+/// [`crate::neuron::evolve`].
+macro_rules! evolve_on_scaffold {
+    () => {
+        fn evolve_batch(
+            &self,
+            params: &littoral_core::Tree,
+            state: &littoral_core::Tree,
+            input: &littoral_core::Array,
+            record: bool,
+        ) -> littoral_core::Result<littoral_core::Evolution> {
+            $crate::neuron::evolve(self, params, state, input, record)
+        }
+    };
+}
+pub(crate) use evolve_on_scaffold;

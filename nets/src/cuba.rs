@@ -1,14 +1,17 @@
 //! `CubaLI` and `CubaLIF`: NIR's current-based leaky integrator and LIF neuron, integrated
 //! exactly under a zero-order hold (`docs/models.md` §2).
 
-use crate::builder::attribute_setters;
+use crate::builder::{
+    attribute_setters, evolve_on_scaffold, per_element_parameter, result_setters,
+};
 use crate::neuron::{NeuronModel, Step};
 use crate::view::per_element;
-use crate::zoh::{coupling, decay, spike_and_reset, time_constants, time_step};
-use littoral_core::registry::{FileEntry, ModuleClass};
-use littoral_core::{
-    Array, Attribute, Evolution, Init, Module, OptionValue, Precision, Real, Result, Tree,
+use crate::zoh::{
+    coupling, decay, record_state, spike_and_reset, spike_parameters, time_constants, time_step,
 };
+use littoral_core::InitValue;
+use littoral_core::registry::{FileEntry, ModuleClass};
+use littoral_core::{Attribute, Module, OptionValue, Precision, Real, Result, Tree};
 use std::sync::Arc;
 
 /// A population of NIR `CubaLI` (non-spiking) or `CubaLIF` (spiking) neurons.
@@ -60,22 +63,18 @@ pub struct Cuba {
     attrs: Vec<Attribute>,
 }
 
-fn per_neuron(name: &str, family: &str, n: usize, default: f64) -> Attribute {
-    Attribute::parameter(name, family, vec![vec![n], vec![]], Init::Fill(default))
-}
-
 impl Cuba {
     fn build(n: usize, spiking: bool) -> Self {
         let mut attrs = vec![
-            per_neuron("tau_syn", "taus", n, 0.02),
-            per_neuron("tau_mem", "taus", n, 0.02),
-            per_neuron("r", "gain", n, 1.0),
-            per_neuron("v_leak", "bias", n, 0.0),
-            per_neuron("w_in", "weights", n, 1.0),
+            per_element_parameter("tau_syn", "taus", n, 0.02),
+            per_element_parameter("tau_mem", "taus", n, 0.02),
+            per_element_parameter("r", "gain", n, 1.0),
+            per_element_parameter("v_leak", "bias", n, 0.0),
+            per_element_parameter("w_in", "weights", n, 1.0),
         ];
         if spiking {
-            attrs.push(per_neuron("v_threshold", "threshold", n, 1.0));
-            attrs.push(per_neuron("v_reset", "v_reset", n, 0.0));
+            attrs.push(per_element_parameter("v_threshold", "threshold", n, 1.0));
+            attrs.push(per_element_parameter("v_reset", "v_reset", n, 0.0));
         }
         attrs.extend([
             Attribute::simulation("dt", 1e-3),
@@ -207,13 +206,7 @@ impl NeuronModel for Cuba {
             p.v_current.push(F::of(r[j] * g));
             p.v_input.push(F::of(r[j] * (one_minus_a_m - g) * w_in[j]));
         }
-        if self.spiking {
-            let cast = |v: Vec<f64>| v.into_iter().map(F::of).collect();
-            p.spike = Some((
-                cast(per_element(params, "v_threshold", n)?),
-                cast(per_element(params, "v_reset", n)?),
-            ));
-        }
+        p.spike = spike_parameters(params, n, self.spiking)?;
         Ok(p)
     }
 
@@ -242,9 +235,7 @@ impl NeuronModel for Cuba {
     }
 
     fn record<F: Real>(&self, _scratch: &(), state: &[Vec<F>], out: &mut [&mut [f64]]) {
-        for (src, dst) in state.iter().zip(out.iter_mut()) {
-            F::widen_into(src, dst);
-        }
+        record_state(state, out);
     }
 }
 
@@ -269,13 +260,21 @@ impl Module for Cuba {
         self.precision.option().into_iter().collect()
     }
 
-    fn evolve_batch(
-        &self,
-        params: &Tree,
-        state: &Tree,
-        input: &Array,
-        record: bool,
-    ) -> Result<Evolution> {
-        crate::neuron::evolve(self, params, state, input, record)
+    evolve_on_scaffold!();
+}
+
+result_setters! {
+    /// [`Cuba`]'s builder methods on `Result<Cuba>`.
+    CubaSetters for Cuba {
+        fn with(name: &str, v: InitValue) -> Result;
+        fn with_tau_syn(v: impl Into<InitValue>) -> Result;
+        fn with_tau_mem(v: impl Into<InitValue>) -> Result;
+        fn with_r(v: impl Into<InitValue>) -> Result;
+        fn with_v_leak(v: impl Into<InitValue>) -> Result;
+        fn with_w_in(v: impl Into<InitValue>) -> Result;
+        fn with_v_threshold(v: impl Into<InitValue>) -> Result;
+        fn with_v_reset(v: impl Into<InitValue>) -> Result;
+        fn with_dt(v: impl Into<InitValue>) -> Result;
+        fn with_precision(precision: Precision);
     }
 }

@@ -1,11 +1,12 @@
 //! `ExpSyn`: a layer of exponential synapses (Rockpool's native `ExpSyn`, as its exact
 //! recurrence).
 
-use crate::builder::attribute_setters;
+use crate::builder::{attribute_setters, evolve_on_scaffold, result_setters};
 use crate::neuron::{NeuronModel, Step};
 use crate::view::{per_element, scalar};
+use littoral_core::InitValue;
 use littoral_core::registry::ModuleClass;
-use littoral_core::{Array, Attribute, Error, Evolution, Init, Module, Real, Result, Tree};
+use littoral_core::{Attribute, Error, Init, Module, Real, Result, Tree};
 use std::sync::Arc;
 
 /// Exponential synapses (Rockpool `ExpSyn`): `N` independent leaky integrators.
@@ -197,13 +198,18 @@ impl Module for ExpSyn {
         &self.attrs
     }
 
-    fn evolve_batch(
-        &self,
-        params: &Tree,
-        state: &Tree,
-        input: &Array,
-        record: bool,
-    ) -> Result<Evolution> {
-        crate::neuron::evolve(self, params, state, input, record)
+    evolve_on_scaffold!();
+}
+
+result_setters! {
+    /// [`ExpSyn`]'s builder methods on `Result<ExpSyn>`.
+    ExpSynSetters for ExpSyn {
+        fn with(name: &str, v: InitValue) -> Result;
+        fn with_tau(v: impl Into<InitValue>) -> Result;
+        fn with_dt(v: impl Into<InitValue>) -> Result;
+        fn with_noise_std(v: impl Into<InitValue>) -> Result;
+        fn with_max_window_length(v: impl Into<InitValue>) -> Result;
+        fn with_spiking_input(spiking: bool);
+        fn with_spiking_output(spiking: bool);
     }
 }

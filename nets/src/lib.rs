@@ -12,12 +12,14 @@
 #![deny(missing_docs)]
 
 pub mod builder;
+mod chain;
 pub mod combinators;
 pub mod config;
 pub mod cuba;
 pub mod exp_syn;
 pub mod fused;
 pub mod instant;
+pub mod layers;
 pub mod lif;
 mod lif_kernel;
 pub mod linear;
@@ -38,9 +40,38 @@ pub use combinators::sequential::Sequential;
 pub use cuba::Cuba;
 pub use exp_syn::ExpSyn;
 pub use instant::{Instant, InstantFn};
+pub use layers::{Delay, Scale, Threshold};
 pub use lif::Lif;
 pub use linear::Linear;
 pub use littoral_core::Precision;
 pub use membrane::Membrane;
 pub use rate::{Activation, Rate};
 pub use registry::registry;
+
+/// The modules and the traits that put their builder methods on `Result`, so a chain of
+/// fallible setters needs one `?`:
+///
+/// ```
+/// use littoral_nets::prelude::*;
+/// let lif = Lif::new(100).with_tau_mem(0.02).with_threshold(1.0).with_has_rec(true)?;
+/// let net = Sequential::new().append(Linear::new(2, 100)).append(lif)?;
+/// assert_eq!(net.shape(), vec![2, 100]);
+/// // the first error is kept and named
+/// let e = Lif::new(3).with_tau_mem([0.1, 0.2]).with_threshold(1.0).unwrap_err();
+/// assert_eq!(e.path(), "tau_mem");
+/// # Ok::<(), littoral_core::Error>(())
+/// ```
+pub mod prelude {
+    pub use crate::chain::{LifSetters, LinearSetters};
+    pub use crate::combinators::sequential::SequentialSetters;
+    pub use crate::cuba::CubaSetters;
+    pub use crate::exp_syn::ExpSynSetters;
+    pub use crate::layers::{DelaySetters, ScaleSetters, ThresholdSetters};
+    pub use crate::membrane::MembraneSetters;
+    pub use crate::rate::RateSetters;
+    pub use crate::{
+        Activation, Cuba, Delay, ExpSyn, FFwdStack, Instant, InstantFn, Lif, Linear, Membrane,
+        Precision, Rate, Residual, Scale, Sequential, Threshold,
+    };
+    pub use littoral_core::Module;
+}

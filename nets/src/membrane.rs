@@ -1,14 +1,17 @@
 //! NIR's one-state neurons `LI`, `Integrator` (NIR `I`), `IF` and `NirLIF` (NIR `LIF`),
 //! integrated exactly under a zero-order hold (`docs/models.md` §2).
 
-use crate::builder::attribute_setters;
+use crate::builder::{
+    attribute_setters, evolve_on_scaffold, per_element_parameter, result_setters,
+};
 use crate::neuron::{NeuronModel, Step};
 use crate::view::per_element;
-use crate::zoh::{decay, spike_and_reset, time_constants, time_step};
-use littoral_core::registry::{FileEntry, ModuleClass};
-use littoral_core::{
-    Array, Attribute, Evolution, Init, Module, OptionValue, Precision, Real, Result, Tree,
+use crate::zoh::{
+    decay, record_state, spike_and_reset, spike_parameters, time_constants, time_step,
 };
+use littoral_core::InitValue;
+use littoral_core::registry::{FileEntry, ModuleClass};
+use littoral_core::{Attribute, Module, OptionValue, Precision, Real, Result, Tree};
 use std::sync::Arc;
 
 /// A population of NIR's one-state neurons: a membrane `v`, leaky or not, spiking or not.
@@ -58,23 +61,19 @@ pub struct Membrane {
     attrs: Vec<Attribute>,
 }
 
-fn per_neuron(name: &str, family: &str, n: usize, default: f64) -> Attribute {
-    Attribute::parameter(name, family, vec![vec![n], vec![]], Init::Fill(default))
-}
-
 impl Membrane {
     fn build(n: usize, leaky: bool, spiking: bool) -> Self {
         let mut attrs = Vec::new();
         if leaky {
-            attrs.push(per_neuron("tau", "taus", n, 0.02));
+            attrs.push(per_element_parameter("tau", "taus", n, 0.02));
         }
-        attrs.push(per_neuron("r", "gain", n, 1.0));
+        attrs.push(per_element_parameter("r", "gain", n, 1.0));
         if leaky {
-            attrs.push(per_neuron("v_leak", "bias", n, 0.0));
+            attrs.push(per_element_parameter("v_leak", "bias", n, 0.0));
         }
         if spiking {
-            attrs.push(per_neuron("v_threshold", "threshold", n, 1.0));
-            attrs.push(per_neuron("v_reset", "v_reset", n, 0.0));
+            attrs.push(per_element_parameter("v_threshold", "threshold", n, 1.0));
+            attrs.push(per_element_parameter("v_reset", "v_reset", n, 0.0));
         }
         attrs.extend([
             Attribute::simulation("dt", 1e-3),
@@ -190,7 +189,6 @@ impl NeuronModel for Membrane {
         let n = self.n;
         let dt = time_step(params)?;
         let r = per_element(params, "r", n)?;
-        let cast = |v: Vec<f64>| v.into_iter().map(F::of).collect::<Vec<F>>();
         let (decay, rest, input) = if self.leaky {
             let tau = time_constants(params, "tau", n)?;
             let v_leak = per_element(params, "v_leak", n)?;
@@ -212,22 +210,14 @@ impl NeuronModel for Membrane {
             (
                 vec![F::one(); n],
                 vec![F::zero(); n],
-                cast(r.iter().map(|&r| r * dt).collect()),
+                r.iter().map(|&r| F::of(r * dt)).collect(),
             )
-        };
-        let spike = if self.spiking {
-            Some((
-                cast(per_element(params, "v_threshold", n)?),
-                cast(per_element(params, "v_reset", n)?),
-            ))
-        } else {
-            None
         };
         Ok(MembraneParams {
             decay,
             rest,
             input,
-            spike,
+            spike: spike_parameters(params, n, self.spiking)?,
         })
     }
 
@@ -252,9 +242,7 @@ impl NeuronModel for Membrane {
     }
 
     fn record<F: Real>(&self, _scratch: &(), state: &[Vec<F>], out: &mut [&mut [f64]]) {
-        for (src, dst) in state.iter().zip(out.iter_mut()) {
-            F::widen_into(src, dst);
-        }
+        record_state(state, out);
     }
 }
 
@@ -284,13 +272,19 @@ impl Module for Membrane {
         self.precision.option().into_iter().collect()
     }
 
-    fn evolve_batch(
-        &self,
-        params: &Tree,
-        state: &Tree,
-        input: &Array,
-        record: bool,
-    ) -> Result<Evolution> {
-        crate::neuron::evolve(self, params, state, input, record)
+    evolve_on_scaffold!();
+}
+
+result_setters! {
+    /// [`Membrane`]'s builder methods on `Result<Membrane>`.
+    MembraneSetters for Membrane {
+        fn with(name: &str, v: InitValue) -> Result;
+        fn with_tau(v: impl Into<InitValue>) -> Result;
+        fn with_r(v: impl Into<InitValue>) -> Result;
+        fn with_v_leak(v: impl Into<InitValue>) -> Result;
+        fn with_v_threshold(v: impl Into<InitValue>) -> Result;
+        fn with_v_reset(v: impl Into<InitValue>) -> Result;
+        fn with_dt(v: impl Into<InitValue>) -> Result;
+        fn with_precision(precision: Precision);
     }
 }

@@ -1,13 +1,13 @@
 //! `Rate`: non-spiking rate neurons with a forward-Euler solver (Rockpool's native `Rate`,
 //! same step order and numbers, including its silent clip of `τ` to at least `10·dt`).
 
-use crate::builder::attribute_setters;
+use crate::builder::{attribute_setters, evolve_on_scaffold, result_setters};
 use crate::neuron::{NeuronModel, Step};
 use crate::view::{per_element, scalar};
 use littoral_core::registry::ModuleClass;
 use littoral_core::{
-    Array, Attribute, Error, Evolution, Init, InitValue, Initialiser, Module, OptionValue, Real,
-    Result, Tree, TreeExt,
+    Array, Attribute, Error, Init, InitValue, Initialiser, Module, OptionValue, Real, Result, Tree,
+    TreeExt,
 };
 use std::sync::Arc;
 
@@ -416,13 +416,21 @@ impl Module for Rate {
         ]
     }
 
-    fn evolve_batch(
-        &self,
-        params: &Tree,
-        state: &Tree,
-        input: &Array,
-        record: bool,
-    ) -> Result<Evolution> {
-        crate::neuron::evolve(self, params, state, input, record)
+    evolve_on_scaffold!();
+}
+
+result_setters! {
+    /// [`Rate`]'s builder methods on `Result<Rate>`.
+    RateSetters for Rate {
+        fn with(name: &str, v: InitValue) -> Result;
+        fn with_tau(v: impl Into<InitValue>) -> Result;
+        fn with_bias(v: impl Into<InitValue>) -> Result;
+        fn with_threshold(v: impl Into<InitValue>) -> Result;
+        fn with_dt(v: impl Into<InitValue>) -> Result;
+        fn with_noise_std(v: impl Into<InitValue>) -> Result;
+        fn with_w_rec(v: impl Into<InitValue>) -> Result;
+        fn with_has_rec(has_rec: bool);
+        fn with_weight_init(init: Initialiser);
+        fn with_activation(activation: Activation);
     }
 }

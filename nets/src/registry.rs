@@ -4,7 +4,8 @@ use littoral_core::registry::Registry;
 
 /// A registry of every built-in class: `LIF`, `Rate`, `Linear`, `ExpSyn`, `Instant`,
 /// `Sequential`, `Residual`, `FFwdStack`, and NIR's neurons `CubaLI`,
-/// `CubaLIF`, `LI`, `Integrator`, `IF`, `NirLIF`. Add your own with [`Registry::with`]:
+/// `CubaLIF`, `LI`, `Integrator`, `IF`, `NirLIF`, and NIR's layers `Threshold`,
+/// `Scale`, `Delay`. Add your own with [`Registry::with`]:
 ///
 /// ```
 /// use littoral_core::TreeExt;
@@ -29,4 +30,7 @@ pub fn registry() -> Registry {
         .with(crate::Membrane::INTEGRATOR_CLASS)
         .with(crate::Membrane::IF_CLASS)
         .with(crate::Membrane::NIR_LIF_CLASS)
+        .with(crate::Threshold::CLASS)
+        .with(crate::Scale::CLASS)
+        .with(crate::Delay::CLASS)
 }

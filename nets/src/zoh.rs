@@ -61,6 +61,33 @@ pub(crate) fn coupling(dt: f64, tau_syn: f64, tau_mem: f64) -> f64 {
     }
 }
 
+/// `(v_threshold, v_reset)` per neuron in the compute type, for a spiking node (`None`
+/// otherwise).
+///
+/// # Errors
+/// A missing leaf or one of the wrong size.
+pub(crate) fn spike_parameters<F: Real>(
+    params: &Tree,
+    n: usize,
+    spiking: bool,
+) -> Result<Option<(Vec<F>, Vec<F>)>> {
+    if !spiking {
+        return Ok(None);
+    }
+    let cast = |v: Vec<f64>| v.into_iter().map(F::of).collect();
+    Ok(Some((
+        cast(per_element(params, "v_threshold", n)?),
+        cast(per_element(params, "v_reset", n)?),
+    )))
+}
+
+/// A node's recorded signals are its State variables: widen each into its record row.
+pub(crate) fn record_state<F: Real>(state: &[Vec<F>], out: &mut [&mut [f64]]) {
+    for (src, dst) in state.iter().zip(out.iter_mut()) {
+        F::widen_into(src, dst);
+    }
+}
+
 /// NIR's spike rule on the new membrane value: spike when `v > v_threshold` (strict), then
 /// `v = v_reset`. Returns the spike (0 or 1).
 pub(crate) fn spike_and_reset<F: Real>(v: &mut F, threshold: F, reset: F) -> f64 {

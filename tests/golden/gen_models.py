@@ -401,6 +401,52 @@ def check_rockpool_to_cubalif_mapping():
 
 
 # --------------------------------------------------------------------------------------
+# Layers (Threshold, Scale, Delay): further cases, kept in one block (h-alif).
+# --------------------------------------------------------------------------------------
+
+def delay_fine_dt_case(rng, n, steps):
+    """Delay at dt = 0.1 ms: delay/dt is a whole number only up to rounding (3e-4 / 1e-4 is
+    2.9999999999999996), which docs/models.md accepts within 1e-9 relative."""
+    dt = 1e-4
+    steps_delay = np.array([3, 1, 7, 0, 5][:n])
+    delay = np.array([0.0003, 0.0001, 0.0007, 0.0, 0.0005][:n])
+    assert np.all(np.abs(delay / dt - steps_delay) <= 1e-9 * np.maximum(1, steps_delay))
+    x = rng.poisson(0.7, (steps, n)).astype(np.float64)
+    out = np.zeros((steps, n))
+    for j in range(n):
+        d = int(steps_delay[j])
+        out[d:, j] = x[: steps - d, j]
+    return {"model": "Delay", "family": "nir", "dt": dt, "neurons": n, "steps": steps,
+            "parameters": {"delay": delay}, "options": {"delay_steps": steps_delay},
+            "initial_state": {}, "input": x, "output": out, "states": {}, "ties": []}
+
+
+def delay_beyond_run_case(rng, n, steps, dt):
+    """Delays of steps - 1, steps and steps + 3 steps: the last two output only zeros."""
+    steps_delay = np.array([steps - 1, steps, steps + 3, 2][:n])
+    x = rng.normal(0.0, 1.0, (steps, n))
+    out = np.zeros((steps, n))
+    for j in range(n):
+        d = int(steps_delay[j])
+        if d < steps:
+            out[d:, j] = x[: steps - d, j]
+    return {"model": "Delay", "family": "nir", "dt": dt, "neurons": n, "steps": steps,
+            "parameters": {"delay": steps_delay * dt}, "options": {"delay_steps": steps_delay},
+            "initial_state": {}, "input": x, "output": out, "states": {}, "ties": []}
+
+
+def write_layer_cases(dt):
+    write("delay_fine_dt", delay_fine_dt_case(np.random.default_rng(50), 5, 40),
+          "NIR Delay at dt = 0.1 ms, delays whole numbers of steps only up to floating-point rounding")
+    write("delay_beyond_run", delay_beyond_run_case(np.random.default_rng(51), 4, 12, dt),
+          "NIR Delay with delays as long as or longer than the run: zeros throughout")
+
+# --------------------------------------------------------------------------------------
+# (end of the layers block)
+# --------------------------------------------------------------------------------------
+
+
+# --------------------------------------------------------------------------------------
 
 def tolist(v):
     if isinstance(v, dict):
@@ -460,6 +506,7 @@ def main():
     write("delay_random", delay_case(np.random.default_rng(15), 6, 30, dt),
           "NIR Delay: delay = delay_steps * dt seconds; zeros before the first delayed value; "
           "neuron 0 has delay 0 (identity)")
+    write_layer_cases(dt)
     write("lif_rockpool_default", rockpool_case(np.random.default_rng(20), "LIF", 5, 1, 60, dt, crosscheck=True),
           "Rockpool-order LIF without options (subtractive multi-spike reset); checked bit for bit against "
           "Rockpool 3.1.0's numpy LIF by the generator")

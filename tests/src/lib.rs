@@ -1,11 +1,17 @@
-//! Shared helpers of Littoral's cross-crate tests: reading Rockpool golden files and
-//! comparing arrays bit for bit or within a stated budget.
+//! Shared helpers of Littoral's tests: reading Rockpool golden files, comparing arrays bit
+//! for bit or within a stated budget, and the random networks of the property tests (used
+//! by this crate's tests and `littoral-functional`'s).
 #![deny(missing_docs)]
 
 use littoral_core::{Array, Error, Result};
 use littoral_nets::config::json_to_array;
 use serde_json::Value as Json;
 use std::path::{Path, PathBuf};
+
+mod random_net;
+pub use random_net::{
+    LayerSpec, NetSpec, build, build_layer, build_network, layer_classes, layer_spec, net_spec,
+};
 
 /// The folder of the Rockpool golden files.
 pub fn golden_dir() -> PathBuf {
@@ -167,77 +173,4 @@ pub fn compare(
             theirs.data().len()
         )),
     }
-}
-
-/// A layer of a generated test network.
-#[derive(Debug, Clone, Copy)]
-pub enum LayerSpec {
-    /// `Linear(n_in, n)` with a bias.
-    Linear(usize),
-    /// `LIF((n_in, n_in / syn))`, recurrent or not, with noise or not.
-    Lif {
-        /// Synapses per neuron (1 when it does not divide the input size).
-        syn: usize,
-        /// Recurrent weights.
-        rec: bool,
-        /// Noise on.
-        noisy: bool,
-    },
-    /// `Rate(n_in)` (tanh), recurrent or not.
-    Rate {
-        /// Recurrent weights.
-        rec: bool,
-    },
-    /// `ExpSyn(n_in)` with noise or not.
-    ExpSyn {
-        /// Noise on.
-        noisy: bool,
-    },
-}
-
-/// Build a `Sequential` with input size `n_in` from layer specs (sizes chain through).
-///
-/// # Errors
-/// Never for valid specs; errors are the builders' own.
-pub fn build_network(n_in: usize, layers: &[LayerSpec]) -> Result<littoral_nets::Sequential> {
-    use littoral_nets::{Activation, ExpSyn, Lif, Linear, Rate, Sequential};
-    let mut seq = Sequential::new();
-    let mut n = n_in;
-    for layer in layers {
-        seq = match *layer {
-            LayerSpec::Linear(out) => {
-                let s = seq.append(Linear::new(n, out).with_has_bias(true))?;
-                n = out;
-                s
-            }
-            LayerSpec::Lif { syn, rec, noisy } => {
-                let syn = if syn > 0 && n.is_multiple_of(syn) {
-                    syn
-                } else {
-                    1
-                };
-                let lif = Lif::with_synapses(n, n / syn)?
-                    .with_has_rec(rec)
-                    .with_threshold(0.5)?
-                    .with_noise_std(if noisy { 0.5 } else { 0.0 })?;
-                // Small recurrent weights keep the recurrence from running away.
-                let lif = if rec {
-                    lif.with_weight_init(littoral_core::Initialiser::UniformSqrt)?
-                } else {
-                    lif
-                };
-                n /= syn;
-                seq.append(lif)?
-            }
-            LayerSpec::Rate { rec } => seq.append(
-                Rate::new(n)
-                    .with_has_rec(rec)
-                    .with_activation(Activation::Tanh),
-            )?,
-            LayerSpec::ExpSyn { noisy } => {
-                seq.append(ExpSyn::new(n).with_noise_std(if noisy { 0.3 } else { 0.0 })?)?
-            }
-        };
-    }
-    Ok(seq)
 }

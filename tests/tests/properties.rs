@@ -2,21 +2,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use littoral_core::{Array, Kind, ModuleExt, Tree, TreeExt, record_bits_eq, tree_bits_eq};
-use littoral_tests::{LayerSpec, build_network};
+use littoral_tests::{LayerSpec, build_network, layer_spec as layer};
 use proptest::prelude::*;
-
-fn layer() -> impl Strategy<Value = LayerSpec> {
-    prop_oneof![
-        (1usize..5).prop_map(LayerSpec::Linear),
-        (1usize..3, any::<bool>(), any::<bool>()).prop_map(|(syn, rec, noisy)| LayerSpec::Lif {
-            syn,
-            rec,
-            noisy
-        }),
-        any::<bool>().prop_map(|rec| LayerSpec::Rate { rec }),
-        any::<bool>().prop_map(|noisy| LayerSpec::ExpSyn { noisy }),
-    ]
-}
 
 type Scenario = (usize, Vec<LayerSpec>, Array, u64);
 
@@ -143,8 +130,15 @@ proptest! {
         let tree = net.init(seed);
         let all = tree.parameters(None).leaves().into_iter().map(|(p, _)| p).collect::<Vec<_>>();
         let mut seen = Vec::new();
-        for fam in ["weights", "taus", "bias", "biases", "threshold", "thresholds"] {
-            seen.extend(tree.parameters(fam).leaves().into_iter().map(|(p, _)| p));
+        // Rockpool's families, and any other a generated class declares (`gain`, `delays` …).
+        let mut families: Vec<String> = ["weights", "taus", "bias", "biases", "threshold", "thresholds"]
+            .map(String::from)
+            .into();
+        families.extend(tree.leaves().into_iter().filter_map(|(_, l)| l.family.clone()));
+        families.sort();
+        families.dedup();
+        for fam in &families {
+            seen.extend(tree.parameters(fam.as_str()).leaves().into_iter().map(|(p, _)| p));
         }
         let unfamilied: Vec<String> = tree.leaves().into_iter()
             .filter(|(_, l)| l.kind == Kind::Parameter && l.family.is_none())

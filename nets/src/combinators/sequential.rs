@@ -1,5 +1,6 @@
 //! `Sequential`: modules applied one after another.
 
+use crate::builder::result_setters;
 use crate::fused::Plan;
 use littoral_core::registry::{FileEntry, ModuleClass, relabel};
 use littoral_core::{Array, Error, Evolution, Module, Record, Result, Tree};
@@ -275,5 +276,14 @@ impl Module for Sequential {
     ) -> Result<Evolution> {
         let plan = self.plan.get_or_init(|| Plan::of(&self.children));
         evolve_chain(&self.children, plan, params, state, input, record)
+    }
+}
+
+result_setters! {
+    /// [`Sequential`]'s builder methods on `Result<Sequential>`:
+    /// `Sequential::new().append(a)?.append(b)?` becomes `….append(a).append(b)?`.
+    SequentialSetters for Sequential {
+        fn append(module: impl Module + 'static) -> Result;
+        fn append_named(module: Arc<dyn Module>, name: Option<&str>) -> Result;
     }
 }
