@@ -15,6 +15,9 @@ pub enum OptionValue {
     Bool(bool),
     /// A name.
     Str(String),
+    /// Structured data that is not a Parameter (a sparse matrix's structure), written as
+    /// it is.
+    Json(serde_json::Value),
 }
 
 /// What `evolve` returns: the output `(B, T, Nout)`, the new state (every State leaf with a

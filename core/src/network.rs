@@ -51,6 +51,7 @@ fn to_json_named(module: &dyn Module, tree: &Tree, name: Option<&str>) -> Result
             let v = match v {
                 OptionValue::Bool(b) => Json::Bool(b),
                 OptionValue::Str(s) => Json::String(s),
+                OptionValue::Json(v) => v,
             };
             (k.to_string(), v)
         })

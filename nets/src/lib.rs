@@ -11,6 +11,7 @@
 //! `docs/performance.md`.
 #![deny(missing_docs)]
 
+pub mod alif;
 pub mod builder;
 pub mod combinators;
 pub mod config;
@@ -20,6 +21,7 @@ pub mod fused;
 pub mod instant;
 pub mod lif;
 mod lif_kernel;
+pub mod lif_options;
 pub mod linear;
 pub mod matmul;
 pub mod membrane;
@@ -32,6 +34,7 @@ pub mod sparse;
 pub mod view;
 mod zoh;
 
+pub use alif::Alif;
 pub use combinators::ffwd_stack::FFwdStack;
 pub use combinators::residual::Residual;
 pub use combinators::sequential::Sequential;
@@ -39,6 +42,7 @@ pub use cuba::Cuba;
 pub use exp_syn::ExpSyn;
 pub use instant::{Instant, InstantFn};
 pub use lif::Lif;
+pub use lif_options::Reset;
 pub use linear::Linear;
 pub use littoral_core::Precision;
 pub use membrane::Membrane;

@@ -29,4 +29,5 @@ pub fn registry() -> Registry {
         .with(crate::Membrane::INTEGRATOR_CLASS)
         .with(crate::Membrane::IF_CLASS)
         .with(crate::Membrane::NIR_LIF_CLASS)
+        .with(crate::Alif::CLASS)
 }
