@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! cargo run --release -p littoral-benches --example cuba -- --neurons 4000 --duration 1 \
-//!     --threads 1 --seed 1 --json out.json [--chunk-steps 20]
+//!     --threads 1 --seed 1 --json out.json [--chunk-steps 100]
 //! ```
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -28,7 +28,7 @@ fn args() -> Args {
         threads: 1,
         seed: 1,
         json: None,
-        chunk_steps: 20,
+        chunk_steps: 100,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {

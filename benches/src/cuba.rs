@@ -172,9 +172,14 @@ pub fn simulate(net: &Cuba, steps: usize, chunk: usize) -> Result<Stats> {
         };
         let ev = lif.evolve_batch(&net.tree, &state, x, false)?;
         for (dt, row) in ev.output.data().chunks(n).enumerate() {
-            for (j, &s) in row.iter().enumerate() {
-                if s != 0.0 {
-                    stats.spike(j, (t0 + dt) as u64);
+            // Spikes are rare: test blocks of 16 without a branch, then search.
+            for (b, block) in row.chunks(16).enumerate() {
+                if block.iter().fold(false, |acc, &s| acc | (s != 0.0)) {
+                    for (j, &s) in block.iter().enumerate() {
+                        if s != 0.0 {
+                            stats.spike(b * 16 + j, (t0 + dt) as u64);
+                        }
+                    }
                 }
             }
         }

@@ -495,6 +495,19 @@ impl Lif {
         let (spikes, isyn, vmem) = (&mut spikes[0], &mut isyn[0], &mut vmem[0]);
         let rec_in =
             lif_options::recurrent_input(&c, o, spikes, &mut scratch.irec, &mut scratch.active);
+        let fused = lif_options::Fused {
+            x: io.input,
+            irec: rec_in.then_some(scratch.irec.as_slice()),
+            noise: io.noise,
+            isyn: &mut isyn[..],
+            vmem: &mut vmem[..],
+            spikes: &mut spikes[..],
+            refractory: refractory.first_mut().map(Vec::as_mut_slice),
+            out: &mut io.output[..],
+        };
+        if lif_options::fused_step(&c, o, fused) {
+            return;
+        }
         update_synapses(&c, io.input, &scratch.irec, rec_in, isyn);
         let adapt = o.adapt.as_ref().and(rest.first_mut());
         let has_adapt = adapt.is_some();

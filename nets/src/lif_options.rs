@@ -152,14 +152,35 @@ pub(crate) fn recurrent_input<F: Real>(
     active: &mut Vec<(usize, F)>,
 ) -> bool {
     if let Some(sw) = &o.sparse {
-        irec.fill(F::zero());
-        sw.structure.accumulate(&sw.weights(), spikes, irec);
+        // `irec` is zero except where the previous step's spiking rows (`active`) reach.
+        sw.structure.zero_rows(active, irec);
+        active.clear();
+        spiking(spikes, active);
+        sw.structure.accumulate_rows(&sw.weights(), active, irec);
         true
     } else if let Some(w) = c.w_rec {
         crate::lif_kernel::recurrent_input(w, spikes, irec, active);
         true
     } else {
         false
+    }
+}
+
+/// The neurons with a non-zero spike count, in order, appended to `active`: blocks of 16
+/// are tested at once without a branch (spikes are rare), then searched.
+fn spiking<F: Real>(spikes: &[F], active: &mut Vec<(usize, F)>) {
+    const BLOCK: usize = 16;
+    for (b, block) in spikes.chunks(BLOCK).enumerate() {
+        let any = block.iter().fold(false, |acc, &s| acc | (s != F::zero()));
+        if any {
+            active.extend(
+                block
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, s)| **s != F::zero())
+                    .map(|(j, &s)| (b * BLOCK + j, s)),
+            );
+        }
     }
 }
 
@@ -275,5 +296,259 @@ fn pairwise_sum<F: Real>(a: &[F]) -> F {
         let half = n / 2;
         let half = half - half % 8;
         pairwise_sum(&a[..half]) + pairwise_sum(&a[half..])
+    }
+}
+
+/// The state of one step of the fused loop.
+pub(crate) struct Fused<'a, F> {
+    /// This step's input `(N·S)`.
+    pub x: &'a [f64],
+    /// The recurrent input `(N·S)`, when there is recurrence.
+    pub irec: Option<&'a [F]>,
+    /// This step's standard normals (empty without noise).
+    pub noise: &'a [f64],
+    /// The synaptic currents `(N, S)`.
+    pub isyn: &'a mut [F],
+    /// The membrane potentials.
+    pub vmem: &'a mut [F],
+    /// The spike counts.
+    pub spikes: &'a mut [F],
+    /// The remaining refractory steps, with a refractory period.
+    pub refractory: Option<&'a mut [F]>,
+    /// The output row.
+    pub out: &'a mut [f64],
+}
+
+/// One step of LIF with reset to value (and optionally a refractory period, noise,
+/// recurrence), 1 or 2 synapses per neuron, without adaptation: the synapse update and
+/// [`neurons`] fused into one branch-free pass that the compiler vectorises, compiled for
+/// the CPU's best vector instructions. The same operations in the same order as
+/// `update_synapses` + [`neurons`], so the same bits. Returns `false` (doing nothing)
+/// when the case is not covered.
+pub(crate) fn fused_step<F: Real>(
+    c: &Consts<'_, F>,
+    o: &OptionParams<F>,
+    io: Fused<'_, F>,
+) -> bool {
+    let Some(v_reset) = o.v_reset.as_deref() else {
+        return false;
+    };
+    if o.adapt.is_some() || !(c.n_syn == 1 || c.n_syn == 2) {
+        return false;
+    }
+    let r_steps = o.refractory.unwrap_or(F::zero());
+    fused_split(c, v_reset, r_steps, io, rayon::current_num_threads());
+    true
+}
+
+/// Neurons per step above which the fused pass is split over two rayon tasks (halves
+/// of the neuron range; every neuron's arithmetic is unchanged, so the bits are too).
+/// Below it, waking a second thread every step costs more than it saves.
+const PAR_NEURONS: usize = 8192;
+
+/// Run the fused pass, split into neuron ranges over up to `ways` rayon tasks.
+fn fused_split<F: Real>(
+    c: &Consts<'_, F>,
+    v_reset: &[F],
+    r_steps: F,
+    io: Fused<'_, F>,
+    ways: usize,
+) {
+    let n = c.n;
+    if ways < 2 || n < PAR_NEURONS {
+        pulp::Arch::new().dispatch(FusedOp {
+            c,
+            v_reset,
+            r_steps,
+            io,
+        });
+        return;
+    }
+    let mid = n / 2 / 64 * 64;
+    let s = c.n_syn;
+    let (lo_c, hi_c) = split_consts(c, mid);
+    let (v_lo, v_hi) = v_reset.split_at(mid);
+    let (x_lo, x_hi) = io.x.split_at(mid * s);
+    let (irec_lo, irec_hi) = match io.irec {
+        Some(r) => {
+            let (a, b) = r.split_at(mid * s);
+            (Some(a), Some(b))
+        }
+        None => (None, None),
+    };
+    let (noise_lo, noise_hi) = io.noise.split_at(if io.noise.is_empty() { 0 } else { mid });
+    let (isyn_lo, isyn_hi) = io.isyn.split_at_mut(mid * s);
+    let (vmem_lo, vmem_hi) = io.vmem.split_at_mut(mid);
+    let (spikes_lo, spikes_hi) = io.spikes.split_at_mut(mid);
+    let (refr_lo, refr_hi) = match io.refractory {
+        Some(r) => {
+            let (a, b) = r.split_at_mut(mid);
+            (Some(a), Some(b))
+        }
+        None => (None, None),
+    };
+    let (out_lo, out_hi) = io.out.split_at_mut(mid);
+    let lo = Fused {
+        x: x_lo,
+        irec: irec_lo,
+        noise: noise_lo,
+        isyn: isyn_lo,
+        vmem: vmem_lo,
+        spikes: spikes_lo,
+        refractory: refr_lo,
+        out: out_lo,
+    };
+    let hi = Fused {
+        x: x_hi,
+        irec: irec_hi,
+        noise: noise_hi,
+        isyn: isyn_hi,
+        vmem: vmem_hi,
+        spikes: spikes_hi,
+        refractory: refr_hi,
+        out: out_hi,
+    };
+    rayon::join(
+        || fused_split(&lo_c, v_lo, r_steps, lo, 1),
+        || fused_split(&hi_c, v_hi, r_steps, hi, 1),
+    );
+}
+
+/// The constants of neurons `..mid` and `mid..`.
+fn split_consts<'a, F: Real>(c: &Consts<'a, F>, mid: usize) -> (Consts<'a, F>, Consts<'a, F>) {
+    let s = c.n_syn;
+    let part = |from: usize, to: usize| Consts {
+        n: to - from,
+        n_syn: s,
+        alpha: &c.alpha[from..to],
+        beta: &c.beta[from * s..to * s],
+        bias: &c.bias[from..to],
+        threshold: &c.threshold[from..to],
+        fast: c.fast,
+        recip: &[],
+        max_spikes: c.max_spikes,
+        noise_scale: c.noise_scale,
+        w_rec: None,
+    };
+    (part(0, mid), part(mid, c.n))
+}
+
+struct FusedOp<'a, 'b, F> {
+    c: &'a Consts<'b, F>,
+    v_reset: &'a [F],
+    r_steps: F,
+    io: Fused<'a, F>,
+}
+
+impl<F: Real> pulp::WithSimd for FusedOp<'_, '_, F> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) {
+        let FusedOp {
+            c,
+            v_reset,
+            r_steps,
+            io,
+        } = self;
+        let (refr, noisy, rec) = (
+            io.refractory.is_some(),
+            !io.noise.is_empty(),
+            io.irec.is_some(),
+        );
+        macro_rules! go {
+            ($s:literal) => {
+                match (refr, noisy, rec) {
+                    (true, false, true) => {
+                        fused::<F, $s, true, false, true>(c, v_reset, r_steps, io)
+                    }
+                    (true, false, false) => {
+                        fused::<F, $s, true, false, false>(c, v_reset, r_steps, io)
+                    }
+                    (true, true, true) => fused::<F, $s, true, true, true>(c, v_reset, r_steps, io),
+                    (true, true, false) => {
+                        fused::<F, $s, true, true, false>(c, v_reset, r_steps, io)
+                    }
+                    (false, false, true) => {
+                        fused::<F, $s, false, false, true>(c, v_reset, r_steps, io)
+                    }
+                    (false, false, false) => {
+                        fused::<F, $s, false, false, false>(c, v_reset, r_steps, io)
+                    }
+                    (false, true, true) => {
+                        fused::<F, $s, false, true, true>(c, v_reset, r_steps, io)
+                    }
+                    (false, true, false) => {
+                        fused::<F, $s, false, true, false>(c, v_reset, r_steps, io)
+                    }
+                }
+            };
+        }
+        if c.n_syn == 1 { go!(1) } else { go!(2) }
+    }
+}
+
+#[inline(always)]
+fn fused<F: Real, const S: usize, const REFR: bool, const NOISE: bool, const REC: bool>(
+    c: &Consts<'_, F>,
+    v_reset: &[F],
+    r_steps: F,
+    io: Fused<'_, F>,
+) {
+    let n = c.n;
+    let ns = n * S;
+    let x = &io.x[..ns];
+    let irec = match io.irec {
+        Some(r) if REC => &r[..ns],
+        _ => &[][..],
+    };
+    let noise = if NOISE {
+        &io.noise[..n]
+    } else {
+        &io.noise[..0]
+    };
+    let isyn = &mut io.isyn[..ns];
+    let beta = &c.beta[..ns];
+    let (alpha, bias, th, v_reset) = (
+        &c.alpha[..n],
+        &c.bias[..n],
+        &c.threshold[..n],
+        &v_reset[..n],
+    );
+    let (vmem, spikes, out) = (&mut io.vmem[..n], &mut io.spikes[..n], &mut io.out[..n]);
+    let refr = match io.refractory {
+        Some(r) if REFR => &mut r[..n],
+        _ => &mut [][..],
+    };
+    for j in 0..n {
+        let mut sum = F::zero();
+        for s in 0..S {
+            let k = j * S + s;
+            let drive = if REC { irec[k] } else { F::zero() };
+            let i = (isyn[k] + (F::of(x[k]) + drive)) * beta[k];
+            isyn[k] = i;
+            sum = sum + i;
+        }
+        let mut total = F::zero() + sum;
+        if NOISE {
+            total += F::of(c.noise_scale * noise[j]);
+        }
+        let v_new = vmem[j] * alpha[j] + (total + bias[j]);
+        let (held, left) = if REFR {
+            let left = refr[j] - F::one();
+            let left = if left > F::zero() { left } else { F::zero() };
+            (left > F::zero(), left)
+        } else {
+            (false, F::zero())
+        };
+        let v = if held { vmem[j] } else { v_new };
+        let fire = !held & (v >= th[j]);
+        let s = if fire { F::one() } else { F::zero() };
+        vmem[j] = if fire { v_reset[j] } else { v };
+        if REFR {
+            refr[j] = if fire { r_steps } else { left };
+        }
+        spikes[j] = s;
+        out[j] = s.to64();
     }
 }

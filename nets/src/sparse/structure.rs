@@ -70,19 +70,40 @@ impl Structure {
         &self.indices
     }
 
-    /// `out[k] += c · w[i, k]` for every presynaptic `i` with a non-zero `c = counts[i]`,
-    /// rows in increasing `i`: each `out[k]` receives its terms in presynaptic order (the
-    /// order of the dense kernel, without its `+ c · 0` for absent entries). `data` is
-    /// the weights, one per synapse; `counts` has `n_pre` entries, `out` `n_post`.
+    /// `out[k] += c · w[i, k]` for every `(i, c)` of `rows` (presynaptic rows in
+    /// increasing order with their spike counts): each `out[k]` receives its terms in
+    /// presynaptic order (the order of the dense kernel, without its `+ c · 0` for absent
+    /// entries). `data` is the weights, one per synapse. Cost O(Σ fan-out).
+    ///
+    /// # Panics
+    /// A row `>= n_pre`, or `data`/`out` shorter than the structure needs (callers check
+    /// both once per call).
     #[inline]
-    pub fn accumulate<F: littoral_core::Real>(&self, data: &[F], counts: &[F], out: &mut [F]) {
-        for (i, &c) in counts.iter().enumerate().take(self.n_pre) {
-            if c == F::zero() {
-                continue;
-            }
+    pub fn accumulate_rows<F: littoral_core::Real>(
+        &self,
+        data: &[F],
+        rows: &[(usize, F)],
+        out: &mut [F],
+    ) {
+        for &(i, c) in rows {
             let (lo, hi) = (self.indptr[i], self.indptr[i + 1]);
             for (&k, &w) in self.indices[lo..hi].iter().zip(&data[lo..hi]) {
                 out[k as usize] += c * w;
+            }
+        }
+    }
+
+    /// Set to zero the entries of `out` that the `rows` reach: with
+    /// [`Structure::accumulate_rows`], clears the previous step's input in O(Σ fan-out)
+    /// instead of O(n_post).
+    ///
+    /// # Panics
+    /// As [`Structure::accumulate_rows`].
+    #[inline]
+    pub fn zero_rows<F: littoral_core::Real>(&self, rows: &[(usize, F)], out: &mut [F]) {
+        for &(i, _) in rows {
+            for &k in &self.indices[self.indptr[i]..self.indptr[i + 1]] {
+                out[k as usize] = F::zero();
             }
         }
     }
