@@ -300,13 +300,9 @@ impl Lif {
             ));
         }
         let (n, s) = (lif.n, lif.n_syn);
-        let (csr, has_data) = Structure::from_json(spec, &at, n, n, s)?;
-        if !has_data && entry.value("parameters", "w_rec").is_none() {
-            return Err(Error::invalid(
-                format!("{at}.data"),
-                "missing: give the weights here or as `parameters.w_rec`",
-            ));
-        }
+        // Without `data` (a written file keeps the values in `parameters.w_rec`, a
+        // snapshot in its binary tree) the weights start at zero.
+        let csr = Structure::from_json(spec, &at, n, n, s)?;
         lif.with_sparse_w_rec(csr)
             .map_err(|e| littoral_core::registry::relabel(e, &at))
     }

@@ -118,10 +118,11 @@ impl Structure {
     }
 
     /// A sparse `(n_pre, n_neurons · n_syn)` matrix as a network file gives it (`path` is
-    /// its JSON path, for errors and as the seed's label), and whether it carried weights:
+    /// its JSON path, for errors and as the seed's label):
     ///
-    /// - explicit CSR `{"shape"?, "indptr", "indices", "data"?}` (without `data`, the
-    ///   weights must come from the Parameter; they are zeros here);
+    /// - explicit CSR `{"shape"?, "indptr", "indices", "data"?}` (without `data`, as a
+    ///   written file or a snapshot stores it, the weights are zeros here and come from the
+    ///   Parameter);
     /// - an initialiser `{"init": "fixed_probability", "p", "autapses"?, "weight", "seed"?}`
     ///   or `{"init": "fixed_in_degree", "k", …}` with `weight` one of `{"constant": w}`,
     ///   `{"uniform": [low, high]}`, `{"normal": [mean, std]}`, `seed` default 0,
@@ -141,7 +142,7 @@ impl Structure {
         n_pre: usize,
         n_neurons: usize,
         n_syn: usize,
-    ) -> Result<(Csr<f64>, bool)> {
+    ) -> Result<Csr<f64>> {
         let o = v.as_object().ok_or_else(|| {
             Error::invalid(
                 path,
@@ -160,7 +161,7 @@ impl Structure {
             }
         }
         if o.contains_key("init") {
-            return Ok((from_init(o, path, n_pre, n_neurons, n_syn)?, true));
+            return from_init(o, path, n_pre, n_neurons, n_syn);
         }
         let indptr = integers(o, path, "indptr")?
             .into_iter()
@@ -177,17 +178,11 @@ impl Structure {
                 })
             })
             .collect::<Result<_>>()?;
-        let (data, has_data) = match o.get("data") {
-            Some(d) => {
-                let a = json_to_array(d, &format!("{path}.data"))?;
-                (a.data().to_vec(), true)
-            }
-            None => (vec![0.0; indices.len()], false),
+        let data = match o.get("data") {
+            Some(d) => json_to_array(d, &format!("{path}.data"))?.data().to_vec(),
+            None => vec![0.0; indices.len()],
         };
-        Ok((
-            Csr::from_parts(path, n_pre, n_post, indptr, indices, data)?,
-            has_data,
-        ))
+        Csr::from_parts(path, n_pre, n_post, indptr, indices, data)
     }
 }
 
