@@ -78,7 +78,7 @@ pub fn build(n: usize, seed: u64) -> Result<Cuba> {
         .with_refractory(REFRACTORY)?
         .with_sparse_w_rec(w)?;
     let mut tree = lif.init(seed);
-    let mut rng = SplitMix::new(seed ^ 0x5EED_CBA);
+    let mut rng = SplitMix::new(seed ^ 0x05EE_DCBA);
     let v0: Vec<f64> = (0..n).map(|_| THRESHOLD * rng.uniform()).collect();
     tree.insert_leaf(
         "vmem",

@@ -31,6 +31,7 @@ pub mod par;
 pub mod rate;
 mod registry;
 pub mod sparse;
+pub mod sparse_linear;
 pub mod view;
 mod zoh;
 
@@ -48,3 +49,4 @@ pub use littoral_core::Precision;
 pub use membrane::Membrane;
 pub use rate::{Activation, Rate};
 pub use registry::registry;
+pub use sparse_linear::SparseLinear;

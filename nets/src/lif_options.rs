@@ -527,7 +527,7 @@ fn fused<F: Real, const S: usize, const REFR: bool, const NOISE: bool, const REC
             let drive = if REC { irec[k] } else { F::zero() };
             let i = (isyn[k] + (F::of(x[k]) + drive)) * beta[k];
             isyn[k] = i;
-            sum = sum + i;
+            sum += i;
         }
         let mut total = F::zero() + sum;
         if NOISE {

@@ -4,7 +4,7 @@ use littoral_core::registry::Registry;
 
 /// A registry of every built-in class: `LIF`, `Rate`, `Linear`, `ExpSyn`, `Instant`,
 /// `Sequential`, `Residual`, `FFwdStack`, and NIR's neurons `CubaLI`,
-/// `CubaLIF`, `LI`, `Integrator`, `IF`, `NirLIF`. Add your own with [`Registry::with`]:
+/// `CubaLIF`, `LI`, `Integrator`, `IF`, `NirLIF`, and `ALIF`, `SparseLinear`. Add your own with [`Registry::with`]:
 ///
 /// ```
 /// use littoral_core::TreeExt;
@@ -30,4 +30,5 @@ pub fn registry() -> Registry {
         .with(crate::Membrane::IF_CLASS)
         .with(crate::Membrane::NIR_LIF_CLASS)
         .with(crate::Alif::CLASS)
+        .with(crate::SparseLinear::CLASS)
 }
