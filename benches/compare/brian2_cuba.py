@@ -143,7 +143,7 @@ def print_table(docs):
         cells = []
         for c in cols:
             v = d[c]
-            cells.append(f"{v:>16.4f}" if isinstance(v, float) else f"{v:>16}")
+            cells.append(f"{v:>16.4f}" if isinstance(v, float) else f"{str(v):>16}")
         print(" ".join(cells))
 
 
@@ -158,6 +158,52 @@ def run_in_child(neurons, duration, seed, threads):
             return json.load(f)
 
 
+def run_littoral(binary, neurons, duration, seed, threads):
+    """One run of Littoral's `cuba` example (built with `cargo build --release -p
+    littoral-benches --example cuba`), its JSON fields."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "run.json")
+        cmd = [binary, "--neurons", str(neurons), "--duration", str(duration), "--seed", str(seed),
+               "--threads", str(threads), "--json", out]
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+        with open(out) as f:
+            return json.load(f)
+
+
+def nan_if_none(x):
+    """JSON writes NaN (no neuron with 3 spikes) as null."""
+    return float("nan") if x is None else x
+
+
+def compare(args):
+    """Brian2 (1 thread) and Littoral (1 and 2 threads) in the same run, at each N: the
+    issue's ratios. Returns the document written to --json."""
+    rows = []
+    for n in args.compare_neurons:
+        brian = run_in_child(n, args.duration, args.seed, 1)
+        lit1 = run_littoral(args.littoral, n, args.duration, args.seed, 1)
+        lit2 = run_littoral(args.littoral, n, args.duration, args.seed, 2)
+        row = {
+            "neurons": n,
+            "brian2": brian,
+            "littoral_1_thread": lit1,
+            "littoral_2_threads": lit2,
+            "simulate_ratio_1_thread": lit1["simulate_seconds"] / brian["simulate_seconds"],
+            "peak_rss_ratio": lit1["peak_rss_bytes"] / brian["peak_rss_bytes"],
+            "speedup_2_threads": lit1["simulate_seconds"] / lit2["simulate_seconds"],
+            "rate_ratio": lit1["mean_rate_hz"] / brian["mean_rate_hz"],
+            "cv_difference": nan_if_none(lit1["cv_isi_mean"]) - nan_if_none(brian["cv_isi_mean"]),
+        }
+        rows.append(row)
+        print(f"N={n}: simulate Littoral/Brian2 = {row['simulate_ratio_1_thread']:.3f} (target <= 0.5), "
+              f"peak RSS ratio = {row['peak_rss_ratio']:.3f} (target <= 1.5 at N=40000), "
+              f"2-thread speed-up = {row['speedup_2_threads']:.2f} (target >= 1.7), "
+              f"rate ratio = {row['rate_ratio']:.3f}, CV difference = {row['cv_difference']:+.3f}")
+    print_table([r["brian2"] for r in rows] + [r["littoral_1_thread"] for r in rows]
+                + [r["littoral_2_threads"] for r in rows])
+    return {"duration": args.duration, "seed": args.seed, "rows": rows}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--neurons", type=int, default=4000)
@@ -169,7 +215,22 @@ def main():
     ap.add_argument("--stats", help="run every (N, seed) below and write the statistics file here")
     ap.add_argument("--stats-neurons", type=int, nargs="+", default=[4000, 40000])
     ap.add_argument("--stats-seeds", type=int, nargs="+", default=[1, 2, 3])
+    ap.add_argument("--compare", action="store_true",
+                    help="run Brian2 (1 thread) and Littoral's `cuba` example (1 and 2 threads) at "
+                         "each --compare-neurons and report the ratios")
+    ap.add_argument("--compare-neurons", type=int, nargs="+", default=[4000, 40000])
+    ap.add_argument("--littoral", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                                       "target", "release", "examples", "cuba"),
+                    help="Littoral's cuba example binary")
     args = ap.parse_args()
+
+    if args.compare:
+        doc = compare(args)
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump(doc, f, indent=1)
+                f.write("\n")
+        return
 
     if args.stats:
         runs = []

@@ -38,6 +38,8 @@ pub const ALLOCATOR: &str = if cfg!(all(feature = "mimalloc", not(feature = "sys
     "system"
 };
 
+pub mod cuba;
+
 use littoral_core::{Array, Module, ModuleExt, Result, Tree};
 use littoral_functional::sweep::Sweep;
 use littoral_nets::{Lif, Linear, Precision, Sequential};

@@ -17,6 +17,9 @@ pub enum OptionValue {
     Str(String),
     /// A whole number (a buffer length …).
     Count(u64),
+    /// Structured data that is not a Parameter (a sparse matrix's structure), written as
+    /// it is.
+    Json(serde_json::Value),
 }
 
 /// What `evolve` returns: the output `(B, T, Nout)`, the new state (every State leaf with a

@@ -52,6 +52,7 @@ fn to_json_named(module: &dyn Module, tree: &Tree, name: Option<&str>) -> Result
                 OptionValue::Bool(b) => Json::Bool(b),
                 OptionValue::Str(s) => Json::String(s),
                 OptionValue::Count(n) => Json::from(n),
+                OptionValue::Json(v) => v,
             };
             (k.to_string(), v)
         })

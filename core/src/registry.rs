@@ -362,6 +362,12 @@ impl<'a> FileEntry<'a> {
                 })
             })
             .transpose()
+    /// An option's raw JSON value (structured options such as a sparse matrix).
+    ///
+    /// # Errors
+    /// An `options` that is not an object.
+    pub fn json_option(&self, key: &str) -> Result<Option<&'a Json>> {
+        Ok(self.options()?.get(key))
     }
 
     /// A string option parsed by `parse` (its error relabelled with the option's path).
@@ -406,6 +412,13 @@ impl<'a> FileEntry<'a> {
                 Ok((name, module))
             })
             .collect()
+    }
+
+    /// The raw JSON of the value `name` listed under `section` (`"parameters"` or
+    /// `"simulation_parameters"`), if there is one: for a class whose attributes depend
+    /// on which values the file gives.
+    pub fn value(&self, section: &str, name: &str) -> Option<&'a Json> {
+        self.object.get(section)?.as_object()?.get(name)
     }
 
     /// The JSON path of the `i`-th submodule (`modules[i]`).

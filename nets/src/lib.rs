@@ -11,6 +11,7 @@
 //! `docs/performance.md`.
 #![deny(missing_docs)]
 
+pub mod alif;
 pub mod builder;
 mod chain;
 pub mod combinators;
@@ -22,6 +23,7 @@ pub mod instant;
 pub mod layers;
 pub mod lif;
 mod lif_kernel;
+pub mod lif_options;
 pub mod linear;
 pub mod matmul;
 pub mod membrane;
@@ -31,9 +33,11 @@ pub mod par;
 pub mod rate;
 mod registry;
 pub mod sparse;
+pub mod sparse_linear;
 pub mod view;
 mod zoh;
 
+pub use alif::Alif;
 pub use combinators::ffwd_stack::FFwdStack;
 pub use combinators::residual::Residual;
 pub use combinators::sequential::Sequential;
@@ -42,6 +46,7 @@ pub use exp_syn::ExpSyn;
 pub use instant::{Instant, InstantFn};
 pub use layers::{Delay, Scale, Threshold};
 pub use lif::Lif;
+pub use lif_options::Reset;
 pub use linear::Linear;
 pub use littoral_core::Precision;
 pub use membrane::Membrane;
@@ -70,8 +75,9 @@ pub mod prelude {
     pub use crate::membrane::MembraneSetters;
     pub use crate::rate::RateSetters;
     pub use crate::{
-        Activation, Cuba, Delay, ExpSyn, FFwdStack, Instant, InstantFn, Lif, Linear, Membrane,
-        Precision, Rate, Residual, Scale, Sequential, Threshold,
+        Activation, Alif, Cuba, Delay, ExpSyn, FFwdStack, Instant, InstantFn, Lif, Linear,
+        Membrane, Precision, Rate, Residual, Scale, Sequential, SparseLinear, Threshold,
     };
     pub use littoral_core::Module;
 }
+pub use sparse_linear::SparseLinear;

@@ -6,7 +6,9 @@ use crate::lif_kernel::{
     Consts, SampleIo, SampleRecord, SliceSource, StepSource, evolve_sample, fast_thresholds,
     reciprocals, recurrent_input, reference_neurons, update_synapses,
 };
+use crate::lif_options::{self, NeuronState, OptionParams, Reset};
 use crate::neuron::{NeuronModel, Sample, Step};
+use crate::sparse::{Csr, Structure};
 use crate::view::{per_element, scalar};
 use littoral_core::registry::ModuleClass;
 use littoral_core::{
@@ -65,6 +67,13 @@ pub struct Lif {
     spiking_output: bool,
     precision: Precision,
     attrs: Vec<Attribute>,
+    /// The reset rule (option `reset`).
+    reset: Reset,
+    /// Whether the module has a refractory period (the attributes `refractory` and
+    /// `refractory_steps`).
+    refractory: bool,
+    /// Sparse recurrent weights `(N, N·S)`, in place of the dense `w_rec`.
+    sparse_rec: Option<Arc<Structure>>,
 }
 
 impl Lif {
@@ -147,6 +156,9 @@ impl Lif {
             spiking_output: true,
             precision: Precision::F64,
             attrs,
+            reset: Reset::Subtract,
+            refractory: false,
+            sparse_rec: None,
         }
     }
 
@@ -157,7 +169,9 @@ impl Lif {
         if has_rec == self.has_rec {
             return self;
         }
-        let mut fresh = Lif::build(self.n_in, self.n, has_rec);
+        let mut fresh = Lif::build(self.n_in, self.n, has_rec)
+            .with_reset(self.reset)
+            .with_refractory_period(self.refractory);
         for a in self.attrs.into_iter().filter(|a| a.name != "w_rec") {
             if let Some(slot) = fresh.attrs.iter_mut().find(|b| b.name == a.name) {
                 *slot = a;
@@ -242,18 +256,273 @@ impl Lif {
 }
 
 impl Lif {
-    /// How `LIF` is read from a network file (options `has_rec`, `precision`).
-    pub const CLASS: ModuleClass = ModuleClass::new("LIF", &["has_rec", "precision"], |entry| {
-        let lif = entry
-            .from_shape(Lif::from_shape)?
+    /// How `LIF` is read from a network file (options `has_rec`, `precision`, `reset`;
+    /// a `refractory` under `simulation_parameters` adds the refractory period).
+    pub const CLASS: ModuleClass = ModuleClass::new(
+        "LIF",
+        &["has_rec", "precision", "reset", "w_rec"],
+        |entry| {
+            let lif = Lif::file_options(entry, entry.from_shape(Lif::from_shape)?)?;
+            Ok(Arc::new(entry.apply_values(lif, Lif::with_value)?))
+        },
+    );
+
+    /// The options of a network-file entry applied to `lif` (shared with `ALIF`).
+    pub(crate) fn file_options(
+        entry: &littoral_core::registry::FileEntry<'_>,
+        lif: Lif,
+    ) -> Result<Lif> {
+        let reset = entry
+            .parsed_option("reset", Reset::from_name)?
+            .unwrap_or_default();
+        if reset != Reset::ToValue && entry.value("parameters", "v_reset").is_some() {
+            return Err(Error::invalid(
+                entry.at("parameters.v_reset"),
+                "`v_reset` needs the option `reset: \"to_value\"`",
+            ));
+        }
+        let lif = lif
             .with_has_rec(entry.bool_option("has_rec")?.unwrap_or(false))
             .with_precision(
                 entry
                     .parsed_option("precision", Precision::from_name)?
                     .unwrap_or_default(),
+            )
+            .with_reset(reset)
+            .with_refractory_period(entry.value("simulation_parameters", "refractory").is_some());
+        let Some(spec) = entry.json_option("w_rec")? else {
+            return Ok(lif);
+        };
+        let at = entry.option_path("w_rec");
+        if lif.has_rec {
+            return Err(Error::invalid(
+                &at,
+                "sparse `w_rec` replaces the dense one: drop `has_rec: true`",
+            ));
+        }
+        let (n, s) = (lif.n, lif.n_syn);
+        // Without `data` (a written file keeps the values in `parameters.w_rec`, a
+        // snapshot in its binary tree) the weights start at zero.
+        let csr = Structure::from_json(spec, &at, n, n, s)?;
+        lif.with_sparse_w_rec(csr)
+            .map_err(|e| littoral_core::registry::relabel(e, &at))
+    }
+
+    /// [`Lif::with`], and `refractory` adds the refractory period
+    /// ([`Lif::with_refractory`]).
+    ///
+    /// # Errors
+    /// As [`Lif::with`]; `v_reset` without `reset: "to_value"`.
+    pub fn with_value(self, name: &str, v: InitValue) -> Result<Self> {
+        match name {
+            "refractory" => self.with_refractory(v),
+            "v_reset" if self.reset != Reset::ToValue => Err(Error::invalid(
+                "v_reset",
+                "`v_reset` needs the option `reset: \"to_value\"`",
+            )),
+            _ => self.with(name, v),
+        }
+    }
+
+    /// Set the reset rule: Rockpool's subtractive reset (the default) or reset to the
+    /// Parameter `v_reset` (family `"v_reset"`, `(N,)` or scalar, default 0), which this
+    /// adds.
+    #[must_use]
+    pub fn with_reset(mut self, reset: Reset) -> Self {
+        self.reset = reset;
+        self.attrs.retain(|a| a.name != "v_reset");
+        if reset == Reset::ToValue {
+            let at = self
+                .attrs
+                .iter()
+                .position(|a| a.name == "threshold")
+                .map_or(self.attrs.len(), |i| i + 1);
+            self.attrs.insert(
+                at,
+                Attribute::parameter(
+                    "v_reset",
+                    "v_reset",
+                    vec![vec![self.n], vec![]],
+                    Init::Fill(0.0),
+                ),
             );
-        Ok(Arc::new(entry.apply_values(lif, Lif::with)?))
-    });
+        }
+        self
+    }
+
+    /// Add (or remove) the refractory period's attributes: the SimulationParameter
+    /// `refractory` (seconds, default 0) and the State `refractory_steps` (per neuron, the
+    /// remaining refractory steps).
+    #[must_use]
+    pub fn with_refractory_period(mut self, on: bool) -> Self {
+        if on == self.refractory {
+            return self;
+        }
+        self.refractory = on;
+        if on {
+            let at = self
+                .attrs
+                .iter()
+                .position(|a| a.name == "max_spikes_per_dt")
+                .map_or(self.attrs.len(), |i| i + 1);
+            self.attrs
+                .insert(at, Attribute::simulation("refractory", 0.0));
+            self.attrs
+                .push(Attribute::state("refractory_steps", vec![self.n]));
+        } else {
+            self.attrs
+                .retain(|a| a.name != "refractory" && a.name != "refractory_steps");
+        }
+        self
+    }
+
+    /// Set an absolute refractory period (seconds, `>= 0`; Brian2's semantics, see
+    /// `docs/models.md` §3), adding its attributes.
+    ///
+    /// # Errors
+    /// A negative or non-finite value.
+    pub fn with_refractory(self, v: impl Into<InitValue>) -> Result<Self> {
+        let v = v.into();
+        let bad = match &v.init {
+            Init::Value(a) => a.data().iter().copied().find(|x| x.is_nan() || *x < 0.0),
+            Init::Fill(x) => (x.is_nan() || *x < 0.0).then_some(*x),
+            _ => None,
+        };
+        if let Some(bad) = bad {
+            return Err(Error::invalid(
+                "refractory",
+                format!("expected a duration in seconds >= 0, found {bad}"),
+            ));
+        }
+        self.with_refractory_period(true).with("refractory", v)
+    }
+
+    /// Replace the recurrent weights by a sparse `(N, N·S)` matrix (rows presynaptic, as
+    /// `w_rec`): its structure becomes part of the module (written as the option `w_rec`)
+    /// and its values the Parameter `w_rec` of shape `(nnz,)` (family `"weights"`,
+    /// sweepable, in snapshots bit for bit). The dense `w_rec` is removed.
+    ///
+    /// # Errors
+    /// A matrix of another shape.
+    pub fn with_sparse_w_rec(self, w: Csr<f64>) -> Result<Self> {
+        let ns = self.n * self.n_syn;
+        if w.n_pre() != self.n || w.n_post() != ns {
+            return Err(Error::shape(
+                "w_rec",
+                &[vec![self.n, ns]],
+                &[w.n_pre(), w.n_post()],
+            ));
+        }
+        let mut lif = self.with_has_rec(false);
+        let (structure, data) = Structure::split(w);
+        let nnz = structure.nnz();
+        lif.attrs.retain(|a| a.name != "w_rec");
+        lif.attrs.insert(
+            0,
+            Attribute::parameter("w_rec", "weights", vec![vec![nnz]], Init::Fill(0.0)),
+        );
+        lif.sparse_rec = Some(Arc::new(structure));
+        lif.with("w_rec", Array::from_shape_vec(vec![nnz], data)?.into())
+    }
+
+    /// The structure of the sparse recurrent weights, if any (their values are the
+    /// Parameter `w_rec`).
+    pub fn sparse_w_rec(&self) -> Option<&Structure> {
+        self.sparse_rec.as_deref()
+    }
+
+    /// The reset rule.
+    pub fn reset(&self) -> Reset {
+        self.reset
+    }
+
+    /// Whether any option is set (then the module steps through the per-neuron loop of
+    /// `lif_options` instead of the vectorised kernel).
+    pub fn has_options(&self) -> bool {
+        self.reset != Reset::Subtract || self.refractory || self.sparse_rec.is_some()
+    }
+
+    /// The decoded options of one call.
+    pub(crate) fn decode_options<F: Real>(&self, p: &Tree) -> Result<OptionParams<F>> {
+        let v_reset = match self.reset {
+            Reset::Subtract => None,
+            Reset::ToValue => Some(
+                per_element(p, "v_reset", self.n)?
+                    .into_iter()
+                    .map(F::of)
+                    .collect(),
+            ),
+        };
+        let refractory = if self.refractory {
+            Some(F::of(lif_options::refractory_steps(
+                scalar(p, "refractory")?,
+                scalar(p, "dt")?,
+            )?))
+        } else {
+            None
+        };
+        Ok(OptionParams {
+            v_reset,
+            refractory,
+            adapt: None,
+            sparse: match &self.sparse_rec {
+                Some(structure) => Some(lif_options::SparseWeights::new(
+                    structure.clone(),
+                    p.array("w_rec")?.clone(),
+                )?),
+                None => None,
+            },
+        })
+    }
+
+    /// One step with options (LIF's and ALIF's): the state is `[spikes, isyn, vmem,
+    /// refractory_steps?, a?]`.
+    pub(crate) fn option_step<F: Real>(
+        &self,
+        p: &LifParams<F>,
+        scratch: &mut LifScratch<F>,
+        io: Step<'_, F>,
+    ) {
+        let c = p.consts(self.n, self.n_syn);
+        let o = &p.options;
+        let (spikes, rest) = io.state.split_at_mut(1);
+        let (isyn, rest) = rest.split_at_mut(1);
+        let (vmem, rest) = rest.split_at_mut(1);
+        let (refractory, rest) = rest.split_at_mut(usize::from(self.refractory));
+        let (spikes, isyn, vmem) = (&mut spikes[0], &mut isyn[0], &mut vmem[0]);
+        let rec_in =
+            lif_options::recurrent_input(&c, o, spikes, &mut scratch.irec, &mut scratch.active);
+        let fused = lif_options::Fused {
+            x: io.input,
+            irec: rec_in.then_some(scratch.irec.as_slice()),
+            noise: io.noise,
+            isyn: &mut isyn[..],
+            vmem: &mut vmem[..],
+            spikes: &mut spikes[..],
+            refractory: refractory.first_mut().map(Vec::as_mut_slice),
+            out: &mut io.output[..],
+        };
+        if lif_options::fused_step(&c, o, fused) {
+            return;
+        }
+        update_synapses(&c, io.input, &scratch.irec, rec_in, isyn);
+        let adapt = o.adapt.as_ref().and(rest.first_mut());
+        let has_adapt = adapt.is_some();
+        lif_options::neurons(
+            &c,
+            o,
+            io.noise,
+            NeuronState {
+                isyn,
+                vmem,
+                spikes,
+                refractory: refractory.first_mut().map(Vec::as_mut_slice),
+                adapt: adapt.map(Vec::as_mut_slice),
+                threshold_eff: has_adapt.then_some(scratch.threshold_eff.as_mut_slice()),
+            },
+            io.output,
+        );
+    }
 }
 
 /// Decoded, per-element parameters of one `evolve` call, in the compute type.
@@ -271,10 +540,12 @@ pub struct LifParams<F> {
     fast: bool,
     /// `1/θ` when every threshold is a power of two, else empty.
     recip: Vec<F>,
+    /// The options (reset to value, refractory period, adaptation, sparse `w_rec`).
+    pub(crate) options: OptionParams<F>,
 }
 
 impl<F: Real> LifParams<F> {
-    fn consts(&self, n: usize, n_syn: usize) -> Consts<'_, F> {
+    pub(crate) fn consts(&self, n: usize, n_syn: usize) -> Consts<'_, F> {
         Consts {
             n,
             n_syn,
@@ -297,6 +568,15 @@ impl<F: Real> LifParams<F> {
 pub struct LifScratch<F> {
     irec: Vec<F>,
     active: Vec<(usize, F)>,
+    /// ALIF's effective threshold of the last step (empty for LIF).
+    pub(crate) threshold_eff: Vec<F>,
+}
+
+impl<F> LifScratch<F> {
+    /// The recurrent input of the last step, `(N·S)`.
+    pub(crate) fn irec(&self) -> &[F] {
+        &self.irec
+    }
 }
 
 impl Lif {
@@ -402,6 +682,7 @@ impl NeuronModel for Lif {
             max_spikes: F::of(scalar(p, "max_spikes_per_dt")?),
             fast,
             recip,
+            options: self.decode_options(p)?,
         })
     }
 
@@ -409,6 +690,11 @@ impl NeuronModel for Lif {
         LifScratch {
             irec: vec![F::zero(); self.n * self.n_syn],
             active: Vec::with_capacity(if p.w_rec.is_some() { self.n } else { 0 }),
+            threshold_eff: if p.options.adapt.is_some() {
+                vec![F::zero(); self.n]
+            } else {
+                Vec::new()
+            },
         }
     }
 
@@ -418,17 +704,24 @@ impl NeuronModel for Lif {
 
     fn records(&self) -> Vec<(&'static str, Vec<usize>)> {
         let (n, s) = (self.n, self.n_syn);
-        vec![
+        let mut records = vec![
             ("irec", vec![n, s]),
             ("spikes", vec![n]),
             ("isyn", vec![n, s]),
             ("vmem", vec![n]),
-        ]
+        ];
+        if self.refractory {
+            records.push(("refractory_steps", vec![n]));
+        }
+        records
     }
 
     /// The kernel's reference arithmetic, one step at a time (the same bits as the
     /// vectorised [`NeuronModel::evolve_sample`], which `evolve` uses).
     fn step<F: Real>(&self, p: &LifParams<F>, scratch: &mut LifScratch<F>, io: Step<'_, F>) {
+        if self.has_options() {
+            return self.option_step(p, scratch, io);
+        }
         let c = p.consts(self.n, self.n_syn);
         let [spikes, isyn, vmem] = io.state else {
             return;
@@ -448,6 +741,9 @@ impl NeuronModel for Lif {
     }
 
     fn evolve_sample<F: Real>(&self, p: &LifParams<F>, sample: Sample<'_, &[f64]>) {
+        if self.has_options() {
+            return crate::neuron::step_by_step(self, p, sample);
+        }
         let width = self.n * self.n_syn;
         let Sample {
             key,
@@ -507,6 +803,12 @@ impl Module for Lif {
     fn options(&self) -> Vec<(&'static str, OptionValue)> {
         let mut options = vec![("has_rec", OptionValue::Bool(self.has_rec))];
         options.extend(self.precision.option());
+        if self.reset != Reset::Subtract {
+            options.push(("reset", OptionValue::Str(self.reset.name().into())));
+        }
+        if let Some(structure) = &self.sparse_rec {
+            options.push(("w_rec", OptionValue::Json(structure.to_json())));
+        }
         options
     }
 

@@ -6,6 +6,7 @@ use littoral_core::registry::Registry;
 /// `Sequential`, `Residual`, `FFwdStack`, and NIR's neurons `CubaLI`,
 /// `CubaLIF`, `LI`, `Integrator`, `IF`, `NirLIF`, and NIR's layers `Threshold`,
 /// `Scale`, `Delay`. Add your own with [`Registry::with`]:
+/// `CubaLIF`, `LI`, `Integrator`, `IF`, `NirLIF`, and `ALIF`, `SparseLinear`. Add your own with [`Registry::with`]:
 ///
 /// ```
 /// use littoral_core::TreeExt;
@@ -33,4 +34,6 @@ pub fn registry() -> Registry {
         .with(crate::Threshold::CLASS)
         .with(crate::Scale::CLASS)
         .with(crate::Delay::CLASS)
+        .with(crate::Alif::CLASS)
+        .with(crate::SparseLinear::CLASS)
 }

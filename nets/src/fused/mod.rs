@@ -37,7 +37,9 @@ impl Plan {
             let first: &dyn Any = children[i].1.as_ref();
             let second: &dyn Any = children[i + 1].1.as_ref();
             match (first.downcast_ref::<Linear>(), second.downcast_ref::<Lif>()) {
-                (Some(linear), Some(lif)) if linear.precision() == lif.precision() => {
+                (Some(linear), Some(lif))
+                    if linear.precision() == lif.precision() && !lif.has_options() =>
+                {
                     pairs.push(LinearLif {
                         at: i,
                         linear: linear.clone(),

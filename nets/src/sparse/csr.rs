@@ -279,6 +279,17 @@ impl<T: Real> Csr<T> {
         })
     }
 
+    /// The matrix's parts `(n_pre, n_post, indptr, indices, data)`, without a copy.
+    pub fn into_parts(self) -> (usize, usize, Vec<usize>, Vec<u32>, Vec<T>) {
+        (
+            self.n_pre,
+            self.n_post,
+            self.indptr,
+            self.indices,
+            self.data,
+        )
+    }
+
     /// Heap bytes held by the three arrays (their capacities, not only their lengths).
     pub fn heap_bytes(&self) -> usize {
         self.indptr.capacity() * size_of::<usize>()

@@ -28,7 +28,9 @@
 mod csr;
 mod init;
 mod propagate;
+mod structure;
 
 pub use csr::Csr;
 pub use init::{Connectivity, SparseInit, Weights};
 pub use propagate::events_from_counts;
+pub use structure::{Block, Structure, onto_synapses};
