@@ -79,6 +79,9 @@ struct Child {
 #[derive(Clone, Debug)]
 pub struct Graph {
     children: Vec<Child>,
+    /// The children as the module tree sees them: dotted names (`lif1.lif`) grouped
+    /// under their first part.
+    module_children: Vec<(String, Arc<dyn Module>)>,
     /// Every node of the flattened graph, by index.
     pub(crate) flat: Vec<FlatNode>,
     /// Flat edges `(source, target)` in file order (nested graphs' first).
@@ -138,10 +141,10 @@ impl Graph {
         // nested graph name -> (its Input paths, its Output paths)
         let mut sub_io: BTreeMap<&str, (Vec<String>, Vec<String>)> = BTreeMap::new();
         for (name, node) in &graph.nodes {
-            if name.is_empty() || name.contains('.') {
+            if name.is_empty() || name.split('.').any(str::is_empty) {
                 return Err(NirError::at(
                     name,
-                    "a node name must be non-empty and contain no '.' to be run",
+                    "a node name must be non-empty, without empty parts between dots, to be run",
                 ));
             }
             match &node.primitive {
@@ -281,7 +284,14 @@ impl Graph {
             })
             .collect();
         let attrs = previous.iter().map(|(_, a)| a.clone()).collect();
+        let module_children = super::names::group(
+            children
+                .iter()
+                .map(|c| (c.name.clone(), c.module.clone()))
+                .collect(),
+        )?;
         Ok(Graph {
+            module_children,
             children,
             flat,
             edges,
@@ -353,24 +363,33 @@ impl Graph {
         own: &mut OwnLeaves<'_, T>,
     ) -> littoral_core::Nested<T> {
         let mut out = littoral_core::Nested::new();
-        for (name, leaf) in own(self, prefix) {
-            out.insert_leaf(name, leaf);
-        }
         let mut at = offset;
         for child in &self.children {
             match &child.sub {
                 Some(sub) => {
                     let path = super::error::join(prefix, &child.name);
-                    out.insert_branch(child.name.clone(), sub.nest(per_node, at, &path, own));
+                    let branch = sub.nest(per_node, at, &path, own);
+                    super::names::insert_nested(&mut out, &child.name, branch);
                     at += sub.flat.len();
                 }
                 None => {
-                    out.insert_branch(child.name.clone(), per_node.remove(&at).unwrap_or_default());
+                    let branch = per_node.remove(&at).unwrap_or_default();
+                    super::names::insert_nested(&mut out, &child.name, branch);
                     at += 1;
                 }
             }
         }
-        out
+        // The module tree's order: own leaves, then the children (groups in place).
+        let mut ordered = littoral_core::Nested::new();
+        for (name, leaf) in own(self, prefix) {
+            ordered.insert_leaf(name, leaf);
+        }
+        for (name, _) in &self.module_children {
+            if let Some(entry) = out.remove(name) {
+                ordered.insert(name.clone(), entry);
+            }
+        }
+        ordered
     }
 }
 
@@ -517,9 +536,9 @@ impl Module for Graph {
     }
 
     fn children(&self) -> Vec<(&str, &dyn Module)> {
-        self.children
+        self.module_children
             .iter()
-            .map(|c| (c.name.as_str(), c.module.as_ref()))
+            .map(|(n, m)| (n.as_str(), m.as_ref()))
             .collect()
     }
 

@@ -25,6 +25,7 @@ mod graph_exec;
 mod hdf5_read;
 mod inspect;
 mod model;
+mod names;
 mod node;
 pub mod ops;
 mod read;
@@ -45,6 +46,7 @@ pub use model::{
     Conv1d, Conv2d, Edge, FloatType, MetaValue, Metadata, NirFile, NirGraph, Node, Padding, Pool2d,
     Primitive, Tensor,
 };
+pub use names::NameGroup;
 pub use node::NirNode;
 pub use read::{MAX_DEPTH, ReadLimits, read, read_bytes, read_with};
 pub use semantics::Semantics;
