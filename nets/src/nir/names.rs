@@ -46,19 +46,19 @@ impl Module for NameGroup {
     }
 }
 
+/// Named modules.
+pub(crate) type Named = Vec<(String, Arc<dyn Module>)>;
+
+/// A first name part: the node of that name, or the nodes under it.
+type Slot = (String, Option<Arc<dyn Module>>, Named);
+
 /// Group `(name, module)` entries by the first part of dotted names, recursively, in
 /// order of first appearance.
 ///
 /// # Errors
 /// A name that is both a node and the first part of another (`a` and `a.b`).
-pub(crate) fn group(
-    entries: Vec<(String, Arc<dyn Module>)>,
-) -> std::result::Result<Vec<(String, Arc<dyn Module>)>, NirError> {
-    let mut out: Vec<(
-        String,
-        Option<Arc<dyn Module>>,
-        Vec<(String, Arc<dyn Module>)>,
-    )> = Vec::new();
+pub(crate) fn group(entries: Named) -> std::result::Result<Named, NirError> {
+    let mut out: Vec<Slot> = Vec::new();
     for (name, module) in entries {
         let (head, tail) = match name.split_once('.') {
             Some((h, t)) => (h.to_string(), Some(t.to_string())),
