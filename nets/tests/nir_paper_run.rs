@@ -101,7 +101,11 @@ fn spikes(shape: Vec<usize>, seed: u64) -> Array {
         s = s
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
-        if (s >> 33) % 5 == 0 { 1.0 } else { 0.0 }
+        if (s >> 33).is_multiple_of(5) {
+            1.0
+        } else {
+            0.0
+        }
     })
 }
 

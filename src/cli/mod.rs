@@ -1,12 +1,15 @@
-//! The `littoral` command line: `demo` (the default), `simulate`, `inspect`, `sweep`.
+//! The `littoral` command line: `demo` (the default), `simulate`, `inspect`, `sweep`,
+//! `convert`.
 //! See `docs/cli.md`.
 
 pub mod args;
 pub mod atomic;
+pub mod convert;
 pub mod demo;
 pub mod error;
 pub mod inspect;
 pub mod network;
+pub mod nir_cli;
 pub mod npy_io;
 pub mod plot;
 pub mod progress;
@@ -104,5 +107,6 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Some(Command::Simulate(a)) => simulate::simulate(&a),
         Some(Command::Inspect(a)) => inspect::inspect(&a),
         Some(Command::Sweep(a)) => sweep::sweep(&a),
+        Some(Command::Convert(a)) => convert::convert(&a),
     }
 }

@@ -19,6 +19,7 @@
 
 mod analysis;
 mod error;
+mod export;
 mod framework;
 mod graph;
 mod graph_exec;
@@ -38,6 +39,7 @@ mod write;
 
 pub use analysis::{Analysis, NodeShapes, analyse};
 pub use error::{NirError, Result};
+pub use export::{export, import_chain};
 pub use framework::{FrameworkNeuron, FrameworkParams, NeuronKind, SNNTORCH_DT};
 pub use graph::Graph;
 pub use hdf5_read::MAX_ELEMENTS;
