@@ -3,11 +3,12 @@
 //! [`export`] writes a module and its values as a NIR graph: `Linear` → `Affine` (with a
 //! bias) or `Linear` (NIR's weight is `(out, in)`, Littoral's `(in, out)`: transposed),
 //! `LI`, `Integrator`, `IF`, `NirLIF`, `CubaLI`, `CubaLIF` → `LI`, `I`, `IF`, `LIF`,
-//! `CubaLI`, `CubaLIF` with the same parameters, `Sequential` → a chain of edges (a
-//! nested `Sequential` → a nested graph). Anything else is refused with the class named:
-//! NIR has no `dt` (give `--dt` when running the graph), no noise and no
-//! `max_spikes_per_dt`, and Rockpool's `LIF`, `Rate` and `ExpSyn` step differently from
-//! NIR's neurons, so they are not written as if they were.
+//! `CubaLI`, `CubaLIF` with the same parameters, Rockpool's `LIF` → `CubaLIF` with the
+//! mapping of `docs/models.md` §5 (a nested `{lif ⇄ w_rec}` graph with recurrent
+//! weights; warnings for its reset and threshold rule; noise and several synapses per
+//! neuron refused), `Sequential` → a chain of edges (a nested `Sequential` → a nested
+//! graph). Anything else (`Rate`, `ExpSyn`, …) is refused with the class named. NIR has
+//! no `dt`: give `--dt` when running the graph.
 //!
 //! [`import_chain`] reads a chain graph (Input → … → Output, no cycle, no nested graph)
 //! back as a `Sequential` of those modules, with a given `dt`; export then import gives
@@ -43,11 +44,123 @@ fn tensor(params: &Tree, name: &str, shape: Vec<usize>) -> Result<Tensor> {
         .map_err(|e| NirError::at(name, e.to_string()))
 }
 
+/// A NIR graph written from a Littoral network, with what the export could not keep
+/// exactly (one sentence each, naming the module).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Exported {
+    /// The graph.
+    pub graph: NirGraph,
+    /// What differs between the network and the graph under NIR's semantics.
+    pub warnings: Vec<String>,
+}
+
+fn scalar(params: &Tree, name: &str) -> Result<f64> {
+    crate::view::scalar(params, name).map_err(|e| NirError::at(name, e.to_string()))
+}
+
+fn per_neuron(params: &Tree, name: &str, n: usize) -> Result<Vec<f64>> {
+    crate::view::per_element(params, name, n).map_err(|e| NirError::at(name, e.to_string()))
+}
+
+fn vector(values: Vec<f64>) -> Tensor {
+    Tensor::f64(Array::from_vec(values))
+}
+
+/// Rockpool's LIF as a NIR `CubaLIF` with `docs/models.md` §5's mapping (a nested graph
+/// `{input, lif ⇄ w_rec, output}` when it has recurrent weights).
+fn rockpool_lif(
+    module: &dyn Module,
+    params: &Tree,
+    warnings: &mut Vec<String>,
+) -> Result<Primitive> {
+    let n = module.size_out();
+    if module.size_in() != n {
+        return Err(NirError::at(
+            "",
+            "a LIF with several synapses per neuron cannot be written as NIR (CubaLIF has one current per neuron)",
+        ));
+    }
+    let noise = scalar(params, "noise_std")?;
+    if noise != 0.0 {
+        return Err(NirError::at(
+            "noise_std",
+            format!("NIR has no noise: set noise_std to 0 to export (found {noise})"),
+        ));
+    }
+    let dt = scalar(params, "dt")?;
+    let tau_mem = per_neuron(params, "tau_mem", n)?;
+    let tau_syn = per_neuron(params, "tau_syn", n)?;
+    let bias = per_neuron(params, "bias", n)?;
+    let threshold = per_neuron(params, "threshold", n)?;
+    let to_value = module
+        .options()
+        .iter()
+        .any(|(k, v)| *k == "reset" && *v == littoral_core::OptionValue::Str("to_value".into()));
+    let v_reset = if to_value {
+        per_neuron(params, "v_reset", n)?
+    } else {
+        warnings.push(format!(
+            "Rockpool's subtractive reset (up to max_spikes_per_dt = {} spikes per step) is written as NIR's reset to 0 with one spike per step",
+            scalar(params, "max_spikes_per_dt")?
+        ));
+        vec![0.0; n]
+    };
+    warnings.push(
+        "LIF spikes on v >= threshold, NIR on v > v_threshold (they differ only on exact ties); an input's same-step effect on v is exact in Rockpool's step and a held current in NIR's (docs/models.md §5)"
+            .to_string(),
+    );
+    let (mut w_in, mut r, mut v_leak) = (Vec::new(), Vec::new(), Vec::new());
+    for j in 0..n {
+        let alpha = (-dt / tau_mem[j]).exp();
+        let beta = (-dt / tau_syn[j]).exp();
+        let g = crate::zoh::coupling(dt, tau_syn[j], tau_mem[j]);
+        w_in.push(beta / (1.0 - beta));
+        r.push(beta / g);
+        v_leak.push(bias[j] / (1.0 - alpha));
+    }
+    let lif = Primitive::CubaLIF {
+        tau_syn: vector(tau_syn),
+        tau_mem: vector(tau_mem),
+        r: vector(r),
+        v_leak: vector(v_leak),
+        v_threshold: vector(threshold),
+        v_reset: vector(v_reset),
+        w_in: vector(w_in),
+    };
+    if params.get("w_rec").is_none() {
+        return Ok(lif);
+    }
+    // Rockpool: irec = spikes · w_rec, w_rec (N, N); NIR: W s with W = w_rec^T.
+    let w = tensor(params, "w_rec", vec![n, n])?;
+    let mut t = vec![0.0; n * n];
+    for k in 0..n {
+        for j in 0..n {
+            t[j * n + k] = w.values()[k * n + j];
+        }
+    }
+    let weight = Tensor::f64(
+        Array::from_shape_vec(vec![n, n], t).map_err(|e| NirError::at("w_rec", e.to_string()))?,
+    );
+    let mut g = NirGraph::default();
+    g.insert("input", Primitive::Input { shape: vec![n] });
+    g.insert("lif", lif);
+    g.insert("w_rec", Primitive::Linear { weight });
+    g.insert("output", Primitive::Output { shape: vec![n] });
+    g.edges = vec![
+        Edge::new("input", "lif"),
+        Edge::new("lif", "w_rec"),
+        Edge::new("w_rec", "lif"),
+        Edge::new("lif", "output"),
+    ];
+    Ok(Primitive::Graph(g))
+}
+
 /// The NIR primitive of one non-combinator module.
-fn primitive(module: &dyn Module, params: &Tree) -> Result<Primitive> {
+fn primitive(module: &dyn Module, params: &Tree, warnings: &mut Vec<String>) -> Result<Primitive> {
     let n = module.size_out();
     let v = |name: &str| tensor(params, name, vec![n]);
     Ok(match module.class_name() {
+        "LIF" => rockpool_lif(module, params, warnings)?,
         "Linear" => {
             let (n_in, n_out) = (module.size_in(), module.size_out());
             let w = tensor(params, "weight", vec![n_in, n_out])?;
@@ -108,7 +221,7 @@ fn primitive(module: &dyn Module, params: &Tree) -> Result<Primitive> {
             return Err(NirError::at(
                 "",
                 format!(
-                    "class {other} cannot be written as NIR: only Linear, LI, Integrator, IF, NirLIF, CubaLI, CubaLIF and Sequential are (Rockpool's LIF, Rate and ExpSyn step differently from NIR's neurons; noise and max_spikes_per_dt have no NIR equivalent)"
+                    "class {other} cannot be written as NIR: only Linear, LIF (as CubaLIF), LI, Integrator, IF, NirLIF, CubaLI, CubaLIF and Sequential are (Rate's and ExpSyn's steps have no NIR node yet)"
                 ),
             ));
         }
@@ -116,11 +229,19 @@ fn primitive(module: &dyn Module, params: &Tree) -> Result<Primitive> {
 }
 
 /// Write a Littoral module and its values (`params`, a full tree as `init` gives) as a
-/// NIR graph: `input → <children in order> → output`.
+/// NIR graph: `input → <children in order> → output`, with warnings for what NIR's
+/// semantics change (Rockpool's LIF: reset and threshold rule).
 ///
 /// # Errors
-/// A class NIR cannot express (named, with the path), or a missing parameter.
-pub fn export(module: &dyn Module, params: &Tree) -> Result<NirGraph> {
+/// A class NIR cannot express (named, with the path), noise, several synapses per
+/// neuron, or a missing parameter.
+pub fn export(module: &dyn Module, params: &Tree) -> Result<Exported> {
+    let mut warnings = Vec::new();
+    let graph = export_into(module, params, &mut warnings)?;
+    Ok(Exported { graph, warnings })
+}
+
+fn export_into(module: &dyn Module, params: &Tree, warnings: &mut Vec<String>) -> Result<NirGraph> {
     let mut g = NirGraph::default();
     g.insert(
         "input",
@@ -158,11 +279,13 @@ pub fn export(module: &dyn Module, params: &Tree) -> Result<NirGraph> {
         } else {
             params
         };
+        let mut own = Vec::new();
         let prim = if child.class_name() == "Sequential" {
-            Primitive::Graph(export(child, p).map_err(|e| e.within(&name))?)
+            Primitive::Graph(export_into(child, p, &mut own).map_err(|e| e.within(&name))?)
         } else {
-            primitive(child, p).map_err(|e| e.within(&name))?
+            primitive(child, p, &mut own).map_err(|e| e.within(&name))?
         };
+        warnings.extend(own.into_iter().map(|w| format!("{name}: {w}")));
         g.insert(name.clone(), prim);
         g.edges.push(Edge::new(previous, name.clone()));
         previous = name;

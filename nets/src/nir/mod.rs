@@ -39,7 +39,7 @@ mod write;
 
 pub use analysis::{Analysis, NodeShapes, analyse};
 pub use error::{NirError, Result};
-pub use export::{export, import_chain};
+pub use export::{Exported, export, import_chain};
 pub use framework::{FrameworkNeuron, FrameworkParams, NeuronKind, SNNTORCH_DT};
 pub use graph::Graph;
 pub use hdf5_read::MAX_ELEMENTS;

@@ -177,7 +177,7 @@ fn op_error(e: NirError) -> Error {
 }
 
 /// One sample's one step of a stateless op.
-type StepFn<'a> = Box<dyn Fn(&[f64]) -> Result<Vec<f64>> + 'a>;
+type StepFn<'a> = Box<dyn Fn(&[f64]) -> Result<Vec<f64>> + Send + Sync + 'a>;
 
 impl NirNode {
     /// The per-sample, per-step function of a stateless op.
@@ -186,27 +186,10 @@ impl NirNode {
         Ok(match &self.op {
             Op::Identity | Op::Delay { .. } => Box::new(|x: &[f64]| Ok(x.to_vec())),
             Op::Affine | Op::Linear => {
-                let w = params.array("weight")?.clone();
-                let b = match self.op {
-                    Op::Affine => Some(params.array("bias")?.clone()),
-                    _ => None,
-                };
-                let (out, inp) = (numel(&self.output_shape), numel(&self.input_shape));
-                if w.len() != out * inp {
-                    return Err(Error::shape("weight", &[vec![out, inp]], w.shape()));
-                }
-                Box::new(move |x: &[f64]| {
-                    Ok((0..out)
-                        .map(|o| {
-                            let row = &w.data()[o * inp..(o + 1) * inp];
-                            let acc = row.iter().zip(x).fold(0.0, |acc, (a, b)| acc + a * b);
-                            match &b {
-                                Some(b) => acc + b.data()[o],
-                                None => acc,
-                            }
-                        })
-                        .collect())
-                })
+                return Err(Error::invalid(
+                    "",
+                    "Affine and Linear run as one matrix product",
+                ));
             }
             Op::Scale => {
                 let s = tensor(params, "scale")?;
@@ -318,6 +301,72 @@ impl NirNode {
     }
 }
 
+impl NirNode {
+    /// `y = x Wᵀ (+ b)` for all `rows` steps at once: one GEMM whose per-row bits do not
+    /// depend on the number of rows (`crate::matmul`), so time splits and batches agree.
+    fn affine(&self, params: &Tree, x: &[f64], rows: usize) -> Result<Vec<f64>> {
+        let (n_out, n_in) = (numel(&self.output_shape), numel(&self.input_shape));
+        let w = params.array("weight")?;
+        if w.len() != n_out * n_in {
+            return Err(Error::shape("weight", &[vec![n_out, n_in]], w.shape()));
+        }
+        let mut wt = vec![0.0; n_in * n_out];
+        for o in 0..n_out {
+            for i in 0..n_in {
+                wt[i * n_out + o] = w.data()[o * n_in + i];
+            }
+        }
+        let wt = Array::from_shape_vec(vec![n_in, n_out], wt)?;
+        let mut y = crate::matmul::matmul(x, rows, &wt)?;
+        if matches!(self.op, Op::Affine) {
+            let bias = params.array("bias")?;
+            if bias.len() != n_out {
+                return Err(Error::shape("bias", &[vec![n_out]], bias.shape()));
+            }
+            for row in y.chunks_mut(n_out.max(1)) {
+                for (v, b) in row.iter_mut().zip(bias.data()) {
+                    *v += b;
+                }
+            }
+        }
+        Ok(y)
+    }
+
+    /// A stateless op on every `(sample, step)`, spread over the rayon pool when the work
+    /// is large (each step is computed alone: the same bits on any thread count).
+    fn per_step(&self, params: &Tree, x: &[f64], rows: usize) -> Result<Vec<f64>> {
+        use rayon::prelude::*;
+        let (n_in, n_out) = (numel(&self.input_shape), numel(&self.output_shape));
+        let f = self.stateless(params)?;
+        let mut out = vec![0.0; rows * n_out];
+        let run = |(y, x): (&mut [f64], &[f64])| -> Result<()> {
+            let v = f(x)?;
+            if v.len() != y.len() {
+                return Err(Error::invalid(
+                    "output",
+                    format!("expected {} values, computed {}", y.len(), v.len()),
+                ));
+            }
+            y.copy_from_slice(&v);
+            Ok(())
+        };
+        if n_out == 0 || n_in == 0 {
+            return Ok(out);
+        }
+        if rows > 1 && rows * n_out * 4 >= crate::par::PAR_MIN_WORK {
+            out.par_chunks_mut(n_out)
+                .zip(x.par_chunks(n_in))
+                .with_max_len(1)
+                .try_for_each(run)?;
+        } else {
+            out.chunks_mut(n_out)
+                .zip(x.chunks(n_in))
+                .try_for_each(run)?;
+        }
+        Ok(out)
+    }
+}
+
 impl Module for NirNode {
     fn class_name(&self) -> &str {
         self.class
@@ -369,18 +418,10 @@ impl Module for NirNode {
         if matches!(self.op, Op::Identity) {
             return Ok(Evolution::new(input.clone(), Tree::new(), Record::new()));
         }
-        let f = self.stateless(params)?;
-        let mut out = Vec::with_capacity(b * t * n_out);
-        for x in input.data().chunks(n_in.max(1)).take(b * t) {
-            let y = f(x)?;
-            if y.len() != n_out {
-                return Err(Error::invalid(
-                    "output",
-                    format!("expected {n_out} values, computed {}", y.len()),
-                ));
-            }
-            out.extend_from_slice(&y);
-        }
+        let out = match self.op {
+            Op::Affine | Op::Linear => self.affine(params, input.data(), b * t)?,
+            _ => self.per_step(params, input.data(), b * t)?,
+        };
         Ok(Evolution::new(
             Array::from_shape_vec(vec![b, t, n_out], out)?,
             Tree::new(),
