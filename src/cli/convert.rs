@@ -19,9 +19,12 @@ pub fn convert(a: &ConvertArgs) -> CliResult<()> {
         (false, true) => {
             let module = load_network(&a.input)?;
             let tree = module.init(a.seed);
-            let graph =
+            let exported =
                 nir::export(module.as_ref(), &tree).map_err(|e| CliError::file(&a.input, e))?;
-            nir::write(&graph, &a.output).map_err(|e| CliError::file(&a.output, e))?;
+            for w in &exported.warnings {
+                eprintln!("littoral: warning: {}: {w}", a.input.display());
+            }
+            nir::write(&exported.graph, &a.output).map_err(|e| CliError::file(&a.output, e))?;
         }
         (true, false) => {
             let dt = a.dt.ok_or_else(|| {
