@@ -50,9 +50,10 @@ struct Child {
 /// `NirLIF`) and [`Cuba`] (`CubaLI`, `CubaLIF`) under `littoral` and `dirac`, a
 /// [`FrameworkNeuron`] under `rockpool`, `snntorch` and `norse`; the other nodes are
 /// [`NirNode`]s; nested graphs are nested `Graph`s. Parameters and state are therefore
-/// trees by node name (`rnn.lif.tau_mem`), and the record holds, under each node's name,
-/// its `output` (`(B, T, N)`, flat row-major values of its NIR shape) and its state
-/// variables per step.
+/// trees by node name (`rnn.lif.tau_mem`); the record holds each node's state variables
+/// per step under its name (`rnn.lif.v`) and its output as `<node>_output` beside it
+/// (`rnn.lif_output`, `(B, T, N)`, flat row-major values of its NIR shape), as
+/// `Sequential` records its children.
 ///
 /// The module's input is the concatenation of its `Input` nodes' values (in name order),
 /// its output that of its `Output` nodes. Evaluation follows `docs/nir-semantics.md` §1:
@@ -354,10 +355,13 @@ impl Graph {
     }
 
     /// Assemble per-node trees (by flat index) into the nested tree of the graph; `own`
-    /// gives the leaves of each level (a graph and its dotted path) first.
+    /// gives the leaves of each level (a graph and its dotted path) first; `outputs`
+    /// (records) become leaves `<node>_output` beside each node's branch, as
+    /// `Sequential` records its children's outputs.
     pub(crate) fn nest<T: Clone>(
         &self,
         per_node: &mut BTreeMap<usize, littoral_core::Nested<T>>,
+        outputs: &mut BTreeMap<usize, T>,
         offset: usize,
         prefix: &str,
         own: &mut OwnLeaves<'_, T>,
@@ -368,13 +372,16 @@ impl Graph {
             match &child.sub {
                 Some(sub) => {
                     let path = super::error::join(prefix, &child.name);
-                    let branch = sub.nest(per_node, at, &path, own);
+                    let branch = sub.nest(per_node, outputs, at, &path, own);
                     super::names::insert_nested(&mut out, &child.name, branch);
                     at += sub.flat.len();
                 }
                 None => {
                     let branch = per_node.remove(&at).unwrap_or_default();
                     super::names::insert_nested(&mut out, &child.name, branch);
+                    if let Some(output) = outputs.remove(&at) {
+                        out.insert_path(&format!("{}_output", child.name), output);
+                    }
                     at += 1;
                 }
             }
@@ -385,8 +392,10 @@ impl Graph {
             ordered.insert_leaf(name, leaf);
         }
         for (name, _) in &self.module_children {
-            if let Some(entry) = out.remove(name) {
-                ordered.insert(name.clone(), entry);
+            for key in [name.clone(), format!("{name}_output")] {
+                if let Some(entry) = out.remove(&key) {
+                    ordered.insert(key, entry);
+                }
             }
         }
         ordered

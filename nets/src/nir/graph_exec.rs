@@ -154,12 +154,12 @@ pub(crate) fn evolve(
     let state_in = state;
     let mut states = BTreeMap::new();
     let mut records = BTreeMap::new();
+    let mut recorded_outputs = BTreeMap::new();
     for (i, run) in runs {
         states.insert(i, run.state);
         if record {
-            let mut rec = run.record;
-            rec.insert_leaf("output", run.output);
-            records.insert(i, rec);
+            records.insert(i, run.record);
+            recorded_outputs.insert(i, run.output);
         }
     }
     let mut own_state = |g: &Graph, prefix: &str| -> Vec<(String, Leaf)> {
@@ -180,9 +180,11 @@ pub(crate) fn evolve(
             })
             .collect()
     };
-    let state = graph.nest(&mut states, 0, "", &mut own_state);
+    let state = graph.nest(&mut states, &mut BTreeMap::new(), 0, "", &mut own_state);
     let record = if record {
-        graph.nest(&mut records, 0, "", &mut |_, _| Vec::new())
+        graph.nest(&mut records, &mut recorded_outputs, 0, "", &mut |_, _| {
+            Vec::new()
+        })
     } else {
         Record::new()
     };
