@@ -2,7 +2,15 @@
 Littoral (issue 13). Writes JSON; the lead measures, on a quiet machine.
 
     python benches/compare/nir_frameworks.py --json out.json \
-        [--framework norse|snntorch] [--workloads rnn cnn] [--batch 32] [--repeats 5] [--threads 1]
+        [--framework norse|snntorch|littoral] [--workloads rnn cnn] [--batch 32] [--repeats 5] [--threads 1]
+
+`--framework littoral` runs `littoral simulate GRAPH.nir --dt DT --semantics S` (the
+release binary, `--littoral PATH`, default target/release/littoral) on the same seeded
+input written as .npy (B, T, N), `--threads N`; `seconds` are the evolve times the
+binary reports in its `--summary` (`evolve_seconds`: the step loop alone, as for torch),
+`wall_seconds` the whole process (reading the graph and the input, writing the output).
+`--semantics` (default littoral) picks Littoral's neuron semantics (`norse` runs Norse's
+Euler steps, the same arithmetic as the Norse row).
 
 Needs a venv with torch (CPU), norse 1.1.0, snntorch 1.0.0, nirtorch, nir 1.0.8 (PyPI).
 Workloads (the NIR paper's files under ../shared/nir-paper, or --data):
@@ -25,6 +33,8 @@ import json
 import os
 import platform
 import statistics
+import subprocess
+import tempfile
 import time
 import warnings
 
@@ -115,10 +125,54 @@ def bench(framework, workload, data, batch, repeats, seed):
     return rec
 
 
+def bench_littoral(binary, semantics, threads, workload, data, batch, repeats, seed):
+    """Time `littoral simulate` on the workload's graph (same input as the torch rows)."""
+    import numpy as np
+
+    spec = WORKLOADS[workload]
+    path = os.path.join(data, spec["file"])
+    shape = input_shape(nir.read(path))
+    rec = {"framework": "littoral", "semantics": semantics, "workload": workload,
+           "nir_file": spec["file"], "batch": batch, "steps": spec["steps"], "dt": spec["dt"],
+           "input_shape": shape, "input_p": spec["p"], "seed": seed, "repeats": repeats,
+           "threads": threads}
+    gen = torch.Generator().manual_seed(seed)
+    x = (torch.rand((spec["steps"], batch, *shape), generator=gen) < spec["p"]).double()
+    x = x.reshape(spec["steps"], batch, -1).permute(1, 0, 2).contiguous().numpy()
+    with tempfile.TemporaryDirectory() as tmp:
+        xin = os.path.join(tmp, "x.npy")
+        np.save(xin, x)
+        cmd = [binary, "simulate", path, "--dt", str(spec["dt"]), "--semantics", semantics,
+               "--input", xin, "--output", os.path.join(tmp, "y.npy"), "--threads",
+               str(threads), "--quiet", "--summary", os.path.join(tmp, "sum.json")]
+        times, walls = [], []
+        try:
+            for k in range(repeats + 1):  # the first run is the untimed warm-up
+                t0 = time.perf_counter()
+                subprocess.run(cmd, check=True, capture_output=True, text=True)
+                wall = time.perf_counter() - t0
+                with open(os.path.join(tmp, "sum.json")) as f:
+                    summary = json.load(f)
+                if k:
+                    times.append(summary["evolve_seconds"])
+                    walls.append(wall)
+            total = float(np.load(os.path.join(tmp, "y.npy")).sum())
+        except subprocess.CalledProcessError as err:
+            rec["error"] = f"run failed: {err.stderr.strip()[:300]}"
+            return rec
+    rec.update({"seconds": times, "median_seconds": statistics.median(times),
+                "wall_seconds": walls, "output_sum": total, "command": " ".join(cmd)})
+    return rec
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--json", required=True)
-    ap.add_argument("--framework", default="norse", choices=["norse", "snntorch"])
+    ap.add_argument("--framework", default="norse", choices=["norse", "snntorch", "littoral"])
+    ap.add_argument("--littoral", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                       "..", "..", "target", "release", "littoral"))
+    ap.add_argument("--semantics", default="littoral",
+                    choices=["littoral", "dirac", "rockpool", "snntorch", "norse"])
     ap.add_argument("--workloads", nargs="+", default=["rnn", "cnn"], choices=list(WORKLOADS))
     ap.add_argument("--data", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                    "..", "..", "..", "shared", "nir-paper"))
@@ -138,8 +192,12 @@ def main():
             versions[pkg] = md.version(pkg)
         except md.PackageNotFoundError:
             versions[pkg] = None
-    results = [bench(args.framework, w, args.data, args.batch, args.repeats, args.seed)
-               for w in args.workloads]
+    if args.framework == "littoral":
+        results = [bench_littoral(args.littoral, args.semantics, args.threads, w, args.data,
+                                  args.batch, args.repeats, args.seed) for w in args.workloads]
+    else:
+        results = [bench(args.framework, w, args.data, args.batch, args.repeats, args.seed)
+                   for w in args.workloads]
     out = {"simulator": args.framework, "threads": args.threads, "versions": versions,
            "python": platform.python_version(), "machine": platform.machine(),
            "results": results}

@@ -362,6 +362,8 @@ impl<'a> FileEntry<'a> {
                 })
             })
             .transpose()
+    }
+
     /// An option's raw JSON value (structured options such as a sparse matrix).
     ///
     /// # Errors

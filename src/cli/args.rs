@@ -28,6 +28,25 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Evolve a network at every point of a parameter grid, in parallel.
     Sweep(SweepArgs),
+    /// Convert a network between Littoral's JSON format and NIR (by extension).
+    Convert(ConvertArgs),
+}
+
+/// `littoral convert`.
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    /// The file to read: a network file (.json) or a NIR graph (.nir).
+    #[arg(value_name = "IN")]
+    pub input: PathBuf,
+    /// The file to write: .nir for a .json input, .json for a .nir input.
+    #[arg(value_name = "OUT")]
+    pub output: PathBuf,
+    /// Seed of random initialisers (for attributes a network file leaves out).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub seed: u64,
+    /// Time step (seconds) of the neurons of a network file made from a NIR graph.
+    #[arg(long, value_name = "DT")]
+    pub dt: Option<f64>,
 }
 
 /// `littoral demo`.
@@ -50,9 +69,17 @@ pub struct DemoArgs {
 /// `littoral simulate`.
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
-    /// The network file (JSON). Optional with `--resume`: the snapshot holds the network.
+    /// The network file (JSON) or a NIR graph (.nir, with `--dt`). Optional with
+    /// `--resume`: the snapshot holds the network.
     #[arg(value_name = "NET.json", required_unless_present = "resume")]
     pub net: Option<PathBuf>,
+    /// Time step in seconds of a NIR graph's neurons and delays (.nir only; required).
+    #[arg(long, value_name = "DT")]
+    pub dt: Option<f64>,
+    /// How a NIR graph's neurons are stepped: littoral (exact, the default), dirac,
+    /// rockpool, snntorch or norse (.nir only; see docs/nir-semantics.md).
+    #[arg(long, value_name = "S")]
+    pub semantics: Option<String>,
     /// Input, `(T, Nin)` or `(B, T, Nin)`: .npy of dtype float64, float32, bool or any
     /// integer type (or a .npz holding one array, or one named `input`).
     #[arg(long, short, value_name = "X.npy")]

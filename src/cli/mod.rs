@@ -1,9 +1,11 @@
-//! The `littoral` command line: `demo` (the default), `simulate`, `inspect`, `sweep`.
+//! The `littoral` command line: `demo` (the default), `simulate`, `inspect`, `sweep`,
+//! `convert`.
 //! See `docs/cli.md`.
 
 pub mod args;
 pub mod atomic;
 pub mod budget;
+pub mod convert;
 pub mod demo;
 pub mod error;
 pub mod inspect;
@@ -12,6 +14,7 @@ pub mod mpi_sweep;
 #[cfg(feature = "mpi")]
 pub mod mpi_wire;
 pub mod network;
+pub mod nir_cli;
 pub mod npy_io;
 pub mod plot;
 pub mod progress;
@@ -112,5 +115,6 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Some(Command::Simulate(a)) => simulate::simulate(&a),
         Some(Command::Inspect(a)) => inspect::inspect(&a),
         Some(Command::Sweep(a)) => sweep::sweep(&a),
+        Some(Command::Convert(a)) => convert::convert(&a),
     }
 }

@@ -3,7 +3,7 @@
 use super::args::SimulateArgs;
 use super::atomic::Outputs;
 use super::error::{CliError, CliResult};
-use super::network::{load_network, load_snapshot};
+use super::network::load_snapshot;
 use super::npy_io::read_input;
 use super::plot::plot_output;
 use super::progress;
@@ -33,7 +33,7 @@ fn load(a: &SimulateArgs) -> CliResult<Loaded> {
             .net
             .as_ref()
             .ok_or_else(|| CliError::usage("give a network file, or a snapshot with --resume"))?;
-        let module = load_network(net)?;
+        let module = super::nir_cli::load_net(net, a.dt, a.semantics.as_deref())?;
         let tree = module.init(a.seed.unwrap_or(0));
         return Ok(Loaded {
             module,
@@ -50,7 +50,7 @@ fn load(a: &SimulateArgs) -> CliResult<Loaded> {
             .restore_module(&littoral_nets::registry())
             .map_err(in_snap)?,
         Some(net) => {
-            let module = load_network(net)?;
+            let module = super::nir_cli::load_net(net, a.dt, a.semantics.as_deref())?;
             let (params, state) = snap.restore(module.as_ref()).map_err(|e| {
                 let what = match e.mismatches() {
                     Some(m) => {

@@ -1,6 +1,7 @@
 //! Tests of the `littoral` command line, driving the real binary (assert_cmd).
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod nir;
 mod reliability;
 mod util;
 

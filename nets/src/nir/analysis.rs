@@ -44,8 +44,7 @@ pub struct Analysis {
 ///
 /// # Errors
 /// A [`NirError`] naming the node or edge: an edge to or from a missing node, a duplicate
-/// edge, an edge into an `Input` or out of an `Output`, a cycle without a stateful node
-/// (neuron or `Delay`), shapes that cannot meet (different element counts), convolution
+/// edge, an edge into an `Input` or out of an `Output`, shapes that cannot meet (different element counts), convolution
 /// or pooling windows larger than their padded input, `Flatten` axes out of range.
 pub fn analyse(graph: &NirGraph) -> Result<Analysis> {
     for (name, node) in &graph.nodes {
@@ -55,7 +54,7 @@ pub fn analyse(graph: &NirGraph) -> Result<Analysis> {
     let successors = successors(graph);
     let back_edges = find_back_edges(graph, &successors);
     let back: BTreeSet<&Edge> = back_edges.iter().collect();
-    check_stateful_cycles(graph, &successors)?;
+    let stateless_cycle = stateless_cycle(graph, &successors);
     let order = topological_order(graph, &back);
     let mut analysis = Analysis {
         order,
@@ -67,6 +66,7 @@ pub fn analyse(graph: &NirGraph) -> Result<Analysis> {
             .collect(),
         ..Analysis::default()
     };
+    analysis.warnings.extend(stateless_cycle);
     infer_shapes(graph, &mut analysis)?;
     Ok(analysis)
 }
@@ -186,12 +186,12 @@ fn succ_list<'a>(successors: &BTreeMap<&'a str, BTreeSet<&'a str>>, node: &str) 
         .unwrap_or_default()
 }
 
-/// Every cycle must pass through a node that keeps state; otherwise the loop has no
-/// defined value (the `nir` semantics need a time step inside every cycle).
-fn check_stateful_cycles(
+/// A cycle through stateless nodes only gets its one step of memory from the edge that
+/// closes it (`docs/nir-semantics.md` §1); it is legal, but worth a warning naming it.
+fn stateless_cycle(
     graph: &NirGraph,
     successors: &BTreeMap<&str, BTreeSet<&str>>,
-) -> Result<()> {
+) -> Option<String> {
     let stateless: BTreeMap<&str, BTreeSet<&str>> = successors
         .iter()
         .filter(|(k, _)| !graph.nodes[**k].primitive.is_stateful())
@@ -231,9 +231,7 @@ fn check_stateful_cycles(
             }
         }
     }
-    let Some(start) = indegree.keys().find(|k| !removed.contains(*k)) else {
-        return Ok(());
-    };
+    let start = indegree.keys().find(|k| !removed.contains(*k))?;
     // Every node left has a predecessor left: walk predecessors until a node repeats.
     let mut path = vec![*start];
     loop {
@@ -243,7 +241,7 @@ fn check_stateful_cycles(
             .find(|(k, targets)| !removed.contains(*k) && targets.contains(last))
             .map(|(k, _)| *k)
         else {
-            return Ok(()); // unreachable: Kahn left `last` with a predecessor
+            return None; // unreachable: Kahn left `last` with a predecessor
         };
         if let Some(i) = path.iter().position(|p| *p == prev) {
             // path[i..] walked backwards is the cycle; print it forwards from its
@@ -253,12 +251,9 @@ fn check_stateful_cycles(
             cycle.rotate_left(smallest);
             let first = cycle[0];
             cycle.push(first);
-            return Err(NirError::at(
-                first,
-                format!(
-                    "the cycle {} holds no neuron or Delay, so it has no defined value",
-                    cycle.join(" -> ")
-                ),
+            return Some(format!(
+                "{first}: the cycle {} holds no neuron or Delay; the edge closing it gives it a one-step memory",
+                cycle.join(" -> ")
             ));
         }
         path.push(prev);

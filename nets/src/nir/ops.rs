@@ -210,6 +210,83 @@ fn correlate(
     y
 }
 
+/// Inputs with at most this fraction of non-zero values (spikes) are convolved by
+/// scattering each non-zero input into the outputs it reaches, instead of the dense
+/// window sums: the same products, summed in another (fixed) order.
+pub const SCATTER_MAX_DENSITY: f64 = 0.25;
+
+/// The scatter form of [`correlate`]: for each non-zero input, add its products with the
+/// kernel taps to every output they reach. Deterministic (input order), so the same data
+/// gives the same bits.
+fn scatter(
+    x: &[f64],
+    c_in: usize,
+    [ay, ax]: [Axis; 2],
+    weight: &[f64],
+    c_out: usize,
+    groups: usize,
+    bias: &[f64],
+) -> Vec<f64> {
+    let per_group_in = c_in / groups;
+    let per_group_out = c_out / groups;
+    let plane_out = ay.out * ax.out;
+    let mut y = Vec::with_capacity(c_out * plane_out);
+    for &b in bias.iter().take(c_out) {
+        y.extend(std::iter::repeat_n(b, plane_out));
+    }
+    // Output index along one axis reached from input index `i` by tap `k`, if any.
+    let reach = |a: &Axis, i: usize, k: usize| -> Option<usize> {
+        let pos = (i + a.pad).checked_sub(k * a.dilation)?;
+        (pos % a.stride == 0 && pos / a.stride < a.out).then_some(pos / a.stride)
+    };
+    for ic in 0..c_in {
+        let g = ic / per_group_in;
+        let icl = ic % per_group_in;
+        for iy in 0..ay.size {
+            for ix in 0..ax.size {
+                let v = x[(ic * ay.size + iy) * ax.size + ix];
+                if v == 0.0 {
+                    continue;
+                }
+                for oc in g * per_group_out..(g + 1) * per_group_out {
+                    let kernel = &weight[(oc * per_group_in + icl) * ay.kernel * ax.kernel..];
+                    let out = &mut y[oc * plane_out..(oc + 1) * plane_out];
+                    for ky in 0..ay.kernel {
+                        let Some(oy) = reach(&ay, iy, ky) else {
+                            continue;
+                        };
+                        for kx in 0..ax.kernel {
+                            let Some(ox) = reach(&ax, ix, kx) else {
+                                continue;
+                            };
+                            out[oy * ax.out + ox] += kernel[ky * ax.kernel + kx] * v;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    y
+}
+
+/// Dense or scatter form, by the input's density.
+fn convolve(
+    x: &[f64],
+    c_in: usize,
+    axes: [Axis; 2],
+    weight: &[f64],
+    c_out: usize,
+    groups: usize,
+    bias: &[f64],
+) -> Vec<f64> {
+    let nonzero = x.iter().filter(|v| **v != 0.0).count();
+    if (nonzero as f64) <= SCATTER_MAX_DENSITY * x.len() as f64 {
+        scatter(x, c_in, axes, weight, c_out, groups, bias)
+    } else {
+        correlate(x, c_in, axes, weight, c_out, groups, bias)
+    }
+}
+
 /// Groups that split the output channels, and one bias per output channel.
 fn check_conv(c_out: usize, groups: usize, bias: &Tensor) -> Result<()> {
     if groups == 0 || !c_out.is_multiple_of(groups) {
@@ -257,7 +334,7 @@ pub fn conv2d(c: &Conv2d, x: &Array<f64>) -> Result<Array<f64>> {
     check_input(x, 3, c_in)?;
     let ay = Axis::new(x.shape()[1], &c.padding, 0, kh, c.stride[0], c.dilation[0])?;
     let ax = Axis::new(x.shape()[2], &c.padding, 1, kw, c.stride[1], c.dilation[1])?;
-    let y = correlate(
+    let y = convolve(
         x.data(),
         c_in,
         [ay, ax],
@@ -284,7 +361,7 @@ pub fn conv1d(c: &Conv1d, x: &Array<f64>) -> Result<Array<f64>> {
     let flat = Padding::Explicit(vec![0]);
     let ay = Axis::new(1, &flat, 0, 1, 1, 1)?;
     let ax = Axis::new(x.shape()[1], &c.padding, 0, k, c.stride, c.dilation)?;
-    let y = correlate(
+    let y = convolve(
         x.data(),
         c_in,
         [ay, ax],
@@ -352,4 +429,42 @@ pub fn sum_pool2d(p: &Pool2d, x: &Array<f64>) -> Result<Array<f64>> {
 pub fn avg_pool2d(p: &Pool2d, x: &Array<f64>) -> Result<Array<f64>> {
     let area = (p.kernel_size[0] * p.kernel_size[1]) as f64;
     Ok(pool(p, x)?.map(|v| v / area))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::{Axis, correlate, scatter};
+    use crate::nir::model::Padding;
+
+    /// The scatter form gives the dense sums (up to the order of additions) on sparse
+    /// inputs, with strides, dilations, padding and groups.
+    #[test]
+    fn scatter_matches_the_dense_correlation() {
+        let (c_in, c_out, groups, h, w) = (4, 6, 2, 9, 7);
+        for (stride, dilation, pad) in [(1, 1, 0), (2, 1, 1), (1, 2, 2), (3, 2, 1)] {
+            let padding = Padding::Explicit(vec![pad, pad]);
+            let ay = Axis::new(h, &padding, 0, 3, stride, dilation).unwrap();
+            let ax = Axis::new(w, &padding, 1, 2, stride, dilation).unwrap();
+            let x: Vec<f64> = (0..c_in * h * w)
+                .map(|i| {
+                    if (i * 37) % 9 == 0 {
+                        (i % 3) as f64 + 1.0
+                    } else {
+                        0.0
+                    }
+                })
+                .collect();
+            let weight: Vec<f64> = (0..c_out * (c_in / groups) * 6)
+                .map(|i| ((i * 13) % 11) as f64 / 7.0 - 0.7)
+                .collect();
+            let bias: Vec<f64> = (0..c_out).map(|i| i as f64 * 0.1).collect();
+            let dense = correlate(&x, c_in, [ay, ax], &weight, c_out, groups, &bias);
+            let sparse = scatter(&x, c_in, [ay, ax], &weight, c_out, groups, &bias);
+            assert_eq!(dense.len(), sparse.len());
+            for (a, b) in dense.iter().zip(&sparse) {
+                assert!((a - b).abs() < 1e-12, "{stride} {dilation} {pad}: {a} {b}");
+            }
+        }
+    }
 }

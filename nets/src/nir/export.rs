@@ -1,0 +1,432 @@
+//! Littoral networks ⇄ NIR graphs, for `littoral convert`.
+//!
+//! [`export`] writes a module and its values as a NIR graph: `Linear` → `Affine` (with a
+//! bias) or `Linear` (NIR's weight is `(out, in)`, Littoral's `(in, out)`: transposed),
+//! `LI`, `Integrator`, `IF`, `NirLIF`, `CubaLI`, `CubaLIF` → `LI`, `I`, `IF`, `LIF`,
+//! `CubaLI`, `CubaLIF` with the same parameters, Rockpool's `LIF` → `CubaLIF` with the
+//! mapping of `docs/models.md` §5 (a nested `{lif ⇄ w_rec}` graph with recurrent
+//! weights; warnings for its reset and threshold rule; noise and several synapses per
+//! neuron refused), `Sequential` → a chain of edges (a nested `Sequential` → a nested
+//! graph). Anything else (`Rate`, `ExpSyn`, …) is refused with the class named. NIR has
+//! no `dt`: give `--dt` when running the graph.
+//!
+//! [`import_chain`] reads a chain graph (Input → … → Output, no cycle, no nested graph)
+//! back as a `Sequential` of those modules, with a given `dt`; export then import gives
+//! the same modules and bit-identical values.
+
+use std::sync::Arc;
+
+use littoral_core::{Array, Module, Tree, TreeExt};
+
+use super::error::{NirError, Result};
+use super::framework::NeuronKind;
+use super::graph::neuron_kind;
+use super::model::{Edge, NirGraph, Primitive, Tensor};
+use crate::{Cuba, Linear, Membrane, Sequential};
+
+fn tensor(params: &Tree, name: &str, shape: Vec<usize>) -> Result<Tensor> {
+    let a = params
+        .array(name)
+        .map_err(|e| NirError::at(name, e.to_string()))?;
+    let n: usize = shape.iter().product();
+    let values = match a.len() {
+        1 => vec![a.data()[0]; n],
+        len if len == n => a.data().to_vec(),
+        len => {
+            return Err(NirError::at(
+                name,
+                format!("expected {n} values (or one), found {len}"),
+            ));
+        }
+    };
+    Array::from_shape_vec(shape, values)
+        .map(Tensor::f64)
+        .map_err(|e| NirError::at(name, e.to_string()))
+}
+
+/// A NIR graph written from a Littoral network, with what the export could not keep
+/// exactly (one sentence each, naming the module).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Exported {
+    /// The graph.
+    pub graph: NirGraph,
+    /// What differs between the network and the graph under NIR's semantics.
+    pub warnings: Vec<String>,
+}
+
+fn scalar(params: &Tree, name: &str) -> Result<f64> {
+    crate::view::scalar(params, name).map_err(|e| NirError::at(name, e.to_string()))
+}
+
+fn per_neuron(params: &Tree, name: &str, n: usize) -> Result<Vec<f64>> {
+    crate::view::per_element(params, name, n).map_err(|e| NirError::at(name, e.to_string()))
+}
+
+fn vector(values: Vec<f64>) -> Tensor {
+    Tensor::f64(Array::from_vec(values))
+}
+
+/// Rockpool's LIF as a NIR `CubaLIF` with `docs/models.md` §5's mapping (a nested graph
+/// `{input, lif ⇄ w_rec, output}` when it has recurrent weights).
+fn rockpool_lif(
+    module: &dyn Module,
+    params: &Tree,
+    warnings: &mut Vec<String>,
+) -> Result<Primitive> {
+    let n = module.size_out();
+    if module.size_in() != n {
+        return Err(NirError::at(
+            "",
+            "a LIF with several synapses per neuron cannot be written as NIR (CubaLIF has one current per neuron)",
+        ));
+    }
+    let noise = scalar(params, "noise_std")?;
+    if noise != 0.0 {
+        return Err(NirError::at(
+            "noise_std",
+            format!("NIR has no noise: set noise_std to 0 to export (found {noise})"),
+        ));
+    }
+    let dt = scalar(params, "dt")?;
+    let tau_mem = per_neuron(params, "tau_mem", n)?;
+    let tau_syn = per_neuron(params, "tau_syn", n)?;
+    let bias = per_neuron(params, "bias", n)?;
+    let threshold = per_neuron(params, "threshold", n)?;
+    let to_value = module
+        .options()
+        .iter()
+        .any(|(k, v)| *k == "reset" && *v == littoral_core::OptionValue::Str("to_value".into()));
+    let v_reset = if to_value {
+        per_neuron(params, "v_reset", n)?
+    } else {
+        warnings.push(format!(
+            "Rockpool's subtractive reset (up to max_spikes_per_dt = {} spikes per step) is written as NIR's reset to 0 with one spike per step",
+            scalar(params, "max_spikes_per_dt")?
+        ));
+        vec![0.0; n]
+    };
+    warnings.push(
+        "LIF spikes on v >= threshold, NIR on v > v_threshold (they differ only on exact ties); an input's same-step effect on v is exact in Rockpool's step and a held current in NIR's (docs/models.md §5)"
+            .to_string(),
+    );
+    let (mut w_in, mut r, mut v_leak) = (Vec::new(), Vec::new(), Vec::new());
+    for j in 0..n {
+        let alpha = (-dt / tau_mem[j]).exp();
+        let beta = (-dt / tau_syn[j]).exp();
+        let g = crate::zoh::coupling(dt, tau_syn[j], tau_mem[j]);
+        w_in.push(beta / (1.0 - beta));
+        r.push(beta / g);
+        v_leak.push(bias[j] / (1.0 - alpha));
+    }
+    let lif = Primitive::CubaLIF {
+        tau_syn: vector(tau_syn),
+        tau_mem: vector(tau_mem),
+        r: vector(r),
+        v_leak: vector(v_leak),
+        v_threshold: vector(threshold),
+        v_reset: vector(v_reset),
+        w_in: vector(w_in),
+    };
+    if params.get("w_rec").is_none() {
+        return Ok(lif);
+    }
+    // Rockpool: irec = spikes · w_rec, w_rec (N, N); NIR: W s with W = w_rec^T.
+    let w = tensor(params, "w_rec", vec![n, n])?;
+    let mut t = vec![0.0; n * n];
+    for k in 0..n {
+        for j in 0..n {
+            t[j * n + k] = w.values()[k * n + j];
+        }
+    }
+    let weight = Tensor::f64(
+        Array::from_shape_vec(vec![n, n], t).map_err(|e| NirError::at("w_rec", e.to_string()))?,
+    );
+    let mut g = NirGraph::default();
+    g.insert("input", Primitive::Input { shape: vec![n] });
+    g.insert("lif", lif);
+    g.insert("w_rec", Primitive::Linear { weight });
+    g.insert("output", Primitive::Output { shape: vec![n] });
+    g.edges = vec![
+        Edge::new("input", "lif"),
+        Edge::new("lif", "w_rec"),
+        Edge::new("w_rec", "lif"),
+        Edge::new("lif", "output"),
+    ];
+    Ok(Primitive::Graph(g))
+}
+
+/// The NIR primitive of one non-combinator module.
+fn primitive(module: &dyn Module, params: &Tree, warnings: &mut Vec<String>) -> Result<Primitive> {
+    let n = module.size_out();
+    let v = |name: &str| tensor(params, name, vec![n]);
+    Ok(match module.class_name() {
+        "LIF" => rockpool_lif(module, params, warnings)?,
+        "Linear" => {
+            let (n_in, n_out) = (module.size_in(), module.size_out());
+            let w = tensor(params, "weight", vec![n_in, n_out])?;
+            let mut t = vec![0.0; n_in * n_out];
+            for i in 0..n_in {
+                for o in 0..n_out {
+                    t[o * n_in + i] = w.values()[i * n_out + o];
+                }
+            }
+            let weight = Tensor::f64(
+                Array::from_shape_vec(vec![n_out, n_in], t)
+                    .map_err(|e| NirError::at("weight", e.to_string()))?,
+            );
+            if params.get("bias").is_some() {
+                Primitive::Affine {
+                    weight,
+                    bias: v("bias")?,
+                }
+            } else {
+                Primitive::Linear { weight }
+            }
+        }
+        "LI" => Primitive::LI {
+            tau: v("tau")?,
+            r: v("r")?,
+            v_leak: v("v_leak")?,
+        },
+        "Integrator" => Primitive::I { r: v("r")? },
+        "IF" => Primitive::IF {
+            r: v("r")?,
+            v_threshold: v("v_threshold")?,
+            v_reset: v("v_reset")?,
+        },
+        "NirLIF" => Primitive::LIF {
+            tau: v("tau")?,
+            r: v("r")?,
+            v_leak: v("v_leak")?,
+            v_threshold: v("v_threshold")?,
+            v_reset: v("v_reset")?,
+        },
+        "CubaLI" => Primitive::CubaLI {
+            tau_syn: v("tau_syn")?,
+            tau_mem: v("tau_mem")?,
+            r: v("r")?,
+            v_leak: v("v_leak")?,
+            w_in: v("w_in")?,
+        },
+        "CubaLIF" => Primitive::CubaLIF {
+            tau_syn: v("tau_syn")?,
+            tau_mem: v("tau_mem")?,
+            r: v("r")?,
+            v_leak: v("v_leak")?,
+            v_threshold: v("v_threshold")?,
+            v_reset: v("v_reset")?,
+            w_in: v("w_in")?,
+        },
+        other => {
+            return Err(NirError::at(
+                "",
+                format!(
+                    "class {other} cannot be written as NIR: only Linear, LIF (as CubaLIF), LI, Integrator, IF, NirLIF, CubaLI, CubaLIF and Sequential are (Rate's and ExpSyn's steps have no NIR node yet)"
+                ),
+            ));
+        }
+    })
+}
+
+/// Write a Littoral module and its values (`params`, a full tree as `init` gives) as a
+/// NIR graph: `input → <children in order> → output`, with warnings for what NIR's
+/// semantics change (Rockpool's LIF: reset and threshold rule).
+///
+/// # Errors
+/// A class NIR cannot express (named, with the path), noise, several synapses per
+/// neuron, or a missing parameter.
+pub fn export(module: &dyn Module, params: &Tree) -> Result<Exported> {
+    let mut warnings = Vec::new();
+    let graph = export_into(module, params, &mut warnings)?;
+    Ok(Exported { graph, warnings })
+}
+
+fn export_into(module: &dyn Module, params: &Tree, warnings: &mut Vec<String>) -> Result<NirGraph> {
+    let mut g = NirGraph::default();
+    g.insert(
+        "input",
+        Primitive::Input {
+            shape: vec![module.size_in()],
+        },
+    );
+    g.insert(
+        "output",
+        Primitive::Output {
+            shape: vec![module.size_out()],
+        },
+    );
+    let children: Vec<(String, &dyn Module)> = if module.class_name() == "Sequential" {
+        module
+            .children()
+            .into_iter()
+            .map(|(n, m)| (n.to_string(), m))
+            .collect()
+    } else {
+        vec![(module.class_name().to_string(), module)]
+    };
+    let mut previous = "input".to_string();
+    for (name, child) in children {
+        if matches!(name.as_str(), "input" | "output") {
+            return Err(NirError::at(
+                &name,
+                "a child named input or output would clash with the graph's own nodes",
+            ));
+        }
+        let p = if module.class_name() == "Sequential" {
+            params
+                .branch(&name)
+                .ok_or_else(|| NirError::at(&name, "no parameters for this child"))?
+        } else {
+            params
+        };
+        let mut own = Vec::new();
+        let prim = if child.class_name() == "Sequential" {
+            Primitive::Graph(export_into(child, p, &mut own).map_err(|e| e.within(&name))?)
+        } else {
+            primitive(child, p, &mut own).map_err(|e| e.within(&name))?
+        };
+        warnings.extend(own.into_iter().map(|w| format!("{name}: {w}")));
+        g.insert(name.clone(), prim);
+        g.edges.push(Edge::new(previous, name.clone()));
+        previous = name;
+    }
+    g.edges.push(Edge::new(previous, "output"));
+    super::analyse(&g)?;
+    Ok(g)
+}
+
+/// The per-neuron values of a primitive's parameter.
+fn values(t: &Tensor) -> Array {
+    Array::from_vec(t.values().to_vec())
+}
+
+/// Read a chain graph as a `Sequential` of Littoral modules with time step `dt`, each
+/// child named by its NIR node (Input, Output and Flatten nodes are dropped).
+///
+/// # Errors
+/// A graph that is not one chain from one Input to one Output, a cycle, a nested graph,
+/// or a primitive without a Littoral module (conv, pooling, Scale, Threshold, Delay),
+/// naming the node.
+pub fn import_chain(graph: &NirGraph, dt: f64) -> Result<Sequential> {
+    let analysis = super::analyse(graph)?;
+    if let Some(e) = analysis.back_edges.first() {
+        return Err(NirError::at(
+            &e.target,
+            format!(
+                "the edge {} -> {} closes a cycle: not a chain (run the graph with `littoral simulate GRAPH.nir`)",
+                e.source, e.target
+            ),
+        ));
+    }
+    let core = |name: &str| {
+        let name = name.to_string();
+        move |e: littoral_core::Error| NirError::at(&name, e.to_string())
+    };
+    let mut seq = Sequential::new();
+    for name in &analysis.order {
+        let outgoing = graph.edges.iter().filter(|e| e.source == *name).count();
+        let incoming = graph.edges.iter().filter(|e| e.target == *name).count();
+        let node = &graph.nodes[name];
+        let is_input = matches!(node.primitive, Primitive::Input { .. });
+        let is_output = matches!(node.primitive, Primitive::Output { .. });
+        if (!is_output && outgoing != 1) || (!is_input && incoming != 1) {
+            return Err(NirError::at(
+                name,
+                "not a chain (a node with several or no inputs or outputs); run the graph with `littoral simulate GRAPH.nir`",
+            ));
+        }
+        let module: Arc<dyn Module> = match &node.primitive {
+            Primitive::Input { .. } | Primitive::Output { .. } | Primitive::Flatten { .. } => {
+                continue;
+            }
+            Primitive::Affine { weight, .. } | Primitive::Linear { weight } => {
+                let &[n_out, n_in] = weight.shape() else {
+                    return Err(NirError::at(
+                        name,
+                        "only 2-d weights have a Littoral Linear",
+                    ));
+                };
+                let mut t = vec![0.0; n_in * n_out];
+                for o in 0..n_out {
+                    for i in 0..n_in {
+                        t[i * n_out + o] = weight.values()[o * n_in + i];
+                    }
+                }
+                let w = Array::from_shape_vec(vec![n_in, n_out], t).map_err(core(name))?;
+                let linear = Linear::new(n_in, n_out)
+                    .with_weight(w)
+                    .map_err(core(name))?;
+                match &node.primitive {
+                    Primitive::Affine { bias, .. } => Arc::new(
+                        linear
+                            .with_has_bias(true)
+                            .with_bias(values(bias))
+                            .map_err(core(name))?,
+                    ),
+                    _ => Arc::new(linear),
+                }
+            }
+            p => match neuron_kind(p) {
+                Some(kind) => {
+                    let n = p
+                        .tensors()
+                        .iter()
+                        .map(|(_, t)| t.values().len())
+                        .max()
+                        .unwrap_or(0);
+                    let n = analysis
+                        .shapes
+                        .get(name)
+                        .and_then(|s| s.output.as_ref())
+                        .map_or(n, |s| s.iter().product());
+                    neuron(kind, p, n, dt).map_err(core(name))?
+                }
+                None => {
+                    return Err(NirError::at(
+                        name,
+                        format!(
+                            "{} has no Littoral network-file module; run the graph with `littoral simulate GRAPH.nir`",
+                            p.type_name()
+                        ),
+                    ));
+                }
+            },
+        };
+        seq = seq.append_named(module, Some(name)).map_err(core(name))?;
+    }
+    Ok(seq)
+}
+
+fn neuron(
+    kind: NeuronKind,
+    p: &Primitive,
+    n: usize,
+    dt: f64,
+) -> littoral_core::Result<Arc<dyn Module>> {
+    let params = p.tensors();
+    match kind {
+        NeuronKind::CubaLi | NeuronKind::CubaLif => {
+            let mut m = if kind == NeuronKind::CubaLi {
+                Cuba::li(n)
+            } else {
+                Cuba::lif(n)
+            };
+            for (name, t) in params {
+                m = m.with(name, values(t).into())?;
+            }
+            Ok(Arc::new(m.with_dt(dt)?))
+        }
+        _ => {
+            let mut m = match kind {
+                NeuronKind::Li => Membrane::li(n),
+                NeuronKind::I => Membrane::integrator(n),
+                NeuronKind::If => Membrane::if_neuron(n),
+                _ => Membrane::nir_lif(n),
+            };
+            for (name, t) in params {
+                m = m.with(name, values(t).into())?;
+            }
+            Ok(Arc::new(m.with_dt(dt)?))
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! Littoral → NIR → Littoral: `nir::export` then `nir::import_chain` gives the same
+//! modules with bit-identical values and outputs; the exported graph run by the `Graph`
+//! module agrees with the network; classes NIR cannot express are refused by name.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use littoral_core::{Array, ModuleExt, network::to_json_string};
+use littoral_nets::nir::{self, Graph, Semantics};
+use littoral_nets::{Cuba, Lif, Linear, Membrane, Sequential};
+
+fn network() -> Sequential {
+    Sequential::new()
+        .append(
+            Linear::new(3, 4)
+                .with_has_bias(true)
+                .with_bias([0.1, -0.2, 0.3, 0.0])
+                .unwrap(),
+        )
+        .unwrap()
+        .append(
+            Membrane::nir_lif(4)
+                .with_tau([0.01, 0.02, 0.005, 0.03])
+                .unwrap()
+                .with_v_threshold([0.3; 4])
+                .unwrap()
+                .with_r([2.0; 4])
+                .unwrap()
+                .with_dt(1e-3)
+                .unwrap(),
+        )
+        .unwrap()
+        .append(Linear::new(4, 2))
+        .unwrap()
+        .append(
+            Cuba::lif(2)
+                .with_tau_syn([0.004; 2])
+                .unwrap()
+                .with_tau_mem([0.01; 2])
+                .unwrap()
+                .with_r([5.0; 2])
+                .unwrap()
+                .with_v_threshold([0.001; 2])
+                .unwrap()
+                .with_dt(1e-3)
+                .unwrap(),
+        )
+        .unwrap()
+}
+
+fn input() -> Array {
+    Array::from_fn(vec![2, 60, 3], |i| ((i * 7919) % 13) as f64 / 6.0)
+}
+
+#[test]
+fn littoral_to_nir_to_littoral_is_bit_identical() {
+    let net = network();
+    let tree = net.init(11);
+    let exported = nir::export(&net, &tree).unwrap();
+    assert!(exported.warnings.is_empty(), "{:?}", exported.warnings);
+    let graph = exported.graph;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("net.nir");
+    nir::write(&graph, &path).unwrap();
+    let back = nir::import_chain(&nir::read(&path).unwrap().graph, 1e-3).unwrap();
+    let back_tree = back.init(0);
+    // The same network file, values and all (per-neuron values: NIR has no scalar
+    // shorthand, so a scalar comes back as a vector of equal values).
+    assert_eq!(
+        to_json_string(&back, &back_tree).unwrap(),
+        to_json_string(&net, &tree).unwrap()
+    );
+    let a = net.evolve(&tree, &tree, &input(), true).unwrap();
+    let b = back.evolve(&back_tree, &back_tree, &input(), true).unwrap();
+    assert!(a.output.bits_eq(&b.output));
+    let hidden = a.record.get("1_NirLIF_output").unwrap();
+    assert!(hidden.data().iter().sum::<f64>() > 0.0, "it spikes");
+    // The exported graph run directly: the same spikes, states within rounding.
+    let g = Graph::from_nir(&graph, 1e-3, Semantics::Littoral).unwrap();
+    let gt = g.init(0);
+    let c = g.evolve(&gt, &gt, &input(), true).unwrap();
+    assert_eq!(c.output.data(), a.output.data());
+    let (va, vc) = (
+        a.record.get("3_CubaLIF.v").unwrap(),
+        c.record.get("3_CubaLIF.v").unwrap(),
+    );
+    assert!(va.max_abs_diff(vc).unwrap() < 1e-12);
+}
+
+/// Rockpool's LIF as a CubaLIF (docs/models.md §5): the NIR current equals Rockpool's
+/// `isyn` at every step, the recurrent weights become a `lif ⇄ w_rec` subgraph, and the
+/// reset and threshold rules are warned about.
+#[test]
+fn rockpool_lif_exports_as_a_cubalif_with_the_documented_mapping() {
+    let lif = Lif::new(3)
+        .with_tau_mem([0.02, 0.01, 0.03])
+        .unwrap()
+        .with_tau_syn([0.005, 0.01, 0.002])
+        .unwrap()
+        .with_bias([0.01, 0.0, -0.01])
+        .unwrap()
+        .with_threshold([5.0, 5.0, 5.0])
+        .unwrap();
+    let net = Sequential::new().append(lif).unwrap();
+    let tree = net.init(1);
+    let exported = nir::export(&net, &tree).unwrap();
+    assert_eq!(exported.warnings.len(), 2, "{:?}", exported.warnings);
+    assert!(exported.warnings[0].starts_with("0_LIF: Rockpool's subtractive reset"));
+    let g = Graph::from_nir(&exported.graph, 1e-3, Semantics::Littoral).unwrap();
+    let x = Array::from_fn(vec![1, 50, 3], |i| ((i * 31) % 7) as f64 * 0.3);
+    let a = net.evolve(&tree, &tree, &x, true).unwrap();
+    let b = g.evolve(&g.init(0), &g.init(0), &x, true).unwrap();
+    let (isyn, i) = (
+        a.record.get("0_LIF.isyn").unwrap(),
+        b.record.get("0_LIF.i").unwrap(),
+    );
+    assert_eq!(isyn.len(), i.len());
+    for (p, q) in isyn.data().iter().zip(i.data()) {
+        assert!((p - q).abs() <= 1e-12 * p.abs().max(1.0), "{p} vs {q}");
+    }
+    // Recurrent weights: a nested graph whose back edge is w_rec -> lif.
+    let rec = Sequential::new()
+        .append(Lif::new(2).with_has_rec(true))
+        .unwrap();
+    let exported = nir::export(&rec, &rec.init(0)).unwrap();
+    let g = Graph::from_nir(&exported.graph, 1e-3, Semantics::Littoral).unwrap();
+    assert_eq!(g.back_edges(), [("0_LIF.w_rec", "0_LIF.lif")]);
+    // Noise has no NIR equivalent.
+    let noisy = Sequential::new()
+        .append(Lif::new(2).with_noise_std(0.1).unwrap())
+        .unwrap();
+    let err = nir::export(&noisy, &noisy.init(0)).unwrap_err().to_string();
+    assert!(
+        err.starts_with("0_LIF.noise_std: NIR has no noise"),
+        "{err}"
+    );
+}
+
+#[test]
+fn classes_nir_cannot_express_are_refused() {
+    let net = Sequential::new()
+        .append(littoral_nets::Rate::new(2))
+        .unwrap();
+    let err = nir::export(&net, &net.init(0)).unwrap_err().to_string();
+    assert!(
+        err.starts_with("0_Rate: class Rate cannot be written as NIR"),
+        "{err}"
+    );
+    let g = nir::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/nir/paper/braille_noDelay_bias_zero.nir"),
+    )
+    .unwrap()
+    .graph;
+    let err = nir::import_chain(&g, 1e-4).unwrap_err().to_string();
+    assert!(err.contains("closes a cycle"), "{err}");
+}

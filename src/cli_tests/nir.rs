@@ -1,0 +1,100 @@
+//! `littoral simulate GRAPH.nir` and `littoral convert`, on the NIR paper's files.
+
+use super::util::*;
+use std::path::PathBuf;
+
+fn paper(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("nets/tests/nir/paper")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+/// Column 0 of `lif_exact.csv`, as a `(T, 1)` input.
+fn lif_input() -> Vec<f64> {
+    std::fs::read_to_string(paper("lif_exact.csv"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.split(',').next().unwrap().trim().parse().unwrap())
+        .collect()
+}
+
+#[test]
+fn simulate_runs_a_nir_graph_and_resumes_it_bit_identically() {
+    let dir = tempfile::tempdir().unwrap();
+    let x = lif_input();
+    let t = x.len();
+    std::fs::write(dir.path().join("x.npy"), npy_f64(&[t, 1], &x)).unwrap();
+    let (first, second) = (&x[..400], &x[400..]);
+    std::fs::write(dir.path().join("a.npy"), npy_f64(&[400, 1], first)).unwrap();
+    std::fs::write(dir.path().join("b.npy"), npy_f64(&[t - 400, 1], second)).unwrap();
+    let g = paper("lif_norse.nir");
+    let run = |input: &str, output: &str, extra: &[&str]| {
+        let mut args = vec![
+            "simulate", &g, "--dt", "1e-4", "-i", input, "-o", output, "-q",
+        ];
+        args.extend_from_slice(extra);
+        ok_in(dir.path(), &args)
+    };
+    run("x.npy", "y.npy", &["--record", "r.npz", "--threads", "1"]);
+    let y = read_npy(&dir.path().join("y.npy"));
+    assert_eq!(y.shape(), [1, t, 1]);
+    let spikes: Vec<usize> = (0..t).filter(|&k| y.data()[k] > 0.0).collect();
+    assert_eq!(spikes, [460, 510, 710, 760]);
+    let v = npz_f64(&dir.path().join("r.npz"), "1.v");
+    assert_eq!(v.shape(), [1, t, 1]);
+    // Split in two with --save-state / --resume: the same bits.
+    run("a.npy", "ya.npy", &["--save-state", "s.snap"]);
+    run("b.npy", "yb.npy", &["--resume", "s.snap"]);
+    let yb = read_npy(&dir.path().join("yb.npy"));
+    assert!(
+        yb.data()
+            .iter()
+            .zip(&y.data()[400..])
+            .all(|(a, b)| a.to_bits() == b.to_bits())
+    );
+    // Another semantics, and the errors.
+    run("x.npy", "yn.npy", &["--semantics", "norse"]);
+    let r = run_in(dir.path(), &["simulate", &g, "-i", "x.npy", "-o", "z.npy"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("give --dt"), "{}", r.stderr);
+    let r = run_in(
+        dir.path(),
+        &[
+            "simulate",
+            &g,
+            "--dt",
+            "1e-4",
+            "--semantics",
+            "brian",
+            "-i",
+            "x.npy",
+            "-o",
+            "z.npy",
+        ],
+    );
+    assert!(
+        r.stderr.contains("unknown semantics \"brian\""),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn convert_goes_from_nir_to_json_and_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = paper("lif_norse.nir");
+    ok_in(dir.path(), &["convert", &g, "net.json", "--dt", "1e-4"]);
+    let text = std::fs::read_to_string(dir.path().join("net.json")).unwrap();
+    assert!(text.contains("\"NirLIF\""), "{text}");
+    ok_in(dir.path(), &["convert", "net.json", "back.nir"]);
+    let r = ok_in(dir.path(), &["inspect", "back.nir"]);
+    assert!(r.stdout.contains("LIF"), "{}", r.stdout);
+    // The braille RNN is not a chain: refused with the node named.
+    let rnn = paper("braille_noDelay_bias_zero.nir");
+    let r = run_in(dir.path(), &["convert", &rnn, "rnn.json", "--dt", "1e-4"]);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("closes a cycle"), "{}", r.stderr);
+}
