@@ -30,6 +30,7 @@ pub mod batch;
 pub mod doc_support;
 pub mod error;
 pub mod init;
+pub mod input_check;
 pub mod instance;
 pub mod limits;
 pub mod linalg;

@@ -3,16 +3,17 @@
 
 use crate::builder::{attribute_setters, require_has_rec};
 use crate::lif_kernel::{
-    Consts, SampleIo, SampleRecord, SliceSource, StepSource, evolve_sample, fast_thresholds,
-    reciprocals, recurrent_input, reference_neurons, update_synapses,
+    Consts, SampleIo, SampleRecord, StepSource, evolve_sample, fast_thresholds, reciprocals,
+    recurrent_input, reference_neurons, update_synapses,
 };
-use crate::neuron::{NeuronModel, Sample, Step};
+use crate::neuron::{NeuronModel, Sample, SampleInput, Step};
 use crate::view::{per_element, scalar};
 use littoral_core::registry::ModuleClass;
 use littoral_core::{
     Array, Attribute, Error, Evolution, Init, InitValue, Initialiser, Module, OptionValue,
     Precision, Real, Result, Tree, TreeExt,
 };
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// Leaky integrate-and-fire neurons (Rockpool `LIF`). `shape` is `N` or `(Nin, N)` with
@@ -263,13 +264,15 @@ pub struct LifParams<F> {
     bias: Vec<F>,
     threshold: Vec<F>,
     /// Recurrent weights `(N, N·S)`, row-major, in `F`.
-    w_rec: Option<Vec<F>>,
+    w_rec: Option<RecWeights<F>>,
     noise_scale: f64,
     max_spikes: F,
     /// Every threshold is positive and finite (the kernel's fast pass).
     fast: bool,
     /// `1/θ` when every threshold is a power of two, else empty.
     recip: Vec<F>,
+    /// Some bias is `-0.0`.
+    neg_zero_bias: bool,
 }
 
 impl<F: Real> LifParams<F> {
@@ -284,8 +287,34 @@ impl<F: Real> LifParams<F> {
             fast: self.fast,
             recip: &self.recip,
             max_spikes: self.max_spikes,
+            neg_zero_bias: self.neg_zero_bias,
             noise_scale: self.noise_scale,
-            w_rec: self.w_rec.as_deref(),
+            w_rec: self.w_rec.as_ref().map(RecWeights::as_slice),
+        }
+    }
+}
+
+/// The recurrent weights of one call: in `f64` the tree's own array, shared (a 2048²
+/// `w_rec` is 32 MiB: copying it cost W3 6 % more instructions), in `f32` rounded once.
+#[derive(Debug, Clone)]
+enum RecWeights<F> {
+    Tree(Arc<Array>),
+    Rounded(Vec<F>),
+}
+
+impl<F: Real> RecWeights<F> {
+    fn of(w: &Arc<Array>) -> Self {
+        match F::cast_slice(w.data()) {
+            Cow::Borrowed(_) => RecWeights::Tree(Arc::clone(w)),
+            Cow::Owned(rounded) => RecWeights::Rounded(rounded),
+        }
+    }
+
+    /// The weights in `F` (borrowed: `Tree` is only made when `F` is `f64`).
+    fn as_slice(&self) -> Cow<'_, [F]> {
+        match self {
+            RecWeights::Tree(w) => F::cast_slice(w.data()),
+            RecWeights::Rounded(w) => Cow::Borrowed(w),
         }
     }
 }
@@ -371,7 +400,7 @@ impl NeuronModel for Lif {
             if w.len() != self.n * ns {
                 return Err(Error::shape("w_rec", &[vec![self.n, ns]], w.shape()));
             }
-            Some(F::cast_slice(w.data()).into_owned())
+            Some(RecWeights::of(w))
         } else {
             None
         };
@@ -379,6 +408,11 @@ impl NeuronModel for Lif {
             .into_iter()
             .map(F::of)
             .collect();
+        let bias: Vec<F> = per_element(p, "bias", self.n)?
+            .into_iter()
+            .map(F::of)
+            .collect();
+        let neg_zero_bias = bias.iter().any(|&b| b == F::zero() && b.is_sign_negative());
         let fast = fast_thresholds(&threshold);
         let recip = if fast {
             reciprocals(&threshold).unwrap_or_default()
@@ -391,16 +425,14 @@ impl NeuronModel for Lif {
                 .map(exp_decay)
                 .collect(),
             beta,
-            bias: per_element(p, "bias", self.n)?
-                .into_iter()
-                .map(F::of)
-                .collect(),
+            bias,
             threshold,
             w_rec,
             noise_scale: scalar(p, "noise_std")? * dt.sqrt(),
             max_spikes: F::of(scalar(p, "max_spikes_per_dt")?),
             fast,
             recip,
+            neg_zero_bias,
         })
     }
 
@@ -432,7 +464,7 @@ impl NeuronModel for Lif {
         let [spikes, isyn, vmem] = io.state else {
             return;
         };
-        if let Some(w) = c.w_rec {
+        if let Some(w) = c.w_rec.as_deref() {
             recurrent_input(w, spikes, &mut scratch.irec, &mut scratch.active);
         }
         update_synapses(&c, io.input, &scratch.irec, c.w_rec.is_some(), isyn);
@@ -446,30 +478,8 @@ impl NeuronModel for Lif {
         }
     }
 
-    fn evolve_sample<F: Real>(&self, p: &LifParams<F>, sample: Sample<'_, &[f64]>) {
-        let width = self.n * self.n_syn;
-        let Sample {
-            key,
-            input,
-            state,
-            output,
-            record,
-        } = sample;
-        let input = SliceSource {
-            data: input,
-            width,
-            non_finite: None,
-        };
-        self.kernel_sample(
-            p,
-            Sample {
-                key,
-                input,
-                state,
-                output,
-                record,
-            },
-        );
+    fn evolve_sample<F: Real>(&self, p: &LifParams<F>, sample: Sample<'_, SampleInput<'_>>) {
+        self.kernel_sample(p, sample);
     }
 }
 
