@@ -3,11 +3,21 @@
 workloads W1–W4, in one run on one machine, with this machine's bounds (measured by the
 `workloads` example in the same run). W5 (snapshots) has no Rockpool counterpart.
 
+Littoral is timed two ways, side by side:
+- through the library (the `workloads` example: `evolve` calls, median of runs);
+- through the command line a user runs, `littoral simulate NET.json -i X.npy -o Y.npy
+  --summary S.json --quiet` on the same networks and inputs written as files
+  (`cli_workloads.py`): the evolution alone (`evolve_seconds` of the summary) and the
+  whole process (reading the files, evolving, writing the output) separately; W4 as
+  `littoral sweep … --quiet` (whole process). Threads: all cores, and 1 for W1/W2 to
+  give the 1 → 2 thread speed-up.
+
 Needs: pip install "rockpool==3.1.0" numpy scipy "jax[cpu]" matplotlib
+(without Jax the Jax columns are left empty and the run says so).
 Usage (from the repository root):
 
     python3 benches/compare/compare.py [--quick] [--runs K] [--skip-numpy-slow]
-                                       [--json out.json] [--plot docs/perf_w1.png]
+        [--no-cli] [--json out.json] [--markdown out.md] [--plot docs/perf_w1.png]
 
 Prints one row per workload: medians in ms, Littoral's speed-up over each Rockpool
 backend, and how close Littoral comes to its bound. Rockpool is timed on the evolution
@@ -15,17 +25,23 @@ alone (construction, input generation and JIT compilation excluded), as in
 `rockpool_workloads.py` (the workload definitions, copied from the reference script).
 """
 import argparse
+import importlib.util
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
+import cli_workloads  # noqa: E402
 import rockpool_workloads as rw  # noqa: E402
+
+HAVE_JAX = importlib.util.find_spec("jax") is not None
 
 
 def run_littoral(args):
@@ -50,7 +66,10 @@ def run_rockpool(args):
     w2_bt = (8, 250) if args.quick else (32, 1000)
     w3_t = 2000 if args.quick else 10000
     w4_bt = (2, 100) if args.quick else (4, 500)
-    for backend in ("numpy", "jax"):
+    backends = ("numpy", "jax") if HAVE_JAX else ("numpy",)
+    if not HAVE_JAX:
+        print("  Jax is not installed: Rockpool numpy only", flush=True)
+    for backend in backends:
         name = "numpy" if backend == "numpy" else "jax-jit"
         slow = backend == "numpy" and args.skip_numpy_slow
         for n in sizes:
@@ -66,6 +85,74 @@ def run_rockpool(args):
         if not slow:
             res[("W4", name)] = rw.w4(backend, 1 if backend == "numpy" else runs, *w4_bt) * 1e3
             print(f"  Rockpool {name:<8} W4          {res[('W4', name)]:10.1f} ms", flush=True)
+    return res
+
+
+def littoral_bin():
+    """Build the `littoral` binary (release) and return its path."""
+    subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "littoral"], cwd=ROOT, check=True)
+    return os.path.join(ROOT, "target", "release", "littoral")
+
+
+def run_cli(args):
+    """Time `littoral simulate` (and `sweep` for W4) on the workload files:
+    {workload: {"evolve_ms", "wall_ms", ...}} medians of --littoral-runs runs."""
+    exe = littoral_bin()
+    res = {}
+    runs = max(1, args.littoral_runs)
+    with tempfile.TemporaryDirectory() as tmp:
+        files = cli_workloads.write(os.path.join(tmp, "in"), args.quick)
+        out = os.path.join(tmp, "y.npy")
+        summary = os.path.join(tmp, "s.json")
+
+        def simulate(name, net, x, threads=None):
+            cmd = [exe, "simulate", net, "-i", x, "-o", out, "--summary", summary, "--quiet"]
+            if threads:
+                cmd += ["--threads", str(threads)]
+            evolve, wall = [], []
+            for _ in range(runs + 1):  # the first run warms the page cache
+                t = time.perf_counter()
+                subprocess.run(cmd, check=True)
+                wall.append(time.perf_counter() - t)
+                with open(summary) as f:
+                    evolve.append(json.load(f)["evolve_seconds"])
+            res[name] = {
+                "evolve_ms": statistics.median(evolve[1:]) * 1e3,
+                "wall_ms": statistics.median(wall[1:]) * 1e3,
+                "threads": threads,
+            }
+            r = res[name]
+            print(f"  littoral CLI {name:<22} evolve {r['evolve_ms']:9.2f} ms   whole process {r['wall_ms']:9.1f} ms",
+                  flush=True)
+
+        for key, entry in files.items():
+            if not key.startswith("w1_n") or key.endswith("_f32"):
+                continue
+            n = key[len("w1_n"):]
+            simulate(f"W1 N={n}", entry["net"], entry["input"])
+            if n == "1000":
+                simulate("W1 N=1000 f32", files["w1_n1000_f32"]["net"], entry["input"])
+                simulate("W1 N=1000, 1 thread", entry["net"], entry["input"], threads=1)
+        simulate("W2", files["w2"]["net"], files["w2"]["input"])
+        simulate("W2 f32", files["w2_f32"]["net"], files["w2"]["input"])
+        simulate("W2, 1 thread", files["w2"]["net"], files["w2"]["input"], threads=1)
+        simulate("W3", files["w3"]["net"], files["w3"]["input"])
+        simulate("W3 f32", files["w3_f32"]["net"], files["w3"]["input"])
+        w4 = files["w4"]
+        for threads in (None, 1):
+            cmd = [exe, "sweep", w4["net"], "-i", w4["input"], "--out", os.path.join(tmp, "sweep"), "--quiet"]
+            for axis in w4["vary"]:
+                cmd += ["--vary", axis]
+            if threads:
+                cmd += ["--threads", str(threads)]
+            wall = []
+            for _ in range(runs + 1):
+                t = time.perf_counter()
+                subprocess.run(cmd, check=True)
+                wall.append(time.perf_counter() - t)
+            name = "W4" if threads is None else "W4, 1 thread"
+            res[name] = {"evolve_ms": None, "wall_ms": statistics.median(wall[1:]) * 1e3, "threads": threads}
+            print(f"  littoral CLI {name:<22} whole process {res[name]['wall_ms']:9.1f} ms", flush=True)
     return res
 
 
@@ -85,25 +172,76 @@ def machine():
     return info
 
 
-def table(lit, rock):
-    """Rows for the comparison: (workload, littoral ms, numpy ms, jax ms, bound name, bound ratio)."""
+ROWS = ["W1 N=100", "W1 N=1000", "W1 N=1000 f32", "W1 N=10000", "W2", "W2 f32", "W3", "W3 f32", "W4"]
+
+
+def table(lit, rock, cli):
+    """Rows for the comparison: the library's time, the CLI's evolution and whole process,
+    Rockpool numpy and Jax (for an f32 row: Rockpool's row of the same workload), bound."""
     by_name = {r["workload"]: r for r in lit["rows"]}
     rows = []
-    for w in ["W1 N=100", "W1 N=1000", "W1 N=10000", "W2", "W3", "W4"]:
+    for w in ROWS:
         key = {"W4": "W4 sweep, 2 threads"}.get(w, w)
         r = by_name.get(key)
         if r is None:
             continue
+        base = w.replace(" f32", "")
+        c = cli.get(w, {})
         rows.append({
             "workload": w,
             "littoral_ms": r["ms"],
+            "cli_evolve_ms": c.get("evolve_ms"),
+            "cli_wall_ms": c.get("wall_ms"),
             "neuron_steps_per_s": r["per_s"],
-            "numpy_ms": rock.get((w, "numpy")),
-            "jax_ms": rock.get((w, "jax-jit")),
+            "numpy_ms": rock.get((base, "numpy")),
+            "jax_ms": rock.get((base, "jax-jit")),
             "bound": r["bound"],
             "ratio_to_bound": r["ratio_to_bound"],
         })
     return rows
+
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+def markdown(rows, lit, cli):
+    """The comparison as a markdown table (times in ms, medians; ratios from this run)."""
+    b = lit["bounds"]
+    lines = [
+        "| workload | library | CLI evolve | CLI whole process | CLI evolve / library | Rockpool numpy | Rockpool Jax | "
+        "CLI × numpy | CLI × Jax | library / bound |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        cli_t = r["cli_evolve_ms"] if r["cli_evolve_ms"] is not None else r["cli_wall_ms"]
+        lines.append("| " + " | ".join([
+            r["workload"],
+            fmt(r["littoral_ms"], ".2f"),
+            fmt(r["cli_evolve_ms"], ".2f"),
+            fmt(r["cli_wall_ms"], ".1f"),
+            fmt(ratio(r["cli_evolve_ms"], r["littoral_ms"]), ".2f"),
+            fmt(r["numpy_ms"], ".1f"),
+            fmt(r["jax_ms"], ".1f"),
+            fmt(ratio(r["numpy_ms"], cli_t), ".1f"),
+            fmt(ratio(r["jax_ms"], cli_t), ".1f"),
+            fmt(r["ratio_to_bound"], ".2f"),
+        ]) + " |")
+    lines.append("")
+    lines.append("Bounds measured in the same run: " + ", ".join(
+        f"{k} {v:.1f}" for k, v in b.items() if isinstance(v, (int, float))))
+    speed = []
+    for w in ("W1 N=1000", "W2", "W4"):
+        one = cli.get(f"{w}, 1 thread")
+        two = cli.get(w)
+        if one and two:
+            key = "evolve_ms" if one.get("evolve_ms") else "wall_ms"
+            speed.append(f"{w} {one[key] / two[key]:.2f}×")
+    if speed:
+        lines.append("CLI speed-up 1 → all threads: " + ", ".join(speed) + ".")
+    if not HAVE_JAX:
+        lines.append("Jax is not installed in this Python: Rockpool numpy only.")
+    return "\n".join(lines) + "\n"
 
 
 def fmt(v, spec):
@@ -112,12 +250,14 @@ def fmt(v, spec):
 
 def print_table(rows, lit):
     print()
-    print(f"{'workload':<12} {'Littoral':>10} {'numpy':>10} {'Jax jit':>10} {'× numpy':>8} {'× Jax':>7}  bound")
+    print(f"{'workload':<14} {'library':>10} {'CLI evol.':>10} {'CLI proc.':>10} {'numpy':>10} {'Jax jit':>10} "
+          f"{'× numpy':>8} {'× Jax':>7}  bound (library)")
     for r in rows:
-        sn = r["numpy_ms"] / r["littoral_ms"] if r["numpy_ms"] else None
-        sj = r["jax_ms"] / r["littoral_ms"] if r["jax_ms"] else None
+        sn = ratio(r["numpy_ms"], r["littoral_ms"])
+        sj = ratio(r["jax_ms"], r["littoral_ms"])
         b = f"{r['ratio_to_bound']:.2f}× {r['bound']}" if r["ratio_to_bound"] is not None else ""
-        print(f"{r['workload']:<12} {r['littoral_ms']:10.2f} {fmt(r['numpy_ms'], '10.1f')} {fmt(r['jax_ms'], '10.1f')} "
+        print(f"{r['workload']:<14} {r['littoral_ms']:10.2f} {fmt(r['cli_evolve_ms'], '10.2f')} "
+              f"{fmt(r['cli_wall_ms'], '10.1f')} {fmt(r['numpy_ms'], '10.1f')} {fmt(r['jax_ms'], '10.1f')} "
               f"{fmt(sn, '8.1f')} {fmt(sj, '7.1f')}  {b}")
     print()
     others = [r for r in lit["rows"] if r["workload"] not in {x["workload"] for x in rows}]
@@ -171,7 +311,9 @@ def main():
     ap.add_argument("--runs", type=int, default=3, help="Rockpool runs per workload (median)")
     ap.add_argument("--littoral-runs", type=int, default=7, help="Littoral runs per workload (median)")
     ap.add_argument("--skip-numpy-slow", action="store_true", help="skip numpy W1 N=10000 and W4 (minutes each)")
+    ap.add_argument("--no-cli", action="store_true", help="do not time the littoral command line")
     ap.add_argument("--json", help="write everything measured here")
+    ap.add_argument("--markdown", help="write the comparison table (markdown)")
     ap.add_argument("--plot", help="write the W1 time-versus-N plot (PNG)")
     args = ap.parse_args()
     if args.quick:
@@ -182,9 +324,19 @@ def main():
     print(f"machine: {mach['nproc']} CPUs, {mach['mem_total']}, load {mach['load']}")
     lit = run_littoral(args)
     print("Rockpool 3.1.0:", flush=True)
+    cli = {}
+    if not args.no_cli:
+        print("Littoral command line:", flush=True)
+        cli = run_cli(args)
     rock = run_rockpool(args)
-    rows = table(lit, rock)
+    rows = table(lit, rock, cli)
     print_table(rows, lit)
+    md = markdown(rows, lit, cli)
+    print(md)
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write(md)
+        print(f"wrote {args.markdown}")
     if args.plot:
         plot(rows, lit, rock, args.plot)
     if args.json:
@@ -192,6 +344,8 @@ def main():
             json.dump({
                 "machine": mach,
                 "littoral": lit,
+                "littoral_cli": cli,
+                "have_jax": HAVE_JAX,
                 "rockpool": [{"workload": w, "backend": b, "ms": ms} for (w, b), ms in rock.items()],
                 "rows": rows,
             }, f, indent=1)

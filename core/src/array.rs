@@ -103,6 +103,22 @@ impl<T: Copy> Array<T> {
         }
     }
 
+    /// A `(rows.len(), K)` array of fixed-length rows, in order: the shape fits the data by
+    /// construction, so this cannot fail.
+    ///
+    /// ```
+    /// use littoral_core::Array;
+    /// let keys = Array::from_fixed_rows(&[[7u64, 0], [8, 0]]);
+    /// assert_eq!(keys.shape(), &[2, 2]);
+    /// assert_eq!(keys.data(), &[7, 0, 8, 0]);
+    /// ```
+    pub fn from_fixed_rows<const K: usize>(rows: &[[T; K]]) -> Self {
+        Array {
+            shape: vec![rows.len(), K],
+            data: rows.iter().flatten().copied().collect(),
+        }
+    }
+
     /// A 0-dimensional array holding one value.
     pub fn scalar(value: T) -> Self {
         Array {

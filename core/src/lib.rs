@@ -31,6 +31,7 @@ pub mod doc_support;
 pub mod domain;
 pub mod error;
 pub mod init;
+pub mod input_check;
 pub mod instance;
 pub mod limits;
 pub mod linalg;

@@ -5,6 +5,7 @@ use crate::array::Array;
 use crate::batch::{batch_input, batch_state_leaf};
 use crate::error::{Error, Result};
 use crate::init::Attribute;
+use crate::input_check;
 use crate::module::{Evolution, Module, Named};
 use crate::nested::{Entry, join_path};
 use crate::rng::derive_seed;
@@ -132,19 +133,21 @@ pub trait ModuleExt: Module {
     ) -> Result<Evolution> {
         let module = self.as_dyn();
         let x = batch_input(input, module.size_in())?;
-        // The input is checked once, here, before anything else; modules never re-check.
-        if !options.allow_non_finite_input
-            && let Some((index, value)) = x.first_non_finite()
-        {
-            return Err(Error::NonFinite {
-                path: "input".into(),
-                index,
-                value,
-            });
+        let batched = module
+            .check_params(params)
+            .and_then(|()| module.batch_state(state, x.shape()[0]))
+            .map_err(|e| match options.allow_non_finite_input {
+                // Non-finite input is reported before any other problem.
+                false => input_check::non_finite_input(&x).unwrap_or(e),
+                true => e,
+            })?;
+        if options.allow_non_finite_input {
+            return module.evolve_batch(params, &batched, &x, options.record);
         }
-        module.check_params(params)?;
-        let batched = module.batch_state(state, x.shape()[0])?;
-        module.evolve_batch(params, &batched, &x, options.record)
+        // The input is checked once: by the kernel that streams it, or by one scan.
+        input_check::evolve_checked(&x, || {
+            module.evolve_batch(params, &batched, &x, options.record)
+        })
     }
 
     /// A copy of `tree` with the leaves of `values` (any kinds) put in: each path must exist

@@ -29,7 +29,8 @@
 use crate::error::Result;
 use crate::par::{concat_axis, concat_records, slice_axis1};
 use littoral_core::batch::batch_input;
-use littoral_core::{Array, Error, Evolution, EvolveOptions, Module, ModuleExt, Record, Tree};
+use littoral_core::input_check::{evolve_checked, non_finite_input};
+use littoral_core::{Array, Evolution, EvolveOptions, Module, ModuleExt, Record, Tree};
 use std::borrow::Cow;
 use std::num::NonZeroUsize;
 
@@ -55,11 +56,16 @@ pub struct TimeChunks<'a> {
     state: Tree,
     options: EvolveOptions,
     step: usize,
+    /// The whole input was checked for NaN and infinities (or need not be).
+    input_checked: bool,
 }
 
 impl<'a> TimeChunks<'a> {
     /// Validate `input` (`(T,)`, `(T, Nin)` or `(B, T, Nin)`), `params` and `state` once
-    /// and batch the state, ready to evolve from step 0.
+    /// and batch the state, ready to evolve from step 0. NaN and infinite input (unless
+    /// `options` allows it) is refused by the first chunk, once for the whole input: in
+    /// the kernel's own pass when the run is one chunk, by one scan before the first of
+    /// several.
     ///
     /// # Errors
     /// A bad input shape, invalid parameters, a state that does not fit.
@@ -71,24 +77,20 @@ impl<'a> TimeChunks<'a> {
         options: EvolveOptions,
     ) -> Result<Self> {
         let input = batch_input(input, module.size_in())?;
-        // As `ModuleExt::evolve_with`: non-finite input is checked once, for the whole run.
-        if !options.allow_non_finite_input
-            && let Some((index, value)) = input.first_non_finite()
-        {
-            return Err(Error::NonFinite {
-                path: "input".into(),
-                index,
-                value,
-            }
-            .into());
-        }
-        module.check_params(params)?;
-        let state = module.batch_state(state, input.shape()[0])?;
+        let state = module
+            .check_params(params)
+            .and_then(|()| module.batch_state(state, input.shape()[0]))
+            .map_err(|e| match options.allow_non_finite_input {
+                // Non-finite input is reported before any other problem.
+                false => non_finite_input(&input).unwrap_or(e),
+                true => e,
+            })?;
         Ok(TimeChunks {
             module,
             params,
             input,
             state,
+            input_checked: options.allow_non_finite_input,
             options,
             step: 0,
         })
@@ -141,10 +143,27 @@ impl<'a> TimeChunks<'a> {
         }
         let end = steps.map_or(total, |k| start.saturating_add(k.get()).min(total));
         let ev = if start == 0 && end == total {
-            self.evolve(&self.input)?
+            // One chunk: the input is checked as in `ModuleExt::evolve_with`, inside the
+            // kernel's own pass when it claims the check.
+            let module = self.module;
+            let (params, state, record) = (self.params, &self.state, self.options.record);
+            if self.input_checked {
+                module.evolve_batch(params, state, &self.input, record)?
+            } else {
+                evolve_checked(&self.input, || {
+                    module.evolve_batch(params, state, &self.input, record)
+                })?
+            }
         } else {
+            // Several chunks: the whole input is checked before the first one.
+            if !self.input_checked
+                && let Some(e) = non_finite_input(&self.input)
+            {
+                return Err(e.into());
+            }
             self.evolve(&slice_axis1(&self.input, start, end)?)?
         };
+        self.input_checked = true;
         self.state = ev.state;
         self.step = end;
         Ok(Some(Chunk {
@@ -178,8 +197,7 @@ impl<'a> TimeChunks<'a> {
         concat_chunks(chunks, batch, size_out, state)
     }
 
-    /// One chunk of input `x`, from the current state (the input was checked in
-    /// [`TimeChunks::new`]).
+    /// One chunk of input `x`, from the current state (the input already checked).
     fn evolve(&self, x: &Array) -> Result<Evolution> {
         Ok(self
             .module
@@ -216,7 +234,7 @@ pub fn concat_chunks(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use littoral_core::tree_bits_eq;
+    use littoral_core::{Error, tree_bits_eq};
     use littoral_nets::Lif;
 
     fn noisy_lif() -> Result<Lif> {

@@ -25,7 +25,8 @@ use std::sync::Arc;
 pub struct ParOptions {
     /// Record internal signals (as [`littoral_core::EvolveOptions::record`]).
     pub record: bool,
-    /// Samples per task; `None` splits the batch evenly over the pool's threads. The
+    /// Samples per task; `None` gives the whole batch to the module, which fans its
+    /// samples out over the pool itself (one fan-out, no split and join of the batch). The
     /// result is the same bits for every value.
     pub chunk_size: Option<NonZeroUsize>,
     /// Run on a local pool of this many threads, built for the call (`Some(0)` means
@@ -111,6 +112,7 @@ pub fn evolve_par(
 ) -> Result<Evolution> {
     let x = batch_input(input, module.size_in())?;
     if !opts.allow_non_finite_input
+        && opts.chunk_size.is_some()
         && let Some((index, value)) = x.first_non_finite()
     {
         return Err(littoral_core::Error::NonFinite {
@@ -120,16 +122,28 @@ pub fn evolve_par(
         }
         .into());
     }
-    module.check_params(params)?;
     let batch = x.shape()[0];
-    let batched = module.batch_state(state, batch)?;
+    let batched = module
+        .check_params(params)
+        .and_then(|()| module.batch_state(state, batch))
+        .map_err(|e| match opts.allow_non_finite_input {
+            // Non-finite input is reported before any other problem.
+            false => littoral_core::input_check::non_finite_input(&x).unwrap_or(e),
+            true => e,
+        })?;
     in_pool(opts.threads, || {
-        let chunk = match opts.chunk_size {
-            Some(c) => c.get(),
-            None => batch.div_ceil(rayon::current_num_threads().max(1)).max(1),
-        };
+        let chunk = opts.chunk_size.map_or(batch, NonZeroUsize::get);
         if chunk >= batch {
-            return Ok(module.evolve_batch(params, &batched, &x, opts.record)?);
+            // The input check as in `ModuleExt::evolve_with`: in the kernel's own pass
+            // when it claims it (when chunked, checked above).
+            let evolve = || module.evolve_batch(params, &batched, &x, opts.record);
+            return Ok(
+                if opts.allow_non_finite_input || opts.chunk_size.is_some() {
+                    evolve()?
+                } else {
+                    littoral_core::input_check::evolve_checked(&x, evolve)?
+                },
+            );
         }
         let ranges: Vec<(usize, usize)> = (0..batch)
             .step_by(chunk)

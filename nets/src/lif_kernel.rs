@@ -33,9 +33,10 @@
 use crate::lif::spike_count;
 use littoral_core::Real;
 use littoral_core::rng::fill_standard_normal;
+use std::borrow::Cow;
 
 /// Per-neuron constants of one `evolve` call, in the compute type.
-pub(crate) struct Consts<'a, F> {
+pub(crate) struct Consts<'a, F: Real> {
     pub n: usize,
     pub n_syn: usize,
     pub alpha: &'a [F],
@@ -47,9 +48,12 @@ pub(crate) struct Consts<'a, F> {
     /// `1/θ` when every threshold is a power of two (see [`reciprocals`]), else empty.
     pub recip: &'a [F],
     pub max_spikes: F,
+    /// Some bias is `-0.0` (the synaptic sum must then start from `+0.0`, see
+    /// `step_single`).
+    pub neg_zero_bias: bool,
     pub noise_scale: f64,
     /// Recurrent weights `(N, N·S)` row-major.
-    pub w_rec: Option<&'a [F]>,
+    pub w_rec: Option<Cow<'a, [F]>>,
 }
 
 /// The `(T, …)` record buffers of one sample.
@@ -68,38 +72,13 @@ pub(crate) trait StepSource {
     fn block(&mut self, t0: usize, t1: usize) -> &[f64];
 }
 
-/// Input given as a `(T, N·S)` slice, read a block of steps at a time (no copy). With
-/// `non_finite`, each block is checked for NaN and infinities just before it is used (the
-/// check brings it into cache for the kernel: the input is read from memory once), and the
-/// flag raised if one is found.
-pub(crate) struct SliceSource<'a> {
-    pub data: &'a [f64],
-    pub width: usize,
-    pub non_finite: Option<&'a std::sync::atomic::AtomicBool>,
-}
-
-impl StepSource for SliceSource<'_> {
+impl StepSource for crate::neuron::SampleInput<'_> {
     const BLOCK: usize = 32;
 
     #[inline(always)]
     fn block(&mut self, t0: usize, t1: usize) -> &[f64] {
-        let block = &self.data[t0 * self.width..t1 * self.width];
-        if let Some(flag) = self.non_finite
-            && has_non_finite(block)
-        {
-            flag.store(true, std::sync::atomic::Ordering::Relaxed);
-        }
-        block
+        self.steps(t0, t1)
     }
-}
-
-/// Whether `data` holds a NaN or an infinity (a branch-free, vectorised scan).
-#[inline(always)]
-pub(crate) fn has_non_finite(data: &[f64]) -> bool {
-    const EXP: u64 = 0x7FF0_0000_0000_0000;
-    data.iter()
-        .fold(0u64, |acc, v| acc | u64::from(v.to_bits() & EXP == EXP))
-        != 0
 }
 
 /// One sample's state (updated in place), input, output and record.
@@ -155,10 +134,17 @@ pub(crate) fn reciprocals<F: Real>(threshold: &[F]) -> Option<Vec<F>> {
 }
 
 /// One step of the neurons with one synapse each (`POW2`: every threshold is a power of
-/// two and the quotient is a multiplication by its reciprocal).
+/// two and the quotient is a multiplication by its reciprocal; `ZERO_FIRST`: the synaptic
+/// sum starts from `+0.0` as numpy's does, needed with noise or a `-0.0` bias).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn step_single<F: Real, const REC: bool, const NOISE: bool, const POW2: bool>(
+fn step_single<
+    F: Real,
+    const REC: bool,
+    const NOISE: bool,
+    const POW2: bool,
+    const ZERO_FIRST: bool,
+>(
     c: &Consts<'_, F>,
     x: &[f64],
     irec: &[F],
@@ -184,7 +170,10 @@ fn step_single<F: Real, const REC: bool, const NOISE: bool, const POW2: bool>(
         let drive = if REC { irec[j] } else { F::zero() };
         let i = (isyn[j] + (F::of(x[j]) + drive)) * beta[j];
         isyn[j] = i;
-        let mut total = F::zero() + i;
+        // `0 + i` only turns `i = -0.0` into `+0.0`; that changes `(0 + i) + bias` only when
+        // a bias is `-0.0` too (`-0 + -0 = -0`, `+0 + -0 = +0`), or the noise is added
+        // first: without either, `i + bias` has the same bits for one addition less.
+        let mut total = if ZERO_FIRST { F::zero() + i } else { i };
         if NOISE {
             total += F::of(c.noise_scale * noise[j]);
         }
@@ -308,7 +297,7 @@ pub(crate) fn evolve_sample<F: Real, S: StepSource>(c: &Consts<'_, F>, io: Sampl
 }
 
 /// [`evolve_sample_body`] as a `pulp` operation (inlined into each instruction-set variant).
-struct Sample<'a, 'b, F, S> {
+struct Sample<'a, 'b, F: Real, S> {
     c: &'a Consts<'b, F>,
     io: SampleIo<'a, S>,
 }
@@ -343,7 +332,7 @@ fn evolve_sample_body<F: Real, S: StepSource>(c: &Consts<'_, F>, mut io: SampleI
         for t in t0..t1 {
             let x = &xb[(t - t0) * ns..(t - t0 + 1) * ns];
             let out = &mut io.output[t * n..(t + 1) * n];
-            if let Some(w) = c.w_rec {
+            if let Some(w) = c.w_rec.as_deref() {
                 recurrent_input(w, &spikes, &mut irec, &mut active);
             }
             if noisy {
@@ -356,32 +345,34 @@ fn evolve_sample_body<F: Real, S: StepSource>(c: &Consts<'_, F>, mut io: SampleI
             } else if n_syn == 1 {
                 let (i, v, s) = (&mut isyn, &mut vmem, &mut spikes);
                 let pow2 = !c.recip.is_empty();
-                match (rec_in, noisy, pow2) {
-                    (false, false, false) => {
-                        step_single::<F, false, false, false>(c, x, &irec, &noise, i, v, s, out);
-                    }
-                    (true, false, false) => {
-                        step_single::<F, true, false, false>(c, x, &irec, &noise, i, v, s, out);
-                    }
-                    (false, true, false) => {
-                        step_single::<F, false, true, false>(c, x, &irec, &noise, i, v, s, out);
-                    }
-                    (true, true, false) => {
-                        step_single::<F, true, true, false>(c, x, &irec, &noise, i, v, s, out);
-                    }
-                    (false, false, true) => {
-                        step_single::<F, false, false, true>(c, x, &irec, &noise, i, v, s, out);
-                    }
-                    (true, false, true) => {
-                        step_single::<F, true, false, true>(c, x, &irec, &noise, i, v, s, out);
-                    }
-                    (false, true, true) => {
-                        step_single::<F, false, true, true>(c, x, &irec, &noise, i, v, s, out);
-                    }
-                    (true, true, true) => {
-                        step_single::<F, true, true, true>(c, x, &irec, &noise, i, v, s, out);
-                    }
+                let zero_first = noisy || c.neg_zero_bias;
+                macro_rules! single {
+                    ($(($r:literal, $z:literal, $p:literal, $f:literal)),*) => {
+                        match (rec_in, noisy, pow2, zero_first) {
+                            $(($r, $z, $p, $f) => step_single::<F, $r, $z, $p, $f>(
+                                c, x, &irec, &noise, i, v, s, out,
+                            ),)*
+                        }
+                    };
                 }
+                single!(
+                    (false, false, false, false),
+                    (false, false, false, true),
+                    (false, false, true, false),
+                    (false, false, true, true),
+                    (false, true, false, false),
+                    (false, true, false, true),
+                    (false, true, true, false),
+                    (false, true, true, true),
+                    (true, false, false, false),
+                    (true, false, false, true),
+                    (true, false, true, false),
+                    (true, false, true, true),
+                    (true, true, false, false),
+                    (true, true, false, true),
+                    (true, true, true, false),
+                    (true, true, true, true)
+                );
             } else {
                 update_synapses(c, x, &irec, rec_in, &mut isyn);
                 step_multi(c, &noise, &isyn, &mut vmem, &mut spikes, out);

@@ -158,8 +158,8 @@ pub(crate) fn recurrent_input<F: Real>(
         spiking(spikes, active);
         sw.structure.accumulate_rows(&sw.weights(), active, irec);
         true
-    } else if let Some(w) = c.w_rec {
-        crate::lif_kernel::recurrent_input(w, spikes, irec, active);
+    } else if let Some(w) = &c.w_rec {
+        crate::lif_kernel::recurrent_input(w.as_ref(), spikes, irec, active);
         true
     } else {
         false
@@ -427,13 +427,14 @@ fn split_consts<'a, F: Real>(c: &Consts<'a, F>, mid: usize) -> (Consts<'a, F>, C
         fast: c.fast,
         recip: &[],
         max_spikes: c.max_spikes,
+        neg_zero_bias: c.neg_zero_bias,
         noise_scale: c.noise_scale,
         w_rec: None,
     };
     (part(0, mid), part(mid, c.n))
 }
 
-struct FusedOp<'a, 'b, F> {
+struct FusedOp<'a, 'b, F: Real> {
     c: &'a Consts<'b, F>,
     v_reset: &'a [F],
     r_steps: F,

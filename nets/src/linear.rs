@@ -2,6 +2,7 @@
 
 use crate::builder::attribute_setters;
 use crate::matmul::matmul;
+use littoral_core::input_check::InputCheck;
 use littoral_core::registry::ModuleClass;
 use littoral_core::{
     Array, Attribute, Error, Evolution, Init, InitValue, Initialiser, Module, OptionValue,
@@ -298,12 +299,14 @@ impl<'a, F: Real> Prepared<'a, F> {
         &'s self,
         x: &'s [f64],
         failure: &'s std::sync::Mutex<Option<Error>>,
+        check: Option<&'s InputCheck>,
     ) -> LinearSource<'s, 'a, F> {
         LinearSource {
             p: self,
             x,
             out: vec![0.0; FUSED_BLOCK * self.m],
             failure,
+            check,
         }
     }
 }
@@ -314,6 +317,8 @@ pub(crate) struct LinearSource<'s, 'a, F: Real> {
     x: &'s [f64],
     out: Vec<f64>,
     failure: &'s std::sync::Mutex<Option<Error>>,
+    /// The call's input check, when claimed: every block of `x` is tested as it is read.
+    check: Option<&'s InputCheck>,
 }
 
 impl<F: Real> crate::lif_kernel::StepSource for LinearSource<'_, '_, F> {
@@ -324,6 +329,9 @@ impl<F: Real> crate::lif_kernel::StepSource for LinearSource<'_, '_, F> {
         let (k, m) = (self.p.k, self.p.m);
         let rows = t1 - t0;
         let xs = &self.x[t0 * k..t1 * k];
+        if let Some(check) = self.check {
+            check.scan(xs);
+        }
         let ys = &mut self.out[..rows * m];
         let dense = event_rows::<F>(0, xs, ys, &self.p.w, k, m, self.p.limit);
         if !dense.is_empty()

@@ -15,6 +15,7 @@
 
 use crate::par::for_each_sample;
 use crate::view::{advanced_keys, batched, rng_keys};
+use littoral_core::input_check::{self, InputCheck};
 use littoral_core::rng::fill_standard_normal;
 use littoral_core::{
     Array, Error, Evolution, Kind, Leaf, Module, Precision, Real, Record, Result, Tree, Value,
@@ -41,12 +42,49 @@ pub struct Step<'a, F> {
     pub output: &'a mut [f64],
 }
 
+/// One sample's input, `(T, size_in)`, read a block of steps at a time. When the input
+/// check of the `evolve` call was claimed by the driver ([`littoral_core::input_check`]),
+/// every block read is tested for NaN and infinities as it is handed out, while it is in
+/// cache: there is no way to read the input unchecked.
+#[derive(Clone, Copy, Debug)]
+pub struct SampleInput<'a> {
+    data: &'a [f64],
+    width: usize,
+    check: Option<&'a InputCheck>,
+}
+
+impl<'a> SampleInput<'a> {
+    /// The input of steps `t0..t1` (`(t1 − t0) · size_in` values), checked when the call's
+    /// check was claimed.
+    ///
+    /// # Panics
+    /// When `t0 > t1` or `t1` is past the sample's last step.
+    #[inline(always)]
+    pub fn steps(&self, t0: usize, t1: usize) -> &'a [f64] {
+        let block = &self.data[t0 * self.width..t1 * self.width];
+        if let Some(check) = self.check {
+            check.scan(block);
+        }
+        block
+    }
+
+    /// Steps in the sample.
+    pub fn len(&self) -> usize {
+        self.data.len() / self.width.max(1)
+    }
+
+    /// Whether the sample has no step.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// One sample's whole evolution, as [`NeuronModel::evolve_sample`] sees it.
 #[derive(Debug)]
 pub struct Sample<'a, I> {
     /// The sample's noise key `[key, first step]`.
     pub key: [u64; 2],
-    /// The sample's input (a `(T, size_in)` slice for [`evolve`]).
+    /// The sample's input (a [`SampleInput`] for [`evolve`]).
     pub input: I,
     /// The State variables (`f64`, per sample), updated in place.
     pub state: Vec<&'a mut [f64]>,
@@ -107,7 +145,7 @@ pub trait NeuronModel: Module + Sized {
     /// Evolve one sample over its time steps. The default runs [`NeuronModel::step`] for
     /// each step in `F`; a model with a specialised kernel (LIF) overrides it, with the
     /// same bits.
-    fn evolve_sample<F: Real>(&self, p: &Self::Params<F>, sample: Sample<'_, &[f64]>) {
+    fn evolve_sample<F: Real>(&self, p: &Self::Params<F>, sample: Sample<'_, SampleInput<'_>>) {
         step_by_step(self, p, sample);
     }
 }
@@ -118,9 +156,9 @@ pub trait NeuronModel: Module + Sized {
 pub fn step_by_step<M: NeuronModel, F: Real>(
     model: &M,
     p: &M::Params<F>,
-    sample: Sample<'_, &[f64]>,
+    sample: Sample<'_, SampleInput<'_>>,
 ) {
-    let (n_in, n_out) = (model.size_in(), model.size_out());
+    let n_out = model.size_out();
     let steps = sample.output.len() / n_out.max(1);
     let mut state: Vec<Vec<F>> = sample
         .state
@@ -148,7 +186,7 @@ pub fn step_by_step<M: NeuronModel, F: Real>(
             &mut scratch,
             Step {
                 t,
-                input: &sample.input[t * n_in..(t + 1) * n_in],
+                input: sample.input.steps(t, t + 1),
                 state: &mut state,
                 noise: &noise,
                 output: &mut sample.output[t * n_out..(t + 1) * n_out],
@@ -192,7 +230,23 @@ pub fn evolve<M: NeuronModel>(
             });
         }
     };
-    let inputs = input.data().chunks((t * n_in).max(1)).collect();
+    // Every sample reads all of its input through `SampleInput`, so the driver may take
+    // over the call's input check.
+    // (A model with no output runs no step: it keeps no claim it could not honour.)
+    let check = if model.size_out() > 0 {
+        input_check::claim(input.data())
+    } else {
+        None
+    };
+    let inputs = input
+        .data()
+        .chunks((t * n_in).max(1))
+        .map(|data| SampleInput {
+            data,
+            width: n_in,
+            check: check.as_ref(),
+        })
+        .collect();
     match model.precision() {
         Precision::F64 => {
             drive::<M, f64, _>(model, params, state, (b, t), record, inputs, |p, s| {
@@ -348,7 +402,15 @@ mod tests {
                 .collect();
             let x = Array::from_shape_vec(vec![2, 25, n_in], data).unwrap();
             let fast = lif.evolve_batch(&tree, &state, &x, true).unwrap();
-            let inputs = x.data().chunks(25 * n_in).collect();
+            let inputs = x
+                .data()
+                .chunks(25 * n_in)
+                .map(|data| super::SampleInput {
+                    data,
+                    width: n_in,
+                    check: None,
+                })
+                .collect();
             let slow = match precision {
                 Precision::F64 => {
                     drive::<_, f64, _>(&lif, &tree, &state, (2, 25), true, inputs, |p, s| {

@@ -49,11 +49,11 @@ pub fn rng_keys(state: &Tree, batch: usize) -> Result<Vec<[u64; 2]>> {
 
 /// `[key, step + steps]` for every sample, as a `(B, 2)` array.
 pub fn advanced_keys(keys: &[[u64; 2]], steps: usize) -> Array<u64> {
-    let data = keys
+    let advanced: Vec<[u64; 2]> = keys
         .iter()
-        .flat_map(|k| [k[0], k[1].wrapping_add(steps as u64)])
+        .map(|k| [k[0], k[1].wrapping_add(steps as u64)])
         .collect();
-    Array::from_shape_vec(vec![keys.len(), 2], data).unwrap_or_else(|_| Array::full(vec![0, 2], 0))
+    Array::from_fixed_rows(&advanced)
 }
 
 /// A batched State array `(B, …)` with the given per-sample size.

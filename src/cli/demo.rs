@@ -40,6 +40,27 @@ pub const W_I: f64 = -0.2;
 pub const TAU_MEM: f64 = 0.02;
 /// Synaptic time constant, seconds.
 pub const TAU_SYN: f64 = 0.005;
+/// The neurons whose recorded traces `record.npz` keeps: five excitatory, five inhibitory.
+pub const TRACED: [usize; 10] = [0, 1, 2, 3, 4, NE, NE + 1, NE + 2, NE + 3, NE + 4];
+
+/// The channels `keep` (axis 2) of a recorded `(B, T, N, …)` array, in that order; an
+/// array of another shape is kept whole.
+fn neuron_traces(a: &Array, keep: &[usize]) -> CliResult<Array> {
+    let shape = a.shape();
+    if shape.len() < 3 || keep.iter().any(|&j| j >= shape[2]) {
+        return Ok(a.clone());
+    }
+    let inner: usize = shape[3..].iter().product();
+    let mut data = Vec::with_capacity(shape[0] * shape[1] * keep.len() * inner);
+    for row in a.data().chunks_exact(shape[2] * inner) {
+        for &j in keep {
+            data.extend_from_slice(&row[j * inner..(j + 1) * inner]);
+        }
+    }
+    let mut out_shape = shape.to_vec();
+    out_shape[2] = keep.len();
+    Array::from_shape_vec(out_shape, data).map_err(lib)
+}
 
 /// The seed page's `ffwd_net` (a `weights`-family Parameter `w_ffwd` and a `Rate`
 /// submodule `neurons`): the same code as `examples/ffwd_net.rs`, shown to users there.
@@ -191,26 +212,43 @@ fn demo_in(a: &DemoArgs) -> CliResult<()> {
     let on_progress: Option<&(dyn Fn(u64) + Sync)> = (!pb.is_hidden()).then_some(&on_progress);
     let net_file = file("network.json");
     let input_file = file("input.npy");
-    let result = run(&RunSpec {
+    let spec = |keep_record, on_progress| RunSpec {
         module,
         params: &tree,
         state: &tree,
         input: &x,
-        keep_record: true,
+        keep_record,
         threads: a.threads.map(|n| n as usize),
         on_progress,
         input_file: &input_file,
         net_file: &net_file,
-    })?;
+    };
+    // The main run records nothing (the fused, fast path); a second run of the same
+    // network, seed and input records every signal, of which a few neurons' traces are
+    // kept: the same bits, so the record belongs to this output.
+    let result = run(&spec(false, on_progress))?;
     pb.finish_and_clear();
+    let recorded = run(&spec(true, None))?;
+    if !recorded.output.bits_eq(&result.output) {
+        return Err(CliError::other(
+            "demo: the recorded run gave another output than the unrecorded one",
+        ));
+    }
+    let mut traces = Record::new();
+    for (path, a) in recorded.record.iter().flat_map(|r| r.leaves()) {
+        traces.insert_path(&path, neuron_traces(a, &TRACED)?);
+    }
 
     let neurons = neuron_count(module);
-    let steps_per_s = (T * neurons) as f64 / result.seconds.max(1e-12);
+    let rate = |secs: f64| (T * neurons) as f64 / secs.max(1e-12);
     say(&format!(
-        "evolved {T} steps × {neurons} neurons in {:.3} s: {}neuron-steps/s ({:.1}× real time)",
+        "evolved {T} steps × {neurons} neurons in {:.3} s: {}neuron-steps/s ({:.1}× real time); \
+         recording every signal: {:.3} s, {}neuron-steps/s",
         result.seconds,
-        si(steps_per_s),
-        T as f64 * DT / result.seconds.max(1e-12)
+        si(rate(result.seconds)),
+        T as f64 * DT / result.seconds.max(1e-12),
+        recorded.seconds,
+        si(rate(recorded.seconds)),
     ));
     let spikes = &result.output;
     let count = |range: std::ops::Range<usize>| -> f64 {
@@ -253,12 +291,10 @@ fn demo_in(a: &DemoArgs) -> CliResult<()> {
     outs.write_bytes(net_id, text.as_bytes())?;
     super::simulate::put_npy(&mut outs, in_id, &x)?;
     super::simulate::put_npy(&mut outs, out_id, &result.output)?;
-    if let Some(rec) = &result.record {
-        let dest = outs.dest(rec_id).to_path_buf();
-        outs.write_with(rec_id, |w| {
-            super::simulate::write_record_npz(w, rec).map_err(|e| CliError::io(&dest, "write", &e))
-        })?;
-    }
+    let dest = outs.dest(rec_id).to_path_buf();
+    outs.write_with(rec_id, |w| {
+        super::simulate::write_record_npz(w, &traces).map_err(|e| CliError::io(&dest, "write", &e))
+    })?;
     let snap = Snapshot::capture(module, &tree, &result.state, T as u64)
         .and_then(|s| s.to_bytes())
         .map_err(|e| CliError::functional(file("state.snap"), e))?;
@@ -267,6 +303,12 @@ fn demo_in(a: &DemoArgs) -> CliResult<()> {
         ("network", json!(net_file.display().to_string())),
         ("input", json!(input_file.display().to_string())),
         ("seed", json!(a.seed)),
+        ("recorded_evolve_seconds", json!(recorded.seconds)),
+        (
+            "recorded_neuron_steps_per_second",
+            json!(rate(recorded.seconds)),
+        ),
+        ("recorded_neurons", json!(TRACED)),
     ];
     let summary = summary_json(module, &result, 0, &extra);
     let sum_text = serde_json::to_string_pretty(&summary).map_err(CliError::other)? + "\n";

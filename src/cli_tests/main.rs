@@ -56,6 +56,9 @@ fn demo_is_the_default_and_writes_its_files() {
     assert!(
         keys.contains(&"1_LIF.vmem".to_string()) && keys.contains(&"0_Linear_output".to_string())
     );
+    // Ten neurons' traces, not every signal of every neuron (that was 90 MiB).
+    let record_bytes = std::fs::metadata(out.join("record.npz")).unwrap().len();
+    assert!(record_bytes < 2 << 20, "record.npz is {record_bytes} bytes");
     let png = std::fs::read(out.join("raster.png")).unwrap();
     assert!(png.starts_with(b"\x89PNG"));
     // What ran is what network.json describes: simulate gives the same output.

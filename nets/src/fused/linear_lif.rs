@@ -5,6 +5,7 @@
 
 use super::LinearLif;
 use crate::linear::Prepared;
+use littoral_core::input_check;
 use littoral_core::{Array, Error, Evolution, Module, Precision, Real, Result, Tree};
 
 impl LinearLif {
@@ -54,10 +55,17 @@ impl LinearLif {
         let (b, t, k) = (x.shape()[0], x.shape()[1], x.shape()[2]);
         let prepared = Prepared::<F>::new(w, bias);
         let failure = std::sync::Mutex::new(None);
+        // The LIF kernel reads every block of every sample's linear stage, and each block
+        // reads its rows of `x`: the pass can take over the call's input check.
+        let check = if self.lif.size_out() > 0 {
+            input_check::claim(x.data())
+        } else {
+            None
+        };
         let sources = x
             .data()
             .chunks(t * k)
-            .map(|xs| prepared.source(xs, &failure))
+            .map(|xs| prepared.source(xs, &failure, check.as_ref()))
             .collect();
         let lif = &self.lif;
         let ev =
