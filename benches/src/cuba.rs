@@ -174,7 +174,7 @@ pub fn simulate(net: &Cuba, steps: usize, chunk: usize) -> Result<Stats> {
         for (dt, row) in ev.output.data().chunks(n).enumerate() {
             // Spikes are rare: test blocks of 16 without a branch, then search.
             for (b, block) in row.chunks(16).enumerate() {
-                if block.iter().fold(false, |acc, &s| acc | (s != 0.0)) {
+                if block.iter().fold(0u64, |acc, &s| acc | s.to_bits()) != 0 {
                     for (j, &s) in block.iter().enumerate() {
                         if s != 0.0 {
                             stats.spike(b * 16 + j, (t0 + dt) as u64);

@@ -47,7 +47,6 @@ use std::sync::Arc;
 /// let theta = ev.record.get("threshold_eff").unwrap();  // 1 + 0.5·a, a = ρ after a spike
 /// assert!(theta.data()[1] > 1.49 && theta.data()[1] < 1.5);
 /// # Ok::<(), littoral_core::Error>(())
-/// # Ok::<(), littoral_core::Error>(())
 /// ```
 #[doc(alias = "ALIF")]
 #[derive(Clone, Debug)]

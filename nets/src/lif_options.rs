@@ -171,7 +171,8 @@ pub(crate) fn recurrent_input<F: Real>(
 fn spiking<F: Real>(spikes: &[F], active: &mut Vec<(usize, F)>) {
     const BLOCK: usize = 16;
     for (b, block) in spikes.chunks(BLOCK).enumerate() {
-        let any = block.iter().fold(false, |acc, &s| acc | (s != F::zero()));
+        // OR of the bit patterns: vectorises; a `-0.0` only sends its block to the search.
+        let any = block.iter().fold(0u64, |acc, &s| acc | s.to64().to_bits()) != 0;
         if any {
             active.extend(
                 block

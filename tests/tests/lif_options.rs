@@ -347,3 +347,36 @@ fn bad_options_are_errors_naming_the_path() {
         assert_eq!(e.path(), "refractory", "{e}");
     }
 }
+
+/// Littoral against Brian2 itself (`tests/golden/models_brian2/`, written by
+/// `tests/golden/gen_models_brian2.py` with Brian2's refractoriness, thresholder, reset and
+/// synapses): the same spikes, the membrane within 1e-12.
+#[test]
+fn reset_and_refractory_agree_with_brian2() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("golden/models_brian2");
+    let cases = cases();
+    for name in [
+        "lif_reset_to_value",
+        "lif_refractory_reset_to_value",
+        "lif_cuba_like",
+    ] {
+        let case = cases.iter().find(|c| c.name == name).unwrap();
+        let text = std::fs::read_to_string(dir.join(format!("{name}.json"))).unwrap();
+        let brian: Json = serde_json::from_str(&text).unwrap();
+        let m = module(case, "f64", false);
+        let tree = m.init(0);
+        let ev = m.evolve(&tree, &tree, &input(case), true).unwrap();
+        assert_eq!(
+            ev.output.data(),
+            table(&brian["spikes"]).data(),
+            "{name}: spikes"
+        );
+        assert_close(
+            name,
+            "vmem (Brian2)",
+            ev.record.get("vmem").unwrap().data(),
+            table(&brian["vmem"]).data(),
+            1e-12,
+        );
+    }
+}
