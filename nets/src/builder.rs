@@ -129,3 +129,25 @@ macro_rules! evolve_on_scaffold {
     };
 }
 pub(crate) use evolve_on_scaffold;
+
+/// The `Module` methods of a population of `self.n` elements on the neuron scaffold whose
+/// only option is `self.precision`: `shape` `[n]`, `attributes` (`self.attrs`), `options`
+/// and [`evolve_on_scaffold!`]'s `evolve_batch`.
+macro_rules! population_methods {
+    () => {
+        fn shape(&self) -> Vec<usize> {
+            vec![self.n]
+        }
+
+        fn attributes(&self) -> &[littoral_core::Attribute] {
+            &self.attrs
+        }
+
+        fn options(&self) -> Vec<(&'static str, littoral_core::OptionValue)> {
+            self.precision.option().into_iter().collect()
+        }
+
+        $crate::builder::evolve_on_scaffold!();
+    };
+}
+pub(crate) use population_methods;

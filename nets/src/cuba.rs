@@ -2,7 +2,7 @@
 //! exactly under a zero-order hold (`docs/models.md` §2).
 
 use crate::builder::{
-    attribute_setters, evolve_on_scaffold, per_element_parameter, result_setters,
+    attribute_setters, per_element_parameter, population_methods, result_setters,
 };
 use crate::neuron::{NeuronModel, Step};
 use crate::view::per_element;
@@ -11,7 +11,7 @@ use crate::zoh::{
 };
 use littoral_core::InitValue;
 use littoral_core::registry::{FileEntry, ModuleClass};
-use littoral_core::{Attribute, Module, OptionValue, Precision, Real, Result, Tree};
+use littoral_core::{Attribute, Module, Precision, Real, Result, Tree};
 use std::sync::Arc;
 
 /// A population of NIR `CubaLI` (non-spiking) or `CubaLIF` (spiking) neurons.
@@ -244,23 +244,11 @@ impl Module for Cuba {
         if self.spiking { "CubaLIF" } else { "CubaLI" }
     }
 
-    fn shape(&self) -> Vec<usize> {
-        vec![self.n]
-    }
-
     fn spiking_output(&self) -> bool {
         self.spiking
     }
 
-    fn attributes(&self) -> &[Attribute] {
-        &self.attrs
-    }
-
-    fn options(&self) -> Vec<(&'static str, OptionValue)> {
-        self.precision.option().into_iter().collect()
-    }
-
-    evolve_on_scaffold!();
+    population_methods!();
 }
 
 result_setters! {

@@ -2,7 +2,7 @@
 //! integrated exactly under a zero-order hold (`docs/models.md` §2).
 
 use crate::builder::{
-    attribute_setters, evolve_on_scaffold, per_element_parameter, result_setters,
+    attribute_setters, per_element_parameter, population_methods, result_setters,
 };
 use crate::neuron::{NeuronModel, Step};
 use crate::view::per_element;
@@ -11,7 +11,7 @@ use crate::zoh::{
 };
 use littoral_core::InitValue;
 use littoral_core::registry::{FileEntry, ModuleClass};
-use littoral_core::{Attribute, Module, OptionValue, Precision, Real, Result, Tree};
+use littoral_core::{Attribute, Module, Precision, Real, Result, Tree};
 use std::sync::Arc;
 
 /// A population of NIR's one-state neurons: a membrane `v`, leaky or not, spiking or not.
@@ -256,23 +256,11 @@ impl Module for Membrane {
         }
     }
 
-    fn shape(&self) -> Vec<usize> {
-        vec![self.n]
-    }
-
     fn spiking_output(&self) -> bool {
         self.spiking
     }
 
-    fn attributes(&self) -> &[Attribute] {
-        &self.attrs
-    }
-
-    fn options(&self) -> Vec<(&'static str, OptionValue)> {
-        self.precision.option().into_iter().collect()
-    }
-
-    evolve_on_scaffold!();
+    population_methods!();
 }
 
 result_setters! {

@@ -1,11 +1,11 @@
 //! The shared body of NIR's stateless element-wise layers ([`super::Threshold`],
 //! [`super::Scale`]): one Parameter per channel and a rule applied to each input value.
 
-use crate::builder::{evolve_on_scaffold, per_element_parameter, replace_attribute};
+use crate::builder::{per_element_parameter, population_methods, replace_attribute};
 use crate::neuron::{NeuronModel, Step};
 use crate::view::per_element;
 use littoral_core::registry::{FileEntry, ModuleClass};
-use littoral_core::{Attribute, InitValue, Module, OptionValue, Precision, Real, Result, Tree};
+use littoral_core::{Attribute, InitValue, Module, Precision, Real, Result, Tree};
 use std::fmt::Debug;
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -125,21 +125,9 @@ impl<Rule: ElementRule> Module for Elementwise<Rule> {
         Rule::CLASS_NAME
     }
 
-    fn shape(&self) -> Vec<usize> {
-        vec![self.n]
-    }
-
     fn spiking_output(&self) -> bool {
         Rule::SPIKING
     }
 
-    fn attributes(&self) -> &[Attribute] {
-        &self.attrs
-    }
-
-    fn options(&self) -> Vec<(&'static str, OptionValue)> {
-        self.precision.option().into_iter().collect()
-    }
-
-    evolve_on_scaffold!();
+    population_methods!();
 }
