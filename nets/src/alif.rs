@@ -235,3 +235,12 @@ impl Module for Alif {
         crate::neuron::evolve(self, params, state, input, record)
     }
 }
+
+crate::builder::result_setters! {
+    /// [`Alif`]'s builder methods on `Result<Alif>`.
+    AlifSetters for Alif {
+        fn with(name: &str, v: InitValue) -> Result;
+        fn with_tau_adapt(v: impl Into<InitValue>) -> Result;
+        fn with_beta(v: impl Into<InitValue>) -> Result;
+    }
+}

@@ -13,7 +13,6 @@
 
 pub mod alif;
 pub mod builder;
-mod chain;
 pub mod combinators;
 pub mod config;
 pub mod cuba;
@@ -67,11 +66,13 @@ pub use registry::registry;
 /// # Ok::<(), littoral_core::Error>(())
 /// ```
 pub mod prelude {
-    pub use crate::chain::{LifSetters, LinearSetters};
+    pub use crate::alif::AlifSetters;
     pub use crate::combinators::sequential::SequentialSetters;
     pub use crate::cuba::CubaSetters;
     pub use crate::exp_syn::ExpSynSetters;
     pub use crate::layers::{DelaySetters, ScaleSetters, ThresholdSetters};
+    pub use crate::lif::LifSetters;
+    pub use crate::linear::LinearSetters;
     pub use crate::membrane::MembraneSetters;
     pub use crate::rate::RateSetters;
     pub use crate::{

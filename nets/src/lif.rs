@@ -1,7 +1,7 @@
 //! `LIF`: leaky integrate-and-fire neurons with exponential synapses (Rockpool's native
 //! `LIF`, same step order and numbers).
 
-use crate::builder::{attribute_setters, require_has_rec};
+use crate::builder::{attribute_setters, require_has_rec, result_setters};
 use crate::lif_kernel::{
     Consts, SampleIo, SampleRecord, StepSource, evolve_sample, fast_thresholds, reciprocals,
     recurrent_input, reference_neurons, update_synapses,
@@ -830,5 +830,29 @@ impl Module for Lif {
         record: bool,
     ) -> Result<Evolution> {
         crate::neuron::evolve(self, params, state, input, record)
+    }
+}
+
+result_setters! {
+    /// [`Lif`]'s builder methods on `Result<Lif>`.
+    LifSetters for Lif {
+        fn with(name: &str, v: InitValue) -> Result;
+        fn with_tau_mem(v: impl Into<InitValue>) -> Result;
+        fn with_tau_syn(v: impl Into<InitValue>) -> Result;
+        fn with_bias(v: impl Into<InitValue>) -> Result;
+        fn with_threshold(v: impl Into<InitValue>) -> Result;
+        fn with_dt(v: impl Into<InitValue>) -> Result;
+        fn with_noise_std(v: impl Into<InitValue>) -> Result;
+        fn with_max_spikes_per_dt(v: impl Into<InitValue>) -> Result;
+        fn with_w_rec(v: impl Into<InitValue>) -> Result;
+        fn with_weight_init(init: Initialiser) -> Result;
+        fn with_has_rec(has_rec: bool);
+        fn with_spiking_input(spiking: bool);
+        fn with_precision(precision: Precision);
+        fn with_value(name: &str, v: InitValue) -> Result;
+        fn with_reset(reset: Reset);
+        fn with_refractory_period(on: bool);
+        fn with_refractory(v: impl Into<InitValue>) -> Result;
+        fn with_sparse_w_rec(w: Csr<f64>) -> Result;
     }
 }

@@ -1,6 +1,6 @@
 //! `Linear`: a weight matrix with an optional bias (Rockpool's native `Linear`).
 
-use crate::builder::attribute_setters;
+use crate::builder::{attribute_setters, result_setters};
 use crate::matmul::matmul;
 use littoral_core::input_check::InputCheck;
 use littoral_core::registry::ModuleClass;
@@ -581,4 +581,17 @@ fn dense_rows(x: &[f64], rows: usize, w: &Array) -> Result<Vec<f64>> {
         .map(|xs| matmul(xs, xs.len() / k.max(1), w))
         .collect::<Result<Vec<_>>>()?;
     Ok(parts.concat())
+}
+
+result_setters! {
+    /// [`Linear`]'s builder methods on `Result<Linear>`.
+    LinearSetters for Linear {
+        fn with(name: &str, v: InitValue) -> Result;
+        fn with_weight(v: impl Into<InitValue>) -> Result;
+        fn with_bias(v: impl Into<InitValue>) -> Result;
+        fn with_has_bias(has_bias: bool);
+        fn with_weight_init(init: Initialiser);
+        fn with_bias_init(init: Initialiser);
+        fn with_precision(precision: Precision);
+    }
 }
