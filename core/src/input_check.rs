@@ -4,12 +4,13 @@
 //! [`ModuleExt::evolve_with`](crate::ModuleExt::evolve_with) rejects NaN and infinite
 //! input. A separate scan of the input costs a whole extra stream over memory, as much as
 //! the kernel itself on memory-bound workloads (W1: read the input, write the output). So
-//! the call *offers* its check ([`offered`]): a kernel that streams every element of that
+//! the call *offers* its check ([`evolve_checked`]): a kernel that streams every element of that
 //! very input (LIF's kernel, the fused `Linear → LIF` pass) may [`claim`] it on the calling
 //! thread before it fans out, and then tests each block it reads while the block is in
-//! cache ([`InputCheck::scan`]). When nobody claims the offer, the call scans the input
-//! itself. Either way every element is checked once; the error, naming the first
-//! non-finite element, is the same.
+//! cache ([`InputCheck::scan`]). When nobody claims the offer, or the claimer scanned
+//! another number of elements than the input holds, the call scans the input itself.
+//! Either way every element is checked; the error, naming the first non-finite element,
+//! is the same.
 //!
 //! The offer is matched by address and length, so only a kernel handed the call's own
 //! input array can claim it, and only the innermost call's offer on this thread is open.
@@ -22,25 +23,40 @@ use crate::error::{Error, Result};
 use crate::module::Evolution;
 use std::cell::RefCell;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// A claimed check: whoever holds it tests every element of the input with
-/// [`InputCheck::scan`]. Cheap to clone and to share between threads.
+/// [`InputCheck::scan`]. Cheap to clone and to share between threads. The elements
+/// scanned are counted: a claimer that scanned fewer (or more) than the whole input is
+/// not trusted, and the input is scanned again.
 #[derive(Clone, Debug, Default)]
-pub struct InputCheck(Arc<AtomicBool>);
+pub struct InputCheck(Arc<Tally>);
+
+/// What the scans of one claimed check saw.
+#[derive(Debug, Default)]
+struct Tally {
+    found: AtomicBool,
+    scanned: AtomicUsize,
+}
 
 impl InputCheck {
     /// Test `block` (a part of the input) and remember a NaN or infinity in it.
     #[inline(always)]
     pub fn scan(&self, block: &[f64]) {
+        self.0.scanned.fetch_add(block.len(), Ordering::Relaxed);
         if has_non_finite(block) {
-            self.0.store(true, Ordering::Relaxed);
+            self.0.found.store(true, Ordering::Relaxed);
         }
     }
 
     /// Whether a scanned block held a NaN or an infinity.
     pub fn found(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
+        self.0.found.load(Ordering::Relaxed)
+    }
+
+    /// Elements scanned so far.
+    fn scanned(&self) -> usize {
+        self.0.scanned.load(Ordering::Relaxed)
     }
 }
 
@@ -115,7 +131,8 @@ pub fn non_finite_input(input: &Array) -> Option<Error> {
 }
 
 /// Run `evolve` with the check of `input` offered to its kernels; returns its result and
-/// the claimed check's finding (`None`: nobody claimed it, the caller must scan).
+/// the claimed check's finding (`None`: nobody claimed it, or the claimer did not scan
+/// exactly the whole input: the caller must scan).
 fn offered<R>(input: &[f64], evolve: impl FnOnce() -> R) -> (R, Option<bool>) {
     /// Withdraws the offer when `evolve` returns or unwinds.
     struct Withdraw;
@@ -133,11 +150,14 @@ fn offered<R>(input: &[f64], evolve: impl FnOnce() -> R) -> (R, Option<bool>) {
     });
     let guard = Withdraw;
     let result = evolve();
+    let len = input.len();
     let claimed = OFFERS.with(|offers| {
         offers
             .borrow()
             .last()
-            .and_then(|o| o.claimed.as_ref().map(InputCheck::found))
+            .and_then(|o| o.claimed.as_ref())
+            .filter(|c| c.scanned() == len)
+            .map(InputCheck::found)
     });
     drop(guard);
     (result, claimed)
@@ -164,6 +184,24 @@ mod tests {
         let ((), found) = offered(&other, || ());
         assert_eq!(found, None, "not claimed");
         assert!(claim(&other).is_none(), "no offer outside a call");
+    }
+
+    #[test]
+    fn a_claimer_that_scans_part_of_the_input_is_not_trusted() {
+        let x = vec![1.0, 2.0, f64::NAN];
+        let ((), found) = offered(&x, || {
+            if let Some(c) = claim(&x) {
+                c.scan(&x[..2]);
+            }
+        });
+        assert_eq!(found, None, "two of three elements scanned");
+        let ((), found) = offered(&x, || {
+            if let Some(c) = claim(&x) {
+                c.scan(&x);
+                c.scan(&x[..1]);
+            }
+        });
+        assert_eq!(found, None, "four elements scanned of three");
     }
 
     #[test]
