@@ -340,3 +340,50 @@ fn residual_and_ffwd_stack_export_as_graph_edges() {
         assert!(a.output.bits_eq(&b.output), "{}", module.class_name());
     }
 }
+
+/// The recurrent weights of Rockpool's LIF become the cycle `lif ⇄ w_rec`, whose back
+/// edge delivers `W s_{t−1}`: the same previous-step spikes that Rockpool's `irec` adds.
+/// So while the two produce the same spikes, the NIR current equals Rockpool's `isyn`
+/// (recurrent input included); only `v` differs (docs/models.md §5), which is why the
+/// cycle is not folded back into a recurrent neuron (docs/nir.md).
+#[test]
+fn recurrent_weights_arrive_one_step_later_in_both() {
+    let n = 3;
+    let w = Array::from_fn(vec![n, n], |i| [0.0, 40.0, -25.0, 30.0, 0.0, 20.0][i % 6]);
+    let lif = Lif::new(n)
+        .with_has_rec(true)
+        .with_w_rec(w)
+        .unwrap()
+        .with_tau_syn([0.005; 3])
+        .unwrap()
+        .with_threshold([1.0; 3])
+        .unwrap()
+        .with_max_spikes_per_dt(1.0)
+        .unwrap();
+    let net = Sequential::new().append(lif).unwrap();
+    let tree = net.init(0);
+    let exported = nir::export(&net, &tree).unwrap();
+    let g = Graph::from_nir(&exported.graph, 1e-3, Semantics::Littoral).unwrap();
+    let x = Array::from_fn(vec![1, 60, n], |i| if i % 17 == 0 { 3.0 } else { 0.0 });
+    let a = net.evolve(&tree, &tree, &x, true).unwrap();
+    let gt = g.init(0);
+    let b = g.evolve(&gt, &gt, &x, true).unwrap();
+    let (isyn, i) = (
+        a.record.get("0_LIF.isyn").unwrap().data(),
+        b.record.get("0_LIF.lif.i").unwrap().data(),
+    );
+    let (sa, sb) = (a.output.data(), b.output.data());
+    let first_difference = (0..60)
+        .find(|&t| sa[t * n..(t + 1) * n] != sb[t * n..(t + 1) * n])
+        .unwrap_or(60);
+    let recurrent_spikes: f64 = sa[..first_difference.saturating_sub(1) * n].iter().sum();
+    assert!(
+        recurrent_spikes >= 3.0,
+        "spikes fed back: {recurrent_spikes} before {first_difference}: {sa:?} {sb:?}"
+    );
+    // Up to and including the step after the first differing spike, the currents agree.
+    for k in 0..(first_difference + 1).min(60) * n {
+        let (p, q) = (isyn[k], i[k]);
+        assert!((p - q).abs() <= 1e-12 * p.abs().max(1.0), "{k}: {p} vs {q}");
+    }
+}
