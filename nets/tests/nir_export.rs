@@ -84,6 +84,18 @@ fn littoral_to_nir_to_littoral_is_bit_identical() {
         c.record.get("3_CubaLIF.v").unwrap(),
     );
     assert!(va.max_abs_diff(vc).unwrap() < 1e-12);
+    // A chain graph computes what the `Sequential` read back from it computes, bit for
+    // bit (every node over the whole series in one call, `Affine` as the same GEMM).
+    assert!(b.output.bits_eq(&c.output));
+    for path in [
+        "1_NirLIF.v",
+        "3_CubaLIF.v",
+        "3_CubaLIF.i",
+        "2_Linear_output",
+    ] {
+        let (p, q) = (b.record.get(path).unwrap(), c.record.get(path).unwrap());
+        assert!(p.bits_eq(q), "{path}");
+    }
 }
 
 /// Rockpool's LIF as a CubaLIF (docs/models.md §5): the NIR current equals Rockpool's
