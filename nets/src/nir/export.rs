@@ -6,9 +6,11 @@
 //! `CubaLI`, `CubaLIF` with the same parameters, Rockpool's `LIF` → `CubaLIF` with the
 //! mapping of `docs/models.md` §5 (a nested `{lif ⇄ w_rec}` graph with recurrent
 //! weights; warnings for its reset and threshold rule; noise and several synapses per
-//! neuron refused), `Sequential` → a chain of edges (a nested `Sequential` → a nested
-//! graph). Anything else (`Rate`, `ExpSyn`, …) is refused with the class named. NIR has
-//! no `dt`: give `--dt` when running the graph.
+//! neuron refused), Rockpool's `ExpSyn` → `LI` (`r = β/(1 − β)`), `Sequential` → a chain
+//! of edges, `Residual` → the chain plus a skip edge `input → output` (fan-in sums),
+//! `FFwdStack` → the chain with a `Linear` node per weight (a nested combinator → a
+//! nested graph). Anything else (`Rate`: NIR has no activation function) is refused with
+//! the class named. NIR has no `dt`: give `--dt` when running the graph.
 //!
 //! [`import_chain`] reads a chain graph (Input → … → Output, no cycle, no nested graph)
 //! back as a `Sequential` of those modules, with a given `dt`; export then import gives
@@ -52,6 +54,20 @@ pub struct Exported {
     pub graph: NirGraph,
     /// What differs between the network and the graph under NIR's semantics.
     pub warnings: Vec<String>,
+}
+
+/// A Littoral `(n_in, n_out)` weight (`params[name]`) as NIR's `(n_out, n_in)`.
+fn transposed(params: &Tree, name: &str, n_in: usize, n_out: usize) -> Result<Tensor> {
+    let w = tensor(params, name, vec![n_in, n_out])?;
+    let mut t = vec![0.0; n_in * n_out];
+    for i in 0..n_in {
+        for o in 0..n_out {
+            t[o * n_in + i] = w.values()[i * n_out + o];
+        }
+    }
+    Array::from_shape_vec(vec![n_out, n_in], t)
+        .map(Tensor::f64)
+        .map_err(|e| NirError::at(name, e.to_string()))
 }
 
 fn scalar(params: &Tree, name: &str) -> Result<f64> {
@@ -131,16 +147,7 @@ fn rockpool_lif(
         return Ok(lif);
     }
     // Rockpool: irec = spikes · w_rec, w_rec (N, N); NIR: W s with W = w_rec^T.
-    let w = tensor(params, "w_rec", vec![n, n])?;
-    let mut t = vec![0.0; n * n];
-    for k in 0..n {
-        for j in 0..n {
-            t[j * n + k] = w.values()[k * n + j];
-        }
-    }
-    let weight = Tensor::f64(
-        Array::from_shape_vec(vec![n, n], t).map_err(|e| NirError::at("w_rec", e.to_string()))?,
-    );
+    let weight = transposed(params, "w_rec", n, n)?;
     let mut g = NirGraph::default();
     g.insert("input", Primitive::Input { shape: vec![n] });
     g.insert("lif", lif);
@@ -155,25 +162,49 @@ fn rockpool_lif(
     Ok(Primitive::Graph(g))
 }
 
+/// Rockpool's `ExpSyn` (`I_t = β (I_{t−1} + x_t)`, output `I_t`, `β = exp(−dt/τ)`) as a
+/// NIR `LI` with the same `tau`, `v_leak = 0` and `r = β / (1 − β)`: the exact
+/// zero-order hold of LI, `v_t = β v_{t−1} + (1 − β) r x_t`, is then `β v_{t−1} + β x_t`
+/// (equal up to the rounding of `(1 − β) r` and of the sum's order, about 1 ulp a step).
+fn exp_syn(params: &Tree, n: usize) -> Result<Primitive> {
+    let noise = scalar(params, "noise_std")?;
+    if noise != 0.0 {
+        return Err(NirError::at(
+            "noise_std",
+            format!("NIR has no noise: set noise_std to 0 to export (found {noise})"),
+        ));
+    }
+    let dt = scalar(params, "dt")?;
+    let tau = per_neuron(params, "tau", n)?;
+    let r = tau
+        .iter()
+        .map(|&tau| {
+            let (beta, one_minus_beta) = crate::zoh::decay(dt, tau);
+            beta / one_minus_beta
+        })
+        .collect();
+    Ok(Primitive::LI {
+        tau: vector(tau),
+        r: vector(r),
+        v_leak: vector(vec![0.0; n]),
+    })
+}
+
 /// The NIR primitive of one non-combinator module.
 fn primitive(module: &dyn Module, params: &Tree, warnings: &mut Vec<String>) -> Result<Primitive> {
     let n = module.size_out();
     let v = |name: &str| tensor(params, name, vec![n]);
     Ok(match module.class_name() {
         "LIF" => rockpool_lif(module, params, warnings)?,
+        "ExpSyn" => exp_syn(params, n)?,
+        "Rate" => {
+            return Err(NirError::at(
+                "",
+                "class Rate cannot be written as NIR: NIR has no rate neuron (Rockpool's Rate passes its state through a ReLU, tanh or sigmoid activation after a threshold, feeds that back through w_rec, and clips tau to at least 10·dt; no NIR primitive computes an activation function)",
+            ));
+        }
         "Linear" => {
-            let (n_in, n_out) = (module.size_in(), module.size_out());
-            let w = tensor(params, "weight", vec![n_in, n_out])?;
-            let mut t = vec![0.0; n_in * n_out];
-            for i in 0..n_in {
-                for o in 0..n_out {
-                    t[o * n_in + i] = w.values()[i * n_out + o];
-                }
-            }
-            let weight = Tensor::f64(
-                Array::from_shape_vec(vec![n_out, n_in], t)
-                    .map_err(|e| NirError::at("weight", e.to_string()))?,
-            );
+            let weight = transposed(params, "weight", module.size_in(), n)?;
             if params.get("bias").is_some() {
                 Primitive::Affine {
                     weight,
@@ -221,7 +252,7 @@ fn primitive(module: &dyn Module, params: &Tree, warnings: &mut Vec<String>) -> 
             return Err(NirError::at(
                 "",
                 format!(
-                    "class {other} cannot be written as NIR: only Linear, LIF (as CubaLIF), LI, Integrator, IF, NirLIF, CubaLI, CubaLIF and Sequential are (Rate's and ExpSyn's steps have no NIR node yet)"
+                    "class {other} cannot be written as NIR: only Linear, LIF (as CubaLIF), ExpSyn (as LI), LI, Integrator, IF, NirLIF, CubaLI, CubaLIF, Sequential, Residual and FFwdStack are"
                 ),
             ));
         }
@@ -234,13 +265,24 @@ fn primitive(module: &dyn Module, params: &Tree, warnings: &mut Vec<String>) -> 
 ///
 /// # Errors
 /// A class NIR cannot express (named, with the path), noise, several synapses per
-/// neuron, or a missing parameter.
+/// neuron, a child name that clashes with a node the export adds, or a missing
+/// parameter.
 pub fn export(module: &dyn Module, params: &Tree) -> Result<Exported> {
     let mut warnings = Vec::new();
     let graph = export_into(module, params, &mut warnings)?;
     Ok(Exported { graph, warnings })
 }
 
+/// Classes written as a graph of their children rather than as one node.
+fn is_combinator(module: &dyn Module) -> bool {
+    matches!(module.class_name(), "Sequential" | "Residual" | "FFwdStack")
+}
+
+/// A module as a graph `input → … → output`: a combinator's children as nodes joined by
+/// edges (`Sequential`: a chain; `Residual`: the chain plus the skip edge
+/// `input → output`, which NIR's fan-in sums; `FFwdStack`: a `Linear` node
+/// `<n>_<n+1>_weight` between consecutive children), any other module as one node named
+/// by its class.
 fn export_into(module: &dyn Module, params: &Tree, warnings: &mut Vec<String>) -> Result<NirGraph> {
     let mut g = NirGraph::default();
     g.insert(
@@ -255,7 +297,8 @@ fn export_into(module: &dyn Module, params: &Tree, warnings: &mut Vec<String>) -
             shape: vec![module.size_out()],
         },
     );
-    let children: Vec<(String, &dyn Module)> = if module.class_name() == "Sequential" {
+    let combinator = is_combinator(module);
+    let children: Vec<(String, &dyn Module)> = if combinator {
         module
             .children()
             .into_iter()
@@ -264,33 +307,61 @@ fn export_into(module: &dyn Module, params: &Tree, warnings: &mut Vec<String>) -
     } else {
         vec![(module.class_name().to_string(), module)]
     };
+    if children.is_empty() {
+        return Err(NirError::at(
+            "",
+            format!("an empty {} has no NIR graph", module.class_name()),
+        ));
+    }
+    let stack = module.class_name() == "FFwdStack";
     let mut previous = "input".to_string();
-    for (name, child) in children {
-        if matches!(name.as_str(), "input" | "output") {
+    for (k, (name, child)) in children.iter().enumerate() {
+        if g.nodes.contains_key(name) {
             return Err(NirError::at(
-                &name,
-                "a child named input or output would clash with the graph's own nodes",
+                name,
+                "a child named input, output or like a FFwdStack weight would clash with another node of the graph",
             ));
         }
-        let p = if module.class_name() == "Sequential" {
+        let p = if combinator {
             params
-                .branch(&name)
-                .ok_or_else(|| NirError::at(&name, "no parameters for this child"))?
+                .branch(name)
+                .ok_or_else(|| NirError::at(name, "no parameters for this child"))?
         } else {
             params
         };
         let mut own = Vec::new();
-        let prim = if child.class_name() == "Sequential" {
-            Primitive::Graph(export_into(child, p, &mut own).map_err(|e| e.within(&name))?)
+        let prim = if is_combinator(*child) {
+            Primitive::Graph(export_into(*child, p, &mut own).map_err(|e| e.within(name))?)
         } else {
-            primitive(child, p, &mut own).map_err(|e| e.within(&name))?
+            primitive(*child, p, &mut own).map_err(|e| e.within(name))?
         };
         warnings.extend(own.into_iter().map(|w| format!("{name}: {w}")));
         g.insert(name.clone(), prim);
         g.edges.push(Edge::new(previous, name.clone()));
-        previous = name;
+        previous = name.clone();
+        if stack && k + 1 < children.len() {
+            let weight_name = format!("{k}_{}_weight", k + 1);
+            if children.iter().any(|(n, _)| *n == weight_name) {
+                return Err(NirError::at(
+                    &weight_name,
+                    "a child has the name of a FFwdStack weight node",
+                ));
+            }
+            let weight = transposed(
+                params,
+                &weight_name,
+                child.size_out(),
+                children[k + 1].1.size_in(),
+            )?;
+            g.insert(weight_name.clone(), Primitive::Linear { weight });
+            g.edges.push(Edge::new(previous, weight_name.clone()));
+            previous = weight_name;
+        }
     }
     g.edges.push(Edge::new(previous, "output"));
+    if module.class_name() == "Residual" {
+        g.edges.push(Edge::new("input", "output"));
+    }
     super::analyse(&g)?;
     Ok(g)
 }
