@@ -32,8 +32,17 @@ impl Scope {
         finite: true,
         branch_missing: true,
     };
-    /// What restoring a snapshot checks: params and state, every leaf, every value.
+    /// What restoring a snapshot checks: params and state, every leaf (a snapshot
+    /// round-trips any value bit-exactly, NaN payloads included).
     pub const RESTORE: Scope = Scope {
+        params: true,
+        state: true,
+        finite: false,
+        branch_missing: false,
+    };
+    /// What resuming a run from a snapshot checks: [`Scope::RESTORE`] and every value —
+    /// parameters in their domains, State finite (a NaN state would poison every step).
+    pub const RESUME: Scope = Scope {
         params: true,
         state: true,
         finite: true,

@@ -64,6 +64,9 @@ pub struct NpzOut<W: Write + Seek> {
 pub struct Fused<W> {
     inner: W,
     failed: bool,
+    /// The stream position as the zip writer sees it (kept up after a failure, so that
+    /// the writer's own bookkeeping stays consistent and its drop has nothing to report).
+    pos: u64,
 }
 
 impl<W> Fused<W> {
@@ -75,12 +78,20 @@ impl<W> Fused<W> {
     }
 }
 
+fn offset(base: u64, delta: i64) -> u64 {
+    base.saturating_add_signed(delta)
+}
+
 impl<W: Write> Write for Fused<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         if self.failed {
+            self.pos += buf.len() as u64;
             return Ok(buf.len());
         }
         let r = self.inner.write(buf);
+        if let Ok(n) = r {
+            self.pos += n as u64;
+        }
         self.guard(r)
     }
 
@@ -96,9 +107,16 @@ impl<W: Write> Write for Fused<W> {
 impl<W: Seek> Seek for Fused<W> {
     fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
         if self.failed {
-            return Ok(0);
+            self.pos = match pos {
+                std::io::SeekFrom::Start(n) => n,
+                std::io::SeekFrom::Current(d) | std::io::SeekFrom::End(d) => offset(self.pos, d),
+            };
+            return Ok(self.pos);
         }
         let r = self.inner.seek(pos);
+        if let Ok(p) = r {
+            self.pos = p;
+        }
         self.guard(r)
     }
 }
@@ -120,6 +138,7 @@ impl<W: Write + Seek> NpzOut<W> {
             npz: NpzWriter::new(Fused {
                 inner: w,
                 failed: false,
+                pos: 0,
             }),
         }
     }
@@ -227,8 +246,11 @@ mod tests {
         drop(npz);
         assert_eq!(calls.get(), after_error);
 
+        // The zip writer's own finishing succeeds on the fused writer (so its drop has
+        // nothing to print); ours reports the earlier failure.
         let mut npz = full(&calls);
         assert!(npz.add_array("x", &Array::zeros(vec![100])).is_err());
-        assert!(npz.finish().is_err());
+        let err = npz.finish().map(|_| ()).unwrap_err().to_string();
+        assert_eq!(err, "an earlier write failed");
     }
 }

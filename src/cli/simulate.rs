@@ -93,6 +93,14 @@ fn load(a: &SimulateArgs) -> CliResult<Loaded> {
             (module, params, state)
         }
     };
+    // Values are checked like shapes before the run: parameter domains, finite state.
+    let values = littoral_core::validate::Scope::RESUME;
+    if let Some(m) = littoral_core::validate::mismatches(module.as_ref(), &params, &state, values)
+        .into_iter()
+        .next()
+    {
+        return Err(CliError::file(snap_path, m));
+    }
     Ok(Loaded {
         module,
         params,

@@ -242,7 +242,7 @@ fn a_network_from_a_pipe_is_read_once() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout.contains("LIF 'lif' with shape (3,)"), "{stdout}");
+    assert!(stdout.contains("LIF 'lif' with shape (3, 3)"), "{stdout}");
 }
 
 /// An `.npy` header with keys other than NumPy's three is refused (NumPy refuses it).
@@ -352,6 +352,7 @@ fn output_aliases_through_dotdot_and_links_are_refused() {
         2,
         &["o/y.npy and o/../o/y.npy are the same file"],
     );
+    std::fs::write(f.path("o/y.npy"), b"old").unwrap();
     std::os::unix::fs::symlink("y.npy", f.path("o/link.npy")).unwrap();
     refused(
         &f,
@@ -589,11 +590,11 @@ fn version_zero_and_non_finite_snapshot_states_are_refused() {
 #[test]
 fn messages_are_escaped_capped_and_long_names_do_not_panic() {
     let f = Fixture::new(1, 5);
-    let class = format!("Bad\u{c}\u{0}\r{}", "x".repeat(100_000));
+    let class = format!(r"Bad\u000c\u0000\r{}", "x".repeat(100_000));
     let net = net_file(
         &f,
         "c.json",
-        &format!(r#"{{"class":"{}","shape":[1]}}"#, class.escape_default()),
+        &format!(r#"{{"class":"{class}","shape":[1]}}"#),
     );
     let err = refused(
         &f,

@@ -152,15 +152,6 @@ pub fn read_npy(r: &mut impl Read, available: u64, max_bytes: u64) -> Result<Arr
     let need = count
         .checked_mul(size)
         .ok_or_else(|| "the declared array size overflows".to_string())?;
-    // As f64 the array takes 8 bytes an element whatever its dtype.
-    let as_f64 = count.saturating_mul(8);
-    if as_f64 > max_bytes {
-        return Err(format!(
-            "the header declares shape {} ({as_f64} bytes as float64), more than the limit of \
-             {max_bytes} bytes (see --max-memory)",
-            shape_text(&shape)
-        ));
-    }
     let data_avail = available - prefix - header_len;
     if need > data_avail {
         return Err(format!(
@@ -173,6 +164,15 @@ pub fn read_npy(r: &mut impl Read, available: u64, max_bytes: u64) -> Result<Arr
         return Err(format!(
             "corrupt: {} unexpected byte(s) after the data of shape {}",
             data_avail - need,
+            shape_text(&shape)
+        ));
+    }
+    // As f64 the array takes 8 bytes an element whatever its dtype.
+    let as_f64 = count.saturating_mul(8);
+    if as_f64 > max_bytes {
+        return Err(format!(
+            "the header declares shape {} ({as_f64} bytes as float64), more than the limit of \
+             {max_bytes} bytes (see --max-memory)",
             shape_text(&shape)
         ));
     }
