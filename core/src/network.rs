@@ -114,7 +114,14 @@ pub fn json_to_array(v: &Json, path: &str) -> Result<Array> {
             None => break,
         }
     }
-    let mut data = Vec::new();
+    // Reserve once: the product of the probed shape, but never more than the numbers the
+    // innermost lists actually hold (a ragged list cannot make it allocate beyond its data).
+    let present = innermost_len(v, shape.len().saturating_sub(1));
+    let expected = shape
+        .iter()
+        .try_fold(1usize, |acc, &n| acc.checked_mul(n))
+        .unwrap_or(0);
+    let mut data = Vec::with_capacity(expected.min(present));
     flatten(v, &shape, 0, path, &mut data)?;
     Array::from_shape_vec(shape, data).map_err(|e| crate::registry::relabel(e, path))
 }
@@ -125,22 +132,22 @@ fn flatten(v: &Json, shape: &[usize], depth: usize, path: &str, out: &mut Vec<f6
             if depth != shape.len() {
                 return Err(Error::invalid(path, "ragged nested list"));
             }
-            let x = n
-                .as_f64()
-                .ok_or_else(|| Error::invalid(path, "not a number"))?;
-            if !x.is_finite() {
-                return Err(Error::NonFinite {
-                    path: path.into(),
-                    index: out.len(),
-                    value: x,
-                });
-            }
-            out.push(x);
-            Ok(())
+            push_number(n, path, out)
         }
         Json::Array(items) => {
             if shape.get(depth) != Some(&items.len()) {
                 return Err(Error::invalid(path, "ragged nested list"));
+            }
+            if depth + 1 == shape.len() {
+                // The innermost list (most of a large array): numbers inline, anything else
+                // through the general case, which gives the same errors.
+                for item in items {
+                    match item {
+                        Json::Number(n) => push_number(n, path, out)?,
+                        other => flatten(other, shape, depth + 1, path, out)?,
+                    }
+                }
+                return Ok(());
             }
             items
                 .iter()
@@ -157,6 +164,36 @@ fn flatten(v: &Json, shape: &[usize], depth: usize, path: &str, out: &mut Vec<f6
             path,
             "values must be numbers or nested lists of numbers",
         )),
+    }
+}
+
+/// Append a JSON number to `out` as a finite `f64`.
+#[inline]
+fn push_number(n: &serde_json::Number, path: &str, out: &mut Vec<f64>) -> Result<()> {
+    let x = n
+        .as_f64()
+        .ok_or_else(|| Error::invalid(path, "not a number"))?;
+    if !x.is_finite() {
+        return Err(Error::NonFinite {
+            path: path.into(),
+            index: out.len(),
+            value: x,
+        });
+    }
+    out.push(x);
+    Ok(())
+}
+
+/// How many items the lists `depth` levels down hold in all (0 for a bare number): an
+/// upper bound on the numbers in `v` when its shape is `depth + 1` deep, found by visiting
+/// only the lists above the innermost ones.
+fn innermost_len(v: &Json, depth: usize) -> usize {
+    match v {
+        Json::Array(items) if depth == 0 => items.len(),
+        Json::Array(items) => items.iter().fold(0usize, |acc, i| {
+            acc.saturating_add(innermost_len(i, depth - 1))
+        }),
+        _ => 0,
     }
 }
 
@@ -180,4 +217,53 @@ pub fn array_to_json(a: &Array) -> Json {
 
 fn num(x: f64) -> Json {
     serde_json::Number::from_f64(x).map_or(Json::Null, Json::Number)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Result<Array> {
+        let v: Json = serde_json::from_str(text).map_err(|e| Error::invalid("t", e.to_string()))?;
+        json_to_array(&v, "m.w")
+    }
+
+    fn message(text: &str) -> String {
+        read(text).err().map(|e| e.to_string()).unwrap_or_default()
+    }
+
+    #[test]
+    fn nested_lists_become_flat_arrays() -> Result<()> {
+        let a = read("[[1, 2.5, true], [-3, 0, false]]")?;
+        assert_eq!(a.shape(), &[2, 3]);
+        assert_eq!(a.data(), &[1.0, 2.5, 1.0, -3.0, 0.0, 0.0]);
+        assert_eq!(read("0.25")?.shape(), &[] as &[usize]);
+        assert_eq!(read("[]")?.shape(), &[0]);
+        assert_eq!(read("[[[1], [2]]]")?.data(), &[1.0, 2.0]);
+        Ok(())
+    }
+
+    #[test]
+    fn ragged_and_foreign_items_are_refused_naming_the_path() {
+        for ragged in [
+            "[[1, 2], [3]]",
+            "[[1], [2, 3]]",
+            "[[1, 2], [3, [4]]]",
+            "[[1], 2]",
+            "[1, [2]]",
+        ] {
+            let m = message(ragged);
+            assert!(
+                m.contains("m.w") && m.contains("ragged nested list"),
+                "{ragged}: {m}"
+            );
+        }
+        for foreign in ["[[1, null]]", "[\"a\"]", "{\"x\": 1}"] {
+            let m = message(foreign);
+            assert!(
+                m.contains("m.w") && m.contains("numbers or nested lists"),
+                "{foreign}: {m}"
+            );
+        }
+    }
 }

@@ -264,7 +264,19 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>> {
     } else {
         MAX_STREAM_BYTES
     };
+    // A regular file's buffer is sized once to its length: growing it by doubling copied
+    // and page-faulted a 100 MB network file several times over (docs/performance.md,
+    // "Reading network files").
     let mut bytes = Vec::new();
+    if meta.is_file() {
+        let len = usize::try_from(meta.len()).unwrap_or(usize::MAX);
+        bytes
+            .try_reserve_exact(len.saturating_add(1))
+            .map_err(|e| {
+                let no_room = std::io::Error::other(format!("{} bytes: {e}", meta.len()));
+                Error::io(path, "read", no_room)
+            })?;
+    }
     file.take(cap.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(|e| Error::io(path, "read", e))?;
