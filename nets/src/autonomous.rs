@@ -1,0 +1,380 @@
+//! An input-free evolve of a [`Lif`] with reset to value (optionally a refractory period
+//! and sparse recurrent weights), 1 or 2 synapses per neuron, `f64`, no noise: the state is
+//! kept in place, parameters shared by every neuron are scalars, and the spikes come back
+//! as events `(step, neuron)` instead of a dense `(T, N)` output. For long recurrent
+//! simulations such as CUBA (`docs/models.md` §7, `docs/performance.md` §CUBA).
+//!
+//! The arithmetic is `lif_options`' fused step with a zero input, operation for operation,
+//! so the numbers are those of `Lif::evolve` to the bit. Threads own contiguous neuron
+//! ranges; each accumulates the recurrent input of its own targets from every spiking row
+//! in the serial order (rows by neuron, synapses by column), so the bits do not depend on
+//! the thread count or on how a run is split into calls.
+//!
+//! ```
+//! use littoral_core::{Array, Module};
+//! use littoral_nets::{Lif, Reset, autonomous::Autonomous};
+//! let lif = Lif::new(3).with_reset(Reset::ToValue).with_bias(0.3)?;
+//! let mut tree = lif.init(0);
+//! let mut run = Autonomous::new(&lif, &tree)?;
+//! let spikes = run.run(100)?;
+//! assert!(!spikes.is_empty());
+//! run.write_state(&mut tree)?;
+//! # Ok::<(), littoral_core::Error>(())
+//! ```
+
+mod barrier;
+mod pass;
+
+use crate::Lif;
+use crate::lif_options::Reset;
+use crate::neuron::NeuronModel;
+use crate::sparse::Structure;
+use crate::view::scalar;
+use barrier::SpinBarrier;
+use littoral_core::{Array, Error, Kind, Leaf, ModuleExt, Precision, Result, Tree, TreeExt};
+use pass::{Consts, PartState};
+use std::sync::{Arc, Mutex, RwLock};
+
+/// One spike: the step within the [`Autonomous::run`] call that emitted it (from 0) and
+/// the neuron.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Spike {
+    /// Step within the call.
+    pub step: u32,
+    /// Neuron index.
+    pub neuron: u32,
+}
+
+/// Neurons below which a thread is not worth its per-step synchronisation.
+const MIN_PART: usize = 1024;
+
+/// A [`Lif`]'s input-free evolution in place; see the module docs.
+#[derive(Debug)]
+pub struct Autonomous {
+    consts: Consts,
+    /// Sparse recurrent structure and weights (`None`: no recurrence).
+    sparse: Option<(Arc<Structure>, Arc<Array>)>,
+    vmem: Vec<f64>,
+    isyn: Vec<f64>,
+    /// Remaining refractory steps (empty without a refractory period).
+    refractory: Vec<f64>,
+    /// The spike counts of the last step, non-zero only: `(neuron, count)`.
+    last: Vec<(u32, f64)>,
+}
+
+impl Autonomous {
+    /// The network `lif` with parameters and state from `params` (an unbatched tree, as
+    /// `Module::init` makes it).
+    ///
+    /// # Errors
+    /// Invalid parameters; a module outside the fast path's cases (subtractive reset,
+    /// float32, noise, dense `w_rec`, more than 2 synapses per neuron), named.
+    pub fn new(lif: &Lif, params: &Tree) -> Result<Self> {
+        lif.check_params(params)?;
+        let (n, s) = (lif.n_neurons(), lif.n_synapses());
+        let unsupported = |what: &str| Err(Error::invalid("autonomous", what.to_string()));
+        if lif.reset() != Reset::ToValue {
+            return unsupported("needs reset = \"to_value\"");
+        }
+        if lif.precision() != Precision::F64 {
+            return unsupported("needs float64 precision");
+        }
+        if !(s == 1 || s == 2) {
+            return unsupported("needs 1 or 2 synapses per neuron");
+        }
+        if lif.has_rec() && lif.sparse_w_rec().is_none() {
+            return unsupported("needs sparse w_rec (or none)");
+        }
+        if scalar(params, "noise_std")? != 0.0 {
+            return unsupported("needs noise_std = 0");
+        }
+        if n > u32::MAX as usize {
+            return unsupported("needs at most 2^32 - 1 neurons");
+        }
+        let p = lif.decode::<f64>(params)?;
+        let c = p.consts(n, s);
+        let o = &p.options;
+        let v_reset = o.v_reset.clone().unwrap_or_default();
+        let consts = Consts::new(
+            n,
+            s,
+            [c.alpha, c.beta, c.bias, c.threshold, &v_reset],
+            o.refractory,
+        );
+        let sparse = o
+            .sparse
+            .as_ref()
+            .map(|sw| (sw.structure.clone(), sw.data.clone()));
+        let state = |name: &str, len: usize| -> Result<Vec<f64>> {
+            let a = params.array(name)?;
+            if a.len() != len {
+                return Err(Error::shape(name, &[vec![len]], a.shape()));
+            }
+            Ok(a.data().to_vec())
+        };
+        let last = state("spikes", n)?
+            .into_iter()
+            .enumerate()
+            .filter(|(_, c)| *c != 0.0)
+            .map(|(j, c)| (j as u32, c))
+            .collect();
+        Ok(Autonomous {
+            consts,
+            sparse,
+            vmem: state("vmem", n)?,
+            isyn: state("isyn", n * s)?,
+            refractory: if o.refractory.is_some() {
+                state("refractory_steps", n)?
+            } else {
+                Vec::new()
+            },
+            last,
+        })
+    }
+
+    /// Write the state (`spikes`, `isyn`, `vmem`, `refractory_steps`) into `tree`.
+    ///
+    /// # Errors
+    /// None in practice (the shapes are the module's).
+    pub fn write_state(&self, tree: &mut Tree) -> Result<()> {
+        let (n, s) = (self.consts.n, self.consts.n_syn);
+        let mut spikes = vec![0.0; n];
+        for &(j, c) in &self.last {
+            spikes[j as usize] = c;
+        }
+        let mut put = |name: &str, shape: Vec<usize>, v: Vec<f64>| -> Result<()> {
+            let leaf = Leaf::f64(Kind::State, None, Array::from_shape_vec(shape, v)?);
+            tree.insert_leaf(name, leaf);
+            Ok(())
+        };
+        put("spikes", vec![n], spikes)?;
+        put("isyn", vec![n, s], self.isyn.clone())?;
+        put("vmem", vec![n], self.vmem.clone())?;
+        if !self.refractory.is_empty() {
+            put("refractory_steps", vec![n], self.refractory.clone())?;
+        }
+        Ok(())
+    }
+
+    /// Evolve `steps` steps without input on the current rayon pool's threads, returning
+    /// the spikes ordered by step, then neuron.
+    ///
+    /// # Errors
+    /// More than `u32::MAX` steps in one call.
+    pub fn run(&mut self, steps: usize) -> Result<Vec<Spike>> {
+        if steps > u32::MAX as usize {
+            return Err(Error::invalid(
+                "steps",
+                format!(
+                    "expected at most {} steps per call, found {steps}",
+                    u32::MAX
+                ),
+            ));
+        }
+        let n = self.consts.n;
+        let ways = rayon::current_num_threads().min(n / MIN_PART).max(1);
+        let bounds: Vec<usize> = (0..=ways).map(|k| part_bound(n, ways, k)).collect();
+        let shared = Shared {
+            consts: &self.consts,
+            sparse: self.sparse.as_ref().map(|(st, w)| (&**st, w.data())),
+            bounds: &bounds,
+            first: &self.last,
+            fired: (0..ways)
+                .map(|_| [RwLock::new(Vec::new()), RwLock::new(Vec::new())])
+                .collect(),
+            barrier: SpinBarrier::new(ways),
+            steps,
+        };
+        let parts = split_state(
+            &mut self.vmem,
+            &mut self.isyn,
+            &mut self.refractory,
+            &bounds,
+            self.consts.n_syn,
+        );
+        let logs: Vec<Vec<Spike>> = if ways == 1 {
+            parts.into_iter().map(|p| shared.part_loop(0, p)).collect()
+        } else {
+            let parts: Vec<Mutex<Option<PartState<'_>>>> =
+                parts.into_iter().map(|p| Mutex::new(Some(p))).collect();
+            let logs = rayon::broadcast(|ctx| {
+                let taken = parts
+                    .get(ctx.index())
+                    .and_then(|m| m.lock().unwrap_or_else(|e| e.into_inner()).take());
+                taken.map(|p| shared.part_loop(ctx.index(), p))
+            });
+            logs.into_iter().flatten().collect()
+        };
+        let last_step = steps.checked_sub(1).map(|t| t % 2);
+        let last = match last_step {
+            Some(parity) => shared
+                .fired
+                .iter()
+                .flat_map(|f| {
+                    read(&f[parity])
+                        .iter()
+                        .map(|&j| (j, 1.0))
+                        .collect::<Vec<_>>()
+                })
+                .collect(),
+            None => self.last.clone(),
+        };
+        self.last = last;
+        Ok(merge_by_step(&logs, steps))
+    }
+}
+
+/// The first neuron of part `k` of `ways` (multiples of 64 but the last).
+fn part_bound(n: usize, ways: usize, k: usize) -> usize {
+    if k == ways {
+        n
+    } else {
+        (n * k / ways) / 64 * 64
+    }
+}
+
+/// The state split into the parts' ranges.
+fn split_state<'a>(
+    mut vmem: &'a mut [f64],
+    mut isyn: &'a mut [f64],
+    mut refractory: &'a mut [f64],
+    bounds: &[usize],
+    s: usize,
+) -> Vec<PartState<'a>> {
+    let mut parts = Vec::with_capacity(bounds.len() - 1);
+    for w in bounds.windows(2) {
+        let len = w[1] - w[0];
+        let (v, v_rest) = std::mem::take(&mut vmem).split_at_mut(len);
+        let (i, i_rest) = std::mem::take(&mut isyn).split_at_mut(len * s);
+        let r_len = if refractory.is_empty() { 0 } else { len };
+        let (r, r_rest) = std::mem::take(&mut refractory).split_at_mut(r_len);
+        (vmem, isyn, refractory) = (v_rest, i_rest, r_rest);
+        parts.push(PartState {
+            lo: w[0],
+            vmem: v,
+            isyn: i,
+            refractory: r,
+        });
+    }
+    parts
+}
+
+fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The parts' spike logs (each ordered by step) merged by step, parts in neuron order.
+fn merge_by_step(logs: &[Vec<Spike>], steps: usize) -> Vec<Spike> {
+    let mut out = Vec::with_capacity(logs.iter().map(Vec::len).sum());
+    let mut cursors = vec![0usize; logs.len()];
+    for t in 0..steps as u32 {
+        for (log, at) in logs.iter().zip(cursors.iter_mut()) {
+            while let Some(&e) = log.get(*at).filter(|e| e.step == t) {
+                out.push(e);
+                *at += 1;
+            }
+        }
+    }
+    out
+}
+
+/// What every part reads during a run.
+struct Shared<'a> {
+    consts: &'a Consts,
+    sparse: Option<(&'a Structure, &'a [f64])>,
+    bounds: &'a [usize],
+    /// The spikes before the first step, `(neuron, count)`.
+    first: &'a [(u32, f64)],
+    /// Per part, the neurons that fired, by step parity.
+    fired: Vec<[RwLock<Vec<u32>>; 2]>,
+    barrier: SpinBarrier,
+    steps: usize,
+}
+
+impl Shared<'_> {
+    /// Part `p`'s whole run: per step, its recurrent input, its neurons, then a barrier.
+    fn part_loop(&self, p: usize, mut part: PartState<'_>) -> Vec<Spike> {
+        let s = self.consts.n_syn;
+        let (lo, hi) = (self.bounds[p] * s, self.bounds[p + 1] * s);
+        let mut irec = vec![0.0; hi - lo];
+        let mut log = Vec::new();
+        for t in 0..self.steps {
+            if let Some((st, w)) = self.sparse {
+                let range = Targets { st, w, lo, hi };
+                if t == 0 {
+                    for &(i, c) in self.first {
+                        range.add_row(i as usize, c, &mut irec);
+                    }
+                } else {
+                    for f in &self.fired {
+                        for &i in read(&f[(t - 1) % 2]).iter() {
+                            range.add_row(i as usize, 1.0, &mut irec);
+                        }
+                    }
+                }
+            }
+            {
+                let mut mine = self.fired[p][t % 2]
+                    .write()
+                    .unwrap_or_else(|e| e.into_inner());
+                mine.clear();
+                pass::neurons(self.consts, &mut part, &irec, &mut mine);
+                log.extend(mine.iter().map(|&neuron| Spike {
+                    step: t as u32,
+                    neuron,
+                }));
+            }
+            if let Some((st, w)) = self.sparse {
+                let range = Targets { st, w, lo, hi };
+                if t == 0 {
+                    for &(i, _) in self.first {
+                        range.zero_row(i as usize, &mut irec);
+                    }
+                } else {
+                    for f in &self.fired {
+                        for &i in read(&f[(t - 1) % 2]).iter() {
+                            range.zero_row(i as usize, &mut irec);
+                        }
+                    }
+                }
+            }
+            self.barrier.wait();
+        }
+        log
+    }
+}
+
+/// A part's columns `lo..hi` of the sparse `w_rec`.
+struct Targets<'a> {
+    st: &'a Structure,
+    w: &'a [f64],
+    lo: usize,
+    hi: usize,
+}
+
+impl Targets<'_> {
+    /// `irec[k − lo] += c · w` over row `i`'s synapses into the part, in column order (as
+    /// `Structure::accumulate_rows`).
+    #[inline]
+    fn add_row(&self, i: usize, c: f64, irec: &mut [f64]) {
+        let (a, b) = (self.st.indptr()[i], self.st.indptr()[i + 1]);
+        for (&k, &w) in self.st.indices()[a..b].iter().zip(&self.w[a..b]) {
+            let k = k as usize;
+            if (self.lo..self.hi).contains(&k) {
+                irec[k - self.lo] += c * w;
+            }
+        }
+    }
+
+    /// Zero the entries [`Targets::add_row`] touched.
+    #[inline]
+    fn zero_row(&self, i: usize, irec: &mut [f64]) {
+        let (a, b) = (self.st.indptr()[i], self.st.indptr()[i + 1]);
+        for &k in &self.st.indices()[a..b] {
+            let k = k as usize;
+            if (self.lo..self.hi).contains(&k) {
+                irec[k - self.lo] = 0.0;
+            }
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! The neuron pass of one step over one part: `lif_options`' fused step with a zero
+//! input, operation for operation (so the same bits), its spikes appended as neuron
+//! indices. Compiled for the CPU's best vector instructions; shared parameters are read as
+//! scalars.
+
+/// The parameters of the pass: per neuron, or of length 1 (`beta`: `n_syn`) when every
+/// neuron has the same (`uniform`).
+#[derive(Clone, Debug)]
+pub(super) struct Consts {
+    pub n: usize,
+    pub n_syn: usize,
+    uniform: bool,
+    alpha: Vec<f64>,
+    beta: Vec<f64>,
+    bias: Vec<f64>,
+    threshold: Vec<f64>,
+    v_reset: Vec<f64>,
+    /// The refractory period in steps, with one.
+    refractory: Option<f64>,
+}
+
+impl Consts {
+    /// From the per-neuron `[alpha, beta (n·s), bias, threshold, v_reset]`.
+    pub fn new(n: usize, n_syn: usize, p: [&[f64]; 5], refractory: Option<f64>) -> Self {
+        let [alpha, beta, bias, threshold, v_reset] = p;
+        let same = |a: &[f64], w: usize| {
+            a.len() >= w
+                && a.chunks(w).all(|c| {
+                    c.iter()
+                        .zip(&a[..w])
+                        .all(|(x, y)| x.to_bits() == y.to_bits())
+                })
+        };
+        let uniform = n > 0
+            && same(alpha, 1)
+            && same(beta, n_syn)
+            && same(bias, 1)
+            && same(threshold, 1)
+            && same(v_reset, 1);
+        let keep = |a: &[f64], w: usize| if uniform { a[..w].to_vec() } else { a.to_vec() };
+        Consts {
+            n,
+            n_syn,
+            uniform,
+            alpha: keep(alpha, 1),
+            beta: keep(beta, n_syn),
+            bias: keep(bias, 1),
+            threshold: keep(threshold, 1),
+            v_reset: keep(v_reset, 1),
+            refractory,
+        }
+    }
+}
+
+/// A part's state: neurons `lo..lo + vmem.len()`.
+#[derive(Debug)]
+pub(super) struct PartState<'a> {
+    pub lo: usize,
+    pub vmem: &'a mut [f64],
+    pub isyn: &'a mut [f64],
+    /// Empty without a refractory period.
+    pub refractory: &'a mut [f64],
+}
+
+/// One step of the part's neurons with recurrent input `irec` (the part's `(len·S)`);
+/// the neurons that fire are appended to `fired`.
+pub(super) fn neurons(c: &Consts, part: &mut PartState<'_>, irec: &[f64], fired: &mut Vec<u32>) {
+    pulp::Arch::new().dispatch(Pass {
+        c,
+        part,
+        irec,
+        fired,
+    });
+}
+
+struct Pass<'a, 'b> {
+    c: &'a Consts,
+    part: &'a mut PartState<'b>,
+    irec: &'a [f64],
+    fired: &'a mut Vec<u32>,
+}
+
+impl pulp::WithSimd for Pass<'_, '_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) {
+        let Pass {
+            c,
+            part,
+            irec,
+            fired,
+        } = self;
+        let refr = c.refractory.is_some();
+        macro_rules! go {
+            ($s:literal) => {
+                match (refr, c.uniform) {
+                    (true, true) => pass::<$s, true, true>(c, part, irec, fired),
+                    (true, false) => pass::<$s, true, false>(c, part, irec, fired),
+                    (false, true) => pass::<$s, false, true>(c, part, irec, fired),
+                    (false, false) => pass::<$s, false, false>(c, part, irec, fired),
+                }
+            };
+        }
+        if c.n_syn == 1 { go!(1) } else { go!(2) }
+    }
+}
+
+/// Neurons per block: a block's spikes are tested at once (they are rare).
+const BLOCK: usize = 64;
+
+#[inline(always)]
+fn pass<const S: usize, const REFR: bool, const U: bool>(
+    c: &Consts,
+    part: &mut PartState<'_>,
+    irec: &[f64],
+    fired: &mut Vec<u32>,
+) {
+    let n = part.vmem.len();
+    let mut start = 0;
+    while start < n {
+        let end = (start + BLOCK).min(n);
+        let mut spikes = [0.0f64; BLOCK];
+        block::<S, REFR, U>(c, part, irec, start, end, &mut spikes);
+        let any = spikes.iter().fold(0u64, |acc, s| acc | s.to_bits()) != 0;
+        if any {
+            fired.extend(
+                (0..end - start)
+                    .filter(|&k| spikes[k] != 0.0)
+                    .map(|k| (part.lo + start + k) as u32),
+            );
+        }
+        start = end;
+    }
+}
+
+/// Neurons `start..end` of the part (see `lif_options::fused`, here with `x = 0`).
+#[inline(always)]
+fn block<const S: usize, const REFR: bool, const U: bool>(
+    c: &Consts,
+    part: &mut PartState<'_>,
+    irec: &[f64],
+    start: usize,
+    end: usize,
+    spikes: &mut [f64; BLOCK],
+) {
+    let len = end - start;
+    let g = part.lo + start; // global index of the first neuron
+    let at = |a: &[f64], j: usize| if U { a[0] } else { a[g + j] };
+    let vmem = &mut part.vmem[start..end];
+    let isyn = &mut part.isyn[start * S..end * S];
+    let irec = &irec[start * S..end * S];
+    let refr = if REFR {
+        &mut part.refractory[start..end]
+    } else {
+        &mut [][..]
+    };
+    let spikes = &mut spikes[..len];
+    let r_steps = c.refractory.unwrap_or(0.0);
+    for j in 0..len {
+        let mut sum = 0.0;
+        for s in 0..S {
+            let k = j * S + s;
+            let beta = if U {
+                c.beta[s]
+            } else {
+                c.beta[(g + j) * S + s]
+            };
+            let i = (isyn[k] + (0.0 + irec[k])) * beta;
+            isyn[k] = i;
+            sum += i;
+        }
+        let total = 0.0 + sum;
+        let v_new = vmem[j] * at(&c.alpha, j) + (total + at(&c.bias, j));
+        let (held, left) = if REFR {
+            let left = refr[j] - 1.0;
+            let left = if left > 0.0 { left } else { 0.0 };
+            (left > 0.0, left)
+        } else {
+            (false, 0.0)
+        };
+        let v = if held { vmem[j] } else { v_new };
+        let fire = !held & (v >= at(&c.threshold, j));
+        vmem[j] = if fire { at(&c.v_reset, j) } else { v };
+        if REFR {
+            refr[j] = if fire { r_steps } else { left };
+        }
+        spikes[j] = if fire { 1.0 } else { 0.0 };
+    }
+}
