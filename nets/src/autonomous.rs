@@ -55,7 +55,8 @@ pub struct Autonomous {
     /// Sparse recurrent structure and weights (`None`: no recurrence).
     sparse: Option<(Arc<Structure>, Arc<Array>)>,
     vmem: Vec<f64>,
-    isyn: Vec<f64>,
+    /// Per synapse, its currents (planes; the second empty with 1 synapse).
+    isyn: [Vec<f64>; 2],
     /// Remaining refractory steps (empty without a refractory period).
     refractory: Vec<f64>,
     /// The spike counts of the last step, non-zero only: `(neuron, count)`.
@@ -122,7 +123,10 @@ impl Autonomous {
             consts,
             sparse,
             vmem: state("vmem", n)?,
-            isyn: state("isyn", n * s)?,
+            isyn: {
+                let isyn = state("isyn", n * s)?;
+                [0, 1].map(|syn| isyn.iter().skip(syn).step_by(s).take(n).copied().collect())
+            },
             refractory: if o.refractory.is_some() {
                 state("refractory_steps", n)?
             } else {
@@ -148,7 +152,8 @@ impl Autonomous {
             Ok(())
         };
         put("spikes", vec![n], spikes)?;
-        put("isyn", vec![n, s], self.isyn.clone())?;
+        let isyn = (0..n * s).map(|k| self.isyn[k % s][k / s]).collect();
+        put("isyn", vec![n, s], isyn)?;
         put("vmem", vec![n], self.vmem.clone())?;
         if !self.refractory.is_empty() {
             put("refractory_steps", vec![n], self.refractory.clone())?;
@@ -190,7 +195,6 @@ impl Autonomous {
             &mut self.isyn,
             &mut self.refractory,
             &bounds,
-            self.consts.n_syn,
         );
         let logs: Vec<Vec<Spike>> = if ways == 1 {
             parts.into_iter().map(|p| shared.part_loop(0, p)).collect()
@@ -236,23 +240,31 @@ fn part_bound(n: usize, ways: usize, k: usize) -> usize {
 /// The state split into the parts' ranges.
 fn split_state<'a>(
     mut vmem: &'a mut [f64],
-    mut isyn: &'a mut [f64],
+    isyn: &'a mut [Vec<f64>; 2],
     mut refractory: &'a mut [f64],
     bounds: &[usize],
-    s: usize,
 ) -> Vec<PartState<'a>> {
+    let [isyn0, isyn1] = isyn;
+    let (mut isyn0, mut isyn1) = (&mut isyn0[..], &mut isyn1[..]);
     let mut parts = Vec::with_capacity(bounds.len() - 1);
     for w in bounds.windows(2) {
         let len = w[1] - w[0];
-        let (v, v_rest) = std::mem::take(&mut vmem).split_at_mut(len);
-        let (i, i_rest) = std::mem::take(&mut isyn).split_at_mut(len * s);
-        let r_len = if refractory.is_empty() { 0 } else { len };
-        let (r, r_rest) = std::mem::take(&mut refractory).split_at_mut(r_len);
-        (vmem, isyn, refractory) = (v_rest, i_rest, r_rest);
+        let cut = |plane: &mut &'a mut [f64]| {
+            let at = if plane.is_empty() { 0 } else { len };
+            let (head, rest) = std::mem::take(plane).split_at_mut(at);
+            *plane = rest;
+            head
+        };
+        let (v, i0, i1, r) = (
+            cut(&mut vmem),
+            cut(&mut isyn0),
+            cut(&mut isyn1),
+            cut(&mut refractory),
+        );
         parts.push(PartState {
             lo: w[0],
             vmem: v,
-            isyn: i,
+            isyn: [i0, i1],
             refractory: r,
         });
     }
@@ -295,12 +307,19 @@ impl Shared<'_> {
     /// Part `p`'s whole run: per step, its recurrent input, its neurons, then a barrier.
     fn part_loop(&self, p: usize, mut part: PartState<'_>) -> Vec<Spike> {
         let s = self.consts.n_syn;
-        let (lo, hi) = (self.bounds[p] * s, self.bounds[p + 1] * s);
-        let mut irec = vec![0.0; hi - lo];
+        let (lo, hi) = (self.bounds[p], self.bounds[p + 1]);
+        let mut irec = [0, 1].map(|syn| vec![0.0; if syn < s { hi - lo } else { 0 }]);
         let mut log = Vec::new();
         for t in 0..self.steps {
             if let Some((st, w)) = self.sparse {
-                let range = Targets { st, w, lo, hi };
+                let range = Targets {
+                    st,
+                    w,
+                    shift: s.trailing_zeros(),
+                    mask: s - 1,
+                    lo,
+                    hi,
+                };
                 if t == 0 {
                     for &(i, c) in self.first {
                         range.add_row(i as usize, c, &mut irec);
@@ -325,7 +344,14 @@ impl Shared<'_> {
                 }));
             }
             if let Some((st, w)) = self.sparse {
-                let range = Targets { st, w, lo, hi };
+                let range = Targets {
+                    st,
+                    w,
+                    shift: s.trailing_zeros(),
+                    mask: s - 1,
+                    lo,
+                    hi,
+                };
                 if t == 0 {
                     for &(i, _) in self.first {
                         range.zero_row(i as usize, &mut irec);
@@ -344,36 +370,40 @@ impl Shared<'_> {
     }
 }
 
-/// A part's columns `lo..hi` of the sparse `w_rec`.
+/// The columns of a part's neurons `lo..hi` in the sparse `w_rec` (`(N, N·S)`).
 struct Targets<'a> {
     st: &'a Structure,
     w: &'a [f64],
+    /// `log2 S` and `S − 1` (S is 1 or 2): column `k` is synapse `k & mask` of neuron
+    /// `k >> shift`.
+    shift: u32,
+    mask: usize,
     lo: usize,
     hi: usize,
 }
 
 impl Targets<'_> {
-    /// `irec[k − lo] += c · w` over row `i`'s synapses into the part, in column order (as
-    /// `Structure::accumulate_rows`).
+    /// `irec[syn][j − lo] += c · w` over row `i`'s synapses onto the part's neurons `j`,
+    /// in column order (as `Structure::accumulate_rows`).
     #[inline]
-    fn add_row(&self, i: usize, c: f64, irec: &mut [f64]) {
+    fn add_row(&self, i: usize, c: f64, irec: &mut [Vec<f64>; 2]) {
         let (a, b) = (self.st.indptr()[i], self.st.indptr()[i + 1]);
         for (&k, &w) in self.st.indices()[a..b].iter().zip(&self.w[a..b]) {
-            let k = k as usize;
-            if (self.lo..self.hi).contains(&k) {
-                irec[k - self.lo] += c * w;
+            let (j, syn) = (k as usize >> self.shift, k as usize & self.mask);
+            if (self.lo..self.hi).contains(&j) {
+                irec[syn][j - self.lo] += c * w;
             }
         }
     }
 
     /// Zero the entries [`Targets::add_row`] touched.
     #[inline]
-    fn zero_row(&self, i: usize, irec: &mut [f64]) {
+    fn zero_row(&self, i: usize, irec: &mut [Vec<f64>; 2]) {
         let (a, b) = (self.st.indptr()[i], self.st.indptr()[i + 1]);
         for &k in &self.st.indices()[a..b] {
-            let k = k as usize;
-            if (self.lo..self.hi).contains(&k) {
-                irec[k - self.lo] = 0.0;
+            let (j, syn) = (k as usize >> self.shift, k as usize & self.mask);
+            if (self.lo..self.hi).contains(&j) {
+                irec[syn][j - self.lo] = 0.0;
             }
         }
     }

@@ -11,7 +11,8 @@ pub(super) struct Consts {
     pub n_syn: usize,
     uniform: bool,
     alpha: Vec<f64>,
-    beta: Vec<f64>,
+    /// Per synapse `s`, the decay of `isyn[s]`.
+    beta: [Vec<f64>; 2],
     bias: Vec<f64>,
     threshold: Vec<f64>,
     v_reset: Vec<f64>,
@@ -43,7 +44,15 @@ impl Consts {
             n_syn,
             uniform,
             alpha: keep(alpha, 1),
-            beta: keep(beta, n_syn),
+            beta: [0, 1].map(|syn| {
+                if syn >= n_syn {
+                    Vec::new()
+                } else if uniform {
+                    vec![beta[syn]]
+                } else {
+                    beta.iter().skip(syn).step_by(n_syn).copied().collect()
+                }
+            }),
             bias: keep(bias, 1),
             threshold: keep(threshold, 1),
             v_reset: keep(v_reset, 1),
@@ -57,14 +66,20 @@ impl Consts {
 pub(super) struct PartState<'a> {
     pub lo: usize,
     pub vmem: &'a mut [f64],
-    pub isyn: &'a mut [f64],
+    /// Per synapse, its currents (the second empty with 1 synapse).
+    pub isyn: [&'a mut [f64]; 2],
     /// Empty without a refractory period.
     pub refractory: &'a mut [f64],
 }
 
-/// One step of the part's neurons with recurrent input `irec` (the part's `(len·S)`);
+/// One step of the part's neurons with recurrent input `irec` (per synapse, the part's);
 /// the neurons that fire are appended to `fired`.
-pub(super) fn neurons(c: &Consts, part: &mut PartState<'_>, irec: &[f64], fired: &mut Vec<u32>) {
+pub(super) fn neurons(
+    c: &Consts,
+    part: &mut PartState<'_>,
+    irec: &[Vec<f64>; 2],
+    fired: &mut Vec<u32>,
+) {
     pulp::Arch::new().dispatch(Pass {
         c,
         part,
@@ -76,7 +91,7 @@ pub(super) fn neurons(c: &Consts, part: &mut PartState<'_>, irec: &[f64], fired:
 struct Pass<'a, 'b> {
     c: &'a Consts,
     part: &'a mut PartState<'b>,
-    irec: &'a [f64],
+    irec: &'a [Vec<f64>; 2],
     fired: &'a mut Vec<u32>,
 }
 
@@ -113,7 +128,7 @@ const BLOCK: usize = 64;
 fn pass<const S: usize, const REFR: bool, const U: bool>(
     c: &Consts,
     part: &mut PartState<'_>,
-    irec: &[f64],
+    irec: &[Vec<f64>; 2],
     fired: &mut Vec<u32>,
 ) {
     let n = part.vmem.len();
@@ -139,17 +154,36 @@ fn pass<const S: usize, const REFR: bool, const U: bool>(
 fn block<const S: usize, const REFR: bool, const U: bool>(
     c: &Consts,
     part: &mut PartState<'_>,
-    irec: &[f64],
+    irec: &[Vec<f64>; 2],
     start: usize,
     end: usize,
     spikes: &mut [f64; BLOCK],
 ) {
     let len = end - start;
-    let g = part.lo + start; // global index of the first neuron
-    let at = |a: &[f64], j: usize| if U { a[0] } else { a[g + j] };
+    let g = part.lo + start; // the block's first neuron
+    // Exact-length slices (scalars when uniform): no bounds checks in the loop.
+    let (alpha, bias, threshold, v_reset) = (
+        one::<U>(&c.alpha, g, len),
+        one::<U>(&c.bias, g, len),
+        one::<U>(&c.threshold, g, len),
+        one::<U>(&c.v_reset, g, len),
+    );
+    let [isyn0, isyn1] = &mut part.isyn;
+    let (isyn0, irec0, beta0) = (
+        &mut isyn0[start..end],
+        &irec[0][start..end],
+        one::<U>(&c.beta[0], g, len),
+    );
+    let (isyn1, irec1, beta1) = if S == 2 {
+        (
+            &mut isyn1[start..end],
+            &irec[1][start..end],
+            one::<U>(&c.beta[1], g, len),
+        )
+    } else {
+        (&mut [][..], &[][..], &[][..])
+    };
     let vmem = &mut part.vmem[start..end];
-    let isyn = &mut part.isyn[start * S..end * S];
-    let irec = &irec[start * S..end * S];
     let refr = if REFR {
         &mut part.refractory[start..end]
     } else {
@@ -157,21 +191,29 @@ fn block<const S: usize, const REFR: bool, const U: bool>(
     };
     let spikes = &mut spikes[..len];
     let r_steps = c.refractory.unwrap_or(0.0);
+    // Uniform values in registers; per-neuron values indexed.
+    let first = |a: &[f64]| a.first().copied().unwrap_or(0.0);
+    let (alpha0, bias0, threshold0, v_reset0, beta00, beta10) = (
+        first(alpha),
+        first(bias),
+        first(threshold),
+        first(v_reset),
+        first(beta0),
+        first(beta1),
+    );
+    let at = |a: &[f64], a0: f64, j: usize| if U { a0 } else { a[j] };
     for j in 0..len {
-        let mut sum = 0.0;
-        for s in 0..S {
-            let k = j * S + s;
-            let beta = if U {
-                c.beta[s]
-            } else {
-                c.beta[(g + j) * S + s]
-            };
-            let i = (isyn[k] + (0.0 + irec[k])) * beta;
-            isyn[k] = i;
-            sum += i;
+        // `lif_options::fused`'s order: sum = (0 + i₀) + i₁, each i = (isyn + (0 + irec))·β.
+        let i0 = (isyn0[j] + (0.0 + irec0[j])) * at(beta0, beta00, j);
+        isyn0[j] = i0;
+        let mut sum = 0.0 + i0;
+        if S == 2 {
+            let i1 = (isyn1[j] + (0.0 + irec1[j])) * at(beta1, beta10, j);
+            isyn1[j] = i1;
+            sum += i1;
         }
         let total = 0.0 + sum;
-        let v_new = vmem[j] * at(&c.alpha, j) + (total + at(&c.bias, j));
+        let v_new = vmem[j] * at(alpha, alpha0, j) + (total + at(bias, bias0, j));
         let (held, left) = if REFR {
             let left = refr[j] - 1.0;
             let left = if left > 0.0 { left } else { 0.0 };
@@ -180,11 +222,17 @@ fn block<const S: usize, const REFR: bool, const U: bool>(
             (false, 0.0)
         };
         let v = if held { vmem[j] } else { v_new };
-        let fire = !held & (v >= at(&c.threshold, j));
-        vmem[j] = if fire { at(&c.v_reset, j) } else { v };
+        let fire = !held & (v >= at(threshold, threshold0, j));
+        vmem[j] = if fire { at(v_reset, v_reset0, j) } else { v };
         if REFR {
             refr[j] = if fire { r_steps } else { left };
         }
         spikes[j] = if fire { 1.0 } else { 0.0 };
     }
+}
+
+/// A parameter's values for neurons `g..g + len`: its one value when uniform.
+#[inline(always)]
+fn one<const U: bool>(a: &[f64], g: usize, len: usize) -> &[f64] {
+    if U { &a[..1] } else { &a[g..g + len] }
 }
