@@ -1,6 +1,7 @@
 //! The autonomous (input-free, event-output) evolve of `Lif` against the general
 //! `evolve` with a zero input: the same spikes and final state to the bit, on any thread
 //! count and split of the run into calls.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use littoral_core::{Array, Kind, Leaf, Module, ModuleExt, Tree, TreeExt};
 use littoral_nets::autonomous::{Autonomous, Spike};
