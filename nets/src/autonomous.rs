@@ -11,7 +11,7 @@
 //! the thread count or on how a run is split into calls.
 //!
 //! ```
-//! use littoral_core::{Array, Module};
+//! use littoral_core::{Module, ModuleExt};
 //! use littoral_nets::{Lif, Reset, autonomous::Autonomous};
 //! let lif = Lif::new(3).with_reset(Reset::ToValue).with_bias(0.3)?;
 //! let mut tree = lif.init(0);
@@ -125,7 +125,10 @@ impl Autonomous {
             vmem: state("vmem", n)?,
             isyn: {
                 let isyn = state("isyn", n * s)?;
-                [0, 1].map(|syn| isyn.iter().skip(syn).step_by(s).take(n).copied().collect())
+                [0, 1].map(|syn| {
+                    let plane = isyn.iter().skip(syn).step_by(s);
+                    plane.take(if syn < s { n } else { 0 }).copied().collect()
+                })
             },
             refractory: if o.refractory.is_some() {
                 state("refractory_steps", n)?

@@ -167,3 +167,23 @@ fn autonomous_refuses_what_it_does_not_cover() {
     let err = Autonomous::new(&subtract, &tree).unwrap_err().to_string();
     assert!(err.contains("to_value"), "{err}");
 }
+
+#[test]
+fn autonomous_one_synapse_without_recurrence_equals_general_evolve() {
+    let lif = Lif::new(50)
+        .with_reset(Reset::ToValue)
+        .with_bias(0.3)
+        .unwrap()
+        .with_refractory(3e-3)
+        .unwrap();
+    let tree = lif.init(1);
+    let (want, want_state) = general(&lif, &tree, 300);
+    assert!(!want.is_empty());
+    let mut run = Autonomous::new(&lif, &tree).unwrap();
+    assert_eq!(run.run(300).unwrap(), want);
+    let mut state = tree.clone();
+    run.write_state(&mut state).unwrap();
+    for name in ["spikes", "isyn", "vmem", "refractory_steps"] {
+        assert_eq!(bits(&state, name), bits(&want_state, name), "{name}");
+    }
+}
