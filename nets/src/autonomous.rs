@@ -340,32 +340,11 @@ impl Shared<'_> {
                     .write()
                     .unwrap_or_else(|e| e.into_inner());
                 mine.clear();
-                pass::neurons(self.consts, &mut part, &irec, &mut mine);
+                pass::neurons(self.consts, &mut part, &mut irec, &mut mine);
                 log.extend(mine.iter().map(|&neuron| Spike {
                     step: t as u32,
                     neuron,
                 }));
-            }
-            if let Some((st, w)) = self.sparse {
-                let range = Targets {
-                    st,
-                    w,
-                    shift: s.trailing_zeros(),
-                    mask: s - 1,
-                    lo,
-                    hi,
-                };
-                if t == 0 {
-                    for &(i, _) in self.first {
-                        range.zero_row(i as usize, &mut irec);
-                    }
-                } else {
-                    for f in &self.fired {
-                        for &i in read(&f[(t - 1) % 2]).iter() {
-                            range.zero_row(i as usize, &mut irec);
-                        }
-                    }
-                }
             }
             self.barrier.wait();
         }
@@ -395,18 +374,6 @@ impl Targets<'_> {
             let (j, syn) = (k as usize >> self.shift, k as usize & self.mask);
             if (self.lo..self.hi).contains(&j) {
                 irec[syn][j - self.lo] += c * w;
-            }
-        }
-    }
-
-    /// Zero the entries [`Targets::add_row`] touched.
-    #[inline]
-    fn zero_row(&self, i: usize, irec: &mut [Vec<f64>; 2]) {
-        let (a, b) = (self.st.indptr()[i], self.st.indptr()[i + 1]);
-        for &k in &self.st.indices()[a..b] {
-            let (j, syn) = (k as usize >> self.shift, k as usize & self.mask);
-            if (self.lo..self.hi).contains(&j) {
-                irec[syn][j - self.lo] = 0.0;
             }
         }
     }

@@ -72,12 +72,13 @@ pub(super) struct PartState<'a> {
     pub refractory: &'a mut [f64],
 }
 
-/// One step of the part's neurons with recurrent input `irec` (per synapse, the part's);
+/// One step of the part's neurons with recurrent input `irec` (per synapse, the part's;
+/// left zero for the next step's accumulation);
 /// the neurons that fire are appended to `fired`.
 pub(super) fn neurons(
     c: &Consts,
     part: &mut PartState<'_>,
-    irec: &[Vec<f64>; 2],
+    irec: &mut [Vec<f64>; 2],
     fired: &mut Vec<u32>,
 ) {
     pulp::Arch::new().dispatch(Pass {
@@ -91,7 +92,7 @@ pub(super) fn neurons(
 struct Pass<'a, 'b> {
     c: &'a Consts,
     part: &'a mut PartState<'b>,
-    irec: &'a [Vec<f64>; 2],
+    irec: &'a mut [Vec<f64>; 2],
     fired: &'a mut Vec<u32>,
 }
 
@@ -122,22 +123,26 @@ impl pulp::WithSimd for Pass<'_, '_> {
 }
 
 /// Neurons per block: a block's spikes are tested at once (they are rare).
-const BLOCK: usize = 64;
+const BLOCK: usize = 256;
 
 #[inline(always)]
 fn pass<const S: usize, const REFR: bool, const U: bool>(
     c: &Consts,
     part: &mut PartState<'_>,
-    irec: &[Vec<f64>; 2],
+    irec: &mut [Vec<f64>; 2],
     fired: &mut Vec<u32>,
 ) {
     let n = part.vmem.len();
     let mut start = 0;
+    // Every block overwrites its first `end − start` entries before reading them.
+    let mut spikes = [0.0f64; BLOCK];
     while start < n {
         let end = (start + BLOCK).min(n);
-        let mut spikes = [0.0f64; BLOCK];
         block::<S, REFR, U>(c, part, irec, start, end, &mut spikes);
-        let any = spikes.iter().fold(0u64, |acc, s| acc | s.to_bits()) != 0;
+        let any = spikes[..end - start]
+            .iter()
+            .fold(0u64, |acc, s| acc | s.to_bits())
+            != 0;
         if any {
             fired.extend(
                 (0..end - start)
@@ -154,7 +159,7 @@ fn pass<const S: usize, const REFR: bool, const U: bool>(
 fn block<const S: usize, const REFR: bool, const U: bool>(
     c: &Consts,
     part: &mut PartState<'_>,
-    irec: &[Vec<f64>; 2],
+    irec: &mut [Vec<f64>; 2],
     start: usize,
     end: usize,
     spikes: &mut [f64; BLOCK],
@@ -169,19 +174,20 @@ fn block<const S: usize, const REFR: bool, const U: bool>(
         one::<U>(&c.v_reset, g, len),
     );
     let [isyn0, isyn1] = &mut part.isyn;
+    let [irec0, irec1] = irec;
     let (isyn0, irec0, beta0) = (
         &mut isyn0[start..end],
-        &irec[0][start..end],
+        &mut irec0[start..end],
         one::<U>(&c.beta[0], g, len),
     );
     let (isyn1, irec1, beta1) = if S == 2 {
         (
             &mut isyn1[start..end],
-            &irec[1][start..end],
+            &mut irec1[start..end],
             one::<U>(&c.beta[1], g, len),
         )
     } else {
-        (&mut [][..], &[][..], &[][..])
+        (&mut [][..], &mut [][..], &[][..])
     };
     let vmem = &mut part.vmem[start..end];
     let refr = if REFR {
@@ -205,11 +211,11 @@ fn block<const S: usize, const REFR: bool, const U: bool>(
     for j in 0..len {
         // `lif_options::fused`'s order: sum = (0 + i₀) + i₁, each i = (isyn + (0 + irec))·β.
         let i0 = (isyn0[j] + (0.0 + irec0[j])) * at(beta0, beta00, j);
-        isyn0[j] = i0;
+        (isyn0[j], irec0[j]) = (i0, 0.0);
         let mut sum = 0.0 + i0;
         if S == 2 {
             let i1 = (isyn1[j] + (0.0 + irec1[j])) * at(beta1, beta10, j);
-            isyn1[j] = i1;
+            (isyn1[j], irec1[j]) = (i1, 0.0);
             sum += i1;
         }
         let total = 0.0 + sum;
