@@ -154,9 +154,25 @@ impl Stats {
 /// # Errors
 /// Invalid parameters or state.
 pub fn simulate(net: &Cuba, steps: usize, chunk: usize) -> Result<Stats> {
-    let mut run = Autonomous::new(&net.lif, &net.tree)?;
-    let mut stats = Stats::new(net.lif.n_neurons());
-    let chunk = chunk.max(1);
+    simulate_prepared(&mut prepare(net)?, steps, chunk)
+}
+
+/// The fast path's evolution of `net` before its first step: parameters checked (every
+/// weight finite) and decoded, state copied.
+///
+/// # Errors
+/// Invalid parameters or state.
+pub fn prepare(net: &Cuba) -> Result<Autonomous> {
+    Autonomous::new(&net.lif, &net.tree)
+}
+
+/// [`simulate`] from a [`prepare`]d evolution (the benchmark times this alone).
+///
+/// # Errors
+/// None in practice (`chunk` is at most `u32::MAX` steps per call).
+pub fn simulate_prepared(run: &mut Autonomous, steps: usize, chunk: usize) -> Result<Stats> {
+    let mut stats = Stats::new(run.n_neurons());
+    let chunk = chunk.clamp(1, u32::MAX as usize);
     let mut t0 = 0;
     while t0 < steps {
         let len = chunk.min(steps - t0);

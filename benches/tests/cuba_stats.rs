@@ -43,7 +43,7 @@ fn cuba_statistics_agree_with_brian2() {
 
 /// The statistics do not depend on the number of calls the run is split into or on the
 /// thread count (the bits of every step are the same), and the fast path's are the
-/// general `evolve`'s. 2,500 neurons: two neuron ranges on 2 threads.
+/// general `evolve`'s (the split over threads is tested in `nets/tests/autonomous.rs`).
 #[test]
 fn cuba_runs_the_same_in_any_chunking_and_thread_count_and_path() {
     let net = build(2500, 9).unwrap();

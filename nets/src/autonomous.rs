@@ -45,8 +45,9 @@ pub struct Spike {
     pub neuron: u32,
 }
 
-/// Neurons below which a thread is not worth its per-step synchronisation.
-const MIN_PART: usize = 1024;
+/// Default neurons per thread at least: below it a thread's share of a step costs less
+/// than the per-step synchronisation.
+pub const MIN_PART: usize = 4096;
 
 /// A [`Lif`]'s input-free evolution in place; see the module docs.
 #[derive(Debug)]
@@ -61,6 +62,8 @@ pub struct Autonomous {
     refractory: Vec<f64>,
     /// The spike counts of the last step, non-zero only: `(neuron, count)`.
     last: Vec<(u32, f64)>,
+    /// Neurons per thread at least.
+    min_part: usize,
 }
 
 impl Autonomous {
@@ -136,7 +139,20 @@ impl Autonomous {
                 Vec::new()
             },
             last,
+            min_part: MIN_PART,
         })
+    }
+
+    /// The number of neurons.
+    pub fn n_neurons(&self) -> usize {
+        self.consts.n
+    }
+
+    /// Use at most one thread per `neurons` neurons (default [`MIN_PART`]; at least 1).
+    /// The bits do not depend on it.
+    pub fn with_min_part(mut self, neurons: usize) -> Self {
+        self.min_part = neurons.max(1);
+        self
     }
 
     /// Write the state (`spikes`, `isyn`, `vmem`, `refractory_steps`) into `tree`.
@@ -180,7 +196,7 @@ impl Autonomous {
             ));
         }
         let n = self.consts.n;
-        let ways = rayon::current_num_threads().min(n / MIN_PART).max(1);
+        let ways = rayon::current_num_threads().min(n / self.min_part).max(1);
         let bounds: Vec<usize> = (0..=ways).map(|k| part_bound(n, ways, k)).collect();
         let shared = Shared {
             consts: &self.consts,

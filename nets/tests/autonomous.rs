@@ -115,7 +115,7 @@ fn check(n: usize, refractory: bool, uniform: bool, threads: usize, splits: &[us
         .num_threads(threads)
         .build()
         .unwrap();
-    let mut run = Autonomous::new(&lif, &tree).unwrap();
+    let mut run = Autonomous::new(&lif, &tree).unwrap().with_min_part(1024);
     let mut got = Vec::new();
     let mut t0 = 0;
     for &len in splits {
