@@ -4,11 +4,14 @@
 //!
 //! ```text
 //! cargo run --release -p littoral-benches --example cuba -- --neurons 4000 --duration 1 \
-//!     --threads 1 --seed 1 --json out.json [--chunk-steps 100]
+//!     --threads 1 --seed 1 --json out.json [--chunk-steps 1000] [--general]
 //! ```
+//!
+//! `--general` evolves through `Module::evolve_batch` (dense zero input and spike output)
+//! instead of the input-free fast path `littoral_nets::autonomous`, for comparison.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use littoral_benches::cuba::{DT, build, simulate};
+use littoral_benches::cuba::{DT, build, prepare, simulate_general, simulate_prepared};
 use serde_json::json;
 use std::time::Instant;
 
@@ -19,6 +22,7 @@ struct Args {
     seed: u64,
     json: Option<String>,
     chunk_steps: usize,
+    general: bool,
 }
 
 fn args() -> Args {
@@ -28,7 +32,8 @@ fn args() -> Args {
         threads: 1,
         seed: 1,
         json: None,
-        chunk_steps: 100,
+        chunk_steps: 1000,
+        general: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -40,8 +45,9 @@ fn args() -> Args {
             "--seed" => a.seed = value().parse().expect("--seed SEED"),
             "--json" => a.json = Some(value()),
             "--chunk-steps" => a.chunk_steps = value().parse().expect("--chunk-steps K"),
+            "--general" => a.general = true,
             other => panic!(
-                "unknown argument {other} (--neurons --duration --threads --seed --json --chunk-steps)"
+                "unknown argument {other} (--neurons --duration --threads --seed --json --chunk-steps --general)"
             ),
         }
     }
@@ -71,9 +77,14 @@ fn main() {
     let (doc, table) = pool.install(|| {
         let t = Instant::now();
         let net = build(a.neurons, a.seed).unwrap();
+        // The fast path's parameter check and decoding count as building.
+        let mut run = (!a.general).then(|| prepare(&net).unwrap());
         let build_seconds = t.elapsed().as_secs_f64();
         let t = Instant::now();
-        let stats = simulate(&net, steps, a.chunk_steps).unwrap();
+        let stats = match run.as_mut() {
+            Some(run) => simulate_prepared(run, steps, a.chunk_steps).unwrap(),
+            None => simulate_general(&net, steps, a.chunk_steps).unwrap(),
+        };
         let simulate_seconds = t.elapsed().as_secs_f64();
         let doc = json!({
             "neurons": a.neurons,
@@ -89,6 +100,7 @@ fn main() {
             "seed": a.seed,
             "threads": a.threads,
             "chunk_steps": a.chunk_steps,
+            "path": if a.general { "general" } else { "autonomous" },
             "simulator": format!("littoral {} ({})", env!("CARGO_PKG_VERSION"), littoral_benches::ALLOCATOR),
         });
         (doc.clone(), doc)

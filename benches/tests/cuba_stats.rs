@@ -5,7 +5,7 @@
 //! model; `docs/models.md` §7).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use littoral_benches::cuba::{DT, build, simulate};
+use littoral_benches::cuba::{DT, build, simulate, simulate_general};
 use serde_json::Value as Json;
 
 #[test]
@@ -42,17 +42,20 @@ fn cuba_statistics_agree_with_brian2() {
 }
 
 /// The statistics do not depend on the number of calls the run is split into or on the
-/// thread count (the bits of every step are the same).
+/// thread count (the bits of every step are the same), and the fast path's are the
+/// general `evolve`'s (the split over threads is tested in `nets/tests/autonomous.rs`).
 #[test]
-fn cuba_runs_the_same_in_any_chunking_and_thread_count() {
-    let net = build(400, 9).unwrap();
+fn cuba_runs_the_same_in_any_chunking_and_thread_count_and_path() {
+    let net = build(2500, 9).unwrap();
     let one = simulate(&net, 600, 600).unwrap();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(2)
         .build()
         .unwrap();
     let chunked = pool.install(|| simulate(&net, 600, 7).unwrap());
-    assert!(one.spikes > 0);
-    assert_eq!(one.spikes, chunked.spikes);
+    let general = simulate_general(&net, 600, 100).unwrap();
+    assert!(one.spikes > 100, "{}", one.spikes);
+    assert_eq!(one, chunked);
+    assert_eq!(one, general);
     assert_eq!(one.cv_isi_mean().to_bits(), chunked.cv_isi_mean().to_bits());
 }

@@ -12,6 +12,7 @@
 #![deny(missing_docs)]
 
 pub mod alif;
+pub mod autonomous;
 pub mod builder;
 pub mod combinators;
 pub mod config;

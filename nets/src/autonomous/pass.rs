@@ -1,0 +1,244 @@
+//! The neuron pass of one step over one part: `lif_options`' fused step with a zero
+//! input, operation for operation (so the same bits), its spikes appended as neuron
+//! indices. Compiled for the CPU's best vector instructions; shared parameters are read as
+//! scalars.
+
+/// The parameters of the pass: per neuron, or of length 1 (`beta`: `n_syn`) when every
+/// neuron has the same (`uniform`).
+#[derive(Clone, Debug)]
+pub(super) struct Consts {
+    pub n: usize,
+    pub n_syn: usize,
+    uniform: bool,
+    alpha: Vec<f64>,
+    /// Per synapse `s`, the decay of `isyn[s]`.
+    beta: [Vec<f64>; 2],
+    bias: Vec<f64>,
+    threshold: Vec<f64>,
+    v_reset: Vec<f64>,
+    /// The refractory period in steps, with one.
+    refractory: Option<f64>,
+}
+
+impl Consts {
+    /// From the per-neuron `[alpha, beta (n·s), bias, threshold, v_reset]`.
+    pub fn new(n: usize, n_syn: usize, p: [&[f64]; 5], refractory: Option<f64>) -> Self {
+        let [alpha, beta, bias, threshold, v_reset] = p;
+        let same = |a: &[f64], w: usize| {
+            a.len() >= w
+                && a.chunks(w).all(|c| {
+                    c.iter()
+                        .zip(&a[..w])
+                        .all(|(x, y)| x.to_bits() == y.to_bits())
+                })
+        };
+        let uniform = n > 0
+            && same(alpha, 1)
+            && same(beta, n_syn)
+            && same(bias, 1)
+            && same(threshold, 1)
+            && same(v_reset, 1);
+        let keep = |a: &[f64], w: usize| if uniform { a[..w].to_vec() } else { a.to_vec() };
+        Consts {
+            n,
+            n_syn,
+            uniform,
+            alpha: keep(alpha, 1),
+            beta: [0, 1].map(|syn| {
+                if syn >= n_syn {
+                    Vec::new()
+                } else if uniform {
+                    vec![beta[syn]]
+                } else {
+                    beta.iter().skip(syn).step_by(n_syn).copied().collect()
+                }
+            }),
+            bias: keep(bias, 1),
+            threshold: keep(threshold, 1),
+            v_reset: keep(v_reset, 1),
+            refractory,
+        }
+    }
+}
+
+/// A part's state: neurons `lo..lo + vmem.len()`.
+#[derive(Debug)]
+pub(super) struct PartState<'a> {
+    pub lo: usize,
+    pub vmem: &'a mut [f64],
+    /// Per synapse, its currents (the second empty with 1 synapse).
+    pub isyn: [&'a mut [f64]; 2],
+    /// Empty without a refractory period.
+    pub refractory: &'a mut [f64],
+}
+
+/// One step of the part's neurons with recurrent input `irec` (per synapse, the part's;
+/// left zero for the next step's accumulation);
+/// the neurons that fire are appended to `fired`.
+pub(super) fn neurons(
+    c: &Consts,
+    part: &mut PartState<'_>,
+    irec: &mut [Vec<f64>; 2],
+    fired: &mut Vec<u32>,
+) {
+    pulp::Arch::new().dispatch(Pass {
+        c,
+        part,
+        irec,
+        fired,
+    });
+}
+
+struct Pass<'a, 'b> {
+    c: &'a Consts,
+    part: &'a mut PartState<'b>,
+    irec: &'a mut [Vec<f64>; 2],
+    fired: &'a mut Vec<u32>,
+}
+
+impl pulp::WithSimd for Pass<'_, '_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) {
+        let Pass {
+            c,
+            part,
+            irec,
+            fired,
+        } = self;
+        let refr = c.refractory.is_some();
+        macro_rules! go {
+            ($s:literal) => {
+                match (refr, c.uniform) {
+                    (true, true) => pass::<$s, true, true>(c, part, irec, fired),
+                    (true, false) => pass::<$s, true, false>(c, part, irec, fired),
+                    (false, true) => pass::<$s, false, true>(c, part, irec, fired),
+                    (false, false) => pass::<$s, false, false>(c, part, irec, fired),
+                }
+            };
+        }
+        if c.n_syn == 1 { go!(1) } else { go!(2) }
+    }
+}
+
+/// Neurons per block: a block's spikes are tested at once (they are rare).
+const BLOCK: usize = 256;
+
+#[inline(always)]
+fn pass<const S: usize, const REFR: bool, const U: bool>(
+    c: &Consts,
+    part: &mut PartState<'_>,
+    irec: &mut [Vec<f64>; 2],
+    fired: &mut Vec<u32>,
+) {
+    let n = part.vmem.len();
+    let mut start = 0;
+    // Every block overwrites its first `end − start` entries before reading them.
+    let mut spikes = [0.0f64; BLOCK];
+    while start < n {
+        let end = (start + BLOCK).min(n);
+        block::<S, REFR, U>(c, part, irec, start, end, &mut spikes);
+        let any = spikes[..end - start]
+            .iter()
+            .fold(0u64, |acc, s| acc | s.to_bits())
+            != 0;
+        if any {
+            fired.extend(
+                (0..end - start)
+                    .filter(|&k| spikes[k] != 0.0)
+                    .map(|k| (part.lo + start + k) as u32),
+            );
+        }
+        start = end;
+    }
+}
+
+/// Neurons `start..end` of the part (see `lif_options::fused`, here with `x = 0`).
+#[inline(always)]
+fn block<const S: usize, const REFR: bool, const U: bool>(
+    c: &Consts,
+    part: &mut PartState<'_>,
+    irec: &mut [Vec<f64>; 2],
+    start: usize,
+    end: usize,
+    spikes: &mut [f64; BLOCK],
+) {
+    let len = end - start;
+    let g = part.lo + start; // the block's first neuron
+    // Exact-length slices (scalars when uniform): no bounds checks in the loop.
+    let (alpha, bias, threshold, v_reset) = (
+        one::<U>(&c.alpha, g, len),
+        one::<U>(&c.bias, g, len),
+        one::<U>(&c.threshold, g, len),
+        one::<U>(&c.v_reset, g, len),
+    );
+    let [isyn0, isyn1] = &mut part.isyn;
+    let [irec0, irec1] = irec;
+    let (isyn0, irec0, beta0) = (
+        &mut isyn0[start..end],
+        &mut irec0[start..end],
+        one::<U>(&c.beta[0], g, len),
+    );
+    let (isyn1, irec1, beta1) = if S == 2 {
+        (
+            &mut isyn1[start..end],
+            &mut irec1[start..end],
+            one::<U>(&c.beta[1], g, len),
+        )
+    } else {
+        (&mut [][..], &mut [][..], &[][..])
+    };
+    let vmem = &mut part.vmem[start..end];
+    let refr = if REFR {
+        &mut part.refractory[start..end]
+    } else {
+        &mut [][..]
+    };
+    let spikes = &mut spikes[..len];
+    let r_steps = c.refractory.unwrap_or(0.0);
+    // Uniform values in registers; per-neuron values indexed.
+    let first = |a: &[f64]| a.first().copied().unwrap_or(0.0);
+    let (alpha0, bias0, threshold0, v_reset0, beta00, beta10) = (
+        first(alpha),
+        first(bias),
+        first(threshold),
+        first(v_reset),
+        first(beta0),
+        first(beta1),
+    );
+    let at = |a: &[f64], a0: f64, j: usize| if U { a0 } else { a[j] };
+    for j in 0..len {
+        // `lif_options::fused`'s order: sum = (0 + i₀) + i₁, each i = (isyn + (0 + irec))·β.
+        let i0 = (isyn0[j] + (0.0 + irec0[j])) * at(beta0, beta00, j);
+        (isyn0[j], irec0[j]) = (i0, 0.0);
+        let mut sum = 0.0 + i0;
+        if S == 2 {
+            let i1 = (isyn1[j] + (0.0 + irec1[j])) * at(beta1, beta10, j);
+            (isyn1[j], irec1[j]) = (i1, 0.0);
+            sum += i1;
+        }
+        let total = 0.0 + sum;
+        let v_new = vmem[j] * at(alpha, alpha0, j) + (total + at(bias, bias0, j));
+        let (held, left) = if REFR {
+            let left = refr[j] - 1.0;
+            let left = if left > 0.0 { left } else { 0.0 };
+            (left > 0.0, left)
+        } else {
+            (false, 0.0)
+        };
+        let v = if held { vmem[j] } else { v_new };
+        let fire = !held & (v >= at(threshold, threshold0, j));
+        vmem[j] = if fire { at(v_reset, v_reset0, j) } else { v };
+        if REFR {
+            refr[j] = if fire { r_steps } else { left };
+        }
+        spikes[j] = if fire { 1.0 } else { 0.0 };
+    }
+}
+
+/// A parameter's values for neurons `g..g + len`: its one value when uniform.
+#[inline(always)]
+fn one<const U: bool>(a: &[f64], g: usize, len: usize) -> &[f64] {
+    if U { &a[..1] } else { &a[g..g + len] }
+}
