@@ -52,7 +52,7 @@ fn npz_error(field: &str, e: impl std::fmt::Display) -> Error {
 
 type Writer = NpzOut<Cursor<Vec<u8>>>;
 
-fn write<T: npyz::AutoSerialize + Copy>(
+fn write<T: crate::npy::NpyElement>(
     npz: &mut Writer,
     name: &str,
     shape: &[u64],
