@@ -8,8 +8,7 @@ use crate::neuron::{NeuronModel, Step};
 use crate::view::{per_element, scalar};
 use littoral_core::registry::ModuleClass;
 use littoral_core::{
-    Array, Attribute, Evolution, Init, InitValue, Module, OptionValue, Precision, Real, Result,
-    Tree,
+    Attribute, Init, InitValue, Module, OptionValue, Precision, Real, Result, Tree,
 };
 use std::sync::Arc;
 
@@ -225,15 +224,7 @@ impl Module for Alif {
         self.base.options()
     }
 
-    fn evolve_batch(
-        &self,
-        params: &Tree,
-        state: &Tree,
-        input: &Array,
-        record: bool,
-    ) -> Result<Evolution> {
-        crate::neuron::evolve(self, params, state, input, record)
-    }
+    crate::builder::evolve_on_scaffold!();
 }
 
 crate::builder::result_setters! {

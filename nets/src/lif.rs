@@ -12,8 +12,8 @@ use crate::sparse::{Csr, Structure};
 use crate::view::{per_element, scalar};
 use littoral_core::registry::ModuleClass;
 use littoral_core::{
-    Array, Attribute, Error, Evolution, Init, InitValue, Initialiser, Module, OptionValue,
-    Precision, Real, Result, Tree, TreeExt,
+    Array, Attribute, Error, Init, InitValue, Initialiser, Module, OptionValue, Precision, Real,
+    Result, Tree, TreeExt,
 };
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -822,15 +822,7 @@ impl Module for Lif {
         options
     }
 
-    fn evolve_batch(
-        &self,
-        params: &Tree,
-        state: &Tree,
-        input: &Array,
-        record: bool,
-    ) -> Result<Evolution> {
-        crate::neuron::evolve(self, params, state, input, record)
-    }
+    crate::builder::evolve_on_scaffold!();
 }
 
 result_setters! {

@@ -449,7 +449,7 @@ fn numpy_sum<F: Real>(values: &[F]) -> F {
 }
 
 /// numpy's `pairwise_sum` (`numpy/_core/src/umath/loops_utils.h.src`).
-fn pairwise_sum<F: Real>(a: &[F]) -> F {
+pub(crate) fn pairwise_sum<F: Real>(a: &[F]) -> F {
     let n = a.len();
     if n < 8 {
         a.iter().fold(F::zero(), |acc, &v| acc + v)

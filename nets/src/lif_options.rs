@@ -270,34 +270,11 @@ pub(crate) fn neurons<F: Real>(
 /// Neuron `j`'s `(Σ isyn + noise) + bias`, in the order of LIF's kernel (numpy's sum).
 #[inline(always)]
 fn input_current<F: Real>(c: &Consts<'_, F>, noise: &[f64], syn: &[F], j: usize) -> F {
-    let mut total = F::zero() + pairwise_sum(syn);
+    let mut total = F::zero() + crate::lif_kernel::pairwise_sum(syn);
     if let Some(z) = noise.get(j) {
         total += F::of(c.noise_scale * z);
     }
     total + c.bias[j]
-}
-
-/// numpy's `pairwise_sum` (`numpy/_core/src/umath/loops_utils.h.src`), as LIF's kernel.
-fn pairwise_sum<F: Real>(a: &[F]) -> F {
-    let n = a.len();
-    if n < 8 {
-        a.iter().fold(F::zero(), |acc, &v| acc + v)
-    } else if n <= 128 {
-        let mut r = [F::zero(); 8];
-        r.copy_from_slice(&a[..8]);
-        let whole = n - n % 8;
-        for block in a[8..whole].chunks_exact(8) {
-            for (acc, &v) in r.iter_mut().zip(block) {
-                *acc += v;
-            }
-        }
-        let head = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        a[whole..].iter().fold(head, |acc, &v| acc + v)
-    } else {
-        let half = n / 2;
-        let half = half - half % 8;
-        pairwise_sum(&a[..half]) + pairwise_sum(&a[half..])
-    }
 }
 
 /// The state of one step of the fused loop.

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use littoral_core::{Array, Attribute, Error, Evolution, Init, Kind, Module, Real, Result, Tree};
+use littoral_core::{Array, Attribute, Error, Init, Kind, Module, Real, Result, Tree};
 
 use super::error::NirError;
 use super::semantics::Semantics;
@@ -516,13 +516,5 @@ impl Module for FrameworkNeuron {
         &self.attrs
     }
 
-    fn evolve_batch(
-        &self,
-        params: &Tree,
-        state: &Tree,
-        input: &Array,
-        record: bool,
-    ) -> Result<Evolution> {
-        crate::neuron::evolve(self, params, state, input, record)
-    }
+    crate::builder::evolve_on_scaffold!();
 }
