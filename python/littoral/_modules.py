@@ -660,18 +660,15 @@ def _registered_class(name: str, options: Sequence[str]) -> type:
 
 
 def _registered_classes() -> Dict[str, type]:
-    """Generated classes for every registered class without a hand-written one. Combinators
-    (classes built from ``modules``) are left to :func:`littoral.from_json`."""
-    out = {}
-    for name in _littoral.CLASSES:
-        if name in _CLASSES:
-            continue
-        try:
-            _littoral.Engine.from_json(json.dumps({"class": name, "shape": [1]}), 0)
-        except ValueError:
-            continue  # needs more than a shape (a combinator): build it with from_json
-        out[name] = _registered_class(name, _littoral.class_options(name))
-    return out
+    """Generated classes for every registered class without a hand-written one (the
+    hand-written ones include the combinators, built from ``modules``). A class whose
+    network-file entry needs an option beyond its shape (``SparseLinear``'s ``weight``)
+    takes it as a keyword argument, as in a network file."""
+    return {
+        name: _registered_class(name, _littoral.class_options(name))
+        for name in _littoral.CLASSES
+        if name not in _CLASSES
+    }
 
 
 REGISTERED = _registered_classes()
