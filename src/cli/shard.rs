@@ -47,8 +47,21 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// # Errors
 /// The file cannot be read.
 pub fn file_sha256(path: &Path) -> CliResult<String> {
-    let bytes = std::fs::read(path).map_err(|e| CliError::io(path, "read", &e))?;
-    Ok(sha256_hex(&bytes))
+    Ok(sha256_hex(&read_bounded(path)?))
+}
+
+/// A file's bytes, read as every input is (`codec::read_file`: a pipe or a device only up
+/// to the stream limit, so `/dev/zero` is refused).
+fn read_bounded(path: &Path) -> CliResult<Vec<u8>> {
+    littoral_functional::codec::read_file(path).map_err(|e| CliError::functional(path, e))
+}
+
+/// A text file (a manifest, a journal row, a shard's rows), read as [`read_bounded`].
+///
+/// # Errors
+/// An unreadable file or one that is not UTF-8.
+pub fn read_text(path: &Path) -> CliResult<String> {
+    String::from_utf8(read_bounded(path)?).map_err(|_| CliError::file(path, "not UTF-8 text"))
 }
 
 /// The canonical text of a grid, whose SHA-256 is [`Manifest::grid_sha256`].
@@ -84,7 +97,7 @@ impl Manifest {
     /// # Errors
     /// An unreadable file, bad JSON or a missing field, naming the file.
     pub fn read(path: &Path) -> CliResult<(Manifest, Option<(usize, usize)>)> {
-        let text = std::fs::read_to_string(path).map_err(|e| CliError::io(path, "read", &e))?;
+        let text = read_text(path)?;
         let v: Value = serde_json::from_str(&text)
             .map_err(|e| CliError::file(path, format!("not a sweep manifest: {e}")))?;
         let s = |k: &str| {
@@ -317,8 +330,7 @@ pub fn merge(a: &MergeArgs) -> CliResult<()> {
             Some(c) if c != sn => 0,
             _ => sn,
         });
-        let text =
-            std::fs::read_to_string(csv_file).map_err(|e| CliError::io(csv_file, "read", &e))?;
+        let text = read_text(csv_file)?;
         let mut lines = text.lines();
         if lines.next() != Some(reference.columns.as_str()) {
             return Err(CliError::file(
@@ -441,4 +453,18 @@ pub fn record_row(journal: &Path, k: usize, row: &str) -> littoral_functional::R
             let _ = std::fs::remove_file(&tmp);
             littoral_functional::Error::io(&dest, "write", e)
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_device_that_never_ends_is_refused_not_read_without_bound() {
+        let e = read_text(Path::new("/dev/zero"))
+            .err()
+            .map(|e| e.to_string());
+        let e = e.unwrap_or_default();
+        assert!(e.contains("/dev/zero") && e.contains("bytes"), "{e}");
+    }
 }

@@ -373,7 +373,7 @@ fn run_and_write(
         .map_err(|e| CliError::functional(&manifest_path, e))?;
         if a.resume {
             for &k in &selected {
-                if let Ok(line) = std::fs::read_to_string(journal.join(format!("{k}.csv")))
+                if let Ok(line) = shard::read_text(&journal.join(format!("{k}.csv")))
                     && line.starts_with(&format!("{k},"))
                     && line.ends_with('\n')
                     && line.matches('\n').count() == 1
