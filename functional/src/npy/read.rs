@@ -107,9 +107,12 @@ pub fn read_npy(r: &mut impl Read, available: u64, max_bytes: u64) -> Result<Arr
     // The shape is checked here before npyz computes its product (no overflow, no huge
     // allocation); then npyz parses the whole header.
     let shape = parse_shape(&text_str)?;
+    // npyz computes the strides (every suffix product of the shape), so the product with
+    // each 0 axis counted as 1 must fit too: (0, 2⁴⁰, 2⁴⁰) holds no value but overflows.
     let count = shape
         .iter()
-        .try_fold(1u64, |acc, &d| acc.checked_mul(d))
+        .try_fold(1u64, |acc, &d| acc.checked_mul(d.max(1)))
+        .map(|_| shape.iter().product::<u64>())
         .ok_or_else(|| {
             format!(
                 "the header declares shape {}, whose size overflows",
@@ -409,6 +412,19 @@ mod tests {
             read(&f).map(|a| a.data().to_vec()),
             Ok(vec![1.0, 3.0, 2.0, 4.0])
         );
+    }
+
+    /// Found by the `npy` fuzz target in CI: a shape with a 0 axis holds no value, but
+    /// npyz's strides (suffix products) of the other axes overflowed (a panic in builds with
+    /// overflow checks). Refused before npyz sees it.
+    #[test]
+    fn strides_that_overflow_beside_a_zero_axis_are_refused() {
+        let b = npy(
+            "{'descr': '<f8', 'fortran_order': False, 'shape': (0, 1099511627776, 1099511627776), }",
+            &[],
+        );
+        let e = read(&b).err().unwrap_or_default();
+        assert!(e.contains("overflows"), "{e}");
     }
 
     /// Issue 11: NumPy refuses a header with keys other than its three; so do we.
