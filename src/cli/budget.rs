@@ -4,7 +4,7 @@
 //! machine's memory (`MemTotal` of `/proc/meminfo`), or 8 GiB where that is unknown.
 
 use super::error::{CliError, CliResult};
-use littoral_core::Module;
+use littoral_core::{Kind, Module};
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -101,26 +101,56 @@ pub fn network_bytes(module: &dyn Module, file: &Path) -> CliResult<u64> {
     Ok(elements.saturating_mul(8))
 }
 
-/// The bytes a run of `module` over `batch` samples of `steps` steps takes: the network
-/// (state per sample), the input, the output and, when recording, one value a step for
-/// every state element and every module's output (the record holds them).
-pub fn run_bytes(module: &dyn Module, network: u64, batch: u64, steps: u64, record: bool) -> u64 {
-    let bt = batch.saturating_mul(steps);
-    let io = bt.saturating_mul(module.size_in() as u64 + module.size_out() as u64);
-    let mut total = network
-        .saturating_mul(batch.max(1))
-        .saturating_add(io.saturating_mul(8));
-    if record {
-        let mut outputs = 0u64;
-        let mut stack: Vec<&dyn Module> = vec![module];
-        while let Some(m) = stack.pop() {
-            outputs = outputs.saturating_add(m.size_out() as u64);
-            stack.extend(m.children().into_iter().map(|(_, c)| c));
+/// Per-sample element counts of a module tree: its State, and the outputs of every
+/// module in it (a record holds both, every step).
+fn per_sample(module: &dyn Module) -> (u64, u64) {
+    let (mut state, mut outputs) = (0u64, 0u64);
+    let mut stack: Vec<&dyn Module> = vec![module];
+    while let Some(m) = stack.pop() {
+        outputs = outputs.saturating_add(m.size_out() as u64);
+        for a in m.attributes().iter().filter(|a| a.kind == Kind::State) {
+            let shape = a.shapes.first().map_or(&[][..], Vec::as_slice);
+            let n = shape
+                .iter()
+                .try_fold(1u64, |n, &d| n.checked_mul(d as u64))
+                .unwrap_or(u64::MAX);
+            state = state.saturating_add(n);
         }
-        let per_step = (network / 8).saturating_add(outputs);
-        total = total.saturating_add(bt.saturating_mul(per_step).saturating_mul(8));
+        stack.extend(m.children().into_iter().map(|(_, c)| c));
     }
-    total
+    (state, outputs)
+}
+
+/// The bytes one evolution of `module` over `batch` samples of `steps` steps holds beyond
+/// the network and the input: its state for every sample, its output and, when
+/// recording, one value a step for every state element and every module's output.
+fn evolution_bytes(module: &dyn Module, batch: u64, steps: u64, record: bool) -> u64 {
+    let (state, outputs) = per_sample(module);
+    let bt = batch.saturating_mul(steps);
+    let mut values = state
+        .saturating_mul(batch.max(1))
+        .saturating_add(bt.saturating_mul(module.size_out() as u64));
+    if record {
+        values = values.saturating_add(bt.saturating_mul(state.saturating_add(outputs)));
+    }
+    values.saturating_mul(8)
+}
+
+/// The bytes of an input of `batch` samples of `steps` steps for `module`.
+fn input_bytes(module: &dyn Module, batch: u64, steps: u64) -> u64 {
+    batch
+        .saturating_mul(steps)
+        .saturating_mul(module.size_in() as u64)
+        .saturating_mul(8)
+}
+
+/// The bytes a run of `module` over `batch` samples of `steps` steps takes: the network
+/// (`network` bytes: its parameters and one sample's state), the input, and one
+/// evolution (state per sample, output and, when recording, the record).
+pub fn run_bytes(module: &dyn Module, network: u64, batch: u64, steps: u64, record: bool) -> u64 {
+    network
+        .saturating_add(input_bytes(module, batch, steps))
+        .saturating_add(evolution_bytes(module, batch, steps, record))
 }
 
 /// Refuse a run of `module` (read from `file`) over `batch` samples of `steps` steps
@@ -140,6 +170,66 @@ pub fn check_run(
     let what = format!(
         "a run of {batch} sample(s) × {steps} step(s){}",
         if record { " with its record" } else { "" }
+    );
+    check(file, &what, need)
+}
+
+/// What a sweep holds at once, beside its network and input (see [`sweep_bytes`]).
+#[derive(Clone, Copy, Debug)]
+pub struct SweepLoad {
+    /// Samples of the input.
+    pub batch: usize,
+    /// Steps of the input.
+    pub steps: usize,
+    /// Whether every point records (to summarise spiking populations).
+    pub record: bool,
+    /// The points this process runs.
+    pub points: usize,
+    /// Worker threads: the points in flight at once.
+    pub threads: usize,
+    /// Whether every point's evolution is kept to the end (`--save-outputs`).
+    pub keep_outputs: bool,
+    /// The bytes of the values one point overrides (each point keeps its own).
+    pub override_bytes: u64,
+}
+
+/// The bytes a sweep of `module` holds at once: the network (`network` bytes) and the
+/// input; one evolution (state per sample, output, record) per point in flight — one per
+/// thread, or every point's when their outputs are kept; and every point's overridden
+/// values.
+pub fn sweep_bytes(module: &dyn Module, network: u64, load: &SweepLoad) -> u64 {
+    let (batch, steps) = (load.batch as u64, load.steps as u64);
+    let points = load.points as u64;
+    let alive = if load.keep_outputs {
+        points
+    } else {
+        points.min(load.threads.max(1) as u64)
+    };
+    network
+        .saturating_add(input_bytes(module, batch, steps))
+        .saturating_add(alive.saturating_mul(evolution_bytes(module, batch, steps, load.record)))
+        .saturating_add(points.saturating_mul(load.override_bytes))
+}
+
+/// Refuse a sweep of `module` (read from `file`) that would hold more than the budget at
+/// once (see [`sweep_bytes`]), before any point runs.
+///
+/// # Errors
+/// As [`check`].
+pub fn check_sweep(module: &dyn Module, file: &Path, load: &SweepLoad) -> CliResult<()> {
+    let network = network_bytes(module, file)?;
+    let need = sweep_bytes(module, network, load);
+    let what = format!(
+        "a sweep of {} point(s) of {} sample(s) × {} step(s) on {} thread(s){}",
+        load.points,
+        load.batch,
+        load.steps,
+        load.threads.max(1),
+        if load.keep_outputs {
+            ", keeping every point's output (--save-outputs),"
+        } else {
+            ""
+        }
     );
     check(file, &what, need)
 }
@@ -177,5 +267,41 @@ mod tests {
         assert!(parse_bytes("nan").is_err());
         assert_eq!(human(3 << 29), "1.5 GiB");
         assert_eq!(human(12), "12 bytes");
+    }
+
+    #[test]
+    fn sweeps_count_one_evolution_per_thread_or_every_kept_one() {
+        let lif = littoral_nets::Lif::new(3);
+        let load = SweepLoad {
+            batch: 2,
+            steps: 100,
+            record: true,
+            points: 1000,
+            threads: 4,
+            keep_outputs: false,
+            override_bytes: 24,
+        };
+        let one = evolution_bytes(&lif, 2, 100, true);
+        let held = sweep_bytes(&lif, 80, &load);
+        assert_eq!(held, 80 + input_bytes(&lif, 2, 100) + 4 * one + 1000 * 24);
+        let kept = sweep_bytes(
+            &lif,
+            80,
+            &SweepLoad {
+                keep_outputs: true,
+                ..load
+            },
+        );
+        assert_eq!(kept - held, 996 * one);
+        let few = sweep_bytes(&lif, 80, &SweepLoad { points: 3, ..load });
+        assert_eq!(few, 80 + input_bytes(&lif, 2, 100) + 3 * one + 3 * 24);
+        // A run is one evolution beside its network and input.
+        assert_eq!(
+            run_bytes(&lif, 80, 2, 100, true),
+            80 + input_bytes(&lif, 2, 100) + one
+        );
+        let (state, outputs) = per_sample(&lif);
+        assert_eq!(outputs, 3);
+        assert_eq!(one, (2 * state + 200 * 3 + 200 * (state + outputs)) * 8);
     }
 }

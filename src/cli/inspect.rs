@@ -9,7 +9,11 @@ use super::network::load_any;
 use super::pyfmt::array_str;
 use super::say;
 use littoral_core::array::format_shape;
-use littoral_core::{Families, Kind, Leaf, ModuleExt, Tree, TreeExt, Value};
+use littoral_core::nested::join_path;
+use littoral_core::rng::derive_seed;
+use littoral_core::{
+    Attribute, Families, Init, Initialiser, Kind, Module, ModuleExt, Tree, TreeExt, Value,
+};
 
 /// Arrays with at most this many elements are printed in full.
 pub const SMALL: usize = 16;
@@ -24,9 +28,9 @@ fn short(v: f64) -> String {
     if s == "-0" { "0".into() } else { s.to_string() }
 }
 
-/// The one-line value column of a leaf.
-fn value_text(leaf: &Leaf) -> String {
-    match &leaf.value {
+/// The one-line value column of a value.
+fn value_text(value: &Value) -> String {
+    match value {
         Value::F64(a) if a.len() <= SMALL => array_str(a).replace('\n', ""),
         Value::U64(a) if a.len() <= SMALL => {
             let cells: Vec<String> = a.data().iter().map(u64::to_string).collect();
@@ -52,31 +56,97 @@ fn value_text(leaf: &Leaf) -> String {
     }
 }
 
-/// The table of one kind's leaves.
-pub fn table(tree: &Tree) -> Vec<String> {
-    let rows: Vec<[String; 5]> = tree
-        .leaves()
+/// One table row: path, kind, family, shape (with the element type when not `f64`), value.
+type Row = [String; 5];
+
+/// A row from its parts.
+fn row(path: String, kind: Kind, family: Option<&str>, shape: &[usize], integer: bool) -> Row {
+    let kind = match kind {
+        Kind::Parameter => "Parameter",
+        Kind::State => "State",
+        Kind::SimulationParameter => "SimulationParameter",
+    };
+    [
+        path,
+        kind.to_string(),
+        family.unwrap_or("-").to_string(),
+        format!(
+            "{}{}",
+            format_shape(shape),
+            if integer { " u64" } else { "" }
+        ),
+        String::new(),
+    ]
+}
+
+/// The rows of a tree's leaves (a snapshot's values).
+fn tree_rows(tree: &Tree) -> Vec<Row> {
+    tree.leaves()
         .into_iter()
         .map(|(path, leaf)| {
-            let kind = match leaf.kind {
-                Kind::Parameter => "Parameter",
-                Kind::State => "State",
-                Kind::SimulationParameter => "SimulationParameter",
-            };
-            let dtype = if leaf.value.dtype() == "u64" {
-                " u64"
-            } else {
-                ""
-            };
-            [
+            let mut r = row(
                 path,
-                kind.to_string(),
-                leaf.family.clone().unwrap_or_else(|| "-".into()),
-                format!("{}{dtype}", format_shape(leaf.value.shape())),
-                value_text(leaf),
-            ]
+                leaf.kind,
+                leaf.family.as_deref(),
+                leaf.value.shape(),
+                leaf.value.dtype() == "u64",
+            );
+            r[4] = value_text(&leaf.value);
+            r
         })
-        .collect();
+        .collect()
+}
+
+/// The value column of a network file's attribute at `path`, described from its
+/// specification: data the file holds is summarised, a default of more than [`SMALL`]
+/// elements is named (`all 0.02`, `random (unit_eigs)`) and never drawn, so inspecting is
+/// linear in the file whatever the shapes; a small default is drawn from `seed` exactly
+/// as `init` draws it.
+fn attribute_text(a: &Attribute, path: &str, seed: u64, elements: usize) -> String {
+    match &a.init {
+        Init::Value(data) => value_text(&Value::F64(data.clone())),
+        _ if elements <= SMALL => value_text(&a.initial_value(derive_seed(seed, path))),
+        Init::Fill(v) => format!("all {}", short(*v)),
+        Init::Random(Initialiser::Zeros) => "all 0".into(),
+        Init::Random(i) => format!("random ({})", i.name()),
+        Init::Custom(_) => "random (a custom initialiser)".into(),
+        Init::RngKey => format!("{elements} integers"),
+    }
+}
+
+/// The rows of every attribute of `module` and its submodules (depth first, as `init`
+/// orders the tree) of `kind` in `families`, without initialising anything.
+fn attribute_rows(module: &dyn Module, kind: Kind, families: &Families, seed: u64) -> Vec<Row> {
+    let mut rows = Vec::new();
+    let mut stack: Vec<(String, &dyn Module)> = vec![(String::new(), module)];
+    while let Some((prefix, m)) = stack.pop() {
+        for a in m.attributes() {
+            if a.kind != kind || !families.matches(a.family.as_deref()) {
+                continue;
+            }
+            let path = join_path(&prefix, &a.name);
+            let shape = match &a.init {
+                Init::Value(data) => data.shape().to_vec(),
+                _ => a.shapes.first().cloned().unwrap_or_default(),
+            };
+            let elements = shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
+            let mut r = row(path.clone(), a.kind, a.family.as_deref(), &shape, a.integer);
+            r[4] = attribute_text(a, &path, seed, elements.unwrap_or(usize::MAX));
+            rows.push(r);
+        }
+        let children = m.children();
+        stack.extend(
+            children
+                .into_iter()
+                .rev()
+                .map(|(name, c)| (join_path(&prefix, name), c)),
+        );
+    }
+    rows
+}
+
+/// The table of some rows, columns padded.
+fn table(rows: Vec<Row>) -> Vec<String> {
     if rows.is_empty() {
         return vec!["  (none)".into()];
     }
@@ -173,7 +243,7 @@ pub fn inspect(a: &InspectArgs) -> CliResult<()> {
     if is_nir(&a.net) {
         return inspect_nir(a);
     }
-    let (module, tree, from_snapshot) = load_any(&a.net, a.seed)?;
+    let (module, values) = load_any(&a.net)?;
     let families: Families = if a.family.is_empty() {
         Families::all()
     } else {
@@ -194,7 +264,7 @@ pub fn inspect(a: &InspectArgs) -> CliResult<()> {
         } else {
             "False"
         },
-        if from_snapshot {
+        if values.is_some() {
             " (values from the snapshot)"
         } else {
             ""
@@ -211,10 +281,13 @@ pub fn inspect(a: &InspectArgs) -> CliResult<()> {
         ("State", Kind::State),
         ("Simulation parameters", Kind::SimulationParameter),
     ] {
-        let sel = tree.select(kind, &families);
+        let rows = match &values {
+            Some(tree) => tree_rows(&tree.select(kind, &families)),
+            None => attribute_rows(module.as_ref(), kind, &families, a.seed),
+        };
         out.push(String::new());
-        out.push(format!("{title}{filter} ({}):", sel.leaf_count()));
-        out.extend(table(&sel));
+        out.push(format!("{title}{filter} ({}):", rows.len()));
+        out.extend(table(rows));
     }
     say(&out.join("\n"));
     Ok(())

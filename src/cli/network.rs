@@ -23,11 +23,17 @@ pub fn read_bytes(path: &Path) -> CliResult<Vec<u8>> {
 /// # Errors
 /// Unreadable files, invalid JSON, and everything the network format rejects.
 pub fn load_network(path: &Path) -> CliResult<Arc<dyn Module>> {
-    network_from_bytes(path, &read_bytes(path)?)
+    let module = network_from_bytes(path, &read_bytes(path)?)?;
+    super::budget::check(
+        path,
+        "the network",
+        super::budget::network_bytes(module.as_ref(), path)?,
+    )?;
+    Ok(module)
 }
 
-/// Parse the bytes of the network file `path`, then check its size against the memory
-/// budget (before anything is allocated).
+/// Parse the bytes of the network file `path`: a descriptor, nothing drawn or allocated
+/// beyond what the file holds (the format's limits are checked).
 ///
 /// # Errors
 /// As [`load_network`].
@@ -43,15 +49,9 @@ fn network_from_bytes(path: &Path, bytes: &[u8]) -> CliResult<Arc<dyn Module>> {
     if text.trim().is_empty() {
         return Err(CliError::file(path, "empty file: not a network file"));
     }
-    let module = littoral_nets::registry()
+    littoral_nets::registry()
         .read_json_str(text)
-        .map_err(|e| CliError::file(path, e))?;
-    super::budget::check(
-        path,
-        "the network",
-        super::budget::network_bytes(module.as_ref(), path)?,
-    )?;
-    Ok(module)
+        .map_err(|e| CliError::file(path, e))
 }
 
 /// Read a snapshot file.
@@ -65,26 +65,24 @@ pub fn load_snapshot(path: &Path) -> CliResult<Snapshot> {
     Snapshot::read(path).map_err(|e| CliError::functional(path, e))
 }
 
-/// A module and its full tree from a network file (initialised from `seed`) or from a
-/// snapshot (its parameters and state), whichever `path` holds.
+/// A module from a network file, or a module and its full tree (parameters and state)
+/// from a snapshot, whichever `path` holds. A network file's values are not drawn (its
+/// module is a descriptor: nothing is allocated beyond what the file holds, so no memory
+/// budget applies).
 ///
 /// # Errors
 /// As [`load_network`] and [`load_snapshot`].
-pub fn load_any(path: &Path, seed: u64) -> CliResult<(Arc<dyn Module>, Tree, bool)> {
+pub fn load_any(path: &Path) -> CliResult<(Arc<dyn Module>, Option<Tree>)> {
     let bytes = read_bytes(path)?;
     if bytes.starts_with(SNAPSHOT_MAGIC) {
         let snap = Snapshot::from_bytes(&bytes).map_err(|e| CliError::functional(path, e))?;
         let (module, params, state) = snap
             .restore_module(&littoral_nets::registry())
             .map_err(|e| CliError::functional(path, e))?;
-        return Ok((module, params.merged(&state), true));
+        return Ok((module, Some(params.merged(&state))));
     }
-    let module = network_from_bytes(path, &bytes)?;
-    let tree = module.init(seed);
-    Ok((module, tree, false))
+    Ok((network_from_bytes(path, &bytes)?, None))
 }
-
-use littoral_core::ModuleExt;
 
 /// JSON text that stays readable for large networks: objects one entry per line, lists of
 /// numbers on one line each (a weight matrix is one line per row). Numbers are written

@@ -27,21 +27,29 @@ struct Loaded {
     net_file: PathBuf,
 }
 
-fn load(a: &SimulateArgs) -> CliResult<Loaded> {
+/// Load the network and its values; `sized` (which reads the input and checks the memory
+/// budget) runs once the module is known and before a network file's values are drawn,
+/// so an oversized run is refused before anything large is allocated.
+fn load<T>(
+    a: &SimulateArgs,
+    sized: impl FnOnce(&dyn Module, &Path) -> CliResult<T>,
+) -> CliResult<(Loaded, T)> {
     let Some(snap_path) = &a.resume else {
         let net = a
             .net
             .as_ref()
             .ok_or_else(|| CliError::usage("give a network file, or a snapshot with --resume"))?;
         let module = super::nir_cli::load_net(net, a.dt, a.semantics.as_deref())?;
+        let checked = sized(module.as_ref(), net)?;
         let tree = module.init(a.seed.unwrap_or(0));
-        return Ok(Loaded {
+        let loaded = Loaded {
             module,
             params: tree.clone(),
             state: tree,
             start_step: 0,
             net_file: net.clone(),
-        });
+        };
+        return Ok((loaded, checked));
     };
     let snap = load_snapshot(snap_path)?;
     let in_snap = |e| CliError::functional(snap_path, e);
@@ -101,13 +109,15 @@ fn load(a: &SimulateArgs) -> CliResult<Loaded> {
     {
         return Err(CliError::file(snap_path, m));
     }
-    Ok(Loaded {
+    let checked = sized(module.as_ref(), snap_path)?;
+    let loaded = Loaded {
         module,
         params,
         state,
         start_step: snap.step,
         net_file: snap_path.clone(),
-    })
+    };
+    Ok((loaded, checked))
 }
 
 /// The dotted-path leaves of a State tree into an `.npz` archive.
@@ -150,11 +160,14 @@ pub fn put_npy(outs: &mut Outputs, id: super::atomic::OutputId, a: &Array) -> Cl
 /// # Errors
 /// Any [`CliError`]; no output file is left behind then.
 pub fn simulate(a: &SimulateArgs) -> CliResult<()> {
-    let loaded = load(a)?;
+    let (loaded, x) = load(a, |module, net_file| {
+        let x = read_input(&a.input, module.size_in(), super::budget::bytes())?;
+        let (b, t) = (x.shape()[0], x.shape()[1]);
+        super::budget::check_run(module, net_file, b, t, a.record.is_some())?;
+        Ok(x)
+    })?;
     let module = loaded.module.as_ref();
-    let x = read_input(&a.input, module.size_in(), super::budget::bytes())?;
     let (b, t) = (x.shape()[0], x.shape()[1]);
-    super::budget::check_run(module, &loaded.net_file, b, t, a.record.is_some())?;
     // The step count after this run must not wrap (a snapshot at step 2⁶⁴−1 resumes nowhere).
     let Some(end_step) = loaded.start_step.checked_add(t as u64) else {
         return Err(CliError::file(

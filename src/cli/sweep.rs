@@ -253,6 +253,7 @@ pub fn sweep_on(a: &SweepArgs, ranks: Option<&Ranks>) -> CliResult<()> {
             .map(|t| t as usize)
             .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get())),
     };
+    check_budget(&job, n, shard)?;
     #[cfg(feature = "mpi")]
     if let Some(r) = ranks {
         if shard.is_some() || a.point.is_some() {
@@ -280,6 +281,50 @@ pub fn sweep_on(a: &SweepArgs, ranks: Option<&Ranks>) -> CliResult<()> {
         littoral_functional::atomic::remove_dirs(&created);
     }
     result
+}
+
+/// The points this process runs of a sweep of `n`: `--point K`, a shard, or all.
+///
+/// # Errors
+/// A usage error for a shard that does not fit.
+fn selected_points(
+    point: Option<usize>,
+    shard: Option<(usize, usize)>,
+    n: usize,
+) -> CliResult<Vec<usize>> {
+    let points = match (point, shard) {
+        (Some(k), _) => Points::List(vec![k]),
+        (None, Some((index, count))) => Points::Shard { index, count },
+        (None, None) => Points::All,
+    };
+    points
+        .select(n)
+        .map_err(|e| CliError::usage(format!("--shard: {e}")))
+}
+
+/// Refuse a sweep that would hold more than the memory budget at once (`--max-memory`):
+/// the evolutions of the points in flight — of every point with `--save-outputs` — and
+/// every point's overridden values, counted before any point runs.
+///
+/// # Errors
+/// The budget's one line, naming the network file and the limit.
+fn check_budget(job: &Job<'_>, n: usize, shard: Option<(usize, usize)>) -> CliResult<()> {
+    let override_bytes = job
+        .axes
+        .iter()
+        .filter_map(|ax| job.tree.get(&ax.path))
+        .map(|leaf| leaf.value.shape().iter().product::<usize>() as u64 * 8)
+        .sum();
+    let load = super::budget::SweepLoad {
+        batch: job.x.shape()[0],
+        steps: job.x.shape()[1],
+        record: needs_record(&spiking_populations(job.module)),
+        points: selected_points(job.args.point, shard, n)?.len(),
+        threads: job.threads.unwrap_or(1),
+        keep_outputs: job.args.save_outputs,
+        override_bytes,
+    };
+    super::budget::check_sweep(job.module, job.files.net, &load)
 }
 
 /// The CSV row of one point (with its newline).
@@ -351,14 +396,7 @@ fn run_and_write(
     };
     let manifest_id = outs.reserve(&manifest_path)?;
     let spiking = spiking_populations(module);
-    let points_to_run = match (a.point, shard) {
-        (Some(k), _) => Points::List(vec![k]),
-        (None, Some((index, count))) => Points::Shard { index, count },
-        (None, None) => Points::All,
-    };
-    let selected = points_to_run
-        .select(n)
-        .map_err(|e| CliError::usage(format!("--shard: {e}")))?;
+    let selected = selected_points(a.point, shard, n)?;
     // Rows already recorded (with --resume) and the points still to compute.
     let journal = files.out.join("points");
     let mut rows: BTreeMap<usize, String> = BTreeMap::new();

@@ -147,11 +147,21 @@ fn the_memory_budget_is_checked_before_work() {
     let net = net_file(&f, "big.json", r#"{"class":"Linear","shape":[200,200]}"#);
     refused(
         &f,
-        &["--max-memory", "100K", "inspect", &net],
+        &[
+            "--max-memory",
+            "100K",
+            "simulate",
+            &net,
+            "-i",
+            "x.npy",
+            "-o",
+            "y.npy",
+        ],
         1,
         &["big.json: the network needs 312.5 KiB of memory, more than the limit of 100.0 KiB"],
     );
-    f.ok(&["--max-memory", "1M", "inspect", &net]);
+    // `inspect` draws nothing large, so no budget applies to it.
+    f.ok(&["--max-memory", "100K", "inspect", &net]);
     f.write("long.npy", &npy_f64(&[20_000, 2], &vec![0.5; 40_000]));
     refused(
         &f,
@@ -194,6 +204,123 @@ fn the_memory_budget_is_checked_before_work() {
         2,
         &["--max-memory"],
     );
+}
+
+/// Issue 11, finding 1: a Rate with `has_rec` and shape [20000] — a 60-byte file — made
+/// `inspect` draw its 400 million default weights (3.2 GB, more than 20 s) to describe
+/// them. `inspect` now describes a network file from its specification (a large default
+/// is named, not drawn), and `simulate` refuses it under the memory budget before
+/// drawing anything.
+#[test]
+fn huge_default_weights_are_described_not_drawn() {
+    let f = Fixture::new(1, 5);
+    let net = net_file(
+        &f,
+        "rate.json",
+        r#"{"class":"Rate","shape":[20000],"options":{"has_rec":true}}"#,
+    );
+    let start = Instant::now();
+    let r = f.ok(&["--max-memory", "1M", "inspect", &net]);
+    let inspected = start.elapsed();
+    let line = |path: &str| {
+        r.stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{path} ")))
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+    };
+    assert_eq!(
+        line("w_rec").as_deref(),
+        Some("w_rec Parameter weights (20000, 20000) random (unit_eigs)"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        line("tau").as_deref(),
+        Some("tau Parameter taus (20000,) all 0.02")
+    );
+    assert_eq!(line("x").as_deref(), Some("x State - (20000,) all 0"));
+    // A small default is drawn from the seed as `init` draws it.
+    let key = littoral::rng::derive_seed(0, "rng_key");
+    assert_eq!(
+        line("rng_key"),
+        Some(format!("rng_key State - (2,) u64 [{key} 0]"))
+    );
+    let start = Instant::now();
+    refused(
+        &f,
+        &[
+            "--max-memory",
+            "1G",
+            "simulate",
+            &net,
+            "-i",
+            "x.npy",
+            "-o",
+            "y.npy",
+        ],
+        1,
+        &[
+            "rate.json: the network needs 3.0 GiB of memory, more than the limit of 1.0 GiB (--max-memory)",
+        ],
+    );
+    let simulated = start.elapsed();
+    assert!(!f.path("y.npy").exists());
+    // Drawing the weights took more than 20 s; describing them takes milliseconds (the
+    // bound leaves room for a loaded machine).
+    assert!(
+        inspected.as_secs_f64() < 5.0 && simulated.as_secs_f64() < 5.0,
+        "inspect {inspected:?}, simulate {simulated:?}"
+    );
+}
+
+/// Issue 11: a sweep's evolutions — one per point in flight, every point's with
+/// `--save-outputs` — count in the memory budget, refused before any point runs.
+#[test]
+fn sweeps_count_the_outputs_they_keep_in_the_budget() {
+    let f = Fixture::new(1, 200);
+    let values: Vec<String> = (1..=40).map(|i| format!("0.0{i:02}")).collect();
+    let vary = format!("lif.tau_mem={}", values.join(","));
+    let sweep = |out: &str, save: bool| {
+        let mut args = vec![
+            "--max-memory",
+            "100K",
+            "sweep",
+            "net.json",
+            "-i",
+            "x.npy",
+            "--vary",
+            &vary,
+            "--threads",
+            "2",
+            "-q",
+            "--out",
+        ];
+        args.push(out);
+        if save {
+            args.push("--save-outputs");
+        }
+        args.into_iter().map(str::to_string).collect::<Vec<_>>()
+    };
+    // Each point's evolution: 11 state values (one sample) and 200 × 3 outputs, 4,888
+    // bytes; 40 kept, plus the network (40 values), the input (400) and 40 overridden
+    // `tau_mem`s: 199,360 bytes, 194.7 KiB.
+    let saved = sweep("saved", true);
+    let saved: Vec<&str> = saved.iter().map(String::as_str).collect();
+    refused(
+        &f,
+        &saved,
+        1,
+        &[
+            "net.json: a sweep of 40 point(s) of 1 sample(s) × 200 step(s) on 2 thread(s), \
+             keeping every point's output (--save-outputs), needs 194.7 KiB of memory, more than the limit of 100.0 KiB (--max-memory)",
+        ],
+    );
+    assert!(!f.path("saved").exists());
+    // Without --save-outputs two points are held at once: the same sweep fits.
+    let plain = sweep("plain", false);
+    let plain: Vec<&str> = plain.iter().map(String::as_str).collect();
+    f.ok(&plain);
+    assert!(f.path("plain/summary.csv").exists());
 }
 
 /// Issue 11, finding 2: reading `/dev/zero` as a network or a snapshot grew until memory
