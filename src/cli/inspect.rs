@@ -60,7 +60,14 @@ fn value_text(value: &Value) -> String {
 type Row = [String; 5];
 
 /// A row from its parts.
-fn row(path: String, kind: Kind, family: Option<&str>, shape: &[usize], integer: bool) -> Row {
+fn row(
+    path: String,
+    kind: Kind,
+    family: Option<&str>,
+    shape: &[usize],
+    integer: bool,
+    value: String,
+) -> Row {
     let kind = match kind {
         Kind::Parameter => "Parameter",
         Kind::State => "State",
@@ -75,7 +82,7 @@ fn row(path: String, kind: Kind, family: Option<&str>, shape: &[usize], integer:
             format_shape(shape),
             if integer { " u64" } else { "" }
         ),
-        String::new(),
+        value,
     ]
 }
 
@@ -84,15 +91,14 @@ fn tree_rows(tree: &Tree) -> Vec<Row> {
     tree.leaves()
         .into_iter()
         .map(|(path, leaf)| {
-            let mut r = row(
+            row(
                 path,
                 leaf.kind,
                 leaf.family.as_deref(),
                 leaf.value.shape(),
                 leaf.value.dtype() == "u64",
-            );
-            r[4] = value_text(&leaf.value);
-            r
+                value_text(&leaf.value),
+            )
         })
         .collect()
 }
@@ -130,9 +136,15 @@ fn attribute_rows(module: &dyn Module, kind: Kind, families: &Families, seed: u6
                 _ => a.shapes.first().cloned().unwrap_or_default(),
             };
             let elements = shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
-            let mut r = row(path.clone(), a.kind, a.family.as_deref(), &shape, a.integer);
-            r[4] = attribute_text(a, &path, seed, elements.unwrap_or(usize::MAX));
-            rows.push(r);
+            let value = attribute_text(a, &path, seed, elements.unwrap_or(usize::MAX));
+            rows.push(row(
+                path,
+                a.kind,
+                a.family.as_deref(),
+                &shape,
+                a.integer,
+                value,
+            ));
         }
         let children = m.children();
         stack.extend(

@@ -139,26 +139,34 @@ fn plots_with_undrawable_time_axes_are_refused_at_once() {
     }
 }
 
+/// `simulate NET -i x.npy -o y.npy` under `--max-memory LIMIT`: refused with `needle`,
+/// no output written.
+fn simulate_refused(f: &Fixture, limit: &str, net: &str, needle: &str) {
+    let args = [
+        "--max-memory",
+        limit,
+        "simulate",
+        net,
+        "-i",
+        "x.npy",
+        "-o",
+        "y.npy",
+    ];
+    refused(f, &args, 1, &[needle]);
+    assert!(!f.path("y.npy").exists());
+}
+
 /// Issue 11: `--max-memory` is checked against the network, the input, the output and the
 /// record before any work, with one line naming the file and the limit.
 #[test]
 fn the_memory_budget_is_checked_before_work() {
     let f = Fixture::new(1, 5);
     let net = net_file(&f, "big.json", r#"{"class":"Linear","shape":[200,200]}"#);
-    refused(
+    simulate_refused(
         &f,
-        &[
-            "--max-memory",
-            "100K",
-            "simulate",
-            &net,
-            "-i",
-            "x.npy",
-            "-o",
-            "y.npy",
-        ],
-        1,
-        &["big.json: the network needs 312.5 KiB of memory, more than the limit of 100.0 KiB"],
+        "100K",
+        &net,
+        "big.json: the network needs 312.5 KiB of memory, more than the limit of 100.0 KiB",
     );
     // `inspect` draws nothing large, so no budget applies to it.
     f.ok(&["--max-memory", "100K", "inspect", &net]);
@@ -246,25 +254,13 @@ fn huge_default_weights_are_described_not_drawn() {
         Some(format!("rng_key State - (2,) u64 [{key} 0]"))
     );
     let start = Instant::now();
-    refused(
+    simulate_refused(
         &f,
-        &[
-            "--max-memory",
-            "1G",
-            "simulate",
-            &net,
-            "-i",
-            "x.npy",
-            "-o",
-            "y.npy",
-        ],
-        1,
-        &[
-            "rate.json: the network needs 3.0 GiB of memory, more than the limit of 1.0 GiB (--max-memory)",
-        ],
+        "1G",
+        &net,
+        "rate.json: the network needs 3.0 GiB of memory, more than the limit of 1.0 GiB (--max-memory)",
     );
     let simulated = start.elapsed();
-    assert!(!f.path("y.npy").exists());
     // Drawing the weights took more than 20 s; describing them takes milliseconds (the
     // bound leaves room for a loaded machine).
     assert!(
