@@ -22,9 +22,9 @@ use littoral_core::{Array, Module, Tree, TreeExt};
 
 use super::error::{NirError, Result};
 use super::framework::NeuronKind;
-use super::graph::neuron_kind;
+use super::graph::{exact_neuron, population};
 use super::model::{Edge, NirGraph, Primitive, Tensor};
-use crate::{Cuba, Linear, Membrane, Sequential};
+use crate::{Linear, Sequential};
 
 fn tensor(params: &Tree, name: &str, shape: Vec<usize>) -> Result<Tensor> {
     let a = params
@@ -214,40 +214,12 @@ fn primitive(module: &dyn Module, params: &Tree, warnings: &mut Vec<String>) -> 
                 Primitive::Linear { weight }
             }
         }
-        "LI" => Primitive::LI {
-            tau: v("tau")?,
-            r: v("r")?,
-            v_leak: v("v_leak")?,
-        },
-        "Integrator" => Primitive::I { r: v("r")? },
-        "IF" => Primitive::IF {
-            r: v("r")?,
-            v_threshold: v("v_threshold")?,
-            v_reset: v("v_reset")?,
-        },
-        "NirLIF" => Primitive::LIF {
-            tau: v("tau")?,
-            r: v("r")?,
-            v_leak: v("v_leak")?,
-            v_threshold: v("v_threshold")?,
-            v_reset: v("v_reset")?,
-        },
-        "CubaLI" => Primitive::CubaLI {
-            tau_syn: v("tau_syn")?,
-            tau_mem: v("tau_mem")?,
-            r: v("r")?,
-            v_leak: v("v_leak")?,
-            w_in: v("w_in")?,
-        },
-        "CubaLIF" => Primitive::CubaLIF {
-            tau_syn: v("tau_syn")?,
-            tau_mem: v("tau_mem")?,
-            r: v("r")?,
-            v_leak: v("v_leak")?,
-            v_threshold: v("v_threshold")?,
-            v_reset: v("v_reset")?,
-            w_in: v("w_in")?,
-        },
+        "LI" => Primitive::neuron(NeuronKind::Li, v)?,
+        "Integrator" => Primitive::neuron(NeuronKind::I, v)?,
+        "IF" => Primitive::neuron(NeuronKind::If, v)?,
+        "NirLIF" => Primitive::neuron(NeuronKind::Lif, v)?,
+        "CubaLI" => Primitive::neuron(NeuronKind::CubaLi, v)?,
+        "CubaLIF" => Primitive::neuron(NeuronKind::CubaLif, v)?,
         other => {
             return Err(NirError::at(
                 "",
@@ -437,20 +409,15 @@ pub fn import_chain(graph: &NirGraph, dt: f64) -> Result<Sequential> {
                     _ => Arc::new(linear),
                 }
             }
-            p => match neuron_kind(p) {
+            p => match p.neuron_kind() {
                 Some(kind) => {
-                    let n = p
-                        .tensors()
-                        .iter()
-                        .map(|(_, t)| t.values().len())
-                        .max()
-                        .unwrap_or(0);
-                    let n = analysis
+                    let shape = analysis
                         .shapes
                         .get(name)
                         .and_then(|s| s.output.as_ref())
-                        .map_or(n, |s| s.iter().product());
-                    neuron(kind, p, n, dt).map_err(core(name))?
+                        .map(|s| s.iter().product());
+                    let values = p.tensors().into_iter().map(|(k, t)| (k, values(t)));
+                    exact_neuron(kind, population(p, shape), dt, values).map_err(core(name))?
                 }
                 None => {
                     return Err(NirError::at(
@@ -466,38 +433,4 @@ pub fn import_chain(graph: &NirGraph, dt: f64) -> Result<Sequential> {
         seq = seq.append_named(module, Some(name)).map_err(core(name))?;
     }
     Ok(seq)
-}
-
-fn neuron(
-    kind: NeuronKind,
-    p: &Primitive,
-    n: usize,
-    dt: f64,
-) -> littoral_core::Result<Arc<dyn Module>> {
-    let params = p.tensors();
-    match kind {
-        NeuronKind::CubaLi | NeuronKind::CubaLif => {
-            let mut m = if kind == NeuronKind::CubaLi {
-                Cuba::li(n)
-            } else {
-                Cuba::lif(n)
-            };
-            for (name, t) in params {
-                m = m.with(name, values(t).into())?;
-            }
-            Ok(Arc::new(m.with_dt(dt)?))
-        }
-        _ => {
-            let mut m = match kind {
-                NeuronKind::Li => Membrane::li(n),
-                NeuronKind::I => Membrane::integrator(n),
-                NeuronKind::If => Membrane::if_neuron(n),
-                _ => Membrane::nir_lif(n),
-            };
-            for (name, t) in params {
-                m = m.with(name, values(t).into())?;
-            }
-            Ok(Arc::new(m.with_dt(dt)?))
-        }
-    }
 }

@@ -238,18 +238,17 @@ impl NirNode {
         })
     }
 
-    /// `Delay`: `y_n = x_{n−d}` per element, the buffer advanced by one row per step.
+    /// `Delay`: `y_n = x_{n−d}` per element, the buffer advanced by one row per step, on
+    /// an input of shape `[b, t, n]` (checked by the caller).
     fn delay(
         &self,
         steps: &[usize],
         max: usize,
         state: &Tree,
         input: &Array,
+        [b, t, n]: [usize; 3],
         record: bool,
     ) -> Result<Evolution> {
-        let [b, t, n] = *input.shape() else {
-            return Err(Error::invalid("input", "expected (B, T, N)"));
-        };
         let buffer = crate::view::batched(state, "buffer", b, &[max, n])?;
         let mut buf = buffer.data().to_vec();
         let mut out = vec![0.0; b * t * n];
@@ -392,12 +391,7 @@ impl Module for NirNode {
         record: bool,
     ) -> Result<Evolution> {
         let (n_in, n_out) = (numel(&self.input_shape), numel(&self.output_shape));
-        let [b, t, width] = *input.shape() else {
-            return Err(Error::invalid("input", "expected (B, T, N)"));
-        };
-        if width != n_in {
-            return Err(Error::shape("input", &[vec![b, t, n_in]], input.shape()));
-        }
+        let [b, t, _] = input_dims(input, n_in)?;
         if let Op::Delay { steps, max } = &self.op {
             let dt = crate::view::scalar(params, "dt")?;
             let delay = params.array("delay")?;
@@ -413,7 +407,7 @@ impl Module for NirNode {
                     "delay / dt differs from the number of steps the graph was built with; rebuild the graph with this dt",
                 ));
             }
-            return self.delay(steps, *max, state, input, record);
+            return self.delay(steps, *max, state, input, [b, t, n_in], record);
         }
         if matches!(self.op, Op::Identity) {
             return Ok(Evolution::new(input.clone(), Tree::new(), Record::new()));
@@ -428,4 +422,18 @@ impl Module for NirNode {
             Record::new(),
         ))
     }
+}
+
+/// The `[B, T, N]` of an input, refused unless it is 3-d with `N = width`.
+///
+/// # Errors
+/// Another shape, naming `input`.
+pub(crate) fn input_dims(input: &Array, width: usize) -> Result<[usize; 3]> {
+    let [b, t, n] = *input.shape() else {
+        return Err(Error::invalid("input", "expected (B, T, N)"));
+    };
+    if n != width {
+        return Err(Error::shape("input", &[vec![b, t, width]], input.shape()));
+    }
+    Ok([b, t, n])
 }
