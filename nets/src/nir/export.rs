@@ -82,6 +82,18 @@ fn vector(values: Vec<f64>) -> Tensor {
     Tensor::f64(Array::from_vec(values))
 }
 
+/// The time step of a module whose `noise_std` is 0 (NIR has no noise).
+fn noiseless_dt(params: &Tree) -> Result<f64> {
+    let noise = scalar(params, "noise_std")?;
+    if noise != 0.0 {
+        return Err(NirError::at(
+            "noise_std",
+            format!("NIR has no noise: set noise_std to 0 to export (found {noise})"),
+        ));
+    }
+    scalar(params, "dt")
+}
+
 /// Rockpool's LIF as a NIR `CubaLIF` with `docs/models.md` §5's mapping (a nested graph
 /// `{input, lif ⇄ w_rec, output}` when it has recurrent weights).
 fn rockpool_lif(
@@ -96,14 +108,7 @@ fn rockpool_lif(
             "a LIF with several synapses per neuron cannot be written as NIR (CubaLIF has one current per neuron)",
         ));
     }
-    let noise = scalar(params, "noise_std")?;
-    if noise != 0.0 {
-        return Err(NirError::at(
-            "noise_std",
-            format!("NIR has no noise: set noise_std to 0 to export (found {noise})"),
-        ));
-    }
-    let dt = scalar(params, "dt")?;
+    let dt = noiseless_dt(params)?;
     let tau_mem = per_neuron(params, "tau_mem", n)?;
     let tau_syn = per_neuron(params, "tau_syn", n)?;
     let bias = per_neuron(params, "bias", n)?;
@@ -167,14 +172,7 @@ fn rockpool_lif(
 /// zero-order hold of LI, `v_t = β v_{t−1} + (1 − β) r x_t`, is then `β v_{t−1} + β x_t`
 /// (equal up to the rounding of `(1 − β) r` and of the sum's order, about 1 ulp a step).
 fn exp_syn(params: &Tree, n: usize) -> Result<Primitive> {
-    let noise = scalar(params, "noise_std")?;
-    if noise != 0.0 {
-        return Err(NirError::at(
-            "noise_std",
-            format!("NIR has no noise: set noise_std to 0 to export (found {noise})"),
-        ));
-    }
-    let dt = scalar(params, "dt")?;
+    let dt = noiseless_dt(params)?;
     let tau = per_neuron(params, "tau", n)?;
     let r = tau
         .iter()

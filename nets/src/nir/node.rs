@@ -179,10 +179,21 @@ fn op_error(e: NirError) -> Error {
 /// One sample's one step of a stateless op.
 type StepFn<'a> = Box<dyn Fn(&[f64]) -> Result<Vec<f64>> + Send + Sync + 'a>;
 
+/// The step function of an op of [`super::ops`] on one sample's values, shaped `shape`.
+fn on_input<'a>(
+    shape: &'a [usize],
+    op: impl Fn(&Array) -> std::result::Result<Array, NirError> + Send + Sync + 'a,
+) -> StepFn<'a> {
+    Box::new(move |x: &[f64]| {
+        let x = Array::from_shape_vec(shape.to_vec(), x.to_vec())?;
+        Ok(op(&x).map_err(op_error)?.into_data())
+    })
+}
+
 impl NirNode {
     /// The per-sample, per-step function of a stateless op.
     fn stateless(&self, params: &Tree) -> Result<StepFn<'_>> {
-        let shaped = |x: &[f64]| Array::from_shape_vec(self.input_shape.clone(), x.to_vec());
+        let shape = &self.input_shape;
         Ok(match &self.op {
             Op::Identity | Op::Delay { .. } => Box::new(|x: &[f64]| Ok(x.to_vec())),
             Op::Affine | Op::Linear => {
@@ -193,17 +204,11 @@ impl NirNode {
             }
             Op::Scale => {
                 let s = tensor(params, "scale")?;
-                Box::new(move |x: &[f64]| {
-                    Ok(ops::scale(&s, &shaped(x)?).map_err(op_error)?.into_data())
-                })
+                on_input(shape, move |x| ops::scale(&s, x))
             }
             Op::Threshold => {
                 let t = tensor(params, "threshold")?;
-                Box::new(move |x: &[f64]| {
-                    Ok(ops::threshold(&t, &shaped(x)?)
-                        .map_err(op_error)?
-                        .into_data())
-                })
+                on_input(shape, move |x| ops::threshold(&t, x))
             }
             Op::Conv1d(c) => {
                 let c = Conv1d {
@@ -211,9 +216,7 @@ impl NirNode {
                     bias: tensor(params, "bias")?,
                     ..c.clone()
                 };
-                Box::new(move |x: &[f64]| {
-                    Ok(ops::conv1d(&c, &shaped(x)?).map_err(op_error)?.into_data())
-                })
+                on_input(shape, move |x| ops::conv1d(&c, x))
             }
             Op::Conv2d(c) => {
                 let c = Conv2d {
@@ -221,20 +224,10 @@ impl NirNode {
                     bias: tensor(params, "bias")?,
                     ..c.clone()
                 };
-                Box::new(move |x: &[f64]| {
-                    Ok(ops::conv2d(&c, &shaped(x)?).map_err(op_error)?.into_data())
-                })
+                on_input(shape, move |x| ops::conv2d(&c, x))
             }
-            Op::SumPool2d(p) => Box::new(move |x: &[f64]| {
-                Ok(ops::sum_pool2d(p, &shaped(x)?)
-                    .map_err(op_error)?
-                    .into_data())
-            }),
-            Op::AvgPool2d(p) => Box::new(move |x: &[f64]| {
-                Ok(ops::avg_pool2d(p, &shaped(x)?)
-                    .map_err(op_error)?
-                    .into_data())
-            }),
+            Op::SumPool2d(p) => on_input(shape, move |x| ops::sum_pool2d(p, x)),
+            Op::AvgPool2d(p) => on_input(shape, move |x| ops::avg_pool2d(p, x)),
         })
     }
 

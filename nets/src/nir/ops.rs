@@ -282,20 +282,28 @@ fn convolve(x: &[f64], conv: Grouped<'_>) -> Vec<f64> {
     }
 }
 
-/// A convolution of `x` (`rank` axes, channels first) with a weight `(C_out, C_in /
-/// groups, kernel…)` whose first two sides are `c_out` and `per_group`: the checks both
-/// convolutions make (groups that split the output channels, one bias per output
-/// channel, an input with `C_in` channels), then `axes(x's shape)`, then the sums.
-/// Returns the output values and its two spatial axes.
+/// A convolution of `x` (channels first) with a weight `(C_out, C_in / groups,
+/// kernel…)`: the checks both convolutions make (a weight of one axis more than `x`,
+/// groups that split the output channels, one bias per output channel, an input with
+/// `C_in` channels), then `axes(x's shape, the kernel's sides)`, then the sums. Returns
+/// the output values, `C_out` and the two spatial axes.
 fn grouped_conv(
     x: &Array<f64>,
     rank: usize,
-    [c_out, per_group]: [usize; 2],
-    groups: usize,
     weight: &Tensor,
     bias: &Tensor,
-    axes: impl FnOnce(&[usize]) -> Result<[Axis; 2]>,
-) -> Result<(Vec<f64>, [Axis; 2])> {
+    groups: usize,
+    axes: impl FnOnce(&[usize], &[usize]) -> Result<[Axis; 2]>,
+) -> Result<(Vec<f64>, usize, [Axis; 2])> {
+    let dims = weight.shape();
+    if dims.len() != rank + 1 {
+        return Err(NirError::at(
+            "weight",
+            format!("expected {} dimensions", rank + 1),
+        ));
+    }
+    // rank ≥ 2: a channel axis and at least one spatial axis.
+    let (c_out, per_group, kernel) = (dims[0], dims[1], &dims[2..]);
     if groups == 0 || !c_out.is_multiple_of(groups) {
         return Err(NirError::at(
             "groups",
@@ -313,7 +321,7 @@ fn grouped_conv(
     }
     let c_in = per_group * groups;
     check_input(x, rank, c_in)?;
-    let axes = axes(x.shape())?;
+    let axes = axes(x.shape(), kernel)?;
     let conv = Grouped {
         c_in,
         c_out,
@@ -322,7 +330,7 @@ fn grouped_conv(
         weight: weight.values(),
         bias: bias.values(),
     };
-    Ok((convolve(x.data(), conv), axes))
+    Ok((convolve(x.data(), conv), c_out, axes))
 }
 
 fn check_input(x: &Array<f64>, rank: usize, channels: usize) -> Result<()> {
@@ -344,23 +352,12 @@ fn check_input(x: &Array<f64>, rank: usize, channels: usize) -> Result<()> {
 /// An input of the wrong shape, a window larger than the padded input, `"same"` with a
 /// stride other than 1.
 pub fn conv2d(c: &Conv2d, x: &Array<f64>) -> Result<Array<f64>> {
-    let &[c_out, per_group, kh, kw] = c.weight.shape() else {
-        return Err(NirError::at("weight", "expected 4 dimensions"));
-    };
-    let (y, [ay, ax]) = grouped_conv(
-        x,
-        3,
-        [c_out, per_group],
-        c.groups,
-        &c.weight,
-        &c.bias,
-        |shape| {
-            Ok([
-                Axis::new(shape[1], &c.padding, 0, kh, c.stride[0], c.dilation[0])?,
-                Axis::new(shape[2], &c.padding, 1, kw, c.stride[1], c.dilation[1])?,
-            ])
-        },
-    )?;
+    let (y, c_out, [ay, ax]) = grouped_conv(x, 3, &c.weight, &c.bias, c.groups, |at, k| {
+        Ok([
+            Axis::new(at[1], &c.padding, 0, k[0], c.stride[0], c.dilation[0])?,
+            Axis::new(at[2], &c.padding, 1, k[1], c.stride[1], c.dilation[1])?,
+        ])
+    })?;
     Array::from_shape_vec(vec![c_out, ay.out, ax.out], y)
         .map_err(|e| NirError::at("", e.to_string()))
 }
@@ -370,24 +367,13 @@ pub fn conv2d(c: &Conv2d, x: &Array<f64>) -> Result<Array<f64>> {
 /// # Errors
 /// As [`conv2d`].
 pub fn conv1d(c: &Conv1d, x: &Array<f64>) -> Result<Array<f64>> {
-    let &[c_out, per_group, k] = c.weight.shape() else {
-        return Err(NirError::at("weight", "expected 3 dimensions"));
-    };
-    let (y, [_, ax]) = grouped_conv(
-        x,
-        2,
-        [c_out, per_group],
-        c.groups,
-        &c.weight,
-        &c.bias,
-        |shape| {
-            let flat = Padding::Explicit(vec![0]);
-            Ok([
-                Axis::new(1, &flat, 0, 1, 1, 1)?,
-                Axis::new(shape[1], &c.padding, 0, k, c.stride, c.dilation)?,
-            ])
-        },
-    )?;
+    let flat = Padding::Explicit(vec![0]);
+    let (y, c_out, [_, ax]) = grouped_conv(x, 2, &c.weight, &c.bias, c.groups, |at, k| {
+        Ok([
+            Axis::new(1, &flat, 0, 1, 1, 1)?,
+            Axis::new(at[1], &c.padding, 0, k[0], c.stride, c.dilation)?,
+        ])
+    })?;
     Array::from_shape_vec(vec![c_out, ax.out], y).map_err(|e| NirError::at("", e.to_string()))
 }
 

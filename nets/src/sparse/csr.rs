@@ -89,16 +89,7 @@ impl<T: Real> Csr<T> {
                 ),
             ));
         }
-        if data.len() != indices.len() {
-            return Err(Error::invalid(
-                format!("{path}.data"),
-                format!(
-                    "expected {} values (one per index), found {}",
-                    indices.len(),
-                    data.len()
-                ),
-            ));
-        }
+        check_data_len(path, &data, indices.len())?;
         for row in 0..n_pre {
             let cols = &indices[indptr[row]..indptr[row + 1]];
             check_row(path, row, indptr[row], cols, n_post)?;
@@ -235,16 +226,7 @@ impl<T: Real> Csr<T> {
     /// # Errors
     /// `data` of the wrong length, or a non-finite value (named `{path}.data`).
     pub fn with_data(&self, path: &str, data: Vec<T>) -> Result<Self> {
-        if data.len() != self.nnz() {
-            return Err(Error::invalid(
-                format!("{path}.data"),
-                format!(
-                    "expected {} values (one per synapse), found {}",
-                    self.nnz(),
-                    data.len()
-                ),
-            ));
-        }
+        check_data_len(path, &data, self.nnz())?;
         check_finite(path, &data, |_| true)?;
         Ok(Csr {
             structure: self.structure.clone(),
@@ -289,6 +271,20 @@ impl<T: Real> Csr<T> {
             data,
         }
     }
+}
+
+/// One value per synapse.
+fn check_data_len<T>(path: &str, data: &[T], nnz: usize) -> Result<()> {
+    if data.len() == nnz {
+        return Ok(());
+    }
+    Err(Error::invalid(
+        format!("{path}.data"),
+        format!(
+            "expected {nnz} values (one per synapse), found {}",
+            data.len()
+        ),
+    ))
 }
 
 /// Every value of `values` for which `keep` holds is finite; the first that is not is
