@@ -169,6 +169,31 @@ impl Axis {
     }
 }
 
+/// `acc + Σ term(tap, input)` over the kernel taps of output `[oy, ox]` that fall inside
+/// the input, one `+=` per tap in row-major tap order; `tap` is `ky · K_w + kx` and
+/// `input` is `iy · W + ix`.
+#[inline]
+fn window_sum(
+    ay: &Axis,
+    ax: &Axis,
+    [oy, ox]: [usize; 2],
+    mut acc: f64,
+    term: impl Fn(usize, usize) -> f64,
+) -> f64 {
+    for ky in 0..ay.kernel {
+        let Some(iy) = ay.source(oy, ky) else {
+            continue;
+        };
+        for kx in 0..ax.kernel {
+            let Some(ix) = ax.source(ox, kx) else {
+                continue;
+            };
+            acc += term(ky * ax.kernel + kx, iy * ax.size + ix);
+        }
+    }
+    acc
+}
+
 /// A grouped convolution, checked: `c_in` input and `c_out` output channels in `groups`
 /// groups, a weight `(C_out, C_in / groups, K_h, K_w)` row-major, one bias per output
 /// channel, and the two spatial axes (a 1-d convolution has a height of 1).
@@ -202,17 +227,7 @@ fn correlate(x: &[f64], conv: Grouped<'_>) -> Vec<f64> {
                 for icl in 0..per_group_in {
                     let plane = &x[(first_in + icl) * ay.size * ax.size..];
                     let kernel = &conv.weight[(oc * per_group_in + icl) * ay.kernel * ax.kernel..];
-                    for ky in 0..ay.kernel {
-                        let Some(iy) = ay.source(oy, ky) else {
-                            continue;
-                        };
-                        for kx in 0..ax.kernel {
-                            let Some(ix) = ax.source(ox, kx) else {
-                                continue;
-                            };
-                            acc += kernel[ky * ax.kernel + kx] * plane[iy * ax.size + ix];
-                        }
-                    }
+                    acc = window_sum(&ay, &ax, [oy, ox], acc, |k, i| kernel[k] * plane[i]);
                 }
                 y.push(acc);
             }
@@ -397,19 +412,7 @@ fn pool(p: &Pool2d, x: &Array<f64>) -> Result<Array<f64>> {
         let plane = &x.data()[c * ay.size * ax.size..];
         for oy in 0..ay.out {
             for ox in 0..ax.out {
-                let mut acc = 0.0;
-                for ky in 0..ay.kernel {
-                    let Some(iy) = ay.source(oy, ky) else {
-                        continue;
-                    };
-                    for kx in 0..ax.kernel {
-                        let Some(ix) = ax.source(ox, kx) else {
-                            continue;
-                        };
-                        acc += plane[iy * ax.size + ix];
-                    }
-                }
-                y.push(acc);
+                y.push(window_sum(&ay, &ax, [oy, ox], 0.0, |_, i| plane[i]));
             }
         }
     }
