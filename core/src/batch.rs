@@ -108,20 +108,12 @@ fn replicate<T: Copy>(a: &Array<T>, batch: usize) -> Result<Array<T>> {
 }
 
 impl Error {
-    /// Append a hint to a shape error's expectation (other errors are returned as they are).
+    /// Append a hint to what a shape error found (other errors are returned as they are).
     #[must_use]
-    pub fn with_hint(self, hint: &str) -> Self {
-        match self {
-            Error::Shape {
-                path,
-                expected,
-                found,
-            } => Error::Shape {
-                path,
-                expected,
-                found: format!("{found} ({hint})"),
-            },
-            other => other,
+    pub fn with_hint(mut self, hint: &str) -> Self {
+        if let Error::Shape { found, .. } = &mut self {
+            *found = format!("{found} ({hint})");
         }
+        self
     }
 }

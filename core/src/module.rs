@@ -170,6 +170,15 @@ impl Evolution {
     }
 }
 
+/// What [`Module::children`] returns for a module that owns its children as
+/// `(name, module)` pairs (a combinator, a graph).
+pub fn borrow_children(children: &[(String, Arc<dyn Module>)]) -> Vec<(&str, &dyn Module)> {
+    children
+        .iter()
+        .map(|(n, m)| (n.as_str(), m.as_ref()))
+        .collect()
+}
+
 /// Evolve a child from inside a parent's `evolve_batch`: picks the child's branches of
 /// `params` and `state` and prefixes the child's name to any error path.
 ///

@@ -42,29 +42,20 @@ pub trait NpyElement: AutoSerialize + Copy {
     fn put(self, out: &mut Vec<u8>);
 }
 
-impl NpyElement for f64 {
-    fn put(self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.to_le_bytes());
-    }
+/// [`NpyElement`] for numbers stored as their little-endian bytes.
+macro_rules! le_bytes_elements {
+    ($($t:ty),+) => {
+        $(
+            impl NpyElement for $t {
+                fn put(self, out: &mut Vec<u8>) {
+                    out.extend_from_slice(&self.to_le_bytes());
+                }
+            }
+        )+
+    };
 }
 
-impl NpyElement for f32 {
-    fn put(self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.to_le_bytes());
-    }
-}
-
-impl NpyElement for u64 {
-    fn put(self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.to_le_bytes());
-    }
-}
-
-impl NpyElement for i64 {
-    fn put(self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.to_le_bytes());
-    }
-}
+le_bytes_elements!(f64, f32, u64, i64);
 
 impl NpyElement for bool {
     fn put(self, out: &mut Vec<u8>) {

@@ -113,6 +113,30 @@ macro_rules! result_setters {
 }
 pub(crate) use result_setters;
 
+/// A builder's `with_precision` on its `precision` field; `with_precision, precision`
+/// adds the getter.
+macro_rules! precision_methods {
+    (with_precision) => {
+        /// Compute in `f64` (the default, Rockpool's numpy numbers) or `f32` (Rockpool's
+        /// Jax numbers; see [`Precision`](littoral_core::Precision)). Written to the network
+        /// file as the option `"precision": "f32"`.
+        #[must_use]
+        pub fn with_precision(mut self, precision: littoral_core::Precision) -> Self {
+            self.precision = precision;
+            self
+        }
+    };
+    (with_precision, precision) => {
+        $crate::builder::precision_methods!(with_precision);
+
+        /// The compute precision.
+        pub fn precision(&self) -> littoral_core::Precision {
+            self.precision
+        }
+    };
+}
+pub(crate) use precision_methods;
+
 /// `Module::evolve_batch` of a module on the neuron scaffold: one call to
 /// [`crate::neuron::evolve`].
 macro_rules! evolve_on_scaffold {

@@ -226,19 +226,7 @@ impl Lif {
         self
     }
 
-    /// Compute in `f64` (the default, Rockpool's numpy numbers) or `f32` (Rockpool's Jax
-    /// numbers; see [`Precision`]). Written to the network file as the option
-    /// `"precision": "f32"`.
-    #[must_use]
-    pub fn with_precision(mut self, precision: Precision) -> Self {
-        self.precision = precision;
-        self
-    }
-
-    /// The compute precision.
-    pub fn precision(&self) -> Precision {
-        self.precision
-    }
+    crate::builder::precision_methods!(with_precision, precision);
 
     /// Number of neurons.
     pub fn n_neurons(&self) -> usize {

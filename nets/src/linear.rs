@@ -160,18 +160,7 @@ impl Linear {
         self
     }
 
-    /// Compute in `f64` (the default) or `f32` (see [`Precision`]). Written to the network
-    /// file as the option `"precision": "f32"`.
-    #[must_use]
-    pub fn with_precision(mut self, precision: Precision) -> Self {
-        self.precision = precision;
-        self
-    }
-
-    /// The compute precision.
-    pub fn precision(&self) -> Precision {
-        self.precision
-    }
+    crate::builder::precision_methods!(with_precision, precision);
 
     /// Whether the layer has a bias.
     pub fn has_bias(&self) -> bool {

@@ -92,38 +92,45 @@ pub fn json_text(v: &serde_json::Value) -> String {
     fn scalar(v: &J) -> bool {
         !matches!(v, J::Array(_) | J::Object(_))
     }
-    fn go(v: &J, indent: usize, out: &mut String) {
+    /// `open`, each item on its own line at `indent + 2` (after `"key": ` for an object's),
+    /// the items separated by commas, then `close` at `indent`.
+    fn block<'a>(
+        out: &mut String,
+        indent: usize,
+        [open, close]: [char; 2],
+        items: impl ExactSizeIterator<Item = (Option<&'a str>, &'a J)>,
+    ) {
         let pad = " ".repeat(indent + 2);
+        out.push(open);
+        out.push('\n');
+        let n = items.len();
+        for (i, (key, x)) in items.enumerate() {
+            out.push_str(&pad);
+            if let Some(k) = key {
+                out.push_str(&serde_json::to_string(k).unwrap_or_default());
+                out.push_str(": ");
+            }
+            go(x, indent + 2, out);
+            if i + 1 < n {
+                out.push(',');
+            }
+            out.push('\n');
+        }
+        out.push_str(&" ".repeat(indent));
+        out.push(close);
+    }
+    fn go(v: &J, indent: usize, out: &mut String) {
         match v {
             J::Object(m) if !m.is_empty() => {
-                out.push_str("{\n");
-                let n = m.len();
-                for (i, (k, x)) in m.iter().enumerate() {
-                    out.push_str(&pad);
-                    out.push_str(&serde_json::to_string(k).unwrap_or_default());
-                    out.push_str(": ");
-                    go(x, indent + 2, out);
-                    if i + 1 < n {
-                        out.push(',');
-                    }
-                    out.push('\n');
-                }
-                out.push_str(&" ".repeat(indent));
-                out.push('}');
+                block(
+                    out,
+                    indent,
+                    ['{', '}'],
+                    m.iter().map(|(k, x)| (Some(k.as_str()), x)),
+                );
             }
             J::Array(items) if !items.is_empty() && !items.iter().all(scalar) => {
-                out.push_str("[\n");
-                let n = items.len();
-                for (i, x) in items.iter().enumerate() {
-                    out.push_str(&pad);
-                    go(x, indent + 2, out);
-                    if i + 1 < n {
-                        out.push(',');
-                    }
-                    out.push('\n');
-                }
-                out.push_str(&" ".repeat(indent));
-                out.push(']');
+                block(out, indent, ['[', ']'], items.iter().map(|x| (None, x)));
             }
             J::Array(items) => {
                 let parts: Vec<String> = items

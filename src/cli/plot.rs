@@ -82,7 +82,14 @@ pub fn plot_output(
     let sample = &output.data()[..t * n];
     let t_start = start_step as f64 * dt;
     if spiking {
-        raster(path, sample, t, n, dt, t_start, title, size)
+        let axes = Axes {
+            path,
+            dt,
+            t_start,
+            title,
+            size,
+        };
+        raster(&axes, sample, t, n)
     } else {
         let c = n.min(MAX_TRACES);
         let mut data = Vec::with_capacity(t * c);
@@ -106,17 +113,26 @@ pub fn plot_output(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn raster(
-    path: &Path,
-    sample: &[f64],
-    t: usize,
-    n: usize,
+/// Where and how a raster is drawn: the PNG's path and size in pixels, its title, and
+/// the time of each step.
+struct Axes<'a> {
+    path: &'a Path,
     dt: f64,
     t_start: f64,
-    title: &str,
+    title: &'a str,
     size: (u32, u32),
-) -> Result<(), String> {
+}
+
+/// A raster of `sample` (`t` steps of `n` channels, row-major) with the population rate
+/// below it.
+fn raster(axes: &Axes<'_>, sample: &[f64], t: usize, n: usize) -> Result<(), String> {
+    let &Axes {
+        path,
+        dt,
+        t_start,
+        title,
+        size,
+    } = axes;
     register_fonts().map_err(|e| e.to_string())?;
     let t_stop = t_start + t as f64 * dt;
     let x_range = if t_stop > t_start {

@@ -147,39 +147,27 @@ impl Manifest {
             ("grid (--vary/--zip)", &self.grid_sha256, &other.grid_sha256),
             ("columns", &self.columns, &other.columns),
         ];
+        let mine = self_file.display();
+        let differ = |detail: String| Err(CliError::file(other_file, detail));
         for (what, a, b) in diffs {
             if a != b {
-                return Err(CliError::file(
-                    other_file,
-                    format!(
-                        "made with another {what} than {}: checksum {} ≠ {}",
-                        self_file.display(),
-                        short(b),
-                        short(a)
-                    ),
+                return differ(format!(
+                    "made with another {what} than {mine}: checksum {} ≠ {}",
+                    short(b),
+                    short(a)
                 ));
             }
         }
         if self.seed != other.seed {
-            return Err(CliError::file(
-                other_file,
-                format!(
-                    "made with --seed {} but {} with --seed {}",
-                    other.seed,
-                    self_file.display(),
-                    self.seed
-                ),
+            return differ(format!(
+                "made with --seed {} but {mine} with --seed {}",
+                other.seed, self.seed
             ));
         }
         if self.points != other.points {
-            return Err(CliError::file(
-                other_file,
-                format!(
-                    "a sweep of {} points but {} of {}",
-                    other.points,
-                    self_file.display(),
-                    self.points
-                ),
+            return differ(format!(
+                "a sweep of {} points but {mine} of {}",
+                other.points, self.points
             ));
         }
         Ok(())

@@ -257,20 +257,10 @@ impl TsContinuous {
         Ok(self)
     }
 
-    /// The same series with another name.
-    #[must_use]
-    pub fn with_name(mut self, name: impl Into<String>) -> Self {
-        self.name = name.into();
-        self
-    }
-
-    /// The same series, periodic or not. A periodic series is sampled at times taken modulo
-    /// its duration (`t_start + (t − t_start) mod (t_stop − t_start)`), so it can be sampled
-    /// anywhere; the value at `t_stop` is the value at `t_start`.
-    #[must_use]
-    pub fn with_periodic(mut self, periodic: bool) -> Self {
-        self.periodic = periodic;
-        self
+    series_methods! {
+        /// The same series, periodic or not. A periodic series is sampled at times taken
+        /// modulo its duration (`t_start + (t − t_start) mod (t_stop − t_start)`), so it can
+        /// be sampled anywhere; the value at `t_stop` is the value at `t_start`.
     }
 
     /// The same series with another interpolation rule.
@@ -288,31 +278,6 @@ impl TsContinuous {
     /// Samples `(T, C)`.
     pub fn samples(&self) -> &Array<f64> {
         &self.samples
-    }
-
-    /// Start time.
-    pub fn t_start(&self) -> f64 {
-        self.t_start
-    }
-
-    /// Stop time.
-    pub fn t_stop(&self) -> f64 {
-        self.t_stop
-    }
-
-    /// `t_stop − t_start`.
-    pub fn duration(&self) -> f64 {
-        self.t_stop - self.t_start
-    }
-
-    /// Whether the series is periodic.
-    pub fn periodic(&self) -> bool {
-        self.periodic
-    }
-
-    /// The name (`"unnamed"` by default).
-    pub fn name(&self) -> &str {
-        &self.name
     }
 
     /// The interpolation rule.
@@ -543,6 +508,12 @@ impl TsContinuous {
         if times.last().is_none_or(|&t| t < t_stop) {
             times.push(t_stop);
         }
+        self.sampled_at(times, t_start, t_stop)
+    }
+
+    /// This series sampled at `times` (checked by the caller), over `[t_start, t_stop]`,
+    /// not periodic.
+    fn sampled_at(&self, times: Vec<f64>, t_start: f64, t_stop: f64) -> Result<Self> {
         let samples = self.sample(&times)?;
         Ok(TsContinuous {
             times,
@@ -587,19 +558,11 @@ impl TsContinuous {
     /// Unsorted or non-finite times, or times beyond the range.
     pub fn resample(&self, times: &[f64]) -> Result<Self> {
         check_times("times", times)?;
-        let samples = self.sample(times)?;
         let (t_start, t_stop) = match (times.first(), times.last()) {
             (Some(&a), Some(&b)) => (a, b),
             _ => (self.t_start, self.t_stop),
         };
-        Ok(TsContinuous {
-            times: times.to_vec(),
-            samples,
-            t_start,
-            t_stop,
-            periodic: false,
-            ..self.clone_meta()
-        })
+        self.sampled_at(times.to_vec(), t_start, t_stop)
     }
 
     /// Rockpool's `delay(offset)`: every time, `t_start` and `t_stop` shifted by `offset`.

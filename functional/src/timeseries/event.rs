@@ -162,19 +162,9 @@ impl TsEvent {
         Ok(self)
     }
 
-    /// The same events with another name.
-    #[must_use]
-    pub fn with_name(mut self, name: impl Into<String>) -> Self {
-        self.name = name.into();
-        self
-    }
-
-    /// The same events, periodic or not: a periodic series repeats with period
-    /// `t_stop − t_start` wherever it is read ([`TsEvent::events_in`], rasters).
-    #[must_use]
-    pub fn with_periodic(mut self, periodic: bool) -> Self {
-        self.periodic = periodic;
-        self
+    series_methods! {
+        /// The same events, periodic or not: a periodic series repeats with period
+        /// `t_stop − t_start` wherever it is read ([`TsEvent::events_in`], rasters).
     }
 
     /// Event times.
@@ -187,34 +177,9 @@ impl TsEvent {
         &self.channels
     }
 
-    /// Start time.
-    pub fn t_start(&self) -> f64 {
-        self.t_start
-    }
-
-    /// Stop time (every event is strictly before it).
-    pub fn t_stop(&self) -> f64 {
-        self.t_stop
-    }
-
-    /// `t_stop − t_start`.
-    pub fn duration(&self) -> f64 {
-        self.t_stop - self.t_start
-    }
-
     /// Number of channels.
     pub fn num_channels(&self) -> usize {
         self.num_channels
-    }
-
-    /// Whether the series is periodic.
-    pub fn periodic(&self) -> bool {
-        self.periodic
-    }
-
-    /// The name (`"unnamed"` by default).
-    pub fn name(&self) -> &str {
-        &self.name
     }
 
     /// Number of events.

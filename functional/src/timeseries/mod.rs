@@ -27,6 +27,53 @@
 //! # Ok::<(), littoral_core::Error>(())
 //! ```
 
+/// The methods both series types have on their `name`, `periodic`, `t_start` and
+/// `t_stop` fields: `with_name`, `with_periodic`, `t_start`, `t_stop`, `duration`,
+/// `periodic` and `name`. The doc comments given are `with_periodic`'s, which says what
+/// periodic means for the type.
+macro_rules! series_methods {
+    ($(#[doc = $doc:literal])*) => {
+        /// The same series with another name.
+        #[must_use]
+        pub fn with_name(mut self, name: impl Into<String>) -> Self {
+            self.name = name.into();
+            self
+        }
+
+        $(#[doc = $doc])*
+        #[must_use]
+        pub fn with_periodic(mut self, periodic: bool) -> Self {
+            self.periodic = periodic;
+            self
+        }
+
+        /// Start time.
+        pub fn t_start(&self) -> f64 {
+            self.t_start
+        }
+
+        /// Stop time (an event series' events are all strictly before it).
+        pub fn t_stop(&self) -> f64 {
+            self.t_stop
+        }
+
+        /// `t_stop − t_start`.
+        pub fn duration(&self) -> f64 {
+            self.t_stop - self.t_start
+        }
+
+        /// Whether the series is periodic.
+        pub fn periodic(&self) -> bool {
+            self.periodic
+        }
+
+        /// The name (`"unnamed"` by default).
+        pub fn name(&self) -> &str {
+            &self.name
+        }
+    };
+}
+
 mod continuous;
 mod event;
 pub mod npz;

@@ -135,35 +135,10 @@ impl Module for FFwdStack {
         "FFwdStack"
     }
 
-    fn shape(&self) -> Vec<usize> {
-        self.shape.to_vec()
-    }
-
-    fn size_in(&self) -> usize {
-        self.shape[0]
-    }
-
-    fn size_out(&self) -> usize {
-        self.shape[1]
-    }
-
-    fn spiking_input(&self) -> bool {
-        self.spiking[0]
-    }
-
-    fn spiking_output(&self) -> bool {
-        self.spiking[1]
-    }
+    super::chain_methods!();
 
     fn attributes(&self) -> &[Attribute] {
         &self.attrs
-    }
-
-    fn children(&self) -> Vec<(&str, &dyn Module)> {
-        self.children
-            .iter()
-            .map(|(n, m)| (n.as_str(), m.as_ref()))
-            .collect()
     }
 
     fn evolve_batch(

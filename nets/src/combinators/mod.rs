@@ -32,6 +32,40 @@ pub(crate) fn chain_shape(children: &[(String, Arc<dyn Module>)]) -> [usize; 2] 
     }
 }
 
+/// The `Module` methods a chain's ends and children answer: `shape`, `size_in`,
+/// `size_out`, `spiking_input`, `spiking_output` (from the `shape: [usize; 2]` and
+/// `spiking: [bool; 2]` computed when the chain is built, so each is O(1)) and
+/// `children`, all read from the fields of `self.$chain` (`self` itself when no path is
+/// given).
+macro_rules! chain_methods {
+    ($($chain:ident).*) => {
+        fn shape(&self) -> Vec<usize> {
+            self$(.$chain)*.shape.to_vec()
+        }
+
+        fn size_in(&self) -> usize {
+            self$(.$chain)*.shape[0]
+        }
+
+        fn size_out(&self) -> usize {
+            self$(.$chain)*.shape[1]
+        }
+
+        fn spiking_input(&self) -> bool {
+            self$(.$chain)*.spiking[0]
+        }
+
+        fn spiking_output(&self) -> bool {
+            self$(.$chain)*.spiking[1]
+        }
+
+        fn children(&self) -> Vec<(&str, &dyn littoral_core::Module)> {
+            littoral_core::borrow_children(&self$(.$chain)*.children)
+        }
+    };
+}
+use chain_methods;
+
 /// Whether a chain takes spikes (its first child does) and emits spikes (its last does).
 /// Computed once when the chain is built, like [`chain_shape`].
 pub(crate) fn chain_spiking(children: &[(String, Arc<dyn Module>)]) -> [bool; 2] {

@@ -65,29 +65,7 @@ impl Module for Residual {
         "Residual"
     }
 
-    fn shape(&self) -> Vec<usize> {
-        self.inner.shape()
-    }
-
-    fn size_in(&self) -> usize {
-        self.inner.size_in()
-    }
-
-    fn size_out(&self) -> usize {
-        self.inner.size_out()
-    }
-
-    fn spiking_input(&self) -> bool {
-        self.inner.spiking_input()
-    }
-
-    fn spiking_output(&self) -> bool {
-        self.inner.spiking_output()
-    }
-
-    fn children(&self) -> Vec<(&str, &dyn Module)> {
-        self.inner.children()
-    }
+    super::chain_methods!(inner);
 
     fn evolve_batch(
         &self,

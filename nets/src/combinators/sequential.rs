@@ -28,13 +28,13 @@ use std::sync::{Arc, OnceLock};
 /// the names are kept in a set, and the fusion plan is made once, at the first `evolve`.
 #[derive(Clone, Debug, Default)]
 pub struct Sequential {
-    children: Vec<(String, Arc<dyn Module>)>,
+    pub(super) children: Vec<(String, Arc<dyn Module>)>,
     /// The children's names, to refuse a duplicate in O(1).
     names: HashSet<String>,
     /// `(first.size_in, last.size_out)`, `(0, 0)` when empty.
-    shape: [usize; 2],
+    pub(super) shape: [usize; 2],
     /// `(first.spiking_input, last.spiking_output)`, `(false, false)` when empty.
-    spiking: [bool; 2],
+    pub(super) spiking: [bool; 2],
     /// The fused pairs of `children`, planned at the first `evolve`.
     plan: OnceLock<Plan>,
 }
@@ -223,32 +223,7 @@ impl Module for Sequential {
         "Sequential"
     }
 
-    fn shape(&self) -> Vec<usize> {
-        self.shape.to_vec()
-    }
-
-    fn size_in(&self) -> usize {
-        self.shape[0]
-    }
-
-    fn size_out(&self) -> usize {
-        self.shape[1]
-    }
-
-    fn spiking_input(&self) -> bool {
-        self.spiking[0]
-    }
-
-    fn spiking_output(&self) -> bool {
-        self.spiking[1]
-    }
-
-    fn children(&self) -> Vec<(&str, &dyn Module)> {
-        self.children
-            .iter()
-            .map(|(n, m)| (n.as_str(), m.as_ref()))
-            .collect()
-    }
+    super::chain_methods!();
 
     fn split_chain(&self, at: usize) -> Option<(Arc<dyn Module>, Arc<dyn Module>)> {
         if at == 0 || at >= self.children.len() {

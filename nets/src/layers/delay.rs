@@ -107,13 +107,7 @@ impl Delay {
         self.fit_buffer()
     }
 
-    /// Compute in `f64` (the default) or `f32`; written to the network file as the option
-    /// `"precision": "f32"`.
-    #[must_use]
-    pub fn with_precision(mut self, precision: Precision) -> Self {
-        self.precision = precision;
-        self
-    }
+    crate::builder::precision_methods!(with_precision);
 
     /// The buffer length in steps.
     pub fn buffer_steps(&self) -> usize {

@@ -69,13 +69,7 @@ impl<Rule: ElementRule> Elementwise<Rule> {
         self.with("dt", v.into())
     }
 
-    /// Compute in `f64` (the default) or `f32`; written to the network file as the option
-    /// `"precision": "f32"`.
-    #[must_use]
-    pub fn with_precision(mut self, precision: Precision) -> Self {
-        self.precision = precision;
-        self
-    }
+    crate::builder::precision_methods!(with_precision);
 
     fn read(entry: &FileEntry<'_>) -> Result<Arc<dyn Module>> {
         let layer = Self::new(entry.vector_size()?).with_precision(

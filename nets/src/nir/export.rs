@@ -22,9 +22,9 @@ use littoral_core::{Array, Module, Tree, TreeExt};
 
 use super::error::{NirError, Result};
 use super::framework::NeuronKind;
-use super::graph::neuron_kind;
+use super::graph::{exact_neuron, population};
 use super::model::{Edge, NirGraph, Primitive, Tensor};
-use crate::{Cuba, Linear, Membrane, Sequential};
+use crate::{Linear, Sequential};
 
 fn tensor(params: &Tree, name: &str, shape: Vec<usize>) -> Result<Tensor> {
     let a = params
@@ -82,6 +82,18 @@ fn vector(values: Vec<f64>) -> Tensor {
     Tensor::f64(Array::from_vec(values))
 }
 
+/// The time step of a module whose `noise_std` is 0 (NIR has no noise).
+fn noiseless_dt(params: &Tree) -> Result<f64> {
+    let noise = scalar(params, "noise_std")?;
+    if noise != 0.0 {
+        return Err(NirError::at(
+            "noise_std",
+            format!("NIR has no noise: set noise_std to 0 to export (found {noise})"),
+        ));
+    }
+    scalar(params, "dt")
+}
+
 /// Rockpool's LIF as a NIR `CubaLIF` with `docs/models.md` §5's mapping (a nested graph
 /// `{input, lif ⇄ w_rec, output}` when it has recurrent weights).
 fn rockpool_lif(
@@ -96,14 +108,7 @@ fn rockpool_lif(
             "a LIF with several synapses per neuron cannot be written as NIR (CubaLIF has one current per neuron)",
         ));
     }
-    let noise = scalar(params, "noise_std")?;
-    if noise != 0.0 {
-        return Err(NirError::at(
-            "noise_std",
-            format!("NIR has no noise: set noise_std to 0 to export (found {noise})"),
-        ));
-    }
-    let dt = scalar(params, "dt")?;
+    let dt = noiseless_dt(params)?;
     let tau_mem = per_neuron(params, "tau_mem", n)?;
     let tau_syn = per_neuron(params, "tau_syn", n)?;
     let bias = per_neuron(params, "bias", n)?;
@@ -167,14 +172,7 @@ fn rockpool_lif(
 /// zero-order hold of LI, `v_t = β v_{t−1} + (1 − β) r x_t`, is then `β v_{t−1} + β x_t`
 /// (equal up to the rounding of `(1 − β) r` and of the sum's order, about 1 ulp a step).
 fn exp_syn(params: &Tree, n: usize) -> Result<Primitive> {
-    let noise = scalar(params, "noise_std")?;
-    if noise != 0.0 {
-        return Err(NirError::at(
-            "noise_std",
-            format!("NIR has no noise: set noise_std to 0 to export (found {noise})"),
-        ));
-    }
-    let dt = scalar(params, "dt")?;
+    let dt = noiseless_dt(params)?;
     let tau = per_neuron(params, "tau", n)?;
     let r = tau
         .iter()
@@ -214,40 +212,12 @@ fn primitive(module: &dyn Module, params: &Tree, warnings: &mut Vec<String>) -> 
                 Primitive::Linear { weight }
             }
         }
-        "LI" => Primitive::LI {
-            tau: v("tau")?,
-            r: v("r")?,
-            v_leak: v("v_leak")?,
-        },
-        "Integrator" => Primitive::I { r: v("r")? },
-        "IF" => Primitive::IF {
-            r: v("r")?,
-            v_threshold: v("v_threshold")?,
-            v_reset: v("v_reset")?,
-        },
-        "NirLIF" => Primitive::LIF {
-            tau: v("tau")?,
-            r: v("r")?,
-            v_leak: v("v_leak")?,
-            v_threshold: v("v_threshold")?,
-            v_reset: v("v_reset")?,
-        },
-        "CubaLI" => Primitive::CubaLI {
-            tau_syn: v("tau_syn")?,
-            tau_mem: v("tau_mem")?,
-            r: v("r")?,
-            v_leak: v("v_leak")?,
-            w_in: v("w_in")?,
-        },
-        "CubaLIF" => Primitive::CubaLIF {
-            tau_syn: v("tau_syn")?,
-            tau_mem: v("tau_mem")?,
-            r: v("r")?,
-            v_leak: v("v_leak")?,
-            v_threshold: v("v_threshold")?,
-            v_reset: v("v_reset")?,
-            w_in: v("w_in")?,
-        },
+        "LI" => Primitive::neuron(NeuronKind::Li, v)?,
+        "Integrator" => Primitive::neuron(NeuronKind::I, v)?,
+        "IF" => Primitive::neuron(NeuronKind::If, v)?,
+        "NirLIF" => Primitive::neuron(NeuronKind::Lif, v)?,
+        "CubaLI" => Primitive::neuron(NeuronKind::CubaLi, v)?,
+        "CubaLIF" => Primitive::neuron(NeuronKind::CubaLif, v)?,
         other => {
             return Err(NirError::at(
                 "",
@@ -437,20 +407,15 @@ pub fn import_chain(graph: &NirGraph, dt: f64) -> Result<Sequential> {
                     _ => Arc::new(linear),
                 }
             }
-            p => match neuron_kind(p) {
+            p => match p.neuron_kind() {
                 Some(kind) => {
-                    let n = p
-                        .tensors()
-                        .iter()
-                        .map(|(_, t)| t.values().len())
-                        .max()
-                        .unwrap_or(0);
-                    let n = analysis
+                    let shape = analysis
                         .shapes
                         .get(name)
                         .and_then(|s| s.output.as_ref())
-                        .map_or(n, |s| s.iter().product());
-                    neuron(kind, p, n, dt).map_err(core(name))?
+                        .map(|s| s.iter().product());
+                    let values = p.tensors().into_iter().map(|(k, t)| (k, values(t)));
+                    exact_neuron(kind, population(p, shape), dt, values).map_err(core(name))?
                 }
                 None => {
                     return Err(NirError::at(
@@ -466,38 +431,4 @@ pub fn import_chain(graph: &NirGraph, dt: f64) -> Result<Sequential> {
         seq = seq.append_named(module, Some(name)).map_err(core(name))?;
     }
     Ok(seq)
-}
-
-fn neuron(
-    kind: NeuronKind,
-    p: &Primitive,
-    n: usize,
-    dt: f64,
-) -> littoral_core::Result<Arc<dyn Module>> {
-    let params = p.tensors();
-    match kind {
-        NeuronKind::CubaLi | NeuronKind::CubaLif => {
-            let mut m = if kind == NeuronKind::CubaLi {
-                Cuba::li(n)
-            } else {
-                Cuba::lif(n)
-            };
-            for (name, t) in params {
-                m = m.with(name, values(t).into())?;
-            }
-            Ok(Arc::new(m.with_dt(dt)?))
-        }
-        _ => {
-            let mut m = match kind {
-                NeuronKind::Li => Membrane::li(n),
-                NeuronKind::I => Membrane::integrator(n),
-                NeuronKind::If => Membrane::if_neuron(n),
-                _ => Membrane::nir_lif(n),
-            };
-            for (name, t) in params {
-                m = m.with(name, values(t).into())?;
-            }
-            Ok(Arc::new(m.with_dt(dt)?))
-        }
-    }
 }

@@ -31,39 +31,9 @@ pub enum NeuronKind {
     CubaLif,
 }
 
+/// The parameter lists and NIR names of the kinds come from the table of neuron
+/// primitives in `model.rs` (`NeuronKind::parameters`, `NeuronKind::nir_name`).
 impl NeuronKind {
-    /// NIR's type name.
-    pub fn nir_name(self) -> &'static str {
-        match self {
-            NeuronKind::Li => "LI",
-            NeuronKind::I => "I",
-            NeuronKind::If => "IF",
-            NeuronKind::Lif => "LIF",
-            NeuronKind::CubaLi => "CubaLI",
-            NeuronKind::CubaLif => "CubaLIF",
-        }
-    }
-
-    /// The parameter names of the kind, in NIR's order.
-    pub fn parameters(self) -> &'static [&'static str] {
-        match self {
-            NeuronKind::Li => &["tau", "r", "v_leak"],
-            NeuronKind::I => &["r"],
-            NeuronKind::If => &["r", "v_threshold", "v_reset"],
-            NeuronKind::Lif => &["tau", "r", "v_leak", "v_threshold", "v_reset"],
-            NeuronKind::CubaLi => &["tau_syn", "tau_mem", "r", "v_leak", "w_in"],
-            NeuronKind::CubaLif => &[
-                "tau_syn",
-                "tau_mem",
-                "r",
-                "v_leak",
-                "v_threshold",
-                "v_reset",
-                "w_in",
-            ],
-        }
-    }
-
     fn two_state(self) -> bool {
         matches!(self, NeuronKind::CubaLi | NeuronKind::CubaLif)
     }

@@ -189,7 +189,7 @@ impl Graph {
                         node_module(p, &shapes, dt, semantics).map_err(|e| e.within(name))?;
                     let role = match p {
                         Primitive::Input { .. } => Role::Input,
-                        p if neuron_kind(p).is_some() => Role::Neuron,
+                        p if p.neuron_kind().is_some() => Role::Neuron,
                         _ => Role::Other,
                     };
                     flat.push(FlatNode {
@@ -402,19 +402,6 @@ impl Graph {
     }
 }
 
-/// The NIR neuron type of a primitive, if it is one.
-pub(crate) fn neuron_kind(p: &Primitive) -> Option<NeuronKind> {
-    Some(match p {
-        Primitive::LI { .. } => NeuronKind::Li,
-        Primitive::I { .. } => NeuronKind::I,
-        Primitive::IF { .. } => NeuronKind::If,
-        Primitive::LIF { .. } => NeuronKind::Lif,
-        Primitive::CubaLI { .. } => NeuronKind::CubaLi,
-        Primitive::CubaLIF { .. } => NeuronKind::CubaLif,
-        _ => return None,
-    })
-}
-
 /// A neuron's parameters as `(N,)` vectors (one-value parameters broadcast).
 fn neuron_values(p: &Primitive, n: usize) -> Result<Vec<(&'static str, Vec<f64>)>> {
     p.tensors()
@@ -441,7 +428,7 @@ fn node_module(
     dt: f64,
     semantics: Semantics,
 ) -> Result<Arc<dyn Module>> {
-    let Some(kind) = neuron_kind(p) else {
+    let Some(kind) = p.neuron_kind() else {
         let input = shapes
             .input
             .clone()
@@ -456,24 +443,55 @@ fn node_module(
         }
         return Ok(Arc::new(NirNode::new(p, input, output, dt)?));
     };
-    let n = numel(&shapes.output)
-        .or_else(|| numel(&shapes.input))
-        .unwrap_or_else(|| {
-            p.tensors()
-                .iter()
-                .map(|(_, t)| t.values().len())
-                .max()
-                .unwrap_or(0)
-        });
+    let n = population(p, numel(&shapes.output).or_else(|| numel(&shapes.input)));
     let values = neuron_values(p, n)?;
     if !semantics.is_exact() {
         return Ok(Arc::new(FrameworkNeuron::new(
             kind, semantics, &values, dt,
         )?));
     }
-    let set = |module: Result<Arc<dyn Module>>| module;
-    let core = |e: littoral_core::Error| NirError::at(e.path(), e.detail());
-    set(match kind {
+    let values = values
+        .into_iter()
+        .map(|(name, v)| (name, Array::from_vec(v)));
+    exact_neuron(kind, n, dt, values).map_err(|e| NirError::at(e.path(), e.detail()))
+}
+
+/// The size of a neuron population: the node's shape when it is known, else its longest
+/// parameter.
+pub(crate) fn population(p: &Primitive, shape: Option<usize>) -> usize {
+    shape.unwrap_or_else(|| {
+        p.tensors()
+            .iter()
+            .map(|(_, t)| t.values().len())
+            .max()
+            .unwrap_or(0)
+    })
+}
+
+/// Littoral's exact module of `n` NIR neurons of `kind` (a [`Membrane`] for LI, I, IF and
+/// LIF, a [`Cuba`] for CubaLI and CubaLIF) with the given parameters (NIR's names) and
+/// time step.
+///
+/// # Errors
+/// A parameter the module refuses (a wrong shape, a non-finite value), or `dt`.
+pub(crate) fn exact_neuron(
+    kind: NeuronKind,
+    n: usize,
+    dt: f64,
+    values: impl IntoIterator<Item = (&'static str, Array)>,
+) -> CoreResult<Arc<dyn Module>> {
+    match kind {
+        NeuronKind::CubaLi | NeuronKind::CubaLif => {
+            let mut m = if kind == NeuronKind::CubaLi {
+                Cuba::li(n)
+            } else {
+                Cuba::lif(n)
+            };
+            for (name, v) in values {
+                m = m.with(name, v.into())?;
+            }
+            Ok(Arc::new(m.with_dt(dt)?))
+        }
         NeuronKind::Li | NeuronKind::I | NeuronKind::If | NeuronKind::Lif => {
             let mut m = match kind {
                 NeuronKind::Li => Membrane::li(n),
@@ -482,22 +500,11 @@ fn node_module(
                 _ => Membrane::nir_lif(n),
             };
             for (name, v) in values {
-                m = m.with(name, Array::from_vec(v).into()).map_err(core)?;
+                m = m.with(name, v.into())?;
             }
-            Ok(Arc::new(m.with_dt(dt).map_err(core)?))
+            Ok(Arc::new(m.with_dt(dt)?))
         }
-        NeuronKind::CubaLi | NeuronKind::CubaLif => {
-            let mut m = if kind == NeuronKind::CubaLi {
-                Cuba::li(n)
-            } else {
-                Cuba::lif(n)
-            };
-            for (name, v) in values {
-                m = m.with(name, Array::from_vec(v).into()).map_err(core)?;
-            }
-            Ok(Arc::new(m.with_dt(dt).map_err(core)?))
-        }
-    })
+    }
 }
 
 /// What Norse 1.1.0's importer cannot take among the stateless nodes.
@@ -545,10 +552,7 @@ impl Module for Graph {
     }
 
     fn children(&self) -> Vec<(&str, &dyn Module)> {
-        self.module_children
-            .iter()
-            .map(|(n, m)| (n.as_str(), m.as_ref()))
-            .collect()
+        littoral_core::borrow_children(&self.module_children)
     }
 
     fn evolve_batch(

@@ -65,13 +65,7 @@ pub(crate) fn evolve(
     input: &Array,
     record: bool,
 ) -> Result<Evolution> {
-    let [b, t, width] = *input.shape() else {
-        return Err(Error::invalid("input", "expected (B, T, N)"));
-    };
-    let size_in = littoral_core::Module::size_in(graph);
-    if width != size_in {
-        return Err(Error::shape("input", &[vec![b, t, size_in]], input.shape()));
-    }
+    let [b, t, width] = super::node::input_dims(input, littoral_core::Module::size_in(graph))?;
     // The graph input's columns, per Input node.
     let mut own_input: BTreeMap<usize, Array> = BTreeMap::new();
     let mut col = 0;

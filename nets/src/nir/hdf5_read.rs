@@ -126,22 +126,28 @@ impl<'a> Scope<'a> {
 
     /// Open sub-group `name`.
     pub fn subgroup(&self, name: &str) -> Result<Group> {
-        if !self.has_group(name) {
-            return Err(NirError::at(self.at(name), "missing group"));
-        }
-        self.group
-            .group(name)
-            .map_err(|e| h5(&self.at(name), "cannot open the group", e))
+        self.open(name, self.has_group(name), "group", Group::group)
     }
 
     /// Open dataset `name` (an error naming it when it is missing).
     pub fn dataset(&self, name: &str) -> Result<Dataset> {
-        if !self.has_dataset(name) {
-            return Err(NirError::at(self.at(name), "missing dataset"));
+        self.open(name, self.has_dataset(name), "dataset", Group::dataset)
+    }
+
+    /// Open member `name`, a `what` ("group" or "dataset"), with `open`; an error naming
+    /// it when it is not `present` or cannot be opened.
+    fn open<T>(
+        &self,
+        name: &str,
+        present: bool,
+        what: &str,
+        open: impl FnOnce(&Group, &str) -> std::result::Result<T, hdf5_pure::Error>,
+    ) -> Result<T> {
+        if !present {
+            return Err(NirError::at(self.at(name), format!("missing {what}")));
         }
-        self.group
-            .dataset(name)
-            .map_err(|e| h5(&self.at(name), "cannot open the dataset", e))
+        open(self.group, name)
+            .map_err(|e| h5(&self.at(name), &format!("cannot open the {what}"), e))
     }
 
     /// Shape and element type of dataset `name`, the element count checked.

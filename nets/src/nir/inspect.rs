@@ -118,21 +118,16 @@ fn settings(p: &Primitive) -> String {
         Padding::Valid => "valid".to_string(),
         Padding::Explicit(v) => format!("{v:?}"),
     };
+    // A number (1-d) or a list (2-d): `{:?}` writes a `usize` as `{}` does.
+    let conv = |stride: &dyn std::fmt::Debug, padding, dilation: &dyn std::fmt::Debug, groups| {
+        format!(
+            "stride {stride:?}, padding {}, dilation {dilation:?}, groups {groups}",
+            pad(padding)
+        )
+    };
     match p {
-        Primitive::Conv1d(c) => format!(
-            "stride {}, padding {}, dilation {}, groups {}",
-            c.stride,
-            pad(&c.padding),
-            c.dilation,
-            c.groups
-        ),
-        Primitive::Conv2d(c) => format!(
-            "stride {:?}, padding {}, dilation {:?}, groups {}",
-            c.stride,
-            pad(&c.padding),
-            c.dilation,
-            c.groups
-        ),
+        Primitive::Conv1d(c) => conv(&c.stride, &c.padding, &c.dilation, c.groups),
+        Primitive::Conv2d(c) => conv(&c.stride, &c.padding, &c.dilation, c.groups),
         Primitive::SumPool2d(q) | Primitive::AvgPool2d(q) => format!(
             "kernel {:?}, stride {:?}, padding {:?}",
             q.kernel_size, q.stride, q.padding

@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 
 use littoral_core::Array;
 
+use super::framework::NeuronKind;
+
 /// How a float parameter was (or will be) stored in the file. Values are held as `f64`
 /// (exact for `f32` data); the stored type is kept so a read-write round trip is
 /// bit-identical.
@@ -256,13 +258,8 @@ impl Primitive {
             Primitive::Conv2d(_) => "Conv2d",
             Primitive::SumPool2d(_) => "SumPool2d",
             Primitive::AvgPool2d(_) => "AvgPool2d",
-            Primitive::LI { .. } => "LI",
-            Primitive::I { .. } => "I",
-            Primitive::IF { .. } => "IF",
-            Primitive::LIF { .. } => "LIF",
-            Primitive::CubaLI { .. } => "CubaLI",
-            Primitive::CubaLIF { .. } => "CubaLIF",
             Primitive::Graph(_) => "NIRGraph",
+            neuron => neuron.neuron_kind().map_or("", NeuronKind::nir_name),
         }
     }
 
@@ -270,15 +267,9 @@ impl Primitive {
     /// graphs containing one). A cycle needs one to be well-defined.
     pub fn is_stateful(&self) -> bool {
         match self {
-            Primitive::Delay { .. }
-            | Primitive::LI { .. }
-            | Primitive::I { .. }
-            | Primitive::IF { .. }
-            | Primitive::LIF { .. }
-            | Primitive::CubaLI { .. }
-            | Primitive::CubaLIF { .. } => true,
+            Primitive::Delay { .. } => true,
             Primitive::Graph(g) => g.nodes.values().any(|n| n.primitive.is_stateful()),
-            _ => false,
+            other => other.neuron_kind().is_some(),
         }
     }
 
@@ -298,58 +289,87 @@ impl Primitive {
             Primitive::Delay { delay } => vec![("delay", delay)],
             Primitive::Conv1d(c) => vec![("weight", &c.weight), ("bias", &c.bias)],
             Primitive::Conv2d(c) => vec![("weight", &c.weight), ("bias", &c.bias)],
-            Primitive::LI { tau, r, v_leak } => vec![("tau", tau), ("r", r), ("v_leak", v_leak)],
-            Primitive::I { r } => vec![("r", r)],
-            Primitive::IF {
-                r,
-                v_threshold,
-                v_reset,
-            } => vec![("r", r), ("v_threshold", v_threshold), ("v_reset", v_reset)],
-            Primitive::LIF {
-                tau,
-                r,
-                v_leak,
-                v_threshold,
-                v_reset,
-            } => vec![
-                ("tau", tau),
-                ("r", r),
-                ("v_leak", v_leak),
-                ("v_threshold", v_threshold),
-                ("v_reset", v_reset),
-            ],
-            Primitive::CubaLI {
-                tau_syn,
-                tau_mem,
-                r,
-                v_leak,
-                w_in,
-            } => vec![
-                ("tau_syn", tau_syn),
-                ("tau_mem", tau_mem),
-                ("r", r),
-                ("v_leak", v_leak),
-                ("w_in", w_in),
-            ],
-            Primitive::CubaLIF {
-                tau_syn,
-                tau_mem,
-                r,
-                v_leak,
-                v_threshold,
-                v_reset,
-                w_in,
-            } => vec![
-                ("tau_syn", tau_syn),
-                ("tau_mem", tau_mem),
-                ("r", r),
-                ("v_leak", v_leak),
-                ("v_threshold", v_threshold),
-                ("v_reset", v_reset),
-                ("w_in", w_in),
-            ],
+            neuron => neuron.neuron_tensors().unwrap_or_default(),
         }
     }
+}
+
+/// The NIR neuron primitives with their parameters in NIR's order: the one list that
+/// [`Primitive::neuron`], [`Primitive::neuron_kind`], the neurons' [`Primitive::tensors`],
+/// [`NeuronKind::nir_name`], [`NeuronKind::from_nir_name`] and [`NeuronKind::parameters`]
+/// are made from.
+macro_rules! neurons {
+    ($($kind:ident => $variant:ident { $($field:ident),+ },)+) => {
+        impl Primitive {
+            /// The neuron primitive of `kind`, each parameter `get(name)`, asked in NIR's
+            /// order.
+            ///
+            /// # Errors
+            /// The first error of `get`.
+            pub fn neuron<E>(
+                kind: NeuronKind,
+                mut get: impl FnMut(&'static str) -> std::result::Result<Tensor, E>,
+            ) -> std::result::Result<Primitive, E> {
+                Ok(match kind {
+                    $(NeuronKind::$kind => Primitive::$variant {
+                        $($field: get(stringify!($field))?,)+
+                    },)+
+                })
+            }
+
+            /// The NIR neuron type of the primitive, if it is a neuron.
+            pub fn neuron_kind(&self) -> Option<NeuronKind> {
+                match self {
+                    $(Primitive::$variant { .. } => Some(NeuronKind::$kind),)+
+                    _ => None,
+                }
+            }
+
+            /// A neuron's parameters by NIR name, in NIR's order (`None` for any other
+            /// primitive).
+            fn neuron_tensors(&self) -> Option<Vec<(&'static str, &Tensor)>> {
+                match self {
+                    $(Primitive::$variant { $($field),+ } => {
+                        Some(vec![$((stringify!($field), $field)),+])
+                    })+
+                    _ => None,
+                }
+            }
+        }
+
+        impl NeuronKind {
+            /// NIR's type name.
+            pub fn nir_name(self) -> &'static str {
+                match self {
+                    $(NeuronKind::$kind => stringify!($variant),)+
+                }
+            }
+
+            /// The kind of a NIR type name, if it names a neuron.
+            pub fn from_nir_name(name: &str) -> Option<NeuronKind> {
+                match name {
+                    $(stringify!($variant) => Some(NeuronKind::$kind),)+
+                    _ => None,
+                }
+            }
+
+            /// The parameter names of the kind, in NIR's order.
+            pub fn parameters(self) -> &'static [&'static str] {
+                match self {
+                    $(NeuronKind::$kind => &[$(stringify!($field)),+],)+
+                }
+            }
+        }
+    };
+}
+
+neurons! {
+    Li => LI { tau, r, v_leak },
+    I => I { r },
+    If => IF { r, v_threshold, v_reset },
+    Lif => LIF { tau, r, v_leak, v_threshold, v_reset },
+    CubaLi => CubaLI { tau_syn, tau_mem, r, v_leak, w_in },
+    CubaLif => CubaLIF { tau_syn, tau_mem, r, v_leak, v_threshold, v_reset, w_in },
 }
 
 /// A metadata value: what `h5py` gives back for a dataset of a `metadata` group.

@@ -26,10 +26,7 @@ impl Module for NameGroup {
     }
 
     fn children(&self) -> Vec<(&str, &dyn Module)> {
-        self.children
-            .iter()
-            .map(|(n, m)| (n.as_str(), m.as_ref()))
-            .collect()
+        littoral_core::borrow_children(&self.children)
     }
 
     fn evolve_batch(

@@ -179,10 +179,21 @@ fn op_error(e: NirError) -> Error {
 /// One sample's one step of a stateless op.
 type StepFn<'a> = Box<dyn Fn(&[f64]) -> Result<Vec<f64>> + Send + Sync + 'a>;
 
+/// The step function of an op of [`super::ops`] on one sample's values, shaped `shape`.
+fn on_input<'a>(
+    shape: &'a [usize],
+    op: impl Fn(&Array) -> std::result::Result<Array, NirError> + Send + Sync + 'a,
+) -> StepFn<'a> {
+    Box::new(move |x: &[f64]| {
+        let x = Array::from_shape_vec(shape.to_vec(), x.to_vec())?;
+        Ok(op(&x).map_err(op_error)?.into_data())
+    })
+}
+
 impl NirNode {
     /// The per-sample, per-step function of a stateless op.
     fn stateless(&self, params: &Tree) -> Result<StepFn<'_>> {
-        let shaped = |x: &[f64]| Array::from_shape_vec(self.input_shape.clone(), x.to_vec());
+        let shape = &self.input_shape;
         Ok(match &self.op {
             Op::Identity | Op::Delay { .. } => Box::new(|x: &[f64]| Ok(x.to_vec())),
             Op::Affine | Op::Linear => {
@@ -193,17 +204,11 @@ impl NirNode {
             }
             Op::Scale => {
                 let s = tensor(params, "scale")?;
-                Box::new(move |x: &[f64]| {
-                    Ok(ops::scale(&s, &shaped(x)?).map_err(op_error)?.into_data())
-                })
+                on_input(shape, move |x| ops::scale(&s, x))
             }
             Op::Threshold => {
                 let t = tensor(params, "threshold")?;
-                Box::new(move |x: &[f64]| {
-                    Ok(ops::threshold(&t, &shaped(x)?)
-                        .map_err(op_error)?
-                        .into_data())
-                })
+                on_input(shape, move |x| ops::threshold(&t, x))
             }
             Op::Conv1d(c) => {
                 let c = Conv1d {
@@ -211,9 +216,7 @@ impl NirNode {
                     bias: tensor(params, "bias")?,
                     ..c.clone()
                 };
-                Box::new(move |x: &[f64]| {
-                    Ok(ops::conv1d(&c, &shaped(x)?).map_err(op_error)?.into_data())
-                })
+                on_input(shape, move |x| ops::conv1d(&c, x))
             }
             Op::Conv2d(c) => {
                 let c = Conv2d {
@@ -221,35 +224,24 @@ impl NirNode {
                     bias: tensor(params, "bias")?,
                     ..c.clone()
                 };
-                Box::new(move |x: &[f64]| {
-                    Ok(ops::conv2d(&c, &shaped(x)?).map_err(op_error)?.into_data())
-                })
+                on_input(shape, move |x| ops::conv2d(&c, x))
             }
-            Op::SumPool2d(p) => Box::new(move |x: &[f64]| {
-                Ok(ops::sum_pool2d(p, &shaped(x)?)
-                    .map_err(op_error)?
-                    .into_data())
-            }),
-            Op::AvgPool2d(p) => Box::new(move |x: &[f64]| {
-                Ok(ops::avg_pool2d(p, &shaped(x)?)
-                    .map_err(op_error)?
-                    .into_data())
-            }),
+            Op::SumPool2d(p) => on_input(shape, move |x| ops::sum_pool2d(p, x)),
+            Op::AvgPool2d(p) => on_input(shape, move |x| ops::avg_pool2d(p, x)),
         })
     }
 
-    /// `Delay`: `y_n = x_{n−d}` per element, the buffer advanced by one row per step.
+    /// `Delay`: `y_n = x_{n−d}` per element, the buffer advanced by one row per step, on
+    /// an input of shape `[b, t, n]` (checked by the caller).
     fn delay(
         &self,
         steps: &[usize],
         max: usize,
         state: &Tree,
         input: &Array,
+        [b, t, n]: [usize; 3],
         record: bool,
     ) -> Result<Evolution> {
-        let [b, t, n] = *input.shape() else {
-            return Err(Error::invalid("input", "expected (B, T, N)"));
-        };
         let buffer = crate::view::batched(state, "buffer", b, &[max, n])?;
         let mut buf = buffer.data().to_vec();
         let mut out = vec![0.0; b * t * n];
@@ -392,12 +384,7 @@ impl Module for NirNode {
         record: bool,
     ) -> Result<Evolution> {
         let (n_in, n_out) = (numel(&self.input_shape), numel(&self.output_shape));
-        let [b, t, width] = *input.shape() else {
-            return Err(Error::invalid("input", "expected (B, T, N)"));
-        };
-        if width != n_in {
-            return Err(Error::shape("input", &[vec![b, t, n_in]], input.shape()));
-        }
+        let [b, t, _] = input_dims(input, n_in)?;
         if let Op::Delay { steps, max } = &self.op {
             let dt = crate::view::scalar(params, "dt")?;
             let delay = params.array("delay")?;
@@ -413,7 +400,7 @@ impl Module for NirNode {
                     "delay / dt differs from the number of steps the graph was built with; rebuild the graph with this dt",
                 ));
             }
-            return self.delay(steps, *max, state, input, record);
+            return self.delay(steps, *max, state, input, [b, t, n_in], record);
         }
         if matches!(self.op, Op::Identity) {
             return Ok(Evolution::new(input.clone(), Tree::new(), Record::new()));
@@ -428,4 +415,18 @@ impl Module for NirNode {
             Record::new(),
         ))
     }
+}
+
+/// The `[B, T, N]` of an input, refused unless it is 3-d with `N = width`.
+///
+/// # Errors
+/// Another shape, naming `input`.
+pub(crate) fn input_dims(input: &Array, width: usize) -> Result<[usize; 3]> {
+    let [b, t, n] = *input.shape() else {
+        return Err(Error::invalid("input", "expected (B, T, N)"));
+    };
+    if n != width {
+        return Err(Error::shape("input", &[vec![b, t, width]], input.shape()));
+    }
+    Ok([b, t, n])
 }

@@ -169,39 +169,65 @@ impl Axis {
     }
 }
 
-/// Grouped 2-d cross-correlation on `(C_in, H, W)` with a weight
-/// `(C_out, C_in / groups, K_h, K_w)`.
-fn correlate(
-    x: &[f64],
+/// `acc + Σ term(tap, input)` over the kernel taps of output `[oy, ox]` that fall inside
+/// the input, one `+=` per tap in row-major tap order; `tap` is `ky · K_w + kx` and
+/// `input` is `iy · W + ix`.
+#[inline]
+fn window_sum(
+    ay: &Axis,
+    ax: &Axis,
+    [oy, ox]: [usize; 2],
+    mut acc: f64,
+    term: impl Fn(usize, usize) -> f64,
+) -> f64 {
+    for ky in 0..ay.kernel {
+        let Some(iy) = ay.source(oy, ky) else {
+            continue;
+        };
+        for kx in 0..ax.kernel {
+            let Some(ix) = ax.source(ox, kx) else {
+                continue;
+            };
+            acc += term(ky * ax.kernel + kx, iy * ax.size + ix);
+        }
+    }
+    acc
+}
+
+/// A grouped convolution, checked: `c_in` input and `c_out` output channels in `groups`
+/// groups, a weight `(C_out, C_in / groups, K_h, K_w)` row-major, one bias per output
+/// channel, and the two spatial axes (a 1-d convolution has a height of 1).
+#[derive(Clone, Copy)]
+struct Grouped<'a> {
     c_in: usize,
-    [ay, ax]: [Axis; 2],
-    weight: &[f64],
     c_out: usize,
     groups: usize,
-    bias: &[f64],
-) -> Vec<f64> {
-    let per_group_in = c_in / groups;
-    let per_group_out = c_out / groups;
-    let mut y = Vec::with_capacity(c_out * ay.out * ax.out);
-    for oc in 0..c_out {
+    axes: [Axis; 2],
+    weight: &'a [f64],
+    bias: &'a [f64],
+}
+
+impl Grouped<'_> {
+    /// Input and output channels per group.
+    fn per_group(&self) -> [usize; 2] {
+        [self.c_in / self.groups, self.c_out / self.groups]
+    }
+}
+
+/// Grouped 2-d cross-correlation of `x` `(C_in, H, W)`.
+fn correlate(x: &[f64], conv: Grouped<'_>) -> Vec<f64> {
+    let [ay, ax] = conv.axes;
+    let [per_group_in, per_group_out] = conv.per_group();
+    let mut y = Vec::with_capacity(conv.c_out * ay.out * ax.out);
+    for oc in 0..conv.c_out {
         let first_in = (oc / per_group_out) * per_group_in;
         for oy in 0..ay.out {
             for ox in 0..ax.out {
-                let mut acc = bias[oc];
+                let mut acc = conv.bias[oc];
                 for icl in 0..per_group_in {
                     let plane = &x[(first_in + icl) * ay.size * ax.size..];
-                    let kernel = &weight[(oc * per_group_in + icl) * ay.kernel * ax.kernel..];
-                    for ky in 0..ay.kernel {
-                        let Some(iy) = ay.source(oy, ky) else {
-                            continue;
-                        };
-                        for kx in 0..ax.kernel {
-                            let Some(ix) = ax.source(ox, kx) else {
-                                continue;
-                            };
-                            acc += kernel[ky * ax.kernel + kx] * plane[iy * ax.size + ix];
-                        }
-                    }
+                    let kernel = &conv.weight[(oc * per_group_in + icl) * ay.kernel * ax.kernel..];
+                    acc = window_sum(&ay, &ax, [oy, ox], acc, |k, i| kernel[k] * plane[i]);
                 }
                 y.push(acc);
             }
@@ -218,20 +244,12 @@ pub const SCATTER_MAX_DENSITY: f64 = 0.25;
 /// The scatter form of [`correlate`]: for each non-zero input, add its products with the
 /// kernel taps to every output they reach. Deterministic (input order), so the same data
 /// gives the same bits.
-fn scatter(
-    x: &[f64],
-    c_in: usize,
-    [ay, ax]: [Axis; 2],
-    weight: &[f64],
-    c_out: usize,
-    groups: usize,
-    bias: &[f64],
-) -> Vec<f64> {
-    let per_group_in = c_in / groups;
-    let per_group_out = c_out / groups;
+fn scatter(x: &[f64], conv: Grouped<'_>) -> Vec<f64> {
+    let [ay, ax] = conv.axes;
+    let [per_group_in, per_group_out] = conv.per_group();
     let plane_out = ay.out * ax.out;
-    let mut y = Vec::with_capacity(c_out * plane_out);
-    for &b in bias.iter().take(c_out) {
+    let mut y = Vec::with_capacity(conv.c_out * plane_out);
+    for &b in conv.bias.iter().take(conv.c_out) {
         y.extend(std::iter::repeat_n(b, plane_out));
     }
     // Output index along one axis reached from input index `i` by tap `k`, if any.
@@ -239,7 +257,7 @@ fn scatter(
         let pos = (i + a.pad).checked_sub(k * a.dilation)?;
         (pos % a.stride == 0 && pos / a.stride < a.out).then_some(pos / a.stride)
     };
-    for ic in 0..c_in {
+    for ic in 0..conv.c_in {
         let g = ic / per_group_in;
         let icl = ic % per_group_in;
         for iy in 0..ay.size {
@@ -249,7 +267,7 @@ fn scatter(
                     continue;
                 }
                 for oc in g * per_group_out..(g + 1) * per_group_out {
-                    let kernel = &weight[(oc * per_group_in + icl) * ay.kernel * ax.kernel..];
+                    let kernel = &conv.weight[(oc * per_group_in + icl) * ay.kernel * ax.kernel..];
                     let out = &mut y[oc * plane_out..(oc + 1) * plane_out];
                     for ky in 0..ay.kernel {
                         let Some(oy) = reach(&ay, iy, ky) else {
@@ -270,25 +288,37 @@ fn scatter(
 }
 
 /// Dense or scatter form, by the input's density.
-fn convolve(
-    x: &[f64],
-    c_in: usize,
-    axes: [Axis; 2],
-    weight: &[f64],
-    c_out: usize,
-    groups: usize,
-    bias: &[f64],
-) -> Vec<f64> {
+fn convolve(x: &[f64], conv: Grouped<'_>) -> Vec<f64> {
     let nonzero = x.iter().filter(|v| **v != 0.0).count();
     if (nonzero as f64) <= SCATTER_MAX_DENSITY * x.len() as f64 {
-        scatter(x, c_in, axes, weight, c_out, groups, bias)
+        scatter(x, conv)
     } else {
-        correlate(x, c_in, axes, weight, c_out, groups, bias)
+        correlate(x, conv)
     }
 }
 
-/// Groups that split the output channels, and one bias per output channel.
-fn check_conv(c_out: usize, groups: usize, bias: &Tensor) -> Result<()> {
+/// A convolution of `x` (channels first) with a weight `(C_out, C_in / groups,
+/// kernel…)`: the checks both convolutions make (a weight of one axis more than `x`,
+/// groups that split the output channels, one bias per output channel, an input with
+/// `C_in` channels), then `axes(x's shape, the kernel's sides)`, then the sums. Returns
+/// the output values, `C_out` and the two spatial axes.
+fn grouped_conv(
+    x: &Array<f64>,
+    rank: usize,
+    weight: &Tensor,
+    bias: &Tensor,
+    groups: usize,
+    axes: impl FnOnce(&[usize], &[usize]) -> Result<[Axis; 2]>,
+) -> Result<(Vec<f64>, usize, [Axis; 2])> {
+    let dims = weight.shape();
+    if dims.len() != rank + 1 {
+        return Err(NirError::at(
+            "weight",
+            format!("expected {} dimensions", rank + 1),
+        ));
+    }
+    // rank ≥ 2: a channel axis and at least one spatial axis.
+    let (c_out, per_group, kernel) = (dims[0], dims[1], &dims[2..]);
     if groups == 0 || !c_out.is_multiple_of(groups) {
         return Err(NirError::at(
             "groups",
@@ -304,7 +334,18 @@ fn check_conv(c_out: usize, groups: usize, bias: &Tensor) -> Result<()> {
             ),
         ));
     }
-    Ok(())
+    let c_in = per_group * groups;
+    check_input(x, rank, c_in)?;
+    let axes = axes(x.shape(), kernel)?;
+    let conv = Grouped {
+        c_in,
+        c_out,
+        groups,
+        axes,
+        weight: weight.values(),
+        bias: bias.values(),
+    };
+    Ok((convolve(x.data(), conv), c_out, axes))
 }
 
 fn check_input(x: &Array<f64>, rank: usize, channels: usize) -> Result<()> {
@@ -326,23 +367,12 @@ fn check_input(x: &Array<f64>, rank: usize, channels: usize) -> Result<()> {
 /// An input of the wrong shape, a window larger than the padded input, `"same"` with a
 /// stride other than 1.
 pub fn conv2d(c: &Conv2d, x: &Array<f64>) -> Result<Array<f64>> {
-    let &[c_out, per_group, kh, kw] = c.weight.shape() else {
-        return Err(NirError::at("weight", "expected 4 dimensions"));
-    };
-    check_conv(c_out, c.groups, &c.bias)?;
-    let c_in = per_group * c.groups;
-    check_input(x, 3, c_in)?;
-    let ay = Axis::new(x.shape()[1], &c.padding, 0, kh, c.stride[0], c.dilation[0])?;
-    let ax = Axis::new(x.shape()[2], &c.padding, 1, kw, c.stride[1], c.dilation[1])?;
-    let y = convolve(
-        x.data(),
-        c_in,
-        [ay, ax],
-        c.weight.values(),
-        c_out,
-        c.groups,
-        c.bias.values(),
-    );
+    let (y, c_out, [ay, ax]) = grouped_conv(x, 3, &c.weight, &c.bias, c.groups, |at, k| {
+        Ok([
+            Axis::new(at[1], &c.padding, 0, k[0], c.stride[0], c.dilation[0])?,
+            Axis::new(at[2], &c.padding, 1, k[1], c.stride[1], c.dilation[1])?,
+        ])
+    })?;
     Array::from_shape_vec(vec![c_out, ay.out, ax.out], y)
         .map_err(|e| NirError::at("", e.to_string()))
 }
@@ -352,24 +382,13 @@ pub fn conv2d(c: &Conv2d, x: &Array<f64>) -> Result<Array<f64>> {
 /// # Errors
 /// As [`conv2d`].
 pub fn conv1d(c: &Conv1d, x: &Array<f64>) -> Result<Array<f64>> {
-    let &[c_out, per_group, k] = c.weight.shape() else {
-        return Err(NirError::at("weight", "expected 3 dimensions"));
-    };
-    check_conv(c_out, c.groups, &c.bias)?;
-    let c_in = per_group * c.groups;
-    check_input(x, 2, c_in)?;
     let flat = Padding::Explicit(vec![0]);
-    let ay = Axis::new(1, &flat, 0, 1, 1, 1)?;
-    let ax = Axis::new(x.shape()[1], &c.padding, 0, k, c.stride, c.dilation)?;
-    let y = convolve(
-        x.data(),
-        c_in,
-        [ay, ax],
-        c.weight.values(),
-        c_out,
-        c.groups,
-        c.bias.values(),
-    );
+    let (y, c_out, [_, ax]) = grouped_conv(x, 2, &c.weight, &c.bias, c.groups, |at, k| {
+        Ok([
+            Axis::new(1, &flat, 0, 1, 1, 1)?,
+            Axis::new(at[1], &c.padding, 0, k[0], c.stride, c.dilation)?,
+        ])
+    })?;
     Array::from_shape_vec(vec![c_out, ax.out], y).map_err(|e| NirError::at("", e.to_string()))
 }
 
@@ -393,19 +412,7 @@ fn pool(p: &Pool2d, x: &Array<f64>) -> Result<Array<f64>> {
         let plane = &x.data()[c * ay.size * ax.size..];
         for oy in 0..ay.out {
             for ox in 0..ax.out {
-                let mut acc = 0.0;
-                for ky in 0..ay.kernel {
-                    let Some(iy) = ay.source(oy, ky) else {
-                        continue;
-                    };
-                    for kx in 0..ax.kernel {
-                        let Some(ix) = ax.source(ox, kx) else {
-                            continue;
-                        };
-                        acc += plane[iy * ax.size + ix];
-                    }
-                }
-                y.push(acc);
+                y.push(window_sum(&ay, &ax, [oy, ox], 0.0, |_, i| plane[i]));
             }
         }
     }
@@ -434,7 +441,7 @@ pub fn avg_pool2d(p: &Pool2d, x: &Array<f64>) -> Result<Array<f64>> {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
-    use super::{Axis, correlate, scatter};
+    use super::{Axis, Grouped, correlate, scatter};
     use crate::nir::model::Padding;
 
     /// The scatter form gives the dense sums (up to the order of additions) on sparse
@@ -459,8 +466,15 @@ mod tests {
                 .map(|i| ((i * 13) % 11) as f64 / 7.0 - 0.7)
                 .collect();
             let bias: Vec<f64> = (0..c_out).map(|i| i as f64 * 0.1).collect();
-            let dense = correlate(&x, c_in, [ay, ax], &weight, c_out, groups, &bias);
-            let sparse = scatter(&x, c_in, [ay, ax], &weight, c_out, groups, &bias);
+            let k = Grouped {
+                c_in,
+                c_out,
+                groups,
+                axes: [ay, ax],
+                weight: &weight,
+                bias: &bias,
+            };
+            let (dense, sparse) = (correlate(&x, k), scatter(&x, k));
             assert_eq!(dense.len(), sparse.len());
             for (a, b) in dense.iter().zip(&sparse) {
                 assert!((a - b).abs() < 1e-12, "{stride} {dilation} {pad}: {a} {b}");

@@ -8,6 +8,7 @@ use hdf5_pure::File;
 
 use super::analysis::analyse;
 use super::error::{NirError, Result};
+use super::framework::NeuronKind;
 use super::hdf5_read::{Budget, DataKind, MAX_ELEMENTS, Scope, check_elements};
 use super::model::{
     Conv1d, Conv2d, Edge, Metadata, NirFile, NirGraph, Node, Padding, Pool2d, Primitive, Tensor,
@@ -204,87 +205,6 @@ fn read_node(scope: &Scope, depth: usize, warnings: &mut Vec<String>) -> Result<
         "Conv2d" => (Primitive::Conv2d(read_conv2d(scope, warnings)?), CONV_KEYS),
         "SumPool2d" => (Primitive::SumPool2d(read_pool(scope)?), POOL_KEYS),
         "AvgPool2d" => (Primitive::AvgPool2d(read_pool(scope)?), POOL_KEYS),
-        "LI" => {
-            let [tau, r, v_leak] = floats(scope, ["tau", "r", "v_leak"], warnings)?;
-            (Primitive::LI { tau, r, v_leak }, &["tau", "r", "v_leak"])
-        }
-        "I" => (
-            Primitive::I {
-                r: scope.float("r", warnings)?,
-            },
-            &["r"],
-        ),
-        "IF" => {
-            let [r, v_threshold] = floats(scope, ["r", "v_threshold"], warnings)?;
-            let v_reset = defaulted(scope, "v_reset", &v_threshold, 0.0, warnings)?;
-            (
-                Primitive::IF {
-                    r,
-                    v_threshold,
-                    v_reset,
-                },
-                &["r", "v_threshold", "v_reset"],
-            )
-        }
-        "LIF" => {
-            let [tau, r, v_leak, v_threshold] =
-                floats(scope, ["tau", "r", "v_leak", "v_threshold"], warnings)?;
-            let v_reset = defaulted(scope, "v_reset", &v_threshold, 0.0, warnings)?;
-            (
-                Primitive::LIF {
-                    tau,
-                    r,
-                    v_leak,
-                    v_threshold,
-                    v_reset,
-                },
-                &["tau", "r", "v_leak", "v_threshold", "v_reset"],
-            )
-        }
-        "CubaLI" => {
-            let [tau_syn, tau_mem, r, v_leak] =
-                floats(scope, ["tau_syn", "tau_mem", "r", "v_leak"], warnings)?;
-            let w_in = defaulted(scope, "w_in", &v_leak, 1.0, warnings)?;
-            (
-                Primitive::CubaLI {
-                    tau_syn,
-                    tau_mem,
-                    r,
-                    v_leak,
-                    w_in,
-                },
-                &["tau_syn", "tau_mem", "r", "v_leak", "w_in"],
-            )
-        }
-        "CubaLIF" => {
-            let [tau_syn, tau_mem, r, v_leak, v_threshold] = floats(
-                scope,
-                ["tau_syn", "tau_mem", "r", "v_leak", "v_threshold"],
-                warnings,
-            )?;
-            let v_reset = defaulted(scope, "v_reset", &v_threshold, 0.0, warnings)?;
-            let w_in = defaulted(scope, "w_in", &v_threshold, 1.0, warnings)?;
-            (
-                Primitive::CubaLIF {
-                    tau_syn,
-                    tau_mem,
-                    r,
-                    v_leak,
-                    v_threshold,
-                    v_reset,
-                    w_in,
-                },
-                &[
-                    "tau_syn",
-                    "tau_mem",
-                    "r",
-                    "v_leak",
-                    "v_threshold",
-                    "v_reset",
-                    "w_in",
-                ],
-            )
-        }
         "NIRGraph" => {
             let inner = read_graph(scope, depth + 1, warnings)?;
             return Ok(Node {
@@ -292,12 +212,15 @@ fn read_node(scope: &Scope, depth: usize, warnings: &mut Vec<String>) -> Result<
                 metadata: Metadata::new(),
             });
         }
-        other => {
-            return Err(NirError::at(
-                scope.at("type"),
-                format!("unknown NIR type {other:?}"),
-            ));
-        }
+        other => match NeuronKind::from_nir_name(other) {
+            Some(kind) => (read_neuron(scope, kind, warnings)?, kind.parameters()),
+            None => {
+                return Err(NirError::at(
+                    scope.at("type"),
+                    format!("unknown NIR type {other:?}"),
+                ));
+            }
+        },
     };
     let mut all_known: Vec<&str> = known.to_vec();
     all_known.extend(["type", "metadata"]);
@@ -421,19 +344,26 @@ fn optional<T>(
     }
 }
 
-/// Several float parameters (their shapes are checked by `validate_node`).
-fn floats<const N: usize>(
-    scope: &Scope,
-    names: [&str; N],
-    warnings: &mut Vec<String>,
-) -> Result<[Tensor; N]> {
-    let mut tensors = Vec::with_capacity(N);
-    for name in names {
-        tensors.push(scope.float(name, warnings)?);
-    }
-    tensors
-        .try_into()
-        .map_err(|_| NirError::at(&scope.location, "internal: parameter count"))
+/// A neuron node's parameters in NIR's order. `v_reset` (zeros) and `w_in` (ones) may be
+/// omitted, as the `nir` package allows: they are then shaped like the last parameter
+/// read before them that has no default (`v_threshold`, or `v_leak` for `CubaLI`).
+fn read_neuron(scope: &Scope, kind: NeuronKind, warnings: &mut Vec<String>) -> Result<Primitive> {
+    let mut like: Option<Tensor> = None;
+    Primitive::neuron(kind, |name| {
+        let fill = match name {
+            "v_reset" => 0.0,
+            "w_in" => 1.0,
+            _ => {
+                let t = scope.float(name, warnings)?;
+                like = Some(t.clone());
+                return Ok(t);
+            }
+        };
+        let like = like
+            .as_ref()
+            .ok_or_else(|| NirError::at(scope.at(name), "internal: no parameter to shape it"))?;
+        defaulted(scope, name, like, fill, warnings)
+    })
 }
 
 /// An optional parameter with NIR's default (`fill`, shaped like `like`).

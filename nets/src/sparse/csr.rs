@@ -1,5 +1,6 @@
 //! [`Csr`]: a validated compressed-sparse-row weight matrix, presynaptic neurons as rows.
 
+use super::structure::Structure;
 use littoral_core::{Error, Real, Result};
 
 /// A sparse weight matrix of shape `(n_pre, n_post)` (Rockpool's `(Nin, Nout)` weight
@@ -8,7 +9,8 @@ use littoral_core::{Error, Real, Result};
 /// neuron indices, strictly increasing) with the weights `data[indptr[i]..indptr[i + 1]]`.
 ///
 /// Storage per synapse is one `u32` index and one `T` weight: 12 bytes in `f64`, 8 in
-/// `f32`, plus one `usize` per row for `indptr`. Every constructor validates the
+/// `f32`, plus one `usize` per row for `indptr`. The index arrays are a [`Structure`],
+/// whose accessors the matrix's delegate to. Every constructor validates the
 /// structure and the weights (see [`Csr::from_parts`]), so the propagation kernels never
 /// index out of bounds.
 ///
@@ -22,10 +24,7 @@ use littoral_core::{Error, Real, Result};
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Csr<T> {
-    n_pre: usize,
-    n_post: usize,
-    indptr: Vec<usize>,
-    indices: Vec<u32>,
+    structure: Structure,
     data: Vec<T>,
 }
 
@@ -90,32 +89,14 @@ impl<T: Real> Csr<T> {
                 ),
             ));
         }
-        if data.len() != indices.len() {
-            return Err(Error::invalid(
-                format!("{path}.data"),
-                format!(
-                    "expected {} values (one per index), found {}",
-                    indices.len(),
-                    data.len()
-                ),
-            ));
-        }
+        check_data_len(path, &data, indices.len())?;
         for row in 0..n_pre {
             let cols = &indices[indptr[row]..indptr[row + 1]];
             check_row(path, row, indptr[row], cols, n_post)?;
         }
-        if let Some(k) = data.iter().position(|v| !v.is_finite()) {
-            return Err(Error::NonFinite {
-                path: format!("{path}.data"),
-                index: k,
-                value: data[k].to64(),
-            });
-        }
+        check_finite(path, &data, |_| true)?;
         Ok(Csr {
-            n_pre,
-            n_post,
-            indptr,
-            indices,
+            structure: Structure::from_checked(n_pre, n_post, indptr, indices),
             data,
         })
     }
@@ -152,13 +133,7 @@ impl<T: Real> Csr<T> {
                 ),
             ));
         }
-        if let Some(k) = values.iter().position(|v| !v.is_finite() && keep(*v)) {
-            return Err(Error::NonFinite {
-                path: format!("{path}.data"),
-                index: k,
-                value: values[k].to64(),
-            });
-        }
+        check_finite(path, values, &keep)?;
         let mut indptr = Vec::with_capacity(n_pre + 1);
         let mut indices = Vec::new();
         let mut data = Vec::new();
@@ -177,23 +152,18 @@ impl<T: Real> Csr<T> {
         } else {
             indptr.resize(n_pre + 1, 0);
         }
-        indices.shrink_to_fit();
-        data.shrink_to_fit();
-        Ok(Csr {
-            n_pre,
-            n_post,
-            indptr,
-            indices,
-            data,
-        })
+        Ok(Csr::from_checked_parts(
+            n_pre, n_post, indptr, indices, data,
+        ))
     }
 
     /// The dense row-major `(n_pre, n_post)` matrix (zeros where there is no synapse).
     pub fn to_dense(&self) -> Vec<T> {
-        let mut dense = vec![T::zero(); self.n_pre * self.n_post];
-        for row in 0..self.n_pre {
+        let (n_pre, n_post) = (self.n_pre(), self.n_post());
+        let mut dense = vec![T::zero(); n_pre * n_post];
+        for row in 0..n_pre {
             let (cols, vals) = self.row(row);
-            let dense_row = &mut dense[row * self.n_post..(row + 1) * self.n_post];
+            let dense_row = &mut dense[row * n_post..(row + 1) * n_post];
             for (&j, &v) in cols.iter().zip(vals) {
                 dense_row[j as usize] = v;
             }
@@ -201,39 +171,39 @@ impl<T: Real> Csr<T> {
         dense
     }
 
+    /// The index arrays (rows, columns, `indptr`, `indices`), without the weights.
+    pub fn structure(&self) -> &Structure {
+        &self.structure
+    }
+
     /// Number of presynaptic neurons (rows).
     pub fn n_pre(&self) -> usize {
-        self.n_pre
+        self.structure.n_pre()
     }
 
     /// Number of postsynaptic neurons (columns).
     pub fn n_post(&self) -> usize {
-        self.n_post
+        self.structure.n_post()
     }
 
     /// Number of stored synapses.
     pub fn nnz(&self) -> usize {
-        self.indices.len()
+        self.structure.nnz()
     }
 
     /// Stored synapses over all `n_pre × n_post` possible ones (0 for an empty shape).
     pub fn density(&self) -> f64 {
-        let all = self.n_pre as f64 * self.n_post as f64;
-        if all == 0.0 {
-            0.0
-        } else {
-            self.nnz() as f64 / all
-        }
+        self.structure.density()
     }
 
     /// Row offsets: row `i` is `indptr[i]..indptr[i + 1]`.
     pub fn indptr(&self) -> &[usize] {
-        &self.indptr
+        self.structure.indptr()
     }
 
     /// Postsynaptic index of every synapse, row by row.
     pub fn indices(&self) -> &[u32] {
-        &self.indices
+        self.structure.indices()
     }
 
     /// Weight of every synapse, in the order of [`Csr::indices`].
@@ -246,8 +216,8 @@ impl<T: Real> Csr<T> {
     /// # Panics
     /// When `row >= n_pre` (a caller's bug; the kernels check event indices first).
     pub fn row(&self, row: usize) -> (&[u32], &[T]) {
-        let span = self.indptr[row]..self.indptr[row + 1];
-        (&self.indices[span.clone()], &self.data[span])
+        let span = self.structure.span(row);
+        (&self.structure.indices()[span.clone()], &self.data[span])
     }
 
     /// The same structure with new weights (a Parameter update: the structure is not a
@@ -256,51 +226,34 @@ impl<T: Real> Csr<T> {
     /// # Errors
     /// `data` of the wrong length, or a non-finite value (named `{path}.data`).
     pub fn with_data(&self, path: &str, data: Vec<T>) -> Result<Self> {
-        if data.len() != self.nnz() {
-            return Err(Error::invalid(
-                format!("{path}.data"),
-                format!(
-                    "expected {} values (one per synapse), found {}",
-                    self.nnz(),
-                    data.len()
-                ),
-            ));
-        }
-        if let Some(k) = data.iter().position(|v| !v.is_finite()) {
-            return Err(Error::NonFinite {
-                path: format!("{path}.data"),
-                index: k,
-                value: data[k].to64(),
-            });
-        }
+        check_data_len(path, &data, self.nnz())?;
+        check_finite(path, &data, |_| true)?;
         Ok(Csr {
+            structure: self.structure.clone(),
             data,
-            ..self.clone()
         })
     }
 
     /// The matrix's parts `(n_pre, n_post, indptr, indices, data)`, without a copy.
     pub fn into_parts(self) -> (usize, usize, Vec<usize>, Vec<u32>, Vec<T>) {
-        (
-            self.n_pre,
-            self.n_post,
-            self.indptr,
-            self.indices,
-            self.data,
-        )
+        let (n_pre, n_post, indptr, indices) = self.structure.into_parts();
+        (n_pre, n_post, indptr, indices, self.data)
+    }
+
+    /// The structure and the weights, without a copy (see [`Structure::split`]).
+    pub(super) fn into_structure(self) -> (Structure, Vec<T>) {
+        (self.structure, self.data)
     }
 
     /// Heap bytes held by the three arrays (their capacities, not only their lengths).
     pub fn heap_bytes(&self) -> usize {
-        self.indptr.capacity() * size_of::<usize>()
-            + self.indices.capacity() * size_of::<u32>()
-            + self.data.capacity() * size_of::<T>()
+        self.structure.indptr_bytes() + self.synapse_bytes()
     }
 
     /// Heap bytes of the per-synapse arrays (`indices` and `data`) only: 12 per synapse
     /// in `f64`, 8 in `f32`.
     pub fn synapse_bytes(&self) -> usize {
-        self.indices.capacity() * size_of::<u32>() + self.data.capacity() * size_of::<T>()
+        self.structure.indices_bytes() + self.data.capacity() * size_of::<T>()
     }
 
     /// Assemble from arrays a constructor in this module has already made consistent.
@@ -314,12 +267,36 @@ impl<T: Real> Csr<T> {
         indices.shrink_to_fit();
         data.shrink_to_fit();
         Csr {
-            n_pre,
-            n_post,
-            indptr,
-            indices,
+            structure: Structure::from_checked(n_pre, n_post, indptr, indices),
             data,
         }
+    }
+}
+
+/// One value per synapse.
+fn check_data_len<T>(path: &str, data: &[T], nnz: usize) -> Result<()> {
+    if data.len() == nnz {
+        return Ok(());
+    }
+    Err(Error::invalid(
+        format!("{path}.data"),
+        format!(
+            "expected {nnz} values (one per synapse), found {}",
+            data.len()
+        ),
+    ))
+}
+
+/// Every value of `values` for which `keep` holds is finite; the first that is not is
+/// named `{path}.data` with its index.
+fn check_finite<T: Real>(path: &str, values: &[T], keep: impl Fn(T) -> bool) -> Result<()> {
+    match values.iter().position(|v| !v.is_finite() && keep(*v)) {
+        None => Ok(()),
+        Some(k) => Err(Error::NonFinite {
+            path: format!("{path}.data"),
+            index: k,
+            value: values[k].to64(),
+        }),
     }
 }
 

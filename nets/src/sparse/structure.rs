@@ -23,16 +23,46 @@ pub struct Structure {
 impl Structure {
     /// Split a matrix into its structure and its weights (no copy).
     pub fn split(csr: Csr<f64>) -> (Structure, Vec<f64>) {
-        let (n_pre, n_post, indptr, indices, data) = csr.into_parts();
-        (
-            Structure {
-                n_pre,
-                n_post,
-                indptr,
-                indices,
-            },
-            data,
-        )
+        csr.into_structure()
+    }
+
+    /// Assemble from arrays [`Csr`]'s constructors have validated.
+    pub(super) fn from_checked(
+        n_pre: usize,
+        n_post: usize,
+        indptr: Vec<usize>,
+        indices: Vec<u32>,
+    ) -> Self {
+        Structure {
+            n_pre,
+            n_post,
+            indptr,
+            indices,
+        }
+    }
+
+    /// The parts `(n_pre, n_post, indptr, indices)`, without a copy.
+    pub(super) fn into_parts(self) -> (usize, usize, Vec<usize>, Vec<u32>) {
+        (self.n_pre, self.n_post, self.indptr, self.indices)
+    }
+
+    /// Row `i`'s synapses: `indptr[i]..indptr[i + 1]`.
+    ///
+    /// # Panics
+    /// When `i >= n_pre`.
+    #[inline]
+    pub(super) fn span(&self, i: usize) -> std::ops::Range<usize> {
+        self.indptr[i]..self.indptr[i + 1]
+    }
+
+    /// Heap bytes of `indptr` (its capacity).
+    pub(super) fn indptr_bytes(&self) -> usize {
+        self.indptr.capacity() * size_of::<usize>()
+    }
+
+    /// Heap bytes of `indices` (its capacity).
+    pub(super) fn indices_bytes(&self) -> usize {
+        self.indices.capacity() * size_of::<u32>()
     }
 
     /// Presynaptic neurons (rows).
@@ -50,7 +80,7 @@ impl Structure {
         self.indices.len()
     }
 
-    /// Synapses over all `n_pre × n_post` possible ones.
+    /// Synapses over all `n_pre × n_post` possible ones (0 for an empty shape).
     pub fn density(&self) -> f64 {
         let all = self.n_pre as f64 * self.n_post as f64;
         if all == 0.0 {
@@ -60,7 +90,7 @@ impl Structure {
         }
     }
 
-    /// Row offsets.
+    /// Row offsets: row `i` is `indptr[i]..indptr[i + 1]`.
     pub fn indptr(&self) -> &[usize] {
         &self.indptr
     }
@@ -86,8 +116,8 @@ impl Structure {
         out: &mut [F],
     ) {
         for &(i, c) in rows {
-            let (lo, hi) = (self.indptr[i], self.indptr[i + 1]);
-            for (&k, &w) in self.indices[lo..hi].iter().zip(&data[lo..hi]) {
+            let span = self.span(i);
+            for (&k, &w) in self.indices[span.clone()].iter().zip(&data[span]) {
                 out[k as usize] += c * w;
             }
         }
@@ -102,7 +132,7 @@ impl Structure {
     #[inline]
     pub fn zero_rows<F: littoral_core::Real>(&self, rows: &[(usize, F)], out: &mut [F]) {
         for &(i, _) in rows {
-            for &k in &self.indices[self.indptr[i]..self.indptr[i + 1]] {
+            for &k in &self.indices[self.span(i)] {
                 out[k as usize] = F::zero();
             }
         }
