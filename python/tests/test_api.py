@@ -76,7 +76,8 @@ def test_long_evolve_in_time_blocks_is_bit_identical(rng):
         finally:
             _littoral._set_chunking(0.2, 4 << 20)
         default = littoral.evolve(lif, params, state, x, record=True)
-        for run in (chunked, default):
+        threads = littoral.evolve(lif, params, state, x, record=True, threads=2)
+        for run in (chunked, default, threads):
             assert np.array_equal(whole[0], run[0])
             for k in ("vmem", "isyn", "spikes", "irec"):
                 assert np.array_equal(whole[2][k], run[2][k]), k
