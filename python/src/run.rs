@@ -8,8 +8,8 @@
 //! state that an evolution returned (already batched for this batch size). The results
 //! are the same bits; the errors the same messages.
 //!
-//! A large float64 NumPy input is not copied whole: the engine's arrays own their memory,
-//! so it is evolved a block of time steps at a time, each block copied (and checked
+//! A large float64 NumPy input is not copied whole (unless the run is small and short):
+//! the engine's arrays own their memory, so it is evolved a block of time steps at a time, each block copied (and checked
 //! finite) into a buffer small enough to stay in cache and each block's output written
 //! into its place in the one output array. The input is read from memory once, as the
 //! library's own evolve reads it. Splitting time never changes a bit of the result (noise
@@ -47,6 +47,15 @@ const PARALLEL_COPY_BYTES: usize = 1 << 20;
 
 /// Below this many time steps an owned input runs in one call.
 const SHORT_STEPS: usize = 256;
+
+/// A run with at most this many blocks' bytes of input and output, predicted by its probe
+/// to take less than [`SHORT_RUN`] times the block time, is one call: its input copied
+/// whole (once), its output handed over without being placed. Splitting a run this small
+/// saves little memory traffic and costs a call per block.
+const SMALL_RUN_BLOCKS: usize = 8;
+
+/// See [`SMALL_RUN_BLOCKS`]: with the default 0.2 s per block, runs under 1 s.
+const SHORT_RUN: f64 = 5.0;
 
 /// The wall-clock seconds aimed at per block of a long run (bits of an `f64`; 0.2 s):
 /// between blocks pending signals are checked.
@@ -216,8 +225,9 @@ impl Runner<'_> {
     /// Evolve `x` (checked, or lent) from a batched `state`. A short owned input is one
     /// call; otherwise the run goes in blocks of time steps of at most [`BLOCK_BYTES`] of
     /// input and output and about [`BLOCK_SECONDS`] each (the first block a probe of the
-    /// step time), each from the state the previous one returned. Between blocks pending
-    /// signals are checked, so Ctrl-C raises `KeyboardInterrupt` and nothing is kept.
+    /// step time), each from the state the previous one returned; a small, short run is
+    /// one call after its probe ([`SMALL_RUN_BLOCKS`]). Between blocks pending signals are
+    /// checked, so Ctrl-C raises `KeyboardInterrupt` and nothing is kept.
     pub fn evolve(&self, py: Python<'_>, state: &Tree, x: &Input<'_>) -> PyResult<Evolution> {
         let [b, t, n_in] = x.shape();
         match x {
@@ -243,7 +253,13 @@ impl Runner<'_> {
     ) -> PyResult<Evolution> {
         let n_out = self.module.size_out();
         let step_bytes = (b * (n_in + n_out)).max(1) * std::mem::size_of::<f64>();
-        let cap = (BLOCK_BYTES.load(Ordering::Relaxed) / step_bytes).clamp(1, t.max(1));
+        let block_bytes = BLOCK_BYTES.load(Ordering::Relaxed);
+        // A run of a few blocks' bytes may be one call (below); a larger one is split.
+        let small = step_bytes.saturating_mul(t) <= block_bytes.saturating_mul(SMALL_RUN_BLOCKS);
+        let cap = match small {
+            true => t.max(1),
+            false => (block_bytes / step_bytes).clamp(1, t.max(1)),
+        };
         let target = f64::from_bits(BLOCK_SECONDS.load(Ordering::Relaxed));
         // The first block is a probe of the step time, unless time is not limited.
         let mut steps = match target.is_finite() {
@@ -256,26 +272,31 @@ impl Runner<'_> {
         loop {
             let end = (start + steps).min(t);
             let clock = Instant::now();
-            let whole = start == 0 && end == t;
-            if start == 0 && !whole {
-                output = vec![0.0; b * t * n_out];
-            }
             let current: &Tree = &state;
-            let out = &mut output;
             let (ev, spare) = py.detach(|| {
                 self.in_pool(|| -> PyResult<(Evolution, Vec<f64>)> {
                     let block = read_block(x, [b, t, n_in], (start, end), buffer, check)?;
                     let ev = self.evolve_block(current, &block)?;
-                    if !whole {
-                        place(out, &ev.output, [b, t, n_out], (start, end))?;
-                    }
                     Ok((ev, block.into_data()))
                 })
             })?;
-            if whole {
+            buffer = spare;
+            if start == 0 && end == t {
+                // The whole run: its output is handed over as it is.
                 return Ok(ev);
             }
-            buffer = spare;
+            let seconds = clock.elapsed().as_secs_f64().max(1e-9);
+            py.check_signals()?;
+            if start == 0 && small && seconds * (t as f64) / (end as f64) < SHORT_RUN * target {
+                // A short run is one call: the probe is discarded, nothing is placed.
+                steps = t;
+                continue;
+            }
+            if start == 0 {
+                output = vec![0.0; b * t * n_out];
+            }
+            let out = &mut output;
+            py.detach(|| self.in_pool(|| place(out, &ev.output, [b, t, n_out], (start, end))))?;
             let Evolution {
                 state: next,
                 record,
@@ -285,11 +306,9 @@ impl Runner<'_> {
             if self.record {
                 records.push(record);
             }
-            py.check_signals()?;
             if end == t {
                 break;
             }
-            let seconds = clock.elapsed().as_secs_f64().max(1e-9);
             let grow = (target / seconds).clamp(0.5, 64.0);
             steps = ((steps as f64 * grow) as usize).clamp(1, cap);
             start = end;
