@@ -33,6 +33,7 @@ from ._modules import (
     Sequential,
 )
 from ._modules import REGISTERED, _as_input
+from ._modules import __all__ as _module_names
 from ._rockpool import from_rockpool
 
 TSContinuous = _littoral.TSContinuous
@@ -43,16 +44,7 @@ NirGraph = _littoral.NirGraph
 __version__ = _littoral.__version__
 
 __all__ = [
-    "Module",
-    "LIF",
-    "Rate",
-    "Linear",
-    "ExpSyn",
-    "Instant",
-    "Sequential",
-    "Residual",
-    "FFwdStack",
-    "Constant",
+    *_module_names,
     "evolve",
     "load",
     "from_json",

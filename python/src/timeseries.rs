@@ -24,6 +24,54 @@ pub struct PyTsContinuous(pub TsContinuous);
 #[pyclass(module = "littoral._littoral", name = "TSEvent", frozen)]
 pub struct PyTsEvent(pub TsEvent);
 
+/// The getters `TSContinuous` and `TSEvent` share (Rockpool's `TimeSeries`), one
+/// `#[pymethods]` block per class.
+macro_rules! range_getters {
+    ($class:ty) => {
+        #[pymethods]
+        impl $class {
+            /// Start of the range.
+            #[getter]
+            fn t_start(&self) -> f64 {
+                self.0.t_start()
+            }
+
+            /// End of the range (exclusive for events).
+            #[getter]
+            fn t_stop(&self) -> f64 {
+                self.0.t_stop()
+            }
+
+            /// `t_stop - t_start`.
+            #[getter]
+            fn duration(&self) -> f64 {
+                self.0.duration()
+            }
+
+            /// Number of channels.
+            #[getter]
+            fn num_channels(&self) -> usize {
+                self.0.num_channels()
+            }
+
+            /// Whether the series repeats.
+            #[getter]
+            fn periodic(&self) -> bool {
+                self.0.periodic()
+            }
+
+            /// The name.
+            #[getter]
+            fn name(&self) -> String {
+                self.0.name().to_string()
+            }
+        }
+    };
+}
+
+range_getters!(PyTsContinuous);
+range_getters!(PyTsEvent);
+
 fn interp(name: &str) -> PyResult<Interp> {
     Interp::from_rockpool_name(name).ok_or_else(|| {
         PyValueError::new_err(format!(
@@ -107,42 +155,6 @@ impl PyTsContinuous {
     #[getter]
     fn samples<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_numpy(py, self.0.samples().clone())
-    }
-
-    /// Start of the range.
-    #[getter]
-    fn t_start(&self) -> f64 {
-        self.0.t_start()
-    }
-
-    /// End of the range.
-    #[getter]
-    fn t_stop(&self) -> f64 {
-        self.0.t_stop()
-    }
-
-    /// `t_stop - t_start`.
-    #[getter]
-    fn duration(&self) -> f64 {
-        self.0.duration()
-    }
-
-    /// Number of channels.
-    #[getter]
-    fn num_channels(&self) -> usize {
-        self.0.num_channels()
-    }
-
-    /// Whether the series repeats.
-    #[getter]
-    fn periodic(&self) -> bool {
-        self.0.periodic()
-    }
-
-    /// The name.
-    #[getter]
-    fn name(&self) -> String {
-        self.0.name().to_string()
     }
 
     /// `"previous"` (sample-and-hold) or `"linear"`.
@@ -281,42 +293,6 @@ impl PyTsEvent {
         let c: Vec<u64> = self.0.channels().iter().map(|&c| c as u64).collect();
         let n = c.len();
         to_numpy(py, Array::from_shape_vec(vec![n], c).map_err(core_err)?)
-    }
-
-    /// Start of the range.
-    #[getter]
-    fn t_start(&self) -> f64 {
-        self.0.t_start()
-    }
-
-    /// End of the range (exclusive).
-    #[getter]
-    fn t_stop(&self) -> f64 {
-        self.0.t_stop()
-    }
-
-    /// `t_stop - t_start`.
-    #[getter]
-    fn duration(&self) -> f64 {
-        self.0.duration()
-    }
-
-    /// Number of channels.
-    #[getter]
-    fn num_channels(&self) -> usize {
-        self.0.num_channels()
-    }
-
-    /// Whether the series repeats.
-    #[getter]
-    fn periodic(&self) -> bool {
-        self.0.periodic()
-    }
-
-    /// The name.
-    #[getter]
-    fn name(&self) -> String {
-        self.0.name().to_string()
     }
 
     /// Rockpool's `raster(dt, t_start=None, t_stop=None, num_timesteps=None,
