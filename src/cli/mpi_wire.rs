@@ -18,6 +18,30 @@ pub const TAG_REQUEST: Tag = 1;
 /// Tag of rank 0's answers: point indices.
 pub const TAG_POINTS: Tag = 2;
 
+/// How a rank spent the sweep, in seconds of wall-clock time (rank 0 writes them to
+/// `ranks.csv`).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Account {
+    /// Points it computed.
+    pub points: usize,
+    /// Preparing: its thread pool and the shared head of the chain.
+    pub prepare: f64,
+    /// Computing its points, writing their outputs and journal rows.
+    pub busy: f64,
+    /// Waiting for rank 0's answer with nothing to compute.
+    pub waiting: f64,
+}
+
+impl Account {
+    /// `points,prepare,busy,waiting` as CSV cells.
+    pub fn csv(&self) -> String {
+        format!(
+            "{},{:.6},{:.6},{:.6}",
+            self.points, self.prepare, self.busy, self.waiting
+        )
+    }
+}
+
 /// What a rank tells rank 0.
 pub struct Request {
     /// Points wanted next; 0: this rank has ended (expects no answer).
@@ -28,6 +52,8 @@ pub struct Request {
     pub done: Vec<Computed>,
     /// Why it stopped, if it failed.
     pub error: Option<String>,
+    /// How it spent the sweep (its last request only).
+    pub account: Option<Account>,
 }
 
 impl Request {
@@ -38,16 +64,19 @@ impl Request {
             manifest: manifest.map(str::to_string),
             done,
             error: None,
+            account: None,
         }
     }
 
-    /// The last message of a rank: its last rows, or its error.
-    pub fn ended(done: Vec<Computed>, error: Option<&CliError>) -> Self {
+    /// The last message of a rank: its last rows and how it spent the sweep, or its
+    /// error.
+    pub fn ended(done: Vec<Computed>, error: Option<&CliError>, account: Option<Account>) -> Self {
         Request {
             want: 0,
             manifest: None,
             done,
             error: error.map(ToString::to_string),
+            account,
         }
     }
 
@@ -66,6 +95,7 @@ impl Request {
             "manifest": self.manifest,
             "done": done,
             "error": self.error,
+            "account": self.account.map(|a| json!([a.points, a.prepare, a.busy, a.waiting])),
         }))
         .map_err(|e| CliError::other(format!("MPI: cannot encode a request: {e}")))
     }
@@ -106,11 +136,31 @@ impl Request {
                 }
             })
             .collect::<Result<Vec<_>, String>>()?;
+        let account = match v.get("account") {
+            None | Some(Value::Null) => None,
+            Some(a) => {
+                let seconds = |i: usize| a.get(i).and_then(Value::as_f64);
+                let points = a
+                    .get(0)
+                    .and_then(Value::as_u64)
+                    .and_then(|p| usize::try_from(p).ok());
+                match (points, seconds(1), seconds(2), seconds(3)) {
+                    (Some(points), Some(prepare), Some(busy), Some(waiting)) => Some(Account {
+                        points,
+                        prepare,
+                        busy,
+                        waiting,
+                    }),
+                    _ => return Err(bad("the account is not [points, s, s, s]")),
+                }
+            }
+        };
         Ok(Request {
             want,
             manifest: text("manifest"),
             done,
             error: text("error"),
+            account,
         })
     }
 }
@@ -122,19 +172,27 @@ pub fn try_receive<S: Source>(from: &S) -> Option<(mpi::Rank, Vec<u8>)> {
     Some((status.source_rank(), bytes))
 }
 
-/// Sleeps between polls, from 20 µs doubling to 1 ms: an idle rank costs no core, a busy
-/// one answers quickly.
+/// Sleeps between polls, from 20 µs doubling to a longest sleep: a waiting rank costs no
+/// core, and notices a message soon after it arrives.
 pub struct Poll {
     next: Duration,
+    longest: Duration,
 }
 
 impl Poll {
     const FIRST: Duration = Duration::from_micros(20);
-    const LONGEST: Duration = Duration::from_millis(1);
+    /// Rank 0's main thread, which shares its cores with rank 0's computation: at most
+    /// 1,000 wake-ups a second.
+    pub const BESIDE_WORK: Duration = Duration::from_millis(1);
+    /// A rank with nothing to compute until the answer comes.
+    pub const IDLE: Duration = Duration::from_micros(100);
 
-    /// Start at the shortest sleep.
-    pub fn new() -> Self {
-        Poll { next: Self::FIRST }
+    /// Start at the shortest sleep; sleep at most `longest`.
+    pub fn new(longest: Duration) -> Self {
+        Poll {
+            next: Self::FIRST,
+            longest,
+        }
     }
 
     /// Something arrived: poll quickly again.
@@ -145,7 +203,7 @@ impl Poll {
     /// Sleep, then lengthen the next sleep.
     pub fn wait(&mut self) {
         std::thread::sleep(self.next);
-        self.next = (self.next * 2).min(Self::LONGEST);
+        self.next = (self.next * 2).min(self.longest);
     }
 }
 
@@ -173,11 +231,25 @@ mod tests {
         assert_eq!(back.done[0].k, 7);
         assert_eq!(back.done[0].row, "7,0.01,\"a,b\",3\n");
         assert_eq!(back.done[0].seconds, 0.125);
-        let e = Request::ended(Vec::new(), Some(&CliError::other("boom")));
+        assert_eq!(back.account, None);
+        let e = Request::ended(Vec::new(), Some(&CliError::other("boom")), None);
         let back = Request::decode(&e.encode().unwrap_or_default()).unwrap_or_else(|e| {
             panic!("{e}");
         });
         assert_eq!((back.want, back.error.as_deref()), (0, Some("boom")));
+        let spent = Account {
+            points: 3,
+            prepare: 0.5,
+            busy: 2.25,
+            waiting: 0.125,
+        };
+        let e = Request::ended(Vec::new(), None, Some(spent));
+        let back = Request::decode(&e.encode().unwrap_or_default()).unwrap_or_else(|e| {
+            panic!("{e}");
+        });
+        assert_eq!(back.account, Some(spent));
+        assert_eq!(spent.csv(), "3,0.500000,2.250000,0.125000");
+        assert!(Request::decode(b"{\"want\": 0, \"done\": [], \"account\": [1]}").is_err());
         assert!(Request::decode(b"{\"want\": 1}").is_err());
         assert!(Request::decode(b"not json").is_err());
     }
