@@ -28,7 +28,7 @@
 use super::args::SweepArgs;
 use super::atomic::Outputs;
 use super::error::{CliError, CliResult};
-use super::mpi_wire::{self, Account, Poll, Request};
+use super::mpi_wire::{self, Account, Answer, Poll, Request};
 use super::shard::record_row;
 use super::simulate::put_npy;
 use super::sweep::{Computed, Job, point_file, row, sweep_on};
@@ -232,12 +232,11 @@ impl Ranks {
                 ended[rank_no] = true;
                 continue;
             }
-            let chunk = st.hand_out(request.want, self.size());
+            let answer = st.hand_out(request.want, request.idle, self.size());
             drop(st);
-            let chunk: Vec<u64> = chunk.into_iter().map(|k| k as u64).collect();
             self.world
                 .process_at_rank(from)
-                .send_with_tag(&chunk[..], mpi_wire::TAG_POINTS);
+                .send_with_tag(&answer.encode()[..], mpi_wire::TAG_POINTS);
         }
         Ok(())
     }
@@ -252,7 +251,7 @@ impl Ranks {
         let want = points_per_take(job.threads);
         // The first request before preparing: its answer arrives while the head computes.
         let manifest = job.manifest.to_json(None);
-        self.send(&Request::asking(want, Some(&manifest), Vec::new()))?;
+        self.send(&Request::asking(want, true, Some(&manifest), Vec::new()))?;
         let mut spent = Account::default();
         let clock = Instant::now();
         let computer = match Computer::new(job) {
@@ -265,9 +264,9 @@ impl Ranks {
         };
         spent.prepare = clock.elapsed().as_secs_f64();
         let clock = Instant::now();
-        let mut chunk = self.receive_points();
+        let mut answer = self.receive_answer();
         spent.waiting += clock.elapsed().as_secs_f64();
-        if !chunk.is_empty() {
+        if answer != Answer::Stop {
             // Rank 0 made it; on a file system not shared with rank 0, make it here.
             let journal = job.files.out.join("points");
             if let Err(e) = std::fs::create_dir_all(&journal) {
@@ -276,19 +275,34 @@ impl Ranks {
             }
         }
         let mut finished = Vec::new();
-        while !chunk.is_empty() {
-            // Ask for the next chunk now: its answer arrives while this one computes.
-            self.send(&Request::asking(want, None, std::mem::take(&mut finished)))?;
-            let clock = Instant::now();
-            let rows = computer.run(&prepared, &chunk);
-            spent.busy += clock.elapsed().as_secs_f64();
-            match rows {
-                Ok(rows) => finished = rows,
-                Err(e) => return self.give_up(&e),
+        loop {
+            match answer {
+                Answer::Stop => break,
+                // Nothing to compute now: ask again, with the rows of the last chunk.
+                Answer::Later => {
+                    self.send(&Request::asking(
+                        want,
+                        true,
+                        None,
+                        std::mem::take(&mut finished),
+                    ))?;
+                }
+                Answer::Points(chunk) => {
+                    // Ask for the next chunk now: its answer arrives while this one computes.
+                    let done = std::mem::take(&mut finished);
+                    self.send(&Request::asking(want, false, None, done))?;
+                    let clock = Instant::now();
+                    let rows = computer.run(&prepared, &chunk);
+                    spent.busy += clock.elapsed().as_secs_f64();
+                    match rows {
+                        Ok(rows) => finished = rows,
+                        Err(e) => return self.give_up(&e),
+                    }
+                    spent.points += chunk.len();
+                }
             }
-            spent.points += chunk.len();
             let clock = Instant::now();
-            chunk = self.receive_points();
+            answer = self.receive_answer();
             spent.waiting += clock.elapsed().as_secs_f64();
         }
         self.send(&Request::ended(finished, None, Some(spent)))
@@ -296,7 +310,7 @@ impl Ranks {
 
     /// Another rank failed with a request unanswered: take the answer, tell rank 0.
     fn give_up(&self, e: &CliError) -> CliResult<()> {
-        let _ = self.receive_points();
+        let _ = self.receive_answer();
         self.send(&Request::ended(Vec::new(), Some(e), None))
     }
 
@@ -308,8 +322,8 @@ impl Ranks {
         Ok(())
     }
 
-    /// Wait (without spinning) for rank 0's answer: the points of the next chunk.
-    fn receive_points(&self) -> Vec<usize> {
+    /// Wait (without spinning) for rank 0's answer to this rank's request.
+    fn receive_answer(&self) -> Answer {
         let root = self.world.process_at_rank(0);
         let mut poll = Poll::new(Poll::IDLE);
         loop {
@@ -317,8 +331,8 @@ impl Ranks {
                 .immediate_probe_with_tag(mpi_wire::TAG_POINTS)
                 .is_some()
             {
-                let (points, _) = root.receive_vec_with_tag::<u64>(mpi_wire::TAG_POINTS);
-                return points.into_iter().map(|k| k as usize).collect();
+                let (words, _) = root.receive_vec_with_tag::<u64>(mpi_wire::TAG_POINTS);
+                return Answer::decode(&words);
             }
             poll.wait();
         }
@@ -342,13 +356,25 @@ struct Dispatch {
 }
 
 impl Dispatch {
-    /// The chunk for another rank of a job of `ranks` that takes `least` points at a time:
-    /// a quarter of an even share of the points left (guided self-scheduling), at least
-    /// `least`. Early chunks are large (few requests); the last ones are small, so that
-    /// no rank is left with much to do when the others finish.
-    fn hand_out(&mut self, least: usize, ranks: usize) -> Vec<usize> {
-        let share = self.queue.len().div_ceil(4 * ranks.max(1));
-        self.take(share.max(least))
+    /// The answer to another rank of a job of `ranks` that takes `least` points at a
+    /// time and is `idle` or asks ahead: a quarter of an even share of the points left
+    /// (guided self-scheduling), at least `least`. Early chunks are large (few requests);
+    /// the last ones are small, so that no rank is left with much to do when the others
+    /// finish. The last round (fewer points than `least` per rank) goes only to ranks
+    /// with nothing to compute: a rank asking ahead is told to ask again once idle, so
+    /// that it does not hold a point another rank, idle sooner, could compute.
+    fn hand_out(&mut self, least: usize, idle: bool, ranks: usize) -> Answer {
+        let left = self.queue.len();
+        if !idle && left > 0 && left < least * ranks.max(1) && self.failure.is_none() {
+            return Answer::Later;
+        }
+        let share = left.div_ceil(4 * ranks.max(1));
+        let chunk = self.take(share.max(least));
+        if chunk.is_empty() {
+            Answer::Stop
+        } else {
+            Answer::Points(chunk)
+        }
     }
 
     /// The next `want` points, at most [`MAX_CHUNK`] (none after a failure).
@@ -394,23 +420,30 @@ fn compute_share(job: &Job<'_>, state: &Mutex<Dispatch>) {
         let mut spent = Account::default();
         let clock = Instant::now();
         let computer = Computer::new(job)?;
-        let prepared = computer
-            .prepare()
-            .map_err(|e| CliError::evolution(job.files.input, job.files.net, e))?;
-        spent.prepare = clock.elapsed().as_secs_f64();
-        // Each chunk handed to the pool: the main thread runs at least in between.
-        loop {
-            let chunk = lock(state)?.take(points_per_take(job.threads));
-            if chunk.is_empty() {
-                lock(state)?.accounts.push((0, spent));
-                return Ok(());
+        // The whole loop on the pool's thread (nested `install`s run in place): no hand-over
+        // between threads per chunk.
+        computer.pool.install(|| {
+            let prepared = computer
+                .prepare()
+                .map_err(|e| CliError::evolution(job.files.input, job.files.net, e))?;
+            spent.prepare = clock.elapsed().as_secs_f64();
+            // One point per thread at a time: the main thread runs at least in between.
+            loop {
+                let chunk = lock(state)?.take(points_per_take(job.threads));
+                if chunk.is_empty() {
+                    lock(state)?.accounts.push((0, spent));
+                    return Ok(());
+                }
+                let clock = Instant::now();
+                let rows = computer.run(&prepared, &chunk)?;
+                spent.busy += clock.elapsed().as_secs_f64();
+                spent.points += chunk.len();
+                lock(state)?.rows.extend(rows);
+                // Let the main thread answer: Open MPI binds a rank to one core, and a
+                // real-time scheduler runs it only when this thread yields.
+                std::thread::yield_now();
             }
-            let clock = Instant::now();
-            let rows = computer.run(&prepared, &chunk)?;
-            spent.busy += clock.elapsed().as_secs_f64();
-            spent.points += chunk.len();
-            lock(state)?.rows.extend(rows);
-        }
+        })
     })();
     if let Err(e) = outcome
         && let Ok(mut st) = state.lock()
@@ -502,14 +535,21 @@ mod tests {
         }
     }
 
+    fn points(a: Answer) -> Vec<usize> {
+        match a {
+            Answer::Points(p) => p,
+            other => panic!("{other:?}"),
+        }
+    }
+
     /// Chunks for another rank shrink from a quarter of an even share to the rank's
     /// thread count, and hand out every point once, in order.
     #[test]
     fn chunks_shrink_to_one_point_per_thread() {
         let mut d = dispatch(64);
-        let sizes: Vec<usize> = std::iter::from_fn(|| {
-            let c = d.hand_out(1, 2);
-            (!c.is_empty()).then_some(c.len())
+        let sizes: Vec<usize> = std::iter::from_fn(|| match d.hand_out(1, true, 2) {
+            Answer::Points(c) => Some(c.len()),
+            _ => None,
         })
         .collect();
         assert_eq!(sizes[..4], [8, 7, 7, 6]);
@@ -517,15 +557,42 @@ mod tests {
         assert_eq!(sizes.iter().sum::<usize>(), 64);
         let mut d = dispatch(10);
         assert_eq!(
-            d.hand_out(4, 2),
+            points(d.hand_out(4, true, 2)),
             vec![0, 1, 2, 3],
             "at least the thread count"
         );
-        assert_eq!(d.hand_out(4, 2).len(), 4);
-        assert_eq!(d.hand_out(4, 2), vec![8, 9], "what is left");
+        assert_eq!(points(d.hand_out(4, true, 2)).len(), 4);
+        assert_eq!(points(d.hand_out(4, true, 2)), vec![8, 9], "what is left");
+        assert_eq!(d.hand_out(4, true, 2), Answer::Stop);
         let mut d = dispatch(2000);
-        assert_eq!(d.hand_out(1, 1).len(), MAX_CHUNK);
+        assert_eq!(points(d.hand_out(1, true, 1)).len(), MAX_CHUNK);
         d.fail(CliError::other("x"));
-        assert!(d.hand_out(1, 1).is_empty(), "nothing after a failure");
+        assert_eq!(
+            d.hand_out(1, true, 1),
+            Answer::Stop,
+            "nothing after a failure"
+        );
+    }
+
+    /// The last round (fewer points than one per thread of every rank) goes only to idle
+    /// ranks: a rank asking ahead is told to ask again when idle.
+    #[test]
+    fn the_last_round_waits_for_an_idle_rank() {
+        let mut d = dispatch(5);
+        assert_eq!(
+            points(d.hand_out(2, false, 2)),
+            vec![0, 1],
+            "4 or more left"
+        );
+        assert_eq!(
+            d.hand_out(2, false, 2),
+            Answer::Later,
+            "3 left, 2 ranks of 2"
+        );
+        assert_eq!(points(d.hand_out(2, true, 2)), vec![2, 3]);
+        assert_eq!(d.hand_out(1, false, 2), Answer::Later);
+        assert_eq!(points(d.hand_out(1, true, 2)), vec![4]);
+        assert_eq!(d.hand_out(1, false, 2), Answer::Stop, "none left");
+        assert_eq!(d.hand_out(1, true, 2), Answer::Stop);
     }
 }

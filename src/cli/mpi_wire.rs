@@ -1,9 +1,10 @@
 //! The messages of an MPI sweep (see [`super::mpi_sweep`]) and waiting for them without
 //! spinning.
 //!
-//! A rank's [`Request`] travels as JSON bytes under [`TAG_REQUEST`]; rank 0's answer, the
-//! points of a chunk, as 64-bit integers under [`TAG_POINTS`]. Rows are the CSV text of
-//! their points, so rank 0 copies them into `summary.csv` untouched.
+//! A rank's [`Request`] travels as JSON bytes under [`TAG_REQUEST`]; rank 0's [`Answer`]
+//! (the points of a chunk, "ask again when idle" or "stop") as 64-bit integers under
+//! [`TAG_POINTS`]. Rows are the CSV text of their points, so rank 0 copies them into
+//! `summary.csv` untouched.
 
 use super::error::{CliError, CliResult};
 use super::sweep::Computed;
@@ -17,6 +18,41 @@ use std::time::Duration;
 pub const TAG_REQUEST: Tag = 1;
 /// Tag of rank 0's answers: point indices.
 pub const TAG_POINTS: Tag = 2;
+
+/// Rank 0's answer to a request that wants points.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// Compute these points.
+    Points(Vec<usize>),
+    /// Nothing for a rank that is still busy: the last points go to whichever rank is idle
+    /// first, so ask again once idle.
+    Later,
+    /// Nothing more: the sweep is handed out (or failed).
+    Stop,
+}
+
+impl Answer {
+    /// [`Answer::Later`] on the wire: no point index is this large.
+    const LATER: u64 = u64::MAX;
+
+    /// The answer as 64-bit integers: the points, `[u64::MAX]` (later) or none (stop).
+    pub fn encode(&self) -> Vec<u64> {
+        match self {
+            Answer::Points(points) => points.iter().map(|&k| k as u64).collect(),
+            Answer::Later => vec![Self::LATER],
+            Answer::Stop => Vec::new(),
+        }
+    }
+
+    /// Read [`Answer::encode`]'s integers.
+    pub fn decode(words: &[u64]) -> Self {
+        match words {
+            [] => Answer::Stop,
+            [Self::LATER] => Answer::Later,
+            points => Answer::Points(points.iter().map(|&k| k as usize).collect()),
+        }
+    }
+}
 
 /// How a rank spent the sweep, in seconds of wall-clock time (rank 0 writes them to
 /// `ranks.csv`).
@@ -46,6 +82,9 @@ impl Account {
 pub struct Request {
     /// Points wanted next; 0: this rank has ended (expects no answer).
     pub want: usize,
+    /// The rank has nothing to compute until the answer comes (otherwise it asks ahead,
+    /// while computing a chunk).
+    pub idle: bool,
     /// The rank's manifest JSON (first request only), to check it read the same files.
     pub manifest: Option<String>,
     /// Rows of the points it finished since its last request.
@@ -57,10 +96,11 @@ pub struct Request {
 }
 
 impl Request {
-    /// A request for `want` points.
-    pub fn asking(want: usize, manifest: Option<&str>, done: Vec<Computed>) -> Self {
+    /// A request for `want` points, from a rank that is `idle` or asks ahead.
+    pub fn asking(want: usize, idle: bool, manifest: Option<&str>, done: Vec<Computed>) -> Self {
         Request {
             want: want.max(1),
+            idle,
             manifest: manifest.map(str::to_string),
             done,
             error: None,
@@ -73,6 +113,7 @@ impl Request {
     pub fn ended(done: Vec<Computed>, error: Option<&CliError>, account: Option<Account>) -> Self {
         Request {
             want: 0,
+            idle: true,
             manifest: None,
             done,
             error: error.map(ToString::to_string),
@@ -92,6 +133,7 @@ impl Request {
             .collect();
         serde_json::to_vec(&json!({
             "want": self.want,
+            "idle": self.idle,
             "manifest": self.manifest,
             "done": done,
             "error": self.error,
@@ -113,6 +155,10 @@ impl Request {
             .and_then(Value::as_u64)
             .and_then(|w| usize::try_from(w).ok())
             .ok_or_else(|| bad("no 'want'"))?;
+        let idle = v
+            .get("idle")
+            .and_then(Value::as_bool)
+            .ok_or_else(|| bad("no 'idle'"))?;
         let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
         let done = v
             .get("done")
@@ -157,6 +203,7 @@ impl Request {
         };
         Ok(Request {
             want,
+            idle,
             manifest: text("manifest"),
             done,
             error: text("error"),
@@ -215,6 +262,7 @@ mod tests {
     fn requests_round_trip() {
         let r = Request::asking(
             4,
+            false,
             Some("{\"points\": 9}"),
             vec![Computed {
                 k: 7,
@@ -225,7 +273,7 @@ mod tests {
         let back = Request::decode(&r.encode().unwrap_or_default()).unwrap_or_else(|e| {
             panic!("{e}");
         });
-        assert_eq!(back.want, 4);
+        assert_eq!((back.want, back.idle), (4, false));
         assert_eq!(back.manifest.as_deref(), Some("{\"points\": 9}"));
         assert_eq!(back.done.len(), 1);
         assert_eq!(back.done[0].k, 7);
@@ -249,8 +297,29 @@ mod tests {
         });
         assert_eq!(back.account, Some(spent));
         assert_eq!(spent.csv(), "3,0.500000,2.250000,0.125000");
-        assert!(Request::decode(b"{\"want\": 0, \"done\": [], \"account\": [1]}").is_err());
+        assert!(
+            Request::decode(b"{\"want\": 0, \"idle\": true, \"done\": [], \"account\": [1]}")
+                .is_err()
+        );
         assert!(Request::decode(b"{\"want\": 1}").is_err());
+        assert!(
+            Request::decode(b"{\"want\": 1, \"done\": []}").is_err(),
+            "no idle"
+        );
         assert!(Request::decode(b"not json").is_err());
+    }
+
+    #[test]
+    fn answers_round_trip() {
+        for a in [
+            Answer::Points(vec![0, 5, 63]),
+            Answer::Points(vec![0]),
+            Answer::Later,
+            Answer::Stop,
+        ] {
+            assert_eq!(Answer::decode(&a.encode()), a);
+        }
+        assert_eq!(Answer::Stop.encode(), Vec::<u64>::new());
+        assert_eq!(Answer::Later.encode(), vec![u64::MAX]);
     }
 }
