@@ -18,8 +18,9 @@
 //!
 //! The protocol (all messages between rank 0 and one other rank, see [`super::mpi_wire`]):
 //! a rank sends a [`Request`] (its manifest with the first one, the rows of the chunk it
-//! finished, its thread count: the fewest points it takes) and rank 0 answers each
-//! request that wants points with a chunk (none: stop). A rank sends its first request
+//! finished, its thread count: the fewest points it takes, whether it is idle) and rank 0
+//! answers each request that wants points with an [`Answer`]: a chunk, "ask again when
+//! idle" (the last round goes only to idle ranks) or stop. A rank sends its first request
 //! before preparing the sweep and asks for its next chunk before computing the current
 //! one, so the answer is there when it needs it. It ends with a request that wants none,
 //! carrying its last rows and its account (or its error); rank 0 is done when every rank
