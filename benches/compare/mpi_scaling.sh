@@ -9,11 +9,19 @@
 # the Python standard library, and times each run twice: the sweep alone (rank 0's
 # "swept … in S" line: from the first point handed out to the last row back, the shared
 # Linear stage included) and the whole command (MPI start-up and reading the files too).
-# The two summaries must be the same bytes.
+# The two summaries must be the same bytes. It also prints how the two ranks spent the
+# sweep (`ranks.csv`, medians over the runs), which holds on a loaded machine too: points,
+# seconds preparing (thread pool and the shared Linear stage), computing, and waiting for
+# rank 0's answer.
+#
+# Open MPI's default start-up tries the UCX transport, about 0.2 s per run on the 2-core
+# development VM; one node needs only shared memory, so the script sets OMPI_MCA_pml=ob1
+# unless it is set already (the sweep time does not depend on it, the whole command does).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS="${1:-5}"
 export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-1}"
+export OMPI_MCA_pml="${OMPI_MCA_pml:-ob1}"
 cargo build --release --quiet --features mpi
 BIN="$PWD/target/release/littoral"
 WORK="$(mktemp -d)"
@@ -69,6 +77,7 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2
 for i in $(seq "$RUNS"); do
   run 1 "$WORK/out1" >> "$WORK/n1"
   run 2 "$WORK/out2" >> "$WORK/n2"
+  tail -n +2 "$WORK/out2/ranks.csv" >> "$WORK/ranks"
 done
 cmp "$WORK/out1/summary.csv" "$WORK/out2/summary.csv"
 s1="$(cut -d' ' -f1 "$WORK/n1" | median)"; w1="$(cut -d' ' -f2 "$WORK/n1" | median)"
@@ -79,4 +88,14 @@ s1, w1, s2, w2 = map(float, sys.argv[1:5])
 print(f"W4 over MPI, --threads 1, median of {sys.argv[5]} runs (summary.csv identical)")
 print(f"  sweep:         -n 1 {s1:.3f} s   -n 2 {s2:.3f} s   speed-up {s1 / s2:.2f}x (target >= 1.8)")
 print(f"  whole command: -n 1 {w1:.3f} s   -n 2 {w2:.3f} s   speed-up {w1 / w2:.2f}x")
+PY
+python3 - "$WORK/ranks" <<'PY'
+import statistics, sys
+rows = [line.split(",") for line in open(sys.argv[1]).read().split()]
+print("  -n 2, per rank (medians): points, prepare, busy, waiting")
+for rank in sorted({r[0] for r in rows}):
+    mine = [r for r in rows if r[0] == rank]
+    med = lambda i: statistics.median(float(r[i]) for r in mine)
+    print(f"    rank {rank}: {med(1):.0f} points, {1e3 * med(2):.1f} ms, "
+          f"{1e3 * med(3):.1f} ms, {1e3 * med(4):.1f} ms")
 PY

@@ -2,26 +2,34 @@
 //! littoral sweep …` or `srun littoral sweep …`.
 //!
 //! Every rank reads the network and the input and prepares the sweep (the shared head of
-//! a chain is evaluated once per rank). Rank 0 hands out the points still to compute in
-//! small chunks, on request, so that a rank slowed by costly points takes fewer of them;
-//! it computes chunks too, on a thread of its own, while its main thread answers the
-//! other ranks (polling without spinning, so that it leaves its core to the computation).
-//! Each rank writes the outputs (`--save-outputs`) and the journal rows (`DIR/points/`) of
-//! the points it computed, atomically, and sends rank 0 their CSV rows (bytes, never
-//! arrays); rank 0 writes `summary.csv`, `timings.csv` and `manifest.json` as the
-//! one-process run does, so `summary.csv` holds the same bytes.
+//! a chain is evaluated once per rank, at the same time on every rank, so it costs the
+//! run the time of one evaluation). Rank 0 hands out the points still to compute on
+//! request, in chunks that shrink as the sweep goes (a quarter of an even share of what
+//! is left: few requests at first, single points per thread at the end, so that a rank
+//! slowed by costly points takes fewer of them and no rank finishes long after the
+//! others). Rank 0 computes too, on a thread of its own, one point per thread at a time,
+//! while its main thread answers the other ranks (polling without spinning, so that it
+//! leaves its core to the computation; between two of rank 0's points at the latest, even
+//! when the system does not preempt the computation). Each rank writes the outputs
+//! (`--save-outputs`) and the journal rows (`DIR/points/`) of the points it computed,
+//! atomically, and sends rank 0 their CSV rows (bytes, never arrays); rank 0 writes
+//! `summary.csv`, `timings.csv` and `manifest.json` as the one-process run does, so
+//! `summary.csv` holds the same bytes, and `ranks.csv`: how each rank spent the sweep.
 //!
 //! The protocol (all messages between rank 0 and one other rank, see [`super::mpi_wire`]):
 //! a rank sends a [`Request`] (its manifest with the first one, the rows of the chunk it
-//! finished, how many points it wants) and rank 0 answers each request that wants points
-//! with a chunk (none: stop). A rank asks for its next chunk before computing the current
+//! finished, its thread count: the fewest points it takes, whether it is idle) and rank 0
+//! answers each request that wants points with an [`Answer`]: a chunk, "ask again when
+//! idle" (the last round goes only to idle ranks) or stop. A rank sends its first request
+//! before preparing the sweep and asks for its next chunk before computing the current
 //! one, so the answer is there when it needs it. It ends with a request that wants none,
-//! carrying its last rows or its error; rank 0 is done when every rank has ended.
+//! carrying its last rows and its account (or its error); rank 0 is done when every rank
+//! has ended.
 
 use super::args::SweepArgs;
 use super::atomic::Outputs;
 use super::error::{CliError, CliResult};
-use super::mpi_wire::{self, Request};
+use super::mpi_wire::{self, Account, Answer, Poll, Request};
 use super::shard::record_row;
 use super::simulate::put_npy;
 use super::sweep::{Computed, Job, point_file, row, sweep_on};
@@ -34,7 +42,9 @@ use mpi::topology::SimpleCommunicator;
 use mpi::traits::{Communicator, Destination, Source};
 use std::cell::Cell;
 use std::collections::VecDeque;
+use std::path::Path;
 use std::sync::Mutex;
+use std::time::Instant;
 
 /// Environment variables that MPI launchers (Open MPI's `mpirun`, MPICH's and Intel's
 /// Hydra, PMIx and Slurm's `srun --mpi=…`) set in the processes they start. Without any,
@@ -109,6 +119,7 @@ impl Ranks {
             let failure = Mutex::new(Dispatch {
                 queue: VecDeque::new(),
                 rows: Vec::new(),
+                accounts: Vec::new(),
                 failure: Some(CliError::other("stopped")),
             });
             self.serve(&failure, None, &|_, _| {})?;
@@ -119,7 +130,7 @@ impl Ranks {
             Ok(()) => CliError::other("ended without asking for points"),
             Err(e) => CliError::other(e.to_string()),
         };
-        self.send(&Request::ended(Vec::new(), Some(&error)))?;
+        self.send(&Request::ended(Vec::new(), Some(&error), None))?;
         Ok(())
     }
 
@@ -137,6 +148,7 @@ impl Ranks {
         let state = Mutex::new(Dispatch {
             queue: todo.iter().copied().collect(),
             rows: Vec::new(),
+            accounts: Vec::new(),
             failure: None,
         });
         let total = todo.len();
@@ -162,6 +174,7 @@ impl Ranks {
                     rows.len()
                 )));
             }
+            write_accounts(job.files.out, &mut st.accounts)?;
             Ok(rows)
         })
     }
@@ -177,7 +190,7 @@ impl Ranks {
         self.settled.set(true);
         let mut ended = vec![false; self.size()];
         ended[0] = true;
-        let mut poll = mpi_wire::Poll::new();
+        let mut poll = Poll::new(Poll::BESIDE_WORK);
         let mut done = 0;
         while ended.iter().any(|e| !e) {
             let Some((from, bytes)) = mpi_wire::try_receive(&self.world.any_process()) else {
@@ -213,16 +226,18 @@ impl Ranks {
                 st.fail(CliError::other(format!("rank {from}: {e}")));
             }
             st.rows.extend(request.done);
+            if let Some(a) = request.account {
+                st.accounts.push((rank_no, a));
+            }
             if request.want == 0 {
                 ended[rank_no] = true;
                 continue;
             }
-            let chunk = st.take(request.want);
+            let answer = st.hand_out(request.want, request.idle, self.size());
             drop(st);
-            let chunk: Vec<u64> = chunk.into_iter().map(|k| k as u64).collect();
             self.world
                 .process_at_rank(from)
-                .send_with_tag(&chunk[..], mpi_wire::TAG_POINTS);
+                .send_with_tag(&answer.encode()[..], mpi_wire::TAG_POINTS);
         }
         Ok(())
     }
@@ -234,43 +249,70 @@ impl Ranks {
     /// None but MPI failures: errors of the computation go to rank 0.
     pub fn work(&self, job: &Job<'_>) -> CliResult<()> {
         self.settled.set(true);
-        let want = chunk_size(job.threads);
+        let want = points_per_take(job.threads);
+        // The first request before preparing: its answer arrives while the head computes.
         let manifest = job.manifest.to_json(None);
+        self.send(&Request::asking(want, true, Some(&manifest), Vec::new()))?;
+        let mut spent = Account::default();
+        let clock = Instant::now();
         let computer = match Computer::new(job) {
             Ok(c) => c,
-            Err(e) => return self.send(&Request::ended(Vec::new(), Some(&e))),
+            Err(e) => return self.give_up(&e),
         };
         let prepared = match computer.prepare() {
             Ok(p) => p,
-            Err(e) => {
-                let e = CliError::evolution(job.files.input, job.files.net, e);
-                return self.send(&Request::ended(Vec::new(), Some(&e)));
-            }
+            Err(e) => return self.give_up(&CliError::evolution(job.files.input, job.files.net, e)),
         };
-        self.send(&Request::asking(want, Some(&manifest), Vec::new()))?;
-        let mut chunk = self.receive_points();
-        if !chunk.is_empty() {
+        spent.prepare = clock.elapsed().as_secs_f64();
+        let clock = Instant::now();
+        let mut answer = self.receive_answer();
+        spent.waiting += clock.elapsed().as_secs_f64();
+        if answer != Answer::Stop {
             // Rank 0 made it; on a file system not shared with rank 0, make it here.
             let journal = job.files.out.join("points");
             if let Err(e) = std::fs::create_dir_all(&journal) {
                 let e = CliError::io(&journal, "create folder", &e);
-                return self.send(&Request::ended(Vec::new(), Some(&e)));
+                return self.send(&Request::ended(Vec::new(), Some(&e), None));
             }
         }
         let mut finished = Vec::new();
-        while !chunk.is_empty() {
-            // Ask for the next chunk now: its answer arrives while this one computes.
-            self.send(&Request::asking(want, None, std::mem::take(&mut finished)))?;
-            match computer.run(&prepared, &chunk) {
-                Ok(rows) => finished = rows,
-                Err(e) => {
-                    let _ = self.receive_points();
-                    return self.send(&Request::ended(Vec::new(), Some(&e)));
+        loop {
+            match answer {
+                Answer::Stop => break,
+                // Nothing to compute now: ask again, with the rows of the last chunk.
+                Answer::Later => {
+                    self.send(&Request::asking(
+                        want,
+                        true,
+                        None,
+                        std::mem::take(&mut finished),
+                    ))?;
+                }
+                Answer::Points(chunk) => {
+                    // Ask for the next chunk now: its answer arrives while this one computes.
+                    let done = std::mem::take(&mut finished);
+                    self.send(&Request::asking(want, false, None, done))?;
+                    let clock = Instant::now();
+                    let rows = computer.run(&prepared, &chunk);
+                    spent.busy += clock.elapsed().as_secs_f64();
+                    match rows {
+                        Ok(rows) => finished = rows,
+                        Err(e) => return self.give_up(&e),
+                    }
+                    spent.points += chunk.len();
                 }
             }
-            chunk = self.receive_points();
+            let clock = Instant::now();
+            answer = self.receive_answer();
+            spent.waiting += clock.elapsed().as_secs_f64();
         }
-        self.send(&Request::ended(finished, None))
+        self.send(&Request::ended(finished, None, Some(spent)))
+    }
+
+    /// Another rank failed with a request unanswered: take the answer, tell rank 0.
+    fn give_up(&self, e: &CliError) -> CliResult<()> {
+        let _ = self.receive_answer();
+        self.send(&Request::ended(Vec::new(), Some(e), None))
     }
 
     fn send(&self, r: &Request) -> CliResult<()> {
@@ -281,39 +323,62 @@ impl Ranks {
         Ok(())
     }
 
-    /// Wait (without spinning) for rank 0's answer: the points of the next chunk.
-    fn receive_points(&self) -> Vec<usize> {
+    /// Wait (without spinning) for rank 0's answer to this rank's request.
+    fn receive_answer(&self) -> Answer {
         let root = self.world.process_at_rank(0);
-        let mut poll = mpi_wire::Poll::new();
+        let mut poll = Poll::new(Poll::IDLE);
         loop {
             if root
                 .immediate_probe_with_tag(mpi_wire::TAG_POINTS)
                 .is_some()
             {
-                let (points, _) = root.receive_vec_with_tag::<u64>(mpi_wire::TAG_POINTS);
-                return points.into_iter().map(|k| k as usize).collect();
+                let (words, _) = root.receive_vec_with_tag::<u64>(mpi_wire::TAG_POINTS);
+                return Answer::decode(&words);
             }
             poll.wait();
         }
     }
 }
 
-/// Points per request: two per thread (so that threads rarely wait for the slowest point
-/// of a chunk), at most [`MAX_CHUNK`].
-fn chunk_size(threads: Option<usize>) -> usize {
-    (2 * threads.unwrap_or(1)).clamp(1, MAX_CHUNK)
+/// The fewest points a rank takes at a time: one per thread. Rank 0 takes that many from
+/// the queue for its own threads, so that between them its main thread answers the other
+/// ranks even when the system does not preempt its computation.
+fn points_per_take(threads: Option<usize>) -> usize {
+    threads.unwrap_or(1).clamp(1, MAX_CHUNK)
 }
 
-/// What rank 0's threads share: the points not handed out yet, the rows come back, the
-/// first failure.
+/// What rank 0's threads share: the points not handed out yet, the rows come back, how
+/// each rank spent the sweep, the first failure.
 struct Dispatch {
     queue: VecDeque<usize>,
     rows: Vec<Computed>,
+    accounts: Vec<(usize, Account)>,
     failure: Option<CliError>,
 }
 
 impl Dispatch {
-    /// The next `want` points (none after a failure).
+    /// The answer to another rank of a job of `ranks` that takes `least` points at a
+    /// time and is `idle` or asks ahead: a quarter of an even share of the points left
+    /// (guided self-scheduling), at least `least`. Early chunks are large (few requests);
+    /// the last ones are small, so that no rank is left with much to do when the others
+    /// finish. The last round (fewer points than `least` per rank) goes only to ranks
+    /// with nothing to compute: a rank asking ahead is told to ask again once idle, so
+    /// that it does not hold a point another rank, idle sooner, could compute.
+    fn hand_out(&mut self, least: usize, idle: bool, ranks: usize) -> Answer {
+        let left = self.queue.len();
+        if !idle && left > 0 && left < least * ranks.max(1) && self.failure.is_none() {
+            return Answer::Later;
+        }
+        let share = left.div_ceil(4 * ranks.max(1));
+        let chunk = self.take(share.max(least));
+        if chunk.is_empty() {
+            Answer::Stop
+        } else {
+            Answer::Points(chunk)
+        }
+    }
+
+    /// The next `want` points, at most [`MAX_CHUNK`] (none after a failure).
     fn take(&mut self, want: usize) -> Vec<usize> {
         if self.failure.is_some() {
             return Vec::new();
@@ -337,21 +402,49 @@ fn lock(state: &Mutex<Dispatch>) -> CliResult<std::sync::MutexGuard<'_, Dispatch
         .map_err(|_| CliError::other("internal error: dispatch state poisoned"))
 }
 
-/// Rank 0's own share: take chunks from the queue until it is empty.
+/// Write `DIR/ranks.csv`: how each rank spent the sweep, by rank.
+fn write_accounts(dir: &Path, accounts: &mut [(usize, Account)]) -> CliResult<()> {
+    accounts.sort_by_key(|(rank, _)| *rank);
+    let mut text = String::from("rank,points,prepare_seconds,busy_seconds,waiting_seconds\n");
+    for (rank, a) in accounts.iter() {
+        text.push_str(&format!("{rank},{}\n", a.csv()));
+    }
+    let path = dir.join("ranks.csv");
+    littoral_functional::atomic::write_atomic(&path, text.as_bytes())
+        .map_err(|e| CliError::functional(&path, e))
+}
+
+/// Rank 0's own share: take chunks from the queue until it is empty (rank 0 never waits
+/// for points).
 fn compute_share(job: &Job<'_>, state: &Mutex<Dispatch>) {
     let outcome = (|| -> CliResult<()> {
+        let mut spent = Account::default();
+        let clock = Instant::now();
         let computer = Computer::new(job)?;
-        let prepared = computer
-            .prepare()
-            .map_err(|e| CliError::evolution(job.files.input, job.files.net, e))?;
-        loop {
-            let chunk = lock(state)?.take(chunk_size(job.threads));
-            if chunk.is_empty() {
-                return Ok(());
+        // The whole loop on the pool's thread (nested `install`s run in place): no hand-over
+        // between threads per chunk.
+        computer.pool.install(|| {
+            let prepared = computer
+                .prepare()
+                .map_err(|e| CliError::evolution(job.files.input, job.files.net, e))?;
+            spent.prepare = clock.elapsed().as_secs_f64();
+            // One point per thread at a time: the main thread runs at least in between.
+            loop {
+                let chunk = lock(state)?.take(points_per_take(job.threads));
+                if chunk.is_empty() {
+                    lock(state)?.accounts.push((0, spent));
+                    return Ok(());
+                }
+                let clock = Instant::now();
+                let rows = computer.run(&prepared, &chunk)?;
+                spent.busy += clock.elapsed().as_secs_f64();
+                spent.points += chunk.len();
+                lock(state)?.rows.extend(rows);
+                // Let the main thread answer: Open MPI binds a rank to one core, and a
+                // real-time scheduler runs it only when this thread yields.
+                std::thread::yield_now();
             }
-            let rows = computer.run(&prepared, &chunk)?;
-            lock(state)?.rows.extend(rows);
-        }
+        })
     })();
     if let Err(e) = outcome
         && let Ok(mut st) = state.lock()
@@ -427,5 +520,80 @@ impl<'j> Computer<'j> {
             row: line,
             seconds: r.summary.seconds,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dispatch(points: usize) -> Dispatch {
+        Dispatch {
+            queue: (0..points).collect(),
+            rows: Vec::new(),
+            accounts: Vec::new(),
+            failure: None,
+        }
+    }
+
+    fn points(a: Answer) -> Vec<usize> {
+        match a {
+            Answer::Points(p) => p,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// Chunks for another rank shrink from a quarter of an even share to the rank's
+    /// thread count, and hand out every point once, in order.
+    #[test]
+    fn chunks_shrink_to_one_point_per_thread() {
+        let mut d = dispatch(64);
+        let sizes: Vec<usize> = std::iter::from_fn(|| match d.hand_out(1, true, 2) {
+            Answer::Points(c) => Some(c.len()),
+            _ => None,
+        })
+        .collect();
+        assert_eq!(sizes[..4], [8, 7, 7, 6]);
+        assert_eq!(sizes.last(), Some(&1));
+        assert_eq!(sizes.iter().sum::<usize>(), 64);
+        let mut d = dispatch(10);
+        assert_eq!(
+            points(d.hand_out(4, true, 2)),
+            vec![0, 1, 2, 3],
+            "at least the thread count"
+        );
+        assert_eq!(points(d.hand_out(4, true, 2)).len(), 4);
+        assert_eq!(points(d.hand_out(4, true, 2)), vec![8, 9], "what is left");
+        assert_eq!(d.hand_out(4, true, 2), Answer::Stop);
+        let mut d = dispatch(2000);
+        assert_eq!(points(d.hand_out(1, true, 1)).len(), MAX_CHUNK);
+        d.fail(CliError::other("x"));
+        assert_eq!(
+            d.hand_out(1, true, 1),
+            Answer::Stop,
+            "nothing after a failure"
+        );
+    }
+
+    /// The last round (fewer points than one per thread of every rank) goes only to idle
+    /// ranks: a rank asking ahead is told to ask again when idle.
+    #[test]
+    fn the_last_round_waits_for_an_idle_rank() {
+        let mut d = dispatch(5);
+        assert_eq!(
+            points(d.hand_out(2, false, 2)),
+            vec![0, 1],
+            "4 or more left"
+        );
+        assert_eq!(
+            d.hand_out(2, false, 2),
+            Answer::Later,
+            "3 left, 2 ranks of 2"
+        );
+        assert_eq!(points(d.hand_out(2, true, 2)), vec![2, 3]);
+        assert_eq!(d.hand_out(1, false, 2), Answer::Later);
+        assert_eq!(points(d.hand_out(1, true, 2)), vec![4]);
+        assert_eq!(d.hand_out(1, false, 2), Answer::Stop, "none left");
+        assert_eq!(d.hand_out(1, true, 2), Answer::Stop);
     }
 }

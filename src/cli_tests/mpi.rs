@@ -92,6 +92,32 @@ fn mpi_sweep_writes_the_one_process_summary_byte_for_byte() {
         let timings = csv_rows_of(&bytes(&f, &format!("{dir}/timings.csv")));
         assert_eq!(timings.len(), 1 + 15);
         assert!(timings[1..].iter().all(|r| !r[1].is_empty()), "{timings:?}");
+        // How each rank spent the sweep: one row per rank, the points adding up.
+        let spent = csv_rows_of(&bytes(&f, &format!("{dir}/ranks.csv")));
+        assert_eq!(
+            spent[0],
+            [
+                "rank",
+                "points",
+                "prepare_seconds",
+                "busy_seconds",
+                "waiting_seconds"
+            ]
+        );
+        let ranks_seen: Vec<&str> = spent[1..].iter().map(|r| r[0].as_str()).collect();
+        let expected: Vec<String> = (0..ranks).map(|r| r.to_string()).collect();
+        assert_eq!(ranks_seen, expected, "{spent:?}");
+        let points: usize = spent[1..]
+            .iter()
+            .map(|r| r[1].parse::<usize>().unwrap())
+            .sum();
+        assert_eq!(points, 15, "{spent:?}");
+        assert!(
+            spent[1..].iter().all(|r| r[2..]
+                .iter()
+                .all(|s| s.parse::<f64>().is_ok_and(|s| s >= 0.0))),
+            "{spent:?}"
+        );
         for k in 0..15 {
             let name = format!("point-{k:04}.npy");
             assert_eq!(
