@@ -25,6 +25,7 @@
 //! ```
 
 mod barrier;
+mod dispatch;
 mod pass;
 mod recurrent;
 
@@ -34,6 +35,7 @@ use crate::neuron::NeuronModel;
 use crate::sparse::Structure;
 use crate::view::scalar;
 use barrier::SpinBarrier;
+pub(crate) use dispatch::evolve_if_autonomous;
 use littoral_core::{Array, Error, Kind, Leaf, ModuleExt, Precision, Result, Tree, TreeExt};
 use pass::{Consts, PartState};
 use recurrent::Targets;

@@ -132,18 +132,7 @@ impl Cuba {
         with_dt => "dt";
     }
 
-    /// Compute in `f64` (the default) or `f32`; written to the network file as the option
-    /// `"precision": "f32"`.
-    #[must_use]
-    pub fn with_precision(mut self, precision: Precision) -> Self {
-        self.precision = precision;
-        self
-    }
-
-    /// Number of neurons.
-    pub fn n_neurons(&self) -> usize {
-        self.n
-    }
+    crate::zoh::precision_and_size!();
 
     /// Recurrent weights (`CubaLIF`): a sparse `(N, N)` matrix, rows presynaptic. Its
     /// structure becomes part of the module (written as the option `w_rec`, as LIF's), its
