@@ -99,25 +99,6 @@ pub(crate) fn spike_and_reset<F: Real>(v: &mut F, threshold: F, reset: F) -> f64
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::coupling;
-
-    /// The cancellation-free form agrees with the quotient where the quotient is accurate,
-    /// and gives the limit at equal time constants.
-    #[test]
-    fn the_coupling_factor_matches_its_quotient_and_limit() {
-        let dt: f64 = 1e-3;
-        for (ts, tm) in [(0.005f64, 0.02f64), (0.02, 0.005), (0.01, 0.03)] {
-            let quotient = ts * ((-dt / ts).exp() - (-dt / tm).exp()) / (ts - tm);
-            assert!((coupling(dt, ts, tm) - quotient).abs() < 1e-15, "{ts} {tm}");
-        }
-        let tau = 0.02;
-        let limit = dt / tau * (-dt / tau).exp();
-        assert!((coupling(dt, tau, tau) - limit).abs() < 1e-18);
-    }
-}
-
 /// The `with_precision` and `n_neurons` methods of a node with fields `precision` and `n`.
 macro_rules! precision_and_size {
     () => {
@@ -136,3 +117,22 @@ macro_rules! precision_and_size {
     };
 }
 pub(crate) use precision_and_size;
+
+#[cfg(test)]
+mod tests {
+    use super::coupling;
+
+    /// The cancellation-free form agrees with the quotient where the quotient is accurate,
+    /// and gives the limit at equal time constants.
+    #[test]
+    fn the_coupling_factor_matches_its_quotient_and_limit() {
+        let dt: f64 = 1e-3;
+        for (ts, tm) in [(0.005f64, 0.02f64), (0.02, 0.005), (0.01, 0.03)] {
+            let quotient = ts * ((-dt / ts).exp() - (-dt / tm).exp()) / (ts - tm);
+            assert!((coupling(dt, ts, tm) - quotient).abs() < 1e-15, "{ts} {tm}");
+        }
+        let tau = 0.02;
+        let limit = dt / tau * (-dt / tau).exp();
+        assert!((coupling(dt, tau, tau) - limit).abs() < 1e-18);
+    }
+}
