@@ -4,7 +4,7 @@
 //! or a wrong shape is refused with the path named.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use littoral_core::{Array, ModuleExt, tree_bits_eq};
+use littoral_core::{Array, ModuleExt, TreeExt, tree_bits_eq};
 use littoral_nets::Cuba;
 use littoral_nets::sparse::Csr;
 use proptest::prelude::*;
@@ -137,14 +137,7 @@ fn network_file_forms_and_errors() {
         json!({"init": "fixed_probability", "p": 1.0, "autapses": false, "weight": {"constant": 0.25}, "seed": 1}),
     )
     .unwrap();
-    let nnz = init
-        .init(0)
-        .get("w_rec")
-        .unwrap()
-        .value
-        .as_f64()
-        .unwrap()
-        .len();
+    let nnz = init.init(0).array("w_rec").unwrap().len();
     assert_eq!(nnz, 6);
     let e = read(
         "CubaLIF",
