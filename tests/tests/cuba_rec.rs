@@ -159,3 +159,18 @@ fn network_file_forms_and_errors() {
         .to_string();
     assert!(e.contains("w_rec"), "{e}");
 }
+
+/// A recurrent CubaLIF is refused by the NIR export (NIR's CubaLIF has no recurrence), not
+/// written without its `w_rec`.
+#[test]
+fn nir_export_refuses_the_recurrence() {
+    let m = neuron(3)
+        .with_sparse_w_rec(Csr::from_dense("w_rec", 3, 3, &[0.5; 9], |_| true).unwrap())
+        .unwrap();
+    let e = littoral_nets::nir::export(&m, &m.init(0))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("w_rec"), "{e}");
+    assert!(littoral_nets::nir::export(&neuron(3), &neuron(3).init(0)).is_ok());
+}

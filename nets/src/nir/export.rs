@@ -239,6 +239,12 @@ fn primitive(module: &dyn Module, params: &Tree, warnings: &mut Vec<String>) -> 
             v_leak: v("v_leak")?,
             w_in: v("w_in")?,
         },
+        "CubaLIF" if params.get("w_rec").is_some() => {
+            return Err(NirError::at(
+                "w_rec",
+                "a CubaLIF with sparse recurrent weights cannot be written as NIR yet",
+            ));
+        }
         "CubaLIF" => Primitive::CubaLIF {
             tau_syn: v("tau_syn")?,
             tau_mem: v("tau_mem")?,
