@@ -7,7 +7,7 @@
 //!     --threads 1 --seed 1 --json out.json [--chunk-steps 1000] [--general]
 //! ```
 //!
-//! `--general` evolves through `Module::evolve_batch` (dense zero input and spike output)
+//! `--general` evolves through the scaffold `littoral_nets::neuron::evolve` (dense zero input and spike output)
 //! instead of the input-free fast path `littoral_nets::autonomous`, for comparison.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 

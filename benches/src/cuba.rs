@@ -184,7 +184,7 @@ pub fn simulate_prepared(run: &mut Autonomous, steps: usize, chunk: usize) -> Re
     Ok(stats)
 }
 
-/// [`simulate`] through the general `Module::evolve_batch` (a `(1, chunk, 2N)` zero input
+/// [`simulate`] through the general path, `littoral_nets::neuron::evolve` (a `(1, chunk, 2N)` zero input
 /// per call, a dense spike output scanned for events): the reference the fast path is
 /// tested against.
 ///
@@ -208,7 +208,8 @@ pub fn simulate_general(net: &Cuba, steps: usize, chunk: usize) -> Result<Stats>
             short = Array::zeros(vec![1, len, lif.size_in()]);
             &short
         };
-        let ev = lif.evolve_batch(&net.tree, &state, x, false)?;
+        // The scaffold's driver directly: `evolve_batch` would take the fast path.
+        let ev = littoral_nets::neuron::evolve(lif, &net.tree, &state, x, false)?;
         for (dt, row) in ev.output.data().chunks(n).enumerate() {
             // Spikes are rare: test blocks of 16 without a branch, then search.
             for (b, block) in row.chunks(16).enumerate() {

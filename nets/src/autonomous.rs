@@ -7,8 +7,10 @@
 //! The arithmetic is `lif_options`' fused step with a zero input, operation for operation,
 //! so the numbers are those of `Lif::evolve` to the bit. Threads own contiguous neuron
 //! ranges; each accumulates the recurrent input of its own targets from every spiking row
-//! in the serial order (rows by neuron, synapses by column), so the bits do not depend on
-//! the thread count or on how a run is split into calls.
+//! in the serial order (rows by neuron, synapses by column) and adds it into `isyn` where
+//! it reaches (`recurrent`: the neuron pass streams no recurrent plane), so the bits do not
+//! depend on the thread count or on how a run is split into calls. The
+//! refractory counters, integers in `f64` in the module's state, are `u16` here.
 //!
 //! ```
 //! use littoral_core::{Module, ModuleExt};
@@ -23,7 +25,9 @@
 //! ```
 
 mod barrier;
+mod dispatch;
 mod pass;
+mod recurrent;
 
 use crate::Lif;
 use crate::lif_options::Reset;
@@ -31,8 +35,10 @@ use crate::neuron::NeuronModel;
 use crate::sparse::Structure;
 use crate::view::scalar;
 use barrier::SpinBarrier;
+pub(crate) use dispatch::evolve_if_autonomous;
 use littoral_core::{Array, Error, Kind, Leaf, ModuleExt, Precision, Result, Tree, TreeExt};
 use pass::{Consts, PartState};
+use recurrent::Targets;
 use std::sync::{Arc, Mutex, RwLock};
 
 /// One spike: the step within the [`Autonomous::run`] call that emitted it (from 0) and
@@ -59,7 +65,7 @@ pub struct Autonomous {
     /// Per synapse, its currents (planes; the second empty with 1 synapse).
     isyn: [Vec<f64>; 2],
     /// Remaining refractory steps (empty without a refractory period).
-    refractory: Vec<f64>,
+    refractory: Vec<u16>,
     /// The spike counts of the last step, non-zero only: `(neuron, count)`.
     last: Vec<(u32, f64)>,
     /// Neurons per thread at least.
@@ -72,7 +78,8 @@ impl Autonomous {
     ///
     /// # Errors
     /// Invalid parameters; a module outside the fast path's cases (subtractive reset,
-    /// float32, noise, dense `w_rec`, more than 2 synapses per neuron), named.
+    /// float32, noise, dense `w_rec`, more than 2 synapses per neuron, a refractory period
+    /// or counter that is not a whole number of steps in `0..=65535`), named.
     pub fn new(lif: &Lif, params: &Tree) -> Result<Self> {
         lif.check_params(params)?;
         let (n, s) = (lif.n_neurons(), lif.n_synapses());
@@ -99,11 +106,16 @@ impl Autonomous {
         let c = p.consts(n, s);
         let o = &p.options;
         let v_reset = o.v_reset.clone().unwrap_or_default();
+        let counter_range = "needs refractory periods and counters of 0..=65535 whole steps";
+        let refractory = match o.refractory {
+            Some(r) => Some(counter(r).ok_or_else(|| Error::invalid("autonomous", counter_range))?),
+            None => None,
+        };
         let consts = Consts::new(
             n,
             s,
             [c.alpha, c.beta, c.bias, c.threshold, &v_reset],
-            o.refractory,
+            refractory,
         );
         let sparse = o
             .sparse
@@ -135,6 +147,10 @@ impl Autonomous {
             },
             refractory: if o.refractory.is_some() {
                 state("refractory_steps", n)?
+                    .into_iter()
+                    .map(counter)
+                    .collect::<Option<_>>()
+                    .ok_or_else(|| Error::invalid("autonomous", counter_range))?
             } else {
                 Vec::new()
             },
@@ -175,7 +191,8 @@ impl Autonomous {
         put("isyn", vec![n, s], isyn)?;
         put("vmem", vec![n], self.vmem.clone())?;
         if !self.refractory.is_empty() {
-            put("refractory_steps", vec![n], self.refractory.clone())?;
+            let counters = self.refractory.iter().map(|&c| f64::from(c)).collect();
+            put("refractory_steps", vec![n], counters)?;
         }
         Ok(())
     }
@@ -247,6 +264,12 @@ impl Autonomous {
     }
 }
 
+/// `x` as a `u16` counter if it is one exactly (`-0.0`, fractions, NaN are not).
+fn counter(x: f64) -> Option<u16> {
+    let c = x as u16;
+    (f64::from(c).to_bits() == x.to_bits()).then_some(c)
+}
+
 /// The first neuron of part `k` of `ways` (multiples of 64 but the last).
 fn part_bound(n: usize, ways: usize, k: usize) -> usize {
     if k == ways {
@@ -260,7 +283,7 @@ fn part_bound(n: usize, ways: usize, k: usize) -> usize {
 fn split_state<'a>(
     mut vmem: &'a mut [f64],
     isyn: &'a mut [Vec<f64>; 2],
-    mut refractory: &'a mut [f64],
+    mut refractory: &'a mut [u16],
     bounds: &[usize],
 ) -> Vec<PartState<'a>> {
     let [isyn0, isyn1] = isyn;
@@ -268,17 +291,17 @@ fn split_state<'a>(
     let mut parts = Vec::with_capacity(bounds.len() - 1);
     for w in bounds.windows(2) {
         let len = w[1] - w[0];
-        let cut = |plane: &mut &'a mut [f64]| {
+        fn cut<'a, T>(plane: &mut &'a mut [T], len: usize) -> &'a mut [T] {
             let at = if plane.is_empty() { 0 } else { len };
             let (head, rest) = std::mem::take(plane).split_at_mut(at);
             *plane = rest;
             head
-        };
+        }
         let (v, i0, i1, r) = (
-            cut(&mut vmem),
-            cut(&mut isyn0),
-            cut(&mut isyn1),
-            cut(&mut refractory),
+            cut(&mut vmem, len),
+            cut(&mut isyn0, len),
+            cut(&mut isyn1, len),
+            cut(&mut refractory, len),
         );
         parts.push(PartState {
             lo: w[0],
@@ -327,26 +350,33 @@ impl Shared<'_> {
     fn part_loop(&self, p: usize, mut part: PartState<'_>) -> Vec<Spike> {
         let s = self.consts.n_syn;
         let (lo, hi) = (self.bounds[p], self.bounds[p + 1]);
-        let mut irec = [0, 1].map(|syn| vec![0.0; if syn < s { hi - lo } else { 0 }]);
+        let targets = self.sparse.map(|(st, w)| Targets {
+            st,
+            w,
+            shift: s.trailing_zeros(),
+            mask: s - 1,
+            base: lo * s,
+        });
+        let mut irec = vec![0.0; targets.as_ref().map_or(0, |_| (hi - lo) * s)];
         let mut log = Vec::new();
         for t in 0..self.steps {
-            if let Some((st, w)) = self.sparse {
-                let range = Targets {
-                    st,
-                    w,
-                    shift: s.trailing_zeros(),
-                    mask: s - 1,
-                    lo,
-                    hi,
-                };
+            if let Some(targets) = &targets {
                 if t == 0 {
                     for &(i, c) in self.first {
-                        range.add_row(i as usize, c, &mut irec);
+                        targets.add_row(i as usize, c, &mut irec);
+                    }
+                    for &(i, _) in self.first {
+                        targets.apply_row(i as usize, &mut irec, &mut part.isyn);
                     }
                 } else {
                     for f in &self.fired {
                         for &i in read(&f[(t - 1) % 2]).iter() {
-                            range.add_row(i as usize, 1.0, &mut irec);
+                            targets.add_row(i as usize, 1.0, &mut irec);
+                        }
+                    }
+                    for f in &self.fired {
+                        for &i in read(&f[(t - 1) % 2]).iter() {
+                            targets.apply_row(i as usize, &mut irec, &mut part.isyn);
                         }
                     }
                 }
@@ -356,7 +386,7 @@ impl Shared<'_> {
                     .write()
                     .unwrap_or_else(|e| e.into_inner());
                 mine.clear();
-                pass::neurons(self.consts, &mut part, &mut irec, &mut mine);
+                pass::neurons(self.consts, &mut part, &mut mine);
                 log.extend(mine.iter().map(|&neuron| Spike {
                     step: t as u32,
                     neuron,
@@ -365,32 +395,5 @@ impl Shared<'_> {
             self.barrier.wait();
         }
         log
-    }
-}
-
-/// The columns of a part's neurons `lo..hi` in the sparse `w_rec` (`(N, N·S)`).
-struct Targets<'a> {
-    st: &'a Structure,
-    w: &'a [f64],
-    /// `log2 S` and `S − 1` (S is 1 or 2): column `k` is synapse `k & mask` of neuron
-    /// `k >> shift`.
-    shift: u32,
-    mask: usize,
-    lo: usize,
-    hi: usize,
-}
-
-impl Targets<'_> {
-    /// `irec[syn][j − lo] += c · w` over row `i`'s synapses onto the part's neurons `j`,
-    /// in column order (as `Structure::accumulate_rows`).
-    #[inline]
-    fn add_row(&self, i: usize, c: f64, irec: &mut [Vec<f64>; 2]) {
-        let (a, b) = (self.st.indptr()[i], self.st.indptr()[i + 1]);
-        for (&k, &w) in self.st.indices()[a..b].iter().zip(&self.w[a..b]) {
-            let (j, syn) = (k as usize >> self.shift, k as usize & self.mask);
-            if (self.lo..self.hi).contains(&j) {
-                irec[syn][j - self.lo] += c * w;
-            }
-        }
     }
 }

@@ -1,17 +1,22 @@
 //! `CubaLI` and `CubaLIF`: NIR's current-based leaky integrator and LIF neuron, integrated
-//! exactly under a zero-order hold (`docs/models.md` §2).
+//! exactly under a zero-order hold (`docs/models.md` §2), `CubaLIF` optionally with sparse
+//! recurrent weights.
 
 use crate::builder::{
-    attribute_setters, per_element_parameter, population_methods, result_setters,
+    attribute_setters, evolve_on_scaffold, per_element_parameter, result_setters,
 };
+use crate::lif_options::SparseWeights;
 use crate::neuron::{NeuronModel, Step};
+use crate::sparse::{Csr, Structure};
 use crate::view::per_element;
 use crate::zoh::{
     coupling, decay, record_state, spike_and_reset, spike_parameters, time_constants, time_step,
 };
-use littoral_core::InitValue;
-use littoral_core::registry::{FileEntry, ModuleClass};
-use littoral_core::{Attribute, Module, Precision, Real, Result, Tree};
+use littoral_core::registry::{FileEntry, ModuleClass, relabel};
+use littoral_core::{
+    Array, Attribute, Error, Init, InitValue, Module, OptionValue, Precision, Real, Result, Tree,
+    TreeExt,
+};
 use std::sync::Arc;
 
 /// A population of NIR `CubaLI` (non-spiking) or `CubaLIF` (spiking) neurons.
@@ -44,6 +49,12 @@ use std::sync::Arc;
 /// Records `i` and `v` (after the reset) per step. Time constants and `dt` must be
 /// positive.
 ///
+/// **Sparse recurrence** (`CubaLIF`, [`Cuba::with_sparse_w_rec`]): the spikes of the
+/// previous step through a sparse `(N, N)` `w_rec` (rows presynaptic) join the input,
+/// `x_n ← x_n + Σ_i z_{n−1,i} w_rec[i, ·]` (summed event by event, rows in order), held
+/// over the step like the input; the Parameter `w_rec` holds the `nnz` values, the State
+/// `spikes` the last step's output.
+///
 /// ```
 /// use littoral_core::{Array, ModuleExt};
 /// use littoral_nets::Cuba;
@@ -61,6 +72,8 @@ pub struct Cuba {
     spiking: bool,
     precision: Precision,
     attrs: Vec<Attribute>,
+    /// The structure of the sparse recurrent weights (`CubaLIF`).
+    sparse_rec: Option<Arc<Structure>>,
 }
 
 impl Cuba {
@@ -86,6 +99,7 @@ impl Cuba {
             spiking,
             precision: Precision::F64,
             attrs,
+            sparse_rec: None,
         }
     }
 
@@ -118,25 +132,62 @@ impl Cuba {
         with_dt => "dt";
     }
 
-    /// Compute in `f64` (the default) or `f32`; written to the network file as the option
-    /// `"precision": "f32"`.
-    #[must_use]
-    pub fn with_precision(mut self, precision: Precision) -> Self {
-        self.precision = precision;
-        self
+    crate::zoh::precision_and_size!();
+
+    /// Recurrent weights (`CubaLIF`): a sparse `(N, N)` matrix, rows presynaptic. Its
+    /// structure becomes part of the module (written as the option `w_rec`, as LIF's), its
+    /// values the Parameter `w_rec` of shape `(nnz,)` (family `"weights"`); the State
+    /// `spikes` `(N,)` carries the last step's output.
+    ///
+    /// # Errors
+    /// A `CubaLI` (it does not spike), or a matrix of another shape.
+    pub fn with_sparse_w_rec(mut self, w: Csr<f64>) -> Result<Self> {
+        if !self.spiking {
+            return Err(Error::invalid(
+                "w_rec",
+                "CubaLI does not spike: recurrent weights need CubaLIF",
+            ));
+        }
+        if (w.n_pre(), w.n_post()) != (self.n, self.n) {
+            return Err(Error::shape(
+                "w_rec",
+                &[vec![self.n, self.n]],
+                &[w.n_pre(), w.n_post()],
+            ));
+        }
+        let (structure, data) = Structure::split(w);
+        let nnz = structure.nnz();
+        self.attrs
+            .retain(|a| a.name != "w_rec" && a.name != "spikes");
+        self.attrs.insert(
+            0,
+            Attribute::parameter("w_rec", "weights", vec![vec![nnz]], Init::Fill(0.0)),
+        );
+        self.attrs.push(Attribute::state("spikes", vec![self.n]));
+        self.sparse_rec = Some(Arc::new(structure));
+        self.with("w_rec", Array::from_shape_vec(vec![nnz], data)?.into())
     }
 
-    /// Number of neurons.
-    pub fn n_neurons(&self) -> usize {
-        self.n
+    /// The structure of the sparse recurrent weights, if any (their values are the
+    /// Parameter `w_rec`).
+    pub fn sparse_w_rec(&self) -> Option<&Structure> {
+        self.sparse_rec.as_deref()
     }
 
     fn read(entry: &FileEntry<'_>, spiking: bool) -> Result<Arc<dyn Module>> {
-        let neuron = Cuba::build(entry.vector_size()?, spiking).with_precision(
+        let n = entry.vector_size()?;
+        let mut neuron = Cuba::build(n, spiking).with_precision(
             entry
                 .parsed_option("precision", Precision::from_name)?
                 .unwrap_or_default(),
         );
+        if let Some(spec) = entry.json_option("w_rec")? {
+            let at = entry.option_path("w_rec");
+            // Without `data` the weights start at zero (a written file keeps them in
+            // `parameters.w_rec`).
+            let csr = Structure::from_json(spec, &at, n, n, 1)?;
+            neuron = neuron.with_sparse_w_rec(csr).map_err(|e| relabel(e, &at))?;
+        }
         Ok(Arc::new(entry.apply_values(neuron, Cuba::with)?))
     }
 
@@ -144,9 +195,10 @@ impl Cuba {
     pub const LI_CLASS: ModuleClass =
         ModuleClass::new("CubaLI", &["precision"], |e| Cuba::read(e, false));
 
-    /// How `CubaLIF` is read from a network file (option `precision`).
+    /// How `CubaLIF` is read from a network file (options `precision` and `w_rec`, the
+    /// sparse structure as LIF's).
     pub const LIF_CLASS: ModuleClass =
-        ModuleClass::new("CubaLIF", &["precision"], |e| Cuba::read(e, true));
+        ModuleClass::new("CubaLIF", &["precision", "w_rec"], |e| Cuba::read(e, true));
 }
 
 /// The per-neuron coefficients of one [`Cuba`] call, in the compute type.
@@ -166,11 +218,21 @@ pub struct CubaParams<F> {
     v_input: Vec<F>,
     /// `(v_threshold, v_reset)` for CubaLIF.
     spike: Option<(Vec<F>, Vec<F>)>,
+    /// Sparse recurrent weights.
+    rec: Option<SparseWeights<F>>,
+}
+
+/// Per-sample working buffers of a recurrent [`Cuba`]: the recurrent input and the
+/// spiking rows it holds (empty without recurrence).
+#[derive(Debug)]
+pub struct CubaScratch<F> {
+    irec: Vec<F>,
+    active: Vec<(usize, F)>,
 }
 
 impl NeuronModel for Cuba {
     type Params<F: Real> = CubaParams<F>;
-    type Scratch<F: Real> = ();
+    type Scratch<F: Real> = CubaScratch<F>;
 
     fn precision(&self) -> Precision {
         self.precision
@@ -194,6 +256,13 @@ impl NeuronModel for Cuba {
             v_current: Vec::with_capacity(n),
             v_input: Vec::with_capacity(n),
             spike: None,
+            rec: match &self.sparse_rec {
+                Some(structure) => Some(SparseWeights::new(
+                    structure.clone(),
+                    params.array("w_rec")?.clone(),
+                )?),
+                None => None,
+            },
         };
         for j in 0..n {
             let (a_s, one_minus_a_s) = decay(dt, tau_syn[j]);
@@ -210,18 +279,35 @@ impl NeuronModel for Cuba {
         Ok(p)
     }
 
-    fn scratch<F: Real>(&self, _p: &CubaParams<F>) {}
+    fn scratch<F: Real>(&self, p: &CubaParams<F>) -> CubaScratch<F> {
+        CubaScratch {
+            irec: vec![F::zero(); if p.rec.is_some() { self.n } else { 0 }],
+            active: Vec::new(),
+        }
+    }
 
     fn records(&self) -> Vec<(&'static str, Vec<usize>)> {
         vec![("i", vec![self.n]), ("v", vec![self.n])]
     }
 
-    fn step<F: Real>(&self, p: &CubaParams<F>, _scratch: &mut (), io: Step<'_, F>) {
-        let [i, v] = io.state else {
-            return;
+    fn step<F: Real>(&self, p: &CubaParams<F>, scratch: &mut CubaScratch<F>, io: Step<'_, F>) {
+        let (i, v, spikes) = match io.state {
+            [i, v] => (i, v, None),
+            [i, v, spikes] => (i, v, Some(spikes)),
+            _ => return,
+        };
+        let irec = match (&p.rec, &spikes) {
+            (Some(rec), Some(spikes)) => {
+                rec.recurrent(spikes, &mut scratch.irec, &mut scratch.active);
+                Some(&scratch.irec)
+            }
+            _ => None,
         };
         for j in 0..self.n {
-            let x = F::of(io.input[j]);
+            let x = match irec {
+                Some(irec) => F::of(io.input[j]) + irec[j],
+                None => F::of(io.input[j]),
+            };
             let i_n = i[j];
             i[j] = p.i_decay[j] * i_n + p.i_input[j] * x;
             let mut v_new =
@@ -232,10 +318,15 @@ impl NeuronModel for Cuba {
             };
             v[j] = v_new;
         }
+        if let Some(spikes) = spikes {
+            for (s, &z) in spikes.iter_mut().zip(io.output.iter()) {
+                *s = F::of(z);
+            }
+        }
     }
 
-    fn record<F: Real>(&self, _scratch: &(), state: &[Vec<F>], out: &mut [&mut [f64]]) {
-        record_state(state, out);
+    fn record<F: Real>(&self, _scratch: &CubaScratch<F>, state: &[Vec<F>], out: &mut [&mut [f64]]) {
+        record_state(state, out); // `i`, `v` (not `spikes`, the output)
     }
 }
 
@@ -248,7 +339,23 @@ impl Module for Cuba {
         self.spiking
     }
 
-    population_methods!();
+    fn shape(&self) -> Vec<usize> {
+        vec![self.n]
+    }
+
+    fn attributes(&self) -> &[Attribute] {
+        &self.attrs
+    }
+
+    fn options(&self) -> Vec<(&'static str, OptionValue)> {
+        let mut options: Vec<_> = self.precision.option().into_iter().collect();
+        if let Some(structure) = &self.sparse_rec {
+            options.push(("w_rec", OptionValue::Json(structure.to_json())));
+        }
+        options
+    }
+
+    evolve_on_scaffold!();
 }
 
 result_setters! {
@@ -264,5 +371,6 @@ result_setters! {
         fn with_v_reset(v: impl Into<InitValue>) -> Result;
         fn with_dt(v: impl Into<InitValue>) -> Result;
         fn with_precision(precision: Precision);
+        fn with_sparse_w_rec(w: Csr<f64>) -> Result;
     }
 }

@@ -810,7 +810,21 @@ impl Module for Lif {
         options
     }
 
-    crate::builder::evolve_on_scaffold!();
+    fn evolve_batch(
+        &self,
+        params: &Tree,
+        state: &Tree,
+        input: &Array,
+        record: bool,
+    ) -> Result<littoral_core::Evolution> {
+        // An input-free run takes the fast path when it applies (the same bits).
+        if let Some(ev) =
+            crate::autonomous::evolve_if_autonomous(self, params, state, input, record)?
+        {
+            return Ok(ev);
+        }
+        crate::neuron::evolve(self, params, state, input, record)
+    }
 }
 
 result_setters! {

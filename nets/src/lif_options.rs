@@ -140,6 +140,17 @@ impl<F: Real> SparseWeights<F> {
             None => F::cast_slice(self.data.data()),
         }
     }
+
+    /// `irec = Σ_i spikes[i] · w_rec[i, ·]`, event-driven: `irec` is zero except where
+    /// the previous call's spiking rows (`active`) reach, so only those are cleared;
+    /// `active` becomes this call's spiking rows.
+    pub fn recurrent(&self, spikes: &[F], irec: &mut [F], active: &mut Vec<(usize, F)>) {
+        self.structure.zero_rows(active, irec);
+        active.clear();
+        spiking(spikes, active);
+        self.structure
+            .accumulate_rows(&self.weights(), active, irec);
+    }
 }
 
 /// The recurrent input of a step with options: sparse or dense `w_rec`, or none. Returns
@@ -152,11 +163,7 @@ pub(crate) fn recurrent_input<F: Real>(
     active: &mut Vec<(usize, F)>,
 ) -> bool {
     if let Some(sw) = &o.sparse {
-        // `irec` is zero except where the previous step's spiking rows (`active`) reach.
-        sw.structure.zero_rows(active, irec);
-        active.clear();
-        spiking(spikes, active);
-        sw.structure.accumulate_rows(&sw.weights(), active, irec);
+        sw.recurrent(spikes, irec, active);
         true
     } else if let Some(w) = &c.w_rec {
         crate::lif_kernel::recurrent_input(w.as_ref(), spikes, irec, active);

@@ -123,18 +123,7 @@ impl Membrane {
         with_dt => "dt";
     }
 
-    /// Compute in `f64` (the default) or `f32`; written to the network file as the option
-    /// `"precision": "f32"`.
-    #[must_use]
-    pub fn with_precision(mut self, precision: Precision) -> Self {
-        self.precision = precision;
-        self
-    }
-
-    /// Number of neurons.
-    pub fn n_neurons(&self) -> usize {
-        self.n
-    }
+    crate::zoh::precision_and_size!();
 
     fn read(entry: &FileEntry<'_>, leaky: bool, spiking: bool) -> Result<Arc<dyn Module>> {
         let neuron = Membrane::build(entry.vector_size()?, leaky, spiking).with_precision(

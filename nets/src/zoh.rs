@@ -99,6 +99,25 @@ pub(crate) fn spike_and_reset<F: Real>(v: &mut F, threshold: F, reset: F) -> f64
     }
 }
 
+/// The `with_precision` and `n_neurons` methods of a node with fields `precision` and `n`.
+macro_rules! precision_and_size {
+    () => {
+        /// Compute in `f64` (the default) or `f32`; written to the network file as the
+        /// option `"precision": "f32"`.
+        #[must_use]
+        pub fn with_precision(mut self, precision: littoral_core::Precision) -> Self {
+            self.precision = precision;
+            self
+        }
+
+        /// Number of neurons.
+        pub fn n_neurons(&self) -> usize {
+            self.n
+        }
+    };
+}
+pub(crate) use precision_and_size;
+
 #[cfg(test)]
 mod tests {
     use super::coupling;

@@ -70,7 +70,9 @@ fn network(n: usize, refractory: bool, uniform: bool) -> (Lif, Tree) {
 /// The general path: spikes as events and the final state's leaves.
 fn general(lif: &Lif, tree: &Tree, steps: usize) -> (Vec<Spike>, Tree) {
     let x = Array::zeros(vec![steps, lif.size_in()]);
-    let ev = lif.evolve(tree, tree, &x, false).unwrap();
+    // `record = true` keeps `evolve` off the fast path, which it takes for an input-free
+    // run without record.
+    let ev = lif.evolve(tree, tree, &x, true).unwrap();
     let n = lif.n_neurons();
     let spikes = ev
         .output
@@ -186,4 +188,30 @@ fn autonomous_one_synapse_without_recurrence_equals_general_evolve() {
     for name in ["spikes", "isyn", "vmem", "refractory_steps"] {
         assert_eq!(bits(&state, name), bits(&want_state, name), "{name}");
     }
+}
+
+/// `Lif::evolve` of an input-free run without record takes the fast path by itself: the
+/// same output and state as the general path (`record = true`), and a non-zero input or
+/// a batch of 2 still evolves correctly (general path).
+#[test]
+fn evolve_chooses_the_fast_path_with_the_same_bits() {
+    let (lif, tree) = network(300, true, true);
+    let x = Array::zeros(vec![120, lif.size_in()]);
+    let (fast, general) = (
+        lif.evolve(&tree, &tree, &x, false).unwrap(),
+        lif.evolve(&tree, &tree, &x, true).unwrap(),
+    );
+    assert!(fast.output.data().contains(&1.0));
+    assert_eq!(fast.output.data(), general.output.data());
+    assert!(littoral_core::tree_bits_eq(&fast.state, &general.state));
+    assert!(fast.record.is_empty());
+    let mut x1 = x.data().to_vec();
+    x1[5] = 0.5;
+    let x1 = Array::from_shape_vec(x.shape().to_vec(), x1).unwrap();
+    let (a, b) = (
+        lif.evolve(&tree, &tree, &x1, false).unwrap(),
+        lif.evolve(&tree, &tree, &x1, true).unwrap(),
+    );
+    assert_eq!(a.output.data(), b.output.data());
+    assert_ne!(a.output.data(), fast.output.data());
 }

@@ -1,7 +1,8 @@
 //! The neuron pass of one step over one part: `lif_options`' fused step with a zero
 //! input, operation for operation (so the same bits), its spikes appended as neuron
 //! indices. Compiled for the CPU's best vector instructions; shared parameters are read as
-//! scalars.
+//! scalars. The recurrent input is already in `isyn` (see `recurrent`), so the
+//! pass streams only `isyn`, `vmem` and the 2-byte refractory counters.
 
 /// The parameters of the pass: per neuron, or of length 1 (`beta`: `n_syn`) when every
 /// neuron has the same (`uniform`).
@@ -17,12 +18,12 @@ pub(super) struct Consts {
     threshold: Vec<f64>,
     v_reset: Vec<f64>,
     /// The refractory period in steps, with one.
-    refractory: Option<f64>,
+    refractory: Option<u16>,
 }
 
 impl Consts {
     /// From the per-neuron `[alpha, beta (n·s), bias, threshold, v_reset]`.
-    pub fn new(n: usize, n_syn: usize, p: [&[f64]; 5], refractory: Option<f64>) -> Self {
+    pub fn new(n: usize, n_syn: usize, p: [&[f64]; 5], refractory: Option<u16>) -> Self {
         let [alpha, beta, bias, threshold, v_reset] = p;
         let same = |a: &[f64], w: usize| {
             a.len() >= w
@@ -68,31 +69,20 @@ pub(super) struct PartState<'a> {
     pub vmem: &'a mut [f64],
     /// Per synapse, its currents (the second empty with 1 synapse).
     pub isyn: [&'a mut [f64]; 2],
-    /// Empty without a refractory period.
-    pub refractory: &'a mut [f64],
+    /// The remaining refractory steps (integers, as the module's `f64` counters hold
+    /// them); empty without a refractory period.
+    pub refractory: &'a mut [u16],
 }
 
-/// One step of the part's neurons with recurrent input `irec` (per synapse, the part's;
-/// left zero for the next step's accumulation);
-/// the neurons that fire are appended to `fired`.
-pub(super) fn neurons(
-    c: &Consts,
-    part: &mut PartState<'_>,
-    irec: &mut [Vec<f64>; 2],
-    fired: &mut Vec<u32>,
-) {
-    pulp::Arch::new().dispatch(Pass {
-        c,
-        part,
-        irec,
-        fired,
-    });
+/// One step of the part's neurons, their recurrent input already added to `isyn`; the
+/// neurons that fire are appended to `fired`.
+pub(super) fn neurons(c: &Consts, part: &mut PartState<'_>, fired: &mut Vec<u32>) {
+    pulp::Arch::new().dispatch(Pass { c, part, fired });
 }
 
 struct Pass<'a, 'b> {
     c: &'a Consts,
     part: &'a mut PartState<'b>,
-    irec: &'a mut [Vec<f64>; 2],
     fired: &'a mut Vec<u32>,
 }
 
@@ -101,20 +91,15 @@ impl pulp::WithSimd for Pass<'_, '_> {
 
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _simd: S) {
-        let Pass {
-            c,
-            part,
-            irec,
-            fired,
-        } = self;
+        let Pass { c, part, fired } = self;
         let refr = c.refractory.is_some();
         macro_rules! go {
             ($s:literal) => {
                 match (refr, c.uniform) {
-                    (true, true) => pass::<$s, true, true>(c, part, irec, fired),
-                    (true, false) => pass::<$s, true, false>(c, part, irec, fired),
-                    (false, true) => pass::<$s, false, true>(c, part, irec, fired),
-                    (false, false) => pass::<$s, false, false>(c, part, irec, fired),
+                    (true, true) => pass::<$s, true, true>(c, part, fired),
+                    (true, false) => pass::<$s, true, false>(c, part, fired),
+                    (false, true) => pass::<$s, false, true>(c, part, fired),
+                    (false, false) => pass::<$s, false, false>(c, part, fired),
                 }
             };
         }
@@ -129,24 +114,20 @@ const BLOCK: usize = 256;
 fn pass<const S: usize, const REFR: bool, const U: bool>(
     c: &Consts,
     part: &mut PartState<'_>,
-    irec: &mut [Vec<f64>; 2],
     fired: &mut Vec<u32>,
 ) {
     let n = part.vmem.len();
     let mut start = 0;
     // Every block overwrites its first `end − start` entries before reading them.
-    let mut spikes = [0.0f64; BLOCK];
+    let mut spikes = [0u8; BLOCK];
     while start < n {
         let end = (start + BLOCK).min(n);
-        block::<S, REFR, U>(c, part, irec, start, end, &mut spikes);
-        let any = spikes[..end - start]
-            .iter()
-            .fold(0u64, |acc, s| acc | s.to_bits())
-            != 0;
+        block::<S, REFR, U>(c, part, start, end, &mut spikes);
+        let any = spikes[..end - start].iter().fold(0u8, |acc, s| acc | s) != 0;
         if any {
             fired.extend(
                 (0..end - start)
-                    .filter(|&k| spikes[k] != 0.0)
+                    .filter(|&k| spikes[k] != 0)
                     .map(|k| (part.lo + start + k) as u32),
             );
         }
@@ -154,15 +135,17 @@ fn pass<const S: usize, const REFR: bool, const U: bool>(
     }
 }
 
-/// Neurons `start..end` of the part (see `lif_options::fused`, here with `x = 0`).
+/// Neurons `start..end` of the part (see `lif_options::fused`, here with `x = 0`; the
+/// recurrent input already in `isyn`, so `isyn + (0 + irec)` is `isyn + 0`, see
+/// `recurrent`). The `f64` counter step `c' = max(c − 1, 0)`, held while
+/// `c' > 0`, is `saturating_sub(1)` on the integer counters.
 #[inline(always)]
 fn block<const S: usize, const REFR: bool, const U: bool>(
     c: &Consts,
     part: &mut PartState<'_>,
-    irec: &mut [Vec<f64>; 2],
     start: usize,
     end: usize,
-    spikes: &mut [f64; BLOCK],
+    spikes: &mut [u8; BLOCK],
 ) {
     let len = end - start;
     let g = part.lo + start; // the block's first neuron
@@ -174,20 +157,11 @@ fn block<const S: usize, const REFR: bool, const U: bool>(
         one::<U>(&c.v_reset, g, len),
     );
     let [isyn0, isyn1] = &mut part.isyn;
-    let [irec0, irec1] = irec;
-    let (isyn0, irec0, beta0) = (
-        &mut isyn0[start..end],
-        &mut irec0[start..end],
-        one::<U>(&c.beta[0], g, len),
-    );
-    let (isyn1, irec1, beta1) = if S == 2 {
-        (
-            &mut isyn1[start..end],
-            &mut irec1[start..end],
-            one::<U>(&c.beta[1], g, len),
-        )
+    let (isyn0, beta0) = (&mut isyn0[start..end], one::<U>(&c.beta[0], g, len));
+    let (isyn1, beta1) = if S == 2 {
+        (&mut isyn1[start..end], one::<U>(&c.beta[1], g, len))
     } else {
-        (&mut [][..], &mut [][..], &[][..])
+        (&mut [][..], &[][..])
     };
     let vmem = &mut part.vmem[start..end];
     let refr = if REFR {
@@ -196,7 +170,7 @@ fn block<const S: usize, const REFR: bool, const U: bool>(
         &mut [][..]
     };
     let spikes = &mut spikes[..len];
-    let r_steps = c.refractory.unwrap_or(0.0);
+    let r_steps = c.refractory.unwrap_or(0);
     // Uniform values in registers; per-neuron values indexed.
     let first = |a: &[f64]| a.first().copied().unwrap_or(0.0);
     let (alpha0, bias0, threshold0, v_reset0, beta00, beta10) = (
@@ -210,22 +184,21 @@ fn block<const S: usize, const REFR: bool, const U: bool>(
     let at = |a: &[f64], a0: f64, j: usize| if U { a0 } else { a[j] };
     for j in 0..len {
         // `lif_options::fused`'s order: sum = (0 + i₀) + i₁, each i = (isyn + (0 + irec))·β.
-        let i0 = (isyn0[j] + (0.0 + irec0[j])) * at(beta0, beta00, j);
-        (isyn0[j], irec0[j]) = (i0, 0.0);
+        let i0 = (isyn0[j] + 0.0) * at(beta0, beta00, j);
+        isyn0[j] = i0;
         let mut sum = 0.0 + i0;
         if S == 2 {
-            let i1 = (isyn1[j] + (0.0 + irec1[j])) * at(beta1, beta10, j);
-            (isyn1[j], irec1[j]) = (i1, 0.0);
+            let i1 = (isyn1[j] + 0.0) * at(beta1, beta10, j);
+            isyn1[j] = i1;
             sum += i1;
         }
         let total = 0.0 + sum;
         let v_new = vmem[j] * at(alpha, alpha0, j) + (total + at(bias, bias0, j));
         let (held, left) = if REFR {
-            let left = refr[j] - 1.0;
-            let left = if left > 0.0 { left } else { 0.0 };
-            (left > 0.0, left)
+            let left = refr[j].saturating_sub(1);
+            (left > 0, left)
         } else {
-            (false, 0.0)
+            (false, 0)
         };
         let v = if held { vmem[j] } else { v_new };
         let fire = !held & (v >= at(threshold, threshold0, j));
@@ -233,7 +206,7 @@ fn block<const S: usize, const REFR: bool, const U: bool>(
         if REFR {
             refr[j] = if fire { r_steps } else { left };
         }
-        spikes[j] = if fire { 1.0 } else { 0.0 };
+        spikes[j] = u8::from(fire);
     }
 }
 

@@ -217,6 +217,12 @@ fn primitive(module: &dyn Module, params: &Tree, warnings: &mut Vec<String>) -> 
         "IF" => Primitive::neuron(NeuronKind::If, v)?,
         "NirLIF" => Primitive::neuron(NeuronKind::Lif, v)?,
         "CubaLI" => Primitive::neuron(NeuronKind::CubaLi, v)?,
+        "CubaLIF" if params.get("w_rec").is_some() => {
+            return Err(NirError::at(
+                "w_rec",
+                "a CubaLIF with sparse recurrent weights cannot be written as NIR yet",
+            ));
+        }
         "CubaLIF" => Primitive::neuron(NeuronKind::CubaLif, v)?,
         other => {
             return Err(NirError::at(
