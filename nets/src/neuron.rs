@@ -297,7 +297,7 @@ pub(crate) fn drive<M: NeuronModel, F: Real, I: Send>(
         vec![[0, 0]; b]
     };
     let n_out = model.size_out();
-    let mut output = crate::par::zeros(vec![b, t, n_out]);
+    let mut output = Array::zeros(vec![b, t, n_out]);
     let records = model.records();
     let mut rec_arrays: Vec<Array> = if record {
         records
@@ -305,7 +305,7 @@ pub(crate) fn drive<M: NeuronModel, F: Real, I: Send>(
             .map(|(_, shape)| {
                 let mut s = vec![b, t];
                 s.extend_from_slice(shape);
-                crate::par::zeros(s)
+                Array::zeros(s)
             })
             .collect()
     } else {
