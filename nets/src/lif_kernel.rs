@@ -258,14 +258,31 @@ pub(crate) fn recurrent_input<F: Real>(
     }
 }
 
+/// Rows of `w_rec` added in one pass over `irec` by [`row_adds`].
+const ROWS_PER_PASS: usize = 4;
+
 /// Columns `off..off + irec.len()` of `Σ s_j · w[j]` over `active`.
+///
+/// The rows are added [`ROWS_PER_PASS`] at a time: each element of `irec` is loaded once,
+/// gets its four products added one after the other (`((a + s₀w₀) + s₁w₁) + …`, the order
+/// of adding the rows one by one, so the same bits) and is stored once, where one row at a
+/// time loads and stores `irec` once per row. The rows are what W3 streams from memory;
+/// this takes three quarters of the `irec` traffic off the same core.
 #[inline(always)]
 fn row_adds<F: Real>(w: &[F], active: &[(usize, F)], ns: usize, off: usize, irec: &mut [F]) {
     irec.fill(F::zero());
     let len = irec.len();
-    for &(j, s) in active {
-        let row = &w[j * ns + off..j * ns + off + len];
-        for (acc, &wv) in irec.iter_mut().zip(row) {
+    let row = |j: usize| &w[j * ns + off..j * ns + off + len];
+    let mut groups = active.chunks_exact(ROWS_PER_PASS);
+    for g in &mut groups {
+        let [(j0, s0), (j1, s1), (j2, s2), (j3, s3)] = [g[0], g[1], g[2], g[3]];
+        let (r0, r1, r2, r3) = (row(j0), row(j1), row(j2), row(j3));
+        for ((((acc, &a), &b), &c), &d) in irec.iter_mut().zip(r0).zip(r1).zip(r2).zip(r3) {
+            *acc = (((*acc + s0 * a) + s1 * b) + s2 * c) + s3 * d;
+        }
+    }
+    for &(j, s) in groups.remainder() {
+        for (acc, &wv) in irec.iter_mut().zip(row(j)) {
             *acc += s * wv;
         }
     }

@@ -179,8 +179,15 @@ pub fn read_npy(r: &mut impl Read, available: u64, max_bytes: u64) -> Result<Arr
             shape_text(&shape)
         ));
     }
-    let mut data = Vec::new();
-    // Exactly the declared bytes, never more: the bound on any decompression.
+    // Exactly the declared bytes, never more: the bound on any decompression. The buffer
+    // is reserved once (`need` is within `max_bytes`, checked above): a `take`n reader
+    // gives no size hint, and growing by doubling copied the data again at every step
+    // into fresh memory (a 128 MB buffer for an 80 MB input). Once converted, the freed buffer
+    // is what the allocator hands out next, typically as the evolution's output: pages
+    // already touched, where fresh ones are page faults (`docs/performance.md`).
+    let mut data = Vec::with_capacity(
+        usize::try_from(need).map_err(|_| "the declared array size overflows".to_string())?,
+    );
     r.by_ref().take(need).read_to_end(&mut data).map_err(io)?;
     if (data.len() as u64) < need {
         return Err(format!(
