@@ -18,7 +18,6 @@ Usage (from the repository root):
 
     python3 benches/compare/python_overhead.py [--quick] [--runs K] [--threads K]
                                                [--json out.json] [--skip-rust]
-                                               [--block-bytes B]
 
 Every number is a median of K runs (a small call: the median over K runs of the mean of
 many back-to-back calls). Numbers measured on a loaded machine mean little: run it on an
@@ -45,8 +44,6 @@ def parse_args():
     ap.add_argument("--threads", type=int, default=None, help="RAYON_NUM_THREADS for Python and Rust")
     ap.add_argument("--skip-rust", action="store_true", help="do not run the Rust workloads")
     ap.add_argument("--json", help="write everything measured here")
-    ap.add_argument("--block-bytes", type=int, default=None,
-                    help="bytes of input and output per block of time steps of a Python evolve (default 4 MiB)")
     return ap.parse_args()
 
 
@@ -188,8 +185,6 @@ def rust_workloads(runs, quick):
 
 def main():
     runs = ARGS.runs or (3 if ARGS.quick else 7)
-    if ARGS.block_bytes:
-        _littoral._set_chunking(0.2, ARGS.block_bytes)
     print(f"load average {os.getloadavg()}, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
           f"littoral {littoral.__version__}, {_littoral.default_threads()} threads (Python), mimalloc")
 

@@ -102,13 +102,7 @@ pub(crate) fn spike_and_reset<F: Real>(v: &mut F, threshold: F, reset: F) -> f64
 /// The `with_precision` and `n_neurons` methods of a node with fields `precision` and `n`.
 macro_rules! precision_and_size {
     () => {
-        /// Compute in `f64` (the default) or `f32`; written to the network file as the
-        /// option `"precision": "f32"`.
-        #[must_use]
-        pub fn with_precision(mut self, precision: littoral_core::Precision) -> Self {
-            self.precision = precision;
-            self
-        }
+        $crate::builder::precision_methods!(with_precision);
 
         /// Number of neurons.
         pub fn n_neurons(&self) -> usize {

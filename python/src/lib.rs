@@ -291,52 +291,35 @@ impl Engine {
         threads: Option<usize>,
         prefix: &str,
     ) -> PyResult<Triple<'py>> {
+        if !prefix.is_empty() {
+            return self.call_submodule(py, x, record, threads, prefix);
+        }
         let pool = run::pool(threads)?;
-        let runner = |module, params| run::Runner {
-            module,
-            params,
+        let module = Arc::clone(&self.module);
+        let input = run::input(x, module.size_in(), pool.as_ref())?;
+        let batch = input.shape()[0];
+        let runner = run::Runner {
+            module: module.as_ref(),
+            params: &self.tree,
             record,
             pool: pool.as_ref(),
         };
-        if !prefix.is_empty() {
-            // A submodule view: evolve from its values (every check made) and put its new
-            // state back into the network's values.
-            self.settle();
-            let held = self.subtree(prefix)?;
-            let m = self.sub(prefix)?;
-            let input = run::input(x, m.size_in())?;
-            let held = single_sample_state(m, Cow::Owned(held), input.batch())?;
-            let ev = runner(m, &held).evolve_checked(py, &held, &input)?;
-            // Only State leaves change (the leaves are shared, not copied).
-            for (path, leaf) in ev.state.leaves() {
-                self.tree
-                    .insert_path(&join_path(prefix, &path), leaf.clone());
-            }
-            return triple(py, ev);
+        if !self.params_checked {
+            runner.check_params()?;
         }
-        let module = Arc::clone(&self.module);
-        let input = run::input(x, module.size_in())?;
-        let batch = input.batch();
-        let runner = runner(module.as_ref(), &self.tree);
-        let ev = (|| {
-            if !self.params_checked {
-                runner.check_params()?;
+        let ev = match &self.live {
+            // The state the last call returned, batched for this batch size already.
+            Some((b, state)) if *b == batch => runner.evolve(py, state, &input)?,
+            _ => {
+                let held = match &self.live {
+                    Some((_, state)) => Cow::Owned(self.tree.merged(state)),
+                    None => Cow::Borrowed(&self.tree),
+                };
+                let held = single_sample_state(module.as_ref(), held, batch)?;
+                let batched = runner.batch_state(&held, batch)?;
+                runner.evolve(py, &batched, &input)?
             }
-            match &self.live {
-                // The state the last call returned, batched for this batch size already.
-                Some((b, state)) if *b == batch => runner.evolve(py, state, &input),
-                _ => {
-                    let held = match &self.live {
-                        Some((_, state)) => Cow::Owned(self.tree.merged(state)),
-                        None => Cow::Borrowed(&self.tree),
-                    };
-                    let held = single_sample_state(module.as_ref(), held, batch)?;
-                    let batched = runner.batch_state(&held, batch)?;
-                    runner.evolve(py, &batched, &input)
-                }
-            }
-        })()
-        .map_err(|e| input.or_non_finite(e))?;
+        };
         self.params_checked = true;
         self.step += ev.output.shape().get(1).copied().unwrap_or(0) as u64;
         let Evolution {
@@ -368,7 +351,7 @@ impl Engine {
         let p = convert::tree_from_dict(&self.tree, params, false)?;
         let s = convert::tree_from_dict(&self.tree, state, true)?;
         let pool = run::pool(threads)?;
-        let input = run::input(x, m.size_in())?;
+        let input = run::input(x, m.size_in(), pool.as_ref())?;
         let runner = run::Runner {
             module: m,
             params: &p,
@@ -450,6 +433,39 @@ impl Engine {
         if let Some((_, state)) = self.live.take() {
             self.tree = self.tree.merged(&state);
         }
+    }
+
+    /// `call` on a submodule view: evolve from its values (every check made) and put its
+    /// new state back into the network's values.
+    fn call_submodule<'py>(
+        &mut self,
+        py: Python<'py>,
+        x: &Bound<'py, PyAny>,
+        record: bool,
+        threads: Option<usize>,
+        prefix: &str,
+    ) -> PyResult<Triple<'py>> {
+        self.settle();
+        let pool = run::pool(threads)?;
+        let ev = {
+            let m = self.sub(prefix)?;
+            let input = run::input(x, m.size_in(), pool.as_ref())?;
+            let batch = input.shape()[0];
+            let held = single_sample_state(m, Cow::Owned(self.subtree(prefix)?), batch)?;
+            let runner = run::Runner {
+                module: m,
+                params: &held,
+                record,
+                pool: pool.as_ref(),
+            };
+            runner.evolve_checked(py, &held, &input)?
+        };
+        // Keep the new state: only State leaves change (the leaves are shared, not copied).
+        for (path, leaf) in ev.state.leaves() {
+            self.tree
+                .insert_path(&join_path(prefix, &path), leaf.clone());
+        }
+        triple(py, ev)
     }
 
     /// The submodule at a dotted path.

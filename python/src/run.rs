@@ -1,65 +1,30 @@
-//! One evolution from Python: the input read from its NumPy buffer in place, the library's
+//! One evolution from Python: the input read once from its NumPy buffer, the library's
 //! checks, then `Module::evolve_batch` (the call `ModuleExt::evolve` ends in) with the
-//! GIL released, in blocks of time steps.
+//! GIL released, split into interruptible time chunks when the run is long.
 //!
 //! `ModuleExt::evolve` is: bring the input to `(B, T, Nin)` and reject non-finite input,
-//! check the parameters, batch the state, `evolve_batch`. Here the parameter check is
-//! skipped when the engine already checked the same tree, and batching is skipped for a
-//! state that an evolution returned (already batched for this batch size). The results
-//! are the same bits; the errors the same messages.
-//!
-//! A large float64 NumPy input is not copied whole (unless the run is small and short):
-//! the engine's arrays own their memory, so it is evolved a block of time steps at a time, each block copied (and checked
-//! finite) into a buffer small enough to stay in cache and each block's output written
-//! into its place in the one output array. The input is read from memory once, as the
-//! library's own evolve reads it. Splitting time never changes a bit of the result (noise
-//! is keyed by the absolute step, which the state carries).
+//! check the parameters, batch the state, `evolve_batch`. Here the non-finite check is done
+//! on the NumPy buffer before the one copy out of it, the parameter check is skipped
+//! when the engine already checked the same tree, and batching is skipped for a state that
+//! an evolution returned (already batched for this batch size). The results are the same
+//! bits; the errors the same messages.
 
 use crate::convert::{array_f64, core_err, functional_err};
 use littoral_core::array::first_non_finite;
 use littoral_core::batch::batch_input;
-use littoral_core::input_check::has_non_finite;
-use littoral_core::{Array, Error, Evolution, Module, ModuleExt, Record, Tree};
-use littoral_functional::par::concat_records;
+use littoral_core::{Array, Error, Evolution, Module, ModuleExt, Tree};
+use littoral_functional::par::{concat_axis, concat_records, slice_axis1};
 use littoral_functional::{ParOptions, evolve_par};
-use numpy::{PyArrayDyn, PyArrayMethods, PyReadonlyArrayDyn, PyUntypedArrayMethods};
+use numpy::{PyArrayDyn, PyArrayMethods, PyUntypedArrayMethods};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use rayon::prelude::*;
-use std::borrow::Cow;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-/// Float64 inputs with at least this many elements are evolved in place (lent), smaller
-/// ones copied into an array once.
-const LEND_FROM: usize = 1 << 18;
-
-/// The bytes of input and output one block of time steps aims at (default 4 MiB): small
-/// enough that the block's copy of the input and its output stay in cache between the
-/// copy, the kernel and the placing of the output.
-static BLOCK_BYTES: AtomicUsize = AtomicUsize::new(4 << 20);
-
-/// Elements copied and then checked finite at a time (while in L1).
-const CHECK_RUN: usize = 1024;
-
-/// Blocks with fewer bytes than this are copied by one thread (no fork-join).
-const PARALLEL_COPY_BYTES: usize = 1 << 20;
-
-/// Below this many time steps an owned input runs in one call.
-const SHORT_STEPS: usize = 256;
-
-/// A run with at most this many blocks' bytes of input and output, predicted by its probe
-/// to take less than [`SHORT_RUN`] times the block time, is one call: its input copied
-/// whole (once), its output handed over without being placed. Splitting a run this small
-/// saves little memory traffic and costs a call per block.
-const SMALL_RUN_BLOCKS: usize = 8;
-
-/// See [`SMALL_RUN_BLOCKS`]: with the default 0.2 s per block, runs under 1 s.
-const SHORT_RUN: f64 = 5.0;
-
-/// The wall-clock seconds aimed at per block of a long run (bits of an `f64`; 0.2 s):
-/// between blocks pending signals are checked.
-static BLOCK_SECONDS: AtomicU64 = AtomicU64::new(0x3FC9_9999_9999_999A);
+/// Inputs with at least this many elements are copied by several threads, with the GIL
+/// released.
+const PARALLEL_COPY: usize = 1 << 18;
 
 /// The thread pool of `threads=` (`None`: rayon's global pool, as the library uses).
 pub fn pool(threads: Option<usize>) -> PyResult<Option<rayon::ThreadPool>> {
@@ -73,85 +38,22 @@ pub fn pool(threads: Option<usize>) -> PyResult<Option<rayon::ThreadPool>> {
         .transpose()
 }
 
-/// An evolution's input, `(B, T, Nin)`.
-pub enum Input<'py> {
-    /// Read (converted, broadcast as the library does) into an array, checked finite.
-    Owned(Array<f64>),
-    /// A large C-contiguous float64 NumPy array, read in place (not yet checked finite).
-    Lent {
-        /// The array, borrowed read-only for the call.
-        array: PyReadonlyArrayDyn<'py, f64>,
-        /// Its shape as `(B, T, Nin)`.
-        shape: [usize; 3],
-    },
-}
-
-impl Input<'_> {
-    /// `(B, T, Nin)`.
-    pub fn shape(&self) -> [usize; 3] {
-        match self {
-            Input::Owned(a) => match *a.shape() {
-                [b, t, n] => [b, t, n],
-                _ => [0; 3],
-            },
-            Input::Lent { shape, .. } => *shape,
-        }
-    }
-
-    /// The batch size.
-    pub fn batch(&self) -> usize {
-        self.shape()[0]
-    }
-
-    /// The values, sample after sample.
-    fn data(&self) -> PyResult<&[f64]> {
-        match self {
-            Input::Owned(a) => Ok(a.data()),
-            Input::Lent { array, .. } => array
-                .as_slice()
-                .map_err(|e| PyValueError::new_err(format!("input: {e}"))),
-        }
-    }
-
-    /// The library's error for the first non-finite value, if there is one.
-    fn non_finite(&self) -> Option<PyErr> {
-        let data = self.data().ok()?;
-        first_non_finite(data).map(|(index, value)| non_finite_err(index, value))
-    }
-}
-
-fn non_finite_err(index: usize, value: f64) -> PyErr {
-    core_err(Error::NonFinite {
-        path: "input".into(),
-        index,
-        value,
-    })
-}
-
-/// The input as `(B, T, size_in)`: a large C-contiguous float64 array of that shape (or
-/// `(T, size_in)`) is lent in place; anything else is read into an array (NumPy converts
-/// other dtypes and lists), broadcast as the library does, and checked finite (the
-/// library's error otherwise).
-pub fn input<'py>(obj: &Bound<'py, PyAny>, size_in: usize) -> PyResult<Input<'py>> {
-    if let Ok(arr) = obj.cast::<PyArrayDyn<f64>>()
-        && arr.len() >= LEND_FROM
-        && arr.is_c_contiguous()
-    {
-        let shape = match *arr.shape() {
-            [b, t, n] if n == size_in => Some([b, t, n]),
-            [t, n] if n == size_in => Some([1, t, n]),
-            _ => None,
-        };
-        if let Some(shape) = shape {
-            let array = arr
-                .try_readonly()
-                .map_err(|e| PyValueError::new_err(format!("input: {e}")))?;
-            return Ok(Input::Lent { array, shape });
-        }
-    }
-    let a = array_f64(obj, "input")?;
+/// The input as `(B, T, size_in)`, checked finite (the library's error otherwise). A
+/// float64 NumPy array is checked and copied straight from its buffer; a large one by
+/// several threads with the GIL released. Other inputs go through NumPy's
+/// conversion first.
+pub fn input(
+    obj: &Bound<'_, PyAny>,
+    size_in: usize,
+    pool: Option<&rayon::ThreadPool>,
+) -> PyResult<Array<f64>> {
+    let (a, checked) = match obj.cast::<PyArrayDyn<f64>>() {
+        Ok(arr) if arr.len() >= PARALLEL_COPY => read_checked(arr, pool)?,
+        _ => (array_f64(obj, "input")?, false),
+    };
     let shape = a.shape();
-    let x = if shape.last() == Some(&size_in) && (shape.len() == 2 || shape.len() == 3) {
+    let direct = shape.last() == Some(&size_in) && (shape.len() == 2 || shape.len() == 3);
+    let x = if direct {
         let mut batched = shape.to_vec();
         if batched.len() == 2 {
             batched.insert(0, 1);
@@ -160,24 +62,64 @@ pub fn input<'py>(obj: &Bound<'py, PyAny>, size_in: usize) -> PyResult<Input<'py
     } else {
         // Broadcast (`(T,)` or a last dimension of 1), or a shape error: the library's own
         // function, and its check on the broadcast values (so indices match its errors).
-        batch_input(&a, size_in).map_err(core_err)?.into_owned()
+        let x = batch_input(&a, size_in).map_err(core_err)?.into_owned();
+        return finite(x);
     };
+    if checked { Ok(x) } else { finite(x) }
+}
+
+fn finite(x: Array<f64>) -> PyResult<Array<f64>> {
     match first_non_finite(x.data()) {
-        Some((index, value)) => Err(non_finite_err(index, value)),
-        None => Ok(Input::Owned(x)),
+        Some((index, value)) => Err(core_err(Error::NonFinite {
+            path: "input".into(),
+            index,
+            value,
+        })),
+        None => Ok(x),
     }
 }
 
-impl Input<'_> {
-    /// `e`, unless the input holds a non-finite value: as the library, non-finite input is
-    /// reported before any other problem (a lent input is checked block by block, so a
-    /// failure before its last block scans the rest).
-    pub fn or_non_finite(&self, e: PyErr) -> PyErr {
-        match self {
-            Input::Lent { .. } => self.non_finite().unwrap_or(e),
-            Input::Owned(_) => e,
+/// A large float64 array's values and whether they were checked finite on the way.
+fn read_checked(
+    arr: &Bound<'_, PyArrayDyn<f64>>,
+    pool: Option<&rayon::ThreadPool>,
+) -> PyResult<(Array<f64>, bool)> {
+    let ro = arr
+        .try_readonly()
+        .map_err(|e| PyValueError::new_err(format!("input: {e}")))?;
+    let shape = ro.shape().to_vec();
+    let (data, checked) = match ro.as_slice() {
+        Ok(s) => {
+            let data = arr.py().detach(|| match pool {
+                Some(p) => p.install(|| copy_checked(s)),
+                None => copy_checked(s),
+            })?;
+            (data, true)
         }
+        Err(_) => (ro.as_array().iter().copied().collect(), false),
+    };
+    Ok((
+        Array::from_shape_vec(shape, data).map_err(core_err)?,
+        checked,
+    ))
+}
+
+/// `s` copied by the pool's threads, after the library's (parallel, vectorised)
+/// non-finite check: its error, with the first index, when one is found.
+fn copy_checked(s: &[f64]) -> PyResult<Vec<f64>> {
+    if let Some((index, value)) = first_non_finite(s) {
+        return Err(core_err(Error::NonFinite {
+            path: "input".into(),
+            index,
+            value,
+        }));
     }
+    let mut data = Vec::with_capacity(s.len());
+    s.par_iter()
+        .with_min_len(1 << 15)
+        .copied()
+        .collect_into_vec(&mut data);
+    Ok(data)
 }
 
 /// One module's evolution settings: the parameters (checked) and where to run.
@@ -203,120 +145,59 @@ impl Runner<'_> {
         self.module.batch_state(state, batch).map_err(core_err)
     }
 
-    /// `f` in the `threads=` pool, else in the current one.
-    fn in_pool<R: Send>(&self, f: impl FnOnce() -> R + Send) -> R {
-        match self.pool {
-            Some(pool) => pool.install(f),
-            None => f(),
-        }
-    }
-
-    /// One call of `evolve_batch` (`evolve_par` with `threads=`) from a batched state.
-    fn evolve_block(&self, state: &Tree, x: &Array<f64>) -> PyResult<Evolution> {
+    /// One call of `evolve_batch` from a batched state, the GIL released.
+    fn once(&self, py: Python<'_>, state: &Tree, x: &Array<f64>) -> PyResult<Evolution> {
         let (m, p, record) = (self.module, self.params, self.record);
-        match self.pool {
-            None => m.evolve_batch(p, state, x, record).map_err(core_err),
-            Some(pool) => pool
-                .install(|| evolve_par(m, p, state, x, &ParOptions::record(record)))
-                .map_err(|e| functional_err(None, e)),
-        }
+        py.detach(|| match self.pool {
+            None => m.evolve_batch(p, state, x, record).map_err(Into::into),
+            Some(pool) => pool.install(|| evolve_par(m, p, state, x, &ParOptions::record(record))),
+        })
+        .map_err(|e| functional_err(None, e))
     }
 
-    /// Evolve `x` (checked, or lent) from a batched `state`. A short owned input is one
-    /// call; otherwise the run goes in blocks of time steps of at most [`BLOCK_BYTES`] of
-    /// input and output and about [`BLOCK_SECONDS`] each (the first block a probe of the
-    /// step time), each from the state the previous one returned; a small, short run is
-    /// one call after its probe ([`SMALL_RUN_BLOCKS`]). Between blocks pending signals are
-    /// checked, so Ctrl-C raises `KeyboardInterrupt` and nothing is kept.
-    pub fn evolve(&self, py: Python<'_>, state: &Tree, x: &Input<'_>) -> PyResult<Evolution> {
-        let [b, t, n_in] = x.shape();
-        match x {
-            Input::Owned(a) if t <= SHORT_STEPS => py.detach(|| self.evolve_block(state, a)),
-            _ => self.blocks(
-                py,
-                state,
-                x.data()?,
-                [b, t, n_in],
-                matches!(x, Input::Lent { .. }),
-            ),
+    /// Evolve `x` (`(B, T, Nin)`, checked) from a batched `state`. A long run (by a probe
+    /// of its first steps, estimated to take more than [`SINGLE_CALL_SECONDS`]) goes in
+    /// time chunks of about [`CHUNK_SECONDS`]; between chunks pending signals are checked,
+    /// so Ctrl-C raises `KeyboardInterrupt` and nothing is kept. Shorter runs are one call
+    /// (the probe's work is discarded), so they pay no copy for joining chunks. Splitting
+    /// time never changes a bit of the result.
+    pub fn evolve(&self, py: Python<'_>, state: &Tree, x: &Array<f64>) -> PyResult<Evolution> {
+        let steps = x.shape()[1];
+        if steps <= SHORT_STEPS {
+            return self.once(py, state, x);
         }
-        .map_err(|e| x.or_non_finite(e))
-    }
-
-    fn blocks(
-        &self,
-        py: Python<'_>,
-        state: &Tree,
-        x: &[f64],
-        [b, t, n_in]: [usize; 3],
-        check: bool,
-    ) -> PyResult<Evolution> {
-        let n_out = self.module.size_out();
-        let step_bytes = (b * (n_in + n_out)).max(1) * std::mem::size_of::<f64>();
-        let block_bytes = BLOCK_BYTES.load(Ordering::Relaxed);
-        // A run of a few blocks' bytes may be one call (below); a larger one is split.
-        let small = step_bytes.saturating_mul(t) <= block_bytes.saturating_mul(SMALL_RUN_BLOCKS);
-        let cap = match small {
-            true => t.max(1),
-            false => (block_bytes / step_bytes).clamp(1, t.max(1)),
+        let slice = |start: usize, end: usize| -> PyResult<Array<f64>> {
+            slice_axis1(x, start, end).map_err(|e| functional_err(None, e))
         };
-        let target = f64::from_bits(BLOCK_SECONDS.load(Ordering::Relaxed));
-        // The first block is a probe of the step time, unless time is not limited.
-        let mut steps = match target.is_finite() {
-            true => (t / 256).clamp(4, SHORT_STEPS).min(cap),
-            false => cap,
-        };
-        let mut state = Cow::Borrowed(state);
-        let (mut output, mut records, mut buffer) = (Vec::new(), Vec::new(), Vec::new());
-        let mut start = 0;
-        loop {
-            let end = (start + steps).min(t);
+        let probe = (steps / 256).clamp(4, SHORT_STEPS);
+        let clock = Instant::now();
+        let first = self.once(py, state, &slice(0, probe)?)?;
+        let mut seconds = clock.elapsed().as_secs_f64().max(1e-9);
+        py.check_signals()?;
+        if seconds * (steps as f64) / (probe as f64) < self::seconds(&SINGLE_CALL_SECONDS) {
+            return self.once(py, state, x);
+        }
+        let mut chunk = probe;
+        let mut start = probe;
+        let mut parts = vec![first];
+        while start < steps {
+            let grow = (self::seconds(&CHUNK_SECONDS) / seconds).clamp(0.5, 8.0);
+            chunk = ((chunk as f64 * grow) as usize).max(1);
+            let end = (start + chunk).min(steps);
             let clock = Instant::now();
-            let current: &Tree = &state;
-            let (ev, spare) = py.detach(|| {
-                self.in_pool(|| -> PyResult<(Evolution, Vec<f64>)> {
-                    let block = read_block(x, [b, t, n_in], (start, end), buffer, check)?;
-                    let ev = self.evolve_block(current, &block)?;
-                    Ok((ev, block.into_data()))
-                })
-            })?;
-            buffer = spare;
-            if start == 0 && end == t {
-                // The whole run: its output is handed over as it is.
-                return Ok(ev);
-            }
-            let seconds = clock.elapsed().as_secs_f64().max(1e-9);
+            let previous = parts.last().map_or(state, |p| &p.state);
+            let ev = self.once(py, previous, &slice(start, end)?)?;
+            seconds = clock.elapsed().as_secs_f64().max(1e-9);
+            parts.push(ev);
             py.check_signals()?;
-            if start == 0 && small && seconds * (t as f64) / (end as f64) < SHORT_RUN * target {
-                // A short run is one call: the probe is discarded, nothing is placed.
-                steps = t;
-                continue;
-            }
-            if start == 0 {
-                output = vec![0.0; b * t * n_out];
-            }
-            let out = &mut output;
-            py.detach(|| self.in_pool(|| place(out, &ev.output, [b, t, n_out], (start, end))))?;
-            let Evolution {
-                state: next,
-                record,
-                ..
-            } = ev;
-            state = Cow::Owned(next);
-            if self.record {
-                records.push(record);
-            }
-            if end == t {
-                break;
-            }
-            let grow = (target / seconds).clamp(0.5, 64.0);
-            steps = ((steps as f64 * grow) as usize).clamp(1, cap);
             start = end;
         }
-        let parts: Vec<&Record> = records.iter().collect();
-        let record = concat_records(&parts, 1).map_err(|e| functional_err(None, e))?;
-        let output = Array::from_shape_vec(vec![b, t, n_out], output).map_err(core_err)?;
-        Ok(Evolution::new(output, state.into_owned(), record))
+        let outputs: Vec<&Array<f64>> = parts.iter().map(|p| &p.output).collect();
+        let records: Vec<_> = parts.iter().map(|p| &p.record).collect();
+        let output = concat_axis(&outputs, 1).map_err(|e| functional_err(None, e))?;
+        let record = concat_records(&records, 1).map_err(|e| functional_err(None, e))?;
+        let state = parts.pop().map(|p| p.state).unwrap_or_default();
+        Ok(Evolution::new(output, state, record))
     }
 
     /// [`Runner::evolve`] from an unbatched (or batched) state, every check made.
@@ -324,101 +205,37 @@ impl Runner<'_> {
         &self,
         py: Python<'_>,
         state: &Tree,
-        x: &Input<'_>,
+        x: &Array<f64>,
     ) -> PyResult<Evolution> {
-        self.check_params()
-            .and_then(|()| self.batch_state(state, x.batch()))
-            .map_err(|e| x.or_non_finite(e))
-            .and_then(|batched| self.evolve(py, &batched, x))
+        self.check_params()?;
+        let batched = self.batch_state(state, x.shape()[0])?;
+        self.evolve(py, &batched, x)
     }
 }
 
-/// Steps `start..end` of every sample of `x` (`(B, T, Nin)`) as a `(B, end - start, Nin)`
-/// array in `buffer`'s memory, copied by the pool's threads; with `check`, the library's
-/// error for the first non-finite value of the whole input when the block holds one.
-fn read_block(
-    x: &[f64],
-    [b, t, n]: [usize; 3],
-    (start, end): (usize, usize),
-    mut buffer: Vec<f64>,
-    check: bool,
-) -> PyResult<Array<f64>> {
-    let width = (end - start) * n;
-    buffer.resize(b * width, 0.0);
-    if width > 0 {
-        let found = buffer
-            .par_chunks_mut(width)
-            .zip(x.par_chunks(t * n))
-            .with_min_len(samples_per_task(b * width))
-            .map(|(dst, src)| {
-                let src = &src[start * n..end * n];
-                if !check {
-                    dst.copy_from_slice(src);
-                    return false;
-                }
-                // Checked while the copy is in L1.
-                let mut found = false;
-                for (d, s) in dst.chunks_mut(CHECK_RUN).zip(src.chunks(CHECK_RUN)) {
-                    d.copy_from_slice(s);
-                    found |= has_non_finite(d);
-                }
-                found
-            })
-            .reduce(|| false, |a, b| a || b);
-        if let Some((index, value)) = found.then(|| first_non_finite(x)).flatten() {
-            return Err(non_finite_err(index, value));
-        }
-    }
-    Array::from_shape_vec(vec![b, end - start, n], buffer).map_err(core_err)
+/// Below this many time steps an evolve runs in one call, without a probe.
+const SHORT_STEPS: usize = 256;
+/// A run estimated to take longer than this many seconds (bits of an `f64`; default 1 s)
+/// is split into interruptible time chunks.
+static SINGLE_CALL_SECONDS: AtomicU64 = AtomicU64::new(0x3FF0_0000_0000_0000);
+/// The wall-clock seconds aimed at per chunk of a long run (bits of an `f64`; 0.2 s).
+static CHUNK_SECONDS: AtomicU64 = AtomicU64::new(0x3FC9_9999_9999_999A);
+
+fn seconds(setting: &AtomicU64) -> f64 {
+    f64::from_bits(setting.load(Ordering::Relaxed))
 }
 
-/// Samples per copying task: all of them (one thread, no fork-join) when the block's
-/// `elements` are few.
-fn samples_per_task(elements: usize) -> usize {
-    if elements * std::mem::size_of::<f64>() < PARALLEL_COPY_BYTES {
-        usize::MAX
-    } else {
-        1
-    }
-}
-
-/// Write a block's output (`(B, end - start, Nout)`) into its steps of `output`
-/// (`(B, T, Nout)`), by the pool's threads.
-fn place(
-    output: &mut [f64],
-    part: &Array<f64>,
-    [b, t, n]: [usize; 3],
-    (start, end): (usize, usize),
-) -> PyResult<()> {
-    if part.shape() != [b, end - start, n] {
-        return Err(PyValueError::new_err(format!(
-            "output: expected shape ({b}, {}, {n}) from a block, found {:?}",
-            end - start,
-            part.shape()
-        )));
-    }
-    let width = (end - start) * n;
-    if width > 0 {
-        output
-            .par_chunks_mut(t * n)
-            .zip(part.data().par_chunks(width))
-            .with_min_len(samples_per_task(b * width))
-            .for_each(|(dst, src)| dst[start * n..end * n].copy_from_slice(src));
-    }
-    Ok(())
-}
-
-/// Set the blocks of a run: about `block_seconds` of wall-clock time (default 0.2 s;
-/// infinite: no time limit) and at most `block_bytes` of input and output (default 4 MiB)
-/// each. For tests (tiny values force many blocks, huge ones one call) and measurements.
+/// Set the chunking of long runs: runs estimated longer than `single_call_seconds` go in
+/// chunks of about `chunk_seconds`. For tests (0 forces chunking); the defaults are 1 s
+/// and 0.2 s.
 #[pyfunction]
-pub fn _set_chunking(block_seconds: f64, block_bytes: usize) -> PyResult<()> {
-    if !(block_seconds > 0.0 && block_bytes > 0) {
+pub fn _set_chunking(single_call_seconds: f64, chunk_seconds: f64) -> PyResult<()> {
+    if !(single_call_seconds >= 0.0 && chunk_seconds > 0.0) {
         return Err(PyValueError::new_err(
-            "chunking: block_seconds and block_bytes must be > 0",
+            "chunking: single_call_seconds must be >= 0 and chunk_seconds > 0",
         ));
     }
-    BLOCK_SECONDS.store(block_seconds.to_bits(), Ordering::Relaxed);
-    BLOCK_BYTES.store(block_bytes, Ordering::Relaxed);
+    SINGLE_CALL_SECONDS.store(single_call_seconds.to_bits(), Ordering::Relaxed);
+    CHUNK_SECONDS.store(chunk_seconds.to_bits(), Ordering::Relaxed);
     Ok(())
 }

@@ -57,34 +57,27 @@ def test_threads_give_the_same_bits(rng):
     assert np.array_equal(seq[2]["1_LIF"]["vmem"], par[2]["1_LIF"]["vmem"])
 
 
-def test_long_evolve_in_time_blocks_is_bit_identical(rng):
-    """A run split into interruptible blocks of time steps gives the bits of one call, for
-    inputs read into an array (small) and inputs read in place (large float64)."""
+def test_long_evolve_in_time_chunks_is_bit_identical(rng):
+    """A run split into interruptible time chunks (forced here) gives the bits of one call."""
     from littoral import _littoral
 
-    for n in (4, 8):  # 160,000 and 320,000 elements: copied, and lent in place
-        lif = littoral.LIF(n, has_rec=True, noise_std=0.1)
-        params, state = lif.init(5)
-        lif.set_attributes(params).set_attributes(state)
-        x = rng.uniform(0.0, 2.0, (2, 20_000, n))
-        try:
-            _littoral._set_chunking(float("inf"), 1 << 40)  # one call
-            whole = littoral.evolve(lif, params, state, x, record=True)
-            _littoral._set_chunking(1e-4, 4096)  # many blocks
-            chunked = littoral.evolve(lif, params, state, x, record=True)
-            lif(x, record=True)
-        finally:
-            _littoral._set_chunking(0.2, 4 << 20)
-        default = littoral.evolve(lif, params, state, x, record=True)
-        threads = littoral.evolve(lif, params, state, x, record=True, threads=2)
-        for run in (chunked, default, threads):
-            assert np.array_equal(whole[0], run[0])
-            for k in ("vmem", "isyn", "spikes", "irec"):
-                assert np.array_equal(whole[2][k], run[2][k]), k
-            for k in ("vmem", "isyn", "rng_key"):
-                assert np.array_equal(whole[1][k], run[1][k]), k
-        for k in ("vmem", "isyn", "rng_key"):
-            assert np.array_equal(lif.state()[k], whole[1][k]), k
+    lif = littoral.LIF(4, has_rec=True, noise_std=0.1)
+    params, state = lif.init(5)
+    lif.set_attributes(params).set_attributes(state)
+    x = rng.uniform(0.0, 2.0, (2, 20_000, 4))
+    whole = littoral.evolve(lif, params, state, x, record=True)
+    try:
+        _littoral._set_chunking(0.0, 1e-4)
+        chunked = littoral.evolve(lif, params, state, x, record=True)
+        lif(x, record=True)
+    finally:
+        _littoral._set_chunking(1.0, 0.2)
+    assert np.array_equal(whole[0], chunked[0])
+    for k in ("vmem", "isyn", "spikes", "irec"):
+        assert np.array_equal(whole[2][k], chunked[2][k]), k
+    for k in ("vmem", "isyn", "rng_key"):
+        assert np.array_equal(whole[1][k], chunked[1][k]), k
+        assert np.array_equal(lif.state()[k], whole[1][k]), k
 
 
 def test_inspection_by_kind_and_family(rng):
@@ -342,15 +335,6 @@ def test_large_and_broadcast_inputs_report_the_first_non_finite_value():
     x[1, 30_000, 0] = np.inf
     with pytest.raises(ValueError, match=f"^input: non-finite value NaN at flat index {160_000 + 123 * 4 + 2}"):
         lif(x)
-    x[0, 39_000, 1] = -np.inf                        # read in a later block than sample 1's NaN
-    with pytest.raises(ValueError, match=f"^input: non-finite value -inf at flat index {39_000 * 4 + 1}"):
-        lif(x)
-    params, state = lif.init(0)
-    params["tau_mem"] = np.ones(3)                   # non-finite input is reported first
-    with pytest.raises(ValueError, match=f"^input: non-finite value -inf at flat index {39_000 * 4 + 1}"):
-        littoral.evolve(lif, params, state, x)
-    with pytest.raises(ValueError, match=r"^tau_mem: expected shape"):
-        littoral.evolve(lif, params, state, np.zeros_like(x))
     with pytest.raises(ValueError, match=r"^input: non-finite value inf at flat index 12"):
         lif(np.array([0.0, 0.0, 0.0, np.inf]))       # (T,): broadcast to every channel
     out, _, _ = lif(np.asfortranarray(np.ones((30, 4))))  # non-contiguous input is read too

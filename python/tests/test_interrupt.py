@@ -7,7 +7,7 @@ import time
 SCRIPT = r"""
 import sys, numpy as np, littoral
 from littoral import _littoral
-_littoral._set_chunking(0.05, 4 << 20)   # short blocks even if the machine is fast
+_littoral._set_chunking(0.0, 0.05)   # chunk even if the machine is fast
 net = littoral.Sequential(
     littoral.Linear((1, 512), weight=np.full((1, 512), 50.0)),
     littoral.LIF(512, has_rec=True, w_rec=np.full((512, 512), 1e-3)),
