@@ -49,7 +49,9 @@ pub use array::Array;
 pub use error::{Error, Result};
 pub use init::{Attribute, Constant, Init, InitFn, InitValue, Initialiser};
 pub use instance::Stateful;
-pub use module::{Evolution, Module, Named, OptionValue, borrow_children, evolve_child};
+pub use module::{
+    Evolution, Module, Named, OptionValue, borrow_children, evolve_child, for_each_module,
+};
 pub use module_ext::{EvolveOptions, ModuleExt};
 /// The nalgebra version the [`linalg`] conversions are written for.
 pub use nalgebra;

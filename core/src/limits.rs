@@ -140,11 +140,10 @@ pub fn check_depth(depth: usize, path: &str) -> Result<()> {
 /// [`Error::Invalid`] naming the deepest path reached or the attribute that overflows.
 pub fn module_elements(module: &dyn Module) -> Result<u64> {
     let mut total = 0u64;
-    let mut stack: Vec<(String, usize, &dyn Module)> = vec![(String::new(), 0, module)];
-    while let Some((path, depth, m)) = stack.pop() {
-        check_depth(depth, if path.is_empty() { "network" } else { &path })?;
+    crate::module::for_each_module(module, |path, depth, m| {
+        check_depth(depth, if path.is_empty() { "network" } else { path })?;
         for attribute in m.attributes() {
-            let name = crate::nested::join_path(&path, &attribute.name);
+            let name = crate::nested::join_path(path, &attribute.name);
             let shape = attribute.shapes.first().map_or(&[][..], Vec::as_slice);
             let n = element_count(shape, &name)? as u64;
             total = total
@@ -159,14 +158,8 @@ pub fn module_elements(module: &dyn Module) -> Result<u64> {
                     )
                 })?;
         }
-        for (child_name, child) in m.children() {
-            stack.push((
-                crate::nested::join_path(&path, child_name),
-                depth + 1,
-                child,
-            ));
-        }
-    }
+        Ok(())
+    })?;
     Ok(total)
 }
 

@@ -179,6 +179,43 @@ pub fn borrow_children(children: &[(String, Arc<dyn Module>)]) -> Vec<(&str, &dy
         .collect()
 }
 
+/// Visit every module of the tree under `module`, depth first in `init`'s order (a module,
+/// then its children in order), with its dotted path (`""` at the top) and its depth
+/// (0 at the top). Iterative: linear in the tree whatever its depth. The first error of
+/// `visit` stops the walk and is returned.
+///
+/// ```
+/// use littoral_core::doc_support::Toy;
+/// use littoral_core::for_each_module;
+/// let mut seen = Vec::new();
+/// for_each_module(&Toy, |path, depth, m| -> Result<(), ()> {
+///     seen.push((path.to_string(), depth, m.class_name().to_string()));
+///     Ok(())
+/// })
+/// .unwrap();
+/// assert_eq!(seen, [(String::new(), 0, "Toy".to_string())]);
+/// ```
+///
+/// # Errors
+/// The first error `visit` returns.
+pub fn for_each_module<'a, E>(
+    module: &'a dyn Module,
+    mut visit: impl FnMut(&str, usize, &'a dyn Module) -> std::result::Result<(), E>,
+) -> std::result::Result<(), E> {
+    let mut stack: Vec<(String, usize, &'a dyn Module)> = vec![(String::new(), 0, module)];
+    while let Some((path, depth, m)) = stack.pop() {
+        visit(&path, depth, m)?;
+        let children = m.children();
+        stack.extend(
+            children
+                .into_iter()
+                .rev()
+                .map(|(name, c)| (crate::nested::join_path(&path, name), depth + 1, c)),
+        );
+    }
+    Ok(())
+}
+
 /// Evolve a child from inside a parent's `evolve_batch`: picks the child's branches of
 /// `params` and `state` and prefixes the child's name to any error path.
 ///

@@ -4,7 +4,8 @@
 //! machine's memory (`MemTotal` of `/proc/meminfo`), or 8 GiB where that is unknown.
 
 use super::error::{CliError, CliResult};
-use littoral_core::{Kind, Module};
+use littoral_core::{Kind, Module, for_each_module};
+use std::convert::Infallible;
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -105,8 +106,7 @@ pub fn network_bytes(module: &dyn Module, file: &Path) -> CliResult<u64> {
 /// module in it (a record holds both, every step).
 fn per_sample(module: &dyn Module) -> (u64, u64) {
     let (mut state, mut outputs) = (0u64, 0u64);
-    let mut stack: Vec<&dyn Module> = vec![module];
-    while let Some(m) = stack.pop() {
+    let walked = for_each_module(module, |_, _, m| -> Result<(), Infallible> {
         outputs = outputs.saturating_add(m.size_out() as u64);
         for a in m.attributes().iter().filter(|a| a.kind == Kind::State) {
             let shape = a.shapes.first().map_or(&[][..], Vec::as_slice);
@@ -116,8 +116,9 @@ fn per_sample(module: &dyn Module) -> (u64, u64) {
                 .unwrap_or(u64::MAX);
             state = state.saturating_add(n);
         }
-        stack.extend(m.children().into_iter().map(|(_, c)| c));
-    }
+        Ok(())
+    });
+    let Ok(()) = walked;
     (state, outputs)
 }
 

@@ -13,7 +13,9 @@ use littoral_core::nested::join_path;
 use littoral_core::rng::derive_seed;
 use littoral_core::{
     Attribute, Families, Init, Initialiser, Kind, Module, ModuleExt, Tree, TreeExt, Value,
+    for_each_module,
 };
+use std::convert::Infallible;
 
 /// Arrays with at most this many elements are printed in full.
 pub const SMALL: usize = 16;
@@ -124,13 +126,12 @@ fn attribute_text(a: &Attribute, path: &str, seed: u64, elements: usize) -> Stri
 /// orders the tree) of `kind` in `families`, without initialising anything.
 fn attribute_rows(module: &dyn Module, kind: Kind, families: &Families, seed: u64) -> Vec<Row> {
     let mut rows = Vec::new();
-    let mut stack: Vec<(String, &dyn Module)> = vec![(String::new(), module)];
-    while let Some((prefix, m)) = stack.pop() {
+    let walked = for_each_module(module, |prefix, _, m| -> Result<(), Infallible> {
         for a in m.attributes() {
             if a.kind != kind || !families.matches(a.family.as_deref()) {
                 continue;
             }
-            let path = join_path(&prefix, &a.name);
+            let path = join_path(prefix, &a.name);
             let shape = match &a.init {
                 Init::Value(data) => data.shape().to_vec(),
                 _ => a.shapes.first().cloned().unwrap_or_default(),
@@ -146,14 +147,9 @@ fn attribute_rows(module: &dyn Module, kind: Kind, families: &Families, seed: u6
                 value,
             ));
         }
-        let children = m.children();
-        stack.extend(
-            children
-                .into_iter()
-                .rev()
-                .map(|(name, c)| (join_path(&prefix, name), c)),
-        );
-    }
+        Ok(())
+    });
+    let Ok(()) = walked;
     rows
 }
 
