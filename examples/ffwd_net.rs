@@ -45,9 +45,15 @@ impl Module for FfwdNet {
     fn children(&self) -> Vec<(&str, &dyn Module)> {
         vec![("neurons", &self.neurons)]
     }
-    fn evolve_batch(&self, p: &Tree, s: &Tree, x: &Array, record: bool) -> Result<Evolution> {
+    fn evolve_batch(
+        &self,
+        p: &Tree,
+        s: &Tree,
+        x: ArrayView<'_>,
+        record: bool,
+    ) -> Result<Evolution> {
         let weighted = matmul_batched(x, p.array("w_ffwd")?)?;
-        let neurons = evolve_child(&self.neurons, "neurons", p, s, &weighted, record)?;
+        let neurons = evolve_child(&self.neurons, "neurons", p, s, weighted.view(), record)?;
         let ev = Evolution::nested("neurons", neurons);
         Ok(if record {
             ev.with_record("weighted_input", weighted)

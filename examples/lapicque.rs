@@ -147,7 +147,13 @@ impl Module for Lapicque {
         &self.attrs
     }
 
-    fn evolve_batch(&self, p: &Tree, s: &Tree, x: &Array, record: bool) -> Result<Evolution> {
+    fn evolve_batch(
+        &self,
+        p: &Tree,
+        s: &Tree,
+        x: ArrayView<'_>,
+        record: bool,
+    ) -> Result<Evolution> {
         neuron::evolve(self, p, s, x, record)
     }
 }

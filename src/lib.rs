@@ -54,8 +54,8 @@ pub use littoral_nets as nets;
 pub mod prelude {
     pub use crate::{AnyError, AnyResult};
     pub use littoral_core::{
-        Array, Attribute, Constant, Error, Evolution, EvolveOptions, Families, Init, Initialiser,
-        Kind, Leaf, Module, ModuleExt, Record, Result, Stateful, Tree, TreeExt, Value,
+        Array, ArrayView, Attribute, Constant, Error, Evolution, EvolveOptions, Families, Init,
+        Initialiser, Kind, Leaf, Module, ModuleExt, Record, Result, Stateful, Tree, TreeExt, Value,
         evolve_child,
     };
     pub use littoral_nets::prelude::*;

@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Array<T = f64> {
-    shape: Vec<usize>,
-    data: Vec<T>,
+    pub(crate) shape: Vec<usize>,
+    pub(crate) data: Vec<T>,
 }
 
 /// Format a shape as a Python tuple: `(2, 3)`, `(4,)`, `()`.
@@ -292,10 +292,7 @@ impl<T: Copy> Array<T> {
 
     /// Apply `f` to every element.
     pub fn map<U: Copy>(&self, f: impl Fn(T) -> U) -> Array<U> {
-        Array {
-            shape: self.shape.clone(),
-            data: self.data.iter().map(|&x| f(x)).collect(),
-        }
+        self.view().map(f)
     }
 }
 
@@ -328,7 +325,7 @@ impl Array<f64> {
 
     /// The first non-finite element, as `(flat index, value)`.
     pub fn first_non_finite(&self) -> Option<(usize, f64)> {
-        first_non_finite(&self.data)
+        self.view().first_non_finite()
     }
 
     /// Bit-for-bit equality (distinguishes `-0.0` from `0.0`, equal NaN payloads are equal).

@@ -1,6 +1,7 @@
 //! Rockpool's auto-batching: input shapes and the replication of state over a batch.
 
 use crate::array::{Array, format_shape};
+use crate::array_view::ArrayView;
 use crate::error::{Error, Result};
 use crate::init::{Attribute, Init};
 use crate::rng::sample_key;
@@ -10,6 +11,7 @@ use std::sync::Arc;
 
 /// Bring input to `(B, T, size_in)`: `(T,)` is T steps of one value broadcast to every
 /// channel, `(T, N)` is one sample, and a last dimension of 1 is broadcast to `size_in`.
+/// An owned array's version of [`batch_view`]: a `(B, T, size_in)` input is borrowed.
 ///
 /// ```
 /// use littoral_core::{Array, batch::batch_input};
@@ -19,9 +21,52 @@ use std::sync::Arc;
 /// ```
 ///
 /// # Errors
+/// As [`batch_view`].
+pub fn batch_input(input: &Array<f64>, size_in: usize) -> Result<Cow<'_, Array<f64>>> {
+    let batched = batch_view(input.view(), size_in)?;
+    Ok(match batched.data {
+        Cow::Borrowed(_) if input.ndim() == 3 => Cow::Borrowed(input),
+        data => Cow::Owned(Array {
+            shape: batched.shape.to_vec(),
+            data: data.into_owned(),
+        }),
+    })
+}
+
+/// An input brought to `(B, T, size_in)` by [`batch_view`]: the borrowed data when no
+/// value had to be broadcast.
+#[derive(Clone, Debug)]
+pub struct BatchedInput<'a> {
+    shape: [usize; 3],
+    data: Cow<'a, [f64]>,
+}
+
+impl BatchedInput<'_> {
+    /// The batched input, `(B, T, size_in)`.
+    pub fn view(&self) -> ArrayView<'_> {
+        ArrayView {
+            shape: &self.shape,
+            data: &self.data,
+        }
+    }
+}
+
+/// Bring a borrowed input to `(B, T, size_in)`: `(T, size_in)` and `(B, T, size_in)`
+/// stay borrowed; `(T,)` and a last dimension of 1 are broadcast into a new buffer.
+///
+/// ```
+/// use littoral_core::{ArrayView, batch::batch_view};
+/// let data = [1.0; 10];
+/// let x = batch_view(ArrayView::new(&[5, 2], &data)?, 2)?;
+/// assert_eq!(x.view().shape(), &[1, 5, 2]);
+/// assert_eq!(x.view().data().as_ptr(), data.as_ptr());
+/// # Ok::<(), littoral_core::Error>(())
+/// ```
+///
+/// # Errors
 /// [`Error::Shape`] at path `input` for more than 3 dimensions, a scalar, or a channel
 /// count that is neither 1 nor `size_in`.
-pub fn batch_input(input: &Array<f64>, size_in: usize) -> Result<Cow<'_, Array<f64>>> {
+pub fn batch_view(input: ArrayView<'_>, size_in: usize) -> Result<BatchedInput<'_>> {
     let shape = input.shape();
     let (b, t, n) = match *shape {
         [t] => (1, t, 1),
@@ -36,20 +81,20 @@ pub fn batch_input(input: &Array<f64>, size_in: usize) -> Result<Cow<'_, Array<f
         }
     };
     if n == size_in {
-        if shape.len() == 3 {
-            return Ok(Cow::Borrowed(input));
-        }
-        return Ok(Cow::Owned(input.clone().reshape(vec![b, t, n])?));
+        return Ok(BatchedInput {
+            shape: [b, t, n],
+            data: Cow::Borrowed(input.data()),
+        });
     }
     if n == 1 {
         let mut data = Vec::with_capacity(b * t * size_in);
         for &v in input.data() {
             data.extend(std::iter::repeat_n(v, size_in));
         }
-        return Ok(Cow::Owned(Array::from_shape_vec(
-            vec![b, t, size_in],
-            data,
-        )?));
+        return Ok(BatchedInput {
+            shape: [b, t, size_in],
+            data: Cow::Owned(data),
+        });
     }
     Err(Error::Shape {
         path: "input".into(),

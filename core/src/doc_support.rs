@@ -1,7 +1,7 @@
 //! A tiny module used by the documentation examples of this crate.
 
 use crate::{
-    Array, Attribute, Evolution, Init, Initialiser, Module, Record, Result, Tree, TreeExt,
+    ArrayView, Attribute, Evolution, Init, Initialiser, Module, Record, Result, Tree, TreeExt,
 };
 
 /// `y = x · w` with one weight, family "weights"; no state.
@@ -27,7 +27,7 @@ impl Module for Toy {
     fn attributes(&self) -> &[Attribute] {
         &TOY_ATTRS
     }
-    fn evolve_batch(&self, p: &Tree, _s: &Tree, x: &Array, _r: bool) -> Result<Evolution> {
+    fn evolve_batch(&self, p: &Tree, _s: &Tree, x: ArrayView<'_>, _r: bool) -> Result<Evolution> {
         let w = p.array("w")?.data()[0];
         Ok(Evolution::new(x.map(|v| v * w), Tree::new(), Record::new()))
     }

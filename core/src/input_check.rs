@@ -18,7 +18,7 @@
 //! input is rejected is the same as checking before (modules must cope with non-finite
 //! values anyway: `EvolveOptions::allow_non_finite_input` lets them through).
 
-use crate::array::Array;
+use crate::array_view::ArrayView;
 use crate::error::{Error, Result};
 use crate::module::Evolution;
 use std::cell::RefCell;
@@ -105,7 +105,7 @@ pub fn claim(data: &[f64]) -> Option<InputCheck> {
 /// [`Error::NonFinite`] at path `input` naming the first NaN or infinite element (flat
 /// index), whatever `evolve` returned; else `evolve`'s own result.
 pub fn evolve_checked(
-    input: &Array,
+    input: ArrayView<'_>,
     evolve: impl FnOnce() -> Result<Evolution>,
 ) -> Result<Evolution> {
     let (evolution, claimed) = offered(input.data(), evolve);
@@ -120,7 +120,7 @@ pub fn evolve_checked(
 
 /// [`Error::NonFinite`] at path `input` for the first NaN or infinite element of `input`
 /// (a scan), if any: what a call reports before any other problem it found.
-pub fn non_finite_input(input: &Array) -> Option<Error> {
+pub fn non_finite_input(input: ArrayView<'_>) -> Option<Error> {
     input
         .first_non_finite()
         .map(|(index, value)| Error::NonFinite {

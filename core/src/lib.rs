@@ -25,6 +25,7 @@
 #![deny(missing_docs)]
 
 pub mod array;
+pub mod array_view;
 pub mod batch;
 #[doc(hidden)]
 pub mod doc_support;
@@ -46,6 +47,7 @@ pub mod tree;
 pub mod validate;
 
 pub use array::Array;
+pub use array_view::ArrayView;
 pub use error::{Error, Result};
 pub use init::{Attribute, Constant, Init, InitFn, InitValue, Initialiser};
 pub use instance::Stateful;

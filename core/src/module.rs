@@ -1,6 +1,7 @@
 //! The `Module` trait: an immutable, shareable descriptor of structure.
 
 use crate::array::Array;
+use crate::array_view::ArrayView;
 use crate::error::Result;
 use crate::init::Attribute;
 use crate::tree::{Record, Tree};
@@ -111,8 +112,9 @@ pub trait Module: Any + fmt::Debug + Send + Sync {
 
     /// Evolve a batch. `params` holds this module's Parameters and SimulationParameters
     /// (and its children's, under their names), `state` its batched State, `input` is
-    /// `(B, T, size_in)`. Call [`crate::ModuleExt::evolve`] instead: it validates and
-    /// batches first.
+    /// `(B, T, size_in)`, borrowed (an [`Array`]'s [`Array::view`], or any row-major buffer
+    /// lent as an [`ArrayView`]). Call [`crate::ModuleExt::evolve`] instead: it validates
+    /// and batches first.
     ///
     /// # Errors
     /// Whatever the module finds wrong; errors name the path.
@@ -120,7 +122,7 @@ pub trait Module: Any + fmt::Debug + Send + Sync {
         &self,
         params: &Tree,
         state: &Tree,
-        input: &Array<f64>,
+        input: ArrayView<'_>,
         record: bool,
     ) -> Result<Evolution>;
 }
@@ -226,7 +228,7 @@ pub fn evolve_child(
     name: &str,
     params: &Tree,
     state: &Tree,
-    input: &Array<f64>,
+    input: ArrayView<'_>,
     record: bool,
 ) -> Result<Evolution> {
     let empty = Tree::new();

@@ -2,7 +2,8 @@
 //! `set_attributes` and the validating, auto-batching `evolve`.
 
 use crate::array::Array;
-use crate::batch::{batch_input, batch_state_leaf};
+use crate::array_view::ArrayView;
+use crate::batch::{batch_state_leaf, batch_view};
 use crate::error::{Error, Result};
 use crate::init::Attribute;
 use crate::input_check;
@@ -131,22 +132,39 @@ pub trait ModuleExt: Module {
         input: &Array<f64>,
         options: &EvolveOptions,
     ) -> Result<Evolution> {
+        self.evolve_view(params, state, input.view(), options)
+    }
+
+    /// [`ModuleExt::evolve_with`] on a borrowed input (any row-major buffer lent as an
+    /// [`ArrayView`]): the input is read where it is, never copied unless a value must be
+    /// broadcast.
+    ///
+    /// # Errors
+    /// As [`ModuleExt::evolve`].
+    fn evolve_view(
+        &self,
+        params: &Tree,
+        state: &Tree,
+        input: ArrayView<'_>,
+        options: &EvolveOptions,
+    ) -> Result<Evolution> {
         let module = self.as_dyn();
-        let x = batch_input(input, module.size_in())?;
+        let batched_input = batch_view(input, module.size_in())?;
+        let x = batched_input.view();
         let batched = module
             .check_params(params)
             .and_then(|()| module.batch_state(state, x.shape()[0]))
             .map_err(|e| match options.allow_non_finite_input {
                 // Non-finite input is reported before any other problem.
-                false => input_check::non_finite_input(&x).unwrap_or(e),
+                false => input_check::non_finite_input(x).unwrap_or(e),
                 true => e,
             })?;
         if options.allow_non_finite_input {
-            return module.evolve_batch(params, &batched, &x, options.record);
+            return module.evolve_batch(params, &batched, x, options.record);
         }
         // The input is checked once: by the kernel that streams it, or by one scan.
-        input_check::evolve_checked(&x, || {
-            module.evolve_batch(params, &batched, &x, options.record)
+        input_check::evolve_checked(x, || {
+            module.evolve_batch(params, &batched, x, options.record)
         })
     }
 

@@ -82,7 +82,7 @@ impl<'a> TimeChunks<'a> {
             .and_then(|()| module.batch_state(state, input.shape()[0]))
             .map_err(|e| match options.allow_non_finite_input {
                 // Non-finite input is reported before any other problem.
-                false => non_finite_input(&input).unwrap_or(e),
+                false => non_finite_input(input.view()).unwrap_or(e),
                 true => e,
             })?;
         Ok(TimeChunks {
@@ -148,20 +148,20 @@ impl<'a> TimeChunks<'a> {
             let module = self.module;
             let (params, state, record) = (self.params, &self.state, self.options.record);
             if self.input_checked {
-                module.evolve_batch(params, state, &self.input, record)?
+                module.evolve_batch(params, state, self.input.view(), record)?
             } else {
-                evolve_checked(&self.input, || {
-                    module.evolve_batch(params, state, &self.input, record)
+                evolve_checked(self.input.view(), || {
+                    module.evolve_batch(params, state, self.input.view(), record)
                 })?
             }
         } else {
             // Several chunks: the whole input is checked before the first one.
             if !self.input_checked
-                && let Some(e) = non_finite_input(&self.input)
+                && let Some(e) = non_finite_input(self.input.view())
             {
                 return Err(e.into());
             }
-            self.evolve(&slice_axis1(&self.input, start, end)?)?
+            self.evolve(&slice_axis1(self.input.view(), start, end)?)?
         };
         self.input_checked = true;
         self.state = ev.state;
@@ -201,7 +201,7 @@ impl<'a> TimeChunks<'a> {
     fn evolve(&self, x: &Array) -> Result<Evolution> {
         Ok(self
             .module
-            .evolve_batch(self.params, &self.state, x, self.options.record)?)
+            .evolve_batch(self.params, &self.state, x.view(), self.options.record)?)
     }
 }
 

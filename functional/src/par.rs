@@ -128,7 +128,7 @@ pub fn evolve_par(
         .and_then(|()| module.batch_state(state, batch))
         .map_err(|e| match opts.allow_non_finite_input {
             // Non-finite input is reported before any other problem.
-            false => littoral_core::input_check::non_finite_input(&x).unwrap_or(e),
+            false => littoral_core::input_check::non_finite_input(x.view()).unwrap_or(e),
             true => e,
         })?;
     in_pool(opts.threads, || {
@@ -136,12 +136,12 @@ pub fn evolve_par(
         if chunk >= batch {
             // The input check as in `ModuleExt::evolve_with`: in the kernel's own pass
             // when it claims it (when chunked, checked above).
-            let evolve = || module.evolve_batch(params, &batched, &x, opts.record);
+            let evolve = || module.evolve_batch(params, &batched, x.view(), opts.record);
             return Ok(
                 if opts.allow_non_finite_input || opts.chunk_size.is_some() {
                     evolve()?
                 } else {
-                    littoral_core::input_check::evolve_checked(&x, evolve)?
+                    littoral_core::input_check::evolve_checked(x.view(), evolve)?
                 },
             );
         }
@@ -154,7 +154,7 @@ pub fn evolve_par(
             .map(|&(s, e)| -> Result<Evolution> {
                 let xs = x.slice_axis0(s, e)?;
                 let st = slice_tree(&batched, s, e)?;
-                Ok(module.evolve_batch(params, &st, &xs, opts.record)?)
+                Ok(module.evolve_batch(params, &st, xs.view(), opts.record)?)
             })
             .collect::<Result<Vec<_>>>()?;
         concat_evolutions(&parts)
@@ -319,11 +319,16 @@ pub fn concat_axis<T: Copy>(parts: &[&Array<T>], axis: usize) -> Result<Array<T>
     Ok(Array::from_shape_vec(out_shape, data)?)
 }
 
-/// Steps `start..end` of a `(B, T, …)` array (axis 1).
+/// Steps `start..end` of a `(B, T, …)` array or view (axis 1).
 ///
 /// # Errors
 /// An array with fewer than two axes or a range outside the time axis.
-pub fn slice_axis1<T: Copy>(a: &Array<T>, start: usize, end: usize) -> Result<Array<T>> {
+pub fn slice_axis1<'a, T: Copy + 'a>(
+    a: impl Into<littoral_core::ArrayView<'a, T>>,
+    start: usize,
+    end: usize,
+) -> Result<Array<T>> {
+    let a = a.into();
     let shape = a.shape();
     if shape.len() < 2 || start > end || end > shape[1] {
         return Err(littoral_core::Error::invalid(

@@ -145,7 +145,7 @@ macro_rules! evolve_on_scaffold {
             &self,
             params: &littoral_core::Tree,
             state: &littoral_core::Tree,
-            input: &littoral_core::Array,
+            input: littoral_core::ArrayView<'_>,
             record: bool,
         ) -> littoral_core::Result<littoral_core::Evolution> {
             $crate::neuron::evolve(self, params, state, input, record)

@@ -2,7 +2,7 @@
 
 use littoral_core::array::format_shape;
 use littoral_core::registry::ModuleClass;
-use littoral_core::{Array, Error, Evolution, Module, OptionValue, Record, Result, Tree};
+use littoral_core::{ArrayView, Error, Evolution, Module, OptionValue, Record, Result, Tree};
 use std::fmt;
 use std::sync::Arc;
 
@@ -176,7 +176,7 @@ impl Module for Instant {
         &self,
         _params: &Tree,
         _state: &Tree,
-        input: &Array,
+        input: ArrayView<'_>,
         _record: bool,
     ) -> Result<Evolution> {
         if !matches!(*input.shape(), [_, _, ni] if ni == self.n) {

@@ -34,6 +34,7 @@ pub mod rate;
 mod registry;
 pub mod sparse;
 pub mod sparse_linear;
+mod task_zeroed;
 pub mod view;
 mod zoh;
 

@@ -12,8 +12,8 @@ use crate::sparse::{Csr, Structure};
 use crate::view::{per_element, scalar};
 use littoral_core::registry::ModuleClass;
 use littoral_core::{
-    Array, Attribute, Error, Init, InitValue, Initialiser, Module, OptionValue, Precision, Real,
-    Result, Tree, TreeExt,
+    Array, ArrayView, Attribute, Error, Init, InitValue, Initialiser, Module, OptionValue,
+    Precision, Real, Result, Tree, TreeExt,
 };
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -814,7 +814,7 @@ impl Module for Lif {
         &self,
         params: &Tree,
         state: &Tree,
-        input: &Array,
+        input: ArrayView<'_>,
         record: bool,
     ) -> Result<littoral_core::Evolution> {
         // An input-free run takes the fast path when it applies (the same bits).

@@ -5,8 +5,8 @@ use crate::matmul::matmul;
 use littoral_core::input_check::InputCheck;
 use littoral_core::registry::ModuleClass;
 use littoral_core::{
-    Array, Attribute, Error, Evolution, Init, InitValue, Initialiser, Module, OptionValue,
-    Precision, Real, Record, Result, Tree, TreeExt,
+    Array, ArrayView, Attribute, Error, Evolution, Init, InitValue, Initialiser, Module,
+    OptionValue, Precision, Real, Record, Result, Tree, TreeExt,
 };
 use rayon::prelude::*;
 use std::borrow::Cow;
@@ -207,7 +207,7 @@ impl Module for Linear {
         &self,
         params: &Tree,
         _state: &Tree,
-        input: &Array,
+        input: ArrayView<'_>,
         _record: bool,
     ) -> Result<Evolution> {
         let (w, bias) = self.checked_params(params)?;
@@ -379,14 +379,14 @@ const ROWS_PER_TASK: usize = 64;
 /// use littoral_nets::linear::product;
 /// let x = Array::from_shape_vec(vec![1, 2, 4], vec![0.0, 1.0, 0.0, 0.0, 1.0, 2.0, 3.0, 4.0])?;
 /// let w = Array::from_shape_vec(vec![4, 2], vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0])?;
-/// let y = product::<f64>(&x, &w)?;
+/// let y = product::<f64>(x.view(), &w)?;
 /// assert_eq!(y.data(), &[3.0, 4.0, 50.0, 60.0]);   // row 0 sparse, row 1 dense
 /// # Ok::<(), littoral_core::Error>(())
 /// ```
 ///
 /// # Errors
 /// When `x` is not 3-D, `w` not 2-D, or the inner sizes differ.
-pub fn product<F: Real>(x: &Array, w: &Array) -> Result<Array> {
+pub fn product<F: Real>(x: ArrayView<'_>, w: &Array) -> Result<Array> {
     let (b, t, k) = match *x.shape() {
         [b, t, k] => (b, t, k),
         _ => return Err(Error::shape("input", &[vec![0, 0, 0]], x.shape())),

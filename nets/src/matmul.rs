@@ -2,7 +2,7 @@
 //! order does not depend on the number of rows, so splitting a batch or the time axis
 //! gives the same bits.
 
-use littoral_core::{Array, Error, Result};
+use littoral_core::{Array, ArrayView, Error, Result};
 
 /// `x · w` for a row-major `x` of `rows × k` and `w` of shape `(k, m)`; returns the
 /// row-major `rows × m` product. Each output row is computed with the same summation order
@@ -92,7 +92,7 @@ fn gemm(
 /// ```
 /// use littoral_core::Array;
 /// let x = Array::full(vec![2, 3, 2], 1.0);
-/// let y = littoral_nets::matmul::matmul_batched(&x, &Array::full(vec![2, 4], 0.5))?;
+/// let y = littoral_nets::matmul::matmul_batched(x.view(), &Array::full(vec![2, 4], 0.5))?;
 /// assert_eq!(y.shape(), &[2, 3, 4]);
 /// assert!(y.data().iter().all(|&v| v == 1.0));
 /// # Ok::<(), littoral_core::Error>(())
@@ -100,7 +100,7 @@ fn gemm(
 ///
 /// # Errors
 /// When `x` is not 3-D or the inner sizes differ.
-pub fn matmul_batched(x: &Array, w: &Array) -> Result<Array> {
+pub fn matmul_batched(x: ArrayView<'_>, w: &Array) -> Result<Array> {
     let (b, t) = match *x.shape() {
         [b, t, _] => (b, t),
         _ => return Err(Error::shape("input", &[vec![0, 0, 0]], x.shape())),

@@ -14,11 +14,13 @@
 //! input, record)`. See `docs/adding-a-module.md` for a whole neuron in one file.
 
 use crate::par::for_each_sample;
+use crate::task_zeroed::{Part, TaskZeroed};
 use crate::view::{advanced_keys, batched, rng_keys};
 use littoral_core::input_check::{self, InputCheck};
 use littoral_core::rng::fill_standard_normal;
 use littoral_core::{
-    Array, Error, Evolution, Kind, Leaf, Module, Precision, Real, Record, Result, Tree, Value,
+    Array, ArrayView, Error, Evolution, Kind, Leaf, Module, Precision, Real, Record, Result, Tree,
+    Value,
 };
 use std::sync::Arc;
 
@@ -79,9 +81,10 @@ impl<'a> SampleInput<'a> {
     }
 }
 
-/// One sample's whole evolution, as [`NeuronModel::evolve_sample`] sees it.
+/// One sample's whole evolution, as [`NeuronModel::evolve_sample`] sees it (`O`: how its
+/// output buffers are held; the model sees them as slices).
 #[derive(Debug)]
-pub struct Sample<'a, I> {
+pub struct Sample<'a, I, O = &'a mut [f64]> {
     /// The sample's noise key `[key, first step]`.
     pub key: [u64; 2],
     /// The sample's input (a [`SampleInput`] for [`evolve`]).
@@ -89,10 +92,10 @@ pub struct Sample<'a, I> {
     /// The State variables (`f64`, per sample), updated in place.
     pub state: Vec<&'a mut [f64]>,
     /// The output, `(T, size_out)`.
-    pub output: &'a mut [f64],
+    pub output: O,
     /// The record buffers, `(T, …)` each, in the order of [`NeuronModel::records`], when
     /// recording.
-    pub record: Option<Vec<&'a mut [f64]>>,
+    pub record: Option<Vec<O>>,
 }
 
 /// The dynamics of a population of neurons (or of any stateful per-sample module). See
@@ -216,7 +219,7 @@ pub fn evolve<M: NeuronModel>(
     model: &M,
     params: &Tree,
     state: &Tree,
-    input: &Array,
+    input: ArrayView<'_>,
     record: bool,
 ) -> Result<Evolution> {
     let n_in = model.size_in();
@@ -297,20 +300,21 @@ pub(crate) fn drive<M: NeuronModel, F: Real, I: Send>(
         vec![[0, 0]; b]
     };
     let n_out = model.size_out();
-    let mut output = Array::zeros(vec![b, t, n_out]);
+    // The output and records are zeroed by each sample's task, not here (`task_zeroed`).
+    let mut output = TaskZeroed::new(b * t * n_out);
     let records = model.records();
-    let mut rec_arrays: Vec<Array> = if record {
+    let rec_shapes: Vec<Vec<usize>> = if record {
         records
             .iter()
-            .map(|(_, shape)| {
-                let mut s = vec![b, t];
-                s.extend_from_slice(shape);
-                Array::zeros(s)
-            })
+            .map(|(_, shape)| [&[b, t], shape.as_slice()].concat())
             .collect()
     } else {
         Vec::new()
     };
+    let mut rec_arrays: Vec<TaskZeroed> = rec_shapes
+        .iter()
+        .map(|s| TaskZeroed::new(s.iter().product()))
+        .collect();
     let mut per_sample_state: Vec<Vec<&mut [f64]>> = (0..b).map(|_| Vec::new()).collect();
     for a in &mut arrays {
         let size = a.len() / b.max(1);
@@ -321,25 +325,22 @@ pub(crate) fn drive<M: NeuronModel, F: Real, I: Send>(
             slot.push(chunk);
         }
     }
-    let mut per_sample_record: Vec<Option<Vec<&mut [f64]>>> =
+    let mut per_sample_record: Vec<Option<Vec<Part<'_>>>> =
         (0..b).map(|_| record.then(Vec::new)).collect();
-    for a in &mut rec_arrays {
-        let size = a.len() / b.max(1);
-        for (slot, chunk) in per_sample_record
-            .iter_mut()
-            .zip(a.data_mut().chunks_mut(size.max(1)))
-        {
+    for (a, shape) in rec_arrays.iter_mut().zip(&rec_shapes) {
+        let size = shape[1..].iter().product::<usize>();
+        for (slot, chunk) in per_sample_record.iter_mut().zip(a.parts(size)) {
             if let Some(v) = slot.as_mut() {
                 v.push(chunk);
             }
         }
     }
     let state_size: usize = vars.iter().map(|(_, s)| s.iter().product::<usize>()).sum();
-    let tasks: Vec<Sample<'_, I>> = per_sample_state
+    let tasks: Vec<Sample<'_, I, Part<'_>>> = per_sample_state
         .into_iter()
         .zip(&keys)
         .zip(inputs)
-        .zip(output.data_mut().chunks_mut((t * n_out).max(1)))
+        .zip(output.parts(t * n_out))
         .zip(per_sample_record)
         .map(|((((state, &key), input), output), record)| Sample {
             key,
@@ -349,7 +350,22 @@ pub(crate) fn drive<M: NeuronModel, F: Real, I: Send>(
             record,
         })
         .collect();
-    for_each_sample(tasks, b * t * state_size.max(n_out), |s| run(&p, s));
+    for_each_sample(tasks, b * t * state_size.max(n_out), |s| {
+        // Each task zeroes its own output and records, on its own thread.
+        run(
+            &p,
+            Sample {
+                key: s.key,
+                input: s.input,
+                state: s.state,
+                output: s.output.zeroed(),
+                record: s
+                    .record
+                    .map(|parts| parts.into_iter().map(Part::zeroed).collect()),
+            },
+        );
+    });
+    let output = Array::from_shape_vec(vec![b, t, n_out], output.into_vec())?;
     let mut new_state = Tree::new();
     for ((name, _), a) in vars.iter().zip(arrays) {
         new_state.insert_leaf(*name, Leaf::f64(Kind::State, None, a));
@@ -365,8 +381,8 @@ pub(crate) fn drive<M: NeuronModel, F: Real, I: Send>(
         );
     }
     let mut rec = Record::new();
-    for ((name, _), a) in records.iter().zip(rec_arrays) {
-        rec.insert_leaf(*name, a);
+    for (((name, _), a), shape) in records.iter().zip(rec_arrays).zip(rec_shapes) {
+        rec.insert_leaf(*name, Array::from_shape_vec(shape, a.into_vec())?);
     }
     Ok(Evolution::new(output, new_state, rec))
 }

@@ -4,8 +4,8 @@ use crate::sparse::{Csr, Structure};
 use littoral_core::array::format_shape;
 use littoral_core::registry::ModuleClass;
 use littoral_core::{
-    Array, Attribute, Error, Evolution, Init, InitValue, Module, OptionValue, Record, Result, Tree,
-    TreeExt,
+    Array, ArrayView, Attribute, Error, Evolution, Init, InitValue, Module, OptionValue, Record,
+    Result, Tree, TreeExt,
 };
 use rayon::prelude::*;
 use std::sync::Arc;
@@ -112,7 +112,7 @@ impl Module for SparseLinear {
         &self,
         params: &Tree,
         _state: &Tree,
-        input: &Array,
+        input: ArrayView<'_>,
         _record: bool,
     ) -> Result<Evolution> {
         let (n_in, n_out) = (self.structure.n_pre(), self.structure.n_post());

@@ -296,8 +296,8 @@ impl Engine {
         }
         let pool = run::pool(threads)?;
         let module = Arc::clone(&self.module);
-        let input = run::input(x, module.size_in(), pool.as_ref())?;
-        let batch = input.shape()[0];
+        let input = run::input(x, module.size_in())?;
+        let batch = input.batch();
         let runner = run::Runner {
             module: module.as_ref(),
             params: &self.tree,
@@ -305,7 +305,9 @@ impl Engine {
             pool: pool.as_ref(),
         };
         if !self.params_checked {
-            runner.check_params()?;
+            runner
+                .check_params()
+                .map_err(|e| input.non_finite_first(py, e))?;
         }
         let ev = match &self.live {
             // The state the last call returned, batched for this batch size already.
@@ -315,8 +317,9 @@ impl Engine {
                     Some((_, state)) => Cow::Owned(self.tree.merged(state)),
                     None => Cow::Borrowed(&self.tree),
                 };
-                let held = single_sample_state(module.as_ref(), held, batch)?;
-                let batched = runner.batch_state(&held, batch)?;
+                let batched = single_sample_state(module.as_ref(), held, batch)
+                    .and_then(|held| runner.batch_state(&held, batch))
+                    .map_err(|e| input.non_finite_first(py, e))?;
                 runner.evolve(py, &batched, &input)?
             }
         };
@@ -351,7 +354,7 @@ impl Engine {
         let p = convert::tree_from_dict(&self.tree, params, false)?;
         let s = convert::tree_from_dict(&self.tree, state, true)?;
         let pool = run::pool(threads)?;
-        let input = run::input(x, m.size_in(), pool.as_ref())?;
+        let input = run::input(x, m.size_in())?;
         let runner = run::Runner {
             module: m,
             params: &p,
@@ -449,9 +452,10 @@ impl Engine {
         let pool = run::pool(threads)?;
         let ev = {
             let m = self.sub(prefix)?;
-            let input = run::input(x, m.size_in(), pool.as_ref())?;
-            let batch = input.shape()[0];
-            let held = single_sample_state(m, Cow::Owned(self.subtree(prefix)?), batch)?;
+            let input = run::input(x, m.size_in())?;
+            let batch = input.batch();
+            let held = single_sample_state(m, Cow::Owned(self.subtree(prefix)?), batch)
+                .map_err(|e| input.non_finite_first(py, e))?;
             let runner = run::Runner {
                 module: m,
                 params: &held,

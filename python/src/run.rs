@@ -1,30 +1,27 @@
-//! One evolution from Python: the input read once from its NumPy buffer, the library's
-//! checks, then `Module::evolve_batch` (the call `ModuleExt::evolve` ends in) with the
-//! GIL released, split into interruptible time chunks when the run is long.
+//! One evolution from Python: the input lent from its NumPy buffer (or converted once),
+//! the library's checks, then `Module::evolve_batch` (the call `ModuleExt::evolve` ends
+//! in) with the GIL released, split into interruptible time chunks when the run is long.
 //!
 //! `ModuleExt::evolve` is: bring the input to `(B, T, Nin)` and reject non-finite input,
-//! check the parameters, batch the state, `evolve_batch`. Here the non-finite check is done
-//! on the NumPy buffer before the one copy out of it, the parameter check is skipped
-//! when the engine already checked the same tree, and batching is skipped for a state that
-//! an evolution returned (already batched for this batch size). The results are the same
-//! bits; the errors the same messages.
+//! check the parameters, batch the state, `evolve_batch`. Here a contiguous float64 input
+//! of shape `(T, Nin)` or `(B, T, Nin)` is not copied: `evolve_batch` reads the NumPy buffer
+//! (borrowed read-only while the GIL is released), and the non-finite check is the
+//! library's own (`input_check::evolve_checked`: inside the kernel's pass when the kernel
+//! claims it). The parameter check is skipped when the engine already checked the same
+//! tree, and batching is skipped for a state that an evolution returned (already batched
+//! for this batch size). The results are the same bits; the errors the same messages.
 
 use crate::convert::{array_f64, core_err, functional_err};
-use littoral_core::array::first_non_finite;
 use littoral_core::batch::batch_input;
-use littoral_core::{Array, Error, Evolution, Module, ModuleExt, Tree};
+use littoral_core::input_check::{evolve_checked, non_finite_input};
+use littoral_core::{Array, ArrayView, Evolution, Module, ModuleExt, Tree};
 use littoral_functional::par::{concat_axis, concat_records, slice_axis1};
 use littoral_functional::{ParOptions, evolve_par};
-use numpy::{PyArrayDyn, PyArrayMethods, PyUntypedArrayMethods};
+use numpy::{PyArrayDyn, PyArrayMethods, PyReadonlyArrayDyn, PyUntypedArrayMethods};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use rayon::prelude::*;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
-
-/// Inputs with at least this many elements are copied by several threads, with the GIL
-/// released.
-const PARALLEL_COPY: usize = 1 << 18;
 
 /// The thread pool of `threads=` (`None`: rayon's global pool, as the library uses).
 pub fn pool(threads: Option<usize>) -> PyResult<Option<rayon::ThreadPool>> {
@@ -38,88 +35,85 @@ pub fn pool(threads: Option<usize>) -> PyResult<Option<rayon::ThreadPool>> {
         .transpose()
 }
 
-/// The input as `(B, T, size_in)`, checked finite (the library's error otherwise). A
-/// float64 NumPy array is checked and copied straight from its buffer; a large one by
-/// several threads with the GIL released. Other inputs go through NumPy's
-/// conversion first.
-pub fn input(
-    obj: &Bound<'_, PyAny>,
-    size_in: usize,
-    pool: Option<&rayon::ThreadPool>,
-) -> PyResult<Array<f64>> {
-    let (a, checked) = match obj.cast::<PyArrayDyn<f64>>() {
-        Ok(arr) if arr.len() >= PARALLEL_COPY => read_checked(arr, pool)?,
-        _ => (array_f64(obj, "input")?, false),
-    };
-    let shape = a.shape();
-    let direct = shape.last() == Some(&size_in) && (shape.len() == 2 || shape.len() == 3);
-    let x = if direct {
-        let mut batched = shape.to_vec();
-        if batched.len() == 2 {
-            batched.insert(0, 1);
-        }
-        a.reshape(batched).map_err(core_err)?
-    } else {
-        // Broadcast (`(T,)` or a last dimension of 1), or a shape error: the library's own
-        // function, and its check on the broadcast values (so indices match its errors).
-        let x = batch_input(&a, size_in).map_err(core_err)?.into_owned();
-        return finite(x);
-    };
-    if checked { Ok(x) } else { finite(x) }
+/// The input of one evolution, `(B, T, size_in)`.
+pub enum Input<'py> {
+    /// A contiguous float64 NumPy array of shape `(T, size_in)` or `(B, T, size_in)`,
+    /// borrowed read-only, not yet checked for NaN and infinities.
+    Lent {
+        /// The read-only borrow (held until the evolution returns).
+        array: PyReadonlyArrayDyn<'py, f64>,
+        /// Its shape as `(B, T, size_in)`.
+        shape: [usize; 3],
+    },
+    /// Any other input: converted by NumPy, broadcast, and checked finite.
+    Checked(Array<f64>),
 }
 
-fn finite(x: Array<f64>) -> PyResult<Array<f64>> {
-    match first_non_finite(x.data()) {
-        Some((index, value)) => Err(core_err(Error::NonFinite {
-            path: "input".into(),
-            index,
-            value,
-        })),
-        None => Ok(x),
+impl Input<'_> {
+    /// The input, `(B, T, size_in)`.
+    pub fn view(&self) -> ArrayView<'_> {
+        match self {
+            Input::Checked(a) => a.view(),
+            Input::Lent { array, shape } => {
+                ArrayView::new(shape, array.as_slice().unwrap_or_default())
+                    .unwrap_or_else(|_| ArrayView::from(&EMPTY))
+            }
+        }
+    }
+
+    /// The batch size.
+    pub fn batch(&self) -> usize {
+        self.view().shape()[0]
+    }
+
+    /// Whether the input was checked finite already.
+    fn checked(&self) -> bool {
+        matches!(self, Input::Checked(_))
+    }
+
+    /// `e`, unless the input holds a NaN or an infinity: then the library's error for it,
+    /// which a call reports before any other problem.
+    pub fn non_finite_first(&self, py: Python<'_>, e: PyErr) -> PyErr {
+        if self.checked() {
+            return e;
+        }
+        let x = self.view();
+        match py.detach(|| non_finite_input(x)) {
+            Some(n) => core_err(n),
+            None => e,
+        }
     }
 }
 
-/// A large float64 array's values and whether they were checked finite on the way.
-fn read_checked(
-    arr: &Bound<'_, PyArrayDyn<f64>>,
-    pool: Option<&rayon::ThreadPool>,
-) -> PyResult<(Array<f64>, bool)> {
-    let ro = arr
-        .try_readonly()
-        .map_err(|e| PyValueError::new_err(format!("input: {e}")))?;
-    let shape = ro.shape().to_vec();
-    let (data, checked) = match ro.as_slice() {
-        Ok(s) => {
-            let data = arr.py().detach(|| match pool {
-                Some(p) => p.install(|| copy_checked(s)),
-                None => copy_checked(s),
-            })?;
-            (data, true)
-        }
-        Err(_) => (ro.as_array().iter().copied().collect(), false),
-    };
-    Ok((
-        Array::from_shape_vec(shape, data).map_err(core_err)?,
-        checked,
-    ))
-}
+/// What a lent input's view falls back to if its buffer stopped being contiguous (it
+/// cannot: the borrow is held): an empty `(0, 0, 0)` array.
+static EMPTY: std::sync::LazyLock<Array<f64>> =
+    std::sync::LazyLock::new(|| Array::zeros(vec![0, 0, 0]));
 
-/// `s` copied by the pool's threads, after the library's (parallel, vectorised)
-/// non-finite check: its error, with the first index, when one is found.
-fn copy_checked(s: &[f64]) -> PyResult<Vec<f64>> {
-    if let Some((index, value)) = first_non_finite(s) {
-        return Err(core_err(Error::NonFinite {
-            path: "input".into(),
-            index,
-            value,
-        }));
+/// The input as `(B, T, size_in)`. A contiguous float64 NumPy array of a shape that needs
+/// no broadcast is lent as it is (checked during the evolution); other inputs go through
+/// NumPy's conversion and the library's broadcast, and are checked finite here.
+pub fn input<'py>(obj: &Bound<'py, PyAny>, size_in: usize) -> PyResult<Input<'py>> {
+    if let Ok(arr) = obj.cast::<PyArrayDyn<f64>>()
+        && let Ok(array) = arr.try_readonly()
+        && array.as_slice().is_ok()
+    {
+        let shape = match *array.shape() {
+            [t, n] if n == size_in => Some([1, t, n]),
+            [b, t, n] if n == size_in => Some([b, t, n]),
+            _ => None,
+        };
+        if let Some(shape) = shape {
+            return Ok(Input::Lent { array, shape });
+        }
     }
-    let mut data = Vec::with_capacity(s.len());
-    s.par_iter()
-        .with_min_len(1 << 15)
-        .copied()
-        .collect_into_vec(&mut data);
-    Ok(data)
+    let a = array_f64(obj, "input")?;
+    let x = batch_input(&a, size_in).map_err(core_err)?.into_owned();
+    // The check on the broadcast values, so indices match the library's errors.
+    match non_finite_input(x.view()) {
+        Some(e) => Err(core_err(e)),
+        None => Ok(Input::Checked(x)),
+    }
 }
 
 /// One module's evolution settings: the parameters (checked) and where to run.
@@ -145,12 +139,22 @@ impl Runner<'_> {
         self.module.batch_state(state, batch).map_err(core_err)
     }
 
-    /// One call of `evolve_batch` from a batched state, the GIL released.
-    fn once(&self, py: Python<'_>, state: &Tree, x: &Array<f64>) -> PyResult<Evolution> {
+    /// One call of `evolve_batch` from a batched state, the GIL released; an unchecked
+    /// input is checked by the library (in the kernel's pass when it claims the check).
+    fn once(
+        &self,
+        py: Python<'_>,
+        state: &Tree,
+        x: ArrayView<'_>,
+        checked: bool,
+    ) -> PyResult<Evolution> {
         let (m, p, record) = (self.module, self.params, self.record);
         py.detach(|| match self.pool {
-            None => m.evolve_batch(p, state, x, record).map_err(Into::into),
-            Some(pool) => pool.install(|| evolve_par(m, p, state, x, &ParOptions::record(record))),
+            None if checked => m.evolve_batch(p, state, x, record).map_err(Into::into),
+            None => evolve_checked(x, || m.evolve_batch(p, state, x, record)).map_err(Into::into),
+            Some(pool) => {
+                pool.install(|| evolve_par(m, p, state, &x.to_owned(), &ParOptions::record(record)))
+            }
         })
         .map_err(|e| functional_err(None, e))
     }
@@ -161,21 +165,29 @@ impl Runner<'_> {
     /// so Ctrl-C raises `KeyboardInterrupt` and nothing is kept. Shorter runs are one call
     /// (the probe's work is discarded), so they pay no copy for joining chunks. Splitting
     /// time never changes a bit of the result.
-    pub fn evolve(&self, py: Python<'_>, state: &Tree, x: &Array<f64>) -> PyResult<Evolution> {
+    pub fn evolve(&self, py: Python<'_>, state: &Tree, input: &Input<'_>) -> PyResult<Evolution> {
+        let x = input.view();
         let steps = x.shape()[1];
         if steps <= SHORT_STEPS {
-            return self.once(py, state, x);
+            return self.once(py, state, x, input.checked());
         }
         let slice = |start: usize, end: usize| -> PyResult<Array<f64>> {
             slice_axis1(x, start, end).map_err(|e| functional_err(None, e))
         };
         let probe = (steps / 256).clamp(4, SHORT_STEPS);
         let clock = Instant::now();
-        let first = self.once(py, state, &slice(0, probe)?)?;
+        // The probe's input is not checked on its own (a chunk's error would give an index
+        // in the chunk): the whole input is, by the single call or the scan below.
+        let first = self.once(py, state, slice(0, probe)?.view(), true)?;
         let mut seconds = clock.elapsed().as_secs_f64().max(1e-9);
         py.check_signals()?;
         if seconds * (steps as f64) / (probe as f64) < self::seconds(&SINGLE_CALL_SECONDS) {
-            return self.once(py, state, x);
+            return self.once(py, state, x, input.checked());
+        }
+        if !input.checked()
+            && let Some(e) = py.detach(|| non_finite_input(x))
+        {
+            return Err(core_err(e));
         }
         let mut chunk = probe;
         let mut start = probe;
@@ -186,7 +198,7 @@ impl Runner<'_> {
             let end = (start + chunk).min(steps);
             let clock = Instant::now();
             let previous = parts.last().map_or(state, |p| &p.state);
-            let ev = self.once(py, previous, &slice(start, end)?)?;
+            let ev = self.once(py, previous, slice(start, end)?.view(), true)?;
             seconds = clock.elapsed().as_secs_f64().max(1e-9);
             parts.push(ev);
             py.check_signals()?;
@@ -205,10 +217,12 @@ impl Runner<'_> {
         &self,
         py: Python<'_>,
         state: &Tree,
-        x: &Array<f64>,
+        x: &Input<'_>,
     ) -> PyResult<Evolution> {
-        self.check_params()?;
-        let batched = self.batch_state(state, x.shape()[0])?;
+        let batched = self
+            .check_params()
+            .and_then(|()| self.batch_state(state, x.batch()))
+            .map_err(|e| x.non_finite_first(py, e))?;
         self.evolve(py, &batched, x)
     }
 }

@@ -6,7 +6,7 @@
 
 use super::Autonomous;
 use crate::Lif;
-use littoral_core::{Array, Evolution, Leaf, Module, Record, Result, Tree, Value};
+use littoral_core::{Array, ArrayView, Evolution, Leaf, Module, Record, Result, Tree, Value};
 
 /// The state leaves the fast path writes back.
 const STATE: [&str; 4] = ["spikes", "isyn", "vmem", "refractory_steps"];
@@ -20,7 +20,7 @@ pub(crate) fn evolve_if_autonomous(
     lif: &Lif,
     params: &Tree,
     state: &Tree,
-    input: &Array,
+    input: ArrayView<'_>,
     record: bool,
 ) -> Result<Option<Evolution>> {
     let &[1, t, width] = input.shape() else {

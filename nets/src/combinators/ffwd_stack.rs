@@ -5,8 +5,8 @@ use super::sequential::check_name;
 use crate::matmul::matmul;
 use littoral_core::registry::{ModuleClass, relabel};
 use littoral_core::{
-    Array, Attribute, Error, Evolution, Init, InitValue, Initialiser, Module, Record, Result, Tree,
-    TreeExt,
+    Array, ArrayView, Attribute, Error, Evolution, Init, InitValue, Initialiser, Module, Record,
+    Result, Tree, TreeExt,
 };
 use std::sync::Arc;
 
@@ -145,22 +145,24 @@ impl Module for FFwdStack {
         &self,
         params: &Tree,
         state: &Tree,
-        input: &Array,
+        input: ArrayView<'_>,
         record: bool,
     ) -> Result<Evolution> {
         let (b, t) = (input.shape()[0], input.shape()[1]);
         let mut new_state = Tree::new();
         let mut rec = Record::new();
-        let mut x = input.clone();
+        // The input is borrowed: each child reads the previous stage's output.
+        let mut owned: Option<Array> = None;
         let last = self.children.len() - 1;
         for (i, (name, child)) in self.children.iter().enumerate() {
-            let ev = evolve_child(child.as_ref(), name, params, state, &x, record)?;
+            let x = owned.as_ref().map_or(input, Array::view);
+            let ev = evolve_child(child.as_ref(), name, params, state, x, record)?;
             new_state.insert_branch(name.clone(), ev.state);
             if record {
                 rec.insert_branch(name.clone(), ev.record);
             }
             if i == last {
-                x = ev.output;
+                owned = Some(ev.output);
             } else {
                 if record {
                     rec.insert_leaf(format!("{name}_output"), ev.output.clone());
@@ -168,9 +170,10 @@ impl Module for FFwdStack {
                 let w = params.array(&self.attrs[i].name)?;
                 let y = matmul(ev.output.data(), b * t, w)
                     .map_err(|e| e.within(&self.attrs[i].name))?;
-                x = Array::from_shape_vec(vec![b, t, w.shape()[1]], y)?;
+                owned = Some(Array::from_shape_vec(vec![b, t, w.shape()[1]], y)?);
             }
         }
-        Ok(Evolution::new(x, new_state, rec))
+        let output = owned.unwrap_or_else(|| input.to_owned());
+        Ok(Evolution::new(output, new_state, rec))
     }
 }

@@ -2,7 +2,7 @@
 
 use super::sequential::Sequential;
 use littoral_core::registry::{ModuleClass, relabel};
-use littoral_core::{Array, Error, Evolution, Module, Result, Tree};
+use littoral_core::{ArrayView, Error, Evolution, Module, Result, Tree};
 use std::sync::Arc;
 
 /// Rockpool's `Residual`: `output = chain(input) + input`; requires `size_in == size_out`.
@@ -71,7 +71,7 @@ impl Module for Residual {
         &self,
         params: &Tree,
         state: &Tree,
-        input: &Array,
+        input: ArrayView<'_>,
         record: bool,
     ) -> Result<Evolution> {
         let mut ev = self.inner.evolve_batch(params, state, input, record)?;

@@ -3,7 +3,7 @@
 use crate::builder::result_setters;
 use crate::fused::Plan;
 use littoral_core::registry::{FileEntry, ModuleClass, relabel};
-use littoral_core::{Array, Error, Evolution, Module, Record, Result, Tree};
+use littoral_core::{Array, ArrayView, Error, Evolution, Module, Record, Result, Tree};
 use std::collections::HashSet;
 use std::sync::{Arc, OnceLock};
 
@@ -186,36 +186,38 @@ fn evolve_chain(
     plan: &Plan,
     params: &Tree,
     state: &Tree,
-    input: &Array,
+    input: ArrayView<'_>,
     record: bool,
 ) -> Result<Evolution> {
     let mut new_state = Tree::new();
     let mut rec = Record::new();
     // The input is borrowed, not copied: each child reads the previous child's output.
-    let mut x: std::borrow::Cow<'_, Array> = std::borrow::Cow::Borrowed(input);
+    let mut owned: Option<Array> = None;
     let mut i = 0;
     while i < children.len() {
+        let x = owned.as_ref().map_or(input, Array::view);
         let (name, child) = &children[i];
         if !record
             && let (Some(pair), Some((next_name, _))) = (plan.starting_at(i), children.get(i + 1))
-            && let Some(ev) = pair.evolve((name, next_name), params, state, &x)?
+            && let Some(ev) = pair.evolve((name, next_name), params, state, x)?
         {
             new_state.insert_branch(name.clone(), Tree::new());
             new_state.insert_branch(next_name.clone(), ev.state);
-            x = std::borrow::Cow::Owned(ev.output);
+            owned = Some(ev.output);
             i += 2;
             continue;
         }
-        let ev = crate::combinators::evolve_child(child.as_ref(), name, params, state, &x, record)?;
+        let ev = crate::combinators::evolve_child(child.as_ref(), name, params, state, x, record)?;
         new_state.insert_branch(name.clone(), ev.state);
         if record {
             rec.insert_branch(name.clone(), ev.record);
             rec.insert_leaf(format!("{name}_output"), ev.output.clone());
         }
-        x = std::borrow::Cow::Owned(ev.output);
+        owned = Some(ev.output);
         i += 1;
     }
-    Ok(Evolution::new(x.into_owned(), new_state, rec))
+    let output = owned.unwrap_or_else(|| input.to_owned());
+    Ok(Evolution::new(output, new_state, rec))
 }
 
 impl Module for Sequential {
@@ -246,7 +248,7 @@ impl Module for Sequential {
         &self,
         params: &Tree,
         state: &Tree,
-        input: &Array,
+        input: ArrayView<'_>,
         record: bool,
     ) -> Result<Evolution> {
         let plan = self.plan.get_or_init(|| Plan::of(&self.children));

@@ -6,7 +6,7 @@
 use super::LinearLif;
 use crate::linear::Prepared;
 use littoral_core::input_check;
-use littoral_core::{Array, Error, Evolution, Module, Precision, Real, Result, Tree};
+use littoral_core::{Array, ArrayView, Error, Evolution, Module, Precision, Real, Result, Tree};
 
 impl LinearLif {
     /// Evolve the pair, recording off, or `None` when the input does not suit the fused
@@ -20,7 +20,7 @@ impl LinearLif {
         names: (&str, &str),
         params: &Tree,
         state: &Tree,
-        x: &Array,
+        x: ArrayView<'_>,
     ) -> Result<Option<Evolution>> {
         if x.ndim() != 3 || x.is_empty() || self.linear.size_in() == 0 {
             return Ok(None);
@@ -50,7 +50,7 @@ impl LinearLif {
         bias: Option<&Array>,
         params: &Tree,
         state: &Tree,
-        x: &Array,
+        x: ArrayView<'_>,
     ) -> Result<Evolution> {
         let (b, t, k) = (x.shape()[0], x.shape()[1], x.shape()[2]);
         let prepared = Prepared::<F>::new(w, bias);

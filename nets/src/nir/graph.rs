@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use littoral_core::{Array, Attribute, Evolution, Module, Result as CoreResult, Tree};
+use littoral_core::{Array, ArrayView, Attribute, Evolution, Module, Result as CoreResult, Tree};
 
 use super::analysis::{Analysis, NodeShapes, analyse};
 use super::error::{NirError, Result};
@@ -559,7 +559,7 @@ impl Module for Graph {
         &self,
         params: &Tree,
         state: &Tree,
-        input: &Array,
+        input: ArrayView<'_>,
         record: bool,
     ) -> CoreResult<Evolution> {
         super::graph_exec::evolve(self, params, state, input, record)

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use littoral_core::{Array, Entry, Error, Evolution, Kind, Leaf, Record, Result, Tree};
+use littoral_core::{Array, ArrayView, Entry, Error, Evolution, Kind, Leaf, Record, Result, Tree};
 
 use super::graph::{Graph, Role};
 use super::semantics::Semantics;
@@ -62,7 +62,7 @@ pub(crate) fn evolve(
     graph: &Graph,
     params: &Tree,
     state: &Tree,
-    input: &Array,
+    input: ArrayView<'_>,
     record: bool,
 ) -> Result<Evolution> {
     let [b, t, width] = super::node::input_dims(input, littoral_core::Module::size_in(graph))?;
@@ -104,7 +104,7 @@ pub(crate) fn evolve(
                 let x = scale_input(graph, node.role, p, x)?;
                 let ev = node
                     .module
-                    .evolve_batch(p, s, &x, record)
+                    .evolve_batch(p, s, x.view(), record)
                     .map_err(|e| e.within(&node.path))?;
                 runs.insert(
                     i,
@@ -265,7 +265,7 @@ fn step_block(
             let x = scale_input(graph, node.role, p, x)?;
             let ev = node
                 .module
-                .evolve_batch(p, &states[k], &x, record)
+                .evolve_batch(p, &states[k], x.view(), record)
                 .map_err(|e| e.within(&node.path))?;
             write_step(&mut outputs[k], step, &ev.output);
             states[k] = ev.state;

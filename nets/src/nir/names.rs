@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use littoral_core::{Array, Entry, Error, Evolution, Module, Nested, Result, Tree};
+use littoral_core::{ArrayView, Entry, Error, Evolution, Module, Nested, Result, Tree};
 
 use super::error::NirError;
 
@@ -33,7 +33,7 @@ impl Module for NameGroup {
         &self,
         _params: &Tree,
         _state: &Tree,
-        _input: &Array,
+        _input: ArrayView<'_>,
         _record: bool,
     ) -> Result<Evolution> {
         Err(Error::invalid(

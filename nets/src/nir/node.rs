@@ -6,7 +6,8 @@
 use std::sync::Arc;
 
 use littoral_core::{
-    Array, Attribute, Error, Evolution, Init, Kind, Leaf, Module, Record, Result, Tree, TreeExt,
+    Array, ArrayView, Attribute, Error, Evolution, Init, Kind, Leaf, Module, Record, Result, Tree,
+    TreeExt,
 };
 
 use super::error::NirError;
@@ -238,7 +239,7 @@ impl NirNode {
         steps: &[usize],
         max: usize,
         state: &Tree,
-        input: &Array,
+        input: ArrayView<'_>,
         [b, t, n]: [usize; 3],
         record: bool,
     ) -> Result<Evolution> {
@@ -380,7 +381,7 @@ impl Module for NirNode {
         &self,
         params: &Tree,
         state: &Tree,
-        input: &Array,
+        input: ArrayView<'_>,
         record: bool,
     ) -> Result<Evolution> {
         let (n_in, n_out) = (numel(&self.input_shape), numel(&self.output_shape));
@@ -403,7 +404,7 @@ impl Module for NirNode {
             return self.delay(steps, *max, state, input, [b, t, n_in], record);
         }
         if matches!(self.op, Op::Identity) {
-            return Ok(Evolution::new(input.clone(), Tree::new(), Record::new()));
+            return Ok(Evolution::new(input.to_owned(), Tree::new(), Record::new()));
         }
         let out = match self.op {
             Op::Affine | Op::Linear => self.affine(params, input.data(), b * t)?,
@@ -421,7 +422,7 @@ impl Module for NirNode {
 ///
 /// # Errors
 /// Another shape, naming `input`.
-pub(crate) fn input_dims(input: &Array, width: usize) -> Result<[usize; 3]> {
+pub(crate) fn input_dims(input: ArrayView<'_>, width: usize) -> Result<[usize; 3]> {
     let [b, t, n] = *input.shape() else {
         return Err(Error::invalid("input", "expected (B, T, N)"));
     };

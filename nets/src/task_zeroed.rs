@@ -1,0 +1,155 @@
+//! Output buffers zeroed by the tasks that fill them, not by a serial pass before the
+//! fan-out.
+//!
+//! `Array::zeros` of a whole `(B, T, N)` output costs a memset on the calling thread
+//! (recycled memory is not zero pages) before any sample runs: 80 MB for `LIF(1000)` with
+//! `B = 10, T = 1000`. A [`TaskZeroed`] buffer is allocated uninitialised and handed out in
+//! [`Part`]s; each sample's task zeroes its own part ([`Part::zeroed`]) right before it
+//! writes it, on its own thread, so the zeroing is spread over the pool and the part is
+//! in cache when the kernel writes it. The results are the bits of the zeroed buffer.
+//!
+//! This is the one module of Littoral with `unsafe` code (issue 10), two blocks, each
+//! with its SAFETY argument. The invariant: an element is read only after it was written.
+//! Every part is zeroed either by [`Part::zeroed`] or, if never asked for, when it is
+//! dropped; the buffer counts the elements zeroed, and [`TaskZeroed::into_vec`] (which
+//! can only run once every part is gone: they borrow the buffer) zeroes the whole buffer
+//! itself should the count fall short (a part leaked with `mem::forget`).
+#![allow(unsafe_code)]
+
+use std::mem::MaybeUninit;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// A buffer of `len` `f64` whose parts are zeroed by their users; see the
+/// [module docs](self).
+#[derive(Debug)]
+pub struct TaskZeroed {
+    data: Vec<f64>,
+    len: usize,
+    zeroed: AtomicUsize,
+}
+
+/// A part of a [`TaskZeroed`] buffer, not yet initialised.
+#[derive(Debug)]
+pub struct Part<'a> {
+    slot: &'a mut [MaybeUninit<f64>],
+    zeroed: &'a AtomicUsize,
+}
+
+impl TaskZeroed {
+    /// An uninitialised buffer of `len` elements (no element written yet).
+    pub fn new(len: usize) -> Self {
+        TaskZeroed {
+            data: Vec::with_capacity(len),
+            len,
+            zeroed: AtomicUsize::new(0),
+        }
+    }
+
+    /// The buffer in consecutive parts of `size` elements (the last may be shorter; none
+    /// when the buffer is empty).
+    pub fn parts(&mut self, size: usize) -> Vec<Part<'_>> {
+        let zeroed = &self.zeroed;
+        self.data.spare_capacity_mut()[..self.len]
+            .chunks_mut(size.max(1))
+            .map(|slot| Part { slot, zeroed })
+            .collect()
+    }
+
+    /// The buffer, every element written (by its part's user, else zero).
+    pub fn into_vec(mut self) -> Vec<f64> {
+        if *self.zeroed.get_mut() != self.len {
+            // A part was leaked unwritten: zero all (its writes are lost, not unsound).
+            self.data.spare_capacity_mut()[..self.len].fill(MaybeUninit::new(0.0));
+        }
+        // SAFETY: the capacity is at least `len` (`Vec::with_capacity(len)`), and the first
+        // `len` elements are initialised: the parts cover them exactly (`chunks_mut` of
+        // `..len`) and each part adds its length to `zeroed` only after writing all of it
+        // (in `Part::zeroed` or on drop). Either the count is `len`, so every part did,
+        // or the line above wrote them all. `self` is owned, so no part (they borrow it)
+        // is alive, and the tasks that wrote them have finished (rayon's joins order
+        // their writes before this point).
+        unsafe { self.data.set_len(self.len) };
+        self.data
+    }
+}
+
+impl<'a> Part<'a> {
+    /// The part, zeroed, to be written.
+    pub fn zeroed(mut self) -> &'a mut [f64] {
+        let slot = std::mem::take(&mut self.slot);
+        slot.fill(MaybeUninit::new(0.0));
+        self.zeroed.fetch_add(slot.len(), Ordering::Relaxed);
+        // SAFETY: every element of `slot` was just written, and `MaybeUninit<f64>` has the
+        // size, alignment and layout of `f64`, so the slice is a valid `[f64]`. The
+        // borrow is the part's own (`'a`, taken out of `self`), not aliased.
+        unsafe { &mut *(std::ptr::from_mut::<[MaybeUninit<f64>]>(slot) as *mut [f64]) }
+    }
+}
+
+impl Drop for Part<'_> {
+    /// A part never asked for is zeroed, as `Array::zeros` would have it.
+    fn drop(&mut self) {
+        if !self.slot.is_empty() {
+            self.slot.fill(MaybeUninit::new(0.0));
+            self.zeroed.fetch_add(self.slot.len(), Ordering::Relaxed);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TaskZeroed;
+    use proptest::prelude::*;
+    use rayon::prelude::*;
+
+    /// What a part's user does: write some elements (`None`: never ask for the part).
+    fn fill(part: &mut [f64], seed: u64) {
+        for (i, v) in part.iter_mut().enumerate() {
+            if (i as u64 + seed) % 3 != 0 {
+                *v = (i as f64 + seed as f64).sin();
+            }
+        }
+    }
+
+    proptest! {
+        /// Parts zeroed and written by tasks on the pool give the bits of a zeroed buffer
+        /// written by the same tasks, and a part never asked for is zero. With a part
+        /// leaked, the buffer is all zeros (sound, the writes lost).
+        #[test]
+        fn parts_give_the_bits_of_a_zeroed_buffer(
+            len in 0usize..2000,
+            size in 1usize..300,
+            skip in proptest::collection::vec(any::<bool>(), 0..20),
+            leak in any::<bool>(),
+        ) {
+            let asked = |k: usize| !skip.get(k).copied().unwrap_or(false);
+            let mut want = vec![0.0f64; len];
+            want.par_chunks_mut(size).enumerate().for_each(|(k, p)| {
+                if asked(k) {
+                    fill(p, k as u64);
+                }
+            });
+            let mut buf = TaskZeroed::new(len);
+            let mut parts = buf.parts(size);
+            prop_assert_eq!(parts.len(), len.div_ceil(size));
+            let leaked = leak && !parts.is_empty();
+            if leaked {
+                std::mem::forget(parts.remove(0));
+            }
+            let offset = usize::from(leaked);
+            parts.into_par_iter().enumerate().for_each(|(k, p)| {
+                let k = k + offset;
+                if asked(k) {
+                    fill(p.zeroed(), k as u64);
+                }
+            });
+            let got = buf.into_vec();
+            if leaked {
+                prop_assert!(got.iter().all(|v| v.to_bits() == 0));
+            } else {
+                let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                prop_assert_eq!(bits(&got), bits(&want));
+            }
+        }
+    }
+}
