@@ -351,7 +351,7 @@ impl<F: Real> pulp::WithSimd for RowAdds<'_, F> {
 /// A recurrent sample wide enough is split over the pool's threads by neurons instead
 /// ([`crate::lif_split`], the same bits).
 pub(crate) fn evolve_sample<F: Real, S: StepSource>(c: &Consts<'_, F>, io: SampleIo<'_, S>) {
-    if let Err(io) = crate::lif_split::evolve_split(c, io) {
+    if let Some(io) = crate::lif_split::evolve_split(c, io) {
         pulp::Arch::new().dispatch(Sample { c, io });
     }
 }

@@ -52,6 +52,9 @@ struct Part<'a, F> {
     next: usize,
 }
 
+/// Spiking neurons and their counts.
+type Spiking<F> = Vec<(usize, F)>;
+
 /// What the threads of one split sample share.
 struct Split<'a, 'c, F: Real> {
     c: &'a Consts<'c, F>,
@@ -61,7 +64,7 @@ struct Split<'a, 'c, F: Real> {
     parts: Vec<Mutex<Part<'a, F>>>,
     /// Each part's spiking neurons and their counts after a step: step `t` reads
     /// `lists[t % 2]` and writes `lists[(t + 1) % 2]` (the initial spikes are `lists[0]`).
-    lists: [Vec<Mutex<Vec<(usize, F)>>>; 2],
+    lists: [Vec<Mutex<Spiking<F>>>; 2],
     /// Part-steps done, over all parts: every part has done `done / parts` steps.
     done: AtomicUsize,
     /// Set when the leader returns (or unwinds): the helpers stop.
@@ -70,24 +73,23 @@ struct Split<'a, 'c, F: Real> {
 
 /// Evolve the sample split by neurons when that pays (recurrence, no noise, no record,
 /// more than one thread, at least two parts of [`MIN_PART_COLUMNS`] columns and
-/// [`ALIGN`] neurons); else hand `io`
-/// back.
+/// [`ALIGN`] neurons); else hand `io` back.
 pub(crate) fn evolve_split<'s, F: Real, S: StepSource>(
     c: &Consts<'_, F>,
     io: SampleIo<'s, S>,
-) -> Result<(), SampleIo<'s, S>> {
+) -> Option<SampleIo<'s, S>> {
     let (n, s) = (c.n, c.n_syn);
     let parts = rayon::current_num_threads()
         .min(n * s / MIN_PART_COLUMNS)
         .min(n / ALIGN);
     let Some(w) = c.w_rec.as_deref() else {
-        return Err(io);
+        return Some(io);
     };
     if parts < 2 || io.rec.is_some() || c.noise_scale != 0.0 {
-        return Err(io);
+        return Some(io);
     }
     let Some(input) = io.input.shared() else {
-        return Err(io);
+        return Some(io);
     };
     let (spikes, isyn, vmem, output) = (io.spikes, io.isyn, io.vmem, io.output);
     let steps = output.len() / n;
@@ -156,7 +158,7 @@ pub(crate) fn evolve_split<'s, F: Real, S: StepSource>(
         F::widen_into(&part.isyn, &mut isyn[lo * s..hi * s]);
         F::widen_into(&part.vmem, &mut vmem[lo..hi]);
     }
-    Ok(())
+    None
 }
 
 /// The spiking neurons of `spikes` (neurons `lo..`) and their counts.
@@ -295,7 +297,7 @@ fn advance<F: Real>(split: &Split<'_, '_, F>, k: usize, part: &mut Part<'_, F>) 
         isyn,
         vmem,
         spikes,
-        &mut out[t],
+        out[t],
     );
     let mut list = lock(&split.lists[(t + 1) % 2][k]);
     list.clear();
