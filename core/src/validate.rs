@@ -2,6 +2,7 @@
 //! typed [`Error`]) and by snapshot restore (every problem, as text).
 
 use crate::array::format_shape;
+use crate::domain::Domain;
 use crate::error::Error;
 use crate::init::Attribute;
 use crate::module::Module;
@@ -421,6 +422,9 @@ fn walk(
         {
             push(path, Problem::NonFinite { index, value });
         } else if scope.finite
+            // Finite values were just checked: the domain is scanned only when it
+            // narrows them (a dense `w_rec` of 4M weights is then read once, not twice).
+            && a.domain != Domain::Finite
             && let Value::F64(v) = &leaf.value
             && let Some((index, value)) = a.domain.first_outside(v.data())
         {

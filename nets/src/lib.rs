@@ -24,6 +24,7 @@ pub mod layers;
 pub mod lif;
 mod lif_kernel;
 pub mod lif_options;
+mod lif_split;
 pub mod linear;
 pub mod matmul;
 pub mod membrane;

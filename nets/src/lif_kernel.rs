@@ -56,6 +56,28 @@ pub(crate) struct Consts<'a, F: Real> {
     pub w_rec: Option<Cow<'a, [F]>>,
 }
 
+impl<F: Real> Consts<'_, F> {
+    /// The constants of neurons `lo..hi` alone, without the recurrent weights (their
+    /// recurrent input is computed by the caller).
+    pub(crate) fn part(&self, lo: usize, hi: usize) -> Consts<'_, F> {
+        let s = self.n_syn;
+        Consts {
+            n: hi - lo,
+            n_syn: s,
+            alpha: &self.alpha[lo..hi],
+            beta: &self.beta[lo * s..hi * s],
+            bias: &self.bias[lo..hi],
+            threshold: &self.threshold[lo..hi],
+            fast: self.fast,
+            recip: self.recip.get(lo..hi).unwrap_or_default(),
+            max_spikes: self.max_spikes,
+            neg_zero_bias: self.neg_zero_bias,
+            noise_scale: self.noise_scale,
+            w_rec: None,
+        }
+    }
+}
+
 /// The `(T, …)` record buffers of one sample.
 pub(crate) struct SampleRecord<'a> {
     pub irec: &'a mut [f64],
@@ -70,6 +92,12 @@ pub(crate) trait StepSource {
     const BLOCK: usize;
     /// The input of steps `t0..t1` (`(t1 − t0) · N · S` values).
     fn block(&mut self, t0: usize, t1: usize) -> &[f64];
+
+    /// The input as a slice threads may share, when it is one (a sample can then be split
+    /// over threads by neurons, see [`crate::lif_split`]).
+    fn shared(&self) -> Option<crate::neuron::SampleInput<'_>> {
+        None
+    }
 }
 
 impl StepSource for crate::neuron::SampleInput<'_> {
@@ -78,6 +106,10 @@ impl StepSource for crate::neuron::SampleInput<'_> {
     #[inline(always)]
     fn block(&mut self, t0: usize, t1: usize) -> &[f64] {
         self.steps(t0, t1)
+    }
+
+    fn shared(&self) -> Option<crate::neuron::SampleInput<'_>> {
+        Some(*self)
     }
 }
 
@@ -269,7 +301,13 @@ const ROWS_PER_PASS: usize = 4;
 /// time loads and stores `irec` once per row. The rows are what W3 streams from memory;
 /// this takes three quarters of the `irec` traffic off the same core.
 #[inline(always)]
-fn row_adds<F: Real>(w: &[F], active: &[(usize, F)], ns: usize, off: usize, irec: &mut [F]) {
+pub(crate) fn row_adds<F: Real>(
+    w: &[F],
+    active: &[(usize, F)],
+    ns: usize,
+    off: usize,
+    irec: &mut [F],
+) {
     irec.fill(F::zero());
     let len = irec.len();
     let row = |j: usize| &w[j * ns + off..j * ns + off + len];
@@ -309,8 +347,13 @@ impl<F: Real> pulp::WithSimd for RowAdds<'_, F> {
 /// Evolve one sample over its time steps in the compute type `F`, compiled for the best
 /// vector instructions this CPU has (AVX-512, AVX2 or the SSE2 baseline, chosen at run
 /// time): the arithmetic is the same in each, only the number of lanes differs.
+///
+/// A recurrent sample wide enough is split over the pool's threads by neurons instead
+/// ([`crate::lif_split`], the same bits).
 pub(crate) fn evolve_sample<F: Real, S: StepSource>(c: &Consts<'_, F>, io: SampleIo<'_, S>) {
-    pulp::Arch::new().dispatch(Sample { c, io });
+    if let Some(io) = crate::lif_split::evolve_split(c, io) {
+        pulp::Arch::new().dispatch(Sample { c, io });
+    }
 }
 
 /// [`evolve_sample_body`] as a `pulp` operation (inlined into each instruction-set variant).
@@ -355,45 +398,17 @@ fn evolve_sample_body<F: Real, S: StepSource>(c: &Consts<'_, F>, mut io: SampleI
             if noisy {
                 fill_standard_normal(io.key[0], io.key[1].wrapping_add(t as u64), &mut noise);
             }
-            let rec_in = c.w_rec.is_some();
-            if !c.fast {
-                update_synapses(c, x, &irec, rec_in, &mut isyn);
-                reference_neurons(c, &noise, &isyn, &mut vmem, &mut spikes, out);
-            } else if n_syn == 1 {
-                let (i, v, s) = (&mut isyn, &mut vmem, &mut spikes);
-                let pow2 = !c.recip.is_empty();
-                let zero_first = noisy || c.neg_zero_bias;
-                macro_rules! single {
-                    ($(($r:literal, $z:literal, $p:literal, $f:literal)),*) => {
-                        match (rec_in, noisy, pow2, zero_first) {
-                            $(($r, $z, $p, $f) => step_single::<F, $r, $z, $p, $f>(
-                                c, x, &irec, &noise, i, v, s, out,
-                            ),)*
-                        }
-                    };
-                }
-                single!(
-                    (false, false, false, false),
-                    (false, false, false, true),
-                    (false, false, true, false),
-                    (false, false, true, true),
-                    (false, true, false, false),
-                    (false, true, false, true),
-                    (false, true, true, false),
-                    (false, true, true, true),
-                    (true, false, false, false),
-                    (true, false, false, true),
-                    (true, false, true, false),
-                    (true, false, true, true),
-                    (true, true, false, false),
-                    (true, true, false, true),
-                    (true, true, true, false),
-                    (true, true, true, true)
-                );
-            } else {
-                update_synapses(c, x, &irec, rec_in, &mut isyn);
-                step_multi(c, &noise, &isyn, &mut vmem, &mut spikes, out);
-            }
+            neuron_step(
+                c,
+                x,
+                &irec,
+                c.w_rec.is_some(),
+                &noise,
+                &mut isyn,
+                &mut vmem,
+                &mut spikes,
+                out,
+            );
             if let Some(r) = rec.as_mut() {
                 F::widen_into(&irec, &mut r.irec[t * ns..(t + 1) * ns]);
                 F::widen_into(&isyn, &mut r.isyn[t * ns..(t + 1) * ns]);
@@ -406,6 +421,63 @@ fn evolve_sample_body<F: Real, S: StepSource>(c: &Consts<'_, F>, mut io: SampleI
     F::widen_into(&spikes, io.spikes);
     F::widen_into(&isyn, io.isyn);
     F::widen_into(&vmem, io.vmem);
+}
+
+/// One step of the neurons of `c` after the recurrent input `irec` was computed (`rec_in`:
+/// there is recurrence; `noise`: this step's draws, empty without noise): the synapses,
+/// the membranes, the spikes and the output `out`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn neuron_step<F: Real>(
+    c: &Consts<'_, F>,
+    x: &[f64],
+    irec: &[F],
+    rec_in: bool,
+    noise: &[f64],
+    isyn: &mut [F],
+    vmem: &mut [F],
+    spikes: &mut [F],
+    out: &mut [f64],
+) {
+    let (n_syn, noisy) = (c.n_syn, !noise.is_empty());
+    if !c.fast {
+        update_synapses(c, x, irec, rec_in, isyn);
+        reference_neurons(c, noise, isyn, vmem, spikes, out);
+    } else if n_syn == 1 {
+        let (i, v, s) = (isyn, vmem, spikes);
+        let pow2 = !c.recip.is_empty();
+        let zero_first = noisy || c.neg_zero_bias;
+        macro_rules! single {
+            ($(($r:literal, $z:literal, $p:literal, $f:literal)),*) => {
+                match (rec_in, noisy, pow2, zero_first) {
+                    $(($r, $z, $p, $f) => step_single::<F, $r, $z, $p, $f>(
+                        c, x, irec, noise, i, v, s, out,
+                    ),)*
+                }
+            };
+        }
+        single!(
+            (false, false, false, false),
+            (false, false, false, true),
+            (false, false, true, false),
+            (false, false, true, true),
+            (false, true, false, false),
+            (false, true, false, true),
+            (false, true, true, false),
+            (false, true, true, true),
+            (true, false, false, false),
+            (true, false, false, true),
+            (true, false, true, false),
+            (true, false, true, true),
+            (true, true, false, false),
+            (true, true, false, true),
+            (true, true, true, false),
+            (true, true, true, true)
+        );
+    } else {
+        update_synapses(c, x, irec, rec_in, isyn);
+        step_multi(c, noise, isyn, vmem, spikes, out);
+    }
 }
 
 /// `isyn = (isyn + (x + irec)) · β` (`irec = +0.0` without recurrence) over every synapse.

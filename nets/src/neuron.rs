@@ -70,6 +70,21 @@ impl<'a> SampleInput<'a> {
         block
     }
 
+    /// Columns `lo..hi` of step `t`, checked when the call's check was claimed (the part
+    /// of a step one thread reads when a sample is split by neurons).
+    ///
+    /// # Panics
+    /// When `lo > hi` or `hi` is past the step's width, or `t` past the last step.
+    #[inline(always)]
+    pub(crate) fn step_part(&self, t: usize, lo: usize, hi: usize) -> &'a [f64] {
+        assert!(hi <= self.width, "columns {lo}..{hi} of {}", self.width);
+        let part = &self.data[t * self.width + lo..t * self.width + hi];
+        if let Some(check) = self.check {
+            check.scan(part);
+        }
+        part
+    }
+
     /// Steps in the sample.
     pub fn len(&self) -> usize {
         self.data.len() / self.width.max(1)

@@ -379,6 +379,71 @@ fn lif_bits_do_not_depend_on_the_thread_count() {
     assert!(record_bits_eq(&a.record, &b.record));
 }
 
+/// A recurrent sample wide enough is split over the threads by neurons (no noise, no
+/// record; `B` below the thread count): the reference loop's bits on 1 to 4 threads
+/// (parts of uneven widths), with several synapses and odd thresholds; `f32` the same
+/// bits on every thread count; a NaN in the input still reported at its flat index.
+#[test]
+fn a_recurrent_sample_split_by_neurons_has_the_same_bits_on_any_thread_count() {
+    let pool = |threads| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+    };
+    for (n, s, b) in [(1040, 1, 1), (600, 2, 1), (1100, 1, 2)] {
+        let th: Vec<f64> = (0..n).map(|j| [0.3, 0.5, 0.71, 1.0][j % 4]).collect();
+        let w: Vec<f64> = (0..n * n * s)
+            .map(|i| ((i as f64 * 0.754_877_666).fract() - 0.45) * 0.08)
+            .collect();
+        let lif = Lif::with_synapses(n * s, n)
+            .unwrap()
+            .with_has_rec(true)
+            .with_threshold(th)
+            .unwrap()
+            .with_w_rec(Array::from_shape_vec(vec![n, n * s], w).unwrap())
+            .unwrap();
+        let t = 40;
+        let data = (0..b * t * n * s)
+            .map(|i| {
+                let u = (i as f64 * 0.618_034).fract();
+                if u < 0.04 { 0.9 } else { u * 0.01 }
+            })
+            .collect();
+        let x = Array::from_shape_vec(vec![b, t, n * s], data).unwrap();
+        for threads in 1..=4 {
+            pool(threads).install(|| check_lif_bits(&lif, &x, 11, &EvolveOptions::default()));
+        }
+        let tree = lif.init(11);
+        let one = pool(1).install(|| lif.evolve(&tree, &tree, &x, false).unwrap());
+        let spikes = one.output.data().iter().sum::<f64>();
+        assert!(
+            spikes > (b * t) as f64,
+            "{spikes} spikes: recurrence is exercised"
+        );
+        let lif32 = lif.clone().with_precision(Precision::F32);
+        let f32_one = pool(1).install(|| lif32.evolve(&tree, &tree, &x, false).unwrap());
+        for threads in 2..=3 {
+            let f32_many = pool(threads).install(|| lif32.evolve(&tree, &tree, &x, false).unwrap());
+            assert!(
+                f32_one.output.bits_eq(&f32_many.output),
+                "f32, {threads} threads"
+            );
+            assert!(tree_bits_eq(&f32_one.state, &f32_many.state));
+        }
+        let mut bad = x.data().to_vec();
+        let at = bad.len() - 3 * n * s / 2;
+        bad[at] = f64::NAN;
+        let bad = Array::from_shape_vec(x.shape().to_vec(), bad).unwrap();
+        match pool(2).install(|| lif.evolve(&tree, &tree, &bad, false)) {
+            Err(littoral_core::Error::NonFinite { path, index, .. }) => {
+                assert_eq!((path.as_str(), index), ("input", at));
+            }
+            other => panic!("expected the input's NonFinite, got {other:?}"),
+        }
+    }
+}
+
 fn littoral_benches_input(b: usize, t: usize, n: usize) -> Array {
     let data = (0..b * t * n)
         .map(|i| ((i as f64 * 0.618).fract() * 1.2) - 0.1)
