@@ -8,7 +8,7 @@ use super::network::json_text;
 use super::plot::plot_output;
 use super::progress;
 use super::pyfmt::{array_str, record_repr, tree_repr};
-use super::run::{RunSpec, neuron_count, run, si, summary_json};
+use super::run::{RunSpec, neuron_count, on_pool, run, si, summary_json};
 use super::say;
 use littoral::prelude::*;
 use littoral_core::rng::{InitRng, derive_seed};
@@ -172,7 +172,7 @@ pub fn demo(a: &DemoArgs) -> CliResult<()> {
     // Fail before any work when the output folder cannot be made.
     let created = !a.out.exists();
     std::fs::create_dir_all(&a.out).map_err(|e| CliError::io(&a.out, "create folder", &e))?;
-    let result = demo_in(a);
+    let result = on_pool(a.threads, || demo_in(a));
     if result.is_err() && created {
         let _ = std::fs::remove_dir(&a.out);
     }
@@ -218,7 +218,6 @@ fn demo_in(a: &DemoArgs) -> CliResult<()> {
         state: &tree,
         input: &x,
         keep_record,
-        threads: a.threads.map(|n| n as usize),
         on_progress,
         input_file: &input_file,
         net_file: &net_file,

@@ -1,7 +1,7 @@
-//! Evolution for `simulate`: one [`TimeChunks`] run on a local thread pool, in chunks only
-//! when a progress bar is drawn, with the spikes of every spiking population counted as the
-//! chunks come. Each chunk starts from the state the previous one returned, which gives the
-//! same bits as one call over the whole input.
+//! Evolution for `simulate`: one [`TimeChunks`] run on the command's thread pool, in chunks
+//! only when a progress bar is drawn, with the spikes of every spiking population counted as
+//! the chunks come. Each chunk starts from the state the previous one returned, which gives
+//! the same bits as one call over the whole input.
 
 use super::error::{CliError, CliResult};
 use littoral_core::{Array, EvolveOptions, Module, Record, Tree};
@@ -24,8 +24,6 @@ pub struct RunSpec<'a> {
     pub input: &'a Array,
     /// Keep the record (`--record`).
     pub keep_record: bool,
-    /// Worker threads of the local pool (`None`: all cores).
-    pub threads: Option<usize>,
     /// Called with the number of steps done after each chunk; `None` when nobody watches
     /// (then the input is evolved in one call).
     pub on_progress: Option<&'a (dyn Fn(u64) + Sync)>,
@@ -56,25 +54,35 @@ pub fn chunk_steps(t: usize) -> NonZeroUsize {
     NonZeroUsize::new(t.div_ceil(100).max(10)).unwrap_or(NonZeroUsize::MIN)
 }
 
-fn build_pool(threads: Option<usize>) -> CliResult<rayon::ThreadPool> {
-    let n = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+/// Run a whole command, `command`, on one local pool of `threads` worker threads (`None`:
+/// all cores): reading and checking the input as well as the evolution. The command starts
+/// one pool and no other: the parallel scan of a large input for NaN and infinities
+/// (`first_non_finite`) used to start rayon's global pool of all cores besides the
+/// evolution's, whatever `--threads` said (`docs/performance.md`, "Third round").
+///
+/// # Errors
+/// A pool that cannot start; whatever `command` returns.
+pub fn on_pool<R: Send>(
+    threads: Option<u64>,
+    command: impl FnOnce() -> CliResult<R> + Send,
+) -> CliResult<R> {
+    let n = threads.map_or_else(
+        || std::thread::available_parallelism().map_or(1, NonZeroUsize::get),
+        |n| usize::try_from(n).unwrap_or(usize::MAX),
+    );
     rayon::ThreadPoolBuilder::new()
         .num_threads(n)
         .build()
-        .map_err(|e| CliError::other(format!("cannot start {n} worker thread(s): {e}")))
+        .map_err(|e| CliError::other(format!("cannot start {n} worker thread(s): {e}")))?
+        .install(command)
 }
 
-/// Evolve `spec.input` on a local thread pool.
+/// Evolve `spec.input` on the current thread pool (the command's, see [`on_pool`]).
 ///
 /// # Errors
 /// Input that does not fit the network (naming the input file); invalid parameters or
 /// state.
 pub fn run(spec: &RunSpec<'_>) -> CliResult<RunResult> {
-    let pool = build_pool(spec.threads)?;
-    pool.install(|| run_in_pool(spec))
-}
-
-fn run_in_pool(spec: &RunSpec<'_>) -> CliResult<RunResult> {
     let module = spec.module;
     let mut spikes = SpikeCounter::new(module);
     let options = EvolveOptions {

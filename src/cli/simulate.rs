@@ -7,7 +7,7 @@ use super::network::load_snapshot;
 use super::npy_io::read_input;
 use super::plot::plot_output;
 use super::progress;
-use super::run::{RunSpec, network_dt, run, si, summary_json};
+use super::run::{RunSpec, network_dt, on_pool, run, si, summary_json};
 use super::say;
 use littoral_core::array::format_shape;
 use littoral_core::{Array, Module, ModuleExt, Record, Tree, Value};
@@ -155,11 +155,16 @@ pub fn put_npy(outs: &mut Outputs, id: super::atomic::OutputId, a: &Array) -> Cl
     })
 }
 
-/// Run the command.
+/// Run the command, on one pool of `--threads` threads from reading the input to writing
+/// the outputs ([`on_pool`]).
 ///
 /// # Errors
 /// Any [`CliError`]; no output file is left behind then.
 pub fn simulate(a: &SimulateArgs) -> CliResult<()> {
+    on_pool(a.threads, || simulate_on_pool(a))
+}
+
+fn simulate_on_pool(a: &SimulateArgs) -> CliResult<()> {
     let (loaded, x) = load(a, |module, net_file| {
         let x = read_input(&a.input, module.size_in(), super::budget::bytes())?;
         let (b, t) = (x.shape()[0], x.shape()[1]);
@@ -223,7 +228,6 @@ pub fn simulate(a: &SimulateArgs) -> CliResult<()> {
         state: &loaded.state,
         input: &x,
         keep_record: a.record.is_some(),
-        threads: a.threads.map(|n| n as usize),
         on_progress,
         input_file: &a.input,
         net_file: &loaded.net_file,
