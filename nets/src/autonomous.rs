@@ -353,7 +353,6 @@ impl Shared<'_> {
         let targets = self.sparse.map(|(st, w)| Targets {
             st,
             w,
-            shift: s.trailing_zeros(),
             mask: s - 1,
             base: lo * s,
         });

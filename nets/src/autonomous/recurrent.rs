@@ -18,9 +18,8 @@ use crate::sparse::Structure;
 pub(super) struct Targets<'a> {
     pub st: &'a Structure,
     pub w: &'a [f64],
-    /// `log2 S` and `S − 1` (S is 1 or 2): the part's column `r` is synapse `r & mask` of
-    /// its neuron `r >> shift`.
-    pub shift: u32,
+    /// `S − 1` (S is 1 or 2): the part's column `r` is synapse `r & mask` of its neuron
+    /// `r / S`.
     pub mask: usize,
     pub base: usize,
 }
@@ -46,14 +45,27 @@ impl Targets<'_> {
     }
 
     /// After every [`Targets::add_row`] of a step: `isyn += irec; irec = 0` where row `i`
-    /// reaches (see the module docs).
+    /// reaches (see the module docs). The plane is chosen per column by a branch (rows
+    /// that reach one synapse type only, as CUBA's, predict it) rather than by indexing
+    /// the planes, which costs a load and a bounds check per synapse.
     #[inline]
     pub fn apply_row(&self, i: usize, irec: &mut [f64], isyn: &mut [&mut [f64]; 2]) {
         let (cols, _) = self.row(i);
-        for &k in cols {
-            let r = (k as usize).wrapping_sub(self.base);
-            if let Some(x) = irec.get_mut(r) {
-                isyn[r & self.mask][r >> self.shift] += std::mem::take(x);
+        let [isyn0, isyn1] = isyn;
+        if self.mask == 0 {
+            for &k in cols {
+                let r = (k as usize).wrapping_sub(self.base);
+                if let (Some(x), Some(y)) = (irec.get_mut(r), isyn0.get_mut(r)) {
+                    *y += std::mem::take(x);
+                }
+            }
+        } else {
+            for &k in cols {
+                let r = (k as usize).wrapping_sub(self.base);
+                if let Some(x) = irec.get_mut(r) {
+                    let plane = if r & 1 == 0 { &mut *isyn0 } else { &mut *isyn1 };
+                    plane[r >> 1] += std::mem::take(x);
+                }
             }
         }
     }
