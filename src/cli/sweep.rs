@@ -10,7 +10,7 @@ use super::args::{SweepAction, SweepArgs};
 use super::atomic::Outputs;
 use super::error::{CliError, CliResult};
 use super::network::load_network;
-use super::npy_io::read_input;
+use super::npy_io::{check_input, read_array};
 use super::progress;
 use super::say;
 use super::shard::{self, Manifest};
@@ -197,10 +197,27 @@ pub fn sweep_on(a: &SweepArgs, ranks: Option<&Ranks>) -> CliResult<()> {
         .iter()
         .map(|s| parse_vary(s))
         .collect::<CliResult<Vec<Axis>>>()?;
-    let module = load_network(files.net)?;
+    let threads = a
+        .threads
+        .map(|t| t as usize)
+        .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()));
+    // The input is read and both files hashed while the network is parsed (on a second
+    // thread when the sweep has one); errors are reported in the one-thread order.
+    let (module, (x, network_sha256, input_sha256)) = alongside(
+        threads.unwrap_or(1) > 1,
+        || load_network(files.net),
+        || {
+            (
+                read_array(files.input, super::budget::bytes()),
+                shard::file_sha256(files.net),
+                shard::file_sha256(files.input),
+            )
+        },
+    );
+    let module = module?;
     let module = module.as_ref();
     let tree = module.init(a.seed);
-    let x = read_input(files.input, module.size_in(), super::budget::bytes())?;
+    let x = check_input(files.input, x?, module.size_in())?;
     let mut sweep = if a.zip { Sweep::zip() } else { Sweep::grid() };
     for ax in &axes {
         sweep = sweep.axis(&ax.path, ax.values.iter().copied());
@@ -232,8 +249,8 @@ pub fn sweep_on(a: &SweepArgs, ranks: Option<&Ranks>) -> CliResult<()> {
         .map(|ax| (ax.path.clone(), ax.values.clone()))
         .collect();
     let manifest = Manifest {
-        network_sha256: shard::file_sha256(files.net)?,
-        input_sha256: shard::file_sha256(files.input)?,
+        network_sha256: network_sha256?,
+        input_sha256: input_sha256?,
         grid_sha256: shard::sha256_hex(shard::grid_text(a.zip, &grid).as_bytes()),
         seed: a.seed,
         points: n,
@@ -248,10 +265,7 @@ pub fn sweep_on(a: &SweepArgs, ranks: Option<&Ranks>) -> CliResult<()> {
         sweep: &sweep,
         axes: &axes,
         manifest: &manifest,
-        threads: a
-            .threads
-            .map(|t| t as usize)
-            .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get())),
+        threads,
     };
     check_budget(&job, n, shard)?;
     #[cfg(feature = "mpi")]
@@ -281,6 +295,26 @@ pub fn sweep_on(a: &SweepArgs, ranks: Option<&Ranks>) -> CliResult<()> {
         littoral_functional::atomic::remove_dirs(&created);
     }
     result
+}
+
+/// `(a(), b())`, with `b` on a thread of its own when `parallel`.
+fn alongside<A, B: Send>(
+    parallel: bool,
+    a: impl FnOnce() -> A,
+    b: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    if !parallel {
+        let first = a();
+        return (first, b());
+    }
+    std::thread::scope(|s| {
+        let second = s.spawn(b);
+        let first = a();
+        let second = second
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (first, second)
+    })
 }
 
 /// The points this process runs of a sweep of `n`: `--point K`, a shard, or all.
