@@ -2,8 +2,8 @@
 //! littoral sweep …` or `srun littoral sweep …`.
 //!
 //! Every rank reads the network and the input and prepares the sweep (the shared head of
-//! a chain is evaluated once per rank, at the same time on every rank, so it costs the
-//! run the time of one evaluation). Rank 0 hands out the points still to compute on
+//! a chain is evaluated by samples split across the ranks and gathered, see
+//! [`super::mpi_head`]; on rank 0 on its main thread, the one that calls MPI). Rank 0 hands out the points still to compute on
 //! request, in chunks that shrink as the sweep goes (a quarter of an even share of what
 //! is left: few requests at first, single points per thread at the end, so that a rank
 //! slowed by costly points takes fewer of them and no rank finishes long after the
