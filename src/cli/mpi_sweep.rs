@@ -443,28 +443,26 @@ fn compute_share(
     mut spent: Account,
     state: &Mutex<Dispatch>,
 ) {
-    let outcome = (|| -> CliResult<()> {
-        // The whole loop on the pool's thread (nested `install`s run in place): no hand-over
-        // between threads per chunk.
-        computer.pool.install(|| {
-            // One point per thread at a time: the main thread runs at least in between.
-            loop {
-                let chunk = lock(state)?.take(points_per_take(computer.job.threads));
-                if chunk.is_empty() {
-                    lock(state)?.accounts.push((0, spent));
-                    return Ok(());
-                }
-                let clock = Instant::now();
-                let rows = computer.run(prepared, &chunk)?;
-                spent.busy += clock.elapsed().as_secs_f64();
-                spent.points += chunk.len();
-                lock(state)?.rows.extend(rows);
-                // Let the main thread answer: Open MPI binds a rank to one core, and a
-                // real-time scheduler runs it only when this thread yields.
-                std::thread::yield_now();
+    // The whole loop on the pool's thread (nested `install`s run in place): no hand-over
+    // between threads per chunk.
+    let outcome = computer.pool.install(|| -> CliResult<()> {
+        // One point per thread at a time: the main thread runs at least in between.
+        loop {
+            let chunk = lock(state)?.take(points_per_take(computer.job.threads));
+            if chunk.is_empty() {
+                lock(state)?.accounts.push((0, spent));
+                return Ok(());
             }
-        })
-    })();
+            let clock = Instant::now();
+            let rows = computer.run(prepared, &chunk)?;
+            spent.busy += clock.elapsed().as_secs_f64();
+            spent.points += chunk.len();
+            lock(state)?.rows.extend(rows);
+            // Let the main thread answer: Open MPI binds a rank to one core, and a
+            // real-time scheduler runs it only when this thread yields.
+            std::thread::yield_now();
+        }
+    });
     if let Err(e) = outcome
         && let Ok(mut st) = state.lock()
     {

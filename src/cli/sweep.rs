@@ -22,6 +22,7 @@ use littoral_functional::sweep::{PointResult, PointSummary, Sweep, SweepOptions,
 use littoral_functional::sweep_points::{Points, run_sweep_points};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::Instant;
 
 /// One parsed `--vary PATH=V1,V2,...`.
@@ -434,15 +435,21 @@ fn run_and_write(
     // Rows already recorded (with --resume) and the points still to compute.
     let journal = files.out.join("points");
     let mut rows: BTreeMap<usize, String> = BTreeMap::new();
+    let manifest_text = manifest.to_json(shard);
+    let write_manifest = || {
+        littoral_functional::atomic::write_atomic(&manifest_path, manifest_text.as_bytes())
+            .map_err(|e| CliError::functional(&manifest_path, e))
+    };
+    // The manifest before any journal row, so that a killed run's folder refuses another
+    // sweep. In one process with two or more threads it is written (and synced to disk)
+    // while the sweep starts, and the first row waits for it.
+    let overlap = ranks.is_none() && a.point.is_none() && threads.unwrap_or(1) > 1;
     if a.point.is_none() {
         std::fs::create_dir_all(&journal)
             .map_err(|e| CliError::io(&journal, "create folder", &e))?;
-        // The manifest first, so that a killed run's folder refuses another sweep.
-        littoral_functional::atomic::write_atomic(
-            &manifest_path,
-            manifest.to_json(shard).as_bytes(),
-        )
-        .map_err(|e| CliError::functional(&manifest_path, e))?;
+        if !overlap {
+            write_manifest()?;
+        }
         if a.resume {
             for &k in &selected {
                 if let Ok(line) = shard::read_text(&journal.join(format!("{k}.csv")))
@@ -470,14 +477,28 @@ fn run_and_write(
         progress: Some(&progress),
         allow_non_finite_input: false,
     };
-    let computed = match ranks {
-        #[cfg(feature = "mpi")]
-        Some(r) => Computation {
-            rows: r.dispatch(job, &todo, &progress)?,
-            results: Vec::new(),
-        },
-        _ => compute_here(job, todo, &opts, &spiking, &journal)?,
-    };
+    let manifest_written = OnceLock::new();
+    let computed = std::thread::scope(|s| {
+        if overlap {
+            s.spawn(|| manifest_written.set(write_manifest()));
+        }
+        match ranks {
+            #[cfg(feature = "mpi")]
+            Some(r) => r.dispatch(job, &todo, &progress).map(|rows| Computation {
+                rows,
+                results: Vec::new(),
+            }),
+            _ => {
+                let gate = overlap.then_some(&manifest_written);
+                compute_here(job, todo, &opts, &spiking, &journal, gate)
+            }
+        }
+    });
+    // The manifest's error first: the rows stopped because of it.
+    if let Some(Err(e)) = manifest_written.into_inner() {
+        return Err(e);
+    }
+    let computed = computed?;
     pb.finish_and_clear();
     let total_seconds = started.elapsed().as_secs_f64();
 
@@ -543,13 +564,15 @@ struct Computation {
     results: Vec<PointResult>,
 }
 
-/// Compute `todo` in this process, recording each row in the journal as it completes.
+/// Compute `todo` in this process, recording each row in the journal as it completes
+/// (once `manifest` holds the outcome of writing the manifest, when given).
 fn compute_here(
     job: &Job<'_>,
     todo: Vec<usize>,
     opts: &SweepOptions<'_>,
     spiking: &[Population<'_>],
     journal: &Path,
+    manifest: Option<&OnceLock<CliResult<()>>>,
 ) -> CliResult<Computation> {
     let Job {
         args: a,
@@ -564,6 +587,11 @@ fn compute_here(
     } = *job;
     let todo = Points::List(todo);
     let record_point = |r: &PointResult| -> littoral_functional::Result<()> {
+        if manifest.is_some_and(|m| m.wait().is_err()) {
+            return Err(littoral_functional::Error::Sweep(
+                "stopped: the manifest could not be written".into(),
+            ));
+        }
         let line = row(sweep, axes, spiking, &r.summary)?;
         shard::record_row(journal, r.summary.index, &line)
     };
