@@ -3,9 +3,10 @@
 //! State), evaluated once on the input for all points, as XLA does for a vmapped sweep.
 //! Every point then evolves only the rest of the chain.
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::sweep::Sweep;
 use littoral_core::{Array, Evolution, EvolveOptions, Module, ModuleExt, Tree};
+use std::ops::Range;
 use std::sync::Arc;
 
 /// The shared head of a chain and the tail each point evolves.
@@ -37,22 +38,42 @@ fn child_names(m: &dyn Module) -> Vec<String> {
         .collect()
 }
 
-impl SharedPrefix {
-    /// Evaluate the shareable head of `module` once, or `None` when nothing can be shared
-    /// (not a chain, recording on, the first child is swept or has State, or every child
-    /// could be shared).
-    ///
-    /// # Errors
-    /// Evolution errors of the head.
-    pub(crate) fn prepare(
+/// The head of a chain that every point of a sweep shares, found but not evaluated yet:
+/// a driver evaluates it whole or by samples (the samples of a batch never interact, so
+/// parts evaluated apart, on other processes, give the same bits as the whole) and
+/// hands its output to [`crate::sweep_prepared::PreparedSweep::with_head`].
+pub struct SharedHead<'a> {
+    names: Vec<String>,
+    head: Arc<dyn Module>,
+    tail: Arc<dyn Module>,
+    params: Tree,
+    input: &'a Array,
+    options: EvolveOptions,
+}
+
+impl std::fmt::Debug for SharedHead<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedHead")
+            .field("names", &self.names)
+            .field("batch", &self.batch())
+            .field("sample_shape", &self.sample_shape())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> SharedHead<'a> {
+    /// The shareable head of `module`, or `None` when nothing can be shared (not a chain,
+    /// recording on, the first child is swept or has State, or every child could be
+    /// shared).
+    pub(crate) fn find(
         module: &dyn Module,
         params: &Tree,
         sweep: &Sweep,
-        input: &Array,
+        input: &'a Array,
         options: &EvolveOptions,
-    ) -> Result<Option<SharedPrefix>> {
+    ) -> Option<SharedHead<'a>> {
         if options.record {
-            return Ok(None);
+            return None;
         }
         let children = module.children();
         let swept = |name: &str| {
@@ -63,18 +84,105 @@ impl SharedPrefix {
             .iter()
             .take_while(|(name, child)| !swept(name) && child.init_state(0).leaf_count() == 0)
             .count();
-        let Some((head, tail)) = module.split_chain(shared) else {
+        let (head, tail) = module.split_chain(shared)?;
+        let names = child_names(head.as_ref());
+        Some(SharedHead {
+            params: branches(params, &names),
+            names,
+            head,
+            tail,
+            input,
+            options: *options,
+        })
+    }
+
+    /// Samples of the input (its first axis; 1 for an input of one sample, `(T, N)`).
+    pub fn batch(&self) -> usize {
+        match self.input.shape() {
+            [b, _, _] => *b,
+            _ => 1,
+        }
+    }
+
+    /// Time steps of the input.
+    fn steps(&self) -> usize {
+        match self.input.shape() {
+            [_, t, _] | [t, _] | [t] => *t,
+            _ => 0,
+        }
+    }
+
+    /// The shape of one sample's output of the head: (steps, the head's outputs).
+    pub fn sample_shape(&self) -> [usize; 2] {
+        [self.steps(), self.head.size_out()]
+    }
+
+    /// The head's output for `samples` of the input, `(samples.len(), T, N)`: the rows
+    /// the whole batch's output holds for them, bit for bit.
+    ///
+    /// # Errors
+    /// A range outside the batch; evolution errors of the head.
+    pub fn evolve_samples(&self, samples: Range<usize>) -> Result<Array> {
+        let whole = samples == (0..self.batch());
+        let part;
+        let input = if whole {
+            self.input
+        } else {
+            if self.input.ndim() != 3 {
+                return Err(littoral_core::Error::invalid(
+                    "input",
+                    "samples of an input without a batch axis",
+                )
+                .into());
+            }
+            part = self.input.slice_axis0(samples.start, samples.end)?;
+            &part
+        };
+        Ok(self
+            .head
+            .evolve_with(&self.params, &Tree::new(), input, &self.options)?
+            .output)
+    }
+
+    /// The prefix of a sweep from the head's `output` for the whole batch (the parts of
+    /// [`SharedHead::evolve_samples`] in sample order, or its whole result).
+    ///
+    /// # Errors
+    /// [`Error::Sweep`] for an output that has not batch × steps × outputs numbers.
+    pub(crate) fn finish(self, output: Array) -> Result<SharedPrefix> {
+        let (b, t, n) = (self.batch(), self.steps(), self.head.size_out());
+        if output.len() != b * t * n {
+            return Err(Error::Sweep(format!(
+                "the shared head's output holds {} numbers, not {b} × {t} × {n}",
+                output.len()
+            )));
+        }
+        Ok(SharedPrefix {
+            names: self.names,
+            output,
+            tail: self.tail,
+        })
+    }
+}
+
+impl SharedPrefix {
+    /// Evaluate the shareable head of `module` once (see [`SharedHead::find`]), or `None`
+    /// when nothing can be shared.
+    ///
+    /// # Errors
+    /// Evolution errors of the head.
+    pub(crate) fn prepare(
+        module: &dyn Module,
+        params: &Tree,
+        sweep: &Sweep,
+        input: &Array,
+        options: &EvolveOptions,
+    ) -> Result<Option<SharedPrefix>> {
+        let Some(head) = SharedHead::find(module, params, sweep, input, options) else {
             return Ok(None);
         };
-        let names = child_names(head.as_ref());
-        let output = head
-            .evolve_with(&branches(params, &names), &Tree::new(), input, options)?
-            .output;
-        Ok(Some(SharedPrefix {
-            names,
-            output,
-            tail,
-        }))
+        let output = head.evolve_samples(0..head.batch())?;
+        head.finish(output).map(Some)
     }
 
     /// Evolve one point's tail from the shared head's output. The evolution's state has
@@ -142,5 +250,50 @@ mod tests {
                 .is_none(),
             "not a chain"
         );
+    }
+
+    /// The head's output evolved by parts of the batch holds the bits of the whole, and
+    /// a sweep prepared from the parts gives the rows of the one-process sweep.
+    #[test]
+    fn parts_of_the_batch_give_the_whole_head() {
+        use crate::sweep::{SweepOptions, run_sweep};
+        use crate::sweep_prepared::PreparedSweep;
+        use littoral_core::Array;
+        let net = Sequential::new()
+            .append(Linear::new(6, 5))
+            .unwrap()
+            .append(Lif::new(5))
+            .unwrap();
+        let tree = net.init(3);
+        let x = Array::from_fn(vec![3, 40, 6], |i| ((i * 7919) % 13) as f64 / 6.0);
+        let sweep = Sweep::grid().axis("1_LIF.tau_mem", [0.01, 0.03]);
+        let opts = SweepOptions::default();
+        let options = EvolveOptions::default();
+        let head = super::SharedHead::find(&net, &tree, &sweep, &x, &options).unwrap();
+        assert_eq!((head.batch(), head.sample_shape()), (3, [40, 5]));
+        let whole = head.evolve_samples(0..3).unwrap();
+        let parts = [
+            head.evolve_samples(0..1).unwrap(),
+            head.evolve_samples(1..3).unwrap(),
+        ];
+        let joined = Array::concat_axis0(&[&parts[0], &parts[1]]).unwrap();
+        assert!(joined.bits_eq(&whole));
+        assert!(head.evolve_samples(2..4).is_err(), "outside the batch");
+        let prepared = PreparedSweep::with_head(&net, &tree, &tree, &x, &sweep, &opts, |h| {
+            assert!(h.is_some());
+            Ok(Some(joined.clone()))
+        })
+        .unwrap();
+        let full = run_sweep(&net, &tree, &tree, &x, &sweep, &opts).unwrap();
+        let rows = prepared.run(&[0, 1], None).unwrap();
+        for (r, f) in rows.iter().zip(&full) {
+            assert_eq!(r.summary.signals, f.summary.signals);
+        }
+        let short = PreparedSweep::with_head(&net, &tree, &tree, &x, &sweep, &opts, |_| {
+            Ok(Some(parts[0].clone()))
+        });
+        assert!(short.is_err(), "an output of one sample of three");
+        let none = PreparedSweep::with_head(&net, &tree, &tree, &x, &sweep, &opts, |_| Ok(None));
+        assert!(none.is_err(), "no output for a shared head");
     }
 }

@@ -5,6 +5,8 @@
 //! [`PreparedSweep::new`] validates the axes and evaluates, once, the head of a chain that
 //! no point changes (see [`crate::sweep_points`]); [`PreparedSweep::run`] then evolves any
 //! list of points, each bit for bit the row [`crate::sweep::run_sweep`] gives for it.
+//! [`PreparedSweep::with_head`] lets the driver evaluate that head itself, by samples
+//! split over processes ([`SharedHead::evolve_samples`]).
 //!
 //! ```
 //! use littoral_core::{Array, ModuleExt};
@@ -25,9 +27,10 @@
 //! # Ok::<(), littoral_functional::Error>(())
 //! ```
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::sweep::{PointResult, Sweep, SweepOptions, evolve_options, evolve_point};
 use crate::sweep_points::{PointSink, Points};
+pub use crate::sweep_prefix::SharedHead;
 use crate::sweep_prefix::SharedPrefix;
 use littoral_core::{Array, Module, Tree};
 
@@ -68,8 +71,40 @@ impl<'a> PreparedSweep<'a> {
         sweep: &'a Sweep,
         opts: &'a SweepOptions<'a>,
     ) -> Result<Self> {
+        Self::with_head(module, params, state, input, sweep, opts, |head| {
+            head.map(|h| h.evolve_samples(0..h.batch())).transpose()
+        })
+    }
+
+    /// As [`PreparedSweep::new`], with the shared head's output from `head`: called once
+    /// when the axes are valid, with the head every point shares (`None` when nothing is
+    /// shared), it returns the head's output for the whole batch — evaluated here, or by
+    /// samples on several processes and gathered ([`SharedHead::evolve_samples`]).
+    ///
+    /// # Errors
+    /// As [`PreparedSweep::new`]; `head`'s error; no output, or one of another size, for
+    /// a shared head.
+    pub fn with_head(
+        module: &'a dyn Module,
+        params: &'a Tree,
+        state: &'a Tree,
+        input: &'a Array,
+        sweep: &'a Sweep,
+        opts: &'a SweepOptions<'a>,
+        head: impl FnOnce(Option<&SharedHead<'a>>) -> Result<Option<Array>>,
+    ) -> Result<Self> {
         sweep.validate(module, params)?;
-        let shared = SharedPrefix::prepare(module, params, sweep, input, &evolve_options(opts))?;
+        let found = SharedHead::find(module, params, sweep, input, &evolve_options(opts));
+        let output = head(found.as_ref())?;
+        let shared = match (found, output) {
+            (None, _) => None,
+            (Some(h), Some(output)) => Some(h.finish(output)?),
+            (Some(_), None) => {
+                return Err(Error::Sweep(
+                    "no output given for the shared head of the sweep".into(),
+                ));
+            }
+        };
         Ok(PreparedSweep {
             module,
             params,

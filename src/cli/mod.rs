@@ -10,6 +10,8 @@ pub mod demo;
 pub mod error;
 pub mod inspect;
 #[cfg(feature = "mpi")]
+pub mod mpi_head;
+#[cfg(feature = "mpi")]
 pub mod mpi_sweep;
 #[cfg(feature = "mpi")]
 pub mod mpi_wire;

@@ -2,8 +2,8 @@
 //! littoral sweep …` or `srun littoral sweep …`.
 //!
 //! Every rank reads the network and the input and prepares the sweep (the shared head of
-//! a chain is evaluated once per rank, at the same time on every rank, so it costs the
-//! run the time of one evaluation). Rank 0 hands out the points still to compute on
+//! a chain is evaluated by samples split across the ranks and gathered, see
+//! [`super::mpi_head`]; on rank 0 on its main thread, the one that calls MPI). Rank 0 hands out the points still to compute on
 //! request, in chunks that shrink as the sweep goes (a quarter of an even share of what
 //! is left: few requests at first, single points per thread at the end, so that a rank
 //! slowed by costly points takes fewer of them and no rank finishes long after the
@@ -29,6 +29,7 @@
 use super::args::SweepArgs;
 use super::atomic::Outputs;
 use super::error::{CliError, CliResult};
+use super::mpi_head::HeadExchange;
 use super::mpi_wire::{self, Account, Answer, Poll, Request};
 use super::shard::record_row;
 use super::simulate::put_npy;
@@ -66,6 +67,8 @@ pub struct Ranks {
     /// Rank 0: the other ranks have been answered to the end. Other ranks: rank 0 has
     /// been told how this rank ended.
     settled: Cell<bool>,
+    /// This rank has taken part in the exchange of the shared head.
+    head_done: Cell<bool>,
     // Dropped last: finalises MPI.
     _universe: Universe,
 }
@@ -90,8 +93,14 @@ impl Ranks {
         Ok(Some(Ranks {
             world,
             settled: Cell::new(false),
+            head_done: Cell::new(false),
             _universe: universe,
         }))
+    }
+
+    /// The exchange of the sweep's shared head among the ranks.
+    fn head(&self) -> HeadExchange<'_> {
+        HeadExchange::new(&self.world, &self.head_done)
     }
 
     /// Number of ranks.
@@ -114,6 +123,8 @@ impl Ranks {
         if self.settled.get() {
             return outcome;
         }
+        // Failed before preparing: the other ranks wait for this one's share of the head.
+        self.head().skip();
         if self.is_root() {
             // Failed before handing out any point: stop the other ranks.
             let failure = Mutex::new(Dispatch {
@@ -153,8 +164,16 @@ impl Ranks {
         });
         let total = todo.len();
         let manifest = job.manifest.to_json(None);
+        // Prepared on this thread, which alone calls MPI (the head is exchanged).
+        let clock = Instant::now();
+        let computer = Computer::new(job)?;
+        let prepared = computer.prepare(&self.head())?;
+        let spent = Account {
+            prepare: clock.elapsed().as_secs_f64(),
+            ..Account::default()
+        };
         std::thread::scope(|s| {
-            let local = s.spawn(|| compute_share(job, &state));
+            let local = s.spawn(|| compute_share(&computer, &prepared, spent, &state));
             let served = self.serve(&state, Some((&manifest, total)), progress);
             let local = local.join();
             let mut st = state
@@ -259,9 +278,9 @@ impl Ranks {
             Ok(c) => c,
             Err(e) => return self.give_up(&e),
         };
-        let prepared = match computer.prepare() {
+        let prepared = match computer.prepare(&self.head()) {
             Ok(p) => p,
-            Err(e) => return self.give_up(&CliError::evolution(job.files.input, job.files.net, e)),
+            Err(e) => return self.give_up(&e),
         };
         spent.prepare = clock.elapsed().as_secs_f64();
         let clock = Instant::now();
@@ -309,8 +328,10 @@ impl Ranks {
         self.send(&Request::ended(finished, None, Some(spent)))
     }
 
-    /// Another rank failed with a request unanswered: take the answer, tell rank 0.
+    /// Another rank failed with a request unanswered: take part in the exchange of the
+    /// head if not done, take the answer, tell rank 0.
     fn give_up(&self, e: &CliError) -> CliResult<()> {
+        self.head().skip();
         let _ = self.receive_answer();
         self.send(&Request::ended(Vec::new(), Some(e), None))
     }
@@ -415,37 +436,33 @@ fn write_accounts(dir: &Path, accounts: &mut [(usize, Account)]) -> CliResult<()
 }
 
 /// Rank 0's own share: take chunks from the queue until it is empty (rank 0 never waits
-/// for points).
-fn compute_share(job: &Job<'_>, state: &Mutex<Dispatch>) {
-    let outcome = (|| -> CliResult<()> {
-        let mut spent = Account::default();
-        let clock = Instant::now();
-        let computer = Computer::new(job)?;
-        // The whole loop on the pool's thread (nested `install`s run in place): no hand-over
-        // between threads per chunk.
-        computer.pool.install(|| {
-            let prepared = computer
-                .prepare()
-                .map_err(|e| CliError::evolution(job.files.input, job.files.net, e))?;
-            spent.prepare = clock.elapsed().as_secs_f64();
-            // One point per thread at a time: the main thread runs at least in between.
-            loop {
-                let chunk = lock(state)?.take(points_per_take(job.threads));
-                if chunk.is_empty() {
-                    lock(state)?.accounts.push((0, spent));
-                    return Ok(());
-                }
-                let clock = Instant::now();
-                let rows = computer.run(&prepared, &chunk)?;
-                spent.busy += clock.elapsed().as_secs_f64();
-                spent.points += chunk.len();
-                lock(state)?.rows.extend(rows);
-                // Let the main thread answer: Open MPI binds a rank to one core, and a
-                // real-time scheduler runs it only when this thread yields.
-                std::thread::yield_now();
+/// for points). `spent` holds the time spent preparing.
+fn compute_share(
+    computer: &Computer<'_>,
+    prepared: &PreparedSweep<'_>,
+    mut spent: Account,
+    state: &Mutex<Dispatch>,
+) {
+    // The whole loop on the pool's thread (nested `install`s run in place): no hand-over
+    // between threads per chunk.
+    let outcome = computer.pool.install(|| -> CliResult<()> {
+        // One point per thread at a time: the main thread runs at least in between.
+        loop {
+            let chunk = lock(state)?.take(points_per_take(computer.job.threads));
+            if chunk.is_empty() {
+                lock(state)?.accounts.push((0, spent));
+                return Ok(());
             }
-        })
-    })();
+            let clock = Instant::now();
+            let rows = computer.run(prepared, &chunk)?;
+            spent.busy += clock.elapsed().as_secs_f64();
+            spent.points += chunk.len();
+            lock(state)?.rows.extend(rows);
+            // Let the main thread answer: Open MPI binds a rank to one core, and a
+            // real-time scheduler runs it only when this thread yields.
+            std::thread::yield_now();
+        }
+    });
     if let Err(e) = outcome
         && let Ok(mut st) = state.lock()
     {
@@ -485,10 +502,15 @@ impl<'j> Computer<'j> {
         })
     }
 
-    fn prepare(&self) -> littoral_functional::Result<PreparedSweep<'_>> {
+    /// Validate the sweep and evaluate its shared head, this rank's share in the pool and
+    /// the rest gathered from the other ranks (on the calling thread, which calls MPI).
+    fn prepare(&self, head: &HeadExchange<'_>) -> CliResult<PreparedSweep<'_>> {
         let j = self.job;
-        self.pool
-            .install(|| PreparedSweep::new(j.module, j.tree, j.tree, j.x, j.sweep, &self.opts))
+        let prepared =
+            PreparedSweep::with_head(j.module, j.tree, j.tree, j.x, j.sweep, &self.opts, |h| {
+                head.share(h, &self.pool)
+            });
+        prepared.map_err(|e| CliError::evolution(j.files.input, j.files.net, e))
     }
 
     /// Compute `chunk`; write each point's output (`--save-outputs`), then its journal

@@ -84,7 +84,15 @@ fn read_npz_single(path: &Path, file: File, max_bytes: u64) -> CliResult<Array> 
 /// Everything [`read_array`] rejects; a wrong rank or width; an empty input; NaN or
 /// infinite values — each naming the file.
 pub fn read_input(path: &Path, size_in: usize, max_bytes: u64) -> CliResult<Array> {
-    let x = read_array(path, max_bytes)?;
+    check_input(path, read_array(path, max_bytes)?, size_in)
+}
+
+/// [`read_input`] for an array `x` already read from `path` (read while the network is
+/// still being parsed, say).
+///
+/// # Errors
+/// As [`read_input`], but for what [`read_array`] rejects.
+pub fn check_input(path: &Path, x: Array, size_in: usize) -> CliResult<Array> {
     let expected = format!("(T, {size_in}) or (B, T, {size_in})");
     let (b, t, n) = match *x.shape() {
         [t, n] => (1, t, n),

@@ -10,7 +10,7 @@ use super::args::{SweepAction, SweepArgs};
 use super::atomic::Outputs;
 use super::error::{CliError, CliResult};
 use super::network::load_network;
-use super::npy_io::read_input;
+use super::npy_io::{check_input, read_array};
 use super::progress;
 use super::say;
 use super::shard::{self, Manifest};
@@ -22,6 +22,7 @@ use littoral_functional::sweep::{PointResult, PointSummary, Sweep, SweepOptions,
 use littoral_functional::sweep_points::{Points, run_sweep_points};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::Instant;
 
 /// One parsed `--vary PATH=V1,V2,...`.
@@ -197,10 +198,27 @@ pub fn sweep_on(a: &SweepArgs, ranks: Option<&Ranks>) -> CliResult<()> {
         .iter()
         .map(|s| parse_vary(s))
         .collect::<CliResult<Vec<Axis>>>()?;
-    let module = load_network(files.net)?;
+    let threads = a
+        .threads
+        .map(|t| t as usize)
+        .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()));
+    // The input is read and both files hashed while the network is parsed (on a second
+    // thread when the sweep has one); errors are reported in the one-thread order.
+    let (module, (x, network_sha256, input_sha256)) = alongside(
+        threads.unwrap_or(1) > 1,
+        || load_network(files.net),
+        || {
+            (
+                read_array(files.input, super::budget::bytes()),
+                shard::file_sha256(files.net),
+                shard::file_sha256(files.input),
+            )
+        },
+    );
+    let module = module?;
     let module = module.as_ref();
     let tree = module.init(a.seed);
-    let x = read_input(files.input, module.size_in(), super::budget::bytes())?;
+    let x = check_input(files.input, x?, module.size_in())?;
     let mut sweep = if a.zip { Sweep::zip() } else { Sweep::grid() };
     for ax in &axes {
         sweep = sweep.axis(&ax.path, ax.values.iter().copied());
@@ -232,8 +250,8 @@ pub fn sweep_on(a: &SweepArgs, ranks: Option<&Ranks>) -> CliResult<()> {
         .map(|ax| (ax.path.clone(), ax.values.clone()))
         .collect();
     let manifest = Manifest {
-        network_sha256: shard::file_sha256(files.net)?,
-        input_sha256: shard::file_sha256(files.input)?,
+        network_sha256: network_sha256?,
+        input_sha256: input_sha256?,
         grid_sha256: shard::sha256_hex(shard::grid_text(a.zip, &grid).as_bytes()),
         seed: a.seed,
         points: n,
@@ -248,10 +266,7 @@ pub fn sweep_on(a: &SweepArgs, ranks: Option<&Ranks>) -> CliResult<()> {
         sweep: &sweep,
         axes: &axes,
         manifest: &manifest,
-        threads: a
-            .threads
-            .map(|t| t as usize)
-            .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get())),
+        threads,
     };
     check_budget(&job, n, shard)?;
     #[cfg(feature = "mpi")]
@@ -281,6 +296,26 @@ pub fn sweep_on(a: &SweepArgs, ranks: Option<&Ranks>) -> CliResult<()> {
         littoral_functional::atomic::remove_dirs(&created);
     }
     result
+}
+
+/// `(a(), b())`, with `b` on a thread of its own when `parallel`.
+fn alongside<A, B: Send>(
+    parallel: bool,
+    a: impl FnOnce() -> A,
+    b: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    if !parallel {
+        let first = a();
+        return (first, b());
+    }
+    std::thread::scope(|s| {
+        let second = s.spawn(b);
+        let first = a();
+        let second = second
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (first, second)
+    })
 }
 
 /// The points this process runs of a sweep of `n`: `--point K`, a shard, or all.
@@ -400,15 +435,21 @@ fn run_and_write(
     // Rows already recorded (with --resume) and the points still to compute.
     let journal = files.out.join("points");
     let mut rows: BTreeMap<usize, String> = BTreeMap::new();
+    let manifest_text = manifest.to_json(shard);
+    let write_manifest = || {
+        littoral_functional::atomic::write_atomic(&manifest_path, manifest_text.as_bytes())
+            .map_err(|e| CliError::functional(&manifest_path, e))
+    };
+    // The manifest before any journal row, so that a killed run's folder refuses another
+    // sweep. In one process with two or more threads it is written (and synced to disk)
+    // while the sweep starts, and the first row waits for it.
+    let overlap = ranks.is_none() && a.point.is_none() && threads.unwrap_or(1) > 1;
     if a.point.is_none() {
         std::fs::create_dir_all(&journal)
             .map_err(|e| CliError::io(&journal, "create folder", &e))?;
-        // The manifest first, so that a killed run's folder refuses another sweep.
-        littoral_functional::atomic::write_atomic(
-            &manifest_path,
-            manifest.to_json(shard).as_bytes(),
-        )
-        .map_err(|e| CliError::functional(&manifest_path, e))?;
+        if !overlap {
+            write_manifest()?;
+        }
         if a.resume {
             for &k in &selected {
                 if let Ok(line) = shard::read_text(&journal.join(format!("{k}.csv")))
@@ -436,14 +477,28 @@ fn run_and_write(
         progress: Some(&progress),
         allow_non_finite_input: false,
     };
-    let computed = match ranks {
-        #[cfg(feature = "mpi")]
-        Some(r) => Computation {
-            rows: r.dispatch(job, &todo, &progress)?,
-            results: Vec::new(),
-        },
-        _ => compute_here(job, todo, &opts, &spiking, &journal)?,
-    };
+    let manifest_written = OnceLock::new();
+    let computed = std::thread::scope(|s| {
+        if overlap {
+            s.spawn(|| manifest_written.set(write_manifest()));
+        }
+        match ranks {
+            #[cfg(feature = "mpi")]
+            Some(r) => r.dispatch(job, &todo, &progress).map(|rows| Computation {
+                rows,
+                results: Vec::new(),
+            }),
+            _ => {
+                let gate = overlap.then_some(&manifest_written);
+                compute_here(job, todo, &opts, &spiking, &journal, gate)
+            }
+        }
+    });
+    // The manifest's error first: the rows stopped because of it.
+    if let Some(Err(e)) = manifest_written.into_inner() {
+        return Err(e);
+    }
+    let computed = computed?;
     pb.finish_and_clear();
     let total_seconds = started.elapsed().as_secs_f64();
 
@@ -509,13 +564,15 @@ struct Computation {
     results: Vec<PointResult>,
 }
 
-/// Compute `todo` in this process, recording each row in the journal as it completes.
+/// Compute `todo` in this process, recording each row in the journal as it completes
+/// (once `manifest` holds the outcome of writing the manifest, when given).
 fn compute_here(
     job: &Job<'_>,
     todo: Vec<usize>,
     opts: &SweepOptions<'_>,
     spiking: &[Population<'_>],
     journal: &Path,
+    manifest: Option<&OnceLock<CliResult<()>>>,
 ) -> CliResult<Computation> {
     let Job {
         args: a,
@@ -530,6 +587,11 @@ fn compute_here(
     } = *job;
     let todo = Points::List(todo);
     let record_point = |r: &PointResult| -> littoral_functional::Result<()> {
+        if manifest.is_some_and(|m| m.wait().is_err()) {
+            return Err(littoral_functional::Error::Sweep(
+                "stopped: the manifest could not be written".into(),
+            ));
+        }
         let line = row(sweep, axes, spiking, &r.summary)?;
         shard::record_row(journal, r.summary.index, &line)
     };
