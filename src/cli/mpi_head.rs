@@ -6,8 +6,8 @@
 //!
 //! Every rank takes part in the exchange exactly once, also when it failed before
 //! preparing the sweep ([`HeadExchange::skip`]): a small header goes round first (whether
-//! the rank has its share, the batch and the shape of a sample's output); unless every
-//! rank has its share of the same head, no data is exchanged and each rank evaluates the
+//! the rank has its share, a key of the sweep's manifest, the batch and the shape of a
+//! sample's output); unless every rank has its share of the same head, no data is exchanged and each rank evaluates the
 //! whole head itself, as without the split, so that errors arise and are reported as in
 //! one process.
 
@@ -20,8 +20,9 @@ use mpi::traits::{Communicator, CommunicatorCollectives};
 use std::cell::Cell;
 use std::ops::Range;
 
-/// Numbers in the header each rank sends: has its share, batch, steps, outputs.
-const HEADER: usize = 4;
+/// Numbers in the header each rank sends: has its share, the sweep's key, batch, steps,
+/// outputs.
+const HEADER: usize = 5;
 
 /// The exchange of the shared head among the ranks of `world`, reached once per rank.
 pub struct HeadExchange<'w> {
@@ -38,7 +39,9 @@ impl<'w> HeadExchange<'w> {
 
     /// This rank's share of the head (`head`, `None` when the sweep shares none) evolved
     /// in `pool`, and the whole output gathered from every rank; the whole head evolved
-    /// here when some rank has no share of the same head.
+    /// here when some rank has no share of the same head. `key` names the sweep (its
+    /// manifest: network, input, grid): ranks that read other files do not mix their
+    /// heads (rank 0 then reports the difference).
     ///
     /// # Errors
     /// Evolution errors of the head.
@@ -46,6 +49,7 @@ impl<'w> HeadExchange<'w> {
         &self,
         head: Option<&SharedHead<'_>>,
         pool: &rayon::ThreadPool,
+        key: u64,
     ) -> Result<Option<Array>> {
         let Some(head) = head else {
             self.skip();
@@ -63,7 +67,7 @@ impl<'w> HeadExchange<'w> {
         };
         let fits = b >= 2 && i32::try_from(b * t * n).is_ok();
         let ok = matches!(&part, Ok(p) if p.shape() == [mine.len(), t, n]) && fits;
-        let want = [1, b as u64, t as u64, n as u64];
+        let want = [1, key, b as u64, t as u64, n as u64];
         let all = self.headers(if ok { want } else { [0; HEADER] });
         let agreed = all.chunks(HEADER).all(|h| h == want);
         let part = match part {

@@ -21,17 +21,17 @@
 //! finished, its thread count: the fewest points it takes, whether it is idle) and rank 0
 //! answers each request that wants points with an [`Answer`]: a chunk, "ask again when
 //! idle" (the last round goes only to idle ranks) or stop. A rank sends its first request
-//! before preparing the sweep and asks for its next chunk before computing the current
-//! one, so the answer is there when it needs it. It ends with a request that wants none,
-//! carrying its last rows and its account (or its error); rank 0 is done when every rank
-//! has ended.
+//! once it has prepared the sweep (after the head's exchange) and asks for its next chunk
+//! before computing the current one, so the answer is there when it needs it. It ends
+//! with a request that wants none, carrying its last rows and its account (or its
+//! error); rank 0 is done when every rank has ended.
 
 use super::args::SweepArgs;
 use super::atomic::Outputs;
 use super::error::{CliError, CliResult};
 use super::mpi_head::HeadExchange;
 use super::mpi_wire::{self, Account, Answer, Poll, Request};
-use super::shard::record_row;
+use super::shard::{record_row, sha256_hex};
 use super::simulate::put_npy;
 use super::sweep::{Computed, Job, point_file, row, sweep_on};
 use littoral_functional::summary::{Population, needs_record, spiking_populations};
@@ -269,20 +269,21 @@ impl Ranks {
     pub fn work(&self, job: &Job<'_>) -> CliResult<()> {
         self.settled.set(true);
         let want = points_per_take(job.threads);
-        // The first request before preparing: its answer arrives while the head computes.
-        let manifest = job.manifest.to_json(None);
-        self.send(&Request::asking(want, true, Some(&manifest), Vec::new()))?;
         let mut spent = Account::default();
         let clock = Instant::now();
         let computer = match Computer::new(job) {
             Ok(c) => c,
-            Err(e) => return self.give_up(&e),
+            Err(e) => return self.fail_early(&e),
         };
         let prepared = match computer.prepare(&self.head()) {
             Ok(p) => p,
-            Err(e) => return self.give_up(&e),
+            Err(e) => return self.fail_early(&e),
         };
         spent.prepare = clock.elapsed().as_secs_f64();
+        // The first request after the head's exchange: a first message to rank 0 while it
+        // prepares its folder would wait for it, and delay this rank's share of the head.
+        let manifest = job.manifest.to_json(None);
+        self.send(&Request::asking(want, true, Some(&manifest), Vec::new()))?;
         let clock = Instant::now();
         let mut answer = self.receive_answer();
         spent.waiting += clock.elapsed().as_secs_f64();
@@ -328,11 +329,16 @@ impl Ranks {
         self.send(&Request::ended(finished, None, Some(spent)))
     }
 
-    /// Another rank failed with a request unanswered: take part in the exchange of the
-    /// head if not done, take the answer, tell rank 0.
+    /// Another rank failed with a request unanswered: take the answer, tell rank 0.
     fn give_up(&self, e: &CliError) -> CliResult<()> {
-        self.head().skip();
         let _ = self.receive_answer();
+        self.send(&Request::ended(Vec::new(), Some(e), None))
+    }
+
+    /// Another rank failed preparing (no request sent): take part in the exchange of the
+    /// head if not done, tell rank 0.
+    fn fail_early(&self, e: &CliError) -> CliResult<()> {
+        self.head().skip();
         self.send(&Request::ended(Vec::new(), Some(e), None))
     }
 
@@ -506,9 +512,12 @@ impl<'j> Computer<'j> {
     /// the rest gathered from the other ranks (on the calling thread, which calls MPI).
     fn prepare(&self, head: &HeadExchange<'_>) -> CliResult<PreparedSweep<'_>> {
         let j = self.job;
+        // The sweep's key: the first 64 bits of its manifest's SHA-256.
+        let digest = sha256_hex(j.manifest.to_json(None).as_bytes());
+        let key = u64::from_str_radix(digest.get(..16).unwrap_or("0"), 16).unwrap_or(0);
         let prepared =
             PreparedSweep::with_head(j.module, j.tree, j.tree, j.x, j.sweep, &self.opts, |h| {
-                head.share(h, &self.pool)
+                head.share(h, &self.pool, key)
             });
         prepared.map_err(|e| CliError::evolution(j.files.input, j.files.net, e))
     }
