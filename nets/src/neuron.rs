@@ -417,7 +417,7 @@ mod tests {
                 .map(|i| 0.5 * ((i * 37 % 11) as f64 / 11.0))
                 .collect();
             let x = Array::from_shape_vec(vec![2, 25, n_in], data).unwrap();
-            let fast = lif.evolve_batch(&tree, &state, &x, true).unwrap();
+            let fast = lif.evolve_batch(&tree, &state, x.view(), true).unwrap();
             let inputs = x
                 .data()
                 .chunks(25 * n_in)
