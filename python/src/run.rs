@@ -56,7 +56,7 @@ impl Input<'_> {
             Input::Checked(a) => a.view(),
             Input::Lent { array, shape } => {
                 ArrayView::new(shape, array.as_slice().unwrap_or_default())
-                    .unwrap_or_else(|_| ArrayView::from(&EMPTY))
+                    .unwrap_or_else(|_| EMPTY.view())
             }
         }
     }
