@@ -105,7 +105,7 @@ mod tests {
     /// What a part's user does: write some elements (`None`: never ask for the part).
     fn fill(part: &mut [f64], seed: u64) {
         for (i, v) in part.iter_mut().enumerate() {
-            if (i as u64 + seed) % 3 != 0 {
+            if !(i as u64 + seed).is_multiple_of(3) {
                 *v = (i as f64 + seed as f64).sin();
             }
         }
