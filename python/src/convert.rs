@@ -147,9 +147,11 @@ pub fn value(obj: &Bound<'_, PyAny>, path: &str) -> PyResult<Value> {
     Ok(Value::F64(Arc::new(arr)))
 }
 
-/// Below this many elements an array is copied into a new NumPy array (cheaper than
-/// handing over the Rust buffer, which needs a keeper object).
-const COPY_BELOW: usize = 4096;
+/// Below this many elements an array is copied: an output into a new NumPy array (cheaper
+/// than handing over the Rust buffer, which needs a keeper object), an input out of its
+/// NumPy buffer (cheaper than the `numpy` crate's read-only borrow, whose flags live in a
+/// table shared by every extension).
+pub const COPY_BELOW: usize = 4096;
 
 /// An owned [`Array`] as a NumPy array: a large one hands over its buffer (no copy).
 pub fn to_numpy<'py, T: numpy::Element + Copy>(

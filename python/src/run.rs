@@ -11,7 +11,7 @@
 //! tree, and batching is skipped for a state that an evolution returned (already batched
 //! for this batch size). The results are the same bits; the errors the same messages.
 
-use crate::convert::{array_f64, core_err, functional_err};
+use crate::convert::{COPY_BELOW, array_f64, core_err, functional_err};
 use littoral_core::batch::batch_input;
 use littoral_core::input_check::{evolve_checked, non_finite_input};
 use littoral_core::{Array, ArrayView, Evolution, Module, ModuleExt, Tree};
@@ -90,11 +90,12 @@ impl Input<'_> {
 static EMPTY: std::sync::LazyLock<Array<f64>> =
     std::sync::LazyLock::new(|| Array::zeros(vec![0, 0, 0]));
 
-/// The input as `(B, T, size_in)`. A contiguous float64 NumPy array of a shape that needs
-/// no broadcast is lent as it is (checked during the evolution); other inputs go through
-/// NumPy's conversion and the library's broadcast, and are checked finite here.
+/// The input as `(B, T, size_in)`. A large contiguous float64 NumPy array of a shape that
+/// needs no broadcast is lent as it is (checked during the evolution); other inputs go
+/// through NumPy's conversion and the library's broadcast, and are checked finite here.
 pub fn input<'py>(obj: &Bound<'py, PyAny>, size_in: usize) -> PyResult<Input<'py>> {
     if let Ok(arr) = obj.cast::<PyArrayDyn<f64>>()
+        && arr.len() >= COPY_BELOW
         && let Ok(array) = arr.try_readonly()
         && array.as_slice().is_ok()
     {
