@@ -56,10 +56,10 @@ pub(crate) struct Consts<'a, F: Real> {
     pub w_rec: Option<Cow<'a, [F]>>,
 }
 
-impl<F: Real> Consts<'_, F> {
+impl<'a, F: Real> Consts<'a, F> {
     /// The constants of neurons `lo..hi` alone, without the recurrent weights (their
     /// recurrent input is computed by the caller).
-    pub(crate) fn part(&self, lo: usize, hi: usize) -> Consts<'_, F> {
+    pub(crate) fn part(&self, lo: usize, hi: usize) -> Consts<'a, F> {
         let s = self.n_syn;
         Consts {
             n: hi - lo,

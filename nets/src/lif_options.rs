@@ -351,7 +351,7 @@ fn fused_split<F: Real>(
     }
     let mid = n / 2 / 64 * 64;
     let s = c.n_syn;
-    let (lo_c, hi_c) = split_consts(c, mid);
+    let (lo_c, hi_c) = (c.part(0, mid), c.part(mid, n));
     let (v_lo, v_hi) = v_reset.split_at(mid);
     let (x_lo, x_hi) = io.x.split_at(mid * s);
     let (irec_lo, irec_hi) = match io.irec {
@@ -397,26 +397,6 @@ fn fused_split<F: Real>(
         || fused_split(&lo_c, v_lo, r_steps, lo, 1),
         || fused_split(&hi_c, v_hi, r_steps, hi, 1),
     );
-}
-
-/// The constants of neurons `..mid` and `mid..`.
-fn split_consts<'a, F: Real>(c: &Consts<'a, F>, mid: usize) -> (Consts<'a, F>, Consts<'a, F>) {
-    let s = c.n_syn;
-    let part = |from: usize, to: usize| Consts {
-        n: to - from,
-        n_syn: s,
-        alpha: &c.alpha[from..to],
-        beta: &c.beta[from * s..to * s],
-        bias: &c.bias[from..to],
-        threshold: &c.threshold[from..to],
-        fast: c.fast,
-        recip: &[],
-        max_spikes: c.max_spikes,
-        neg_zero_bias: c.neg_zero_bias,
-        noise_scale: c.noise_scale,
-        w_rec: None,
-    };
-    (part(0, mid), part(mid, c.n))
 }
 
 struct FusedOp<'a, 'b, F: Real> {
