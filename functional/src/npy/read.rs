@@ -182,9 +182,10 @@ pub fn read_npy(r: &mut impl Read, available: u64, max_bytes: u64) -> Result<Arr
     // Exactly the declared bytes, never more: the bound on any decompression. The buffer
     // is reserved once (`need` is within `max_bytes`, checked above): a `take`n reader
     // gives no size hint, and growing by doubling copied the data again at every step
-    // into fresh memory (a 128 MB buffer for an 80 MB input). Once converted, the freed buffer
-    // is what the allocator hands out next, typically as the evolution's output: pages
-    // already touched, where fresh ones are page faults (`docs/performance.md`).
+    // into fresh memory (a 128 MB buffer for an 80 MB input). Whether the freed buffer is
+    // handed out again (to the evolution's output, say) is the allocator's placement, not
+    // this reader's: with mimalloc 3 it is at some sizes and not at others
+    // (`docs/performance.md`, "Fourth round").
     let mut data = Vec::with_capacity(
         usize::try_from(need).map_err(|_| "the declared array size overflows".to_string())?,
     );
