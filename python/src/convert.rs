@@ -75,22 +75,25 @@ fn one_line(s: &str) -> String {
 }
 
 /// A float64 NumPy array (or Python number) as an [`Array`]. A C-contiguous array is read
-/// in one copy from its buffer; any other layout is read element by element.
+/// in one copy from its buffer; any other layout (Fortran order too) is read element by
+/// element.
 pub fn array_f64(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Array<f64>> {
     // A small contiguous array: one copy, without registering a borrow.
     if let Ok(arr) = obj.cast::<PyArrayDyn<f64>>()
         && arr.len() < COPY_BELOW
+        && arr.is_c_contiguous()
         && let Ok(data) = arr.to_vec()
     {
         return Array::from_shape_vec(arr.shape().to_vec(), data).map_err(core_err);
     }
     if let Ok(a) = obj.extract::<PyReadonlyArrayDyn<'_, f64>>() {
         let shape = a.shape().to_vec();
-        let data = match a.as_slice() {
+        // The buffer is read as it is only in C order (`as_slice` also takes Fortran's).
+        let data = match a.as_slice().ok().filter(|_| a.is_c_contiguous()) {
             // A large copy runs with the GIL released (the array stays borrowed).
-            Ok(s) if s.len() >= COPY_BELOW => obj.py().detach(|| s.to_vec()),
-            Ok(s) => s.to_vec(),
-            Err(_) => a.as_array().iter().copied().collect(),
+            Some(s) if s.len() >= COPY_BELOW => obj.py().detach(|| s.to_vec()),
+            Some(s) => s.to_vec(),
+            None => a.as_array().iter().copied().collect(),
         };
         return Array::from_shape_vec(shape, data).map_err(core_err);
     }

@@ -37,7 +37,7 @@ pub fn pool(threads: Option<usize>) -> PyResult<Option<rayon::ThreadPool>> {
 
 /// The input of one evolution, `(B, T, size_in)`.
 pub enum Input<'py> {
-    /// A contiguous float64 NumPy array of shape `(T, size_in)` or `(B, T, size_in)`,
+    /// A C-contiguous float64 NumPy array of shape `(T, size_in)` or `(B, T, size_in)`,
     /// borrowed read-only, not yet checked for NaN and infinities.
     Lent {
         /// The read-only borrow (held until the evolution returns).
@@ -97,6 +97,7 @@ pub fn input<'py>(obj: &Bound<'py, PyAny>, size_in: usize) -> PyResult<Input<'py
     if let Ok(arr) = obj.cast::<PyArrayDyn<f64>>()
         && arr.len() >= COPY_BELOW
         && let Ok(array) = arr.try_readonly()
+        && array.is_c_contiguous()
         && array.as_slice().is_ok()
     {
         let shape = match *array.shape() {
