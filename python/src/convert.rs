@@ -2,6 +2,7 @@
 //! nested dicts ⇄ [`Tree`] / [`Record`], and Littoral errors → Python exceptions with the
 //! command line's one-line messages.
 
+use crate::keys::{key, name_of};
 use littoral_core::{Array, Entry, Module, ModuleExt, Record, Tree, Value};
 use numpy::ndarray::{ArrayD, ArrayViewD, IxDyn};
 use numpy::{
@@ -78,13 +79,8 @@ fn one_line(s: &str) -> String {
 /// in one copy from its buffer; any other layout (Fortran order too) is read element by
 /// element.
 pub fn array_f64(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Array<f64>> {
-    // A small contiguous array: one copy, without registering a borrow.
-    if let Ok(arr) = obj.cast::<PyArrayDyn<f64>>()
-        && arr.len() < COPY_BELOW
-        && arr.is_c_contiguous()
-        && let Ok(data) = arr.to_vec()
-    {
-        return Array::from_shape_vec(arr.shape().to_vec(), data).map_err(core_err);
+    if let Some(a) = small_copy(obj) {
+        return Ok(a);
     }
     if let Ok(a) = obj.extract::<PyReadonlyArrayDyn<'_, f64>>() {
         let shape = a.shape().to_vec();
@@ -121,6 +117,17 @@ pub fn array_f64(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Array<f64>> {
         "{what}: expected a float64 array, found {}",
         type_name(obj)
     )))
+}
+
+/// A small C-contiguous NumPy array of element type `T`, copied in one go without
+/// registering a borrow; `None` for anything else (read it the general way).
+pub fn small_copy<T: numpy::Element + Copy>(obj: &Bound<'_, PyAny>) -> Option<Array<T>> {
+    let arr = obj.cast::<PyArrayDyn<T>>().ok()?;
+    if arr.len() >= COPY_BELOW || !arr.is_c_contiguous() {
+        return None;
+    }
+    let data = arr.to_vec().ok()?;
+    Array::from_shape_vec(arr.shape().to_vec(), data).ok()
 }
 
 fn type_name(obj: &Bound<'_, PyAny>) -> String {
@@ -193,10 +200,10 @@ pub fn tree_to_dict<'py>(py: Python<'py>, tree: &Tree) -> PyResult<Bound<'py, Py
     for (name, entry) in tree.iter() {
         match entry {
             Entry::Leaf(l) => match &l.value {
-                Value::F64(a) => d.set_item(name, shared_to_numpy(py, a)?)?,
-                Value::U64(a) => d.set_item(name, shared_to_numpy(py, a)?)?,
+                Value::F64(a) => d.set_item(key(py, name), shared_to_numpy(py, a)?)?,
+                Value::U64(a) => d.set_item(key(py, name), shared_to_numpy(py, a)?)?,
             },
-            Entry::Branch(b) => d.set_item(name, tree_to_dict(py, b)?)?,
+            Entry::Branch(b) => d.set_item(key(py, name), tree_to_dict(py, b)?)?,
         }
     }
     Ok(d)
@@ -211,8 +218,8 @@ pub fn record_to_dict(py: Python<'_>, mut record: Record) -> PyResult<Bound<'_, 
             continue;
         };
         match entry {
-            Entry::Leaf(a) => d.set_item(name, to_numpy(py, a)?)?,
-            Entry::Branch(b) => d.set_item(name, record_to_dict(py, b)?)?,
+            Entry::Leaf(a) => d.set_item(key(py, &name), to_numpy(py, a)?)?,
+            Entry::Branch(b) => d.set_item(key(py, &name), record_to_dict(py, b)?)?,
         }
     }
     Ok(d)
@@ -290,30 +297,42 @@ fn fill_tree(template: &Tree, obj: &Bound<'_, PyAny>, prefix: &str, state: bool)
     })?;
     let mut out = Tree::new();
     for (k, v) in dict.iter() {
-        let name: String = k
-            .extract()
-            .map_err(|_| PyValueError::new_err(format!("{prefix}: dict keys must be strings")))?;
-        let path = littoral_core::nested::join_path(prefix, &name);
+        // A key `tree_to_dict` made is known by identity; any other is decoded.
+        let name: std::sync::Arc<str> = match name_of(obj.py(), &k) {
+            Some(name) => name,
+            None => k
+                .extract::<String>()
+                .map_err(|_| PyValueError::new_err(format!("{prefix}: dict keys must be strings")))?
+                .into(),
+        };
+        // The dotted path names the value in errors: made only when one is raised.
+        let path = || littoral_core::nested::join_path(prefix, &name);
         let leaf = match template.entry(&name) {
             Some(Entry::Branch(sub)) if v.is_instance_of::<PyDict>() => {
-                out.insert_branch(name, fill_tree(sub, &v, &path, state)?);
+                out.insert_branch(&*name, fill_tree(sub, &v, &path(), state)?);
                 continue;
             }
             Some(Entry::Leaf(leaf)) if !v.is_instance_of::<PyDict>() => leaf,
-            _ => return Err(core_err(littoral_core::Error::UnknownPath { path })),
+            _ => return Err(core_err(littoral_core::Error::UnknownPath { path: path() })),
         };
         let value = match leaf.value {
-            Value::U64(_) => value(&as_uint64(&v)?, &path)?,
-            Value::F64(_) => Value::F64(Arc::new(array_f64(&v, &path)?)),
+            Value::U64(_) => match small_copy::<u64>(&v) {
+                Some(a) => Value::U64(Arc::new(a)),
+                None => value(&as_uint64(&v)?, &path())?,
+            },
+            Value::F64(_) => Value::F64(Arc::new(match small_copy::<f64>(&v) {
+                Some(a) => a,
+                None => array_f64(&v, &path())?,
+            })),
         };
         if state && let Some((index, found)) = value.as_f64().and_then(|a| a.first_non_finite()) {
             return Err(core_err(littoral_core::Error::NonFinite {
-                path,
+                path: path(),
                 index,
                 value: found,
             }));
         }
-        out.insert_leaf(name, leaf.with_value(value));
+        out.insert_leaf(&*name, leaf.with_value(value));
     }
     Ok(out)
 }

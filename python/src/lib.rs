@@ -10,7 +10,9 @@
 //! Methods that address a submodule take `prefix`, its dotted path (`""` for the whole
 //! network), so Python's `modules()` views share one engine and one tree.
 
+mod checked;
 mod convert;
+mod keys;
 mod nir;
 mod run;
 mod timeseries;
@@ -51,6 +53,9 @@ pub struct Engine {
     /// The Parameters and SimulationParameters of `tree` passed the library's check (they
     /// have not changed since): calls skip re-checking them.
     params_checked: bool,
+    /// The parameters of the last pure `evolve` that passed the check: the same values
+    /// again skip it.
+    last_checked: checked::LastChecked,
     seed: u64,
     step: u64,
 }
@@ -100,6 +105,7 @@ impl Engine {
             tree: params.merged(&state),
             live: None,
             params_checked: false,
+            last_checked: checked::LastChecked::default(),
             seed: 0,
             step: snap.step,
         })
@@ -128,6 +134,7 @@ impl Engine {
             tree: self.values().into_owned(),
             live: None,
             params_checked: self.params_checked,
+            last_checked: checked::LastChecked::default(),
             seed: self.seed,
             step: self.step,
         }
@@ -361,7 +368,12 @@ impl Engine {
             record,
             pool: pool.as_ref(),
         };
-        triple(py, runner.evolve_checked(py, &s, &input)?)
+        let known = self.last_checked.holds(&p);
+        let ev = runner.evolve_checked(py, &s, &input, known)?;
+        if !known {
+            self.last_checked.remember(&p);
+        }
+        triple(py, ev)
     }
 
     /// Evolve `x` at every point of a sweep over Parameter and SimulationParameter paths
@@ -418,6 +430,7 @@ impl Engine {
             tree,
             live: None,
             params_checked: false,
+            last_checked: checked::LastChecked::default(),
             seed,
             step: 0,
         }
@@ -462,7 +475,7 @@ impl Engine {
                 record,
                 pool: pool.as_ref(),
             };
-            runner.evolve_checked(py, &held, &input)?
+            runner.evolve_checked(py, &held, &input, false)?
         };
         // Keep the new state: only State leaves change (the leaves are shared, not copied).
         for (path, leaf) in ev.state.leaves() {

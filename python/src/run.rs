@@ -12,7 +12,7 @@
 //! for this batch size). The results are the same bits; the errors the same messages.
 
 use crate::convert::{COPY_BELOW, array_f64, core_err, functional_err};
-use littoral_core::batch::batch_input;
+use littoral_core::batch::batch_view;
 use littoral_core::input_check::{evolve_checked, non_finite_input};
 use littoral_core::{Array, ArrayView, Evolution, Module, ModuleExt, Tree};
 use littoral_functional::par::{concat_axis, concat_records, slice_axis1};
@@ -110,7 +110,15 @@ pub fn input<'py>(obj: &Bound<'py, PyAny>, size_in: usize) -> PyResult<Input<'py
         }
     }
     let a = array_f64(obj, "input")?;
-    let x = batch_input(&a, size_in).map_err(core_err)?.into_owned();
+    // Brought to `(B, T, size_in)`: reshaped when no value is broadcast (one copy in all).
+    let batched = batch_view(a.view(), size_in).map_err(core_err)?;
+    let (view, shape) = (batched.view(), batched.view().shape().to_vec());
+    let x = if std::ptr::eq(view.data(), a.data()) {
+        drop(batched);
+        Array::from_shape_vec(shape, a.into_data()).map_err(core_err)?
+    } else {
+        view.to_owned()
+    };
     // The check on the broadcast values, so indices match the library's errors.
     match non_finite_input(x.view()) {
         Some(e) => Err(core_err(e)),
@@ -214,15 +222,21 @@ impl Runner<'_> {
         Ok(Evolution::new(output, state, record))
     }
 
-    /// [`Runner::evolve`] from an unbatched (or batched) state, every check made.
+    /// [`Runner::evolve`] from an unbatched (or batched) state, every check made (the
+    /// parameter check unless `params_checked`: these values passed it already).
     pub fn evolve_checked(
         &self,
         py: Python<'_>,
         state: &Tree,
         x: &Input<'_>,
+        params_checked: bool,
     ) -> PyResult<Evolution> {
-        let batched = self
-            .check_params()
+        let checked = if params_checked {
+            Ok(())
+        } else {
+            self.check_params()
+        };
+        let batched = checked
             .and_then(|()| self.batch_state(state, x.batch()))
             .map_err(|e| x.non_finite_first(py, e))?;
         self.evolve(py, &batched, x)
