@@ -3,6 +3,7 @@
 
 use crate::limits::DepthGuard;
 use indexmap::IndexMap;
+use rustc_hash::FxBuildHasher;
 use serde::{Deserialize, Serialize};
 
 /// One entry of a [`Nested`] map: a leaf or a nested branch (a submodule).
@@ -13,6 +14,11 @@ pub enum Entry<T> {
     /// A nested map, usually a submodule.
     Branch(Nested<T>),
 }
+
+/// The entries of a [`Nested`] map by name. Names are hashed with Fx (`rustc-hash`), not
+/// the standard library's SipHash: trees are looked up by short names on every call, where
+/// SipHash cost more than the rest of a lookup (`docs/python.md`, issue 14).
+type Names<T> = IndexMap<String, Entry<T>, FxBuildHasher>;
 
 /// An insertion-ordered nested map addressed by dotted paths (`"1_LIF.vmem"`).
 /// Names never contain a `.`.
@@ -27,14 +33,14 @@ pub enum Entry<T> {
 ///            vec![("a.b".to_string(), 1), ("c".to_string(), 2)]);
 /// ```
 #[derive(Clone, Debug, Serialize)]
-pub struct Nested<T>(IndexMap<String, Entry<T>>);
+pub struct Nested<T>(Names<T>);
 
 /// The wire form of [`Nested`] (what `derive(Deserialize)` would read), decoded behind a
 /// [`DepthGuard`] so that input nested deeper than [`crate::limits::MAX_DEPTH`] is an
 /// error rather than a stack overflow.
 #[derive(Deserialize)]
 #[serde(rename = "Nested")]
-struct NestedWire<T>(IndexMap<String, Entry<T>>);
+struct NestedWire<T>(Names<T>);
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Nested<T> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -52,14 +58,14 @@ impl<T: PartialEq> PartialEq for Nested<T> {
 
 impl<T> Default for Nested<T> {
     fn default() -> Self {
-        Nested(IndexMap::new())
+        Nested(IndexMap::default())
     }
 }
 
 impl<T> Nested<T> {
     /// An empty map.
     pub fn new() -> Self {
-        Nested(IndexMap::new())
+        Nested(IndexMap::default())
     }
 
     /// Number of direct entries.

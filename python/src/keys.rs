@@ -11,7 +11,7 @@
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyString;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::{Arc, Mutex};
 
 /// At most this many names are kept; past it new names are made per call, as before (a
@@ -22,8 +22,8 @@ const MAX_KEYS: usize = 4096;
 /// table holds a reference to each, so no other object can take that address).
 #[derive(Default)]
 struct Table {
-    by_name: HashMap<Arc<str>, Py<PyString>>,
-    by_address: HashMap<usize, Arc<str>>,
+    by_name: FxHashMap<Arc<str>, Py<PyString>>,
+    by_address: FxHashMap<usize, Arc<str>>,
 }
 
 static TABLE: PyOnceLock<Mutex<Table>> = PyOnceLock::new();
