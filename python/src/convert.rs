@@ -4,7 +4,9 @@
 
 use crate::keys::{key, name_of};
 use littoral_core::{Array, Entry, Module, ModuleExt, Record, Tree, Value};
-use numpy::ndarray::{ArrayD, ArrayViewD, IxDyn};
+use numpy::ndarray::{
+    ArrayD, ArrayView0, ArrayView1, ArrayView2, ArrayView3, ArrayViewD, IxDyn, ShapeError,
+};
 use numpy::{
     IntoPyArray, PyArray, PyArrayDyn, PyArrayMethods, PyReadonlyArrayDyn, PyUntypedArrayMethods,
 };
@@ -177,14 +179,31 @@ pub fn to_numpy<'py, T: numpy::Element + Copy>(
     Ok(nd.into_pyarray(py).into_any())
 }
 
-/// A copy of `a` as a new NumPy array.
+/// A copy of `a` as a new NumPy array. Up to three dimensions (every state and output of
+/// the built-in models) the shape has a fixed size: no heap allocation for the shape and
+/// strides, which cost about a third of making a small array.
 pub fn copy_to_numpy<'py, T: numpy::Element + Copy>(
     py: Python<'py>,
     a: &Array<T>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let view = ArrayViewD::from_shape(IxDyn(a.shape()), a.data())
-        .map_err(|e| PyValueError::new_err(e.to_string()))?;
-    Ok(PyArray::from_array(py, &view).into_any())
+    let data = a.data();
+    let err = |e: ShapeError| PyValueError::new_err(e.to_string());
+    Ok(match *a.shape() {
+        [] => PyArray::from_array(py, &ArrayView0::from_shape((), data).map_err(err)?).into_any(),
+        [n] => PyArray::from_array(py, &ArrayView1::from_shape(n, data).map_err(err)?).into_any(),
+        [n0, n1] => PyArray::from_array(py, &ArrayView2::from_shape((n0, n1), data).map_err(err)?)
+            .into_any(),
+        [n0, n1, n2] => PyArray::from_array(
+            py,
+            &ArrayView3::from_shape((n0, n1, n2), data).map_err(err)?,
+        )
+        .into_any(),
+        _ => PyArray::from_array(
+            py,
+            &ArrayViewD::from_shape(IxDyn(a.shape()), data).map_err(err)?,
+        )
+        .into_any(),
+    })
 }
 
 fn shared_to_numpy<'py, T: numpy::Element + Copy>(
