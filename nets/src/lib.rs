@@ -17,6 +17,7 @@ pub mod builder;
 pub mod combinators;
 pub mod config;
 pub mod cuba;
+mod decode_cache;
 pub mod exp_syn;
 pub mod fused;
 pub mod instant;

@@ -2,6 +2,7 @@
 //! `LIF`, same step order and numbers).
 
 use crate::builder::{attribute_setters, require_has_rec, result_setters};
+use crate::decode_cache::{DecodeCache, MAX_CACHED_VALUES};
 use crate::lif_kernel::{
     Consts, SampleIo, SampleRecord, StepSource, evolve_sample, fast_thresholds, reciprocals,
     recurrent_input, reference_neurons, update_synapses,
@@ -75,6 +76,45 @@ pub struct Lif {
     refractory: bool,
     /// Sparse recurrent weights `(N, N·S)`, in place of the dense `w_rec`.
     sparse_rec: Option<Arc<Structure>>,
+    /// The parameters decoded last, for a call with the same values (a clone starts
+    /// empty).
+    decoded: DecodeCache<DecodeKey>,
+}
+
+/// Every setting of a [`Lif`] that decoding its parameters reads ([`NeuronModel::decode`]
+/// and `decode_options`): decoded parameters are reused only under an equal key. A setting
+/// decoding comes to read must be added here.
+#[derive(Debug)]
+struct DecodeKey {
+    n: usize,
+    n_syn: usize,
+    has_rec: bool,
+    reset: Reset,
+    refractory: bool,
+    /// The structure itself (held, so that its address is not another's).
+    sparse_rec: Option<Arc<Structure>>,
+}
+
+impl PartialEq for DecodeKey {
+    fn eq(&self, other: &Self) -> bool {
+        (
+            self.n,
+            self.n_syn,
+            self.has_rec,
+            self.reset,
+            self.refractory,
+        ) == (
+            other.n,
+            other.n_syn,
+            other.has_rec,
+            other.reset,
+            other.refractory,
+        ) && match (&self.sparse_rec, &other.sparse_rec) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        }
+    }
 }
 
 impl Lif {
@@ -160,6 +200,7 @@ impl Lif {
             reset: Reset::Subtract,
             refractory: false,
             sparse_rec: None,
+            decoded: DecodeCache::default(),
         }
     }
 
@@ -704,6 +745,23 @@ impl NeuronModel for Lif {
             options: self.decode_options(p)?,
             neg_zero_bias,
         })
+    }
+
+    /// The parameters decoded last time when `p` and the settings are the same (bit for
+    /// bit), else decoded (and kept, for a population of at most `MAX_CACHED_VALUES`
+    /// values).
+    fn decode_shared<F: Real>(&self, p: &Tree) -> Result<Arc<LifParams<F>>> {
+        let key = DecodeKey {
+            n: self.n,
+            n_syn: self.n_syn,
+            has_rec: self.has_rec,
+            reset: self.reset,
+            refractory: self.refractory,
+            sparse_rec: self.sparse_rec.clone(),
+        };
+        let values = self.n * self.n_syn * (1 + usize::from(self.has_rec) * self.n);
+        self.decoded
+            .get_or_decode(key, p, values <= MAX_CACHED_VALUES, || self.decode(p))
     }
 
     fn scratch<F: Real>(&self, p: &LifParams<F>) -> LifScratch<F> {

@@ -132,6 +132,16 @@ pub trait NeuronModel: Module + Sized {
     /// A missing leaf or one of the wrong size, naming it.
     fn decode<F: Real>(&self, params: &Tree) -> Result<Self::Params<F>>;
 
+    /// [`NeuronModel::decode`], shared: what the driver calls. The default decodes; a
+    /// model may return the parameters it decoded last when `params` and its settings are
+    /// the same as then (LIF does: `crate::decode_cache`), with the same bits.
+    ///
+    /// # Errors
+    /// As [`NeuronModel::decode`].
+    fn decode_shared<F: Real>(&self, params: &Tree) -> Result<Arc<Self::Params<F>>> {
+        self.decode(params).map(Arc::new)
+    }
+
     /// Fresh working buffers of one sample.
     fn scratch<F: Real>(&self, p: &Self::Params<F>) -> Self::Scratch<F>;
 
@@ -292,7 +302,8 @@ pub(crate) fn drive<M: NeuronModel, F: Real, I: Send>(
     inputs: Vec<I>,
     run: impl Fn(&M::Params<F>, Sample<'_, I>) + Sync + Send,
 ) -> Result<Evolution> {
-    let p: M::Params<F> = model.decode(params)?;
+    let shared = model.decode_shared::<F>(params)?;
+    let p: &M::Params<F> = &shared;
     let vars: Vec<(&str, Vec<usize>)> = model
         .attributes()
         .iter()
@@ -368,7 +379,7 @@ pub(crate) fn drive<M: NeuronModel, F: Real, I: Send>(
     for_each_sample(tasks, b * t * state_size.max(n_out), |s| {
         // Each task zeroes its own output and records, on its own thread.
         run(
-            &p,
+            p,
             Sample {
                 key: s.key,
                 input: s.input,
