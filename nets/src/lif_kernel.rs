@@ -170,7 +170,7 @@ pub(crate) fn reciprocals<F: Real>(threshold: &[F]) -> Option<Vec<F>> {
 /// sum starts from `+0.0` as numpy's does, needed with noise or a `-0.0` bias).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn step_single<
+pub(crate) fn step_single<
     F: Real,
     const REC: bool,
     const NOISE: bool,
@@ -349,7 +349,8 @@ impl<F: Real> pulp::WithSimd for RowAdds<'_, F> {
 /// time): the arithmetic is the same in each, only the number of lanes differs.
 ///
 /// A recurrent sample wide enough is split over the pool's threads by neurons instead
-/// ([`crate::lif_split`], the same bits).
+/// ([`crate::lif_split`], the same bits); a feed-forward one without noise or record runs
+/// by chunks of neurons ([`crate::lif_chunked`], the same bits).
 pub(crate) fn evolve_sample<F: Real, S: StepSource>(c: &Consts<'_, F>, io: SampleIo<'_, S>) {
     if let Some(io) = crate::lif_split::evolve_split(c, io) {
         pulp::Arch::new().dispatch(Sample { c, io });
@@ -367,12 +368,19 @@ impl<F: Real, Src: StepSource> pulp::WithSimd for Sample<'_, '_, F, Src> {
 
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _simd: S) {
-        evolve_sample_body(self.c, self.io);
+        if crate::lif_chunked::applies(self.c, &self.io) {
+            crate::lif_chunked::evolve_chunked(self.c, self.io);
+        } else {
+            evolve_sample_body(self.c, self.io);
+        }
     }
 }
 
 #[inline(always)]
-fn evolve_sample_body<F: Real, S: StepSource>(c: &Consts<'_, F>, mut io: SampleIo<'_, S>) {
+pub(crate) fn evolve_sample_body<F: Real, S: StepSource>(
+    c: &Consts<'_, F>,
+    mut io: SampleIo<'_, S>,
+) {
     let (n, n_syn) = (c.n, c.n_syn);
     let ns = n * n_syn;
     let steps = io.output.len() / n.max(1);
