@@ -7,6 +7,10 @@
 //! constants are reloaded from L2 every step. Here a chunk's state and constants (512 B
 //! per stream) stay in L1 across the block, and only the input and output move.
 //!
+//! The output is zeroed a block at a time, right before the block is written
+//! ([`Output::front`]), not a whole sample before the pass: the zeroed block is in cache
+//! when the pass writes it, so the output goes to memory once.
+//!
 //! Without recurrence a neuron's step reads nothing of the other neurons, so the order
 //! in which (neuron, step) pairs are computed does not change any number: each neuron
 //! runs the same steps, in order, through the same arithmetic ([`step_single`]).
@@ -14,7 +18,7 @@
 //! no recurrence, no noise and no record; `proptest` below checks it against the
 //! step-by-step pass.
 
-use crate::lif_kernel::{Consts, SampleIo, StepSource, step_single};
+use crate::lif_kernel::{Consts, Output, SampleIo, StepSource, step_single};
 use littoral_core::Real;
 
 /// Neurons per chunk: one 512-byte piece of each stream (eight AVX-512 vectors of `f64`).
@@ -42,7 +46,7 @@ pub(crate) fn evolve_chunked<F: Real, S: StepSource>(c: &Consts<'_, F>, io: Samp
         spikes: load(io.spikes),
     };
     let block = S::BLOCK.min(BLOCK_BYTES / (8 * n.max(1))).max(1);
-    let (input, output) = (io.input, &mut *io.output);
+    let (input, output) = (io.input, io.output);
     match (!c.recip.is_empty(), c.neg_zero_bias) {
         (false, false) => blocks::<F, S, false, false>(c, input, output, &mut state, block),
         (false, true) => blocks::<F, S, false, true>(c, input, output, &mut state, block),
@@ -66,7 +70,7 @@ struct State<F> {
 fn blocks<F: Real, S: StepSource, const POW2: bool, const ZERO_FIRST: bool>(
     c: &Consts<'_, F>,
     mut input: S,
-    output: &mut [f64],
+    mut output: Output<'_>,
     state: &mut State<F>,
     block: usize,
 ) {
@@ -76,7 +80,7 @@ fn blocks<F: Real, S: StepSource, const POW2: bool, const ZERO_FIRST: bool>(
     while t0 < steps {
         let t1 = t0.saturating_add(block).min(steps);
         let xb = input.block(t0, t1);
-        let out = &mut output[t0 * n..t1 * n];
+        let out = output.front((t1 - t0) * n);
         let mut lo = 0;
         while lo < n {
             let hi = lo.saturating_add(CHUNK).min(n);
@@ -110,6 +114,7 @@ mod tests {
     use crate::lif_kernel::{
         Consts, SampleIo, StepSource, evolve_sample, evolve_sample_body, reciprocals,
     };
+    use crate::task_zeroed::TaskZeroed;
     use littoral_core::Real;
     use proptest::prelude::*;
 
@@ -144,7 +149,8 @@ mod tests {
     type Bits = (Vec<u64>, [Vec<u64>; 3]);
 
     /// Run `case` in `F` through the pass the kernel picks (`chunked`: the dispatched
-    /// `evolve_sample`, which takes the chunked pass here) or step by step.
+    /// `evolve_sample`, which takes the chunked pass here, writing into a lazily zeroed
+    /// buffer) or step by step (into a slice).
     fn run<F: Real, const B: usize>(case: &Case, chunked: bool) -> Bits {
         let cast = |v: &[f64]| v.iter().map(|&x| F::of(x)).collect::<Vec<F>>();
         let (alpha, beta, bias, threshold) = (
@@ -169,7 +175,15 @@ mod tests {
             w_rec: None,
         };
         let [mut spikes, mut isyn, mut vmem] = case.state.clone();
-        let mut output = vec![0.0; case.x.len()];
+        // The chunked pass writes into a driver's uninitialised buffer, zeroed a block at
+        // a time; the step-by-step pass into a slice.
+        let len = case.x.len();
+        let mut buffer = TaskZeroed::new(len);
+        let mut slice = vec![0.0; len];
+        let output = match buffer.parts(len).pop() {
+            Some(part) if chunked => part.into(),
+            _ => (&mut slice[..]).into(),
+        };
         let io = SampleIo {
             spikes: &mut spikes,
             isyn: &mut isyn,
@@ -179,7 +193,7 @@ mod tests {
                 x: &case.x,
                 n: case.n,
             },
-            output: &mut output,
+            output,
             rec: None,
         };
         assert!(applies(&c, &io));
@@ -188,6 +202,11 @@ mod tests {
         } else {
             evolve_sample_body(&c, io);
         }
+        let output = if chunked && len > 0 {
+            buffer.into_vec()
+        } else {
+            slice
+        };
         let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
         (bits(&output), [bits(&spikes), bits(&isyn), bits(&vmem)])
     }

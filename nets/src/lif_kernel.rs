@@ -31,6 +31,7 @@
 //! neurons that spiked on the previous step, in neuron order, each scaled by its count.
 
 use crate::lif::spike_count;
+use crate::task_zeroed::Part;
 use littoral_core::Real;
 use littoral_core::rng::fill_standard_normal;
 use std::borrow::Cow;
@@ -120,8 +121,60 @@ pub(crate) struct SampleIo<'a, S> {
     pub vmem: &'a mut [f64],
     pub key: [u64; 2],
     pub input: S,
-    pub output: &'a mut [f64],
+    pub output: Output<'a>,
     pub rec: Option<SampleRecord<'a>>,
+}
+
+/// A sample's output `(T, N)`, as the kernel gets it: a slice, or the sample's part of
+/// the driver's uninitialised buffer, zeroed a block of steps at a time as a pass that
+/// writes every step reaches it (the block is then in cache when the pass writes it).
+pub(crate) enum Output<'a> {
+    Slice(&'a mut [f64]),
+    Part(Part<'a>),
+}
+
+impl<'a> Output<'a> {
+    /// Elements not yet handed out.
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Output::Slice(s) => s.len(),
+            Output::Part(p) => p.len(),
+        }
+    }
+
+    /// Everything not yet handed out, zeroed when it is a part.
+    pub(crate) fn all(self) -> &'a mut [f64] {
+        match self {
+            Output::Slice(s) => s,
+            Output::Part(p) => p.zeroed(),
+        }
+    }
+
+    /// The next `len` elements (all that are left when fewer), zeroed when they are a
+    /// part's.
+    pub(crate) fn front(&mut self, len: usize) -> &'a mut [f64] {
+        match self {
+            Output::Slice(s) => {
+                let all = std::mem::take(s);
+                let (head, tail) = all.split_at_mut(len.min(all.len()));
+                *s = tail;
+                head
+            }
+            Output::Part(p) => p.take_zeroed(len),
+        }
+    }
+}
+
+impl<'a> From<&'a mut [f64]> for Output<'a> {
+    fn from(s: &'a mut [f64]) -> Self {
+        Output::Slice(s)
+    }
+}
+
+impl<'a> From<Part<'a>> for Output<'a> {
+    fn from(p: Part<'a>) -> Self {
+        Output::Part(p)
+    }
 }
 
 /// Whether every threshold is positive and finite (the fast pass's condition).
@@ -384,6 +437,7 @@ pub(crate) fn evolve_sample_body<F: Real, S: StepSource>(
     let (n, n_syn) = (c.n, c.n_syn);
     let ns = n * n_syn;
     let steps = io.output.len() / n.max(1);
+    let mut output = io.output;
     let load = |v: &[f64]| v.iter().map(|&x| F::of(x)).collect::<Vec<F>>();
     let mut spikes = load(io.spikes);
     let mut isyn = load(io.isyn);
@@ -397,9 +451,11 @@ pub(crate) fn evolve_sample_body<F: Real, S: StepSource>(
     while t0 < steps {
         let t1 = t0.saturating_add(S::BLOCK).min(steps);
         let xb = io.input.block(t0, t1);
+        // Every step's output is written: zeroed a block at a time, in cache.
+        let outb = output.front((t1 - t0) * n);
         for t in t0..t1 {
             let x = &xb[(t - t0) * ns..(t - t0 + 1) * ns];
-            let out = &mut io.output[t * n..(t + 1) * n];
+            let out = &mut outb[(t - t0) * n..(t - t0 + 1) * n];
             if let Some(w) = c.w_rec.as_deref() {
                 recurrent_input(w, &spikes, &mut irec, &mut active);
             }
