@@ -23,6 +23,7 @@ pub mod fused;
 pub mod instant;
 pub mod layers;
 pub mod lif;
+mod lif_chunked;
 mod lif_kernel;
 pub mod lif_options;
 mod lif_split;

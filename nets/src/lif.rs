@@ -4,11 +4,11 @@
 use crate::builder::{attribute_setters, require_has_rec, result_setters};
 use crate::decode_cache::{DecodeCache, MAX_CACHED_VALUES};
 use crate::lif_kernel::{
-    Consts, SampleIo, SampleRecord, StepSource, evolve_sample, fast_thresholds, reciprocals,
-    recurrent_input, reference_neurons, update_synapses,
+    Consts, Output, SampleIo, SampleRecord, StepSource, evolve_sample, fast_thresholds,
+    reciprocals, recurrent_input, reference_neurons, update_synapses,
 };
 use crate::lif_options::{self, NeuronState, OptionParams, Reset};
-use crate::neuron::{NeuronModel, Sample, SampleInput, Step};
+use crate::neuron::{DriverSample, NeuronModel, RunSample, Sample, SampleInput, Step};
 use crate::sparse::{Csr, Structure};
 use crate::view::{per_element, scalar};
 use littoral_core::registry::ModuleClass;
@@ -639,11 +639,12 @@ impl<F> LifScratch<F> {
 
 impl Lif {
     /// Run one sample through the LIF kernel, its input a block source (the input slice,
-    /// or a stage fused in front, see [`crate::fused`]).
-    pub(crate) fn kernel_sample<F: Real, S: StepSource>(
+    /// or a stage fused in front, see [`crate::fused`]) and its output a slice or the
+    /// driver's lazily zeroed part ([`Output`]).
+    pub(crate) fn kernel_sample<'a, F: Real, S: StepSource, O: Into<Output<'a>>>(
         &self,
         p: &LifParams<F>,
-        sample: Sample<'_, S>,
+        sample: Sample<'a, S, O>,
     ) {
         let Sample {
             key,
@@ -655,7 +656,8 @@ impl Lif {
         let (Some(vmem), Some(isyn), Some(spikes)) = (state.pop(), state.pop(), state.pop()) else {
             return;
         };
-        let rec = record.and_then(|mut r| {
+        let rec = record.and_then(|r| {
+            let mut r: Vec<&mut [f64]> = r.into_iter().map(|o| o.into().all()).collect();
             let (vmem, isyn, spikes, irec) = (r.pop()?, r.pop()?, r.pop()?, r.pop()?);
             Some(SampleRecord {
                 irec,
@@ -670,10 +672,25 @@ impl Lif {
             vmem,
             key,
             input,
-            output,
+            output: output.into(),
             rec,
         };
         evolve_sample(&p.consts(self.n, self.n_syn), io);
+    }
+}
+
+/// How [`Lif`]'s `evolve` runs a sample: the kernel, given the driver's output part
+/// (zeroed a block at a time by a pass that writes every step), or step by step with
+/// options.
+struct KernelRun;
+
+impl RunSample<Lif> for KernelRun {
+    fn run<F: Real>(&self, lif: &Lif, p: &LifParams<F>, sample: DriverSample<'_>) {
+        if lif.has_options() {
+            crate::neuron::step_by_step(lif, p, sample.zeroed());
+        } else {
+            lif.kernel_sample(p, sample);
+        }
     }
 }
 
@@ -881,7 +898,7 @@ impl Module for Lif {
         {
             return Ok(ev);
         }
-        crate::neuron::evolve(self, params, state, input, record)
+        crate::neuron::evolve_by(self, params, state, input, record, &KernelRun)
     }
 }
 

@@ -31,6 +31,7 @@
 //! neurons that spiked on the previous step, in neuron order, each scaled by its count.
 
 use crate::lif::spike_count;
+use crate::task_zeroed::Part;
 use littoral_core::Real;
 use littoral_core::rng::fill_standard_normal;
 use std::borrow::Cow;
@@ -120,8 +121,60 @@ pub(crate) struct SampleIo<'a, S> {
     pub vmem: &'a mut [f64],
     pub key: [u64; 2],
     pub input: S,
-    pub output: &'a mut [f64],
+    pub output: Output<'a>,
     pub rec: Option<SampleRecord<'a>>,
+}
+
+/// A sample's output `(T, N)`, as the kernel gets it: a slice, or the sample's part of
+/// the driver's uninitialised buffer, zeroed a block of steps at a time as a pass that
+/// writes every step reaches it (the block is then in cache when the pass writes it).
+pub(crate) enum Output<'a> {
+    Slice(&'a mut [f64]),
+    Part(Part<'a>),
+}
+
+impl<'a> Output<'a> {
+    /// Elements not yet handed out.
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Output::Slice(s) => s.len(),
+            Output::Part(p) => p.len(),
+        }
+    }
+
+    /// Everything not yet handed out, zeroed when it is a part.
+    pub(crate) fn all(self) -> &'a mut [f64] {
+        match self {
+            Output::Slice(s) => s,
+            Output::Part(p) => p.zeroed(),
+        }
+    }
+
+    /// The next `len` elements (all that are left when fewer), zeroed when they are a
+    /// part's.
+    pub(crate) fn front(&mut self, len: usize) -> &'a mut [f64] {
+        match self {
+            Output::Slice(s) => {
+                let all = std::mem::take(s);
+                let (head, tail) = all.split_at_mut(len.min(all.len()));
+                *s = tail;
+                head
+            }
+            Output::Part(p) => p.take_zeroed(len),
+        }
+    }
+}
+
+impl<'a> From<&'a mut [f64]> for Output<'a> {
+    fn from(s: &'a mut [f64]) -> Self {
+        Output::Slice(s)
+    }
+}
+
+impl<'a> From<Part<'a>> for Output<'a> {
+    fn from(p: Part<'a>) -> Self {
+        Output::Part(p)
+    }
 }
 
 /// Whether every threshold is positive and finite (the fast pass's condition).
@@ -170,7 +223,7 @@ pub(crate) fn reciprocals<F: Real>(threshold: &[F]) -> Option<Vec<F>> {
 /// sum starts from `+0.0` as numpy's does, needed with noise or a `-0.0` bias).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn step_single<
+pub(crate) fn step_single<
     F: Real,
     const REC: bool,
     const NOISE: bool,
@@ -349,7 +402,8 @@ impl<F: Real> pulp::WithSimd for RowAdds<'_, F> {
 /// time): the arithmetic is the same in each, only the number of lanes differs.
 ///
 /// A recurrent sample wide enough is split over the pool's threads by neurons instead
-/// ([`crate::lif_split`], the same bits).
+/// ([`crate::lif_split`], the same bits); a feed-forward one without noise or record runs
+/// by chunks of neurons ([`crate::lif_chunked`], the same bits).
 pub(crate) fn evolve_sample<F: Real, S: StepSource>(c: &Consts<'_, F>, io: SampleIo<'_, S>) {
     if let Some(io) = crate::lif_split::evolve_split(c, io) {
         pulp::Arch::new().dispatch(Sample { c, io });
@@ -367,15 +421,23 @@ impl<F: Real, Src: StepSource> pulp::WithSimd for Sample<'_, '_, F, Src> {
 
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _simd: S) {
-        evolve_sample_body(self.c, self.io);
+        if crate::lif_chunked::applies(self.c, &self.io) {
+            crate::lif_chunked::evolve_chunked(self.c, self.io);
+        } else {
+            evolve_sample_body(self.c, self.io);
+        }
     }
 }
 
 #[inline(always)]
-fn evolve_sample_body<F: Real, S: StepSource>(c: &Consts<'_, F>, mut io: SampleIo<'_, S>) {
+pub(crate) fn evolve_sample_body<F: Real, S: StepSource>(
+    c: &Consts<'_, F>,
+    mut io: SampleIo<'_, S>,
+) {
     let (n, n_syn) = (c.n, c.n_syn);
     let ns = n * n_syn;
     let steps = io.output.len() / n.max(1);
+    let mut output = io.output;
     let load = |v: &[f64]| v.iter().map(|&x| F::of(x)).collect::<Vec<F>>();
     let mut spikes = load(io.spikes);
     let mut isyn = load(io.isyn);
@@ -389,9 +451,11 @@ fn evolve_sample_body<F: Real, S: StepSource>(c: &Consts<'_, F>, mut io: SampleI
     while t0 < steps {
         let t1 = t0.saturating_add(S::BLOCK).min(steps);
         let xb = io.input.block(t0, t1);
+        // Every step's output is written: zeroed a block at a time, in cache.
+        let outb = output.front((t1 - t0) * n);
         for t in t0..t1 {
             let x = &xb[(t - t0) * ns..(t - t0 + 1) * ns];
-            let out = &mut io.output[t * n..(t + 1) * n];
+            let out = &mut outb[(t - t0) * n..(t - t0 + 1) * n];
             if let Some(w) = c.w_rec.as_deref() {
                 recurrent_input(w, &spikes, &mut irec, &mut active);
             }

@@ -91,7 +91,7 @@ pub(crate) fn evolve_split<'s, F: Real, S: StepSource>(
     let Some(input) = io.input.shared() else {
         return Some(io);
     };
-    let (spikes, isyn, vmem, output) = (io.spikes, io.isyn, io.vmem, io.output);
+    let (spikes, isyn, vmem, output) = (io.spikes, io.isyn, io.vmem, io.output.all());
     let steps = output.len() / n;
     let bounds: Vec<usize> = (0..=parts)
         .map(|k| {

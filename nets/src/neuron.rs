@@ -247,6 +247,54 @@ pub fn evolve<M: NeuronModel>(
     input: ArrayView<'_>,
     record: bool,
 ) -> Result<Evolution> {
+    evolve_by(model, params, state, input, record, &Zeroed)
+}
+
+/// A sample as the driver hands it out: its output and records are its parts of the
+/// driver's uninitialised buffers, zeroed by whoever writes them ([`Sample::zeroed`], or
+/// a block at a time by a kernel that writes every step).
+pub(crate) type DriverSample<'a> = Sample<'a, SampleInput<'a>, Part<'a>>;
+
+/// How [`evolve_by`] runs one sample of a model.
+pub(crate) trait RunSample<M: NeuronModel>: Sync {
+    /// Evolve one sample.
+    fn run<F: Real>(&self, model: &M, p: &M::Params<F>, sample: DriverSample<'_>);
+}
+
+/// [`NeuronModel::evolve_sample`] on the sample's zeroed buffers (what [`evolve`] does).
+struct Zeroed;
+
+impl<M: NeuronModel> RunSample<M> for Zeroed {
+    fn run<F: Real>(&self, model: &M, p: &M::Params<F>, sample: DriverSample<'_>) {
+        model.evolve_sample(p, sample.zeroed());
+    }
+}
+
+impl<'a, I> Sample<'a, I, Part<'a>> {
+    /// The sample with its output and records zeroed.
+    pub(crate) fn zeroed(self) -> Sample<'a, I> {
+        Sample {
+            key: self.key,
+            input: self.input,
+            state: self.state,
+            output: self.output.zeroed(),
+            record: self
+                .record
+                .map(|parts| parts.into_iter().map(Part::zeroed).collect()),
+        }
+    }
+}
+
+/// [`evolve`] with each sample run by `runner` (a model's own way to run a sample on the
+/// driver's buffers, see [`DriverSample`]).
+pub(crate) fn evolve_by<M: NeuronModel, R: RunSample<M>>(
+    model: &M,
+    params: &Tree,
+    state: &Tree,
+    input: ArrayView<'_>,
+    record: bool,
+    runner: &R,
+) -> Result<Evolution> {
     let n_in = model.size_in();
     let (b, t) = match *input.shape() {
         [b, t, ni] if ni == n_in => (b, t),
@@ -278,12 +326,12 @@ pub fn evolve<M: NeuronModel>(
     match model.precision() {
         Precision::F64 => {
             drive::<M, f64, _>(model, params, state, (b, t), record, inputs, |p, s| {
-                model.evolve_sample(p, s);
+                runner.run(model, p, s);
             })
         }
         Precision::F32 => {
             drive::<M, f32, _>(model, params, state, (b, t), record, inputs, |p, s| {
-                model.evolve_sample(p, s);
+                runner.run(model, p, s);
             })
         }
     }
@@ -291,7 +339,8 @@ pub fn evolve<M: NeuronModel>(
 
 /// The driver behind [`evolve`], for any per-sample input `I` (a slice, or a stage fused
 /// in front of the model): decode, split the batched state, output and record into
-/// per-sample slices, run `run` on every sample over the rayon pool, assemble the
+/// per-sample slices (the output and records as uninitialised parts, which `run` zeroes:
+/// [`Sample::zeroed`]), run `run` on every sample over the rayon pool, assemble the
 /// evolution.
 pub(crate) fn drive<M: NeuronModel, F: Real, I: Send>(
     model: &M,
@@ -300,7 +349,7 @@ pub(crate) fn drive<M: NeuronModel, F: Real, I: Send>(
     (b, t): (usize, usize),
     record: bool,
     inputs: Vec<I>,
-    run: impl Fn(&M::Params<F>, Sample<'_, I>) + Sync + Send,
+    run: impl Fn(&M::Params<F>, Sample<'_, I, Part<'_>>) + Sync + Send,
 ) -> Result<Evolution> {
     let shared = model.decode_shared::<F>(params)?;
     let p: &M::Params<F> = &shared;
@@ -376,21 +425,8 @@ pub(crate) fn drive<M: NeuronModel, F: Real, I: Send>(
             record,
         })
         .collect();
-    for_each_sample(tasks, b * t * state_size.max(n_out), |s| {
-        // Each task zeroes its own output and records, on its own thread.
-        run(
-            p,
-            Sample {
-                key: s.key,
-                input: s.input,
-                state: s.state,
-                output: s.output.zeroed(),
-                record: s
-                    .record
-                    .map(|parts| parts.into_iter().map(Part::zeroed).collect()),
-            },
-        );
-    });
+    // Each task zeroes its own output and records, on its own thread.
+    for_each_sample(tasks, b * t * state_size.max(n_out), |s| run(p, s));
     let output = Array::from_shape_vec(vec![b, t, n_out], output.into_vec())?;
     let mut new_state = Tree::new();
     for ((name, _), a) in vars.iter().zip(arrays) {
@@ -456,12 +492,12 @@ mod tests {
             let slow = match precision {
                 Precision::F64 => {
                     drive::<_, f64, _>(&lif, &tree, &state, (2, 25), true, inputs, |p, s| {
-                        step_by_step(&lif, p, s);
+                        step_by_step(&lif, p, s.zeroed());
                     })
                 }
                 Precision::F32 => {
                     drive::<_, f32, _>(&lif, &tree, &state, (2, 25), true, inputs, |p, s| {
-                        step_by_step(&lif, p, s);
+                        step_by_step(&lif, p, s.zeroed());
                     })
                 }
             }

@@ -4,14 +4,15 @@
 //! `Array::zeros` of a whole `(B, T, N)` output costs a memset on the calling thread
 //! (recycled memory is not zero pages) before any sample runs: 80 MB for `LIF(1000)` with
 //! `B = 10, T = 1000`. A [`TaskZeroed`] buffer is allocated uninitialised and handed out in
-//! [`Part`]s; each sample's task zeroes its own part ([`Part::zeroed`]) right before it
-//! writes it, on its own thread, so the zeroing is spread over the pool and the part is
-//! in cache when the kernel writes it. The results are the bits of the zeroed buffer.
+//! [`Part`]s; each sample's task zeroes its own part ([`Part::zeroed`]), or each block of
+//! it ([`Part::take_zeroed`]), right before it writes it, on its own thread, so the
+//! zeroing is spread over the pool and the block is in cache when the kernel writes it.
+//! The results are the bits of the zeroed buffer.
 //!
 //! This is the one module of Littoral with `unsafe` code (issue 10), two blocks, each
 //! with its SAFETY argument. The invariant: an element is read only after it was written.
-//! Every part is zeroed either by [`Part::zeroed`] or, if never asked for, when it is
-//! dropped; the buffer counts the elements zeroed, and [`TaskZeroed::into_vec`] (which
+//! Every element of a part is zeroed either by [`Part::zeroed`] or [`Part::take_zeroed`]
+//! or, if never asked for, when the part is dropped; the buffer counts the elements zeroed, and [`TaskZeroed::into_vec`] (which
 //! can only run once every part is gone: they borrow the buffer) zeroes the whole buffer
 //! itself should the count fall short (a part leaked with `mem::forget`).
 #![allow(unsafe_code)]
@@ -63,8 +64,8 @@ impl TaskZeroed {
         }
         // SAFETY: the capacity is at least `len` (`Vec::with_capacity(len)`), and the first
         // `len` elements are initialised: the parts cover them exactly (`chunks_mut` of
-        // `..len`) and each part adds its length to `zeroed` only after writing all of it
-        // (in `Part::zeroed` or on drop). Either the count is `len`, so every part did,
+        // `..len`) and each piece of a part adds its length to `zeroed` only after writing
+        // all of it (in `zero`, or on drop for what was never handed out). Either the count is `len`, so every part did,
         // or the line above wrote them all. `self` is owned, so no part (they borrow it)
         // is alive, and the tasks that wrote them have finished (rayon's joins order
         // their writes before this point).
@@ -74,16 +75,41 @@ impl TaskZeroed {
 }
 
 impl<'a> Part<'a> {
+    /// Elements of the part not yet handed out.
+    pub fn len(&self) -> usize {
+        self.slot.len()
+    }
+
+    /// Whether every element was handed out.
+    pub fn is_empty(&self) -> bool {
+        self.slot.is_empty()
+    }
+
     /// The part, zeroed, to be written.
     pub fn zeroed(mut self) -> &'a mut [f64] {
-        let slot = std::mem::take(&mut self.slot);
-        slot.fill(MaybeUninit::new(0.0));
-        self.zeroed.fetch_add(slot.len(), Ordering::Relaxed);
-        // SAFETY: every element of `slot` was just written, and `MaybeUninit<f64>` has the
-        // size, alignment and layout of `f64`, so the slice is a valid `[f64]`. The
-        // borrow is the part's own (`'a`, taken out of `self`), not aliased.
-        unsafe { &mut *(std::ptr::from_mut::<[MaybeUninit<f64>]>(slot) as *mut [f64]) }
+        zero(std::mem::take(&mut self.slot), self.zeroed)
     }
+
+    /// The first `len` elements not yet handed out (all that are left when fewer),
+    /// zeroed, to be written; the part keeps the rest. A kernel that writes its output a
+    /// block at a time zeroes each block right before it writes it, while it is in cache.
+    pub fn take_zeroed(&mut self, len: usize) -> &'a mut [f64] {
+        let slot = std::mem::take(&mut self.slot);
+        let (head, tail) = slot.split_at_mut(len.min(slot.len()));
+        self.slot = tail;
+        zero(head, self.zeroed)
+    }
+}
+
+/// `slot` zeroed and counted in `zeroed`, as a slice of `f64`.
+fn zero<'a>(slot: &'a mut [MaybeUninit<f64>], zeroed: &AtomicUsize) -> &'a mut [f64] {
+    slot.fill(MaybeUninit::new(0.0));
+    zeroed.fetch_add(slot.len(), Ordering::Relaxed);
+    // SAFETY: every element of `slot` was just written, and `MaybeUninit<f64>` has the
+    // size, alignment and layout of `f64`, so the slice is a valid `[f64]`. The borrow is
+    // the caller's (`'a`: a piece taken out of a part, which no longer holds it), not
+    // aliased.
+    unsafe { &mut *(std::ptr::from_mut::<[MaybeUninit<f64>]>(slot) as *mut [f64]) }
 }
 
 impl Drop for Part<'_> {
@@ -102,9 +128,11 @@ mod tests {
     use proptest::prelude::*;
     use rayon::prelude::*;
 
-    /// What a part's user does: write some elements (`None`: never ask for the part).
-    fn fill(part: &mut [f64], seed: u64) {
-        for (i, v) in part.iter_mut().enumerate() {
+    /// What a part's user does: write some elements of the piece that starts at element
+    /// `at` of the part.
+    fn fill(piece: &mut [f64], seed: u64, at: usize) {
+        for (i, v) in piece.iter_mut().enumerate() {
+            let i = i + at;
             if !(i as u64 + seed).is_multiple_of(3) {
                 *v = (i as f64 + seed as f64).sin();
             }
@@ -112,21 +140,26 @@ mod tests {
     }
 
     proptest! {
-        /// Parts zeroed and written by tasks on the pool give the bits of a zeroed buffer
-        /// written by the same tasks, and a part never asked for is zero. With a part
-        /// leaked, the buffer is all zeros (sound, the writes lost).
+        /// Parts zeroed and written by tasks on the pool, whole or `block` elements at a
+        /// time (some dropped after one block), give the bits of a zeroed buffer written by the same tasks, and a part
+        /// never asked for is zero. With a part leaked, the buffer is all zeros (sound, the
+        /// writes lost).
         #[test]
         fn parts_give_the_bits_of_a_zeroed_buffer(
             len in 0usize..2000,
             size in 1usize..300,
             skip in proptest::collection::vec(any::<bool>(), 0..20),
             leak in any::<bool>(),
+            block in 0usize..50,
         ) {
             let asked = |k: usize| !skip.get(k).copied().unwrap_or(false);
+            // With blocks, odd parts take one block and drop the rest unasked.
+            let partial = |k: usize| block > 0 && k % 2 == 1;
             let mut want = vec![0.0f64; len];
             want.par_chunks_mut(size).enumerate().for_each(|(k, p)| {
                 if asked(k) {
-                    fill(p, k as u64);
+                    let written = if partial(k) { block.min(p.len()) } else { p.len() };
+                    fill(&mut p[..written], k as u64, 0);
                 }
             });
             let mut buf = TaskZeroed::new(len);
@@ -139,8 +172,21 @@ mod tests {
             let offset = usize::from(leaked);
             parts.into_par_iter().enumerate().for_each(|(k, p)| {
                 let k = k + offset;
-                if asked(k) {
-                    fill(p.zeroed(), k as u64);
+                if !asked(k) {
+                    return;
+                }
+                if block == 0 {
+                    fill(p.zeroed(), k as u64, 0);
+                } else {
+                    let (mut p, mut at) = (p, 0);
+                    while !p.is_empty() {
+                        let piece = p.take_zeroed(block);
+                        fill(piece, k as u64, at);
+                        at += piece.len();
+                        if partial(k) {
+                            break;
+                        }
+                    }
                 }
             });
             let got = buf.into_vec();

@@ -1,0 +1,282 @@
+//! The feed-forward LIF time loop by chunks of neurons: each chunk of [`CHUNK`] neurons
+//! runs a whole block of steps before the next chunk starts.
+//!
+//! The step-by-step pass ([`crate::lif_kernel`]) walks all `N` neurons every step: ten
+//! per-neuron streams (input, output, `isyn`, `vmem`, `spikes`, `α`, `β`, bias, `θ`,
+//! `1/θ`), 8 KB each at `N = 1000`, which do not fit in L1 together, so the state and the
+//! constants are reloaded from L2 every step. Here a chunk's state and constants (512 B
+//! per stream) stay in L1 across the block, and only the input and output move.
+//!
+//! The output is zeroed a block at a time, right before the block is written
+//! ([`Output::front`]), not a whole sample before the pass: the zeroed block is in cache
+//! when the pass writes it, so the output goes to memory once.
+//!
+//! Without recurrence a neuron's step reads nothing of the other neurons, so the order
+//! in which (neuron, step) pairs are computed does not change any number: each neuron
+//! runs the same steps, in order, through the same arithmetic ([`step_single`]).
+//! Used when every threshold is positive and finite (the fast pass), with one synapse,
+//! no recurrence, no noise and no record; `proptest` below checks it against the
+//! step-by-step pass.
+
+use crate::lif_kernel::{Consts, Output, SampleIo, StepSource, step_single};
+use littoral_core::Real;
+
+/// Neurons per chunk: one 512-byte piece of each stream (eight AVX-512 vectors of `f64`).
+const CHUNK: usize = 64;
+
+/// Input bytes of one block of steps at most (the block is scanned by the input check,
+/// then read chunk by chunk: it should still be in L2). Wide layers take fewer steps per
+/// block than the source offers.
+const BLOCK_BYTES: usize = 256 << 10;
+
+/// Whether the chunked pass applies to this sample (see the module docs).
+pub(crate) fn applies<F: Real, S>(c: &Consts<'_, F>, io: &SampleIo<'_, S>) -> bool {
+    c.fast && c.n_syn == 1 && c.w_rec.is_none() && c.noise_scale == 0.0 && io.rec.is_none()
+}
+
+/// Evolve one sample by chunks of neurons (requires [`applies`]): the bits of
+/// `lif_kernel::evolve_sample_body`.
+#[inline(always)]
+pub(crate) fn evolve_chunked<F: Real, S: StepSource>(c: &Consts<'_, F>, io: SampleIo<'_, S>) {
+    let n = c.n;
+    let load = |v: &[f64]| v.iter().map(|&x| F::of(x)).collect::<Vec<F>>();
+    let mut state = State {
+        isyn: load(io.isyn),
+        vmem: load(io.vmem),
+        spikes: load(io.spikes),
+    };
+    let block = S::BLOCK.min(BLOCK_BYTES / (8 * n.max(1))).max(1);
+    let (input, output) = (io.input, io.output);
+    match (!c.recip.is_empty(), c.neg_zero_bias) {
+        (false, false) => blocks::<F, S, false, false>(c, input, output, &mut state, block),
+        (false, true) => blocks::<F, S, false, true>(c, input, output, &mut state, block),
+        (true, false) => blocks::<F, S, true, false>(c, input, output, &mut state, block),
+        (true, true) => blocks::<F, S, true, true>(c, input, output, &mut state, block),
+    }
+    F::widen_into(&state.spikes, io.spikes);
+    F::widen_into(&state.isyn, io.isyn);
+    F::widen_into(&state.vmem, io.vmem);
+}
+
+/// A sample's state in the compute type.
+struct State<F> {
+    isyn: Vec<F>,
+    vmem: Vec<F>,
+    spikes: Vec<F>,
+}
+
+/// Every block of `block` steps, each chunk of neurons through the whole block.
+#[inline(always)]
+fn blocks<F: Real, S: StepSource, const POW2: bool, const ZERO_FIRST: bool>(
+    c: &Consts<'_, F>,
+    mut input: S,
+    mut output: Output<'_>,
+    state: &mut State<F>,
+    block: usize,
+) {
+    let n = c.n;
+    let steps = output.len() / n.max(1);
+    let mut t0 = 0;
+    while t0 < steps {
+        let t1 = t0.saturating_add(block).min(steps);
+        let xb = input.block(t0, t1);
+        let out = output.front((t1 - t0) * n);
+        let mut lo = 0;
+        while lo < n {
+            let hi = lo.saturating_add(CHUNK).min(n);
+            let part = c.part(lo, hi);
+            let (isyn, vmem, spikes) = (
+                &mut state.isyn[lo..hi],
+                &mut state.vmem[lo..hi],
+                &mut state.spikes[lo..hi],
+            );
+            for (x, o) in xb.chunks_exact(n).zip(out.chunks_exact_mut(n)) {
+                step_single::<F, false, false, POW2, ZERO_FIRST>(
+                    &part,
+                    &x[lo..hi],
+                    &[],
+                    &[],
+                    isyn,
+                    vmem,
+                    spikes,
+                    &mut o[lo..hi],
+                );
+            }
+            lo = hi;
+        }
+        t0 = t1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::applies;
+    use crate::lif_kernel::{
+        Consts, SampleIo, StepSource, evolve_sample, evolve_sample_body, reciprocals,
+    };
+    use crate::task_zeroed::TaskZeroed;
+    use littoral_core::Real;
+    use proptest::prelude::*;
+
+    /// A sample's input handed out `B` steps at a time.
+    struct Steps<'a, const B: usize> {
+        x: &'a [f64],
+        n: usize,
+    }
+
+    impl<const B: usize> StepSource for Steps<'_, B> {
+        const BLOCK: usize = B;
+
+        fn block(&mut self, t0: usize, t1: usize) -> &[f64] {
+            &self.x[t0 * self.n..t1 * self.n]
+        }
+    }
+
+    /// One feed-forward sample: per-neuron constants, initial state, input `(T, N)`.
+    #[derive(Debug, Clone)]
+    struct Case {
+        n: usize,
+        alpha: Vec<f64>,
+        beta: Vec<f64>,
+        bias: Vec<f64>,
+        threshold: Vec<f64>,
+        max: f64,
+        state: [Vec<f64>; 3],
+        x: Vec<f64>,
+    }
+
+    /// Output and final state `(spikes, isyn, vmem)`, as bits.
+    type Bits = (Vec<u64>, [Vec<u64>; 3]);
+
+    /// Run `case` in `F` through the pass the kernel picks (`chunked`: the dispatched
+    /// `evolve_sample`, which takes the chunked pass here, writing into a lazily zeroed
+    /// buffer) or step by step (into a slice).
+    fn run<F: Real, const B: usize>(case: &Case, chunked: bool) -> Bits {
+        let cast = |v: &[f64]| v.iter().map(|&x| F::of(x)).collect::<Vec<F>>();
+        let (alpha, beta, bias, threshold) = (
+            cast(&case.alpha),
+            cast(&case.beta),
+            cast(&case.bias),
+            cast(&case.threshold),
+        );
+        let recip = reciprocals(&threshold).unwrap_or_default();
+        let c = Consts {
+            n: case.n,
+            n_syn: 1,
+            alpha: &alpha,
+            beta: &beta,
+            bias: &bias,
+            threshold: &threshold,
+            fast: true,
+            recip: &recip,
+            max_spikes: F::of(case.max),
+            neg_zero_bias: bias.iter().any(|&b| b == F::zero() && b.is_sign_negative()),
+            noise_scale: 0.0,
+            w_rec: None,
+        };
+        let [mut spikes, mut isyn, mut vmem] = case.state.clone();
+        // The chunked pass writes into a driver's uninitialised buffer, zeroed a block at
+        // a time; the step-by-step pass into a slice.
+        let len = case.x.len();
+        let mut buffer = TaskZeroed::new(len);
+        let mut slice = vec![0.0; len];
+        let output = match buffer.parts(len).pop() {
+            Some(part) if chunked => part.into(),
+            _ => (&mut slice[..]).into(),
+        };
+        let io = SampleIo {
+            spikes: &mut spikes,
+            isyn: &mut isyn,
+            vmem: &mut vmem,
+            key: [0, 0],
+            input: Steps::<B> {
+                x: &case.x,
+                n: case.n,
+            },
+            output,
+            rec: None,
+        };
+        assert!(applies(&c, &io));
+        if chunked {
+            evolve_sample(&c, io);
+        } else {
+            evolve_sample_body(&c, io);
+        }
+        let output = if chunked && len > 0 {
+            buffer.into_vec()
+        } else {
+            slice
+        };
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        (bits(&output), [bits(&spikes), bits(&isyn), bits(&vmem)])
+    }
+
+    /// An input value: mostly ordinary, sometimes exactly 0, -0.0, large or negative.
+    fn value() -> impl Strategy<Value = f64> {
+        prop_oneof![
+            6 => -1.0f64..3.0,
+            1 => Just(0.0),
+            1 => Just(-0.0),
+            1 => -40.0f64..40.0,
+        ]
+    }
+
+    prop_compose! {
+        /// Up to 200 neurons (a chunk is 64) and 80 steps (a block is 5 or 32),
+        /// thresholds all powers of two (a multiplication) or not (a division), `-0.0`
+        /// biases, spike caps.
+        fn case()(n in 1usize..200, t in 0usize..80, pow2 in any::<bool>(),
+                  max in prop_oneof![Just(65536.0), Just(1.0), Just(2.0), Just(3.0)])
+                 (x in prop::collection::vec(value(), t * n),
+                  alpha in prop::collection::vec(0.5f64..1.0, n),
+                  beta in prop::collection::vec(0.5f64..1.0, n),
+                  bias in prop::collection::vec(prop_oneof![3 => -0.5f64..0.5, 1 => Just(-0.0)], n),
+                  th in prop::collection::vec(0.05f64..2.0, n),
+                  p2 in prop::collection::vec(0usize..5, n),
+                  spikes in prop::collection::vec(0.0f64..3.0, n),
+                  isyn in prop::collection::vec(-2.0f64..2.0, n),
+                  vmem in prop::collection::vec(-2.0f64..2.0, n),
+                  n in Just(n), pow2 in Just(pow2), max in Just(max)) -> Case {
+            let threshold = if pow2 {
+                p2.iter().map(|&k| [0.25, 0.5, 1.0, 2.0, 4.0][k]).collect()
+            } else {
+                th
+            };
+            Case { n, alpha, beta, bias, threshold, max, state: [spikes.into_iter().map(f64::floor).collect(), isyn, vmem], x }
+        }
+    }
+
+    proptest! {
+        /// The chunked pass gives the bits of the step-by-step pass: output and final
+        /// state, `f64` and `f32`, blocks of 5 and 32 steps.
+        #[test]
+        fn chunked_gives_the_bits_of_step_by_step(case in case()) {
+            prop_assert_eq!(run::<f64, 32>(&case, true), run::<f64, 32>(&case, false));
+            prop_assert_eq!(run::<f64, 5>(&case, true), run::<f64, 5>(&case, false));
+            prop_assert_eq!(run::<f32, 32>(&case, true), run::<f32, 32>(&case, false));
+            prop_assert_eq!(run::<f32, 5>(&case, true), run::<f32, 5>(&case, false));
+        }
+    }
+
+    /// The property above is not vacuous: a case of several chunks and blocks has single
+    /// and multiple spikes.
+    #[test]
+    fn a_fixed_case_spikes_and_agrees() {
+        let (n, t) = (150, 70);
+        let case = Case {
+            n,
+            alpha: vec![0.9; n],
+            beta: vec![0.8; n],
+            bias: vec![-0.0; n],
+            threshold: (0..n).map(|j| [0.5, 1.0, 0.7][j % 3]).collect(),
+            max: 65536.0,
+            state: [vec![0.0; n], vec![0.1; n], vec![0.2; n]],
+            x: (0..n * t).map(|i| (i * 37 % 11) as f64 / 4.0).collect(),
+        };
+        let (out, state) = run::<f64, 32>(&case, true);
+        assert_eq!((out.clone(), state.clone()), run::<f64, 32>(&case, false));
+        let counts: Vec<f64> = out.iter().map(|&b| f64::from_bits(b)).collect();
+        assert!(counts.contains(&1.0), "single spikes");
+        assert!(counts.iter().any(|&s| s > 1.0), "multiple spikes");
+    }
+}
