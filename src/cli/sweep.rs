@@ -430,6 +430,7 @@ fn run_and_write(
         None => Some(outs.reserve(&files.out.join("timings.csv"))?),
     };
     let manifest_id = outs.reserve(&manifest_path)?;
+    let summary_id = a.summary.as_deref().map(|p| outs.reserve(p)).transpose()?;
     let spiking = spiking_populations(module);
     let selected = selected_points(a.point, shard, n)?;
     // Rows already recorded (with --resume) and the points still to compute.
@@ -519,6 +520,16 @@ fn run_and_write(
         outs.write_bytes(id, timings.as_bytes())?;
     }
     outs.write_bytes(manifest_id, manifest.to_json(shard).as_bytes())?;
+    if let Some(id) = summary_id {
+        let run = RunSummary {
+            points: seconds.len(),
+            of: n,
+            threads,
+            ranks: ranks.map_or(1, ranks_count),
+            sweep_seconds: total_seconds,
+        };
+        outs.write_bytes(id, run.to_json()?.as_bytes())?;
+    }
     for r in &computed.results {
         if let Some(ev) = &r.evolution {
             let id = outs.reserve(&point_file(files.out, r.summary.index))?;
@@ -545,6 +556,46 @@ fn run_and_write(
         }
     }
     Ok(())
+}
+
+/// What `--summary` reports of a run.
+struct RunSummary {
+    /// Points computed by this run (not those kept by `--resume`).
+    points: usize,
+    /// Points of the whole sweep.
+    of: usize,
+    /// Worker threads per process (`None`: rayon's default).
+    threads: Option<usize>,
+    /// Processes (MPI ranks).
+    ranks: usize,
+    /// Seconds of the sweep loop alone: from the first point to the last row (under MPI
+    /// from the first point handed out to the last row back, the shared head included),
+    /// without reading the files or writing the results.
+    sweep_seconds: f64,
+}
+
+impl RunSummary {
+    fn to_json(&self) -> CliResult<String> {
+        let j = serde_json::json!({
+            "command": "sweep",
+            "points": self.points,
+            "points_in_sweep": self.of,
+            "threads": self.threads,
+            "ranks": self.ranks,
+            "sweep_seconds": self.sweep_seconds,
+        });
+        Ok(serde_json::to_string_pretty(&j).map_err(CliError::other)? + "\n")
+    }
+}
+
+/// Number of ranks.
+#[cfg(feature = "mpi")]
+fn ranks_count(r: &Ranks) -> usize {
+    r.size()
+}
+#[cfg(not(feature = "mpi"))]
+fn ranks_count(r: &Ranks) -> usize {
+    match *r {}
 }
 
 /// `"K ranks × "`.
