@@ -391,8 +391,7 @@ impl SumMax {
             fold_group(&mut self.lanes, &mut self.top, &self.pending);
             self.held = 0;
         }
-        let groups = data.chunks_exact(8);
-        let rest = groups.remainder();
+        let (groups, rest) = data.as_chunks::<8>();
         // The lanes in locals: kept in registers over the whole part.
         let (mut lanes, mut top) = (self.lanes, self.top);
         for g in groups {
@@ -437,7 +436,7 @@ impl SumMax {
 
 /// Add a group of eight to the lanes (and keep each lane's maximum).
 #[inline(always)]
-fn fold_group(lanes: &mut [f64; 8], top: &mut [f64; 8], group: &[f64]) {
+fn fold_group(lanes: &mut [f64; 8], top: &mut [f64; 8], group: &[f64; 8]) {
     for ((l, t), &v) in lanes.iter_mut().zip(top.iter_mut()).zip(group) {
         *l += v;
         *t = t.max(v);

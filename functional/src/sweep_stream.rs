@@ -20,6 +20,7 @@ use crate::error::{Error, Result};
 use crate::par::slice_tree;
 use crate::summary::{SignalSummary, SumMax, populations, signals};
 use littoral_core::batch::batch_view;
+use littoral_core::input_check::evolve_checked;
 use littoral_core::{ArrayView, EvolveOptions, Module, ModuleExt, Tree};
 use std::borrow::Cow;
 
@@ -78,7 +79,17 @@ impl Streamed<'_> {
             let shape = [end - start, steps, width];
             let input = ArrayView::new(&shape, &x.data()[start * row..end * row])?;
             let st = slice_tree(&state, start, end)?;
-            let ev = self.module.evolve_view(&self.params, &st, input, options)?;
+            // The parameters and the state were checked above; the block's input is
+            // checked as `evolve` checks it (in the kernel's pass where it is claimed).
+            let evolve = || {
+                self.module
+                    .evolve_batch(&self.params, &st, input, options.record)
+            };
+            let ev = if options.allow_non_finite_input {
+                evolve()?
+            } else {
+                evolve_checked(input, evolve)?
+            };
             let found = signals(self.network, self.network_params, &ev.output, &ev.record);
             if folded.is_empty() {
                 folded = found
