@@ -485,10 +485,13 @@ fn run_and_write(
         }
         match ranks {
             #[cfg(feature = "mpi")]
-            Some(r) => r.dispatch(job, &todo, &progress).map(|rows| Computation {
-                rows,
-                results: Vec::new(),
-            }),
+            Some(r) => r
+                .dispatch(job, &todo, &progress)
+                .map(|(rows, ranks_csv)| Computation {
+                    rows,
+                    results: Vec::new(),
+                    ranks_csv: Some(ranks_csv),
+                }),
             _ => {
                 let gate = overlap.then_some(&manifest_written);
                 compute_here(job, todo, &opts, &spiking, &journal, gate)
@@ -520,6 +523,10 @@ fn run_and_write(
         outs.write_bytes(id, timings.as_bytes())?;
     }
     outs.write_bytes(manifest_id, manifest.to_json(shard).as_bytes())?;
+    if let Some(text) = &computed.ranks_csv {
+        let id = outs.reserve(&files.out.join("ranks.csv"))?;
+        outs.write_bytes(id, text.as_bytes())?;
+    }
     if let Some(id) = summary_id {
         let run = RunSummary {
             points: seconds.len(),
@@ -608,11 +615,12 @@ fn ranks_times(r: &Ranks) -> String {
     match *r {}
 }
 
-/// The points computed by a run: their rows, and (in one process) their results, whose
-/// outputs are written with the summary.
+/// The points computed by a run: their rows, (in one process) their results, whose
+/// outputs are written with the summary, and (under MPI) the text of `ranks.csv`.
 struct Computation {
     rows: Vec<Computed>,
     results: Vec<PointResult>,
+    ranks_csv: Option<String>,
 }
 
 /// Compute `todo` in this process, recording each row in the journal as it completes
@@ -677,6 +685,7 @@ fn compute_here(
     Ok(Computation {
         rows,
         results: points,
+        ranks_csv: None,
     })
 }
 
