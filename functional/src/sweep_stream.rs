@@ -137,8 +137,11 @@ mod tests {
     use littoral_nets::{Lif, Linear, Sequential};
     use std::borrow::Cow;
 
+    /// A summary's fields, numbers as bits.
+    type Bits = (String, bool, usize, u64, u64, u64, Option<u64>);
+
     /// Every field, bit for bit (`==` would take NaN for unequal and -0 for 0).
-    fn bits(s: &[SignalSummary]) -> Vec<(String, bool, usize, u64, u64, u64, Option<u64>)> {
+    fn bits(s: &[SignalSummary]) -> Vec<Bits> {
         s.iter()
             .map(|s| {
                 (

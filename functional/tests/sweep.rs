@@ -361,7 +361,8 @@ fn summaries_alone_are_the_bits_of_whole_points() {
         .axis("1_LIF.tau_mem", [0.01, 0.04])
         .axis("1_LIF.threshold", [0.5, 1.0]);
     let x = input(3, 450, 4, 9);
-    let bits = |r: &[PointResult]| -> Vec<Vec<(String, usize, u64, u64, u64)>> {
+    type Bits = Vec<Vec<(String, usize, u64, u64, u64)>>;
+    let bits = |r: &[PointResult]| -> Bits {
         r.iter()
             .map(|p| {
                 p.summary
