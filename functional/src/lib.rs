@@ -62,6 +62,7 @@ pub mod sweep;
 pub mod sweep_points;
 mod sweep_prefix;
 pub mod sweep_prepared;
+mod sweep_stream;
 pub mod timeseries;
 
 pub use checkpoint::{CheckpointOptions, resume, run_checkpointed};

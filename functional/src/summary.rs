@@ -264,6 +264,20 @@ pub struct SignalSummary {
     pub rate_hz: Option<f64>,
 }
 
+/// One signal of an evolution, before it is summarised: where it comes from, whether it
+/// is spikes, its module's time step, and its values.
+#[derive(Clone, Debug)]
+pub(crate) struct Signal<'e> {
+    /// As [`SignalSummary::path`].
+    pub path: String,
+    /// As [`SignalSummary::spiking`].
+    pub spiking: bool,
+    /// The time step of the module that emits it.
+    pub dt: Option<f64>,
+    /// Its values.
+    pub values: &'e Array,
+}
+
 /// The network's output (`output`) and every submodule output in `record`, summarised.
 pub fn summarise_evolution(
     module: &dyn Module,
@@ -271,85 +285,214 @@ pub fn summarise_evolution(
     output: &Array,
     record: &Record,
 ) -> Vec<SignalSummary> {
-    let mut signals = vec![summarise(
-        "output",
-        output,
-        module.spiking_output(),
-        output_dt(module, params),
-    )];
-    summarise_children(module, params, record, "", &mut signals);
-    signals
+    signals(module, params, output, record)
+        .into_iter()
+        .map(|s| summarise(&s.path, s.values, s.spiking, s.dt))
+        .collect()
 }
 
-fn summarise_children(
+/// The signals [`summarise_evolution`] summarises, in its order: the network's output,
+/// then every submodule output in `record`, depth first.
+pub(crate) fn signals<'e>(
+    module: &dyn Module,
+    params: &Tree,
+    output: &'e Array,
+    record: &'e Record,
+) -> Vec<Signal<'e>> {
+    let mut out = vec![Signal {
+        path: "output".into(),
+        spiking: module.spiking_output(),
+        dt: output_dt(module, params),
+        values: output,
+    }];
+    children_signals(module, params, record, "", &mut out);
+    out
+}
+
+fn children_signals<'e>(
     m: &dyn Module,
     params: &Tree,
-    record: &Record,
+    record: &'e Record,
     prefix: &str,
-    out: &mut Vec<SignalSummary>,
+    out: &mut Vec<Signal<'e>>,
 ) {
     let empty_tree = Tree::new();
-    let empty_rec = Record::new();
     for (name, child) in m.children() {
         let path = join_path(prefix, name);
         let p = params.branch(name).unwrap_or(&empty_tree);
         if let Some(Entry::Leaf(a)) = record.entry(&format!("{name}_output")) {
-            out.push(summarise(
-                &path,
-                a,
-                child.spiking_output(),
-                output_dt(child, p),
-            ));
+            out.push(Signal {
+                path: path.clone(),
+                spiking: child.spiking_output(),
+                dt: output_dt(child, p),
+                values: a,
+            });
         }
-        let r = record.branch(name).unwrap_or(&empty_rec);
-        summarise_children(child, p, r, &path, out);
+        if let Some(r) = record.branch(name) {
+            children_signals(child, p, r, &path, out);
+        }
     }
 }
 
 /// Sum, mean and maximum of `a` (and the rate, for a spiking signal with a `dt`).
 pub fn summarise(path: &str, a: &Array, spiking: bool, dt: Option<f64>) -> SignalSummary {
-    let n = a.len();
-    let (sum, max) = sum_max(a.data());
-    let mean = if n == 0 { f64::NAN } else { sum / n as f64 };
-    SignalSummary {
-        path: path.to_string(),
-        spiking,
-        elements: n,
-        sum,
-        mean,
-        max,
-        rate_hz: if spiking {
-            dt.filter(|d| *d > 0.0).map(|d| mean / d)
-        } else {
-            None
-        },
-    }
+    let mut acc = SumMax::default();
+    acc.add(a.data());
+    acc.finish(path, spiking, dt)
 }
 
 /// The sum of `data` in the fixed order of [`summarise`].
 fn sum(data: &[f64]) -> f64 {
-    sum_max(data).0
+    let mut acc = SumMax::default();
+    acc.add(data);
+    acc.sum_max().0
 }
 
-/// Sum and maximum (NaN for no element) with eight accumulators in a fixed order:
-/// vectorisable, and the same bits on any machine that rounds IEEE-754 additions (the
-/// order does not depend on threads).
-fn sum_max(data: &[f64]) -> (f64, f64) {
-    let mut lanes = [0.0f64; 8];
-    let mut top = [f64::NAN; 8];
-    let chunks = data.chunks_exact(8);
-    let rest = chunks.remainder();
-    for c in chunks {
-        for ((l, t), &v) in lanes.iter_mut().zip(top.iter_mut()).zip(c) {
-            *l += v;
-            *t = t.max(v);
+/// Sum and maximum (NaN for no element) of a signal handed over in consecutive parts,
+/// with eight accumulators in a fixed order: element `i` of the whole goes to lane
+/// `i mod 8` while a full group of eight remains, the last `len mod 8` elements are added
+/// one by one after the lanes are summed. Vectorisable, and the same bits on any machine
+/// that rounds IEEE-754 additions, whatever the parts (the order depends on neither
+/// threads nor how the signal is cut).
+#[derive(Clone, Debug)]
+pub(crate) struct SumMax {
+    lanes: [f64; 8],
+    top: [f64; 8],
+    /// The elements after the last full group of eight (`pending[..held]`).
+    pending: [f64; 8],
+    held: usize,
+    elements: usize,
+}
+
+impl Default for SumMax {
+    fn default() -> Self {
+        SumMax {
+            lanes: [0.0; 8],
+            top: [f64::NAN; 8],
+            pending: [0.0; 8],
+            held: 0,
+            elements: 0,
         }
     }
-    let mut sum = lanes.iter().sum::<f64>();
-    let mut max = top.iter().copied().fold(f64::NAN, f64::max);
-    for &v in rest {
-        sum += v;
-        max = max.max(v);
+}
+
+impl SumMax {
+    /// Fold the next part of the signal.
+    pub(crate) fn add(&mut self, mut data: &[f64]) {
+        self.elements += data.len();
+        if self.held > 0 {
+            let take = (8 - self.held).min(data.len());
+            self.pending[self.held..self.held + take].copy_from_slice(&data[..take]);
+            self.held += take;
+            data = &data[take..];
+            if self.held < 8 {
+                return;
+            }
+            fold_group(&mut self.lanes, &mut self.top, &self.pending);
+            self.held = 0;
+        }
+        let (groups, rest) = data.as_chunks::<8>();
+        // The lanes in locals: kept in registers over the whole part.
+        let (mut lanes, mut top) = (self.lanes, self.top);
+        for g in groups {
+            fold_group(&mut lanes, &mut top, g);
+        }
+        (self.lanes, self.top) = (lanes, top);
+        self.pending[..rest.len()].copy_from_slice(rest);
+        self.held = rest.len();
     }
-    (sum, max)
+
+    /// Sum and maximum of everything added.
+    fn sum_max(&self) -> (f64, f64) {
+        let mut sum = self.lanes.iter().sum::<f64>();
+        let mut max = self.top.iter().copied().fold(f64::NAN, f64::max);
+        for &v in &self.pending[..self.held] {
+            sum += v;
+            max = max.max(v);
+        }
+        (sum, max)
+    }
+
+    /// The summary of everything added, as [`summarise`] gives it for the whole signal.
+    pub(crate) fn finish(&self, path: &str, spiking: bool, dt: Option<f64>) -> SignalSummary {
+        let n = self.elements;
+        let (sum, max) = self.sum_max();
+        let mean = if n == 0 { f64::NAN } else { sum / n as f64 };
+        SignalSummary {
+            path: path.to_string(),
+            spiking,
+            elements: n,
+            sum,
+            mean,
+            max,
+            rate_hz: if spiking {
+                dt.filter(|d| *d > 0.0).map(|d| mean / d)
+            } else {
+                None
+            },
+        }
+    }
+}
+
+/// Add a group of eight to the lanes (and keep each lane's maximum).
+#[inline(always)]
+fn fold_group(lanes: &mut [f64; 8], top: &mut [f64; 8], group: &[f64; 8]) {
+    for ((l, t), &v) in lanes.iter_mut().zip(top.iter_mut()).zip(group) {
+        *l += v;
+        *t = t.max(v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SumMax;
+    use proptest::prelude::*;
+
+    /// The one-pass sum and maximum the summaries used before [`SumMax`] (kept here as
+    /// the reference).
+    fn one_pass(data: &[f64]) -> (f64, f64) {
+        let mut lanes = [0.0f64; 8];
+        let mut top = [f64::NAN; 8];
+        let chunks = data.chunks_exact(8);
+        let rest = chunks.remainder();
+        for c in chunks {
+            for ((l, t), &v) in lanes.iter_mut().zip(top.iter_mut()).zip(c) {
+                *l += v;
+                *t = t.max(v);
+            }
+        }
+        let mut sum = lanes.iter().sum::<f64>();
+        let mut max = top.iter().copied().fold(f64::NAN, f64::max);
+        for &v in rest {
+            sum += v;
+            max = max.max(v);
+        }
+        (sum, max)
+    }
+
+    proptest! {
+        /// Any cut of a signal into consecutive parts gives the one-pass bits.
+        #[test]
+        fn parts_give_the_one_pass_bits(
+            data in prop::collection::vec(
+                prop_oneof![-1e6f64..1e6, Just(0.0), Just(-0.0), Just(1.0), Just(f64::NAN)],
+                0..90,
+            ),
+            cuts in prop::collection::vec(0usize..90, 0..6),
+        ) {
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(data.len())).collect();
+            cuts.sort_unstable();
+            let mut acc = SumMax::default();
+            let mut start = 0;
+            for c in cuts.into_iter().chain([data.len()]) {
+                acc.add(&data[start..c]);
+                start = c;
+            }
+            let (sum, max) = one_pass(&data);
+            let s = acc.finish("x", true, Some(1e-3));
+            prop_assert_eq!(s.elements, data.len());
+            prop_assert_eq!(s.sum.to_bits(), sum.to_bits());
+            prop_assert_eq!(s.max.to_bits(), max.to_bits());
+        }
+    }
 }

@@ -39,10 +39,12 @@ use crate::par::in_pool;
 pub use crate::summary::SignalSummary;
 use crate::summary::summarise_evolution;
 use crate::sweep_prefix::SharedPrefix;
+use crate::sweep_stream::Streamed;
 use littoral_core::nested::join_path;
 use littoral_core::rng::{derive_seed, sample_key};
 use littoral_core::{Array, Evolution, EvolveOptions, Init, Kind, Module, ModuleExt, Tree, Value};
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -473,6 +475,7 @@ pub fn run_sweep(
     sweep.validate(module, params)?;
     in_pool(opts.threads, || {
         let shared = SharedPrefix::prepare(module, params, sweep, input, &evolve_options(opts))?;
+        let stream = streams(opts, sweep.len()?);
         sweep_map(
             module,
             params,
@@ -482,7 +485,17 @@ pub fn run_sweep(
             None,
             opts.progress,
             |k, p, s, overrides| {
-                evolve_point(module, p, s, input, k, overrides, opts, shared.as_ref())
+                evolve_point(
+                    module,
+                    p,
+                    s,
+                    input,
+                    k,
+                    overrides,
+                    opts,
+                    shared.as_ref(),
+                    stream,
+                )
             },
         )
     })
@@ -510,7 +523,17 @@ pub fn run_point(
 ) -> Result<PointResult> {
     sweep.validate(module, params)?;
     let (p, s, overrides) = sweep.point_trees(module, params, state, opts.base_seed, k)?;
-    evolve_point(module, &p, &s, input, k, overrides, opts, None)
+    evolve_point(
+        module,
+        &p,
+        &s,
+        input,
+        k,
+        overrides,
+        opts,
+        None,
+        streams(opts, 1),
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -523,13 +546,38 @@ pub(crate) fn evolve_point(
     overrides: Overrides,
     opts: &SweepOptions<'_>,
     shared: Option<&SharedPrefix>,
+    stream: bool,
 ) -> Result<PointResult> {
     let started = std::time::Instant::now();
-    let ev = match shared {
-        Some(prefix) => prefix.evolve_point(params, state, &evolve_options(opts))?,
-        None => module.evolve_with(params, state, input, &evolve_options(opts))?,
+    let options = evolve_options(opts);
+    let streamed = stream
+        .then(|| {
+            let point = match shared {
+                Some(prefix) => prefix.streamed(module, params, state),
+                None => Streamed {
+                    network: module,
+                    network_params: params,
+                    module,
+                    params: Cow::Borrowed(params),
+                    state: Cow::Borrowed(state),
+                    input: input.view(),
+                },
+            };
+            // On error the point is evolved whole below, which reports it as before.
+            point.summarise(&options).ok()
+        })
+        .flatten();
+    let (signals, evolution) = match streamed {
+        Some(signals) => (signals, None),
+        None => {
+            let ev = match shared {
+                Some(prefix) => prefix.evolve_point(params, state, &options)?,
+                None => module.evolve_with(params, state, input, &options)?,
+            };
+            let signals = summarise_evolution(module, params, &ev.output, &ev.record);
+            (signals, opts.keep_outputs.then_some(ev))
+        }
     };
-    let signals = summarise_evolution(module, params, &ev.output, &ev.record);
     let summary = PointSummary {
         index: k,
         overrides,
@@ -539,6 +587,13 @@ pub(crate) fn evolve_point(
     Ok(PointResult {
         summary,
         params: params.clone(),
-        evolution: opts.keep_outputs.then_some(ev),
+        evolution,
     })
+}
+
+/// Whether the points of a part of `points` points, run in the current pool, are evolved
+/// by blocks of samples ([`crate::sweep_stream`]): when no output is kept and there are
+/// at least as many points as threads (a point's samples then need not share the pool).
+pub(crate) fn streams(opts: &SweepOptions<'_>, points: usize) -> bool {
+    !opts.keep_outputs && points >= rayon::current_num_threads()
 }

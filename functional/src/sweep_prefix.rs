@@ -5,7 +5,9 @@
 
 use crate::error::{Error, Result};
 use crate::sweep::Sweep;
+use crate::sweep_stream::Streamed;
 use littoral_core::{Array, Evolution, EvolveOptions, Module, ModuleExt, Tree};
+use std::borrow::Cow;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -183,6 +185,25 @@ impl SharedPrefix {
         };
         let output = head.evolve_samples(0..head.batch())?;
         head.finish(output).map(Some)
+    }
+
+    /// One point's tail on the shared head's output, to be evolved by blocks of samples
+    /// for the summaries of the whole `network`.
+    pub(crate) fn streamed<'s>(
+        &'s self,
+        network: &'s dyn Module,
+        params: &'s Tree,
+        state: &'s Tree,
+    ) -> Streamed<'s> {
+        let tail_names = child_names(self.tail.as_ref());
+        Streamed {
+            network,
+            network_params: params,
+            module: self.tail.as_ref(),
+            params: Cow::Owned(branches(params, &tail_names)),
+            state: Cow::Owned(branches(state, &tail_names)),
+            input: self.output.view(),
+        }
     }
 
     /// Evolve one point's tail from the shared head's output. The evolution's state has

@@ -28,7 +28,7 @@
 //! ```
 
 use crate::error::{Error, Result};
-use crate::sweep::{PointResult, Sweep, SweepOptions, evolve_options, evolve_point};
+use crate::sweep::{PointResult, Sweep, SweepOptions, evolve_options, evolve_point, streams};
 use crate::sweep_points::{PointSink, Points};
 pub use crate::sweep_prefix::SharedHead;
 use crate::sweep_prefix::SharedPrefix;
@@ -139,6 +139,7 @@ impl<'a> PreparedSweep<'a> {
     /// A point out of range or listed twice; evolution errors; the first error of `sink`.
     pub fn run(&self, points: &[usize], sink: Option<&dyn PointSink>) -> Result<Vec<PointResult>> {
         let selected = Points::List(points.to_vec()).select(self.sweep.len()?)?;
+        let stream = streams(self.opts, selected.len());
         crate::sweep::sweep_map_points(
             self.module,
             self.params,
@@ -158,6 +159,7 @@ impl<'a> PreparedSweep<'a> {
                     overrides,
                     self.opts,
                     self.shared.as_ref(),
+                    stream,
                 )?;
                 if let Some(sink) = sink {
                     sink.accept(&r)?;

@@ -345,3 +345,57 @@ fn a_shared_upstream_stage_gives_the_same_bits_as_full_runs() {
         assert_eq!(point.summary.signals, alone.summary.signals);
     }
 }
+
+/// Points that keep only summaries (evolved by blocks of samples, here one sample of
+/// 450 × 300 numbers a block) give the summaries of points evolved whole (kept outputs),
+/// bit for bit, on any thread count, with the shared head and with recording.
+#[test]
+fn summaries_alone_are_the_bits_of_whole_points() {
+    let net = Sequential::new()
+        .append(Linear::new(4, 300).with_weight_init(Initialiser::Kaiming))
+        .unwrap()
+        .append(Lif::new(300).with_noise_std(0.3).unwrap())
+        .unwrap();
+    let tree = net.init(3);
+    let sweep = Sweep::grid()
+        .axis("1_LIF.tau_mem", [0.01, 0.04])
+        .axis("1_LIF.threshold", [0.5, 1.0]);
+    let x = input(3, 450, 4, 9);
+    type Bits = Vec<Vec<(String, usize, u64, u64, u64)>>;
+    let bits = |r: &[PointResult]| -> Bits {
+        r.iter()
+            .map(|p| {
+                p.summary
+                    .signals
+                    .iter()
+                    .map(|s| {
+                        let (sum, mean, max) = (s.sum.to_bits(), s.mean.to_bits(), s.max.to_bits());
+                        (s.path.clone(), s.elements, sum, mean, max)
+                    })
+                    .collect()
+            })
+            .collect()
+    };
+    for record in [false, true] {
+        let whole = SweepOptions {
+            base_seed: 5,
+            record,
+            keep_outputs: true,
+            ..SweepOptions::default()
+        };
+        let expected = bits(&run_sweep(&net, &tree, &tree, &x, &sweep, &whole).unwrap());
+        assert_eq!(expected[0].len(), if record { 3 } else { 1 });
+        for threads in [1, 2, 3] {
+            let alone = SweepOptions {
+                keep_outputs: false,
+                threads: Some(threads),
+                ..whole
+            };
+            let r = run_sweep(&net, &tree, &tree, &x, &sweep, &alone).unwrap();
+            assert!(r.iter().all(|p| p.evolution.is_none()));
+            assert_eq!(bits(&r), expected, "record {record}, {threads} thread(s)");
+            let one = run_point(&net, &tree, &tree, &x, &sweep, 3, &alone).unwrap();
+            assert_eq!(bits(&[one]), expected[3..], "point 3 alone");
+        }
+    }
+}

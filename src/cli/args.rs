@@ -176,6 +176,10 @@ pub struct SweepArgs {
     /// Worker threads (a local pool; default: all cores).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub threads: Option<u64>,
+    /// Write a JSON summary of the run (points, threads, ranks, `sweep_seconds`: the time
+    /// of the sweep loop alone).
+    #[arg(long, value_name = "SUM.json")]
+    pub summary: Option<PathBuf>,
     /// No progress bar and no report on stdout.
     #[arg(long, short)]
     pub quiet: bool,

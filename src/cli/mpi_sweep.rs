@@ -43,7 +43,6 @@ use mpi::topology::SimpleCommunicator;
 use mpi::traits::{Communicator, Destination, Source};
 use std::cell::Cell;
 use std::collections::VecDeque;
-use std::path::Path;
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -146,7 +145,8 @@ impl Ranks {
     }
 
     /// Rank 0: hand out `todo` to every rank (this one included) and return the rows of
-    /// all of them.
+    /// all of them, with the text of `ranks.csv` (written with the summary, after the
+    /// sweep).
     ///
     /// # Errors
     /// The first error of any rank (named), or a rank whose manifest differs.
@@ -155,7 +155,7 @@ impl Ranks {
         job: &Job<'_>,
         todo: &[usize],
         progress: &(dyn Fn(usize, usize) + Sync),
-    ) -> CliResult<Vec<Computed>> {
+    ) -> CliResult<(Vec<Computed>, String)> {
         let state = Mutex::new(Dispatch {
             queue: todo.iter().copied().collect(),
             rows: Vec::new(),
@@ -193,8 +193,7 @@ impl Ranks {
                     rows.len()
                 )));
             }
-            write_accounts(job.files.out, &mut st.accounts)?;
-            Ok(rows)
+            Ok((rows, accounts_csv(&mut st.accounts)))
         })
     }
 
@@ -429,16 +428,14 @@ fn lock(state: &Mutex<Dispatch>) -> CliResult<std::sync::MutexGuard<'_, Dispatch
         .map_err(|_| CliError::other("internal error: dispatch state poisoned"))
 }
 
-/// Write `DIR/ranks.csv`: how each rank spent the sweep, by rank.
-fn write_accounts(dir: &Path, accounts: &mut [(usize, Account)]) -> CliResult<()> {
+/// The text of `DIR/ranks.csv`: how each rank spent the sweep, by rank.
+fn accounts_csv(accounts: &mut [(usize, Account)]) -> String {
     accounts.sort_by_key(|(rank, _)| *rank);
     let mut text = String::from("rank,points,prepare_seconds,busy_seconds,waiting_seconds\n");
     for (rank, a) in accounts.iter() {
         text.push_str(&format!("{rank},{}\n", a.csv()));
     }
-    let path = dir.join("ranks.csv");
-    littoral_functional::atomic::write_atomic(&path, text.as_bytes())
-        .map_err(|e| CliError::functional(&path, e))
+    text
 }
 
 /// Rank 0's own share: take chunks from the queue until it is empty (rank 0 never waits

@@ -430,6 +430,7 @@ fn run_and_write(
         None => Some(outs.reserve(&files.out.join("timings.csv"))?),
     };
     let manifest_id = outs.reserve(&manifest_path)?;
+    let summary_id = a.summary.as_deref().map(|p| outs.reserve(p)).transpose()?;
     let spiking = spiking_populations(module);
     let selected = selected_points(a.point, shard, n)?;
     // Rows already recorded (with --resume) and the points still to compute.
@@ -484,10 +485,13 @@ fn run_and_write(
         }
         match ranks {
             #[cfg(feature = "mpi")]
-            Some(r) => r.dispatch(job, &todo, &progress).map(|rows| Computation {
-                rows,
-                results: Vec::new(),
-            }),
+            Some(r) => r
+                .dispatch(job, &todo, &progress)
+                .map(|(rows, ranks_csv)| Computation {
+                    rows,
+                    results: Vec::new(),
+                    ranks_csv: Some(ranks_csv),
+                }),
             _ => {
                 let gate = overlap.then_some(&manifest_written);
                 compute_here(job, todo, &opts, &spiking, &journal, gate)
@@ -519,6 +523,20 @@ fn run_and_write(
         outs.write_bytes(id, timings.as_bytes())?;
     }
     outs.write_bytes(manifest_id, manifest.to_json(shard).as_bytes())?;
+    if let Some(text) = &computed.ranks_csv {
+        let id = outs.reserve(&files.out.join("ranks.csv"))?;
+        outs.write_bytes(id, text.as_bytes())?;
+    }
+    if let Some(id) = summary_id {
+        let run = RunSummary {
+            points: seconds.len(),
+            of: n,
+            threads,
+            ranks: ranks.map_or(1, ranks_count),
+            sweep_seconds: total_seconds,
+        };
+        outs.write_bytes(id, run.to_json()?.as_bytes())?;
+    }
     for r in &computed.results {
         if let Some(ev) = &r.evolution {
             let id = outs.reserve(&point_file(files.out, r.summary.index))?;
@@ -547,6 +565,46 @@ fn run_and_write(
     Ok(())
 }
 
+/// What `--summary` reports of a run.
+struct RunSummary {
+    /// Points computed by this run (not those kept by `--resume`).
+    points: usize,
+    /// Points of the whole sweep.
+    of: usize,
+    /// Worker threads per process (`None`: rayon's default).
+    threads: Option<usize>,
+    /// Processes (MPI ranks).
+    ranks: usize,
+    /// Seconds of the sweep loop alone: from the first point to the last row (under MPI
+    /// from the first point handed out to the last row back, the shared head included),
+    /// without reading the files or writing the results.
+    sweep_seconds: f64,
+}
+
+impl RunSummary {
+    fn to_json(&self) -> CliResult<String> {
+        let j = serde_json::json!({
+            "command": "sweep",
+            "points": self.points,
+            "points_in_sweep": self.of,
+            "threads": self.threads,
+            "ranks": self.ranks,
+            "sweep_seconds": self.sweep_seconds,
+        });
+        Ok(serde_json::to_string_pretty(&j).map_err(CliError::other)? + "\n")
+    }
+}
+
+/// Number of ranks.
+#[cfg(feature = "mpi")]
+fn ranks_count(r: &Ranks) -> usize {
+    r.size()
+}
+#[cfg(not(feature = "mpi"))]
+fn ranks_count(r: &Ranks) -> usize {
+    match *r {}
+}
+
 /// `"K ranks × "`.
 #[cfg(feature = "mpi")]
 fn ranks_times(r: &Ranks) -> String {
@@ -557,11 +615,12 @@ fn ranks_times(r: &Ranks) -> String {
     match *r {}
 }
 
-/// The points computed by a run: their rows, and (in one process) their results, whose
-/// outputs are written with the summary.
+/// The points computed by a run: their rows, (in one process) their results, whose
+/// outputs are written with the summary, and (under MPI) the text of `ranks.csv`.
 struct Computation {
     rows: Vec<Computed>,
     results: Vec<PointResult>,
+    ranks_csv: Option<String>,
 }
 
 /// Compute `todo` in this process, recording each row in the journal as it completes
@@ -626,6 +685,7 @@ fn compute_here(
     Ok(Computation {
         rows,
         results: points,
+        ranks_csv: None,
     })
 }
 

@@ -676,6 +676,34 @@ fn sweep_writes_one_row_per_point_and_point_k_reproduces_it() {
     assert_ne!(z[1][3], z[2][3], "the two zipped points differ");
 }
 
+/// A sweep that keeps only summaries (points evolved by blocks of samples) writes the
+/// summary.csv of one that keeps every output (points evolved whole), on any thread
+/// count; `--summary` reports the run and its `sweep_seconds`.
+#[test]
+fn summaries_alone_match_kept_outputs_and_summary_reports_the_sweep() {
+    let f = Fixture::new(3, 40);
+    assert_eq!(sweep_into(&f, "kept", &["--save-outputs"]).code, 0);
+    let kept = std::fs::read(f.path("kept/summary.csv")).unwrap();
+    for threads in ["1", "2", "3"] {
+        let dir = format!("alone{threads}");
+        let extra = ["--threads", threads, "--summary", "run.json"];
+        assert_eq!(sweep_into(&f, &dir, &extra).code, 0);
+        let alone = std::fs::read(f.path(&format!("{dir}/summary.csv"))).unwrap();
+        assert_eq!(alone, kept, "{threads} thread(s)");
+        let run: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(f.path("run.json")).unwrap()).unwrap();
+        assert_eq!(run["command"], "sweep");
+        assert_eq!(run["points"], 9);
+        assert_eq!(run["points_in_sweep"], 9);
+        assert_eq!(
+            run["threads"].as_u64().map(|t| t.to_string()),
+            Some(threads.into())
+        );
+        assert_eq!(run["ranks"], 1);
+        assert!(run["sweep_seconds"].as_f64().is_some_and(|s| s > 0.0));
+    }
+}
+
 // ---------------------------------------------------------------- job arrays
 
 const SHARD_VARY: [&str; 4] = [

@@ -1,0 +1,258 @@
+//! A sweep point that keeps only its summaries, evolved by blocks of samples: each block's
+//! output (and record) is folded into the summaries as soon as it is computed, and the
+//! whole `(B, T, N)` output is never held. A block holds at most [`BLOCK_BYTES`] of
+//! output and record (one sample at least), so it stays in cache between the evolution
+//! that writes it and the fold that reads it; the point's memory traffic no longer grows
+//! with the batch, which is what slowed points down when every core ran one.
+//!
+//! The summaries are the same bits as those of the whole evolution:
+//! - the samples of a batch never interact (the guarantee [`crate::par::evolve_par`]
+//!   rests on): each block evolves its rows of the batched state (its own noise keys and
+//!   steps) and its rows of the input, and gives the rows of the whole output;
+//! - the sums fold the blocks in sample order into the accumulators of
+//!   [`crate::summary::summarise`] (eight lanes by flat index, the tail added last), so the
+//!   additions are those of one pass over the whole output.
+//!
+//! On any error the caller evolves the point whole, which reports it as before (a
+//! non-finite input, for one, is named by its index in the whole batch).
+
+use crate::error::{Error, Result};
+use crate::par::slice_tree;
+use crate::summary::{SignalSummary, SumMax, populations, signals};
+use littoral_core::batch::batch_view;
+use littoral_core::input_check::evolve_checked;
+use littoral_core::{ArrayView, EvolveOptions, Module, ModuleExt, Tree};
+use std::borrow::Cow;
+
+/// The most bytes of output and record one block of samples holds (one sample at least).
+pub(crate) const BLOCK_BYTES: usize = 2 << 20;
+
+/// What a streamed point evolves: `module` from `params` and `state` on `input`, whose
+/// output (and record) are those of the `network` with parameters `network_params` (the
+/// same module, or the tail of its chain after a shared head).
+pub(crate) struct Streamed<'a> {
+    /// The network the summaries describe.
+    pub network: &'a dyn Module,
+    /// Its parameters (time steps are read there).
+    pub network_params: &'a Tree,
+    /// The module evolved.
+    pub module: &'a dyn Module,
+    /// Its parameters.
+    pub params: Cow<'a, Tree>,
+    /// Its state, per sample or batched.
+    pub state: Cow<'a, Tree>,
+    /// Its input.
+    pub input: ArrayView<'a>,
+}
+
+impl Streamed<'_> {
+    /// The summaries of the evolution, [`crate::summary::summarise_evolution`]'s bits,
+    /// from blocks of at most [`BLOCK_BYTES`].
+    ///
+    /// # Errors
+    /// Evolution errors of a block (with indices within the block); an empty batch.
+    pub(crate) fn summarise(&self, options: &EvolveOptions) -> Result<Vec<SignalSummary>> {
+        let steps = match self.input.shape() {
+            [_, t, _] | [t, _] | [t] => *t,
+            _ => 0,
+        };
+        self.summarise_by(options, block_samples(self.network, steps, options.record))
+    }
+
+    /// [`Streamed::summarise`] by blocks of `block` samples (one at least).
+    fn summarise_by(&self, options: &EvolveOptions, block: usize) -> Result<Vec<SignalSummary>> {
+        let block = block.max(1);
+        let x = batch_view(self.input, self.module.size_in())?;
+        let x = x.view();
+        let &[batch, steps, width] = x.shape() else {
+            return Err(Error::Sweep("a batched input has three axes".into()));
+        };
+        if batch == 0 {
+            return Err(Error::Sweep("no sample to stream".into()));
+        }
+        self.module.check_params(&self.params)?;
+        let state = self.module.batch_state(&self.state, batch)?;
+        let row = steps * width;
+        let mut folded: Vec<(String, bool, Option<f64>, SumMax)> = Vec::new();
+        for start in (0..batch).step_by(block) {
+            let end = (start + block).min(batch);
+            let shape = [end - start, steps, width];
+            let input = ArrayView::new(&shape, &x.data()[start * row..end * row])?;
+            let st = slice_tree(&state, start, end)?;
+            // The parameters and the state were checked above; the block's input is
+            // checked as `evolve` checks it (in the kernel's pass where it is claimed).
+            let evolve = || {
+                self.module
+                    .evolve_batch(&self.params, &st, input, options.record)
+            };
+            let ev = if options.allow_non_finite_input {
+                evolve()?
+            } else {
+                evolve_checked(input, evolve)?
+            };
+            let found = signals(self.network, self.network_params, &ev.output, &ev.record);
+            if folded.is_empty() {
+                folded = found
+                    .iter()
+                    .map(|s| (s.path.clone(), s.spiking, s.dt, SumMax::default()))
+                    .collect();
+            }
+            if found.len() != folded.len() || found.iter().zip(&folded).any(|(s, f)| s.path != f.0)
+            {
+                return Err(Error::Sweep(
+                    "the blocks of a point recorded different signals".into(),
+                ));
+            }
+            for (s, f) in found.iter().zip(folded.iter_mut()) {
+                f.3.add(s.values.data());
+            }
+        }
+        Ok(folded
+            .iter()
+            .map(|(path, spiking, dt, acc)| acc.finish(path, *spiking, *dt))
+            .collect())
+    }
+}
+
+/// Samples per block: as many as fit [`BLOCK_BYTES`] of output and, when recording, of
+/// every population's output (what the record mostly holds); one at least.
+fn block_samples(network: &dyn Module, steps: usize, record: bool) -> usize {
+    let mut width = network.size_out();
+    if record {
+        width += populations(network)
+            .iter()
+            .map(|p| p.module.size_out())
+            .sum::<usize>();
+    }
+    let sample_bytes = steps.saturating_mul(width).saturating_mul(8).max(1);
+    (BLOCK_BYTES / sample_bytes).max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::{Streamed, block_samples};
+    use crate::summary::{SignalSummary, summarise_evolution};
+    use littoral_core::{Array, EvolveOptions, Initialiser, Module, ModuleExt, Tree};
+    use littoral_nets::{Lif, Linear, Sequential};
+    use std::borrow::Cow;
+
+    /// A summary's fields, numbers as bits.
+    type Bits = (String, bool, usize, u64, u64, u64, Option<u64>);
+
+    /// Every field, bit for bit (`==` would take NaN for unequal and -0 for 0).
+    fn bits(s: &[SignalSummary]) -> Vec<Bits> {
+        s.iter()
+            .map(|s| {
+                (
+                    s.path.clone(),
+                    s.spiking,
+                    s.elements,
+                    s.sum.to_bits(),
+                    s.mean.to_bits(),
+                    s.max.to_bits(),
+                    s.rate_hz.map(f64::to_bits),
+                )
+            })
+            .collect()
+    }
+
+    fn noisy_net(n_in: usize, n: usize) -> Sequential {
+        Sequential::new()
+            .append(Linear::new(n_in, n).with_weight_init(Initialiser::Kaiming))
+            .unwrap()
+            .append(Lif::new(n).with_noise_std(0.4).unwrap().with_has_rec(true))
+            .unwrap()
+            .append(Lif::new(n))
+            .unwrap()
+    }
+
+    fn streamed<'a>(net: &'a dyn Module, tree: &'a Tree, x: &'a Array) -> Streamed<'a> {
+        Streamed {
+            network: net,
+            network_params: tree,
+            module: net,
+            params: Cow::Borrowed(tree),
+            state: Cow::Borrowed(tree),
+            input: x.view(),
+        }
+    }
+
+    /// Blocks of any size (one sample, several, a partial last block, the whole batch)
+    /// give the summaries of the whole evolution bit for bit: noise keys and recurrent
+    /// state by sample, records folded, 7 × 13 elements per sample (not a multiple of 8).
+    #[test]
+    fn blocks_of_any_size_give_the_bits_of_the_whole() {
+        let net = noisy_net(3, 7);
+        let tree = net.init(5);
+        let x = Array::from_fn(vec![5, 13, 3], |i| ((i * 7919) % 17) as f64 / 5.0);
+        for record in [false, true] {
+            let options = EvolveOptions {
+                record,
+                ..EvolveOptions::default()
+            };
+            let ev = net.evolve_with(&tree, &tree, &x, &options).unwrap();
+            let whole = summarise_evolution(&net, &tree, &ev.output, &ev.record);
+            assert_eq!(whole.len(), if record { 4 } else { 1 });
+            for block in [1, 2, 3, 5, 9] {
+                let got = streamed(&net, &tree, &x)
+                    .summarise_by(&options, block)
+                    .unwrap();
+                assert_eq!(bits(&got), bits(&whole), "record {record}, block {block}");
+            }
+        }
+    }
+
+    /// A batched state (rows of other steps and keys) is cut by samples too, and an input
+    /// of one sample `(T, N)` streams as a batch of one.
+    #[test]
+    fn batched_states_and_unbatched_inputs() {
+        let net = noisy_net(2, 5);
+        let tree = net.init(1);
+        let x = Array::from_fn(vec![4, 11, 2], |i| ((i * 31) % 7) as f64 / 3.0);
+        let options = EvolveOptions::default();
+        let first = net.evolve_with(&tree, &tree, &x, &options).unwrap();
+        let state = first.state;
+        let ev = net.evolve_with(&tree, &state, &x, &options).unwrap();
+        let whole = summarise_evolution(&net, &tree, &ev.output, &ev.record);
+        let s = Streamed {
+            state: Cow::Borrowed(&state),
+            ..streamed(&net, &tree, &x)
+        };
+        assert_eq!(bits(&s.summarise_by(&options, 3).unwrap()), bits(&whole));
+        let one = x.slice_axis0(0, 1).unwrap();
+        let one = Array::from_shape_vec(vec![11, 2], one.data().to_vec()).unwrap();
+        let ev = net.evolve_with(&tree, &tree, &one, &options).unwrap();
+        let whole = summarise_evolution(&net, &tree, &ev.output, &ev.record);
+        let got = streamed(&net, &tree, &one).summarise(&options).unwrap();
+        assert_eq!(bits(&got), bits(&whole));
+    }
+
+    /// Errors (left to the whole evolution to report) and the block size.
+    #[test]
+    fn errors_and_block_sizes() {
+        let net = noisy_net(2, 5);
+        let tree = net.init(1);
+        let options = EvolveOptions::default();
+        let empty = Array::zeros(vec![0, 4, 2]);
+        assert!(streamed(&net, &tree, &empty).summarise(&options).is_err());
+        let nan = Array::full(vec![2, 4, 2], f64::NAN);
+        assert!(streamed(&net, &tree, &nan).summarise(&options).is_err());
+        let wrong = Array::full(vec![2, 4, 3], 0.5);
+        assert!(streamed(&net, &tree, &wrong).summarise(&options).is_err());
+        // W4: one sample of 500 × 512 numbers (2 MB) per block.
+        let w4 = Sequential::new()
+            .append(Linear::new(512, 512))
+            .unwrap()
+            .append(Lif::new(512))
+            .unwrap();
+        assert_eq!(block_samples(&w4, 500, false), 1);
+        assert_eq!(block_samples(&w4, 50, false), 10);
+        assert_eq!(
+            block_samples(&w4, 50, true),
+            3,
+            "the record's two signals too"
+        );
+        assert_eq!(block_samples(&w4, 5_000, false), 1, "one sample at least");
+    }
+}
