@@ -9,7 +9,9 @@ use littoral_nets::sparse::{Connectivity, SparseInit, Weights, onto_synapses};
 use littoral_nets::{Lif, Reset};
 
 /// A small recurrent LIF with reset to value, refractory period and 2 synapses per
-/// neuron, driven to fire by its bias; `uniform = false` gives per-neuron parameters.
+/// neuron, driven to fire by its bias; `uniform = false` gives per-neuron parameters and
+/// rows with more than one weight (every 503rd synapse's weight changed), `uniform = true`
+/// one weight per row (as CUBA's).
 fn network(n: usize, refractory: bool, uniform: bool) -> (Lif, Tree) {
     let w = SparseInit {
         connectivity: Connectivity::FixedProbability {
@@ -61,6 +63,12 @@ fn network(n: usize, refractory: bool, uniform: bool) -> (Lif, Tree) {
             "v_reset",
             leaf(per_neuron(|j| -0.1 * (j % 3) as f64).unwrap()),
         );
+        let mut w = tree.array("w_rec").unwrap().data().to_vec();
+        for x in w.iter_mut().step_by(503) {
+            *x *= 1.25;
+        }
+        let nnz = w.len();
+        tree.insert_leaf("w_rec", leaf(Array::from_shape_vec(vec![nnz], w).unwrap()));
     }
     let v0 = per_neuron(|j| (j as f64 * 0.37).fract()).unwrap();
     tree.insert_leaf("vmem", Leaf::f64(Kind::State, None, v0));
