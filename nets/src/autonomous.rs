@@ -28,6 +28,7 @@ mod barrier;
 mod dispatch;
 mod pass;
 mod recurrent;
+mod rows;
 
 use crate::Lif;
 use crate::lif_options::Reset;
@@ -37,7 +38,8 @@ use barrier::SpinBarrier;
 pub(crate) use dispatch::evolve_if_autonomous;
 use littoral_core::{Array, Error, Kind, Leaf, ModuleExt, Precision, Result, Tree, TreeExt};
 use pass::{Consts, PartState};
-use recurrent::{Rows, Targets};
+use recurrent::Targets;
+use rows::Rows;
 use std::sync::{Mutex, RwLock};
 
 /// One spike: the step within the [`Autonomous::run`] call that emitted it (from 0) and
@@ -119,7 +121,7 @@ impl Autonomous {
         let sparse = o
             .sparse
             .as_ref()
-            .map(|sw| Rows::new(sw.structure.clone(), sw.data.clone()));
+            .map(|sw| Rows::new(sw.structure.clone(), sw.data.clone(), s));
         let state = |name: &str, len: usize| -> Result<Vec<f64>> {
             let a = params.array(name)?;
             if a.len() != len {
@@ -352,28 +354,19 @@ impl Shared<'_> {
         let targets = self
             .sparse
             .map(|rows| Targets::new(rows, s - 1, lo * s, hi * s));
-        let mut irec = vec![0.0; targets.as_ref().map_or(0, |_| (hi - lo) * s)];
+        let mut scratch = targets.as_ref().map(Targets::scratch);
         let mut log = Vec::new();
         for t in 0..self.steps {
-            if let Some(targets) = &targets {
+            if let (Some(targets), Some(scratch)) = (&targets, &mut scratch) {
                 if t == 0 {
-                    for &(i, c) in self.first {
-                        targets.add_row(i as usize, c, &mut irec);
-                    }
-                    for &(i, _) in self.first {
-                        targets.apply_row(i as usize, &mut irec, &mut part.isyn);
-                    }
+                    let events = self.first.iter().map(|&(i, c)| (i as usize, c));
+                    targets.step(events, scratch, &mut part.isyn);
                 } else {
-                    for f in &self.fired {
-                        for &i in read(&f[(t - 1) % 2]).iter() {
-                            targets.add_row(i as usize, 1.0, &mut irec);
-                        }
-                    }
-                    for f in &self.fired {
-                        for &i in read(&f[(t - 1) % 2]).iter() {
-                            targets.apply_row(i as usize, &mut irec, &mut part.isyn);
-                        }
-                    }
+                    let fired: Vec<_> = self.fired.iter().map(|f| read(&f[(t - 1) % 2])).collect();
+                    let events = fired
+                        .iter()
+                        .flat_map(|f| f.iter().map(|&i| (i as usize, 1.0)));
+                    targets.step(events, scratch, &mut part.isyn);
                 }
             }
             {
