@@ -11,14 +11,39 @@
 //! `+ 0` keeps it). A second visit of a column adds `+0` to a value that is not `−0`: no
 //! change.
 //!
-//! A part walks only its own columns of a row (found by binary search: a row's columns
-//! are sorted), so two threads do not both scan every spiking row. When every synapse onto
+//! A part walks only its own columns of a row (a row's columns are sorted: found by a
+//! short scan from an interpolated guess), so two threads do not both scan every
+//! spiking row. When every synapse onto
 //! a plane has one weight (CUBA) and the step's events are at most [`MAX_TALLY`] single
 //! spikes, a column's `irec` is `Rows::sums[k]` for its `k` events: the first walk counts
 //! events in bytes (an eighth of the `f64` plane's cache footprint), the second adds the
 //! looked-up sum.
 
 use super::rows::{MAX_TALLY, Rows, Sums};
+
+/// The position of the first of a row's sorted `cols` (in `0..n_post`) that is at least
+/// `at`: none is below 0 and all are below `n_post` (one thread's part: no probe), else a
+/// scan from where uniformly spread columns would put it. A binary search would probe
+/// lines of a row not yet in cache one after the other; the scan touches the line or two
+/// around the guess (its cost is at most a walk over the row).
+#[inline]
+fn cut(cols: &[u32], at: usize, n_post: usize) -> usize {
+    if at == 0 {
+        return 0;
+    }
+    if at >= n_post {
+        return cols.len();
+    }
+    let guess = (cols.len() as u128 * at as u128 / n_post as u128) as usize;
+    let mut i = guess.min(cols.len());
+    while i < cols.len() && (cols[i] as usize) < at {
+        i += 1;
+    }
+    while i > 0 && (cols[i - 1] as usize) >= at {
+        i -= 1;
+    }
+    i
+}
 
 /// A part's scratch planes (one entry per column, zero between steps).
 #[derive(Debug)]
@@ -94,8 +119,8 @@ impl<'a> Targets<'a> {
         let st = &*self.rows.st;
         let (a, b) = (st.indptr()[i], st.indptr()[i + 1]);
         let cols = &st.indices()[a..b];
-        let from = cols.partition_point(|&k| (k as usize) < self.base);
-        let to = from + cols[from..].partition_point(|&k| (k as usize) < self.end);
+        let n_post = st.n_post();
+        let (from, to) = (cut(cols, self.base, n_post), cut(cols, self.end, n_post));
         (&cols[from..to], a + from)
     }
 
