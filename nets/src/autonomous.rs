@@ -6,10 +6,10 @@
 //!
 //! The arithmetic is `lif_options`' fused step with a zero input, operation for operation,
 //! so the numbers are those of `Lif::evolve` to the bit. Threads own contiguous neuron
-//! ranges; each accumulates the recurrent input of its own targets from every spiking row
-//! in the serial order (rows by neuron, synapses by column) and adds it into `isyn` where
-//! it reaches (`recurrent`: the neuron pass streams no recurrent plane), so the bits do not
-//! depend on the thread count or on how a run is split into calls. The
+//! ranges; each accumulates the recurrent input of its own targets (its part of every
+//! spiking row) in the serial order (rows by neuron, synapses by column) and adds it into
+//! `isyn` where it reaches (`recurrent`: the neuron pass streams no recurrent plane), so
+//! the bits do not depend on the thread count or on how a run is split into calls. The
 //! refractory counters, integers in `f64` in the module's state, are `u16` here.
 //!
 //! ```
@@ -28,18 +28,19 @@ mod barrier;
 mod dispatch;
 mod pass;
 mod recurrent;
+mod rows;
 
 use crate::Lif;
 use crate::lif_options::Reset;
 use crate::neuron::NeuronModel;
-use crate::sparse::Structure;
 use crate::view::scalar;
 use barrier::SpinBarrier;
 pub(crate) use dispatch::evolve_if_autonomous;
 use littoral_core::{Array, Error, Kind, Leaf, ModuleExt, Precision, Result, Tree, TreeExt};
 use pass::{Consts, PartState};
 use recurrent::Targets;
-use std::sync::{Arc, Mutex, RwLock};
+use rows::Rows;
+use std::sync::{Mutex, RwLock};
 
 /// One spike: the step within the [`Autonomous::run`] call that emitted it (from 0) and
 /// the neuron.
@@ -59,8 +60,8 @@ pub const MIN_PART: usize = 4096;
 #[derive(Debug)]
 pub struct Autonomous {
     consts: Consts,
-    /// Sparse recurrent structure and weights (`None`: no recurrence).
-    sparse: Option<(Arc<Structure>, Arc<Array>)>,
+    /// Sparse recurrent weights (`None`: no recurrence).
+    sparse: Option<Rows>,
     vmem: Vec<f64>,
     /// Per synapse, its currents (planes; the second empty with 1 synapse).
     isyn: [Vec<f64>; 2],
@@ -120,7 +121,7 @@ impl Autonomous {
         let sparse = o
             .sparse
             .as_ref()
-            .map(|sw| (sw.structure.clone(), sw.data.clone()));
+            .map(|sw| Rows::new(sw.structure.clone(), sw.data.clone(), s));
         let state = |name: &str, len: usize| -> Result<Vec<f64>> {
             let a = params.array(name)?;
             if a.len() != len {
@@ -217,7 +218,7 @@ impl Autonomous {
         let bounds: Vec<usize> = (0..=ways).map(|k| part_bound(n, ways, k)).collect();
         let shared = Shared {
             consts: &self.consts,
-            sparse: self.sparse.as_ref().map(|(st, w)| (&**st, w.data())),
+            sparse: self.sparse.as_ref(),
             bounds: &bounds,
             first: &self.last,
             fired: (0..ways)
@@ -335,7 +336,7 @@ fn merge_by_step(logs: &[Vec<Spike>], steps: usize) -> Vec<Spike> {
 /// What every part reads during a run.
 struct Shared<'a> {
     consts: &'a Consts,
-    sparse: Option<(&'a Structure, &'a [f64])>,
+    sparse: Option<&'a Rows>,
     bounds: &'a [usize],
     /// The spikes before the first step, `(neuron, count)`.
     first: &'a [(u32, f64)],
@@ -350,34 +351,22 @@ impl Shared<'_> {
     fn part_loop(&self, p: usize, mut part: PartState<'_>) -> Vec<Spike> {
         let s = self.consts.n_syn;
         let (lo, hi) = (self.bounds[p], self.bounds[p + 1]);
-        let targets = self.sparse.map(|(st, w)| Targets {
-            st,
-            w,
-            mask: s - 1,
-            base: lo * s,
-        });
-        let mut irec = vec![0.0; targets.as_ref().map_or(0, |_| (hi - lo) * s)];
+        let targets = self
+            .sparse
+            .map(|rows| Targets::new(rows, s - 1, lo * s, hi * s));
+        let mut scratch = targets.as_ref().map(Targets::scratch);
         let mut log = Vec::new();
         for t in 0..self.steps {
-            if let Some(targets) = &targets {
+            if let (Some(targets), Some(scratch)) = (&targets, &mut scratch) {
                 if t == 0 {
-                    for &(i, c) in self.first {
-                        targets.add_row(i as usize, c, &mut irec);
-                    }
-                    for &(i, _) in self.first {
-                        targets.apply_row(i as usize, &mut irec, &mut part.isyn);
-                    }
+                    let events = self.first.iter().map(|&(i, c)| (i as usize, c));
+                    targets.step(events, scratch, &mut part.isyn);
                 } else {
-                    for f in &self.fired {
-                        for &i in read(&f[(t - 1) % 2]).iter() {
-                            targets.add_row(i as usize, 1.0, &mut irec);
-                        }
-                    }
-                    for f in &self.fired {
-                        for &i in read(&f[(t - 1) % 2]).iter() {
-                            targets.apply_row(i as usize, &mut irec, &mut part.isyn);
-                        }
-                    }
+                    let fired: Vec<_> = self.fired.iter().map(|f| read(&f[(t - 1) % 2])).collect();
+                    let events = fired
+                        .iter()
+                        .flat_map(|f| f.iter().map(|&i| (i as usize, 1.0)));
+                    targets.step(events, scratch, &mut part.isyn);
                 }
             }
             {

@@ -9,7 +9,9 @@ use littoral_nets::sparse::{Connectivity, SparseInit, Weights, onto_synapses};
 use littoral_nets::{Lif, Reset};
 
 /// A small recurrent LIF with reset to value, refractory period and 2 synapses per
-/// neuron, driven to fire by its bias; `uniform = false` gives per-neuron parameters.
+/// neuron, driven to fire by its bias; `uniform = false` gives per-neuron parameters and
+/// rows with more than one weight (every 503rd synapse's weight changed), `uniform = true`
+/// one weight per synapse type (as CUBA's: the events onto a column are tallied).
 fn network(n: usize, refractory: bool, uniform: bool) -> (Lif, Tree) {
     let w = SparseInit {
         connectivity: Connectivity::FixedProbability {
@@ -23,7 +25,7 @@ fn network(n: usize, refractory: bool, uniform: bool) -> (Lif, Tree) {
     }
     .build::<f64>("w_rec", n, n, 3)
     .unwrap();
-    let w = onto_synapses(w, 2, |i| Some((i % 2, if i % 3 == 0 { 0.7 } else { 1.1 }))).unwrap();
+    let w = onto_synapses(w, 2, |i| Some((i % 2, if i % 2 == 0 { 0.7 } else { 1.1 }))).unwrap();
     let mut lif = Lif::with_synapses(2 * n, n)
         .unwrap()
         .with_reset(Reset::ToValue)
@@ -61,6 +63,12 @@ fn network(n: usize, refractory: bool, uniform: bool) -> (Lif, Tree) {
             "v_reset",
             leaf(per_neuron(|j| -0.1 * (j % 3) as f64).unwrap()),
         );
+        let mut w = tree.array("w_rec").unwrap().data().to_vec();
+        for x in w.iter_mut().step_by(503) {
+            *x *= 1.25;
+        }
+        let nnz = w.len();
+        tree.insert_leaf("w_rec", leaf(Array::from_shape_vec(vec![nnz], w).unwrap()));
     }
     let v0 = per_neuron(|j| (j as f64 * 0.37).fract()).unwrap();
     tree.insert_leaf("vmem", Leaf::f64(Kind::State, None, v0));
@@ -104,7 +112,15 @@ fn bits(tree: &Tree, name: &str) -> Vec<u64> {
         .collect()
 }
 
-fn check(n: usize, refractory: bool, uniform: bool, threads: usize, splits: &[usize]) {
+/// The autonomous run against the general path (spikes and final state to the bit);
+/// returns the spikes.
+fn check(
+    n: usize,
+    refractory: bool,
+    uniform: bool,
+    threads: usize,
+    splits: &[usize],
+) -> Vec<Spike> {
     let (lif, tree) = network(n, refractory, uniform);
     let steps: usize = splits.iter().sum();
     let (want, want_state) = general(&lif, &tree, steps);
@@ -141,6 +157,7 @@ fn check(n: usize, refractory: bool, uniform: bool, threads: usize, splits: &[us
     for name in names {
         assert_eq!(bits(&state, name), bits(&want_state, name), "{name}");
     }
+    want
 }
 
 #[test]
@@ -156,7 +173,16 @@ fn autonomous_equals_general_evolve_to_the_bit() {
 fn autonomous_bits_do_not_depend_on_threads_or_calls() {
     // 3100 neurons: two and three parts of >= 1024 neurons on 2 and 3 threads.
     for threads in [2, 3] {
-        check(3100, true, true, threads, &[150]);
+        let spikes = check(3100, true, true, threads, &[70, 80]);
+        // Both ways of summing the input onto a column: tallies (at most 255 spikes in a
+        // step) and the general walk (more).
+        let mut per_step = vec![0; 150];
+        for s in &spikes {
+            per_step[s.step as usize] += 1;
+        }
+        assert!(
+            per_step.iter().any(|&c| c > 255) && per_step.iter().any(|&c| (1..=255).contains(&c))
+        );
         check(3100, true, false, threads, &[60, 1, 89]);
     }
     check(300, true, false, 1, &[0, 100, 7, 93]);
