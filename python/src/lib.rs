@@ -14,6 +14,7 @@ mod checked;
 mod convert;
 mod keys;
 mod nir;
+mod pace;
 mod run;
 mod timeseries;
 
@@ -56,6 +57,11 @@ pub struct Engine {
     /// The parameters of the last pure `evolve` that passed the check: the same values
     /// again skip it.
     last_checked: checked::LastChecked,
+    /// The pace of the object calls' long runs since the parameters last changed: a run
+    /// it puts well under the chunking limit skips the probe (`pace.rs`).
+    pace_call: pace::Pace,
+    /// The same for the pure `evolve`, with the parameters `last_checked` holds.
+    pace_evolve: pace::Pace,
     seed: u64,
     step: u64,
 }
@@ -106,6 +112,8 @@ impl Engine {
             live: None,
             params_checked: false,
             last_checked: checked::LastChecked::default(),
+            pace_call: pace::Pace::default(),
+            pace_evolve: pace::Pace::default(),
             seed: 0,
             step: snap.step,
         })
@@ -135,6 +143,8 @@ impl Engine {
             live: None,
             params_checked: self.params_checked,
             last_checked: checked::LastChecked::default(),
+            pace_call: pace::Pace::default(),
+            pace_evolve: pace::Pace::default(),
             seed: self.seed,
             step: self.step,
         }
@@ -226,6 +236,7 @@ impl Engine {
         self.settle();
         self.tree = convert::set_from_dict(self.module.as_ref(), &self.tree, prefix, values)?;
         self.params_checked = false;
+        self.pace_call.forget();
         Ok(())
     }
 
@@ -247,6 +258,7 @@ impl Engine {
         let seed = seed.unwrap_or(self.seed);
         self.settle();
         self.params_checked = false;
+        self.pace_call.forget();
         let reset = self.module.reset_parameters(&self.tree, seed);
         self.tree = replace_under(&self.tree, &reset, prefix)?;
         if prefix.is_empty() {
@@ -310,6 +322,7 @@ impl Engine {
             params: &self.tree,
             record,
             pool: pool.as_ref(),
+            pace: Some(&self.pace_call),
         };
         if !self.params_checked {
             runner
@@ -367,8 +380,12 @@ impl Engine {
             params: &p,
             record,
             pool: pool.as_ref(),
+            pace: Some(&self.pace_evolve),
         };
         let known = self.last_checked.holds(&p);
+        if !known {
+            self.pace_evolve.forget();
+        }
         let ev = runner.evolve_checked(py, &s, &input, known)?;
         if !known {
             self.last_checked.remember(&p);
@@ -431,6 +448,8 @@ impl Engine {
             live: None,
             params_checked: false,
             last_checked: checked::LastChecked::default(),
+            pace_call: pace::Pace::default(),
+            pace_evolve: pace::Pace::default(),
             seed,
             step: 0,
         }
@@ -474,6 +493,7 @@ impl Engine {
                 params: &held,
                 record,
                 pool: pool.as_ref(),
+                pace: None,
             };
             runner.evolve_checked(py, &held, &input, false)?
         };

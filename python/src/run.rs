@@ -12,6 +12,7 @@
 //! for this batch size). The results are the same bits; the errors the same messages.
 
 use crate::convert::{COPY_BELOW, array_f64, core_err, functional_err};
+use crate::pace::Pace;
 use littoral_core::batch::batch_view;
 use littoral_core::input_check::{evolve_checked, non_finite_input};
 use littoral_core::{Array, ArrayView, Evolution, Module, ModuleExt, Tree};
@@ -136,6 +137,9 @@ pub struct Runner<'a> {
     pub record: bool,
     /// `threads=`: the batch is fanned out over this pool (`evolve_par`).
     pub pool: Option<&'a rayon::ThreadPool>,
+    /// The pace of this module's last long runs with these parameters (`None`: always
+    /// probe a long run).
+    pub pace: Option<&'a Pace>,
 }
 
 impl Runner<'_> {
@@ -169,30 +173,42 @@ impl Runner<'_> {
         .map_err(|e| functional_err(None, e))
     }
 
-    /// Evolve `x` (`(B, T, Nin)`, checked) from a batched `state`. A long run (by a probe
-    /// of its first steps, estimated to take more than [`SINGLE_CALL_SECONDS`]) goes in
-    /// time chunks of about [`CHUNK_SECONDS`]; between chunks pending signals are checked,
-    /// so Ctrl-C raises `KeyboardInterrupt` and nothing is kept. Shorter runs are one call
-    /// (the probe's work is discarded), so they pay no copy for joining chunks. Splitting
-    /// time never changes a bit of the result.
+    /// Evolve `x` (`(B, T, Nin)`, checked) from a batched `state`. A long run estimated
+    /// to take more than [`SINGLE_CALL_SECONDS`] goes in time chunks of about
+    /// [`CHUNK_SECONDS`]; between chunks pending signals are checked, so Ctrl-C raises
+    /// `KeyboardInterrupt` and nothing is kept. The estimate is the [`Pace`] of the last
+    /// runs when it says "well under" (half the limit), else a probe of the run's first
+    /// steps (whose work is discarded when the run then goes in one call, so it pays no
+    /// copy for joining chunks). Splitting time never changes a bit of the result.
     pub fn evolve(&self, py: Python<'_>, state: &Tree, input: &Input<'_>) -> PyResult<Evolution> {
         let x = input.view();
-        let steps = x.shape()[1];
+        let (batch, steps) = (x.shape()[0], x.shape()[1]);
         if steps <= SHORT_STEPS {
             return self.once(py, state, x, input.checked());
+        }
+        let threads = self.pool.map(rayon::ThreadPool::current_num_threads);
+        let limit = self::seconds(&SINGLE_CALL_SECONDS);
+        let paced = self.pace.and_then(|p| p.estimate(batch, threads, steps));
+        let clock = Instant::now();
+        if paced.is_some_and(|s| s < limit / 2.0) {
+            let ev = self.once(py, state, x, input.checked())?;
+            self.record(batch, threads, steps, clock);
+            return Ok(ev);
         }
         let slice = |start: usize, end: usize| -> PyResult<Array<f64>> {
             slice_axis1(x, start, end).map_err(|e| functional_err(None, e))
         };
         let probe = (steps / 256).clamp(4, SHORT_STEPS);
-        let clock = Instant::now();
         // The probe's input is not checked on its own (a chunk's error would give an index
         // in the chunk): the whole input is, by the single call or the scan below.
         let first = self.once(py, state, slice(0, probe)?.view(), true)?;
         let mut seconds = clock.elapsed().as_secs_f64().max(1e-9);
         py.check_signals()?;
-        if seconds * (steps as f64) / (probe as f64) < self::seconds(&SINGLE_CALL_SECONDS) {
-            return self.once(py, state, x, input.checked());
+        if seconds * (steps as f64) / (probe as f64) < limit {
+            let clock = Instant::now();
+            let ev = self.once(py, state, x, input.checked())?;
+            self.record(batch, threads, steps, clock);
+            return Ok(ev);
         }
         if !input.checked()
             && let Some(e) = py.detach(|| non_finite_input(x))
@@ -206,20 +222,28 @@ impl Runner<'_> {
             let grow = (self::seconds(&CHUNK_SECONDS) / seconds).clamp(0.5, 8.0);
             chunk = ((chunk as f64 * grow) as usize).max(1);
             let end = (start + chunk).min(steps);
-            let clock = Instant::now();
+            let chunk_clock = Instant::now();
             let previous = parts.last().map_or(state, |p| &p.state);
             let ev = self.once(py, previous, slice(start, end)?.view(), true)?;
-            seconds = clock.elapsed().as_secs_f64().max(1e-9);
+            seconds = chunk_clock.elapsed().as_secs_f64().max(1e-9);
             parts.push(ev);
             py.check_signals()?;
             start = end;
         }
+        self.record(batch, threads, steps, clock);
         let outputs: Vec<&Array<f64>> = parts.iter().map(|p| &p.output).collect();
         let records: Vec<_> = parts.iter().map(|p| &p.record).collect();
         let output = concat_axis(&outputs, 1).map_err(|e| functional_err(None, e))?;
         let record = concat_records(&records, 1).map_err(|e| functional_err(None, e))?;
         let state = parts.pop().map(|p| p.state).unwrap_or_default();
         Ok(Evolution::new(output, state, record))
+    }
+
+    /// Keep the pace of a run of `steps` steps that started at `clock`.
+    fn record(&self, batch: usize, threads: Option<usize>, steps: usize, clock: Instant) {
+        if let Some(pace) = self.pace {
+            pace.record(batch, threads, steps, clock.elapsed().as_secs_f64());
+        }
     }
 
     /// [`Runner::evolve`] from an unbatched (or batched) state, every check made (the

@@ -80,6 +80,34 @@ def test_long_evolve_in_time_chunks_is_bit_identical(rng):
         assert np.array_equal(lif.state()[k], whole[1][k]), k
 
 
+def test_paced_calls_are_bit_identical(rng):
+    """A long run after one of the same batch size skips the probe (its pace is known,
+    `python/src/pace.rs`); it gives the bits of a first call, and a change of parameters
+    or batch size probes again with the same results."""
+    lif = littoral.LIF(8, has_rec=True, noise_std=0.1)
+    params, state = lif.init(0)  # the module's own seed: `reset_state` gives this state
+    x = rng.uniform(0.0, 2.0, (3, 1_000, 8))
+    first = littoral.evolve(lif, params, state, x, record=True)
+    for _ in range(3):
+        again = littoral.evolve(lif, params, state, x, record=True)
+        assert np.array_equal(first[0], again[0])
+        assert np.array_equal(first[2]["vmem"], again[2]["vmem"])
+        lif.reset_state()
+        called = lif(x)
+        assert np.array_equal(first[0], called[0])
+        assert np.array_equal(first[1]["vmem"], called[1]["vmem"])
+    # Another batch size, then changed parameters: measured again, the same bits as pure.
+    one = littoral.evolve(lif, params, state, x[:1])
+    lif.reset_state()
+    assert np.array_equal(one[0], lif(x[:1])[0])
+    params["threshold"] = params["threshold"] * 0.5
+    lif.set_attributes({"threshold": params["threshold"]})
+    lower = littoral.evolve(lif, params, state, x)
+    lif.reset_state()
+    assert np.array_equal(lower[0], lif(x)[0])
+    assert lower[0].sum() > first[0].sum()
+
+
 def test_inspection_by_kind_and_family(rng):
     net = small_net(rng)
     p = net.parameters()

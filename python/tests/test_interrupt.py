@@ -4,15 +4,23 @@ import subprocess
 import sys
 import time
 
+import pytest
+
+# Chunk even if the machine is fast.
+FORCED = "_littoral._set_chunking(0.0, 0.05)"
+# The default chunking, after a short run of the same batch size: its pace (seconds per
+# step, `python/src/pace.rs`) must not let the long run skip its probe.
+PACED = "net(np.ones((2_000, 1)))"
+
 SCRIPT = r"""
 import sys, numpy as np, littoral
 from littoral import _littoral
-_littoral._set_chunking(0.0, 0.05)   # chunk even if the machine is fast
 net = littoral.Sequential(
     littoral.Linear((1, 512), weight=np.full((1, 512), 50.0)),
     littoral.LIF(512, has_rec=True, w_rec=np.full((512, 512), 1e-3)),
     littoral.Linear((512, 1)),
 )
+SETUP
 x = np.ones((2_000_000, 1))
 print("start", flush=True)
 try:
@@ -24,8 +32,10 @@ print("finished", flush=True)
 """
 
 
-def test_ctrl_c_interrupts_a_long_evolve():
-    proc = subprocess.Popen([sys.executable, "-c", SCRIPT], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+@pytest.mark.parametrize("setup", [FORCED, PACED], ids=["forced", "after-a-paced-run"])
+def test_ctrl_c_interrupts_a_long_evolve(setup):
+    script = SCRIPT.replace("SETUP", setup)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "start"
     time.sleep(1.0)
     sent = time.monotonic()
