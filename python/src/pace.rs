@@ -59,3 +59,39 @@ impl Pace {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Pace;
+
+    #[test]
+    fn estimates_scale_with_steps_for_the_same_batch_and_threads() {
+        let pace = Pace::default();
+        assert_eq!(pace.estimate(10, None, 1000), None);
+        pace.record(10, None, 1000, 0.5);
+        assert_eq!(pace.estimate(10, None, 1000), Some(0.5));
+        assert_eq!(pace.estimate(10, None, 4000), Some(2.0));
+        assert_eq!(pace.estimate(10, None, 0), Some(0.0));
+    }
+
+    #[test]
+    fn another_batch_size_or_thread_setting_has_no_estimate() {
+        let pace = Pace::default();
+        pace.record(10, None, 1000, 0.5);
+        assert_eq!(pace.estimate(1, None, 1000), None);
+        assert_eq!(pace.estimate(10, Some(2), 1000), None);
+        pace.record(1, Some(2), 100, 0.25);
+        assert_eq!(pace.estimate(10, None, 1000), None);
+        assert_eq!(pace.estimate(1, Some(2), 1000), Some(2.5));
+    }
+
+    #[test]
+    fn forgetting_and_empty_runs_leave_no_estimate() {
+        let pace = Pace::default();
+        pace.record(10, None, 0, 0.5);
+        assert_eq!(pace.estimate(10, None, 1000), None);
+        pace.record(10, None, 1000, 0.5);
+        pace.forget();
+        assert_eq!(pace.estimate(10, None, 1000), None);
+    }
+}
