@@ -59,6 +59,7 @@ pub mod par;
 pub mod snapshot;
 pub mod summary;
 pub mod sweep;
+mod sweep_group;
 pub mod sweep_points;
 mod sweep_prefix;
 pub mod sweep_prepared;
