@@ -14,6 +14,9 @@
 //! [`MAX_CACHED_VALUES`] values): a sweep walks a group of points together, a block of
 //! steps for one point after the other, so each call has other parameters than the last
 //! one (`littoral_functional`'s `sweep_stream`), and a group decodes each point's once.
+//! A hit moves its decoding to the back (the least recently used are dropped first); the
+//! decoding kept from the very tree passed is looked for first, by pointers alone, so a
+//! full cache costs a call a few pointer comparisons per decoding kept.
 //!
 //! [`NeuronModel::decode`]: crate::neuron::NeuronModel::decode
 
@@ -27,8 +30,9 @@ use std::sync::{Arc, Mutex};
 /// keep the values alive).
 pub(crate) const MAX_CACHED_VALUES: usize = 1 << 16;
 
-/// The most decodings a model keeps: as many as the points of one group of a sweep.
-pub(crate) const MAX_ENTRIES: usize = 16;
+/// The most decodings a model keeps: the points of the groups a sweep walks at once (16
+/// per thread) on four threads.
+pub(crate) const MAX_ENTRIES: usize = 64;
 
 /// The last decoded parameters of one model (`K`: the model's settings that decoding
 /// reads), the least recently used first. A clone starts empty.
@@ -54,20 +58,21 @@ impl<K: PartialEq> DecodeCache<K> {
         values: usize,
         decode: impl FnOnce() -> Result<T>,
     ) -> Result<Arc<T>> {
-        // A busy cache (another thread decoding with this model) is passed by. The least
-        // recently used first: a group walked in turn finds its next point there.
+        // A busy cache (another thread decoding with this model) is passed by. The tree a
+        // decoding was kept from, its very leaves, is found first (a walk passes each
+        // point's tree call after call), by pointers alone; else one with the same bits.
         if let Ok(mut kept) = self.0.try_lock()
-            && let Some(i) = kept
-                .iter()
-                .position(|d| d.key == key && same_leaves(&d.params, params) && d.value.is::<T>())
-            && let Ok(value) = Arc::clone(&kept.remove(i).value).downcast::<T>()
+            && let Some(i) = find(&kept, &key, params, shared_leaves)
+                .or_else(|| find(&kept, &key, params, same_leaves))
+                .filter(|&i| kept[i].value.is::<T>())
         {
-            kept.push(Decoded {
-                key,
-                params: params.clone(),
-                value: Arc::clone(&value) as Arc<dyn Any + Send + Sync>,
-            });
-            return Ok(value);
+            // Moved to the back as it is (the tree is not cloned again).
+            let hit = kept.remove(i);
+            let value = Arc::clone(&hit.value).downcast::<T>();
+            kept.push(hit);
+            if let Ok(value) = value {
+                return Ok(value);
+            }
         }
         let value = Arc::new(decode()?);
         let room = (MAX_CACHED_VALUES / values.max(1)).min(MAX_ENTRIES);
@@ -103,6 +108,33 @@ impl<K> fmt::Debug for DecodeCache<K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("DecodeCache")
     }
+}
+
+/// The most recent decoding under `key` whose tree is `same` as `params`.
+fn find<K: PartialEq>(
+    kept: &[Decoded<K>],
+    key: &K,
+    params: &Tree,
+    same: fn(&Tree, &Tree) -> bool,
+) -> Option<usize> {
+    kept.iter()
+        .rposition(|d| d.key == *key && same(&d.params, params))
+}
+
+/// The same names in the same order, with the same kinds and families, every leaf the
+/// one array (trees cloned from each other): [`same_leaves`] without reading any value.
+fn shared_leaves(a: &Tree, b: &Tree) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b.iter()).all(|((na, ea), (nb, eb))| {
+            na == nb
+                && match (ea, eb) {
+                    (Entry::Leaf(x), Entry::Leaf(y)) => {
+                        x.kind == y.kind && x.family == y.family && shared(&x.value, &y.value)
+                    }
+                    (Entry::Branch(x), Entry::Branch(y)) => shared_leaves(x, y),
+                    _ => false,
+                }
+        })
 }
 
 /// The same names in the same order, with the same kinds, families, shapes and bits (a

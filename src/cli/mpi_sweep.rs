@@ -7,10 +7,10 @@
 //! request, in chunks that shrink as the sweep goes (a quarter of an even share of what
 //! is left: few requests at first, single points per thread at the end, so that a rank
 //! slowed by costly points takes fewer of them and no rank finishes long after the
-//! others). Rank 0 computes too, on a thread of its own, taking from the same queue the
-//! chunks another rank would get, while its main thread answers the other ranks (polling
-//! without spinning, so that it leaves its core to the computation; between two of rank
-//! 0's chunks at the latest, even when the system does not preempt the computation). Each rank writes the outputs
+//! others). Rank 0 computes too, on a thread of its own, one point per thread at a time,
+//! while its main thread answers the other ranks (polling without spinning, so that it
+//! leaves its core to the computation; between two of rank 0's points at the latest, even
+//! when the system does not preempt the computation). Each rank writes the outputs
 //! (`--save-outputs`) and the journal rows (`DIR/points/`) of the points it computed,
 //! atomically, and sends rank 0 their CSV rows (bytes, never arrays); rank 0 writes
 //! `summary.csv`, `timings.csv` and `manifest.json` as the one-process run does, so
@@ -172,9 +172,8 @@ impl Ranks {
             prepare: clock.elapsed().as_secs_f64(),
             ..Account::default()
         };
-        let ranks = self.size();
         std::thread::scope(|s| {
-            let local = s.spawn(|| compute_share(&computer, &prepared, spent, &state, ranks));
+            let local = s.spawn(|| compute_share(&computer, &prepared, spent, &state));
             let served = self.serve(&state, Some((&manifest, total)), progress);
             let local = local.join();
             let mut st = state
@@ -367,7 +366,9 @@ impl Ranks {
     }
 }
 
-/// The fewest points a rank takes at a time: one per thread.
+/// The fewest points a rank takes at a time: one per thread. Rank 0 takes that many from
+/// the queue for its own threads, so that between them its main thread answers the other
+/// ranks even when the system does not preempt its computation.
 fn points_per_take(threads: Option<usize>) -> usize {
     threads.unwrap_or(1).clamp(1, MAX_CHUNK)
 }
@@ -394,19 +395,13 @@ impl Dispatch {
         if !idle && left > 0 && left < least * ranks.max(1) && self.failure.is_none() {
             return Answer::Later;
         }
-        let chunk = self.take_share(least, ranks);
+        let share = left.div_ceil(4 * ranks.max(1));
+        let chunk = self.take(share.max(least));
         if chunk.is_empty() {
             Answer::Stop
         } else {
             Answer::Points(chunk)
         }
-    }
-
-    /// The next chunk of a rank that takes `least` points at a time, in a job of `ranks`:
-    /// a quarter of an even share of the points left, `least` at least.
-    fn take_share(&mut self, least: usize, ranks: usize) -> Vec<usize> {
-        let share = self.queue.len().div_ceil(4 * ranks.max(1));
-        self.take(share.max(least))
     }
 
     /// The next `want` points, at most [`MAX_CHUNK`] (none after a failure).
@@ -443,22 +438,20 @@ fn accounts_csv(accounts: &mut [(usize, Account)]) -> String {
     text
 }
 
-/// Rank 0's own share in a job of `ranks`: take chunks from the queue until it is empty
-/// (rank 0 never waits for points), each as large as another rank's would be, so that
-/// its points too walk their input together. `spent` holds the time spent preparing.
+/// Rank 0's own share: take chunks from the queue until it is empty (rank 0 never waits
+/// for points). `spent` holds the time spent preparing.
 fn compute_share(
     computer: &Computer<'_>,
     prepared: &PreparedSweep<'_>,
     mut spent: Account,
     state: &Mutex<Dispatch>,
-    ranks: usize,
 ) {
     // The whole loop on the pool's thread (nested `install`s run in place): no hand-over
     // between threads per chunk.
     let outcome = computer.pool.install(|| -> CliResult<()> {
-        // The main thread runs at least between two chunks.
+        // One point per thread at a time: the main thread runs at least in between.
         loop {
-            let chunk = lock(state)?.take_share(points_per_take(computer.job.threads), ranks);
+            let chunk = lock(state)?.take(points_per_take(computer.job.threads));
             if chunk.is_empty() {
                 lock(state)?.accounts.push((0, spent));
                 return Ok(());
