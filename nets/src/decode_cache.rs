@@ -58,10 +58,12 @@ impl<K: PartialEq> DecodeCache<K> {
         values: usize,
         decode: impl FnOnce() -> Result<T>,
     ) -> Result<Arc<T>> {
-        // A busy cache (another thread decoding with this model) is passed by. The tree a
-        // decoding was kept from, its very leaves, is found first (a walk passes each
-        // point's tree call after call), by pointers alone; else one with the same bits.
-        if let Ok(mut kept) = self.0.try_lock()
+        // The lock is held to look and to keep, never while decoding: threads that share
+        // the model wait for each other a few pointer comparisons at most (a poisoned
+        // cache is passed by). The tree a decoding was kept from, its very leaves, is
+        // found first (a walk passes each point's tree call after call), by pointers
+        // alone; else one with the same bits.
+        if let Ok(mut kept) = self.0.lock()
             && let Some(i) = find(&kept, &key, params, shared_leaves)
                 .or_else(|| find(&kept, &key, params, same_leaves))
                 .filter(|&i| kept[i].value.is::<T>())
@@ -77,7 +79,7 @@ impl<K: PartialEq> DecodeCache<K> {
         let value = Arc::new(decode()?);
         let room = (MAX_CACHED_VALUES / values.max(1)).min(MAX_ENTRIES);
         if room > 0
-            && let Ok(mut kept) = self.0.try_lock()
+            && let Ok(mut kept) = self.0.lock()
         {
             kept.push(Decoded {
                 key,
