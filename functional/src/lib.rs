@@ -59,7 +59,6 @@ pub mod par;
 pub mod snapshot;
 pub mod summary;
 pub mod sweep;
-mod sweep_group;
 pub mod sweep_points;
 mod sweep_prefix;
 pub mod sweep_prepared;

@@ -38,9 +38,8 @@ use crate::error::{Error, Result};
 use crate::par::in_pool;
 pub use crate::summary::SignalSummary;
 use crate::summary::summarise_evolution;
-use crate::sweep_group::Part;
 use crate::sweep_prefix::SharedPrefix;
-use crate::sweep_stream::{Streamed, summarise_group};
+use crate::sweep_stream::Streamed;
 use littoral_core::nested::join_path;
 use littoral_core::rng::{derive_seed, sample_key};
 use littoral_core::{Array, Evolution, EvolveOptions, Init, Kind, Module, ModuleExt, Tree, Value};
@@ -476,20 +475,29 @@ pub fn run_sweep(
     sweep.validate(module, params)?;
     in_pool(opts.threads, || {
         let shared = SharedPrefix::prepare(module, params, sweep, input, &evolve_options(opts))?;
-        let all: Vec<usize> = (0..sweep.len()?).collect();
-        Part {
+        let stream = streams(opts, sweep.len()?);
+        sweep_map(
             module,
             params,
             state,
-            input,
             sweep,
-            opts,
-            shared: shared.as_ref(),
-            stream: streams(opts, all.len()),
-            progress: opts.progress,
-            sink: None,
-        }
-        .run(&all)
+            opts.base_seed,
+            None,
+            opts.progress,
+            |k, p, s, overrides| {
+                evolve_point(
+                    module,
+                    p,
+                    s,
+                    input,
+                    k,
+                    overrides,
+                    opts,
+                    shared.as_ref(),
+                    stream,
+                )
+            },
+        )
     })
 }
 
@@ -544,13 +552,23 @@ pub(crate) fn evolve_point(
     let options = evolve_options(opts);
     let streamed = stream
         .then(|| {
-            let point = [streamed_point(module, params, state, input, shared)];
+            let point = match shared {
+                Some(prefix) => prefix.streamed(module, params, state),
+                None => Streamed {
+                    network: module,
+                    network_params: params,
+                    module,
+                    params: Cow::Borrowed(params),
+                    state: Cow::Borrowed(state),
+                    input: input.view(),
+                },
+            };
             // On error the point is evolved whole below, which reports it as before.
-            summarise_group(&point, &options).pop()?.ok()
+            point.summarise(&options).ok()
         })
         .flatten();
     let (signals, evolution) = match streamed {
-        Some((signals, _)) => (signals, None),
+        Some(signals) => (signals, None),
         None => {
             let ev = match shared {
                 Some(prefix) => prefix.evolve_point(params, state, &options)?,
@@ -571,28 +589,6 @@ pub(crate) fn evolve_point(
         params: params.clone(),
         evolution,
     })
-}
-
-/// What point `params`/`state` evolves when streamed: the tail of the chain on the
-/// shared head's output, or the whole `module` on `input`.
-pub(crate) fn streamed_point<'a>(
-    module: &'a dyn Module,
-    params: &'a Tree,
-    state: &'a Tree,
-    input: &'a Array,
-    shared: Option<&'a SharedPrefix>,
-) -> Streamed<'a> {
-    match shared {
-        Some(prefix) => prefix.streamed(module, params, state),
-        None => Streamed {
-            network: module,
-            network_params: params,
-            module,
-            params: Cow::Borrowed(params),
-            state: Cow::Borrowed(state),
-            input: input.view(),
-        },
-    }
 }
 
 /// Whether the points of a part of `points` points, run in the current pool, are evolved

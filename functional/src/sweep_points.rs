@@ -33,8 +33,7 @@
 
 use crate::error::{Error, Result};
 use crate::par::in_pool;
-use crate::sweep::{PointResult, Sweep, SweepOptions, evolve_options, streams};
-use crate::sweep_group::Part;
+use crate::sweep::{PointResult, Sweep, SweepOptions, evolve_options, evolve_point, streams};
 use crate::sweep_prefix::SharedPrefix;
 use littoral_core::{Array, Module, Tree};
 use std::ops::Range;
@@ -144,19 +143,34 @@ pub fn run_sweep_points(
     let selected = points.select(sweep.len()?)?;
     in_pool(opts.threads, || {
         let shared = SharedPrefix::prepare(module, params, sweep, input, &evolve_options(opts))?;
-        Part {
+        let stream = streams(opts, selected.len());
+        crate::sweep::sweep_map_points(
             module,
             params,
             state,
-            input,
             sweep,
-            opts,
-            shared: shared.as_ref(),
-            stream: streams(opts, selected.len()),
-            progress: opts.progress,
-            sink,
-        }
-        .run(&selected)
+            &selected,
+            opts.base_seed,
+            None,
+            opts.progress,
+            |k, p, s, overrides| {
+                let r = evolve_point(
+                    module,
+                    p,
+                    s,
+                    input,
+                    k,
+                    overrides,
+                    opts,
+                    shared.as_ref(),
+                    stream,
+                )?;
+                if let Some(sink) = sink {
+                    sink.accept(&r)?;
+                }
+                Ok(r)
+            },
+        )
     })
 }
 

@@ -28,8 +28,7 @@
 //! ```
 
 use crate::error::{Error, Result};
-use crate::sweep::{PointResult, Sweep, SweepOptions, evolve_options, streams};
-use crate::sweep_group::Part;
+use crate::sweep::{PointResult, Sweep, SweepOptions, evolve_options, evolve_point, streams};
 use crate::sweep_points::{PointSink, Points};
 pub use crate::sweep_prefix::SharedHead;
 use crate::sweep_prefix::SharedPrefix;
@@ -140,18 +139,33 @@ impl<'a> PreparedSweep<'a> {
     /// A point out of range or listed twice; evolution errors; the first error of `sink`.
     pub fn run(&self, points: &[usize], sink: Option<&dyn PointSink>) -> Result<Vec<PointResult>> {
         let selected = Points::List(points.to_vec()).select(self.sweep.len()?)?;
-        Part {
-            module: self.module,
-            params: self.params,
-            state: self.state,
-            input: self.input,
-            sweep: self.sweep,
-            opts: self.opts,
-            shared: self.shared.as_ref(),
-            stream: streams(self.opts, selected.len()),
-            progress: None,
-            sink,
-        }
-        .run(&selected)
+        let stream = streams(self.opts, selected.len());
+        crate::sweep::sweep_map_points(
+            self.module,
+            self.params,
+            self.state,
+            self.sweep,
+            &selected,
+            self.opts.base_seed,
+            None,
+            None,
+            |k, p, s, overrides| {
+                let r = evolve_point(
+                    self.module,
+                    p,
+                    s,
+                    self.input,
+                    k,
+                    overrides,
+                    self.opts,
+                    self.shared.as_ref(),
+                    stream,
+                )?;
+                if let Some(sink) = sink {
+                    sink.accept(&r)?;
+                }
+                Ok(r)
+            },
+        )
     }
 }

@@ -2,7 +2,7 @@
 //! `LIF`, same step order and numbers).
 
 use crate::builder::{attribute_setters, require_has_rec, result_setters};
-use crate::decode_cache::DecodeCache;
+use crate::decode_cache::{DecodeCache, MAX_CACHED_VALUES};
 use crate::lif_kernel::{
     Consts, Output, SampleIo, SampleRecord, StepSource, evolve_sample, fast_thresholds,
     reciprocals, recurrent_input, reference_neurons, update_synapses,
@@ -764,9 +764,9 @@ impl NeuronModel for Lif {
         })
     }
 
-    /// The parameters decoded in a recent call when `p` and the settings are the same (bit
-    /// for bit), else decoded (and kept while the kept decodings hold at most
-    /// `MAX_CACHED_VALUES` values, see [`crate::decode_cache`]).
+    /// The parameters decoded last time when `p` and the settings are the same (bit for
+    /// bit), else decoded (and kept, for a population of at most `MAX_CACHED_VALUES`
+    /// values).
     fn decode_shared<F: Real>(&self, p: &Tree) -> Result<Arc<LifParams<F>>> {
         let key = DecodeKey {
             n: self.n,
@@ -778,7 +778,7 @@ impl NeuronModel for Lif {
         };
         let values = self.n * self.n_syn * (1 + usize::from(self.has_rec) * self.n);
         self.decoded
-            .get_or_decode(key, p, values, || self.decode(p))
+            .get_or_decode(key, p, values <= MAX_CACHED_VALUES, || self.decode(p))
     }
 
     fn scratch<F: Real>(&self, p: &LifParams<F>) -> LifScratch<F> {
