@@ -314,7 +314,7 @@ impl<F: Real> crate::lif_kernel::StepSource for LinearSource<'_, '_, F> {
     const BLOCK: usize = FUSED_BLOCK;
 
     #[inline(always)]
-    fn block(&mut self, t0: usize, t1: usize) -> &[f64] {
+    fn block(&mut self, t0: usize, t1: usize, _dest: &mut [f64]) -> &[f64] {
         let (k, m) = (self.p.k, self.p.m);
         let rows = t1 - t0;
         let xs = &self.x[t0 * k..t1 * k];
