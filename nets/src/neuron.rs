@@ -508,7 +508,7 @@ impl OutputBuffer for TaskZeroed {
 }
 
 /// The input's own buffer as the output of an evolution in place ([`evolve_by_owned`]).
-pub(crate) struct InPlaceBuffer(Vec<f64>);
+pub(crate) struct InPlaceBuffer(pub(crate) Vec<f64>);
 
 impl OutputBuffer for InPlaceBuffer {
     type Part<'a> = Output<'a>;

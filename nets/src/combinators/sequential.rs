@@ -184,13 +184,6 @@ enum ChainInput<'a> {
 }
 
 impl ChainInput<'_> {
-    fn view(&self) -> ArrayView<'_> {
-        match self {
-            ChainInput::Borrowed(v) => *v,
-            ChainInput::Owned(a) => a.view(),
-        }
-    }
-
     /// The input as an owned array (the caller's own, or a copy of a lent one); an input
     /// given away is checked first if its check is still open (`input_check::settle`).
     fn into_owned(self) -> Array {
@@ -200,14 +193,6 @@ impl ChainInput<'_> {
                 littoral_core::input_check::settle(a.data());
                 a
             }
-        }
-    }
-
-    /// Done with the input (read by a fused pair): one given away is checked if its
-    /// check is still open, then dropped.
-    fn release(self) {
-        if let ChainInput::Owned(a) = self {
-            littoral_core::input_check::settle(a.data());
         }
     }
 }
@@ -235,14 +220,24 @@ fn evolve_chain(
         let (name, child) = &children[i];
         if !record
             && let (Some(pair), Some((next_name, _))) = (plan.starting_at(i), children.get(i + 1))
-            && let Some(ev) = pair.evolve((name, next_name), params, state, x.view())?
         {
-            new_state.insert_branch(name.clone(), Tree::new());
-            new_state.insert_branch(next_name.clone(), ev.state);
-            x.release();
-            x = ChainInput::Owned(ev.output);
-            i += 2;
-            continue;
+            let names = (name.as_str(), next_name.as_str());
+            let fused = match x {
+                ChainInput::Borrowed(v) => pair
+                    .evolve(names, params, state, v)?
+                    .ok_or(ChainInput::Borrowed(v)),
+                ChainInput::Owned(a) => Ok(pair.evolve_owned(names, params, state, a)?),
+            };
+            match fused {
+                Ok(ev) => {
+                    new_state.insert_branch(name.clone(), Tree::new());
+                    new_state.insert_branch(next_name.clone(), ev.state);
+                    x = ChainInput::Owned(ev.output);
+                    i += 2;
+                    continue;
+                }
+                Err(unfused) => x = unfused,
+            }
         }
         let ev = match x {
             ChainInput::Borrowed(v) => {
