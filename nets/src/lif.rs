@@ -697,7 +697,7 @@ impl RunSample<Lif> for KernelRun {
 
     fn run_in_place<F: Real>(&self, lif: &Lif, p: &LifParams<F>, sample: InPlaceSample<'_>) {
         if lif.has_options() {
-            crate::neuron::step_by_step_from(lif, p, sample.zeroed_records());
+            crate::neuron::step_by_step_from(lif, p, sample.for_steps());
         } else {
             lif.kernel_sample(p, sample);
         }

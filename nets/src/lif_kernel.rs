@@ -95,8 +95,8 @@ pub(crate) trait StepSource {
     const BLOCK: usize;
     /// The input of steps `t0..t1` (`(t1 − t0) · N · S` values). `dest` is the output of
     /// those steps, about to be written: a source that shares its buffer with the output
-    /// (an evolution in place, [`InPlace`]) reads the input from it, then zeroes it; any
-    /// other source leaves it alone.
+    /// (an evolution in place, [`InPlace`]) reads the input from it; any other source
+    /// leaves it alone.
     fn block(&mut self, t0: usize, t1: usize, dest: &mut [f64]) -> &[f64];
 
     /// The input as something threads may share, when it is (a sample can then be split
@@ -132,14 +132,16 @@ impl StepSource for SampleInput<'_> {
 
 /// One sample's input when its output is written into the input's own buffer (an
 /// evolution in place; the input and output have the same width): each block of steps is
-/// read from the output block it becomes, checked when the call's check was claimed,
-/// copied into a scratch buffer that stays in cache, and zeroed, before the kernel writes
-/// it. The kernel then reads the same numbers as from a separate input, in the same
-/// order: the same bits.
+/// read from the output block it becomes, checked when the call's check was claimed, and
+/// copied into a scratch buffer that stays in cache, before the kernel writes it. The
+/// kernel then reads the same numbers as from a separate input, in the same order: the
+/// same bits. The block is left as it is for a kernel that writes every element of it
+/// (LIF's), zeroed for one that may not ([`InPlace::zeroing`]: a model's `step`).
 #[derive(Debug)]
 pub(crate) struct InPlace<'a> {
     check: Option<&'a InputCheck>,
     scratch: Vec<f64>,
+    zero: bool,
 }
 
 impl<'a> InPlace<'a> {
@@ -148,7 +150,14 @@ impl<'a> InPlace<'a> {
         InPlace {
             check,
             scratch: Vec::new(),
+            zero: false,
         }
+    }
+
+    /// The same source, zeroing each block after reading it (for a kernel that may leave
+    /// elements of its output unwritten, as the driver's zeroed outputs allow).
+    pub(crate) fn zeroing(self) -> Self {
+        InPlace { zero: true, ..self }
     }
 }
 
@@ -162,7 +171,9 @@ impl StepSource for InPlace<'_> {
         }
         self.scratch.clear();
         self.scratch.extend_from_slice(dest);
-        dest.fill(0.0);
+        if self.zero {
+            dest.fill(0.0);
+        }
         &self.scratch
     }
 

@@ -298,17 +298,18 @@ pub(crate) trait RunSample<M: NeuronModel>: Sync {
     /// `step` one step at a time, for a model that keeps the default
     /// [`NeuronModel::evolve_sample`] (the same bits).
     fn run_in_place<F: Real>(&self, model: &M, p: &M::Params<F>, sample: InPlaceSample<'_>) {
-        step_by_step_from(model, p, sample.zeroed_records());
+        step_by_step_from(model, p, sample.for_steps());
     }
 }
 
-impl<'a, I> Sample<'a, I, Output<'a>> {
-    /// The sample with its output as a slice (as it is: an in-place output holds the
-    /// input, which the source reads and zeroes block by block) and its records zeroed.
-    pub(crate) fn zeroed_records(self) -> Sample<'a, I> {
+impl<'a> InPlaceSample<'a> {
+    /// The sample as [`step_by_step_from`] takes it: its output a slice (it holds the
+    /// input, which the source reads and zeroes a step at a time, as a model's `step` may
+    /// leave output elements unwritten) and its records zeroed.
+    pub(crate) fn for_steps(self) -> Sample<'a, InPlace<'a>> {
         Sample {
             key: self.key,
-            input: self.input,
+            input: self.input.zeroing(),
             state: self.state,
             output: self.output.all(),
             record: self
