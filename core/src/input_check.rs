@@ -197,7 +197,7 @@ pub fn settle(data: &[f64]) {
         offers.borrow().last().is_some_and(|o| {
             o.addr == addr
                 && o.len == data.len()
-                && !o.claimed.as_ref().is_some_and(|c| c.scanned() == o.len)
+                && o.claimed.as_ref().is_none_or(|c| c.scanned() != o.len)
         })
     });
     if !open {
