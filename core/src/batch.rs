@@ -33,6 +33,36 @@ pub fn batch_input(input: &Array<f64>, size_in: usize) -> Result<Cow<'_, Array<f
     })
 }
 
+/// [`batch_input`] of an input the caller gives away: `(T, size_in)` is reshaped to
+/// `(1, T, size_in)` and `(B, T, size_in)` kept, in the same buffer (no copy); `(T,)` and
+/// a last dimension of 1 are broadcast into a new one.
+///
+/// ```
+/// use littoral_core::{Array, batch::batch_owned};
+/// let x = Array::from_shape_vec(vec![5, 2], vec![1.0; 10])?;
+/// let at = x.data().as_ptr();
+/// let b = batch_owned(x, 2)?;
+/// assert_eq!((b.shape(), b.data().as_ptr()), (&[1, 5, 2][..], at));
+/// # Ok::<(), littoral_core::Error>(())
+/// ```
+///
+/// # Errors
+/// As [`batch_view`].
+pub fn batch_owned(input: Array<f64>, size_in: usize) -> Result<Array<f64>> {
+    let (shape, broadcast) = {
+        let batched = batch_view(input.view(), size_in)?;
+        let broadcast = match batched.data {
+            Cow::Owned(data) => Some(data),
+            Cow::Borrowed(_) => None,
+        };
+        (batched.shape.to_vec(), broadcast)
+    };
+    Ok(Array {
+        shape,
+        data: broadcast.unwrap_or(input.data),
+    })
+}
+
 /// An input brought to `(B, T, size_in)` by [`batch_view`]: the borrowed data when no
 /// value had to be broadcast.
 #[derive(Clone, Debug)]

@@ -125,6 +125,49 @@ pub trait Module: Any + fmt::Debug + Send + Sync {
         input: ArrayView<'_>,
         record: bool,
     ) -> Result<Evolution>;
+
+    /// [`Module::evolve_batch`] of an input the caller gives away (`(B, T, size_in)`): the
+    /// same result, bit for bit, but a module whose output has the input's shape may write
+    /// it into the input's own buffer (LIF does, and `Sequential` hands each child's output
+    /// to the next one this way), which saves allocating, zeroing and faulting in a new
+    /// output. Call [`crate::ModuleExt::evolve_owned`] instead: it validates and batches
+    /// first.
+    ///
+    /// The default evolves a view of the input ([`evolve_borrowing`]). An override that
+    /// writes into the input must first [`crate::input_check::claim`] the input's check
+    /// and scan every element before overwriting it; one that only reads the input ends
+    /// with [`evolve_borrowing`] (or [`crate::input_check::settle`]s the check itself).
+    ///
+    /// # Errors
+    /// As [`Module::evolve_batch`].
+    fn evolve_batch_owned(
+        &self,
+        params: &Tree,
+        state: &Tree,
+        input: Array<f64>,
+        record: bool,
+    ) -> Result<Evolution> {
+        evolve_borrowing(self, params, state, input, record)
+    }
+}
+
+/// [`Module::evolve_batch_owned`] by [`Module::evolve_batch`] on a view of the input: the
+/// default, and what an override does when it cannot run in place. The input's check, if
+/// nobody finished it, is made before the input is dropped
+/// ([`crate::input_check::settle`]).
+///
+/// # Errors
+/// As [`Module::evolve_batch`].
+pub fn evolve_borrowing<M: Module + ?Sized>(
+    module: &M,
+    params: &Tree,
+    state: &Tree,
+    input: Array<f64>,
+    record: bool,
+) -> Result<Evolution> {
+    let evolution = module.evolve_batch(params, state, input.view(), record);
+    crate::input_check::settle(input.data());
+    evolution
 }
 
 /// A submodule seen from its parent: Rockpool's `name` and `full_name`.
@@ -240,5 +283,29 @@ pub fn evolve_child(
     let s = state.branch(name).unwrap_or(&empty);
     child
         .evolve_batch(p, s, input, record)
+        .map_err(|e| e.within(name))
+}
+
+/// [`evolve_child`] of an input the parent gives away ([`Module::evolve_batch_owned`]).
+///
+/// # Errors
+/// As [`evolve_child`].
+pub fn evolve_child_owned(
+    child: &dyn Module,
+    name: &str,
+    params: &Tree,
+    state: &Tree,
+    input: Array<f64>,
+    record: bool,
+) -> Result<Evolution> {
+    let empty = Tree::new();
+    let p = params
+        .branch(name)
+        .ok_or_else(|| crate::Error::MissingPath {
+            path: name.to_string(),
+        })?;
+    let s = state.branch(name).unwrap_or(&empty);
+    child
+        .evolve_batch_owned(p, s, input, record)
         .map_err(|e| e.within(name))
 }

@@ -3,7 +3,7 @@
 
 use crate::array::Array;
 use crate::array_view::ArrayView;
-use crate::batch::{batch_state_leaf, batch_view};
+use crate::batch::{batch_owned, batch_state_leaf, batch_view};
 use crate::error::{Error, Result};
 use crate::init::Attribute;
 use crate::input_check;
@@ -165,6 +165,51 @@ pub trait ModuleExt: Module {
         // The input is checked once: by the kernel that streams it, or by one scan.
         input_check::evolve_checked(x, || {
             module.evolve_batch(params, &batched, x, options.record)
+        })
+    }
+
+    /// [`ModuleExt::evolve_with`] of an input the caller gives away: the same result, bit
+    /// for bit, but the output may be written into the input's own buffer (a LIF layer's
+    /// output has its input's shape), which saves a new output's allocation and its page
+    /// faults. What a program that no longer needs its input calls (`littoral simulate`).
+    ///
+    /// ```
+    /// use littoral_core::{Array, EvolveOptions, ModuleExt};
+    /// # use littoral_core::doc_support::Toy;
+    /// let tree = Toy.init(0);
+    /// let x = Array::full(vec![2, 4, 1], 0.5);
+    /// let borrowed = Toy.evolve(&tree, &tree, &x, false)?;
+    /// let owned = Toy.evolve_owned(&tree, &tree, x, &EvolveOptions::default())?;
+    /// assert!(owned.output.bits_eq(&borrowed.output));
+    /// # Ok::<(), littoral_core::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`ModuleExt::evolve`].
+    fn evolve_owned(
+        &self,
+        params: &Tree,
+        state: &Tree,
+        input: Array<f64>,
+        options: &EvolveOptions,
+    ) -> Result<Evolution> {
+        let module = self.as_dyn();
+        let x = batch_owned(input, module.size_in())?;
+        let batched = module
+            .check_params(params)
+            .and_then(|()| module.batch_state(state, x.shape()[0]))
+            .map_err(|e| match options.allow_non_finite_input {
+                // Non-finite input is reported before any other problem.
+                false => input_check::non_finite_input(x.view()).unwrap_or(e),
+                true => e,
+            })?;
+        let record = options.record;
+        if options.allow_non_finite_input {
+            return module.evolve_batch_owned(params, &batched, x, record);
+        }
+        // Checked by the kernel that reads it (before overwriting it), or by one scan.
+        input_check::evolve_checked_owned(x, |x| {
+            module.evolve_batch_owned(params, &batched, x, record)
         })
     }
 

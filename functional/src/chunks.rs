@@ -28,8 +28,8 @@
 
 use crate::error::Result;
 use crate::par::{concat_axis, concat_records, slice_axis1};
-use littoral_core::batch::batch_input;
-use littoral_core::input_check::{evolve_checked, non_finite_input};
+use littoral_core::batch::{batch_input, batch_owned};
+use littoral_core::input_check::{evolve_checked, evolve_checked_owned, non_finite_input};
 use littoral_core::{Array, Evolution, EvolveOptions, Module, ModuleExt, Record, Tree};
 use std::borrow::Cow;
 use std::num::NonZeroUsize;
@@ -52,7 +52,11 @@ pub struct Chunk {
 pub struct TimeChunks<'a> {
     module: &'a dyn Module,
     params: &'a Tree,
+    /// The batched input (`(B, 0, Nin)` once an input given away was evolved in one
+    /// chunk: it became the output).
     input: Cow<'a, Array>,
+    /// Steps of the whole input.
+    steps: usize,
     state: Tree,
     options: EvolveOptions,
     step: usize,
@@ -77,6 +81,34 @@ impl<'a> TimeChunks<'a> {
         options: EvolveOptions,
     ) -> Result<Self> {
         let input = batch_input(input, module.size_in())?;
+        Self::batched(module, params, state, input, options)
+    }
+
+    /// [`TimeChunks::new`] of an input the caller gives away: a run of one chunk evolves
+    /// it with [`Module::evolve_batch_owned`] (the output may be written into the input's
+    /// own buffer: no new output to allocate and fault in), every chunk of several its own
+    /// slice of it. The same bits as [`TimeChunks::new`].
+    ///
+    /// # Errors
+    /// As [`TimeChunks::new`].
+    pub fn new_owned(
+        module: &'a dyn Module,
+        params: &'a Tree,
+        state: &Tree,
+        input: Array,
+        options: EvolveOptions,
+    ) -> Result<Self> {
+        let input = batch_owned(input, module.size_in())?;
+        Self::batched(module, params, state, Cow::Owned(input), options)
+    }
+
+    fn batched(
+        module: &'a dyn Module,
+        params: &'a Tree,
+        state: &Tree,
+        input: Cow<'a, Array>,
+        options: EvolveOptions,
+    ) -> Result<Self> {
         let state = module
             .check_params(params)
             .and_then(|()| module.batch_state(state, input.shape()[0]))
@@ -88,6 +120,7 @@ impl<'a> TimeChunks<'a> {
         Ok(TimeChunks {
             module,
             params,
+            steps: input.shape()[1],
             input,
             state,
             input_checked: options.allow_non_finite_input,
@@ -106,7 +139,7 @@ impl<'a> TimeChunks<'a> {
 
     /// Steps of the whole input.
     pub fn total_steps(&self) -> usize {
-        self.input.shape()[1]
+        self.steps
     }
 
     /// The next step to evolve.
@@ -114,7 +147,8 @@ impl<'a> TimeChunks<'a> {
         self.step
     }
 
-    /// The batched input `(B, T, Nin)`.
+    /// The batched input `(B, T, Nin)` (`(B, 0, Nin)` once an input given away,
+    /// [`TimeChunks::new_owned`], was evolved in one chunk).
     pub fn input(&self) -> &Array {
         &self.input
     }
@@ -147,7 +181,18 @@ impl<'a> TimeChunks<'a> {
             // kernel's own pass when it claims the check.
             let module = self.module;
             let (params, state, record) = (self.params, &self.state, self.options.record);
-            if self.input_checked {
+            if let Cow::Owned(x) = &mut self.input {
+                // The run's own input (given away, or broadcast): evolved as given away.
+                let empty = Array::from_shape_vec(vec![x.shape()[0], 0, x.shape()[2]], Vec::new())?;
+                let x = std::mem::replace(x, empty);
+                if self.input_checked {
+                    module.evolve_batch_owned(params, state, x, record)?
+                } else {
+                    evolve_checked_owned(x, |x| {
+                        module.evolve_batch_owned(params, state, x, record)
+                    })?
+                }
+            } else if self.input_checked {
                 module.evolve_batch(params, state, self.input.view(), record)?
             } else {
                 evolve_checked(self.input.view(), || {
@@ -161,7 +206,7 @@ impl<'a> TimeChunks<'a> {
             {
                 return Err(e.into());
             }
-            self.evolve(&slice_axis1(self.input.view(), start, end)?)?
+            self.evolve(slice_axis1(self.input.view(), start, end)?)?
         };
         self.input_checked = true;
         self.state = ev.state;
@@ -197,11 +242,12 @@ impl<'a> TimeChunks<'a> {
         concat_chunks(chunks, batch, size_out, state)
     }
 
-    /// One chunk of input `x`, from the current state (the input already checked).
-    fn evolve(&self, x: &Array) -> Result<Evolution> {
+    /// One chunk of input `x` (a slice of the input: given away), from the current state
+    /// (the input already checked).
+    fn evolve(&self, x: Array) -> Result<Evolution> {
         Ok(self
             .module
-            .evolve_batch(self.params, &self.state, x.view(), self.options.record)?)
+            .evolve_batch_owned(self.params, &self.state, x, self.options.record)?)
     }
 }
 
@@ -266,6 +312,34 @@ mod tests {
         Ok(())
     }
 
+    /// A run given its input (evolved in place: one chunk, or chunk by chunk) gives the
+    /// bits of one borrowed call, output, state and record, with and without recording.
+    #[test]
+    fn a_run_given_its_input_gives_the_bits_of_one_call() -> Result<()> {
+        let lif = noisy_lif()?;
+        let tree = lif.init(9);
+        let x = Array::from_fn(vec![2, 31, 3], |i| (i % 7) as f64 * 0.15);
+        for record in [false, true] {
+            let whole = lif.evolve(&tree, &tree, &x, record)?;
+            for k in [None, NonZeroUsize::new(7), NonZeroUsize::new(31)] {
+                let options = EvolveOptions {
+                    record,
+                    allow_non_finite_input: false,
+                };
+                let run = TimeChunks::new_owned(&lif, &tree, &tree, x.clone(), options)?;
+                assert_eq!(
+                    (run.total_steps(), run.input().shape()),
+                    (31, &[2, 31, 3][..])
+                );
+                let ev = run.run(k, |_| Ok(()))?;
+                assert!(ev.output.bits_eq(&whole.output), "{k:?}");
+                assert!(tree_bits_eq(&ev.state, &whole.state), "{k:?}");
+                assert!(littoral_core::record_bits_eq(&ev.record, &whole.record));
+            }
+        }
+        Ok(())
+    }
+
     #[test]
     fn a_resumed_run_continues_from_its_state() -> Result<()> {
         let lif = noisy_lif()?;
@@ -290,14 +364,22 @@ mod tests {
         let mut x = Array::full(vec![2, 30, 3], 0.1);
         let bad = 30 * 3 + 17 * 3 + 2; // sample 1, step 17, channel 2
         x.data_mut()[bad] = f64::NAN;
+        let index_of =
+            |e: Option<crate::Error>| match e.as_ref().and_then(crate::Error::model_error) {
+                Some(Error::NonFinite { path, index, .. }) if path == "input" => Some(*index),
+                _ => None,
+            };
         let e = TimeChunks::new(&lif, &tree, &tree, &x, EvolveOptions::default())
             .and_then(|run| run.run(NonZeroUsize::new(10), |_| Ok(())))
             .err();
-        let index = match e.as_ref().and_then(crate::Error::model_error) {
-            Some(Error::NonFinite { path, index, .. }) if path == "input" => Some(*index),
-            _ => None,
-        };
-        assert_eq!(index, Some(bad), "{e:?}");
+        assert_eq!(index_of(e), Some(bad));
+        // Given away, in one chunk (overwritten in place as it is checked) or several.
+        for k in [None, NonZeroUsize::new(10)] {
+            let e = TimeChunks::new_owned(&lif, &tree, &tree, x.clone(), EvolveOptions::default())
+                .and_then(|run| run.run(k, |_| Ok(())))
+                .err();
+            assert_eq!(index_of(e), Some(bad), "{k:?}");
+        }
         Ok(())
     }
 }

@@ -138,7 +138,8 @@ macro_rules! precision_methods {
 pub(crate) use precision_methods;
 
 /// `Module::evolve_batch` of a module on the neuron scaffold: one call to
-/// [`crate::neuron::evolve`].
+/// [`crate::neuron::evolve`]; and `Module::evolve_batch_owned`, [`crate::neuron::evolve_owned`]
+/// (for a model that keeps the default `NeuronModel::evolve_sample`).
 macro_rules! evolve_on_scaffold {
     () => {
         fn evolve_batch(
@@ -149,6 +150,16 @@ macro_rules! evolve_on_scaffold {
             record: bool,
         ) -> littoral_core::Result<littoral_core::Evolution> {
             $crate::neuron::evolve(self, params, state, input, record)
+        }
+
+        fn evolve_batch_owned(
+            &self,
+            params: &littoral_core::Tree,
+            state: &littoral_core::Tree,
+            input: littoral_core::Array,
+            record: bool,
+        ) -> littoral_core::Result<littoral_core::Evolution> {
+            $crate::neuron::evolve_owned(self, params, state, input, record)
         }
     };
 }

@@ -8,7 +8,9 @@ use crate::lif_kernel::{
     reciprocals, recurrent_input, reference_neurons, update_synapses,
 };
 use crate::lif_options::{self, NeuronState, OptionParams, Reset};
-use crate::neuron::{DriverSample, NeuronModel, RunSample, Sample, SampleInput, Step};
+use crate::neuron::{
+    DriverSample, InPlaceSample, NeuronModel, RunSample, Sample, SampleInput, Step,
+};
 use crate::sparse::{Csr, Structure};
 use crate::view::{per_element, scalar};
 use littoral_core::registry::ModuleClass;
@@ -692,6 +694,14 @@ impl RunSample<Lif> for KernelRun {
             lif.kernel_sample(p, sample);
         }
     }
+
+    fn run_in_place<F: Real>(&self, lif: &Lif, p: &LifParams<F>, sample: InPlaceSample<'_>) {
+        if lif.has_options() {
+            crate::neuron::step_by_step_from(lif, p, sample.for_steps());
+        } else {
+            lif.kernel_sample(p, sample);
+        }
+    }
 }
 
 impl NeuronModel for Lif {
@@ -899,6 +909,33 @@ impl Module for Lif {
             return Ok(ev);
         }
         crate::neuron::evolve_by(self, params, state, input, record, &KernelRun)
+    }
+
+    /// The output written into the input's own buffer when it has the input's shape (one
+    /// synapse per neuron, `size_in == N`): the same bits as [`Module::evolve_batch`].
+    fn evolve_batch_owned(
+        &self,
+        params: &Tree,
+        state: &Tree,
+        input: Array,
+        record: bool,
+    ) -> Result<littoral_core::Evolution> {
+        let autonomous =
+            crate::autonomous::evolve_if_autonomous(self, params, state, input.view(), record);
+        let settle = || littoral_core::input_check::settle(input.data());
+        match autonomous {
+            Ok(None) => {
+                crate::neuron::evolve_by_owned(self, params, state, input, record, &KernelRun)
+            }
+            Ok(Some(ev)) => {
+                settle();
+                Ok(ev)
+            }
+            Err(e) => {
+                settle();
+                Err(e)
+            }
+        }
     }
 }
 

@@ -79,8 +79,8 @@ fn blocks<F: Real, S: StepSource, const POW2: bool, const ZERO_FIRST: bool>(
     let mut t0 = 0;
     while t0 < steps {
         let t1 = t0.saturating_add(block).min(steps);
-        let xb = input.block(t0, t1);
         let out = output.front((t1 - t0) * n);
+        let xb = input.block(t0, t1, out);
         let mut lo = 0;
         while lo < n {
             let hi = lo.saturating_add(CHUNK).min(n);
@@ -127,7 +127,7 @@ mod tests {
     impl<const B: usize> StepSource for Steps<'_, B> {
         const BLOCK: usize = B;
 
-        fn block(&mut self, t0: usize, t1: usize) -> &[f64] {
+        fn block(&mut self, t0: usize, t1: usize, _dest: &mut [f64]) -> &[f64] {
             &self.x[t0 * self.n..t1 * self.n]
         }
     }

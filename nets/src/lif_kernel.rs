@@ -31,8 +31,10 @@
 //! neurons that spiked on the previous step, in neuron order, each scaled by its count.
 
 use crate::lif::spike_count;
+use crate::neuron::SampleInput;
 use crate::task_zeroed::Part;
 use littoral_core::Real;
+use littoral_core::input_check::InputCheck;
 use littoral_core::rng::fill_standard_normal;
 use std::borrow::Cow;
 
@@ -91,26 +93,92 @@ pub(crate) struct SampleRecord<'a> {
 pub(crate) trait StepSource {
     /// Steps per block.
     const BLOCK: usize;
-    /// The input of steps `t0..t1` (`(t1 − t0) · N · S` values).
-    fn block(&mut self, t0: usize, t1: usize) -> &[f64];
+    /// The input of steps `t0..t1` (`(t1 − t0) · N · S` values). `dest` is the output of
+    /// those steps, about to be written: a source that shares its buffer with the output
+    /// (an evolution in place, [`InPlace`]) reads the input from it; any other source
+    /// leaves it alone.
+    fn block(&mut self, t0: usize, t1: usize, dest: &mut [f64]) -> &[f64];
 
-    /// The input as a slice threads may share, when it is one (a sample can then be split
+    /// The input as something threads may share, when it is (a sample can then be split
     /// over threads by neurons, see [`crate::lif_split`]).
-    fn shared(&self) -> Option<crate::neuron::SampleInput<'_>> {
+    fn shared(&self) -> Option<Shared<'_>> {
         None
     }
 }
 
-impl StepSource for crate::neuron::SampleInput<'_> {
+/// A sample's input as the threads of a split sample read it ([`StepSource::shared`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Shared<'a> {
+    /// A slice.
+    Input(SampleInput<'a>),
+    /// The output's own buffer (an evolution in place): each thread reads its columns of
+    /// a step from its piece of the output before writing it, checked with the call's
+    /// check when it was claimed.
+    Output(Option<&'a InputCheck>),
+}
+
+impl StepSource for SampleInput<'_> {
     const BLOCK: usize = 32;
 
     #[inline(always)]
-    fn block(&mut self, t0: usize, t1: usize) -> &[f64] {
+    fn block(&mut self, t0: usize, t1: usize, _dest: &mut [f64]) -> &[f64] {
         self.steps(t0, t1)
     }
 
-    fn shared(&self) -> Option<crate::neuron::SampleInput<'_>> {
-        Some(*self)
+    fn shared(&self) -> Option<Shared<'_>> {
+        Some(Shared::Input(*self))
+    }
+}
+
+/// One sample's input when its output is written into the input's own buffer (an
+/// evolution in place; the input and output have the same width): each block of steps is
+/// read from the output block it becomes, checked when the call's check was claimed, and
+/// copied into a scratch buffer that stays in cache, before the kernel writes it. The
+/// kernel then reads the same numbers as from a separate input, in the same order: the
+/// same bits. The block is left as it is for a kernel that writes every element of it
+/// (LIF's), zeroed for one that may not ([`InPlace::zeroing`]: a model's `step`).
+#[derive(Debug)]
+pub(crate) struct InPlace<'a> {
+    check: Option<&'a InputCheck>,
+    scratch: Vec<f64>,
+    zero: bool,
+}
+
+impl<'a> InPlace<'a> {
+    /// A sample's in-place input, checked with `check` when the call's check was claimed.
+    pub(crate) fn new(check: Option<&'a InputCheck>) -> Self {
+        InPlace {
+            check,
+            scratch: Vec::new(),
+            zero: false,
+        }
+    }
+
+    /// The same source, zeroing each block after reading it (for a kernel that may leave
+    /// elements of its output unwritten, as the driver's zeroed outputs allow).
+    pub(crate) fn zeroing(self) -> Self {
+        InPlace { zero: true, ..self }
+    }
+}
+
+impl StepSource for InPlace<'_> {
+    const BLOCK: usize = 32;
+
+    #[inline(always)]
+    fn block(&mut self, _t0: usize, _t1: usize, dest: &mut [f64]) -> &[f64] {
+        if let Some(check) = self.check {
+            check.scan(dest);
+        }
+        self.scratch.clear();
+        self.scratch.extend_from_slice(dest);
+        if self.zero {
+            dest.fill(0.0);
+        }
+        &self.scratch
+    }
+
+    fn shared(&self) -> Option<Shared<'_>> {
+        Some(Shared::Output(self.check))
     }
 }
 
@@ -450,9 +518,9 @@ pub(crate) fn evolve_sample_body<F: Real, S: StepSource>(
     let mut t0 = 0;
     while t0 < steps {
         let t1 = t0.saturating_add(S::BLOCK).min(steps);
-        let xb = io.input.block(t0, t1);
         // Every step's output is written: zeroed a block at a time, in cache.
         let outb = output.front((t1 - t0) * n);
+        let xb = io.input.block(t0, t1, outb);
         for t in t0..t1 {
             let x = &xb[(t - t0) * ns..(t - t0 + 1) * ns];
             let out = &mut outb[(t - t0) * n..(t - t0 + 1) * n];

@@ -20,8 +20,7 @@
 //! after the end. No thread ever waits for a task that has not started, so a busy pool
 //! cannot deadlock it.
 
-use crate::lif_kernel::{Consts, SampleIo, StepSource, neuron_step, row_adds};
-use crate::neuron::SampleInput;
+use crate::lif_kernel::{Consts, SampleIo, Shared, StepSource, neuron_step, row_adds};
 use littoral_core::Real;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError, TryLockError};
@@ -48,6 +47,9 @@ struct Part<'a, F> {
     /// Every part's spiking neurons of the previous step (scratch).
     active: Vec<(usize, F)>,
     out: Vec<&'a mut [f64]>,
+    /// This step's input of the part, read from its output piece before it is written
+    /// (an evolution in place; empty otherwise).
+    x: Vec<f64>,
     /// Steps this part has done.
     next: usize,
 }
@@ -59,7 +61,7 @@ type Spiking<F> = Vec<(usize, F)>;
 struct Split<'a, 'c, F: Real> {
     c: &'a Consts<'c, F>,
     w: &'a [F],
-    input: SampleInput<'a>,
+    input: Shared<'a>,
     steps: usize,
     parts: Vec<Mutex<Part<'a, F>>>,
     /// Each part's spiking neurons and their counts after a step: step `t` reads
@@ -128,6 +130,7 @@ pub(crate) fn evolve_split<'s, F: Real, S: StepSource>(
             irec: vec![F::zero(); (hi - lo) * s],
             active: Vec::with_capacity(n),
             out,
+            x: Vec::new(),
             next: 0,
         }));
     }
@@ -277,6 +280,7 @@ fn advance<F: Real>(split: &Split<'_, '_, F>, k: usize, part: &mut Part<'_, F>) 
         irec,
         active,
         out,
+        x,
         next,
     } = part;
     let (lo, hi, t) = (*lo, *hi, *next);
@@ -287,7 +291,20 @@ fn advance<F: Real>(split: &Split<'_, '_, F>, k: usize, part: &mut Part<'_, F>) 
         active.extend_from_slice(&lock(list));
     }
     row_adds(split.w, active, c.n * s, lo * s, irec);
-    let x = split.input.step_part(t, lo * s, hi * s);
+    let x: &[f64] = match split.input {
+        Shared::Input(input) => input.step_part(t, lo * s, hi * s),
+        Shared::Output(check) => {
+            // In place (one synapse: the part's columns are its neurons): read, then
+            // overwritten by `neuron_step`, which writes every element of the piece.
+            let dest = &*out[t];
+            if let Some(check) = check {
+                check.scan(dest);
+            }
+            x.clear();
+            x.extend_from_slice(dest);
+            x
+        }
+    };
     neuron_step(
         &c.part(lo, hi),
         x,

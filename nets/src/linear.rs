@@ -283,10 +283,13 @@ impl<'a, F: Real> Prepared<'a, F> {
         }
     }
 
-    /// The step source of one sample whose input is `x` (`(T, Nin)`).
+    /// The step source of one sample whose input is `x` (`(T, Nin)`), or, when `x` is
+    /// `None`, the sample's own output buffer (an evolution in place, `Nin = Nout`: each
+    /// block is read from the output block it becomes, which the LIF kernel then writes
+    /// whole).
     pub(crate) fn source<'s>(
         &'s self,
-        x: &'s [f64],
+        x: Option<&'s [f64]>,
         failure: &'s std::sync::Mutex<Option<Error>>,
         check: Option<&'s InputCheck>,
     ) -> LinearSource<'s, 'a, F> {
@@ -303,7 +306,8 @@ impl<'a, F: Real> Prepared<'a, F> {
 /// One sample's linear stage, computed a block of steps at a time.
 pub(crate) struct LinearSource<'s, 'a, F: Real> {
     p: &'s Prepared<'a, F>,
-    x: &'s [f64],
+    /// The sample's input, or `None`: read from the output block it becomes (in place).
+    x: Option<&'s [f64]>,
     out: Vec<f64>,
     failure: &'s std::sync::Mutex<Option<Error>>,
     /// The call's input check, when claimed: every block of `x` is tested as it is read.
@@ -314,10 +318,13 @@ impl<F: Real> crate::lif_kernel::StepSource for LinearSource<'_, '_, F> {
     const BLOCK: usize = FUSED_BLOCK;
 
     #[inline(always)]
-    fn block(&mut self, t0: usize, t1: usize) -> &[f64] {
+    fn block(&mut self, t0: usize, t1: usize, dest: &mut [f64]) -> &[f64] {
         let (k, m) = (self.p.k, self.p.m);
         let rows = t1 - t0;
-        let xs = &self.x[t0 * k..t1 * k];
+        let xs: &[f64] = match self.x {
+            Some(x) => &x[t0 * k..t1 * k],
+            None => dest,
+        };
         if let Some(check) = self.check {
             check.scan(xs);
         }

@@ -13,6 +13,7 @@
 //! A model's `Module::evolve_batch` is one line, `neuron::evolve(self, params, state,
 //! input, record)`. See `docs/adding-a-module.md` for a whole neuron in one file.
 
+use crate::lif_kernel::{InPlace, Output, StepSource};
 use crate::par::for_each_sample;
 use crate::task_zeroed::{Part, TaskZeroed};
 use crate::view::{advanced_keys, batched, rng_keys};
@@ -20,7 +21,7 @@ use littoral_core::input_check::{self, InputCheck};
 use littoral_core::rng::fill_standard_normal;
 use littoral_core::{
     Array, ArrayView, Error, Evolution, Kind, Leaf, Module, Precision, Real, Record, Result, Tree,
-    Value,
+    Value, evolve_borrowing,
 };
 use std::sync::Arc;
 
@@ -186,6 +187,16 @@ pub fn step_by_step<M: NeuronModel, F: Real>(
     p: &M::Params<F>,
     sample: Sample<'_, SampleInput<'_>>,
 ) {
+    step_by_step_from(model, p, sample);
+}
+
+/// [`step_by_step`] from any source of steps (a slice, or the output's own buffer in an
+/// evolution in place: [`InPlace`]).
+pub(crate) fn step_by_step_from<M: NeuronModel, F: Real, S: StepSource>(
+    model: &M,
+    p: &M::Params<F>,
+    sample: Sample<'_, S>,
+) {
     let n_out = model.size_out();
     let steps = sample.output.len() / n_out.max(1);
     let mut state: Vec<Vec<F>> = sample
@@ -200,7 +211,7 @@ pub fn step_by_step<M: NeuronModel, F: Real>(
         .iter()
         .map(|(_, s)| s.iter().product())
         .collect();
-    let mut record = sample.record;
+    let (mut record, mut input) = (sample.record, sample.input);
     for t in 0..steps {
         if !noise.is_empty() {
             fill_standard_normal(
@@ -209,15 +220,16 @@ pub fn step_by_step<M: NeuronModel, F: Real>(
                 &mut noise,
             );
         }
+        let output = &mut sample.output[t * n_out..(t + 1) * n_out];
         model.step(
             p,
             &mut scratch,
             Step {
                 t,
-                input: sample.input.steps(t, t + 1),
+                input: input.block(t, t + 1, output),
                 state: &mut state,
                 noise: &noise,
-                output: &mut sample.output[t * n_out..(t + 1) * n_out],
+                output,
             },
         );
         if let Some(rec) = record.as_mut() {
@@ -250,15 +262,61 @@ pub fn evolve<M: NeuronModel>(
     evolve_by(model, params, state, input, record, &Zeroed)
 }
 
+/// [`evolve`] of an input the caller gives away (`Module::evolve_batch_owned`): when the
+/// output has the input's shape it is written into the input's own buffer, the model's
+/// [`NeuronModel::step`] run one step at a time ([`step_by_step`]: for a model that keeps
+/// the default [`NeuronModel::evolve_sample`], the same bits as [`evolve`]).
+///
+/// # Errors
+/// As [`evolve`].
+pub fn evolve_owned<M: NeuronModel>(
+    model: &M,
+    params: &Tree,
+    state: &Tree,
+    input: Array,
+    record: bool,
+) -> Result<Evolution> {
+    evolve_by_owned(model, params, state, input, record, &Zeroed)
+}
+
 /// A sample as the driver hands it out: its output and records are its parts of the
 /// driver's uninitialised buffers, zeroed by whoever writes them ([`Sample::zeroed`], or
 /// a block at a time by a kernel that writes every step).
 pub(crate) type DriverSample<'a> = Sample<'a, SampleInput<'a>, Part<'a>>;
 
+/// A sample of an evolution in place ([`evolve_by_owned`]): its output is its part of the
+/// input's own buffer, which its input reads a block at a time before it is overwritten
+/// ([`InPlace`]); its records are parts of the driver's uninitialised buffers.
+pub(crate) type InPlaceSample<'a> = Sample<'a, InPlace<'a>, Output<'a>>;
+
 /// How [`evolve_by`] runs one sample of a model.
 pub(crate) trait RunSample<M: NeuronModel>: Sync {
     /// Evolve one sample.
     fn run<F: Real>(&self, model: &M, p: &M::Params<F>, sample: DriverSample<'_>);
+
+    /// Evolve one sample in place ([`evolve_by_owned`]); the default runs the model's
+    /// `step` one step at a time, for a model that keeps the default
+    /// [`NeuronModel::evolve_sample`] (the same bits).
+    fn run_in_place<F: Real>(&self, model: &M, p: &M::Params<F>, sample: InPlaceSample<'_>) {
+        step_by_step_from(model, p, sample.for_steps());
+    }
+}
+
+impl<'a> InPlaceSample<'a> {
+    /// The sample as [`step_by_step_from`] takes it: its output a slice (it holds the
+    /// input, which the source reads and zeroes a step at a time, as a model's `step` may
+    /// leave output elements unwritten) and its records zeroed.
+    pub(crate) fn for_steps(self) -> Sample<'a, InPlace<'a>> {
+        Sample {
+            key: self.key,
+            input: self.input.zeroing(),
+            state: self.state,
+            output: self.output.all(),
+            record: self
+                .record
+                .map(|parts| parts.into_iter().map(Output::all).collect()),
+        }
+    }
 }
 
 /// [`NeuronModel::evolve_sample`] on the sample's zeroed buffers (what [`evolve`] does).
@@ -337,6 +395,62 @@ pub(crate) fn evolve_by<M: NeuronModel, R: RunSample<M>>(
     }
 }
 
+/// [`evolve_by`] of an input the caller gives away ([`Module::evolve_batch_owned`]): when
+/// the output has the input's shape (`size_in == size_out`), each sample's output is
+/// written into its own part of the input's buffer, which its source reads a block of
+/// steps at a time before overwriting it ([`InPlace`]), run by `runner`'s
+/// [`RunSample::run_in_place`]; the same bits as [`evolve_by`]. Otherwise, or for an
+/// input of another shape, [`evolve_borrowing`].
+///
+/// # Errors
+/// As [`evolve_by`].
+pub(crate) fn evolve_by_owned<M: NeuronModel, R: RunSample<M>>(
+    model: &M,
+    params: &Tree,
+    state: &Tree,
+    input: Array,
+    record: bool,
+    runner: &R,
+) -> Result<Evolution> {
+    let n = model.size_out();
+    let (b, t) = match *input.shape() {
+        [b, t, ni] if ni == n && model.size_in() == n && n > 0 => (b, t),
+        _ => return evolve_borrowing(model, params, state, input, record),
+    };
+    // The input is overwritten as it is read: its check (when this call's input is the
+    // checked one) is made by every sample's source before its block is overwritten.
+    let check = input_check::claim(input.data());
+    let inputs = (0..b).map(|_| InPlace::new(check.as_ref())).collect();
+    let mut data = input.into_data();
+    let mut take = |_len| InPlaceBuffer(std::mem::take(&mut data));
+    let evolution = match model.precision() {
+        Precision::F64 => drive_into::<M, f64, _, _>(
+            model,
+            params,
+            state,
+            (b, t),
+            record,
+            inputs,
+            &mut take,
+            |p, s| runner.run_in_place(model, p, s),
+        ),
+        Precision::F32 => drive_into::<M, f32, _, _>(
+            model,
+            params,
+            state,
+            (b, t),
+            record,
+            inputs,
+            &mut take,
+            |p, s| runner.run_in_place(model, p, s),
+        ),
+    };
+    // A call that failed before writing leaves the input whole (not taken): checked as it
+    // stands.
+    input_check::settle(&data);
+    evolution
+}
+
 /// The driver behind [`evolve`], for any per-sample input `I` (a slice, or a stage fused
 /// in front of the model): decode, split the batched state, output and record into
 /// per-sample slices (the output and records as uninitialised parts, which `run` zeroes:
@@ -350,6 +464,81 @@ pub(crate) fn drive<M: NeuronModel, F: Real, I: Send>(
     record: bool,
     inputs: Vec<I>,
     run: impl Fn(&M::Params<F>, Sample<'_, I, Part<'_>>) + Sync + Send,
+) -> Result<Evolution> {
+    drive_into(
+        model,
+        params,
+        state,
+        (b, t),
+        record,
+        inputs,
+        TaskZeroed::new,
+        run,
+    )
+}
+
+/// A driver's output buffer, handed out in per-sample parts: a new, uninitialised one
+/// ([`TaskZeroed`]) or the input's own ([`InPlaceBuffer`]).
+pub(crate) trait OutputBuffer {
+    /// A sample's part (its records' parts are held the same way).
+    type Part<'a>: Send
+    where
+        Self: 'a;
+    /// The buffer in consecutive parts of `size` elements (none when it is empty).
+    fn parts(&mut self, size: usize) -> Vec<Self::Part<'_>>;
+    /// A part of a record buffer, held as this buffer's parts are.
+    fn record_part(part: Part<'_>) -> Self::Part<'_>;
+    /// The whole buffer, every element written.
+    fn into_vec(self) -> Vec<f64>;
+}
+
+impl OutputBuffer for TaskZeroed {
+    type Part<'a> = Part<'a>;
+
+    fn parts(&mut self, size: usize) -> Vec<Part<'_>> {
+        TaskZeroed::parts(self, size)
+    }
+
+    fn record_part(part: Part<'_>) -> Part<'_> {
+        part
+    }
+
+    fn into_vec(self) -> Vec<f64> {
+        TaskZeroed::into_vec(self)
+    }
+}
+
+/// The input's own buffer as the output of an evolution in place ([`evolve_by_owned`]).
+pub(crate) struct InPlaceBuffer(pub(crate) Vec<f64>);
+
+impl OutputBuffer for InPlaceBuffer {
+    type Part<'a> = Output<'a>;
+
+    fn parts(&mut self, size: usize) -> Vec<Output<'_>> {
+        self.0.chunks_mut(size.max(1)).map(Output::Slice).collect()
+    }
+
+    fn record_part(part: Part<'_>) -> Output<'_> {
+        Output::Part(part)
+    }
+
+    fn into_vec(self) -> Vec<f64> {
+        self.0
+    }
+}
+
+/// [`drive`] into the output buffer `output(len)` makes, once the parameters and state
+/// are decoded and checked (so that an error leaves an in-place input untouched).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn drive_into<M: NeuronModel, F: Real, I: Send, B: OutputBuffer>(
+    model: &M,
+    params: &Tree,
+    state: &Tree,
+    (b, t): (usize, usize),
+    record: bool,
+    inputs: Vec<I>,
+    output: impl FnOnce(usize) -> B,
+    run: impl Fn(&M::Params<F>, Sample<'_, I, B::Part<'_>>) + Sync + Send,
 ) -> Result<Evolution> {
     let shared = model.decode_shared::<F>(params)?;
     let p: &M::Params<F> = &shared;
@@ -376,7 +565,7 @@ pub(crate) fn drive<M: NeuronModel, F: Real, I: Send>(
     };
     let n_out = model.size_out();
     // The output and records are zeroed by each sample's task, not here (`task_zeroed`).
-    let mut output = TaskZeroed::new(b * t * n_out);
+    let mut output = output(b * t * n_out);
     let records = model.records();
     let rec_shapes: Vec<Vec<usize>> = if record {
         records
@@ -400,18 +589,18 @@ pub(crate) fn drive<M: NeuronModel, F: Real, I: Send>(
             slot.push(chunk);
         }
     }
-    let mut per_sample_record: Vec<Option<Vec<Part<'_>>>> =
+    let mut per_sample_record: Vec<Option<Vec<B::Part<'_>>>> =
         (0..b).map(|_| record.then(Vec::new)).collect();
     for (a, shape) in rec_arrays.iter_mut().zip(&rec_shapes) {
         let size = shape[1..].iter().product::<usize>();
         for (slot, chunk) in per_sample_record.iter_mut().zip(a.parts(size)) {
             if let Some(v) = slot.as_mut() {
-                v.push(chunk);
+                v.push(B::record_part(chunk));
             }
         }
     }
     let state_size: usize = vars.iter().map(|(_, s)| s.iter().product::<usize>()).sum();
-    let tasks: Vec<Sample<'_, I, Part<'_>>> = per_sample_state
+    let tasks: Vec<Sample<'_, I, B::Part<'_>>> = per_sample_state
         .into_iter()
         .zip(&keys)
         .zip(inputs)

@@ -331,7 +331,7 @@ impl Engine {
         }
         let ev = match &self.live {
             // The state the last call returned, batched for this batch size already.
-            Some((b, state)) if *b == batch => runner.evolve(py, state, &input)?,
+            Some((b, state)) if *b == batch => runner.evolve(py, state, input)?,
             _ => {
                 let held = match &self.live {
                     Some((_, state)) => Cow::Owned(self.tree.merged(state)),
@@ -340,7 +340,7 @@ impl Engine {
                 let batched = single_sample_state(module.as_ref(), held, batch)
                     .and_then(|held| runner.batch_state(&held, batch))
                     .map_err(|e| input.non_finite_first(py, e))?;
-                runner.evolve(py, &batched, &input)?
+                runner.evolve(py, &batched, input)?
             }
         };
         self.params_checked = true;
@@ -386,7 +386,7 @@ impl Engine {
         if !known {
             self.pace_evolve.forget();
         }
-        let ev = runner.evolve_checked(py, &s, &input, known)?;
+        let ev = runner.evolve_checked(py, &s, input, known)?;
         if !known {
             self.last_checked.remember(&p);
         }
@@ -495,7 +495,7 @@ impl Engine {
                 pool: pool.as_ref(),
                 pace: None,
             };
-            runner.evolve_checked(py, &held, &input, false)?
+            runner.evolve_checked(py, &held, input, false)?
         };
         // Keep the new state: only State leaves change (the leaves are shared, not copied).
         for (path, leaf) in ev.state.leaves() {

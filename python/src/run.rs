@@ -153,24 +153,37 @@ impl Runner<'_> {
         self.module.batch_state(state, batch).map_err(core_err)
     }
 
-    /// One call of `evolve_batch` from a batched state, the GIL released; an unchecked
-    /// input is checked by the library (in the kernel's pass when it claims the check).
-    fn once(
-        &self,
-        py: Python<'_>,
-        state: &Tree,
-        x: ArrayView<'_>,
-        checked: bool,
-    ) -> PyResult<Evolution> {
+    /// One call of `evolve_batch` on a lent input from a batched state, the GIL released;
+    /// the input is checked by the library (in the kernel's pass when it claims the check).
+    fn once(&self, py: Python<'_>, state: &Tree, x: ArrayView<'_>) -> PyResult<Evolution> {
         let (m, p, record) = (self.module, self.params, self.record);
         py.detach(|| match self.pool {
-            None if checked => m.evolve_batch(p, state, x, record).map_err(Into::into),
             None => evolve_checked(x, || m.evolve_batch(p, state, x, record)).map_err(Into::into),
             Some(pool) => {
                 pool.install(|| evolve_par(m, p, state, &x.to_owned(), &ParOptions::record(record)))
             }
         })
         .map_err(|e| functional_err(None, e))
+    }
+
+    /// [`Runner::once`] of an input given away (a converted copy, or a slice of a long
+    /// input: both checked): `evolve_batch_owned`, which may write the output into its
+    /// buffer (the same bits, no new output to allocate).
+    fn once_owned(&self, py: Python<'_>, state: &Tree, x: Array<f64>) -> PyResult<Evolution> {
+        let (m, p, record) = (self.module, self.params, self.record);
+        py.detach(|| match self.pool {
+            None => m.evolve_batch_owned(p, state, x, record).map_err(Into::into),
+            Some(pool) => pool.install(|| evolve_par(m, p, state, &x, &ParOptions::record(record))),
+        })
+        .map_err(|e| functional_err(None, e))
+    }
+
+    /// One call on the whole input: lent (checked by the library) or given away.
+    fn once_whole(&self, py: Python<'_>, state: &Tree, input: Input<'_>) -> PyResult<Evolution> {
+        match input {
+            Input::Checked(x) => self.once_owned(py, state, x),
+            lent @ Input::Lent { .. } => self.once(py, state, lent.view()),
+        }
     }
 
     /// Evolve `x` (`(B, T, Nin)`, checked) from a batched `state`. A long run estimated
@@ -180,33 +193,36 @@ impl Runner<'_> {
     /// runs when it says "well under" (half the limit), else a probe of the run's first
     /// steps (whose work is discarded when the run then goes in one call, so it pays no
     /// copy for joining chunks). Splitting time never changes a bit of the result.
-    pub fn evolve(&self, py: Python<'_>, state: &Tree, input: &Input<'_>) -> PyResult<Evolution> {
-        let x = input.view();
-        let (batch, steps) = (x.shape()[0], x.shape()[1]);
+    pub fn evolve(&self, py: Python<'_>, state: &Tree, input: Input<'_>) -> PyResult<Evolution> {
+        let (batch, steps) = {
+            let x = input.view();
+            (x.shape()[0], x.shape()[1])
+        };
         if steps <= SHORT_STEPS {
-            return self.once(py, state, x, input.checked());
+            return self.once_whole(py, state, input);
         }
         let threads = self.pool.map(rayon::ThreadPool::current_num_threads);
         let limit = self::seconds(&SINGLE_CALL_SECONDS);
         let paced = self.pace.and_then(|p| p.estimate(batch, threads, steps));
         let clock = Instant::now();
         if paced.is_some_and(|s| s < limit / 2.0) {
-            let ev = self.once(py, state, x, input.checked())?;
+            let ev = self.once_whole(py, state, input)?;
             self.record(batch, threads, steps, clock);
             return Ok(ev);
         }
+        let x = input.view();
         let slice = |start: usize, end: usize| -> PyResult<Array<f64>> {
             slice_axis1(x, start, end).map_err(|e| functional_err(None, e))
         };
         let probe = (steps / 256).clamp(4, SHORT_STEPS);
         // The probe's input is not checked on its own (a chunk's error would give an index
         // in the chunk): the whole input is, by the single call or the scan below.
-        let first = self.once(py, state, slice(0, probe)?.view(), true)?;
+        let first = self.once_owned(py, state, slice(0, probe)?)?;
         let mut seconds = clock.elapsed().as_secs_f64().max(1e-9);
         py.check_signals()?;
         if seconds * (steps as f64) / (probe as f64) < limit {
             let clock = Instant::now();
-            let ev = self.once(py, state, x, input.checked())?;
+            let ev = self.once_whole(py, state, input)?;
             self.record(batch, threads, steps, clock);
             return Ok(ev);
         }
@@ -224,7 +240,7 @@ impl Runner<'_> {
             let end = (start + chunk).min(steps);
             let chunk_clock = Instant::now();
             let previous = parts.last().map_or(state, |p| &p.state);
-            let ev = self.once(py, previous, slice(start, end)?.view(), true)?;
+            let ev = self.once_owned(py, previous, slice(start, end)?)?;
             seconds = chunk_clock.elapsed().as_secs_f64().max(1e-9);
             parts.push(ev);
             py.check_signals()?;
@@ -252,7 +268,7 @@ impl Runner<'_> {
         &self,
         py: Python<'_>,
         state: &Tree,
-        x: &Input<'_>,
+        x: Input<'_>,
         params_checked: bool,
     ) -> PyResult<Evolution> {
         let checked = if params_checked {

@@ -14,6 +14,7 @@ use littoral::prelude::*;
 use littoral_core::rng::{InitRng, derive_seed};
 use littoral_functional::Snapshot;
 use serde_json::json;
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// Neurons of the recurrent network.
@@ -216,7 +217,10 @@ fn demo_in(a: &DemoArgs) -> CliResult<()> {
         module,
         params: &tree,
         state: &tree,
-        input: &x,
+        // Lent: the input is written out and summed after the runs. Neither run could
+        // write into it anyway (200 channels in, 1,000 neurons out); the recorded run's
+        // LIF writes into the `Linear`'s output, handed on by `Sequential`.
+        input: Cow::Borrowed(&x),
         keep_record,
         on_progress,
         input_file: &input_file,
@@ -225,9 +229,9 @@ fn demo_in(a: &DemoArgs) -> CliResult<()> {
     // The main run records nothing (the fused, fast path); a second run of the same
     // network, seed and input records every signal, of which a few neurons' traces are
     // kept: the same bits, so the record belongs to this output.
-    let result = run(&spec(false, on_progress))?;
+    let result = run(spec(false, on_progress))?;
     pb.finish_and_clear();
-    let recorded = run(&spec(true, None))?;
+    let recorded = run(spec(true, None))?;
     if !recorded.output.bits_eq(&result.output) {
         return Err(CliError::other(
             "demo: the recorded run gave another output than the unrecorded one",

@@ -8,6 +8,7 @@ use littoral_core::{Array, EvolveOptions, Module, Record, Tree};
 use littoral_functional::TimeChunks;
 use littoral_functional::summary::{SpikeCount, SpikeCounter, all_dts, populations};
 use serde_json::{Map, Value as Json, json};
+use std::borrow::Cow;
 use std::num::NonZeroUsize;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -20,8 +21,9 @@ pub struct RunSpec<'a> {
     pub params: &'a Tree,
     /// The starting State (per sample or batched).
     pub state: &'a Tree,
-    /// Input `(B, T, Nin)`.
-    pub input: &'a Array,
+    /// Input `(B, T, Nin)`: lent, or given away (then the output may be written into its
+    /// buffer, [`TimeChunks::new_owned`]: no new output to allocate and fault in).
+    pub input: Cow<'a, Array>,
     /// Keep the record (`--record`).
     pub keep_record: bool,
     /// Called with the number of steps done after each chunk; `None` when nobody watches
@@ -82,7 +84,7 @@ pub fn on_pool<R: Send>(
 /// # Errors
 /// Input that does not fit the network (naming the input file); invalid parameters or
 /// state.
-pub fn run(spec: &RunSpec<'_>) -> CliResult<RunResult> {
+pub fn run(spec: RunSpec<'_>) -> CliResult<RunResult> {
     let module = spec.module;
     let mut spikes = SpikeCounter::new(module);
     let options = EvolveOptions {
@@ -91,8 +93,11 @@ pub fn run(spec: &RunSpec<'_>) -> CliResult<RunResult> {
     };
     let evolve_error = |e| CliError::evolution(spec.input_file, spec.net_file, e);
     let started = Instant::now();
-    let chunks = TimeChunks::new(module, spec.params, spec.state, spec.input, options)
-        .map_err(evolve_error)?;
+    let chunks = match spec.input {
+        Cow::Borrowed(x) => TimeChunks::new(module, spec.params, spec.state, x, options),
+        Cow::Owned(x) => TimeChunks::new_owned(module, spec.params, spec.state, x, options),
+    }
+    .map_err(evolve_error)?;
     let (b, t) = (chunks.input().shape()[0], chunks.total_steps());
     let steps = spec.on_progress.map(|_| chunk_steps(t));
     // Counting spikes and drawing the bar are not the evolution: their time is left out of

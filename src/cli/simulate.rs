@@ -14,6 +14,7 @@ use littoral_core::{Array, Module, ModuleExt, Record, Tree, Value};
 use littoral_functional::Snapshot;
 use littoral_functional::npy::{NpzOut, write_npy};
 use serde_json::{Value as Json, json};
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -222,11 +223,13 @@ fn simulate_on_pool(a: &SimulateArgs) -> CliResult<()> {
     let pb = progress::bar(t as u64, "steps", a.quiet);
     let on_progress = |done: u64| pb.set_position(done);
     let on_progress: Option<&(dyn Fn(u64) + Sync)> = (!pb.is_hidden()).then_some(&on_progress);
-    let result = run(&RunSpec {
+    // Nothing reads the input after the run (the plot and summary read the output), so it
+    // is given away: the output may be written into its buffer.
+    let result = run(RunSpec {
         module,
         params: &loaded.params,
         state: &loaded.state,
-        input: &x,
+        input: Cow::Owned(x),
         keep_record: a.record.is_some(),
         on_progress,
         input_file: &a.input,

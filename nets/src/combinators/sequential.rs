@@ -176,6 +176,27 @@ pub fn check_name<'a>(name: &str, mut taken: impl Iterator<Item = &'a str>) -> R
     Ok(())
 }
 
+/// A chain's input: lent by the caller, or given away (then each child gets the previous
+/// child's output given away too, and may write its own output into it).
+enum ChainInput<'a> {
+    Borrowed(ArrayView<'a>),
+    Owned(Array),
+}
+
+impl ChainInput<'_> {
+    /// The input as an owned array (the caller's own, or a copy of a lent one); an input
+    /// given away is checked first if its check is still open (`input_check::settle`).
+    fn into_owned(self) -> Array {
+        match self {
+            ChainInput::Borrowed(v) => v.to_owned(),
+            ChainInput::Owned(a) => {
+                littoral_core::input_check::settle(a.data());
+                a
+            }
+        }
+    }
+}
+
 /// Evolve `children` one after the other, gathering states and records, the pairs of
 /// `plan` as one pass when recording is off.
 ///
@@ -186,38 +207,55 @@ fn evolve_chain(
     plan: &Plan,
     params: &Tree,
     state: &Tree,
-    input: ArrayView<'_>,
+    input: ChainInput<'_>,
     record: bool,
 ) -> Result<Evolution> {
     let mut new_state = Tree::new();
     let mut rec = Record::new();
-    // The input is borrowed, not copied: each child reads the previous child's output.
-    let mut owned: Option<Array> = None;
+    // A lent input is not copied: each child reads the previous child's output, given
+    // away to it.
+    let mut x = input;
     let mut i = 0;
     while i < children.len() {
-        let x = owned.as_ref().map_or(input, Array::view);
         let (name, child) = &children[i];
         if !record
             && let (Some(pair), Some((next_name, _))) = (plan.starting_at(i), children.get(i + 1))
-            && let Some(ev) = pair.evolve((name, next_name), params, state, x)?
         {
-            new_state.insert_branch(name.clone(), Tree::new());
-            new_state.insert_branch(next_name.clone(), ev.state);
-            owned = Some(ev.output);
-            i += 2;
-            continue;
+            let names = (name.as_str(), next_name.as_str());
+            let fused = match x {
+                ChainInput::Borrowed(v) => pair
+                    .evolve(names, params, state, v)?
+                    .ok_or(ChainInput::Borrowed(v)),
+                ChainInput::Owned(a) => Ok(pair.evolve_owned(names, params, state, a)?),
+            };
+            match fused {
+                Ok(ev) => {
+                    new_state.insert_branch(name.clone(), Tree::new());
+                    new_state.insert_branch(next_name.clone(), ev.state);
+                    x = ChainInput::Owned(ev.output);
+                    i += 2;
+                    continue;
+                }
+                Err(unfused) => x = unfused,
+            }
         }
-        let ev = crate::combinators::evolve_child(child.as_ref(), name, params, state, x, record)?;
+        let ev = match x {
+            ChainInput::Borrowed(v) => {
+                littoral_core::evolve_child(child.as_ref(), name, params, state, v, record)
+            }
+            ChainInput::Owned(a) => {
+                littoral_core::evolve_child_owned(child.as_ref(), name, params, state, a, record)
+            }
+        }?;
         new_state.insert_branch(name.clone(), ev.state);
         if record {
             rec.insert_branch(name.clone(), ev.record);
             rec.insert_leaf(format!("{name}_output"), ev.output.clone());
         }
-        owned = Some(ev.output);
+        x = ChainInput::Owned(ev.output);
         i += 1;
     }
-    let output = owned.unwrap_or_else(|| input.to_owned());
-    Ok(Evolution::new(output, new_state, rec))
+    Ok(Evolution::new(x.into_owned(), new_state, rec))
 }
 
 impl Module for Sequential {
@@ -252,7 +290,34 @@ impl Module for Sequential {
         record: bool,
     ) -> Result<Evolution> {
         let plan = self.plan.get_or_init(|| Plan::of(&self.children));
-        evolve_chain(&self.children, plan, params, state, input, record)
+        evolve_chain(
+            &self.children,
+            plan,
+            params,
+            state,
+            ChainInput::Borrowed(input),
+            record,
+        )
+    }
+
+    /// Each child gets the previous child's output given away ([`Module::evolve_batch_owned`]:
+    /// a LIF writes its output into it); the same bits as [`Module::evolve_batch`].
+    fn evolve_batch_owned(
+        &self,
+        params: &Tree,
+        state: &Tree,
+        input: Array,
+        record: bool,
+    ) -> Result<Evolution> {
+        let plan = self.plan.get_or_init(|| Plan::of(&self.children));
+        evolve_chain(
+            &self.children,
+            plan,
+            params,
+            state,
+            ChainInput::Owned(input),
+            record,
+        )
     }
 }
 
