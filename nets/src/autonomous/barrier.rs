@@ -58,7 +58,8 @@ impl StepBarrier {
             }
             return;
         }
-        let start = Instant::now();
+        // Most waits end within the first spins: the clock is read only after them.
+        let mut start = None;
         loop {
             for _ in 0..SPINS_PER_LOOK {
                 if self.generation.load(Ordering::Acquire) != generation {
@@ -66,7 +67,7 @@ impl StepBarrier {
                 }
                 std::hint::spin_loop();
             }
-            if start.elapsed() >= SPIN {
+            if start.get_or_insert_with(Instant::now).elapsed() >= SPIN {
                 break;
             }
         }
