@@ -34,7 +34,7 @@ use crate::Lif;
 use crate::lif_options::Reset;
 use crate::neuron::NeuronModel;
 use crate::view::scalar;
-use barrier::StepBarrier;
+use barrier::{StepBarrier, Waiter};
 pub(crate) use dispatch::evolve_if_autonomous;
 use littoral_core::{Array, Error, Kind, Leaf, ModuleExt, Precision, Result, Tree, TreeExt};
 use pass::{Consts, PartState};
@@ -356,6 +356,7 @@ impl Shared<'_> {
             .map(|rows| Targets::new(rows, s - 1, lo * s, hi * s));
         let mut scratch = targets.as_ref().map(Targets::scratch);
         let mut log = Vec::new();
+        let mut waiter = Waiter::default();
         for t in 0..self.steps {
             if let (Some(targets), Some(scratch)) = (&targets, &mut scratch) {
                 if t == 0 {
@@ -380,7 +381,7 @@ impl Shared<'_> {
                     neuron,
                 }));
             }
-            self.barrier.wait();
+            self.barrier.wait(&mut waiter);
         }
         log
     }
