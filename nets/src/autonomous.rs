@@ -34,7 +34,7 @@ use crate::Lif;
 use crate::lif_options::Reset;
 use crate::neuron::NeuronModel;
 use crate::view::scalar;
-use barrier::SpinBarrier;
+use barrier::{StepBarrier, Waiter};
 pub(crate) use dispatch::evolve_if_autonomous;
 use littoral_core::{Array, Error, Kind, Leaf, ModuleExt, Precision, Result, Tree, TreeExt};
 use pass::{Consts, PartState};
@@ -224,7 +224,7 @@ impl Autonomous {
             fired: (0..ways)
                 .map(|_| [RwLock::new(Vec::new()), RwLock::new(Vec::new())])
                 .collect(),
-            barrier: SpinBarrier::new(ways),
+            barrier: StepBarrier::new(ways),
             steps,
         };
         let parts = split_state(
@@ -342,7 +342,7 @@ struct Shared<'a> {
     first: &'a [(u32, f64)],
     /// Per part, the neurons that fired, by step parity.
     fired: Vec<[RwLock<Vec<u32>>; 2]>,
-    barrier: SpinBarrier,
+    barrier: StepBarrier,
     steps: usize,
 }
 
@@ -356,6 +356,7 @@ impl Shared<'_> {
             .map(|rows| Targets::new(rows, s - 1, lo * s, hi * s));
         let mut scratch = targets.as_ref().map(Targets::scratch);
         let mut log = Vec::new();
+        let mut waiter = Waiter::default();
         for t in 0..self.steps {
             if let (Some(targets), Some(scratch)) = (&targets, &mut scratch) {
                 if t == 0 {
@@ -380,7 +381,7 @@ impl Shared<'_> {
                     neuron,
                 }));
             }
-            self.barrier.wait();
+            self.barrier.wait(&mut waiter);
         }
         log
     }

@@ -107,8 +107,9 @@ impl pulp::WithSimd for Pass<'_, '_> {
     }
 }
 
-/// Neurons per block: a block's spikes are tested at once (they are rare).
-const BLOCK: usize = 256;
+/// Neurons per block: a block's spikes are tested at once (they are rare), so the test
+/// and the loop's setup are paid once per this many neurons.
+const BLOCK: usize = 1024;
 
 #[inline(always)]
 fn pass<const S: usize, const REFR: bool, const U: bool>(
@@ -122,23 +123,33 @@ fn pass<const S: usize, const REFR: bool, const U: bool>(
     let mut spikes = [0u8; BLOCK];
     while start < n {
         let end = (start + BLOCK).min(n);
-        block::<S, REFR, U>(c, part, start, end, &mut spikes);
-        let any = spikes[..end - start].iter().fold(0u8, |acc, s| acc | s) != 0;
-        if any {
-            fired.extend(
-                (0..end - start)
-                    .filter(|&k| spikes[k] != 0)
-                    .map(|k| (part.lo + start + k) as u32),
-            );
+        if block::<S, REFR, U>(c, part, start, end, &mut spikes) {
+            push_spikes(&spikes[..end - start], part.lo + start, fired);
         }
         start = end;
+    }
+}
+
+/// Append `first + k` for every `flags[k] != 0` (flags 0 or 1), in order: eight flags
+/// at a time, skipping the words without a spike.
+#[inline(always)]
+fn push_spikes(flags: &[u8], first: usize, fired: &mut Vec<u32>) {
+    for (w, chunk) in flags.chunks(8).enumerate() {
+        let mut word = [0u8; 8];
+        word[..chunk.len()].copy_from_slice(chunk);
+        let mut bits = u64::from_le_bytes(word);
+        while bits != 0 {
+            let k = bits.trailing_zeros() as usize / 8;
+            fired.push((first + w * 8 + k) as u32);
+            bits &= bits - 1;
+        }
     }
 }
 
 /// Neurons `start..end` of the part (see `lif_options::fused`, here with `x = 0`; the
 /// recurrent input already in `isyn`, so `isyn + (0 + irec)` is `isyn + 0`, see
 /// `recurrent`). The `f64` counter step `c' = max(c − 1, 0)`, held while
-/// `c' > 0`, is `saturating_sub(1)` on the integer counters.
+/// `c' > 0`, is `saturating_sub(1)` on the integer counters. Whether any neuron fired.
 #[inline(always)]
 fn block<const S: usize, const REFR: bool, const U: bool>(
     c: &Consts,
@@ -146,7 +157,7 @@ fn block<const S: usize, const REFR: bool, const U: bool>(
     start: usize,
     end: usize,
     spikes: &mut [u8; BLOCK],
-) {
+) -> bool {
     let len = end - start;
     let g = part.lo + start; // the block's first neuron
     // Exact-length slices (scalars when uniform): no bounds checks in the loop.
@@ -182,6 +193,7 @@ fn block<const S: usize, const REFR: bool, const U: bool>(
         first(beta1),
     );
     let at = |a: &[f64], a0: f64, j: usize| if U { a0 } else { a[j] };
+    let mut any = 0u8;
     for j in 0..len {
         // `lif_options::fused`'s order: sum = (0 + i₀) + i₁, each i = (isyn + (0 + irec))·β.
         let i0 = (isyn0[j] + 0.0) * at(beta0, beta00, j);
@@ -207,7 +219,9 @@ fn block<const S: usize, const REFR: bool, const U: bool>(
             refr[j] = if fire { r_steps } else { left };
         }
         spikes[j] = u8::from(fire);
+        any |= u8::from(fire);
     }
+    any != 0
 }
 
 /// A parameter's values for neurons `g..g + len`: its one value when uniform.

@@ -45,11 +45,15 @@ fn cut(cols: &[u32], at: usize, n_post: usize) -> usize {
     i
 }
 
-/// A part's scratch planes (one entry per column, zero between steps).
+/// A part's scratch planes (one entry per column, zero between steps) and the step's
+/// row spans.
 #[derive(Debug)]
 pub(super) struct Scratch {
     irec: Vec<f64>,
     tally: Vec<u8>,
+    /// Per event of the step, its row's synapses onto the part: positions `from..to` in
+    /// the structure's `indices` (and weights).
+    spans: Vec<(usize, usize)>,
 }
 
 /// The columns of a part's neurons in the sparse `w_rec` (`(N, N·S)`): columns
@@ -81,54 +85,62 @@ impl<'a> Targets<'a> {
         Scratch {
             irec: vec![0.0; len],
             tally: vec![0; if self.rows.sums.is_some() { len } else { 0 }],
+            spans: Vec::new(),
         }
     }
 
     /// One step's recurrent input from `events`, `(row, spike count)` in row order, added
-    /// into `isyn` (see the module docs).
+    /// into `isyn` (see the module docs). The rows' spans onto the part are found first,
+    /// all at once: their first lines, not yet in cache, are fetched together rather than
+    /// one row after the other, and both walks use them.
     pub fn step<I>(&self, events: I, scratch: &mut Scratch, isyn: &mut [&mut [f64]; 2])
     where
         I: Iterator<Item = (usize, f64)> + Clone,
     {
+        let Scratch { irec, tally, spans } = scratch;
+        spans.clear();
+        spans.extend(events.clone().map(|(i, _)| self.span(i)));
         let single =
             |(n, (_, c)): (usize, (usize, f64))| n < MAX_TALLY && c.to_bits() == 1f64.to_bits();
+        let indices = self.rows.st.indices();
         match self.rows.sums.as_deref() {
             Some(sums) if events.clone().enumerate().all(single) => {
-                for (i, _) in events.clone() {
-                    self.count_row(i, &mut scratch.tally);
+                for &(from, to) in spans.iter() {
+                    self.count(&indices[from..to], tally);
                 }
-                for (i, _) in events {
-                    self.apply_tally(i, sums, &mut scratch.tally, isyn);
+                for &(from, to) in spans.iter() {
+                    self.apply_tally(&indices[from..to], sums, tally, isyn);
                 }
             }
             _ => {
-                for (i, c) in events.clone() {
-                    self.add_row(i, c, &mut scratch.irec);
+                for ((i, c), &span) in events.zip(spans.iter()) {
+                    self.add_row(i, c, span, irec);
                 }
-                for (i, _) in events {
-                    self.apply_row(i, &mut scratch.irec, isyn);
+                for &(from, to) in spans.iter() {
+                    self.apply_row(&indices[from..to], irec, isyn);
                 }
             }
         }
     }
 
-    /// Row `i`'s synapses onto the part: their columns and the offset of the first in
-    /// the weights.
+    /// Row `i`'s synapses onto the part: positions `from..to` in `indices`. Reads the
+    /// span's first column, so that the loads of a step's rows overlap.
     #[inline]
-    fn row(&self, i: usize) -> (&'a [u32], usize) {
+    fn span(&self, i: usize) -> (usize, usize) {
         let st = &*self.rows.st;
         let (a, b) = (st.indptr()[i], st.indptr()[i + 1]);
         let cols = &st.indices()[a..b];
         let n_post = st.n_post();
         let (from, to) = (cut(cols, self.base, n_post), cut(cols, self.end, n_post));
-        (&cols[from..to], a + from)
+        std::hint::black_box(cols.get(from));
+        (a + from, a + to)
     }
 
-    /// `irec[r] += c · w` over row `i`'s synapses onto the part, in column order (as
-    /// `Structure::accumulate_rows`); a row with one weight reads no weight array.
+    /// `irec[r] += c · w` over row `i`'s synapses onto the part (`span`), in column order
+    /// (as `Structure::accumulate_rows`); a row with one weight reads no weight array.
     #[inline]
-    fn add_row(&self, i: usize, c: f64, irec: &mut [f64]) {
-        let (cols, at) = self.row(i);
+    fn add_row(&self, i: usize, c: f64, (from, to): (usize, usize), irec: &mut [f64]) {
+        let cols = &self.rows.st.indices()[from..to];
         if let Some(w) = self.rows.one[i] {
             let cw = c * w;
             for &k in cols {
@@ -137,7 +149,7 @@ impl<'a> Targets<'a> {
                 }
             }
         } else {
-            let w = &self.rows.w.data()[at..at + cols.len()];
+            let w = &self.rows.w.data()[from..to];
             for (&k, &w) in cols.iter().zip(w) {
                 if let Some(x) = irec.get_mut(k as usize - self.base) {
                     *x += c * w;
@@ -146,13 +158,12 @@ impl<'a> Targets<'a> {
         }
     }
 
-    /// After every [`Targets::add_row`] of a step: `isyn += irec; irec = 0` where row `i`
-    /// reaches. The plane is chosen per column by a branch (rows that reach one synapse
-    /// type only, as CUBA's, predict it) rather than by indexing the planes, which costs a
-    /// load and a bounds check per synapse.
+    /// After every [`Targets::add_row`] of a step: `isyn += irec; irec = 0` at a row's
+    /// columns `cols`. The plane is chosen per column by a branch (rows that reach one
+    /// synapse type only, as CUBA's, predict it) rather than by indexing the planes, which
+    /// costs a load and a bounds check per synapse.
     #[inline]
-    fn apply_row(&self, i: usize, irec: &mut [f64], isyn: &mut [&mut [f64]; 2]) {
-        let (cols, _) = self.row(i);
+    fn apply_row(&self, cols: &[u32], irec: &mut [f64], isyn: &mut [&mut [f64]; 2]) {
         let [isyn0, isyn1] = isyn;
         if self.mask == 0 {
             for &k in cols {
@@ -172,23 +183,22 @@ impl<'a> Targets<'a> {
         }
     }
 
-    /// `tally[r] += 1` over row `i`'s synapses onto the part (at most [`MAX_TALLY`]
+    /// `tally[r] += 1` over a row's columns `cols` onto the part (at most [`MAX_TALLY`]
     /// events a step, so no overflow).
     #[inline]
-    fn count_row(&self, i: usize, tally: &mut [u8]) {
-        for &k in self.row(i).0 {
+    fn count(&self, cols: &[u32], tally: &mut [u8]) {
+        for &k in cols {
             if let Some(x) = tally.get_mut(k as usize - self.base) {
                 *x += 1;
             }
         }
     }
 
-    /// After every [`Targets::count_row`] of a step: `isyn += sums[tally]; tally = 0`
-    /// where row `i` reaches (as [`Targets::apply_row`]: `sums[k]` is the `irec` of `k`
+    /// After every [`Targets::count`] of a step: `isyn += sums[tally]; tally = 0` at a
+    /// row's columns `cols` (as [`Targets::apply_row`]: `sums[k]` is the `irec` of `k`
     /// events, `sums[0] = +0`).
     #[inline]
-    fn apply_tally(&self, i: usize, sums: &Sums, tally: &mut [u8], isyn: &mut [&mut [f64]; 2]) {
-        let (cols, _) = self.row(i);
+    fn apply_tally(&self, cols: &[u32], sums: &Sums, tally: &mut [u8], isyn: &mut [&mut [f64]; 2]) {
         let [isyn0, isyn1] = isyn;
         for &k in cols {
             let r = k as usize - self.base;
