@@ -274,16 +274,9 @@ pub fn evolve_child(
     input: ArrayView<'_>,
     record: bool,
 ) -> Result<Evolution> {
-    let empty = Tree::new();
-    let p = params
-        .branch(name)
-        .ok_or_else(|| crate::Error::MissingPath {
-            path: name.to_string(),
-        })?;
-    let s = state.branch(name).unwrap_or(&empty);
-    child
-        .evolve_batch(p, s, input, record)
-        .map_err(|e| e.within(name))
+    in_child(name, params, state, |p, s| {
+        child.evolve_batch(p, s, input, record)
+    })
 }
 
 /// [`evolve_child`] of an input the parent gives away ([`Module::evolve_batch_owned`]).
@@ -298,6 +291,19 @@ pub fn evolve_child_owned(
     input: Array<f64>,
     record: bool,
 ) -> Result<Evolution> {
+    in_child(name, params, state, |p, s| {
+        child.evolve_batch_owned(p, s, input, record)
+    })
+}
+
+/// `run` on child `name`'s branches of `params` (required) and `state` (empty when
+/// absent), with the child's name prefixed to any error path.
+fn in_child(
+    name: &str,
+    params: &Tree,
+    state: &Tree,
+    run: impl FnOnce(&Tree, &Tree) -> Result<Evolution>,
+) -> Result<Evolution> {
     let empty = Tree::new();
     let p = params
         .branch(name)
@@ -305,7 +311,5 @@ pub fn evolve_child_owned(
             path: name.to_string(),
         })?;
     let s = state.branch(name).unwrap_or(&empty);
-    child
-        .evolve_batch_owned(p, s, input, record)
-        .map_err(|e| e.within(name))
+    run(p, s).map_err(|e| e.within(name))
 }
