@@ -154,6 +154,18 @@ impl Sequential {
         entry.shape_is(&seq.shape())?;
         Ok(seq)
     }
+
+    /// [`evolve_chain`] over this chain's children, with its plan of fused pairs.
+    fn chain(
+        &self,
+        params: &Tree,
+        state: &Tree,
+        input: ChainInput<'_>,
+        record: bool,
+    ) -> Result<Evolution> {
+        let plan = self.plan.get_or_init(|| Plan::of(&self.children));
+        evolve_chain(&self.children, plan, params, state, input, record)
+    }
 }
 
 /// Reject a name with a dot or one already taken.
@@ -289,15 +301,7 @@ impl Module for Sequential {
         input: ArrayView<'_>,
         record: bool,
     ) -> Result<Evolution> {
-        let plan = self.plan.get_or_init(|| Plan::of(&self.children));
-        evolve_chain(
-            &self.children,
-            plan,
-            params,
-            state,
-            ChainInput::Borrowed(input),
-            record,
-        )
+        self.chain(params, state, ChainInput::Borrowed(input), record)
     }
 
     /// Each child gets the previous child's output given away ([`Module::evolve_batch_owned`]:
@@ -309,15 +313,7 @@ impl Module for Sequential {
         input: Array,
         record: bool,
     ) -> Result<Evolution> {
-        let plan = self.plan.get_or_init(|| Plan::of(&self.children));
-        evolve_chain(
-            &self.children,
-            plan,
-            params,
-            state,
-            ChainInput::Owned(input),
-            record,
-        )
+        self.chain(params, state, ChainInput::Owned(input), record)
     }
 }
 
