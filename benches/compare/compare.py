@@ -11,7 +11,9 @@ Littoral is timed two ways, side by side:
   whole process (reading the files, evolving, writing the output) separately; W4 as
   `littoral sweep … --summary S.json --quiet` (the sweep loop alone, `sweep_seconds` of
   the summary, and the whole process). Threads: all cores, and 1 for W1/W2 to
-  give the 1 → 2 thread speed-up.
+  give the 1 → 2 thread speed-up. Each timed command-line run starts after both cores
+  were kept busy for --warm seconds (default 0.5; `machine.py` says why), and the
+  machine's 2-core bound (`machine.core_scaling`) is printed beside the speed-ups.
 
 Needs: pip install "rockpool==3.1.0" numpy scipy "jax[cpu]" matplotlib
 (without Jax the Jax columns are left empty and the run says so).
@@ -40,6 +42,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
 import cli_workloads  # noqa: E402
+from machine import core_scaling, warm_cores  # noqa: E402
 import rockpool_workloads as rw  # noqa: E402
 
 HAVE_JAX = importlib.util.find_spec("jax") is not None
@@ -97,9 +100,14 @@ def littoral_bin():
 
 def run_cli(args):
     """Time `littoral simulate` (and `sweep` for W4) on the workload files:
-    {workload: {"evolve_ms", "wall_ms", ...}} medians of --littoral-runs runs."""
+    ({workload: {"evolve_ms", "wall_ms", ...}} medians of --littoral-runs runs, the
+    machine's 2-core bound `core_scaling` measured three times between them). Each run
+    starts after both cores were kept busy for --warm seconds (`machine.py`: the library's
+    runs, repeated in one process, run on warm cores; a fresh process on a core that was
+    idle runs its first ~0.1 s at a fraction of its speed on these VMs)."""
     exe = littoral_bin()
     res = {}
+    scaling = [core_scaling()]
     runs = max(1, args.littoral_runs)
     with tempfile.TemporaryDirectory() as tmp:
         files = cli_workloads.write(os.path.join(tmp, "in"), args.quick)
@@ -112,6 +120,7 @@ def run_cli(args):
                 cmd += ["--threads", str(threads)]
             evolve, wall = [], []
             for _ in range(runs + 1):  # the first run warms the page cache
+                warm_cores(args.warm)
                 t = time.perf_counter()
                 subprocess.run(cmd, check=True)
                 wall.append(time.perf_counter() - t)
@@ -134,11 +143,13 @@ def run_cli(args):
             if n == "1000":
                 simulate("W1 N=1000 f32", files["w1_n1000_f32"]["net"], entry["input"])
                 simulate("W1 N=1000, 1 thread", entry["net"], entry["input"], threads=1)
+        scaling.append(core_scaling())
         simulate("W2", files["w2"]["net"], files["w2"]["input"])
         simulate("W2 f32", files["w2_f32"]["net"], files["w2"]["input"])
         simulate("W2, 1 thread", files["w2"]["net"], files["w2"]["input"], threads=1)
         simulate("W3", files["w3"]["net"], files["w3"]["input"])
         simulate("W3 f32", files["w3_f32"]["net"], files["w3"]["input"])
+        scaling.append(core_scaling())
         w4 = files["w4"]
         for threads in (None, 1):
             cmd = [exe, "sweep", w4["net"], "-i", w4["input"], "--out", os.path.join(tmp, "sweep"),
@@ -149,6 +160,7 @@ def run_cli(args):
                 cmd += ["--threads", str(threads)]
             wall, loop = [], []
             for _ in range(runs + 1):
+                warm_cores(args.warm)
                 t = time.perf_counter()
                 subprocess.run(cmd, check=True)
                 wall.append(time.perf_counter() - t)
@@ -159,7 +171,7 @@ def run_cli(args):
                          "wall_ms": statistics.median(wall[1:]) * 1e3, "threads": threads}
             print(f"  littoral CLI {name:<22} sweep  {res[name]['sweep_ms']:9.2f} ms   "
                   f"whole process {res[name]['wall_ms']:9.1f} ms", flush=True)
-    return res
+    return res, statistics.median(scaling)
 
 
 def machine():
@@ -211,7 +223,7 @@ def ratio(a, b):
     return a / b if a is not None and b else None
 
 
-def markdown(rows, lit, cli):
+def markdown(rows, lit, cli, cores):
     """The comparison as a markdown table (times in ms, medians; ratios from this run)."""
     b = lit["bounds"]
     lines = [
@@ -246,7 +258,8 @@ def markdown(rows, lit, cli):
             if one.get("sweep_ms") and two.get("sweep_ms"):
                 speed.append(f"{w} sweep loop (`sweep_seconds`) {one['sweep_ms'] / two['sweep_ms']:.2f}×")
     if speed:
-        lines.append("CLI speed-up 1 → all threads: " + ", ".join(speed) + ".")
+        lines.append("CLI speed-up 1 → all threads: " + ", ".join(speed) + f" (the machine's 2-core bound in "
+                     f"this run, `machine.core_scaling`, median of 3: {cores:.2f}×).")
     if not HAVE_JAX:
         lines.append("Jax is not installed in this Python: Rockpool numpy only.")
     return "\n".join(lines) + "\n"
@@ -320,6 +333,8 @@ def main():
     ap.add_argument("--littoral-runs", type=int, default=7, help="Littoral runs per workload (median)")
     ap.add_argument("--skip-numpy-slow", action="store_true", help="skip numpy W1 N=10000 and W4 (minutes each)")
     ap.add_argument("--no-cli", action="store_true", help="do not time the littoral command line")
+    ap.add_argument("--warm", type=float, default=0.5,
+                    help="seconds both cores are kept busy before each timed CLI run (0: start cold)")
     ap.add_argument("--json", help="write everything measured here")
     ap.add_argument("--markdown", help="write the comparison table (markdown)")
     ap.add_argument("--plot", help="write the W1 time-versus-N plot (PNG)")
@@ -332,14 +347,14 @@ def main():
     print(f"machine: {mach['nproc']} CPUs, {mach['mem_total']}, load {mach['load']}")
     lit = run_littoral(args)
     print("Rockpool 3.1.0:", flush=True)
-    cli = {}
+    cli, cores = {}, None
     if not args.no_cli:
         print("Littoral command line:", flush=True)
-        cli = run_cli(args)
+        cli, cores = run_cli(args)
     rock = run_rockpool(args)
     rows = table(lit, rock, cli)
     print_table(rows, lit)
-    md = markdown(rows, lit, cli)
+    md = markdown(rows, lit, cli, cores)
     print(md)
     if args.markdown:
         with open(args.markdown, "w") as f:
@@ -353,6 +368,7 @@ def main():
                 "machine": mach,
                 "littoral": lit,
                 "littoral_cli": cli,
+                "core_scaling": cores,
                 "have_jax": HAVE_JAX,
                 "rockpool": [{"workload": w, "backend": b, "ms": ms} for (w, b), ms in rock.items()],
                 "rows": rows,

@@ -20,11 +20,13 @@ Needs: pip install ./python "rockpool==3.1.0" numpy scipy ["jax[cpu]"], and carg
 Usage (from the repository root):
 
     python3 benches/compare/python_overhead.py [--quick] [--runs K] [--threads K]
-                                               [--json out.json] [--skip-rust]
+                                               [--rounds R] [--json out.json] [--skip-rust]
 
 Every number is a median of K runs (a small call: the median over K runs of the mean of
-many back-to-back calls). Numbers measured on a loaded machine mean little: run it on an
-idle one and compare the ratios printed.
+many back-to-back calls); the workloads alternate between Python and Rust --rounds times
+(default 3), each round after both cores were kept busy for half a second
+(`machine.py`), and each side's time is the median over the rounds. Numbers measured on
+a loaded machine mean little: run it on an idle one and compare the ratios printed.
 """
 import argparse
 import json
@@ -37,6 +39,8 @@ import time
 import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from machine import warm_cores  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
 
@@ -45,6 +49,8 @@ def parse_args():
     ap.add_argument("--quick", action="store_true", help="smaller W2, fewer repeats")
     ap.add_argument("--runs", type=int, default=None, help="repeats per measurement (median); default 7")
     ap.add_argument("--threads", type=int, default=None, help="RAYON_NUM_THREADS for Python and Rust")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="Python and Rust take turns this many times (medians over the rounds)")
     ap.add_argument("--skip-rust", action="store_true", help="do not run the Rust workloads")
     ap.add_argument("--json", help="write everything measured here")
     return ap.parse_args()
@@ -216,11 +222,23 @@ def main():
     print(f"  target: littoral's call <= 20 µs: {'met' if base <= 20e-6 else 'NOT met'} ({base * 1e6:.1f} µs); "
           f">= 10× faster than Rockpool numpy: {'met' if numpy_ratio >= 10 else 'NOT met'} ({numpy_ratio:.1f}×)")
 
-    py = python_workloads(runs, ARGS.quick)
-    rust, rust_threads, allocator = ({}, None, None) if ARGS.skip_rust else rust_workloads(runs, ARGS.quick)
+    # Python and Rust take turns, --rounds times, each after both cores were kept busy
+    # (`machine.py`); each side's time is the median over the rounds of its medians, so that
+    # a slow minute of the shared machine weighs on both sides alike.
+    py_rounds, rust_rounds, rust_threads, allocator = [], [], None, None
+    for _ in range(ARGS.rounds):
+        warm_cores()
+        py_rounds.append(python_workloads(runs, ARGS.quick))
+        if not ARGS.skip_rust:
+            warm_cores()
+            times, rust_threads, allocator = rust_workloads(runs, ARGS.quick)
+            rust_rounds.append(times)
+    py = {k: statistics.median(r[k] for r in py_rounds) for k in py_rounds[0]}
+    rust = {k: statistics.median(r[k] for r in rust_rounds) for k in rust_rounds[0]} if rust_rounds else {}
     if rust:
         print(f"\nRust: {rust_threads} threads, {allocator} allocator")
-    print("\nworkloads through Python against Rust (median ms; target: Python/Rust <= 1.10):")
+    print(f"\nworkloads through Python against Rust (median ms over {ARGS.rounds} alternating rounds; "
+          "target: Python/Rust <= 1.10):")
     for name, s in py.items():
         r = rust.get(name.split(" (")[0])
         extra = f"   Rust {r * 1e3:9.1f} ms   Python/Rust {s / r:5.2f}" if r else ""
@@ -228,7 +246,8 @@ def main():
 
     if ARGS.json:
         with open(ARGS.json, "w") as f:
-            json.dump({"small_call_s": small, "python_s": py, "rust_s": rust, "rust_threads": rust_threads,
+            json.dump({"small_call_s": small, "python_s": py, "rust_s": rust, "python_s_rounds": py_rounds,
+                       "rust_s_rounds": rust_rounds, "rust_threads": rust_threads,
                        "python_threads": _littoral.default_threads(), "load": os.getloadavg()}, f, indent=2)
 
 

@@ -1,0 +1,76 @@
+"""The machine around a timed run, for the comparison scripts (standard library only).
+
+The development VMs (2 vCPUs) run a core that has been idle at a fraction of its speed
+for its first ~0.1 s of work: Littoral's CUBA at N = 4,000 (a 20 ms run) took 18–25 ms
+when started back to back and 44–81 ms when started after a 1 s pause, the same binary
+and command (`docs/performance.md`, "Cold and warm cores"). A peer whose own procedure
+keeps the cores busy just before its timed part (Brian2 compiles, then its binary builds
+the network; Rockpool runs in a warm interpreter) is then compared with a Littoral
+process that starts cold. `warm_cores` puts every core in the same state before each
+timed run of either side.
+
+`core_scaling` measures what the machine gives two busy cores against one, with a loop
+that touches no memory: on these VMs two busy vCPUs sometimes share one physical core
+(a pure arithmetic loop then runs 0.53 s on each of two cores at once against 0.30–0.39 s
+alone). A thread-scaling target (1 → 2 threads ≥ 1.7×) cannot be met in a run where this
+bound is below it, so the scripts print it beside every such ratio.
+"""
+import multiprocessing as mp
+import os
+import time
+
+
+def _cpus():
+    return sorted(os.sched_getaffinity(0))
+
+
+def _spin(seconds, cpu, counts=None, slot=0):
+    """Busy arithmetic for `seconds` on `cpu`; the iteration count goes to counts[slot]."""
+    os.sched_setaffinity(0, {cpu})
+    end = time.perf_counter() + seconds
+    n = 0
+    x = 1
+    while True:
+        for _ in range(2000):
+            x = (x * 1103515245 + 12345) & 0x7FFFFFFF
+        n += 2000
+        if time.perf_counter() >= end:
+            break
+    if counts is not None:
+        counts[slot] = n
+
+
+def _on_every_cpu(seconds, cpus, counts=None):
+    ctx = mp.get_context("fork")
+    procs = [ctx.Process(target=_spin, args=(seconds, c, counts, i)) for i, c in enumerate(cpus)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join()
+
+
+def warm_cores(seconds=0.5):
+    """Keep every core of this process's affinity busy for `seconds`, then return."""
+    if seconds > 0:
+        _on_every_cpu(seconds, _cpus())
+
+
+def core_scaling(seconds=0.1, rounds=3):
+    """Throughput of the arithmetic loop on every core at once over one core alone (2.0 on
+    two cores that do not share anything), measured now: `rounds` alternations of one core
+    alone and every core, `seconds` each, the ratio of the sums."""
+    cpus = _cpus()
+    ctx = mp.get_context("fork")
+    alone = every = 0
+    for _ in range(rounds):
+        one = ctx.Array("q", 1)
+        _on_every_cpu(seconds, cpus[:1], one)
+        all_ = ctx.Array("q", len(cpus))
+        _on_every_cpu(seconds, cpus, all_)
+        alone += one[0]
+        every += sum(all_[:])
+    return every / alone if alone else float("nan")
+
+if __name__ == "__main__":
+    for _ in range(3):
+        print(f"core scaling {core_scaling():.2f} over {len(_cpus())} cores")
