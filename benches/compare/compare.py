@@ -21,6 +21,10 @@ Usage (from the repository root):
 
     python3 benches/compare/compare.py [--quick] [--runs K] [--skip-numpy-slow]
         [--no-cli] [--json out.json] [--markdown out.md] [--plot docs/perf_w1.png]
+        [--brian2-python /work/venv-brian2/bin/python]
+
+With --brian2-python, the CUBA rows against Brian2 follow the table (issue 12; run by
+`brian2_cuba.py --compare` in that Python, whose docstring says how).
 
 Prints one row per workload: medians in ms, Littoral's speed-up over each Rockpool
 backend, and how close Littoral comes to its bound. Rockpool is timed on the evolution
@@ -172,6 +176,51 @@ def run_cli(args):
             print(f"  littoral CLI {name:<22} sweep  {res[name]['sweep_ms']:9.2f} ms   "
                   f"whole process {res[name]['wall_ms']:9.1f} ms", flush=True)
     return res, statistics.median(scaling)
+
+
+def run_cuba(args):
+    """The CUBA rows (issue 12): `brian2_cuba.py --compare` at N = 4,000 and 40,000, 1 s,
+    run with --brian2-python (Brian2 2.9 needs numpy < 2.3, so it has its own
+    environment), its rows as written to its --json; None without --brian2-python."""
+    if not args.brian2_python:
+        return None
+    subprocess.run(["cargo", "build", "--release", "--quiet", "-p", "littoral-benches", "--example", "cuba"],
+                   cwd=ROOT, check=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "cuba.json")
+        cmd = [args.brian2_python, os.path.join(HERE, "brian2_cuba.py"), "--compare", "--compare-neurons",
+               "4000", "40000", "--duration", "1", "--seed", "1", "--repeats", str(args.cuba_repeats),
+               "--warm", str(args.warm), "--json", out]
+        print("$", " ".join(cmd), flush=True)
+        subprocess.run(cmd, cwd=ROOT, check=True)
+        with open(out) as f:
+            return json.load(f)["rows"]
+
+
+def cuba_markdown(rows):
+    """The CUBA rows as a markdown table (ms, medians of the interleaved repeats)."""
+    lines = [
+        "| CUBA, 1 s | Brian2 (1 thread) | Littoral 1 thread | Littoral 2 threads | Littoral / Brian2 | "
+        "2 threads / 1 | 2-core bound | peak RSS / Brian2 | rate ratio | CV difference |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append("| " + " | ".join([
+            f"N={r['neurons']}",
+            f"{r['brian2']['simulate_seconds'] * 1e3:.1f}",
+            f"{r['littoral_1_thread']['simulate_seconds'] * 1e3:.1f}",
+            f"{r['littoral_2_threads']['simulate_seconds'] * 1e3:.1f}",
+            f"{r['simulate_ratio_1_thread']:.3f}",
+            f"{r['speedup_2_threads']:.2f}",
+            f"{r['core_scaling']:.2f}",
+            f"{r['peak_rss_ratio']:.3f}",
+            f"{r['rate_ratio']:.3f}",
+            f"{r['cv_difference']:+.3f}",
+        ]) + " |")
+    lines.append("")
+    lines.append("Targets (issue 12): Littoral / Brian2 <= 0.5 at both N, 2 threads / 1 >= 1.7, peak RSS at "
+                 "N=40000 <= 1.5, rate within 10 %, CV within 0.1.")
+    return "\n".join(lines) + "\n"
 
 
 def machine():
@@ -333,6 +382,10 @@ def main():
     ap.add_argument("--littoral-runs", type=int, default=7, help="Littoral runs per workload (median)")
     ap.add_argument("--skip-numpy-slow", action="store_true", help="skip numpy W1 N=10000 and W4 (minutes each)")
     ap.add_argument("--no-cli", action="store_true", help="do not time the littoral command line")
+    ap.add_argument("--brian2-python",
+                    help="a Python with brian2 and numpy < 2.3 (e.g. /work/venv-brian2/bin/python): add the CUBA "
+                         "rows against Brian2 (brian2_cuba.py --compare, N = 4000 and 40000, ~3 minutes)")
+    ap.add_argument("--cuba-repeats", type=int, default=5, help="CUBA: interleaved runs of each simulator")
     ap.add_argument("--warm", type=float, default=0.5,
                     help="seconds both cores are kept busy before each timed CLI run (0: start cold)")
     ap.add_argument("--json", help="write everything measured here")
@@ -352,9 +405,12 @@ def main():
         print("Littoral command line:", flush=True)
         cli, cores = run_cli(args)
     rock = run_rockpool(args)
+    cuba = run_cuba(args)
     rows = table(lit, rock, cli)
     print_table(rows, lit)
     md = markdown(rows, lit, cli, cores)
+    if cuba:
+        md += "\n" + cuba_markdown(cuba)
     print(md)
     if args.markdown:
         with open(args.markdown, "w") as f:
@@ -369,6 +425,7 @@ def main():
                 "littoral": lit,
                 "littoral_cli": cli,
                 "core_scaling": cores,
+                "cuba": cuba,
                 "have_jax": HAVE_JAX,
                 "rockpool": [{"workload": w, "backend": b, "ms": ms} for (w, b), ms in rock.items()],
                 "rows": rows,
