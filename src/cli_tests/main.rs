@@ -1376,3 +1376,51 @@ fn usage_errors_exit_2() {
         assert!(r.stdout.contains(cmd));
     }
 }
+
+// ---------------------------------------------------------------- CUBA as a network file
+
+/// `examples/cuba.json` (issue 12: "a network-file version of CUBA must run too") runs
+/// through `littoral simulate`, and once its synchronous first volley has passed (the file
+/// starts from `vmem = 0`; `docs/models.md`) its rate is within 10 % of Brian2's committed
+/// CUBA rate at N = 4,000 (`benches/compare/brian2_cuba_stats.json`).
+#[test]
+fn the_cuba_network_file_runs_at_brian2_s_rate() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let stats =
+        std::fs::read_to_string(root.join("benches/compare/brian2_cuba_stats.json")).unwrap();
+    let stats: serde_json::Value = serde_json::from_str(&stats).unwrap();
+    let brian_rate = stats["summary"]["4000"]["mean_rate_hz"].as_f64().unwrap();
+
+    let (steps, channels, neurons, skip, dt) = (5000, 8000, 4000, 2000, 1e-4);
+    let dir = tempfile::tempdir().unwrap();
+    let zeros = vec![0u8; steps * channels];
+    let x = dir.path().join("x.npy");
+    std::fs::write(&x, npy_bytes("|b1", &[steps, channels], false, &zeros)).unwrap();
+    let net = root.join("examples/cuba.json");
+    ok_in(
+        dir.path(),
+        &[
+            "simulate",
+            net.to_str().unwrap(),
+            "-i",
+            "x.npy",
+            "-o",
+            "y.npy",
+            "--summary",
+            "s.json",
+            "--quiet",
+        ],
+    );
+    let y = read_npy(&dir.path().join("y.npy"));
+    assert_eq!(y.shape(), &[1, steps, neurons]);
+    let total: f64 = y.data().iter().sum();
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("s.json")).unwrap()).unwrap();
+    assert_eq!(summary["spikes_total"].as_f64(), Some(total));
+    let late: f64 = y.data()[skip * neurons..].iter().sum();
+    let rate = late / (neurons as f64 * (steps - skip) as f64 * dt);
+    assert!(
+        (rate - brian_rate).abs() <= 0.1 * brian_rate,
+        "rate after the first volley {rate} Hz, Brian2 {brian_rate} Hz"
+    );
+}
