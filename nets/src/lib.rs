@@ -12,6 +12,7 @@
 #![deny(missing_docs)]
 
 pub mod alif;
+mod audited;
 pub mod autonomous;
 pub mod builder;
 pub mod combinators;
@@ -37,9 +38,10 @@ pub mod rate;
 mod registry;
 pub mod sparse;
 pub mod sparse_linear;
-mod task_zeroed;
 pub mod view;
 mod zoh;
+
+use audited::task_zeroed;
 
 pub use alif::Alif;
 pub use combinators::ffwd_stack::FFwdStack;

@@ -43,47 +43,8 @@ pub fn matmul(x: &[f64], rows: usize, w: &Array) -> Result<Vec<f64>> {
     }
     let stride = |n: usize| isize::try_from(n).map_err(|_| Error::invalid("weight", "too large"));
     let (k_stride, m_stride) = (stride(k)?, stride(m)?);
-    gemm(rows, k, m, x, k_stride, w.data(), m_stride, &mut y);
+    crate::audited::dgemm::gemm(rows, k, m, x, k_stride, w.data(), m_stride, &mut y);
     Ok(y)
-}
-
-/// `y = x · w` for row-major `x` (`rows × k`, row stride `k_stride`) and `w` (`k × m`, row
-/// stride `m_stride`) into the row-major `y` (`rows × m`).
-#[allow(unsafe_code, clippy::too_many_arguments)]
-fn gemm(
-    rows: usize,
-    k: usize,
-    m: usize,
-    x: &[f64],
-    k_stride: isize,
-    w: &[f64],
-    m_stride: isize,
-    y: &mut [f64],
-) {
-    debug_assert!(x.len() >= rows * k && w.len() >= k * m && y.len() >= rows * m);
-    // SAFETY: `dgemm` reads `rows × k` elements of `x` at (i·k_stride + j), `k × m` of `w` at
-    // (i·m_stride + j) and writes `rows × m` of `y` at (i·m_stride + j); the callers checked
-    // `x.len() == rows·k`, `w` has shape (k, m) and `y.len() == rows·m`, with
-    // k_stride == k and m_stride == m, so every access is in bounds; the three slices do
-    // not overlap (`y` is a unique borrow).
-    unsafe {
-        matrixmultiply::dgemm(
-            rows,
-            k,
-            m,
-            1.0,
-            x.as_ptr(),
-            k_stride,
-            1,
-            w.as_ptr(),
-            m_stride,
-            1,
-            0.0,
-            y.as_mut_ptr(),
-            m_stride,
-            1,
-        );
-    }
 }
 
 /// `x · w` for a batched `x` of shape `(B, T, K)` and `w` of shape `(K, M)`: one matrix

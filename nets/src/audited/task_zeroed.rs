@@ -9,14 +9,12 @@
 //! zeroing is spread over the pool and the block is in cache when the kernel writes it.
 //! The results are the bits of the zeroed buffer.
 //!
-//! This is the one module of Littoral with `unsafe` code (issue 10), two blocks, each
-//! with its SAFETY argument. The invariant: an element is read only after it was written.
+//! Two `unsafe` blocks (of the crate's three, all under [`crate::audited`]), each with
+//! its SAFETY argument. The invariant: an element is read only after it was written.
 //! Every element of a part is zeroed either by [`Part::zeroed`] or [`Part::take_zeroed`]
 //! or, if never asked for, when the part is dropped; the buffer counts the elements zeroed, and [`TaskZeroed::into_vec`] (which
 //! can only run once every part is gone: they borrow the buffer) zeroes the whole buffer
 //! itself should the count fall short (a part leaked with `mem::forget`).
-#![allow(unsafe_code)]
-
 use std::mem::MaybeUninit;
 use std::sync::atomic::{AtomicUsize, Ordering};
 

@@ -1,0 +1,15 @@
+//! Every `unsafe` block of `littoral-nets`, and the only place allowed to hold one
+//! (`unsafe_code = "deny"` everywhere else in the workspace; issue 10): three blocks, each
+//! with its SAFETY argument, each behind a safe API whose tests compare it with safe code.
+//!
+//! - [`task_zeroed`]: output buffers left uninitialised until the task that fills a part
+//!   zeroes it (two blocks; proptests against zeroed buffers, bit for bit).
+//! - [`dgemm`]: matrixmultiply's `dgemm` called on checked slices (one block; the crate
+//!   offers no safe entry point, and nalgebra's `gemm`, which calls it, takes another
+//!   summation for any dimension of 5 or less, so the bits would depend on the batch
+//!   split). Its unit tests: each row's bits whatever the number of rows, and a plain
+//!   triple loop within the classical error bound.
+#![allow(unsafe_code)]
+
+pub(crate) mod dgemm;
+pub(crate) mod task_zeroed;
