@@ -153,8 +153,9 @@ pub struct SweepArgs {
     /// The most points a sweep may have (a typo in `--vary` can make millions).
     #[arg(long, value_name = "N", default_value_t = 1_000_000)]
     pub max_points: usize,
-    /// Folder for `summary.csv` (and outputs); created if missing.
-    #[arg(long, value_name = "DIR", required = true)]
+    /// Folder for `summary.csv` (and outputs); created if missing. Optional with
+    /// `--resume DIR`.
+    #[arg(long, value_name = "DIR", required_unless_present = "resume")]
     pub out: Option<PathBuf>,
     /// Also write each point's output as `DIR/point-K.npy`.
     #[arg(long)]
@@ -166,10 +167,11 @@ pub struct SweepArgs {
     /// array; `littoral sweep merge DIR` joins the shards).
     #[arg(long, value_name = "I/N", conflicts_with = "point")]
     pub shard: Option<String>,
-    /// Continue an interrupted sweep in `--out DIR`: keep the points already recorded in
-    /// `DIR/points/`, compute only the missing ones (same flags as the first run).
-    #[arg(long, conflicts_with = "point")]
-    pub resume: bool,
+    /// Continue an interrupted sweep in DIR (`--resume DIR`, or `--resume` with `--out
+    /// DIR`): keep the points already recorded in `DIR/points/`, compute only the missing
+    /// ones (same flags as the first run).
+    #[arg(long, value_name = "DIR", num_args = 0..=1, conflicts_with = "point")]
+    pub resume: Option<Option<PathBuf>>,
     /// Seed of random initialisers and of every point's noise.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub seed: u64,

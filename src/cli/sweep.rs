@@ -166,6 +166,24 @@ fn required<'a>(v: &'a Option<PathBuf>, what: &str) -> CliResult<&'a Path> {
         .ok_or_else(|| CliError::usage(format!("sweep: {what} is required")))
 }
 
+/// The sweep's folder: `--out DIR`, or `--resume DIR` (the same folder if both are given).
+fn out_dir(a: &SweepArgs) -> CliResult<&Path> {
+    match (
+        a.out.as_deref(),
+        a.resume.as_ref().and_then(Option::as_deref),
+    ) {
+        (Some(out), Some(resume)) if out != resume => Err(CliError::usage(format!(
+            "sweep: --out {} and --resume {} name different folders (give one of them)",
+            out.display(),
+            resume.display()
+        ))),
+        (Some(dir), _) | (None, Some(dir)) => Ok(dir),
+        (None, None) => Err(CliError::usage(
+            "sweep: --out DIR (or --resume DIR) is required".to_string(),
+        )),
+    }
+}
+
 /// Run the command.
 ///
 /// # Errors
@@ -190,7 +208,7 @@ pub fn sweep_on(a: &SweepArgs, ranks: Option<&Ranks>) -> CliResult<()> {
     let files = Files {
         net: required(&a.net, "NET.json")?,
         input: required(&a.input, "--input")?,
-        out: required(&a.out, "--out")?,
+        out: out_dir(a)?,
     };
     let shard = a.shard.as_deref().map(shard::parse_shard).transpose()?;
     let axes = a
@@ -285,7 +303,7 @@ pub fn sweep_on(a: &SweepArgs, ranks: Option<&Ranks>) -> CliResult<()> {
         shard::check_folder(files.out, &manifest, "this sweep")?;
     }
 
-    if a.resume {
+    if a.resume.is_some() {
         shard::remove_stale_temporaries(files.out)?;
     }
     // Every folder made for `--out new/a/b` (not only `b/`) is removed if the sweep fails.
@@ -451,7 +469,7 @@ fn run_and_write(
         if !overlap {
             write_manifest()?;
         }
-        if a.resume {
+        if a.resume.is_some() {
             for &k in &selected {
                 if let Ok(line) = shard::read_text(&journal.join(format!("{k}.csv")))
                     && line.starts_with(&format!("{k},"))

@@ -929,6 +929,29 @@ fn resume_recomputes_only_missing_points_with_the_same_bytes() {
     assert!(r.stderr.contains("another grid"), "{}", r.stderr);
 }
 
+/// `--resume DIR` (the folder given to `--resume` itself, without `--out`) resumes the
+/// same way; `--out` and `--resume` naming two folders is a usage error.
+#[test]
+fn resume_takes_the_folder_itself() {
+    let f = Fixture::new(2, 30);
+    assert_eq!(sweep_into(&f, "one", &[]).code, 0);
+    assert_eq!(sweep_into(&f, "r", &[]).code, 0);
+    std::fs::remove_file(f.path("r/summary.csv")).unwrap();
+    std::fs::remove_file(f.path("r/points/4.csv")).unwrap();
+    let mut args = vec!["sweep", "net.json", "-i", "x.npy", "-q"];
+    args.extend(SHARD_VARY);
+    args.extend(["--resume", "r"]);
+    let r = f.run(&args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        std::fs::read(f.path("r/summary.csv")).unwrap(),
+        std::fs::read(f.path("one/summary.csv")).unwrap()
+    );
+    let r = sweep_into(&f, "one", &["--resume", "r"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("different folders"), "{}", r.stderr);
+}
+
 // ---------------------------------------------------------------- errors
 
 /// Run a failing command and check: the exit code, one line on stderr that starts with
