@@ -22,7 +22,7 @@ fi
 venv="${LITTORAL_PY_VENV:-$(mktemp -d)/venv}"
 python3 -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --upgrade pip
-"$venv/bin/python" -m pip install --quiet "$here" pytest "rockpool==3.1.0" numpy scipy "nir==1.0.8"
+"$venv/bin/python" -m pip install --quiet "$here" pytest "rockpool==3.1.0" numpy scipy "nir==1.0.8" "jax[cpu]"
 built=$(date +%s)
 echo "python/ci.sh: package built and installed in $((built - start)) s"
 

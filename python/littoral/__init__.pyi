@@ -74,12 +74,15 @@ class LIF(Module):
         bias: Any = None,
         threshold: Any = None,
         has_rec: bool = False,
-        w_rec: Optional[ArrayLike] = None,
+        w_rec: Union[ArrayLike, Dict[str, Any], None] = None,
         dt: Any = None,
         noise_std: Any = None,
         max_spikes_per_dt: Any = None,
         seed: int = 0,
         precision: str = "f64",
+        reset: str = "subtract",
+        v_reset: Any = None,
+        refractory: Any = None,
     ) -> None: ...
 
 class Rate(Module):
@@ -154,6 +157,26 @@ class IF(Module):
     def __init__(self, shape: Union[int, Tuple[int, ...]], seed: int = 0, **values: Any) -> None: ...
 
 class NirLIF(Module):
+    """Generated from the engine's registry: options by name, other keywords set values."""
+    def __init__(self, shape: Union[int, Tuple[int, ...]], seed: int = 0, **values: Any) -> None: ...
+
+class Threshold(Module):
+    """Generated from the engine's registry: options by name, other keywords set values."""
+    def __init__(self, shape: Union[int, Tuple[int, ...]], seed: int = 0, **values: Any) -> None: ...
+
+class Scale(Module):
+    """Generated from the engine's registry: options by name, other keywords set values."""
+    def __init__(self, shape: Union[int, Tuple[int, ...]], seed: int = 0, **values: Any) -> None: ...
+
+class Delay(Module):
+    """Generated from the engine's registry: options by name, other keywords set values."""
+    def __init__(self, shape: Union[int, Tuple[int, ...]], seed: int = 0, **values: Any) -> None: ...
+
+class ALIF(Module):
+    """Generated from the engine's registry: options by name, other keywords set values."""
+    def __init__(self, shape: Union[int, Tuple[int, ...]], seed: int = 0, **values: Any) -> None: ...
+
+class SparseLinear(Module):
     """Generated from the engine's registry: options by name, other keywords set values."""
     def __init__(self, shape: Union[int, Tuple[int, ...]], seed: int = 0, **values: Any) -> None: ...
 

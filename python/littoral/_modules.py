@@ -104,7 +104,7 @@ def _leaves_named(tree: Dict[str, Any], name: str):
             yield v
 
 
-_SIMULATION_PARAMETERS = frozenset({"dt", "noise_std", "max_spikes_per_dt", "max_window_length"})
+_SIMULATION_PARAMETERS = frozenset({"dt", "noise_std", "max_spikes_per_dt", "max_window_length", "refractory"})
 
 
 def _leaf_description(
@@ -386,11 +386,39 @@ def _unpickle(description: dict, state: Dict[str, Any], seed: int) -> "Module":
     return Module._wrap(engine)
 
 
+def _lif_options(has_rec: bool, w_rec: Any, precision: str, reset: str) -> dict:
+    """The network-file options of a LIF built in Python (defaults left out, so a LIF
+    without options keeps Rockpool's kernel and its bits)."""
+    sparse = isinstance(w_rec, dict)
+    if sparse and has_rec:
+        raise ValueError("w_rec: a sparse w_rec (a dict) replaces has_rec=True; give one of them")
+    if w_rec is not None and not sparse and not has_rec:
+        raise ValueError("w_rec: given without has_rec=True")
+    if not isinstance(reset, str):
+        raise ValueError(f"reset: expected \"subtract\" or \"to_value\", found {reset!r}")
+    options: dict = {"has_rec": True} if has_rec else {}
+    if sparse:
+        options["w_rec"] = w_rec
+    if precision != "f64":
+        options["precision"] = precision
+    if reset != "subtract":
+        options["reset"] = reset
+    return options
+
+
 class LIF(Module):
     """Leaky integrate-and-fire neurons (Rockpool's ``LIF``).
 
     ``shape`` is ``N`` or ``(Nin, N)`` with ``Nin = N·S`` synapses. Omitted values take
     Rockpool's defaults; ``Constant(v)`` makes a value a SimulationParameter.
+
+    The network file's LIF options (``docs/models.md`` §3), whose defaults keep Rockpool's
+    LIF: ``reset`` is ``"subtract"`` (Rockpool's) or ``"to_value"`` (at most one spike a
+    step, then ``v = v_reset``; ``v_reset`` defaults to 0 and needs ``"to_value"``);
+    ``refractory`` (seconds, ``None`` for none) adds an absolute refractory period with
+    Brian2's semantics. ``w_rec`` given as a dict is a sparse recurrent matrix (explicit
+    CSR ``{"indptr", "indices", "data"}`` or an initialiser, as the option ``w_rec`` of a
+    network file; no ``has_rec``).
     """
 
     __slots__ = ()
@@ -409,15 +437,15 @@ class LIF(Module):
         max_spikes_per_dt: Any = None,
         seed: int = 0,
         precision: str = "f64",
+        reset: str = "subtract",
+        v_reset: Any = None,
+        refractory: Any = None,
     ):
-        if w_rec is not None and not has_rec:
-            raise ValueError("w_rec: given without has_rec=True")
-        options = {"has_rec": bool(has_rec)} if has_rec else {}
-        if precision != "f64":
-            options["precision"] = precision
+        options = _lif_options(has_rec, w_rec, precision, reset)
         values = dict(
-            tau_mem=tau_mem, tau_syn=tau_syn, bias=bias, threshold=threshold, w_rec=w_rec,
-            dt=dt, noise_std=noise_std, max_spikes_per_dt=max_spikes_per_dt,
+            tau_mem=tau_mem, tau_syn=tau_syn, bias=bias, threshold=threshold,
+            w_rec=None if isinstance(w_rec, dict) else w_rec, v_reset=v_reset,
+            dt=dt, noise_std=noise_std, max_spikes_per_dt=max_spikes_per_dt, refractory=refractory,
         )
         self._init_from_description(_leaf_description("LIF", shape, options, values), seed)
 
@@ -636,13 +664,27 @@ class _Registered(Module):
             bare = _littoral.Engine.from_json(json.dumps(entry), 0)
             sims = set(bare.select("simulation_parameters", None, ""))
             known = sims | set(bare.select("parameters", None, ""))
-            for name in values:
-                if name not in known:
-                    raise ValueError(
-                        f"{name}: {self._class} has no such option or attribute (options: "
-                        f"{', '.join(self._options) or 'none'}; attributes: {', '.join(sorted(known))})"
-                    )
+            unknown = [name for name in values if name not in known]
+            if unknown:
+                sims |= self._listed(entry, {n: values[n] for n in unknown}, known)
         self._init_from_description(_leaf_description(self._class, shape, options, values, sims), seed)
+
+    def _listed(self, entry: dict, values: Dict[str, Any], known: set) -> set:
+        """The names of ``values`` that the class takes when they are listed under
+        ``simulation_parameters`` (attributes present only when listed, as ``LIF``'s and
+        ``ALIF``'s ``refractory``); any other name raises ``ValueError``."""
+        listed = {n: _json_value(n, v.value if isinstance(v, Constant) else v) for n, v in values.items()}
+        try:
+            _littoral.Engine.from_json(json.dumps(dict(entry, simulation_parameters=listed)), 0)
+        except ValueError as e:
+            if "unknown attribute" not in str(e):
+                raise
+            name = next((n for n in values if f"simulation_parameters.{n}: unknown" in str(e)), next(iter(values)))
+            raise ValueError(
+                f"{name}: {self._class} has no such option or attribute (options: "
+                f"{', '.join(self._options) or 'none'}; attributes: {', '.join(sorted(known))})"
+            ) from None
+        return set(values)
 
 
 def _registered_class(name: str, options: Sequence[str]) -> type:

@@ -49,6 +49,15 @@ _SIMULATION = {
     "ExpSyn": ("dt", "noise_std", "max_window_length"),
     "Instant": (),
 }
+# Per class: the network-file options a Rockpool numpy module can express (`to_rockpool`);
+# with any other option set the module has no Rockpool counterpart.
+_ROCKPOOL_OPTIONS = {
+    "LIF": ("has_rec", "precision"),
+    "Rate": ("has_rec", "activation_func"),
+    "Linear": ("has_bias", "precision"),
+    "ExpSyn": (),
+    "Instant": ("function",),
+}
 # Rockpool's own bookkeeping entries that carry no value to convert.
 _IGNORED = {"_has_rec", "act_fn", "function", "rng_key", "spiking_input", "spiking_output"}
 
@@ -207,7 +216,39 @@ def _per_sample(v: np.ndarray, expected_ndim: int) -> np.ndarray:
     return v[0] if v.ndim == expected_ndim + 1 else v
 
 
-def _build_rockpool(d: dict, params: dict, sims: dict):
+def _option_text(name: str, value: Any) -> str:
+    if name == "w_rec":
+        return "w_rec (a sparse recurrent matrix)"
+    if isinstance(value, list):
+        value = np.asarray(value)
+        value = value.item() if value.size == 1 else value.tolist()
+    return f"{name}={value!r}"
+
+
+def _check_expressible(d: dict, params: dict, sims: dict, where: str) -> None:
+    """Raise ``ValueError`` naming the class, and the option where one is at fault, when
+    the entry ``d`` has no Rockpool numpy counterpart (a silent conversion would run a
+    different model)."""
+    cls = d["class"]
+    at = f" (at '{where}')" if where else ""
+    if cls not in _ROCKPOOL_OPTIONS:
+        raise ValueError(
+            f"to_rockpool: Littoral class '{cls}'{at} has no Rockpool counterpart "
+            f"(convertible: {', '.join(sorted(_ROCKPOOL_OPTIONS))} and the combinators Sequential, Residual, FFwdStack)"
+        )
+    for k, v in d.get("options", {}).items():
+        if k not in _ROCKPOOL_OPTIONS[cls]:
+            raise ValueError(f"to_rockpool: {cls} option {_option_text(k, v)}{at} has no Rockpool counterpart")
+    for k, v in sims.items():
+        if k == "refractory" and np.any(np.asarray(v) != 0.0):
+            raise ValueError(f"to_rockpool: {cls} option {_option_text(k, float(v))}{at} has no Rockpool counterpart")
+    known = set(_PARAMETERS[cls]) | set(_SIMULATION[cls]) | {"refractory"}
+    for k in list(params) + list(sims):
+        if k not in known:
+            raise ValueError(f"to_rockpool: {cls} attribute '{k}'{at} has no Rockpool counterpart")
+
+
+def _build_rockpool(d: dict, params: dict, sims: dict, where: str = ""):
     from rockpool.nn import combinators as rc
     from rockpool.nn import modules as rm
     from rockpool.parameters import Constant
@@ -217,7 +258,9 @@ def _build_rockpool(d: dict, params: dict, sims: dict):
         children = OrderedDict()
         for i, c in enumerate(d["modules"]):
             name = c.get("name", f"{i}_{c['class']}")
-            children[name] = _build_rockpool(c, params.get(name, {}), sims.get(name, {}))
+            children[name] = _build_rockpool(
+                c, params.get(name, {}), sims.get(name, {}), f"{where}.{name}" if where else name
+            )
         if cls == "Sequential":
             return rc.Sequential(children)
         if cls == "Residual":
@@ -226,6 +269,7 @@ def _build_rockpool(d: dict, params: dict, sims: dict):
         stack.set_attributes({k: v for k, v in params.items() if not isinstance(v, dict)})
         return stack
 
+    _check_expressible(d, params, sims, where)
     opts = d.get("options", {})
     kwargs: Dict[str, Any] = {}
     for k in _PARAMETERS[cls]:
@@ -267,7 +311,10 @@ def _strip_batch(ours: Dict[str, Any], theirs: Dict[str, Any]) -> Dict[str, Any]
 
 def to_rockpool(m: Module):
     """The Littoral module ``m`` as a Rockpool numpy module, with its current parameters
-    and state (batch 0 of a batched state, as Rockpool keeps)."""
+    and state (batch 0 of a batched state, as Rockpool keeps). A class without a Rockpool
+    counterpart (``ALIF``, NIR's neurons, ``SparseLinear``, …) or an option Rockpool
+    cannot express (a LIF's ``reset="to_value"``, a non-zero ``refractory``, a sparse
+    ``w_rec``) raises ``ValueError`` naming the class and the option."""
     d = m._description()
     rp = _build_rockpool(d, m.parameters(), m.simulation_parameters())
     state = _strip_batch(m.state(), rp.state())

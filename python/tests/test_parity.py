@@ -167,17 +167,3 @@ def test_rockpool_constant_stays_a_simulation_parameter():
     ref = rockpool_call(rp, x, record=False)[0]
     out = lit(x)[0]
     assert np.array_equal(out, ref) and out.sum() > 0
-
-
-def test_jax_modules_convert():
-    jax = pytest.importorskip("jax")
-    from rockpool.nn.combinators import Sequential
-    from rockpool.nn.modules import LIFJax, LinearJax
-
-    rp = Sequential(LinearJax((2, 3)), LIFJax(3, has_rec=True))
-    lit = littoral.from_rockpool(rp)
-    assert lit.class_name == "Sequential" and lit[1].class_name == "LIF"
-    for name, values in rp.parameters().items():
-        for k, v in values.items():
-            assert np.array_equal(lit.parameters()[name][k], np.asarray(v, dtype=np.float64)), f"{name}.{k}"
-    assert jax is not None
