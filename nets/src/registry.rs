@@ -3,10 +3,9 @@
 use littoral_core::registry::Registry;
 
 /// A registry of every built-in class: `LIF`, `Rate`, `Linear`, `ExpSyn`, `Instant`,
-/// `Sequential`, `Residual`, `FFwdStack`, and NIR's neurons `CubaLI`,
-/// `CubaLIF`, `LI`, `Integrator`, `IF`, `NirLIF`, and NIR's layers `Threshold`,
-/// `Scale`, `Delay`. Add your own with [`Registry::with`]:
-/// `CubaLIF`, `LI`, `Integrator`, `IF`, `NirLIF`, and `ALIF`, `SparseLinear`. Add your own with [`Registry::with`]:
+/// `Sequential`, `Residual`, `FFwdStack`, `ALIF`, `SparseLinear`, NIR's neurons
+/// `CubaLI`, `CubaLIF`, `LI`, `Integrator`, `IF`, `NirLIF`, and NIR's layers
+/// `Threshold`, `Scale`, `Delay`. Add your own with [`Registry::with`]:
 ///
 /// ```
 /// use littoral_core::TreeExt;
