@@ -267,3 +267,18 @@ def test_restore_into_a_network_file_module(tmp_path, rng):
     assert same_bits(resumed(x2)[0], net(x2)[0])
     with pytest.raises(ValueError, match=r"n\.snap: does not match the module given"):
         littoral.restore(tmp_path / "n.snap", module=littoral.LIF(3))
+
+
+def test_sweep_and_timed_run_a_graph(rng):
+    m = littoral.load(CHAIN, dt=1e-3)
+    x = rng.uniform(0.0, 3.0, (50, 3))
+    points = littoral.sweep(m, x, {"lif.v_threshold": [0.5, 1.0]}, outputs=True)
+    for p, th in zip(points, (0.5, 1.0)):
+        one = littoral.load(CHAIN, dt=1e-3)
+        one.set_attributes({"lif": {"v_threshold": np.full(4, th)}})
+        assert same_bits(p["output"], one(x)[0]), th
+    assert points[0]["signals"]["output"]["sum"] > points[1]["signals"]["output"]["sum"]
+    tmod = m.timed()  # dt from the neurons' simulation parameters
+    assert tmod.dt == 1e-3
+    ts_out, _, _ = tmod(littoral.TSContinuous.from_clocked(x, dt=1e-3))
+    assert same_bits(ts_out.raster(1e-3), m(x)[0][0])
