@@ -34,6 +34,7 @@ from ._modules import (
 )
 from ._modules import REGISTERED, _as_input
 from ._modules import __all__ as _module_names
+from ._nir import NirModule
 from ._rockpool import from_rockpool
 
 TSContinuous = _littoral.TSContinuous
@@ -55,6 +56,7 @@ __all__ = [
     "TSEvent",
     "TimedModule",
     "NirGraph",
+    "NirModule",
 ]
 
 # Every other module class of the engine's registry (NIR's neurons and any class added in
@@ -93,23 +95,44 @@ def from_json(description: Any, seed: int = 0) -> Module:
     return Module._wrap(_littoral.Engine.from_json(text, int(seed)))
 
 
-def load(path: Any, seed: int = 0) -> Union[Module, "NirGraph"]:
+def load(
+    path: Any, seed: int = 0, dt: Optional[float] = None, semantics: Optional[str] = None
+) -> Union[Module, "NirModule", "NirGraph"]:
     """Read a network file (JSON, ``docs/network-format.md``); random initialisers draw
     from ``seed``. Errors name the file and the JSON path.
 
-    A file ending ``.nir`` (the ``nir`` package's HDF5) is read and checked into a
-    :class:`NirGraph`, its description (``print(g)`` shows what ``littoral inspect``
-    shows); Littoral cannot execute NIR graphs yet, so it is not a :class:`Module`."""
+    A file ending ``.nir`` (the ``nir`` package's HDF5) is a NIR graph. With ``dt`` (its
+    time step in seconds: NIR has none) it is built as a runnable :class:`NirModule`
+    under ``semantics`` (``"littoral"`` by default, ``"dirac"``, ``"rockpool"``,
+    ``"snntorch"``, ``"norse"``), as ``littoral simulate GRAPH.nir --dt DT --semantics
+    S`` builds it. Without ``dt`` it is read and checked into a :class:`NirGraph`, its
+    description only (``print(g)`` shows what ``littoral inspect`` shows). Errors name
+    the file and the node. ``dt`` and ``semantics`` apply to NIR graphs only."""
     p = os.fspath(path)
     if p.lower().endswith(".nir"):
+        if dt is not None:
+            return NirModule(p, dt, semantics, seed)
+        if semantics is not None:
+            raise ValueError("a NIR graph has no time step: give dt (seconds, e.g. dt=1e-4) with semantics")
         return _littoral.NirGraph.read(p)
+    if dt is not None or semantics is not None:
+        raise ValueError("dt and semantics apply to NIR graphs (.nir); a network file holds its own dt")
     return Module._wrap(_littoral.Engine.load(p, int(seed)))
 
 
-def restore(path: Any) -> Module:
+def restore(path: Any, module: Optional[Module] = None) -> Module:
     """Read a snapshot written by :meth:`Module.save_state` or ``littoral simulate
-    --save-state``: the network, its parameters, its state (noise positions included)."""
-    return Module._wrap(_littoral.Engine.restore(os.fspath(path)))
+    --save-state``: the network, its parameters, its state (noise positions included).
+
+    With ``module``, the snapshot's values go into a copy of that module instead, after
+    checking that they match it (paths, shapes, classes, options and simulation
+    parameters), as ``littoral simulate NET --resume SNAP`` does. A snapshot of a NIR
+    graph needs it (a snapshot keeps the values, not the ``.nir`` file):
+    ``littoral.restore("run.snap", module=littoral.load("graph.nir", dt=1e-4))``."""
+    if module is None:
+        return Module._wrap(_littoral.Engine.restore(os.fspath(path)))
+    _check_module(module)
+    return Module._wrap(_littoral.Engine.restore(os.fspath(path), module._standalone()))
 
 
 def sweep(

@@ -216,8 +216,8 @@ class TSContinuous:
     def __len__(self) -> int: ...
 
 class NirGraph:
-    """A NIR graph read by :func:`load` from a ``.nir`` file: a description only
-    (Littoral cannot execute NIR graphs yet)."""
+    """A NIR graph read by :func:`load` from a ``.nir`` file without ``dt``: its
+    description (a :class:`NirModule` runs it and keeps this as ``graph``)."""
 
     @staticmethod
     def read(path: Path) -> NirGraph: ...
@@ -231,6 +231,19 @@ class NirGraph:
     def nodes(self) -> List[str]: ...
     @property
     def text(self) -> str: ...
+
+class NirModule(Module):
+    """A NIR graph run by Littoral: :func:`load` with ``dt``, as ``littoral simulate
+    GRAPH.nir --dt DT --semantics S``. Nodes are submodules by NIR name."""
+    def __init__(self, path: Path, dt: float, semantics: Optional[str] = None, seed: int = 0) -> None: ...
+    @property
+    def graph(self) -> NirGraph: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def dt(self) -> float: ...
+    @property
+    def semantics(self) -> str: ...
 
 class TSEvent:
     """An event time series (Rockpool's ``TSEvent``)."""
@@ -291,11 +304,15 @@ def evolve(
 def from_json(description: Union[str, Dict[str, Any]], seed: int = 0) -> Module:
     """Build a module from a network description (JSON text or dict)."""
 
-def load(path: Path, seed: int = 0) -> Union[Module, NirGraph]:
-    """Read a network file (JSON), or a ``.nir`` file into its description."""
+def load(
+    path: Path, seed: int = 0, dt: Optional[float] = None, semantics: Optional[str] = None
+) -> Union[Module, NirModule, NirGraph]:
+    """Read a network file (JSON); a ``.nir`` file with ``dt`` into a runnable
+    :class:`NirModule`, without ``dt`` into its description (:class:`NirGraph`)."""
 
-def restore(path: Path) -> Module:
-    """Read a snapshot (Python's ``save_state`` or ``littoral simulate --save-state``)."""
+def restore(path: Path, module: Optional[Module] = None) -> Module:
+    """Read a snapshot (Python's ``save_state`` or ``littoral simulate --save-state``);
+    with ``module``, put its values into a copy of that module (needed for NIR graphs)."""
 
 def sweep(
     module: Module,

@@ -154,7 +154,8 @@ class Module:
 
     @staticmethod
     def _wrap(engine: Any, prefix: str = "") -> "Module":
-        cls = _CLASSES.get(engine.class_name(prefix), Module)
+        name = engine.class_name(prefix)
+        cls = Module if prefix and name in _WHOLE_ONLY else _CLASSES.get(name, Module)
         m = object.__new__(cls)
         object.__setattr__(m, "_engine", engine)
         object.__setattr__(m, "_prefix", prefix)
@@ -632,6 +633,10 @@ class FFwdStack(_Combinator):
             }
         self._build(modules, extra, seed)
 
+
+# Classes whose Python class stands for a whole module read from a file (a NIR graph):
+# a submodule view of such a class (a nested NIR graph) is a plain `Module`.
+_WHOLE_ONLY = set()
 
 _CLASSES = {
     "LIF": LIF,

@@ -2,9 +2,10 @@
 //!
 //! This file is the one place where Python calls become Littoral calls. An [`Engine`]
 //! holds a module descriptor (built through the network-file reader
-//! `littoral_nets::config`), its current tree and a seed; every method is a thin layer over
-//! `ModuleExt` (evolve, set_attributes, resets), `littoral_functional` (parallel evolve,
-//! snapshots, sweeps) and the conversions of [`convert`]. The Python classes (`LIF`,
+//! `littoral_nets::config`, or from a NIR file by [`nir`]), its current tree and a seed;
+//! every method is a thin layer over `ModuleExt` (evolve, set_attributes, resets),
+//! `littoral_functional` (parallel evolve, snapshots, sweeps) and the conversions of
+//! [`convert`]. The Python classes (`LIF`,
 //! `Sequential`, …, in `littoral/`) build the network description and call these methods.
 //!
 //! Methods that address a submodule take `prefix`, its dotted path (`""` for the whole
@@ -15,6 +16,7 @@ mod convert;
 mod keys;
 mod nir;
 mod pace;
+mod resume;
 mod run;
 mod timeseries;
 
@@ -64,7 +66,14 @@ pub struct Engine {
     pace_evolve: pace::Pace,
     seed: u64,
     step: u64,
+    /// The NIR file and options of a module read from a `.nir` file (`load_nir`).
+    nir: Option<Arc<nir::NirSource>>,
 }
+
+/// Why a module read from a NIR file has no network-file description.
+const NIR_NO_JSON: &str = "a NIR graph has no network-file (JSON) description: it cannot be saved \
+     as JSON, pickled, converted to Rockpool, put inside another module or split into standalone \
+     submodules; keep the .nir file, and save_state for its values";
 
 #[pymethods]
 impl Engine {
@@ -95,17 +104,56 @@ impl Engine {
         Ok(Engine::new(module, seed))
     }
 
-    /// Read a snapshot (the command line's `--save-state` files): the network, its
-    /// parameters, its state and step count.
+    /// Read a NIR graph (`.nir`) and build it for time step `dt` (seconds) under
+    /// `semantics` (`None`: `littoral`), initialised from `seed`, as `littoral simulate
+    /// GRAPH.nir --dt DT --semantics S` does. Errors name the file and the node.
     #[staticmethod]
-    fn restore(path: PathBuf) -> PyResult<Self> {
+    #[pyo3(signature = (path, dt, semantics, seed))]
+    fn load_nir(
+        py: Python<'_>,
+        path: PathBuf,
+        dt: f64,
+        semantics: Option<&str>,
+        seed: u64,
+    ) -> PyResult<Self> {
+        let (module, source) = nir::build(py, path, dt, semantics)?;
+        let mut engine = Engine::new(module, seed);
+        engine.nir = Some(Arc::new(source));
+        Ok(engine)
+    }
+
+    /// `(description, dt, semantics)` of a module read from a NIR file; `None` otherwise.
+    fn nir(&self) -> Option<(nir::PyNirGraph, f64, &'static str)> {
+        self.nir
+            .as_ref()
+            .map(|s| (s.graph.clone(), s.dt, s.semantics.name()))
+    }
+
+    /// Read a snapshot (the command line's `--save-state` files): the network, its
+    /// parameters, its state and step count. With `module` (an engine), the snapshot's
+    /// values go into that module after checking that they match it, as `littoral
+    /// simulate NET --resume SNAP` does; a snapshot of a NIR graph needs it.
+    #[staticmethod]
+    #[pyo3(signature = (path, module=None))]
+    fn restore(path: PathBuf, module: Option<PyRef<'_, Engine>>) -> PyResult<Self> {
         if path.is_dir() {
             return Err(folder_err(&path));
         }
         let snap = Snapshot::read(&path).map_err(|e| functional_err(Some(&path), e))?;
-        let (module, params, state) = snap
-            .restore_module(&littoral_nets::registry())
-            .map_err(|e| functional_err(Some(&path), e))?;
+        let (module, params, state, seed, nir) = match module {
+            Some(m) => {
+                let (params, state) =
+                    resume::check_against(&snap, &path, m.module.as_ref(), &m.values())?;
+                (Arc::clone(&m.module), params, state, m.seed, m.nir.clone())
+            }
+            None if resume::holds_nir_graph(&snap) => return Err(resume::nir_needs_module(&path)),
+            None => {
+                let (module, params, state) = snap
+                    .restore_module(&littoral_nets::registry())
+                    .map_err(|e| functional_err(Some(&path), e))?;
+                (module, params, state, 0, None)
+            }
+        };
         Ok(Engine {
             module,
             tree: params.merged(&state),
@@ -114,8 +162,9 @@ impl Engine {
             last_checked: checked::LastChecked::default(),
             pace_call: pace::Pace::default(),
             pace_evolve: pace::Pace::default(),
-            seed: 0,
+            seed,
             step: snap.step,
+            nir,
         })
     }
 
@@ -131,6 +180,9 @@ impl Engine {
 
     /// The network description with the current parameter values (network-file JSON).
     fn to_json(&self) -> PyResult<String> {
+        if let Some(source) = &self.nir {
+            return Err(file_err(source.path(), NIR_NO_JSON));
+        }
         littoral_nets::config::to_json_string(self.module.as_ref(), &self.values())
             .map_err(core_err)
     }
@@ -147,6 +199,7 @@ impl Engine {
             pace_evolve: pace::Pace::default(),
             seed: self.seed,
             step: self.step,
+            nir: self.nir.clone(),
         }
     }
 
@@ -452,6 +505,7 @@ impl Engine {
             pace_evolve: pace::Pace::default(),
             seed,
             step: 0,
+            nir: None,
         }
     }
 

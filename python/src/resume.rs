@@ -1,0 +1,73 @@
+//! `littoral.restore(path, module=…)`: a snapshot's values put into a module given by the
+//! caller, as `littoral simulate NET --resume SNAP` does, for the modules a snapshot
+//! cannot rebuild alone (NIR graphs: their description names the class `NIRGraph`, which
+//! only a `.nir` file and a time step can build).
+
+use crate::convert::file_err;
+use littoral_core::Module;
+use littoral_functional::Snapshot;
+use littoral_functional::snapshot::describe;
+use std::path::Path;
+
+/// The class name of a module built from a NIR file (`littoral_nets::nir::Graph`).
+const NIR_CLASS: &str = "NIRGraph";
+
+/// Whether the snapshot's network is a NIR graph (a description whose top-level class
+/// is `NIRGraph`).
+pub fn holds_nir_graph(snap: &Snapshot) -> bool {
+    serde_json::from_str::<serde_json::Value>(&snap.network_json)
+        .is_ok_and(|d| d.get("class").and_then(|c| c.as_str()) == Some(NIR_CLASS))
+}
+
+/// The error for a snapshot of a NIR graph restored without its module.
+pub fn nir_needs_module(path: &Path) -> pyo3::PyErr {
+    file_err(
+        path,
+        "this snapshot holds a NIR graph, which a snapshot cannot rebuild (it keeps the \
+         values, not the .nir file): read the graph again and pass it, \
+         littoral.restore(path, module=littoral.load(\"graph.nir\", dt=..., semantics=...))",
+    )
+}
+
+/// The snapshot's parameters and state, checked against `module` (every path, kind and
+/// shape) and its description against the module's own (classes, names, options and
+/// simulation parameters: a NIR graph read with another `dt` or semantics differs).
+///
+/// # Errors
+/// A `ValueError` naming the snapshot and what does not match.
+pub fn check_against(
+    snap: &Snapshot,
+    path: &Path,
+    module: &dyn Module,
+    current: &littoral_core::Tree,
+) -> pyo3::PyResult<(littoral_core::Tree, littoral_core::Tree)> {
+    let (params, state) = snap.restore(module).map_err(|e| {
+        let what = match e.mismatches() {
+            Some(m) => {
+                let shown: Vec<String> = m.iter().take(3).map(ToString::to_string).collect();
+                let more = m.len().saturating_sub(3);
+                let tail = if more > 0 {
+                    format!("; and {more} more")
+                } else {
+                    String::new()
+                };
+                format!(
+                    "{} mismatching path(s): {}{tail}",
+                    m.len(),
+                    shown.join("; ")
+                )
+            }
+            None => e.to_string(),
+        };
+        file_err(path, &format!("does not match the module given: {what}"))
+    })?;
+    let own = describe(module, current).map_err(|e| file_err(path, &e.to_string()))?;
+    if own != snap.network_json {
+        return Err(file_err(
+            path,
+            "does not match the module given (classes, names, options or simulation \
+             parameters such as dt differ)",
+        ));
+    }
+    Ok((params, state))
+}
