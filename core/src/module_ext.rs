@@ -35,7 +35,21 @@ pub trait ModuleExt: Module {
     /// assert!(tree.get("w").is_some());
     /// ```
     fn init(&self, seed: u64) -> Tree {
-        init_inner(self.as_dyn(), seed, "")
+        init_inner(self.as_dyn(), seed, "", &|_| true)
+    }
+
+    /// SimulationParameters only, as [`init`](ModuleExt::init) gives them (children
+    /// present), without drawing the other attributes (large weights cost nothing here).
+    ///
+    /// ```
+    /// use littoral_core::{ModuleExt, TreeExt};
+    /// # use littoral_core::doc_support::Toy;
+    /// let sim = Toy.init_simulation_parameters(0);
+    /// assert!(sim.get("w").is_none());
+    /// assert_eq!(sim.simulation_parameters(None).len(), Toy.init(0).simulation_parameters(None).len());
+    /// ```
+    fn init_simulation_parameters(&self, seed: u64) -> Tree {
+        init_inner(self.as_dyn(), seed, "", &|k| k == Kind::SimulationParameter)
     }
 
     /// Parameters and SimulationParameters only (children present, even when empty).
@@ -288,9 +302,10 @@ impl ModuleExt for dyn Module + '_ {
     }
 }
 
-fn init_inner(m: &dyn Module, seed: u64, prefix: &str) -> Tree {
+/// The initial values of `m`'s attributes whose kind `keep` accepts, every child's too.
+fn init_inner(m: &dyn Module, seed: u64, prefix: &str, keep: &dyn Fn(Kind) -> bool) -> Tree {
     let mut tree = Tree::new();
-    for a in m.attributes() {
+    for a in m.attributes().iter().filter(|a| keep(a.kind)) {
         let path = join_path(prefix, &a.name);
         let value = a.initial_value(derive_seed(seed, &path));
         tree.insert_leaf(
@@ -303,7 +318,10 @@ fn init_inner(m: &dyn Module, seed: u64, prefix: &str) -> Tree {
         );
     }
     for (name, child) in m.children() {
-        tree.insert_branch(name, init_inner(child, seed, &join_path(prefix, name)));
+        tree.insert_branch(
+            name,
+            init_inner(child, seed, &join_path(prefix, name), keep),
+        );
     }
     tree
 }

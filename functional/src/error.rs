@@ -83,6 +83,21 @@ fn list(m: &[Mismatch]) -> String {
 }
 
 impl Error {
+    /// One short line: for [`Error::Structure`] the count and the first three paths
+    /// (`"5 mismatching path(s): a; b; c; and 2 more"`), otherwise the message.
+    pub fn brief(&self) -> String {
+        match self.mismatches() {
+            Some(m) => {
+                let shown = list(&m[..m.len().min(3)]);
+                match m.len().saturating_sub(3) {
+                    0 => format!("{} mismatching path(s): {shown}", m.len()),
+                    more => format!("{} mismatching path(s): {shown}; and {more} more", m.len()),
+                }
+            }
+            None => self.to_string(),
+        }
+    }
+
     /// An I/O error naming `path` and the operation.
     pub fn io(path: impl Into<PathBuf>, op: impl Into<String>, source: std::io::Error) -> Self {
         Error::Io {

@@ -152,6 +152,29 @@ impl Snapshot {
         Ok((self.params.clone(), self.state.clone()))
     }
 
+    /// [`Snapshot::restore`] into a module built anew to continue a run (a network file or
+    /// a NIR graph read again): every path, kind and shape, then the module's own
+    /// description (its classes, names, options and the SimulationParameters of `own`:
+    /// its current values, or [`ModuleExt::init_simulation_parameters`]) against the
+    /// snapshot's. A module read with another `dt`, option or NIR semantics is refused,
+    /// although its trees would fit.
+    ///
+    /// # Errors
+    /// [`Error::Structure`] naming every mismatching path; an invalid `network_json` when
+    /// the descriptions differ.
+    pub fn restore_checked(&self, module: &dyn Module, own: &Tree) -> Result<(Tree, Tree)> {
+        let restored = self.restore(module)?;
+        if describe(module, own)? != self.network_json {
+            return Err(littoral_core::Error::invalid(
+                "network_json",
+                "the module's classes, names, options or simulation parameters (such as dt) \
+                 differ from the snapshot's",
+            )
+            .into());
+        }
+        Ok(restored)
+    }
+
     /// Rebuild the module from the network description with the classes of `registry`
     /// (`littoral_nets::registry()` for the built-in ones, with yours added), then
     /// [`Snapshot::restore`].

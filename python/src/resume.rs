@@ -6,7 +6,6 @@
 use crate::convert::file_err;
 use littoral_core::Module;
 use littoral_functional::Snapshot;
-use littoral_functional::snapshot::describe;
 use std::path::Path;
 
 /// The class name of a module built from a NIR file (`littoral_nets::nir::Graph`).
@@ -30,8 +29,9 @@ pub fn nir_needs_module(path: &Path) -> pyo3::PyErr {
 }
 
 /// The snapshot's parameters and state, checked against `module` (every path, kind and
-/// shape) and its description against the module's own (classes, names, options and
-/// simulation parameters: a NIR graph read with another `dt` or semantics differs).
+/// shape) and its description against the module's own with its `current` values
+/// (classes, names, options and simulation parameters: a NIR graph read with another `dt` or semantics differs), as
+/// `littoral simulate NET --resume SNAP` checks them ([`Snapshot::restore_checked`]).
 ///
 /// # Errors
 /// A `ValueError` naming the snapshot and what does not match.
@@ -41,33 +41,6 @@ pub fn check_against(
     module: &dyn Module,
     current: &littoral_core::Tree,
 ) -> pyo3::PyResult<(littoral_core::Tree, littoral_core::Tree)> {
-    let (params, state) = snap.restore(module).map_err(|e| {
-        let what = match e.mismatches() {
-            Some(m) => {
-                let shown: Vec<String> = m.iter().take(3).map(ToString::to_string).collect();
-                let more = m.len().saturating_sub(3);
-                let tail = if more > 0 {
-                    format!("; and {more} more")
-                } else {
-                    String::new()
-                };
-                format!(
-                    "{} mismatching path(s): {}{tail}",
-                    m.len(),
-                    shown.join("; ")
-                )
-            }
-            None => e.to_string(),
-        };
-        file_err(path, &format!("does not match the module given: {what}"))
-    })?;
-    let own = describe(module, current).map_err(|e| file_err(path, &e.to_string()))?;
-    if own != snap.network_json {
-        return Err(file_err(
-            path,
-            "does not match the module given (classes, names, options or simulation \
-             parameters such as dt differ)",
-        ));
-    }
-    Ok((params, state))
+    snap.restore_checked(module, current)
+        .map_err(|e| file_err(path, &format!("does not match the module given: {}", e.brief())))
 }

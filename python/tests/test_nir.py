@@ -251,7 +251,7 @@ def test_snapshots_go_both_ways_with_the_cli(tmp_path, cli):
     # A snapshot cannot rebuild the graph alone, nor go into another graph or options.
     with pytest.raises(ValueError, match=r"cli\.snap: this snapshot holds a NIR graph, which a snapshot cannot rebuild"):
         littoral.restore(tmp_path / "cli.snap")
-    with pytest.raises(ValueError, match=r"cli\.snap: does not match the module given \(classes, names, options"):
+    with pytest.raises(ValueError, match=r"cli\.snap: does not match the module given: .*classes, names, options"):
         littoral.restore(tmp_path / "cli.snap", module=littoral.load(LIF_NORSE, dt=1e-3))
     with pytest.raises(ValueError, match=r"cli\.snap: does not match the module given: \d+ mismatching path"):
         littoral.restore(tmp_path / "cli.snap", module=littoral.load(CHAIN, dt=1e-4))

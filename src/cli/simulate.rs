@@ -60,45 +60,18 @@ fn load<T>(
             .map_err(in_snap)?,
         Some(net) => {
             let module = super::nir_cli::load_net(net, a.dt, a.semantics.as_deref())?;
-            let (params, state) = snap.restore(module.as_ref()).map_err(|e| {
-                let what = match e.mismatches() {
-                    Some(m) => {
-                        let shown: Vec<String> =
-                            m.iter().take(3).map(ToString::to_string).collect();
-                        let more = m.len().saturating_sub(3);
-                        format!(
-                            "{} mismatching path(s): {}{}",
-                            m.len(),
-                            shown.join("; "),
-                            if more > 0 {
-                                format!("; and {more} more")
-                            } else {
-                                String::new()
-                            }
-                        )
-                    }
-                    None => e.to_string(),
-                };
+            let own = module.init_simulation_parameters(0);
+            let (params, state) = snap.restore_checked(module.as_ref(), &own).map_err(|e| {
                 CliError::file(
                     net,
                     format!(
-                        "does not match the network in {}: {what}",
-                        snap_path.display()
+                        "does not match the network in {}: {}; leave the network file out to \
+                         use the snapshot's",
+                        snap_path.display(),
+                        e.brief()
                     ),
                 )
             })?;
-            let described = littoral_functional::snapshot::describe(module.as_ref(), &params)
-                .map_err(|e| CliError::file(net, e))?;
-            if described != snap.network_json {
-                return Err(CliError::file(
-                    net,
-                    format!(
-                        "does not match the network in {} (classes, names, options or simulation parameters differ); \
-                         leave the network file out to use the snapshot's",
-                        snap_path.display()
-                    ),
-                ));
-            }
             (module, params, state)
         }
     };

@@ -55,6 +55,24 @@ fn simulate_runs_a_nir_graph_and_resumes_it_bit_identically() {
             .zip(&y.data()[400..])
             .all(|(a, b)| a.to_bits() == b.to_bits())
     );
+    // The snapshot continues only the graph read with its dt and semantics.
+    for other in [["--dt", "1e-3"], ["--semantics", "norse"]] {
+        let mut args = vec!["simulate", &g, "-i", "b.npy", "-o", "yc.npy", "-q"];
+        if other[0] == "--dt" {
+            args.extend(other);
+        } else {
+            args.extend(["--dt", "1e-4"]);
+            args.extend(other);
+        }
+        args.extend(["--resume", "s.snap"]);
+        let r = run_in(dir.path(), &args);
+        assert_eq!(r.code, 1, "{other:?}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("does not match") && r.stderr.contains("simulation parameters"),
+            "{other:?}: {}",
+            r.stderr
+        );
+    }
     // Another semantics, and the errors.
     run("x.npy", "yn.npy", &["--semantics", "norse"]);
     let r = run_in(dir.path(), &["simulate", &g, "-i", "x.npy", "-o", "z.npy"]);
