@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import littoral
-from test_parity import compare_tree
+from test_parity import _leaves as leaves, compare_tree
 
 STEPS = 60
 
@@ -22,14 +22,6 @@ def f32_input(seed, size_in, batch=1):
     """Uniform input whose values are float32 numbers (Rockpool's Jax rounding is exact)."""
     rng = np.random.default_rng(20_000 + seed)
     return rng.uniform(0.0, 0.5, (batch, STEPS, size_in)).astype(np.float32).astype(np.float64)
-
-
-def leaves(tree):
-    for v in tree.values():
-        if isinstance(v, dict):
-            yield from leaves(v)
-        else:
-            yield v
 
 
 def without_rng(tree):
