@@ -37,6 +37,7 @@ pub mod rate;
 mod registry;
 pub mod sparse;
 pub mod sparse_linear;
+mod spike_list;
 mod task_zeroed;
 pub mod view;
 mod zoh;
