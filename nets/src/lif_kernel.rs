@@ -426,8 +426,9 @@ pub(crate) fn recurrent_input<F: Real>(
 /// loaded once per pass, gets its products added one after the other (`((a + s₀w₀) +
 /// s₁w₁) + …`, the order of adding the rows one by one, so the same bits) and is stored
 /// once, where one row at a time loads and stores `irec` once per row. The rows are what
-/// W3 streams (from memory in `f64`, from the L3 cache in `f32`); eight of them in flight
-/// at once kept the loads busier than four (a step's rows 5 % faster on their own, `f32`).
+/// W3 streams (from memory in `f64`, from the L3 cache in `f32`); eight per pass take a
+/// quarter fewer instructions than four and were a few per cent faster on their own
+/// (`docs/performance.md`, "Seventh round").
 #[inline(always)]
 pub(crate) fn row_adds<F: Real>(
     w: &[F],
