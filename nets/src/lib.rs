@@ -38,6 +38,7 @@ pub mod rate;
 mod registry;
 pub mod sparse;
 pub mod sparse_linear;
+mod spike_list;
 pub mod view;
 mod zoh;
 

@@ -32,6 +32,7 @@
 
 use crate::lif::spike_count;
 use crate::neuron::SampleInput;
+use crate::spike_list::push_spiking;
 use crate::task_zeroed::Part;
 use littoral_core::Real;
 use littoral_core::input_check::InputCheck;
@@ -218,6 +219,20 @@ impl<'a> Output<'a> {
         }
     }
 
+    /// The next `len` elements (all that are left when fewer), as they are: a part's are
+    /// zeroed when that piece is asked for ([`Output::all`]).
+    pub(crate) fn split_front(&mut self, len: usize) -> Output<'a> {
+        match self {
+            Output::Slice(s) => {
+                let all = std::mem::take(s);
+                let (head, tail) = all.split_at_mut(len.min(all.len()));
+                *s = tail;
+                Output::Slice(head)
+            }
+            Output::Part(p) => Output::Part(p.split_front(len)),
+        }
+    }
+
     /// The next `len` elements (all that are left when fewer), zeroed when they are a
     /// part's.
     pub(crate) fn front(&mut self, len: usize) -> &'a mut [f64] {
@@ -374,13 +389,7 @@ pub(crate) fn recurrent_input<F: Real>(
 ) {
     let ns = irec.len();
     active.clear();
-    active.extend(
-        spikes
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| **s != F::zero())
-            .map(|(j, &s)| (j, s)),
-    );
+    push_spiking(spikes, 0, active);
     let bytes = active.len() * ns * std::mem::size_of::<F>();
     if bytes >= PAR_REC_BYTES && ns >= 256 && rayon::current_num_threads() > 1 {
         let mid = ns / 2 / 16 * 16;
@@ -411,16 +420,15 @@ pub(crate) fn recurrent_input<F: Real>(
     }
 }
 
-/// Rows of `w_rec` added in one pass over `irec` by [`row_adds`].
-const ROWS_PER_PASS: usize = 4;
-
 /// Columns `off..off + irec.len()` of `Σ s_j · w[j]` over `active`.
 ///
-/// The rows are added [`ROWS_PER_PASS`] at a time: each element of `irec` is loaded once,
-/// gets its four products added one after the other (`((a + s₀w₀) + s₁w₁) + …`, the order
-/// of adding the rows one by one, so the same bits) and is stored once, where one row at a
-/// time loads and stores `irec` once per row. The rows are what W3 streams from memory;
-/// this takes three quarters of the `irec` traffic off the same core.
+/// The rows are added eight at a time, then four, then one: each element of `irec` is
+/// loaded once per pass, gets its products added one after the other (`((a + s₀w₀) +
+/// s₁w₁) + …`, the order of adding the rows one by one, so the same bits) and is stored
+/// once, where one row at a time loads and stores `irec` once per row. The rows are what
+/// W3 streams (from memory in `f64`, from the L3 cache in `f32`); eight per pass take a
+/// quarter fewer instructions than four and were a few per cent faster on their own
+/// (`docs/performance.md`, "Seventh round").
 #[inline(always)]
 pub(crate) fn row_adds<F: Real>(
     w: &[F],
@@ -432,15 +440,36 @@ pub(crate) fn row_adds<F: Real>(
     irec.fill(F::zero());
     let len = irec.len();
     let row = |j: usize| &w[j * ns + off..j * ns + off + len];
-    let mut groups = active.chunks_exact(ROWS_PER_PASS);
-    for g in &mut groups {
+    let mut eights = active.chunks_exact(8);
+    for g in &mut eights {
+        let [(j0, s0), (j1, s1), (j2, s2), (j3, s3)] = [g[0], g[1], g[2], g[3]];
+        let [(j4, s4), (j5, s5), (j6, s6), (j7, s7)] = [g[4], g[5], g[6], g[7]];
+        let (r0, r1, r2, r3) = (row(j0), row(j1), row(j2), row(j3));
+        let (r4, r5, r6, r7) = (row(j4), row(j5), row(j6), row(j7));
+        let rows = r0
+            .iter()
+            .zip(r1)
+            .zip(r2)
+            .zip(r3)
+            .zip(r4)
+            .zip(r5)
+            .zip(r6)
+            .zip(r7);
+        for (acc, (((((((&a, &b), &c), &d), &e), &f), &g), &h)) in irec.iter_mut().zip(rows) {
+            *acc = (((((((*acc + s0 * a) + s1 * b) + s2 * c) + s3 * d) + s4 * e) + s5 * f)
+                + s6 * g)
+                + s7 * h;
+        }
+    }
+    let mut fours = eights.remainder().chunks_exact(4);
+    for g in &mut fours {
         let [(j0, s0), (j1, s1), (j2, s2), (j3, s3)] = [g[0], g[1], g[2], g[3]];
         let (r0, r1, r2, r3) = (row(j0), row(j1), row(j2), row(j3));
         for ((((acc, &a), &b), &c), &d) in irec.iter_mut().zip(r0).zip(r1).zip(r2).zip(r3) {
             *acc = (((*acc + s0 * a) + s1 * b) + s2 * c) + s3 * d;
         }
     }
-    for &(j, s) in groups.remainder() {
+    for &(j, s) in fours.remainder() {
         for (acc, &wv) in irec.iter_mut().zip(row(j)) {
             *acc += s * wv;
         }

@@ -19,6 +19,7 @@
 use crate::lif::spike_count;
 use crate::lif_kernel::Consts;
 use crate::sparse::Structure;
+use crate::spike_list::push_spiking;
 use littoral_core::{Array, Error, Real, Result};
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -147,7 +148,7 @@ impl<F: Real> SparseWeights<F> {
     pub fn recurrent(&self, spikes: &[F], irec: &mut [F], active: &mut Vec<(usize, F)>) {
         self.structure.zero_rows(active, irec);
         active.clear();
-        spiking(spikes, active);
+        push_spiking(spikes, 0, active);
         self.structure
             .accumulate_rows(&self.weights(), active, irec);
     }
@@ -170,25 +171,6 @@ pub(crate) fn recurrent_input<F: Real>(
         true
     } else {
         false
-    }
-}
-
-/// The neurons with a non-zero spike count, in order, appended to `active`: blocks of 16
-/// are tested at once without a branch (spikes are rare), then searched.
-fn spiking<F: Real>(spikes: &[F], active: &mut Vec<(usize, F)>) {
-    const BLOCK: usize = 16;
-    for (b, block) in spikes.chunks(BLOCK).enumerate() {
-        // OR of the bit patterns: vectorises; a `-0.0` only sends its block to the search.
-        let any = block.iter().fold(0u64, |acc, &s| acc | s.to64().to_bits()) != 0;
-        if any {
-            active.extend(
-                block
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, s)| **s != F::zero())
-                    .map(|(j, &s)| (b * BLOCK + j, s)),
-            );
-        }
     }
 }
 

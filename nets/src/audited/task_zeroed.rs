@@ -62,7 +62,7 @@ impl TaskZeroed {
         }
         // SAFETY: the capacity is at least `len` (`Vec::with_capacity(len)`), and the first
         // `len` elements are initialised: the parts cover them exactly (`chunks_mut` of
-        // `..len`) and each piece of a part adds its length to `zeroed` only after writing
+        // `..len`, a part cut in two by `split_front` covers what it covered) and each piece of a part adds its length to `zeroed` only after writing
         // all of it (in `zero`, or on drop for what was never handed out). Either the count is `len`, so every part did,
         // or the line above wrote them all. `self` is owned, so no part (they borrow it)
         // is alive, and the tasks that wrote them have finished (rayon's joins order
@@ -86,6 +86,20 @@ impl<'a> Part<'a> {
     /// The part, zeroed, to be written.
     pub fn zeroed(mut self) -> &'a mut [f64] {
         zero(std::mem::take(&mut self.slot), self.zeroed)
+    }
+
+    /// The first `len` elements not yet handed out (all that are left when fewer) as a
+    /// part of their own, not yet zeroed; this part keeps the rest. A kernel whose threads
+    /// each write a piece of every step (a sample split by neurons) cuts the output so,
+    /// and each thread zeroes its pieces one at a time, right before it writes them.
+    pub fn split_front(&mut self, len: usize) -> Part<'a> {
+        let slot = std::mem::take(&mut self.slot);
+        let (head, tail) = slot.split_at_mut(len.min(slot.len()));
+        self.slot = tail;
+        Part {
+            slot: head,
+            zeroed: self.zeroed,
+        }
     }
 
     /// The first `len` elements not yet handed out (all that are left when fewer),
@@ -139,7 +153,8 @@ mod tests {
 
     proptest! {
         /// Parts zeroed and written by tasks on the pool, whole or `block` elements at a
-        /// time (some dropped after one block), give the bits of a zeroed buffer written by the same tasks, and a part
+        /// time (some dropped after one block) or cut into parts of `cut` elements first
+        /// (every third dropped unasked), give the bits of a zeroed buffer written by the same tasks, and a part
         /// never asked for is zero. With a part leaked, the buffer is all zeros (sound, the
         /// writes lost).
         #[test]
@@ -149,15 +164,21 @@ mod tests {
             skip in proptest::collection::vec(any::<bool>(), 0..20),
             leak in any::<bool>(),
             block in 0usize..50,
+            cut in 0usize..50,
         ) {
             let asked = |k: usize| !skip.get(k).copied().unwrap_or(false);
+            // With cuts, every third part is cut into parts of `cut` elements.
+            let cuts = |k: usize| cut > 0 && k % 3 == 2;
             // With blocks, odd parts take one block and drop the rest unasked.
-            let partial = |k: usize| block > 0 && k % 2 == 1;
+            let partial = |k: usize| block > 0 && k % 2 == 1 && !cuts(k);
             let mut want = vec![0.0f64; len];
             want.par_chunks_mut(size).enumerate().for_each(|(k, p)| {
                 if asked(k) {
                     let written = if partial(k) { block.min(p.len()) } else { p.len() };
                     fill(&mut p[..written], k as u64, 0);
+                    if cuts(k) {
+                        p.chunks_mut(cut).skip(2).step_by(3).for_each(|c| c.fill(0.0));
+                    }
                 }
             });
             let mut buf = TaskZeroed::new(len);
@@ -173,7 +194,20 @@ mod tests {
                 if !asked(k) {
                     return;
                 }
-                if block == 0 {
+                if cuts(k) {
+                    let (mut p, mut at) = (p, 0);
+                    for i in 0.. {
+                        if p.is_empty() {
+                            break;
+                        }
+                        let piece = p.split_front(cut);
+                        let piece_len = piece.len();
+                        if i % 3 != 2 {
+                            fill(piece.zeroed(), k as u64, at);
+                        }
+                        at += piece_len;
+                    }
+                } else if block == 0 {
                     fill(p.zeroed(), k as u64, 0);
                 } else {
                     let (mut p, mut at) = (p, 0);
