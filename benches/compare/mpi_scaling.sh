@@ -59,12 +59,15 @@ THRESHOLDS="$(python3 -c 'print(",".join(repr(0.5 + 1.5 * i / 7) for i in range(
 ROOT=()
 [ "$(id -u)" = 0 ] && ROOT=(--allow-run-as-root)
 
+# Run Python code with benches/compare/machine.py imported as `machine`.
+on_machine() { python3 -c "import sys; sys.path.insert(0, 'benches/compare'); import machine; $1"; }
+
 # One timed run: prints "SWEEP_SECONDS WALL_SECONDS".
 run() {
   local ranks="$1" out="$2"
   rm -rf "$out"
   local t0 t1 line
-  python3 -c "import sys; sys.path.insert(0, 'benches/compare'); import machine; machine.warm_cores($WARM)"
+  on_machine "machine.warm_cores($WARM)"
   t0="$(date +%s.%N)"
   line="$(mpirun "${ROOT[@]}" -n "$ranks" "$BIN" sweep "$WORK/w4.json" -i "$WORK/x.npy" \
     --vary "1_LIF.tau_mem=$TAUS" --vary "1_LIF.threshold=$THRESHOLDS" \
@@ -84,8 +87,7 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2
 : > "$WORK/n1"; : > "$WORK/n2"; : > "$WORK/cores"
 for i in $(seq "$RUNS"); do
   run 1 "$WORK/out1" >> "$WORK/n1"
-  python3 -c "import sys; sys.path.insert(0, 'benches/compare'); import machine; print(machine.core_scaling())" \
-    >> "$WORK/cores"
+  on_machine "print(machine.core_scaling())" >> "$WORK/cores"
   run 2 "$WORK/out2" >> "$WORK/n2"
   tail -n +2 "$WORK/out2/ranks.csv" >> "$WORK/ranks"
 done

@@ -30,8 +30,9 @@ pub fn nir_needs_module(path: &Path) -> pyo3::PyErr {
 
 /// The snapshot's parameters and state, checked against `module` (every path, kind and
 /// shape) and its description against the module's own with its `current` values
-/// (classes, names, options and simulation parameters: a NIR graph read with another `dt` or semantics differs), as
-/// `littoral simulate NET --resume SNAP` checks them ([`Snapshot::restore_checked`]).
+/// (classes, names, options and simulation parameters: a NIR graph read with another
+/// `dt` or semantics differs), as `littoral simulate NET --resume SNAP` checks them
+/// ([`Snapshot::restore_checked`]).
 ///
 /// # Errors
 /// A `ValueError` naming the snapshot and what does not match.
