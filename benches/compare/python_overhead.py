@@ -23,9 +23,10 @@ Usage (from the repository root):
                                                [--rounds R] [--json out.json] [--skip-rust]
 
 Every number is a median of K runs (a small call: the median over K runs of the mean of
-many back-to-back calls); the workloads alternate between Python and Rust --rounds times
-(default 3), each round after both cores were kept busy for half a second
-(`machine.py`), and each side's time is the median over the rounds. Numbers measured on
+many back-to-back calls). Each group of workloads (W1 N=100, W1 N=1000, W2) is timed
+through Python and at once through Rust, each after both cores were kept busy for half a
+second (`machine.py`); this repeats --rounds times (default 5) and each side's time is the
+median over the rounds. Numbers measured on
 a loaded machine mean little: run it on an idle one and compare the ratios printed.
 """
 import argparse
@@ -49,7 +50,7 @@ def parse_args():
     ap.add_argument("--quick", action="store_true", help="smaller W2, fewer repeats")
     ap.add_argument("--runs", type=int, default=None, help="repeats per measurement (median); default 7")
     ap.add_argument("--threads", type=int, default=None, help="RAYON_NUM_THREADS for Python and Rust")
-    ap.add_argument("--rounds", type=int, default=3,
+    ap.add_argument("--rounds", type=int, default=5,
                     help="Python and Rust take turns this many times (medians over the rounds)")
     ap.add_argument("--skip-rust", action="store_true", help="do not run the Rust workloads")
     ap.add_argument("--json", help="write everything measured here")
@@ -165,12 +166,18 @@ def small_calls(runs, inner):
     return res
 
 
-def python_workloads(runs, quick):
-    """Seconds per evolution through Python: the object call from a reset state (what a
-    Rockpool user writes) and the pure `littoral.evolve` (what the Rust example times:
-    parameters, initial state, input)."""
+# The workloads in groups: one group is timed through Python, then at once through Rust,
+# so that the two sides of a ratio are measured within seconds of each other.
+GROUPS = (("W1", 100), ("W1", 1000), ("W2", None))
+
+
+def python_workloads(group, runs, quick):
+    """Seconds per evolution through Python, for one group: the object call from a reset
+    state (what a Rockpool user writes) and the pure `littoral.evolve` (what the Rust
+    example times: parameters, initial state, input)."""
     res = {}
-    for n in (100, 1000):
+    name, n = group
+    if name == "W1":
         for precision in ("f64", "f32") if n == 1000 else ("f64",):
             tag = f"W1 N={n}" + (" f32" if precision == "f32" else "")
             x = w1_input(n)
@@ -180,6 +187,7 @@ def python_workloads(runs, quick):
             res[tag + " (pure evolve)"] = median_seconds(lambda: littoral.evolve(lif, params, state, x), runs)
             xa = aligned64(x)
             res[tag + " (aligned input)"] = median_seconds(lambda: (lif.reset_state(), lif(xa)), runs)
+        return res
     b2, t2 = (8, 250) if quick else (32, 1000)
     for precision in ("f64", "f32"):
         tag = "W2" + (" f32" if precision == "f32" else "")
@@ -193,14 +201,22 @@ def python_workloads(runs, quick):
     return res
 
 
-def rust_workloads(runs, quick):
+def build_rust():
+    """Build the `workloads` example once; its path."""
+    cmd = ["cargo", "build", "--release", "--quiet", "-p", "littoral-benches", "--example", "workloads"]
+    print("$", " ".join(cmd), flush=True)
+    subprocess.run(cmd, cwd=ROOT, check=True)
+    return os.path.join(ROOT, "target", "release", "examples", "workloads")
+
+
+def rust_workloads(binary, group, runs, quick):
+    """Seconds per evolution through Rust (the `workloads` example) for one group."""
+    name, n = group
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "rust.json")
-        cmd = ["cargo", "run", "--release", "--quiet", "-p", "littoral-benches", "--example", "workloads", "--",
-               "--only", "W1,W2", "--sizes", "100,1000", "--runs", str(runs), "--no-bounds", "--json", out]
+        cmd = [binary, "--only", name, "--sizes", str(n or 1000), "--runs", str(runs), "--no-bounds", "--json", out]
         if quick:
             cmd.append("--quick")
-        print("$", " ".join(cmd), flush=True)
         subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
         with open(out) as f:
             doc = json.load(f)
@@ -226,13 +242,19 @@ def main():
     # (`machine.py`); each side's time is the median over the rounds of its medians, so that
     # a slow minute of the shared machine weighs on both sides alike.
     py_rounds, rust_rounds, rust_threads, allocator = [], [], None, None
+    binary = None if ARGS.skip_rust else build_rust()
     for _ in range(ARGS.rounds):
-        warm_cores()
-        py_rounds.append(python_workloads(runs, ARGS.quick))
-        if not ARGS.skip_rust:
+        py_round, rust_round = {}, {}
+        for group in GROUPS:
             warm_cores()
-            times, rust_threads, allocator = rust_workloads(runs, ARGS.quick)
-            rust_rounds.append(times)
+            py_round.update(python_workloads(group, runs, ARGS.quick))
+            if binary:
+                warm_cores()
+                times, rust_threads, allocator = rust_workloads(binary, group, runs, ARGS.quick)
+                rust_round.update(times)
+        py_rounds.append(py_round)
+        if rust_round:
+            rust_rounds.append(rust_round)
     py = {k: statistics.median(r[k] for r in py_rounds) for k in py_rounds[0]}
     rust = {k: statistics.median(r[k] for r in rust_rounds) for k in rust_rounds[0]} if rust_rounds else {}
     if rust:
