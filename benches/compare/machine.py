@@ -1,13 +1,13 @@
 """The machine around a timed run, for the comparison scripts (standard library only).
 
-The development VMs (2 vCPUs) run a core that has been idle at a fraction of its speed
-for its first ~0.1 s of work: Littoral's CUBA at N = 4,000 (a 20 ms run) took 18–25 ms
-when started back to back and 44–81 ms when started after a 1 s pause, the same binary
-and command (`docs/performance.md`, "Cold and warm cores"). A peer whose own procedure
-keeps the cores busy just before its timed part (Brian2 compiles, then its binary builds
-the network; Rockpool runs in a warm interpreter) is then compared with a Littoral
-process that starts cold. `warm_cores` puts every core in the same state before each
-timed run of either side.
+`warm_cores` keeps every core busy for a moment before each timed run of either side of
+a comparison, so that both start in the same state. On the development VMs a Littoral
+process started after a pause used to run slowly for its first ~0.1 s (CUBA at N = 4,000:
+18–25 ms back to back, 44–81 ms after a 1 s pause). The cause was not the cores but
+mimalloc's huge pages, carved out of memory the VM had given back to its host; the
+binary now allocates 4 KB pages (`docs/performance.md`, "Cold and warm cores"), and
+the warm-up no longer changes the medians. It is kept: it costs half a second per run
+and puts both sides in the same state.
 
 `core_scaling` measures what the machine gives two busy cores against one, with a loop
 that touches no memory: on these VMs two busy vCPUs sometimes share one physical core
