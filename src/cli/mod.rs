@@ -9,6 +9,7 @@ pub mod convert;
 pub mod demo;
 pub mod error;
 pub mod inspect;
+pub mod journal;
 #[cfg(feature = "mpi")]
 pub mod mpi_head;
 #[cfg(feature = "mpi")]

@@ -29,9 +29,10 @@
 use super::args::SweepArgs;
 use super::atomic::Outputs;
 use super::error::{CliError, CliResult};
+use super::journal::Journal;
 use super::mpi_head::HeadExchange;
 use super::mpi_wire::{self, Account, Answer, Poll, Request};
-use super::shard::{record_row, sha256_hex};
+use super::shard::sha256_hex;
 use super::simulate::put_npy;
 use super::sweep::{Computed, Job, point_file, row, sweep_on};
 use littoral_functional::summary::{Population, needs_record, spiking_populations};
@@ -479,6 +480,8 @@ struct Computer<'j> {
     pool: rayon::ThreadPool,
     spiking: Vec<Population<'j>>,
     opts: SweepOptions<'static>,
+    /// This rank's journal file in `DIR/points/`.
+    journal: Journal,
 }
 
 impl<'j> Computer<'j> {
@@ -502,6 +505,7 @@ impl<'j> Computer<'j> {
             pool,
             spiking,
             opts,
+            journal: Journal::new(&job.files.out.join("points")),
         })
     }
 
@@ -541,8 +545,9 @@ impl<'j> Computer<'j> {
         }
         let line = row(j.sweep, j.axes, &self.spiking, &r.summary)
             .map_err(|e| CliError::usage(format!("--vary: {e}")))?;
-        let journal = j.files.out.join("points");
-        record_row(&journal, k, &line).map_err(|e| CliError::functional(&journal, e))?;
+        self.journal
+            .record(k, &line)
+            .map_err(|e| CliError::functional(j.files.out, e))?;
         Ok(Computed {
             k,
             row: line,

@@ -422,27 +422,6 @@ pub fn remove_stale_temporaries(dir: &Path) -> CliResult<usize> {
     Ok(removed)
 }
 
-/// Record point `k`'s CSV row (with its newline) as `journal/k.csv`, for `--resume`:
-/// written under a temporary name, then renamed, so the file is whole or absent.
-///
-/// Not synced to disk, unlike the outputs: a point costs milliseconds and a sync often
-/// costs as much, and durability buys nothing here. A row lost or damaged by a crash of
-/// the machine fails `--resume`'s check (the line must start with `k,` and be one whole
-/// line) and the point is computed again.
-///
-/// # Errors
-/// The file cannot be written or renamed.
-pub fn record_row(journal: &Path, k: usize, row: &str) -> littoral_functional::Result<()> {
-    let dest = journal.join(format!("{k}.csv"));
-    let tmp = journal.join(format!(".{k}.csv.littoral-tmp-{}", std::process::id()));
-    std::fs::write(&tmp, row.as_bytes())
-        .and_then(|()| std::fs::rename(&tmp, &dest))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            littoral_functional::Error::io(&dest, "write", e)
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

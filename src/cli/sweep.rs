@@ -9,6 +9,7 @@
 use super::args::{SweepAction, SweepArgs};
 use super::atomic::Outputs;
 use super::error::{CliError, CliResult};
+use super::journal::{self, Journal};
 use super::network::load_network;
 use super::npy_io::{check_input, read_array};
 use super::progress;
@@ -470,15 +471,7 @@ fn run_and_write(
             write_manifest()?;
         }
         if a.resume.is_some() {
-            for &k in &selected {
-                if let Ok(line) = shard::read_text(&journal.join(format!("{k}.csv")))
-                    && line.starts_with(&format!("{k},"))
-                    && line.ends_with('\n')
-                    && line.matches('\n').count() == 1
-                {
-                    rows.insert(k, line);
-                }
-            }
+            rows = journal::recorded(&journal, &selected)?;
         }
     }
     let todo: Vec<usize> = selected
@@ -663,6 +656,7 @@ fn compute_here(
         ..
     } = *job;
     let todo = Points::List(todo);
+    let journal = Journal::new(journal);
     let record_point = |r: &PointResult| -> littoral_functional::Result<()> {
         if manifest.is_some_and(|m| m.wait().is_err()) {
             return Err(littoral_functional::Error::Sweep(
@@ -670,7 +664,7 @@ fn compute_here(
             ));
         }
         let line = row(sweep, axes, spiking, &r.summary)?;
-        shard::record_row(journal, r.summary.index, &line)
+        journal.record(r.summary.index, &line)
     };
     let points: Vec<PointResult> = match a.point {
         Some(k) => vec![

@@ -6,6 +6,7 @@ mod reliability;
 mod util;
 
 use littoral::prelude::*;
+use std::path::PathBuf;
 use util::*;
 
 // ---------------------------------------------------------------- demo
@@ -887,17 +888,45 @@ fn shards_of_another_network_input_or_grid_are_refused() {
     }
 }
 
+/// The one journal file a one-process sweep into `dir` wrote (`dir/points/journal-*.csv`).
+fn journal_file(f: &Fixture, dir: &str) -> PathBuf {
+    let files: Vec<PathBuf> = std::fs::read_dir(f.path(&format!("{dir}/points")))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let name = files[0].file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        name.starts_with("journal-") && name.ends_with(".csv"),
+        "{name}"
+    );
+    files[0].clone()
+}
+
 #[test]
 fn resume_recomputes_only_missing_points_with_the_same_bytes() {
     let f = Fixture::new(2, 30);
     assert_eq!(sweep_into(&f, "one", &[]).code, 0);
     assert_eq!(sweep_into(&f, "r", &["--threads", "1"]).code, 0);
-    // As if the run had been killed: no summary, point 3 never finished, point 5's
-    // record truncated (a partial file is never taken for a result).
+    // As if the run had been killed: no summary, points 3 and 6 never finished, point
+    // 5's row torn at the end of the journal (a partial row is never taken for a
+    // result), and an older folder's one-point file `6.csv` holding point 7's row.
     std::fs::remove_file(f.path("r/summary.csv")).unwrap();
-    std::fs::remove_file(f.path("r/points/3.csv")).unwrap();
-    std::fs::write(f.path("r/points/5.csv"), "5,0.02,").unwrap();
-    std::fs::write(f.path("r/points/6.csv"), "7,0.04,0.5,1,1\n").unwrap();
+    let journal = journal_file(&f, "r");
+    let text = std::fs::read_to_string(&journal).unwrap();
+    let row_of = |k: usize| {
+        text.split_inclusive('\n')
+            .find(|l| l.starts_with(&format!("{k},")))
+    };
+    let (five, seven) = (row_of(5).unwrap(), row_of(7).unwrap());
+    let mut kept: String = text
+        .split_inclusive('\n')
+        .filter(|l| ![3, 5, 6].iter().any(|k| l.starts_with(&format!("{k},"))))
+        .collect();
+    kept.push_str(&five[..five.len() / 2]);
+    std::fs::write(&journal, kept).unwrap();
+    std::fs::write(f.path("r/points/6.csv"), seven).unwrap();
     assert_eq!(sweep_into(&f, "r", &["--resume"]).code, 0);
     assert_eq!(
         std::fs::read(f.path("r/summary.csv")).unwrap(),
@@ -937,7 +966,13 @@ fn resume_takes_the_folder_itself() {
     assert_eq!(sweep_into(&f, "one", &[]).code, 0);
     assert_eq!(sweep_into(&f, "r", &[]).code, 0);
     std::fs::remove_file(f.path("r/summary.csv")).unwrap();
-    std::fs::remove_file(f.path("r/points/4.csv")).unwrap();
+    let journal = journal_file(&f, "r");
+    let text = std::fs::read_to_string(&journal).unwrap();
+    let kept: String = text
+        .split_inclusive('\n')
+        .filter(|l| !l.starts_with("4,"))
+        .collect();
+    std::fs::write(&journal, kept).unwrap();
     let mut args = vec!["sweep", "net.json", "-i", "x.npy", "-q"];
     args.extend(SHARD_VARY);
     args.extend(["--resume", "r"]);

@@ -218,10 +218,16 @@ fn rank_pids(f: &Fixture, rank: usize) -> Vec<u32> {
     pids
 }
 
+/// Rows recorded in `dir`'s journal files (whole lines).
 fn journal_len(f: &Fixture, dir: &str) -> usize {
-    std::fs::read_dir(f.path(&format!("{dir}/points")))
-        .map(|d| d.count())
-        .unwrap_or(0)
+    let Ok(entries) = std::fs::read_dir(f.path(&format!("{dir}/points"))) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| std::fs::read(e.path()).unwrap_or_default())
+        .map(|b| b.iter().filter(|&&c| c == b'\n').count())
+        .sum()
 }
 
 fn wait_for(mut child: Child, limit: Duration) -> Ran {
