@@ -12,7 +12,7 @@
 //! a result. Folders written before kept one file per point (`K.csv`); they are read too.
 
 use super::error::{CliError, CliResult};
-use super::shard::read_text;
+use littoral_functional::codec::read_file;
 use littoral_functional::{Error, Result};
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
@@ -94,7 +94,7 @@ impl Journal {
 /// of points not wanted, and hidden temporaries are left out.
 ///
 /// # Errors
-/// A folder that cannot be listed; a journal file that cannot be read or is not UTF-8.
+/// A folder that cannot be listed; a journal file that cannot be read.
 pub fn recorded(dir: &Path, wanted: &[usize]) -> CliResult<BTreeMap<usize, String>> {
     let mut rows = BTreeMap::new();
     if !dir.is_dir() {
@@ -116,12 +116,16 @@ pub fn recorded(dir: &Path, wanted: &[usize]) -> CliResult<BTreeMap<usize, Strin
         let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
         let legacy = stem.as_deref().and_then(|s| s.parse::<usize>().ok());
         // An older folder's `K.csv` may be incomplete or unreadable: it is recomputed.
-        let text = match (legacy, read_text(&path)) {
-            (_, Ok(text)) => text,
+        // A journal's torn tail may hold any bytes: only its whole UTF-8 lines count.
+        let bytes = match (legacy, read_file(&path)) {
+            (_, Ok(bytes)) => bytes,
             (Some(_), Err(_)) => continue,
-            (None, Err(e)) => return Err(e),
+            (None, Err(e)) => return Err(CliError::functional(&path, e)),
         };
-        for line in text.split_inclusive('\n') {
+        for line in bytes.split_inclusive(|&b| b == b'\n') {
+            let Ok(line) = std::str::from_utf8(line) else {
+                continue;
+            };
             let Some(k) = point_of(line) else { continue };
             if legacy.is_some_and(|only| only != k) || !want.contains(&k) {
                 continue;
@@ -157,10 +161,11 @@ mod tests {
         }
         assert!(j.record(4, "5,0.5,1\n").is_err(), "a row of another point");
         assert!(j.record(4, "4,0.5\n1\n").is_err(), "two lines");
-        // A killed run's torn last row, an older folder's one-point files (one whole, one
-        // truncated, one holding another point's row), a hidden temporary.
+        // A killed run's torn last row (and bytes that are not UTF-8 before it), an older
+        // folder's one-point files (one whole, one truncated, one holding another point's
+        // row), a hidden temporary.
         let torn = dir.path().join("journal-1-0.csv");
-        std::fs::write(&torn, "5,0.5,50\n6,0.5,6").unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(&torn, b"5,0.5,50\n\xff\xfe\n6,0.5,6").unwrap_or_else(|e| panic!("{e}"));
         for (name, text) in [
             ("7.csv", "7,0.5,70\n"),
             ("8.csv", "8,0.5,"),
