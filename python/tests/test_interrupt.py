@@ -13,8 +13,12 @@ FORCED = "_littoral._set_chunking(0.0, 0.05)"
 PACED = "net(np.ones((2_000, 1)))"
 
 SCRIPT = r"""
-import sys, numpy as np, littoral
+import signal, sys, numpy as np, littoral
 from littoral import _littoral
+# Python installs its Ctrl-C handler only when SIGINT is not ignored at start-up, and a
+# runner started in the background of a non-interactive shell passes SIGINT ignored: the
+# test needs what an interactive session has.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 net = littoral.Sequential(
     littoral.Linear((1, 512), weight=np.full((1, 512), 50.0)),
     littoral.LIF(512, has_rec=True, w_rec=np.full((512, 512), 1e-3)),
