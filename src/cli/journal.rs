@@ -23,6 +23,11 @@ use std::sync::Mutex;
 /// Files tried before giving up on a free journal name (another process holds each).
 const NAMES_TRIED: usize = 1000;
 
+/// The journal's folder in the sweep folder `out`: `out/points`.
+pub fn folder(out: &Path) -> PathBuf {
+    out.join("points")
+}
+
 /// This process's journal file in a sweep's `points/` folder, created at the first row.
 pub struct Journal {
     dir: PathBuf,
@@ -30,7 +35,7 @@ pub struct Journal {
 }
 
 impl Journal {
-    /// The journal of the sweep whose rows go to `dir` (`DIR/points`, which must exist
+    /// The journal whose rows go to `dir` (the sweep's [`folder`], which must exist
     /// before the first row).
     pub fn new(dir: &Path) -> Self {
         Journal {
@@ -58,15 +63,12 @@ impl Journal {
             .file
             .lock()
             .map_err(|_| Error::Sweep("internal error: the journal's lock is poisoned".into()))?;
-        if file.is_none() {
-            *file = Some(self.create()?);
-        }
-        match file.as_mut() {
-            Some((path, f)) => f
-                .write_all(row.as_bytes())
-                .map_err(|e| Error::io(path.as_path(), "write", e)),
-            None => Err(Error::Sweep("internal error: no journal file".into())),
-        }
+        let (path, f) = match &mut *file {
+            Some(open) => open,
+            None => file.insert(self.create()?),
+        };
+        f.write_all(row.as_bytes())
+            .map_err(|e| Error::io(path.as_path(), "write", e))
     }
 
     /// A new file of this process's own in the folder.
@@ -88,7 +90,7 @@ impl Journal {
     }
 }
 
-/// The rows recorded in `dir` (`DIR/points`) for the points in `wanted`, by point: every
+/// The rows recorded in `dir` (the sweep's [`folder`]) for the points in `wanted`, by point: every
 /// whole line of every journal file, and the one-point files of older folders; the first
 /// row of a point wins (all rows of a point hold the same bytes). Incomplete lines, rows
 /// of points not wanted, and hidden temporaries are left out.

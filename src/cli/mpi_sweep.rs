@@ -289,7 +289,7 @@ impl Ranks {
         spent.waiting += clock.elapsed().as_secs_f64();
         if answer != Answer::Stop {
             // Rank 0 made it; on a file system not shared with rank 0, make it here.
-            let journal = job.files.out.join("points");
+            let journal = super::journal::folder(job.files.out);
             if let Err(e) = std::fs::create_dir_all(&journal) {
                 let e = CliError::io(&journal, "create folder", &e);
                 return self.send(&Request::ended(Vec::new(), Some(&e), None));
@@ -505,7 +505,7 @@ impl<'j> Computer<'j> {
             pool,
             spiking,
             opts,
-            journal: Journal::new(&job.files.out.join("points")),
+            journal: Journal::new(&super::journal::folder(job.files.out)),
         })
     }
 

@@ -403,7 +403,7 @@ pub fn merge(a: &MergeArgs) -> CliResult<()> {
 /// A folder that cannot be listed, a file that cannot be removed.
 pub fn remove_stale_temporaries(dir: &Path) -> CliResult<usize> {
     let mut removed = 0;
-    for d in [dir.to_path_buf(), dir.join("points")] {
+    for d in [dir.to_path_buf(), super::journal::folder(dir)] {
         if !d.is_dir() {
             continue;
         }

@@ -453,7 +453,7 @@ fn run_and_write(
     let spiking = spiking_populations(module);
     let selected = selected_points(a.point, shard, n)?;
     // Rows already recorded (with --resume) and the points still to compute.
-    let journal = files.out.join("points");
+    let journal = journal::folder(files.out);
     let mut rows: BTreeMap<usize, String> = BTreeMap::new();
     let manifest_text = manifest.to_json(shard);
     let write_manifest = || {

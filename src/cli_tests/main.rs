@@ -904,6 +904,13 @@ fn journal_file(f: &Fixture, dir: &str) -> PathBuf {
     files[0].clone()
 }
 
+/// A journal's text without the rows of `points`.
+fn without_rows(text: &str, points: &[usize]) -> String {
+    text.split_inclusive('\n')
+        .filter(|l| !points.iter().any(|k| l.starts_with(&format!("{k},"))))
+        .collect()
+}
+
 #[test]
 fn resume_recomputes_only_missing_points_with_the_same_bytes() {
     let f = Fixture::new(2, 30);
@@ -920,10 +927,7 @@ fn resume_recomputes_only_missing_points_with_the_same_bytes() {
             .find(|l| l.starts_with(&format!("{k},")))
     };
     let (five, seven) = (row_of(5).unwrap(), row_of(7).unwrap());
-    let mut kept: String = text
-        .split_inclusive('\n')
-        .filter(|l| ![3, 5, 6].iter().any(|k| l.starts_with(&format!("{k},"))))
-        .collect();
+    let mut kept = without_rows(&text, &[3, 5, 6]);
     kept.push_str(&five[..five.len() / 2]);
     std::fs::write(&journal, kept).unwrap();
     std::fs::write(f.path("r/points/6.csv"), seven).unwrap();
@@ -968,11 +972,7 @@ fn resume_takes_the_folder_itself() {
     std::fs::remove_file(f.path("r/summary.csv")).unwrap();
     let journal = journal_file(&f, "r");
     let text = std::fs::read_to_string(&journal).unwrap();
-    let kept: String = text
-        .split_inclusive('\n')
-        .filter(|l| !l.starts_with("4,"))
-        .collect();
-    std::fs::write(&journal, kept).unwrap();
+    std::fs::write(&journal, without_rows(&text, &[4])).unwrap();
     let mut args = vec!["sweep", "net.json", "-i", "x.npy", "-q"];
     args.extend(SHARD_VARY);
     args.extend(["--resume", "r"]);
