@@ -426,9 +426,12 @@ pub fn product<F: Real>(x: ArrayView<'_>, w: &Array) -> Result<Array> {
         .zip(out.chunks_mut(ROWS_PER_TASK * m))
         .enumerate();
     let dense: Vec<usize> = if rows * k * m >= 1 << 20 {
+        // One task of rows per rayon task: a leaf of several, run whole, could keep one
+        // thread busy while the other idles at the end.
         chunks
             .collect::<Vec<_>>()
             .into_par_iter()
+            .with_max_len(1)
             .map(events)
             .flatten_iter()
             .collect()
