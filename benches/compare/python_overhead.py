@@ -12,9 +12,8 @@
    with the Rust workloads' SplitMix64 stream, the thread count is the same (rayon's global
    pool in both; `--threads K` sets RAYON_NUM_THREADS for both) and both allocate with
    mimalloc. Target: Python within 10 % of Rust. One difference is left on purpose: the
-   NumPy input starts 16 bytes past a 64-byte boundary, the Rust one on it; the rows
-   "(aligned input)" call with a 64-byte-aligned copy of the same input, to tell the
-   binding's cost from the misaligned loads'.
+   NumPy input starts 16 bytes past a 64-byte boundary, the Rust one on it (what users
+   run; it costs the kernels' vector loads 1-6 %, docs/python.md).
 
 Needs: pip install ./python "rockpool==3.1.0" numpy scipy ["jax[cpu]"], and cargo.
 Usage (from the repository root):
@@ -25,9 +24,11 @@ Usage (from the repository root):
 Every number is a median of K runs (a small call: the median over K runs of the mean of
 many back-to-back calls). Each group of workloads (W1 N=100, W1 N=1000, W2) is timed
 through Python and at once through Rust, each after both cores were kept busy for half a
-second (`machine.py`); this repeats --rounds times (default 5) and each side's time is the
-median over the rounds. Numbers measured on
-a loaded machine mean little: run it on an idle one and compare the ratios printed.
+second (`machine.py`); this repeats --rounds times (default 7) and each side's time is the
+median over the rounds. Every other round runs Rust first and the Python rows in reverse
+order, so that neither side nor row is always the first after the pause (the first
+evolution after one was measured slower). Numbers measured on a loaded machine mean
+little: run it on an idle one and compare the ratios printed.
 """
 import argparse
 import json
@@ -50,7 +51,7 @@ def parse_args():
     ap.add_argument("--quick", action="store_true", help="smaller W2, fewer repeats")
     ap.add_argument("--runs", type=int, default=None, help="repeats per measurement (median); default 7")
     ap.add_argument("--threads", type=int, default=None, help="RAYON_NUM_THREADS for Python and Rust")
-    ap.add_argument("--rounds", type=int, default=5,
+    ap.add_argument("--rounds", type=int, default=7,
                     help="Python and Rust take turns this many times (medians over the rounds)")
     ap.add_argument("--skip-rust", action="store_true", help="do not run the Rust workloads")
     ap.add_argument("--json", help="write everything measured here")
@@ -89,18 +90,6 @@ def fill_uniform(shape, seed):
 
 def w1_input(n, b=10, t=1000):
     return fill_uniform((b, t, n), 1)
-
-
-def aligned64(a):
-    """A copy of `a` whose buffer starts on a 64-byte boundary, as the Rust workloads'
-    inputs (mimalloc) do. A large NumPy array starts 16 bytes past one (the C library's
-    header before its pages), so the kernels' 64-byte vector loads straddle two cache
-    lines; this copy separates that cost from the binding's."""
-    buf = np.empty(a.size + 8, dtype=a.dtype)
-    skip = (-buf.ctypes.data % 64) // a.itemsize
-    out = buf[skip:skip + a.size].reshape(a.shape)
-    out[...] = a
-    return out
 
 
 def w2_net_and_input(b, t, precision):
@@ -171,34 +160,35 @@ def small_calls(runs, inner):
 GROUPS = (("W1", 100), ("W1", 1000), ("W2", None))
 
 
-def python_workloads(group, runs, quick):
+def python_workloads(group, runs, quick, flip=False):
     """Seconds per evolution through Python, for one group: the object call from a reset
     state (what a Rockpool user writes) and the pure `littoral.evolve` (what the Rust
-    example times: parameters, initial state, input)."""
+    example times: parameters, initial state, input); with `flip`, in reverse order."""
     res = {}
     name, n = group
+    timed = []  # (row, call) in order
     if name == "W1":
         for precision in ("f64", "f32") if n == 1000 else ("f64",):
             tag = f"W1 N={n}" + (" f32" if precision == "f32" else "")
             x = w1_input(n)
             lif = littoral.LIF(n, precision=precision)
             params, state = lif.init(0)
-            res[tag] = median_seconds(lambda: (lif.reset_state(), lif(x)), runs)
-            res[tag + " (pure evolve)"] = median_seconds(lambda: littoral.evolve(lif, params, state, x), runs)
-            xa = aligned64(x)
-            res[tag + " (aligned input)"] = median_seconds(lambda: (lif.reset_state(), lif(xa)), runs)
-        return res
-    b2, t2 = (8, 250) if quick else (32, 1000)
-    for precision in ("f64", "f32"):
-        tag = "W2" + (" f32" if precision == "f32" else "")
-        net, x = w2_net_and_input(b2, t2, precision)
-        params, state = net.init(0)
-        params["0_Linear"]["weight"] = net.parameters()["0_Linear"]["weight"]
-        res[tag] = median_seconds(lambda: (net.reset_state(), net(x)), runs)
-        res[tag + " (pure evolve)"] = median_seconds(lambda: littoral.evolve(net, params, state, x), runs)
-        xa = aligned64(x)
-        res[tag + " (aligned input)"] = median_seconds(lambda: (net.reset_state(), net(xa)), runs)
-    return res
+            timed.append((tag, lambda lif=lif, x=x: (lif.reset_state(), lif(x))))
+            timed.append((tag + " (pure evolve)",
+                          lambda lif=lif, p=params, s=state, x=x: littoral.evolve(lif, p, s, x)))
+    else:
+        b2, t2 = (8, 250) if quick else (32, 1000)
+        for precision in ("f64", "f32"):
+            tag = "W2" + (" f32" if precision == "f32" else "")
+            net, x = w2_net_and_input(b2, t2, precision)
+            params, state = net.init(0)
+            params["0_Linear"]["weight"] = net.parameters()["0_Linear"]["weight"]
+            timed.append((tag, lambda net=net, x=x: (net.reset_state(), net(x))))
+            timed.append((tag + " (pure evolve)",
+                          lambda net=net, p=params, s=state, x=x: littoral.evolve(net, p, s, x)))
+    for row, call in reversed(timed) if flip else timed:
+        res[row] = median_seconds(call, runs)
+    return {row: res[row] for row, _ in timed}
 
 
 def build_rust():
@@ -243,15 +233,18 @@ def main():
     # a slow minute of the shared machine weighs on both sides alike.
     py_rounds, rust_rounds, rust_threads, allocator = [], [], None, None
     binary = None if ARGS.skip_rust else build_rust()
-    for _ in range(ARGS.rounds):
+    for i in range(ARGS.rounds):
         py_round, rust_round = {}, {}
+        flip = i % 2 == 1
         for group in GROUPS:
-            warm_cores()
-            py_round.update(python_workloads(group, runs, ARGS.quick))
-            if binary:
-                warm_cores()
-                times, rust_threads, allocator = rust_workloads(binary, group, runs, ARGS.quick)
-                rust_round.update(times)
+            for side in ("rust", "python") if flip else ("python", "rust"):
+                if side == "python":
+                    warm_cores()
+                    py_round.update(python_workloads(group, runs, ARGS.quick, flip))
+                elif binary:
+                    warm_cores()
+                    times, rust_threads, allocator = rust_workloads(binary, group, runs, ARGS.quick)
+                    rust_round.update(times)
         py_rounds.append(py_round)
         if rust_round:
             rust_rounds.append(rust_round)
@@ -259,16 +252,23 @@ def main():
     rust = {k: statistics.median(r[k] for r in rust_rounds) for k in rust_rounds[0]} if rust_rounds else {}
     if rust:
         print(f"\nRust: {rust_threads} threads, {allocator} allocator")
+    # Two ratios: of the medians over the rounds, and the median of each round's own ratio
+    # (the two sides seconds apart, so a slow minute of the machine cancels out).
+    paired = {}
+    for name in py:
+        base = name.split(" (")[0]
+        if rust_rounds and base in rust_rounds[0]:
+            paired[name] = statistics.median(p[name] / r[base] for p, r in zip(py_rounds, rust_rounds))
     print(f"\nworkloads through Python against Rust (median ms over {ARGS.rounds} alternating rounds; "
-          "target: Python/Rust <= 1.10):")
+          "target: Python/Rust <= 1.10; the last column is the median of the rounds' own ratios):")
     for name, s in py.items():
         r = rust.get(name.split(" (")[0])
-        extra = f"   Rust {r * 1e3:9.1f} ms   Python/Rust {s / r:5.2f}" if r else ""
+        extra = f"   Rust {r * 1e3:9.1f} ms   Python/Rust {s / r:5.2f}   per round {paired[name]:5.2f}" if r else ""
         print(f"  {name:30s} Python {s * 1e3:9.1f} ms{extra}")
 
     if ARGS.json:
         with open(ARGS.json, "w") as f:
-            json.dump({"small_call_s": small, "python_s": py, "rust_s": rust, "python_s_rounds": py_rounds,
+            json.dump({"small_call_s": small, "python_s": py, "rust_s": rust, "python_s_rounds": py_rounds, "python_over_rust_per_round": paired,
                        "rust_s_rounds": rust_rounds, "rust_threads": rust_threads,
                        "python_threads": _littoral.default_threads(), "load": os.getloadavg()}, f, indent=2)
 
