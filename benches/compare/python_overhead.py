@@ -14,6 +14,12 @@
    mimalloc. Target: Python within 10 % of Rust. One difference is left on purpose: the
    NumPy input starts 16 bytes past a 64-byte boundary, the Rust one on it (what users
    run; it costs the kernels' vector loads 1-6 %, docs/python.md).
+3. The same workloads call by call: each object call alternates with one evolution of the
+   same module made in Rust as a Rust program makes it (`ModuleExt::evolve` on a
+   Rust-owned copy of the input, timed in Rust inside the extension), so that the two
+   sides of each ratio run milliseconds apart in one process; the median of the pairs'
+   ratios. The shared VM's slow seconds, which move the subprocess comparison above by
+   +-15 % per round, cancel out here.
 
 Needs: pip install ./python "rockpool==3.1.0" numpy scipy ["jax[cpu]"], and cargo.
 Usage (from the repository root):
@@ -191,6 +197,48 @@ def python_workloads(group, runs, quick, flip=False):
     return {row: res[row] for row, _ in timed}
 
 
+def call_by_call(pairs):
+    """{row: (Python s, Rust s, median of the pairs' Python/Rust ratios)}: object calls
+    from a reset state alternated with Rust-timed evolutions of the same module (`pairs`
+    of each; every other pair Rust first)."""
+    mods = []
+    for n in (100, 1000):
+        for precision in ("f64", "f32") if n == 1000 else ("f64",):
+            mods.append((f"W1 N={n}" + (" f32" if precision == "f32" else ""),
+                         littoral.LIF(n, precision=precision), w1_input(n)))
+    b2, t2 = (8, 250) if ARGS.quick else (32, 1000)
+    for precision in ("f64", "f32"):
+        net, x = w2_net_and_input(b2, t2, precision)
+        mods.append(("W2" + (" f32" if precision == "f32" else ""), net, x))
+    res = {}
+    for name, mod, x in mods:
+        warm_cores()
+
+        def python_call():
+            mod.reset_state()
+            t = time.perf_counter()
+            mod(x)
+            return time.perf_counter() - t
+
+        def rust_call():
+            mod.reset_state()
+            return mod._engine.time_rust_evolve(x, 1)[0]
+
+        python_call(), rust_call()  # warm-up
+        py, rust = [], []
+        for i in range(pairs):
+            if i % 2:
+                rust.append(rust_call())
+                py.append(python_call())
+            else:
+                py.append(python_call())
+                rust.append(rust_call())
+        res[name] = (statistics.median(py), statistics.median(rust),
+                     statistics.median(p / r for p, r in zip(py, rust)))
+        del mod, x
+    return res
+
+
 def build_rust():
     """Build the `workloads` example once; its path."""
     cmd = ["cargo", "build", "--release", "--quiet", "-p", "littoral-benches", "--example", "workloads"]
@@ -266,9 +314,18 @@ def main():
         extra = f"   Rust {r * 1e3:9.1f} ms   Python/Rust {s / r:5.2f}   per round {paired[name]:5.2f}" if r else ""
         print(f"  {name:30s} Python {s * 1e3:9.1f} ms{extra}")
 
+    pairs = 5 if ARGS.quick else 41
+    cbc = call_by_call(pairs)
+    print(f"\nthe same, call by call in one process ({pairs} pairs; Rust: the library's evolve timed inside "
+          "the extension; target: Python/Rust <= 1.10):")
+    for name, (p, r, ratio) in cbc.items():
+        print(f"  {name:30s} Python {p * 1e3:9.2f} ms   Rust {r * 1e3:9.2f} ms   median of pair ratios {ratio:5.2f}")
+
     if ARGS.json:
         with open(ARGS.json, "w") as f:
             json.dump({"small_call_s": small, "python_s": py, "rust_s": rust, "python_s_rounds": py_rounds, "python_over_rust_per_round": paired,
+                       "call_by_call": {k: {"python_s": p, "rust_s": r, "python_over_rust": q}
+                                        for k, (p, r, q) in cbc.items()},
                        "rust_s_rounds": rust_rounds, "rust_threads": rust_threads,
                        "python_threads": _littoral.default_threads(), "load": os.getloadavg()}, f, indent=2)
 

@@ -412,6 +412,35 @@ impl Engine {
         Ok(result)
     }
 
+    /// For `benches/compare/python_overhead.py`: the seconds of each of `runs` evolutions
+    /// of the whole network as a Rust program makes them (`ModuleExt::evolve` from the
+    /// held parameters and state, as `littoral-benches`' workloads do), on a Rust-owned
+    /// copy of `x` made before the first, timed in Rust with the GIL released; each output
+    /// is dropped inside the time, as the workloads' loop drops it. The benchmark
+    /// alternates it with object calls, call by call, so that the two sides of its
+    /// Python/Rust ratio run on the same machine within milliseconds.
+    fn time_rust_evolve(
+        &self,
+        py: Python<'_>,
+        x: &Bound<'_, PyAny>,
+        runs: usize,
+    ) -> PyResult<Vec<f64>> {
+        let x = convert::array_f64(x, "x")?;
+        let module = Arc::clone(&self.module);
+        let tree = self.values().into_owned();
+        py.detach(|| {
+            (0..runs)
+                .map(|_| {
+                    let start = std::time::Instant::now();
+                    let done = module.evolve(&tree, &tree, &x, false).map(drop);
+                    let seconds = start.elapsed().as_secs_f64();
+                    done.map(|()| seconds).map_err(|e| e.to_string())
+                })
+                .collect::<Result<Vec<f64>, String>>()
+        })
+        .map_err(PyValueError::new_err)
+    }
+
     /// The pure `evolve(params, state, x, record)` on nested dicts; nothing is kept.
     #[pyo3(signature = (params, state, x, record, threads))]
     fn evolve<'py>(

@@ -79,3 +79,17 @@ def test_dicts_with_the_callers_own_keys_read_as_ours(rng):
         littoral.evolve(lif, {**params, "tau_memm": params["tau_mem"]}, state, x)
     with pytest.raises(ValueError, match="dict keys must be strings"):
         littoral.evolve(lif, {**params, 3: params["tau_mem"]}, state, x)
+
+
+def test_the_benchmarks_rust_side_times_the_same_evolution(rng):
+    """`python_overhead.py`'s Rust side (`Engine.time_rust_evolve`) evolves the module from
+    its held values: one time per run, and the module's own state is left as it was; a bad
+    input is the same ValueError as a call's."""
+    lif = littoral.LIF(8)
+    x = rng.uniform(0.0, 2.0, (2, 50, 8))
+    before = lif.state()["vmem"].copy()
+    times = lif._engine.time_rust_evolve(x, 3)
+    assert len(times) == 3 and all(t > 0 for t in times)
+    assert same_bits(lif.state()["vmem"], before)
+    with pytest.raises(ValueError, match="input"):
+        lif._engine.time_rust_evolve(rng.uniform(0.0, 1.0, (50, 7)), 1)
