@@ -10,8 +10,10 @@ Littoral is timed two ways, side by side:
   (`cli_workloads.py`): the evolution alone (`evolve_seconds` of the summary) and the
   whole process (reading the files, evolving, writing the output) separately; W4 as
   `littoral sweep … --summary S.json --quiet` (the sweep loop alone, `sweep_seconds` of
-  the summary, and the whole process). Threads: all cores, and 1 for W1/W2 to
-  give the 1 → 2 thread speed-up. Each timed command-line run starts after both cores
+  the summary, and the whole process). Threads: all cores, and 1 for W1 N=1000, W2 and
+  W4 to give the 1 → 2 thread speed-up: each 1-thread run beside an all-cores run (every
+  other pair the 1-thread run first), so that both sides of each pair's ratio run
+  seconds apart; the median of those ratios is printed beside the ratio of the medians. Each timed command-line run starts after both cores
   were kept busy for --warm seconds (default 0.5; `machine.py` says why), and the
   machine's 2-core bound (`machine.core_scaling`) is printed beside the speed-ups.
   After each command-line run of W1 (N = 100, 1000), W2 and W3, the library runs the
@@ -133,71 +135,87 @@ def run_cli(args):
             with open(doc) as f:
                 return {r["workload"]: r["ms"] for r in json.load(f)["rows"]}
 
-        def simulate(name, net, x, threads=None, side=None):
+        def timed(cmd, key):
+            """One run of `cmd` after warm cores: (the JSON summary's `key`, wall seconds)."""
+            warm_cores(args.warm)
+            t = time.perf_counter()
+            subprocess.run(cmd, check=True)
+            wall = time.perf_counter() - t
+            with open(summary) as f:
+                return json.load(f)[key], wall
+
+        def record(name, key, inner, wall, lib=None, threads=None):
+            """res[name] from the runs (the first, which warms the page cache, dropped)."""
+            res[name] = {
+                key: statistics.median(inner[1:]) * 1e3,
+                "wall_ms": statistics.median(wall[1:]) * 1e3,
+                "library_side_by_side_ms": statistics.median(lib[1:]) if lib else None,
+                "threads": threads,
+            }
+            if key == "sweep_ms":
+                res[name]["evolve_ms"] = None
+
+        def simulate(name, net, x, side=None, one_thread=False):
             """Time the CLI on `net` and `x`; with `side` = (ONLY, SIZE), the library's
             same workload right after each CLI run (the two sides of the ratio seconds
-            apart, not minutes)."""
+            apart, not minutes); with `one_thread`, a `--threads 1` run beside each run
+            (every other one first), and the median of the pairs' speed-ups."""
             cmd = [exe, "simulate", net, "-i", x, "-o", out, "--summary", summary, "--quiet"]
-            if threads:
-                cmd += ["--threads", str(threads)]
-            evolve, wall, lib = [], [], []
-            for _ in range(runs + 1):  # the first run warms the page cache
-                warm_cores(args.warm)
-                t = time.perf_counter()
-                subprocess.run(cmd, check=True)
-                wall.append(time.perf_counter() - t)
-                with open(summary) as f:
-                    evolve.append(json.load(f)["evolve_seconds"])
+            evolve, wall, lib, evolve1, wall1 = [], [], [], [], []
+            for i in range(runs + 1):  # the first run warms the page cache
+                order = (False, True) if i % 2 == 0 else (True, False)
+                for single in order if one_thread else (False,):
+                    e, w = timed(cmd + (["--threads", "1"] if single else []), "evolve_seconds")
+                    (evolve1 if single else evolve).append(e)
+                    (wall1 if single else wall).append(w)
                 if side:
                     warm_cores(args.warm)
                     lib.append(library(*side)[name])
-            res[name] = {
-                "evolve_ms": statistics.median(evolve[1:]) * 1e3,
-                "wall_ms": statistics.median(wall[1:]) * 1e3,
-                "library_side_by_side_ms": statistics.median(lib[1:]) if side else None,
-                "threads": threads,
-            }
+            record(name, "evolve_ms", evolve, wall, lib)
             r = res[name]
             beside = f"   library side by side {r['library_side_by_side_ms']:9.2f} ms" if side else ""
             print(f"  littoral CLI {name:<22} evolve {r['evolve_ms']:9.2f} ms   whole process {r['wall_ms']:9.1f} ms"
                   + beside, flush=True)
+            if one_thread:
+                record(f"{name}, 1 thread", "evolve_ms", evolve1, wall1, threads=1)
+                r["speedup_paired"] = statistics.median(a / b for a, b in zip(evolve1[1:], evolve[1:]))
+                r1 = res[f"{name}, 1 thread"]
+                print(f"  littoral CLI {name + ', 1 thread':<22} evolve {r1['evolve_ms']:9.2f} ms   whole process "
+                      f"{r1['wall_ms']:9.1f} ms   speed-up, median of the pairs {r['speedup_paired']:.2f}x",
+                      flush=True)
 
         for key, entry in files.items():
             if not key.startswith("w1_n") or key.endswith("_f32"):
                 continue
             n = key[len("w1_n"):]
-            simulate(f"W1 N={n}", entry["net"], entry["input"], side=("W1", n) if n != "10000" else None)
+            simulate(f"W1 N={n}", entry["net"], entry["input"], side=("W1", n) if n != "10000" else None,
+                     one_thread=n == "1000")
             if n == "1000":
                 simulate("W1 N=1000 f32", files["w1_n1000_f32"]["net"], entry["input"], side=("W1", n))
-                simulate("W1 N=1000, 1 thread", entry["net"], entry["input"], threads=1)
         scaling.append(core_scaling())
-        simulate("W2", files["w2"]["net"], files["w2"]["input"], side=("W2", 512))
+        simulate("W2", files["w2"]["net"], files["w2"]["input"], side=("W2", 512), one_thread=True)
         simulate("W2 f32", files["w2_f32"]["net"], files["w2"]["input"], side=("W2", 512))
-        simulate("W2, 1 thread", files["w2"]["net"], files["w2"]["input"], threads=1)
         simulate("W3", files["w3"]["net"], files["w3"]["input"], side=("W3", 2048))
         simulate("W3 f32", files["w3_f32"]["net"], files["w3"]["input"], side=("W3", 2048))
         scaling.append(core_scaling())
         w4 = files["w4"]
-        for threads in (None, 1):
-            cmd = [exe, "sweep", w4["net"], "-i", w4["input"], "--out", os.path.join(tmp, "sweep"),
-                   "--summary", summary, "--quiet"]
-            for axis in w4["vary"]:
-                cmd += ["--vary", axis]
-            if threads:
-                cmd += ["--threads", str(threads)]
-            wall, loop = [], []
-            for _ in range(runs + 1):
-                warm_cores(args.warm)
-                t = time.perf_counter()
-                subprocess.run(cmd, check=True)
-                wall.append(time.perf_counter() - t)
-                with open(summary) as f:
-                    loop.append(json.load(f)["sweep_seconds"])
-            name = "W4" if threads is None else "W4, 1 thread"
-            res[name] = {"evolve_ms": None, "sweep_ms": statistics.median(loop[1:]) * 1e3,
-                         "wall_ms": statistics.median(wall[1:]) * 1e3, "threads": threads}
+        cmd = [exe, "sweep", w4["net"], "-i", w4["input"], "--out", os.path.join(tmp, "sweep"),
+               "--summary", summary, "--quiet"]
+        for axis in w4["vary"]:
+            cmd += ["--vary", axis]
+        loop, wall, loop1, wall1 = [], [], [], []
+        for i in range(runs + 1):
+            for single in (False, True) if i % 2 == 0 else (True, False):
+                s_, w = timed(cmd + (["--threads", "1"] if single else []), "sweep_seconds")
+                (loop1 if single else loop).append(s_)
+                (wall1 if single else wall).append(w)
+        record("W4", "sweep_ms", loop, wall)
+        record("W4, 1 thread", "sweep_ms", loop1, wall1, threads=1)
+        res["W4"]["speedup_paired"] = statistics.median(a / b for a, b in zip(loop1[1:], loop[1:]))
+        for name in ("W4", "W4, 1 thread"):
             print(f"  littoral CLI {name:<22} sweep  {res[name]['sweep_ms']:9.2f} ms   "
                   f"whole process {res[name]['wall_ms']:9.1f} ms", flush=True)
+        print(f"  W4 sweep loop speed-up, median of the pairs {res['W4']['speedup_paired']:.2f}x", flush=True)
     return res, statistics.median(scaling)
 
 
@@ -224,7 +242,7 @@ def cuba_markdown(rows):
     """The CUBA rows as a markdown table (ms, medians of the interleaved repeats)."""
     lines = [
         "| CUBA, 1 s | Brian2 (1 thread) | Littoral 1 thread | Littoral 2 threads | Littoral / Brian2 | "
-        "2 threads / 1 | 2-core bound | peak RSS / Brian2 | rate ratio | CV difference |",
+        "2 threads / 1 (median of the pairs) | 2-core bound | peak RSS / Brian2 | rate ratio | CV difference |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
@@ -234,7 +252,7 @@ def cuba_markdown(rows):
             f"{r['littoral_1_thread']['simulate_seconds'] * 1e3:.1f}",
             f"{r['littoral_2_threads']['simulate_seconds'] * 1e3:.1f}",
             f"{r['simulate_ratio_1_thread']:.3f}",
-            f"{r['speedup_2_threads']:.2f}",
+            f"{r['speedup_2_threads']:.2f} ({r['speedup_2_threads_paired']:.2f})",
             f"{r['core_scaling']:.2f}",
             f"{r['peak_rss_ratio']:.3f}",
             f"{r['rate_ratio']:.3f}",
@@ -331,6 +349,10 @@ def markdown(rows, lit, cli, cores):
             speed.append(f"{w} {one[key] / two[key]:.2f}×")
             if one.get("sweep_ms") and two.get("sweep_ms"):
                 speed.append(f"{w} sweep loop (`sweep_seconds`) {one['sweep_ms'] / two['sweep_ms']:.2f}×")
+            if two.get("speedup_paired"):
+                speed.append(f"{w} median of the alternated pairs "
+                             f"({'`sweep_seconds`' if two.get('sweep_ms') else '`evolve_seconds`'}) "
+                             f"{two['speedup_paired']:.2f}×")
     if speed:
         lines.append("CLI speed-up 1 → all threads: " + ", ".join(speed) + f" (the machine's 2-core bound in "
                      f"this run, `machine.core_scaling`, median of 3: {cores:.2f}×).")
