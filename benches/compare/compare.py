@@ -13,9 +13,10 @@ Littoral is timed two ways, side by side:
   the summary, and the whole process). Threads: all cores, and 1 for W1 N=1000, W2 and
   W4 to give the 1 → 2 thread speed-up: each 1-thread run beside an all-cores run (every
   other pair the 1-thread run first), so that both sides of each pair's ratio run
-  seconds apart; the median of those ratios is printed beside the ratio of the medians. Each timed command-line run starts after both cores
-  were kept busy for --warm seconds (default 0.5; `machine.py` says why), and the
-  machine's 2-core bound (`machine.core_scaling`) is printed beside the speed-ups.
+  seconds apart; the median of those ratios is printed beside the ratio of the medians.
+  Each timed command-line run starts after both cores were kept busy for --warm seconds
+  (default 0.5; `machine.py` says why), and the machine's 2-core bound
+  (`machine.core_scaling`) is printed beside the speed-ups.
   After each command-line run of W1 (N = 100, 1000), W2 and W3, the library runs the
   same workload at once (`workloads --only …`, median of 3 calls in one process): the
   "CLI evolve / library (side by side)" ratio compares times taken seconds apart, not
@@ -206,8 +207,8 @@ def run_cli(args):
         loop, wall, loop1, wall1 = [], [], [], []
         for i in range(runs + 1):
             for single in (False, True) if i % 2 == 0 else (True, False):
-                s_, w = timed(cmd + (["--threads", "1"] if single else []), "sweep_seconds")
-                (loop1 if single else loop).append(s_)
+                seconds, w = timed(cmd + (["--threads", "1"] if single else []), "sweep_seconds")
+                (loop1 if single else loop).append(seconds)
                 (wall1 if single else wall).append(w)
         record("W4", "sweep_ms", loop, wall)
         record("W4, 1 thread", "sweep_ms", loop1, wall1, threads=1)

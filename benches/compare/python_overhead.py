@@ -235,7 +235,6 @@ def call_by_call(pairs):
                 rust.append(rust_call())
         res[name] = (statistics.median(py), statistics.median(rust),
                      statistics.median(p / r for p, r in zip(py, rust)))
-        del mod, x
     return res
 
 
