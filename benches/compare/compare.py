@@ -145,16 +145,38 @@ def run_cli(args):
             with open(summary) as f:
                 return json.load(f)[key], wall
 
-        def record(name, key, inner, wall, lib=None, threads=None):
-            """res[name] from the runs (the first, which warms the page cache, dropped)."""
-            res[name] = {
-                key: statistics.median(inner[1:]) * 1e3,
-                "wall_ms": statistics.median(wall[1:]) * 1e3,
-                "library_side_by_side_ms": statistics.median(lib[1:]) if lib else None,
-                "threads": threads,
-            }
-            if key == "sweep_ms":
-                res[name]["evolve_ms"] = None
+        def alternated(cmd, key, one_thread, after=None):
+            """`runs` + 1 runs of `cmd` (the first warms the page cache) and, with
+            `one_thread`, a `--threads 1` run beside each (every other pair that one
+            first); `after()` after each. {1-thread: ([the summary's `key`], [wall s])}."""
+            got = {False: ([], []), True: ([], [])}
+            for i in range(runs + 1):
+                order = (False, True) if i % 2 == 0 else (True, False)
+                for single in order if one_thread else (False,):
+                    value, wall = timed(cmd + (["--threads", "1"] if single else []), key)
+                    got[single][0].append(value)
+                    got[single][1].append(wall)
+                if after:
+                    after()
+            return got
+
+        def record(name, key, got, lib=None):
+            """res[name] (and res[name + ", 1 thread"], with the median of the pairs'
+            speed-ups, when there are 1-thread runs) from `alternated`'s runs, the first
+            dropped; `key` is "evolve_ms" or "sweep_ms"."""
+            for single, suffix in ((False, ""), (True, ", 1 thread")):
+                inner, wall = got[single]
+                if inner:
+                    res[name + suffix] = {
+                        "evolve_ms": None,
+                        key: statistics.median(inner[1:]) * 1e3,
+                        "wall_ms": statistics.median(wall[1:]) * 1e3,
+                        "library_side_by_side_ms": None if single or not lib else statistics.median(lib[1:]),
+                        "threads": 1 if single else None,
+                    }
+            if got[True][0]:
+                res[name]["speedup_paired"] = statistics.median(
+                    a / b for a, b in zip(got[True][0][1:], got[False][0][1:]))
 
         def simulate(name, net, x, side=None, one_thread=False):
             """Time the CLI on `net` and `x`; with `side` = (ONLY, SIZE), the library's
@@ -162,24 +184,14 @@ def run_cli(args):
             apart, not minutes); with `one_thread`, a `--threads 1` run beside each run
             (every other one first), and the median of the pairs' speed-ups."""
             cmd = [exe, "simulate", net, "-i", x, "-o", out, "--summary", summary, "--quiet"]
-            evolve, wall, lib, evolve1, wall1 = [], [], [], [], []
-            for i in range(runs + 1):  # the first run warms the page cache
-                order = (False, True) if i % 2 == 0 else (True, False)
-                for single in order if one_thread else (False,):
-                    e, w = timed(cmd + (["--threads", "1"] if single else []), "evolve_seconds")
-                    (evolve1 if single else evolve).append(e)
-                    (wall1 if single else wall).append(w)
-                if side:
-                    warm_cores(args.warm)
-                    lib.append(library(*side)[name])
-            record(name, "evolve_ms", evolve, wall, lib)
+            lib = []
+            after = (lambda: (warm_cores(args.warm), lib.append(library(*side)[name]))) if side else None
+            record(name, "evolve_ms", alternated(cmd, "evolve_seconds", one_thread, after), lib)
             r = res[name]
             beside = f"   library side by side {r['library_side_by_side_ms']:9.2f} ms" if side else ""
             print(f"  littoral CLI {name:<22} evolve {r['evolve_ms']:9.2f} ms   whole process {r['wall_ms']:9.1f} ms"
                   + beside, flush=True)
             if one_thread:
-                record(f"{name}, 1 thread", "evolve_ms", evolve1, wall1, threads=1)
-                r["speedup_paired"] = statistics.median(a / b for a, b in zip(evolve1[1:], evolve[1:]))
                 r1 = res[f"{name}, 1 thread"]
                 print(f"  littoral CLI {name + ', 1 thread':<22} evolve {r1['evolve_ms']:9.2f} ms   whole process "
                       f"{r1['wall_ms']:9.1f} ms   speed-up, median of the pairs {r['speedup_paired']:.2f}x",
@@ -204,15 +216,7 @@ def run_cli(args):
                "--summary", summary, "--quiet"]
         for axis in w4["vary"]:
             cmd += ["--vary", axis]
-        loop, wall, loop1, wall1 = [], [], [], []
-        for i in range(runs + 1):
-            for single in (False, True) if i % 2 == 0 else (True, False):
-                seconds, w = timed(cmd + (["--threads", "1"] if single else []), "sweep_seconds")
-                (loop1 if single else loop).append(seconds)
-                (wall1 if single else wall).append(w)
-        record("W4", "sweep_ms", loop, wall)
-        record("W4, 1 thread", "sweep_ms", loop1, wall1, threads=1)
-        res["W4"]["speedup_paired"] = statistics.median(a / b for a, b in zip(loop1[1:], loop[1:]))
+        record("W4", "sweep_ms", alternated(cmd, "sweep_seconds", True))
         for name in ("W4", "W4, 1 thread"):
             print(f"  littoral CLI {name:<22} sweep  {res[name]['sweep_ms']:9.2f} ms   "
                   f"whole process {res[name]['wall_ms']:9.1f} ms", flush=True)

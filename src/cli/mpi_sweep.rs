@@ -29,7 +29,7 @@
 use super::args::SweepArgs;
 use super::atomic::Outputs;
 use super::error::{CliError, CliResult};
-use super::journal::Journal;
+use super::journal::{self, Journal};
 use super::mpi_head::HeadExchange;
 use super::mpi_wire::{self, Account, Answer, Poll, Request};
 use super::shard::sha256_hex;
@@ -289,7 +289,7 @@ impl Ranks {
         spent.waiting += clock.elapsed().as_secs_f64();
         if answer != Answer::Stop {
             // Rank 0 made it; on a file system not shared with rank 0, make it here.
-            let journal = super::journal::folder(job.files.out);
+            let journal = journal::folder(job.files.out);
             if let Err(e) = std::fs::create_dir_all(&journal) {
                 let e = CliError::io(&journal, "create folder", &e);
                 return self.send(&Request::ended(Vec::new(), Some(&e), None));
@@ -505,7 +505,7 @@ impl<'j> Computer<'j> {
             pool,
             spiking,
             opts,
-            journal: Journal::new(&super::journal::folder(job.files.out)),
+            journal: Journal::new(&journal::folder(job.files.out)),
         })
     }
 
