@@ -68,6 +68,19 @@ impl<T> Nested<T> {
         Nested(IndexMap::default())
     }
 
+    /// An empty map with room for `n` direct entries (no regrowth while they are added).
+    ///
+    /// ```
+    /// use littoral_core::Nested;
+    /// let mut n = Nested::with_capacity(2);
+    /// n.insert_leaf("vmem", 0.5);
+    /// n.insert_leaf("isyn", 0.0);
+    /// assert_eq!(n.len(), 2);
+    /// ```
+    pub fn with_capacity(n: usize) -> Self {
+        Nested(IndexMap::with_capacity_and_hasher(n, Default::default()))
+    }
+
     /// Number of direct entries.
     pub fn len(&self) -> usize {
         self.0.len()

@@ -542,14 +542,14 @@ pub(crate) fn drive_into<M: NeuronModel, F: Real, I: Send, B: OutputBuffer>(
 ) -> Result<Evolution> {
     let shared = model.decode_shared::<F>(params)?;
     let p: &M::Params<F> = &shared;
-    let vars: Vec<(&str, Vec<usize>)> = model
+    let vars: Vec<(&str, &[usize])> = model
         .attributes()
         .iter()
         .filter(|a| a.kind == Kind::State && !a.integer)
         .map(|a| {
             (
                 a.name.as_str(),
-                a.shapes.first().cloned().unwrap_or_default(),
+                a.shapes.first().map_or(&[][..], Vec::as_slice),
             )
         })
         .collect();
@@ -566,15 +566,11 @@ pub(crate) fn drive_into<M: NeuronModel, F: Real, I: Send, B: OutputBuffer>(
     let n_out = model.size_out();
     // The output and records are zeroed by each sample's task, not here (`task_zeroed`).
     let mut output = output(b * t * n_out);
-    let records = model.records();
-    let rec_shapes: Vec<Vec<usize>> = if record {
-        records
-            .iter()
-            .map(|(_, shape)| [&[b, t], shape.as_slice()].concat())
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let records = if record { model.records() } else { Vec::new() };
+    let rec_shapes: Vec<Vec<usize>> = records
+        .iter()
+        .map(|(_, shape)| [&[b, t], shape.as_slice()].concat())
+        .collect();
     let mut rec_arrays: Vec<TaskZeroed> = rec_shapes
         .iter()
         .map(|s| TaskZeroed::new(s.iter().product()))
@@ -617,7 +613,7 @@ pub(crate) fn drive_into<M: NeuronModel, F: Real, I: Send, B: OutputBuffer>(
     // Each task zeroes its own output and records, on its own thread.
     for_each_sample(tasks, b * t * state_size.max(n_out), |s| run(p, s));
     let output = Array::from_shape_vec(vec![b, t, n_out], output.into_vec())?;
-    let mut new_state = Tree::new();
+    let mut new_state = Tree::with_capacity(vars.len() + usize::from(has_key));
     for ((name, _), a) in vars.iter().zip(arrays) {
         new_state.insert_leaf(*name, Leaf::f64(Kind::State, None, a));
     }

@@ -67,10 +67,11 @@ pub fn batched<'t>(
     per_sample: &[usize],
 ) -> Result<&'t Array> {
     let a = state.array(name)?;
-    let mut want = vec![batch];
-    want.extend_from_slice(per_sample);
-    if a.shape() != want.as_slice() {
-        return Err(Error::shape(name, &[want], a.shape()));
+    match a.shape().split_first() {
+        Some((&b, rest)) if b == batch && rest == per_sample => Ok(a),
+        _ => {
+            let want = [&[batch], per_sample].concat();
+            Err(Error::shape(name, &[want], a.shape()))
+        }
     }
-    Ok(a)
 }
