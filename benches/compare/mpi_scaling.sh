@@ -118,16 +118,23 @@ cmp "$WORK/out1/summary.csv" "$WORK/out2/summary.csv"
 s1="$(cut -d' ' -f1 "$WORK/n1" | median)"; w1="$(cut -d' ' -f2 "$WORK/n1" | median)"
 s2="$(cut -d' ' -f1 "$WORK/n2" | median)"; w2="$(cut -d' ' -f2 "$WORK/n2" | median)"
 cores="$(median < "$WORK/cores")"; sp="$(median < "$WORK/pair")"
-python3 - "$s1" "$w1" "$s2" "$w2" "$RUNS" "$cores" "$sp" <<'PY'
-import sys
+python3 - "$s1" "$w1" "$s2" "$w2" "$RUNS" "$cores" "$sp" "$WORK" <<'PY'
+import statistics, sys
 s1, w1, s2, w2 = map(float, sys.argv[1:5])
 sp = float(sys.argv[7])
+# Each run of -n 1 was followed by a run of -n 2 and a pair: the ratios of those three,
+# seconds apart, taken run by run.
+col = lambda name: [float(line.split()[0]) for line in open(f"{sys.argv[8]}/{name}")]
+n1, n2, pair = col("n1"), col("n2"), col("pair")
 print(f"W4 over MPI, --threads 1, median of {sys.argv[5]} runs (summary.csv identical)")
 print(f"  sweep:         -n 1 {s1:.3f} s   -n 2 {s2:.3f} s   speed-up {s1 / s2:.2f}x (target >= 1.8; "
       f"the machine's 2-core bound, median: {float(sys.argv[6]):.2f}x)")
 print(f"  whole command: -n 1 {w1:.3f} s   -n 2 {w2:.3f} s   speed-up {w1 / w2:.2f}x")
 print(f"  two one-process sweeps at once (no MPI, each all points): {sp:.3f} s, so this "
       f"workload's bound for 2 ranks is 2 x {s1:.3f} / {sp:.3f} = {2 * s1 / sp:.2f}x")
+print(f"  run by run (medians of the runs' own ratios): speed-up "
+      f"{statistics.median(a / b for a, b in zip(n1, n2)):.2f}x, the workload's bound "
+      f"{statistics.median(2 * a / p for a, p in zip(n1, pair)):.2f}x")
 PY
 python3 - "$WORK/ranks" <<'PY'
 import statistics, sys
