@@ -29,13 +29,14 @@ Usage (from the repository root):
 
 Every number is a median of K runs (a small call: the median over K rounds of the mean of
 many back-to-back calls; Littoral and Rockpool numpy take turns within each round, and the
-target uses the median of the rounds' own ratios). Each group of workloads (W1 N=100, W1 N=1000, W2) is timed
-through Python and at once through Rust, each in a new process (as a user runs either)
-after both cores were kept busy for half a second (`machine.py`); this repeats --rounds times (default 7) and each side's time is the
-median over the rounds. Every other round runs Rust first and the Python rows in reverse
-order, so that neither side nor row is always the first after the pause (the first
-evolution after one was measured slower). Numbers measured on a loaded machine mean
-little: run it on an idle one and compare the ratios printed.
+target uses the median of the rounds' own ratios). Each group of workloads (W1 N=100,
+W1 N=1000, W2) is timed through Python and at once through Rust, each in a new process (as
+a user runs either) after both cores were kept busy for half a second (`machine.py`); this
+repeats --rounds times (default 7) and each side's time is the median over the rounds.
+Every other round runs Rust first and the Python rows in reverse order, so that neither
+side nor row is always the first after the pause (the first evolution after one was
+measured slower). Numbers measured on a loaded machine mean little: run it on an idle one
+and compare the ratios printed.
 """
 import argparse
 import json
@@ -116,17 +117,19 @@ def w2_net_and_input(b, t, precision):
 # ---- timing ------------------------------------------------------------------------------
 
 
+def block_seconds(fn, n):
+    """The mean time of `n` back-to-back calls of `fn`."""
+    t = time.perf_counter()
+    for _ in range(n):
+        fn()
+    return (time.perf_counter() - t) / n
+
+
 def median_seconds(fn, repeats, inner=1):
     """Median over `repeats` of the mean time of `inner` back-to-back calls (after one
     warm-up call)."""
     fn()
-    times = []
-    for _ in range(max(1, repeats)):
-        t = time.perf_counter()
-        for _ in range(inner):
-            fn()
-        times.append((time.perf_counter() - t) / inner)
-    return statistics.median(times)
+    return statistics.median(block_seconds(fn, inner) for _ in range(max(1, repeats)))
 
 
 def small_calls(runs, inner):
@@ -156,10 +159,7 @@ def small_calls(runs, inner):
         call()  # warm-up
     for _ in range(max(1, runs)):
         for name, (call, n) in calls.items():
-            t = time.perf_counter()
-            for _ in range(n):
-                call()
-            rounds[name].append((time.perf_counter() - t) / n)
+            rounds[name].append(block_seconds(call, n))
     res = {name: statistics.median(v) for name, v in rounds.items()}
 
     try:
