@@ -30,8 +30,11 @@ RUNS="${1:-5}"
 WARM="${WARM:-0.5}"
 export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-1}"
 export OMPI_MCA_pml="${OMPI_MCA_pml:-ob1}"
-cargo build --release --quiet --features mpi
-BIN="$PWD/target/release/littoral"
+# BIN=path/to/littoral times another build of the `mpi` feature (an A/B of two builds).
+if [ -z "${BIN:-}" ]; then
+  cargo build --release --quiet --features mpi
+  BIN="$PWD/target/release/littoral"
+fi
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 

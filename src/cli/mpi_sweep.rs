@@ -3,14 +3,14 @@
 //!
 //! Every rank reads the network and the input and prepares the sweep (the shared head of
 //! a chain is evaluated by samples split across the ranks and gathered, see
-//! [`super::mpi_head`]; on rank 0 on its main thread, the one that calls MPI). Rank 0 hands out the points still to compute on
-//! request, in chunks that shrink as the sweep goes (a quarter of an even share of what
-//! is left: few requests at first, single points per thread at the end, so that a rank
-//! slowed by costly points takes fewer of them and no rank finishes long after the
-//! others). Rank 0 computes too, on a thread of its own, one point per thread at a time,
-//! while its main thread answers the other ranks (polling without spinning, so that it
-//! leaves its core to the computation; between two of rank 0's points at the latest, even
-//! when the system does not preempt the computation). Each rank writes the outputs
+//! [`super::mpi_head`]; on the main thread, the one that calls MPI). Rank 0 hands out the
+//! points still to compute on request, in chunks that shrink as the sweep goes (a quarter
+//! of an even share of what is left: few requests at first, single points per thread at
+//! the end, so that a rank slowed by costly points takes fewer of them and no rank
+//! finishes long after the others). Rank 0 computes too, one point per thread at a time,
+//! and answers the requests that arrived between two of its chunks, on the same thread:
+//! no serving thread takes its core from the computation, and as the other ranks ask
+//! ahead, an answer is there before they need it. Each rank writes the outputs
 //! (`--save-outputs`) and the journal rows (`DIR/points/`) of the points it computed,
 //! atomically, and sends rank 0 their CSV rows (bytes, never arrays); rank 0 writes
 //! `summary.csv`, `timings.csv` and `manifest.json` as the one-process run does, so
@@ -44,7 +44,6 @@ use mpi::topology::SimpleCommunicator;
 use mpi::traits::{Communicator, Destination, Source};
 use std::cell::Cell;
 use std::collections::VecDeque;
-use std::sync::Mutex;
 use std::time::Instant;
 
 /// Environment variables that MPI launchers (Open MPI's `mpirun`, MPICH's and Intel's
@@ -127,13 +126,13 @@ impl Ranks {
         self.head().skip();
         if self.is_root() {
             // Failed before handing out any point: stop the other ranks.
-            let failure = Mutex::new(Dispatch {
+            let mut stopped = Dispatch {
                 queue: VecDeque::new(),
                 rows: Vec::new(),
                 accounts: Vec::new(),
                 failure: Some(CliError::other("stopped")),
-            });
-            self.serve(&failure, None, &|_, _| {})?;
+            };
+            Server::new(self, None).serve_to_end(&mut stopped, &|_, _| {});
             return outcome;
         }
         // Failed before asking for points: tell rank 0, which prints the error.
@@ -149,6 +148,12 @@ impl Ranks {
     /// all of them, with the text of `ranks.csv` (written with the summary, after the
     /// sweep).
     ///
+    /// Rank 0 computes its share and answers the other ranks on one thread: it waits for
+    /// every rank's first request (each sends one right after the head's exchange), then
+    /// answers whatever has arrived between two of its own chunks (one point per thread),
+    /// and serves the rest once the queue is empty. The other ranks ask ahead, so an
+    /// answer is there before they need it; no serving thread shares rank 0's core.
+    ///
     /// # Errors
     /// The first error of any rank (named), or a rank whose manifest differs.
     pub fn dispatch(
@@ -157,108 +162,66 @@ impl Ranks {
         todo: &[usize],
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> CliResult<(Vec<Computed>, String)> {
-        let state = Mutex::new(Dispatch {
+        let mut st = Dispatch {
             queue: todo.iter().copied().collect(),
             rows: Vec::new(),
             accounts: Vec::new(),
             failure: None,
-        });
+        };
         let total = todo.len();
         let manifest = job.manifest.to_json(None);
-        // Prepared on this thread, which alone calls MPI (the head is exchanged).
         let clock = Instant::now();
         let computer = Computer::new(job)?;
         let prepared = computer.prepare(&self.head())?;
-        let spent = Account {
+        let mut spent = Account {
             prepare: clock.elapsed().as_secs_f64(),
             ..Account::default()
         };
-        std::thread::scope(|s| {
-            let local = s.spawn(|| compute_share(&computer, &prepared, spent, &state));
-            let served = self.serve(&state, Some((&manifest, total)), progress);
-            let local = local.join();
-            let mut st = state
-                .lock()
-                .map_err(|_| CliError::other("internal error: dispatch state poisoned"))?;
-            if let Err(e) = local {
-                std::panic::resume_unwind(e);
-            }
-            served?;
-            if let Some(e) = st.failure.take() {
-                return Err(e);
-            }
-            let rows = std::mem::take(&mut st.rows);
-            if rows.len() != total {
-                return Err(CliError::other(format!(
-                    "internal error: {} of {total} point(s) came back",
-                    rows.len()
-                )));
-            }
-            Ok((rows, accounts_csv(&mut st.accounts)))
-        })
-    }
-
-    /// Rank 0: answer every other rank until each has ended. `expect` is rank 0's manifest
-    /// and the number of points of the sweep (`None` when stopping the ranks early).
-    fn serve(
-        &self,
-        state: &Mutex<Dispatch>,
-        expect: Option<(&str, usize)>,
-        progress: &(dyn Fn(usize, usize) + Sync),
-    ) -> CliResult<()> {
-        self.settled.set(true);
-        let mut ended = vec![false; self.size()];
-        ended[0] = true;
-        let mut poll = Poll::new(Poll::BESIDE_WORK);
-        let mut done = 0;
-        while ended.iter().any(|e| !e) {
-            let Some((from, bytes)) = mpi_wire::try_receive(&self.world.any_process()) else {
-                let now = lock(state)?.rows.len();
-                if now != done {
-                    done = now;
-                    progress(done, expect.map_or(0, |e| e.1));
+        let mut server = Server::new(self, Some((&manifest, total)));
+        server.wait_for_every_rank(&mut st);
+        let computed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let take = points_per_take(job.threads);
+            loop {
+                server.answer_arrived(&mut st);
+                let chunk = st.take(take);
+                if chunk.is_empty() {
+                    return Ok(());
                 }
-                poll.wait();
-                continue;
-            };
-            poll.reset();
-            let rank_no = usize::try_from(from).unwrap_or(0);
-            let mut st = lock(state)?;
-            let request = match Request::decode(&bytes) {
-                Ok(r) => r,
-                Err(e) => {
-                    st.fail(CliError::other(format!("rank {from}: {e}")));
-                    // Unreadable: cannot tell whether it wants an answer; it is ended.
-                    ended[rank_no] = true;
-                    continue;
-                }
-            };
-            if let (Some(theirs), Some((mine, _))) = (&request.manifest, expect)
-                && theirs != mine
-            {
-                st.fail(CliError::other(format!(
-                    "rank {from} read another network, input or grid than rank 0 (not the \
-                     same files on every node?)"
-                )));
+                let clock = Instant::now();
+                let rows = computer.run(&prepared, &chunk)?;
+                spent.busy += clock.elapsed().as_secs_f64();
+                spent.points += chunk.len();
+                st.rows.extend(rows);
+                progress(st.rows.len(), total);
             }
-            if let Some(e) = &request.error {
-                st.fail(CliError::other(format!("rank {from}: {e}")));
+        }));
+        st.accounts.push((0, spent));
+        let panicked = match computed {
+            Ok(Ok(())) => None,
+            Ok(Err(e)) => {
+                st.fail(e);
+                None
             }
-            st.rows.extend(request.done);
-            if let Some(a) = request.account {
-                st.accounts.push((rank_no, a));
+            Err(panic) => {
+                st.fail(CliError::other("rank 0 panicked"));
+                Some(panic)
             }
-            if request.want == 0 {
-                ended[rank_no] = true;
-                continue;
-            }
-            let answer = st.hand_out(request.want, request.idle, self.size());
-            drop(st);
-            self.world
-                .process_at_rank(from)
-                .send_with_tag(&answer.encode()[..], mpi_wire::TAG_POINTS);
+        };
+        // Stop the other ranks (and take their last rows) whatever happened here.
+        server.serve_to_end(&mut st, progress);
+        if let Some(panic) = panicked {
+            std::panic::resume_unwind(panic);
         }
-        Ok(())
+        if let Some(e) = st.failure.take() {
+            return Err(e);
+        }
+        if st.rows.len() != total {
+            return Err(CliError::other(format!(
+                "internal error: {} of {total} point(s) came back",
+                st.rows.len()
+            )));
+        }
+        Ok((std::mem::take(&mut st.rows), accounts_csv(&mut st.accounts)))
     }
 
     /// Another rank: ask rank 0 for points until it says stop, computing them with this
@@ -368,13 +331,12 @@ impl Ranks {
 }
 
 /// The fewest points a rank takes at a time: one per thread. Rank 0 takes that many from
-/// the queue for its own threads, so that between them its main thread answers the other
-/// ranks even when the system does not preempt its computation.
+/// the queue for its own threads, and answers the other ranks between two such chunks.
 fn points_per_take(threads: Option<usize>) -> usize {
     threads.unwrap_or(1).clamp(1, MAX_CHUNK)
 }
 
-/// What rank 0's threads share: the points not handed out yet, the rows come back, how
+/// What rank 0 keeps of the sweep: the points not handed out yet, the rows come back, how
 /// each rank spent the sweep, the first failure.
 struct Dispatch {
     queue: VecDeque<usize>,
@@ -423,12 +385,6 @@ impl Dispatch {
     }
 }
 
-fn lock(state: &Mutex<Dispatch>) -> CliResult<std::sync::MutexGuard<'_, Dispatch>> {
-    state
-        .lock()
-        .map_err(|_| CliError::other("internal error: dispatch state poisoned"))
-}
-
 /// The text of `DIR/ranks.csv`: how each rank spent the sweep, by rank.
 fn accounts_csv(accounts: &mut [(usize, Account)]) -> String {
     accounts.sort_by_key(|(rank, _)| *rank);
@@ -439,38 +395,102 @@ fn accounts_csv(accounts: &mut [(usize, Account)]) -> String {
     text
 }
 
-/// Rank 0's own share: take chunks from the queue until it is empty (rank 0 never waits
-/// for points). `spent` holds the time spent preparing.
-fn compute_share(
-    computer: &Computer<'_>,
-    prepared: &PreparedSweep<'_>,
-    mut spent: Account,
-    state: &Mutex<Dispatch>,
-) {
-    // The whole loop on the pool's thread (nested `install`s run in place): no hand-over
-    // between threads per chunk.
-    let outcome = computer.pool.install(|| -> CliResult<()> {
-        // One point per thread at a time: the main thread runs at least in between.
-        loop {
-            let chunk = lock(state)?.take(points_per_take(computer.job.threads));
-            if chunk.is_empty() {
-                lock(state)?.accounts.push((0, spent));
-                return Ok(());
-            }
-            let clock = Instant::now();
-            let rows = computer.run(prepared, &chunk)?;
-            spent.busy += clock.elapsed().as_secs_f64();
-            spent.points += chunk.len();
-            lock(state)?.rows.extend(rows);
-            // Let the main thread answer: Open MPI binds a rank to one core, and a
-            // real-time scheduler runs it only when this thread yields.
-            std::thread::yield_now();
+/// Rank 0's side of the protocol: reads the other ranks' requests and answers them.
+struct Server<'r> {
+    ranks: &'r Ranks,
+    /// Rank 0's manifest and the number of points of the sweep (`None` when stopping the
+    /// ranks early).
+    expect: Option<(&'r str, usize)>,
+    /// Ranks heard from at least once (rank 0 included).
+    heard: Vec<bool>,
+    /// Ranks that have ended (rank 0 included).
+    ended: Vec<bool>,
+}
+
+impl<'r> Server<'r> {
+    fn new(ranks: &'r Ranks, expect: Option<(&'r str, usize)>) -> Self {
+        ranks.settled.set(true);
+        let mut heard = vec![false; ranks.size()];
+        heard[0] = true;
+        Server {
+            ranks,
+            expect,
+            ended: heard.clone(),
+            heard,
         }
-    });
-    if let Err(e) = outcome
-        && let Ok(mut st) = state.lock()
-    {
-        st.fail(e);
+    }
+
+    /// Wait (without spinning) until every rank has sent its first message.
+    fn wait_for_every_rank(&mut self, st: &mut Dispatch) {
+        let mut poll = Poll::new(Poll::IDLE);
+        while self.heard.iter().any(|h| !h) {
+            if self.answer_one(st) {
+                poll.reset();
+            } else {
+                poll.wait();
+            }
+        }
+    }
+
+    /// Answer every request that has arrived, without waiting for more.
+    fn answer_arrived(&mut self, st: &mut Dispatch) {
+        while self.answer_one(st) {}
+    }
+
+    /// Answer every rank until each has ended (rank 0 has nothing left to compute).
+    fn serve_to_end(&mut self, st: &mut Dispatch, progress: &(dyn Fn(usize, usize) + Sync)) {
+        let mut poll = Poll::new(Poll::IDLE);
+        while self.ended.iter().any(|e| !e) {
+            if self.answer_one(st) {
+                poll.reset();
+                progress(st.rows.len(), self.expect.map_or(0, |e| e.1));
+            } else {
+                poll.wait();
+            }
+        }
+    }
+
+    /// Take one waiting request, if any, and answer it; whether there was one.
+    fn answer_one(&mut self, st: &mut Dispatch) -> bool {
+        let Some((from, bytes)) = mpi_wire::try_receive(&self.ranks.world.any_process()) else {
+            return false;
+        };
+        let rank_no = usize::try_from(from).unwrap_or(0);
+        self.heard[rank_no] = true;
+        let request = match Request::decode(&bytes) {
+            Ok(r) => r,
+            Err(e) => {
+                st.fail(CliError::other(format!("rank {from}: {e}")));
+                // Unreadable: cannot tell whether it wants an answer; it is ended.
+                self.ended[rank_no] = true;
+                return true;
+            }
+        };
+        if let (Some(theirs), Some((mine, _))) = (&request.manifest, self.expect)
+            && theirs != mine
+        {
+            st.fail(CliError::other(format!(
+                "rank {from} read another network, input or grid than rank 0 (not the same \
+                 files on every node?)"
+            )));
+        }
+        if let Some(e) = &request.error {
+            st.fail(CliError::other(format!("rank {from}: {e}")));
+        }
+        st.rows.extend(request.done);
+        if let Some(a) = request.account {
+            st.accounts.push((rank_no, a));
+        }
+        if request.want == 0 {
+            self.ended[rank_no] = true;
+            return true;
+        }
+        let answer = st.hand_out(request.want, request.idle, self.ranks.size());
+        self.ranks
+            .world
+            .process_at_rank(from)
+            .send_with_tag(&answer.encode()[..], mpi_wire::TAG_POINTS);
+        true
     }
 }
 

@@ -228,10 +228,7 @@ pub struct Poll {
 
 impl Poll {
     const FIRST: Duration = Duration::from_micros(20);
-    /// Rank 0's main thread, which shares its cores with rank 0's computation: at most
-    /// 1,000 wake-ups a second.
-    pub const BESIDE_WORK: Duration = Duration::from_millis(1);
-    /// A rank with nothing to compute until the answer comes.
+    /// A rank with nothing to compute until a message comes.
     pub const IDLE: Duration = Duration::from_micros(100);
 
     /// Start at the shortest sleep; sleep at most `longest`.
