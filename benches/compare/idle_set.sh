@@ -6,11 +6,11 @@
 #     bash benches/compare/idle_set.sh
 #
 # PY needs `pip install ./python "rockpool==3.1.0" "jax[cpu]" numpy scipy`; BRIAN2_PY its
-# own environment (`brian2==2.9.0 "numpy<2.3"`, docs/performance.md). About 18 minutes on
-# the 2-vCPU development VM. Writes, in DIR: py.json/py.txt (python_overhead.py, issue 14),
-# cmp.json/cmp.md/cmp.txt (compare.py, issues 10 and 12), mpi.txt (mpi_scaling.sh, issue
-# 15), cuba.json/cuba.txt (brian2_cuba.py --compare, issue 12), and the start and end times
-# with the load average.
+# own environment (`brian2==2.9.0 "numpy<2.3"`, docs/performance.md). 18 to 42 minutes on
+# the 2-vCPU development VMs (most of it Rockpool). Writes, in DIR: py.json/py.txt
+# (python_overhead.py, issue 14), cmp.json/cmp.md/cmp.txt (compare.py, issues 10 and 12),
+# mpi.txt (mpi_scaling.sh, issue 15), cuba.json/cuba.txt (brian2_cuba.py --compare, issue
+# 12), and the start and end times with the load average.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 : "${OUT:?set OUT=DIR}"
