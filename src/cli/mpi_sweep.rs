@@ -5,7 +5,7 @@
 //! a chain is evaluated by samples split across the ranks and gathered, see
 //! [`super::mpi_head`]; on the main thread, the one that calls MPI). Rank 0 hands out the
 //! points still to compute on request, in chunks that shrink as the sweep goes (a quarter
-//! of an even share of what is left: few requests at first, single points per thread at
+//! of an even share of what is left: few requests at first, two points per thread at
 //! the end, so that a rank slowed by costly points takes fewer of them and no rank
 //! finishes long after the others). Rank 0 computes too, one point per thread at a time,
 //! and answers the requests that arrived between two of its chunks, on the same thread:
@@ -178,7 +178,9 @@ impl Ranks {
             ..Account::default()
         };
         let mut server = Server::new(self, Some((&manifest, total)));
+        let clock = Instant::now();
         server.wait_for_every_rank(&mut st);
+        spent.waiting = clock.elapsed().as_secs_f64();
         let computed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let take = points_per_take(job.threads);
             loop {
@@ -231,7 +233,10 @@ impl Ranks {
     /// None but MPI failures: errors of the computation go to rank 0.
     pub fn work(&self, job: &Job<'_>) -> CliResult<()> {
         self.settled.set(true);
-        let want = points_per_take(job.threads);
+        // Two points per thread at least: the answer to the request sent ahead travels
+        // while this chunk computes, and rank 0 answers only between its own points, so
+        // the chunk should outlast one of rank 0's (which may be the slower core).
+        let want = 2 * points_per_take(job.threads);
         let mut spent = Account::default();
         let clock = Instant::now();
         let computer = match Computer::new(job) {

@@ -64,7 +64,8 @@ pub struct Account {
     pub prepare: f64,
     /// Computing its points, writing their outputs and journal rows.
     pub busy: f64,
-    /// Waiting for rank 0's answer with nothing to compute.
+    /// Waiting with nothing to compute: for rank 0's answer (other ranks), for every
+    /// rank's first request (rank 0).
     pub waiting: f64,
 }
 
