@@ -335,8 +335,9 @@ impl Ranks {
     }
 }
 
-/// The fewest points a rank takes at a time: one per thread. Rank 0 takes that many from
-/// the queue for its own threads, and answers the other ranks between two such chunks.
+/// One point per thread: what rank 0 takes from the queue at a time for its own threads
+/// (it answers the other ranks between two such chunks), and half of the fewest points
+/// another rank takes.
 fn points_per_take(threads: Option<usize>) -> usize {
     threads.unwrap_or(1).clamp(1, MAX_CHUNK)
 }
