@@ -126,12 +126,8 @@ impl Ranks {
         self.head().skip();
         if self.is_root() {
             // Failed before handing out any point: stop the other ranks.
-            let mut stopped = Dispatch {
-                queue: VecDeque::new(),
-                rows: Vec::new(),
-                accounts: Vec::new(),
-                failure: Some(CliError::other("stopped")),
-            };
+            let mut stopped = Dispatch::new(&[]);
+            stopped.fail(CliError::other("stopped"));
             Server::new(self, None).serve_to_end(&mut stopped, &|_, _| {});
             return outcome;
         }
@@ -162,12 +158,7 @@ impl Ranks {
         todo: &[usize],
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> CliResult<(Vec<Computed>, String)> {
-        let mut st = Dispatch {
-            queue: todo.iter().copied().collect(),
-            rows: Vec::new(),
-            accounts: Vec::new(),
-            failure: None,
-        };
+        let mut st = Dispatch::new(todo);
         let total = todo.len();
         let manifest = job.manifest.to_json(None);
         let clock = Instant::now();
@@ -352,6 +343,16 @@ struct Dispatch {
 }
 
 impl Dispatch {
+    /// `todo` to hand out, nothing back yet.
+    fn new(todo: &[usize]) -> Self {
+        Dispatch {
+            queue: todo.iter().copied().collect(),
+            rows: Vec::new(),
+            accounts: Vec::new(),
+            failure: None,
+        }
+    }
+
     /// The answer to another rank of a job of `ranks` that takes `least` points at a
     /// time and is `idle` or asks ahead: a quarter of an even share of the points left
     /// (guided self-scheduling), at least `least`. Early chunks are large (few requests);
@@ -428,14 +429,7 @@ impl<'r> Server<'r> {
 
     /// Wait (without spinning) until every rank has sent its first message.
     fn wait_for_every_rank(&mut self, st: &mut Dispatch) {
-        let mut poll = Poll::new(Poll::IDLE);
-        while self.heard.iter().any(|h| !h) {
-            if self.answer_one(st) {
-                poll.reset();
-            } else {
-                poll.wait();
-            }
-        }
+        self.serve_while(st, &|_, _| {}, |s| s.heard.iter().any(|h| !h));
     }
 
     /// Answer every request that has arrived, without waiting for more.
@@ -445,8 +439,19 @@ impl<'r> Server<'r> {
 
     /// Answer every rank until each has ended (rank 0 has nothing left to compute).
     fn serve_to_end(&mut self, st: &mut Dispatch, progress: &(dyn Fn(usize, usize) + Sync)) {
+        self.serve_while(st, progress, |s| s.ended.iter().any(|e| !e));
+    }
+
+    /// Answer requests as they come (polling without spinning) while `more` holds,
+    /// reporting the rows come back to `progress`.
+    fn serve_while(
+        &mut self,
+        st: &mut Dispatch,
+        progress: &(dyn Fn(usize, usize) + Sync),
+        more: impl Fn(&Self) -> bool,
+    ) {
         let mut poll = Poll::new(Poll::IDLE);
-        while self.ended.iter().any(|e| !e) {
+        while more(self) {
             if self.answer_one(st) {
                 poll.reset();
                 progress(st.rows.len(), self.expect.map_or(0, |e| e.1));
@@ -587,12 +592,7 @@ mod tests {
     use super::*;
 
     fn dispatch(points: usize) -> Dispatch {
-        Dispatch {
-            queue: (0..points).collect(),
-            rows: Vec::new(),
-            accounts: Vec::new(),
-            failure: None,
-        }
+        Dispatch::new(&(0..points).collect::<Vec<_>>())
     }
 
     fn points(a: Answer) -> Vec<usize> {
