@@ -1,0 +1,3 @@
+//! Empty: cargo unifies the features of `[build-dependencies]` only for a crate that has a
+//! build script (see `Cargo.toml`).
+fn main() {}
