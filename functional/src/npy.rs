@@ -1,5 +1,5 @@
 //! NumPy `.npy` and `.npz` reading and writing: the one reader ([`read_npy`],
-//! [`read_npz_member`]: headers and sizes checked before anything is allocated) and the
+//! [`NpzIn`]: headers and sizes checked before anything is allocated) and the
 //! one writer behind the command line's outputs
 //! (`--output`, `--record`, `--state-npz`) and Rockpool `.npz` time series
 //! ([`crate::timeseries::npz`]). Arrays are stored C-ordered and little-endian, in
@@ -22,11 +22,10 @@
 
 mod read;
 
-pub use read::{NPY_MAGIC, read_npy, read_npz_member, read_up_to};
+pub use read::{NPY_MAGIC, NpzIn, read_npy, read_up_to};
 
 use littoral_core::Array;
-use npyz::npz::NpzWriter;
-use npyz::{AutoSerialize, WriterBuilder};
+use npyz::{AutoSerialize, WriteOptions, WriterBuilder};
 use std::io::{Seek, Write};
 
 fn shape_u64(shape: &[usize]) -> Vec<u64> {
@@ -99,7 +98,7 @@ pub fn write_npy<T: NpyElement>(w: &mut impl Write, a: &Array<T>) -> std::io::Re
 /// (without a newline, glued before the caller's own message), so the underlying writer
 /// is fused ([`Fused`]): once it has failed, it discards everything silently.
 pub struct NpzOut<W: Write + Seek> {
-    npz: NpzWriter<Fused<W>>,
+    zip: zip::ZipWriter<Fused<W>>,
 }
 
 /// A writer that, after its first error, accepts and discards every later write and
@@ -179,7 +178,7 @@ impl<W: Write + Seek> NpzOut<W> {
     /// Start an archive over `w`.
     pub fn new(w: W) -> Self {
         NpzOut {
-            npz: NpzWriter::new(Fused {
+            zip: zip::ZipWriter::new(Fused {
                 inner: w,
                 failed: false,
                 pos: 0,
@@ -198,8 +197,8 @@ impl<W: Write + Seek> NpzOut<W> {
         data: &[T],
     ) -> std::io::Result<()> {
         let bytes = (data.len() as u64).saturating_mul(std::mem::size_of::<T>() as u64);
-        let options = npyz::zip::write::FileOptions::default()
-            .compression_method(npyz::zip::CompressionMethod::Stored)
+        let options = zip::write::FileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored)
             .large_file(bytes >= u64::from(u32::MAX) - 4096);
         let expected = shape.iter().try_fold(1u64, |n, &d| n.checked_mul(d));
         if expected != Some(data.len() as u64) {
@@ -208,11 +207,13 @@ impl<W: Write + Seek> NpzOut<W> {
                 data.len()
             )));
         }
-        let mut out = self
-            .npz
-            .array::<T>(name, options)?
+        self.zip
+            .start_file(npyz::npz::file_name_from_array_name(name), options)
+            .map_err(zip_io)?;
+        let mut out = WriteOptions::<T>::new()
             .default_dtype()
             .shape(shape)
+            .writer(&mut self.zip)
             .write_header_only()?;
         write_data(&mut out, data)
     }
@@ -230,7 +231,7 @@ impl<W: Write + Seek> NpzOut<W> {
     /// # Errors
     /// I/O errors.
     pub fn finish(mut self) -> std::io::Result<W> {
-        let fused = self.npz.zip_writer().finish().map_err(zip_io)?;
+        let fused = self.zip.finish().map_err(zip_io)?;
         if fused.failed {
             return Err(std::io::Error::other("an earlier write failed"));
         }

@@ -10,7 +10,7 @@
 use super::error::{CliError, CliResult};
 use littoral_core::Array;
 use littoral_core::array::format_shape;
-use littoral_functional::npy::{read_npy, read_npz_member, read_up_to};
+use littoral_functional::npy::{NpzIn, read_npy, read_up_to};
 use std::fs::File;
 use std::io::Seek;
 use std::path::Path;
@@ -51,9 +51,9 @@ pub fn read_array(path: &Path, max_bytes: u64) -> CliResult<Array> {
 }
 
 fn read_npz_single(path: &Path, file: File, max_bytes: u64) -> CliResult<Array> {
-    let mut ar = npyz::npz::NpzArchive::new(std::io::BufReader::new(file))
+    let mut ar = NpzIn::new(std::io::BufReader::new(file))
         .map_err(|e| CliError::file(path, format!("not a valid .npz (zip) file: {e}")))?;
-    let names: Vec<String> = ar.array_names().map(str::to_string).collect();
+    let names = ar.names();
     let name = match names.as_slice() {
         [] => return Err(CliError::file(path, "the .npz file holds no array")),
         [one] => one.clone(),
@@ -71,7 +71,7 @@ fn read_npz_single(path: &Path, file: File, max_bytes: u64) -> CliResult<Array> 
             }
         },
     };
-    read_npz_member(&mut ar, &name, max_bytes)
+    ar.member(&name, max_bytes)
         .map_err(|m| CliError::file(path, format!("array `{name}`: {m}")))?
         .ok_or_else(|| CliError::file(path, format!("array `{name}`: missing")))
 }

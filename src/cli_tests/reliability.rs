@@ -399,9 +399,9 @@ fn npy_with_header(header: &str, data: &[u8]) -> Vec<u8> {
 /// An `.npz` holding one deflated member `input.npy`.
 fn npz_deflated(member: &[u8]) -> Vec<u8> {
     use std::io::Write;
-    let mut zip = npyz::zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = npyz::zip::write::FileOptions::default()
-        .compression_method(npyz::zip::CompressionMethod::Deflated);
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options =
+        zip::write::FileOptions::default().compression_method(zip::CompressionMethod::Deflated);
     zip.start_file("input.npy", options).unwrap();
     zip.write_all(member).unwrap();
     zip.finish().unwrap().into_inner()

@@ -84,21 +84,40 @@ pub fn read_npy(path: &Path) -> Array {
 
 /// The arrays of an `.npz` file: name, shape, dtype descr.
 pub fn npz_entries(path: &Path) -> Vec<(String, Vec<u64>, String)> {
-    let mut ar = npyz::npz::NpzArchive::open(path).unwrap();
-    let names: Vec<String> = ar.array_names().map(str::to_string).collect();
+    let mut ar = npz_open(path);
+    let names: Vec<String> = ar
+        .file_names()
+        .filter_map(npyz::npz::array_name_from_file_name)
+        .map(str::to_string)
+        .collect();
     names
         .into_iter()
         .map(|n| {
-            let npy = ar.by_name(&n).unwrap().unwrap();
+            let npy = npz_member(&mut ar, &n);
             (n, npy.shape().to_vec(), npy.dtype().descr())
         })
         .collect()
 }
 
+fn npz_open(path: &Path) -> zip::ZipArchive<std::fs::File> {
+    zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap()
+}
+
+fn npz_member<'a>(
+    ar: &'a mut zip::ZipArchive<std::fs::File>,
+    name: &str,
+) -> npyz::NpyFile<zip::read::ZipFile<'a>> {
+    npyz::NpyFile::new(
+        ar.by_name(&npyz::npz::file_name_from_array_name(name))
+            .unwrap(),
+    )
+    .unwrap()
+}
+
 /// One float64 array of an `.npz` file.
 pub fn npz_f64(path: &Path, name: &str) -> Array {
-    let mut ar = npyz::npz::NpzArchive::open(path).unwrap();
-    let npy = ar.by_name(name).unwrap().unwrap();
+    let mut ar = npz_open(path);
+    let npy = npz_member(&mut ar, name);
     let shape: Vec<usize> = npy.shape().iter().map(|&d| d as usize).collect();
     Array::from_shape_vec(shape, npy.into_vec().unwrap()).unwrap()
 }

@@ -210,25 +210,69 @@ pub fn read_npy(r: &mut impl Read, available: u64, max_bytes: u64) -> Result<Arr
     Array::from_shape_vec(dims, values).map_err(|e| e.to_string())
 }
 
-/// Read the array `name` of an `.npz` archive (`None` when it has no such member), its
-/// data at most `max_bytes`; the member is decompressed only as far as its header
-/// declares.
+/// An `.npz` archive being read: a zip of `.npy` members, the array `x` in `x.npy`
+/// (npyz's naming). NumPy stores members (`np.savez`) or deflates them
+/// (`np.savez_compressed`); other zip methods are refused by name.
 ///
-/// # Errors
-/// As [`read_npy`], and a member the zip reader cannot open.
-pub fn read_npz_member<R: Read + Seek>(
-    archive: &mut npyz::npz::NpzArchive<R>,
-    name: &str,
-    max_bytes: u64,
-) -> Result<Option<Array>, String> {
-    let entry_name = npyz::npz::file_name_from_array_name(name);
-    let mut entry = match archive.zip_archive().by_name(&entry_name) {
-        Ok(e) => e,
-        Err(npyz::zip::result::ZipError::FileNotFound) => return Ok(None),
-        Err(e) => return Err(e.to_string()),
-    };
-    let size = entry.size();
-    read_npy(&mut entry, size, max_bytes).map(Some)
+/// ```
+/// use littoral_core::Array;
+/// use littoral_functional::npy::{NpzIn, NpzOut};
+/// let mut out = NpzOut::new(std::io::Cursor::new(Vec::new()));
+/// out.add_array("vmem", &Array::zeros(vec![2, 3]))?;
+/// let mut npz = NpzIn::new(std::io::Cursor::new(out.finish()?.into_inner()))?;
+/// assert_eq!(npz.names(), ["vmem"]);
+/// assert_eq!(npz.member("vmem", 1 << 20)?.map(|a| a.shape().to_vec()), Some(vec![2, 3]));
+/// assert!(npz.member("isyn", 1 << 20)?.is_none());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct NpzIn<R: Read + Seek> {
+    zip: zip::ZipArchive<R>,
+}
+
+impl<R: Read + Seek> std::fmt::Debug for NpzIn<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NpzIn").finish_non_exhaustive()
+    }
+}
+
+impl<R: Read + Seek> NpzIn<R> {
+    /// Open the archive over `reader` (reads the zip's central directory).
+    ///
+    /// # Errors
+    /// Not a zip archive, in the zip reader's words.
+    pub fn new(reader: R) -> Result<Self, String> {
+        zip::ZipArchive::new(reader)
+            .map(|zip| NpzIn { zip })
+            .map_err(|e| e.to_string())
+    }
+
+    /// The arrays' names (members `*.npy`, without the suffix), sorted.
+    pub fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .zip
+            .file_names()
+            .filter_map(npyz::npz::array_name_from_file_name)
+            .map(str::to_string)
+            .collect();
+        names.sort_unstable();
+        names
+    }
+
+    /// Read the array `name` (`None` when the archive has no such member), its data at
+    /// most `max_bytes`; the member is decompressed only as far as its header declares.
+    ///
+    /// # Errors
+    /// As [`read_npy`], and a member the zip reader cannot open.
+    pub fn member(&mut self, name: &str, max_bytes: u64) -> Result<Option<Array>, String> {
+        let entry_name = npyz::npz::file_name_from_array_name(name);
+        let mut entry = match self.zip.by_name(&entry_name) {
+            Ok(e) => e,
+            Err(zip::result::ZipError::FileNotFound) => return Ok(None),
+            Err(e) => return Err(e.to_string()),
+        };
+        let size = entry.size();
+        read_npy(&mut entry, size, max_bytes).map(Some)
+    }
 }
 
 /// Refuse a header whose dict has keys other than NumPy's three (NumPy refuses them too).

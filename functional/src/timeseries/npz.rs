@@ -35,10 +35,9 @@
 use crate::atomic::write_atomic;
 use crate::codec::read_file;
 use crate::error::{Error, Result};
-use crate::npy::{NpzOut, read_npz_member};
+use crate::npy::{NpzIn, NpzOut};
 use crate::timeseries::{Interp, TimeSeries, TsContinuous, TsEvent};
 use littoral_core::{Array, array::format_shape};
-use npyz::npz::NpzArchive;
 use std::io::{Cursor, Read, Seek};
 use std::path::Path;
 
@@ -188,12 +187,12 @@ impl Field {
     }
 }
 
-/// A field through the one `.npy` reader ([`crate::npy::read_npz_member`]): header
+/// A field through the one `.npy` reader ([`NpzIn::member`]): header
 /// nesting and keys checked, its data bounded by the element limit, decompressed only as
 /// far as its header declares.
-fn read_field<R: Read + Seek>(ar: &mut NpzArchive<R>, name: &str) -> Result<Option<Field>> {
+fn read_field<R: Read + Seek>(ar: &mut NpzIn<R>, name: &str) -> Result<Option<Field>> {
     let max_bytes = littoral_core::limits::MAX_ELEMENTS.saturating_mul(8);
-    let Some(a) = read_npz_member(ar, name, max_bytes).map_err(|e| npz_error(name, e))? else {
+    let Some(a) = ar.member(name, max_bytes).map_err(|e| npz_error(name, e))? else {
         return Ok(None);
     };
     Ok(Some(Field {
@@ -202,7 +201,7 @@ fn read_field<R: Read + Seek>(ar: &mut NpzArchive<R>, name: &str) -> Result<Opti
     }))
 }
 
-fn require<R: Read + Seek>(ar: &mut NpzArchive<R>, name: &str) -> Result<Field> {
+fn require<R: Read + Seek>(ar: &mut NpzIn<R>, name: &str) -> Result<Field> {
     read_field(ar, name)?.ok_or_else(|| invalid(name, "missing from the .npz file"))
 }
 
@@ -221,8 +220,8 @@ enum Expect {
 }
 
 fn decode(bytes: &[u8], expect: Expect) -> Result<TimeSeries> {
-    let mut ar = NpzArchive::new(Cursor::new(bytes)).map_err(|e| npz_error("npz", e))?;
-    let names: Vec<String> = ar.array_names().map(str::to_string).collect();
+    let mut ar = NpzIn::new(Cursor::new(bytes)).map_err(|e| npz_error("npz", e))?;
+    let names = ar.names();
     let kind = match (marker(&names, "type_"), expect) {
         (Some(k), _) => k,
         (None, Expect::Continuous) => "TSContinuous".into(),
