@@ -2,9 +2,7 @@
 //! last good snapshot, and the whole output equals the uninterrupted run bit for bit.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{assert_ev_bits_eq, input};
+use crate::common::{assert_ev_bits_eq, input};
 use littoral_core::{Array, ModuleExt, Tree, record_bits_eq, tree_bits_eq};
 use littoral_functional::checkpoint::{
     PREVIOUS_SNAPSHOT_FILE, RUN_FILE, SNAPSHOT_FILE, chunk_file_name, read_last_snapshot,
@@ -145,11 +143,14 @@ fn a_killed_run_resumes_to_the_uninterrupted_bits() {
     let reference = net.evolve(&tree, &tree, &x, true).unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("run");
+    // The test's name as libtest lists it: its module path without the crate's name.
+    let module = module_path!().split_once("::").map_or("", |(_, m)| m);
+    let child_test = format!("{module}::child_long_run");
     let mut child = ChildGuard(
         Command::new(std::env::current_exe().unwrap())
             .args([
                 "--exact",
-                "child_long_run",
+                child_test.trim_start_matches("::"),
                 "--nocapture",
                 "--test-threads=1",
             ])

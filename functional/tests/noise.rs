@@ -4,9 +4,7 @@
 //! ExpSyn).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{assert_ev_bits_eq, input, steps};
+use crate::common::{assert_ev_bits_eq, input, steps};
 use littoral_core::rng::{derive_seed, fill_standard_normal, sample_key};
 use littoral_core::{Array, ModuleExt, Tree, tree_bits_eq};
 use littoral_functional::{ParOptions, evolve_par};

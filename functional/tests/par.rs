@@ -2,9 +2,7 @@
 //! count, over random networks with noise and recurrence.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{assert_ev_bits_eq, build, input, net_spec};
+use crate::common::{assert_ev_bits_eq, build, input, net_spec};
 use littoral_core::{Array, ModuleExt, tree_bits_eq};
 use littoral_functional::{Error, ParOptions, evolve_par};
 use littoral_nets::{Lif, Linear, Sequential};

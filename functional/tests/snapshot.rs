@@ -3,9 +3,7 @@
 //! format-v1 fixture still loading.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{build, input, net_spec, steps};
+use crate::common::{build, input, net_spec, steps};
 use littoral_core::{Array, Kind, Leaf, ModuleExt, Tree, Value, record_bits_eq, tree_bits_eq};
 use littoral_functional::codec::{self, FORMAT_VERSION, HEADER_LEN, MAGIC};
 use littoral_functional::snapshot::check_structure;
@@ -504,7 +502,7 @@ fn restore_module_needs_a_description() {
 }
 
 /// Regenerate the committed format-v1 fixture (run by hand only when deliberately
-/// replacing it: `cargo test -p littoral-functional --test snapshot -- --ignored`).
+/// replacing it: `cargo test -p littoral-functional --test integration snapshot:: -- --ignored`).
 #[test]
 #[ignore = "regenerates tests/data/snapshot_v1.snap"]
 fn regenerate_snapshot_v1_fixture() {

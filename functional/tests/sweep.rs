@@ -2,9 +2,7 @@
 //! shared leaves, summaries and progress.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{assert_ev_bits_eq, input};
+use crate::common::{assert_ev_bits_eq, input};
 use littoral_core::{Array, Initialiser, ModuleExt, Tree, TreeExt, Value};
 use littoral_functional::sweep::{PointResult, point_seed, run_point, sweep_map};
 use littoral_functional::{Error, Sweep, SweepMode, SweepOptions, run_sweep};

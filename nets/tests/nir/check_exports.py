@@ -2,7 +2,7 @@
 same numbers as the originals. Run by hand (not in CI), from the repository root:
 
     LITTORAL_NIR_EXPORT_DIR=/tmp/nir-exports \
-        cargo test --release -p littoral-nets --test nir_roundtrip
+        cargo test --release -p littoral-nets --test integration nir_roundtrip::
     /work/venv-ref/bin/python nets/tests/nir/check_exports.py /tmp/nir-exports
 
 For every fixture and paper file, `nir.read` of Littoral's export must give the same
@@ -14,7 +14,7 @@ Networks exported by `nir::export` (`export_<name>.nir`, left with their network
 input and output in `export_<name>.json` by
 
     LITTORAL_NIR_EXPORT_DIR=/tmp/nir-exports \
-        cargo test --release -p littoral-nets --test nir_export
+        cargo test --release -p littoral-nets --test integration nir_export::
 
 ): `nir.read` with type checking on must give the nodes, edges and arrays that this
 script derives from the network file by the documented mapping (docs/nir.md, Export),
