@@ -5,6 +5,7 @@
 #
 #   fuzz/ci.sh                                # 5 targets × 30 s
 #   FUZZ_SECONDS=600 FUZZ_TARGETS=snapshot fuzz/ci.sh
+#   FUZZ_BUILD_ONLY=1 fuzz/ci.sh                  # build, nothing else (.ci/run, beside other work)
 #
 # Needs cargo-fuzz (`cargo install cargo-fuzz`). Works on the stable toolchain:
 # RUSTC_BOOTSTRAP=1 lets stable rustc accept the -Z flags cargo-fuzz passes, and
@@ -24,6 +25,7 @@ for t in $targets; do
     cargo fuzz build --sanitizer "$sanitizer" "$t"
 done
 echo "fuzz/ci.sh: build took $(($(date +%s) - start)) s"
+[ -n "${FUZZ_BUILD_ONLY:-}" ] && exit 0
 
 triple="$(rustc -vV | sed -n 's/^host: //p')"
 bin="target/$triple/release"
