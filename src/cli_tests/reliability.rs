@@ -453,6 +453,49 @@ fn npz_members_get_the_npy_checks_and_bombs_are_refused() {
     );
 }
 
+/// An `.npz` whose one member says it is compressed with `method` (12 bzip2, 93 zstd,
+/// 99 AES: zip methods NumPy never writes): a stored member with the method field of its
+/// local and central headers rewritten.
+fn npz_with_method(member: &[u8], method: u16) -> Vec<u8> {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options =
+        zip::write::FileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    zip.start_file("input.npy", options).unwrap();
+    zip.write_all(member).unwrap();
+    let mut bytes = zip.finish().unwrap().into_inner();
+    let at = |sig: &[u8]| bytes.windows(4).position(|w| w == sig).unwrap();
+    let (local, central) = (at(b"PK\x03\x04") + 8, at(b"PK\x01\x02") + 10);
+    for o in [local, central] {
+        bytes[o..o + 2].copy_from_slice(&method.to_le_bytes());
+    }
+    bytes
+}
+
+/// `.npz` files are read by the zip crate built without bzip2, zstd and AES (NumPy
+/// writes stored or deflated members only): such a member is a clear error, not a panic.
+#[test]
+fn npz_members_compressed_as_numpy_never_does_are_an_error() {
+    let f = Fixture::new(1, 5);
+    let member = npy_with_header(
+        "{'descr': '<f8', 'fortran_order': False, 'shape': (1, 5, 2), }",
+        &[0u8; 80],
+    );
+    let unsupported =
+        "odd.npz: array `input`: unsupported Zip archive: Compression method not supported";
+    // An AES member is refused when the archive is opened: it lacks AES's extra field.
+    let aes = "odd.npz: not a valid .npz (zip) file: invalid Zip archive";
+    for (method, needle) in [(12u16, unsupported), (93, unsupported), (99, aes)] {
+        f.write("odd.npz", &npz_with_method(&member, method));
+        refused(
+            &f,
+            &["simulate", "net.json", "-i", "odd.npz", "-o", "y.npy"],
+            1,
+            &[needle],
+        );
+    }
+}
+
 /// Issue 11, finding 8: `-o o/y.npy --record o/../o/y.npy` succeeded (only `./` aliases
 /// were caught); two names of one file (through `..` or a link) are now refused.
 #[cfg(unix)]

@@ -212,7 +212,8 @@ pub fn read_npy(r: &mut impl Read, available: u64, max_bytes: u64) -> Result<Arr
 
 /// An `.npz` archive being read: a zip of `.npy` members, the array `x` in `x.npy`
 /// (npyz's naming). NumPy stores members (`np.savez`) or deflates them
-/// (`np.savez_compressed`); other zip methods are refused by name.
+/// (`np.savez_compressed`); a member compressed otherwise (bzip2, zstd, AES: the zip crate
+/// is built without them) is an error, never a panic (`src/cli_tests/reliability.rs`).
 ///
 /// ```
 /// use littoral_core::Array;
