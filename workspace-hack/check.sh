@@ -31,7 +31,7 @@ def signatures(path):
         return memo[i]
     return {u["target"]["name"]: sig(i) for i, u in enumerate(units)
             if u["target"]["name"] in ("littoral_core", "littoral_functional", "littoral_nets")
-            and u["mode"] == "build"}, units
+            and u["mode"] == "build"}
 
 def first_difference(a, b):
     """The deepest pair of differing units: the crate whose features differ."""
@@ -42,10 +42,10 @@ def first_difference(a, b):
             return first_difference(x, y)
     return a, b
 
-base, _ = signatures(sys.argv[1])
+base = signatures(sys.argv[1])
 failed = False
 for path in sys.argv[2:]:
-    other, _ = signatures(path)
+    other = signatures(path)
     for name, s in other.items():
         if name in base and base[name] != s:
             a, b = first_difference(base[name], s)

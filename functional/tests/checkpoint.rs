@@ -144,16 +144,13 @@ fn a_killed_run_resumes_to_the_uninterrupted_bits() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("run");
     // The test's name as libtest lists it: its module path without the crate's name.
-    let module = module_path!().split_once("::").map_or("", |(_, m)| m);
-    let child_test = format!("{module}::child_long_run");
+    let child_test = match module_path!().split_once("::") {
+        Some((_, module)) => format!("{module}::child_long_run"),
+        None => "child_long_run".to_string(),
+    };
     let mut child = ChildGuard(
         Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--exact",
-                child_test.trim_start_matches("::"),
-                "--nocapture",
-                "--test-threads=1",
-            ])
+            .args(["--exact", &child_test, "--nocapture", "--test-threads=1"])
             .env(CHILD_ENV, &dir)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
