@@ -13,7 +13,7 @@ ug=(--unit-graph -Z unstable-options)
 cargo test --workspace --release --no-run "${ug[@]}" > "$graphs/1-test-workspace.json"
 cargo build --release --bin littoral "${ug[@]}" > "$graphs/2-build-bin.json"
 cargo test --release --features mpi --bin littoral --test mpi --no-run "${ug[@]}" > "$graphs/3-test-mpi.json"
-(cd python && cargo rustc --release --lib --features pyo3/extension-module "${ug[@]}") > "$graphs/4-python.json"
+cargo rustc --release -p littoral-python --lib --features pyo3/extension-module "${ug[@]}" > "$graphs/4-python.json"
 cargo build --release -p littoral-functional --examples "${ug[@]}" > "$graphs/5-functional-examples.json"
 python3 - "$graphs"/*.json <<'PY'
 import json, sys

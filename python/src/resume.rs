@@ -42,6 +42,10 @@ pub fn check_against(
     module: &dyn Module,
     current: &littoral_core::Tree,
 ) -> pyo3::PyResult<(littoral_core::Tree, littoral_core::Tree)> {
-    snap.restore_checked(module, current)
-        .map_err(|e| file_err(path, &format!("does not match the module given: {}", e.brief())))
+    snap.restore_checked(module, current).map_err(|e| {
+        file_err(
+            path,
+            &format!("does not match the module given: {}", e.brief()),
+        )
+    })
 }

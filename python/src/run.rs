@@ -172,7 +172,9 @@ impl Runner<'_> {
     fn once_owned(&self, py: Python<'_>, state: &Tree, x: Array<f64>) -> PyResult<Evolution> {
         let (m, p, record) = (self.module, self.params, self.record);
         py.detach(|| match self.pool {
-            None => m.evolve_batch_owned(p, state, x, record).map_err(Into::into),
+            None => m
+                .evolve_batch_owned(p, state, x, record)
+                .map_err(Into::into),
             Some(pool) => pool.install(|| evolve_par(m, p, state, &x, &ParOptions::record(record))),
         })
         .map_err(|e| functional_err(None, e))
