@@ -10,7 +10,8 @@
 //! spiking row) in the serial order (rows by neuron, synapses by column) and adds it into
 //! `isyn` where it reaches (`recurrent`: the neuron pass streams no recurrent plane), so
 //! the bits do not depend on the thread count or on how a run is split into calls. The
-//! refractory counters, integers in `f64` in the module's state, are `u16` here.
+//! refractory counters, integers in `f64` in the module's state, are `u16` here, and the
+//! neurons they hold are a short list beside the neuron pass (`held`).
 //!
 //! ```
 //! use littoral_core::{Module, ModuleExt};
@@ -26,6 +27,7 @@
 
 mod barrier;
 mod dispatch;
+mod held;
 mod pass;
 mod recurrent;
 mod rows;
@@ -36,6 +38,7 @@ use crate::neuron::NeuronModel;
 use crate::view::scalar;
 use barrier::{StepBarrier, Waiter};
 pub(crate) use dispatch::evolve_if_autonomous;
+use held::Held;
 use littoral_core::{Array, Error, Kind, Leaf, ModuleExt, Precision, Result, Tree, TreeExt};
 use pass::{Consts, PartState};
 use recurrent::Targets;
@@ -306,6 +309,7 @@ fn split_state<'a>(
         );
         parts.push(PartState {
             lo: w[0],
+            held: Held::from_counters(w[0], r, v),
             vmem: v,
             isyn: [i0, i1],
             refractory: r,
@@ -383,6 +387,7 @@ impl Shared<'_> {
             }
             self.barrier.wait(&mut waiter);
         }
+        part.held.write_counters(part.lo, part.refractory);
         log
     }
 }

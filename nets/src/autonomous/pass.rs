@@ -1,8 +1,11 @@
 //! The neuron pass of one step over one part: `lif_options`' fused step with a zero
 //! input, operation for operation (so the same bits), its spikes appended as neuron
 //! indices. Compiled for the CPU's best vector instructions; shared parameters are read as
-//! scalars. The recurrent input is already in `isyn` (see `recurrent`), so the
-//! pass streams only `isyn`, `vmem` and the 2-byte refractory counters.
+//! scalars. The recurrent input is already in `isyn` (see `recurrent`), and the neurons a
+//! refractory period holds are put back after the pass (see `held`), so the pass streams
+//! only `isyn` and `vmem`.
+
+use super::held::Held;
 
 /// The parameters of the pass: per neuron, or of length 1 (`beta`: `n_syn`) when every
 /// neuron has the same (`uniform`).
@@ -70,14 +73,23 @@ pub(super) struct PartState<'a> {
     /// Per synapse, its currents (the second empty with 1 synapse).
     pub isyn: [&'a mut [f64]; 2],
     /// The remaining refractory steps (integers, as the module's `f64` counters hold
-    /// them); empty without a refractory period.
+    /// them), written back at the end of a run; empty without a refractory period.
     pub refractory: &'a mut [u16],
+    /// The neurons a refractory period holds, during a run.
+    pub held: Held,
 }
 
 /// One step of the part's neurons, their recurrent input already added to `isyn`; the
-/// neurons that fire are appended to `fired`.
+/// neurons that fire are appended to `fired` (which is empty).
 pub(super) fn neurons(c: &Consts, part: &mut PartState<'_>, fired: &mut Vec<u32>) {
-    pulp::Arch::new().dispatch(Pass { c, part, fired });
+    pulp::Arch::new().dispatch(Pass {
+        c,
+        part: &mut *part,
+        fired: &mut *fired,
+    });
+    if let Some(period) = c.refractory {
+        part.held.settle(part.lo, period, part.vmem, fired);
+    }
 }
 
 struct Pass<'a, 'b> {
@@ -92,14 +104,12 @@ impl pulp::WithSimd for Pass<'_, '_> {
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _simd: S) {
         let Pass { c, part, fired } = self;
-        let refr = c.refractory.is_some();
         macro_rules! go {
             ($s:literal) => {
-                match (refr, c.uniform) {
-                    (true, true) => pass::<$s, true, true>(c, part, fired),
-                    (true, false) => pass::<$s, true, false>(c, part, fired),
-                    (false, true) => pass::<$s, false, true>(c, part, fired),
-                    (false, false) => pass::<$s, false, false>(c, part, fired),
+                if c.uniform {
+                    pass::<$s, true>(c, part, fired)
+                } else {
+                    pass::<$s, false>(c, part, fired)
                 }
             };
         }
@@ -112,18 +122,14 @@ impl pulp::WithSimd for Pass<'_, '_> {
 const BLOCK: usize = 1024;
 
 #[inline(always)]
-fn pass<const S: usize, const REFR: bool, const U: bool>(
-    c: &Consts,
-    part: &mut PartState<'_>,
-    fired: &mut Vec<u32>,
-) {
+fn pass<const S: usize, const U: bool>(c: &Consts, part: &mut PartState<'_>, fired: &mut Vec<u32>) {
     let n = part.vmem.len();
     let mut start = 0;
     // Every block overwrites its first `end − start` entries before reading them.
     let mut spikes = [0u8; BLOCK];
     while start < n {
         let end = (start + BLOCK).min(n);
-        if block::<S, REFR, U>(c, part, start, end, &mut spikes) {
+        if block::<S, U>(c, part, start, end, &mut spikes) {
             push_spikes(&spikes[..end - start], part.lo + start, fired);
         }
         start = end;
@@ -158,10 +164,9 @@ fn push_spikes(flags: &[u8], first: usize, fired: &mut Vec<u32>) {
 
 /// Neurons `start..end` of the part (see `lif_options::fused`, here with `x = 0`; the
 /// recurrent input already in `isyn`, so `isyn + (0 + irec)` is `isyn + 0`, see
-/// `recurrent`). The `f64` counter step `c' = max(c − 1, 0)`, held while
-/// `c' > 0`, is `saturating_sub(1)` on the integer counters. Whether any neuron fired.
+/// `recurrent`), no neuron held (see `held`). Whether any neuron fired.
 #[inline(always)]
-fn block<const S: usize, const REFR: bool, const U: bool>(
+fn block<const S: usize, const U: bool>(
     c: &Consts,
     part: &mut PartState<'_>,
     start: usize,
@@ -185,13 +190,7 @@ fn block<const S: usize, const REFR: bool, const U: bool>(
         (&mut [][..], &[][..])
     };
     let vmem = &mut part.vmem[start..end];
-    let refr = if REFR {
-        &mut part.refractory[start..end]
-    } else {
-        &mut [][..]
-    };
     let spikes = &mut spikes[..len];
-    let r_steps = c.refractory.unwrap_or(0);
     // Uniform values in registers; per-neuron values indexed.
     let first = |a: &[f64]| a.first().copied().unwrap_or(0.0);
     let (alpha0, bias0, threshold0, v_reset0, beta00, beta10) = (
@@ -215,19 +214,9 @@ fn block<const S: usize, const REFR: bool, const U: bool>(
             sum += i1;
         }
         let total = 0.0 + sum;
-        let v_new = vmem[j] * at(alpha, alpha0, j) + (total + at(bias, bias0, j));
-        let (held, left) = if REFR {
-            let left = refr[j].saturating_sub(1);
-            (left > 0, left)
-        } else {
-            (false, 0)
-        };
-        let v = if held { vmem[j] } else { v_new };
-        let fire = !held & (v >= at(threshold, threshold0, j));
+        let v = vmem[j] * at(alpha, alpha0, j) + (total + at(bias, bias0, j));
+        let fire = v >= at(threshold, threshold0, j);
         vmem[j] = if fire { at(v_reset, v_reset0, j) } else { v };
-        if REFR {
-            refr[j] = if fire { r_steps } else { left };
-        }
         spikes[j] = u8::from(fire);
         any |= u8::from(fire);
     }
