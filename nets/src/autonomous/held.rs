@@ -16,10 +16,13 @@
 pub(super) struct Held {
     /// `(neuron, counter, vmem)`: the module's counter after the last step (> 0) and the
     /// membrane the neuron keeps.
-    list: Vec<(u32, u16, f64)>,
+    list: Vec<Entry>,
     /// The next step's list, built by [`Held::settle`] (kept to reuse its allocation).
-    next: Vec<(u32, u16, f64)>,
+    next: Vec<Entry>,
 }
+
+/// `(neuron, counter, vmem)`.
+type Entry = (u32, u16, f64);
 
 impl Held {
     /// From a part's counters (neurons `lo..`) and membranes.
@@ -49,33 +52,45 @@ impl Held {
     /// the module's step for the neurons this step holds (`max(c − 1, 0) > 0`): `vmem`
     /// restored, taken out of `fired`. Then the counters: the ones that fired restart at
     /// `period` (when it is not 0), with the membrane they were reset to.
+    ///
+    /// One walk merges the list and `fired` (both ascending): a walk per task (count
+    /// down, restore, withdraw, merge) took a fifth of CUBA's time at N = 4,000.
     pub fn settle(&mut self, lo: usize, period: u16, vmem: &mut [f64], fired: &mut Vec<u32>) {
-        let Held { list, next } = self;
-        list.retain_mut(|(_, c, _)| {
-            *c -= 1;
-            *c > 0
-        });
-        let mut held = list.iter().peekable();
-        fired.retain(|&j| {
-            while held.next_if(|h| h.0 < j).is_some() {}
-            held.next_if(|h| h.0 == j).is_none()
-        });
-        for &(j, _, v) in list.iter() {
-            vmem[j as usize - lo] = v;
-        }
-        if period == 0 {
-            return;
-        }
-        // Merge the still-held neurons and the ones that fired (disjoint, both ascending).
-        next.clear();
-        let mut old = list.iter().copied().peekable();
-        for &j in fired.iter() {
-            while let Some(h) = old.next_if(|h| h.0 < j) {
-                next.push(h);
+        /// The module's step for a listed neuron that did not reach the threshold
+        /// (or did, held): still held after counting down, it keeps its membrane.
+        #[inline(always)]
+        fn count_down((j, c, v): Entry, lo: usize, vmem: &mut [f64], next: &mut Vec<Entry>) {
+            if c > 1 {
+                vmem[j as usize - lo] = v;
+                next.push((j, c - 1, v));
             }
-            next.push((j, period, vmem[j as usize - lo]));
         }
-        next.extend(old);
+        let Held { list, next } = self;
+        next.clear();
+        let (mut at, mut kept) = (0, 0);
+        for read in 0..fired.len() {
+            let j = fired[read];
+            while let Some(&entry) = list.get(at).filter(|e| e.0 < j) {
+                count_down(entry, lo, vmem, next);
+                at += 1;
+            }
+            if let Some(&entry) = list.get(at).filter(|e| e.0 == j) {
+                at += 1;
+                if entry.1 > 1 {
+                    count_down(entry, lo, vmem, next); // held: the spike is withdrawn
+                    continue;
+                }
+            }
+            fired[kept] = j;
+            kept += 1;
+            if period > 0 {
+                next.push((j, period, vmem[j as usize - lo]));
+            }
+        }
+        for &entry in &list[at..] {
+            count_down(entry, lo, vmem, next);
+        }
+        fired.truncate(kept);
         std::mem::swap(list, next);
     }
 }
