@@ -2,10 +2,11 @@
 //!
 //! This file is the one place where Python calls become Littoral calls. An [`Engine`]
 //! holds a module descriptor (built through the network-file reader
-//! `littoral_nets::config`, or from a NIR file by the `nir` module), its current tree and a seed;
-//! every method is a thin layer over `ModuleExt` (evolve, set_attributes, resets),
-//! `littoral_functional` (parallel evolve, snapshots, sweeps) and the conversions of the
-//! `convert` module. The Python classes (`LIF`, `Sequential`, …, in `littoral/`) build the network description and call these methods.
+//! `littoral_nets::config`, or from a NIR file by the `nir` module), its current tree and
+//! a seed; every method is a thin layer over `ModuleExt` (evolve, set_attributes,
+//! resets), `littoral_functional` (parallel evolve, snapshots, sweeps) and the
+//! conversions of the `convert` module. The Python classes (`LIF`, `Sequential`, …, in
+//! `littoral/`) build the network description and call these methods.
 //!
 //! Methods that address a submodule take `prefix`, its dotted path (`""` for the whole
 //! network), so Python's `modules()` views share one engine and one tree.
