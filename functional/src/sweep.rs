@@ -565,7 +565,7 @@ pub(crate) fn evolve_point(
                     module,
                     params: Cow::Borrowed(params),
                     state: Cow::Borrowed(state),
-                    input: input.view(),
+                    inputs: vec![input.view()],
                 },
             };
             // On error the point is evolved whole below, which reports it as before.

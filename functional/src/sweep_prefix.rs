@@ -9,15 +9,19 @@ use crate::sweep_stream::Streamed;
 use littoral_core::{Array, Evolution, EvolveOptions, Module, ModuleExt, Tree};
 use std::borrow::Cow;
 use std::ops::Range;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// The shared head of a chain and the tail each point evolves.
 #[derive(Debug)]
 pub(crate) struct SharedPrefix {
     /// Names of the shared children, in order.
     names: Vec<String>,
-    /// The head's output `(B, T, N)`: the tail's input at every point.
-    output: Array,
+    /// The head's output: the tail's input at every point, as consecutive parts
+    /// `(Bᵢ, T, N)` of the batch in sample order (one part unless evaluated by samples on
+    /// several processes).
+    parts: Vec<Array>,
+    /// The parts joined into one `(B, T, N)` array, made when a point is evolved whole.
+    whole: OnceLock<Array>,
     /// The remaining children, under their own names.
     tail: Arc<dyn Module>,
 }
@@ -43,7 +47,8 @@ fn child_names(m: &dyn Module) -> Vec<String> {
 /// The head of a chain that every point of a sweep shares, found but not evaluated yet:
 /// a driver evaluates it whole or by samples (the samples of a batch never interact, so
 /// parts evaluated apart, on other processes, give the same bits as the whole) and
-/// hands its output to [`crate::sweep_prepared::PreparedSweep::with_head`].
+/// hands its output, whole or in parts, to
+/// [`crate::sweep_prepared::PreparedSweep::with_head`].
 pub struct SharedHead<'a> {
     names: Vec<String>,
     head: Arc<dyn Module>,
@@ -146,22 +151,42 @@ impl<'a> SharedHead<'a> {
             .output)
     }
 
-    /// The prefix of a sweep from the head's `output` for the whole batch (the parts of
-    /// [`SharedHead::evolve_samples`] in sample order, or its whole result).
+    /// The prefix of a sweep from the head's output for the whole batch, in `parts` of
+    /// consecutive samples in sample order (the results of [`SharedHead::evolve_samples`]
+    /// for ranges that cover the batch, or its one result for the whole). The parts are
+    /// kept as they are: joining them would copy the output into fresh memory.
     ///
     /// # Errors
-    /// [`Error::Sweep`] for an output that has not batch × steps × outputs numbers.
-    pub(crate) fn finish(self, output: Array) -> Result<SharedPrefix> {
+    /// [`Error::Sweep`] for a part that is not whole samples of steps × outputs numbers,
+    /// or parts that do not hold the batch.
+    pub(crate) fn finish(self, parts: Vec<Array>) -> Result<SharedPrefix> {
         let (b, t, n) = (self.batch(), self.steps(), self.head.size_out());
-        if output.len() != b * t * n {
+        let sample = t * n;
+        let mut samples = 0;
+        let mut shaped = Vec::with_capacity(parts.len());
+        for part in parts {
+            let len = part.len();
+            if sample == 0 || len % sample != 0 {
+                return Err(Error::Sweep(format!(
+                    "a part of the shared head's output holds {len} numbers, not whole \
+                     samples of {t} × {n}"
+                )));
+            }
+            samples += len / sample;
+            shaped.push(match part.shape() {
+                [_, _, _] => part,
+                _ => Array::from_shape_vec(vec![len / sample, t, n], part.into_data())?,
+            });
+        }
+        if samples != b {
             return Err(Error::Sweep(format!(
-                "the shared head's output holds {} numbers, not {b} × {t} × {n}",
-                output.len()
+                "the shared head's output holds {samples} sample(s), not the batch's {b}"
             )));
         }
         Ok(SharedPrefix {
             names: self.names,
-            output,
+            parts: shaped,
+            whole: OnceLock::new(),
             tail: self.tail,
         })
     }
@@ -184,7 +209,7 @@ impl SharedPrefix {
             return Ok(None);
         };
         let output = head.evolve_samples(0..head.batch())?;
-        head.finish(output).map(Some)
+        head.finish(vec![output]).map(Some)
     }
 
     /// One point's tail on the shared head's output, to be evolved by blocks of samples
@@ -202,8 +227,24 @@ impl SharedPrefix {
             module: self.tail.as_ref(),
             params: Cow::Owned(branches(params, &tail_names)),
             state: Cow::Owned(branches(state, &tail_names)),
-            input: self.output.view(),
+            inputs: self.parts.iter().map(Array::view).collect(),
         }
+    }
+
+    /// The head's output as one `(B, T, N)` array: the one part, or the parts joined
+    /// (once, on first need).
+    ///
+    /// # Errors
+    /// Parts that cannot be joined (not possible after [`SharedHead::finish`]).
+    fn whole(&self) -> Result<&Array> {
+        if let [one] = self.parts.as_slice() {
+            return Ok(one);
+        }
+        if let Some(whole) = self.whole.get() {
+            return Ok(whole);
+        }
+        let joined = Array::concat_axis0(&self.parts.iter().collect::<Vec<_>>())?;
+        Ok(self.whole.get_or_init(|| joined))
     }
 
     /// Evolve one point's tail from the shared head's output. The evolution's state has
@@ -221,7 +262,7 @@ impl SharedPrefix {
         let ev = self.tail.evolve_with(
             &branches(params, &tail_names),
             &branches(state, &tail_names),
-            &self.output,
+            self.whole()?,
             options,
         )?;
         let mut full_state = Tree::new();
@@ -300,20 +341,36 @@ mod tests {
         let joined = Array::concat_axis0(&[&parts[0], &parts[1]]).unwrap();
         assert!(joined.bits_eq(&whole));
         assert!(head.evolve_samples(2..4).is_err(), "outside the batch");
-        let prepared = PreparedSweep::with_head(&net, &tree, &tree, &x, &sweep, &opts, |h| {
-            assert!(h.is_some());
-            Ok(Some(joined.clone()))
-        })
-        .unwrap();
         let full = run_sweep(&net, &tree, &tree, &x, &sweep, &opts).unwrap();
-        let rows = prepared.run(&[0, 1], None).unwrap();
-        for (r, f) in rows.iter().zip(&full) {
-            assert_eq!(r.summary.signals, f.summary.signals);
+        // Joined, or in parts: streamed by blocks within each part, or evolved whole
+        // (outputs kept) from the parts joined.
+        for given in [vec![joined.clone()], parts.to_vec()] {
+            for keep in [false, true] {
+                let opts = SweepOptions {
+                    keep_outputs: keep,
+                    ..SweepOptions::default()
+                };
+                let prepared =
+                    PreparedSweep::with_head(&net, &tree, &tree, &x, &sweep, &opts, |h| {
+                        assert!(h.is_some());
+                        Ok(Some(given.clone()))
+                    })
+                    .unwrap();
+                let rows = prepared.run(&[0, 1], None).unwrap();
+                for (r, f) in rows.iter().zip(&full) {
+                    assert_eq!(r.summary.signals, f.summary.signals, "keep {keep}");
+                }
+            }
         }
         let short = PreparedSweep::with_head(&net, &tree, &tree, &x, &sweep, &opts, |_| {
-            Ok(Some(parts[0].clone()))
+            Ok(Some(vec![parts[0].clone()]))
         });
         assert!(short.is_err(), "an output of one sample of three");
+        let ragged = Array::zeros(vec![7]);
+        let odd = PreparedSweep::with_head(&net, &tree, &tree, &x, &sweep, &opts, |_| {
+            Ok(Some(vec![joined.clone(), ragged.clone()]))
+        });
+        assert!(odd.is_err(), "a part that is not whole samples");
         let none = PreparedSweep::with_head(&net, &tree, &tree, &x, &sweep, &opts, |_| Ok(None));
         assert!(none.is_err(), "no output for a shared head");
     }

@@ -72,18 +72,21 @@ impl<'a> PreparedSweep<'a> {
         opts: &'a SweepOptions<'a>,
     ) -> Result<Self> {
         Self::with_head(module, params, state, input, sweep, opts, |head| {
-            head.map(|h| h.evolve_samples(0..h.batch())).transpose()
+            head.map(|h| h.evolve_samples(0..h.batch()).map(|whole| vec![whole]))
+                .transpose()
         })
     }
 
     /// As [`PreparedSweep::new`], with the shared head's output from `head`: called once
     /// when the axes are valid, with the head every point shares (`None` when nothing is
-    /// shared), it returns the head's output for the whole batch — evaluated here, or by
-    /// samples on several processes and gathered ([`SharedHead::evolve_samples`]).
+    /// shared), it returns the head's output for the whole batch, as parts of consecutive
+    /// samples in sample order — one part evaluated here, or parts evaluated by samples
+    /// on several processes ([`SharedHead::evolve_samples`]) and exchanged. The parts are
+    /// used as they are, never joined into fresh memory for a streamed point.
     ///
     /// # Errors
-    /// As [`PreparedSweep::new`]; `head`'s error; no output, or one of another size, for
-    /// a shared head.
+    /// As [`PreparedSweep::new`]; `head`'s error; no output, or parts that are not the
+    /// batch's samples, for a shared head.
     pub fn with_head(
         module: &'a dyn Module,
         params: &'a Tree,
@@ -91,7 +94,7 @@ impl<'a> PreparedSweep<'a> {
         input: &'a Array,
         sweep: &'a Sweep,
         opts: &'a SweepOptions<'a>,
-        head: impl FnOnce(Option<&SharedHead<'a>>) -> Result<Option<Array>>,
+        head: impl FnOnce(Option<&SharedHead<'a>>) -> Result<Option<Vec<Array>>>,
     ) -> Result<Self> {
         sweep.validate(module, params)?;
         let found = SharedHead::find(module, params, sweep, input, &evolve_options(opts));

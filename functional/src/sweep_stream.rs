@@ -27,7 +27,7 @@ use std::borrow::Cow;
 /// The most bytes of output and record one block of samples holds (one sample at least).
 pub(crate) const BLOCK_BYTES: usize = 2 << 20;
 
-/// What a streamed point evolves: `module` from `params` and `state` on `input`, whose
+/// What a streamed point evolves: `module` from `params` and `state` on `inputs`, whose
 /// output (and record) are those of the `network` with parameters `network_params` (the
 /// same module, or the tail of its chain after a shared head).
 pub(crate) struct Streamed<'a> {
@@ -41,8 +41,9 @@ pub(crate) struct Streamed<'a> {
     pub params: Cow<'a, Tree>,
     /// Its state, per sample or batched.
     pub state: Cow<'a, Tree>,
-    /// Its input.
-    pub input: ArrayView<'a>,
+    /// Its input, as consecutive parts of the batch in sample order: one part (the whole
+    /// input) unless a shared head's output came in parts from several processes.
+    pub inputs: Vec<ArrayView<'a>>,
 }
 
 impl Streamed<'_> {
@@ -52,65 +53,102 @@ impl Streamed<'_> {
     /// # Errors
     /// Evolution errors of a block (with indices within the block); an empty batch.
     pub(crate) fn summarise(&self, options: &EvolveOptions) -> Result<Vec<SignalSummary>> {
-        let steps = match self.input.shape() {
-            [_, t, _] | [t, _] | [t] => *t,
+        let steps = match self.inputs.first().map(ArrayView::shape) {
+            Some([_, t, _] | [t, _] | [t]) => *t,
             _ => 0,
         };
         self.summarise_by(options, block_samples(self.network, steps, options.record))
     }
 
-    /// [`Streamed::summarise`] by blocks of `block` samples (one at least).
+    /// [`Streamed::summarise`] by blocks of `block` samples (one at least) within each
+    /// part of the input.
     fn summarise_by(&self, options: &EvolveOptions, block: usize) -> Result<Vec<SignalSummary>> {
         let block = block.max(1);
-        let x = batch_view(self.input, self.module.size_in())?;
-        let x = x.view();
-        let &[batch, steps, width] = x.shape() else {
-            return Err(Error::Sweep("a batched input has three axes".into()));
-        };
-        if batch == 0 {
-            return Err(Error::Sweep("no sample to stream".into()));
+        let parts = self
+            .inputs
+            .iter()
+            .map(|x| batch_view(*x, self.module.size_in()))
+            .collect::<littoral_core::Result<Vec<_>>>()?;
+        let mut sample = None;
+        let mut sizes = Vec::with_capacity(parts.len());
+        for part in &parts {
+            let &[b, steps, width] = part.view().shape() else {
+                return Err(Error::Sweep("a batched input has three axes".into()));
+            };
+            if sample.is_some_and(|s| s != (steps, width)) {
+                return Err(Error::Sweep(
+                    "the parts of an input differ in their samples' shape".into(),
+                ));
+            }
+            sample = Some((steps, width));
+            sizes.push(b);
         }
+        let batch: usize = sizes.iter().sum();
+        let Some((steps, width)) = sample.filter(|_| batch > 0) else {
+            return Err(Error::Sweep("no sample to stream".into()));
+        };
         self.module.check_params(&self.params)?;
         let state = self.module.batch_state(&self.state, batch)?;
         let row = steps * width;
-        let mut folded: Vec<(String, bool, Option<f64>, SumMax)> = Vec::new();
-        for start in (0..batch).step_by(block) {
-            let end = (start + block).min(batch);
-            let shape = [end - start, steps, width];
-            let input = ArrayView::new(&shape, &x.data()[start * row..end * row])?;
-            let st = slice_tree(&state, start, end)?;
-            // The parameters and the state were checked above; the block's input is
-            // checked as `evolve` checks it (in the kernel's pass where it is claimed).
-            let evolve = || {
-                self.module
-                    .evolve_batch(&self.params, &st, input, options.record)
-            };
-            let ev = if options.allow_non_finite_input {
-                evolve()?
-            } else {
-                evolve_checked(input, evolve)?
-            };
-            let found = signals(self.network, self.network_params, &ev.output, &ev.record);
-            if folded.is_empty() {
-                folded = found
-                    .iter()
-                    .map(|s| (s.path.clone(), s.spiking, s.dt, SumMax::default()))
-                    .collect();
+        let mut folded = Vec::new();
+        // The first sample of the current part within the whole batch.
+        let mut first = 0;
+        for (part, &b) in parts.iter().zip(&sizes) {
+            let x = part.view();
+            for start in (0..b).step_by(block) {
+                let end = (start + block).min(b);
+                let shape = [end - start, steps, width];
+                let input = ArrayView::new(&shape, &x.data()[start * row..end * row])?;
+                let st = slice_tree(&state, first + start, first + end)?;
+                self.fold_block(input, &st, options, &mut folded)?;
             }
-            if found.len() != folded.len() || found.iter().zip(&folded).any(|(s, f)| s.path != f.0)
-            {
-                return Err(Error::Sweep(
-                    "the blocks of a point recorded different signals".into(),
-                ));
-            }
-            for (s, f) in found.iter().zip(folded.iter_mut()) {
-                f.3.add(s.values.data());
-            }
+            first += b;
         }
         Ok(folded
             .iter()
             .map(|(path, spiking, dt, acc)| acc.finish(path, *spiking, *dt))
             .collect())
+    }
+
+    /// Evolve one block of samples (`input`, its rows `state` of the batched state) and
+    /// fold its signals into `folded` (path, spiking, time step, sums), started by the
+    /// first block.
+    fn fold_block(
+        &self,
+        input: ArrayView<'_>,
+        state: &Tree,
+        options: &EvolveOptions,
+        folded: &mut Vec<(String, bool, Option<f64>, SumMax)>,
+    ) -> Result<()> {
+        // The parameters and the state were checked by the caller; the block's input is
+        // checked as `evolve` checks it (in the kernel's pass where it is claimed).
+        let evolve = || {
+            self.module
+                .evolve_batch(&self.params, state, input, options.record)
+        };
+        let ev = if options.allow_non_finite_input {
+            evolve()?
+        } else {
+            evolve_checked(input, evolve)?
+        };
+        let found = signals(self.network, self.network_params, &ev.output, &ev.record);
+        if folded.is_empty() {
+            *folded = found
+                .iter()
+                .map(|s| (s.path.clone(), s.spiking, s.dt, SumMax::default()))
+                .collect();
+        }
+        if found.len() != folded.len()
+            || found.iter().zip(folded.iter()).any(|(s, f)| s.path != f.0)
+        {
+            return Err(Error::Sweep(
+                "the blocks of a point recorded different signals".into(),
+            ));
+        }
+        for (s, f) in found.iter().zip(folded.iter_mut()) {
+            f.3.add(s.values.data());
+        }
+        Ok(())
     }
 }
 
@@ -174,13 +212,14 @@ mod tests {
             module: net,
             params: Cow::Borrowed(tree),
             state: Cow::Borrowed(tree),
-            input: x.view(),
+            inputs: vec![x.view()],
         }
     }
 
     /// Blocks of any size (one sample, several, a partial last block, the whole batch)
     /// give the summaries of the whole evolution bit for bit: noise keys and recurrent
-    /// state by sample, records folded, 7 × 13 elements per sample (not a multiple of 8).
+    /// state by sample, records folded, 7 × 13 elements per sample (not a multiple of 8);
+    /// also with the input in two parts of the batch.
     #[test]
     fn blocks_of_any_size_give_the_bits_of_the_whole() {
         let net = noisy_net(3, 7);
@@ -194,11 +233,23 @@ mod tests {
             let ev = net.evolve_with(&tree, &tree, &x, &options).unwrap();
             let whole = summarise_evolution(&net, &tree, &ev.output, &ev.record);
             assert_eq!(whole.len(), if record { 4 } else { 1 });
+            let (head, rest) = (x.slice_axis0(0, 2).unwrap(), x.slice_axis0(2, 5).unwrap());
             for block in [1, 2, 3, 5, 9] {
                 let got = streamed(&net, &tree, &x)
                     .summarise_by(&options, block)
                     .unwrap();
                 assert_eq!(bits(&got), bits(&whole), "record {record}, block {block}");
+                // The input in two parts (samples 0–1 and 2–4): blocks within each part.
+                let parts = Streamed {
+                    inputs: vec![head.view(), rest.view()],
+                    ..streamed(&net, &tree, &x)
+                };
+                let got = parts.summarise_by(&options, block).unwrap();
+                assert_eq!(
+                    bits(&got),
+                    bits(&whole),
+                    "parts, record {record}, block {block}"
+                );
             }
         }
     }
@@ -240,6 +291,15 @@ mod tests {
         assert!(streamed(&net, &tree, &nan).summarise(&options).is_err());
         let wrong = Array::full(vec![2, 4, 3], 0.5);
         assert!(streamed(&net, &tree, &wrong).summarise(&options).is_err());
+        let (good, other) = (
+            Array::full(vec![1, 4, 2], 0.5),
+            Array::full(vec![1, 5, 2], 0.5),
+        );
+        let mixed = Streamed {
+            inputs: vec![good.view(), other.view()],
+            ..streamed(&net, &tree, &good)
+        };
+        assert!(mixed.summarise(&options).is_err(), "parts of other steps");
         // W4: one sample of 500 × 512 numbers (2 MB) per block.
         let w4 = Sequential::new()
             .append(Linear::new(512, 512))

@@ -1,8 +1,15 @@
 //! The shared head of a sweep (the leading stages of a chain that no point changes, see
 //! [`littoral_functional::sweep_prepared`]) evaluated by samples split across the ranks
-//! of an MPI job: each rank evolves its contiguous share of the batch and one
-//! `MPI_Allgatherv` gives every rank the whole output. Samples never interact, so the
-//! gathered output holds the bits one process computes.
+//! of an MPI job: each rank evolves its contiguous share of the batch, sends it to every
+//! other rank and receives theirs (non-blocking, point to point), and keeps the shares
+//! as parts of the head's output in sample order. Samples never interact, so the parts
+//! hold the bits one process computes.
+//!
+//! The parts are not gathered into one buffer: copying a rank's own share into fresh
+//! memory faulted its pages in one by one, and on the 2-core VM that `MPI_Allgatherv`
+//! (8 MB for W4) took 4.5–6.3 ms, as long as the share's evolution, where receiving the
+//! other share into its own buffer (the MPI library writes it from the kernel) takes
+//! 0.5–0.9 ms (docs/scale-out.md, thirteenth round).
 //!
 //! Every rank takes part in the exchange exactly once, also when it failed before
 //! preparing the sweep ([`HeadExchange::skip`]): a small header goes round first (whether
@@ -11,12 +18,12 @@
 //! whole head itself, as without the split, so that errors arise and are reported as in
 //! one process.
 
+use super::mpi_wire::TAG_HEAD;
 use littoral_core::Array;
 use littoral_functional::Result;
 use littoral_functional::sweep_prepared::SharedHead;
-use mpi::datatype::PartitionMut;
 use mpi::topology::SimpleCommunicator;
-use mpi::traits::{Communicator, CommunicatorCollectives};
+use mpi::traits::{Communicator, CommunicatorCollectives, Destination, Source};
 use std::cell::Cell;
 use std::ops::Range;
 
@@ -38,10 +45,10 @@ impl<'w> HeadExchange<'w> {
     }
 
     /// This rank's share of the head (`head`, `None` when the sweep shares none) evolved
-    /// in `pool`, and the whole output gathered from every rank; the whole head evolved
-    /// here when some rank has no share of the same head. `key` names the sweep (its
-    /// manifest: network, input, grid): ranks that read other files do not mix their
-    /// heads (rank 0 then reports the difference).
+    /// in `pool`, and every rank's share, as the parts of the head's output in sample
+    /// order; the whole head evolved here (one part) when some rank has no share of the
+    /// same head. `key` names the sweep (its manifest: network, input, grid): ranks that
+    /// read other files do not mix their heads (rank 0 then reports the difference).
     ///
     /// # Errors
     /// Evolution errors of the head.
@@ -50,7 +57,7 @@ impl<'w> HeadExchange<'w> {
         head: Option<&SharedHead<'_>>,
         pool: &rayon::ThreadPool,
         key: u64,
-    ) -> Result<Option<Array>> {
+    ) -> Result<Option<Vec<Array>>> {
         let Some(head) = head else {
             self.skip();
             return Ok(None);
@@ -74,20 +81,63 @@ impl<'w> HeadExchange<'w> {
             Ok(p) if agreed => p,
             // As in one process: the whole head here (its error, if any, is the one
             // process's).
-            _ => return pool.install(|| head.evolve_samples(0..b)).map(Some),
+            _ => {
+                return pool
+                    .install(|| head.evolve_samples(0..b))
+                    .map(|w| Some(vec![w]));
+            }
         };
-        let len = t * n;
-        let count = |r: usize| i32::try_from(samples(r, ranks, b).len() * len).unwrap_or(0);
-        let counts: Vec<i32> = (0..ranks).map(count).collect();
-        let displs: Vec<i32> = (0..ranks)
-            .map(|r| i32::try_from(samples(r, ranks, b).start * len).unwrap_or(0))
+        let shares = self.exchange(&part, b, t * n);
+        let mut own = Some(part);
+        let mut parts = Vec::with_capacity(ranks);
+        for (r, share) in shares.into_iter().enumerate() {
+            let count = samples(r, ranks, b).len();
+            if count == 0 {
+                continue;
+            }
+            if r == rank {
+                parts.extend(own.take());
+            } else {
+                parts.push(Array::from_shape_vec(vec![count, t, n], share)?);
+            }
+        }
+        Ok(Some(parts))
+    }
+
+    /// Send this rank's share of the head (`part`, samples of `len` numbers each, of a
+    /// batch of `b`) to every other rank and receive theirs: every rank's share in rank
+    /// order, this rank's left empty.
+    fn exchange(&self, part: &Array, b: usize, len: usize) -> Vec<Vec<f64>> {
+        let (ranks, rank) = (self.ranks(), self.rank());
+        let mut shares: Vec<Vec<f64>> = (0..ranks)
+            .map(|r| {
+                if r == rank {
+                    Vec::new()
+                } else {
+                    vec![0.0; samples(r, ranks, b).len() * len]
+                }
+            })
             .collect();
-        let mut whole = vec![0.0f64; b * len];
-        self.world.all_gather_varcount_into(
-            part.data(),
-            &mut PartitionMut::new(&mut whole[..], counts, displs),
-        );
-        Ok(Some(Array::from_shape_vec(vec![b, t, n], whole)?))
+        mpi::request::multiple_scope(2 * ranks, |scope, requests| {
+            for (other, share) in (0..self.world.size()).zip(shares.iter_mut()) {
+                if other == self.world.rank() {
+                    continue;
+                }
+                let process = self.world.process_at_rank(other);
+                if !share.is_empty() {
+                    requests.add(process.immediate_receive_into_with_tag(
+                        scope,
+                        &mut share[..],
+                        TAG_HEAD,
+                    ));
+                }
+                if !part.is_empty() {
+                    requests.add(process.immediate_send_with_tag(scope, part.data(), TAG_HEAD));
+                }
+            }
+            requests.wait_all(&mut Vec::new());
+        });
+        shares
     }
 
     /// Take part in the exchange with no share (this rank failed before preparing the

@@ -18,6 +18,9 @@ use std::time::Duration;
 pub const TAG_REQUEST: Tag = 1;
 /// Tag of rank 0's answers: point indices.
 pub const TAG_POINTS: Tag = 2;
+/// Tag of a rank's share of the shared head's output, sent to every other rank
+/// ([`super::mpi_head`]).
+pub const TAG_HEAD: Tag = 3;
 
 /// Rank 0's answer to a request that wants points.
 #[derive(Clone, Debug, PartialEq, Eq)]

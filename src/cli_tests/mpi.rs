@@ -129,6 +129,24 @@ fn mpi_sweep_writes_the_one_process_summary_byte_for_byte() {
     }
 }
 
+/// Points streamed by blocks of samples (no output kept) from the shared `Linear` head
+/// evolved in parts: five samples over 3 ranks (1, 2 and 2 samples) and 2 ranks (2 and
+/// 3), each rank keeping the parts it received; the LIF's noise is keyed by sample, so a
+/// block of a part evolved as another sample would change the summary.
+#[test]
+fn a_head_in_parts_streams_the_one_process_summary() {
+    let f = Fixture::new(5, 40);
+    ok_in(f.dir.path(), &sweep_args(&VARY, "one", &["--threads", "1"]));
+    for (ranks, dir) in [(3, "mpi3"), (2, "mpi2")] {
+        mpi_ok(&f, ranks, &sweep_args(&VARY, dir, &["--threads", "1"]));
+        assert_eq!(
+            String::from_utf8_lossy(&bytes(&f, &format!("{dir}/summary.csv"))),
+            String::from_utf8_lossy(&bytes(&f, "one/summary.csv")),
+            "{ranks} ranks"
+        );
+    }
+}
+
 #[test]
 fn errors_are_reported_once_by_rank_0_and_no_rank_hangs() {
     let f = Fixture::new(1, 20);
