@@ -2,7 +2,7 @@
 //! littoral sweep …` or `srun littoral sweep …`.
 //!
 //! Every rank reads the network and the input and prepares the sweep (the shared head of
-//! a chain is evaluated by samples split across the ranks and gathered, see
+//! a chain is evaluated by samples split across the ranks and exchanged, see
 //! [`super::mpi_head`]; on the main thread, the one that calls MPI). Rank 0 hands out the
 //! points still to compute on request, in chunks that shrink as the sweep goes (a quarter
 //! of an even share of what is left: few requests at first, two points per thread at
@@ -20,7 +20,8 @@
 //! a rank sends a [`Request`] (its manifest with the first one, the rows of the chunk it
 //! finished, its thread count: the fewest points it takes, whether it is idle) and rank 0
 //! answers each request that wants points with an [`Answer`]: a chunk, "ask again when
-//! idle" (the last round goes only to idle ranks) or stop. A rank sends its first request
+//! idle" (in the last round, a rank asking ahead gets what evens out the ranks' ends,
+//! possibly none) or stop. A rank sends its first request
 //! once it has prepared the sweep (after the head's exchange) and asks for its next chunk
 //! before computing the current one, so the answer is there when it needs it. It ends
 //! with a request that wants none, carrying its last rows and its account (or its
@@ -354,19 +355,34 @@ impl Dispatch {
     }
 
     /// The answer to another rank of a job of `ranks` that takes `least` points at a
-    /// time and is `idle` or asks ahead: a quarter of an even share of the points left
-    /// (guided self-scheduling), at least `least`. Early chunks are large (few requests);
-    /// the last ones are small, so that no rank is left with much to do when the others
-    /// finish. The last round (fewer points than `least` per rank) goes only to ranks
-    /// with nothing to compute: a rank asking ahead is told to ask again once idle, so
-    /// that it does not hold a point another rank, idle sooner, could compute.
-    fn hand_out(&mut self, least: usize, idle: bool, ranks: usize) -> Answer {
+    /// time and has `in_flight` points still to compute (0: it is idle; otherwise it asks
+    /// ahead): a quarter of an even share of the points left (guided self-scheduling), at
+    /// least `least`. Early chunks are large (few requests); the last ones are small, so
+    /// that no rank is left with much to do when the others finish.
+    ///
+    /// In the last round (fewer points left than `least` per rank), a rank asking ahead
+    /// takes what makes it end with the others: an even share of the points left and of
+    /// its own in flight, less those (`L/K − c·(K−1)/K` points, rounded, a tie going to
+    /// the rank: its request waited part of a point for rank 0's answer, so it has less
+    /// than `c` left). With none for it, it is told to ask again once idle, so that it
+    /// does not hold a point another rank, idle sooner, could compute. (Only telling it
+    /// to ask again left one rank idle at the end of most W4 runs while rank 0 computed
+    /// the last three points alone.)
+    fn hand_out(&mut self, least: usize, in_flight: usize, ranks: usize) -> Answer {
         let left = self.queue.len();
-        if !idle && left > 0 && left < least * ranks.max(1) && self.failure.is_none() {
-            return Answer::Later;
-        }
-        let share = left.div_ceil(4 * ranks.max(1));
-        let chunk = self.take(share.max(least));
+        let ranks = ranks.max(1);
+        let want = if in_flight > 0 && left < least * ranks {
+            // round(L/K − c(K−1)/K) = ⌊(2L + K − 2c(K−1)) / 2K⌋, none when negative.
+            let share = (2 * left + ranks).saturating_sub(2 * in_flight * (ranks - 1));
+            let share = share / (2 * ranks);
+            if share == 0 && left > 0 && self.failure.is_none() {
+                return Answer::Later;
+            }
+            share
+        } else {
+            left.div_ceil(4 * ranks).max(least)
+        };
+        let chunk = self.take(want);
         if chunk.is_empty() {
             Answer::Stop
         } else {
@@ -412,6 +428,9 @@ struct Server<'r> {
     heard: Vec<bool>,
     /// Ranks that have ended (rank 0 included).
     ended: Vec<bool>,
+    /// Points of the last chunk handed to each rank: what a rank asking ahead still
+    /// computes.
+    in_flight: Vec<usize>,
 }
 
 impl<'r> Server<'r> {
@@ -423,6 +442,7 @@ impl<'r> Server<'r> {
             ranks,
             expect,
             ended: heard.clone(),
+            in_flight: vec![0; heard.len()],
             heard,
         }
     }
@@ -496,7 +516,16 @@ impl<'r> Server<'r> {
             self.ended[rank_no] = true;
             return true;
         }
-        let answer = st.hand_out(request.want, request.idle, self.ranks.size());
+        let in_flight = if request.idle {
+            0
+        } else {
+            self.in_flight[rank_no]
+        };
+        let answer = st.hand_out(request.want, in_flight, self.ranks.size());
+        self.in_flight[rank_no] = match &answer {
+            Answer::Points(chunk) => chunk.len(),
+            _ => 0,
+        };
         self.ranks
             .world
             .process_at_rank(from)
@@ -607,7 +636,7 @@ mod tests {
     #[test]
     fn chunks_shrink_to_one_point_per_thread() {
         let mut d = dispatch(64);
-        let sizes: Vec<usize> = std::iter::from_fn(|| match d.hand_out(1, true, 2) {
+        let sizes: Vec<usize> = std::iter::from_fn(|| match d.hand_out(1, 0, 2) {
             Answer::Points(c) => Some(c.len()),
             _ => None,
         })
@@ -617,42 +646,53 @@ mod tests {
         assert_eq!(sizes.iter().sum::<usize>(), 64);
         let mut d = dispatch(10);
         assert_eq!(
-            points(d.hand_out(4, true, 2)),
+            points(d.hand_out(4, 0, 2)),
             vec![0, 1, 2, 3],
             "at least the thread count"
         );
-        assert_eq!(points(d.hand_out(4, true, 2)).len(), 4);
-        assert_eq!(points(d.hand_out(4, true, 2)), vec![8, 9], "what is left");
-        assert_eq!(d.hand_out(4, true, 2), Answer::Stop);
+        assert_eq!(points(d.hand_out(4, 0, 2)).len(), 4);
+        assert_eq!(points(d.hand_out(4, 0, 2)), vec![8, 9], "what is left");
+        assert_eq!(d.hand_out(4, 0, 2), Answer::Stop);
         let mut d = dispatch(2000);
-        assert_eq!(points(d.hand_out(1, true, 1)).len(), MAX_CHUNK);
+        assert_eq!(points(d.hand_out(1, 0, 1)).len(), MAX_CHUNK);
         d.fail(CliError::other("x"));
-        assert_eq!(
-            d.hand_out(1, true, 1),
-            Answer::Stop,
-            "nothing after a failure"
-        );
+        assert_eq!(d.hand_out(1, 0, 1), Answer::Stop, "nothing after a failure");
     }
 
-    /// The last round (fewer points than one per thread of every rank) goes only to idle
-    /// ranks: a rank asking ahead is told to ask again when idle.
+    /// The last round (fewer points left than `least` per rank): a rank asking ahead
+    /// takes what makes it end with the others, or is told to ask again when idle.
     #[test]
-    fn the_last_round_waits_for_an_idle_rank() {
+    fn the_last_round_evens_out_the_ends() {
         let mut d = dispatch(5);
+        assert_eq!(points(d.hand_out(2, 2, 2)), vec![0, 1], "4 or more left");
+        let mut e = dispatch(3);
+        assert_eq!(e.hand_out(2, 4, 2), Answer::Later, "3 left, 4 in flight");
+        assert_eq!(points(e.hand_out(2, 0, 2)), vec![0, 1], "idle: its least");
+        // 3 left, 2 in flight: one here (ends after 3) and two on rank 0 (after 2, plus
+        // the part of a point its answer waited).
+        assert_eq!(points(d.hand_out(2, 2, 2)), vec![2], "3 left");
         assert_eq!(
-            points(d.hand_out(2, false, 2)),
-            vec![0, 1],
-            "4 or more left"
+            points(d.hand_out(2, 1, 2)),
+            vec![3],
+            "1 in flight, 2 left: a tie"
         );
+        assert_eq!(d.hand_out(2, 2, 2), Answer::Later, "1 left, 2 in flight");
         assert_eq!(
-            d.hand_out(2, false, 2),
+            d.hand_out(2, 1, 3),
             Answer::Later,
-            "3 left, 2 ranks of 2"
+            "3 ranks: 1/3 − 2/3 of a point"
         );
-        assert_eq!(points(d.hand_out(2, true, 2)), vec![2, 3]);
-        assert_eq!(d.hand_out(1, false, 2), Answer::Later);
-        assert_eq!(points(d.hand_out(1, true, 2)), vec![4]);
-        assert_eq!(d.hand_out(1, false, 2), Answer::Stop, "none left");
-        assert_eq!(d.hand_out(1, true, 2), Answer::Stop);
+        assert_eq!(points(d.hand_out(2, 0, 2)), vec![4], "idle");
+        assert_eq!(d.hand_out(2, 2, 2), Answer::Stop, "none left");
+        assert_eq!(d.hand_out(1, 0, 2), Answer::Stop);
+        let mut f = dispatch(5);
+        assert_eq!(points(f.hand_out(2, 0, 3)), vec![0, 1]);
+        assert_eq!(
+            f.hand_out(2, 2, 3),
+            Answer::Later,
+            "3 ranks, 3 left: 1 − 4/3"
+        );
+        f.fail(CliError::other("x"));
+        assert_eq!(f.hand_out(2, 0, 3), Answer::Stop, "nothing after a failure");
     }
 }
