@@ -172,10 +172,12 @@ impl<'a> SharedHead<'a> {
                      samples of {t} × {n}"
                 )));
             }
-            samples += len / sample;
-            shaped.push(match part.shape() {
-                [_, _, _] => part,
-                _ => Array::from_shape_vec(vec![len / sample, t, n], part.into_data())?,
+            let count = len / sample;
+            samples += count;
+            shaped.push(if part.shape() == [count, t, n] {
+                part
+            } else {
+                Array::from_shape_vec(vec![count, t, n], part.into_data())?
             });
         }
         if samples != b {

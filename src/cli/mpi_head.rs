@@ -8,8 +8,8 @@
 //! The parts are not gathered into one buffer: copying a rank's own share into fresh
 //! memory faulted its pages in one by one, and on the 2-core VM that `MPI_Allgatherv`
 //! (8 MB for W4) took 4.5–6.3 ms, as long as the share's evolution, where receiving the
-//! other share into its own buffer (the MPI library writes it from the kernel) takes
-//! 0.5–0.9 ms (docs/scale-out.md, thirteenth round).
+//! other share into a buffer of its own takes 0.5–0.9 ms (docs/scale-out.md, thirteenth
+//! round).
 //!
 //! Every rank takes part in the exchange exactly once, also when it failed before
 //! preparing the sweep ([`HeadExchange::skip`]): a small header goes round first (whether
