@@ -87,17 +87,12 @@ impl<'w> HeadExchange<'w> {
                     .map(|w| Some(vec![w]));
             }
         };
-        let shares = self.exchange(&part, b, t * n);
-        let mut own = Some(part);
+        let mut shares = self.exchange(&part, b, t * n);
+        shares[rank] = part.into_data();
         let mut parts = Vec::with_capacity(ranks);
         for (r, share) in shares.into_iter().enumerate() {
             let count = samples(r, ranks, b).len();
-            if count == 0 {
-                continue;
-            }
-            if r == rank {
-                parts.extend(own.take());
-            } else {
+            if count > 0 {
                 parts.push(Array::from_shape_vec(vec![count, t, n], share)?);
             }
         }
@@ -106,7 +101,7 @@ impl<'w> HeadExchange<'w> {
 
     /// Send this rank's share of the head (`part`, samples of `len` numbers each, of a
     /// batch of `b`) to every other rank and receive theirs: every rank's share in rank
-    /// order, this rank's left empty.
+    /// order, this rank's left empty (the caller puts its own there).
     fn exchange(&self, part: &Array, b: usize, len: usize) -> Vec<Vec<f64>> {
         let (ranks, rank) = (self.ranks(), self.rank());
         let mut shares: Vec<Vec<f64>> = (0..ranks)
