@@ -23,7 +23,8 @@
 //! idle" (in the last round, a rank asking ahead gets what evens out the ranks' ends,
 //! possibly none) or stop. A rank sends its first request
 //! once it has prepared the sweep (after the head's exchange) and asks for its next chunk
-//! before computing the current one, so the answer is there when it needs it. It ends
+//! before computing the current one, without waiting for rank 0 to take the request, so
+//! the answer is there when it needs it. It ends
 //! with a request that wants none, carrying its last rows and its account (or its
 //! error); rank 0 is done when every rank has ended.
 
@@ -270,10 +271,9 @@ impl Ranks {
                 }
                 Answer::Points(chunk) => {
                     // Ask for the next chunk now: its answer arrives while this one computes.
-                    let done = std::mem::take(&mut finished);
-                    self.send(&Request::asking(want, false, None, done))?;
+                    let ahead = Request::asking(want, false, None, std::mem::take(&mut finished));
                     let clock = Instant::now();
-                    let rows = computer.run(&prepared, &chunk);
+                    let rows = self.send_while(&ahead, || computer.run(&prepared, &chunk))?;
                     spent.busy += clock.elapsed().as_secs_f64();
                     match rows {
                         Ok(rows) => finished = rows,
@@ -308,6 +308,27 @@ impl Ranks {
             .process_at_rank(0)
             .send_with_tag(&bytes[..], mpi_wire::TAG_REQUEST);
         Ok(())
+    }
+
+    /// Send `r` to rank 0 without waiting for it to be taken, run `work`, then wait for
+    /// the send to complete. A blocking send of a request that carries rows returned only
+    /// once rank 0 paused between two of its points to take requests: this rank stood
+    /// still for up to one of rank 0's points (0.7–2.7 ms of W4's 2.3 ms points,
+    /// `docs/scale-out.md`, "Fourteenth round").
+    fn send_while<R>(&self, r: &Request, work: impl FnOnce() -> R) -> CliResult<R> {
+        let bytes = r.encode()?;
+        let result = mpi::request::scope(|scope| {
+            let sent = self.world.process_at_rank(0).immediate_send_with_tag(
+                scope,
+                &bytes[..],
+                mpi_wire::TAG_REQUEST,
+            );
+            // A pending send must be completed before its scope ends, even on a panic.
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
+            sent.wait();
+            result
+        });
+        Ok(result.unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
     }
 
     /// Wait (without spinning) for rank 0's answer to this rank's request.
