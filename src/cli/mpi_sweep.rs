@@ -20,7 +20,7 @@
 //! a rank sends a [`Request`] (its manifest with the first one, the rows of the chunk it
 //! finished, its thread count: the fewest points it takes, whether it is idle) and rank 0
 //! answers each request that wants points with an [`Answer`]: a chunk, "ask again when
-//! idle" (in the last round, a rank asking ahead gets what evens out the ranks' ends,
+//! idle" (near the end, a rank asking ahead gets what evens out the ranks' ends,
 //! possibly none) or stop. A rank sends its first request
 //! once it has prepared the sweep (after the head's exchange) and asks for its next chunk
 //! before computing the current one, without waiting for rank 0 to take the request, so
@@ -381,25 +381,26 @@ impl Dispatch {
     /// least `least`. Early chunks are large (few requests); the last ones are small, so
     /// that no rank is left with much to do when the others finish.
     ///
-    /// In the last round (fewer points left than `least` per rank), a rank asking ahead
-    /// takes what makes it end with the others: an even share of the points left and of
-    /// its own in flight, less those (`L/K − c·(K−1)/K` points, rounded, a tie going to
-    /// the rank: its request waited part of a point for rank 0's answer, so it has less
-    /// than `c` left). With none for it, it is told to ask again once idle, so that it
-    /// does not hold a point another rank, idle sooner, could compute. (Only telling it
-    /// to ask again left one rank idle at the end of most W4 runs while rank 0 computed
-    /// the last three points alone.)
+    /// Near the end (when that share is below `least`), a rank asking ahead takes what
+    /// makes it end with the others: an even share of the points left and of its own in
+    /// flight, less those (`L/K − c·(K−1)/K` points, rounded, a tie going to the rank:
+    /// its request waited part of a point for rank 0's answer, so it has less than `c`
+    /// left). With none for it, it is told to ask again once idle, so that it does not
+    /// hold a point another rank, idle sooner, could compute. (Only telling it to ask
+    /// again left one rank idle at the end of most W4 runs while rank 0 computed the last
+    /// three points alone; the rule applied only below `least` points left per rank gave
+    /// a rank asking ahead its `least` with 4 left on 2 ranks, and rank 0 ended 5 ms
+    /// before it.)
     fn hand_out(&mut self, least: usize, in_flight: usize, ranks: usize) -> Answer {
         let left = self.queue.len();
         let ranks = ranks.max(1);
-        let want = if in_flight > 0 && left < least * ranks {
-            // round(L/K − c(K−1)/K) = ⌊(2L + K − 2c(K−1)) / 2K⌋, none when negative.
-            let share = (2 * left + ranks).saturating_sub(2 * in_flight * (ranks - 1));
-            let share = share / (2 * ranks);
-            if share == 0 && left > 0 && self.failure.is_none() {
+        // round(L/K − c(K−1)/K) = ⌊(2L + K − 2c(K−1)) / 2K⌋, none when negative.
+        let even = (2 * left + ranks).saturating_sub(2 * in_flight * (ranks - 1)) / (2 * ranks);
+        let want = if in_flight > 0 && even < least {
+            if even == 0 && left > 0 && self.failure.is_none() {
                 return Answer::Later;
             }
-            share
+            even
         } else {
             left.div_ceil(4 * ranks).max(least)
         };
@@ -684,12 +685,22 @@ mod tests {
         assert_eq!(d.hand_out(1, 0, 1), Answer::Stop, "nothing after a failure");
     }
 
-    /// The last round (fewer points left than `least` per rank): a rank asking ahead
-    /// takes what makes it end with the others, or is told to ask again when idle.
+    /// Near the end (an even share below `least`): a rank asking ahead takes what makes
+    /// it end with the others, or is told to ask again when idle.
     #[test]
     fn the_last_round_evens_out_the_ends() {
         let mut d = dispatch(5);
-        assert_eq!(points(d.hand_out(2, 2, 2)), vec![0, 1], "4 or more left");
+        assert_eq!(
+            points(d.hand_out(2, 2, 2)),
+            vec![0, 1],
+            "an even share of 2"
+        );
+        let mut g = dispatch(4);
+        assert_eq!(
+            points(g.hand_out(2, 2, 2)),
+            vec![0],
+            "4 left, 2 in flight: one here, three on rank 0"
+        );
         let mut e = dispatch(3);
         assert_eq!(e.hand_out(2, 4, 2), Answer::Later, "3 left, 4 in flight");
         assert_eq!(points(e.hand_out(2, 0, 2)), vec![0, 1], "idle: its least");
