@@ -70,7 +70,7 @@ impl Streamed<'_> {
             .map(|x| batch_view(*x, self.module.size_in()))
             .collect::<littoral_core::Result<Vec<_>>>()?;
         let mut sample = None;
-        let mut sizes = Vec::with_capacity(parts.len());
+        let mut batch = 0;
         for part in &parts {
             let &[b, steps, width] = part.view().shape() else {
                 return Err(Error::Sweep("a batched input has three axes".into()));
@@ -81,9 +81,8 @@ impl Streamed<'_> {
                 ));
             }
             sample = Some((steps, width));
-            sizes.push(b);
+            batch += b;
         }
-        let batch: usize = sizes.iter().sum();
         let Some((steps, width)) = sample.filter(|_| batch > 0) else {
             return Err(Error::Sweep("no sample to stream".into()));
         };
@@ -93,8 +92,9 @@ impl Streamed<'_> {
         let mut folded = Vec::new();
         // The first sample of the current part within the whole batch.
         let mut first = 0;
-        for (part, &b) in parts.iter().zip(&sizes) {
+        for part in &parts {
             let x = part.view();
+            let b = x.shape()[0];
             for start in (0..b).step_by(block) {
                 let end = (start + block).min(b);
                 let shape = [end - start, steps, width];

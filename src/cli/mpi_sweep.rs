@@ -474,13 +474,9 @@ impl<'r> Server<'r> {
         self.serve_while(st, &|_, _| {}, |s| s.heard.iter().any(|h| !h));
     }
 
-    /// Answer every request that has arrived, without waiting for more. Nothing found is
-    /// looked for once more: a probe that finds nothing first moves what has arrived
-    /// through the MPI library's progress engine, so a request that came during rank 0's
-    /// last point is often seen only by the second probe (with one probe, it waited for
-    /// the end of rank 0's next point).
+    /// Answer every request that has arrived, without waiting for more.
     fn answer_arrived(&mut self, st: &mut Dispatch) {
-        while self.answer_one(st) || self.answer_one(st) {}
+        while self.answer_one(st) {}
     }
 
     /// Answer every rank until each has ended (rank 0 has nothing left to compute).

@@ -216,9 +216,15 @@ impl Request {
     }
 }
 
-/// A waiting request from any rank, received: (its rank, its bytes).
+/// A waiting request from any rank, received: (its rank, its bytes). Nothing found is
+/// looked for once more: a probe that finds nothing first moves what has arrived through
+/// the MPI library's progress engine, so a request that came while rank 0 computed a
+/// point is often seen only by a second probe (with one probe, it waited for the end of
+/// rank 0's next point; `docs/scale-out.md`, "Fourteenth round").
 pub fn try_receive<S: Source>(from: &S) -> Option<(mpi::Rank, Vec<u8>)> {
-    let probed = from.immediate_matched_probe_with_tag(TAG_REQUEST)?;
+    let probed = from
+        .immediate_matched_probe_with_tag(TAG_REQUEST)
+        .or_else(|| from.immediate_matched_probe_with_tag(TAG_REQUEST))?;
     let (bytes, status): (Vec<u8>, Status) = probed.matched_receive_vec::<u8>();
     Some((status.source_rank(), bytes))
 }
