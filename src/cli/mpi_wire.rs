@@ -229,12 +229,12 @@ pub fn try_receive<S: Source>(from: &S) -> Option<(mpi::Rank, Vec<u8>)> {
     Some((status.source_rank(), bytes))
 }
 
-/// Waits between polls: first a few yields of the core (a message that has arrived is
-/// often seen only by the second probe, as the first one moves it through the MPI
-/// library's progress engine), then sleeps from 20 µs doubling to a longest sleep: a
-/// waiting rank costs no core, and notices a message soon after it arrives. (On the
-/// development VM the shortest sleep lasts about 110 µs: with a sleep before the second
-/// probe, every answer a rank had asked ahead for took that long to be read.)
+/// Waits between polls: first a few yields of the core, so that the probe after a probe
+/// that found nothing comes at once (why that matters: [`try_receive`]; on the
+/// development VM the shortest sleep lasts about 110 µs, and with a sleep there every
+/// answer a rank had asked ahead for took that long to be read), then sleeps from 20 µs
+/// doubling to a longest sleep: a waiting rank costs no core, and notices a message soon
+/// after it arrives.
 pub struct Poll {
     yields: u32,
     next: Duration,
