@@ -21,6 +21,9 @@ Littoral is timed two ways, side by side:
   same workload at once (`workloads --only …`, median of 3 calls in one process): the
   "CLI evolve / library (side by side)" ratio compares times taken seconds apart, not
   minutes (the table's "library" column is the first pass, with the bounds).
+  W3 also runs in rounds against Rockpool numpy (--w3-rounds, default 3): a numpy run,
+  then the CLI's W3 and W3 f32 at once, and the medians of the rounds' ratios (the
+  table's numpy W3 is one run, minutes away from the CLI's).
 
 Needs: pip install "rockpool==3.1.0" numpy scipy "jax[cpu]" matplotlib
 (without Jax the Jax columns are left empty and the run says so).
@@ -210,6 +213,28 @@ def run_cli(args):
         simulate("W2 f32", files["w2_f32"]["net"], files["w2"]["input"], side=("W2", 512))
         simulate("W3", files["w3"]["net"], files["w3"]["input"], side=("W3", 2048))
         simulate("W3 f32", files["w3_f32"]["net"], files["w3"]["input"], side=("W3", 2048))
+
+        def w3_rounds(rounds):
+            """W3 against Rockpool numpy, round by round: one numpy run, then the CLI's W3
+            and W3 f32 at once, so that each round's ratios divide times taken seconds apart
+            (the table's divide medians taken minutes apart, and numpy's W3 runs once there).
+            {"rounds": [{"numpy_ms", "W3", "W3 f32"}], "W3": median ratio, "W3 f32": ...}."""
+            done = []
+            for _ in range(rounds):
+                row = {"numpy_ms": rw.w3("numpy", 1, t=2000 if args.quick else 10000) * 1e3}
+                for name, key in (("W3", "w3"), ("W3 f32", "w3_f32")):
+                    cmd = [exe, "simulate", files[key]["net"], "-i", files["w3"]["input"], "-o", out,
+                           "--summary", summary, "--quiet"]
+                    row[name] = timed(cmd, "evolve_seconds")[0] * 1e3
+                done.append(row)
+                print(f"  W3 round: Rockpool numpy {row['numpy_ms']:9.1f} ms, CLI W3 {row['W3']:7.2f} ms "
+                      f"({row['numpy_ms'] / row['W3']:.1f}×), W3 f32 {row['W3 f32']:7.2f} ms "
+                      f"({row['numpy_ms'] / row['W3 f32']:.1f}×)", flush=True)
+            return {"rounds": done, **{name: statistics.median(r["numpy_ms"] / r[name] for r in done)
+                                       for name in ("W3", "W3 f32")}}
+
+        if args.w3_rounds > 0:
+            res["W3 rounds"] = w3_rounds(args.w3_rounds)
         scaling.append(core_scaling())
         w4 = files["w4"]
         cmd = [exe, "sweep", w4["net"], "-i", w4["input"], "--out", os.path.join(tmp, "sweep"),
@@ -361,6 +386,13 @@ def markdown(rows, lit, cli, cores):
     if speed:
         lines.append("CLI speed-up 1 → all threads: " + ", ".join(speed) + f" (the machine's 2-core bound in "
                      f"this run, `machine.core_scaling`, median of 3: {cores:.2f}×).")
+    rounds = cli.get("W3 rounds")
+    if rounds:
+        each = {name: ", ".join(f"{r['numpy_ms'] / r[name]:.1f}" for r in rounds["rounds"]) for name in ("W3", "W3 f32")}
+        k = len(rounds["rounds"])
+        lines.append(f"W3 against Rockpool numpy round by round ({k} round{'s' if k > 1 else ''}, each a numpy run "
+                     f"and then the CLI's W3 and W3 f32 at once), medians of the rounds' ratios: "
+                     f"W3 {rounds['W3']:.1f}× ({each['W3']}), W3 f32 {rounds['W3 f32']:.1f}× ({each['W3 f32']}).")
     if not HAVE_JAX:
         lines.append("Jax is not installed in this Python: Rockpool numpy only.")
     return "\n".join(lines) + "\n"
@@ -440,6 +472,9 @@ def main():
     ap.add_argument("--cuba-repeats", type=int, default=5, help="CUBA: interleaved runs of each simulator")
     ap.add_argument("--warm", type=float, default=0.5,
                     help="seconds both cores are kept busy before each timed CLI run (0: start cold)")
+    ap.add_argument("--w3-rounds", type=int, default=3,
+                    help="rounds of W3 against Rockpool numpy, each a numpy run and the CLI's W3 and W3 f32 "
+                         "at once (0: none; about 10 s a round)")
     ap.add_argument("--json", help="write everything measured here")
     ap.add_argument("--markdown", help="write the comparison table (markdown)")
     ap.add_argument("--plot", help="write the W1 time-versus-N plot (PNG)")
@@ -447,6 +482,7 @@ def main():
     if args.quick:
         args.runs = min(args.runs, 2)
         args.littoral_runs = min(args.littoral_runs, 3)
+        args.w3_rounds = min(args.w3_rounds, 1)
 
     mach = machine()
     print(f"machine: {mach['nproc']} CPUs, {mach['mem_total']}, load {mach['load']}")
