@@ -217,7 +217,7 @@ def run_cli(args):
         def w3_rounds(rounds):
             """W3 against Rockpool numpy, round by round: one numpy run, then the CLI's W3
             and W3 f32 at once, so that each round's ratios divide times taken seconds apart
-            (the table's divide medians taken minutes apart, and numpy's W3 runs once there).
+            (the table's ratios divide medians taken minutes apart, and its numpy W3 is one run).
             {"rounds": [{"numpy_ms", "W3", "W3 f32"}], "W3": median ratio, "W3 f32": ...}."""
             done = []
             for _ in range(rounds):
