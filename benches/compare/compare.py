@@ -76,13 +76,18 @@ def run_littoral(args):
             return json.load(f)
 
 
+def w3_steps(args):
+    """W3's number of steps: 2000 with --quick (as `cli_workloads.write` writes it), else 10000."""
+    return 2000 if args.quick else 10000
+
+
 def run_rockpool(args):
     """Time Rockpool (numpy, then jitted Jax) on W1–W4: {(workload, backend): ms}."""
     res = {}
     runs = args.runs
     sizes = (100, 1000) if args.quick else (100, 1000, 10000)
     w2_bt = (8, 250) if args.quick else (32, 1000)
-    w3_t = 2000 if args.quick else 10000
+    w3_t = w3_steps(args)
     w4_bt = (2, 100) if args.quick else (4, 500)
     backends = ("numpy", "jax") if HAVE_JAX else ("numpy",)
     if not HAVE_JAX:
@@ -139,6 +144,10 @@ def run_cli(args):
             with open(doc) as f:
                 return {r["workload"]: r["ms"] for r in json.load(f)["rows"]}
 
+        def simulate_cmd(net, x):
+            """`littoral simulate` of `net` on `x`, writing the output and the summary."""
+            return [exe, "simulate", net, "-i", x, "-o", out, "--summary", summary, "--quiet"]
+
         def timed(cmd, key):
             """One run of `cmd` after warm cores: (the JSON summary's `key`, wall seconds)."""
             warm_cores(args.warm)
@@ -186,7 +195,7 @@ def run_cli(args):
             same workload right after each CLI run (the two sides of the ratio seconds
             apart, not minutes); with `one_thread`, a `--threads 1` run beside each run
             (every other one first), and the median of the pairs' speed-ups."""
-            cmd = [exe, "simulate", net, "-i", x, "-o", out, "--summary", summary, "--quiet"]
+            cmd = simulate_cmd(net, x)
             lib = []
             after = (lambda: (warm_cores(args.warm), lib.append(library(*side)[name]))) if side else None
             record(name, "evolve_ms", alternated(cmd, "evolve_seconds", one_thread, after), lib)
@@ -221,10 +230,9 @@ def run_cli(args):
             {"rounds": [{"numpy_ms", "W3", "W3 f32"}], "W3": median ratio, "W3 f32": ...}."""
             done = []
             for _ in range(rounds):
-                row = {"numpy_ms": rw.w3("numpy", 1, t=2000 if args.quick else 10000) * 1e3}
+                row = {"numpy_ms": rw.w3("numpy", 1, t=w3_steps(args)) * 1e3}
                 for name, key in (("W3", "w3"), ("W3 f32", "w3_f32")):
-                    cmd = [exe, "simulate", files[key]["net"], "-i", files["w3"]["input"], "-o", out,
-                           "--summary", summary, "--quiet"]
+                    cmd = simulate_cmd(files[key]["net"], files["w3"]["input"])
                     row[name] = timed(cmd, "evolve_seconds")[0] * 1e3
                 done.append(row)
                 print(f"  W3 round: Rockpool numpy {row['numpy_ms']:9.1f} ms, CLI W3 {row['W3']:7.2f} ms "
