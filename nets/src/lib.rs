@@ -27,6 +27,7 @@ pub mod lif;
 mod lif_chunked;
 mod lif_kernel;
 pub mod lif_options;
+mod lif_packed;
 mod lif_split;
 pub mod linear;
 pub mod matmul;

@@ -1,11 +1,13 @@
-//! The feed-forward LIF time loop by chunks of neurons: each chunk of [`CHUNK`] neurons
+//! The feed-forward LIF time loop by chunks of neurons: each chunk of
+//! [`CHUNK`](crate::lif_packed::CHUNK) neurons
 //! runs a whole block of steps before the next chunk starts.
 //!
 //! The step-by-step pass ([`crate::lif_kernel`]) walks all `N` neurons every step: ten
 //! per-neuron streams (input, output, `isyn`, `vmem`, `spikes`, `α`, `β`, bias, `θ`,
 //! `1/θ`), 8 KB each at `N = 1000`, which do not fit in L1 together, so the state and the
 //! constants are reloaded from L2 every step. Here a chunk's state and constants (512 B
-//! per stream) stay in L1 across the block, and only the input and output move.
+//! per stream, packed side by side: [`Packed`]) stay in L1 across the block, and only the
+//! input and output move.
 //!
 //! The output is zeroed a block at a time, right before the block is written
 //! ([`Output::front`]), not a whole sample before the pass: the zeroed block is in cache
@@ -19,10 +21,8 @@
 //! step-by-step pass.
 
 use crate::lif_kernel::{Consts, Output, SampleIo, StepSource, step_single};
+use crate::lif_packed::Packed;
 use littoral_core::Real;
-
-/// Neurons per chunk: one 512-byte piece of each stream (eight AVX-512 vectors of `f64`).
-const CHUNK: usize = 64;
 
 /// Input bytes of one block of steps at most (the block is scanned by the input check,
 /// then read chunk by chunk: it should still be in L2). Wide layers take fewer steps per
@@ -39,30 +39,16 @@ pub(crate) fn applies<F: Real, S>(c: &Consts<'_, F>, io: &SampleIo<'_, S>) -> bo
 #[inline(always)]
 pub(crate) fn evolve_chunked<F: Real, S: StepSource>(c: &Consts<'_, F>, io: SampleIo<'_, S>) {
     let n = c.n;
-    let load = |v: &[f64]| v.iter().map(|&x| F::of(x)).collect::<Vec<F>>();
-    let mut state = State {
-        isyn: load(io.isyn),
-        vmem: load(io.vmem),
-        spikes: load(io.spikes),
-    };
+    let mut packed = Packed::new(c, io.isyn, io.vmem, io.spikes);
     let block = S::BLOCK.min(BLOCK_BYTES / (8 * n.max(1))).max(1);
     let (input, output) = (io.input, io.output);
     match (!c.recip.is_empty(), c.neg_zero_bias) {
-        (false, false) => blocks::<F, S, false, false>(c, input, output, &mut state, block),
-        (false, true) => blocks::<F, S, false, true>(c, input, output, &mut state, block),
-        (true, false) => blocks::<F, S, true, false>(c, input, output, &mut state, block),
-        (true, true) => blocks::<F, S, true, true>(c, input, output, &mut state, block),
+        (false, false) => blocks::<F, S, false, false>(c, input, output, &mut packed, block),
+        (false, true) => blocks::<F, S, false, true>(c, input, output, &mut packed, block),
+        (true, false) => blocks::<F, S, true, false>(c, input, output, &mut packed, block),
+        (true, true) => blocks::<F, S, true, true>(c, input, output, &mut packed, block),
     }
-    F::widen_into(&state.spikes, io.spikes);
-    F::widen_into(&state.isyn, io.isyn);
-    F::widen_into(&state.vmem, io.vmem);
-}
-
-/// A sample's state in the compute type.
-struct State<F> {
-    isyn: Vec<F>,
-    vmem: Vec<F>,
-    spikes: Vec<F>,
+    packed.unload(io.isyn, io.vmem, io.spikes);
 }
 
 /// Every block of `block` steps, each chunk of neurons through the whole block.
@@ -71,7 +57,7 @@ fn blocks<F: Real, S: StepSource, const POW2: bool, const ZERO_FIRST: bool>(
     c: &Consts<'_, F>,
     mut input: S,
     mut output: Output<'_>,
-    state: &mut State<F>,
+    packed: &mut Packed<F>,
     block: usize,
 ) {
     let n = c.n;
@@ -81,28 +67,21 @@ fn blocks<F: Real, S: StepSource, const POW2: bool, const ZERO_FIRST: bool>(
         let t1 = t0.saturating_add(block).min(steps);
         let out = output.front((t1 - t0) * n);
         let xb = input.block(t0, t1, out);
-        let mut lo = 0;
-        while lo < n {
-            let hi = lo.saturating_add(CHUNK).min(n);
-            let part = c.part(lo, hi);
-            let (isyn, vmem, spikes) = (
-                &mut state.isyn[lo..hi],
-                &mut state.vmem[lo..hi],
-                &mut state.spikes[lo..hi],
-            );
+        for k in 0..packed.chunks() {
+            let chunk = packed.chunk(c, k);
+            let (lo, hi) = (chunk.lo, chunk.lo + chunk.consts.n);
             for (x, o) in xb.chunks_exact(n).zip(out.chunks_exact_mut(n)) {
                 step_single::<F, false, false, POW2, ZERO_FIRST>(
-                    &part,
+                    &chunk.consts,
                     &x[lo..hi],
                     &[],
                     &[],
-                    isyn,
-                    vmem,
-                    spikes,
+                    chunk.isyn,
+                    chunk.vmem,
+                    chunk.spikes,
                     &mut o[lo..hi],
                 );
             }
-            lo = hi;
         }
         t0 = t1;
     }
