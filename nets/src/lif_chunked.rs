@@ -139,20 +139,7 @@ mod tests {
             cast(&case.threshold),
         );
         let recip = reciprocals(&threshold).unwrap_or_default();
-        let c = Consts {
-            n: case.n,
-            n_syn: 1,
-            alpha: &alpha,
-            beta: &beta,
-            bias: &bias,
-            threshold: &threshold,
-            fast: true,
-            recip: &recip,
-            max_spikes: F::of(case.max),
-            neg_zero_bias: bias.iter().any(|&b| b == F::zero() && b.is_sign_negative()),
-            noise_scale: 0.0,
-            w_rec: None,
-        };
+        let c = Consts::feed_forward([&alpha, &beta, &bias, &threshold, &recip], F::of(case.max));
         let [mut spikes, mut isyn, mut vmem] = case.state.clone();
         // The chunked pass writes into a driver's uninitialised buffer, zeroed a block at
         // a time; the step-by-step pass into a slice.

@@ -82,6 +82,31 @@ impl<'a, F: Real> Consts<'a, F> {
     }
 }
 
+#[cfg(test)]
+impl<'a, F: Real> Consts<'a, F> {
+    /// The constants of feed-forward neurons with one synapse each, positive finite
+    /// thresholds and no noise (`recip`: `1/θ`, or empty), for tests.
+    pub(crate) fn feed_forward(
+        [alpha, beta, bias, threshold, recip]: [&'a [F]; 5],
+        max_spikes: F,
+    ) -> Self {
+        Consts {
+            n: alpha.len(),
+            n_syn: 1,
+            alpha,
+            beta,
+            bias,
+            threshold,
+            fast: true,
+            recip,
+            max_spikes,
+            neg_zero_bias: bias.iter().any(|&b| b == F::zero() && b.is_sign_negative()),
+            noise_scale: 0.0,
+            w_rec: None,
+        }
+    }
+}
+
 /// The `(T, …)` record buffers of one sample.
 pub(crate) struct SampleRecord<'a> {
     pub irec: &'a mut [f64],

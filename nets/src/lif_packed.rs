@@ -148,20 +148,8 @@ mod tests {
         for (n, with_recip) in [(1, true), (CHUNK, true), (150, true), (70, false)] {
             let f = |base: f64| (0..n).map(|i| base + i as f64).collect::<Vec<_>>();
             let (alpha, beta, bias, threshold, recip) = (f(1e3), f(2e3), f(3e3), f(4e3), f(5e3));
-            let c = Consts {
-                n,
-                n_syn: 1,
-                alpha: &alpha,
-                beta: &beta,
-                bias: &bias,
-                threshold: &threshold,
-                fast: true,
-                recip: if with_recip { &recip } else { &[] },
-                max_spikes: 7.0,
-                neg_zero_bias: false,
-                noise_scale: 0.0,
-                w_rec: None,
-            };
+            let given: &[f64] = if with_recip { &recip } else { &[] };
+            let c = Consts::feed_forward([&alpha, &beta, &bias, &threshold, given], 7.0);
             let (isyn, vmem, spikes) = (f(6e3), f(7e3), f(8e3));
             let mut packed = Packed::new(&c, &isyn, &vmem, &spikes);
             assert_eq!(packed.chunks(), n.div_ceil(CHUNK));
