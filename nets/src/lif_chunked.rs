@@ -1,6 +1,6 @@
 //! The feed-forward LIF time loop by chunks of neurons: each chunk of
-//! [`CHUNK`](crate::lif_packed::CHUNK) neurons
-//! runs a whole block of steps before the next chunk starts.
+//! [`CHUNK`](crate::lif_packed::CHUNK) neurons runs a whole block of steps before the
+//! next chunk starts.
 //!
 //! The step-by-step pass ([`crate::lif_kernel`]) walks all `N` neurons every step: ten
 //! per-neuron streams (input, output, `isyn`, `vmem`, `spikes`, `α`, `β`, bias, `θ`,
