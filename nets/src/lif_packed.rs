@@ -3,9 +3,9 @@
 //!
 //! Kept in their own arrays (`α`, `β`, bias, `θ`, `1/θ`, `isyn`, `vmem`, `spikes`), they
 //! need not. At `N = 1000` in `f64` each array is 8000 bytes and the allocator hands them
-//! out 8 KB apart (at `N = 512`, 4 KB apart), so every array's piece of a chunk lands in
-//! the same eight of L1's 64 sets: the eight streams fill those sets' eight ways, and the
-//! input's and output's pieces evict them on every step. The library's W1 (`N = 1000`,
+//! out 8 KB apart, so every array's piece of a chunk lands in the same eight of L1's 64
+//! sets: the eight streams fill those sets' eight ways, and the input's and output's
+//! pieces evict them on every step. The library's W1 (`N = 1000`,
 //! `f64`) on one thread took 12.5–13.1 ms in some processes and 17.0–22.0 ms in others,
 //! steady within each; packed, 11.9–12.9 ms in every process (`docs/performance.md`,
 //! "Seventeenth round").
