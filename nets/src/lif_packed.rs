@@ -38,8 +38,6 @@ const BLOCK: usize = STREAMS * CHUNK;
 pub(crate) struct Packed<F> {
     data: Vec<F>,
     n: usize,
-    /// `1/θ` was given ([`Consts::recip`] not empty: every threshold a power of two).
-    recip: bool,
 }
 
 /// One chunk's view: its constants (as the [`Consts`] of its neurons) and its state.
@@ -81,11 +79,7 @@ impl<F: Real> Packed<F> {
             load(VMEM, vmem);
             load(SPIKES, spikes);
         }
-        Packed {
-            data,
-            n,
-            recip: !c.recip.is_empty(),
-        }
+        Packed { data, n }
     }
 
     /// Chunks of neurons.
@@ -93,7 +87,8 @@ impl<F: Real> Packed<F> {
         self.n.div_ceil(CHUNK)
     }
 
-    /// Chunk `k`: its constants, with the scalars of `c`, and its state to update.
+    /// Chunk `k`: its constants, with the scalars of `c` (the constants it was packed
+    /// from: `1/θ` only when `c` has it), and its state to update.
     pub(crate) fn chunk(&mut self, c: &Consts<'_, F>, k: usize) -> Chunk<'_, F> {
         let lo = k * CHUNK;
         let len = CHUNK.min(self.n - lo);
@@ -112,7 +107,11 @@ impl<F: Real> Packed<F> {
                 bias: piece(BIAS),
                 threshold: piece(THETA),
                 fast: c.fast,
-                recip: if self.recip { piece(RECIP) } else { &[] },
+                recip: if c.recip.is_empty() {
+                    &[]
+                } else {
+                    piece(RECIP)
+                },
                 max_spikes: c.max_spikes,
                 neg_zero_bias: c.neg_zero_bias,
                 noise_scale: c.noise_scale,
