@@ -4,6 +4,7 @@
 
 pub mod args;
 pub mod atomic;
+pub mod awake;
 pub mod budget;
 pub mod convert;
 pub mod demo;

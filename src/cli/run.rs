@@ -72,11 +72,12 @@ pub fn on_pool<R: Send>(
         || std::thread::available_parallelism().map_or(1, NonZeroUsize::get),
         |n| usize::try_from(n).unwrap_or(usize::MAX),
     );
-    rayon::ThreadPoolBuilder::new()
+    let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(n)
         .build()
-        .map_err(|e| CliError::other(format!("cannot start {n} worker thread(s): {e}")))?
-        .install(command)
+        .map_err(|e| CliError::other(format!("cannot start {n} worker thread(s): {e}")))?;
+    super::awake::keep_awake(&pool, super::awake::LONGEST);
+    pool.install(command)
 }
 
 /// Evolve `spec.input` on the current thread pool (the command's, see [`on_pool`]).
