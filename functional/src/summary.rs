@@ -392,12 +392,11 @@ impl SumMax {
             self.held = 0;
         }
         let (groups, rest) = data.as_chunks::<8>();
-        // The lanes in locals: kept in registers over the whole part.
-        let (mut lanes, mut top) = (self.lanes, self.top);
-        for g in groups {
-            fold_group(&mut lanes, &mut top, g);
-        }
-        (self.lanes, self.top) = (lanes, top);
+        pulp::Arch::new().dispatch(FoldGroups {
+            lanes: &mut self.lanes,
+            top: &mut self.top,
+            groups,
+        });
         self.pending[..rest.len()].copy_from_slice(rest);
         self.held = rest.len();
     }
@@ -431,6 +430,29 @@ impl SumMax {
                 None
             },
         }
+    }
+}
+
+/// Every group of eight folded into the lanes, compiled for the best vector instructions
+/// of the CPU (chosen at run time by `pulp`): each lane adds its own elements in the same
+/// order whatever the vector width, so the bits are those of the baseline build.
+struct FoldGroups<'a> {
+    lanes: &'a mut [f64; 8],
+    top: &'a mut [f64; 8],
+    groups: &'a [[f64; 8]],
+}
+
+impl pulp::WithSimd for FoldGroups<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) {
+        // The lanes in locals: kept in registers over the whole part.
+        let (mut lanes, mut top) = (*self.lanes, *self.top);
+        for g in self.groups {
+            fold_group(&mut lanes, &mut top, g);
+        }
+        (*self.lanes, *self.top) = (lanes, top);
     }
 }
 
