@@ -2,6 +2,7 @@
 
 use crate::builder::{attribute_setters, result_setters};
 use crate::matmul::matmul;
+use crate::task_zeroed::{Part, TaskZeroed};
 use littoral_core::input_check::InputCheck;
 use littoral_core::registry::ModuleClass;
 use littoral_core::{
@@ -403,17 +404,18 @@ pub fn product<F: Real>(x: ArrayView<'_>, w: &Array) -> Result<Array> {
         _ => return Err(Error::shape("weight", &[vec![k, 0]], w.shape())),
     };
     let rows = b * t;
-    let mut out = vec![0.0f64; rows * m];
     if rows == 0 || m == 0 || k == 0 {
-        return Array::from_shape_vec(vec![b, t, m], out);
+        return Array::from_shape_vec(vec![b, t, m], vec![0.0; rows * m]);
     }
+    // Each task zeroes its own rows of the output (not one serial pass before the tasks).
+    let mut buffer = TaskZeroed::new(rows * m);
     let wf: Cow<'_, [F]> = F::cast_slice(w.data());
     let limit = (k as f64 * SPARSE_MAX_DENSITY) as usize;
-    let events = |(task, (xs, ys)): (usize, (&[f64], &mut [f64]))| -> Vec<usize> {
+    let events = |(task, (xs, ys)): (usize, (&[f64], Part<'_>))| -> Vec<usize> {
         pulp::Arch::new().dispatch(EventRows {
             task,
             xs,
-            ys,
+            ys: ys.zeroed(),
             w: &wf,
             k,
             m,
@@ -423,7 +425,7 @@ pub fn product<F: Real>(x: ArrayView<'_>, w: &Array) -> Result<Array> {
     let chunks = x
         .data()
         .chunks(ROWS_PER_TASK * k)
-        .zip(out.chunks_mut(ROWS_PER_TASK * m))
+        .zip(buffer.parts(ROWS_PER_TASK * m))
         .enumerate();
     let dense: Vec<usize> = if rows * k * m >= 1 << 20 {
         // One task of rows per rayon task: a leaf of several, run whole, could keep one
@@ -438,6 +440,7 @@ pub fn product<F: Real>(x: ArrayView<'_>, w: &Array) -> Result<Array> {
     } else {
         chunks.flat_map(events).collect()
     };
+    let mut out = buffer.into_vec();
     if dense.len() == rows && std::mem::size_of::<F>() == 8 {
         // Dense input: the plain product, exactly as without the event-driven path.
         out = dense_rows(x.data(), rows, w)?;
