@@ -2,12 +2,13 @@
 the median `evolve_seconds` of each and the median of the pairs' ratios (B / A), the
 comparison to trust on a VM whose speed moves between minutes.
 
-    python3 benches/compare/cli_ab.py PAIRS NET INPUT BIN_A BIN_B [--threads K]
+    python3 benches/compare/cli_ab.py PAIRS NET INPUT BIN_A BIN_B [--threads K] [--warm S]
 
 NET and INPUT as `cli_workloads.py` writes them; BIN_A and BIN_B two copies of
 `target/release/littoral` (build one, copy it aside, change, build the other). Each
 binary runs once untimed first (the page cache); then PAIRS pairs, every other pair in
-the other order.
+the other order. With `--warm S`, both cores are kept busy S seconds before each run, as
+`compare.py` does (`machine.warm_cores`).
 """
 import argparse
 import json
@@ -15,6 +16,8 @@ import os
 import statistics
 import subprocess
 import tempfile
+
+from machine import warm_cores
 
 
 def main():
@@ -25,6 +28,7 @@ def main():
     ap.add_argument("bin_a")
     ap.add_argument("bin_b")
     ap.add_argument("--threads", type=int)
+    ap.add_argument("--warm", type=float, default=0.0, help="seconds both cores are kept busy before each run")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         out, summary = os.path.join(tmp, "y.npy"), os.path.join(tmp, "s.json")
@@ -33,6 +37,7 @@ def main():
             cmd = [exe, "simulate", args.net, "-i", args.input, "-o", out, "--summary", summary, "--quiet"]
             if args.threads:
                 cmd += ["--threads", str(args.threads)]
+            warm_cores(args.warm)
             subprocess.run(cmd, check=True)
             with open(summary) as f:
                 return json.load(f)["evolve_seconds"] * 1e3
