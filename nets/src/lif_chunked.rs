@@ -11,7 +11,10 @@
 //!
 //! The output is zeroed a block at a time, right before the block is written
 //! ([`Output::front`]), not a whole sample before the pass: the zeroed block is in cache
-//! when the pass writes it, so the output goes to memory once.
+//! when the pass writes it, so the output goes to memory once. An evolution in place
+//! (the output written into the input's buffer) reads each block where it is: a neuron's
+//! input is read, then its output overwrites it, with no copy of the block aside
+//! ([`StepSource::in_dest`]; `nets/tests/in_place.rs` checks the bits against `evolve`).
 //!
 //! Without recurrence a neuron's step reads nothing of the other neurons, so the order
 //! in which (neuron, step) pairs are computed does not change any number: each neuron
@@ -66,21 +69,41 @@ fn blocks<F: Real, S: StepSource, const POW2: bool, const ZERO_FIRST: bool>(
     while t0 < steps {
         let t1 = t0.saturating_add(block).min(steps);
         let out = output.front((t1 - t0) * n);
-        let xb = input.block(t0, t1, out);
-        for k in 0..packed.chunks() {
-            let chunk = packed.chunk(c, k);
-            let (lo, hi) = (chunk.lo, chunk.lo + chunk.consts.n);
-            for (x, o) in xb.chunks_exact(n).zip(out.chunks_exact_mut(n)) {
-                step_single::<F, false, false, POW2, ZERO_FIRST>(
-                    &chunk.consts,
-                    &x[lo..hi],
-                    &[],
-                    &[],
-                    chunk.isyn,
-                    chunk.vmem,
-                    chunk.spikes,
-                    &mut o[lo..hi],
-                );
+        if input.in_dest(out) {
+            // In place: each chunk reads its columns of a step, then overwrites them.
+            for k in 0..packed.chunks() {
+                let chunk = packed.chunk(c, k);
+                let (lo, hi) = (chunk.lo, chunk.lo + chunk.consts.n);
+                for o in out.chunks_exact_mut(n) {
+                    step_single::<F, false, false, POW2, ZERO_FIRST, true>(
+                        &chunk.consts,
+                        &[],
+                        &[],
+                        &[],
+                        chunk.isyn,
+                        chunk.vmem,
+                        chunk.spikes,
+                        &mut o[lo..hi],
+                    );
+                }
+            }
+        } else {
+            let xb = input.block(t0, t1, out);
+            for k in 0..packed.chunks() {
+                let chunk = packed.chunk(c, k);
+                let (lo, hi) = (chunk.lo, chunk.lo + chunk.consts.n);
+                for (x, o) in xb.chunks_exact(n).zip(out.chunks_exact_mut(n)) {
+                    step_single::<F, false, false, POW2, ZERO_FIRST, false>(
+                        &chunk.consts,
+                        &x[lo..hi],
+                        &[],
+                        &[],
+                        chunk.isyn,
+                        chunk.vmem,
+                        chunk.spikes,
+                        &mut o[lo..hi],
+                    );
+                }
             }
         }
         t0 = t1;

@@ -125,6 +125,15 @@ pub(crate) trait StepSource {
     /// leaves it alone.
     fn block(&mut self, t0: usize, t1: usize, dest: &mut [f64]) -> &[f64];
 
+    /// Whether the input of the steps about to be written to `dest` is `dest` itself, to
+    /// be read where it is (an evolution in place, [`InPlace`], which checks the block
+    /// here): a pass that reads each element of a step before it writes that element
+    /// (`step_single`'s `IN_PLACE`) then steps through `dest` alone instead of asking for
+    /// [`StepSource::block`], which copies the block aside.
+    fn in_dest(&mut self, _dest: &[f64]) -> bool {
+        false
+    }
+
     /// The input as something threads may share, when it is (a sample can then be split
     /// over threads by neurons, see [`crate::lif_split`]).
     fn shared(&self) -> Option<Shared<'_>> {
@@ -158,11 +167,13 @@ impl StepSource for SampleInput<'_> {
 
 /// One sample's input when its output is written into the input's own buffer (an
 /// evolution in place; the input and output have the same width): each block of steps is
-/// read from the output block it becomes, checked when the call's check was claimed, and
-/// copied into a scratch buffer that stays in cache, before the kernel writes it. The
-/// kernel then reads the same numbers as from a separate input, in the same order: the
-/// same bits. The block is left as it is for a kernel that writes every element of it
-/// (LIF's), zeroed for one that may not ([`InPlace::zeroing`]: a model's `step`).
+/// read from the output block it becomes, checked when the call's check was claimed. The
+/// chunked feed-forward pass reads it where it is, each neuron's input before its output
+/// overwrites it ([`StepSource::in_dest`]); any other pass gets it copied into a scratch
+/// buffer that stays in cache, before the kernel writes the block. Either way the kernel
+/// reads the same numbers as from a separate input, in the same order: the same bits. The
+/// block is left as it is for a kernel that writes every element of it (LIF's), zeroed
+/// for one that may not ([`InPlace::zeroing`]: a model's `step`, never read in place).
 #[derive(Debug)]
 pub(crate) struct InPlace<'a> {
     check: Option<&'a InputCheck>,
@@ -201,6 +212,17 @@ impl StepSource for InPlace<'_> {
             dest.fill(0.0);
         }
         &self.scratch
+    }
+
+    #[inline(always)]
+    fn in_dest(&mut self, dest: &[f64]) -> bool {
+        if self.zero {
+            return false;
+        }
+        if let Some(check) = self.check {
+            check.scan(dest);
+        }
+        true
     }
 
     fn shared(&self) -> Option<Shared<'_>> {
@@ -328,7 +350,9 @@ pub(crate) fn reciprocals<F: Real>(threshold: &[F]) -> Option<Vec<F>> {
 
 /// One step of the neurons with one synapse each (`POW2`: every threshold is a power of
 /// two and the quotient is a multiplication by its reciprocal; `ZERO_FIRST`: the synaptic
-/// sum starts from `+0.0` as numpy's does, needed with noise or a `-0.0` bias).
+/// sum starts from `+0.0` as numpy's does, needed with noise or a `-0.0` bias;
+/// `IN_PLACE`: the input is `out` itself, each neuron's read before its output overwrites
+/// it, and `x` is empty: an evolution in place without copying its input aside).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn step_single<
@@ -337,6 +361,7 @@ pub(crate) fn step_single<
     const NOISE: bool,
     const POW2: bool,
     const ZERO_FIRST: bool,
+    const IN_PLACE: bool,
 >(
     c: &Consts<'_, F>,
     x: &[f64],
@@ -349,7 +374,7 @@ pub(crate) fn step_single<
 ) {
     let n = c.n;
     let (x, isyn, vmem, spikes, out) = (
-        &x[..n],
+        &x[..if IN_PLACE { 0 } else { n }],
         &mut isyn[..n],
         &mut vmem[..n],
         &mut spikes[..n],
@@ -361,7 +386,8 @@ pub(crate) fn step_single<
     let recip = if POW2 { &c.recip[..n] } else { &c.recip[..0] };
     for j in 0..n {
         let drive = if REC { irec[j] } else { F::zero() };
-        let i = (isyn[j] + (F::of(x[j]) + drive)) * beta[j];
+        let input = if IN_PLACE { out[j] } else { x[j] };
+        let i = (isyn[j] + (F::of(input) + drive)) * beta[j];
         isyn[j] = i;
         // `0 + i` only turns `i = -0.0` into `+0.0`; that changes `(0 + i) + bias` only when
         // a bias is `-0.0` too (`-0 + -0 = -0`, `+0 + -0 = +0`), or the noise is added
@@ -636,7 +662,7 @@ pub(crate) fn neuron_step<F: Real>(
         macro_rules! single {
             ($(($r:literal, $z:literal, $p:literal, $f:literal)),*) => {
                 match (rec_in, noisy, pow2, zero_first) {
-                    $(($r, $z, $p, $f) => step_single::<F, $r, $z, $p, $f>(
+                    $(($r, $z, $p, $f) => step_single::<F, $r, $z, $p, $f, false>(
                         c, x, irec, noise, i, v, s, out,
                     ),)*
                 }
