@@ -70,43 +70,46 @@ fn blocks<F: Real, S: StepSource, const POW2: bool, const ZERO_FIRST: bool>(
         let t1 = t0.saturating_add(block).min(steps);
         let out = output.front((t1 - t0) * n);
         if input.in_dest(out) {
-            // In place: each chunk reads its columns of a step, then overwrites them.
-            for k in 0..packed.chunks() {
-                let chunk = packed.chunk(c, k);
-                let (lo, hi) = (chunk.lo, chunk.lo + chunk.consts.n);
-                for o in out.chunks_exact_mut(n) {
-                    step_single::<F, false, false, POW2, ZERO_FIRST, true>(
-                        &chunk.consts,
-                        &[],
-                        &[],
-                        &[],
-                        chunk.isyn,
-                        chunk.vmem,
-                        chunk.spikes,
-                        &mut o[lo..hi],
-                    );
-                }
-            }
+            chunks_through::<F, POW2, ZERO_FIRST, true>(c, packed, &[], out);
         } else {
             let xb = input.block(t0, t1, out);
-            for k in 0..packed.chunks() {
-                let chunk = packed.chunk(c, k);
-                let (lo, hi) = (chunk.lo, chunk.lo + chunk.consts.n);
-                for (x, o) in xb.chunks_exact(n).zip(out.chunks_exact_mut(n)) {
-                    step_single::<F, false, false, POW2, ZERO_FIRST, false>(
-                        &chunk.consts,
-                        &x[lo..hi],
-                        &[],
-                        &[],
-                        chunk.isyn,
-                        chunk.vmem,
-                        chunk.spikes,
-                        &mut o[lo..hi],
-                    );
-                }
-            }
+            chunks_through::<F, POW2, ZERO_FIRST, false>(c, packed, xb, out);
         }
         t0 = t1;
+    }
+}
+
+/// Each chunk of neurons through the steps of one block, `out` (its output), reading
+/// the input from `xb` (the block's input, `out`'s shape) or, `IN_PLACE`, from `out`
+/// itself, each neuron's element before its output overwrites it (`xb` empty).
+#[inline(always)]
+fn chunks_through<F: Real, const POW2: bool, const ZERO_FIRST: bool, const IN_PLACE: bool>(
+    c: &Consts<'_, F>,
+    packed: &mut Packed<F>,
+    xb: &[f64],
+    out: &mut [f64],
+) {
+    let n = c.n;
+    for k in 0..packed.chunks() {
+        let chunk = packed.chunk(c, k);
+        let (lo, hi) = (chunk.lo, chunk.lo + chunk.consts.n);
+        for (t, o) in out.chunks_exact_mut(n).enumerate() {
+            let x = if IN_PLACE {
+                &[][..]
+            } else {
+                &xb[t * n + lo..t * n + hi]
+            };
+            step_single::<F, false, false, POW2, ZERO_FIRST, IN_PLACE>(
+                &chunk.consts,
+                x,
+                &[],
+                &[],
+                chunk.isyn,
+                chunk.vmem,
+                chunk.spikes,
+                &mut o[lo..hi],
+            );
+        }
     }
 }
 
