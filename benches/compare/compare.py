@@ -20,7 +20,10 @@ Littoral is timed two ways, side by side:
   After each command-line run of W1 (N = 100, 1000), W2 and W3, the library runs the
   same workload at once (`workloads --only …`, median of 3 calls in one process): the
   "CLI evolve / library (side by side)" ratio compares times taken seconds apart, not
-  minutes (the table's "library" column is the first pass, with the bounds).
+  minutes (the table's "library" column is the first pass, with the bounds). Then the
+  `first_call` example times the library's one evolution in a fresh process that read the
+  same files, as the CLI does ("library first call"): the CLI's own cost without the cold
+  start of a process's first evolution, which the side-by-side calls do not pay.
   W3 also runs in rounds against Rockpool numpy (--w3-rounds, default 3): a numpy run,
   then the CLI's W3 and W3 f32 at once, and the medians of the rounds' ratios (the
   table's numpy W3 is one run, minutes away from the CLI's).
@@ -122,10 +125,14 @@ def run_cli(args):
     ({workload: {"evolve_ms", "wall_ms", ...}} medians of --littoral-runs runs, the
     machine's 2-core bound `core_scaling` measured three times between them). Each run
     starts after both cores were kept busy for --warm seconds (`machine.py`), and rows with
-    a library counterpart time it right after each CLI run ("library_side_by_side_ms")."""
+    a library counterpart time it right after each CLI run ("library_side_by_side_ms"), and
+    the `first_call` example too ("library_first_call_ms")."""
     exe = littoral_bin()
     # The library's side of each CLI row (built by `run_littoral`).
     lib_exe = os.path.join(ROOT, "target", "release", "examples", "workloads")
+    subprocess.run(["cargo", "build", "--release", "--quiet", "-p", "littoral-benches", "--example", "first_call"],
+                   cwd=ROOT, check=True)
+    first_exe = os.path.join(ROOT, "target", "release", "examples", "first_call")
     res = {}
     scaling = [core_scaling()]
     runs = max(1, args.littoral_runs)
@@ -143,6 +150,12 @@ def run_cli(args):
                            check=True, stdout=subprocess.DEVNULL)
             with open(doc) as f:
                 return {r["workload"]: r["ms"] for r in json.load(f)["rows"]}
+
+        def first_call(net, x):
+            """The library's one evolution of `x` in a fresh process that read `net` and `x`
+            as the CLI does (the `first_call` example), in ms."""
+            done = subprocess.run([first_exe, net, x], check=True, capture_output=True, text=True)
+            return float(done.stdout) * 1e3
 
         def simulate_cmd(net, x):
             """`littoral simulate` of `net` on `x`, writing the output and the summary."""
@@ -172,10 +185,11 @@ def run_cli(args):
                     after()
             return got
 
-        def record(name, key, got, lib=None):
+        def record(name, key, got, lib=None, first=None):
             """res[name] (and res[name + ", 1 thread"], with the median of the pairs'
             speed-ups, when there are 1-thread runs) from `alternated`'s runs, the first
-            dropped; `key` is "evolve_ms" or "sweep_ms"."""
+            dropped, with the library's side-by-side and first-call times `lib` and
+            `first`; `key` is "evolve_ms" or "sweep_ms"."""
             for single, suffix in ((False, ""), (True, ", 1 thread")):
                 inner, wall = got[single]
                 if inner:
@@ -184,6 +198,7 @@ def run_cli(args):
                         key: statistics.median(inner[1:]) * 1e3,
                         "wall_ms": statistics.median(wall[1:]) * 1e3,
                         "library_side_by_side_ms": None if single or not lib else statistics.median(lib[1:]),
+                        "library_first_call_ms": None if single or not first else statistics.median(first[1:]),
                         "threads": 1 if single else None,
                     }
             if got[True][0]:
@@ -193,14 +208,23 @@ def run_cli(args):
         def simulate(name, net, x, side=None, one_thread=False):
             """Time the CLI on `net` and `x`; with `side` = (ONLY, SIZE), the library's
             same workload right after each CLI run (the two sides of the ratio seconds
-            apart, not minutes); with `one_thread`, a `--threads 1` run beside each run
-            (every other one first), and the median of the pairs' speed-ups."""
+            apart, not minutes), and its first call in a fresh process; with
+            `one_thread`, a `--threads 1` run beside each run (every other one first), and
+            the median of the pairs' speed-ups."""
             cmd = simulate_cmd(net, x)
-            lib = []
-            after = (lambda: (warm_cores(args.warm), lib.append(library(*side)[name]))) if side else None
-            record(name, "evolve_ms", alternated(cmd, "evolve_seconds", one_thread, after), lib)
+            lib, first = [], []
+
+            def after():
+                warm_cores(args.warm)
+                lib.append(library(*side)[name])
+                warm_cores(args.warm)
+                first.append(first_call(net, x))
+
+            record(name, "evolve_ms", alternated(cmd, "evolve_seconds", one_thread, after if side else None),
+                   lib, first)
             r = res[name]
-            beside = f"   library side by side {r['library_side_by_side_ms']:9.2f} ms" if side else ""
+            beside = (f"   library side by side {r['library_side_by_side_ms']:9.2f} ms   first call "
+                      f"{r['library_first_call_ms']:9.2f} ms" if side else "")
             print(f"  littoral CLI {name:<22} evolve {r['evolve_ms']:9.2f} ms   whole process {r['wall_ms']:9.1f} ms"
                   + beside, flush=True)
             if one_thread:
@@ -338,6 +362,7 @@ def table(lit, rock, cli):
             "littoral_ms": r["ms"],
             "cli_evolve_ms": c.get("evolve_ms"),
             "library_side_by_side_ms": c.get("library_side_by_side_ms"),
+            "library_first_call_ms": c.get("library_first_call_ms"),
             "cli_wall_ms": c.get("wall_ms"),
             "neuron_steps_per_s": r["per_s"],
             "numpy_ms": rock.get((base, "numpy")),
@@ -357,8 +382,9 @@ def markdown(rows, lit, cli, cores):
     b = lit["bounds"]
     lines = [
         "| workload | library | CLI evolve | CLI whole process | library side by side | CLI evolve / library "
-        "(side by side) | Rockpool numpy | Rockpool Jax | CLI × numpy | CLI × Jax | library / bound |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "(side by side) | library first call (fresh process) | CLI evolve / library first call | Rockpool numpy "
+        "| Rockpool Jax | CLI × numpy | CLI × Jax | library / bound |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         cli_t = r["cli_evolve_ms"] if r["cli_evolve_ms"] is not None else r["cli_wall_ms"]
@@ -369,6 +395,8 @@ def markdown(rows, lit, cli, cores):
             fmt(r["cli_wall_ms"], ".1f"),
             fmt(r["library_side_by_side_ms"], ".2f"),
             fmt(ratio(r["cli_evolve_ms"], r["library_side_by_side_ms"] or r["littoral_ms"]), ".2f"),
+            fmt(r["library_first_call_ms"], ".2f"),
+            fmt(ratio(r["cli_evolve_ms"], r["library_first_call_ms"]), ".2f"),
             fmt(r["numpy_ms"], ".1f"),
             fmt(r["jax_ms"], ".1f"),
             fmt(ratio(r["numpy_ms"], cli_t), ".1f"),
