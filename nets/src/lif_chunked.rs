@@ -38,25 +38,28 @@ pub(crate) fn applies<F: Real, S>(c: &Consts<'_, F>, io: &SampleIo<'_, S>) -> bo
 }
 
 /// Evolve one sample by chunks of neurons (requires [`applies`]): the bits of
-/// `lif_kernel::evolve_sample_body`.
+/// `lif_kernel::evolve_sample_body`, in code compiled for `Isa`.
 #[inline(always)]
-pub(crate) fn evolve_chunked<F: Real, S: StepSource>(c: &Consts<'_, F>, io: SampleIo<'_, S>) {
+pub(crate) fn evolve_chunked<F: Real, S: StepSource, Isa: pulp::Simd>(
+    c: &Consts<'_, F>,
+    io: SampleIo<'_, S>,
+) {
     let n = c.n;
     let mut packed = Packed::new(c, io.isyn, io.vmem, io.spikes);
     let block = S::BLOCK.min(BLOCK_BYTES / (8 * n.max(1))).max(1);
     let (input, output) = (io.input, io.output);
     match (!c.recip.is_empty(), c.neg_zero_bias) {
-        (false, false) => blocks::<F, S, false, false>(c, input, output, &mut packed, block),
-        (false, true) => blocks::<F, S, false, true>(c, input, output, &mut packed, block),
-        (true, false) => blocks::<F, S, true, false>(c, input, output, &mut packed, block),
-        (true, true) => blocks::<F, S, true, true>(c, input, output, &mut packed, block),
+        (false, false) => blocks::<F, S, Isa, false, false>(c, input, output, &mut packed, block),
+        (false, true) => blocks::<F, S, Isa, false, true>(c, input, output, &mut packed, block),
+        (true, false) => blocks::<F, S, Isa, true, false>(c, input, output, &mut packed, block),
+        (true, true) => blocks::<F, S, Isa, true, true>(c, input, output, &mut packed, block),
     }
     packed.unload(io.isyn, io.vmem, io.spikes);
 }
 
 /// Every block of `block` steps, each chunk of neurons through the whole block.
 #[inline(always)]
-fn blocks<F: Real, S: StepSource, const POW2: bool, const ZERO_FIRST: bool>(
+fn blocks<F: Real, S: StepSource, Isa: pulp::Simd, const POW2: bool, const ZERO_FIRST: bool>(
     c: &Consts<'_, F>,
     mut input: S,
     mut output: Output<'_>,
@@ -70,10 +73,10 @@ fn blocks<F: Real, S: StepSource, const POW2: bool, const ZERO_FIRST: bool>(
         let t1 = t0.saturating_add(block).min(steps);
         let out = output.front((t1 - t0) * n);
         if input.in_dest(out) {
-            chunks_through::<F, POW2, ZERO_FIRST, true>(c, packed, &[], out);
+            chunks_through::<F, Isa, POW2, ZERO_FIRST, true>(c, packed, &[], out);
         } else {
             let xb = input.block(t0, t1, out);
-            chunks_through::<F, POW2, ZERO_FIRST, false>(c, packed, xb, out);
+            chunks_through::<F, Isa, POW2, ZERO_FIRST, false>(c, packed, xb, out);
         }
         t0 = t1;
     }
@@ -83,7 +86,7 @@ fn blocks<F: Real, S: StepSource, const POW2: bool, const ZERO_FIRST: bool>(
 /// the input from `xb` (the block's input, `out`'s shape) or, `IN_PLACE`, from `out`
 /// itself, each neuron's element before its output overwrites it (`xb` empty).
 #[inline(always)]
-fn chunks_through<F: Real, const POW2: bool, const ZERO_FIRST: bool, const IN_PLACE: bool>(
+fn chunks_through<F: Real, Isa: pulp::Simd, const POW2: bool, const ZERO_FIRST: bool, const IN_PLACE: bool>(
     c: &Consts<'_, F>,
     packed: &mut Packed<F>,
     xb: &[f64],
@@ -99,7 +102,7 @@ fn chunks_through<F: Real, const POW2: bool, const ZERO_FIRST: bool, const IN_PL
             } else {
                 &xb[t * n + lo..t * n + hi]
             };
-            step_single::<F, false, false, POW2, ZERO_FIRST, IN_PLACE>(
+            step_single::<F, Isa, false, false, POW2, ZERO_FIRST, IN_PLACE>(
                 &chunk.consts,
                 x,
                 &[],
@@ -155,7 +158,8 @@ mod tests {
 
     /// Run `case` in `F` through the pass the kernel picks (`chunked`: the dispatched
     /// `evolve_sample`, which takes the chunked pass here, writing into a lazily zeroed
-    /// buffer) or step by step (into a slice).
+    /// buffer) or step by step (into a slice), the latter in `pulp`'s scalar variant (on
+    /// x86-64 the rounding trick instead of the vector `floor`: `lif_kernel`'s docs).
     fn run<F: Real, const B: usize>(case: &Case, chunked: bool) -> Bits {
         let cast = |v: &[f64]| v.iter().map(|&x| F::of(x)).collect::<Vec<F>>();
         let (alpha, beta, bias, threshold) = (
@@ -192,7 +196,7 @@ mod tests {
         if chunked {
             evolve_sample(&c, io);
         } else {
-            evolve_sample_body(&c, io);
+            evolve_sample_body::<F, _, pulp::Scalar>(&c, io);
         }
         let output = if chunked && len > 0 {
             buffer.into_vec()

@@ -13,11 +13,13 @@
 //! The `x + 0.0` and `0 + Σ` additions only turn a `-0.0` into `+0.0`, as numpy does; leaving
 //! out the noise when it is off is exact because `Σ` is then never `-0.0` (numpy adds
 //! `0·N(0,1)`, a `±0.0`).
-//! The fast pass computes `s` without a data-dependent branch and without a library
-//! `floor` (x86-64's baseline SSE2 has no vector rounding instruction, and a call per
-//! neuron stops vectorisation): with `q = v/θ`,
-//! - for `v ≥ θ > 0`, `q ≥ 1` and `floor(q) = t − (t > q)` with `t = (q + 2⁵²) − 2⁵²` (the
-//!   round-to-nearest trick; `q ≥ 2⁵²` is already an integer);
+//! The fast pass computes `s` without a data-dependent branch: with `q = v/θ`,
+//! - for `v ≥ θ > 0`, `q ≥ 1` and `floor(q)` is one vector instruction where the
+//!   instruction set has one (SSE4.1's `roundpd` and later, AVX-512's `vrndscalepd`,
+//!   NEON's `frintm`: [`vector_floor`]). x86-64's baseline SSE2 has none, and a library
+//!   call per neuron stops vectorisation, so there `floor(q) = t − (t > q)` with
+//!   `t = (q + 2⁵²) − 2⁵²` (the round-to-nearest trick, exact; `q ≥ 2⁵²` is already an
+//!   integer): seven operations instead of one;
 //! - otherwise `0 · floor(q) = 0 · q` for every `q`: both are `±0` with the sign of `q`
 //!   when `q` is finite (`floor` keeps the sign: `floor(-0.5) = -1`, `floor(-0.0) = -0.0`),
 //!   and NaN when `q` is infinite or NaN.
@@ -312,21 +314,36 @@ pub(crate) fn fast_thresholds<F: Real>(threshold: &[F]) -> bool {
     threshold.iter().all(|&t| t > F::zero() && t.is_finite())
 }
 
-/// Rockpool's spike count `min(max, (v ≥ θ) · floor(v/θ))` and the reset potential
-/// `v − s·θ`, branch-free. Requires `θ > 0` finite (see the module docs).
+/// Whether code compiled for the `pulp` instruction set `Isa` rounds down in one vector
+/// instruction: every variant but the baseline of x86 without SSE4.1 (see the module
+/// docs). A constant, so the test in [`fire_q`] is folded away.
 #[inline(always)]
-fn fire<F: Real>(v: F, th: F, max: F) -> (F, F) {
-    fire_q(v, v / th, th, max)
+pub(crate) const fn vector_floor<Isa: pulp::Simd>() -> bool {
+    !Isa::IS_SCALAR
+        || !cfg!(any(target_arch = "x86_64", target_arch = "x86"))
+        || cfg!(target_feature = "sse4.1")
+}
+
+/// Rockpool's spike count `min(max, (v ≥ θ) · floor(v/θ))` and the reset potential
+/// `v − s·θ`, branch-free, in code compiled for `Isa`. Requires `θ > 0` finite (see the
+/// module docs).
+#[inline(always)]
+fn fire<F: Real, Isa: pulp::Simd>(v: F, th: F, max: F) -> (F, F) {
+    fire_q::<F, Isa>(v, v / th, th, max)
 }
 
 /// [`fire`] given the quotient `q = v/θ` (computed as `v · (1/θ)` when `θ` is a power of
 /// two: the same bits, see [`reciprocals`]).
 #[inline(always)]
-fn fire_q<F: Real>(v: F, q: F, th: F, max: F) -> (F, F) {
-    let big = F::one() / F::epsilon();
-    let t = (q + big) - big;
-    let f = if t > q { t - F::one() } else { t };
-    let floor = if q < big { f } else { q };
+fn fire_q<F: Real, Isa: pulp::Simd>(v: F, q: F, th: F, max: F) -> (F, F) {
+    let floor = if vector_floor::<Isa>() {
+        q.floor()
+    } else {
+        let big = F::one() / F::epsilon();
+        let t = (q + big) - big;
+        let f = if t > q { t - F::one() } else { t };
+        if q < big { f } else { q }
+    };
     let s = if v >= th { floor } else { F::zero() * q };
     let s = if max < s { max } else { s };
     (s, v - s * th)
@@ -352,11 +369,13 @@ pub(crate) fn reciprocals<F: Real>(threshold: &[F]) -> Option<Vec<F>> {
 /// two and the quotient is a multiplication by its reciprocal; `ZERO_FIRST`: the synaptic
 /// sum starts from `+0.0` as numpy's does, needed with noise or a `-0.0` bias;
 /// `IN_PLACE`: the input is `out` itself, each neuron's read before its output overwrites
-/// it, and `x` is empty: an evolution in place without copying its input aside).
+/// it, and `x` is empty: an evolution in place without copying its input aside), in
+/// code compiled for `Isa`.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn step_single<
     F: Real,
+    Isa: pulp::Simd,
     const REC: bool,
     const NOISE: bool,
     const POW2: bool,
@@ -398,16 +417,16 @@ pub(crate) fn step_single<
         }
         let v = vmem[j] * alpha[j] + (total + bias[j]);
         let q = if POW2 { v * recip[j] } else { v / th[j] };
-        let (s, reset) = fire_q(v, q, th[j], c.max_spikes);
+        let (s, reset) = fire_q::<F, Isa>(v, q, th[j], c.max_spikes);
         vmem[j] = reset;
         spikes[j] = s;
         out[j] = s.to64();
     }
 }
 /// One step of the neurons with `S > 1` synapses, after the synaptic currents were
-/// updated.
+/// updated, in code compiled for `Isa`.
 #[inline(always)]
-fn step_multi<F: Real>(
+fn step_multi<F: Real, Isa: pulp::Simd>(
     c: &Consts<'_, F>,
     noise: &[f64],
     isyn: &[F],
@@ -417,7 +436,7 @@ fn step_multi<F: Real>(
 ) {
     for (j, syn) in isyn.chunks_exact(c.n_syn).enumerate().take(c.n) {
         let v = vmem[j] * c.alpha[j] + input_current(c, noise, syn, j);
-        let (s, reset) = fire(v, c.threshold[j], c.max_spikes);
+        let (s, reset) = fire::<F, Isa>(v, c.threshold[j], c.max_spikes);
         vmem[j] = reset;
         spikes[j] = s;
         out[j] = s.to64();
@@ -568,17 +587,19 @@ impl<F: Real, Src: StepSource> pulp::WithSimd for Sample<'_, '_, F, Src> {
     type Output = ();
 
     #[inline(always)]
-    fn with_simd<S: pulp::Simd>(self, _simd: S) {
+    fn with_simd<Isa: pulp::Simd>(self, _simd: Isa) {
         if crate::lif_chunked::applies(self.c, &self.io) {
-            crate::lif_chunked::evolve_chunked(self.c, self.io);
+            crate::lif_chunked::evolve_chunked::<F, Src, Isa>(self.c, self.io);
         } else {
-            evolve_sample_body(self.c, self.io);
+            evolve_sample_body::<F, Src, Isa>(self.c, self.io);
         }
     }
 }
 
+/// One sample's time loop, step by step (every case the chunked pass does not take), in
+/// code compiled for `Isa`.
 #[inline(always)]
-pub(crate) fn evolve_sample_body<F: Real, S: StepSource>(
+pub(crate) fn evolve_sample_body<F: Real, S: StepSource, Isa: pulp::Simd>(
     c: &Consts<'_, F>,
     mut io: SampleIo<'_, S>,
 ) {
@@ -610,7 +631,7 @@ pub(crate) fn evolve_sample_body<F: Real, S: StepSource>(
             if noisy {
                 fill_standard_normal(io.key[0], io.key[1].wrapping_add(t as u64), &mut noise);
             }
-            neuron_step(
+            neuron_step::<F, Isa>(
                 c,
                 x,
                 &irec,
@@ -637,10 +658,10 @@ pub(crate) fn evolve_sample_body<F: Real, S: StepSource>(
 
 /// One step of the neurons of `c` after the recurrent input `irec` was computed (`rec_in`:
 /// there is recurrence; `noise`: this step's draws, empty without noise): the synapses,
-/// the membranes, the spikes and the output `out`.
+/// the membranes, the spikes and the output `out`; in code compiled for `Isa`.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn neuron_step<F: Real>(
+pub(crate) fn neuron_step<F: Real, Isa: pulp::Simd>(
     c: &Consts<'_, F>,
     x: &[f64],
     irec: &[F],
@@ -662,7 +683,7 @@ pub(crate) fn neuron_step<F: Real>(
         macro_rules! single {
             ($(($r:literal, $z:literal, $p:literal, $f:literal)),*) => {
                 match (rec_in, noisy, pow2, zero_first) {
-                    $(($r, $z, $p, $f) => step_single::<F, $r, $z, $p, $f, false>(
+                    $(($r, $z, $p, $f) => step_single::<F, Isa, $r, $z, $p, $f, false>(
                         c, x, irec, noise, i, v, s, out,
                     ),)*
                 }
@@ -688,7 +709,7 @@ pub(crate) fn neuron_step<F: Real>(
         );
     } else {
         update_synapses(c, x, irec, rec_in, isyn);
-        step_multi(c, noise, isyn, vmem, spikes, out);
+        step_multi::<F, Isa>(c, noise, isyn, vmem, spikes, out);
     }
 }
 
@@ -769,5 +790,64 @@ pub(crate) fn pairwise_sum<F: Real>(a: &[F]) -> F {
         let half = n / 2;
         let half = half - half % 8;
         pairwise_sum(&a[..half]) + pairwise_sum(&a[half..])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{fire, vector_floor};
+    use crate::lif::spike_count;
+    use littoral_core::Real;
+
+    /// Potentials for threshold `th`: around its multiples (quotients just below, at and
+    /// above an integer), around the rounding trick's `2⁵²`, signed zeros, infinities and
+    /// NaN.
+    fn potentials<F: Real>(th: F) -> Vec<F> {
+        let (big, eps) = (F::one() / F::epsilon(), F::epsilon());
+        let mut v: Vec<F> = [0.0, -0.0, 0.3, -0.5, -3.7]
+            .iter()
+            .map(|&x| F::of(x))
+            .collect();
+        for k in 1..40 {
+            let x = F::of(f64::from(k)) * th;
+            v.extend([x, x + x * eps, x - x * eps, -x, x + F::of(0.37)]);
+        }
+        let at = big * th;
+        v.extend([at, at + at * eps, at - at * eps, at + at, F::max_value()]);
+        v.extend([F::infinity(), F::neg_infinity(), F::nan(), F::min_positive_value()]);
+        v
+    }
+
+    /// Rockpool's rule (`lif::spike_count`) against `fire` compiled for `Isa`: count and
+    /// reset potential, bit for bit.
+    fn agrees<F: Real, Isa: pulp::Simd>() {
+        for th in [0.25, 0.7, 1.0, 1.3, 2.0] {
+            let th = F::of(th);
+            for max in [1.0, 3.0, 65536.0] {
+                let max = F::of(max);
+                for v in potentials(th) {
+                    let s = spike_count(v, th, max);
+                    let (got, reset) = fire::<F, Isa>(v, th, max);
+                    let bits = |x: F| x.to64().to_bits();
+                    assert_eq!(bits(got), bits(s), "v {v:?} θ {th:?} max {max:?}");
+                    assert_eq!(bits(reset), bits(v - s * th), "v {v:?} θ {th:?} max {max:?}");
+                }
+            }
+        }
+    }
+
+    /// Both ways of rounding down give Rockpool's counts: the vector `floor` and, in
+    /// x86's baseline, the round-to-nearest trick.
+    #[test]
+    fn both_floors_give_rockpools_spike_counts() {
+        #[cfg(target_arch = "x86_64")]
+        {
+            assert!(!vector_floor::<pulp::Scalar>() || cfg!(target_feature = "sse4.1"));
+            assert!(vector_floor::<pulp::x86::V3>());
+            agrees::<f64, pulp::x86::V3>();
+            agrees::<f32, pulp::x86::V3>();
+        }
+        agrees::<f64, pulp::Scalar>();
+        agrees::<f32, pulp::Scalar>();
     }
 }

@@ -212,11 +212,11 @@ impl<F: Real> pulp::WithSimd for Work<'_, '_, '_, F> {
     type Output = ();
 
     #[inline(always)]
-    fn with_simd<S: pulp::Simd>(self, _simd: S) {
+    fn with_simd<Isa: pulp::Simd>(self, _simd: Isa) {
         if self.k == 0 {
-            lead(self.split);
+            lead::<F, Isa>(self.split);
         } else {
-            help(self.split, self.k);
+            help::<F, Isa>(self.split, self.k);
         }
     }
 }
@@ -245,12 +245,12 @@ impl Drop for OnUnwind<'_> {
 /// The leader: every step, claim and advance each part not yet claimed, then wait until
 /// every part has done the step.
 #[inline(always)]
-fn lead<F: Real>(split: &Split<'_, '_, F>) {
+fn lead<F: Real, Isa: pulp::Simd>(split: &Split<'_, '_, F>) {
     let _stop = Stop(&split.stop.0);
     let n_parts = split.parts.len();
     for t in 0..split.steps {
         for k in 0..n_parts {
-            claim(split, k, t);
+            claim::<F, Isa>(split, k, t);
         }
         let mut spins = 0;
         while split.done.0.load(Ordering::Acquire) < (t + 1) * n_parts {
@@ -266,7 +266,7 @@ fn lead<F: Real>(split: &Split<'_, '_, F>) {
 /// Part `k`'s helper: claim and advance the part's next step as soon as every part has
 /// done the step before, until the last step or the leader's return.
 #[inline(always)]
-fn help<F: Real>(split: &Split<'_, '_, F>, k: usize) {
+fn help<F: Real, Isa: pulp::Simd>(split: &Split<'_, '_, F>, k: usize) {
     let n_parts = split.parts.len();
     let claimed = &split.parts[k].0.claimed;
     let mut spins = 0;
@@ -275,7 +275,7 @@ fn help<F: Real>(split: &Split<'_, '_, F>, k: usize) {
         if t >= split.steps {
             return;
         }
-        if split.done.0.load(Ordering::Acquire) >= t * n_parts && claim(split, k, t) {
+        if split.done.0.load(Ordering::Acquire) >= t * n_parts && claim::<F, Isa>(split, k, t) {
             spins = 0;
         } else {
             back_off(&mut spins);
@@ -286,7 +286,7 @@ fn help<F: Real>(split: &Split<'_, '_, F>, k: usize) {
 /// Claim step `t` of part `k` (every part has done step `t - 1`) and advance the part,
 /// unless another thread claimed it first. Returns whether this thread did the step.
 #[inline(always)]
-fn claim<F: Real>(split: &Split<'_, '_, F>, k: usize, t: usize) -> bool {
+fn claim<F: Real, Isa: pulp::Simd>(split: &Split<'_, '_, F>, k: usize, t: usize) -> bool {
     let slot = &split.parts[k].0;
     let won = slot.claimed.load(Ordering::Relaxed) == t
         && slot
@@ -297,7 +297,7 @@ fn claim<F: Real>(split: &Split<'_, '_, F>, k: usize, t: usize) -> bool {
         let _unwinding = OnUnwind(&split.stop.0);
         // The part's lock is free: its last holder released it before counting its step
         // done, and every part's step `t - 1` was seen done.
-        advance(split, k, t, &mut lock(&slot.part));
+        advance::<F, Isa>(split, k, t, &mut lock(&slot.part));
         split.done.0.fetch_add(1, Ordering::Release);
     }
     won
@@ -315,7 +315,7 @@ fn back_off(spins: &mut u32) {
 /// Part `k`'s step `t` (every part has done the previous one): its columns of the
 /// spiking rows, its neurons, its list of spiking neurons.
 #[inline(always)]
-fn advance<F: Real>(split: &Split<'_, '_, F>, k: usize, t: usize, part: &mut Part<'_, F>) {
+fn advance<F: Real, Isa: pulp::Simd>(split: &Split<'_, '_, F>, k: usize, t: usize, part: &mut Part<'_, F>) {
     let Part {
         lo,
         hi,
@@ -353,7 +353,7 @@ fn advance<F: Real>(split: &Split<'_, '_, F>, k: usize, t: usize, part: &mut Par
             (x, dest)
         }
     };
-    neuron_step(&c.part(lo, hi), x, irec, true, &[], isyn, vmem, spikes, out);
+    neuron_step::<F, Isa>(&c.part(lo, hi), x, irec, true, &[], isyn, vmem, spikes, out);
     let mut list = lock(&split.parts[k].0.lists[(t + 1) % 2]);
     list.clear();
     push_spiking(spikes, lo, &mut list);
