@@ -86,7 +86,13 @@ fn blocks<F: Real, S: StepSource, Isa: pulp::Simd, const POW2: bool, const ZERO_
 /// the input from `xb` (the block's input, `out`'s shape) or, `IN_PLACE`, from `out`
 /// itself, each neuron's element before its output overwrites it (`xb` empty).
 #[inline(always)]
-fn chunks_through<F: Real, Isa: pulp::Simd, const POW2: bool, const ZERO_FIRST: bool, const IN_PLACE: bool>(
+fn chunks_through<
+    F: Real,
+    Isa: pulp::Simd,
+    const POW2: bool,
+    const ZERO_FIRST: bool,
+    const IN_PLACE: bool,
+>(
     c: &Consts<'_, F>,
     packed: &mut Packed<F>,
     xb: &[f64],

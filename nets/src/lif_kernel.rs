@@ -814,7 +814,12 @@ mod tests {
         }
         let at = big * th;
         v.extend([at, at + at * eps, at - at * eps, at + at, F::max_value()]);
-        v.extend([F::infinity(), F::neg_infinity(), F::nan(), F::min_positive_value()]);
+        v.extend([
+            F::infinity(),
+            F::neg_infinity(),
+            F::nan(),
+            F::min_positive_value(),
+        ]);
         v
     }
 
@@ -830,7 +835,11 @@ mod tests {
                     let (got, reset) = fire::<F, Isa>(v, th, max);
                     let bits = |x: F| x.to64().to_bits();
                     assert_eq!(bits(got), bits(s), "v {v:?} θ {th:?} max {max:?}");
-                    assert_eq!(bits(reset), bits(v - s * th), "v {v:?} θ {th:?} max {max:?}");
+                    assert_eq!(
+                        bits(reset),
+                        bits(v - s * th),
+                        "v {v:?} θ {th:?} max {max:?}"
+                    );
                 }
             }
         }

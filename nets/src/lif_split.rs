@@ -315,7 +315,12 @@ fn back_off(spins: &mut u32) {
 /// Part `k`'s step `t` (every part has done the previous one): its columns of the
 /// spiking rows, its neurons, its list of spiking neurons.
 #[inline(always)]
-fn advance<F: Real, Isa: pulp::Simd>(split: &Split<'_, '_, F>, k: usize, t: usize, part: &mut Part<'_, F>) {
+fn advance<F: Real, Isa: pulp::Simd>(
+    split: &Split<'_, '_, F>,
+    k: usize,
+    t: usize,
+    part: &mut Part<'_, F>,
+) {
     let Part {
         lo,
         hi,
