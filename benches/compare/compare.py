@@ -16,7 +16,9 @@ Littoral is timed two ways, side by side:
   seconds apart; the median of those ratios is printed beside the ratio of the medians.
   Each timed command-line run starts after both cores were kept busy for --warm seconds
   (default 0.5; `machine.py` says why), and the machine's 2-core bound
-  (`machine.core_scaling`) is printed beside the speed-ups.
+  (`machine.core_scaling`) is printed beside the speed-ups. W1 N=1000 streams memory, so
+  after each of its pairs the copy rates on one core and on both (`machine.copy_rates`)
+  are measured too, and the run's rates on 1 and 2 threads are printed against them.
   After each command-line run of W1 (N = 100, 1000), W2 and W3, the library runs the
   same workload at once (`workloads --only …`, median of 3 calls in one process): the
   "CLI evolve / library (side by side)" ratio compares times taken seconds apart, not
@@ -59,7 +61,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
 import cli_workloads  # noqa: E402
-from machine import core_scaling, warm_cores  # noqa: E402
+from machine import copy_rates, core_scaling, warm_cores  # noqa: E402
 import rockpool_workloads as rw  # noqa: E402
 
 HAVE_JAX = importlib.util.find_spec("jax") is not None
@@ -112,6 +114,16 @@ def run_rockpool(args):
             res[("W4", name)] = rw.w4(backend, 1 if backend == "numpy" else runs, *w4_bt) * 1e3
             print(f"  Rockpool {name:<8} W4          {res[('W4', name)]:10.1f} ms", flush=True)
     return res
+
+
+def npy_data_bytes(path):
+    """The bytes of a version 1–3 `.npy` file's array (the file less its header)."""
+    with open(path, "rb") as f:
+        head = f.read(12)
+    if head[:6] != b"\x93NUMPY":
+        raise ValueError(f"{path}: not a .npy file")
+    header = 10 + int.from_bytes(head[8:10], "little") if head[6] == 1 else 12 + int.from_bytes(head[8:12], "little")
+    return os.path.getsize(path) - header
 
 
 def littoral_bin():
@@ -170,13 +182,14 @@ def run_cli(args):
             with open(summary) as f:
                 return json.load(f)[key], wall
 
-        def alternated(cmd, key, one_thread, after=None):
+        def alternated(cmd, key, one_thread, after=None, streamed=False):
             """`runs` + 1 runs of `cmd` (the first warms the page cache) and, with
             `one_thread`, a `--threads 1` run beside each (every other pair that one
             first) and the machine's 2-core bound right after each pair (`core_scaling`,
-            0.1 s); `after()` after each. {1-thread: ([the summary's `key`], [wall s]),
-            "bound": [2-core bound after each pair]}."""
-            got = {False: ([], []), True: ([], []), "bound": []}
+            0.05 s), and with `streamed` its copy rates too (`copy_rates`, 0.1 s each);
+            `after()` after each. {1-thread: ([the summary's `key`], [wall s]),
+            "bound": [2-core bound after each pair], "copy": [(1-core, all-core GB/s)]}."""
+            got = {False: ([], []), True: ([], []), "bound": [], "copy": []}
             for i in range(runs + 1):
                 order = (False, True) if i % 2 == 0 else (True, False)
                 for single in order if one_thread else (False,):
@@ -185,15 +198,19 @@ def run_cli(args):
                     got[single][1].append(wall)
                 if one_thread:
                     got["bound"].append(core_scaling(seconds=0.05, rounds=1))
+                    if streamed:
+                        got["copy"].append(copy_rates(0.1))
                 if after:
                     after()
             return got
 
-        def record(name, key, got, lib=None, first=None):
+        def record(name, key, got, lib=None, first=None, streamed_bytes=None):
             """res[name] (and res[name + ", 1 thread"], with the median of the pairs'
             speed-ups, when there are 1-thread runs) from `alternated`'s runs, the first
             dropped, with the library's side-by-side and first-call times `lib` and
-            `first`; `key` is "evolve_ms" or "sweep_ms"."""
+            `first`; `key` is "evolve_ms" or "sweep_ms". With `streamed_bytes` (what one
+            run reads and writes at the least) and copy rates after each pair, the rates
+            each thread count reached against the copy's on as many cores."""
             for single, suffix in ((False, ""), (True, ", 1 thread")):
                 inner, wall = got[single]
                 if inner:
@@ -212,13 +229,23 @@ def run_cli(args):
                 # code reaches of what the machine gave at that moment.
                 res[name]["speedup_over_bound_paired"] = statistics.median(a / b / c for a, b, c in pairs)
                 res[name]["bound_paired"] = statistics.median(c for _, _, c in pairs)
+            if streamed_bytes and got["copy"]:
+                # A run that streams memory against the copy on as many cores right after
+                # its pair: its 1 → 2 speed-up cannot go far past the copy's own.
+                pairs = list(zip(got[True][0][1:], got[False][0][1:], got["copy"][1:]))
+                gb = streamed_bytes / 1e9
+                res[name]["streamed_gb"] = gb
+                res[name]["of_copy_1_thread_paired"] = statistics.median(gb / one / c[0] for one, _, c in pairs)
+                res[name]["of_copy_all_threads_paired"] = statistics.median(gb / two / c[1] for _, two, c in pairs)
+                res[name]["copy_scaling_paired"] = statistics.median(c[1] / c[0] for _, _, c in pairs)
 
-        def simulate(name, net, x, side=None, one_thread=False):
+        def simulate(name, net, x, side=None, one_thread=False, streamed_bytes=None):
             """Time the CLI on `net` and `x`; with `side` = (ONLY, SIZE), the library's
             same workload right after each CLI run (the two sides of the ratio seconds
             apart, not minutes), and its first call in a fresh process; with
             `one_thread`, a `--threads 1` run beside each run (every other one first), and
-            the median of the pairs' speed-ups."""
+            the median of the pairs' speed-ups (and with `streamed_bytes`, the copy
+            rates after each pair: see `record`)."""
             cmd = simulate_cmd(net, x)
             lib, first = [], []
 
@@ -228,8 +255,9 @@ def run_cli(args):
                 warm_cores(args.warm)
                 first.append(first_call(net, x))
 
-            record(name, "evolve_ms", alternated(cmd, "evolve_seconds", one_thread, after if side else None),
-                   lib, first)
+            record(name, "evolve_ms",
+                   alternated(cmd, "evolve_seconds", one_thread, after if side else None, bool(streamed_bytes)),
+                   lib, first, streamed_bytes)
             r = res[name]
             beside = (f"   library side by side {r['library_side_by_side_ms']:9.2f} ms   first call "
                       f"{r['library_first_call_ms']:9.2f} ms" if side else "")
@@ -245,8 +273,9 @@ def run_cli(args):
             if not key.startswith("w1_n") or key.endswith("_f32"):
                 continue
             n = key[len("w1_n"):]
+            # W1 reads its input once and writes its output over it: twice the input's bytes.
             simulate(f"W1 N={n}", entry["net"], entry["input"], side=("W1", n) if n != "10000" else None,
-                     one_thread=n == "1000")
+                     one_thread=n == "1000", streamed_bytes=2 * npy_data_bytes(entry["input"]) if n == "1000" else None)
             if n == "1000":
                 simulate("W1 N=1000 f32", files["w1_n1000_f32"]["net"], entry["input"], side=("W1", n))
         scaling.append(core_scaling())
@@ -435,6 +464,14 @@ def markdown(rows, lit, cli, cores):
     if over:
         lines.append("Each pair's speed-up over the 2-core bound measured right after it, median of the pairs "
                      "(the bounds' median in brackets): " + ", ".join(over) + ".")
+    for w, r in cli.items():
+        if r.get("copy_scaling_paired"):
+            lines.append(f"{w} streams {r['streamed_gb'] * 1e3:.0f} MB per run (its input read, its output "
+                         f"written over it): one thread at {r['of_copy_1_thread_paired']:.2f} of one core's "
+                         f"copy rate, two at {r['of_copy_all_threads_paired']:.2f} of two cores' (`machine."
+                         f"copy_rates` right after each pair, medians of the pairs); the copy itself scales "
+                         f"{r['copy_scaling_paired']:.2f}× from one core to two, the run "
+                         f"{r['speedup_paired']:.2f}×.")
     rounds = cli.get("W3 rounds")
     if rounds:
         each = {name: ", ".join(f"{r['numpy_ms'] / r[name]:.1f}" for r in rounds["rounds"]) for name in ("W3", "W3 f32")}

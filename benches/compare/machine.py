@@ -14,6 +14,10 @@ that touches no memory: on these VMs two busy vCPUs sometimes share one physical
 (a pure arithmetic loop then runs 0.53 s on each of two cores at once against 0.30–0.39 s
 alone). A thread-scaling target (1 → 2 threads ≥ 1.7×) cannot be met in a run where this
 bound is below it, so the scripts print it beside every such ratio.
+
+`copy_rates` is the bound of a workload that streams memory (W1 reads its input once and
+writes its output once): glibc's `memcpy` of buffers larger than the last-level cache on
+one core alone and on every core at once, in bytes read and written per second.
 """
 import multiprocessing as mp
 import os
@@ -40,9 +44,34 @@ def _spin(seconds, cpu, counts=None, slot=0):
         counts[slot] = n
 
 
-def _on_every_cpu(seconds, cpus, counts=None):
+def _copy(seconds, cpu, counts=None, slot=0, ready=None, mib=64):
+    """Copy one `mib` MiB buffer into another (glibc's `memcpy`) for `seconds` on `cpu`,
+    after one untimed copy that maps both and after every process of the measurement has
+    made its buffers (`ready`); bytes read and written per second go to counts[slot]."""
+    os.sched_setaffinity(0, {cpu})
+    src = bytearray(os.urandom(1 << 20)) * mib
+    dst = bytearray(len(src))
+    view = memoryview(dst)
+    view[:] = src
+    if ready is not None:
+        ready.wait()
+    start = time.perf_counter()
+    end = start + seconds
+    moved = 0
+    while True:
+        view[:] = src
+        moved += 2 * len(src)
+        now = time.perf_counter()
+        if now >= end:
+            break
+    if counts is not None:
+        counts[slot] = int(moved / (now - start))
+
+
+def _on_every_cpu(seconds, cpus, counts=None, work=_spin):
     ctx = mp.get_context("fork")
-    procs = [ctx.Process(target=_spin, args=(seconds, c, counts, i)) for i, c in enumerate(cpus)]
+    ready = (ctx.Barrier(len(cpus)),) if work is _copy else ()
+    procs = [ctx.Process(target=work, args=(seconds, c, counts, i) + ready) for i, c in enumerate(cpus)]
     for p in procs:
         p.start()
     for p in procs:
@@ -71,6 +100,20 @@ def core_scaling(seconds=0.1, rounds=3):
         every += sum(all_[:])
     return every / alone if alone else float("nan")
 
+def copy_rates(seconds=0.1):
+    """(GB/s on one core alone, GB/s on every core at once), bytes read and written, of
+    `seconds` of copying each, measured now."""
+    cpus = _cpus()
+    ctx = mp.get_context("fork")
+    one = ctx.Array("q", 1)
+    _on_every_cpu(seconds, cpus[:1], one, work=_copy)
+    every = ctx.Array("q", len(cpus))
+    _on_every_cpu(seconds, cpus, every, work=_copy)
+    return one[0] / 1e9, sum(every[:]) / 1e9
+
+
 if __name__ == "__main__":
     for _ in range(3):
-        print(f"core scaling {core_scaling():.2f} over {len(_cpus())} cores")
+        one, every = copy_rates()
+        print(f"core scaling {core_scaling():.2f}; copy {one:.1f} GB/s on one core, {every:.1f} on "
+              f"{len(_cpus())} ({every / one:.2f}×)")
