@@ -68,9 +68,11 @@ def _copy(seconds, cpu, counts=None, slot=0, ready=None, mib=64):
         counts[slot] = int(moved / (now - start))
 
 
-def _on_every_cpu(seconds, cpus, counts=None, work=_spin):
+def _on_every_cpu(seconds, cpus, counts=None, work=_spin, together=False):
+    """`work(seconds, cpu, counts, slot)` in a process pinned to each of `cpus`; with
+    `together`, also a barrier that `work` waits on before it starts its clock."""
     ctx = mp.get_context("fork")
-    ready = (ctx.Barrier(len(cpus)),) if work is _copy else ()
+    ready = (ctx.Barrier(len(cpus)),) if together else ()
     procs = [ctx.Process(target=work, args=(seconds, c, counts, i) + ready) for i, c in enumerate(cpus)]
     for p in procs:
         p.start()
@@ -106,9 +108,9 @@ def copy_rates(seconds=0.1):
     cpus = _cpus()
     ctx = mp.get_context("fork")
     one = ctx.Array("q", 1)
-    _on_every_cpu(seconds, cpus[:1], one, work=_copy)
+    _on_every_cpu(seconds, cpus[:1], one, work=_copy, together=True)
     every = ctx.Array("q", len(cpus))
-    _on_every_cpu(seconds, cpus, every, work=_copy)
+    _on_every_cpu(seconds, cpus, every, work=_copy, together=True)
     return one[0] / 1e9, sum(every[:]) / 1e9
 
 
