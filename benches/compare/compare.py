@@ -16,7 +16,9 @@ Littoral is timed two ways, side by side:
   seconds apart; the median of those ratios is printed beside the ratio of the medians.
   Each timed command-line run starts after both cores were kept busy for --warm seconds
   (default 0.5; `machine.py` says why), and the machine's 2-core bound
-  (`machine.core_scaling`) is printed beside the speed-ups. W1 N=1000 streams memory, so
+  (`machine.core_scaling`) and the LIF kernel's own 1 → 2 scaling in cache (the
+  `kernel_scaling` example), both measured right after each pair, are printed beside the
+  speed-ups. W1 N=1000 streams memory, so
   after each of its pairs the copy rates on one core and on both (`machine.copy_rates`)
   are measured too, and the run's rates on 1 and 2 threads are printed against them.
   After each command-line run of W1 (N = 100, 1000), W2 and W3, the library runs the
@@ -142,9 +144,10 @@ def run_cli(args):
     exe = littoral_bin()
     # The library's side of each CLI row (built by `run_littoral`).
     lib_exe = os.path.join(ROOT, "target", "release", "examples", "workloads")
-    subprocess.run(["cargo", "build", "--release", "--quiet", "-p", "littoral-benches", "--example", "first_call"],
-                   cwd=ROOT, check=True)
+    subprocess.run(["cargo", "build", "--release", "--quiet", "-p", "littoral-benches", "--example", "first_call",
+                    "--example", "kernel_scaling"], cwd=ROOT, check=True)
     first_exe = os.path.join(ROOT, "target", "release", "examples", "first_call")
+    kernel_exe = os.path.join(ROOT, "target", "release", "examples", "kernel_scaling")
     res = {}
     scaling = [core_scaling()]
     runs = max(1, args.littoral_runs)
@@ -169,6 +172,12 @@ def run_cli(args):
             done = subprocess.run([first_exe, net, x], check=True, capture_output=True, text=True)
             return float(done.stdout) * 1e3
 
+        def kernel_scaling():
+            """The LIF kernel's neuron-steps per second on every core over one core, now
+            (the `kernel_scaling` example, 0.1 s each way)."""
+            done = subprocess.run([kernel_exe, "0.1"], check=True, capture_output=True, text=True)
+            return json.loads(done.stdout)["scaling"]
+
         def simulate_cmd(net, x):
             """`littoral simulate` of `net` on `x`, writing the output and the summary."""
             return [exe, "simulate", net, "-i", x, "-o", out, "--summary", summary, "--quiet"]
@@ -186,10 +195,11 @@ def run_cli(args):
             """`runs` + 1 runs of `cmd` (the first warms the page cache) and, with
             `one_thread`, a `--threads 1` run beside each (every other pair that one
             first) and the machine's 2-core bound right after each pair (`core_scaling`,
-            0.05 s), and with `streamed` its copy rates too (`copy_rates`, 0.1 s each);
-            `after()` after each. {1-thread: ([the summary's `key`], [wall s]),
-            "bound": [2-core bound after each pair], "copy": [(1-core, all-core GB/s)]}."""
-            got = {False: ([], []), True: ([], []), "bound": [], "copy": []}
+            0.05 s; the LIF kernel's own, `kernel_scaling`, 0.1 s), and with `streamed` its
+            copy rates too (`copy_rates`, 0.1 s each); `after()` after each. {1-thread:
+            ([the summary's `key`], [wall s]), "bound": [2-core bound after each pair],
+            "kernel": [the kernel's], "copy": [(1-core, all-core GB/s)]}."""
+            got = {False: ([], []), True: ([], []), "bound": [], "kernel": [], "copy": []}
             for i in range(runs + 1):
                 order = (False, True) if i % 2 == 0 else (True, False)
                 for single in order if one_thread else (False,):
@@ -198,6 +208,7 @@ def run_cli(args):
                     got[single][1].append(wall)
                 if one_thread:
                     got["bound"].append(core_scaling(seconds=0.05, rounds=1))
+                    got["kernel"].append(kernel_scaling())
                     if streamed:
                         got["copy"].append(copy_rates(0.1))
                 if after:
@@ -229,6 +240,9 @@ def run_cli(args):
                 # code reaches of what the machine gave at that moment.
                 res[name]["speedup_over_bound_paired"] = statistics.median(a / b / c for a, b, c in pairs)
                 res[name]["bound_paired"] = statistics.median(c for _, _, c in pairs)
+                pairs = list(zip(got[True][0][1:], got[False][0][1:], got["kernel"][1:]))
+                res[name]["speedup_over_kernel_paired"] = statistics.median(a / b / c for a, b, c in pairs)
+                res[name]["kernel_paired"] = statistics.median(c for _, _, c in pairs)
             if streamed_bytes and got["copy"]:
                 # A run that streams memory against the copy on as many cores right after
                 # its pair: its 1 → 2 speed-up cannot go far past the copy's own.
@@ -464,6 +478,12 @@ def markdown(rows, lit, cli, cores):
     if over:
         lines.append("Each pair's speed-up over the 2-core bound measured right after it, median of the pairs "
                      "(the bounds' median in brackets): " + ", ".join(over) + ".")
+    over = [f"{w} {cli[w]['speedup_over_kernel_paired']:.2f} (kernel {cli[w]['kernel_paired']:.2f}×)"
+            for w in ("W1 N=1000", "W2", "W4") if cli.get(w, {}).get("speedup_over_kernel_paired")]
+    if over:
+        lines.append("Each pair's speed-up over the LIF kernel's own 1 → 2 scaling measured right after it "
+                     "(the `kernel_scaling` example, in cache), median of the pairs (the kernel's median in "
+                     "brackets): " + ", ".join(over) + ".")
     for w, r in cli.items():
         if r.get("copy_scaling_paired"):
             lines.append(f"{w} streams {r['streamed_gb'] * 1e3:.0f} MB per run (its input read, its output "
