@@ -234,15 +234,14 @@ def run_cli(args):
                         "threads": 1 if single else None,
                     }
             if got[True][0]:
-                pairs = list(zip(got[True][0][1:], got[False][0][1:], got["bound"][1:]))
-                res[name]["speedup_paired"] = statistics.median(a / b for a, b, _ in pairs)
-                # Each pair's speed-up over the bound measured right after it: what the
-                # code reaches of what the machine gave at that moment.
-                res[name]["speedup_over_bound_paired"] = statistics.median(a / b / c for a, b, c in pairs)
-                res[name]["bound_paired"] = statistics.median(c for _, _, c in pairs)
-                pairs = list(zip(got[True][0][1:], got[False][0][1:], got["kernel"][1:]))
-                res[name]["speedup_over_kernel_paired"] = statistics.median(a / b / c for a, b, c in pairs)
-                res[name]["kernel_paired"] = statistics.median(c for _, _, c in pairs)
+                res[name]["speedup_paired"] = statistics.median(
+                    a / b for a, b in zip(got[True][0][1:], got[False][0][1:]))
+                # Each pair's speed-up over a bound measured right after it: what the code
+                # reaches of what the machine gave at that moment.
+                for bound in ("bound", "kernel"):
+                    pairs = list(zip(got[True][0][1:], got[False][0][1:], got[bound][1:]))
+                    res[name][f"speedup_over_{bound}_paired"] = statistics.median(a / b / c for a, b, c in pairs)
+                    res[name][f"{bound}_paired"] = statistics.median(c for _, _, c in pairs)
             if streamed_bytes and got["copy"]:
                 # A run that streams memory against the copy on as many cores right after
                 # its pair: its 1 → 2 speed-up cannot go far past the copy's own.
@@ -473,17 +472,15 @@ def markdown(rows, lit, cli, cores):
     if speed:
         lines.append("CLI speed-up 1 → all threads: " + ", ".join(speed) + f" (the machine's 2-core bound in "
                      f"this run, `machine.core_scaling`, median of 3: {cores:.2f}×).")
-    over = [f"{w} {cli[w]['speedup_over_bound_paired']:.2f} (bound {cli[w]['bound_paired']:.2f}×)"
-            for w in ("W1 N=1000", "W2", "W4") if cli.get(w, {}).get("speedup_over_bound_paired")]
-    if over:
-        lines.append("Each pair's speed-up over the 2-core bound measured right after it, median of the pairs "
-                     "(the bounds' median in brackets): " + ", ".join(over) + ".")
-    over = [f"{w} {cli[w]['speedup_over_kernel_paired']:.2f} (kernel {cli[w]['kernel_paired']:.2f}×)"
-            for w in ("W1 N=1000", "W2", "W4") if cli.get(w, {}).get("speedup_over_kernel_paired")]
-    if over:
-        lines.append("Each pair's speed-up over the LIF kernel's own 1 → 2 scaling measured right after it "
-                     "(the `kernel_scaling` example, in cache), median of the pairs (the kernel's median in "
-                     "brackets): " + ", ".join(over) + ".")
+    for bound, what in (("bound", "the 2-core bound measured right after it, median of the pairs (the "
+                                   "bounds' median in brackets)"),
+                        ("kernel", "the LIF kernel's own 1 → 2 scaling measured right after it (the "
+                                   "`kernel_scaling` example, in cache), median of the pairs (the kernel's median "
+                                   "in brackets)")):
+        over = [f"{w} {cli[w][f'speedup_over_{bound}_paired']:.2f} ({bound} {cli[w][f'{bound}_paired']:.2f}×)"
+                for w in ("W1 N=1000", "W2", "W4") if cli.get(w, {}).get(f"speedup_over_{bound}_paired")]
+        if over:
+            lines.append(f"Each pair's speed-up over {what}: " + ", ".join(over) + ".")
     for w, r in cli.items():
         if r.get("copy_scaling_paired"):
             lines.append(f"{w} streams {r['streamed_gb'] * 1e3:.0f} MB per run (its input read, its output "
