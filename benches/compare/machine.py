@@ -86,32 +86,35 @@ def warm_cores(seconds=0.5):
         _on_every_cpu(seconds, _cpus())
 
 
+def _alone_then_every(seconds, work=_spin, together=False):
+    """`work`'s count on one core alone, then the sum of its counts on every core at once,
+    `seconds` each (see `_on_every_cpu`)."""
+    cpus = _cpus()
+    ctx = mp.get_context("fork")
+    one = ctx.Array("q", 1)
+    _on_every_cpu(seconds, cpus[:1], one, work, together)
+    every = ctx.Array("q", len(cpus))
+    _on_every_cpu(seconds, cpus, every, work, together)
+    return one[0], sum(every[:])
+
+
 def core_scaling(seconds=0.1, rounds=3):
     """Throughput of the arithmetic loop on every core at once over one core alone (2.0 on
     two cores that do not share anything), measured now: `rounds` alternations of one core
     alone and every core, `seconds` each, the ratio of the sums."""
-    cpus = _cpus()
-    ctx = mp.get_context("fork")
     alone = every = 0
     for _ in range(rounds):
-        one = ctx.Array("q", 1)
-        _on_every_cpu(seconds, cpus[:1], one)
-        all_ = ctx.Array("q", len(cpus))
-        _on_every_cpu(seconds, cpus, all_)
-        alone += one[0]
-        every += sum(all_[:])
+        one, all_ = _alone_then_every(seconds)
+        alone += one
+        every += all_
     return every / alone if alone else float("nan")
+
 
 def copy_rates(seconds=0.1):
     """(GB/s on one core alone, GB/s on every core at once), bytes read and written, of
     `seconds` of copying each, measured now."""
-    cpus = _cpus()
-    ctx = mp.get_context("fork")
-    one = ctx.Array("q", 1)
-    _on_every_cpu(seconds, cpus[:1], one, work=_copy, together=True)
-    every = ctx.Array("q", len(cpus))
-    _on_every_cpu(seconds, cpus, every, work=_copy, together=True)
-    return one[0] / 1e9, sum(every[:]) / 1e9
+    one, every = _alone_then_every(seconds, work=_copy, together=True)
+    return one / 1e9, every / 1e9
 
 
 if __name__ == "__main__":

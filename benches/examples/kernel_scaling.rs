@@ -25,8 +25,9 @@ use std::time::{Duration, Instant};
 const NEURONS: usize = 1000;
 const STEPS: usize = 100;
 
-/// Neuron-steps evolved on this thread in `seconds` (whole evolutions, at least one).
-fn evolve_for(w: &littoral_benches::Workload, seconds: Duration) -> (u64, f64) {
+/// Neuron-steps per second evolved on this thread over `seconds` (whole evolutions, at
+/// least one).
+fn evolve_for(w: &littoral_benches::Workload, seconds: Duration) -> f64 {
     let started = Instant::now();
     let mut evolutions = 0u64;
     loop {
@@ -39,7 +40,7 @@ fn evolve_for(w: &littoral_benches::Workload, seconds: Duration) -> (u64, f64) {
         let elapsed = started.elapsed();
         if elapsed >= seconds {
             let steps = evolutions * (NEURONS * STEPS) as u64;
-            return (steps, elapsed.as_secs_f64());
+            return steps as f64 / elapsed.as_secs_f64();
         }
     }
 }
@@ -53,16 +54,14 @@ fn main() {
     let w = littoral_benches::w1(NEURONS, 1, STEPS);
     // One evolution first, untimed: the first call's page faults and CPU feature detection.
     evolve_for(&w, Duration::ZERO);
-    let (steps, elapsed) = evolve_for(&w, seconds);
-    let one = steps as f64 / elapsed;
+    let one = evolve_for(&w, seconds);
     let pool = rayon::ThreadPoolBuilder::new()
         .build()
         .expect("a thread pool");
     let threads = pool.current_num_threads();
     let rates = pool.broadcast(|_| {
         evolve_for(&w, Duration::ZERO);
-        let (steps, elapsed) = evolve_for(&w, seconds);
-        steps as f64 / elapsed
+        evolve_for(&w, seconds)
     });
     let every: f64 = rates.iter().sum();
     println!(
