@@ -397,3 +397,38 @@ fn summaries_alone_are_the_bits_of_whole_points() {
         }
     }
 }
+
+/// A NaN or an infinity in the input of points that keep only summaries (whose common
+/// input is scanned once for all of them) is reported as evolving the network reports
+/// it: `input`, its flat index and value; with a shared head (its output then checked,
+/// here finite) and without one (the sweep's own input); and allowed when asked.
+#[test]
+fn non_finite_input_of_streamed_points_is_reported_as_evolve_reports_it() {
+    let shared = Sequential::new()
+        .append(Linear::new(3, 4))
+        .unwrap()
+        .append(Lif::new(4))
+        .unwrap();
+    let alone = Sequential::new().append(Lif::new(3)).unwrap();
+    for (net, axis) in [(shared, "1_LIF.tau_mem"), (alone, "0_LIF.tau_mem")] {
+        let tree = net.init(2);
+        let sweep = Sweep::grid().axis(axis, [0.01, 0.02, 0.03, 0.04]);
+        let mut x = Array::full(vec![2, 20, 3], 0.4);
+        x.data_mut()[77] = f64::INFINITY;
+        let expected = net.evolve(&tree, &tree, &x, false).unwrap_err().to_string();
+        assert!(expected.contains("77"), "{expected}");
+        for threads in [1, 2] {
+            let opts = SweepOptions {
+                threads: Some(threads),
+                ..SweepOptions::default()
+            };
+            let err = run_sweep(&net, &tree, &tree, &x, &sweep, &opts).unwrap_err();
+            assert_eq!(err.to_string(), expected, "{axis}, {threads} thread(s)");
+            let allowed = SweepOptions {
+                allow_non_finite_input: true,
+                ..opts
+            };
+            assert!(run_sweep(&net, &tree, &tree, &x, &sweep, &allowed).is_ok());
+        }
+    }
+}
