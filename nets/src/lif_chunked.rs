@@ -108,7 +108,7 @@ fn chunks_through<
             } else {
                 &xb[t * n + lo..t * n + hi]
             };
-            step_single::<F, Isa, false, false, POW2, ZERO_FIRST, IN_PLACE>(
+            step_single::<F, Isa, false, false, POW2, ZERO_FIRST, IN_PLACE, false>(
                 &chunk.consts,
                 x,
                 &[],
@@ -118,6 +118,14 @@ fn chunks_through<
                 chunk.spikes,
                 &mut o[lo..hi],
             );
+        }
+        // No step reads the spike counts of the one before (no recurrence): the state
+        // keeps the last step's, the output's last row, narrowed back (exactly: they
+        // were widened from `F`).
+        if let Some(last) = out.rchunks_exact(n).next() {
+            for (s, &o) in chunk.spikes.iter_mut().zip(&last[lo..hi]) {
+                *s = F::of(o);
+            }
         }
     }
 }

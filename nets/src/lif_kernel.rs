@@ -369,8 +369,10 @@ pub(crate) fn reciprocals<F: Real>(threshold: &[F]) -> Option<Vec<F>> {
 /// two and the quotient is a multiplication by its reciprocal; `ZERO_FIRST`: the synaptic
 /// sum starts from `+0.0` as numpy's does, needed with noise or a `-0.0` bias;
 /// `IN_PLACE`: the input is `out` itself, each neuron's read before its output overwrites
-/// it, and `x` is empty: an evolution in place without copying its input aside), in
-/// code compiled for `Isa`.
+/// it, and `x` is empty: an evolution in place without copying its input aside;
+/// `SPIKES`: the counts are stored in `spikes` too, else left to the caller to take from
+/// the output of the last step it runs, for one store a neuron less), in code compiled
+/// for `Isa`.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn step_single<
@@ -381,6 +383,7 @@ pub(crate) fn step_single<
     const POW2: bool,
     const ZERO_FIRST: bool,
     const IN_PLACE: bool,
+    const SPIKES: bool,
 >(
     c: &Consts<'_, F>,
     x: &[f64],
@@ -419,10 +422,13 @@ pub(crate) fn step_single<
         let q = if POW2 { v * recip[j] } else { v / th[j] };
         let (s, reset) = fire_q::<F, Isa>(v, q, th[j], c.max_spikes);
         vmem[j] = reset;
-        spikes[j] = s;
+        if SPIKES {
+            spikes[j] = s;
+        }
         out[j] = s.to64();
     }
 }
+
 /// One step of the neurons with `S > 1` synapses, after the synaptic currents were
 /// updated, in code compiled for `Isa`.
 #[inline(always)]
@@ -683,7 +689,7 @@ pub(crate) fn neuron_step<F: Real, Isa: pulp::Simd>(
         macro_rules! single {
             ($(($r:literal, $z:literal, $p:literal, $f:literal)),*) => {
                 match (rec_in, noisy, pow2, zero_first) {
-                    $(($r, $z, $p, $f) => step_single::<F, Isa, $r, $z, $p, $f, false>(
+                    $(($r, $z, $p, $f) => step_single::<F, Isa, $r, $z, $p, $f, false, true>(
                         c, x, irec, noise, i, v, s, out,
                     ),)*
                 }
