@@ -43,6 +43,7 @@ pub mod network;
 pub mod real;
 pub mod registry;
 pub mod rng;
+pub mod spare;
 pub mod tree;
 pub mod validate;
 

@@ -3,7 +3,10 @@
 //! whole `(B, T, N)` output is never held. A block holds at most [`BLOCK_BYTES`] of
 //! output and record (one sample at least), so it stays in cache between the evolution
 //! that writes it and the fold that reads it; the point's memory traffic no longer grows
-//! with the batch, which is what slowed points down when every core ran one.
+//! with the batch, which is what slowed points down when every core ran one. Each block's
+//! output, once folded, is handed back as the thread's spare ([`littoral_core::spare`]):
+//! the next block's output is written into the same memory, which a LIF kernel then need
+//! not zero first (W4's loop 0.86–0.88 of the time it took with fresh memory).
 //!
 //! The summaries are the same bits as those of the whole evolution:
 //! - the samples of a batch never interact (the guarantee [`crate::par::evolve_par`]
@@ -148,6 +151,9 @@ impl Streamed<'_> {
         for (s, f) in found.iter().zip(folded.iter_mut()) {
             f.3.add(s.values.data());
         }
+        // The next block's output, made on this thread, is written into this one's memory
+        // rather than into fresh memory zeroed first (`littoral_core::spare`).
+        littoral_core::spare::give_back(ev.output.into_data());
         Ok(())
     }
 }

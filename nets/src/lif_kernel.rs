@@ -282,8 +282,9 @@ impl<'a> Output<'a> {
         }
     }
 
-    /// The next `len` elements (all that are left when fewer), zeroed when they are a
-    /// part's.
+    /// The next `len` elements (all that are left when fewer), for a pass that writes
+    /// every one of them: a part's zeroed first, unless it is a spare's
+    /// ([`Part::take_to_overwrite`]).
     pub(crate) fn front(&mut self, len: usize) -> &'a mut [f64] {
         match self {
             Output::Slice(s) => {
@@ -292,7 +293,7 @@ impl<'a> Output<'a> {
                 *s = tail;
                 head
             }
-            Output::Part(p) => p.take_zeroed(len),
+            Output::Part(p) => p.take_to_overwrite(len),
         }
     }
 }

@@ -15,3 +15,4 @@ mod nir_paper;
 mod nir_paper_run;
 mod nir_roundtrip;
 mod nir_structure;
+mod spare;

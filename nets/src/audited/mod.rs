@@ -1,9 +1,11 @@
 //! Every `unsafe` block of `littoral-nets`, and the only place allowed to hold one
-//! (`unsafe_code = "deny"` everywhere else in the workspace; issue 10): three blocks, each
+//! (`unsafe_code = "deny"` everywhere else in the workspace; issue 10): four blocks, each
 //! with its SAFETY argument, each behind a safe API whose tests compare it with safe code.
 //!
 //! - [`task_zeroed`]: output buffers left uninitialised until the task that fills a part
-//!   zeroes it (two blocks; proptests against zeroed buffers, bit for bit).
+//!   zeroes it, or made from the thread's spare (an earlier output, every element written)
+//!   and handed to a kernel that overwrites every element as they are (three blocks;
+//!   proptests against zeroed buffers, bit for bit, fresh and from a spare).
 //! - [`dgemm`]: matrixmultiply's `dgemm` called on checked slices (one block; the crate
 //!   offers no safe entry point, and nalgebra's `gemm`, which calls it, takes another
 //!   summation for any dimension of 5 or less, so the bits would depend on the batch

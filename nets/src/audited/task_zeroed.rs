@@ -5,16 +5,25 @@
 //! (recycled memory is not zero pages) before any sample runs: 80 MB for `LIF(1000)` with
 //! `B = 10, T = 1000`. A [`TaskZeroed`] buffer is allocated uninitialised and handed out in
 //! [`Part`]s; each sample's task zeroes its own part ([`Part::zeroed`]), or each block of
-//! it ([`Part::take_zeroed`]), right before it writes it, on its own thread, so the
+//! it ([`Part::take_to_overwrite`]), right before it writes it, on its own thread, so the
 //! zeroing is spread over the pool and the block is in cache when the kernel writes it.
-//! The results are the bits of the zeroed buffer.
+//! The results are the bits of the zeroed buffer (a kernel that takes blocks to overwrite
+//! writes every element of them).
 //!
-//! Two `unsafe` blocks (of the crate's three, all under [`crate::audited`]), each with
+//! A buffer made where this thread holds a spare ([`littoral_core::spare`]: an earlier
+//! output handed back, every element written) is that spare's memory. Its parts are
+//! zeroed by [`Part::zeroed`] as any other's, but [`Part::take_to_overwrite`], for a kernel
+//! that writes every element of the block it takes, hands them out as they are: the
+//! block is written once, not zeroed and then written.
+//!
+//! Three `unsafe` blocks (of the crate's four, all under [`crate::audited`]), each with
 //! its SAFETY argument. The invariant: an element is read only after it was written.
-//! Every element of a part is zeroed either by [`Part::zeroed`] or [`Part::take_zeroed`]
-//! or, if never asked for, when the part is dropped; the buffer counts the elements zeroed, and [`TaskZeroed::into_vec`] (which
-//! can only run once every part is gone: they borrow the buffer) zeroes the whole buffer
-//! itself should the count fall short (a part leaked with `mem::forget`).
+//! Every element of a part is zeroed by [`Part::zeroed`] or [`Part::take_to_overwrite`]
+//! (or, in a spare, handed out as an earlier output wrote it by the latter) or, if never
+//! asked for, when the part is dropped; the buffer counts the elements handed out, and
+//! [`TaskZeroed::into_vec`] (which can only run once every part is gone: they borrow the
+//! buffer) zeroes the whole buffer itself should the count fall short (a part leaked with
+//! `mem::forget`).
 use std::mem::MaybeUninit;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -25,32 +34,51 @@ pub struct TaskZeroed {
     data: Vec<f64>,
     len: usize,
     zeroed: AtomicUsize,
+    /// The first `len` elements of `data`'s spare capacity hold an earlier output's
+    /// numbers (the thread's spare), not uninitialised memory.
+    written: bool,
 }
 
-/// A part of a [`TaskZeroed`] buffer, not yet initialised.
+/// A part of a [`TaskZeroed`] buffer, not yet handed out.
 #[derive(Debug)]
 pub struct Part<'a> {
     slot: &'a mut [MaybeUninit<f64>],
     zeroed: &'a AtomicUsize,
+    /// The slot holds numbers already ([`TaskZeroed::written`]).
+    written: bool,
 }
 
 impl TaskZeroed {
-    /// An uninitialised buffer of `len` elements (no element written yet).
+    /// A buffer of `len` elements: this thread's spare when it holds that many
+    /// ([`littoral_core::spare::take`]), else new, uninitialised memory.
     pub fn new(len: usize) -> Self {
+        let (data, written) = match littoral_core::spare::take(len) {
+            Some(mut spare) => {
+                // The numbers stay in memory; the vector's length is this buffer's count.
+                spare.clear();
+                (spare, true)
+            }
+            None => (Vec::with_capacity(len), false),
+        };
         TaskZeroed {
-            data: Vec::with_capacity(len),
+            data,
             len,
             zeroed: AtomicUsize::new(0),
+            written,
         }
     }
 
     /// The buffer in consecutive parts of `size` elements (the last may be shorter; none
     /// when the buffer is empty).
     pub fn parts(&mut self, size: usize) -> Vec<Part<'_>> {
-        let zeroed = &self.zeroed;
+        let (zeroed, written) = (&self.zeroed, self.written);
         self.data.spare_capacity_mut()[..self.len]
             .chunks_mut(size.max(1))
-            .map(|slot| Part { slot, zeroed })
+            .map(|slot| Part {
+                slot,
+                zeroed,
+                written,
+            })
             .collect()
     }
 
@@ -99,17 +127,31 @@ impl<'a> Part<'a> {
         Part {
             slot: head,
             zeroed: self.zeroed,
+            written: self.written,
         }
     }
 
-    /// The first `len` elements not yet handed out (all that are left when fewer),
-    /// zeroed, to be written; the part keeps the rest. A kernel that writes its output a
-    /// block at a time zeroes each block right before it writes it, while it is in cache.
-    pub fn take_zeroed(&mut self, len: usize) -> &'a mut [f64] {
+    /// The first `len` elements not yet handed out (all that are left when fewer), for a
+    /// kernel that writes every one of them before anything reads them; the part keeps
+    /// the rest. Zeroed in fresh memory (a kernel that writes its output a block at a
+    /// time zeroes each block right before it writes it, while it is in cache); handed
+    /// out as they are in a spare, whose elements an earlier output wrote.
+    pub fn take_to_overwrite(&mut self, len: usize) -> &'a mut [f64] {
         let slot = std::mem::take(&mut self.slot);
         let (head, tail) = slot.split_at_mut(len.min(slot.len()));
         self.slot = tail;
-        zero(head, self.zeroed)
+        if !self.written {
+            return zero(head, self.zeroed);
+        }
+        self.zeroed.fetch_add(head.len(), Ordering::Relaxed);
+        // SAFETY: `written` is set only for a buffer made from this thread's spare
+        // (`TaskZeroed::new`): a `Vec<f64>` of at least the buffer's `len` elements, every
+        // one initialised (it was a vector of that length), cleared (its length set to 0,
+        // which leaves its memory as it was), and whose spare capacity the parts are: so
+        // every element of `head` holds an `f64`'s bytes. `MaybeUninit<f64>` has the
+        // size, alignment and layout of `f64`; the borrow is the caller's (`'a`), taken out
+        // of the part, not aliased.
+        unsafe { &mut *(std::ptr::from_mut::<[MaybeUninit<f64>]>(head) as *mut [f64]) }
     }
 }
 
@@ -212,7 +254,7 @@ mod tests {
                 } else {
                     let (mut p, mut at) = (p, 0);
                     while !p.is_empty() {
-                        let piece = p.take_zeroed(block);
+                        let piece = p.take_to_overwrite(block);
                         fill(piece, k as u64, at);
                         at += piece.len();
                         if partial(k) {
@@ -228,6 +270,54 @@ mod tests {
                 let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
                 prop_assert_eq!(bits(&got), bits(&want));
             }
+        }
+
+        /// A buffer made from this thread's spare (an earlier output, here NaN with a
+        /// payload) gives the bits of a zeroed buffer to the same tasks when the blocks
+        /// taken to overwrite are written whole: parts asked for whole are zeroed as in
+        /// fresh memory (and written in part), parts never asked for are zero.
+        #[test]
+        fn a_spare_gives_the_bits_of_a_zeroed_buffer(
+            len in 1usize..2000,
+            extra in 0usize..2000,
+            size in 1usize..300,
+            block in 1usize..50,
+            skip in proptest::collection::vec(any::<bool>(), 0..20),
+        ) {
+            let spare_len = len + extra.min(len);
+            littoral_core::spare::give_back(vec![f64::from_bits(f64::NAN.to_bits() | 7); spare_len]);
+            let asked = |k: usize| !skip.get(k).copied().unwrap_or(false);
+            let whole = |piece: &mut [f64], at: usize| {
+                for (i, v) in piece.iter_mut().enumerate() {
+                    *v = ((i + at) as f64).cos();
+                }
+            };
+            let mut want = vec![0.0f64; len];
+            want.chunks_mut(size).enumerate().for_each(|(k, p)| {
+                if !asked(k) {
+                } else if k % 2 == 0 {
+                    fill(p, k as u64, 0);
+                } else {
+                    whole(p, 0);
+                }
+            });
+            let mut buf = TaskZeroed::new(len);
+            prop_assert!(buf.written, "the spare was taken");
+            buf.parts(size).into_par_iter().enumerate().for_each(|(k, mut p)| {
+                if !asked(k) {
+                } else if k % 2 == 0 {
+                    fill(p.zeroed(), k as u64, 0);
+                } else {
+                    let mut at = 0;
+                    while !p.is_empty() {
+                        let piece = p.take_to_overwrite(block);
+                        whole(piece, at);
+                        at += piece.len();
+                    }
+                }
+            });
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            prop_assert_eq!(bits(&buf.into_vec()), bits(&want));
         }
     }
 }
