@@ -21,15 +21,8 @@ fn both(
     threads: usize,
 ) -> (Evolution, Evolution, bool) {
     let tree = module.init(3);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .unwrap();
-    let options = EvolveOptions {
-        record,
-        allow_non_finite_input: false,
-    };
-    pool.install(|| {
+    let options = checked(record);
+    on_pool(threads, || {
         let borrowed = module.evolve_with(&tree, &tree, x, &options).unwrap();
         let given = x.clone();
         let at = given.data().as_ptr();
@@ -39,15 +32,45 @@ fn both(
     })
 }
 
+/// `f` run on a new pool of `threads`.
+pub(crate) fn on_pool<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> R {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap()
+        .install(f)
+}
+
+/// Evolve options with non-finite input refused.
+pub(crate) fn checked(record: bool) -> EvolveOptions {
+    EvolveOptions {
+        record,
+        allow_non_finite_input: false,
+    }
+}
+
+/// A LIF of `n` neurons with the options a proptest drew (each choice a different pass).
+pub(crate) fn lif_with(n: usize, f32: bool, rec: bool, noise: bool, refractory: bool) -> Lif {
+    let lif = Lif::new(n)
+        .with_has_rec(rec)
+        .with_precision(precision(f32))
+        .with_refractory_period(refractory);
+    if noise {
+        lif.with_noise_std(0.2).unwrap()
+    } else {
+        lif
+    }
+}
+
 /// The two evolutions have the same bits.
-fn same_bits(a: &Evolution, b: &Evolution) -> bool {
+pub(crate) fn same_bits(a: &Evolution, b: &Evolution) -> bool {
     a.output.bits_eq(&b.output)
         && tree_bits_eq(&a.state, &b.state)
         && record_bits_eq(&a.record, &b.record)
 }
 
 /// Inputs with exact zeros, `-0.0`, large and negative values (spikes and currents).
-fn input(b: usize, t: usize, n: usize, seed: u64) -> Array {
+pub(crate) fn input(b: usize, t: usize, n: usize, seed: u64) -> Array {
     Array::from_fn(vec![b, t, n], |i| {
         let h = (i as u64 ^ seed).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40;
         match h % 7 {
@@ -60,7 +83,7 @@ fn input(b: usize, t: usize, n: usize, seed: u64) -> Array {
     })
 }
 
-fn precision(f32: bool) -> Precision {
+pub(crate) fn precision(f32: bool) -> Precision {
     if f32 { Precision::F32 } else { Precision::F64 }
 }
 
@@ -75,13 +98,7 @@ proptest! {
         f32 in any::<bool>(), rec in any::<bool>(), noise in any::<bool>(),
         record in any::<bool>(), refractory in any::<bool>(), threads in 1usize..3,
     ) {
-        let mut lif = Lif::new(n)
-            .with_has_rec(rec)
-            .with_precision(precision(f32))
-            .with_refractory_period(refractory);
-        if noise {
-            lif = lif.with_noise_std(0.2).unwrap();
-        }
+        let lif = lif_with(n, f32, rec, noise, refractory);
         let x = input(b, t, n, seed);
         let (borrowed, owned, in_place) = both(&lif, &x, record, threads);
         prop_assert!(same_bits(&borrowed, &owned));

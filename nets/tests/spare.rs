@@ -5,10 +5,8 @@
 //! whose kernels zero their parts as before.
 #![allow(clippy::unwrap_used)]
 
-use littoral_core::{
-    Array, Evolution, EvolveOptions, Module, ModuleExt, Precision, record_bits_eq, spare,
-    tree_bits_eq,
-};
+use crate::in_place::{checked, input, lif_with, on_pool, precision, same_bits};
+use littoral_core::{Array, Evolution, Module, ModuleExt, spare};
 use littoral_nets::combinators::sequential::SequentialSetters;
 use littoral_nets::{Alif, Lif, Linear, Rate, Sequential};
 use proptest::prelude::*;
@@ -24,42 +22,13 @@ fn fresh_and_from_spare(
     spare_len: usize,
 ) -> (Evolution, Evolution) {
     let tree = module.init(5);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .unwrap();
-    let options = EvolveOptions {
-        record,
-        allow_non_finite_input: false,
-    };
-    pool.install(|| {
+    let options = checked(record);
+    on_pool(threads, || {
         let fresh = module.evolve_with(&tree, &tree, x, &options).unwrap();
         spare::give_back(vec![f64::from_bits(f64::NAN.to_bits() | 3); spare_len]);
         let from_spare = module.evolve_with(&tree, &tree, x, &options).unwrap();
         (fresh, from_spare)
     })
-}
-
-fn same_bits(a: &Evolution, b: &Evolution) -> bool {
-    a.output.bits_eq(&b.output)
-        && tree_bits_eq(&a.state, &b.state)
-        && record_bits_eq(&a.record, &b.record)
-}
-
-fn input(b: usize, t: usize, n: usize, seed: u64) -> Array {
-    Array::from_fn(vec![b, t, n], |i| {
-        let h = (i as u64 ^ seed).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40;
-        match h % 5 {
-            0 => 0.0,
-            1 => -0.0,
-            2 => 2.5,
-            _ => (h % 1000) as f64 / 300.0 - 0.5,
-        }
-    })
-}
-
-fn precision(f32: bool) -> Precision {
-    if f32 { Precision::F32 } else { Precision::F64 }
 }
 
 proptest! {
@@ -74,13 +43,7 @@ proptest! {
         record in any::<bool>(), refractory in any::<bool>(), threads in 1usize..3,
         longer in 0usize..100,
     ) {
-        let mut lif = Lif::new(n)
-            .with_has_rec(rec)
-            .with_precision(precision(f32))
-            .with_refractory_period(refractory);
-        if noise {
-            lif = lif.with_noise_std(0.2).unwrap();
-        }
+        let lif = lif_with(n, f32, rec, noise, refractory);
         let x = input(b, t, n, seed);
         let len = b * t * n;
         let spare_len = len + len * longer / 100;
