@@ -30,6 +30,7 @@ pub mod lif_options;
 mod lif_packed;
 mod lif_split;
 pub mod linear;
+mod linear_events;
 pub mod matmul;
 pub mod membrane;
 pub mod neuron;

@@ -1,6 +1,7 @@
 //! `Linear`: a weight matrix with an optional bias (Rockpool's native `Linear`).
 
 use crate::builder::{attribute_setters, result_setters};
+use crate::linear_events::{EventRows, WeightPanels, event_rows};
 use crate::matmul::matmul;
 use crate::task_zeroed::{Part, TaskZeroed};
 use littoral_core::input_check::InputCheck;
@@ -262,7 +263,7 @@ const FUSED_BLOCK: usize = 32;
 
 /// A `Linear`'s weights prepared for the fused `Linear` → `LIF` pass.
 pub(crate) struct Prepared<'a, F: Real> {
-    w: Cow<'a, [F]>,
+    w: WeightPanels<'a, F>,
     dense: Cow<'a, Array>,
     bias: Option<&'a [f64]>,
     k: usize,
@@ -271,11 +272,11 @@ pub(crate) struct Prepared<'a, F: Real> {
 }
 
 impl<'a, F: Real> Prepared<'a, F> {
-    /// From checked parameters.
-    pub(crate) fn new(w: &'a Array, bias: Option<&'a Array>) -> Self {
+    /// From checked parameters, for a call of `rows` input rows (samples × steps).
+    pub(crate) fn new(w: &'a Array, bias: Option<&'a Array>, rows: usize) -> Self {
         let (k, m) = (w.shape()[0], w.shape()[1]);
         Prepared {
-            w: F::cast_slice(w.data()),
+            w: WeightPanels::new(w, rows),
             dense: dense_weights::<F>(w),
             bias: bias.map(|b| b.data()),
             k,
@@ -330,7 +331,7 @@ impl<F: Real> crate::lif_kernel::StepSource for LinearSource<'_, '_, F> {
             check.scan(xs);
         }
         let ys = &mut self.out[..rows * m];
-        let dense = event_rows::<F>(0, xs, ys, &self.p.w, k, m, self.p.limit);
+        let dense = event_rows::<F>(0, xs, ys, &self.p.w, self.p.limit);
         if !dense.is_empty()
             && let Err(e) = dense_into::<F>(xs, &dense, &self.p.dense, k, m, ys)
             && let Ok(mut slot) = self.failure.lock()
@@ -409,16 +410,15 @@ pub fn product<F: Real>(x: ArrayView<'_>, w: &Array) -> Result<Array> {
     }
     // Each task zeroes its own rows of the output (not one serial pass before the tasks).
     let mut buffer = TaskZeroed::new(rows * m);
-    let wf: Cow<'_, [F]> = F::cast_slice(w.data());
+    let panels = WeightPanels::<F>::new(w, rows);
     let limit = (k as f64 * SPARSE_MAX_DENSITY) as usize;
     let events = |(task, (xs, ys)): (usize, (&[f64], Part<'_>))| -> Vec<usize> {
         pulp::Arch::new().dispatch(EventRows {
             task,
+            rows_per_task: ROWS_PER_TASK,
             xs,
             ys: ys.zeroed(),
-            w: &wf,
-            k,
-            m,
+            w: &panels,
             limit,
         })
     };
@@ -450,124 +450,6 @@ pub fn product<F: Real>(x: ArrayView<'_>, w: &Array) -> Result<Array> {
         dense_into::<F>(x.data(), &dense, &dense_weights::<F>(w), k, m, &mut out)?;
     }
     Array::from_shape_vec(vec![b, t, m], out)
-}
-
-/// One task of [`event_rows`], compiled for the best vector instructions of the CPU
-/// (chosen at run time by `pulp`).
-struct EventRows<'a, F> {
-    task: usize,
-    xs: &'a [f64],
-    ys: &'a mut [f64],
-    w: &'a [F],
-    k: usize,
-    m: usize,
-    limit: usize,
-}
-
-impl<F: Real> pulp::WithSimd for EventRows<'_, F> {
-    type Output = Vec<usize>;
-
-    #[inline(always)]
-    fn with_simd<S: pulp::Simd>(self, _simd: S) -> Vec<usize> {
-        event_rows(
-            self.task, self.xs, self.ys, self.w, self.k, self.m, self.limit,
-        )
-    }
-}
-
-/// The event-driven pass over one task's rows: rows with at most `limit` non-zero inputs
-/// are computed, the others' indices returned (for the dense product). The sparse rows are
-/// computed panel by panel of `W`'s columns, so that a panel stays in cache while every
-/// row of the task uses it.
-#[inline(always)]
-fn event_rows<F: Real>(
-    task: usize,
-    xs: &[f64],
-    ys: &mut [f64],
-    w: &[F],
-    k: usize,
-    m: usize,
-    limit: usize,
-) -> Vec<usize> {
-    let mut dense = Vec::new();
-    // Non-zero input indices of the sparse rows, row after row: (row, start, end, all
-    // non-zero inputs are exactly 1).
-    let mut idx: Vec<u32> = Vec::with_capacity(xs.len() / k.max(1) * (limit + 1) + k);
-    let mut sparse: Vec<(usize, usize, usize, bool)> = Vec::new();
-    for (r, xr) in xs.chunks_exact(k).enumerate() {
-        let start = idx.len();
-        idx.resize(start + k, 0);
-        let slots = &mut idx[start..];
-        let mut count = 0usize;
-        let mut ones = true;
-        // Branch-free compaction: every index is written, the count advances on non-zeros.
-        for (j, &v) in xr.iter().enumerate() {
-            slots[count] = j as u32;
-            count += usize::from(v != 0.0);
-            ones &= v == 0.0 || v == 1.0;
-        }
-        if count <= limit {
-            idx.truncate(start + count);
-            sparse.push((r, start, start + count, ones));
-        } else {
-            idx.truncate(start);
-            dense.push(task * ROWS_PER_TASK + r);
-        }
-    }
-    // Column panels of about 128 KiB of `W`.
-    let panel = ((128 << 10) / (k.max(1) * std::mem::size_of::<F>())).clamp(64, 1024) / 64 * 64;
-    for p0 in (0..m).step_by(panel) {
-        let p1 = (p0 + panel).min(m);
-        for &(r, a, b, ones) in &sparse {
-            let xr = &xs[r * k..(r + 1) * k];
-            let yr = &mut ys[r * m + p0..r * m + p1];
-            // Spikes of exactly 1: `1 · w` is `w` exactly, so the product is skipped.
-            match (std::mem::size_of::<F>() == 4, ones) {
-                (true, true) => row_events::<F, 64, true>(xr, &idx[a..b], w, m, p0, yr),
-                (true, false) => row_events::<F, 64, false>(xr, &idx[a..b], w, m, p0, yr),
-                (false, true) => row_events::<F, 32, true>(xr, &idx[a..b], w, m, p0, yr),
-                (false, false) => row_events::<F, 32, false>(xr, &idx[a..b], w, m, p0, yr),
-            }
-        }
-    }
-    dense
-}
-
-/// `y[c] = Σ_j x_j · w[j, p0 + c]` over the listed inputs `idx`, in order, `L` outputs at
-/// a time (the accumulators stay in registers); `w` has `m` columns. With `ONES` every
-/// listed `x_j` is 1 and `x_j · w` is `w` (the same bits).
-#[inline(always)]
-fn row_events<F: Real, const L: usize, const ONES: bool>(
-    x: &[f64],
-    idx: &[u32],
-    w: &[F],
-    m: usize,
-    p0: usize,
-    y: &mut [f64],
-) {
-    let width = y.len();
-    let full = width - width % L;
-    for c0 in (0..full).step_by(L) {
-        let mut acc = [F::zero(); L];
-        for &j in idx {
-            let j = j as usize;
-            let xv = F::of(x[j]);
-            let at = j * m + p0 + c0;
-            for (a, &wv) in acc.iter_mut().zip(&w[at..at + L]) {
-                *a += if ONES { wv } else { xv * wv };
-            }
-        }
-        F::widen_into(&acc, &mut y[c0..c0 + L]);
-    }
-    for (c, yc) in y.iter_mut().enumerate().skip(full) {
-        let mut acc = F::zero();
-        for &j in idx {
-            let j = j as usize;
-            let wv = w[j * m + p0 + c];
-            acc += if ONES { wv } else { F::of(x[j]) * wv };
-        }
-        *yc = acc.to64();
-    }
 }
 
 /// The dense `f64` product of `rows` rows, in blocks over the rayon pool (every row's

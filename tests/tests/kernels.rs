@@ -643,3 +643,72 @@ fn non_finite_input_is_reported_as_before() {
         }
     }
 }
+
+/// Steps `t0..t1` of every sample of `x` `(B, T, N)`.
+fn steps_of(x: &Array, t0: usize, t1: usize) -> Array {
+    let (b, t, n) = (x.shape()[0], x.shape()[1], x.shape()[2]);
+    let mut data = Vec::with_capacity(b * (t1 - t0) * n);
+    for s in 0..b {
+        data.extend_from_slice(&x.data()[(s * t + t0) * n..(s * t + t1) * n]);
+    }
+    Array::from_shape_vec(vec![b, t1 - t0, n], data).unwrap()
+}
+
+/// A call with at least `Nin` input rows reads `W` from a copy in column panels; a call
+/// with fewer reads it in place. Both must give the same bits: `Linear` alone and
+/// `Linear` → `LIF` fused (recording off), evolved whole (320 rows, panels) and in pieces
+/// of 10 steps (20 rows, in place) with the state carried, `f64` and `f32`.
+#[test]
+fn linear_bits_do_not_depend_on_how_the_weights_are_read() {
+    use littoral_core::Module;
+    use littoral_nets::Sequential;
+    let (b, t, k, m) = (2, 160, 300, 200);
+    let data = (0..b * t * k)
+        .map(|i| {
+            let u =
+                ((i as f64 * 0.754_877_666).fract() + (i as f64 * 0.569_840_29).fract()).fract();
+            match u {
+                u if u < 0.04 => 1.0,
+                u if u < 0.05 => 0.5 + u * 10.0,
+                _ => 0.0,
+            }
+        })
+        .collect();
+    let x = Array::from_shape_vec(vec![b, t, k], data).unwrap();
+    for precision in [Precision::F64, Precision::F32] {
+        let lin = Linear::new(k, m).with_precision(precision);
+        let lif = Lif::new(m).with_precision(precision);
+        let fused = Sequential::new()
+            .append(lin.clone())
+            .unwrap()
+            .append(lif)
+            .unwrap();
+        let nets: [&dyn Module; 2] = [&lin, &fused];
+        for net in nets {
+            let tree = net.init(5);
+            let whole = net.evolve(&tree, &tree, &x, false).unwrap();
+            let mut state = tree.clone();
+            let mut pieces = Vec::new();
+            for t0 in (0..t).step_by(10) {
+                let ev = net
+                    .evolve(&tree, &state, &steps_of(&x, t0, t0 + 10), false)
+                    .unwrap();
+                pieces.push(ev.output);
+                state = ev.state;
+            }
+            for s in 0..b {
+                let got: Vec<f64> = pieces
+                    .iter()
+                    .flat_map(|p| p.data()[s * 10 * m..(s + 1) * 10 * m].to_vec())
+                    .collect();
+                assert_eq!(
+                    bits(&got),
+                    bits(&whole.output.data()[s * t * m..(s + 1) * t * m]),
+                    "{} {precision:?}, sample {s}",
+                    net.class_name()
+                );
+            }
+            assert!(tree_bits_eq(&state, &whole.state));
+        }
+    }
+}

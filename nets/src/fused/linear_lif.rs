@@ -108,7 +108,7 @@ impl LinearLif {
     ) -> Result<Evolution> {
         let shape = x.view().shape();
         let (b, t, k) = (shape[0], shape[1], shape[2]);
-        let prepared = Prepared::<F>::new(w, bias);
+        let prepared = Prepared::<F>::new(w, bias, b * t);
         let failure = std::sync::Mutex::new(None);
         // The LIF kernel reads every block of every sample's linear stage, and each block
         // reads its rows of `x`: the pass can take over the call's input check.
