@@ -10,6 +10,7 @@
 //! [`WeightPanels`] therefore copies `W` panel after panel when a call has enough rows to
 //! repay the copy, and otherwise reads it in place as one panel of all its columns.
 
+use crate::spike_list::for_each_non_zero;
 use littoral_core::{Array, Real};
 use std::borrow::Cow;
 
@@ -163,35 +164,12 @@ pub(crate) fn event_rows<F: Real>(
 
 /// Append the indices of `xr`'s non-zero entries to `idx`, in order; whether every
 /// non-zero entry is exactly 1. NaN counts as non-zero (and not 1).
-///
-/// 64 entries at a time become the bits of one word (vector compares), whose set bits
-/// are then listed: a branch per non-zero entry and per word, where a branch-free pass
-/// over every entry took 4.5 times as long at 5 % density.
 #[inline(always)]
 fn non_zeros(xr: &[f64], idx: &mut Vec<u32>) -> bool {
-    let mut other = false;
-    let mut base = 0u32;
-    let mut words = xr.chunks_exact(64);
-    for c in &mut words {
-        let mut word = 0u64;
-        for (i, &v) in c.iter().enumerate() {
-            word |= u64::from(v != 0.0) << i;
-            other |= !(v == 0.0 || v == 1.0);
-        }
-        while word != 0 {
-            idx.push(base + word.trailing_zeros());
-            word &= word - 1;
-        }
-        base += 64;
-    }
-    for &v in words.remainder() {
-        if v != 0.0 {
-            idx.push(base);
-        }
-        other |= !(v == 0.0 || v == 1.0);
-        base += 1;
-    }
-    !other
+    for_each_non_zero(xr, |j| idx.push(j as u32));
+    // Every entry compared (no early exit), so that the compares are vector ones.
+    !xr.iter()
+        .fold(false, |other, &v| other | !(v == 0.0 || v == 1.0))
 }
 
 /// `y[c] = Σ_j x_j · panel[j, c]` over the listed inputs `idx`, in order, [`lanes`]
