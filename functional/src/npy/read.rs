@@ -387,19 +387,19 @@ fn decode_into(
     big: bool,
     values: &mut Vec<f64>,
 ) -> Result<(), String> {
+    // The element size a constant and the byte order chosen once, outside the loop: the
+    // conversion of little-endian `f64` is then a vectorised copy.
     macro_rules! conv {
-        ($t:ty) => {
-            values.extend(data.chunks_exact(size).map(|c| {
-                let mut b = [0u8; std::mem::size_of::<$t>()];
-                b.copy_from_slice(c);
-                let v = if big {
-                    <$t>::from_be_bytes(b)
-                } else {
-                    <$t>::from_le_bytes(b)
-                };
-                v as f64
-            }))
-        };
+        ($t:ty) => {{
+            const N: usize = std::mem::size_of::<$t>();
+            let bytes = |c: &[u8]| -> [u8; N] { std::array::from_fn(|i| c[i]) };
+            let elements = data.chunks_exact(N);
+            if big {
+                values.extend(elements.map(|c| <$t>::from_be_bytes(bytes(c)) as f64))
+            } else {
+                values.extend(elements.map(|c| <$t>::from_le_bytes(bytes(c)) as f64))
+            }
+        }};
     }
     match (kind, size) {
         (TypeChar::Float, 8) => conv!(f64),
