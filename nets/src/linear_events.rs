@@ -2,20 +2,22 @@
 //! non-zero entries (spikes) computed as sums of rows of `W`, with `W` read in column
 //! panels that stay in cache while every row of a task uses them.
 //!
-//! A panel of `W`'s columns taken in place is strided: its rows lie `Nout` numbers apart,
-//! and with `Nout` a multiple of 512 (`f64`) every row of a panel falls on the same few
-//! cache sets, so that only a fraction of the core's L2 holds it (`Linear(512→512)`: the
-//! event-driven rows took 5.3 ms for 2,000 rows at 5 % density, against 3.3 ms from the
-//! same panels copied contiguous; `docs/performance.md`, "Twenty-third round").
-//! [`WeightPanels`] therefore copies `W` panel after panel when a call has enough rows to
-//! repay the copy, and otherwise reads it in place as one panel of all its columns.
+//! A column panel of `W` taken in place is strided: a short piece of each of `Nin` rows,
+//! each piece in its own 4 KiB page once a row of `W` is that long. Copied contiguous, the
+//! same panel was read much faster for every shape tried (a standalone copy of the pass,
+//! 2,000 rows at 5 % density: `Linear(512→512)` 5.3 ms in place, 3.3 ms copied, 4.4 ms
+//! reading whole rows of `W` in place; `544→544` 5.7, 3.8 and 4.7 ms; `docs/performance.md`,
+//! "Twenty-third round"). [`WeightPanels`] therefore copies `W` panel after panel when a
+//! call has enough rows to repay the copy, and otherwise reads it in place as one panel
+//! of all its columns.
 
 use crate::spike_list::for_each_non_zero;
 use littoral_core::{Array, Real};
 use std::borrow::Cow;
 
 /// Bytes of `W` a column panel holds: a quarter of a core's L2 on the machines measured
-/// (1 MiB), room left for the rows' indices and outputs.
+/// (1 MiB), room left for the rows' indices and outputs (128 and 512 KiB gave W2 the same
+/// times).
 const PANEL_BYTES: usize = 256 << 10;
 
 /// Output columns accumulated in registers at once, by the compute type's size (eight
@@ -41,8 +43,8 @@ pub(crate) struct WeightPanels<'a, F: Real> {
 impl<'a, F: Real> WeightPanels<'a, F> {
     /// `w` (`(Nin, Nout)`, checked by the caller) for a call that multiplies `rows` input
     /// rows: copied into panels of about [`PANEL_BYTES`] when `rows` is at least `Nin`
-    /// (the copy reads and writes `W` once; a row reads at least a tenth of `W` at the
-    /// densities that take this path), otherwise one panel, `W` as it is (rounded to `F`).
+    /// (the copy reads and writes `W` once; `Nin` rows of 5 % spikes read it `Nin`/20
+    /// times), otherwise one panel, `W` as it is (rounded to `F`).
     pub(crate) fn new(w: &'a Array, rows: usize) -> Self {
         let (k, m) = (w.shape()[0], w.shape()[1]);
         let per_row = k.max(1) * std::mem::size_of::<F>();
