@@ -20,8 +20,8 @@ use std::borrow::Cow;
 /// times).
 const PANEL_BYTES: usize = 256 << 10;
 
-/// Output columns accumulated in registers at once, by the compute type's size (eight
-/// AVX-512 registers of `f32`, four of `f64`).
+/// Output columns accumulated in registers at once, by the compute type's size (four
+/// AVX-512 registers either way: 64 `f32` or 32 `f64`).
 const fn lanes<F>() -> usize {
     if std::mem::size_of::<F>() == 4 {
         64
@@ -101,6 +101,7 @@ pub(crate) struct EventRows<'a, 'w, F: Real> {
     pub xs: &'a [f64],
     /// The task's output rows, `Nout` each.
     pub ys: &'a mut [f64],
+    /// The weight, in panels.
     pub w: &'a WeightPanels<'w, F>,
     /// Rows with more non-zero inputs than this go to the dense product.
     pub limit: usize,
