@@ -4,10 +4,10 @@
 //! [`ModuleExt::evolve_with`](crate::ModuleExt::evolve_with) rejects NaN and infinite
 //! input. A separate scan of the input costs a whole extra stream over memory, as much as
 //! the kernel itself on memory-bound workloads (W1: read the input, write the output). So
-//! the call *offers* its check ([`evolve_checked`]): a kernel that streams every element of that
-//! very input (LIF's kernel, the fused `Linear → LIF` pass) may [`claim`] it on the calling
-//! thread before it fans out, and then tests each block it reads while the block is in
-//! cache ([`InputCheck::scan`]). When nobody claims the offer, or the claimer scanned
+//! the call *offers* its check ([`evolve_checked`]): a kernel that streams every element of
+//! that very input (LIF's kernel, the fused `Linear → LIF` pass, `Linear`'s product) may
+//! [`claim`] it on the calling thread before it fans out, and then tests each block it
+//! reads while the block is in cache ([`InputCheck::scan`]). When nobody claims the offer, or the claimer scanned
 //! another number of elements than the input holds, the call scans the input itself.
 //! Either way every element is checked; the error, naming the first non-finite element,
 //! is the same.

@@ -4,7 +4,7 @@ use crate::builder::{attribute_setters, result_setters};
 use crate::linear_events::{EventRows, WeightPanels, event_rows};
 use crate::matmul::matmul;
 use crate::task_zeroed::{Part, TaskZeroed};
-use littoral_core::input_check::InputCheck;
+use littoral_core::input_check::{self, InputCheck};
 use littoral_core::registry::ModuleClass;
 use littoral_core::{
     Array, ArrayView, Attribute, Error, Evolution, Init, InitValue, Initialiser, Module,
@@ -412,7 +412,13 @@ pub fn product<F: Real>(x: ArrayView<'_>, w: &Array) -> Result<Array> {
     let mut buffer = TaskZeroed::new(rows * m);
     let panels = WeightPanels::<F>::new(w, rows);
     let limit = (k as f64 * SPARSE_MAX_DENSITY) as usize;
+    // Every task reads all of its rows: it takes over the call's input check, testing its
+    // rows just before it reads them (not a separate stream over the whole input).
+    let check = input_check::claim(x.data());
     let events = |(task, (xs, ys)): (usize, (&[f64], Part<'_>))| -> Vec<usize> {
+        if let Some(check) = &check {
+            check.scan(xs);
+        }
         pulp::Arch::new().dispatch(EventRows {
             task,
             rows_per_task: ROWS_PER_TASK,

@@ -585,9 +585,9 @@ fn fused_linear_lif_gives_the_bits_of_the_two_modules() {
     }
 }
 
-/// The LIF kernel and the fused `Linear` → `LIF` pass check the input while they read it;
-/// the error must be the one a scan before evolving gives: the first non-finite element,
-/// also when something else is wrong too.
+/// The LIF kernel, the fused `Linear` → `LIF` pass and `Linear`'s product check the input
+/// while they read it; the error must be the one a scan before evolving gives: the first
+/// non-finite element, also when something else is wrong too.
 #[test]
 fn non_finite_input_is_reported_as_before() {
     use littoral_core::{Error, Module};
@@ -603,7 +603,9 @@ fn non_finite_input_is_reported_as_before() {
         .unwrap()
         .append(Linear::new(30, 4))
         .unwrap();
-    let nets: [&dyn Module; 3] = [&lif, &fused, &lif_first];
+    // `Linear` alone: its product's tasks take the check, one by one or in parallel.
+    let (linear, wide) = (Linear::new(30, 20), Linear::new(30, 200));
+    let nets: [&dyn Module; 5] = [&lif, &fused, &lif_first, &linear, &wide];
     for net in nets {
         let tree = net.init(2);
         for (at, bad) in [
