@@ -387,8 +387,8 @@ fn decode_into(
     big: bool,
     values: &mut Vec<f64>,
 ) -> Result<(), String> {
-    // The element size a constant and the byte order chosen once, outside the loop: the
-    // conversion of little-endian `f64` is then a vectorised copy.
+    // The element size a constant and the byte order chosen once, outside the loop (a
+    // W2 `simulate` profile: 2.7 → 2.0 % of the samples in this function).
     macro_rules! conv {
         ($t:ty) => {{
             const N: usize = std::mem::size_of::<$t>();
