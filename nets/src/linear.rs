@@ -420,8 +420,7 @@ pub fn product<F: Real>(x: ArrayView<'_>, w: &Array) -> Result<Array> {
             check.scan(xs);
         }
         pulp::Arch::new().dispatch(EventRows {
-            task,
-            rows_per_task: ROWS_PER_TASK,
+            first: task * ROWS_PER_TASK,
             xs,
             ys: ys.zeroed(),
             w: &panels,

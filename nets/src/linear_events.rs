@@ -93,10 +93,8 @@ impl<'a, F: Real> WeightPanels<'a, F> {
 /// One task of [`event_rows`], compiled for the best vector instructions of the CPU
 /// (chosen at run time by `pulp`).
 pub(crate) struct EventRows<'a, 'w, F: Real> {
-    /// The task's index (its rows start at `task · rows_per_task`).
-    pub task: usize,
-    /// Rows per task (to number the dense rows returned).
-    pub rows_per_task: usize,
+    /// The number of the task's first row in the call (to number the dense rows returned).
+    pub first: usize,
     /// The task's input rows, `Nin` each.
     pub xs: &'a [f64],
     /// The task's output rows, `Nout` each.
@@ -112,13 +110,7 @@ impl<F: Real> pulp::WithSimd for EventRows<'_, '_, F> {
 
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _simd: S) -> Vec<usize> {
-        event_rows(
-            self.task * self.rows_per_task,
-            self.xs,
-            self.ys,
-            self.w,
-            self.limit,
-        )
+        event_rows(self.first, self.xs, self.ys, self.w, self.limit)
     }
 }
 
