@@ -142,6 +142,8 @@ impl Sequential {
 
     /// The chain listed under an entry's `modules` (shared with `Residual`).
     pub(crate) fn from_entry(entry: &FileEntry<'_>) -> Result<Self> {
+        // A chain has no values of its own: any listed is a mistake, not ignored.
+        entry.no_values()?;
         let children = super::entry_children(entry)?;
         let seq =
             children
