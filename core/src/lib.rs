@@ -40,6 +40,7 @@ pub mod module;
 pub mod module_ext;
 pub mod nested;
 pub mod network;
+mod network_text;
 pub mod real;
 pub mod registry;
 pub mod rng;

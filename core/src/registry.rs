@@ -44,6 +44,7 @@ use crate::init::Constant;
 use crate::init::InitValue;
 use crate::module::Module;
 use crate::network::json_to_array;
+use crate::network_text::{self, ParsedValues};
 use crate::tree::Kind;
 use serde_json::{Map, Value as Json};
 use std::fmt;
@@ -142,9 +143,9 @@ impl Registry {
     /// whose arrays would together hold more than [`crate::limits::MAX_ELEMENTS`]
     /// elements (checked before anything is allocated).
     pub fn read_json_str(&self, text: &str) -> Result<Arc<dyn Module>> {
-        let v: Json = serde_json::from_str(text)
+        let (v, values) = network_text::parse(text)
             .map_err(|e| Error::invalid("network", format!("invalid JSON: {e}")))?;
-        let module = self.read_json(&v, "")?;
+        let module = self.read_entry(&v, "", &values)?;
         crate::limits::module_elements(module.as_ref())?;
         Ok(module)
     }
@@ -154,6 +155,12 @@ impl Registry {
     /// # Errors
     /// As [`Registry::read_json_str`].
     pub fn read_json(&self, v: &Json, path: &str) -> Result<Arc<dyn Module>> {
+        self.read_entry(v, path, &ParsedValues::default())
+    }
+
+    /// [`Registry::read_json`] of an entry whose values `values` may hold, parsed from
+    /// the text already (see [`crate::network_text`]).
+    fn read_entry(&self, v: &Json, path: &str, values: &ParsedValues) -> Result<Arc<dyn Module>> {
         let object = v
             .as_object()
             .ok_or_else(|| Error::invalid(root(path), "a module must be a JSON object"))?;
@@ -161,6 +168,7 @@ impl Registry {
             registry: self,
             object,
             path,
+            values,
         };
         if let Some(k) = object.keys().find(|k| !ENTRY_KEYS.contains(&k.as_str())) {
             return Err(Error::invalid(entry.at(k), "unknown key"));
@@ -205,6 +213,15 @@ fn root(path: &str) -> String {
     }
 }
 
+/// The JSON path of `key` in the entry at `path` (`modules[1].shape`; `shape` at the top).
+pub(crate) fn key_path(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
 /// Replace an error's path by a file path (`modules[1].shape`), keeping its message.
 pub fn relabel(e: Error, path: &str) -> Error {
     match e {
@@ -233,6 +250,7 @@ pub struct FileEntry<'a> {
     registry: &'a Registry,
     object: &'a Map<String, Json>,
     path: &'a str,
+    values: &'a ParsedValues,
 }
 
 impl fmt::Debug for FileEntry<'_> {
@@ -246,11 +264,7 @@ impl fmt::Debug for FileEntry<'_> {
 impl<'a> FileEntry<'a> {
     /// The JSON path of a key of this entry (`modules[1].shape`).
     pub fn at(&self, key: &str) -> String {
-        if self.path.is_empty() {
-            key.to_string()
-        } else {
-            format!("{}.{key}", self.path)
-        }
+        key_path(self.path, key)
     }
 
     /// The JSON path of the entry itself (`modules[1]`, or `network` at the top).
@@ -403,7 +417,7 @@ impl<'a> FileEntry<'a> {
             .enumerate()
             .map(|(i, m)| {
                 let p = format!("{at}[{i}]");
-                let module = self.registry.read_json(m, &p)?;
+                let module = self.registry.read_entry(m, &p, self.values)?;
                 let name = match m.get("name") {
                     None => format!("{i}_{}", module.class_name()),
                     Some(n) => n
@@ -416,11 +430,14 @@ impl<'a> FileEntry<'a> {
             .collect()
     }
 
-    /// The raw JSON of the value `name` listed under `section` (`"parameters"` or
-    /// `"simulation_parameters"`), if there is one: for a class whose attributes depend
-    /// on which values the file gives.
-    pub fn value(&self, section: &str, name: &str) -> Option<&'a Json> {
-        self.object.get(section)?.as_object()?.get(name)
+    /// Whether the file lists a value `name` under `section` (`"parameters"` or
+    /// `"simulation_parameters"`): for a class whose attributes depend on which values
+    /// the file gives.
+    pub fn has_value(&self, section: &str, name: &str) -> bool {
+        self.object
+            .get(section)
+            .and_then(Json::as_object)
+            .is_some_and(|values| values.contains_key(name))
     }
 
     /// The JSON path of the `i`-th submodule (`modules[i]`).
@@ -501,7 +518,10 @@ impl<'a> FileEntry<'a> {
                         "a SimulationParameter: list it under simulation_parameters",
                     ));
                 }
-                let array = json_to_array(v, &p)?;
+                let array = match self.values.take(&p) {
+                    Some(parsed) => parsed?,
+                    None => json_to_array(v, &p)?,
+                };
                 let value: InitValue = if as_constant && is_param {
                     Constant(array).into()
                 } else {

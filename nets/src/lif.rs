@@ -307,7 +307,7 @@ impl Lif {
         let reset = entry
             .parsed_option("reset", Reset::from_name)?
             .unwrap_or_default();
-        if reset != Reset::ToValue && entry.value("parameters", "v_reset").is_some() {
+        if reset != Reset::ToValue && entry.has_value("parameters", "v_reset") {
             return Err(Error::invalid(
                 entry.at("parameters.v_reset"),
                 "`v_reset` needs the option `reset: \"to_value\"`",
@@ -321,7 +321,7 @@ impl Lif {
                     .unwrap_or_default(),
             )
             .with_reset(reset)
-            .with_refractory_period(entry.value("simulation_parameters", "refractory").is_some());
+            .with_refractory_period(entry.has_value("simulation_parameters", "refractory"));
         let Some(spec) = entry.json_option("w_rec")? else {
             return Ok(lif);
         };

@@ -16,6 +16,7 @@ mod limits;
 mod models_golden;
 mod models_reference;
 mod module_api;
+mod network_text;
 mod outside_module;
 mod properties;
 mod sparse;

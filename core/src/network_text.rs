@@ -1,0 +1,552 @@
+//! Reading a network file's text in one pass.
+//!
+//! The module entries become `serde_json` values, as [`crate::registry::Registry::read_json`]
+//! reads them, except the values listed under `parameters` and `simulation_parameters`:
+//! their numbers go straight into flat arrays while the text is parsed, without a
+//! `serde_json::Value` for each number (32 bytes each: twice the peak memory of reading a
+//! large network, and about a quarter of its time; see `docs/performance.md`, "Reading
+//! network files").
+//!
+//! Each such array, or what is wrong with it, is kept under its JSON path
+//! (`modules[1].parameters.weight`) and the tree holds `null` in its place;
+//! [`crate::registry::FileEntry::apply_values`] takes it where it would have read the
+//! value. An array gets the shape, the bits and the error that
+//! [`crate::network::json_to_array`] gives the same JSON (a tested property).
+
+use crate::array::Array;
+use crate::error::{Error, Result};
+use crate::registry::{key_path, relabel};
+use serde::de::{
+    DeserializeSeed, Deserializer, Error as DeError, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
+use serde_json::{Map, Value as Json};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fmt;
+
+/// The arrays of the values a network file's text gives, by JSON path; each is taken once.
+#[derive(Debug, Default)]
+pub(crate) struct ParsedValues(RefCell<HashMap<String, Result<Array>>>);
+
+impl ParsedValues {
+    /// The array (or its error) of the value at `path`, if the text gave one there.
+    pub(crate) fn take(&self, path: &str) -> Option<Result<Array>> {
+        self.0.borrow_mut().remove(path)
+    }
+}
+
+/// Parse the text of a network file: its tree with `null` in place of each value of a
+/// `parameters` or `simulation_parameters` object, and those values as arrays.
+///
+/// # Errors
+/// Text that is not JSON (or has anything after it), as `serde_json` words it.
+pub(crate) fn parse(text: &str) -> serde_json::Result<(Json, ParsedValues)> {
+    let mut values = HashMap::new();
+    let mut de = serde_json::Deserializer::from_str(text);
+    let tree = Part {
+        kind: PartKind::Entry,
+        path: String::new(),
+        values: &mut values,
+    }
+    .deserialize(&mut de)?;
+    de.end()?;
+    Ok((tree, ParsedValues(RefCell::new(values))))
+}
+
+/// What a part of the text is expected to be.
+#[derive(Clone, Copy)]
+enum PartKind {
+    /// A module entry (an object).
+    Entry,
+    /// A `parameters` or `simulation_parameters` object: name → value.
+    Section,
+    /// A `modules` list of entries.
+    Modules,
+}
+
+/// A part of a network file's text at JSON path `path`. What is not of the expected kind
+/// is checked as JSON and kept as `null`: the registry refuses it as it refuses any value
+/// of the wrong kind there (a module must be an object, `modules` a list, a section an
+/// object).
+struct Part<'v> {
+    kind: PartKind,
+    path: String,
+    values: &'v mut HashMap<String, Result<Array>>,
+}
+
+impl<'de> DeserializeSeed<'de> for Part<'_> {
+    type Value = Json;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Json, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Part<'_> {
+    type Value = Json;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a network file's JSON")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Json, A::Error> {
+        let mut object = Map::new();
+        match self.kind {
+            PartKind::Entry => {
+                while let Some(key) = map.next_key::<String>()? {
+                    let kind = match key.as_str() {
+                        "parameters" | "simulation_parameters" => PartKind::Section,
+                        "modules" => PartKind::Modules,
+                        _ => {
+                            object.insert(key, map.next_value::<Json>()?);
+                            continue;
+                        }
+                    };
+                    let value = map.next_value_seed(Part {
+                        kind,
+                        path: key_path(&self.path, &key),
+                        values: &mut *self.values,
+                    })?;
+                    object.insert(key, value);
+                }
+            }
+            PartKind::Section => {
+                while let Some(name) = map.next_key::<String>()? {
+                    let path = format!("{}.{name}", self.path);
+                    let array = map.next_value_seed(ArraySeed(&path))?;
+                    self.values.insert(path, array);
+                    object.insert(name, Json::Null);
+                }
+            }
+            PartKind::Modules => {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                return Ok(Json::Null);
+            }
+        }
+        Ok(Json::Object(object))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Json, A::Error> {
+        if !matches!(self.kind, PartKind::Modules) {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            return Ok(Json::Null);
+        }
+        let mut entries = Vec::new();
+        while let Some(entry) = seq.next_element_seed(Part {
+            kind: PartKind::Entry,
+            path: format!("{}[{}]", self.path, entries.len()),
+            values: &mut *self.values,
+        })? {
+            entries.push(entry);
+        }
+        Ok(Json::Array(entries))
+    }
+
+    fn visit_bool<E: DeError>(self, _: bool) -> std::result::Result<Json, E> {
+        Ok(Json::Null)
+    }
+
+    fn visit_i64<E: DeError>(self, _: i64) -> std::result::Result<Json, E> {
+        Ok(Json::Null)
+    }
+
+    fn visit_u64<E: DeError>(self, _: u64) -> std::result::Result<Json, E> {
+        Ok(Json::Null)
+    }
+
+    fn visit_f64<E: DeError>(self, _: f64) -> std::result::Result<Json, E> {
+        Ok(Json::Null)
+    }
+
+    fn visit_str<E: DeError>(self, _: &str) -> std::result::Result<Json, E> {
+        Ok(Json::Null)
+    }
+
+    fn visit_unit<E: DeError>(self) -> std::result::Result<Json, E> {
+        Ok(Json::Null)
+    }
+}
+
+/// One value of a section, read into an array named by its JSON path.
+struct ArraySeed<'p>(&'p str);
+
+impl<'de> DeserializeSeed<'de> for ArraySeed<'_> {
+    type Value = Result<Array>;
+
+    fn deserialize<D: Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Result<Array>, D::Error> {
+        let mut flat = Flat::default();
+        Node {
+            flat: &mut flat,
+            depth: 0,
+        }
+        .deserialize(d)?;
+        Ok(flat.finish(self.0))
+    }
+}
+
+/// Why a value is not an array, as [`crate::network::json_to_array`] says it.
+enum Failure {
+    Ragged,
+    Foreign,
+    NonFinite { index: usize, value: f64 },
+}
+
+impl Failure {
+    fn at(self, path: &str) -> Error {
+        match self {
+            Failure::Ragged => Error::invalid(path, "ragged nested list"),
+            Failure::Foreign => {
+                Error::invalid(path, "values must be numbers or nested lists of numbers")
+            }
+            Failure::NonFinite { index, value } => Error::NonFinite {
+                path: path.into(),
+                index,
+                value,
+            },
+        }
+    }
+}
+
+/// A value's numbers in the text's order, and the first check that
+/// [`crate::network::json_to_array`] would fail on it.
+///
+/// `json_to_array` takes the shape from the lengths of the first items' lists (`[[1, 2],
+/// [3, 4]]`: the outer list, then its first item), then visits the value in the text's
+/// order, checking each list's length at the list and each number's depth at the number,
+/// and stops at the first failure. Here those lists are the first ones opened (before
+/// any number or any list closes), each length is known when its list closes (before any
+/// other list of its depth closes), and a failure is kept when it comes before the one
+/// kept: by the order in which its list or number began, which is the order of the checks.
+#[derive(Default)]
+struct Flat {
+    data: Vec<f64>,
+    /// The lengths of the first items' lists, by depth, each once its list has closed.
+    shape: Vec<usize>,
+    /// The number (in the text's order) of the first items' list at each depth.
+    first_lists: Vec<usize>,
+    /// The depth of the numbers (the shape's length), once the first items' lists end.
+    number_depth: Option<usize>,
+    /// Lists and items begun so far.
+    begun: usize,
+    /// The first failing check: the number of the list or item it checks, and why.
+    failed: Option<(usize, Failure)>,
+}
+
+impl Flat {
+    fn begin(&mut self) -> usize {
+        self.begun += 1;
+        self.begun - 1
+    }
+
+    fn fail(&mut self, at: usize, failure: Failure) {
+        if self.failed.as_ref().is_none_or(|(first, _)| at < *first) {
+            self.failed = Some((at, failure));
+        }
+    }
+
+    /// A list opens at `depth`; returns its number.
+    fn open(&mut self, depth: usize) -> usize {
+        let n = self.begin();
+        if self.number_depth.is_none() {
+            self.first_lists.push(n);
+            self.shape.push(0);
+        }
+        debug_assert!(self.number_depth.is_some() || self.first_lists.len() == depth + 1);
+        n
+    }
+
+    /// List number `n` at `depth` closes after `len` items.
+    fn close(&mut self, depth: usize, n: usize, len: usize) {
+        if self.first_lists.get(depth) == Some(&n) {
+            self.shape[depth] = len;
+            // The first items' lists end with an empty one: the numbers would be one deeper.
+            self.number_depth.get_or_insert(depth + 1);
+        } else if self.shape.get(depth) != Some(&len) {
+            // Deeper than the first items' lists (no length there), or another length.
+            self.fail(n, Failure::Ragged);
+        }
+    }
+
+    /// An item that is not a list at `depth`: a number (`true` and `false` as 1 and 0), or
+    /// `None` for anything else.
+    fn item(&mut self, depth: usize, value: Option<f64>) {
+        let n = self.begin();
+        let number_depth = *self.number_depth.get_or_insert(depth);
+        match value {
+            None => self.fail(n, Failure::Foreign),
+            Some(_) if depth != number_depth => self.fail(n, Failure::Ragged),
+            Some(value) if !value.is_finite() => {
+                let index = self.data.len();
+                self.fail(n, Failure::NonFinite { index, value });
+            }
+            Some(x) => self.data.push(x),
+        }
+    }
+
+    fn finish(self, path: &str) -> Result<Array> {
+        match self.failed {
+            Some((_, failure)) => Err(failure.at(path)),
+            None => Array::from_shape_vec(self.shape, self.data).map_err(|e| relabel(e, path)),
+        }
+    }
+}
+
+/// A list or item at `depth` of a value being flattened.
+struct Node<'f> {
+    flat: &'f mut Flat,
+    depth: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for Node<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Node<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a number or a nested list of numbers")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
+        let n = self.flat.open(self.depth);
+        let mut len = 0;
+        while seq
+            .next_element_seed(Node {
+                flat: &mut *self.flat,
+                depth: self.depth + 1,
+            })?
+            .is_some()
+        {
+            len += 1;
+        }
+        self.flat.close(self.depth, n, len);
+        Ok(())
+    }
+
+    fn visit_f64<E: DeError>(self, x: f64) -> std::result::Result<(), E> {
+        self.flat.item(self.depth, Some(x));
+        Ok(())
+    }
+
+    fn visit_u64<E: DeError>(self, x: u64) -> std::result::Result<(), E> {
+        self.visit_f64(x as f64)
+    }
+
+    fn visit_i64<E: DeError>(self, x: i64) -> std::result::Result<(), E> {
+        self.visit_f64(x as f64)
+    }
+
+    fn visit_bool<E: DeError>(self, b: bool) -> std::result::Result<(), E> {
+        self.visit_f64(if b { 1.0 } else { 0.0 })
+    }
+
+    fn visit_str<E: DeError>(self, _: &str) -> std::result::Result<(), E> {
+        self.flat.item(self.depth, None);
+        Ok(())
+    }
+
+    fn visit_unit<E: DeError>(self) -> std::result::Result<(), E> {
+        self.flat.item(self.depth, None);
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
+        self.flat.item(self.depth, None);
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::expect_used)]
+    use super::*;
+    use crate::network::json_to_array;
+    use proptest::prelude::*;
+
+    /// The array the one-pass reader makes of a section value's text.
+    fn streamed(text: &str) -> Result<Array> {
+        let doc = format!(r#"{{"parameters": {{"w": {text}}}}}"#);
+        let (_, values) = parse(&doc).map_err(|e| Error::invalid("t", e.to_string()))?;
+        values.take("parameters.w").expect("the value was read")
+    }
+
+    /// The array `json_to_array` makes of the same text, parsed into a `Value` first.
+    fn through_value(text: &str) -> Result<Array> {
+        let v: Json = serde_json::from_str(text).map_err(|e| Error::invalid("t", e.to_string()))?;
+        json_to_array(&v, "parameters.w")
+    }
+
+    fn same(text: &str) -> std::result::Result<(), TestCaseError> {
+        match (streamed(text), through_value(text)) {
+            (Ok(a), Ok(b)) => {
+                prop_assert_eq!(a.shape(), b.shape(), "{}", text);
+                let bits = |x: &Array| x.data().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                prop_assert_eq!(bits(&a), bits(&b), "{}", text);
+            }
+            (Err(a), Err(b)) => prop_assert_eq!(a.to_string(), b.to_string(), "{}", text),
+            (a, b) => prop_assert!(false, "{}: one pass {:?}, through a Value {:?}", text, a, b),
+        }
+        Ok(())
+    }
+
+    /// JSON values of the kinds a section may hold or wrongly hold: numbers written in
+    /// every form, booleans, strings, null, objects, and lists of them, nested (often
+    /// rectangular, often not).
+    fn value() -> impl Strategy<Value = String> {
+        let leaf = prop_oneof![
+            4 => any::<f64>().prop_filter("finite", |x| x.is_finite()).prop_map(|x| format!("{x:?}")),
+            2 => any::<i64>().prop_map(|x| x.to_string()),
+            1 => any::<u64>().prop_map(|x| x.to_string()),
+            1 => Just("-0".to_string()),
+            1 => Just("-0.0".to_string()),
+            1 => Just("18446744073709551616".to_string()),
+            1 => any::<bool>().prop_map(|b| b.to_string()),
+            1 => Just("null".to_string()),
+            1 => Just("\"a\"".to_string()),
+            1 => Just(r#"{"x": [1, 2]}"#.to_string()),
+        ];
+        leaf.prop_recursive(4, 64, 4, |inner| {
+            prop_oneof![
+                // Any list of any items.
+                prop::collection::vec(inner.clone(), 0..4)
+                    .prop_map(|items| format!("[{}]", items.join(", "))),
+                // The same item repeated: rectangular when the item is.
+                (inner, 0usize..4).prop_map(|(item, n)| format!("[{}]", vec![item; n].join(", "))),
+            ]
+        })
+    }
+
+    /// A rectangular nested list of numbers of a random shape.
+    fn rectangular() -> impl Strategy<Value = String> {
+        prop::collection::vec(0usize..4, 0..4).prop_flat_map(|shape| {
+            let n = shape.iter().product::<usize>();
+            prop::collection::vec(any::<f64>().prop_filter("finite", |x| x.is_finite()), n)
+                .prop_map(move |data| nest(&shape, &data))
+        })
+    }
+
+    fn nest(shape: &[usize], data: &[f64]) -> String {
+        match shape.split_first() {
+            None => format!("{:?}", data[0]),
+            Some((&n, rest)) => {
+                let step = rest.iter().product::<usize>();
+                let items: Vec<String> = (0..n)
+                    .map(|i| nest(rest, &data[i * step..(i + 1) * step]))
+                    .collect();
+                format!("[{}]", items.join(", "))
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn one_pass_gives_what_json_to_array_gives(text in value()) {
+            same(&text)?;
+        }
+
+        #[test]
+        fn rectangular_lists_give_the_same_arrays(text in rectangular()) {
+            prop_assert!(streamed(&text).is_ok(), "{}", text);
+            same(&text)?;
+        }
+    }
+
+    #[test]
+    fn the_checks_come_in_the_order_json_to_array_makes_them()
+    -> std::result::Result<(), TestCaseError> {
+        // A list of the wrong length before a foreign item inside it; a foreign item
+        // before a later ragged list; ragged lists and numbers at every depth.
+        for text in [
+            r#"[[1, 2], [3, "a", 4]]"#,
+            r#"[[1, "a"], [2]]"#,
+            "[[1, 2], [3, [4]]]",
+            "[[], [1]]",
+            "[[[]], [[1]]]",
+            "[1, [2]]",
+            "[[1], 2]",
+            "[true, [false]]",
+            r#"[[1, {"x": [[[]]]}], [2, null, 3]]"#,
+            "[]",
+            "[[]]",
+            "7",
+            "false",
+        ] {
+            same(text)?;
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn sections_and_modules_are_read_at_their_paths() {
+        let text = r#"{"class": "Sequential", "modules": [
+            {"class": "A", "parameters": {"w": [[1, 2]], "b": 3}},
+            {"class": "B", "simulation_parameters": {"dt": 0.5}, "modules": [{"parameters": {"x": [1]}}]},
+            7
+        ], "options": {"parameters": {"kept": [1]}}}"#;
+        let (tree, values) = parse(text).expect("valid JSON");
+        assert_eq!(tree["modules"][0]["parameters"]["w"], Json::Null);
+        assert_eq!(tree["modules"][0]["class"], "A");
+        assert_eq!(
+            tree["modules"][2],
+            Json::Null,
+            "an entry that is not an object"
+        );
+        assert_eq!(
+            tree["options"]["parameters"]["kept"][0], 1,
+            "options are kept as JSON"
+        );
+        let array = |path: &str| values.take(path).expect(path).expect(path);
+        assert_eq!(array("modules[0].parameters.w").shape(), &[1, 2]);
+        assert_eq!(array("modules[0].parameters.b").data(), &[3.0]);
+        assert_eq!(array("modules[1].simulation_parameters.dt").data(), &[0.5]);
+        assert_eq!(array("modules[1].modules[0].parameters.x").data(), &[1.0]);
+        assert!(
+            values.take("modules[0].parameters.w").is_none(),
+            "taken once"
+        );
+        for wrong in [
+            r#"{"parameters": [1]}"#,
+            r#"{"modules": {"a": 1}}"#,
+            r#"{"parameters": 3}"#,
+        ] {
+            let (tree, _) = parse(wrong).expect("valid JSON");
+            let key = tree
+                .as_object()
+                .and_then(|o| o.keys().next())
+                .cloned()
+                .unwrap_or_default();
+            assert_eq!(
+                tree[&key],
+                Json::Null,
+                "{wrong}: kept as null, refused by the registry"
+            );
+        }
+    }
+
+    #[test]
+    fn text_that_is_not_json_is_refused_as_serde_json_refuses_it() {
+        for bad in [
+            r#"{"parameters": {"w": [1, 2}}"#,
+            r#"{"parameters": {"w": [1e999]}}"#,
+            r#"{"class": "A"} trailing"#,
+            r#"{"modules": [{"parameters": {"w": [01]}}]}"#,
+            "",
+        ] {
+            let ours = parse(bad).err().map(|e| e.to_string());
+            let theirs = serde_json::from_str::<Json>(bad)
+                .err()
+                .map(|e| e.to_string());
+            assert!(ours.is_some(), "{bad}");
+            assert_eq!(ours, theirs, "{bad}");
+        }
+    }
+}
