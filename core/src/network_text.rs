@@ -15,7 +15,7 @@
 
 use crate::array::Array;
 use crate::error::{Error, Result};
-use crate::registry::{key_path, relabel};
+use crate::registry::{item_path, key_path, relabel};
 use serde::de::{
     DeserializeSeed, Deserializer, Error as DeError, IgnoredAny, MapAccess, SeqAccess, Visitor,
 };
@@ -112,7 +112,7 @@ impl<'de> Visitor<'de> for Part<'_> {
             }
             PartKind::Section => {
                 while let Some(name) = map.next_key::<String>()? {
-                    let path = format!("{}.{name}", self.path);
+                    let path = key_path(&self.path, &name);
                     let array = map.next_value_seed(ArraySeed(&path))?;
                     self.values.insert(path, array);
                     object.insert(name, Json::Null);
@@ -134,7 +134,7 @@ impl<'de> Visitor<'de> for Part<'_> {
         let mut entries = Vec::new();
         while let Some(entry) = seq.next_element_seed(Part {
             kind: PartKind::Entry,
-            path: format!("{}[{}]", self.path, entries.len()),
+            path: item_path(&self.path, entries.len()),
             values: &mut *self.values,
         })? {
             entries.push(entry);
@@ -448,6 +448,9 @@ mod tests {
     }
 
     proptest! {
+        // Each case takes microseconds: many, for the rarer orders of failures.
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+
         #[test]
         fn one_pass_gives_what_json_to_array_gives(text in value()) {
             same(&text)?;

@@ -213,13 +213,20 @@ fn root(path: &str) -> String {
     }
 }
 
-/// The JSON path of `key` in the entry at `path` (`modules[1].shape`; `shape` at the top).
+/// The JSON path of `key` in the object at `path` (`modules[1].shape`; `shape` at the
+/// top). The reader of network text (`network_text`) names the values it parses with
+/// this and [`item_path`], and [`FileEntry`] finds them by the same paths.
 pub(crate) fn key_path(path: &str, key: &str) -> String {
     if path.is_empty() {
         key.to_string()
     } else {
         format!("{path}.{key}")
     }
+}
+
+/// The JSON path of the `i`-th item of the list at `path` (`modules[1]`).
+pub(crate) fn item_path(path: &str, i: usize) -> String {
+    format!("{path}[{i}]")
 }
 
 /// Replace an error's path by a file path (`modules[1].shape`), keeping its message.
@@ -416,7 +423,7 @@ impl<'a> FileEntry<'a> {
         list.iter()
             .enumerate()
             .map(|(i, m)| {
-                let p = format!("{at}[{i}]");
+                let p = item_path(&at, i);
                 let module = self.registry.read_entry(m, &p, self.values)?;
                 let name = match m.get("name") {
                     None => format!("{i}_{}", module.class_name()),
@@ -442,7 +449,7 @@ impl<'a> FileEntry<'a> {
 
     /// The JSON path of the `i`-th submodule (`modules[i]`).
     pub fn child_path(&self, i: usize) -> String {
-        format!("{}[{i}]", self.at("modules"))
+        item_path(&self.at("modules"), i)
     }
 
     /// Reject a `shape` key (a module whose shape comes from its submodules), unless it is
@@ -499,7 +506,7 @@ impl<'a> FileEntry<'a> {
                 .as_object()
                 .ok_or_else(|| Error::invalid(&prefix, "must be an object"))?;
             for (name, v) in values {
-                let p = format!("{prefix}.{name}");
+                let p = key_path(&prefix, name);
                 let attr = module
                     .attributes()
                     .iter()
