@@ -167,6 +167,32 @@ fn flatten(v: &Json, shape: &[usize], depth: usize, path: &str, out: &mut Vec<f6
     }
 }
 
+/// A list of non-negative integers: `v`, the value at `path` (`options.w_rec.indices`), if
+/// the file gives one.
+///
+/// # Errors
+/// No list, or an item that is not a non-negative integer (the first, with its position).
+pub fn integer_list(v: Option<&Json>, path: &str) -> Result<Vec<u64>> {
+    let list = v
+        .and_then(Json::as_array)
+        .ok_or_else(|| not_integers(path, None))?;
+    list.iter()
+        .enumerate()
+        .map(|(k, x)| x.as_u64().ok_or_else(|| not_integers(path, Some((k, x)))))
+        .collect()
+}
+
+/// Why a value is not a list of non-negative integers: no list, or its first bad item.
+pub(crate) fn not_integers(path: &str, first_bad: Option<(usize, &Json)>) -> Error {
+    match first_bad {
+        None => Error::invalid(path, "missing, or not a list of non-negative integers"),
+        Some((k, x)) => Error::invalid(
+            path,
+            format!("expected non-negative integers, found {x} at position {k}"),
+        ),
+    }
+}
+
 /// Append a JSON number to `out` as a finite `f64`.
 #[inline]
 fn push_number(n: &serde_json::Number, path: &str, out: &mut Vec<f64>) -> Result<()> {

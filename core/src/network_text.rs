@@ -8,7 +8,10 @@
 //! `docs/performance.md`, "Reading network files"). Deeply nested text is refused by
 //! `serde_json`'s own recursion limit, as before.
 //!
-//! Each such array, or what is wrong with it, is kept under its JSON path
+//! So do the `indptr` and `indices` of an option that is an object (a sparse matrix's
+//! structure, millions of integers in a large network), as integer lists.
+//!
+//! Each such array or list, or what is wrong with it, is kept under its JSON path
 //! (`modules[1].parameters.weight`) and the tree holds `null` in its place;
 //! [`crate::registry::FileEntry::apply_values`] takes it where it would have read the
 //! value. An array gets the shape, the bits and the error that
@@ -16,6 +19,7 @@
 
 use crate::array::Array;
 use crate::error::{Error, Result};
+use crate::network::not_integers;
 use crate::registry::{item_path, key_path, relabel};
 use serde::de::{
     DeserializeSeed, Deserializer, Error as DeError, IgnoredAny, MapAccess, SeqAccess, Visitor,
@@ -25,15 +29,32 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
 
-/// The arrays of the values a network file's text gives, by JSON path; each is taken once.
+/// The arrays of the values a network file's text gives, and the integer lists of its
+/// structured options, by JSON path; each is taken once.
 #[derive(Debug, Default)]
-pub(crate) struct ParsedValues(RefCell<HashMap<String, Result<Array>>>);
+pub(crate) struct ParsedValues {
+    arrays: RefCell<HashMap<String, Result<Array>>>,
+    lists: RefCell<HashMap<String, Result<Vec<u64>>>>,
+}
 
 impl ParsedValues {
     /// The array (or its error) of the value at `path`, if the text gave one there.
     pub(crate) fn take(&self, path: &str) -> Option<Result<Array>> {
-        self.0.borrow_mut().remove(path)
+        self.arrays.borrow_mut().remove(path)
     }
+
+    /// The integer list (or its error) at `path` (`options.w_rec.indices`), if the text
+    /// gave one there.
+    pub(crate) fn take_list(&self, path: &str) -> Option<Result<Vec<u64>>> {
+        self.lists.borrow_mut().remove(path)
+    }
+}
+
+/// What the reader collects while it parses: [`ParsedValues`]'s contents.
+#[derive(Default)]
+struct Collected {
+    arrays: HashMap<String, Result<Array>>,
+    lists: HashMap<String, Result<Vec<u64>>>,
 }
 
 /// Parse the text of a network file: its tree with `null` in place of each value of a
@@ -42,7 +63,7 @@ impl ParsedValues {
 /// # Errors
 /// Text that is not JSON (or has anything after it), as `serde_json` words it.
 pub(crate) fn parse(text: &str) -> serde_json::Result<(Json, ParsedValues)> {
-    let mut values = HashMap::new();
+    let mut values = Collected::default();
     let mut de = serde_json::Deserializer::from_str(text);
     let tree = Part {
         kind: PartKind::Entry,
@@ -51,7 +72,13 @@ pub(crate) fn parse(text: &str) -> serde_json::Result<(Json, ParsedValues)> {
     }
     .deserialize(&mut de)?;
     de.end()?;
-    Ok((tree, ParsedValues(RefCell::new(values))))
+    Ok((
+        tree,
+        ParsedValues {
+            arrays: RefCell::new(values.arrays),
+            lists: RefCell::new(values.lists),
+        },
+    ))
 }
 
 /// What a part of the text is expected to be.
@@ -63,6 +90,8 @@ enum PartKind {
     Section,
     /// A `modules` list of entries.
     Modules,
+    /// An `options` object: name → option (see [`OptionSeed`]).
+    Options,
 }
 
 /// A part of a network file's text at JSON path `path`. What is not of the expected kind
@@ -72,7 +101,7 @@ enum PartKind {
 struct Part<'v> {
     kind: PartKind,
     path: String,
-    values: &'v mut HashMap<String, Result<Array>>,
+    values: &'v mut Collected,
 }
 
 impl<'de> DeserializeSeed<'de> for Part<'_> {
@@ -98,6 +127,7 @@ impl<'de> Visitor<'de> for Part<'_> {
                     let kind = match key.as_str() {
                         "parameters" | "simulation_parameters" => PartKind::Section,
                         "modules" => PartKind::Modules,
+                        "options" => PartKind::Options,
                         _ => {
                             object.insert(key, map.next_value::<Json>()?);
                             continue;
@@ -115,8 +145,17 @@ impl<'de> Visitor<'de> for Part<'_> {
                 while let Some(name) = map.next_key::<String>()? {
                     let path = key_path(&self.path, &name);
                     let array = map.next_value_seed(ArraySeed(&path))?;
-                    self.values.insert(path, array);
+                    self.values.arrays.insert(path, array);
                     object.insert(name, Json::Null);
+                }
+            }
+            PartKind::Options => {
+                while let Some(name) = map.next_key::<String>()? {
+                    let option = map.next_value_seed(OptionSeed {
+                        path: key_path(&self.path, &name),
+                        values: &mut *self.values,
+                    })?;
+                    object.insert(name, option);
                 }
             }
             PartKind::Modules => {
@@ -165,6 +204,154 @@ impl<'de> Visitor<'de> for Part<'_> {
 
     fn visit_unit<E: DeError>(self) -> std::result::Result<Json, E> {
         Ok(Json::Null)
+    }
+}
+
+/// One option at JSON path `path`, as `serde_json` reads it, except that an object's
+/// `indptr` and `indices` (a sparse matrix's structure: a large network's millions of
+/// integers) go straight into integer lists, with `null` left in their place.
+struct OptionSeed<'v> {
+    path: String,
+    values: &'v mut Collected,
+}
+
+impl<'de> DeserializeSeed<'de> for OptionSeed<'_> {
+    type Value = Json;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Json, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for OptionSeed<'_> {
+    type Value = Json;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an option's JSON")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Json, A::Error> {
+        let mut object = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let value = match key.as_str() {
+                "indptr" | "indices" => {
+                    let path = key_path(&self.path, &key);
+                    let list = map.next_value_seed(ListSeed(&path))?;
+                    self.values.lists.insert(path, list);
+                    Json::Null
+                }
+                _ => map.next_value::<Json>()?,
+            };
+            object.insert(key, value);
+        }
+        Ok(Json::Object(object))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Json, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<Json>()? {
+            items.push(item);
+        }
+        Ok(Json::Array(items))
+    }
+
+    fn visit_bool<E: DeError>(self, b: bool) -> std::result::Result<Json, E> {
+        Ok(Json::Bool(b))
+    }
+
+    fn visit_i64<E: DeError>(self, x: i64) -> std::result::Result<Json, E> {
+        Ok(Json::from(x))
+    }
+
+    fn visit_u64<E: DeError>(self, x: u64) -> std::result::Result<Json, E> {
+        Ok(Json::from(x))
+    }
+
+    fn visit_f64<E: DeError>(self, x: f64) -> std::result::Result<Json, E> {
+        Ok(Json::from(x))
+    }
+
+    fn visit_str<E: DeError>(self, s: &str) -> std::result::Result<Json, E> {
+        Ok(Json::String(s.to_owned()))
+    }
+
+    fn visit_unit<E: DeError>(self) -> std::result::Result<Json, E> {
+        Ok(Json::Null)
+    }
+}
+
+/// A list of non-negative integers at a JSON path, read item by item (each item a
+/// `serde_json` value only while it is checked), with the error
+/// [`crate::network::integer_list`] gives the same JSON.
+struct ListSeed<'p>(&'p str);
+
+impl<'de> DeserializeSeed<'de> for ListSeed<'_> {
+    type Value = Result<Vec<u64>>;
+
+    fn deserialize<D: Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Result<Vec<u64>>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ListSeed<'_> {
+    type Value = Result<Vec<u64>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of non-negative integers")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        let mut list = Vec::new();
+        let mut first_bad = None;
+        while let Some(item) = seq.next_element::<Json>()? {
+            match item.as_u64() {
+                Some(x) => list.push(x),
+                None if first_bad.is_none() => first_bad = Some((list.len(), item)),
+                None => {}
+            }
+        }
+        Ok(match first_bad {
+            None => Ok(list),
+            Some((k, item)) => Err(not_integers(self.0, Some((k, &item)))),
+        })
+    }
+
+    fn visit_map<A: MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Err(not_integers(self.0, None)))
+    }
+
+    fn visit_bool<E: DeError>(self, _: bool) -> std::result::Result<Self::Value, E> {
+        Ok(Err(not_integers(self.0, None)))
+    }
+
+    fn visit_i64<E: DeError>(self, _: i64) -> std::result::Result<Self::Value, E> {
+        Ok(Err(not_integers(self.0, None)))
+    }
+
+    fn visit_u64<E: DeError>(self, _: u64) -> std::result::Result<Self::Value, E> {
+        Ok(Err(not_integers(self.0, None)))
+    }
+
+    fn visit_f64<E: DeError>(self, _: f64) -> std::result::Result<Self::Value, E> {
+        Ok(Err(not_integers(self.0, None)))
+    }
+
+    fn visit_str<E: DeError>(self, _: &str) -> std::result::Result<Self::Value, E> {
+        Ok(Err(not_integers(self.0, None)))
+    }
+
+    fn visit_unit<E: DeError>(self) -> std::result::Result<Self::Value, E> {
+        Ok(Err(not_integers(self.0, None)))
     }
 }
 
@@ -461,6 +648,76 @@ mod tests {
         fn rectangular_lists_give_the_same_arrays(text in rectangular()) {
             prop_assert!(streamed(&text).is_ok(), "{}", text);
             same(&text)?;
+        }
+    }
+
+    /// The integer list the one-pass reader makes of an option's `indices` text, against
+    /// `integer_list` of the same text parsed into a `Value`.
+    fn same_list(text: &str) -> std::result::Result<(), TestCaseError> {
+        let doc = format!(r#"{{"options": {{"w": {{"indices": {text}}}}}}}"#);
+        let (tree, values) = parse(&doc).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(&tree["options"]["w"]["indices"], &Json::Null);
+        let streamed = values
+            .take_list("options.w.indices")
+            .expect("the list was read");
+        let v: Json = serde_json::from_str(text).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let through_value = crate::network::integer_list(Some(&v), "options.w.indices");
+        match (streamed, through_value) {
+            (Ok(a), Ok(b)) => prop_assert_eq!(a, b, "{}", text),
+            (Err(a), Err(b)) => prop_assert_eq!(a.to_string(), b.to_string(), "{}", text),
+            (a, b) => prop_assert!(false, "{}: one pass {:?}, through a Value {:?}", text, a, b),
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1024))]
+
+        #[test]
+        fn integer_lists_are_read_as_integer_list_reads_them(text in value()) {
+            same_list(&text)?;
+        }
+
+        #[test]
+        fn lists_of_integers_are_read_whole(list in prop::collection::vec(any::<u64>(), 0..50)) {
+            let text = format!("{list:?}");
+            same_list(&text)?;
+        }
+    }
+
+    #[test]
+    fn options_keep_their_json_but_a_matrix_structure() {
+        let text = r#"{"options": {"has_rec": true, "reset": "to_value", "n": 3, "x": [1, 2.5, null],
+            "w_rec": {"shape": [2, 2], "indptr": [0, 1, 2], "indices": [1, 0], "data": [0.5, -1]}}}"#;
+        let (tree, values) = parse(text).expect("valid JSON");
+        let options = &tree["options"];
+        assert_eq!(options["has_rec"], true);
+        assert_eq!(options["reset"], "to_value");
+        assert_eq!(options["n"], 3);
+        assert_eq!(options["x"], serde_json::json!([1, 2.5, null]));
+        assert_eq!(options["w_rec"]["shape"], serde_json::json!([2, 2]));
+        assert_eq!(options["w_rec"]["data"], serde_json::json!([0.5, -1]));
+        assert_eq!(options["w_rec"]["indptr"], Json::Null);
+        let list = |path: &str| values.take_list(path).expect(path).expect(path);
+        assert_eq!(list("options.w_rec.indptr"), [0, 1, 2]);
+        assert_eq!(list("options.w_rec.indices"), [1, 0]);
+        assert!(
+            values.take_list("options.w_rec.indices").is_none(),
+            "taken once"
+        );
+        for (wrong, message) in [
+            (
+                r#"{"options": {"w": {"indices": [1, -2]}}}"#,
+                "found -2 at position 1",
+            ),
+            (r#"{"options": {"w": {"indices": 7}}}"#, "not a list"),
+        ] {
+            let (_, values) = parse(wrong).expect("valid JSON");
+            let e = values
+                .take_list("options.w.indices")
+                .expect(wrong)
+                .expect_err(wrong);
+            assert!(e.to_string().contains(message), "{wrong}: {e}");
         }
     }
 

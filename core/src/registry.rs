@@ -43,7 +43,7 @@ use crate::error::{Error, Result};
 use crate::init::Constant;
 use crate::init::InitValue;
 use crate::module::Module;
-use crate::network::json_to_array;
+use crate::network::{integer_list, json_to_array};
 use crate::network_text::{self, ParsedValues};
 use crate::tree::Kind;
 use serde_json::{Map, Value as Json};
@@ -385,12 +385,34 @@ impl<'a> FileEntry<'a> {
             .transpose()
     }
 
-    /// An option's raw JSON value (structured options such as a sparse matrix).
+    /// An option's raw JSON value (structured options such as a sparse matrix). In a
+    /// file read as text, an option object's `indptr` and `indices` are `null` here: read
+    /// them with [`FileEntry::integer_list`].
     ///
     /// # Errors
     /// An `options` that is not an object.
     pub fn json_option(&self, key: &str) -> Result<Option<&'a Json>> {
         Ok(self.options()?.get(key))
+    }
+
+    /// The list of non-negative integers under `key` of a structured option's `object`
+    /// (a sparse matrix's `indptr` or `indices`), whose JSON path is `path`
+    /// (`options.w_rec`). A file read as text has these lists read already, straight
+    /// into integers (`core/src/network_text.rs`); otherwise they come from `object`.
+    ///
+    /// # Errors
+    /// As [`crate::network::integer_list`].
+    pub fn integer_list(
+        &self,
+        object: &Map<String, Json>,
+        path: &str,
+        key: &str,
+    ) -> Result<Vec<u64>> {
+        let at = key_path(path, key);
+        match self.values.take_list(&at) {
+            Some(list) => list,
+            None => integer_list(object.get(key), &at),
+        }
     }
 
     /// A string option parsed by `parse` (its error relabelled with the option's path).

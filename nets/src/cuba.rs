@@ -185,7 +185,7 @@ impl Cuba {
             let at = entry.option_path("w_rec");
             // Without `data` the weights start at zero (a written file keeps them in
             // `parameters.w_rec`).
-            let csr = Structure::from_json(spec, &at, n, n, 1)?;
+            let csr = Structure::from_json(entry, spec, &at, n, n, 1)?;
             neuron = neuron.with_sparse_w_rec(csr).map_err(|e| relabel(e, &at))?;
         }
         Ok(Arc::new(entry.apply_values(neuron, Cuba::with)?))

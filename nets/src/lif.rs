@@ -335,7 +335,7 @@ impl Lif {
         let (n, s) = (lif.n, lif.n_syn);
         // Without `data` (a written file keeps the values in `parameters.w_rec`, a
         // snapshot in its binary tree) the weights start at zero.
-        let csr = Structure::from_json(spec, &at, n, n, s)?;
+        let csr = Structure::from_json(entry, spec, &at, n, n, s)?;
         lif.with_sparse_w_rec(csr)
             .map_err(|e| littoral_core::registry::relabel(e, &at))
     }

@@ -84,7 +84,7 @@ impl SparseLinear {
         let spec = entry.json_option("weight")?.ok_or_else(|| {
             Error::invalid(&at, "missing: the sparse matrix (CSR or an initialiser)")
         })?;
-        let w = Structure::from_json(spec, &at, n_in, n_out, 1)?;
+        let w = Structure::from_json(entry, spec, &at, n_in, n_out, 1)?;
         Ok(Arc::new(
             entry.apply_values(SparseLinear::new(w), SparseLinear::with)?,
         ))

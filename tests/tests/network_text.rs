@@ -84,3 +84,51 @@ fn both_readers_refuse_the_same_files_with_the_same_words() {
     assert_eq!(accepted.len(), 1, "{accepted:?}");
     assert!(accepted[0].ends_with(r#""parameters": {"tau_mem": 0.1}}"#));
 }
+
+/// A recurrent LIF and a `SparseLinear` whose matrices are given explicitly, as a written
+/// file and a snapshot give them.
+const SPARSE: &str = r#"{"class": "Sequential", "modules": [
+    {"class": "SparseLinear", "shape": [3, 2],
+     "options": {"weight": {"shape": [3, 2], "indptr": [0, 1, 1, 3], "indices": [1, 0, 1], "data": [0.5, -1, 2]}}},
+    {"class": "LIF", "shape": [2],
+     "options": {"w_rec": {"shape": [2, 2], "indptr": [0, 1, 2], "indices": [1, 0], "data": [0.25, -0.75]}}}
+]}"#;
+
+#[test]
+fn both_readers_build_the_same_sparse_matrices() {
+    let (one_pass, through_value) = both(SPARSE);
+    let one_pass = one_pass.expect("the network is valid");
+    assert_eq!(Ok(one_pass.clone()), through_value);
+    assert!(one_pass.contains("\"indices\"") && one_pass.contains("-0.75"));
+    // A network drawn from an initialiser, written (its structure explicit) and read back.
+    let drawn = from_json_str(
+        r#"{"class": "LIF", "shape": [50], "options": {"w_rec": {"init": "fixed_probability",
+            "p": 0.2, "seed": 3, "weight": {"normal": [0, 0.1]}}}}"#,
+    )
+    .unwrap();
+    let written = to_json_string(drawn.as_ref(), &drawn.init(0)).unwrap();
+    assert!(written.contains("\"indptr\""));
+    let (again, through_value) = both(&written);
+    assert_eq!(again, through_value);
+    assert_eq!(again, Ok(written));
+}
+
+#[test]
+fn both_readers_refuse_the_same_sparse_matrices_with_the_same_words() {
+    let broken = [
+        SPARSE.replace("\"indices\": [1, 0]", "\"indices\": [1, -1]"),
+        SPARSE.replace("\"indices\": [1, 0]", "\"indices\": [1, 0.5]"),
+        SPARSE.replace("\"indices\": [1, 0]", "\"indices\": [\"a\", [0]]"),
+        SPARSE.replace("\"indices\": [1, 0]", "\"indices\": {\"0\": 1}"),
+        SPARSE.replace("\"indptr\": [0, 1, 2], ", ""),
+        SPARSE.replace("\"indptr\": [0, 1, 2]", "\"indptr\": [0, 2, 1]"),
+        SPARSE.replace("\"indices\": [1, 0, 1]", "\"indices\": [1, 0, 9]"),
+        SPARSE.replace("\"indptr\": [0, 1, 1, 3]", "\"indptr\": 3"),
+    ];
+    for text in &broken {
+        assert_ne!(text, SPARSE, "each case changes the file");
+        let (one_pass, through_value) = both(text);
+        assert!(one_pass.is_err(), "{text}");
+        assert_eq!(one_pass, through_value, "{text}");
+    }
+}

@@ -4,7 +4,8 @@
 
 use super::csr::Csr;
 use super::init::{Connectivity, SparseInit, Weights};
-use littoral_core::network::json_to_array;
+use littoral_core::network::{integer_list, json_to_array};
+use littoral_core::registry::FileEntry;
 use littoral_core::{Error, Result};
 use serde_json::{Map, Value as Json, json};
 
@@ -147,8 +148,10 @@ impl Structure {
         })
     }
 
-    /// A sparse `(n_pre, n_neurons · n_syn)` matrix as a network file gives it (`path` is
-    /// its JSON path, for errors and as the seed's label):
+    /// A sparse `(n_pre, n_neurons · n_syn)` matrix as a network file gives it in an
+    /// option of `entry` (`v`, its JSON; `path`, its JSON path, for errors and as the
+    /// seed's label; the entry holds the `indptr` and `indices` of a file read as text,
+    /// already read into integers: [`FileEntry::integer_list`]):
     ///
     /// - explicit CSR `{"shape"?, "indptr", "indices", "data"?}` (without `data`, as a
     ///   written file or a snapshot stores it, the weights are zeros here and come from the
@@ -167,6 +170,7 @@ impl Structure {
     /// (unsorted or out-of-range indices, a wrong `indptr` length) and of
     /// [`SparseInit::build`].
     pub fn from_json(
+        entry: &FileEntry<'_>,
         v: &Json,
         path: &str,
         n_pre: usize,
@@ -193,11 +197,13 @@ impl Structure {
         if o.contains_key("init") {
             return from_init(o, path, n_pre, n_neurons, n_syn);
         }
-        let indptr = integers(o, path, "indptr")?
+        let indptr = entry
+            .integer_list(o, path, "indptr")?
             .into_iter()
             .map(|x| x as usize)
             .collect();
-        let indices: Vec<u32> = integers(o, path, "indices")?
+        let indices: Vec<u32> = entry
+            .integer_list(o, path, "indices")?
             .into_iter()
             .map(|x| {
                 u32::try_from(x).map_err(|_| {
@@ -214,26 +220,6 @@ impl Structure {
         };
         Csr::from_parts(path, n_pre, n_post, indptr, indices, data)
     }
-}
-
-/// A list of non-negative integers `o[key]`.
-fn integers(o: &Map<String, Json>, path: &str, key: &str) -> Result<Vec<u64>> {
-    let at = format!("{path}.{key}");
-    let list = o
-        .get(key)
-        .and_then(Json::as_array)
-        .ok_or_else(|| Error::invalid(&at, "missing, or not a list of non-negative integers"))?;
-    list.iter()
-        .enumerate()
-        .map(|(k, x)| {
-            x.as_u64().ok_or_else(|| {
-                Error::invalid(
-                    &at,
-                    format!("expected non-negative integers, found {x} at position {k}"),
-                )
-            })
-        })
-        .collect()
 }
 
 fn number(o: &Map<String, Json>, path: &str, key: &str) -> Result<f64> {
@@ -371,7 +357,7 @@ fn parse_blocks(v: &Json, path: &str, n_pre: usize, n_syn: usize) -> Result<Vec<
                 "expected {\"pre\": [a, b], \"synapse\": s, \"weight\": w}",
             )
         })?;
-        let pre = integers(o, &at, "pre")?;
+        let pre = integer_list(o.get("pre"), &format!("{at}.pre"))?;
         let [a, b] = pre[..] else {
             return Err(Error::invalid(format!("{at}.pre"), "expected [first, end)"));
         };
