@@ -32,26 +32,23 @@ use std::fmt;
 /// The arrays of the values a network file's text gives, and the integer lists of its
 /// structured options, by JSON path; each is taken once.
 #[derive(Debug, Default)]
-pub(crate) struct ParsedValues {
-    arrays: RefCell<HashMap<String, Result<Array>>>,
-    lists: RefCell<HashMap<String, Result<Vec<u64>>>>,
-}
+pub(crate) struct ParsedValues(RefCell<Collected>);
 
 impl ParsedValues {
     /// The array (or its error) of the value at `path`, if the text gave one there.
     pub(crate) fn take(&self, path: &str) -> Option<Result<Array>> {
-        self.arrays.borrow_mut().remove(path)
+        self.0.borrow_mut().arrays.remove(path)
     }
 
     /// The integer list (or its error) at `path` (`options.w_rec.indices`), if the text
     /// gave one there.
     pub(crate) fn take_list(&self, path: &str) -> Option<Result<Vec<u64>>> {
-        self.lists.borrow_mut().remove(path)
+        self.0.borrow_mut().lists.remove(path)
     }
 }
 
-/// What the reader collects while it parses: [`ParsedValues`]'s contents.
-#[derive(Default)]
+/// What the reader collects while it parses, by JSON path.
+#[derive(Debug, Default)]
 struct Collected {
     arrays: HashMap<String, Result<Array>>,
     lists: HashMap<String, Result<Vec<u64>>>,
@@ -72,13 +69,7 @@ pub(crate) fn parse(text: &str) -> serde_json::Result<(Json, ParsedValues)> {
     }
     .deserialize(&mut de)?;
     de.end()?;
-    Ok((
-        tree,
-        ParsedValues {
-            arrays: RefCell::new(values.arrays),
-            lists: RefCell::new(values.lists),
-        },
-    ))
+    Ok((tree, ParsedValues(RefCell::new(values))))
 }
 
 /// What a part of the text is expected to be.
