@@ -54,8 +54,8 @@ pub use error::{Error, Result};
 pub use init::{Attribute, Constant, Init, InitFn, InitValue, Initialiser};
 pub use instance::Stateful;
 pub use module::{
-    Evolution, Module, Named, OptionValue, borrow_children, evolve_borrowing, evolve_child,
-    evolve_child_owned, for_each_module,
+    Evolution, Module, Named, OptionValue, SparseStructure, borrow_children, evolve_borrowing,
+    evolve_child, evolve_child_owned, for_each_module,
 };
 pub use module_ext::{EvolveOptions, ModuleExt};
 /// The nalgebra version the [`linalg`] conversions are written for.

@@ -9,18 +9,56 @@ use std::any::Any;
 use std::fmt;
 use std::sync::Arc;
 
-/// A module option (structure that is not a number): `has_rec`, the activation …
+/// A module option (structure that is not a number): `has_rec`, the activation, a sparse
+/// matrix's structure … A structure is lent by the module (`'a`), not copied: the network
+/// writer streams it to text and `littoral inspect` counts its synapses.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum OptionValue {
+pub enum OptionValue<'a> {
     /// A flag.
     Bool(bool),
     /// A name.
     Str(String),
     /// A whole number (a buffer length …).
     Count(u64),
-    /// Structured data that is not a Parameter (a sparse matrix's structure), written as
-    /// it is.
-    Json(serde_json::Value),
+    /// The structure of a sparse matrix whose weights are a Parameter.
+    Sparse(SparseStructure<'a>),
+}
+
+/// The structure of a sparse `(rows, columns)` matrix in compressed sparse rows, without
+/// its values: row `i`'s entries are at `indptr[i]..indptr[i + 1]` of `indices`, which
+/// holds their columns. The network format writes it as the option
+/// `{"indices": […], "indptr": […], "shape": [rows, columns]}`.
+///
+/// ```
+/// use littoral_core::module::SparseStructure;
+/// let s = SparseStructure { shape: [2, 4], indptr: &[0, 1, 3], indices: &[2, 0, 3] };
+/// assert_eq!((s.nnz(), s.density()), (3, 3.0 / 8.0));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SparseStructure<'a> {
+    /// `[rows, columns]`.
+    pub shape: [usize; 2],
+    /// `rows + 1` offsets into `indices`.
+    pub indptr: &'a [usize],
+    /// The column of every entry, row by row.
+    pub indices: &'a [u32],
+}
+
+impl SparseStructure<'_> {
+    /// Number of entries (synapses).
+    pub fn nnz(&self) -> usize {
+        self.indices.len()
+    }
+
+    /// Entries over all `rows × columns` possible ones (0 for an empty shape).
+    pub fn density(&self) -> f64 {
+        let all = self.shape[0] as f64 * self.shape[1] as f64;
+        if all > 0.0 {
+            self.nnz() as f64 / all
+        } else {
+            0.0
+        }
+    }
 }
 
 /// What `evolve` returns: the output `(B, T, Nout)`, the new state (every State leaf with a
@@ -96,7 +134,7 @@ pub trait Module: Any + fmt::Debug + Send + Sync {
     }
 
     /// Options that select structure or code paths (for the network file format).
-    fn options(&self) -> Vec<(&'static str, OptionValue)> {
+    fn options(&self) -> Vec<(&'static str, OptionValue<'_>)> {
         Vec::new()
     }
 

@@ -9,95 +9,186 @@
 
 use crate::array::Array;
 use crate::error::{Error, Result};
-use crate::module::{Module, OptionValue};
+use crate::module::{Module, OptionValue, SparseStructure};
 use crate::nested::Entry;
 use crate::tree::{Kind, Tree};
-use serde_json::{Map, Value as Json};
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+use serde_json::Value as Json;
 
 /// Describe a module and the current values of its tree as a network-file JSON value.
 ///
 /// # Errors
 /// None today for finite values; kept fallible for formats that cannot describe a module.
 pub fn to_json(module: &dyn Module, tree: &Tree) -> Result<Json> {
-    to_json_named(module, tree, None)
+    serde_json::to_value(Described::new(module, tree)).map_err(written)
 }
 
 /// [`to_json`] as pretty-printed text. Reading it back gives bit-identical values.
 ///
+/// The text is written straight from the module and its arrays (no `serde_json::Value`
+/// per number in between), so a large network costs its text, not a value tree.
+///
 /// # Errors
 /// As [`to_json`].
 pub fn to_json_string(module: &dyn Module, tree: &Tree) -> Result<String> {
-    let v = to_json(module, tree)?;
-    serde_json::to_string_pretty(&v).map_err(|e| Error::invalid("network", e.to_string()))
+    serde_json::to_string_pretty(&Described::new(module, tree)).map_err(written)
 }
 
-fn to_json_named(module: &dyn Module, tree: &Tree, name: Option<&str>) -> Result<Json> {
-    let mut obj = Map::new();
-    obj.insert("class".into(), Json::String(module.class_name().into()));
-    if let Some(n) = name {
-        obj.insert("name".into(), Json::String(n.into()));
+/// [`to_json_string`] without whitespace (a snapshot's network description).
+///
+/// # Errors
+/// As [`to_json`].
+pub fn to_json_compact(module: &dyn Module, tree: &Tree) -> Result<String> {
+    serde_json::to_string(&Described::new(module, tree)).map_err(written)
+}
+
+fn written(e: serde_json::Error) -> Error {
+    Error::invalid("network", e.to_string())
+}
+
+/// A module (under its name, when not the default one) and the values of its tree, as the
+/// network format's object. Its keys come in the order of a `serde_json::Map` (sorted), so
+/// the text is the same whether written directly or through a [`Json`] value.
+struct Described<'a> {
+    module: &'a dyn Module,
+    tree: &'a Tree,
+    name: Option<&'a str>,
+}
+
+impl<'a> Described<'a> {
+    fn new(module: &'a dyn Module, tree: &'a Tree) -> Self {
+        Described {
+            module,
+            tree,
+            name: None,
+        }
     }
-    let children = module.children();
-    if children.is_empty() {
-        obj.insert(
-            "shape".into(),
-            Json::Array(module.shape().into_iter().map(Json::from).collect()),
-        );
-    }
-    let options: Map<String, Json> = module
-        .options()
-        .into_iter()
-        .map(|(k, v)| {
-            let v = match v {
-                OptionValue::Bool(b) => Json::Bool(b),
-                OptionValue::Str(s) => Json::String(s),
-                OptionValue::Count(n) => Json::from(n),
-                OptionValue::Json(v) => v,
-            };
-            (k.to_string(), v)
-        })
-        .collect();
-    if !options.is_empty() {
-        obj.insert("options".into(), Json::Object(options));
-    }
-    let mut params = Map::new();
-    let mut sim = Map::new();
-    for (leaf_name, entry) in tree.iter() {
-        if let Entry::Leaf(leaf) = entry {
-            let Some(a) = leaf.value.as_f64() else {
-                continue;
-            };
-            match leaf.kind {
-                Kind::Parameter => {
-                    params.insert(leaf_name.into(), array_to_json(a));
+
+    /// The tree's `f64` leaves of one kind, by name.
+    fn values(&self, kind: Kind) -> Vec<(&'a str, &'a Array)> {
+        let mut values: Vec<_> = self
+            .tree
+            .iter()
+            .filter_map(|(name, entry)| match entry {
+                Entry::Leaf(leaf) if leaf.kind == kind => {
+                    leaf.value.as_f64().map(|a| (name, a.as_ref()))
                 }
-                Kind::SimulationParameter => {
-                    sim.insert(leaf_name.into(), array_to_json(a));
+                _ => None,
+            })
+            .collect();
+        values.sort_unstable_by_key(|&(name, _)| name);
+        values
+    }
+}
+
+impl Serialize for Described<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let children = self.module.children();
+        let mut options = self.module.options();
+        options.sort_by_key(|&(name, _)| name);
+        let params = self.values(Kind::Parameter);
+        let sim = self.values(Kind::SimulationParameter);
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("class", self.module.class_name())?;
+        if !children.is_empty() {
+            let empty = Tree::new();
+            let modules: Vec<Described<'_>> = children
+                .iter()
+                .enumerate()
+                .map(|(i, &(n, child))| Described {
+                    module: child,
+                    tree: self.tree.branch(n).unwrap_or(&empty),
+                    name: (n != format!("{i}_{}", child.class_name())).then_some(n),
+                })
+                .collect();
+            map.serialize_entry("modules", &modules)?;
+        }
+        if let Some(name) = self.name {
+            map.serialize_entry("name", name)?;
+        }
+        if !options.is_empty() {
+            map.serialize_entry("options", &Options(&options))?;
+        }
+        if !params.is_empty() {
+            map.serialize_entry("parameters", &Values(&params))?;
+        }
+        if children.is_empty() {
+            map.serialize_entry("shape", &self.module.shape())?;
+        }
+        if !sim.is_empty() {
+            map.serialize_entry("simulation_parameters", &Values(&sim))?;
+        }
+        map.end()
+    }
+}
+
+/// A module's options, sorted by name.
+struct Options<'a, 'm>(&'a [(&'static str, OptionValue<'m>)]);
+
+impl Serialize for Options<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (name, value) in self.0 {
+            match value {
+                OptionValue::Bool(b) => map.serialize_entry(name, b)?,
+                OptionValue::Str(text) => map.serialize_entry(name, text)?,
+                OptionValue::Count(n) => map.serialize_entry(name, n)?,
+                OptionValue::Sparse(sparse) => map.serialize_entry(name, &Sparse(sparse))?,
+            }
+        }
+        map.end()
+    }
+}
+
+/// A sparse structure as `{"indices", "indptr", "shape"}`.
+struct Sparse<'a, 'm>(&'a SparseStructure<'m>);
+
+impl Serialize for Sparse<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(3))?;
+        map.serialize_entry("indices", self.0.indices)?;
+        map.serialize_entry("indptr", self.0.indptr)?;
+        map.serialize_entry("shape", &self.0.shape)?;
+        map.end()
+    }
+}
+
+/// Named arrays (sorted by name) as an object of nested lists.
+struct Values<'a, 'm>(&'a [(&'m str, &'m Array)]);
+
+impl Serialize for Values<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for &(name, a) in self.0 {
+            map.serialize_entry(name, &Nested(a.shape(), a.data()))?;
+        }
+        map.end()
+    }
+}
+
+/// Numbers `data` of row-major `shape`, as a number (0-d) or nested lists; a non-finite
+/// number is `null`, as `serde_json` writes it.
+struct Nested<'a>(&'a [usize], &'a [f64]);
+
+impl Serialize for Nested<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let Nested(shape, data) = *self;
+        match shape.split_first() {
+            None => match data.first() {
+                Some(x) => s.serialize_f64(*x),
+                None => s.serialize_unit(),
+            },
+            Some((&n, [])) => s.collect_seq(&data[..n]),
+            Some((&n, rest)) => {
+                let stride: usize = rest.iter().product();
+                let mut seq = s.serialize_seq(Some(n))?;
+                for i in 0..n {
+                    seq.serialize_element(&Nested(rest, &data[i * stride..(i + 1) * stride]))?;
                 }
-                Kind::State => {}
+                seq.end()
             }
         }
     }
-    if !params.is_empty() {
-        obj.insert("parameters".into(), Json::Object(params));
-    }
-    if !sim.is_empty() {
-        obj.insert("simulation_parameters".into(), Json::Object(sim));
-    }
-    if !children.is_empty() {
-        let empty = Tree::new();
-        let mods = children
-            .into_iter()
-            .enumerate()
-            .map(|(i, (n, child))| {
-                let default = format!("{i}_{}", child.class_name());
-                let sub = tree.branch(n).unwrap_or(&empty);
-                to_json_named(child, sub, (n != default).then_some(n)).map_err(|e| e.within(n))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        obj.insert("modules".into(), Json::Array(mods));
-    }
-    Ok(Json::Object(obj))
 }
 
 /// A number or a rectangular nested list of numbers as an array.
@@ -225,24 +316,7 @@ fn innermost_len(v: &Json, depth: usize) -> usize {
 
 /// An array as a number (0-d) or nested lists.
 pub fn array_to_json(a: &Array) -> Json {
-    fn build(shape: &[usize], data: &[f64]) -> Json {
-        match shape.split_first() {
-            None => data.first().map_or(Json::Null, |&x| num(x)),
-            Some((&n, rest)) => {
-                let stride: usize = rest.iter().product();
-                Json::Array(
-                    (0..n)
-                        .map(|i| build(rest, &data[i * stride..(i + 1) * stride]))
-                        .collect(),
-                )
-            }
-        }
-    }
-    build(a.shape(), a.data())
-}
-
-fn num(x: f64) -> Json {
-    serde_json::Number::from_f64(x).map_or(Json::Null, Json::Number)
+    serde_json::to_value(Nested(a.shape(), a.data())).unwrap_or(Json::Null)
 }
 
 #[cfg(test)]

@@ -102,7 +102,7 @@ impl Precision {
 
     /// The network-file option that selects this precision, for a module's `options()`:
     /// none for the default `f64`, `("precision", "f32")` otherwise.
-    pub fn option(self) -> Option<(&'static str, crate::OptionValue)> {
+    pub fn option(self) -> Option<(&'static str, crate::OptionValue<'static>)> {
         (self != Precision::F64).then(|| ("precision", crate::OptionValue::Str(self.name().into())))
     }
 

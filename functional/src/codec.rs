@@ -68,9 +68,14 @@ pub fn crc32_continue(crc: u32, data: &[u8]) -> u32 {
 /// [`FormatError::Encode`] when serde fails, [`FormatError::TooLarge`] above
 /// [`MAX_PAYLOAD`].
 pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>> {
-    let payload = bincode::serde::encode_to_vec(value, bincode::config::standard())
-        .map_err(|e| FormatError::Encode(e.to_string()))?;
-    let len = payload.len() as u64;
+    let config = bincode::config::standard();
+    let encode_error = |e: bincode::error::EncodeError| FormatError::Encode(e.to_string());
+    // Measure the payload first, then encode it once into a buffer of its exact size behind
+    // room for the header: no growing buffer copied as it doubles, no second copy to put
+    // the header in front (a snapshot of a large network is hundreds of MB).
+    let mut size = bincode::enc::write::SizeWriter::default();
+    bincode::serde::encode_into_writer(value, &mut size, config).map_err(encode_error)?;
+    let len = size.bytes_written as u64;
     if len > MAX_PAYLOAD {
         return Err(FormatError::TooLarge {
             declared: len,
@@ -78,12 +83,21 @@ pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>> {
         }
         .into());
     }
-    let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
-    out.extend_from_slice(&MAGIC);
-    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-    out.extend_from_slice(&len.to_le_bytes());
-    out.extend_from_slice(&crc32(&payload).to_le_bytes());
-    out.extend_from_slice(&payload);
+    let mut out = vec![0u8; HEADER_LEN + size.bytes_written];
+    let (header, payload) = out.split_at_mut(HEADER_LEN);
+    let written =
+        bincode::serde::encode_into_slice(value, payload, config).map_err(encode_error)?;
+    if written != payload.len() {
+        return Err(FormatError::Encode(format!(
+            "the payload measured {} bytes but encoded as {written}",
+            payload.len()
+        ))
+        .into());
+    }
+    header[..8].copy_from_slice(&MAGIC);
+    header[8..12].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
+    header[12..20].copy_from_slice(&len.to_le_bytes());
+    header[20..].copy_from_slice(&crc32(payload).to_le_bytes());
     Ok(out)
 }
 
@@ -288,4 +302,35 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>> {
         return Err(Error::io(path, "read", long));
     }
     Ok(bytes)
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    /// Measured, then encoded into one buffer behind its header: the same bytes as the
+    /// payload encoded on its own and framed.
+    #[test]
+    fn encode_frames_the_payload_bincode_writes() {
+        let values: [(String, Vec<f64>, u64); 3] = [
+            (String::new(), Vec::new(), 0),
+            ("LIF".into(), vec![0.5, -0.0, f64::MAX], 300),
+            (
+                "x".repeat(1000),
+                (0..5000).map(f64::from).collect(),
+                u64::MAX,
+            ),
+        ];
+        for value in &values {
+            let payload = bincode::serde::encode_to_vec(value, bincode::config::standard())
+                .expect("encodable");
+            let mut framed = MAGIC.to_vec();
+            framed.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+            framed.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+            framed.extend_from_slice(&crc32(&payload).to_le_bytes());
+            framed.extend_from_slice(&payload);
+            assert_eq!(encode(value).expect("encodable"), framed);
+        }
+    }
 }

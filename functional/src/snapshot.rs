@@ -215,9 +215,7 @@ impl Snapshot {
 /// A module the network format cannot describe.
 pub fn describe(module: &dyn Module, params: &Tree) -> Result<String> {
     let sim = params.simulation_parameters(None);
-    let json = littoral_core::network::to_json(module, &sim)?;
-    serde_json::to_string(&json)
-        .map_err(|e| littoral_core::Error::invalid("network_json", e.to_string()).into())
+    Ok(littoral_core::network::to_json_compact(module, &sim)?)
 }
 
 /// The non-State leaves of a tree (branches kept).

@@ -220,7 +220,7 @@ impl Module for Alif {
         &self.attrs
     }
 
-    fn options(&self) -> Vec<(&'static str, OptionValue)> {
+    fn options(&self) -> Vec<(&'static str, OptionValue<'_>)> {
         self.base.options()
     }
 

@@ -178,7 +178,7 @@ macro_rules! population_methods {
             &self.attrs
         }
 
-        fn options(&self) -> Vec<(&'static str, littoral_core::OptionValue)> {
+        fn options(&self) -> Vec<(&'static str, littoral_core::OptionValue<'_>)> {
             self.precision.option().into_iter().collect()
         }
 

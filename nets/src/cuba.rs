@@ -347,10 +347,10 @@ impl Module for Cuba {
         &self.attrs
     }
 
-    fn options(&self) -> Vec<(&'static str, OptionValue)> {
+    fn options(&self) -> Vec<(&'static str, OptionValue<'_>)> {
         let mut options: Vec<_> = self.precision.option().into_iter().collect();
         if let Some(structure) = &self.sparse_rec {
-            options.push(("w_rec", OptionValue::Json(structure.to_json())));
+            options.push(("w_rec", OptionValue::Sparse(structure.view())));
         }
         options
     }

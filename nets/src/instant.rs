@@ -165,7 +165,7 @@ impl Module for Instant {
         vec![self.n]
     }
 
-    fn options(&self) -> Vec<(&'static str, OptionValue)> {
+    fn options(&self) -> Vec<(&'static str, OptionValue<'_>)> {
         vec![(
             "function",
             OptionValue::Str(self.function.name().to_string()),

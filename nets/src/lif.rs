@@ -883,14 +883,14 @@ impl Module for Lif {
         &self.attrs
     }
 
-    fn options(&self) -> Vec<(&'static str, OptionValue)> {
+    fn options(&self) -> Vec<(&'static str, OptionValue<'_>)> {
         let mut options = vec![("has_rec", OptionValue::Bool(self.has_rec))];
         options.extend(self.precision.option());
         if self.reset != Reset::Subtract {
             options.push(("reset", OptionValue::Str(self.reset.name().into())));
         }
         if let Some(structure) = &self.sparse_rec {
-            options.push(("w_rec", OptionValue::Json(structure.to_json())));
+            options.push(("w_rec", OptionValue::Sparse(structure.view())));
         }
         options
     }

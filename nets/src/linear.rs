@@ -199,7 +199,7 @@ impl Module for Linear {
         &self.attrs
     }
 
-    fn options(&self) -> Vec<(&'static str, OptionValue)> {
+    fn options(&self) -> Vec<(&'static str, OptionValue<'_>)> {
         let mut options = vec![("has_bias", OptionValue::Bool(self.has_bias))];
         options.extend(self.precision.option());
         options

@@ -406,7 +406,7 @@ impl Module for Rate {
         &self.attrs
     }
 
-    fn options(&self) -> Vec<(&'static str, OptionValue)> {
+    fn options(&self) -> Vec<(&'static str, OptionValue<'_>)> {
         vec![
             ("has_rec", OptionValue::Bool(self.has_rec)),
             (

@@ -104,8 +104,8 @@ impl Module for SparseLinear {
         &self.attrs
     }
 
-    fn options(&self) -> Vec<(&'static str, OptionValue)> {
-        vec![("weight", OptionValue::Json(self.structure.to_json()))]
+    fn options(&self) -> Vec<(&'static str, OptionValue<'_>)> {
+        vec![("weight", OptionValue::Sparse(self.structure.view()))]
     }
 
     fn evolve_batch(

@@ -210,31 +210,20 @@ fn inspect_nir(a: &InspectArgs) -> CliResult<()> {
     Ok(())
 }
 
-/// One line per sparse matrix (a structured option with `shape` and `indices`, such as a
-/// sparse `w_rec`) in the module tree: its path, shape, synapse count and density.
+/// One line per sparse matrix (an option holding a sparse structure, such as a sparse
+/// `w_rec`) in the module tree: its path, shape, synapse count and density.
 fn sparse_lines(module: &dyn littoral_core::Module, prefix: &str) -> Vec<String> {
     let mut lines = Vec::new();
     for (name, value) in module.options() {
-        let littoral_core::OptionValue::Json(v) = value else {
+        let littoral_core::OptionValue::Sparse(s) = value else {
             continue;
         };
-        let (Some(shape), Some(indices)) = (v["shape"].as_array(), v["indices"].as_array()) else {
-            continue;
-        };
-        let dims: Vec<f64> = shape.iter().filter_map(serde_json::Value::as_f64).collect();
-        let all: f64 = dims.iter().product();
-        let nnz = indices.len();
         lines.push(format!(
-            "sparse {prefix}{name}: shape ({}), nnz {nnz}, density {}",
-            dims.iter()
-                .map(|d| d.to_string())
-                .collect::<Vec<_>>()
-                .join(", "),
-            if all > 0.0 {
-                short(nnz as f64 / all)
-            } else {
-                "0".into()
-            }
+            "sparse {prefix}{name}: shape ({}, {}), nnz {}, density {}",
+            s.shape[0],
+            s.shape[1],
+            s.nnz(),
+            short(s.density())
         ));
     }
     for (child, m) in module.children() {

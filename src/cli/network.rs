@@ -76,6 +76,9 @@ pub fn load_any(path: &Path) -> CliResult<(Arc<dyn Module>, Option<Tree>)> {
     let bytes = read_bytes(path)?;
     if bytes.starts_with(SNAPSHOT_MAGIC) {
         let snap = Snapshot::from_bytes(&bytes).map_err(|e| CliError::functional(path, e))?;
+        // The snapshot holds what it needs: a large network's bytes need not stay while
+        // its module is built.
+        drop(bytes);
         let (module, params, state) = snap
             .restore_module(&littoral_nets::registry())
             .map_err(|e| CliError::functional(path, e))?;

@@ -545,6 +545,46 @@ fn inspect_prints_the_rockpool_tree_and_the_attributes() {
     assert!(r.stdout.contains("LIF 'lif' with shape (3, 3)") && r.stdout.contains("(1, 3)"));
 }
 
+/// `inspect` names each sparse matrix with its shape, synapse count and density, from a
+/// network file and from a snapshot of it (whose structures are written explicitly).
+#[test]
+fn inspect_counts_the_synapses_of_sparse_matrices() {
+    let f = Fixture::new(1, 5);
+    f.write(
+        "sparse.json",
+        br#"{"class": "Sequential", "modules": [
+            {"class": "SparseLinear", "shape": [3, 4],
+             "options": {"weight": {"indptr": [0, 1, 1, 3], "indices": [1, 0, 3], "data": [0.5, -1, 2]}}},
+            {"class": "LIF", "name": "hidden", "shape": [4],
+             "options": {"w_rec": {"init": "fixed_in_degree", "k": 1, "seed": 2, "weight": {"constant": 0.1}}}}
+        ]}"#,
+    );
+    let lines = [
+        "sparse 0_SparseLinear.weight: shape (3, 4), nnz 3, density 0.25\n",
+        "sparse hidden.w_rec: shape (4, 4), nnz 4, density 0.25\n",
+    ];
+    let r = f.ok(&["inspect", "sparse.json"]);
+    for line in lines {
+        assert!(r.stdout.contains(line), "missing {line:?} in\n{}", r.stdout);
+    }
+    f.write("x3.npy", &npy_f64(&[5, 3], &[0.5; 15]));
+    f.ok(&[
+        "simulate",
+        "sparse.json",
+        "-i",
+        "x3.npy",
+        "-o",
+        "y.npy",
+        "--save-state",
+        "s.snap",
+        "-q",
+    ]);
+    let r = f.ok(&["inspect", "s.snap"]);
+    for line in lines {
+        assert!(r.stdout.contains(line), "missing {line:?} in\n{}", r.stdout);
+    }
+}
+
 // ---------------------------------------------------------------- sweep
 
 fn csv_rows(path: &std::path::Path) -> Vec<Vec<String>> {

@@ -17,6 +17,7 @@ mod models_golden;
 mod models_reference;
 mod module_api;
 mod network_text;
+mod network_write;
 mod outside_module;
 mod properties;
 mod sparse;

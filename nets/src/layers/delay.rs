@@ -258,7 +258,7 @@ impl Module for Delay {
         &self.attrs
     }
 
-    fn options(&self) -> Vec<(&'static str, OptionValue)> {
+    fn options(&self) -> Vec<(&'static str, OptionValue<'_>)> {
         let mut options = vec![("buffer_steps", OptionValue::Count(self.buffer_steps as u64))];
         options.extend(self.precision.option());
         options

@@ -6,7 +6,7 @@ use super::csr::Csr;
 use super::init::{Connectivity, SparseInit, Weights};
 use littoral_core::network::{integer_list, json_to_array};
 use littoral_core::registry::FileEntry;
-use littoral_core::{Error, Result};
+use littoral_core::{Error, Result, SparseStructure};
 use serde_json::{Map, Value as Json, json};
 
 /// The structure of a validated CSR matrix `(n_pre, n_post)`: `indptr` (`n_pre + 1`
@@ -83,12 +83,7 @@ impl Structure {
 
     /// Synapses over all `n_pre × n_post` possible ones (0 for an empty shape).
     pub fn density(&self) -> f64 {
-        let all = self.n_pre as f64 * self.n_post as f64;
-        if all == 0.0 {
-            0.0
-        } else {
-            self.nnz() as f64 / all
-        }
+        self.view().density()
     }
 
     /// Row offsets: row `i` is `indptr[i]..indptr[i + 1]`.
@@ -139,13 +134,14 @@ impl Structure {
         }
     }
 
-    /// The structure as a network-file option: `{"shape", "indptr", "indices"}`.
-    pub fn to_json(&self) -> Json {
-        json!({
-            "shape": [self.n_pre, self.n_post],
-            "indptr": self.indptr,
-            "indices": self.indices,
-        })
+    /// The structure lent as a module option (the network format writes it as
+    /// `{"indices", "indptr", "shape"}`; `littoral inspect` counts its synapses).
+    pub fn view(&self) -> SparseStructure<'_> {
+        SparseStructure {
+            shape: [self.n_pre, self.n_post],
+            indptr: &self.indptr,
+            indices: &self.indices,
+        }
     }
 
     /// A sparse `(n_pre, n_neurons · n_syn)` matrix as a network file gives it in an

@@ -1,0 +1,95 @@
+//! The network writer (`littoral_core::network`) streams its text from the modules and
+//! their arrays, with no `serde_json::Value` in between: the pretty and compact texts are
+//! exactly serde_json's renderings of the value [`to_json`] describes (keys in
+//! `serde_json::Map`'s sorted order, numbers as serde_json writes them).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use littoral_core::network::{array_to_json, to_json, to_json_compact, to_json_string};
+use littoral_core::{Array, ModuleExt};
+use littoral_nets::config::from_json_str;
+use serde_json::{Value as Json, json};
+
+/// Options of every kind (flags, names, counts, sparse structures), named and default
+/// children, nested combinators, Parameters and SimulationParameters.
+const NETWORKS: [&str; 5] = [
+    r#"{"class": "Sequential", "modules": [
+        {"class": "SparseLinear", "shape": [3, 4],
+         "options": {"weight": {"indptr": [0, 1, 1, 3], "indices": [1, 0, 3], "data": [0.5, -1, 2e-300]}}},
+        {"class": "LIF", "name": "hidden", "shape": [4],
+         "options": {"reset": "to_value", "w_rec": {"init": "fixed_probability", "p": 0.5,
+                     "seed": 3, "weight": {"normal": [0, 0.1]}}}},
+        {"class": "Residual", "name": "skip", "modules": [{"class": "Instant", "shape": [4], "options": {"function": "tanh"}}]},
+        {"class": "Delay", "shape": [4], "options": {"buffer_steps": 3}}
+    ]}"#,
+    r#"{"class": "LIF", "shape": [4, 2], "options": {"has_rec": true},
+        "parameters": {"tau_mem": [0.02, 0.05], "threshold": 1e21, "bias": -0.0}}"#,
+    r#"{"class": "CubaLIF", "shape": [5], "options": {"w_rec": {"init": "fixed_in_degree",
+        "k": 2, "seed": 1, "weight": {"uniform": [-1, 1]}}}}"#,
+    r#"{"class": "Rate", "shape": [3], "options": {"has_rec": true, "activation_func": "relu"}}"#,
+    r#"{"class": "ALIF", "shape": [3]}"#,
+];
+
+#[test]
+fn the_streamed_text_is_serde_jsons_rendering_of_the_described_value() {
+    for text in NETWORKS {
+        let m = from_json_str(text).expect(text);
+        let tree = m.init(7);
+        let value = to_json(m.as_ref(), &tree).unwrap();
+        let pretty = to_json_string(m.as_ref(), &tree).unwrap();
+        assert_eq!(
+            pretty,
+            serde_json::to_string_pretty(&value).unwrap(),
+            "{text}"
+        );
+        assert_eq!(
+            to_json_compact(m.as_ref(), &tree).unwrap(),
+            serde_json::to_string(&value).unwrap()
+        );
+        // Written and read back, the network writes the same text again.
+        let back = from_json_str(&pretty).unwrap();
+        assert_eq!(
+            to_json_string(back.as_ref(), &back.init(0)).unwrap(),
+            pretty
+        );
+    }
+}
+
+#[test]
+fn a_sparse_structure_is_written_as_its_three_lists() {
+    let m = from_json_str(NETWORKS[0]).unwrap();
+    let value = to_json(m.as_ref(), &m.init(0)).unwrap();
+    assert_eq!(
+        value["modules"][0]["options"]["weight"],
+        json!({"indices": [1, 0, 3], "indptr": [0, 1, 1, 3], "shape": [3, 4]})
+    );
+    assert_eq!(
+        value["modules"][0]["parameters"]["weight"],
+        json!([0.5, -1.0, 2e-300])
+    );
+    assert_eq!(value["modules"][1]["name"], json!("hidden"));
+    assert_eq!(value["modules"][3]["options"]["buffer_steps"], json!(3));
+}
+
+#[test]
+fn arrays_are_numbers_or_nested_lists_and_non_finite_numbers_null() {
+    let array = |shape: Vec<usize>, data: Vec<f64>| Array::from_shape_vec(shape, data).unwrap();
+    let cases: [(Array, Json); 5] = [
+        (array(vec![], vec![1.5]), json!(1.5)),
+        (array(vec![0], vec![]), json!([])),
+        (array(vec![2, 0], vec![]), json!([[], []])),
+        (
+            array(vec![2, 1, 2], vec![1.0, -0.0, 3.0, 4.0]),
+            json!([[[1.0, -0.0]], [[3.0, 4.0]]]),
+        ),
+        (
+            array(vec![3], vec![f64::NAN, f64::INFINITY, 0.1]),
+            json!([null, null, 0.1]),
+        ),
+    ];
+    for (a, want) in cases {
+        let got = array_to_json(&a);
+        assert_eq!(got, want);
+        // `-0.0` keeps its sign (`Json`'s equality would not tell).
+        assert_eq!(got.to_string(), want.to_string());
+    }
+}
