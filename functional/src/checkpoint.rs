@@ -302,8 +302,7 @@ fn save_snapshot(dir: &Path, snap: &Snapshot) -> Result<()> {
 }
 
 fn read_framed<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
-    let bytes = codec::read_file(path)?;
-    codec::decode::<T>(&bytes)
+    codec::decode_file::<T>(path)
         .map(|(_, v)| v)
         .map_err(|e| e.in_file(path))
 }

@@ -15,11 +15,16 @@
 //! empty input, header length, magic, version, declared length against the bytes really
 //! present (and against [`MAX_PAYLOAD`]), trailing bytes, checksum; only then is the
 //! payload handed to bincode, with a limit proportional to the payload's real size.
+//! [`decode_file`] decodes a file as it reads it instead of holding its bytes: the same
+//! checks up to the length, then the checksum computed over the bytes as they are decoded
+//! (within the same limit) and reported before any decoding error.
 //!
 //! bincode is unmaintained (RUSTSEC-2025-0141) and 3.0.0 is an empty crate, so it is
 //! pinned at `=2.0.1` and used nowhere else: a successor codec replaces this module only.
 
 use crate::error::{Error, FormatError, Result};
+use bincode::de::read::{Reader, SliceReader};
+use bincode::error::DecodeError;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::path::Path;
@@ -129,24 +134,33 @@ fn le_u64(b: &[u8]) -> u64 {
 /// # Errors
 /// The first [`FormatError`] found, checked in the order given in the module docs.
 pub fn unframe(bytes: &[u8]) -> Result<(Header, &[u8])> {
-    if bytes.is_empty() {
+    let header = check_header(&bytes[..bytes.len().min(HEADER_LEN)], bytes.len() as u64)?;
+    let payload = &bytes[HEADER_LEN..];
+    check_crc(&header, crc32(payload))?;
+    Ok((header, payload))
+}
+
+/// The header's checks, before the checksum: `head` is the file's first bytes (up to
+/// [`HEADER_LEN`]), `total` the file's length.
+fn check_header(head: &[u8], total: u64) -> Result<Header> {
+    if head.is_empty() {
         return Err(FormatError::Empty.into());
     }
-    let magic_len = bytes.len().min(MAGIC.len());
-    if bytes[..magic_len] != MAGIC[..magic_len] {
+    let magic_len = head.len().min(MAGIC.len());
+    if head[..magic_len] != MAGIC[..magic_len] {
         return Err(FormatError::BadMagic {
-            found: bytes[..magic_len].to_vec(),
+            found: head[..magic_len].to_vec(),
         }
         .into());
     }
-    if bytes.len() < HEADER_LEN {
+    if head.len() < HEADER_LEN {
         return Err(FormatError::TruncatedHeader {
             needed: HEADER_LEN,
-            found: bytes.len(),
+            found: head.len(),
         }
         .into());
     }
-    let version = le_u32(&bytes[8..12]);
+    let version = le_u32(&head[8..12]);
     if version == 0 || version > FORMAT_VERSION {
         return Err(FormatError::UnsupportedVersion {
             found: version,
@@ -154,9 +168,9 @@ pub fn unframe(bytes: &[u8]) -> Result<(Header, &[u8])> {
         }
         .into());
     }
-    let declared = le_u64(&bytes[12..20]);
-    let stored = le_u32(&bytes[20..24]);
-    let available = (bytes.len() - HEADER_LEN) as u64;
+    let declared = le_u64(&head[12..20]);
+    let stored = le_u32(&head[20..24]);
+    let available = total.saturating_sub(HEADER_LEN as u64);
     if declared > available {
         return Err(FormatError::Truncated {
             declared,
@@ -177,19 +191,23 @@ pub fn unframe(bytes: &[u8]) -> Result<(Header, &[u8])> {
         }
         .into());
     }
-    let payload = &bytes[HEADER_LEN..];
-    let computed = crc32(payload);
-    if computed != stored {
-        return Err(FormatError::ChecksumMismatch { stored, computed }.into());
+    Ok(Header {
+        version,
+        payload_len: declared,
+        crc32: stored,
+    })
+}
+
+fn check_crc(header: &Header, computed: u32) -> Result<()> {
+    if computed == header.crc32 {
+        Ok(())
+    } else {
+        Err(FormatError::ChecksumMismatch {
+            stored: header.crc32,
+            computed,
+        }
+        .into())
     }
-    Ok((
-        Header {
-            version,
-            payload_len: declared,
-            crc32: stored,
-        },
-        payload,
-    ))
 }
 
 /// Decode a framed file written by [`encode`]: the frame is checked by [`unframe`], then
@@ -201,60 +219,169 @@ pub fn unframe(bytes: &[u8]) -> Result<(Header, &[u8])> {
 /// Any [`FormatError`]; [`FormatError::Decode`] when the payload is not a `T`.
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<(Header, T)> {
     let (header, payload) = unframe(bytes)?;
-    let (value, used) = decode_limited::<T>(payload)?;
-    if used != payload.len() {
-        return Err(FormatError::Decode(format!(
-            "{} byte(s) of the payload left over after decoding",
-            payload.len() - used
-        ))
-        .into());
-    }
+    let mut reader = Counted::new(SliceReader::new(payload));
+    let value = decode_limited::<T, _>(&mut reader, header.payload_len)?;
+    left_over(&header, reader.used)?;
     Ok((header, value))
 }
 
-/// bincode with a limit of at most eight times the payload (the decoder counts decoded
-/// in-memory sizes, up to eight bytes for a one-byte varint).
-fn decode_limited<T: DeserializeOwned>(payload: &[u8]) -> Result<(T, usize)> {
-    let need = (payload.len() as u64).saturating_mul(8);
-    let r = if need <= 1 << 20 {
-        dec::<T, { 1 << 20 }>(payload)
-    } else if need <= 1 << 24 {
-        dec::<T, { 1 << 24 }>(payload)
-    } else if need <= 1 << 28 {
-        dec::<T, { 1 << 28 }>(payload)
+/// [`decode`] of the file at `path`, decoded as it is read: the file's bytes are not held
+/// (a snapshot of a large network is hundreds of MB; holding them beside the decoded
+/// value doubled the peak memory of a resume). The checksum is computed over the bytes
+/// as the decoder reads them, and the rest of the payload is read through it whatever the
+/// decoder made of it: a file that fails its checksum gives
+/// [`FormatError::ChecksumMismatch`], as [`decode`] does, and its decoded value (bounded by
+/// the same limit) is dropped. A pipe or a device is read whole first, as [`read_file`]
+/// reads it.
+///
+/// # Errors
+/// As [`decode`]; [`Error::Io`] naming the file; [`FormatError::Truncated`] when the file
+/// shrinks while it is read.
+pub fn decode_file<T: DeserializeOwned>(path: &Path) -> Result<(Header, T)> {
+    use std::io::Read;
+    let io_error = |e| Error::io(path, "read", e);
+    let file = std::fs::File::open(path).map_err(io_error)?;
+    let meta = file.metadata().map_err(io_error)?;
+    if !meta.is_file() {
+        return decode(&read_file(path)?);
+    }
+    let mut head = Vec::with_capacity(HEADER_LEN);
+    let mut file = file;
+    (&mut file)
+        .take(HEADER_LEN as u64)
+        .read_to_end(&mut head)
+        .map_err(io_error)?;
+    let header = check_header(&head, meta.len())?;
+    let hashing = Hashing {
+        inner: file.take(header.payload_len),
+        hasher: crc32fast::Hasher::new(),
+        len: 0,
+    };
+    let mut buffered = std::io::BufReader::with_capacity(1 << 16, hashing);
+    let mut reader = Counted::new(&mut buffered);
+    let value = decode_limited::<T, _>(&mut reader, header.payload_len);
+    let used = reader.used;
+    std::io::copy(&mut buffered, &mut std::io::sink()).map_err(io_error)?;
+    let hashing = buffered.into_inner();
+    if hashing.len != header.payload_len {
+        return Err(FormatError::Truncated {
+            declared: header.payload_len,
+            available: hashing.len,
+        }
+        .into());
+    }
+    check_crc(&header, hashing.hasher.finalize())?;
+    let value = value?;
+    left_over(&header, used)?;
+    Ok((header, value))
+}
+
+/// Every byte of the payload must be used.
+fn left_over(header: &Header, used: u64) -> Result<()> {
+    if used == header.payload_len {
+        Ok(())
     } else {
-        dec_large::<T>(payload)
+        Err(FormatError::Decode(format!(
+            "{} byte(s) of the payload left over after decoding",
+            header.payload_len - used
+        ))
+        .into())
+    }
+}
+
+/// A reader that passes on what it reads and keeps its CRC-32 and length.
+struct Hashing<R> {
+    inner: R,
+    hasher: crc32fast::Hasher,
+    len: u64,
+}
+
+impl<R: std::io::Read> std::io::Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.len += n as u64;
+        Ok(n)
+    }
+}
+
+/// A bincode reader that counts the bytes it hands to the decoder.
+struct Counted<R> {
+    inner: R,
+    used: u64,
+}
+
+impl<R> Counted<R> {
+    fn new(inner: R) -> Self {
+        Counted { inner, used: 0 }
+    }
+}
+
+impl<R: Reader> Reader for Counted<R> {
+    #[inline]
+    fn read(&mut self, bytes: &mut [u8]) -> std::result::Result<(), DecodeError> {
+        self.inner.read(bytes)?;
+        self.used += bytes.len() as u64;
+        Ok(())
+    }
+
+    #[inline]
+    fn peek_read(&mut self, n: usize) -> Option<&[u8]> {
+        self.inner.peek_read(n)
+    }
+
+    #[inline]
+    fn consume(&mut self, n: usize) {
+        self.inner.consume(n);
+        self.used += n as u64;
+    }
+}
+
+/// bincode from `reader` with a limit of at most eight times the payload (the decoder
+/// counts decoded in-memory sizes, up to eight bytes for a one-byte varint).
+fn decode_limited<T: DeserializeOwned, R: Reader>(reader: R, payload_len: u64) -> Result<T> {
+    let need = payload_len.saturating_mul(8);
+    let r = if need <= 1 << 20 {
+        dec::<T, R, { 1 << 20 }>(reader)
+    } else if need <= 1 << 24 {
+        dec::<T, R, { 1 << 24 }>(reader)
+    } else if need <= 1 << 28 {
+        dec::<T, R, { 1 << 28 }>(reader)
+    } else {
+        dec_large::<T, R>(reader)
     };
     r.map_err(|e| {
         // A message from a `Deserialize` impl (such as the depth limit of
         // `littoral_core::limits`) is shown as written, not as `OtherString("…")`.
+        // The payload's end reads the same whether it came from a slice or a file.
         let message = match e {
-            bincode::error::DecodeError::OtherString(m) => m,
+            DecodeError::OtherString(m) => m,
+            DecodeError::Io { inner, additional }
+                if inner.kind() == std::io::ErrorKind::UnexpectedEof =>
+            {
+                DecodeError::UnexpectedEnd { additional }.to_string()
+            }
             e => e.to_string(),
         };
         FormatError::Decode(message).into()
     })
 }
 
-fn dec<T: DeserializeOwned, const LIMIT: usize>(
-    payload: &[u8],
-) -> std::result::Result<(T, usize), bincode::error::DecodeError> {
-    bincode::serde::decode_from_slice(payload, bincode::config::standard().with_limit::<LIMIT>())
+fn dec<T: DeserializeOwned, R: Reader, const LIMIT: usize>(
+    reader: R,
+) -> std::result::Result<T, DecodeError> {
+    bincode::serde::decode_from_reader(reader, bincode::config::standard().with_limit::<LIMIT>())
 }
 
 #[cfg(target_pointer_width = "64")]
-fn dec_large<T: DeserializeOwned>(
-    payload: &[u8],
-) -> std::result::Result<(T, usize), bincode::error::DecodeError> {
+fn dec_large<T: DeserializeOwned, R: Reader>(reader: R) -> std::result::Result<T, DecodeError> {
     // MAX_PAYLOAD · 8 = 2^35.
-    dec::<T, { 1 << 35 }>(payload)
+    dec::<T, R, { 1 << 35 }>(reader)
 }
 
 #[cfg(not(target_pointer_width = "64"))]
-fn dec_large<T: DeserializeOwned>(
-    payload: &[u8],
-) -> std::result::Result<(T, usize), bincode::error::DecodeError> {
-    dec::<T, { 1 << 30 }>(payload)
+fn dec_large<T: DeserializeOwned, R: Reader>(reader: R) -> std::result::Result<T, DecodeError> {
+    dec::<T, R, { 1 << 30 }>(reader)
 }
 
 /// Read a whole file, once, naming it in any error. A regular file is read to its end; a

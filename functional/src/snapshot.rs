@@ -110,7 +110,11 @@ impl Snapshot {
     /// # Errors
     /// A [`FormatError`] describing the first problem.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        let (header, snap): (_, Snapshot) = codec::decode(bytes)?;
+        Snapshot::checked(codec::decode(bytes)?)
+    }
+
+    /// A decoded snapshot whose payload agrees with its header and whose trees are sound.
+    fn checked((header, snap): (codec::Header, Snapshot)) -> Result<Self> {
         if snap.format_version != header.version {
             return Err(FormatError::Invalid(format!(
                 "payload format version {} differs from the header's {}",
@@ -137,8 +141,9 @@ impl Snapshot {
     /// # Errors
     /// [`Error::Io`] or a format error, naming the file.
     pub fn read(path: &Path) -> Result<Self> {
-        let bytes = codec::read_file(path)?;
-        Snapshot::from_bytes(&bytes).map_err(|e| e.in_file(path))
+        codec::decode_file(path)
+            .and_then(Snapshot::checked)
+            .map_err(|e| e.in_file(path))
     }
 
     /// The params and state, checked against `module`: every path, kind, element type and

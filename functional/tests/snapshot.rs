@@ -247,6 +247,64 @@ fn every_single_bit_flip_is_detected() {
     }
 }
 
+/// A snapshot file is decoded as it is read (`codec::decode_file`, its bytes never held
+/// whole): the empty file, every truncation, every single bit flip, trailing bytes, and
+/// payloads with a valid checksum that are not a snapshot or leave bytes over give the
+/// same result as decoding the file's bytes.
+#[test]
+fn a_file_decoded_as_it_is_read_fails_as_its_bytes_do() {
+    let net = Lif::new(1);
+    let tree = net.init(0);
+    let bytes = Snapshot::capture(&net, &tree, &tree, 0)
+        .unwrap()
+        .to_bytes()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.snap");
+    let outcome = |r: littoral_functional::Result<Snapshot>| {
+        r.map(|s| s.to_bytes().unwrap())
+            .map_err(|e| e.format_error().cloned())
+    };
+    let same = |b: &[u8]| {
+        std::fs::write(&path, b).unwrap();
+        let from_file = outcome(Snapshot::read(&path));
+        assert_eq!(from_file, outcome(Snapshot::from_bytes(b)), "{b:?}");
+        from_file
+    };
+    assert_eq!(same(&bytes), Ok(bytes.clone()));
+    for len in 0..bytes.len() {
+        assert!(same(&bytes[..len]).is_err());
+    }
+    for i in 0..bytes.len() {
+        for bit in 0..8 {
+            let mut b = bytes.clone();
+            b[i] ^= 1 << bit;
+            assert!(same(&b).is_err(), "byte {i} bit {bit}");
+        }
+    }
+    let mut longer = bytes.clone();
+    longer.extend_from_slice(b"junk");
+    assert!(same(&longer).is_err());
+    let payload = &bytes[HEADER_LEN..];
+    let mut over = payload.to_vec();
+    over.push(0);
+    let left_over = same(&frame(FORMAT_VERSION, &over)).unwrap_err();
+    assert!(
+        left_over
+            .unwrap()
+            .to_string()
+            .contains("1 byte(s) of the payload left over")
+    );
+    // More left over than the reader buffers at once: still read through the checksum.
+    over.resize(payload.len() + 200_000, 0);
+    let left_over = same(&frame(FORMAT_VERSION, &over)).unwrap_err();
+    assert!(left_over.unwrap().to_string().contains("200000 byte(s)"));
+    assert!(matches!(
+        same(&frame(FORMAT_VERSION, &payload[..payload.len() / 2])),
+        Err(Some(FormatError::Decode(_)))
+    ));
+}
+
 /// Frame a raw payload with a correct header (as a malicious or buggy writer would).
 fn frame(version: u32, payload: &[u8]) -> Vec<u8> {
     let mut out = MAGIC.to_vec();

@@ -73,18 +73,37 @@ pub fn load_snapshot(path: &Path) -> CliResult<Snapshot> {
 /// # Errors
 /// As [`load_network`] and [`load_snapshot`].
 pub fn load_any(path: &Path) -> CliResult<(Arc<dyn Module>, Option<Tree>)> {
-    let bytes = read_bytes(path)?;
-    if bytes.starts_with(SNAPSHOT_MAGIC) {
-        let snap = Snapshot::from_bytes(&bytes).map_err(|e| CliError::functional(path, e))?;
-        // The snapshot holds what it needs: a large network's bytes need not stay while
-        // its module is built.
-        drop(bytes);
-        let (module, params, state) = snap
-            .restore_module(&littoral_nets::registry())
-            .map_err(|e| CliError::functional(path, e))?;
-        return Ok((module, Some(params.merged(&state))));
+    let snap = if is_snapshot_file(path) {
+        load_snapshot(path)?
+    } else {
+        let bytes = read_bytes(path)?;
+        if !bytes.starts_with(SNAPSHOT_MAGIC) {
+            return Ok((network_from_bytes(path, &bytes)?, None));
+        }
+        // A snapshot from a pipe or a device, read whole.
+        Snapshot::from_bytes(&bytes).map_err(|e| CliError::functional(path, e))?
+    };
+    let (module, params, state) = snap
+        .restore_module(&littoral_nets::registry())
+        .map_err(|e| CliError::functional(path, e))?;
+    Ok((module, Some(params.merged(&state))))
+}
+
+/// Whether `path` is a regular file that opens with the snapshot magic: such a file is
+/// decoded as it is read ([`load_snapshot`]), its bytes never held whole.
+fn is_snapshot_file(path: &Path) -> bool {
+    use std::io::Read;
+    let Ok(file) = std::fs::File::open(path) else {
+        return false;
+    };
+    if !file.metadata().is_ok_and(|m| m.is_file()) {
+        return false;
     }
-    Ok((network_from_bytes(path, &bytes)?, None))
+    let mut head = Vec::with_capacity(SNAPSHOT_MAGIC.len());
+    file.take(SNAPSHOT_MAGIC.len() as u64)
+        .read_to_end(&mut head)
+        .is_ok()
+        && head == SNAPSHOT_MAGIC
 }
 
 /// JSON text that stays readable for large networks: objects one entry per line, lists of
