@@ -219,7 +219,7 @@ fn check_crc(header: &Header, computed: u32) -> Result<()> {
 /// Any [`FormatError`]; [`FormatError::Decode`] when the payload is not a `T`.
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<(Header, T)> {
     let (header, payload) = unframe(bytes)?;
-    let mut reader = Counted::new(SliceReader::new(payload));
+    let mut reader = Counted::new(SliceReader::new(payload), header.payload_len);
     let value = decode_limited::<T, _>(&mut reader, header.payload_len)?;
     left_over(&header, reader.used)?;
     Ok((header, value))
@@ -258,7 +258,7 @@ pub fn decode_file<T: DeserializeOwned>(path: &Path) -> Result<(Header, T)> {
         len: 0,
     };
     let mut buffered = std::io::BufReader::with_capacity(1 << 16, hashing);
-    let mut reader = Counted::new(&mut buffered);
+    let mut reader = Counted::new(&mut buffered, header.payload_len);
     let value = decode_limited::<T, _>(&mut reader, header.payload_len);
     let used = reader.used;
     std::io::copy(&mut buffered, &mut std::io::sink()).map_err(io_error)?;
@@ -305,21 +305,34 @@ impl<R: std::io::Read> std::io::Read for Hashing<R> {
     }
 }
 
-/// A bincode reader that counts the bytes it hands to the decoder.
+/// A bincode reader of a payload of `len` bytes that counts the bytes it hands to the
+/// decoder, and reports reading past the payload's end as a slice does
+/// ([`DecodeError::UnexpectedEnd`], with the bytes missing), whatever it reads from.
 struct Counted<R> {
     inner: R,
+    len: u64,
     used: u64,
 }
 
 impl<R> Counted<R> {
-    fn new(inner: R) -> Self {
-        Counted { inner, used: 0 }
+    fn new(inner: R, len: u64) -> Self {
+        Counted {
+            inner,
+            len,
+            used: 0,
+        }
     }
 }
 
 impl<R: Reader> Reader for Counted<R> {
     #[inline]
     fn read(&mut self, bytes: &mut [u8]) -> std::result::Result<(), DecodeError> {
+        let left = self.len - self.used;
+        if bytes.len() as u64 > left {
+            return Err(DecodeError::UnexpectedEnd {
+                additional: bytes.len() - left as usize,
+            });
+        }
         self.inner.read(bytes)?;
         self.used += bytes.len() as u64;
         Ok(())
@@ -353,14 +366,8 @@ fn decode_limited<T: DeserializeOwned, R: Reader>(reader: R, payload_len: u64) -
     r.map_err(|e| {
         // A message from a `Deserialize` impl (such as the depth limit of
         // `littoral_core::limits`) is shown as written, not as `OtherString("…")`.
-        // The payload's end reads the same whether it came from a slice or a file.
         let message = match e {
             DecodeError::OtherString(m) => m,
-            DecodeError::Io { inner, additional }
-                if inner.kind() == std::io::ErrorKind::UnexpectedEof =>
-            {
-                DecodeError::UnexpectedEnd { additional }.to_string()
-            }
             e => e.to_string(),
         };
         FormatError::Decode(message).into()

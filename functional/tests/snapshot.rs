@@ -303,6 +303,14 @@ fn a_file_decoded_as_it_is_read_fails_as_its_bytes_do() {
         same(&frame(FORMAT_VERSION, &payload[..payload.len() / 2])),
         Err(Some(FormatError::Decode(_)))
     ));
+    // The fuzzer's find: a length inside the payload reaching past its end, the bytes
+    // missing counted alike (a file's reader had counted all the bytes asked for).
+    let found = include_bytes!("../../fuzz/regressions/snapshot/file-read-unexpected-end.snap");
+    let e = same(&frame(FORMAT_VERSION, &found[HEADER_LEN..])).unwrap_err();
+    assert!(
+        matches!(&e, Some(FormatError::Decode(m)) if m.starts_with("UnexpectedEnd")),
+        "{e:?}"
+    );
 }
 
 /// Frame a raw payload with a correct header (as a malicious or buggy writer would).
