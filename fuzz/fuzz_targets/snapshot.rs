@@ -26,7 +26,11 @@ fn read_back_alike(bytes: &[u8]) {
     static PATH: OnceLock<PathBuf> = OnceLock::new();
     let path = PATH.get_or_init(|| {
         let shm = PathBuf::from("/dev/shm");
-        let dir = if shm.is_dir() { shm } else { std::env::temp_dir() };
+        let dir = if shm.is_dir() {
+            shm
+        } else {
+            std::env::temp_dir()
+        };
         dir.join(format!("littoral-fuzz-snapshot-{}", std::process::id()))
     });
     if std::fs::write(path, bytes).is_ok() {
