@@ -26,7 +26,7 @@
 //! the step lives in the state, the bits do not depend on K, on where the run was
 //! interrupted, or on the thread count.
 
-use crate::atomic::write_atomic;
+use crate::atomic::{AtomicFile, write_atomic};
 use crate::chunks::{Chunk, TimeChunks, concat_chunks};
 use crate::codec;
 use crate::error::{Error, Result};
@@ -291,14 +291,16 @@ fn continue_run(
 
 /// Replace `checkpoint.snap`, keeping the one it replaces as `checkpoint.prev.snap`.
 fn save_snapshot(dir: &Path, snap: &Snapshot) -> Result<()> {
-    let bytes = snap.to_bytes()?;
     let current = dir.join(SNAPSHOT_FILE);
+    // Written (to a temporary name) before the current one is moved aside.
+    let mut file = AtomicFile::create(&current)?;
+    file.write_with(|w| snap.write_to(w, &current))?;
     if current.exists() {
         let prev = dir.join(PREVIOUS_SNAPSHOT_FILE);
         std::fs::rename(&current, &prev)
             .map_err(|e| Error::io(&current, format!("rename to {}", prev.display()), e))?;
     }
-    write_atomic(&current, &bytes)
+    file.persist()
 }
 
 fn read_framed<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {

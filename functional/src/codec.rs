@@ -73,14 +73,59 @@ pub fn crc32_continue(crc: u32, data: &[u8]) -> u32 {
 /// [`FormatError::Encode`] when serde fails, [`FormatError::TooLarge`] above
 /// [`MAX_PAYLOAD`].
 pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>> {
-    let config = bincode::config::standard();
-    let encode_error = |e: bincode::error::EncodeError| FormatError::Encode(e.to_string());
-    // Measure the payload first, then encode it once into a buffer of its exact size behind
-    // room for the header: no growing buffer copied as it doubles, no second copy to put
-    // the header in front (a snapshot of a large network is hundreds of MB).
-    let mut size = bincode::enc::write::SizeWriter::default();
-    bincode::serde::encode_into_writer(value, &mut size, config).map_err(encode_error)?;
-    let len = size.bytes_written as u64;
+    // Measured first, then encoded once into a buffer of its exact size behind the header:
+    // no growing buffer copied as it doubles, no second copy to put the header in front.
+    let header = measure(value)?;
+    let len =
+        usize::try_from(header.payload_len).map_err(|e| FormatError::Encode(e.to_string()))?;
+    let mut out = vec![0u8; HEADER_LEN + len];
+    let (head, payload) = out.split_at_mut(HEADER_LEN);
+    head.copy_from_slice(&header_bytes(&header));
+    let written = bincode::serde::encode_into_slice(value, payload, bincode::config::standard())
+        .map_err(encode_error)?;
+    check_encoded(&header, written as u64, crc32(payload))?;
+    Ok(out)
+}
+
+/// [`encode`] written to `out` as it is encoded, without the file in memory (a snapshot
+/// of a large network is hundreds of MB): the payload is measured and checksummed in a
+/// first pass that keeps nothing, then the header and the payload are written; the
+/// second pass is checksummed too and must agree. `dest` names the file in errors.
+///
+/// # Errors
+/// As [`encode`]; [`Error::Io`] naming `dest` when writing fails.
+pub fn encode_to_writer<T: Serialize>(
+    value: &T,
+    mut out: impl std::io::Write,
+    dest: &Path,
+) -> Result<()> {
+    let header = measure(value)?;
+    out.write_all(&header_bytes(&header))
+        .map_err(|e| Error::io(dest, "write", e))?;
+    let mut writer = Measuring::new(Some(out));
+    bincode::serde::encode_into_writer(value, &mut writer, bincode::config::standard()).map_err(
+        |e| match e {
+            bincode::error::EncodeError::Io { inner, .. } => Error::io(dest, "write", inner),
+            e => encode_error(e),
+        },
+    )?;
+    let (len, crc) = writer.finish().map_err(|e| Error::io(dest, "write", e))?;
+    check_encoded(&header, len, crc)
+}
+
+fn encode_error(e: bincode::error::EncodeError) -> Error {
+    FormatError::Encode(e.to_string()).into()
+}
+
+/// The header of `value`'s encoding: its payload's length and CRC-32, from an encoding
+/// pass that keeps nothing.
+fn measure<T: Serialize>(value: &T) -> Result<Header> {
+    let mut measuring = Measuring::<std::io::Sink>::new(None);
+    bincode::serde::encode_into_writer(value, &mut measuring, bincode::config::standard())
+        .map_err(encode_error)?;
+    let (len, crc) = measuring
+        .finish()
+        .map_err(|e| FormatError::Encode(e.to_string()))?;
     if len > MAX_PAYLOAD {
         return Err(FormatError::TooLarge {
             declared: len,
@@ -88,22 +133,101 @@ pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>> {
         }
         .into());
     }
-    let mut out = vec![0u8; HEADER_LEN + size.bytes_written];
-    let (header, payload) = out.split_at_mut(HEADER_LEN);
-    let written =
-        bincode::serde::encode_into_slice(value, payload, config).map_err(encode_error)?;
-    if written != payload.len() {
-        return Err(FormatError::Encode(format!(
-            "the payload measured {} bytes but encoded as {written}",
-            payload.len()
+    Ok(Header {
+        version: FORMAT_VERSION,
+        payload_len: len,
+        crc32: crc,
+    })
+}
+
+/// The second encoding pass gave what the first measured (a `Serialize` that is not
+/// deterministic would write a file its header does not describe).
+fn check_encoded(header: &Header, len: u64, crc: u32) -> Result<()> {
+    if len == header.payload_len && crc == header.crc32 {
+        Ok(())
+    } else {
+        Err(FormatError::Encode(format!(
+            "the value encoded differently twice ({} then {len} bytes, CRC-32 {:08x} then \
+             {crc:08x})",
+            header.payload_len, header.crc32
         ))
-        .into());
+        .into())
     }
-    header[..8].copy_from_slice(&MAGIC);
-    header[8..12].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
-    header[12..20].copy_from_slice(&len.to_le_bytes());
-    header[20..].copy_from_slice(&crc32(payload).to_le_bytes());
-    Ok(out)
+}
+
+fn header_bytes(header: &Header) -> [u8; HEADER_LEN] {
+    let mut out = [0u8; HEADER_LEN];
+    out[..8].copy_from_slice(&MAGIC);
+    out[8..12].copy_from_slice(&header.version.to_le_bytes());
+    out[12..20].copy_from_slice(&header.payload_len.to_le_bytes());
+    out[20..].copy_from_slice(&header.crc32.to_le_bytes());
+    out
+}
+
+/// A bincode writer that counts and checksums what it is given, in blocks of 64 KiB (the
+/// encoder hands over a few bytes at a time), and passes the blocks on to `out`, if any.
+struct Measuring<W> {
+    out: Option<W>,
+    block: Vec<u8>,
+    hasher: crc32fast::Hasher,
+    len: u64,
+}
+
+impl<W: std::io::Write> Measuring<W> {
+    const BLOCK: usize = 1 << 16;
+
+    fn new(out: Option<W>) -> Self {
+        Measuring {
+            out,
+            block: Vec::with_capacity(Self::BLOCK),
+            hasher: crc32fast::Hasher::new(),
+            len: 0,
+        }
+    }
+
+    /// Count, checksum and pass on `bytes`.
+    fn pass_on(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.hasher.update(bytes);
+        self.len += bytes.len() as u64;
+        match &mut self.out {
+            Some(out) => out.write_all(bytes),
+            None => Ok(()),
+        }
+    }
+
+    fn flush_block(&mut self) -> std::io::Result<()> {
+        let mut block = std::mem::take(&mut self.block);
+        let passed = self.pass_on(&block);
+        block.clear();
+        self.block = block;
+        passed
+    }
+
+    /// The length and CRC-32 of everything written, `out` flushed.
+    fn finish(mut self) -> std::io::Result<(u64, u32)> {
+        self.flush_block()?;
+        if let Some(out) = &mut self.out {
+            out.flush()?;
+        }
+        Ok((self.len, self.hasher.finalize()))
+    }
+}
+
+impl<W: std::io::Write> bincode::enc::write::Writer for Measuring<W> {
+    fn write(&mut self, bytes: &[u8]) -> std::result::Result<(), bincode::error::EncodeError> {
+        let index = usize::try_from(self.len).unwrap_or(usize::MAX);
+        let io = |inner| bincode::error::EncodeError::Io { inner, index };
+        if self.block.len() + bytes.len() > Self::BLOCK {
+            self.flush_block().map_err(io)?;
+        }
+        if bytes.len() >= Self::BLOCK {
+            // A long string or byte run goes straight through, not into the block.
+            self.pass_on(bytes).map_err(io)
+        } else {
+            self.block.extend_from_slice(bytes);
+            Ok(())
+        }
+    }
 }
 
 /// The checked header of a framed file.
@@ -443,11 +567,11 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>> {
 mod tests {
     use super::*;
 
-    /// Measured, then encoded into one buffer behind its header: the same bytes as the
-    /// payload encoded on its own and framed.
+    /// Measured, then encoded into one buffer behind its header, or written as encoded:
+    /// the same bytes as the payload encoded on its own and framed.
     #[test]
     fn encode_frames_the_payload_bincode_writes() {
-        let values: [(String, Vec<f64>, u64); 3] = [
+        let values: [(String, Vec<f64>, u64); 4] = [
             (String::new(), Vec::new(), 0),
             ("LIF".into(), vec![0.5, -0.0, f64::MAX], 300),
             (
@@ -455,6 +579,8 @@ mod tests {
                 (0..5000).map(f64::from).collect(),
                 u64::MAX,
             ),
+            // Longer than the writer's block, both the string and the numbers.
+            ("y".repeat(100_000), (0..50_000).map(f64::from).collect(), 7),
         ];
         for value in &values {
             let payload = bincode::serde::encode_to_vec(value, bincode::config::standard())
@@ -465,6 +591,37 @@ mod tests {
             framed.extend_from_slice(&crc32(&payload).to_le_bytes());
             framed.extend_from_slice(&payload);
             assert_eq!(encode(value).expect("encodable"), framed);
+            let mut written = Vec::new();
+            encode_to_writer(value, &mut written, Path::new("v.bin")).expect("encodable");
+            assert_eq!(written, framed);
+        }
+    }
+
+    /// A writer that fails: the error names the destination.
+    #[test]
+    fn a_failing_writer_is_an_io_error_naming_the_file() {
+        struct Full(usize);
+        impl std::io::Write for Full {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                if self.0 < buf.len() {
+                    return Err(std::io::Error::other("disk full"));
+                }
+                self.0 -= buf.len();
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let value: Vec<f64> = (0..100_000).map(f64::from).collect();
+        for room in [0, 100, 1 << 16, 500_000] {
+            let e = encode_to_writer(&value, Full(room), Path::new("s.snap"))
+                .expect_err("no room for 800 kB");
+            let text = e.to_string();
+            assert!(
+                text.contains("s.snap") && text.contains("disk full"),
+                "{text}"
+            );
         }
     }
 }

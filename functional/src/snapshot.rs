@@ -24,7 +24,7 @@
 //! # Ok::<(), littoral_functional::Error>(())
 //! ```
 
-use crate::atomic::write_atomic;
+use crate::atomic::AtomicFile;
 use crate::codec;
 use crate::error::{Error, FormatError, Mismatch, Result};
 use littoral_core::array::{checked_size, format_shape};
@@ -133,7 +133,18 @@ impl Snapshot {
     /// # Errors
     /// Encoding errors; [`Error::Io`] naming the file.
     pub fn write_atomic(&self, path: &Path) -> Result<()> {
-        write_atomic(path, &self.to_bytes()?)
+        let mut file = AtomicFile::create(path)?;
+        file.write_with(|w| self.write_to(w, path))?;
+        file.persist()
+    }
+
+    /// Write the bytes of [`Snapshot::to_bytes`] to `out` as they are encoded, without
+    /// the file in memory ([`codec::encode_to_writer`]); `dest` names the file in errors.
+    ///
+    /// # Errors
+    /// As [`Snapshot::to_bytes`]; [`Error::Io`] naming `dest`.
+    pub fn write_to(&self, out: impl std::io::Write, dest: &Path) -> Result<()> {
+        codec::encode_to_writer(self, out, dest)
     }
 
     /// Read a snapshot file.

@@ -299,9 +299,8 @@ fn demo_in(a: &DemoArgs) -> CliResult<()> {
         super::simulate::write_record_npz(w, &traces).map_err(|e| CliError::io(&dest, "write", &e))
     })?;
     let snap = Snapshot::capture(module, &tree, &result.state, T as u64)
-        .and_then(|s| s.to_bytes())
         .map_err(|e| CliError::functional(file("state.snap"), e))?;
-    outs.write_bytes(snap_id, &snap)?;
+    super::simulate::put_snapshot(&mut outs, snap_id, &snap)?;
     let extra = [
         ("network", json!(net_file.display().to_string())),
         ("input", json!(input_file.display().to_string())),

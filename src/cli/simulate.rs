@@ -129,6 +129,23 @@ pub fn put_npy(outs: &mut Outputs, id: super::atomic::OutputId, a: &Array) -> Cl
     })
 }
 
+/// Write a snapshot to a reserved output as it is encoded (the file is never in memory
+/// whole: a large network's snapshot is hundreds of MB).
+///
+/// # Errors
+/// Encoding or writing errors, naming the destination.
+pub fn put_snapshot(
+    outs: &mut Outputs,
+    id: super::atomic::OutputId,
+    snap: &Snapshot,
+) -> CliResult<()> {
+    let dest = outs.dest(id).to_path_buf();
+    outs.write_with(id, |w| {
+        snap.write_to(w, &dest)
+            .map_err(|e| CliError::functional(&dest, e))
+    })
+}
+
 /// Run the command, on one pool of `--threads` threads from reading the input to writing
 /// the outputs ([`on_pool`]).
 ///
@@ -224,11 +241,9 @@ fn simulate_on_pool(a: &SimulateArgs) -> CliResult<()> {
         })?;
     }
     if let Some(id) = snap_id {
-        let dest = outs.dest(id).to_path_buf();
-        let bytes = Snapshot::capture(module, &loaded.params, &result.state, end_step)
-            .and_then(|s| s.to_bytes())
-            .map_err(|e| CliError::functional(&dest, e))?;
-        outs.write_bytes(id, &bytes)?;
+        let snap = Snapshot::capture(module, &loaded.params, &result.state, end_step)
+            .map_err(|e| CliError::functional(outs.dest(id), e))?;
+        put_snapshot(&mut outs, id, &snap)?;
     }
     if let Some(id) = sum_id {
         let path_json = |p: &Option<PathBuf>| {
