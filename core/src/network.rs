@@ -263,7 +263,7 @@ fn flatten(v: &Json, shape: &[usize], depth: usize, path: &str, out: &mut Vec<f6
 ///
 /// # Errors
 /// No list, or an item that is not a non-negative integer (the first, with its position).
-pub fn integer_list(v: Option<&Json>, path: &str) -> Result<Vec<u64>> {
+pub fn integer_list(v: Option<&Json>, path: &str) -> Result<Integers> {
     let list = v
         .and_then(Json::as_array)
         .ok_or_else(|| not_integers(path, None))?;
@@ -271,6 +271,95 @@ pub fn integer_list(v: Option<&Json>, path: &str) -> Result<Vec<u64>> {
         .enumerate()
         .map(|(k, x)| x.as_u64().ok_or_else(|| not_integers(path, Some((k, x)))))
         .collect()
+}
+
+/// A list of non-negative integers as a network file gives it (a sparse matrix's
+/// `indptr` or `indices`), held in 32 bits while every item fits — half the memory of 64
+/// bits for the millions of `indices` of a large network — and in 64 bits from the first
+/// item that does not.
+///
+/// ```
+/// use littoral_core::network::Integers;
+/// let small: Integers = [3, 1, 4].into_iter().collect();
+/// assert_eq!(small.into_u32(), Ok(vec![3, 1, 4]));
+/// let large: Integers = [3, 1 << 40, 5].into_iter().collect();
+/// assert_eq!(large.clone().into_u32(), Err(1 << 40));
+/// assert_eq!(large.into_u64(), vec![3, 1 << 40, 5]);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Integers {
+    /// Every item fits in 32 bits.
+    Narrow(Vec<u32>),
+    /// Some item does not.
+    Wide(Vec<u64>),
+}
+
+impl Default for Integers {
+    fn default() -> Self {
+        Integers::Narrow(Vec::new())
+    }
+}
+
+impl Integers {
+    /// Append `x`, widening the list if `x` needs more than 32 bits.
+    pub fn push(&mut self, x: u64) {
+        match self {
+            Integers::Narrow(list) => match u32::try_from(x) {
+                Ok(x) => list.push(x),
+                Err(_) => {
+                    let mut wide: Vec<u64> = list.iter().map(|&n| u64::from(n)).collect();
+                    wide.push(x);
+                    *self = Integers::Wide(wide);
+                }
+            },
+            Integers::Wide(list) => list.push(x),
+        }
+    }
+
+    /// Number of items.
+    pub fn len(&self) -> usize {
+        match self {
+            Integers::Narrow(list) => list.len(),
+            Integers::Wide(list) => list.len(),
+        }
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every item, in 64 bits.
+    pub fn into_u64(self) -> Vec<u64> {
+        match self {
+            Integers::Narrow(list) => list.into_iter().map(u64::from).collect(),
+            Integers::Wide(list) => list,
+        }
+    }
+
+    /// Every item in 32 bits (no copy when they fit), or the first item that does not.
+    ///
+    /// # Errors
+    /// The first item above `u32::MAX`.
+    pub fn into_u32(self) -> std::result::Result<Vec<u32>, u64> {
+        match self {
+            Integers::Narrow(list) => Ok(list),
+            Integers::Wide(list) => list
+                .into_iter()
+                .map(|x| u32::try_from(x).map_err(|_| x))
+                .collect(),
+        }
+    }
+}
+
+impl FromIterator<u64> for Integers {
+    fn from_iter<I: IntoIterator<Item = u64>>(items: I) -> Self {
+        let mut list = Integers::default();
+        for x in items {
+            list.push(x);
+        }
+        list
+    }
 }
 
 /// Why a value is not a list of non-negative integers: no list, or its first bad item.

@@ -19,7 +19,7 @@
 
 use crate::array::Array;
 use crate::error::{Error, Result};
-use crate::network::not_integers;
+use crate::network::{Integers, not_integers};
 use crate::registry::{item_path, key_path, relabel};
 use serde::de::{
     DeserializeSeed, Deserializer, Error as DeError, IgnoredAny, MapAccess, SeqAccess, Visitor,
@@ -42,7 +42,7 @@ impl ParsedValues {
 
     /// The integer list (or its error) at `path` (`options.w_rec.indices`), if the text
     /// gave one there.
-    pub(crate) fn take_list(&self, path: &str) -> Option<Result<Vec<u64>>> {
+    pub(crate) fn take_list(&self, path: &str) -> Option<Result<Integers>> {
         self.0.borrow_mut().lists.remove(path)
     }
 }
@@ -51,7 +51,7 @@ impl ParsedValues {
 #[derive(Debug, Default)]
 struct Collected {
     arrays: HashMap<String, Result<Array>>,
-    lists: HashMap<String, Result<Vec<u64>>>,
+    lists: HashMap<String, Result<Integers>>,
 }
 
 /// Parse the text of a network file: its tree with `null` in place of each value of a
@@ -277,18 +277,18 @@ impl<'de> Visitor<'de> for OptionSeed<'_> {
 struct ListSeed<'p>(&'p str);
 
 impl<'de> DeserializeSeed<'de> for ListSeed<'_> {
-    type Value = Result<Vec<u64>>;
+    type Value = Result<Integers>;
 
     fn deserialize<D: Deserializer<'de>>(
         self,
         d: D,
-    ) -> std::result::Result<Result<Vec<u64>>, D::Error> {
+    ) -> std::result::Result<Result<Integers>, D::Error> {
         d.deserialize_any(self)
     }
 }
 
 impl<'de> Visitor<'de> for ListSeed<'_> {
-    type Value = Result<Vec<u64>>;
+    type Value = Result<Integers>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a list of non-negative integers")
@@ -298,7 +298,7 @@ impl<'de> Visitor<'de> for ListSeed<'_> {
         self,
         mut seq: A,
     ) -> std::result::Result<Self::Value, A::Error> {
-        let mut list = Vec::new();
+        let mut list = Integers::default();
         let mut first_bad = None;
         while let Some(item) = seq.next_element::<Json>()? {
             match item.as_u64() {
@@ -690,8 +690,8 @@ mod tests {
         assert_eq!(options["w_rec"]["data"], serde_json::json!([0.5, -1]));
         assert_eq!(options["w_rec"]["indptr"], Json::Null);
         let list = |path: &str| values.take_list(path).expect(path).expect(path);
-        assert_eq!(list("options.w_rec.indptr"), [0, 1, 2]);
-        assert_eq!(list("options.w_rec.indices"), [1, 0]);
+        assert_eq!(list("options.w_rec.indptr").into_u64(), [0, 1, 2]);
+        assert_eq!(list("options.w_rec.indices").into_u64(), [1, 0]);
         assert!(
             values.take_list("options.w_rec.indices").is_none(),
             "taken once"

@@ -43,7 +43,7 @@ use crate::error::{Error, Result};
 use crate::init::Constant;
 use crate::init::InitValue;
 use crate::module::Module;
-use crate::network::{integer_list, json_to_array};
+use crate::network::{Integers, integer_list, json_to_array};
 use crate::network_text::{self, ParsedValues};
 use crate::tree::Kind;
 use serde_json::{Map, Value as Json};
@@ -407,7 +407,7 @@ impl<'a> FileEntry<'a> {
         object: &Map<String, Json>,
         path: &str,
         key: &str,
-    ) -> Result<Vec<u64>> {
+    ) -> Result<Integers> {
         let at = key_path(path, key);
         match self.values.take_list(&at) {
             Some(list) => list,

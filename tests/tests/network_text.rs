@@ -124,6 +124,12 @@ fn both_readers_refuse_the_same_sparse_matrices_with_the_same_words() {
         SPARSE.replace("\"indptr\": [0, 1, 2]", "\"indptr\": [0, 2, 1]"),
         SPARSE.replace("\"indices\": [1, 0, 1]", "\"indices\": [1, 0, 9]"),
         SPARSE.replace("\"indptr\": [0, 1, 1, 3]", "\"indptr\": 3"),
+        // An index beyond 32 bits (the list is widened where it appears, then refused).
+        SPARSE.replace("\"indices\": [1, 0]", "\"indices\": [1, 4294967296]"),
+        SPARSE.replace(
+            "\"indices\": [1, 0]",
+            "\"indices\": [18446744073709551615, 0]",
+        ),
     ];
     for text in &broken {
         assert_ne!(text, SPARSE, "each case changes the file");
@@ -131,4 +137,11 @@ fn both_readers_refuse_the_same_sparse_matrices_with_the_same_words() {
         assert!(one_pass.is_err(), "{text}");
         assert_eq!(one_pass, through_value, "{text}");
     }
+    let (too_large, _) = both(&broken[8]);
+    let message = too_large.unwrap_err();
+    assert!(
+        message.contains("modules[1].options.w_rec.indices")
+            && message.contains("index 4294967296 is out of range: expected < n_post = 2"),
+        "{message}"
+    );
 }

@@ -195,21 +195,19 @@ impl Structure {
         }
         let indptr = entry
             .integer_list(o, path, "indptr")?
+            .into_u64()
             .into_iter()
             .map(|x| x as usize)
             .collect();
-        let indices: Vec<u32> = entry
+        let indices = entry
             .integer_list(o, path, "indices")?
-            .into_iter()
-            .map(|x| {
-                u32::try_from(x).map_err(|_| {
-                    Error::invalid(
-                        format!("{path}.indices"),
-                        format!("index {x} is out of range: expected < n_post = {n_post}"),
-                    )
-                })
-            })
-            .collect::<Result<_>>()?;
+            .into_u32()
+            .map_err(|x| {
+                Error::invalid(
+                    format!("{path}.indices"),
+                    format!("index {x} is out of range: expected < n_post = {n_post}"),
+                )
+            })?;
         let data = match o.get("data") {
             Some(d) => json_to_array(d, &format!("{path}.data"))?.data().to_vec(),
             None => vec![0.0; indices.len()],
@@ -353,7 +351,7 @@ fn parse_blocks(v: &Json, path: &str, n_pre: usize, n_syn: usize) -> Result<Vec<
                 "expected {\"pre\": [a, b], \"synapse\": s, \"weight\": w}",
             )
         })?;
-        let pre = integer_list(o.get("pre"), &format!("{at}.pre"))?;
+        let pre = integer_list(o.get("pre"), &format!("{at}.pre"))?.into_u64();
         let [a, b] = pre[..] else {
             return Err(Error::invalid(format!("{at}.pre"), "expected [first, end)"));
         };
