@@ -218,14 +218,19 @@ fn empty_foreign_and_truncated_inputs_are_clear_errors() {
     assert_eq!(format_err(&longer), FormatError::TrailingBytes { extra: 4 });
 }
 
-#[test]
-fn every_single_bit_flip_is_detected() {
+/// The bytes of a one-neuron LIF's snapshot (small enough to flip every bit of).
+fn small_snapshot_bytes() -> Vec<u8> {
     let net = Lif::new(1);
     let tree = net.init(0);
-    let bytes = Snapshot::capture(&net, &tree, &tree, 0)
+    Snapshot::capture(&net, &tree, &tree, 0)
         .unwrap()
         .to_bytes()
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn every_single_bit_flip_is_detected() {
+    let bytes = small_snapshot_bytes();
     for i in 0..bytes.len() {
         for bit in 0..8 {
             let mut b = bytes.clone();
@@ -253,12 +258,7 @@ fn every_single_bit_flip_is_detected() {
 /// same result as decoding the file's bytes.
 #[test]
 fn a_file_decoded_as_it_is_read_fails_as_its_bytes_do() {
-    let net = Lif::new(1);
-    let tree = net.init(0);
-    let bytes = Snapshot::capture(&net, &tree, &tree, 0)
-        .unwrap()
-        .to_bytes()
-        .unwrap();
+    let bytes = small_snapshot_bytes();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("s.snap");
     let outcome = |r: littoral_functional::Result<Snapshot>| {
