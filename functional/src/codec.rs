@@ -102,7 +102,7 @@ pub fn encode_to_writer<T: Serialize>(
     let header = measure(value)?;
     out.write_all(&header_bytes(&header))
         .map_err(|e| Error::io(dest, "write", e))?;
-    let mut writer = Measuring::new(Some(out));
+    let mut writer = Measuring::new(out);
     bincode::serde::encode_into_writer(value, &mut writer, bincode::config::standard()).map_err(
         |e| match e {
             bincode::error::EncodeError::Io { inner, .. } => Error::io(dest, "write", inner),
@@ -120,7 +120,7 @@ fn encode_error(e: bincode::error::EncodeError) -> Error {
 /// The header of `value`'s encoding: its payload's length and CRC-32, from an encoding
 /// pass that keeps nothing.
 fn measure<T: Serialize>(value: &T) -> Result<Header> {
-    let mut measuring = Measuring::<std::io::Sink>::new(None);
+    let mut measuring = Measuring::new(std::io::sink());
     bincode::serde::encode_into_writer(value, &mut measuring, bincode::config::standard())
         .map_err(encode_error)?;
     let (len, crc) = measuring
@@ -165,9 +165,10 @@ fn header_bytes(header: &Header) -> [u8; HEADER_LEN] {
 }
 
 /// A bincode writer that counts and checksums what it is given, in blocks of 64 KiB (the
-/// encoder hands over a few bytes at a time), and passes the blocks on to `out`, if any.
+/// encoder hands over a few bytes at a time), and passes the blocks on to `out` (a
+/// `std::io::sink()` when only the length and checksum are wanted).
 struct Measuring<W> {
-    out: Option<W>,
+    out: W,
     block: Vec<u8>,
     hasher: crc32fast::Hasher,
     len: u64,
@@ -176,7 +177,7 @@ struct Measuring<W> {
 impl<W: std::io::Write> Measuring<W> {
     const BLOCK: usize = 1 << 16;
 
-    fn new(out: Option<W>) -> Self {
+    fn new(out: W) -> Self {
         Measuring {
             out,
             block: Vec::with_capacity(Self::BLOCK),
@@ -189,10 +190,7 @@ impl<W: std::io::Write> Measuring<W> {
     fn pass_on(&mut self, bytes: &[u8]) -> std::io::Result<()> {
         self.hasher.update(bytes);
         self.len += bytes.len() as u64;
-        match &mut self.out {
-            Some(out) => out.write_all(bytes),
-            None => Ok(()),
-        }
+        self.out.write_all(bytes)
     }
 
     fn flush_block(&mut self) -> std::io::Result<()> {
@@ -206,9 +204,7 @@ impl<W: std::io::Write> Measuring<W> {
     /// The length and CRC-32 of everything written, `out` flushed.
     fn finish(mut self) -> std::io::Result<(u64, u32)> {
         self.flush_block()?;
-        if let Some(out) = &mut self.out {
-            out.flush()?;
-        }
+        self.out.flush()?;
         Ok((self.len, self.hasher.finalize()))
     }
 }
