@@ -14,9 +14,44 @@ use serde::{Deserialize, Serialize};
 /// # Ok::<(), littoral_core::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(bound(deserialize = "T: Deserialize<'de>"))]
 pub struct Array<T = f64> {
     pub(crate) shape: Vec<usize>,
+    #[serde(deserialize_with = "deserialize_data")]
     pub(crate) data: Vec<T>,
+}
+
+/// An array's data as serde's `Vec` reads it (the same wire form), reserved at once as
+/// far as [`crate::limits::sequence_capacity`] allows: while a snapshot's payload is
+/// decoded, a weight array is allocated once at its length instead of grown by doubling.
+fn deserialize_data<'de, D, T>(deserializer: D) -> std::result::Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct Items<T>(std::marker::PhantomData<T>);
+
+    impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Items<T> {
+        type Value = Vec<T>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a sequence")
+        }
+
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> std::result::Result<Vec<T>, A::Error> {
+            let mut items =
+                Vec::with_capacity(crate::limits::sequence_capacity::<T>(seq.size_hint()));
+            while let Some(item) = seq.next_element()? {
+                items.push(item);
+            }
+            Ok(items)
+        }
+    }
+
+    deserializer.deserialize_seq(Items(std::marker::PhantomData))
 }
 
 /// Format a shape as a Python tuple: `(2, 3)`, `(4,)`, `()`.

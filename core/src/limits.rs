@@ -10,6 +10,7 @@
 //! | [`MAX_ELEMENTS`] | 2³⁰ | one array, and all the arrays of one network together |
 //! | [`MAX_HEADER_NESTING`] | 8 | brackets in a text header (`.npy`) before a parser sees it |
 //! | [`MAX_STREAM_BYTES`] | 2²⁸ (256 MiB) | bytes read from a pipe or device (no length to check first) |
+//! | [`sequence_capacity`] | the payload's bytes ([`PayloadGuard`]), else 1 MiB | memory reserved for a decoded sequence before its items are read |
 //!
 //! See `docs/reliability.md` for the policy and the fuzzing that checks it.
 //!
@@ -210,6 +211,55 @@ impl Drop for DepthGuard {
     }
 }
 
+thread_local! {
+    static DECODE_PAYLOAD: Cell<Option<u64>> = const { Cell::new(None) };
+}
+
+/// While it lives, this thread decodes a payload of a known, checked length (a snapshot's,
+/// whose header was checked against the file's size): a sequence inside it that says it
+/// holds `n` items is reserved whole as long as `n` items of its type fit in the payload's
+/// bytes ([`sequence_capacity`]), instead of being grown from 1 MiB by doubling. A large
+/// network's weight array is then allocated once, not ten times with each block copied
+/// into the next (and, in the allocator, kept beside it). The guard's drop restores the
+/// length it replaced.
+///
+/// ```
+/// use littoral_core::limits::{PayloadGuard, sequence_capacity};
+/// assert_eq!(sequence_capacity::<f64>(Some(1 << 24)), 1 << 17); // 1 MiB, as serde's own
+/// let _payload = PayloadGuard::enter(1 << 30);
+/// assert_eq!(sequence_capacity::<f64>(Some(1 << 24)), 1 << 24); // fits in the payload
+/// assert_eq!(sequence_capacity::<f64>(Some(1 << 60)), 1 << 27); // no more than its bytes
+/// ```
+#[derive(Debug)]
+#[must_use = "the payload's length is forgotten when the guard is dropped"]
+pub struct PayloadGuard(Option<u64>);
+
+impl PayloadGuard {
+    /// Decode a payload of `bytes` bytes on this thread until the guard is dropped.
+    pub fn enter(bytes: u64) -> Self {
+        PayloadGuard(DECODE_PAYLOAD.with(|p| p.replace(Some(bytes))))
+    }
+}
+
+impl Drop for PayloadGuard {
+    fn drop(&mut self) {
+        DECODE_PAYLOAD.with(|p| p.set(self.0));
+    }
+}
+
+/// How many items of `T` a `Deserialize` may reserve for a sequence whose decoder says it
+/// holds `claimed` (serde's `size_hint`, read from the input and not yet backed by its
+/// bytes): all of them when their memory fits in the bytes of the payload being decoded
+/// ([`PayloadGuard`]), so a claim can never reserve more memory than the payload's size;
+/// with no payload length known, no more than 1 MiB, as serde's own collections.
+pub fn sequence_capacity<T>(claimed: Option<usize>) -> usize {
+    const CAUTIOUS_BYTES: u64 = 1 << 20;
+    let item = std::mem::size_of::<T>().max(1) as u64;
+    let bytes = DECODE_PAYLOAD.with(Cell::get).unwrap_or(CAUTIOUS_BYTES);
+    let fits = usize::try_from(bytes / item).unwrap_or(usize::MAX);
+    claimed.unwrap_or(0).min(fits)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,5 +310,23 @@ mod tests {
         assert_eq!(DECODE_DEPTH.with(Cell::get), 0);
         assert!(check_depth(MAX_DEPTH, "a").is_ok());
         assert!(check_depth(MAX_DEPTH + 1, "a").is_err());
+    }
+
+    #[test]
+    fn a_sequence_reserves_what_the_payload_can_hold() {
+        assert_eq!(sequence_capacity::<f64>(None), 0);
+        assert_eq!(sequence_capacity::<u8>(Some(usize::MAX)), 1 << 20);
+        {
+            let _outer = PayloadGuard::enter(800);
+            assert_eq!(sequence_capacity::<f64>(Some(100)), 100);
+            assert_eq!(sequence_capacity::<f64>(Some(101)), 100);
+            assert_eq!(sequence_capacity::<()>(Some(usize::MAX)), 800);
+            {
+                let _inner = PayloadGuard::enter(u64::MAX);
+                assert_eq!(sequence_capacity::<u64>(Some(usize::MAX)), (1 << 61) - 1);
+            }
+            assert_eq!(sequence_capacity::<u64>(Some(usize::MAX)), 100);
+        }
+        assert_eq!(sequence_capacity::<f64>(Some(1 << 20)), 1 << 17);
     }
 }

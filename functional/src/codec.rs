@@ -471,8 +471,12 @@ impl<R: Reader> Reader for Counted<R> {
 }
 
 /// bincode from `reader` with a limit of at most eight times the payload (the decoder
-/// counts decoded in-memory sizes, up to eight bytes for a one-byte varint).
+/// counts decoded in-memory sizes, up to eight bytes for a one-byte varint), the payload's
+/// length known to the arrays decoded in it
+/// ([`littoral_core::limits::PayloadGuard`]: each reserved whole, within the payload's
+/// size, instead of grown by doubling).
 fn decode_limited<T: DeserializeOwned, R: Reader>(reader: R, payload_len: u64) -> Result<T> {
+    let _payload = littoral_core::limits::PayloadGuard::enter(payload_len);
     let need = payload_len.saturating_mul(8);
     let r = if need <= 1 << 20 {
         dec::<T, R, { 1 << 20 }>(reader)

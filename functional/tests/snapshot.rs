@@ -376,48 +376,50 @@ fn newer_versions_and_lying_length_fields_are_rejected_before_allocating() {
     ));
 }
 
-#[test]
-fn inconsistent_arrays_in_a_well_framed_payload_are_rejected() {
-    // Encode a snapshot whose array claims more elements than it has, through serde (the
-    // `Array` constructor would refuse it).
-    #[derive(serde::Serialize)]
-    struct RawArray {
-        shape: Vec<usize>,
-        data: Vec<f64>,
-    }
-    #[derive(serde::Serialize)]
-    enum RawValue {
-        F64(RawArray),
-    }
-    #[derive(serde::Serialize)]
-    struct RawLeaf {
-        kind: Kind,
-        family: Option<String>,
-        value: RawValue,
-    }
-    #[derive(serde::Serialize)]
-    enum RawEntry {
-        Leaf(RawLeaf),
-    }
-    #[derive(serde::Serialize)]
-    struct RawSnapshot {
-        format_version: u32,
-        library_version: String,
-        network_json: String,
-        params: std::collections::BTreeMap<String, RawEntry>,
-        state: std::collections::BTreeMap<String, RawEntry>,
-        step: u64,
-    }
+/// A snapshot's wire form with one `params` leaf whose array is written as given: arrays
+/// the `Array` constructor would refuse, encoded through serde.
+#[derive(serde::Serialize)]
+struct RawSnapshot<D> {
+    format_version: u32,
+    library_version: String,
+    network_json: String,
+    params: std::collections::BTreeMap<String, RawEntry<D>>,
+    state: std::collections::BTreeMap<String, RawEntry<D>>,
+    step: u64,
+}
+
+#[derive(serde::Serialize)]
+enum RawEntry<D> {
+    Leaf(RawLeaf<D>),
+}
+
+#[derive(serde::Serialize)]
+struct RawLeaf<D> {
+    kind: Kind,
+    family: Option<String>,
+    value: RawValue<D>,
+}
+
+#[derive(serde::Serialize)]
+enum RawValue<D> {
+    F64(RawArray<D>),
+}
+
+#[derive(serde::Serialize)]
+struct RawArray<D> {
+    shape: Vec<usize>,
+    data: D,
+}
+
+/// The encoded snapshot whose `params.tau_mem` has `shape` and `data`.
+fn raw_snapshot_bytes<D: serde::Serialize>(shape: Vec<usize>, data: D) -> Vec<u8> {
     let mut params = std::collections::BTreeMap::new();
     params.insert(
         "tau_mem".to_string(),
         RawEntry::Leaf(RawLeaf {
             kind: Kind::Parameter,
             family: None,
-            value: RawValue::F64(RawArray {
-                shape: vec![1000],
-                data: vec![1.0, 2.0],
-            }),
+            value: RawValue::F64(RawArray { shape, data }),
         }),
     );
     let raw = RawSnapshot {
@@ -428,9 +430,43 @@ fn inconsistent_arrays_in_a_well_framed_payload_are_rejected() {
         state: std::collections::BTreeMap::new(),
         step: 0,
     };
-    let e = format_err(&codec::encode(&raw).unwrap());
+    codec::encode(&raw).unwrap()
+}
+
+#[test]
+fn inconsistent_arrays_in_a_well_framed_payload_are_rejected() {
+    let e = format_err(&raw_snapshot_bytes(vec![1000], vec![1.0, 2.0]));
     assert!(matches!(e, FormatError::Invalid(_)), "{e}");
     assert!(e.to_string().contains("params.tau_mem"), "{e}");
+}
+
+/// A sequence's length as written, with none of its items.
+struct Claimed(usize);
+
+impl serde::Serialize for Claimed {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        s.serialize_seq(Some(self.0))?.end()
+    }
+}
+
+#[test]
+fn an_array_claiming_more_items_than_its_payload_holds_reserves_no_more() {
+    // Arrays are reserved whole while they fit in the payload
+    // (`littoral_core::limits::sequence_capacity`): a claim of 2^61 items (2^64 bytes,
+    // which no allocator gives) in a payload of a few dozen bytes is an end of the payload,
+    // not an allocation failure, from bytes and from a file.
+    let dir = tempfile::tempdir().unwrap();
+    for claimed in [3, 1 << 20, 1 << 61, usize::MAX] {
+        let bytes = raw_snapshot_bytes(vec![claimed], Claimed(claimed));
+        let e = format_err(&bytes);
+        assert!(matches!(e, FormatError::Decode(_)), "{claimed}: {e}");
+        assert!(e.to_string().contains("nexpected"), "{claimed}: {e}");
+        let path = dir.path().join("claim.snap");
+        std::fs::write(&path, &bytes).unwrap();
+        let from_file = Snapshot::read(&path).unwrap_err();
+        assert_eq!(from_file.format_error(), Some(&e), "{claimed}");
+    }
 }
 
 #[test]
