@@ -42,6 +42,62 @@ pub fn to_json_compact(module: &dyn Module, tree: &Tree) -> Result<String> {
     serde_json::to_string(&Described::new(module, tree)).map_err(written)
 }
 
+/// Whether [`to_json_compact`] would write exactly `text`, found without writing it: the
+/// text is compared as it is produced, and the comparison stops at the first byte that
+/// differs (a large network's description is hundreds of MB).
+///
+/// ```
+/// use littoral_core::ModuleExt;
+/// use littoral_core::doc_support::Toy;
+/// use littoral_core::network::{describes_as_compact, to_json_compact};
+/// let tree = Toy.init(0);
+/// let text = to_json_compact(&Toy, &tree)?;
+/// assert!(describes_as_compact(&Toy, &tree, &text)?);
+/// assert!(!describes_as_compact(&Toy, &tree, &text[..text.len() - 1])?);
+/// assert!(!describes_as_compact(&Toy, &Toy.init(1), &text)?); // another weight
+/// # Ok::<(), littoral_core::Error>(())
+/// ```
+///
+/// # Errors
+/// As [`to_json`].
+pub fn describes_as_compact(module: &dyn Module, tree: &Tree, text: &str) -> Result<bool> {
+    let mut matching = Matching {
+        rest: text.as_bytes(),
+        differs: false,
+    };
+    match serde_json::to_writer(&mut matching, &Described::new(module, tree)) {
+        Ok(()) => Ok(matching.rest.is_empty()),
+        Err(_) if matching.differs => Ok(false),
+        Err(e) => Err(written(e)),
+    }
+}
+
+/// A writer that checks what it is given against the rest of an expected text, and fails
+/// at the first byte that differs (so the writing stops there).
+struct Matching<'a> {
+    rest: &'a [u8],
+    differs: bool,
+}
+
+impl std::io::Write for Matching<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self.rest.strip_prefix(buf) {
+            Some(rest) => {
+                self.rest = rest;
+                Ok(buf.len())
+            }
+            None => {
+                self.differs = true;
+                Err(std::io::Error::other("the text differs"))
+            }
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 fn written(e: serde_json::Error) -> Error {
     Error::invalid("network", e.to_string())
 }

@@ -180,7 +180,7 @@ impl Snapshot {
     /// the descriptions differ.
     pub fn restore_checked(&self, module: &dyn Module, own: &Tree) -> Result<(Tree, Tree)> {
         let restored = self.restore(module)?;
-        if describe(module, own)? != self.network_json {
+        if !describes(module, own, &self.network_json)? {
             return Err(littoral_core::Error::invalid(
                 "network_json",
                 "the module's classes, names, options or simulation parameters (such as dt) \
@@ -232,6 +232,15 @@ impl Snapshot {
 pub fn describe(module: &dyn Module, params: &Tree) -> Result<String> {
     let sim = params.simulation_parameters(None);
     Ok(littoral_core::network::to_json_compact(module, &sim)?)
+}
+
+/// Whether [`describe`] would give `text`, compared as it is written rather than built
+/// (a large network's description is hundreds of MB).
+fn describes(module: &dyn Module, params: &Tree, text: &str) -> Result<bool> {
+    let sim = params.simulation_parameters(None);
+    Ok(littoral_core::network::describes_as_compact(
+        module, &sim, text,
+    )?)
 }
 
 /// The non-State leaves of a tree (branches kept).

@@ -12,10 +12,16 @@ use std::path::Path;
 const NIR_CLASS: &str = "NIRGraph";
 
 /// Whether the snapshot's network is a NIR graph (a description whose top-level class
-/// is `NIRGraph`).
+/// is `NIRGraph`). Only the top-level `class` is kept while the description is read (a
+/// large network's is hundreds of MB: as a `serde_json::Value`, gigabytes).
 pub fn holds_nir_graph(snap: &Snapshot) -> bool {
-    serde_json::from_str::<serde_json::Value>(&snap.network_json)
-        .is_ok_and(|d| d.get("class").and_then(|c| c.as_str()) == Some(NIR_CLASS))
+    /// The top level of a description, its other keys skipped unread.
+    #[derive(serde::Deserialize)]
+    struct TopLevel {
+        class: Option<String>,
+    }
+    serde_json::from_str::<TopLevel>(&snap.network_json)
+        .is_ok_and(|top| top.class.as_deref() == Some(NIR_CLASS))
 }
 
 /// The error for a snapshot of a NIR graph restored without its module.

@@ -4,7 +4,9 @@
 //! `serde_json::Map`'s sorted order, numbers as serde_json writes them).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use littoral_core::network::{array_to_json, to_json, to_json_compact, to_json_string};
+use littoral_core::network::{
+    array_to_json, describes_as_compact, to_json, to_json_compact, to_json_string,
+};
 use littoral_core::{Array, ModuleExt};
 use littoral_nets::config::from_json_str;
 use serde_json::{Value as Json, json};
@@ -41,10 +43,25 @@ fn the_streamed_text_is_serde_jsons_rendering_of_the_described_value() {
             serde_json::to_string_pretty(&value).unwrap(),
             "{text}"
         );
-        assert_eq!(
-            to_json_compact(m.as_ref(), &tree).unwrap(),
-            serde_json::to_string(&value).unwrap()
-        );
+        let compact = to_json_compact(m.as_ref(), &tree).unwrap();
+        assert_eq!(compact, serde_json::to_string(&value).unwrap());
+        // Compared as written: the text itself, and no other (one byte changed, cut
+        // short, one byte more).
+        assert!(describes_as_compact(m.as_ref(), &tree, &compact).unwrap());
+        let mut changed = compact.clone().into_bytes();
+        let middle = changed.len() / 2;
+        changed[middle] = if changed[middle] == b'1' { b'2' } else { b'1' };
+        let changed = String::from_utf8(changed).unwrap();
+        for other in [
+            &changed,
+            &compact[..compact.len() - 1],
+            &format!("{compact} "),
+        ] {
+            assert!(
+                !describes_as_compact(m.as_ref(), &tree, other).unwrap(),
+                "{other}"
+            );
+        }
         // Written and read back, the network writes the same text again.
         let back = from_json_str(&pretty).unwrap();
         assert_eq!(
