@@ -219,9 +219,9 @@ thread_local! {
 /// whose header was checked against the file's size): a sequence inside it that says it
 /// holds `n` items is reserved whole as long as `n` items of its type fit in the payload's
 /// bytes ([`sequence_capacity`]), instead of being grown from 1 MiB by doubling. A large
-/// network's weight array is then allocated once, not ten times with each block copied
-/// into the next (and, in the allocator, kept beside it). The guard's drop restores the
-/// length it replaced.
+/// network's weight array is then allocated once, not once per doubling with each block
+/// copied into the next (and, in the allocator, kept beside it). The guard's drop
+/// restores the length it replaced.
 ///
 /// ```
 /// use littoral_core::limits::{PayloadGuard, sequence_capacity};

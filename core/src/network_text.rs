@@ -57,7 +57,8 @@ struct Collected {
     lists: HashMap<String, Result<Integers>>,
     /// How integer lists are read.
     lists_read: ListReading,
-    /// Whether a list was not plain ([`ListReading::Plain`] then read it as nothing).
+    /// Whether a list was not plain: [`ListReading::Plain`] kept it as an empty list, and
+    /// [`parse`] reads the text again item by item.
     not_plain: bool,
 }
 
@@ -68,8 +69,9 @@ enum ListReading {
     #[default]
     ItemByItem,
     /// As text ([`plain_integers`]), when the list holds nothing but non-negative
-    /// integers: four times faster on the millions of `indices` a large network's
-    /// snapshot holds (`docs/performance.md`, "Twenty-sixth round").
+    /// integers: no visitor call and no `serde_json` value per item, and the list
+    /// allocated once, for the millions of `indices` a large network's snapshot holds
+    /// (`docs/performance.md`, "Twenty-sixth round").
     Plain,
 }
 
@@ -338,7 +340,7 @@ fn plain_integers(text: &str) -> Option<Integers> {
             x = x * 10 + u64::from(d - b'0');
             i += 1;
         }
-        // 19 digits cannot overflow a u64; no digit is not a plain integer.
+        // An item without digits is not plain; one of more than 19 could overflow.
         if i == start || i - start > 19 {
             return None;
         }
