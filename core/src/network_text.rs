@@ -86,11 +86,11 @@ enum ListReading {
 /// # Errors
 /// Text that is not JSON (or has anything after it), as `serde_json` words it.
 pub(crate) fn parse(text: &str) -> serde_json::Result<(Json, ParsedValues)> {
-    match parse_with(text, ListReading::Plain) {
-        Ok((tree, values)) if !values.not_plain => Ok((tree, ParsedValues(RefCell::new(values)))),
-        _ => parse_with(text, ListReading::ItemByItem)
-            .map(|(tree, values)| (tree, ParsedValues(RefCell::new(values)))),
-    }
+    let (tree, values) = match parse_with(text, ListReading::Plain) {
+        Ok(parsed) if !parsed.1.not_plain => parsed,
+        _ => parse_with(text, ListReading::ItemByItem)?,
+    };
+    Ok((tree, ParsedValues(RefCell::new(values))))
 }
 
 fn parse_with(text: &str, lists_read: ListReading) -> serde_json::Result<(Json, Collected)> {

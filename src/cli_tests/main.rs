@@ -339,17 +339,7 @@ fn resume_from_a_snapshot_equals_one_long_run() {
         "sw.npz",
         "-q",
     ]);
-    f.ok(&[
-        "simulate",
-        "net.json",
-        "-i",
-        "xa.npy",
-        "-o",
-        "a.npy",
-        "--save-state",
-        "a.snap",
-        "-q",
-    ]);
+    simulate_saving_state(&f, "net.json", "xa.npy", "a.npy", "a.snap");
     f.ok(&[
         "simulate",
         "--resume",
@@ -530,19 +520,24 @@ fn inspect_prints_the_rockpool_tree_and_the_attributes() {
     assert!(r.stdout.contains("lif.tau_syn") && r.stdout.contains("lif.bias"));
     assert!(!r.stdout.contains("0_Linear.weight"));
     // A snapshot can be inspected too.
-    f.ok(&[
-        "simulate",
-        "net.json",
-        "-i",
-        "x.npy",
-        "-o",
-        "y.npy",
-        "--save-state",
-        "s.snap",
-        "-q",
-    ]);
+    simulate_saving_state(&f, "net.json", "x.npy", "y.npy", "s.snap");
     let r = f.ok(&["inspect", "s.snap"]);
     assert!(r.stdout.contains("LIF 'lif' with shape (3, 3)") && r.stdout.contains("(1, 3)"));
+}
+
+/// `simulate NET -i INPUT -o OUTPUT --save-state SNAP -q`, which must succeed.
+fn simulate_saving_state(f: &Fixture, net: &str, input: &str, output: &str, snap: &str) {
+    f.ok(&[
+        "simulate",
+        net,
+        "-i",
+        input,
+        "-o",
+        output,
+        "--save-state",
+        snap,
+        "-q",
+    ]);
 }
 
 /// `inspect` names each sparse matrix with its shape, synapse count and density, from a
@@ -568,17 +563,7 @@ fn inspect_counts_the_synapses_of_sparse_matrices() {
         assert!(r.stdout.contains(line), "missing {line:?} in\n{}", r.stdout);
     }
     f.write("x3.npy", &npy_f64(&[5, 3], &[0.5; 15]));
-    f.ok(&[
-        "simulate",
-        "sparse.json",
-        "-i",
-        "x3.npy",
-        "-o",
-        "y.npy",
-        "--save-state",
-        "s.snap",
-        "-q",
-    ]);
+    simulate_saving_state(&f, "sparse.json", "x3.npy", "y.npy", "s.snap");
     let r = f.ok(&["inspect", "s.snap"]);
     for line in lines {
         assert!(r.stdout.contains(line), "missing {line:?} in\n{}", r.stdout);
@@ -1263,17 +1248,7 @@ fn npz_inputs_good_and_bad() {
 #[test]
 fn bad_snapshots() {
     let f = Fixture::new(1, 10);
-    f.ok(&[
-        "simulate",
-        "net.json",
-        "-i",
-        "x.npy",
-        "-o",
-        "y.npy",
-        "--save-state",
-        "s.snap",
-        "-q",
-    ]);
+    simulate_saving_state(&f, "net.json", "x.npy", "y.npy", "s.snap");
     std::fs::remove_file(f.path("y.npy")).unwrap();
     let snap = std::fs::read(f.path("s.snap")).unwrap();
     let mut flipped = snap.clone();
