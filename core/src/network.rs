@@ -12,15 +12,16 @@ use crate::error::{Error, Result};
 use crate::module::{Module, OptionValue, SparseStructure};
 use crate::nested::Entry;
 use crate::tree::{Kind, Tree};
-use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+use serde::ser::{Error as _, Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::Value as Json;
+use std::cell::RefCell;
 
 /// Describe a module and the current values of its tree as a network-file JSON value.
 ///
 /// # Errors
 /// None today for finite values; kept fallible for formats that cannot describe a module.
 pub fn to_json(module: &dyn Module, tree: &Tree) -> Result<Json> {
-    serde_json::to_value(Described::new(module, tree)).map_err(written)
+    serde_json::to_value(Described::new(module, tree, None)).map_err(written)
 }
 
 /// [`to_json`] as pretty-printed text. Reading it back gives bit-identical values.
@@ -31,44 +32,157 @@ pub fn to_json(module: &dyn Module, tree: &Tree) -> Result<Json> {
 /// # Errors
 /// As [`to_json`].
 pub fn to_json_string(module: &dyn Module, tree: &Tree) -> Result<String> {
-    serde_json::to_string_pretty(&Described::new(module, tree)).map_err(written)
+    serde_json::to_string_pretty(&Described::new(module, tree, None)).map_err(written)
 }
 
-/// [`to_json_string`] without whitespace (a snapshot's network description).
+/// [`to_json_string`] without whitespace.
 ///
 /// # Errors
 /// As [`to_json`].
 pub fn to_json_compact(module: &dyn Module, tree: &Tree) -> Result<String> {
-    serde_json::to_string(&Described::new(module, tree)).map_err(written)
+    serde_json::to_string(&Described::new(module, tree, None)).map_err(written)
 }
 
-/// Whether [`to_json_compact`] would write exactly `text`, found without writing it: the
-/// text is compared as it is produced, and the comparison stops at the first byte that
-/// differs (a large network's description is hundreds of MB).
+/// [`to_json_compact`] with every sparse structure's `indices` and `indptr` written as
+/// `null` and returned apart, in the order of the text: a snapshot's network description,
+/// whose structures the snapshot keeps as binary (a large network's are hundreds of MB of
+/// text). [`crate::registry::Registry::read_json_str_apart`] reads the two back together.
 ///
 /// ```
 /// use littoral_core::ModuleExt;
-/// use littoral_core::doc_support::Toy;
-/// use littoral_core::network::{describes_as_compact, to_json_compact};
-/// let tree = Toy.init(0);
-/// let text = to_json_compact(&Toy, &tree)?;
-/// assert!(describes_as_compact(&Toy, &tree, &text)?);
-/// assert!(!describes_as_compact(&Toy, &tree, &text[..text.len() - 1])?);
-/// assert!(!describes_as_compact(&Toy, &Toy.init(1), &text)?); // another weight
+/// use littoral_core::doc_support::SparseToy;
+/// use littoral_core::network::{Integers, to_json_compact_apart};
+/// let toy = SparseToy::default();
+/// let (text, lists) = to_json_compact_apart(&toy, &toy.init(0))?;
+/// assert!(text.contains(r#""w":{"indices":null,"indptr":null,"shape":[2,3]}"#));
+/// assert_eq!(lists, [Integers::Narrow(vec![2, 0, 1]), Integers::Narrow(vec![0, 1, 3])]);
 /// # Ok::<(), littoral_core::Error>(())
 /// ```
 ///
 /// # Errors
 /// As [`to_json`].
-pub fn describes_as_compact(module: &dyn Module, tree: &Tree, text: &str) -> Result<bool> {
+pub fn to_json_compact_apart(module: &dyn Module, tree: &Tree) -> Result<(String, Vec<Integers>)> {
+    let apart = RefCell::new(Apart::new(None));
+    let text =
+        serde_json::to_string(&Described::new(module, tree, Some(&apart))).map_err(written)?;
+    Ok((text, apart.into_inner().collected))
+}
+
+/// Whether [`to_json_compact`] would write exactly `text` (`lists: None`), or
+/// [`to_json_compact_apart`] exactly `text` and `lists` (`Some`), found without writing
+/// them: the text and the lists are compared as they are produced, and the comparison
+/// stops at the first difference (a large network's description is hundreds of MB).
+///
+/// ```
+/// use littoral_core::ModuleExt;
+/// use littoral_core::doc_support::{SparseToy, Toy};
+/// use littoral_core::network::{describes_as_compact, to_json_compact, to_json_compact_apart};
+/// let tree = Toy.init(0);
+/// let text = to_json_compact(&Toy, &tree)?;
+/// assert!(describes_as_compact(&Toy, &tree, &text, None)?);
+/// assert!(!describes_as_compact(&Toy, &tree, &text[..text.len() - 1], None)?);
+/// assert!(!describes_as_compact(&Toy, &Toy.init(1), &text, None)?); // another weight
+/// let toy = SparseToy::default();
+/// let tree = toy.init(0);
+/// let (text, lists) = to_json_compact_apart(&toy, &tree)?;
+/// assert!(describes_as_compact(&toy, &tree, &text, Some(&lists))?);
+/// assert!(!describes_as_compact(&toy, &tree, &text, Some(&lists[..1]))?);
+/// assert!(!describes_as_compact(&toy, &tree, &text, None)?); // the lists inline
+/// let other = SparseToy { indptr: vec![0, 2, 3], indices: vec![0, 2, 1] };
+/// assert!(!describes_as_compact(&other, &tree, &text, Some(&lists))?);
+/// # Ok::<(), littoral_core::Error>(())
+/// ```
+///
+/// # Errors
+/// As [`to_json`].
+pub fn describes_as_compact(
+    module: &dyn Module,
+    tree: &Tree,
+    text: &str,
+    lists: Option<&[Integers]>,
+) -> Result<bool> {
     let mut matching = Matching {
         rest: text.as_bytes(),
         differs: false,
     };
-    match serde_json::to_writer(&mut matching, &Described::new(module, tree)) {
-        Ok(()) => Ok(matching.rest.is_empty()),
-        Err(_) if matching.differs => Ok(false),
+    let apart = lists.map(|expected| RefCell::new(Apart::new(Some(expected))));
+    let result =
+        serde_json::to_writer(&mut matching, &Described::new(module, tree, apart.as_ref()));
+    let lists_match = apart
+        .map(RefCell::into_inner)
+        .is_none_or(|a| a.all_matched());
+    match result {
+        Ok(()) => Ok(matching.rest.is_empty() && lists_match),
+        Err(_) if matching.differs || !lists_match => Ok(false),
         Err(e) => Err(written(e)),
+    }
+}
+
+/// What becomes of the sparse structures' lists of a description written apart: copied
+/// out in the order of the text, or compared with the lists of a description written
+/// apart before.
+struct Apart<'l> {
+    /// The lists to compare with; `None` to collect them.
+    expected: Option<&'l [Integers]>,
+    /// The lists collected.
+    collected: Vec<Integers>,
+    /// The index of the next list expected.
+    next: usize,
+    /// Whether a list differed from the one expected.
+    differs: bool,
+}
+
+impl<'l> Apart<'l> {
+    fn new(expected: Option<&'l [Integers]>) -> Self {
+        Apart {
+            expected,
+            collected: Vec::new(),
+            next: 0,
+            differs: false,
+        }
+    }
+
+    /// Take a structure's `indices` and `indptr` (in the order the text names them);
+    /// `false` when they differ from the lists expected.
+    fn take(&mut self, structure: &SparseStructure<'_>) -> bool {
+        let Some(expected) = self.expected else {
+            self.collected
+                .push(Integers::Narrow(structure.indices.to_vec()));
+            self.collected
+                .push(structure.indptr.iter().map(|&x| x as u64).collect());
+            return true;
+        };
+        let same = match expected.get(self.next..self.next + 2) {
+            Some([indices, indptr]) => {
+                same_items(indices, structure.indices, u64::from)
+                    && same_items(indptr, structure.indptr, |x| x as u64)
+            }
+            _ => false,
+        };
+        self.next += 2;
+        self.differs |= !same;
+        same
+    }
+
+    /// Every list expected met, and each the same.
+    fn all_matched(&self) -> bool {
+        !self.differs && self.next == self.expected.map_or(0, <[Integers]>::len)
+    }
+}
+
+/// Whether `list` holds `items` (each widened by `wide`).
+fn same_items<T: Copy>(list: &Integers, items: &[T], wide: impl Fn(T) -> u64) -> bool {
+    match list {
+        Integers::Narrow(list) => {
+            list.len() == items.len()
+                && list
+                    .iter()
+                    .zip(items)
+                    .all(|(&a, &b)| u64::from(a) == wide(b))
+        }
+        Integers::Wide(list) => {
+            list.len() == items.len() && list.iter().zip(items).all(|(&a, &b)| a == wide(b))
+        }
     }
 }
 
@@ -105,18 +219,21 @@ fn written(e: serde_json::Error) -> Error {
 /// A module (under its name, when not the default one) and the values of its tree, as the
 /// network format's object. Its keys come in the order of a `serde_json::Map` (sorted), so
 /// the text is the same whether written directly or through a [`Json`] value.
-struct Described<'a> {
+struct Described<'a, 'l> {
     module: &'a dyn Module,
     tree: &'a Tree,
     name: Option<&'a str>,
+    /// Where the sparse structures' lists go when they are written apart.
+    apart: Option<&'a RefCell<Apart<'l>>>,
 }
 
-impl<'a> Described<'a> {
-    fn new(module: &'a dyn Module, tree: &'a Tree) -> Self {
+impl<'a, 'l> Described<'a, 'l> {
+    fn new(module: &'a dyn Module, tree: &'a Tree, apart: Option<&'a RefCell<Apart<'l>>>) -> Self {
         Described {
             module,
             tree,
             name: None,
+            apart,
         }
     }
 
@@ -137,7 +254,7 @@ impl<'a> Described<'a> {
     }
 }
 
-impl Serialize for Described<'_> {
+impl Serialize for Described<'_, '_> {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         let children = self.module.children();
         let mut options = self.module.options();
@@ -148,13 +265,14 @@ impl Serialize for Described<'_> {
         map.serialize_entry("class", self.module.class_name())?;
         if !children.is_empty() {
             let empty = Tree::new();
-            let modules: Vec<Described<'_>> = children
+            let modules: Vec<Described<'_, '_>> = children
                 .iter()
                 .enumerate()
                 .map(|(i, &(n, child))| Described {
                     module: child,
                     tree: self.tree.branch(n).unwrap_or(&empty),
                     name: (n != format!("{i}_{}", child.class_name())).then_some(n),
+                    apart: self.apart,
                 })
                 .collect();
             map.serialize_entry("modules", &modules)?;
@@ -163,7 +281,7 @@ impl Serialize for Described<'_> {
             map.serialize_entry("name", name)?;
         }
         if !options.is_empty() {
-            map.serialize_entry("options", &Options(&options))?;
+            map.serialize_entry("options", &Options(&options, self.apart))?;
         }
         if !params.is_empty() {
             map.serialize_entry("parameters", &Values(&params))?;
@@ -179,9 +297,12 @@ impl Serialize for Described<'_> {
 }
 
 /// A module's options, sorted by name.
-struct Options<'a, 'm>(&'a [(&'static str, OptionValue<'m>)]);
+struct Options<'a, 'm, 'l>(
+    &'a [(&'static str, OptionValue<'m>)],
+    Option<&'a RefCell<Apart<'l>>>,
+);
 
-impl Serialize for Options<'_, '_> {
+impl Serialize for Options<'_, '_, '_> {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(Some(self.0.len()))?;
         for (name, value) in self.0 {
@@ -189,21 +310,35 @@ impl Serialize for Options<'_, '_> {
                 OptionValue::Bool(b) => map.serialize_entry(name, b)?,
                 OptionValue::Str(text) => map.serialize_entry(name, text)?,
                 OptionValue::Count(n) => map.serialize_entry(name, n)?,
-                OptionValue::Sparse(sparse) => map.serialize_entry(name, &Sparse(sparse))?,
+                OptionValue::Sparse(sparse) => {
+                    map.serialize_entry(name, &Sparse(sparse, self.1))?;
+                }
             }
         }
         map.end()
     }
 }
 
-/// A sparse structure as `{"indices", "indptr", "shape"}`.
-struct Sparse<'a, 'm>(&'a SparseStructure<'m>);
+/// A sparse structure as `{"indices", "indptr", "shape"}`; with its lists `null` when
+/// they are written apart.
+struct Sparse<'a, 'm, 'l>(&'a SparseStructure<'m>, Option<&'a RefCell<Apart<'l>>>);
 
-impl Serialize for Sparse<'_, '_> {
+impl Serialize for Sparse<'_, '_, '_> {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(Some(3))?;
-        map.serialize_entry("indices", self.0.indices)?;
-        map.serialize_entry("indptr", self.0.indptr)?;
+        match self.1 {
+            None => {
+                map.serialize_entry("indices", self.0.indices)?;
+                map.serialize_entry("indptr", self.0.indptr)?;
+            }
+            Some(apart) => {
+                if !apart.borrow_mut().take(self.0) {
+                    return Err(S::Error::custom("a sparse structure differs"));
+                }
+                map.serialize_entry("indices", &())?;
+                map.serialize_entry("indptr", &())?;
+            }
+        }
         map.serialize_entry("shape", &self.0.shape)?;
         map.end()
     }

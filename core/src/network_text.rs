@@ -60,6 +60,9 @@ struct Collected {
     /// Whether a list was not plain: [`ListReading::Plain`] kept it as an empty list, and
     /// [`parse`] reads the text again item by item.
     not_plain: bool,
+    /// With lists apart ([`parse_apart`]), the paths of the lists written as `null`, in
+    /// the order of the text; otherwise `None`, and a `null` list is not a list.
+    apart: Option<Vec<String>>,
 }
 
 /// How the reader reads the integer lists of a structured option.
@@ -86,16 +89,55 @@ enum ListReading {
 /// # Errors
 /// Text that is not JSON (or has anything after it), as `serde_json` words it.
 pub(crate) fn parse(text: &str) -> serde_json::Result<(Json, ParsedValues)> {
-    let (tree, values) = match parse_with(text, ListReading::Plain) {
-        Ok(parsed) if !parsed.1.not_plain => parsed,
-        _ => parse_with(text, ListReading::ItemByItem)?,
-    };
+    let (tree, values) = parse_twice(text, false)?;
     Ok((tree, ParsedValues(RefCell::new(values))))
 }
 
-fn parse_with(text: &str, lists_read: ListReading) -> serde_json::Result<(Json, Collected)> {
+/// [`parse`] of a text written with its structures' lists apart
+/// ([`crate::network::to_json_compact_apart`]): each `indptr` and `indices` written as
+/// `null` takes the next of `lists`, in the order of the text; a list written out is read
+/// as [`parse`] reads it.
+///
+/// # Errors
+/// As [`parse`] (as an invalid `network`); a number of lists other than the text's
+/// `null` lists.
+pub(crate) fn parse_apart(text: &str, lists: Vec<Integers>) -> Result<(Json, ParsedValues)> {
+    let (tree, mut values) = parse_twice(text, true)
+        .map_err(|e| Error::invalid("network", format!("invalid JSON: {e}")))?;
+    let paths = values.apart.take().unwrap_or_default();
+    if paths.len() != lists.len() {
+        return Err(Error::invalid(
+            "network",
+            format!(
+                "the description leaves {} structure list(s) apart, and {} are given",
+                paths.len(),
+                lists.len()
+            ),
+        ));
+    }
+    for (path, list) in paths.into_iter().zip(lists) {
+        values.lists.insert(path, Ok(list));
+    }
+    Ok((tree, ParsedValues(RefCell::new(values))))
+}
+
+/// The text read with its lists as plain text, and again item by item when one is not
+/// plain or the text has an error anywhere.
+fn parse_twice(text: &str, apart: bool) -> serde_json::Result<(Json, Collected)> {
+    match parse_with(text, ListReading::Plain, apart) {
+        Ok(parsed) if !parsed.1.not_plain => Ok(parsed),
+        _ => parse_with(text, ListReading::ItemByItem, apart),
+    }
+}
+
+fn parse_with(
+    text: &str,
+    lists_read: ListReading,
+    apart: bool,
+) -> serde_json::Result<(Json, Collected)> {
     let mut values = Collected {
         lists_read,
+        apart: apart.then(Vec::new),
         ..Collected::default()
     };
     let mut de = serde_json::Deserializer::from_str(text);
@@ -264,16 +306,28 @@ impl<'de> Visitor<'de> for OptionSeed<'_> {
             let value = match key.as_str() {
                 "indptr" | "indices" => {
                     let path = key_path(&self.path, &key);
+                    let apart = self.values.apart.is_some();
                     let list = match self.values.lists_read {
-                        ListReading::ItemByItem => map.next_value_seed(ListSeed(&path))?,
+                        ListReading::ItemByItem => {
+                            map.next_value_seed(ListSeed { path: &path, apart })?
+                        }
                         ListReading::Plain => {
                             let raw: &'de RawValue = map.next_value()?;
-                            let list = plain_integers(raw.get());
-                            self.values.not_plain |= list.is_none();
-                            Ok(list.unwrap_or_default())
+                            if apart && raw.get() == "null" {
+                                Listed::Apart
+                            } else {
+                                let list = plain_integers(raw.get());
+                                self.values.not_plain |= list.is_none();
+                                Listed::Read(Ok(list.unwrap_or_default()))
+                            }
                         }
                     };
-                    self.values.lists.insert(path, list);
+                    match list {
+                        Listed::Apart => self.values.apart.get_or_insert_default().push(path),
+                        Listed::Read(list) => {
+                            self.values.lists.insert(path, list);
+                        }
+                    }
                     Json::Null
                 }
                 _ => map.next_value::<Json>()?,
@@ -355,33 +409,45 @@ fn plain_integers(text: &str) -> Option<Integers> {
     Some(list)
 }
 
+/// What the text gives for a structure's list.
+enum Listed {
+    /// The list, or why it is not one.
+    Read(Result<Integers>),
+    /// `null`, in a text whose lists are apart ([`parse_apart`]).
+    Apart,
+}
+
 /// A list of non-negative integers at a JSON path, read item by item (each item a
 /// `serde_json` value only while it is checked), with the error
-/// [`crate::network::integer_list`] gives the same JSON.
-struct ListSeed<'p>(&'p str);
+/// [`crate::network::integer_list`] gives the same JSON; `null` is [`Listed::Apart`] in a
+/// text whose lists are apart.
+struct ListSeed<'p> {
+    path: &'p str,
+    apart: bool,
+}
+
+impl ListSeed<'_> {
+    fn not_a_list(&self) -> Listed {
+        Listed::Read(Err(not_integers(self.path, None)))
+    }
+}
 
 impl<'de> DeserializeSeed<'de> for ListSeed<'_> {
-    type Value = Result<Integers>;
+    type Value = Listed;
 
-    fn deserialize<D: Deserializer<'de>>(
-        self,
-        d: D,
-    ) -> std::result::Result<Result<Integers>, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Listed, D::Error> {
         d.deserialize_any(self)
     }
 }
 
 impl<'de> Visitor<'de> for ListSeed<'_> {
-    type Value = Result<Integers>;
+    type Value = Listed;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a list of non-negative integers")
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(
-        self,
-        mut seq: A,
-    ) -> std::result::Result<Self::Value, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Listed, A::Error> {
         let mut list = Integers::default();
         let mut first_bad = None;
         while let Some(item) = seq.next_element::<Json>()? {
@@ -391,42 +457,43 @@ impl<'de> Visitor<'de> for ListSeed<'_> {
                 None => {}
             }
         }
-        Ok(match first_bad {
+        Ok(Listed::Read(match first_bad {
             None => Ok(list),
-            Some((k, item)) => Err(not_integers(self.0, Some((k, &item)))),
-        })
+            Some((k, item)) => Err(not_integers(self.path, Some((k, &item)))),
+        }))
     }
 
-    fn visit_map<A: MapAccess<'de>>(
-        self,
-        mut map: A,
-    ) -> std::result::Result<Self::Value, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Listed, A::Error> {
         while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(Err(not_integers(self.0, None)))
+        Ok(self.not_a_list())
     }
 
-    fn visit_bool<E: DeError>(self, _: bool) -> std::result::Result<Self::Value, E> {
-        Ok(Err(not_integers(self.0, None)))
+    fn visit_bool<E: DeError>(self, _: bool) -> std::result::Result<Listed, E> {
+        Ok(self.not_a_list())
     }
 
-    fn visit_i64<E: DeError>(self, _: i64) -> std::result::Result<Self::Value, E> {
-        Ok(Err(not_integers(self.0, None)))
+    fn visit_i64<E: DeError>(self, _: i64) -> std::result::Result<Listed, E> {
+        Ok(self.not_a_list())
     }
 
-    fn visit_u64<E: DeError>(self, _: u64) -> std::result::Result<Self::Value, E> {
-        Ok(Err(not_integers(self.0, None)))
+    fn visit_u64<E: DeError>(self, _: u64) -> std::result::Result<Listed, E> {
+        Ok(self.not_a_list())
     }
 
-    fn visit_f64<E: DeError>(self, _: f64) -> std::result::Result<Self::Value, E> {
-        Ok(Err(not_integers(self.0, None)))
+    fn visit_f64<E: DeError>(self, _: f64) -> std::result::Result<Listed, E> {
+        Ok(self.not_a_list())
     }
 
-    fn visit_str<E: DeError>(self, _: &str) -> std::result::Result<Self::Value, E> {
-        Ok(Err(not_integers(self.0, None)))
+    fn visit_str<E: DeError>(self, _: &str) -> std::result::Result<Listed, E> {
+        Ok(self.not_a_list())
     }
 
-    fn visit_unit<E: DeError>(self) -> std::result::Result<Self::Value, E> {
-        Ok(Err(not_integers(self.0, None)))
+    fn visit_unit<E: DeError>(self) -> std::result::Result<Listed, E> {
+        Ok(if self.apart {
+            Listed::Apart
+        } else {
+            self.not_a_list()
+        })
     }
 }
 
@@ -779,9 +846,9 @@ mod tests {
         #[test]
         fn a_plain_reading_and_an_item_by_item_one_agree(text in value()) {
             let doc = format!(r#"{{"options": {{"w": {{"indptr": [0, 2], "indices": {text}}}}}}}"#);
-            let item_by_item = parse_with(&doc, ListReading::ItemByItem)
+            let item_by_item = parse_with(&doc, ListReading::ItemByItem, false)
                 .map_err(|e| TestCaseError::fail(e.to_string()))?;
-            let plain = parse_with(&doc, ListReading::Plain)
+            let plain = parse_with(&doc, ListReading::Plain, false)
                 .map_err(|e| TestCaseError::fail(e.to_string()))?;
             prop_assert_eq!(&plain.0, &item_by_item.0);
             if !plain.1.not_plain {
@@ -846,12 +913,50 @@ mod tests {
             r#"{"options": {"w": {"indices": [1, 2]}}} trailing"#,
         ] {
             let plain = parse(text).map(|_| ()).map_err(|e| e.to_string());
-            let item_by_item = parse_with(text, ListReading::ItemByItem)
+            let item_by_item = parse_with(text, ListReading::ItemByItem, false)
                 .map(|_| ())
                 .map_err(|e| e.to_string());
             assert!(plain.is_err(), "{text}");
             assert_eq!(plain, item_by_item, "{text}");
         }
+    }
+
+    #[test]
+    fn lists_apart_take_the_place_of_their_nulls_in_order() {
+        let text = r#"{"modules": [{"options": {"w": {"indices": null, "indptr": null}}},
+            {"options": {"v": {"indices": [5], "indptr": null}}}]}"#;
+        let given = || {
+            vec![
+                Integers::Narrow(vec![1]),
+                Integers::Narrow(vec![2]),
+                Integers::Wide(vec![1 << 40]),
+            ]
+        };
+        // Read as plain text, and item by item (a list that is not plain).
+        for text in [text.to_string(), text.replace("[5]", "[5, -1]")] {
+            let (_, values) = parse_apart(&text, given()).expect("three lists apart");
+            let list = |path: &str| values.take_list(path).expect(path);
+            let read = |path: &str| list(path).expect(path).into_u64();
+            assert_eq!(read("modules[0].options.w.indices"), [1]);
+            assert_eq!(read("modules[0].options.w.indptr"), [2]);
+            assert_eq!(read("modules[1].options.v.indptr"), [1 << 40]);
+            let written_out = list("modules[1].options.v.indices");
+            assert_eq!(written_out.is_ok(), !text.contains("-1"), "{text}");
+        }
+        for n in [0, 2, 4] {
+            let mut lists = given();
+            lists.resize(n, Integers::default());
+            let e = parse_apart(text, lists).expect_err("another number of lists");
+            let want = format!("leaves 3 structure list(s) apart, and {n} are given");
+            assert!(e.to_string().contains(&want), "{e}");
+        }
+        // Without lists apart, `null` is not a list.
+        let (_, values) = parse(text).expect("valid JSON");
+        let e = values
+            .take_list("modules[0].options.w.indices")
+            .expect("read")
+            .expect_err("null");
+        assert!(e.to_string().contains("not a list"), "{e}");
     }
 
     #[test]

@@ -145,7 +145,44 @@ impl Registry {
     pub fn read_json_str(&self, text: &str) -> Result<Arc<dyn Module>> {
         let (v, values) = network_text::parse(text)
             .map_err(|e| Error::invalid("network", format!("invalid JSON: {e}")))?;
-        let module = self.read_entry(&v, "", &values)?;
+        self.read_parsed(&v, &values)
+    }
+
+    /// [`Registry::read_json_str`] of a description written with its sparse structures'
+    /// lists apart ([`crate::network::to_json_compact_apart`]: a snapshot's), with those
+    /// lists: each `indptr` and `indices` written as `null` takes the next of `lists`, in
+    /// the order of the text.
+    ///
+    /// ```
+    /// use littoral_core::ModuleExt;
+    /// use littoral_core::doc_support::{SPARSE_TOY_CLASS, SparseToy};
+    /// use littoral_core::network::{to_json_compact, to_json_compact_apart};
+    /// use littoral_core::registry::Registry;
+    /// let toy = SparseToy::default();
+    /// let (text, lists) = to_json_compact_apart(&toy, &toy.init(0))?;
+    /// let registry = Registry::new().with(SPARSE_TOY_CLASS);
+    /// let read = registry.read_json_str_apart(&text, lists.clone())?;
+    /// assert_eq!(to_json_compact(read.as_ref(), &read.init(0))?, to_json_compact(&toy, &toy.init(0))?);
+    /// let err = registry.read_json_str_apart(&text, lists[..1].to_vec()).unwrap_err();
+    /// assert!(err.to_string().contains("leaves 2 structure list(s) apart, and 1 are given"));
+    /// # Ok::<(), littoral_core::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Registry::read_json_str`]; a number of `lists` other than the text leaves
+    /// apart.
+    pub fn read_json_str_apart(
+        &self,
+        text: &str,
+        lists: Vec<crate::network::Integers>,
+    ) -> Result<Arc<dyn Module>> {
+        let (v, values) = network_text::parse_apart(text, lists)?;
+        self.read_parsed(&v, &values)
+    }
+
+    /// The module of a parsed network file, within [`crate::limits::MAX_ELEMENTS`].
+    fn read_parsed(&self, v: &Json, values: &ParsedValues) -> Result<Arc<dyn Module>> {
+        let module = self.read_entry(v, "", values)?;
         crate::limits::module_elements(module.as_ref())?;
         Ok(module)
     }

@@ -33,7 +33,7 @@ use std::path::Path;
 pub const MAGIC: [u8; 8] = *b"LITTORAL";
 
 /// The newest format version this library writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Length of the fixed header.
 pub const HEADER_LEN: usize = 24;

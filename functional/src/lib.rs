@@ -57,6 +57,7 @@ pub mod error;
 pub mod npy;
 pub mod par;
 pub mod snapshot;
+mod snapshot_wire;
 pub mod summary;
 pub mod sweep;
 pub mod sweep_points;

@@ -1,12 +1,13 @@
 //! Exact snapshots: everything needed to continue a run bit for bit.
 //!
 //! A [`Snapshot`] holds the network description (the network JSON format of
-//! [`littoral_core::network`], as *text*: bincode cannot decode `serde_json::Value`), the
-//! Parameters and SimulationParameters, the State (with its batch axis and the random
-//! stream positions in `rng_key`), the step count, the format version and the library
-//! version. It is encoded by [`crate::codec`] (magic, version, length, CRC-32, bincode
-//! payload) and written atomically. Floats are stored as their IEEE bits: NaN payloads
-//! and `-0.0` survive.
+//! [`littoral_core::network`], as *text*: bincode cannot decode `serde_json::Value`; its
+//! sparse structures' lists apart, as binary), the Parameters and SimulationParameters,
+//! the State (with its batch axis and the random stream positions in `rng_key`), the step
+//! count, the format version and the library version. It is encoded by [`crate::codec`]
+//! (magic, version, length, CRC-32, bincode payload; the payload's layout by version in
+//! `snapshot_wire.rs`) and written atomically. Floats are stored as their IEEE bits: NaN
+//! payloads and `-0.0` survive.
 //!
 //! ```
 //! use littoral_core::{Array, ModuleExt, tree_bits_eq};
@@ -28,9 +29,9 @@ use crate::atomic::AtomicFile;
 use crate::codec;
 use crate::error::{Error, FormatError, Mismatch, Result};
 use littoral_core::array::{checked_size, format_shape};
+use littoral_core::network::Integers;
 use littoral_core::registry::Registry;
 use littoral_core::{Entry, Kind, Leaf, Module, ModuleExt, Tree, TreeExt, Value, tree_bits_eq};
-use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -38,14 +39,19 @@ use std::sync::Arc;
 pub const LIBRARY_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Everything needed to continue a run exactly. See the [module docs](self).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Snapshot {
-    /// Payload format version ([`codec::FORMAT_VERSION`] when written by this library).
+    /// The format version of the payload it was read from ([`codec::FORMAT_VERSION`] when
+    /// made here; a snapshot is always written in that version).
     pub format_version: u32,
     /// `CARGO_PKG_VERSION` of the `littoral-functional` that wrote it.
     pub library_version: String,
     /// The network description (network JSON format), or `""` for a module that the format
     /// cannot describe (then only [`Snapshot::restore`] with the module in hand works).
+    /// Its sparse structures' `indices` and `indptr` are `null`, their lists in
+    /// `structures` ([`littoral_core::network::to_json_compact_apart`]); a description
+    /// with its lists written out (format version 1, or [`Snapshot::from_parts`]) reads
+    /// as well.
     pub network_json: String,
     /// Parameters and SimulationParameters (no State leaf).
     pub params: Tree,
@@ -53,6 +59,8 @@ pub struct Snapshot {
     pub state: Tree,
     /// Time steps evolved so far (the caller's count).
     pub step: u64,
+    /// The lists the description leaves apart, in the order of its text.
+    pub structures: Vec<Integers>,
 }
 
 impl Snapshot {
@@ -66,24 +74,26 @@ impl Snapshot {
     /// [`Snapshot::from_parts`] with an empty description for such modules.
     pub fn capture(module: &dyn Module, params: &Tree, state: &Tree, step: u64) -> Result<Self> {
         let params = params_only(params);
-        let network_json = describe(module, &params)?;
-        Ok(Snapshot::from_parts(
-            network_json,
-            params,
-            state_only(state),
-            step,
-        ))
+        let (network_json, structures) = describe(module, &params)?;
+        Ok(Snapshot {
+            structures,
+            ..Snapshot::from_parts(network_json, params, state_only(state), step)
+        })
     }
 
     /// [`Snapshot::capture`], falling back to an empty network description when the
     /// module cannot be written in the network format.
     pub fn capture_lenient(module: &dyn Module, params: &Tree, state: &Tree, step: u64) -> Self {
         let params = params_only(params);
-        let network_json = describe(module, &params).unwrap_or_default();
-        Snapshot::from_parts(network_json, params, state_only(state), step)
+        let (network_json, structures) = describe(module, &params).unwrap_or_default();
+        Snapshot {
+            structures,
+            ..Snapshot::from_parts(network_json, params, state_only(state), step)
+        }
     }
 
-    /// A snapshot from its parts (current format and library version).
+    /// A snapshot from its parts (current format and library version), its description
+    /// with any lists written out.
     pub fn from_parts(network_json: String, params: Tree, state: Tree, step: u64) -> Self {
         Snapshot {
             format_version: codec::FORMAT_VERSION,
@@ -92,6 +102,7 @@ impl Snapshot {
             params,
             state,
             step,
+            structures: Vec::new(),
         }
     }
 
@@ -180,7 +191,7 @@ impl Snapshot {
     /// the descriptions differ.
     pub fn restore_checked(&self, module: &dyn Module, own: &Tree) -> Result<(Tree, Tree)> {
         let restored = self.restore(module)?;
-        if !describes(module, own, &self.network_json)? {
+        if !describes(module, own, self)? {
             return Err(littoral_core::Error::invalid(
                 "network_json",
                 "the module's classes, names, options or simulation parameters (such as dt) \
@@ -193,12 +204,13 @@ impl Snapshot {
 
     /// Rebuild the module from the network description with the classes of `registry`
     /// (`littoral_nets::registry()` for the built-in ones, with yours added), then
-    /// [`Snapshot::restore`].
+    /// [`Snapshot::restore`]. The snapshot is taken: its structure lists become the
+    /// module's without a copy.
     ///
     /// # Errors
     /// An empty or invalid description (a class the registry lacks among them); structure
     /// mismatches.
-    pub fn restore_module(&self, registry: &Registry) -> Result<(Arc<dyn Module>, Tree, Tree)> {
+    pub fn restore_module(mut self, registry: &Registry) -> Result<(Arc<dyn Module>, Tree, Tree)> {
         if self.network_json.is_empty() {
             return Err(littoral_core::Error::invalid(
                 "network_json",
@@ -207,7 +219,8 @@ impl Snapshot {
             )
             .into());
         }
-        let module = registry.read_json_str(&self.network_json)?;
+        let module = registry
+            .read_json_str_apart(&self.network_json, std::mem::take(&mut self.structures))?;
         let (params, state) = self.restore(module.as_ref())?;
         Ok((module, params, state))
     }
@@ -217,6 +230,7 @@ impl Snapshot {
         self.format_version == other.format_version
             && self.library_version == other.library_version
             && self.network_json == other.network_json
+            && self.structures == other.structures
             && self.step == other.step
             && tree_bits_eq(&self.params, &other.params)
             && tree_bits_eq(&self.state, &other.state)
@@ -224,22 +238,29 @@ impl Snapshot {
 }
 
 /// The network description stored in a snapshot: structure, options and
-/// SimulationParameters (which carry `Constant`s) as compact JSON. Parameter values are
-/// not repeated as text: they are in the binary `params` tree, restored bit for bit.
+/// SimulationParameters (which carry `Constant`s) as compact JSON, and the lists of its
+/// sparse structures apart. Parameter values are not repeated as text: they are in the
+/// binary `params` tree, restored bit for bit.
 ///
 /// # Errors
 /// A module the network format cannot describe.
-pub fn describe(module: &dyn Module, params: &Tree) -> Result<String> {
+pub fn describe(module: &dyn Module, params: &Tree) -> Result<(String, Vec<Integers>)> {
     let sim = params.simulation_parameters(None);
-    Ok(littoral_core::network::to_json_compact(module, &sim)?)
+    Ok(littoral_core::network::to_json_compact_apart(module, &sim)?)
 }
 
-/// Whether [`describe`] would give `text`, compared as it is written rather than built
-/// (a large network's description is hundreds of MB).
-fn describes(module: &dyn Module, params: &Tree, text: &str) -> Result<bool> {
+/// Whether [`describe`] would give the description of `snap` (with no lists apart: its
+/// text with the lists written out, as format version 1 and [`Snapshot::from_parts`]
+/// keep it), compared as it is written rather than built (a large network's description
+/// is hundreds of MB).
+fn describes(module: &dyn Module, params: &Tree, snap: &Snapshot) -> Result<bool> {
     let sim = params.simulation_parameters(None);
+    let lists = (!snap.structures.is_empty()).then_some(snap.structures.as_slice());
     Ok(littoral_core::network::describes_as_compact(
-        module, &sim, text,
+        module,
+        &sim,
+        &snap.network_json,
+        lists,
     )?)
 }
 

@@ -9,5 +9,6 @@ mod checkpoint;
 mod noise;
 mod par;
 mod snapshot;
+mod snapshot_structures;
 mod sweep;
 mod timeseries;

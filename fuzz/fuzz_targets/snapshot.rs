@@ -2,14 +2,16 @@
 //!
 //! Mutated bytes almost never keep a valid CRC-32, so each input is decoded twice: as
 //! given (the frame checks), and with its frame repaired (correct length and checksum
-//! around the bytes after the 24-byte header), so the fuzzer reaches the payload decoder,
-//! the tree validation and the network description inside. The repaired bytes are also
-//! written to a file and read back with `Snapshot::read`, which decodes as it reads
-//! (`codec::decode_file`): it must give what the bytes give.
+//! around the bytes after the 24-byte header, and the input's format version when it is
+//! one this library reads, else the current one), so the fuzzer reaches the payload
+//! decoder of every version, the tree validation, the structure lists and the network
+//! description inside. The repaired bytes are also written to a file and read back with
+//! `Snapshot::read`, which decodes as it reads (`codec::decode_file`): it must give what
+//! the bytes give.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use littoral_functional::codec::{HEADER_LEN, MAGIC, crc32};
+use littoral_functional::codec::{FORMAT_VERSION, HEADER_LEN, MAGIC, crc32};
 use littoral_functional::{FormatError, Result, Snapshot};
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -47,7 +49,13 @@ fuzz_target!(|data: &[u8]| {
     let payload = data.get(HEADER_LEN..).unwrap_or_default();
     let mut framed = Vec::with_capacity(HEADER_LEN + payload.len());
     framed.extend_from_slice(&MAGIC);
-    framed.extend_from_slice(&1u32.to_le_bytes());
+    let version = data
+        .get(8..12)
+        .and_then(|b| b.try_into().ok())
+        .map(u32::from_le_bytes)
+        .filter(|v| (1..=FORMAT_VERSION).contains(v))
+        .unwrap_or(FORMAT_VERSION);
+    framed.extend_from_slice(&version.to_le_bytes());
     framed.extend_from_slice(&(payload.len() as u64).to_le_bytes());
     framed.extend_from_slice(&crc32(payload).to_le_bytes());
     framed.extend_from_slice(payload);

@@ -140,6 +140,7 @@ impl Engine {
             return Err(folder_err(&path));
         }
         let snap = Snapshot::read(&path).map_err(|e| functional_err(Some(&path), e))?;
+        let step = snap.step;
         let (module, params, state, seed, nir) = match module {
             Some(m) => {
                 let (params, state) =
@@ -163,7 +164,7 @@ impl Engine {
             pace_call: pace::Pace::default(),
             pace_evolve: pace::Pace::default(),
             seed,
-            step: snap.step,
+            step,
             nir,
         })
     }

@@ -53,6 +53,7 @@ fn load<T>(
         return Ok((loaded, checked));
     };
     let snap = load_snapshot(snap_path)?;
+    let start_step = snap.step;
     let in_snap = |e| CliError::functional(snap_path, e);
     let (module, params, state) = match &a.net {
         None => snap
@@ -88,7 +89,7 @@ fn load<T>(
         module,
         params,
         state,
-        start_step: snap.step,
+        start_step,
         net_file: snap_path.clone(),
     };
     Ok((loaded, checked))

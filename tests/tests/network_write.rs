@@ -5,7 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use littoral_core::network::{
-    array_to_json, describes_as_compact, to_json, to_json_compact, to_json_string,
+    Integers, array_to_json, describes_as_compact, to_json, to_json_compact, to_json_compact_apart,
+    to_json_string,
 };
 use littoral_core::{Array, ModuleExt};
 use littoral_nets::config::from_json_str;
@@ -47,7 +48,7 @@ fn the_streamed_text_is_serde_jsons_rendering_of_the_described_value() {
         assert_eq!(compact, serde_json::to_string(&value).unwrap());
         // Compared as written: the text itself, and no other (one byte changed, cut
         // short, one byte more).
-        assert!(describes_as_compact(m.as_ref(), &tree, &compact).unwrap());
+        assert!(describes_as_compact(m.as_ref(), &tree, &compact, None).unwrap());
         let mut changed = compact.clone().into_bytes();
         let middle = changed.len() / 2;
         changed[middle] = if changed[middle] == b'1' { b'2' } else { b'1' };
@@ -58,7 +59,7 @@ fn the_streamed_text_is_serde_jsons_rendering_of_the_described_value() {
             &format!("{compact} "),
         ] {
             assert!(
-                !describes_as_compact(m.as_ref(), &tree, other).unwrap(),
+                !describes_as_compact(m.as_ref(), &tree, other, None).unwrap(),
                 "{other}"
             );
         }
@@ -68,6 +69,70 @@ fn the_streamed_text_is_serde_jsons_rendering_of_the_described_value() {
             to_json_string(back.as_ref(), &back.init(0)).unwrap(),
             pretty
         );
+    }
+}
+
+/// Written with its structures' lists apart (a snapshot's description): the compact text
+/// with `null` in their place, the lists in the text's order; compared as written, the
+/// text and lists and no others; read back with its lists, the same network.
+#[test]
+fn a_description_with_its_lists_apart_is_the_compact_text_without_them() {
+    let registry = littoral_nets::registry();
+    let mut sparse_networks = 0;
+    for text in NETWORKS {
+        let m = from_json_str(text).expect(text);
+        let tree = m.init(7);
+        let compact = to_json_compact(m.as_ref(), &tree).unwrap();
+        let (apart, lists) = to_json_compact_apart(m.as_ref(), &tree).unwrap();
+        let mut value: Json = serde_json::from_str(&compact).unwrap();
+        let mut taken = Vec::new();
+        take_lists(&mut value, &mut taken);
+        assert_eq!(apart, serde_json::to_string(&value).unwrap(), "{text}");
+        let taken: Vec<Integers> = taken.into_iter().map(|l| l.into_iter().collect()).collect();
+        assert_eq!(lists, taken, "{text}");
+        let describes = |lists: &[Integers]| {
+            describes_as_compact(m.as_ref(), &tree, &apart, Some(lists)).unwrap()
+        };
+        assert!(describes(&lists), "{text}");
+        let back = registry.read_json_str_apart(&apart, lists.clone()).unwrap();
+        assert_eq!(to_json_compact(back.as_ref(), &tree).unwrap(), compact);
+        if lists.is_empty() {
+            assert_eq!(apart, compact);
+            continue;
+        }
+        sparse_networks += 1;
+        assert!(!describes(&lists[1..]), "{text}: one list fewer");
+        let mut more = lists.clone();
+        more.push(Integers::default());
+        assert!(!describes(&more), "{text}: one list more");
+        let mut changed = lists.clone();
+        let last = changed.len() - 1;
+        let mut items = changed[last].clone().into_u64();
+        items[0] += 1;
+        changed[last] = items.into_iter().collect();
+        assert!(!describes(&changed), "{text}: an item changed");
+        assert!(!describes_as_compact(m.as_ref(), &tree, &apart, None).unwrap());
+    }
+    assert_eq!(sparse_networks, 2, "the networks with sparse structures");
+}
+
+/// Every `indices` and `indptr` of a value's objects replaced by `null`, their lists taken
+/// in the order of the compact text (keys sorted).
+fn take_lists(value: &mut Json, taken: &mut Vec<Vec<u64>>) {
+    match value {
+        Json::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                if key == "indices" || key == "indptr" {
+                    let list = v.as_array().unwrap().iter().map(|x| x.as_u64().unwrap());
+                    taken.push(list.collect());
+                    *v = Json::Null;
+                } else {
+                    take_lists(v, taken);
+                }
+            }
+        }
+        Json::Array(items) => items.iter_mut().for_each(|v| take_lists(v, taken)),
+        _ => {}
     }
 }
 

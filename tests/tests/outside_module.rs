@@ -74,6 +74,7 @@ fn an_outside_module_loads_snapshots_restores_and_continues_bit_for_bit() {
     let snap = Snapshot::from_bytes(&bytes).unwrap();
     // Without the class the description cannot be read, and the error says which.
     let e = snap
+        .clone()
         .restore_module(&littoral::nets::registry())
         .unwrap_err();
     assert!(e.to_string().contains("unknown class 'Lapicque'"), "{e}");
