@@ -1,6 +1,8 @@
 //! Owned, row-major (NumPy C-order) n-dimensional arrays: the numeric leaves of every tree.
 
 use crate::error::{Error, Result};
+use crate::wire::{Counted, CountedSeed, NumberLayout, WireItem};
+use serde::de::DeserializeSeed;
 use serde::{Deserialize, Serialize};
 
 /// An owned row-major array with an explicit shape. A shape of `[]` is a scalar
@@ -14,20 +16,41 @@ use serde::{Deserialize, Serialize};
 /// # Ok::<(), littoral_core::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(bound(deserialize = "T: Deserialize<'de>"))]
+#[serde(bound(
+    serialize = "T: WireItem + Serialize",
+    deserialize = "T: WireItem + Deserialize<'de>"
+))]
 pub struct Array<T = f64> {
     pub(crate) shape: Vec<usize>,
-    #[serde(deserialize_with = "deserialize_data")]
+    #[serde(
+        serialize_with = "serialize_data",
+        deserialize_with = "deserialize_data"
+    )]
     pub(crate) data: Vec<T>,
 }
 
-/// An array's data as serde's `Vec` reads it (the same wire form), reserved at once as
-/// far as [`crate::limits::sequence_capacity`] allows: while a snapshot's payload is
-/// decoded, a weight array is allocated once at its length instead of grown by doubling.
+/// An array's data: in a binary payload, its count and chunks of bytes
+/// ([`crate::wire::Counted`]); in a human-readable format (JSON), a list of numbers.
+fn serialize_data<S, T>(data: &[T], s: S) -> std::result::Result<S::Ok, S::Error>
+where
+    S: serde::Serializer,
+    T: WireItem + Serialize,
+{
+    if s.is_human_readable() {
+        s.collect_seq(data)
+    } else {
+        Counted(data).serialize(s)
+    }
+}
+
+/// An array's data as [`serialize_data`] writes it, or, in a payload of format version 1
+/// ([`crate::limits::number_layout`]), as serde's `Vec` reads it, reserved at once as far
+/// as [`crate::limits::sequence_capacity`] allows (a weight array allocated once at its
+/// length instead of grown by doubling).
 fn deserialize_data<'de, D, T>(deserializer: D) -> std::result::Result<Vec<T>, D::Error>
 where
     D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
+    T: WireItem + Deserialize<'de>,
 {
     struct Items<T>(std::marker::PhantomData<T>);
 
@@ -51,7 +74,13 @@ where
         }
     }
 
-    deserializer.deserialize_seq(Items(std::marker::PhantomData))
+    let items_one_by_one =
+        deserializer.is_human_readable() || crate::limits::number_layout() == NumberLayout::Items;
+    if items_one_by_one {
+        deserializer.deserialize_seq(Items(std::marker::PhantomData))
+    } else {
+        CountedSeed::new().deserialize(deserializer)
+    }
 }
 
 /// Format a shape as a Python tuple: `(2, 3)`, `(4,)`, `()`.

@@ -47,6 +47,7 @@ pub mod rng;
 pub mod spare;
 pub mod tree;
 pub mod validate;
+pub mod wire;
 
 pub use array::Array;
 pub use array_view::ArrayView;

@@ -22,6 +22,7 @@
 //! # Ok::<(), littoral_core::Error>(())
 //! ```
 
+use crate::wire::NumberLayout;
 use crate::{Error, Module, Result};
 use std::cell::Cell;
 
@@ -212,7 +213,7 @@ impl Drop for DepthGuard {
 }
 
 thread_local! {
-    static DECODE_PAYLOAD: Cell<Option<u64>> = const { Cell::new(None) };
+    static DECODE_PAYLOAD: Cell<Option<(u64, NumberLayout)>> = const { Cell::new(None) };
 }
 
 /// While it lives, this thread decodes a payload of a known, checked length (a snapshot's,
@@ -220,25 +221,37 @@ thread_local! {
 /// holds `n` items is reserved whole as long as `n` items of its type fit in the payload's
 /// bytes ([`sequence_capacity`]), instead of being grown from 1 MiB by doubling. A large
 /// network's weight array is then allocated once, not once per doubling with each block
-/// copied into the next (and, in the allocator, kept beside it). The guard's drop
-/// restores the length it replaced.
+/// copied into the next (and, in the allocator, kept beside it). The guard also says how
+/// the payload lays out its lists of numbers ([`number_layout`]: its format version's).
+/// Its drop restores the length and layout it replaced.
 ///
 /// ```
 /// use littoral_core::limits::{PayloadGuard, sequence_capacity};
+/// use littoral_core::wire::NumberLayout;
 /// assert_eq!(sequence_capacity::<f64>(Some(1 << 24)), 1 << 17); // 1 MiB, as serde's own
-/// let _payload = PayloadGuard::enter(1 << 30);
+/// let _payload = PayloadGuard::enter(1 << 30, NumberLayout::Chunks);
 /// assert_eq!(sequence_capacity::<f64>(Some(1 << 24)), 1 << 24); // fits in the payload
 /// assert_eq!(sequence_capacity::<f64>(Some(1 << 60)), 1 << 27); // no more than its bytes
 /// ```
 #[derive(Debug)]
 #[must_use = "the payload's length is forgotten when the guard is dropped"]
-pub struct PayloadGuard(Option<u64>);
+pub struct PayloadGuard(Option<(u64, NumberLayout)>);
 
 impl PayloadGuard {
-    /// Decode a payload of `bytes` bytes on this thread until the guard is dropped.
-    pub fn enter(bytes: u64) -> Self {
-        PayloadGuard(DECODE_PAYLOAD.with(|p| p.replace(Some(bytes))))
+    /// Decode a payload of `bytes` bytes whose lists of numbers are laid out as `layout`
+    /// on this thread until the guard is dropped.
+    pub fn enter(bytes: u64, layout: NumberLayout) -> Self {
+        PayloadGuard(DECODE_PAYLOAD.with(|p| p.replace(Some((bytes, layout)))))
     }
+}
+
+/// How the payload being decoded on this thread lays out its lists of numbers
+/// ([`PayloadGuard`]); outside a payload, as one is written now
+/// ([`NumberLayout::Chunks`]).
+pub fn number_layout() -> NumberLayout {
+    DECODE_PAYLOAD
+        .with(Cell::get)
+        .map_or(NumberLayout::default(), |(_, layout)| layout)
 }
 
 impl Drop for PayloadGuard {
@@ -255,7 +268,9 @@ impl Drop for PayloadGuard {
 pub fn sequence_capacity<T>(claimed: Option<usize>) -> usize {
     const CAUTIOUS_BYTES: u64 = 1 << 20;
     let item = std::mem::size_of::<T>().max(1) as u64;
-    let bytes = DECODE_PAYLOAD.with(Cell::get).unwrap_or(CAUTIOUS_BYTES);
+    let bytes = DECODE_PAYLOAD
+        .with(Cell::get)
+        .map_or(CAUTIOUS_BYTES, |(bytes, _)| bytes);
     let fits = usize::try_from(bytes / item).unwrap_or(usize::MAX);
     claimed.unwrap_or(0).min(fits)
 }
@@ -317,15 +332,18 @@ mod tests {
         assert_eq!(sequence_capacity::<f64>(None), 0);
         assert_eq!(sequence_capacity::<u8>(Some(usize::MAX)), 1 << 20);
         {
-            let _outer = PayloadGuard::enter(800);
+            let _outer = PayloadGuard::enter(800, NumberLayout::Items);
+            assert_eq!(number_layout(), NumberLayout::Items);
             assert_eq!(sequence_capacity::<f64>(Some(100)), 100);
             assert_eq!(sequence_capacity::<f64>(Some(101)), 100);
             assert_eq!(sequence_capacity::<()>(Some(usize::MAX)), 800);
             {
-                let _inner = PayloadGuard::enter(u64::MAX);
+                let _inner = PayloadGuard::enter(u64::MAX, NumberLayout::Chunks);
+                assert_eq!(number_layout(), NumberLayout::Chunks);
                 assert_eq!(sequence_capacity::<u64>(Some(usize::MAX)), (1 << 61) - 1);
             }
             assert_eq!(sequence_capacity::<u64>(Some(usize::MAX)), 100);
+            assert_eq!(number_layout(), NumberLayout::Items);
         }
         assert_eq!(sequence_capacity::<f64>(Some(1 << 20)), 1 << 17);
     }

@@ -25,6 +25,7 @@
 use crate::error::{Error, FormatError, Result};
 use bincode::de::read::{Reader, SliceReader};
 use bincode::error::DecodeError;
+use littoral_core::wire::NumberLayout;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::path::Path;
@@ -340,7 +341,7 @@ fn check_crc(header: &Header, computed: u32) -> Result<()> {
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<(Header, T)> {
     let (header, payload) = unframe(bytes)?;
     let mut reader = Counted::new(SliceReader::new(payload), header.payload_len);
-    let value = decode_limited::<T, _>(&mut reader, header.payload_len)?;
+    let value = decode_limited::<T, _>(&mut reader, &header)?;
     left_over(&header, reader.used)?;
     Ok((header, value))
 }
@@ -379,7 +380,7 @@ pub fn decode_file<T: DeserializeOwned>(path: &Path) -> Result<(Header, T)> {
     };
     let mut buffered = std::io::BufReader::with_capacity(1 << 16, hashing);
     let mut reader = Counted::new(&mut buffered, header.payload_len);
-    let value = decode_limited::<T, _>(&mut reader, header.payload_len);
+    let value = decode_limited::<T, _>(&mut reader, &header);
     let used = reader.used;
     std::io::copy(&mut buffered, &mut std::io::sink()).map_err(io_error)?;
     let hashing = buffered.into_inner();
@@ -472,12 +473,18 @@ impl<R: Reader> Reader for Counted<R> {
 
 /// bincode from `reader` with a limit of at most eight times the payload (the decoder
 /// counts decoded in-memory sizes, up to eight bytes for a one-byte varint), the payload's
-/// length known to the arrays decoded in it
+/// length and its version's layout of numbers known to the arrays decoded in it
 /// ([`littoral_core::limits::PayloadGuard`]: each reserved whole, within the payload's
-/// size, instead of grown by doubling).
-fn decode_limited<T: DeserializeOwned, R: Reader>(reader: R, payload_len: u64) -> Result<T> {
-    let _payload = littoral_core::limits::PayloadGuard::enter(payload_len);
-    let need = payload_len.saturating_mul(8);
+/// size, instead of grown by doubling; item by item in version 1, in chunks of bytes
+/// since version 2, [`littoral_core::wire`]).
+fn decode_limited<T: DeserializeOwned, R: Reader>(reader: R, header: &Header) -> Result<T> {
+    let layout = if header.version >= 2 {
+        NumberLayout::Chunks
+    } else {
+        NumberLayout::Items
+    };
+    let _payload = littoral_core::limits::PayloadGuard::enter(header.payload_len, layout);
+    let need = header.payload_len.saturating_mul(8);
     let r = if need <= 1 << 20 {
         dec::<T, R, { 1 << 20 }>(reader)
     } else if need <= 1 << 24 {

@@ -7,25 +7,20 @@
 //! text, whose parsing was most of a resume's time). A snapshot is always written in the
 //! current version; both are read.
 //!
-//! A structure list is `(width, count, chunks)`: `width` 4 (`u32` items) or 8 (`u64`),
-//! `count` its items, `chunks` a sequence of byte strings of at most [`CHUNK_BYTES`], each
-//! a whole number of items. Decoding reserves the list at its count while that fits in the
-//! payload's bytes ([`littoral_core::limits::sequence_capacity`]) and never holds more than
-//! one chunk's bytes beside the items.
+//! A structure list is its item width (4 for `u32` items, 8 for `u64`), then its items as
+//! [`littoral_core::wire::Counted`] writes them (their count, then chunks of little-endian
+//! bytes), as every array of a version-2 payload is.
 
 use crate::codec::FORMAT_VERSION;
 use crate::snapshot::Snapshot;
 use littoral_core::Tree;
 use littoral_core::limits::sequence_capacity;
 use littoral_core::network::Integers;
+use littoral_core::wire::{Counted, CountedSeed};
 use serde::de::{self, DeserializeSeed, SeqAccess, Visitor};
-use serde::ser::{SerializeSeq, SerializeStruct, SerializeTuple};
+use serde::ser::{SerializeSeq, SerializeStruct};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
-use std::marker::PhantomData;
-
-/// The largest chunk of a structure list's bytes.
-pub const CHUNK_BYTES: usize = 1 << 20;
 
 /// The first version whose payload holds `structures`.
 const STRUCTURES_SINCE: u32 = 2;
@@ -97,7 +92,7 @@ impl<'de> Visitor<'de> for SnapshotVisitor {
     }
 }
 
-/// Structure lists as written.
+/// Structure lists as written: each its width, then [`Counted`].
 struct Lists<'a>(&'a [Integers]);
 
 impl Serialize for Lists<'_> {
@@ -105,91 +100,11 @@ impl Serialize for Lists<'_> {
         let mut seq = s.serialize_seq(Some(self.0.len()))?;
         for list in self.0 {
             match list {
-                Integers::Narrow(items) => seq.serialize_element(&List(items))?,
-                Integers::Wide(items) => seq.serialize_element(&List(items))?,
+                Integers::Narrow(items) => seq.serialize_element(&(4u8, Counted(items)))?,
+                Integers::Wide(items) => seq.serialize_element(&(8u8, Counted(items)))?,
             }
         }
         seq.end()
-    }
-}
-
-/// The items of a structure list in little-endian bytes.
-trait Item: Copy + Sized {
-    /// Bytes an item takes.
-    const WIDTH: usize;
-    fn put(self, out: &mut Vec<u8>);
-    fn get(bytes: &[u8]) -> Self;
-    fn list(items: Vec<Self>) -> Integers;
-}
-
-impl Item for u32 {
-    const WIDTH: usize = 4;
-    fn put(self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.to_le_bytes());
-    }
-    fn get(bytes: &[u8]) -> Self {
-        let mut b = [0u8; 4];
-        b.copy_from_slice(bytes);
-        u32::from_le_bytes(b)
-    }
-    fn list(items: Vec<Self>) -> Integers {
-        Integers::Narrow(items)
-    }
-}
-
-impl Item for u64 {
-    const WIDTH: usize = 8;
-    fn put(self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.to_le_bytes());
-    }
-    fn get(bytes: &[u8]) -> Self {
-        let mut b = [0u8; 8];
-        b.copy_from_slice(bytes);
-        u64::from_le_bytes(b)
-    }
-    fn list(items: Vec<Self>) -> Integers {
-        Integers::Wide(items)
-    }
-}
-
-/// One structure list: `(width, count, chunks)`.
-struct List<'a, T>(&'a [T]);
-
-impl<T: Item> Serialize for List<'_, T> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut tuple = s.serialize_tuple(3)?;
-        tuple.serialize_element(&(T::WIDTH as u8))?;
-        tuple.serialize_element(&(self.0.len() as u64))?;
-        tuple.serialize_element(&Chunks(self.0))?;
-        tuple.end()
-    }
-}
-
-/// A list's items as byte strings of at most [`CHUNK_BYTES`].
-struct Chunks<'a, T>(&'a [T]);
-
-impl<T: Item> Serialize for Chunks<'_, T> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let per_chunk = CHUNK_BYTES / T::WIDTH;
-        let mut seq = s.serialize_seq(Some(self.0.len().div_ceil(per_chunk)))?;
-        let mut bytes = Vec::with_capacity(CHUNK_BYTES.min(self.0.len() * T::WIDTH));
-        for part in self.0.chunks(per_chunk) {
-            bytes.clear();
-            for &x in part {
-                x.put(&mut bytes);
-            }
-            seq.serialize_element(&Bytes(&bytes))?;
-        }
-        seq.end()
-    }
-}
-
-/// A byte string (bincode: its length, then the bytes as they are).
-struct Bytes<'a>(&'a [u8]);
-
-impl Serialize for Bytes<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_bytes(self.0)
     }
 }
 
@@ -227,7 +142,7 @@ impl<'de> DeserializeSeed<'de> for ListSeed {
     type Value = Integers;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Integers, D::Error> {
-        d.deserialize_tuple(3, self)
+        d.deserialize_tuple(2, self)
     }
 }
 
@@ -235,111 +150,26 @@ impl<'de> Visitor<'de> for ListSeed {
     type Value = Integers;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a structure list (width, count, chunks)")
+        f.write_str("a structure list (its width, then its items)")
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Integers, A::Error> {
         let width: u8 = seq
             .next_element()?
             .ok_or_else(|| de::Error::invalid_length(0, &self))?;
-        let count: u64 = seq
-            .next_element()?
-            .ok_or_else(|| de::Error::invalid_length(1, &self))?;
         let list = match width {
-            4 => seq.next_element_seed(ChunksSeed::<u32>::new(count))?,
-            8 => seq.next_element_seed(ChunksSeed::<u64>::new(count))?,
+            4 => seq
+                .next_element_seed(CountedSeed::<u32>::new())?
+                .map(Integers::Narrow),
+            8 => seq
+                .next_element_seed(CountedSeed::<u64>::new())?
+                .map(Integers::Wide),
             w => {
                 return Err(de::Error::custom(format!(
                     "a structure list of {w}-byte items (4 or 8 expected)"
                 )));
             }
         };
-        list.ok_or_else(|| de::Error::invalid_length(2, &self))
-    }
-}
-
-/// Reads a list's chunks into `count` items.
-struct ChunksSeed<T> {
-    count: u64,
-    item: PhantomData<T>,
-}
-
-impl<T> ChunksSeed<T> {
-    fn new(count: u64) -> Self {
-        ChunksSeed {
-            count,
-            item: PhantomData,
-        }
-    }
-}
-
-impl<'de, T: Item> DeserializeSeed<'de> for ChunksSeed<T> {
-    type Value = Integers;
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Integers, D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de, T: Item> Visitor<'de> for ChunksSeed<T> {
-    type Value = Integers;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} items in chunks of bytes", self.count)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Integers, A::Error> {
-        let count = usize::try_from(self.count).unwrap_or(usize::MAX);
-        let mut items: Vec<T> = Vec::with_capacity(sequence_capacity::<T>(Some(count)));
-        while let Some(Chunk(bytes)) = seq.next_element()? {
-            if bytes.len() % T::WIDTH != 0 || bytes.len() > CHUNK_BYTES {
-                return Err(de::Error::custom(format!(
-                    "a chunk of {} bytes in a list of {}-byte items (a whole number of items, \
-                     at most {CHUNK_BYTES} bytes, expected)",
-                    bytes.len(),
-                    T::WIDTH
-                )));
-            }
-            if bytes.len() / T::WIDTH > count - items.len() {
-                return Err(de::Error::custom(format!(
-                    "a structure list holds more than its count of {count} items"
-                )));
-            }
-            items.extend(bytes.chunks_exact(T::WIDTH).map(T::get));
-        }
-        if items.len() != count {
-            return Err(de::Error::custom(format!(
-                "a structure list holds {} of its count of {count} items",
-                items.len()
-            )));
-        }
-        Ok(T::list(items))
-    }
-}
-
-/// One chunk's bytes.
-struct Chunk(Vec<u8>);
-
-impl<'de> Deserialize<'de> for Chunk {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_byte_buf(ChunkVisitor)
-    }
-}
-
-struct ChunkVisitor;
-
-impl<'de> Visitor<'de> for ChunkVisitor {
-    type Value = Chunk;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a chunk of bytes")
-    }
-
-    fn visit_byte_buf<E: de::Error>(self, bytes: Vec<u8>) -> Result<Chunk, E> {
-        Ok(Chunk(bytes))
-    }
-
-    fn visit_bytes<E: de::Error>(self, bytes: &[u8]) -> Result<Chunk, E> {
-        Ok(Chunk(bytes.to_vec()))
+        list.ok_or_else(|| de::Error::invalid_length(1, &self))
     }
 }

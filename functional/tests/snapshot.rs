@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::common::{build, input, net_spec, steps};
+use littoral_core::wire::Counted;
 use littoral_core::{Array, Kind, Leaf, ModuleExt, Tree, Value, record_bits_eq, tree_bits_eq};
 use littoral_functional::codec::{self, FORMAT_VERSION, HEADER_LEN, MAGIC};
 use littoral_functional::snapshot::check_structure;
@@ -306,7 +307,7 @@ fn a_file_decoded_as_it_is_read_fails_as_its_bytes_do() {
     // The fuzzer's find: a length inside the payload reaching past its end, the bytes
     // missing counted alike (a file's reader had counted all the bytes asked for).
     let found = include_bytes!("../../fuzz/regressions/snapshot/file-read-unexpected-end.snap");
-    let e = same(&frame(FORMAT_VERSION, &found[HEADER_LEN..])).unwrap_err();
+    let e = same(&frame(1, &found[HEADER_LEN..])).unwrap_err();
     assert!(
         matches!(&e, Some(FormatError::Decode(m)) if m.starts_with("UnexpectedEnd")),
         "{e:?}"
@@ -379,14 +380,15 @@ fn newer_versions_and_lying_length_fields_are_rejected_before_allocating() {
 /// A snapshot's wire form with one `params` leaf whose array is written as given: arrays
 /// the `Array` constructor would refuse, encoded through serde.
 #[derive(serde::Serialize)]
-struct RawSnapshot<D> {
+struct RawSnapshot<D, L> {
     format_version: u32,
     library_version: String,
     network_json: String,
     params: std::collections::BTreeMap<String, RawEntry<D>>,
     state: std::collections::BTreeMap<String, RawEntry<D>>,
     step: u64,
-    structures: Vec<()>,
+    /// `()` (nothing) in format version 1, an empty list since version 2.
+    structures: L,
 }
 
 #[derive(serde::Serialize)]
@@ -412,8 +414,10 @@ struct RawArray<D> {
     data: D,
 }
 
-/// The encoded snapshot whose `params.tau_mem` has `shape` and `data`.
-fn raw_snapshot_bytes<D: serde::Serialize>(shape: Vec<usize>, data: D) -> Vec<u8> {
+/// The encoded snapshot of format `version` (1 or 2) whose `params.tau_mem` has `shape`
+/// and `data` (a sequence of numbers in version 1; in version 2, as
+/// `littoral_core::wire::Counted` writes them).
+fn raw_snapshot_bytes<D: serde::Serialize>(version: u32, shape: Vec<usize>, data: D) -> Vec<u8> {
     let mut params = std::collections::BTreeMap::new();
     params.insert(
         "tau_mem".to_string(),
@@ -423,23 +427,41 @@ fn raw_snapshot_bytes<D: serde::Serialize>(shape: Vec<usize>, data: D) -> Vec<u8
             value: RawValue::F64(RawArray { shape, data }),
         }),
     );
-    let raw = RawSnapshot {
-        format_version: FORMAT_VERSION,
-        library_version: "0.1.0".into(),
-        network_json: String::new(),
-        params,
-        state: std::collections::BTreeMap::new(),
-        step: 0,
-        structures: Vec::new(),
-    };
-    codec::encode(&raw).unwrap()
+    fn encoded<D: serde::Serialize, L: serde::Serialize>(
+        version: u32,
+        params: std::collections::BTreeMap<String, RawEntry<D>>,
+        structures: L,
+    ) -> Vec<u8> {
+        let mut bytes = codec::encode(&RawSnapshot {
+            format_version: version,
+            library_version: "0.1.0".into(),
+            network_json: String::new(),
+            params,
+            state: std::collections::BTreeMap::new(),
+            step: 0,
+            structures,
+        })
+        .unwrap();
+        bytes[8..12].copy_from_slice(&version.to_le_bytes());
+        bytes
+    }
+    match version {
+        1 => encoded(1, params, ()),
+        _ => encoded(version, params, Vec::<()>::new()),
+    }
 }
 
 #[test]
 fn inconsistent_arrays_in_a_well_framed_payload_are_rejected() {
-    let e = format_err(&raw_snapshot_bytes(vec![1000], vec![1.0, 2.0]));
-    assert!(matches!(e, FormatError::Invalid(_)), "{e}");
-    assert!(e.to_string().contains("params.tau_mem"), "{e}");
+    let data = [1.0, 2.0];
+    for bytes in [
+        raw_snapshot_bytes(1, vec![1000], data.to_vec()),
+        raw_snapshot_bytes(2, vec![1000], Counted(&data)),
+    ] {
+        let e = format_err(&bytes);
+        assert!(matches!(e, FormatError::Invalid(_)), "{e}");
+        assert!(e.to_string().contains("params.tau_mem"), "{e}");
+    }
 }
 
 /// A sequence's length as written, with none of its items.
@@ -456,18 +478,35 @@ impl serde::Serialize for Claimed {
 fn an_array_claiming_more_items_than_its_payload_holds_reserves_no_more() {
     // Arrays are reserved whole while they fit in the payload
     // (`littoral_core::limits::sequence_capacity`): a claim of 2^61 items (2^64 bytes,
-    // which no allocator gives) in a payload of a few dozen bytes is an end of the payload,
-    // not an allocation failure, from bytes and from a file.
+    // which no allocator gives) in a payload of a few dozen bytes is an end of the payload
+    // (or, in version 2, a count its chunks do not hold), not an allocation failure, from
+    // bytes and from a file.
     let dir = tempfile::tempdir().unwrap();
     for claimed in [3, 1 << 20, 1 << 61, usize::MAX] {
-        let bytes = raw_snapshot_bytes(vec![claimed], Claimed(claimed));
-        let e = format_err(&bytes);
-        assert!(matches!(e, FormatError::Decode(_)), "{claimed}: {e}");
-        assert!(e.to_string().contains("nexpected"), "{claimed}: {e}");
-        let path = dir.path().join("claim.snap");
-        std::fs::write(&path, &bytes).unwrap();
-        let from_file = Snapshot::read(&path).unwrap_err();
-        assert_eq!(from_file.format_error(), Some(&e), "{claimed}");
+        let count = claimed as u64;
+        let cases = [
+            (
+                raw_snapshot_bytes(1, vec![claimed], Claimed(claimed)),
+                "nexpected".to_string(),
+            ),
+            (
+                raw_snapshot_bytes(2, vec![claimed], (count, Claimed(usize::MAX))),
+                "nexpected".to_string(),
+            ),
+            (
+                raw_snapshot_bytes(2, vec![claimed], (count, Claimed(0))),
+                format!("holds 0 of its count of {count} items"),
+            ),
+        ];
+        for (bytes, want) in cases {
+            let e = format_err(&bytes);
+            assert!(matches!(e, FormatError::Decode(_)), "{claimed}: {e}");
+            assert!(e.to_string().contains(&want), "{claimed}: {e}");
+            let path = dir.path().join("claim.snap");
+            std::fs::write(&path, &bytes).unwrap();
+            let from_file = Snapshot::read(&path).unwrap_err();
+            assert_eq!(from_file.format_error(), Some(&e), "{claimed}");
+        }
     }
 }
 

@@ -103,29 +103,23 @@ fn a_sparse_networks_lists_are_kept_apart_and_read_back_exactly() {
     continues_as(net.as_ref(), &params, &state, back);
 }
 
-/// A snapshot's fields as written, with `structures` as given: `()` writes nothing, the
-/// layout of format version 1.
+/// A snapshot's fields as written, with `structures` as given: `()` writes nothing, as
+/// format version 1 (whose trees are then written by [`V1Tree`]).
 #[derive(serde::Serialize)]
-struct Wire<'a, L> {
+struct Wire<'a, T, L> {
     format_version: u32,
     library_version: &'a str,
     network_json: &'a str,
-    params: &'a Tree,
-    state: &'a Tree,
+    params: T,
+    state: T,
     step: u64,
     structures: L,
 }
 
-/// `snap`'s values encoded with `network_json`, `structures` and the header's and
-/// payload's `version`.
-fn encoded<L: serde::Serialize>(
-    snap: &Snapshot,
-    version: u32,
-    network_json: &str,
-    structures: L,
-) -> Vec<u8> {
-    let mut bytes = codec::encode(&Wire {
-        format_version: version,
+/// `snap`'s values encoded in format version 2 with `network_json` and `structures`.
+fn encoded<L: serde::Serialize>(snap: &Snapshot, network_json: &str, structures: L) -> Vec<u8> {
+    codec::encode(&Wire {
+        format_version: 2,
         library_version: &snap.library_version,
         network_json,
         params: &snap.params,
@@ -133,9 +127,92 @@ fn encoded<L: serde::Serialize>(
         step: snap.step,
         structures,
     })
+    .unwrap()
+}
+
+/// `snap`'s values encoded in format version 1 with `network_json`.
+fn encoded_v1(snap: &Snapshot, network_json: &str) -> Vec<u8> {
+    let mut bytes = codec::encode(&Wire {
+        format_version: 1,
+        library_version: &snap.library_version,
+        network_json,
+        params: V1Tree(&snap.params),
+        state: V1Tree(&snap.state),
+        step: snap.step,
+        structures: (),
+    })
     .unwrap();
-    bytes[8..12].copy_from_slice(&version.to_le_bytes());
+    bytes[8..12].copy_from_slice(&1u32.to_le_bytes());
     bytes
+}
+
+/// A tree as format version 1 writes it: every array's data a sequence of numbers
+/// (`docs/snapshot-format.md`).
+struct V1Tree<'a>(&'a Tree);
+
+impl serde::Serialize for V1Tree<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use littoral_core::{Entry, Value};
+        use serde::ser::SerializeStruct;
+        struct V1Entry<'a>(&'a Entry<littoral_core::Leaf>);
+        impl serde::Serialize for V1Entry<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                match self.0 {
+                    Entry::Branch(tree) => {
+                        s.serialize_newtype_variant("Entry", 1, "Branch", &V1Tree(tree))
+                    }
+                    Entry::Leaf(leaf) => {
+                        let (index, name, array) = match &leaf.value {
+                            Value::F64(a) => (0, "F64", V1Array(a.shape(), Numbers::F64(a.data()))),
+                            Value::U64(a) => (1, "U64", V1Array(a.shape(), Numbers::U64(a.data()))),
+                        };
+                        struct V1Leaf<'a>(&'a littoral_core::Leaf, u32, &'static str, V1Array<'a>);
+                        impl serde::Serialize for V1Leaf<'_> {
+                            fn serialize<S: serde::Serializer>(
+                                &self,
+                                s: S,
+                            ) -> Result<S::Ok, S::Error> {
+                                let mut leaf = s.serialize_struct("Leaf", 3)?;
+                                leaf.serialize_field("kind", &self.0.kind)?;
+                                leaf.serialize_field("family", &self.0.family)?;
+                                leaf.serialize_field("value", &Variant(self.1, self.2, &self.3))?;
+                                leaf.end()
+                            }
+                        }
+                        s.serialize_newtype_variant(
+                            "Entry",
+                            0,
+                            "Leaf",
+                            &V1Leaf(leaf, index, name, array),
+                        )
+                    }
+                }
+            }
+        }
+        struct Variant<'a>(u32, &'static str, &'a V1Array<'a>);
+        impl serde::Serialize for Variant<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_newtype_variant("Value", self.0, self.1, self.2)
+            }
+        }
+        enum Numbers<'a> {
+            F64(&'a [f64]),
+            U64(&'a [u64]),
+        }
+        struct V1Array<'a>(&'a [usize], Numbers<'a>);
+        impl serde::Serialize for V1Array<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut array = s.serialize_struct("Array", 2)?;
+                array.serialize_field("shape", self.0)?;
+                match self.1 {
+                    Numbers::F64(data) => array.serialize_field("data", data)?,
+                    Numbers::U64(data) => array.serialize_field("data", data)?,
+                }
+                array.end()
+            }
+        }
+        s.collect_map(self.0.iter().map(|(name, entry)| (name, V1Entry(entry))))
+    }
 }
 
 #[test]
@@ -143,7 +220,7 @@ fn a_version_1_snapshot_with_its_lists_in_the_description_still_reads() {
     let net = large(3);
     let (params, state, snap) = evolved(net.as_ref());
     let inline = to_json_compact(net.as_ref(), &snap.params.simulation_parameters(None)).unwrap();
-    let v1 = Snapshot::from_bytes(&encoded(&snap, 1, &inline, ())).unwrap();
+    let v1 = Snapshot::from_bytes(&encoded_v1(&snap, &inline)).unwrap();
     assert_eq!((v1.format_version, v1.structures.len()), (1, 0));
     assert!(v1.network_json.contains(r#""indices":[1,0,999]"#));
     let own = net.init_simulation_parameters(0);
@@ -215,7 +292,7 @@ fn malformed_structure_lists_are_errors_not_panics() {
         ),
         (
             (4, 2, bytes_of(vec![0; 6])),
-            "a chunk of 6 bytes in a list of 4-byte items",
+            "a chunk of 6 bytes in a list of 4-byte numbers",
         ),
         (
             (8, 1 << 61, Vec::new()),
@@ -227,7 +304,7 @@ fn malformed_structure_lists_are_errors_not_panics() {
         ),
     ];
     for (list, want) in cases {
-        let bytes = encoded(&snap, FORMAT_VERSION, &snap.network_json, vec![list]);
+        let bytes = encoded(&snap, &snap.network_json, vec![list]);
         let e = Snapshot::from_bytes(&bytes).unwrap_err();
         let Some(FormatError::Decode(message)) = e.format_error() else {
             panic!("{want}: {e}");
@@ -239,13 +316,13 @@ fn malformed_structure_lists_are_errors_not_panics() {
     }
     // Well-formed lists: in 64-bit items too, and in chunks of any size, they read.
     let wide: Vec<RawList> = lists.iter().map(|l| raw(8, l, 1000)).collect();
-    let snap_wide = Snapshot::from_bytes(&encoded(&snap, 2, &snap.network_json, wide)).unwrap();
+    let snap_wide = Snapshot::from_bytes(&encoded(&snap, &snap.network_json, wide)).unwrap();
     assert!(matches!(snap_wide.structures[2], Integers::Wide(_)));
     assert!(snap_wide.restore_module(&littoral_nets::registry()).is_ok());
     // One list fewer than the description leaves apart; a column out of range: the
     // description's reader says so, naming the path.
     let fewer: Vec<RawList> = lists[..3].iter().map(|l| raw(4, l, 1 << 18)).collect();
-    let e = Snapshot::from_bytes(&encoded(&snap, 2, &snap.network_json, fewer))
+    let e = Snapshot::from_bytes(&encoded(&snap, &snap.network_json, fewer))
         .unwrap()
         .restore_module(&littoral_nets::registry())
         .unwrap_err();
@@ -257,7 +334,7 @@ fn malformed_structure_lists_are_errors_not_panics() {
     let mut out_of_range = lists.clone();
     out_of_range[2][0] = 1000;
     let out_of_range: Vec<RawList> = out_of_range.iter().map(|l| raw(4, l, 1 << 18)).collect();
-    let e = Snapshot::from_bytes(&encoded(&snap, 2, &snap.network_json, out_of_range))
+    let e = Snapshot::from_bytes(&encoded(&snap, &snap.network_json, out_of_range))
         .unwrap()
         .restore_module(&littoral_nets::registry())
         .unwrap_err();
