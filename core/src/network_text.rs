@@ -102,8 +102,7 @@ pub(crate) fn parse(text: &str) -> serde_json::Result<(Json, ParsedValues)> {
 /// As [`parse`] (as an invalid `network`); a number of lists other than the text's
 /// `null` lists.
 pub(crate) fn parse_apart(text: &str, lists: Vec<Integers>) -> Result<(Json, ParsedValues)> {
-    let (tree, mut values) = parse_twice(text, true)
-        .map_err(|e| Error::invalid("network", format!("invalid JSON: {e}")))?;
+    let (tree, mut values) = parse_twice(text, true).map_err(invalid_json)?;
     let paths = values.apart.take().unwrap_or_default();
     if paths.len() != lists.len() {
         return Err(Error::invalid(
@@ -119,6 +118,11 @@ pub(crate) fn parse_apart(text: &str, lists: Vec<Integers>) -> Result<(Json, Par
         values.lists.insert(path, Ok(list));
     }
     Ok((tree, ParsedValues(RefCell::new(values))))
+}
+
+/// A text that is not JSON, as the reader of a network file says it.
+pub(crate) fn invalid_json(e: serde_json::Error) -> Error {
+    Error::invalid("network", format!("invalid JSON: {e}"))
 }
 
 /// The text read with its lists as plain text, and again item by item when one is not

@@ -143,8 +143,7 @@ impl Registry {
     /// whose arrays would together hold more than [`crate::limits::MAX_ELEMENTS`]
     /// elements (checked before anything is allocated).
     pub fn read_json_str(&self, text: &str) -> Result<Arc<dyn Module>> {
-        let (v, values) = network_text::parse(text)
-            .map_err(|e| Error::invalid("network", format!("invalid JSON: {e}")))?;
+        let (v, values) = network_text::parse(text).map_err(network_text::invalid_json)?;
         self.read_parsed(&v, &values)
     }
 

@@ -48,34 +48,32 @@ fn exact<const N: usize>(bytes: &[u8]) -> [u8; N] {
     b
 }
 
-impl WireItem for u32 {
-    const WIDTH: usize = 4;
-    fn put(self, out: &mut [u8]) {
-        out.copy_from_slice(&self.to_le_bytes());
-    }
-    fn get(bytes: &[u8]) -> Self {
-        u32::from_le_bytes(exact(bytes))
-    }
+/// [`WireItem`] for an unsigned integer of `$width` bytes.
+macro_rules! unsigned_item {
+    ($t:ty, $width:literal) => {
+        impl WireItem for $t {
+            const WIDTH: usize = $width;
+            fn put(self, out: &mut [u8]) {
+                out.copy_from_slice(&self.to_le_bytes());
+            }
+            fn get(bytes: &[u8]) -> Self {
+                <$t>::from_le_bytes(exact(bytes))
+            }
+        }
+    };
 }
 
-impl WireItem for u64 {
-    const WIDTH: usize = 8;
-    fn put(self, out: &mut [u8]) {
-        out.copy_from_slice(&self.to_le_bytes());
-    }
-    fn get(bytes: &[u8]) -> Self {
-        u64::from_le_bytes(exact(bytes))
-    }
-}
+unsigned_item!(u32, 4);
+unsigned_item!(u64, 8);
 
 impl WireItem for f64 {
     const WIDTH: usize = 8;
     /// The IEEE bits: NaN payloads and `-0.0` kept.
     fn put(self, out: &mut [u8]) {
-        out.copy_from_slice(&self.to_bits().to_le_bytes());
+        self.to_bits().put(out);
     }
     fn get(bytes: &[u8]) -> Self {
-        f64::from_bits(u64::from_le_bytes(exact(bytes)))
+        f64::from_bits(u64::get(bytes))
     }
 }
 

@@ -3,7 +3,7 @@
 //! format-v1 fixture still loading.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::common::{build, input, net_spec, steps};
+use crate::common::{build, input, net_spec, read_fixture, steps};
 use littoral_core::wire::Counted;
 use littoral_core::{Array, Kind, Leaf, ModuleExt, Tree, Value, record_bits_eq, tree_bits_eq};
 use littoral_functional::codec::{self, FORMAT_VERSION, HEADER_LEN, MAGIC};
@@ -657,11 +657,7 @@ fn regenerate_snapshot_v1_fixture() {
 /// The committed format-v1 file must load in every later version.
 #[test]
 fn format_v1_fixture_still_loads() {
-    let path = fixture_path();
-    let bytes = std::fs::read(&path).unwrap();
-    assert_eq!(&bytes[..8], b"LITTORAL");
-    assert_eq!(u32::from_le_bytes(bytes[8..12].try_into().unwrap()), 1);
-    let snap = Snapshot::read(&path).unwrap();
+    let snap = read_fixture(&fixture_path(), 1);
     assert_eq!(snap.format_version, 1);
     assert_eq!(snap.library_version, "0.1.0");
     assert_eq!(snap.step, 5);

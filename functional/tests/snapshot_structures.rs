@@ -4,7 +4,7 @@
 //! panic.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use crate::common::input;
+use crate::common::{input, read_fixture};
 use littoral_core::network::{Integers, to_json_compact};
 use littoral_core::{Module, ModuleExt, Tree, TreeExt, tree_bits_eq};
 use littoral_functional::codec::{self, FORMAT_VERSION};
@@ -363,11 +363,7 @@ fn regenerate_snapshot_v2_fixture() {
 /// The committed format-v2 file must load in every later version.
 #[test]
 fn format_v2_fixture_still_loads() {
-    let path = fixture_v2_path();
-    let bytes = std::fs::read(&path).unwrap();
-    assert_eq!(&bytes[..8], b"LITTORAL");
-    assert_eq!(u32::from_le_bytes(bytes[8..12].try_into().unwrap()), 2);
-    let snap = Snapshot::read(&path).unwrap();
+    let snap = read_fixture(&fixture_v2_path(), 2);
     assert_eq!((snap.format_version, snap.step), (2, 4));
     assert_eq!(snap.structures.len(), 4);
     assert_eq!(snap.structures[0], Integers::Narrow(vec![1, 0, 5]));

@@ -41,3 +41,14 @@ pub fn assert_ev_bits_eq(a: &Evolution, b: &Evolution, what: &str) {
         "{what}: records differ"
     );
 }
+
+/// A committed snapshot fixture, checked to be framed with format `version`, read.
+pub fn read_fixture(path: &std::path::Path, version: u32) -> littoral_functional::Snapshot {
+    let bytes = std::fs::read(path).unwrap();
+    assert_eq!(&bytes[..8], b"LITTORAL");
+    assert_eq!(
+        u32::from_le_bytes(bytes[8..12].try_into().unwrap()),
+        version
+    );
+    littoral_functional::Snapshot::read(path).unwrap()
+}
