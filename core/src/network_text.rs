@@ -395,10 +395,11 @@ fn plain_integers(text: &str) -> Option<Integers> {
         let start = i;
         let mut x = 0u64;
         while let Some(d) = bytes.get(i).filter(|b| b.is_ascii_digit()) {
-            x = x * 10 + u64::from(d - b'0');
+            // An item of more than 19 digits may not fit: not plain (read item by item).
+            x = x.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
             i += 1;
         }
-        // An item without digits is not plain; one of more than 19 could overflow.
+        // An item without digits is not plain, nor one of more than 19.
         if i == start || i - start > 19 {
             return None;
         }
