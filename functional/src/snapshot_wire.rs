@@ -4,8 +4,9 @@
 //! `params`, `state`, `step`. Version 2 adds `structures`: the lists of the description's
 //! sparse structures (each `indices` and `indptr` written `null` in `network_json`), as
 //! little-endian integers rather than as text (a large network's are hundreds of MB of
-//! text, whose parsing was most of a resume's time). A snapshot is always written in the
-//! current version; both are read.
+//! text, whose parsing was most of a resume's time), and every array's numbers are bytes
+//! ([`littoral_core::wire`]; the codec tells the arrays which layout a payload has). A
+//! snapshot is always written in the current version; both are read.
 //!
 //! A structure list is its item width (4 for `u32` items, 8 for `u64`), then its items as
 //! [`littoral_core::wire::Counted`] writes them (their count, then chunks of little-endian
