@@ -36,6 +36,10 @@ pub const MAGIC: [u8; 8] = *b"LITTORAL";
 /// The newest format version this library writes and reads.
 pub const FORMAT_VERSION: u32 = 2;
 
+/// The first format version whose lists of numbers are chunks of bytes
+/// ([`littoral_core::wire`]); before it, one item each.
+const CHUNKED_NUMBERS_SINCE: u32 = 2;
+
 /// Length of the fixed header.
 pub const HEADER_LEN: usize = 24;
 
@@ -478,7 +482,7 @@ impl<R: Reader> Reader for Counted<R> {
 /// size, instead of grown by doubling; item by item in version 1, in chunks of bytes
 /// since version 2, [`littoral_core::wire`]).
 fn decode_limited<T: DeserializeOwned, R: Reader>(reader: R, header: &Header) -> Result<T> {
-    let layout = if header.version >= 2 {
+    let layout = if header.version >= CHUNKED_NUMBERS_SINCE {
         NumberLayout::Chunks
     } else {
         NumberLayout::Items

@@ -6,7 +6,7 @@
 
 use crate::common::{input, read_fixture};
 use littoral_core::network::{Integers, to_json_compact};
-use littoral_core::{Module, ModuleExt, Tree, TreeExt, tree_bits_eq};
+use littoral_core::{Array, Entry, Leaf, Module, ModuleExt, Tree, TreeExt, Value, tree_bits_eq};
 use littoral_functional::codec::{self, FORMAT_VERSION};
 use littoral_functional::{FormatError, Snapshot};
 use std::sync::Arc;
@@ -152,66 +152,58 @@ struct V1Tree<'a>(&'a Tree);
 
 impl serde::Serialize for V1Tree<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use littoral_core::{Entry, Value};
-        use serde::ser::SerializeStruct;
-        struct V1Entry<'a>(&'a Entry<littoral_core::Leaf>);
-        impl serde::Serialize for V1Entry<'_> {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                match self.0 {
-                    Entry::Branch(tree) => {
-                        s.serialize_newtype_variant("Entry", 1, "Branch", &V1Tree(tree))
-                    }
-                    Entry::Leaf(leaf) => {
-                        let (index, name, array) = match &leaf.value {
-                            Value::F64(a) => (0, "F64", V1Array(a.shape(), Numbers::F64(a.data()))),
-                            Value::U64(a) => (1, "U64", V1Array(a.shape(), Numbers::U64(a.data()))),
-                        };
-                        struct V1Leaf<'a>(&'a littoral_core::Leaf, u32, &'static str, V1Array<'a>);
-                        impl serde::Serialize for V1Leaf<'_> {
-                            fn serialize<S: serde::Serializer>(
-                                &self,
-                                s: S,
-                            ) -> Result<S::Ok, S::Error> {
-                                let mut leaf = s.serialize_struct("Leaf", 3)?;
-                                leaf.serialize_field("kind", &self.0.kind)?;
-                                leaf.serialize_field("family", &self.0.family)?;
-                                leaf.serialize_field("value", &Variant(self.1, self.2, &self.3))?;
-                                leaf.end()
-                            }
-                        }
-                        s.serialize_newtype_variant(
-                            "Entry",
-                            0,
-                            "Leaf",
-                            &V1Leaf(leaf, index, name, array),
-                        )
-                    }
-                }
-            }
-        }
-        struct Variant<'a>(u32, &'static str, &'a V1Array<'a>);
-        impl serde::Serialize for Variant<'_> {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_newtype_variant("Value", self.0, self.1, self.2)
-            }
-        }
-        enum Numbers<'a> {
-            F64(&'a [f64]),
-            U64(&'a [u64]),
-        }
-        struct V1Array<'a>(&'a [usize], Numbers<'a>);
-        impl serde::Serialize for V1Array<'_> {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                let mut array = s.serialize_struct("Array", 2)?;
-                array.serialize_field("shape", self.0)?;
-                match self.1 {
-                    Numbers::F64(data) => array.serialize_field("data", data)?,
-                    Numbers::U64(data) => array.serialize_field("data", data)?,
-                }
-                array.end()
-            }
-        }
         s.collect_map(self.0.iter().map(|(name, entry)| (name, V1Entry(entry))))
+    }
+}
+
+/// `Entry::Leaf` (variant 0) or `Entry::Branch` (variant 1).
+struct V1Entry<'a>(&'a Entry<Leaf>);
+
+impl serde::Serialize for V1Entry<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Entry::Leaf(leaf) => s.serialize_newtype_variant("Entry", 0, "Leaf", &V1Leaf(leaf)),
+            Entry::Branch(tree) => s.serialize_newtype_variant("Entry", 1, "Branch", &V1Tree(tree)),
+        }
+    }
+}
+
+/// A leaf's kind, family and value.
+struct V1Leaf<'a>(&'a Leaf);
+
+impl serde::Serialize for V1Leaf<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut leaf = s.serialize_struct("Leaf", 3)?;
+        leaf.serialize_field("kind", &self.0.kind)?;
+        leaf.serialize_field("family", &self.0.family)?;
+        leaf.serialize_field("value", &V1Value(&self.0.value))?;
+        leaf.end()
+    }
+}
+
+/// `Value::F64` (variant 0) or `Value::U64` (variant 1).
+struct V1Value<'a>(&'a Value);
+
+impl serde::Serialize for V1Value<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Value::F64(a) => s.serialize_newtype_variant("Value", 0, "F64", &V1Array(a)),
+            Value::U64(a) => s.serialize_newtype_variant("Value", 1, "U64", &V1Array(a)),
+        }
+    }
+}
+
+/// An array's shape, then its data as a sequence of numbers.
+struct V1Array<'a, T>(&'a Array<T>);
+
+impl<T: Copy + serde::Serialize> serde::Serialize for V1Array<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut array = s.serialize_struct("Array", 2)?;
+        array.serialize_field("shape", self.0.shape())?;
+        array.serialize_field("data", self.0.data())?;
+        array.end()
     }
 }
 
