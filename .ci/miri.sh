@@ -8,8 +8,8 @@
 # against initialisation, and the thread interleavings it runs for data races; see
 # `docs/testing.md`, "Miri".
 #
-#   bash .ci/miri.sh                     # fails if Miri is not installed
-#   MIRI_OPTIONAL=1 bash .ci/miri.sh     # .ci/run: says so and succeeds if it is not
+#   bash .ci/miri.sh                     # fails if Miri cannot be had
+#   MIRI_OPTIONAL=1 bash .ci/miri.sh     # .ci/run: says so and succeeds if it cannot
 #
 # Needs the nightly toolchain with its `miri` and `rust-src` components
 # (`rustup component add miri rust-src --toolchain nightly`). The flags:
