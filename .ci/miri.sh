@@ -25,10 +25,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Where the nightly toolchain is installed, its Miri components are added (downloads
-# from rustup's server); no toolchain is installed here.
+# Where the nightly toolchain is installed, its Miri components are added (a few MB from
+# rustup's server, seconds here; at most 3 minutes where the server cannot be reached). No
+# toolchain is installed here.
 if ! cargo +nightly miri --version >/dev/null 2>&1 && rustup toolchain list | grep -q '^nightly'; then
-  timeout 600 rustup component add miri rust-src --toolchain nightly || true
+  timeout 180 rustup component add miri rust-src --toolchain nightly || true
 fi
 if ! cargo +nightly miri --version >/dev/null 2>&1; then
   echo "miri.sh: Miri is not installed here (rustup component add miri rust-src --toolchain nightly)"
