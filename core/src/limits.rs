@@ -7,7 +7,7 @@
 //! | limit | value | applies to |
 //! |---|---|---|
 //! | [`MAX_DEPTH`] | 64 | nested trees (snapshots, any serde format), module trees |
-//! | [`MAX_ELEMENTS`] | 2³⁰ | one array, and all the arrays of one network together |
+//! | [`MAX_ELEMENTS`] | 2³⁰ | one array (and the product of its non-zero extents), and all the arrays of one network together |
 //! | [`MAX_HEADER_NESTING`] | 8 | brackets in a text header (`.npy`) before a parser sees it |
 //! | [`MAX_STREAM_BYTES`] | 2²⁸ (256 MiB) | bytes read from a pipe or device (no length to check first) |
 //! | [`sequence_capacity`] | the payload's bytes ([`PayloadGuard`]), else 1 MiB | memory reserved for a decoded sequence before its items are read |
@@ -86,16 +86,24 @@ pub fn check_text_nesting(text: &str, max: usize, path: &str) -> Result<()> {
 /// The number of elements of `shape`, computed with checked arithmetic and refused above
 /// [`MAX_ELEMENTS`]. `path` names the array in the error.
 ///
+/// An empty shape's other extents are bounded too: their product may not exceed the cap
+/// either. `(2·10¹⁴, 0)` holds nothing, but written as nested lists it is 2·10¹⁴ empty
+/// rows, and an input of that many time steps would be evolved step by step.
+///
 /// # Errors
 /// [`Error::Invalid`] naming `path`, the shape and the limit, when the product overflows
-/// or exceeds the cap.
+/// or exceeds the cap, or when the product of the non-zero extents does.
 pub fn element_count(shape: &[usize], path: &str) -> Result<usize> {
-    let count = shape
+    let non_zero = shape
         .iter()
-        .try_fold(1u64, |acc, &d| acc.checked_mul(d as u64));
-    match count {
-        Some(n) if n <= MAX_ELEMENTS => usize::try_from(n).map_err(|_| too_many(shape, path)),
-        _ => Err(too_many(shape, path)),
+        .filter(|&&d| d != 0)
+        .try_fold(1u64, |acc, &d| acc.checked_mul(d as u64))
+        .filter(|n| *n <= MAX_ELEMENTS);
+    match non_zero {
+        None => Err(too_many(shape, path)),
+        // The non-zero extents are within the cap, so all of them are too.
+        Some(_) if shape.contains(&0) => Ok(0),
+        Some(n) => usize::try_from(n).map_err(|_| too_many(shape, path)),
     }
 }
 
@@ -166,13 +174,16 @@ pub fn module_elements(module: &dyn Module) -> Result<u64> {
 }
 
 fn too_many(shape: &[usize], path: &str) -> Error {
-    Error::invalid(
-        path,
+    let shape_text = crate::array::format_shape(shape);
+    let message = if shape.contains(&0) {
         format!(
-            "shape {} holds more than {MAX_ELEMENTS} elements (the limit)",
-            crate::array::format_shape(shape)
-        ),
-    )
+            "shape {shape_text} holds no element, but its non-zero extents multiply to more \
+             than {MAX_ELEMENTS} (the limit)"
+        )
+    } else {
+        format!("shape {shape_text} holds more than {MAX_ELEMENTS} elements (the limit)")
+    };
+    Error::invalid(path, message)
 }
 
 thread_local! {
@@ -282,7 +293,15 @@ mod tests {
     #[test]
     fn element_count_is_checked() {
         assert_eq!(element_count(&[], "x").ok(), Some(1));
-        assert_eq!(element_count(&[0, usize::MAX], "x").ok(), Some(0));
+        assert_eq!(element_count(&[0], "x").ok(), Some(0));
+        assert_eq!(element_count(&[3, 0, 5], "x").ok(), Some(0));
+        let big = MAX_ELEMENTS as usize;
+        assert_eq!(element_count(&[big, 0], "x").ok(), Some(0));
+        // Empty, but its other extents are above the cap (a fuzzing finding).
+        let empty = element_count(&[0, usize::MAX], "x").map_err(|e| e.to_string());
+        assert!(empty.is_err_and(|m| m.contains("holds no element")));
+        assert!(element_count(&[2, 0, big / 2 + 1], "x").is_err());
+        assert!(element_count(&[1 << 32, 0, 1 << 32], "x").is_err());
         let wrap = element_count(&[1 << 32, 1 << 32], "w").map_err(|e| e.to_string());
         assert!(wrap.is_err_and(|m| m.starts_with("w: shape (4294967296, 4294967296)")));
         assert!(element_count(&[usize::MAX], "x").is_err());

@@ -93,6 +93,20 @@ fn wrapping_shape_products_are_refused() {
     assert!(err.contains("holds more than"), "{err}");
 }
 
+/// Fuzzing finding of the twenty-eighth round: Linear `[200999999999999, 0]` holds no
+/// element, so it passed the element cap, and writing its network back out listed 2·10¹⁴
+/// empty rows (the fuzz target timed out). The non-zero extents are capped too.
+#[test]
+fn empty_shapes_with_huge_extents_are_refused() {
+    let err = refused(
+        r#"{"class":"Sequential","modules":[{"class":"Linear","shape":[200999999999999,0]}]}"#,
+    );
+    assert!(err.contains("0_Linear.weight"), "{err}");
+    assert!(err.contains("holds no element"), "{err}");
+    // An empty shape within the cap is still a module.
+    assert!(from_json_str(r#"{"class":"Linear","shape":[1000,0]}"#).is_ok());
+}
+
 /// The per-network total is capped too, not only each array.
 #[test]
 fn the_network_total_is_capped() {
