@@ -88,7 +88,7 @@ pub fn check_text_nesting(text: &str, max: usize, path: &str) -> Result<()> {
 ///
 /// An empty shape's other extents are bounded too: their product may not exceed the cap
 /// either. `(2·10¹⁴, 0)` holds nothing, but written as nested lists it is 2·10¹⁴ empty
-/// rows, and an input of that many time steps would be evolved step by step.
+/// rows.
 ///
 /// # Errors
 /// [`Error::Invalid`] naming `path`, the shape and the limit, when the product overflows
