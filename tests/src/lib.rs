@@ -1,6 +1,6 @@
-//! Shared helpers of Littoral's tests: reading Rockpool golden files, comparing arrays bit
-//! for bit or within a stated budget, and the random networks of the property tests (used
-//! by this crate's tests and `littoral-functional`'s).
+//! Shared helpers of Littoral's tests: reading Rockpool golden files and the neuron-model
+//! golden files, comparing arrays bit for bit or within a stated budget, and the random
+//! networks of the property tests (used by this crate's tests and `littoral-functional`'s).
 #![deny(missing_docs)]
 
 use littoral_core::{Array, Error, Result};
@@ -8,7 +8,9 @@ use littoral_nets::config::json_to_array;
 use serde_json::Value as Json;
 use std::path::{Path, PathBuf};
 
+mod model_goldens;
 mod random_net;
+pub use model_goldens::{model_docs, models_dir, numbers, table};
 pub use random_net::{
     LayerSpec, NetSpec, build, build_layer, build_network, layer_classes, layer_spec, net_spec,
 };

@@ -8,9 +8,9 @@
 
 use littoral::functional::{ParOptions, Snapshot, Sweep, SweepOptions, evolve_par, run_sweep};
 use littoral_core::{Array, Error, Leaf, Module, ModuleExt, Tree, TreeExt, tree_bits_eq};
+use littoral_tests::{model_docs, table};
 use serde_json::{Value as Json, json};
 use std::num::NonZeroUsize;
-use std::path::Path;
 use std::sync::Arc;
 
 const LAYERS: &[&str] = &["Threshold", "Scale", "Delay"];
@@ -27,33 +27,12 @@ impl Case {
 }
 
 fn cases() -> Vec<Case> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("golden/models");
-    let mut cases: Vec<Case> = std::fs::read_dir(&dir)
+    model_docs()
         .unwrap()
-        .filter_map(|e| {
-            let path = e.ok()?.path();
-            let name = path.file_stem()?.to_str()?.to_string();
-            let doc: Json = serde_json::from_str(&std::fs::read_to_string(&path).ok()?).ok()?;
-            LAYERS
-                .contains(&doc["model"].as_str()?)
-                .then_some(Case { name, doc })
-        })
-        .collect();
-    cases.sort_by(|a, b| a.name.cmp(&b.name));
-    cases
-}
-
-fn flat(v: &Json) -> Vec<f64> {
-    match v {
-        Json::Array(items) => items.iter().flat_map(flat).collect(),
-        other => vec![other.as_f64().unwrap()],
-    }
-}
-
-fn table(v: &Json) -> Array {
-    let rows = v.as_array().unwrap();
-    let width = flat(&rows[0]).len();
-    Array::from_shape_vec(vec![rows.len(), width], flat(v)).unwrap()
+        .into_iter()
+        .filter(|(_, doc)| doc["model"].as_str().is_some_and(|m| LAYERS.contains(&m)))
+        .map(|(name, doc)| Case { name, doc })
+        .collect()
 }
 
 /// The case's network-file entry (NIR's parameter names, as the golden file has them).
@@ -103,9 +82,9 @@ fn every_layer_matches_the_numpy_reference_bit_for_bit() {
         assert_eq!(m.spiking_output(), case.model() == "Threshold");
         let tree = m.init(0);
         let ev = m
-            .evolve(&tree, &tree, &table(&case.doc["input"]), true)
+            .evolve(&tree, &tree, &table(&case.doc["input"]).unwrap(), true)
             .unwrap();
-        let want = table(&case.doc["output"]);
+        let want = table(&case.doc["output"]).unwrap();
         assert!(
             ev.output
                 .bits_eq(&want.clone().reshape(ev.output.shape().to_vec()).unwrap()),
@@ -132,7 +111,7 @@ fn threshold_ties_do_not_spike() {
         let m = module(&case, json!({ "precision": precision }));
         let tree = m.init(0);
         let ev = m
-            .evolve(&tree, &tree, &table(&case.doc["input"]), false)
+            .evolve(&tree, &tree, &table(&case.doc["input"]).unwrap(), false)
             .unwrap();
         let n = case.doc["neurons"].as_u64().unwrap() as usize;
         for tie in case.doc["ties"].as_array().unwrap() {
@@ -155,9 +134,9 @@ fn f32_is_read_from_the_file_and_close_to_f64() {
         assert!(text.contains("\"f32\""), "{}: {text}", case.name);
         let tree = m.init(0);
         let ev = m
-            .evolve(&tree, &tree, &table(&case.doc["input"]), false)
+            .evolve(&tree, &tree, &table(&case.doc["input"]).unwrap(), false)
             .unwrap();
-        let want = table(&case.doc["output"]);
+        let want = table(&case.doc["output"]).unwrap();
         for (g, w) in ev.output.data().iter().zip(want.data()) {
             assert!(
                 (g - w).abs() <= 1e-6 * w.abs().max(1.0),
@@ -182,7 +161,7 @@ fn chunks_threads_and_time_splits_give_the_same_bits() {
     for case in &cases() {
         let m = module(case, json!({}));
         let tree = m.init(0);
-        let rows = table(&case.doc["input"]);
+        let rows = table(&case.doc["input"]).unwrap();
         let (t, n) = (rows.shape()[0], rows.shape()[1]);
         let b = 5;
         let data: Vec<f64> = (0..b)

@@ -11,6 +11,7 @@
 
 use littoral::functional::{ParOptions, Snapshot, evolve_par};
 use littoral_core::{Array, Kind, Leaf, Module, ModuleExt, Tree, tree_bits_eq};
+use littoral_tests::{model_docs, table};
 use serde_json::{Value as Json, json};
 use std::num::NonZeroUsize;
 use std::path::Path;
@@ -22,39 +23,12 @@ struct Case {
 }
 
 fn cases() -> Vec<Case> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("golden/models");
-    let mut names: Vec<_> = std::fs::read_dir(&dir)
+    model_docs()
         .unwrap()
-        .filter_map(|e| {
-            e.ok()?
-                .file_name()
-                .to_str()?
-                .strip_suffix(".json")
-                .map(String::from)
-        })
-        .collect();
-    names.sort();
-    names
         .into_iter()
-        .filter_map(|name| {
-            let text = std::fs::read_to_string(dir.join(format!("{name}.json"))).unwrap();
-            let doc: Json = serde_json::from_str(&text).unwrap();
-            (doc["family"] == "rockpool").then_some(Case { name, doc })
-        })
+        .filter(|(_, doc)| doc["family"] == "rockpool")
+        .map(|(name, doc)| Case { name, doc })
         .collect()
-}
-
-fn flat(v: &Json) -> Vec<f64> {
-    match v {
-        Json::Array(items) => items.iter().flat_map(flat).collect(),
-        other => vec![other.as_f64().unwrap()],
-    }
-}
-
-fn table(v: &Json) -> Array {
-    let rows = v.as_array().unwrap();
-    let width = flat(&rows[0]).len();
-    Array::from_shape_vec(vec![rows.len(), width], flat(v)).unwrap()
 }
 
 fn refractory(case: &Case) -> f64 {
@@ -87,7 +61,7 @@ fn module(case: &Case, precision: &str, force_refractory: bool) -> Arc<dyn Modul
 }
 
 fn input(case: &Case) -> Array {
-    table(&case.doc["input"])
+    table(&case.doc["input"]).unwrap()
 }
 
 fn assert_close(case: &str, what: &str, got: &[f64], want: &[f64], tol: f64) {
@@ -119,11 +93,11 @@ fn every_rockpool_family_case_matches_the_numpy_reference() {
             let m = module(case, "f64", force);
             let tree = m.init(0);
             let ev = m.evolve(&tree, &tree, &input(case), true).unwrap();
-            let want = table(&case.doc["output"]);
+            let want = table(&case.doc["output"]).unwrap();
             assert_eq!(ev.output.data(), want.data(), "{}: spikes", case.name);
             assert!(want.data().iter().any(|&z| z > 0.0), "{}", case.name);
             for (name, values) in case.doc["states"].as_object().unwrap() {
-                let want = table(values);
+                let want = table(values).unwrap();
                 let Some(recorded) = ev.record.get(name) else {
                     assert!(
                         name == "refractory_steps" && want.data().iter().all(|&c| c == 0.0),
@@ -368,14 +342,14 @@ fn reset_and_refractory_agree_with_brian2() {
         let ev = m.evolve(&tree, &tree, &input(case), true).unwrap();
         assert_eq!(
             ev.output.data(),
-            table(&brian["spikes"]).data(),
+            table(&brian["spikes"]).unwrap().data(),
             "{name}: spikes"
         );
         assert_close(
             name,
             "vmem (Brian2)",
             ev.record.get("vmem").unwrap().data(),
-            table(&brian["vmem"]).data(),
+            table(&brian["vmem"]).unwrap().data(),
             1e-12,
         );
     }

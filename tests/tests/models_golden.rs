@@ -8,9 +8,9 @@
 
 use littoral::functional::{ParOptions, evolve_par};
 use littoral_core::{Array, Error, Kind, Leaf, Module, ModuleExt, Tree, TreeExt, tree_bits_eq};
+use littoral_tests::{model_docs, numbers, table};
 use serde_json::{Value as Json, json};
 use std::num::NonZeroUsize;
-use std::path::Path;
 use std::sync::Arc;
 
 /// The golden model name → the Littoral class, for every class implemented so far.
@@ -35,23 +35,10 @@ struct Case {
 }
 
 fn cases() -> Vec<Case> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("golden/models");
-    let mut names: Vec<_> = std::fs::read_dir(&dir)
+    model_docs()
         .unwrap()
-        .filter_map(|e| {
-            e.ok()?
-                .file_name()
-                .to_str()?
-                .strip_suffix(".json")
-                .map(String::from)
-        })
-        .collect();
-    names.sort();
-    names
         .into_iter()
-        .filter_map(|name| {
-            let text = std::fs::read_to_string(dir.join(format!("{name}.json"))).unwrap();
-            let doc: Json = serde_json::from_str(&text).unwrap();
+        .filter_map(|(name, doc)| {
             let model = doc["model"].as_str()?.to_string();
             (doc["family"] == "nir" && CLASSES.iter().any(|(m, _)| *m == model)).then_some(Case {
                 name,
@@ -64,19 +51,6 @@ fn cases() -> Vec<Case> {
 
 fn class_of(model: &str) -> &'static str {
     CLASSES.iter().find(|(m, _)| *m == model).unwrap().1
-}
-
-fn flat(v: &Json) -> Vec<f64> {
-    match v {
-        Json::Array(items) => items.iter().flat_map(flat).collect(),
-        other => vec![other.as_f64().unwrap()],
-    }
-}
-
-fn table(v: &Json) -> Array {
-    let rows = v.as_array().unwrap();
-    let width = flat(&rows[0]).len();
-    Array::from_shape_vec(vec![rows.len(), width], flat(v)).unwrap()
 }
 
 /// The case's network-file entry.
@@ -103,7 +77,7 @@ fn module(case: &Case, precision: Option<&str>) -> Arc<dyn Module> {
 fn tree(module: &dyn Module, case: &Case) -> Tree {
     let mut tree = module.init(0);
     for (name, values) in case.doc["initial_state"].as_object().unwrap() {
-        let values = flat(values);
+        let values = numbers(values).unwrap();
         let array = Array::from_shape_vec(vec![values.len()], values).unwrap();
         tree.insert_leaf(name.as_str(), Leaf::f64(Kind::State, None, array));
     }
@@ -134,9 +108,9 @@ fn every_nir_neuron_matches_scipys_zero_order_hold() {
         assert_eq!(m.class_name(), class_of(&case.model));
         assert_eq!(m.spiking_output(), spiking(&case.model));
         let tree = tree(m.as_ref(), case);
-        let x = table(&case.doc["input"]);
+        let x = table(&case.doc["input"]).unwrap();
         let ev = m.evolve(&tree, &tree, &x, true).unwrap();
-        let want = table(&case.doc["output"]);
+        let want = table(&case.doc["output"]).unwrap();
         if spiking(&case.model) {
             assert_eq!(ev.output.data(), want.data(), "{}: spikes", case.name);
             assert!(
@@ -150,7 +124,7 @@ fn every_nir_neuron_matches_scipys_zero_order_hold() {
         let states = case.doc["states"].as_object().unwrap();
         assert!(!states.is_empty());
         for (name, values) in states {
-            let want = table(values);
+            let want = table(values).unwrap();
             let recorded = ev
                 .record
                 .get(name)
@@ -174,13 +148,13 @@ fn f32_is_read_from_the_file_and_close_to_f64() {
         assert!(text.contains("f32"), "{}: {text}", case.name);
         let tree = tree(m.as_ref(), case);
         let ev = m
-            .evolve(&tree, &tree, &table(&case.doc["input"]), false)
+            .evolve(&tree, &tree, &table(&case.doc["input"]).unwrap(), false)
             .unwrap();
         assert_close(
             &case.name,
             "f32 output",
             &ev.output,
-            &table(&case.doc["output"]),
+            &table(&case.doc["output"]).unwrap(),
             1e-4,
         );
     }
@@ -192,7 +166,7 @@ fn chunks_threads_and_time_splits_give_the_same_bits() {
     for case in &cases() {
         let m = module(case, None);
         let tree = tree(m.as_ref(), case);
-        let rows = table(&case.doc["input"]);
+        let rows = table(&case.doc["input"]).unwrap();
         let (t, n) = (rows.shape()[0], rows.shape()[1]);
         let b = 5;
         let data: Vec<f64> = (0..b)
@@ -256,7 +230,7 @@ fn bad_parameters_are_errors_naming_the_path() {
     for case in &cases() {
         let m = module(case, None);
         let good = tree(m.as_ref(), case);
-        let x = table(&case.doc["input"]);
+        let x = table(&case.doc["input"]).unwrap();
         let taus: Vec<String> = m
             .attributes()
             .iter()

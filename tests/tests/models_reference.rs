@@ -7,16 +7,11 @@
 //! `Delay`, `ALIF`, the LIF options) are written on the module scaffold; their golden
 //! tests (at 1e-9, spikes exactly) come with them and read these same files.
 
+use littoral_tests::{model_docs, models_dir};
 use serde_json::Value as Json;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-fn models_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("golden")
-        .join("models")
-}
 
 fn read(name: &str) -> Result<Json, Box<dyn std::error::Error>> {
     let path = models_dir().join(format!("{name}.json"));
@@ -29,20 +24,7 @@ fn field<'a>(doc: &'a Json, key: &str) -> Result<&'a Json, String> {
 }
 
 fn numbers(v: &Json) -> Result<Vec<f64>, String> {
-    match v {
-        Json::Number(n) => n
-            .as_f64()
-            .map(|x| vec![x])
-            .ok_or_else(|| "bad number".to_string()),
-        Json::Array(items) => {
-            let mut out = Vec::new();
-            for item in items {
-                out.extend(numbers(item)?);
-            }
-            Ok(out)
-        }
-        other => Err(format!("expected numbers, found {other}")),
-    }
+    littoral_tests::numbers(v).map_err(|e| e.to_string())
 }
 
 /// A (steps, columns) table as rows.
@@ -65,26 +47,9 @@ fn param(doc: &Json, name: &str) -> Result<Vec<f64>, String> {
     numbers(field(field(doc, "parameters")?, name)?)
 }
 
-fn all_cases() -> Result<Vec<(String, Json)>, Box<dyn std::error::Error>> {
-    let mut names: Vec<String> = std::fs::read_dir(models_dir())?
-        .filter_map(|e| e.ok())
-        .filter_map(|e| {
-            e.file_name()
-                .to_str()
-                .and_then(|n| n.strip_suffix(".json"))
-                .map(String::from)
-        })
-        .collect();
-    names.sort();
-    names
-        .into_iter()
-        .map(|n| Ok((n.clone(), read(&n)?)))
-        .collect()
-}
-
 #[test]
 fn every_golden_file_is_complete_and_consistent() -> TestResult {
-    let cases = all_cases()?;
+    let cases = model_docs()?;
     assert!(
         cases.len() >= 20,
         "expected the generator's 24 cases, found {}",
@@ -232,7 +197,7 @@ fn closed_form(model: &str, doc: &Json, j: usize, dt: f64) -> Result<(Vec<f64>, 
 #[test]
 fn closed_form_coefficients_match_scipy_zero_order_hold() -> TestResult {
     let mut checked = 0;
-    for (name, doc) in all_cases()? {
+    for (name, doc) in model_docs()? {
         let Some(zoh) = doc.get("zoh") else { continue };
         let model = field(&doc, "model")?.as_str().ok_or("model")?.to_string();
         let dt = field(&doc, "dt")?.as_f64().ok_or("dt")?;
