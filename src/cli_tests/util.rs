@@ -182,3 +182,18 @@ pub fn library_evolve(net_json: &str, seed: u64, x: &Array, record: bool) -> Evo
     let tree = net.init(seed);
     net.evolve(&tree, &tree, x, record).unwrap()
 }
+
+/// `simulate NET -i INPUT -o OUTPUT --save-state SNAP -q`, which must succeed.
+pub fn simulate_saving_state(f: &Fixture, net: &str, input: &str, output: &str, snap: &str) {
+    f.ok(&[
+        "simulate",
+        net,
+        "-i",
+        input,
+        "-o",
+        output,
+        "--save-state",
+        snap,
+        "-q",
+    ]);
+}
