@@ -2,10 +2,10 @@
 //! `tests/golden/gen_models.py` from scipy's zero-order hold): readable and internally
 //! consistent, and the closed-form coefficients of `docs/models.md` §2 agree with scipy's.
 //!
-//! What this file does NOT do yet: compare Littoral's modules with the goldens. The
-//! modules (`LI`, `Integrator`, `IF`, `NirLIF`, `CubaLI`, `CubaLIF`, `Threshold`, `Scale`,
-//! `Delay`, `ALIF`, the LIF options) are written on the module scaffold; their golden
-//! tests (at 1e-9, spikes exactly) come with them and read these same files.
+//! The files themselves are checked here; Littoral's modules are compared with them in
+//! `models_golden.rs` (`LI`, `Integrator`, `IF`, `NirLIF`, `CubaLI`, `CubaLIF`),
+//! `layers_golden.rs` (`Threshold`, `Scale`, `Delay`) and `lif_options.rs` (`ALIF`, the
+//! LIF options), all through `littoral_tests::model_docs`.
 
 use littoral_tests::{model_docs, models_dir};
 use serde_json::Value as Json;
