@@ -63,6 +63,21 @@ fn bad_network_files() {
     fails(&f, &["inspect", "class.json"], 1, "class.json");
 }
 
+/// Each input file of `cases` (name, bytes, what its error says) is refused by `simulate`
+/// as [`fails`] checks, with an error that says `what`.
+fn inputs_are_refused(f: &Fixture, cases: &[(&str, Vec<u8>, &str)]) {
+    for (name, bytes, what) in cases {
+        f.write(name, bytes);
+        let err = fails(
+            f,
+            &["simulate", "net.json", "-i", name, "-o", "y.npy"],
+            1,
+            name,
+        );
+        assert!(err.contains(what), "{name}: {err}");
+    }
+}
+
 #[test]
 fn bad_input_files() {
     let f = Fixture::new(1, 10);
@@ -121,16 +136,7 @@ fn bad_input_files() {
             "bool",
         ),
     ];
-    for (name, bytes, what) in &cases {
-        f.write(name, bytes);
-        let err = fails(
-            &f,
-            &["simulate", "net.json", "-i", name, "-o", "y.npy"],
-            1,
-            name,
-        );
-        assert!(err.contains(what), "{name}: {err}");
-    }
+    inputs_are_refused(&f, &cases);
     // The sweep reads its input the same way.
     fails(
         &f,
@@ -225,16 +231,7 @@ fn npz_inputs_good_and_bad() {
             "no array",
         ),
     ];
-    for (name, bytes, what) in &cases {
-        f.write(name, bytes);
-        let err = fails(
-            &f,
-            &["simulate", "net.json", "-i", name, "-o", "y.npy"],
-            1,
-            name,
-        );
-        assert!(err.contains(what), "{name}: {err}");
-    }
+    inputs_are_refused(&f, &cases);
 }
 
 #[test]
