@@ -94,17 +94,30 @@ pub fn check_text_nesting(text: &str, max: usize, path: &str) -> Result<()> {
 /// [`Error::Invalid`] naming `path`, the shape and the limit, when the product overflows
 /// or exceeds the cap, or when the product of the non-zero extents does.
 pub fn element_count(shape: &[usize], path: &str) -> Result<usize> {
-    let non_zero = shape
-        .iter()
-        .filter(|&&d| d != 0)
-        .try_fold(1u64, |acc, &d| acc.checked_mul(d as u64))
-        .filter(|n| *n <= MAX_ELEMENTS);
-    match non_zero {
+    match non_zero_extents(shape).filter(|n| *n <= MAX_ELEMENTS) {
         None => Err(too_many(shape, path)),
         // The non-zero extents are within the cap, so all of them are too.
         Some(_) if shape.contains(&0) => Ok(0),
         Some(n) => usize::try_from(n).map_err(|_| too_many(shape, path)),
     }
+}
+
+/// The product of `shape`'s non-zero extents (its element count when none is zero), or
+/// `None` when it overflows `u64`. Written as nested lists, an empty array still lists
+/// this many empty innermost lists (`(1000, 0)`: a thousand `[]`), so it is what
+/// [`element_count`] caps for an empty shape.
+///
+/// ```
+/// use littoral_core::limits::non_zero_extents;
+/// assert_eq!(non_zero_extents(&[1000, 0]), Some(1000));
+/// assert_eq!(non_zero_extents(&[2, 3]), Some(6));
+/// assert_eq!(non_zero_extents(&[usize::MAX, usize::MAX]), None);
+/// ```
+pub fn non_zero_extents(shape: &[usize]) -> Option<u64> {
+    shape
+        .iter()
+        .filter(|&&d| d != 0)
+        .try_fold(1u64, |acc, &d| acc.checked_mul(d as u64))
 }
 
 /// `count · item_bytes`, checked: the bytes an allocation of `count` items would take.

@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use littoral_core::limits::module_elements;
+use littoral_core::limits::{module_elements, non_zero_extents};
 use littoral_core::{Module, ModuleExt, for_each_module};
 
 /// Above this [`written_size`] the fuzzer skips `init` and the round trip: an accepted
@@ -23,12 +23,7 @@ fn written_size(module: &dyn Module) -> u64 {
     let walked = for_each_module(module, |_, _, m| -> Result<(), std::convert::Infallible> {
         for attribute in m.attributes() {
             let shape = attribute.shapes.first().map_or(&[][..], Vec::as_slice);
-            let extents = shape
-                .iter()
-                .filter(|&&d| d != 0)
-                .try_fold(1u64, |n, &d| n.checked_mul(d as u64))
-                .unwrap_or(u64::MAX);
-            size = size.saturating_add(extents);
+            size = size.saturating_add(non_zero_extents(shape).unwrap_or(u64::MAX));
         }
         Ok(())
     });
