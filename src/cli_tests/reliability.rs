@@ -665,17 +665,7 @@ fn signals_remove_temporary_files_and_stale_ones_are_cleaned() {
 #[test]
 fn a_snapshot_at_the_last_step_does_not_wrap() {
     let f = Fixture::new(1, 5);
-    f.ok(&[
-        "simulate",
-        "net.json",
-        "-i",
-        "x.npy",
-        "-o",
-        "y.npy",
-        "--save-state",
-        "s.snap",
-        "-q",
-    ]);
+    simulate_saving_state(&f, "net.json", "x.npy", "y.npy", "s.snap");
     let snap = Snapshot::read(&f.path("s.snap")).unwrap();
     let last = Snapshot::from_parts(
         snap.network_json.clone(),
@@ -705,17 +695,7 @@ fn a_snapshot_at_the_last_step_does_not_wrap() {
 #[test]
 fn version_zero_and_non_finite_snapshot_states_are_refused() {
     let f = Fixture::new(1, 5);
-    f.ok(&[
-        "simulate",
-        "net.json",
-        "-i",
-        "x.npy",
-        "-o",
-        "y.npy",
-        "--save-state",
-        "s.snap",
-        "-q",
-    ]);
+    simulate_saving_state(&f, "net.json", "x.npy", "y.npy", "s.snap");
     let mut bytes = std::fs::read(f.path("s.snap")).unwrap();
     bytes[8..12].copy_from_slice(&0u32.to_le_bytes());
     f.write("v0.snap", &bytes);

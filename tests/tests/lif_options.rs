@@ -9,7 +9,8 @@
 //! snapshots taken mid refractory period are bit-identical, `f32`, and bad input.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use littoral::functional::{ParOptions, Snapshot, evolve_par};
+use crate::round_trip::{through_network_file, through_snapshot};
+use littoral::functional::{ParOptions, evolve_par};
 use littoral_core::{Array, Kind, Leaf, Module, ModuleExt, Tree, tree_bits_eq};
 use littoral_tests::{model_docs, table};
 use serde_json::{Value as Json, json};
@@ -208,15 +209,8 @@ fn chunks_threads_splits_and_snapshots_mid_refractory_give_the_same_bits() {
             })
             .unwrap();
         let first = m.evolve(&tree, &tree, &part(0, split), false).unwrap();
-        let bytes = Snapshot::capture(m.as_ref(), &tree, &first.state, split as u64)
-            .unwrap()
-            .to_bytes()
-            .unwrap();
-        let (restored, params, state) = Snapshot::from_bytes(&bytes)
-            .unwrap()
-            .restore_module(&registry)
-            .unwrap();
-        assert_eq!(restored.repr(), m.repr(), "{}", case.name);
+        let (restored, params, state) =
+            through_snapshot(&registry, m.as_ref(), &tree, &first.state, split as u64);
         let second = restored
             .evolve(&params, &state, &part(split, t), false)
             .unwrap();
@@ -234,9 +228,7 @@ fn chunks_threads_splits_and_snapshots_mid_refractory_give_the_same_bits() {
         let got: Vec<u64> = second.output.data().iter().map(|v| v.to_bits()).collect();
         assert_eq!(got, tail, "{}: resumed output", case.name);
         // The written network file reads back to the same module.
-        let text = littoral_core::network::to_json_string(m.as_ref(), &tree).unwrap();
-        let back = registry.read_json_str(&text).unwrap();
-        assert_eq!(back.repr(), m.repr(), "{}", case.name);
+        through_network_file(&registry, m.as_ref(), &tree);
     }
 }
 

@@ -20,5 +20,6 @@ mod network_text;
 mod network_write;
 mod outside_module;
 mod properties;
+mod round_trip;
 mod sparse;
 mod sparse_rec;

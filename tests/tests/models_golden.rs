@@ -6,6 +6,7 @@
 //! errors for bad parameters.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use crate::round_trip::{through_network_file, through_snapshot};
 use littoral::functional::{ParOptions, evolve_par};
 use littoral_core::{Array, Error, Kind, Leaf, Module, ModuleExt, Tree, TreeExt, tree_bits_eq};
 use littoral_tests::{model_docs, numbers, table};
@@ -277,7 +278,6 @@ fn bad_parameters_are_errors_naming_the_path() {
 /// `Sequential` behind a `Linear`.
 #[test]
 fn snapshots_and_written_files_round_trip() {
-    use littoral::functional::Snapshot;
     let registry = littoral_nets::registry();
     for case in &cases() {
         let n = case.doc["neurons"].as_u64().unwrap() as usize;
@@ -291,23 +291,14 @@ fn snapshots_and_written_files_round_trip() {
         let tree = net.init(3);
         let x = Array::full(vec![2, 30, 2], 0.8);
         let first = net.evolve(&tree, &tree, &x, false).unwrap();
-        let bytes = Snapshot::capture(net.as_ref(), &tree, &first.state, 30)
-            .unwrap()
-            .to_bytes()
-            .unwrap();
-        let (module, params, state) = Snapshot::from_bytes(&bytes)
-            .unwrap()
-            .restore_module(&registry)
-            .unwrap();
-        assert_eq!(module.repr(), net.repr(), "{}", case.name);
+        let (module, params, state) =
+            through_snapshot(&registry, net.as_ref(), &tree, &first.state, 30);
         let second = module.evolve(&params, &state, &x, false).unwrap();
         let whole = net
             .evolve(&tree, &tree, &Array::full(vec![2, 60, 2], 0.8), false)
             .unwrap();
         assert!(tree_bits_eq(&second.state, &whole.state), "{}", case.name);
-        let text = littoral_core::network::to_json_string(net.as_ref(), &tree).unwrap();
-        let again = registry.read_json_str(&text).unwrap();
-        assert_eq!(again.repr(), net.repr(), "{}", case.name);
+        let again = through_network_file(&registry, net.as_ref(), &tree);
         assert!(
             tree_bits_eq(&again.init(9).parameters(None), &tree.parameters(None)),
             "{}",

@@ -5,7 +5,8 @@
 //! CSR gives errors naming the path.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use littoral::functional::{ParOptions, Snapshot, evolve_par};
+use crate::round_trip::{through_network_file, through_snapshot};
+use littoral::functional::{ParOptions, evolve_par};
 use littoral_core::{Array, Module, ModuleExt, tree_bits_eq};
 use littoral_nets::sparse::Csr;
 use littoral_nets::{Alif, Lif, Reset};
@@ -149,14 +150,13 @@ fn snapshots_and_files_round_trip_mid_refractory() {
             Array::from_shape_vec(vec![2, to - from, 16], d).unwrap()
         };
         let first = module.evolve(&tree, &tree, &part(0, split), false).unwrap();
-        let bytes = Snapshot::capture(module.as_ref(), &tree, &first.state, split as u64)
-            .unwrap()
-            .to_bytes()
-            .unwrap();
-        let (restored, params, state) = Snapshot::from_bytes(&bytes)
-            .unwrap()
-            .restore_module(&registry)
-            .unwrap();
+        let (restored, params, state) = through_snapshot(
+            &registry,
+            module.as_ref(),
+            &tree,
+            &first.state,
+            split as u64,
+        );
         let second = restored
             .evolve(&params, &state, &part(split, 60), false)
             .unwrap();
@@ -165,9 +165,7 @@ fn snapshots_and_files_round_trip_mid_refractory() {
             "{}",
             module.class_name()
         );
-        let text = littoral_core::network::to_json_string(module.as_ref(), &tree).unwrap();
-        let back = registry.read_json_str(&text).unwrap();
-        assert_eq!(back.repr(), module.repr());
+        let back = through_network_file(&registry, module.as_ref(), &tree);
         assert!(tree_bits_eq(&back.init(2), &tree));
         let again = back
             .evolve(&back.init(2), &back.init(2), &x, false)
