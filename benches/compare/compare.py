@@ -19,8 +19,12 @@ Littoral is timed two ways, side by side:
   (`machine.core_scaling`) and the LIF kernel's own 1 → 2 scaling in cache (the
   `kernel_scaling` example), both measured right after each pair, are printed beside the
   speed-ups. W1 N=1000 streams memory, so
-  after each of its pairs the copy rates on one core and on both (`machine.copy_rates`)
-  are measured too, and the run's rates on 1 and 2 threads are printed against them.
+  after each of its pairs two streaming rates on one core and on both are measured too,
+  and the run's rates on 1 and 2 threads are printed against them: the copy
+  (`machine.copy_rates`, glibc's `memcpy` between two buffers) and a pass in place over
+  W1's 80 MB (the `stream_scaling` example: W1's own memory pattern, with no neuron
+  model). On the development VMs the pass in place moves about twice the copy's bytes
+  per second on one core and gains little from a second one.
   After each command-line run of W1 (N = 100, 1000), W2 and W3, the library runs the
   same workload at once (`workloads --only …`, median of 3 calls in one process): the
   "CLI evolve / library (side by side)" ratio compares times taken seconds apart, not
@@ -145,9 +149,10 @@ def run_cli(args):
     # The library's side of each CLI row (built by `run_littoral`).
     lib_exe = os.path.join(ROOT, "target", "release", "examples", "workloads")
     subprocess.run(["cargo", "build", "--release", "--quiet", "-p", "littoral-benches", "--example", "first_call",
-                    "--example", "kernel_scaling"], cwd=ROOT, check=True)
+                    "--example", "kernel_scaling", "--example", "stream_scaling"], cwd=ROOT, check=True)
     first_exe = os.path.join(ROOT, "target", "release", "examples", "first_call")
     kernel_exe = os.path.join(ROOT, "target", "release", "examples", "kernel_scaling")
+    stream_exe = os.path.join(ROOT, "target", "release", "examples", "stream_scaling")
     res = {}
     scaling = [core_scaling()]
     runs = max(1, args.littoral_runs)
@@ -178,6 +183,13 @@ def run_cli(args):
             done = subprocess.run([kernel_exe, "0.1"], check=True, capture_output=True, text=True)
             return json.loads(done.stdout)["scaling"]
 
+        def stream_rates():
+            """(GB/s on one core, GB/s on every core) of a pass in place over W1's 80 MB,
+            now (the `stream_scaling` example, 0.1 s each way)."""
+            done = subprocess.run([stream_exe, "0.1"], check=True, capture_output=True, text=True)
+            got = json.loads(done.stdout)
+            return got["one_thread_gb_per_s"], got["all_threads_gb_per_s"]
+
         def simulate_cmd(net, x):
             """`littoral simulate` of `net` on `x`, writing the output and the summary."""
             return [exe, "simulate", net, "-i", x, "-o", out, "--summary", summary, "--quiet"]
@@ -195,11 +207,12 @@ def run_cli(args):
             """`runs` + 1 runs of `cmd` (the first warms the page cache) and, with
             `one_thread`, a `--threads 1` run beside each (every other pair that one
             first) and the machine's 2-core bound right after each pair (`core_scaling`,
-            0.05 s; the LIF kernel's own, `kernel_scaling`, 0.1 s), and with `streamed` its
-            copy rates too (`copy_rates`, 0.1 s each); `after()` after each. {1-thread:
-            ([the summary's `key`], [wall s]), "bound": [2-core bound after each pair],
-            "kernel": [the kernel's], "copy": [(1-core, all-core GB/s)]}."""
-            got = {False: ([], []), True: ([], []), "bound": [], "kernel": [], "copy": []}
+            0.05 s; the LIF kernel's own, `kernel_scaling`, 0.1 s), and with `streamed` the
+            copy's and the pass in place's rates too (`copy_rates`, `stream_rates`, 0.1 s
+            each way); `after()` after each. {1-thread: ([the summary's `key`], [wall s]),
+            "bound": [2-core bound after each pair], "kernel": [the kernel's], "copy" and
+            "stream": [(1-core, all-core GB/s)]}."""
+            got = {False: ([], []), True: ([], []), "bound": [], "kernel": [], "copy": [], "stream": []}
             for i in range(runs + 1):
                 order = (False, True) if i % 2 == 0 else (True, False)
                 for single in order if one_thread else (False,):
@@ -211,6 +224,7 @@ def run_cli(args):
                     got["kernel"].append(kernel_scaling())
                     if streamed:
                         got["copy"].append(copy_rates(0.1))
+                        got["stream"].append(stream_rates())
                 if after:
                     after()
             return got
@@ -220,8 +234,9 @@ def run_cli(args):
             speed-ups, when there are 1-thread runs) from `alternated`'s runs, the first
             dropped, with the library's side-by-side and first-call times `lib` and
             `first`; `key` is "evolve_ms" or "sweep_ms". With `streamed_bytes` (what one
-            run reads and writes at the least) and copy rates after each pair, the rates
-            each thread count reached against the copy's on as many cores."""
+            run reads and writes at the least) and streaming rates after each pair, the
+            rates each thread count reached against the copy's and the pass in place's on
+            as many cores."""
             for single, suffix in ((False, ""), (True, ", 1 thread")):
                 inner, wall = got[single]
                 if inner:
@@ -243,14 +258,16 @@ def run_cli(args):
                     res[name][f"speedup_over_{bound}_paired"] = statistics.median(a / b / c for a, b, c in pairs)
                     res[name][f"{bound}_paired"] = statistics.median(c for _, _, c in pairs)
             if streamed_bytes and got["copy"]:
-                # A run that streams memory against the copy on as many cores right after
-                # its pair: its 1 → 2 speed-up cannot go far past the copy's own.
-                pairs = list(zip(got[True][0][1:], got[False][0][1:], got["copy"][1:]))
+                # A run that streams memory against two streaming rates on as many cores
+                # measured right after its pair.
                 gb = streamed_bytes / 1e9
                 res[name]["streamed_gb"] = gb
-                res[name]["of_copy_1_thread_paired"] = statistics.median(gb / one / c[0] for one, _, c in pairs)
-                res[name]["of_copy_all_threads_paired"] = statistics.median(gb / two / c[1] for _, two, c in pairs)
-                res[name]["copy_scaling_paired"] = statistics.median(c[1] / c[0] for _, _, c in pairs)
+                for rate in ("copy", "stream"):
+                    pairs = list(zip(got[True][0][1:], got[False][0][1:], got[rate][1:]))
+                    res[name][f"of_{rate}_1_thread_paired"] = statistics.median(gb / one / c[0] for one, _, c in pairs)
+                    res[name][f"of_{rate}_all_threads_paired"] = statistics.median(
+                        gb / two / c[1] for _, two, c in pairs)
+                    res[name][f"{rate}_scaling_paired"] = statistics.median(c[1] / c[0] for _, _, c in pairs)
 
         def simulate(name, net, x, side=None, one_thread=False, streamed_bytes=None):
             """Time the CLI on `net` and `x`; with `side` = (ONLY, SIZE), the library's
@@ -489,6 +506,12 @@ def markdown(rows, lit, cli, cores):
                          f"copy_rates` right after each pair, medians of the pairs); the copy itself scales "
                          f"{r['copy_scaling_paired']:.2f}× from one core to two, the run "
                          f"{r['speedup_paired']:.2f}×.")
+        if r.get("stream_scaling_paired"):
+            lines.append(f"Against a pass in place over the same 80 MB (the `stream_scaling` example right after "
+                         f"each pair, W1's memory pattern without the neurons): one thread at "
+                         f"{r['of_stream_1_thread_paired']:.2f} of its rate on one core, two at "
+                         f"{r['of_stream_all_threads_paired']:.2f} of its rate on two; the pass itself scales "
+                         f"{r['stream_scaling_paired']:.2f}× from one core to two.")
     rounds = cli.get("W3 rounds")
     if rounds:
         each = {name: ", ".join(f"{r['numpy_ms'] / r[name]:.1f}" for r in rounds["rounds"]) for name in ("W3", "W3 f32")}

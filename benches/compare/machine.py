@@ -15,9 +15,13 @@ that touches no memory: on these VMs two busy vCPUs sometimes share one physical
 alone). A thread-scaling target (1 → 2 threads ≥ 1.7×) cannot be met in a run where this
 bound is below it, so the scripts print it beside every such ratio.
 
-`copy_rates` is the bound of a workload that streams memory (W1 reads its input once and
+`copy_rates` is one bound of a workload that streams memory (W1 reads its input once and
 writes its output once): glibc's `memcpy` of buffers larger than the last-level cache on
-one core alone and on every core at once, in bytes read and written per second.
+one core alone and on every core at once, in bytes read and written per second. It is
+not the tightest: on the development VMs a pass that reads and writes one buffer in
+place (W1's own pattern; the `stream_scaling` example, which `compare.py` runs beside
+it) moves about twice as many bytes per second on one core (`docs/performance.md`,
+"Thirtieth round").
 """
 import multiprocessing as mp
 import os

@@ -1,0 +1,85 @@
+//! What the machine gives a pass over memory in place, on one thread and on every thread of
+//! a pool: the bound of W1's thread speed-up, in W1's own memory pattern.
+//!
+//! W1 (N = 1,000) reads its 80 MB input once and writes its output over it, each thread
+//! taking its share of the samples. This example does the same with no neuron model: an
+//! 80 MB buffer of `f64` (far beyond the last-level cache) is thresholded in place, pass
+//! after pass for `SECONDS` (default 0.1), first on the calling thread, then split in one
+//! contiguous share per thread of a pool, the pool meeting after each pass as an
+//! evolution's threads do. It prints one JSON line: the bytes read and written per second
+//! both ways and their ratio.
+//!
+//! ```text
+//! cargo build --release -p littoral-benches --example stream_scaling
+//! target/release/examples/stream_scaling 0.1
+//! ```
+//!
+//! `compare.py` runs it right after each pair of 1- and 2-thread W1 runs of the command
+//! line: a pair that reaches this ratio streams as well as the machine lets any code do,
+//! whatever the neuron model computes in between (`docs/performance.md`, "Thirtieth
+//! round"). `machine.copy_rates` is the other streaming bound it prints: glibc's `memcpy`
+//! between two buffers, a different pattern (its stores bypass the cache).
+#![allow(clippy::expect_used)]
+
+use rayon::prelude::*;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+/// W1's input at N = 1,000: 10 samples × 1,000 steps × 1,000 neurons.
+const VALUES: usize = 10 * 1000 * 1000;
+
+/// One pass: every value replaced by 1 where it is above `threshold`, else 0 (read, then
+/// written in place, as W1's spikes are written over its input).
+fn pass(values: &mut [f64], threshold: f64) {
+    for v in values.iter_mut() {
+        *v = if *v > threshold { 1.0 } else { 0.0 };
+    }
+}
+
+/// Bytes read and written per second by whole passes of `run` over `values` for
+/// `seconds` (at least one pass).
+fn rate(values: &mut [f64], seconds: Duration, run: impl Fn(&mut [f64])) -> f64 {
+    let started = Instant::now();
+    let mut passes = 0u64;
+    loop {
+        run(black_box(&mut *values));
+        passes += 1;
+        let elapsed = started.elapsed();
+        if elapsed >= seconds {
+            let bytes = passes * 2 * std::mem::size_of_val(values) as u64;
+            return bytes as f64 / elapsed.as_secs_f64();
+        }
+    }
+}
+
+fn main() {
+    let seconds = std::env::args()
+        .nth(1)
+        .map_or(Ok(0.1), |s| s.parse::<f64>())
+        .expect("SECONDS, a number");
+    let seconds = Duration::from_secs_f64(seconds.max(0.0));
+    let threshold = black_box(0.5);
+    // Every page touched before any timing; the values as W1's uniform input.
+    let mut values: Vec<f64> = (0..VALUES).map(|i| (i % 997) as f64 / 997.0).collect();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .build()
+        .expect("a thread pool");
+    let threads = pool.current_num_threads();
+    let share = VALUES.div_ceil(threads);
+    let alone = |v: &mut [f64]| pass(v, threshold);
+    let together = |v: &mut [f64]| {
+        pool.install(|| v.par_chunks_mut(share).for_each(|s| pass(s, threshold)));
+    };
+    rate(&mut values, Duration::ZERO, together);
+    let one = rate(&mut values, seconds, alone);
+    let every = rate(&mut values, seconds, together);
+    println!(
+        "{}",
+        serde_json::json!({
+            "threads": threads,
+            "one_thread_gb_per_s": one / 1e9,
+            "all_threads_gb_per_s": every / 1e9,
+            "scaling": every / one,
+        })
+    );
+}
