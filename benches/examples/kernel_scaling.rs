@@ -18,8 +18,9 @@
 //! kernel itself got at that moment.
 #![allow(clippy::expect_used)]
 
+use littoral_benches::rate::{per_second_for, seconds_arg};
 use littoral_core::ModuleExt;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Neurons and steps of the evolution repeated (one sample).
 const NEURONS: usize = 1000;
@@ -28,29 +29,21 @@ const STEPS: usize = 100;
 /// Neuron-steps per second evolved on this thread over `seconds` (whole evolutions, at
 /// least one).
 fn evolve_for(w: &littoral_benches::Workload, seconds: Duration) -> f64 {
-    let started = Instant::now();
-    let mut evolutions = 0u64;
-    loop {
+    per_second_for(seconds, || {
         let ev = w
             .module
             .evolve(&w.tree, &w.tree, &w.input, false)
             .expect("W1's evolution");
         drop(std::hint::black_box(ev));
-        evolutions += 1;
-        let elapsed = started.elapsed();
-        if elapsed >= seconds {
-            let steps = evolutions * (NEURONS * STEPS) as u64;
-            return steps as f64 / elapsed.as_secs_f64();
-        }
-    }
+        (NEURONS * STEPS) as u64
+    })
 }
 
 fn main() {
-    let seconds = std::env::args()
-        .nth(1)
-        .map_or(Ok(0.1), |s| s.parse::<f64>())
-        .expect("SECONDS, a number");
-    let seconds = Duration::from_secs_f64(seconds.max(0.0));
+    let seconds = seconds_arg(0.1).unwrap_or_else(|e| {
+        eprintln!("{e}");
+        std::process::exit(2)
+    });
     let w = littoral_benches::w1(NEURONS, 1, STEPS);
     // One evolution first, untimed: the first call's page faults and CPU feature detection.
     evolve_for(&w, Duration::ZERO);

@@ -21,9 +21,10 @@
 //! between two buffers, a different pattern (its stores bypass the cache).
 #![allow(clippy::expect_used)]
 
+use littoral_benches::rate::{per_second_for, seconds_arg};
 use rayon::prelude::*;
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// W1's input at N = 1,000: 10 samples × 1,000 steps × 1,000 neurons.
 const VALUES: usize = 10 * 1000 * 1000;
@@ -39,25 +40,18 @@ fn pass(values: &mut [f64], threshold: f64) {
 /// Bytes read and written per second by whole passes of `run` over `values` for
 /// `seconds` (at least one pass).
 fn rate(values: &mut [f64], seconds: Duration, run: impl Fn(&mut [f64])) -> f64 {
-    let started = Instant::now();
-    let mut passes = 0u64;
-    loop {
+    let bytes = 2 * std::mem::size_of_val(values) as u64;
+    per_second_for(seconds, || {
         run(black_box(&mut *values));
-        passes += 1;
-        let elapsed = started.elapsed();
-        if elapsed >= seconds {
-            let bytes = passes * 2 * std::mem::size_of_val(values) as u64;
-            return bytes as f64 / elapsed.as_secs_f64();
-        }
-    }
+        bytes
+    })
 }
 
 fn main() {
-    let seconds = std::env::args()
-        .nth(1)
-        .map_or(Ok(0.1), |s| s.parse::<f64>())
-        .expect("SECONDS, a number");
-    let seconds = Duration::from_secs_f64(seconds.max(0.0));
+    let seconds = seconds_arg(0.1).unwrap_or_else(|e| {
+        eprintln!("{e}");
+        std::process::exit(2)
+    });
     let threshold = black_box(0.5);
     // Every page touched before any timing; the values as W1's uniform input.
     let mut values: Vec<f64> = (0..VALUES).map(|i| (i % 997) as f64 / 997.0).collect();

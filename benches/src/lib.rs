@@ -39,6 +39,7 @@ pub const ALLOCATOR: &str = if cfg!(all(feature = "mimalloc", not(feature = "sys
 };
 
 pub mod cuba;
+pub mod rate;
 
 use littoral_core::{Array, Module, ModuleExt, Result, Tree};
 use littoral_functional::sweep::Sweep;
