@@ -1,5 +1,5 @@
 //! What the machine gives a pass over memory in place, on one thread and on every thread of
-//! a pool: the bound of W1's thread speed-up, in W1's own memory pattern.
+//! a pool: the memory's side of W1's bound, in W1's own memory pattern.
 //!
 //! W1 (N = 1,000) reads its 80 MB input once and writes its output over it, each thread
 //! taking its share of the samples. This example does the same with no neuron model: an
@@ -15,10 +15,11 @@
 //! ```
 //!
 //! `compare.py` runs it right after each pair of 1- and 2-thread W1 runs of the command
-//! line: a pair that reaches this ratio streams as well as the machine lets any code do,
-//! whatever the neuron model computes in between (`docs/performance.md`, "Thirtieth
-//! round"). `machine.copy_rates` is the other streaming bound it prints: glibc's `memcpy`
-//! between two buffers, a different pattern (its stores bypass the cache).
+//! line. No W1 run is faster than this pass on as many cores, and W1's 1 → 2 speed-up is
+//! bounded both by its arithmetic's own scaling (`kernel_scaling`) and by this pass's rate
+//! on two cores (`docs/performance.md`, "Thirtieth round"). `machine.copy_rates` is the
+//! other streaming rate it prints: glibc's `memcpy` between two buffers, a different
+//! pattern (its stores bypass the cache), about half as fast per byte on one core here.
 #![allow(clippy::expect_used)]
 
 use littoral_benches::rate::{per_second_for, seconds_arg};

@@ -233,7 +233,7 @@ fn snapshots_and_written_files_round_trip_mid_delay() {
         .unwrap();
         let first = net.evolve(&tree, &tree, &x, false).unwrap();
         let (module, params, state) =
-            through_snapshot(&registry, net.as_ref(), &tree, &first.state, 30);
+            through_snapshot(&case.name, &registry, net.as_ref(), &tree, &first.state, 30);
         let second = module.evolve(&params, &state, &x, false).unwrap();
         let again = net.evolve(&tree, &first.state, &x, false).unwrap();
         assert!(second.output.bits_eq(&again.output), "{}", case.name);
@@ -248,7 +248,7 @@ fn snapshots_and_written_files_round_trip_mid_delay() {
                 "a buffer in flight"
             );
         }
-        let read = through_network_file(&registry, net.as_ref(), &tree);
+        let read = through_network_file(&case.name, &registry, net.as_ref(), &tree);
         assert!(tree_bits_eq(
             &read.init(9).parameters(None),
             &tree.parameters(None)

@@ -209,8 +209,14 @@ fn chunks_threads_splits_and_snapshots_mid_refractory_give_the_same_bits() {
             })
             .unwrap();
         let first = m.evolve(&tree, &tree, &part(0, split), false).unwrap();
-        let (restored, params, state) =
-            through_snapshot(&registry, m.as_ref(), &tree, &first.state, split as u64);
+        let (restored, params, state) = through_snapshot(
+            &case.name,
+            &registry,
+            m.as_ref(),
+            &tree,
+            &first.state,
+            split as u64,
+        );
         let second = restored
             .evolve(&params, &state, &part(split, t), false)
             .unwrap();
@@ -228,7 +234,7 @@ fn chunks_threads_splits_and_snapshots_mid_refractory_give_the_same_bits() {
         let got: Vec<u64> = second.output.data().iter().map(|v| v.to_bits()).collect();
         assert_eq!(got, tail, "{}: resumed output", case.name);
         // The written network file reads back to the same module.
-        through_network_file(&registry, m.as_ref(), &tree);
+        through_network_file(&case.name, &registry, m.as_ref(), &tree);
     }
 }
 

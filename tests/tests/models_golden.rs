@@ -292,13 +292,13 @@ fn snapshots_and_written_files_round_trip() {
         let x = Array::full(vec![2, 30, 2], 0.8);
         let first = net.evolve(&tree, &tree, &x, false).unwrap();
         let (module, params, state) =
-            through_snapshot(&registry, net.as_ref(), &tree, &first.state, 30);
+            through_snapshot(&case.name, &registry, net.as_ref(), &tree, &first.state, 30);
         let second = module.evolve(&params, &state, &x, false).unwrap();
         let whole = net
             .evolve(&tree, &tree, &Array::full(vec![2, 60, 2], 0.8), false)
             .unwrap();
         assert!(tree_bits_eq(&second.state, &whole.state), "{}", case.name);
-        let again = through_network_file(&registry, net.as_ref(), &tree);
+        let again = through_network_file(&case.name, &registry, net.as_ref(), &tree);
         assert!(
             tree_bits_eq(&again.init(9).parameters(None), &tree.parameters(None)),
             "{}",

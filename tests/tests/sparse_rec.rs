@@ -151,6 +151,7 @@ fn snapshots_and_files_round_trip_mid_refractory() {
         };
         let first = module.evolve(&tree, &tree, &part(0, split), false).unwrap();
         let (restored, params, state) = through_snapshot(
+            module.class_name(),
             &registry,
             module.as_ref(),
             &tree,
@@ -165,7 +166,7 @@ fn snapshots_and_files_round_trip_mid_refractory() {
             "{}",
             module.class_name()
         );
-        let back = through_network_file(&registry, module.as_ref(), &tree);
+        let back = through_network_file(module.class_name(), &registry, module.as_ref(), &tree);
         assert!(tree_bits_eq(&back.init(2), &tree));
         let again = back
             .evolve(&back.init(2), &back.init(2), &x, false)
