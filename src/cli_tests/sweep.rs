@@ -181,6 +181,16 @@ fn sweep_into(f: &Fixture, dir: &str, extra: &[&str]) -> Ran {
     f.run(&args)
 }
 
+/// `littoral sweep merge DIR` exits with status 1, its error holding every one of
+/// `needles`.
+fn merge_refused(f: &Fixture, dir: &str, needles: &[&str]) {
+    let r = f.run(&["sweep", "merge", dir]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    for n in needles {
+        assert!(r.stderr.contains(n), "missing {n:?} in {}", r.stderr);
+    }
+}
+
 #[test]
 fn shards_then_merge_give_the_one_process_summary_byte_for_byte() {
     let f = Fixture::new(2, 40);
@@ -223,12 +233,10 @@ fn merge_names_missing_and_duplicate_points() {
             0
         );
     }
-    let r = f.run(&["sweep", "merge", "arr"]);
-    assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(
-        r.stderr.contains("3 of 9 point(s) missing: 1, 4, 7") && r.stderr.contains("--shard 1/3"),
-        "{}",
-        r.stderr
+    merge_refused(
+        &f,
+        "arr",
+        &["3 of 9 point(s) missing: 1, 4, 7", "--shard 1/3"],
     );
     assert!(!f.path("arr/summary.csv").exists());
     // A second division of the same sweep overlaps the first: point 0 twice.
@@ -241,33 +249,18 @@ fn merge_names_missing_and_duplicate_points() {
             .replace("\"0/3\"", "\"3/9\""),
     )
     .unwrap();
-    let r = f.run(&["sweep", "merge", "arr"]);
-    assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(r.stderr.contains("3.csv"), "{}", r.stderr);
-    assert!(
-        r.stderr.contains("line 2: not a row of shard 3/9"),
-        "{}",
-        r.stderr
-    );
+    merge_refused(&f, "arr", &["3.csv", "line 2: not a row of shard 3/9"]);
     std::fs::remove_file(f.path("arr/shards/3.csv")).unwrap();
     std::fs::remove_file(f.path("arr/shards/3.manifest.json")).unwrap();
     f.ok(&["sweep", "merge", "arr", "-q"]);
     std::fs::remove_file(f.path("arr/summary.csv")).unwrap();
     // Shard 4/6 (point 4) overlaps shard 1/3 (points 1, 4, 7).
     assert_eq!(sweep_into(&f, "arr", &["--shard", "4/6"]).code, 0);
-    let r = f.run(&["sweep", "merge", "arr"]);
-    assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(
-        r.stderr.contains("4.csv: duplicate point 4: also in") && r.stderr.contains("1.csv"),
-        "{}",
-        r.stderr
-    );
+    merge_refused(&f, "arr", &["4.csv: duplicate point 4: also in", "1.csv"]);
     assert!(!f.path("arr/summary.csv").exists());
     // No shards at all.
     std::fs::create_dir(f.path("empty")).unwrap();
-    let r = f.run(&["sweep", "merge", "empty"]);
-    assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("no shard files"), "{}", r.stderr);
+    merge_refused(&f, "empty", &["no shard files"]);
 }
 
 #[test]
@@ -331,13 +324,7 @@ fn shards_of_another_network_input_or_grid_are_refused() {
         )
         .unwrap();
     }
-    let r = f.run(&["sweep", "merge", "arr"]);
-    assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(
-        r.stderr.contains("1.manifest.json") && r.stderr.contains("another network"),
-        "{}",
-        r.stderr
-    );
+    merge_refused(&f, "arr", &["1.manifest.json", "another network"]);
     assert!(!f.path("arr/summary.csv").exists());
     // Bad --shard values are usage errors.
     for bad in ["2/2", "1", "a/3", "0/0"] {
