@@ -15,6 +15,9 @@
 //! (the output written into the input's buffer) reads each block where it is: a neuron's
 //! input is read, then its output overwrites it, with no copy of the block aside
 //! ([`StepSource::in_dest`]; `nets/tests/in_place.rs` checks the bits against `evolve`).
+//! Either source asks the memory for the first lines of every page of a block before its
+//! check reads the block in order ([`crate::audited::prefetch`]), so that the hardware
+//! prefetcher streams the pages together rather than one after another.
 //!
 //! Without recurrence a neuron's step reads nothing of the other neurons, so the order
 //! in which (neuron, step) pairs are computed does not change any number: each neuron

@@ -205,6 +205,7 @@ impl StepSource for InPlace<'_> {
 
     #[inline(always)]
     fn block(&mut self, _t0: usize, _t1: usize, dest: &mut [f64]) -> &[f64] {
+        crate::audited::prefetch::page_starts(dest);
         if let Some(check) = self.check {
             check.scan(dest);
         }
@@ -221,6 +222,7 @@ impl StepSource for InPlace<'_> {
         if self.zero {
             return false;
         }
+        crate::audited::prefetch::page_starts(dest);
         if let Some(check) = self.check {
             check.scan(dest);
         }

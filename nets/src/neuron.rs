@@ -65,6 +65,7 @@ impl<'a> SampleInput<'a> {
     #[inline(always)]
     pub fn steps(&self, t0: usize, t1: usize) -> &'a [f64] {
         let block = &self.data[t0 * self.width..t1 * self.width];
+        crate::audited::prefetch::page_starts(block);
         if let Some(check) = self.check {
             check.scan(block);
         }

@@ -1,6 +1,7 @@
 //! Every `unsafe` block of `littoral-nets`, and the only place allowed to hold one
-//! (`unsafe_code = "deny"` everywhere else in the workspace; issue 10): four blocks, each
-//! with its SAFETY argument, each behind a safe API whose tests compare it with safe code.
+//! (`unsafe_code = "deny"` everywhere else in the workspace; issue 10): five blocks, each
+//! with its SAFETY argument, each behind a safe API whose tests compare it with safe code
+//! (the prefetch, a hint, changes no value: every kernel test runs through it).
 //!
 //! - [`task_zeroed`]: output buffers left uninitialised until the task that fills a part
 //!   zeroes it, or made from the thread's spare (an earlier output, every element written)
@@ -11,7 +12,11 @@
 //!   summation for any dimension of 5 or less, so the bits would depend on the batch
 //!   split). Its unit tests: each row's bits whatever the number of rows, and a plain
 //!   triple loop within the classical error bound.
+//! - [`prefetch`]: the first lines of every page of a block of input asked of the memory
+//!   before a pass reads the block in order (one block: the prefetch instruction; a hint
+//!   that never faults; nothing on other architectures and under Miri).
 #![allow(unsafe_code)]
 
 pub(crate) mod dgemm;
+pub(crate) mod prefetch;
 pub(crate) mod task_zeroed;

@@ -16,7 +16,7 @@
 //! that writes every element of the block it takes, hands them out as they are: the
 //! block is written once, not zeroed and then written.
 //!
-//! Three `unsafe` blocks (of the crate's four, all under [`crate::audited`]), each with
+//! Three `unsafe` blocks (of the crate's five, all under [`crate::audited`]), each with
 //! its SAFETY argument. The invariant: an element is read only after it was written.
 //! Every element of a part is zeroed by [`Part::zeroed`] or [`Part::take_to_overwrite`]
 //! (or, in a spare, handed out as an earlier output wrote it by the latter) or, if never
