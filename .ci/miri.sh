@@ -46,5 +46,5 @@ cargo +nightly miri test -p littoral-core --lib -- wire::
 nets -- audited::dgemm:: &
 dgemm=$!
 trap 'kill "$dgemm" 2>/dev/null || true' EXIT
-nets -- audited::task_zeroed:: neuron::
+nets -- audited::task_zeroed:: audited::prefetch:: neuron::
 wait "$dgemm"

@@ -7,8 +7,8 @@
 //! waits for memory: the hardware prefetcher follows a stream within a 4 KiB page, and
 //! starts again at each page. Asking for the first lines of every page of the block before
 //! the check reads it starts those streams together. On this project's 2-vCPU VM it cut
-//! the check of W1 N=1000 (`LIF(1000)`, `B = 10`, `T = 1000`: 80 MB) from 3.6 to 3.0 ms
-//! of 7.6 on one thread, and `littoral simulate`'s evolution of W1 by 7 % on one thread
+//! the check of W1 N=1000 (`LIF(1000)`, `B = 10`, `T = 1000`: 80 MB) from 3.5–4.0 to
+//! 3.0 ms of 7.6–8.1 on one thread, and `littoral simulate`'s evolution of W1 by 7 % on one thread
 //! and 3 % on two (`docs/performance.md`, "Thirty-first round").
 //!
 //! One `unsafe` block: the prefetch instruction. It is a hint: it reads nothing the
