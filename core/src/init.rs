@@ -175,6 +175,12 @@ pub struct Attribute {
     pub domain: Domain,
 }
 
+/// The number of elements of `shape`, or `None` when the product overflows (a shape read
+/// from a file, not yet checked against [`crate::limits::MAX_ELEMENTS`]).
+fn checked_len(shape: &[usize]) -> Option<usize> {
+    shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d))
+}
+
 impl Attribute {
     /// A float attribute with its permitted shapes and default initialisation.
     pub fn new(
@@ -259,7 +265,7 @@ impl Attribute {
                 let fit = self
                     .shapes
                     .iter()
-                    .find(|s| s.iter().product::<usize>() == data.len())
+                    .find(|s| checked_len(s) == Some(data.len()))
                     .cloned()
                     .ok_or_else(|| Error::shape(&self.name, &self.shapes, data.shape()))?;
                 let reshaped = (**data).clone().reshape(fit)?;

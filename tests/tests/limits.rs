@@ -93,6 +93,22 @@ fn wrapping_shape_products_are_refused() {
     assert!(err.contains("holds more than"), "{err}");
 }
 
+/// Fuzzing finding of the thirty-first round: a value given for an attribute whose shape's
+/// size product wraps (`(6148914691236517206, 3)` holds 2⁶⁴ + 2 elements) was matched
+/// against the value's element count with that product: it overflowed (a panic where
+/// overflow is checked, as in the fuzz target), or wrapped to 2 and matched two given
+/// numbers. The count is checked, and the value refused by its shape.
+#[test]
+fn values_for_wrapping_shapes_are_refused_by_their_shape() {
+    let err = refused(
+        r#"{"class":"Linear","shape":[6148914691236517206,3],"parameters":{"weight":[[0.1,0.2]]}}"#,
+    );
+    assert!(
+        err.contains("parameters.weight: expected shape (6148914691236517206, 3), found (1, 2)"),
+        "{err}"
+    );
+}
+
 /// Fuzzing finding of the twenty-eighth round: Linear `[200999999999999, 0]` holds no
 /// element, so it passed the element cap, and writing its network back out listed 2·10¹⁴
 /// empty rows (the fuzz target timed out). The non-zero extents are capped too.
