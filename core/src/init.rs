@@ -1,7 +1,7 @@
 //! Attribute specifications and initialisers (Rockpool's `Parameter(data, shape,
 //! family, init_func)` and `Constant`).
 
-use crate::array::{Array, format_shape};
+use crate::array::{Array, checked_size, format_shape};
 use crate::domain::Domain;
 use crate::error::{Error, Result};
 use crate::rng::InitRng;
@@ -175,12 +175,6 @@ pub struct Attribute {
     pub domain: Domain,
 }
 
-/// The number of elements of `shape`, or `None` when the product overflows (a shape read
-/// from a file, not yet checked against [`crate::limits::MAX_ELEMENTS`]).
-fn checked_len(shape: &[usize]) -> Option<usize> {
-    shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d))
-}
-
 impl Attribute {
     /// A float attribute with its permitted shapes and default initialisation.
     pub fn new(
@@ -265,7 +259,9 @@ impl Attribute {
                 let fit = self
                     .shapes
                     .iter()
-                    .find(|s| checked_len(s) == Some(data.len()))
+                    // A shape read from a file is not yet checked against the element limit: its
+                    // product may overflow, and then it fits no value.
+                    .find(|s| checked_size(s) == Some(data.len()))
                     .cloned()
                     .ok_or_else(|| Error::shape(&self.name, &self.shapes, data.shape()))?;
                 let reshaped = (**data).clone().reshape(fit)?;

@@ -33,7 +33,7 @@
 //! neurons that spiked on the previous step, in neuron order, each scaled by its count.
 
 use crate::lif::spike_count;
-use crate::neuron::SampleInput;
+use crate::neuron::{SampleInput, bring_in};
 use crate::spike_list::push_spiking;
 use crate::task_zeroed::Part;
 use littoral_core::Real;
@@ -205,10 +205,7 @@ impl StepSource for InPlace<'_> {
 
     #[inline(always)]
     fn block(&mut self, _t0: usize, _t1: usize, dest: &mut [f64]) -> &[f64] {
-        crate::audited::prefetch::page_starts(dest);
-        if let Some(check) = self.check {
-            check.scan(dest);
-        }
+        bring_in(dest, self.check);
         self.scratch.clear();
         self.scratch.extend_from_slice(dest);
         if self.zero {
@@ -222,10 +219,7 @@ impl StepSource for InPlace<'_> {
         if self.zero {
             return false;
         }
-        crate::audited::prefetch::page_starts(dest);
-        if let Some(check) = self.check {
-            check.scan(dest);
-        }
+        bring_in(dest, self.check);
         true
     }
 

@@ -56,6 +56,17 @@ pub struct SampleInput<'a> {
     check: Option<&'a InputCheck>,
 }
 
+/// Bring `block` (input about to be read in order) in from memory and test it with `check`,
+/// when the call's check was claimed: the first lines of every page asked for at once
+/// ([`crate::audited::prefetch`]), then the scan that reads it in order.
+#[inline(always)]
+pub(crate) fn bring_in(block: &[f64], check: Option<&InputCheck>) {
+    crate::audited::prefetch::page_starts(block);
+    if let Some(check) = check {
+        check.scan(block);
+    }
+}
+
 impl<'a> SampleInput<'a> {
     /// The input of steps `t0..t1` (`(t1 − t0) · size_in` values), checked when the call's
     /// check was claimed.
@@ -65,10 +76,7 @@ impl<'a> SampleInput<'a> {
     #[inline(always)]
     pub fn steps(&self, t0: usize, t1: usize) -> &'a [f64] {
         let block = &self.data[t0 * self.width..t1 * self.width];
-        crate::audited::prefetch::page_starts(block);
-        if let Some(check) = self.check {
-            check.scan(block);
-        }
+        bring_in(block, self.check);
         block
     }
 
