@@ -20,7 +20,7 @@ writes its output once): glibc's `memcpy` of buffers larger than the last-level 
 one core alone and on every core at once, in bytes read and written per second. It is
 not the tightest: on the development VMs a pass that reads and writes one buffer in
 place (W1's own pattern; the `stream_scaling` example, which `compare.py` runs beside
-it) moves about twice as many bytes per second on one core (`docs/performance.md`,
+it) moves about twice as many bytes per second on one core (`docs/performance-record.md`,
 "Thirtieth round").
 """
 import multiprocessing as mp

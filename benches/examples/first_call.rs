@@ -11,7 +11,7 @@
 //! `compare.py` runs it after each command-line run ("library first call, fresh
 //! process"): the command line's own cost over the library's, without the cold start that
 //! every fresh process's first evolution pays and that the library's repeated calls in
-//! one process ("library side by side") do not (`docs/performance.md`, "Nineteenth
+//! one process ("library side by side") do not (`docs/performance-record.md`, "Nineteenth
 //! round"). Unlike the command line, it does not keep the pool's threads awake. It
 //! allocates with mimalloc, as the `littoral` binary (`littoral_benches::ALLOCATOR`,
 //! printed on stderr, says which).

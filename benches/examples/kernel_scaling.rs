@@ -14,7 +14,7 @@
 //! `compare.py` runs it right after each pair of 1- and 2-thread command-line runs, next
 //! to `machine.core_scaling` (a Python loop of scalar arithmetic): on the development VMs
 //! the vCPUs sometimes run vector code slower while that loop runs as fast as ever
-//! (`docs/performance.md`, "Twenty-first round"), so a pair is judged against what the
+//! (`docs/performance-record.md`, "Twenty-first round"), so a pair is judged against what the
 //! kernel itself got at that moment.
 #![allow(clippy::expect_used)]
 

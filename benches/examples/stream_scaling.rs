@@ -17,7 +17,7 @@
 //! `compare.py` runs it right after each pair of 1- and 2-thread W1 runs of the command
 //! line. No W1 run is faster than this pass on as many cores, and W1's 1 → 2 speed-up is
 //! bounded both by its arithmetic's own scaling (`kernel_scaling`) and by this pass's rate
-//! on two cores (`docs/performance.md`, "Thirtieth round"). `machine.copy_rates` is the
+//! on two cores (`docs/performance-record.md`, "Thirtieth round"). `machine.copy_rates` is the
 //! other streaming rate it prints: glibc's `memcpy` between two buffers, a different
 //! pattern (its stores bypass the cache), about half as fast per byte on one core here.
 #![allow(clippy::expect_used)]

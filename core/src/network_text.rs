@@ -80,7 +80,7 @@ enum ListReading {
     /// As text ([`plain_integers`]), when the list holds nothing but non-negative
     /// integers: no visitor call and no `serde_json` value per item, and the list
     /// allocated once, for the millions of `indices` a large network's snapshot holds
-    /// (`docs/performance.md`, "Twenty-sixth round").
+    /// (`docs/performance-record.md`, "Twenty-sixth round").
     Plain,
 }
 

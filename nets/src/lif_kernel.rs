@@ -501,7 +501,7 @@ pub(crate) fn recurrent_input<F: Real>(
 /// once, where one row at a time loads and stores `irec` once per row. The rows are what
 /// W3 streams (from memory in `f64`, from the L3 cache in `f32`); eight per pass take a
 /// quarter fewer instructions than four and were a few per cent faster on their own
-/// (`docs/performance.md`, "Seventh round").
+/// (`docs/performance-record.md`, "Seventh round").
 #[inline(always)]
 pub(crate) fn row_adds<F: Real>(
     w: &[F],

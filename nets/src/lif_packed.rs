@@ -7,7 +7,7 @@
 //! sets: the eight streams fill those sets' eight ways, and the input's and output's
 //! pieces evict them on every step. The library's W1 (`N = 1000`,
 //! `f64`) on one thread took 12.5–13.1 ms in some processes and 17.0–22.0 ms in others,
-//! steady within each; packed, 11.9–12.9 ms in every process (`docs/performance.md`,
+//! steady within each; packed, 11.9–12.9 ms in every process (`docs/performance-record.md`,
 //! "Seventeenth round").
 //!
 //! Here chunk `k` (neurons `k·CHUNK..`) owns one block of [`STREAMS`]` · `[`CHUNK`]

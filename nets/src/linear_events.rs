@@ -6,10 +6,10 @@
 //! each piece in its own 4 KiB page once a row of `W` is that long. Copied contiguous, the
 //! same panel was read much faster for every shape tried (a standalone copy of the pass,
 //! 2,000 rows at 5 % density: `Linear(512→512)` 5.3 ms in place, 3.3 ms copied, 4.4 ms
-//! reading whole rows of `W` in place; `544→544` 5.7, 3.8 and 4.7 ms; `docs/performance.md`,
-//! "Twenty-third round"). [`WeightPanels`] therefore copies `W` panel after panel when a
-//! call has enough rows to repay the copy, and otherwise reads it in place as one panel
-//! of all its columns.
+//! reading whole rows of `W` in place; `544→544` 5.7, 3.8 and 4.7 ms;
+//! `docs/performance-record.md`, "Twenty-third round"). [`WeightPanels`] therefore copies
+//! `W` panel after panel when a call has enough rows to repay the copy, and otherwise
+//! reads it in place as one panel of all its columns.
 
 use crate::spike_list::for_each_non_zero;
 use littoral_core::{Array, Real};

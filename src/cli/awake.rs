@@ -5,7 +5,7 @@
 //! (milliseconds) before the evolution forks any work. Meanwhile rayon parks the idle
 //! threads, and on a VM the idle vCPU halts: the evolution's first fork then waits for a
 //! parked thread (and its vCPU) to wake. That wait is part of `evolve_seconds`, and of a
-//! short evolution a large part (`docs/performance.md`, "Eighteenth round").
+//! short evolution a large part (`docs/performance-record.md`, "Eighteenth round").
 //!
 //! [`keep_awake`] makes every thread of the pool poll for work ([`rayon::yield_now`])
 //! instead of parking, until the first piece of pool work has run or a time limit has
@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 /// The longest a command's threads are kept awake: Intel OpenMP's default spin time
 /// before a thread sleeps (`KMP_BLOCKTIME`), and longer than reading W1 N=1000's 80 MB
-/// input takes here (50 ms was not: `docs/performance.md`, "Eighteenth round").
+/// input takes here (50 ms was not: `docs/performance-record.md`, "Eighteenth round").
 pub const LONGEST: Duration = Duration::from_millis(200);
 
 /// Keep `pool`'s threads polling for work until one of them has run a piece of it, or

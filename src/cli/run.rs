@@ -60,7 +60,7 @@ pub fn chunk_steps(t: usize) -> NonZeroUsize {
 /// all cores): reading and checking the input as well as the evolution. The command starts
 /// one pool and no other: the parallel scan of a large input for NaN and infinities
 /// (`first_non_finite`) used to start rayon's global pool of all cores besides the
-/// evolution's, whatever `--threads` said (`docs/performance.md`, "Third round"). The
+/// evolution's, whatever `--threads` said (`docs/performance-record.md`, "Third round"). The
 /// pool's threads poll for work while the command reads its input
 /// ([`super::awake::keep_awake`]).
 ///

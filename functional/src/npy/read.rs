@@ -183,7 +183,7 @@ pub fn read_npy(r: &mut impl Read, available: u64, max_bytes: u64) -> Result<Arr
     // read a block at a time into one small buffer and decoded straight into the array,
     // reserved once (`as_f64` is within `max_bytes`, checked above): no copy of the whole
     // file's bytes besides the array (an 80 MB input used to take 160 MB and twice the
-    // page faults; `docs/performance.md`, "Nineteenth round").
+    // page faults; `docs/performance-record.md`, "Nineteenth round").
     let count =
         usize::try_from(count).map_err(|_| "the declared array size overflows".to_string())?;
     let mut values = Vec::with_capacity(count);

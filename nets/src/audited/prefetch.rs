@@ -9,7 +9,7 @@
 //! the check reads it starts those streams together. On this project's 2-vCPU VM it cut
 //! the check of W1 N=1000 (`LIF(1000)`, `B = 10`, `T = 1000`: 80 MB) from 3.5–4.0 to
 //! 3.0 ms of 7.6–8.1 on one thread, and `littoral simulate`'s evolution of W1 by 7–9 % on
-//! one thread and 3–5 % on two (`docs/performance.md`, "Thirty-first round").
+//! one thread and 3–5 % on two (`docs/performance-record.md`, "Thirty-first round").
 //!
 //! One `unsafe` block: the prefetch instruction. It is a hint: it reads nothing the
 //! program sees, writes nothing, and never faults, whatever the address; so no value
