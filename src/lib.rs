@@ -68,3 +68,9 @@ pub type AnyError = littoral_functional::Error;
 /// A `Result` with [`AnyError`], for `main` and the functions of a program that mix model
 /// building, evolution, snapshots, sweeps and files.
 pub type AnyResult<T = ()> = std::result::Result<T, AnyError>;
+
+/// The README's Rust example, compiled and run by `cargo test` as a doc test of this item,
+/// which exists only then: the README cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeExample;
