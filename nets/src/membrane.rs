@@ -220,13 +220,30 @@ impl NeuronModel for Membrane {
         let [v] = io.state else {
             return;
         };
-        for j in 0..self.n {
-            let mut v_new = p.decay[j] * v[j] + p.rest[j] + p.input[j] * F::of(io.input[j]);
-            io.output[j] = match &p.spike {
-                Some((threshold, reset)) => spike_and_reset(&mut v_new, threshold[j], reset[j]),
-                None => v_new.to64(),
-            };
-            v[j] = v_new;
+        // The spike rule is chosen once, then each loop runs over its neurons alone (which
+        // the compiler vectorises).
+        let (x, out) = (&io.input[..self.n], &mut io.output[..self.n]);
+        let coefficients = p.decay.iter().zip(&p.rest).zip(&p.input);
+        let neurons = v.iter_mut().zip(x).zip(coefficients);
+        let update = |v: F, x: f64, ((&decay, &rest), &input): ((&F, &F), &F)| {
+            decay * v + rest + input * F::of(x)
+        };
+        match &p.spike {
+            Some((threshold, reset)) => {
+                let rule = threshold.iter().zip(reset);
+                for (((v, &x), c), (o, (&th, &reset))) in neurons.zip(out.iter_mut().zip(rule)) {
+                    let mut v_new = update(*v, x, c);
+                    *o = spike_and_reset(&mut v_new, th, reset);
+                    *v = v_new;
+                }
+            }
+            None => {
+                for (((v, &x), c), o) in neurons.zip(out.iter_mut()) {
+                    let v_new = update(*v, x, c);
+                    *o = v_new.to64();
+                    *v = v_new;
+                }
+            }
         }
     }
 

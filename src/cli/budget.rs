@@ -122,17 +122,24 @@ fn per_sample(module: &dyn Module) -> (u64, u64) {
     (state, outputs)
 }
 
+/// The values one sample's record holds per step: every state element and every module's
+/// output.
+pub fn record_values_per_step(module: &dyn Module) -> u64 {
+    let (state, outputs) = per_sample(module);
+    state.saturating_add(outputs)
+}
+
 /// The bytes one evolution of `module` over `batch` samples of `steps` steps holds beyond
 /// the network and the input: its state for every sample, its output and, when
 /// recording, one value a step for every state element and every module's output.
 fn evolution_bytes(module: &dyn Module, batch: u64, steps: u64, record: bool) -> u64 {
-    let (state, outputs) = per_sample(module);
+    let (state, _) = per_sample(module);
     let bt = batch.saturating_mul(steps);
     let mut values = state
         .saturating_mul(batch.max(1))
         .saturating_add(bt.saturating_mul(module.size_out() as u64));
     if record {
-        values = values.saturating_add(bt.saturating_mul(state.saturating_add(outputs)));
+        values = values.saturating_add(bt.saturating_mul(record_values_per_step(module)));
     }
     values.saturating_mul(8)
 }

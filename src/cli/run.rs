@@ -1,6 +1,7 @@
 //! Evolution for `simulate`: one [`TimeChunks`] run on the command's thread pool, in chunks
-//! only when a progress bar is drawn, with the spikes of every spiking population counted as
-//! the chunks come. Each chunk starts from the state the previous one returned, which gives
+//! only when a progress bar is drawn or a record is made just to count the spikes of a
+//! population inside the network ([`COUNTING_CHUNK_BYTES`]), with the spikes of every
+//! spiking population counted as the chunks come. Each chunk starts from the state the previous one returned, which gives
 //! the same bits as one call over the whole input.
 
 use super::error::{CliError, CliResult};
@@ -27,7 +28,8 @@ pub struct RunSpec<'a> {
     /// Keep the record (`--record`).
     pub keep_record: bool,
     /// Called with the number of steps done after each chunk; `None` when nobody watches
-    /// (then the input is evolved in one call).
+    /// (then the input is evolved in one call, unless a record is made only to count spikes:
+    /// [`COUNTING_CHUNK_BYTES`]).
     pub on_progress: Option<&'a (dyn Fn(u64) + Sync)>,
     /// The file the input came from (for error messages).
     pub input_file: &'a Path,
@@ -54,6 +56,27 @@ pub struct RunResult {
 /// steps each (the bar moves by one percent).
 pub fn chunk_steps(t: usize) -> NonZeroUsize {
     NonZeroUsize::new(t.div_ceil(100).max(10)).unwrap_or(NonZeroUsize::MIN)
+}
+
+/// The bytes of record one chunk may hold when the record is made only to count the spikes
+/// of populations inside the network (and dropped after each chunk): such a run evolves in
+/// chunks of about this much record, so what it holds at once stays bounded (the run's
+/// memory budget counts no record it does not keep) and the allocator reuses the same
+/// memory from chunk to chunk instead of faulting in a record of the whole run. 4, 16 and
+/// 64 MiB ran the NIR paper's CNN (batch 32, 300 steps, 7 MB of record a step) equally
+/// fast, 256 MiB slower, the whole run's record (2.5 GB) twice as slow
+/// (`docs/performance.md`, "Through the command line").
+pub const COUNTING_CHUNK_BYTES: u64 = 16 << 20;
+
+/// Steps per chunk of a run of `batch` samples whose record serves only to count spikes:
+/// as many as fit [`COUNTING_CHUNK_BYTES`] of record, at least one.
+pub fn counting_chunk_steps(module: &dyn Module, batch: usize) -> NonZeroUsize {
+    let per_step = super::budget::record_values_per_step(module)
+        .saturating_mul(batch as u64)
+        .saturating_mul(8)
+        .max(1);
+    let steps = usize::try_from(COUNTING_CHUNK_BYTES / per_step).unwrap_or(usize::MAX);
+    NonZeroUsize::new(steps).unwrap_or(NonZeroUsize::MIN)
 }
 
 /// Run a whole command, `command`, on one local pool of `threads` worker threads (`None`:
@@ -102,7 +125,14 @@ pub fn run(spec: RunSpec<'_>) -> CliResult<RunResult> {
     }
     .map_err(evolve_error)?;
     let (b, t) = (chunks.input().shape()[0], chunks.total_steps());
-    let steps = spec.on_progress.map(|_| chunk_steps(t));
+    let counting_only = options.record && !spec.keep_record;
+    let steps = [
+        spec.on_progress.map(|_| chunk_steps(t)),
+        counting_only.then(|| counting_chunk_steps(module, b)),
+    ]
+    .into_iter()
+    .flatten()
+    .min();
     // Counting spikes and drawing the bar are not the evolution: their time is left out of
     // `evolve_seconds` (the whole process's time includes everything).
     let mut aside = Duration::ZERO;

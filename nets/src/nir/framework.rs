@@ -374,61 +374,73 @@ impl NeuronModel for FrameworkNeuron {
         }
     }
 
+    /// One step of every neuron: the rule of the semantics and neuron kind is chosen once,
+    /// then applied neuron by neuron in a loop of its own (which the compiler vectorises).
     fn step<F: Real>(&self, p: &FrameworkParams, _scratch: &mut (), io: Step<'_, F>) {
         let (i, v) = match io.state {
             [i, v] => (Some(i), v),
             [v] => (None, v),
             _ => return,
         };
-        let mut i = i;
-        for j in 0..self.n {
-            let x = io.input[j];
-            let vj = v[j].to64();
-            let (v_new, out) = match p {
+        let n = self.n;
+        let (x, out) = (&io.input[..n], &mut io.output[..n]);
+        match (p, i) {
+            (FrameworkParams::Rockpool { beta, .. }, _) if self.kind == NeuronKind::Li => {
+                membrane(v, x, out, |j, vj, x| {
+                    let v_new = (vj + x) * beta[j];
+                    (v_new, v_new)
+                });
+            }
+            (
                 FrameworkParams::Rockpool {
                     alpha,
                     beta,
                     v_leak,
                     threshold,
-                } => {
-                    if self.kind == NeuronKind::Li {
-                        let v_new = (vj + x) * beta[j];
-                        (v_new, v_new)
+                },
+                i,
+            ) => {
+                let fire = |j: usize, vj: f64, drive: f64| {
+                    let v_new = vj * alpha[j] + drive + v_leak[j];
+                    let th = threshold[j];
+                    let spikes = if v_new >= th {
+                        (v_new / th).floor().min(65536.0)
                     } else {
-                        let drive = match i.as_deref_mut() {
-                            Some(i) => {
-                                let i_new = (i[j].to64() + x) * beta[j];
-                                i[j] = F::of(i_new);
-                                i_new
-                            }
-                            None => x,
-                        };
-                        let v_new = vj * alpha[j] + drive + v_leak[j];
-                        let th = threshold[j];
-                        let spikes = if v_new >= th {
-                            (v_new / th).floor().min(65536.0)
-                        } else {
-                            0.0
-                        };
-                        (v_new - spikes * th, spikes)
-                    }
+                        0.0
+                    };
+                    (v_new - spikes * th, spikes)
+                };
+                match i {
+                    Some(i) => synapse_membrane(i, v, x, out, |j, ij, vj, x| {
+                        let i_new = (ij + x) * beta[j];
+                        let (v_new, spikes) = fire(j, vj, i_new);
+                        (i_new, v_new, spikes)
+                    }),
+                    None => membrane(v, x, out, fire),
                 }
+            }
+            (
                 FrameworkParams::Snntorch {
                     alpha,
                     beta,
                     threshold,
-                } => {
-                    let drive = match i.as_deref_mut() {
-                        Some(i) => {
-                            let i_new = alpha[j] * i[j].to64() + x;
-                            i[j] = F::of(i_new);
-                            i_new
-                        }
-                        None => x,
-                    };
+                },
+                i,
+            ) => {
+                let fire = |j: usize, vj: f64, drive: f64| {
                     let m = beta[j] * vj + drive;
                     if m > *threshold { (0.0, 1.0) } else { (m, 0.0) }
+                };
+                match i {
+                    Some(i) => synapse_membrane(i, v, x, out, |j, ij, vj, x| {
+                        let i_new = alpha[j] * ij + x;
+                        let (v_new, spikes) = fire(j, vj, i_new);
+                        (i_new, v_new, spikes)
+                    }),
+                    None => membrane(v, x, out, fire),
                 }
+            }
+            (
                 FrameworkParams::Norse {
                     syn,
                     mem,
@@ -436,26 +448,29 @@ impl NeuronModel for FrameworkNeuron {
                     v_leak,
                     w_in,
                     threshold,
-                } => {
-                    let m = match (self.kind, i.as_deref_mut()) {
-                        (NeuronKind::If, _) => vj + x,
-                        (_, Some(i)) => {
-                            let i_new =
-                                i[j].to64() + syn[j] * ((v_leak[j] - i[j].to64()) + w_in[j] * x);
-                            i[j] = F::of(i_new);
-                            vj + mem[j] * (r[j] * i_new + v_leak[j] - vj)
-                        }
-                        (_, None) => vj + mem[j] * (x + v_leak[j] - vj),
-                    };
+                },
+                i,
+            ) => {
+                let fire = |j: usize, m: f64| {
                     if m > threshold[j] {
                         (0.0, 1.0)
                     } else {
                         (m, 0.0)
                     }
+                };
+                match (self.kind, i) {
+                    (NeuronKind::If, _) => membrane(v, x, out, |j, vj, x| fire(j, vj + x)),
+                    (_, Some(i)) => synapse_membrane(i, v, x, out, |j, ij, vj, x| {
+                        let i_new = ij + syn[j] * ((v_leak[j] - ij) + w_in[j] * x);
+                        let m = vj + mem[j] * (r[j] * i_new + v_leak[j] - vj);
+                        let (v_new, spikes) = fire(j, m);
+                        (i_new, v_new, spikes)
+                    }),
+                    (_, None) => membrane(v, x, out, |j, vj, x| {
+                        fire(j, vj + mem[j] * (x + v_leak[j] - vj))
+                    }),
                 }
-            };
-            v[j] = F::of(v_new);
-            io.output[j] = out;
+            }
         }
     }
 
@@ -487,4 +502,37 @@ impl Module for FrameworkNeuron {
     }
 
     crate::builder::evolve_on_scaffold!();
+}
+
+/// `(v_j, out_j) ← rule(j, v_j, x_j)` for every neuron (the state kept in `F`, computed in
+/// `f64`).
+#[inline(always)]
+fn membrane<F: Real>(
+    v: &mut [F],
+    x: &[f64],
+    out: &mut [f64],
+    rule: impl Fn(usize, f64, f64) -> (f64, f64),
+) {
+    for (j, ((v, &x), out)) in v.iter_mut().zip(x).zip(out).enumerate() {
+        let (v_new, o) = rule(j, v.to64(), x);
+        *v = F::of(v_new);
+        *out = o;
+    }
+}
+
+/// `(i_j, v_j, out_j) ← rule(j, i_j, v_j, x_j)` for every neuron with a synaptic current.
+#[inline(always)]
+fn synapse_membrane<F: Real>(
+    i: &mut [F],
+    v: &mut [F],
+    x: &[f64],
+    out: &mut [f64],
+    rule: impl Fn(usize, f64, f64, f64) -> (f64, f64, f64),
+) {
+    for (j, (((i, v), &x), out)) in i.iter_mut().zip(v.iter_mut()).zip(x).zip(out).enumerate() {
+        let (i_new, v_new, o) = rule(j, i.to64(), v.to64(), x);
+        *i = F::of(i_new);
+        *v = F::of(v_new);
+        *out = o;
+    }
 }

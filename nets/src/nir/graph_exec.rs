@@ -3,6 +3,7 @@
 //! step at a time (each step one call per node with `T = 1`, its state carried), so an
 //! edge that closes a cycle can deliver its source's output of the previous step.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use littoral_core::{Array, ArrayView, Entry, Error, Evolution, Kind, Leaf, Record, Result, Tree};
@@ -46,6 +47,30 @@ fn write_step(dst: &mut Array, t: usize, src: &Array) {
     }
 }
 
+/// The input of node `i` off every cycle: its one source's output as it is, or the sum of
+/// its sources' outputs, or zeros when none has run.
+fn summed_input<'r>(
+    graph: &Graph,
+    i: usize,
+    runs: &'r BTreeMap<usize, NodeRun>,
+    (b, t): (usize, usize),
+) -> Cow<'r, Array> {
+    let mut outputs = graph.preds[i]
+        .iter()
+        .filter_map(|(s, _)| runs.get(s).map(|r| &r.output));
+    match (outputs.next(), outputs.next()) {
+        (None, _) => Cow::Owned(Array::zeros(vec![b, t, graph.flat[i].module.size_in()])),
+        (Some(only), None) => Cow::Borrowed(only),
+        (Some(first), Some(second)) => {
+            let mut acc = None;
+            for term in [first, second].into_iter().chain(outputs) {
+                add_into(&mut acc, term);
+            }
+            Cow::Owned(acc.unwrap_or_else(|| first.clone()))
+        }
+    }
+}
+
 fn add_into(acc: &mut Option<Array>, term: &Array) {
     match acc {
         None => *acc = Some(term.clone()),
@@ -84,28 +109,19 @@ pub(crate) fn evolve(
         match block.as_slice() {
             [i] if !graph.preds[*i].iter().any(|&(_, back)| back) => {
                 let i = *i;
-                let x = match own_input.remove(&i) {
-                    Some(x) => x,
-                    None => {
-                        let mut acc = None;
-                        for &(s, _) in &graph.preds[i] {
-                            if let Some(r) = runs.get(&s) {
-                                add_into(&mut acc, &r.output);
-                            }
-                        }
-                        acc.unwrap_or_else(|| {
-                            Array::zeros(vec![b, t, graph.flat[i].module.size_in()])
-                        })
-                    }
-                };
                 let node = &graph.flat[i];
                 let p = branch_at(params, &node.path).unwrap_or(&empty);
                 let s = branch_at(state, &node.path).unwrap_or(&empty);
+                let x = match own_input.remove(&i) {
+                    Some(x) => Cow::Owned(x),
+                    None => summed_input(graph, i, &runs, (b, t)),
+                };
                 let x = scale_input(graph, node.role, p, x)?;
                 let ev = node
                     .module
                     .evolve_batch(p, s, x.view(), record)
                     .map_err(|e| e.within(&node.path))?;
+                drop(x);
                 runs.insert(
                     i,
                     NodeRun {
@@ -194,10 +210,15 @@ fn last_step(a: &Array) -> Array {
 }
 
 /// Under `dirac`, a neuron's input is divided by its `dt`.
-fn scale_input(graph: &Graph, role: Role, params: &Tree, x: Array) -> Result<Array> {
+fn scale_input<'x>(
+    graph: &Graph,
+    role: Role,
+    params: &Tree,
+    x: Cow<'x, Array>,
+) -> Result<Cow<'x, Array>> {
     if graph.semantics() == Semantics::Dirac && role == Role::Neuron {
         let dt = crate::view::scalar(params, "dt")?;
-        Ok(x.map(|v| v / dt))
+        Ok(Cow::Owned(x.map(|v| v / dt)))
     } else {
         Ok(x)
     }
@@ -262,7 +283,7 @@ fn step_block(
             }
             let x = acc.unwrap_or_else(|| Array::zeros(vec![b, 1, node.module.size_in()]));
             let p = branch_at(params, &node.path).unwrap_or(&empty);
-            let x = scale_input(graph, node.role, p, x)?;
+            let x = scale_input(graph, node.role, p, Cow::Owned(x))?;
             let ev = node
                 .module
                 .evolve_batch(p, &states[k], x.view(), record)

@@ -18,6 +18,7 @@
 //! ```
 
 mod analysis;
+mod conv;
 mod error;
 mod export;
 mod framework;
@@ -29,6 +30,7 @@ mod model;
 mod names;
 mod node;
 pub mod ops;
+mod pool;
 mod read;
 mod read_metadata;
 mod schedule;

@@ -10,9 +10,11 @@ use littoral_core::{
     TreeExt,
 };
 
+use super::conv::ConvPlan;
 use super::error::NirError;
 use super::model::{Conv1d, Conv2d, FloatType, Pool2d, Primitive, Tensor};
 use super::ops;
+use super::pool::PoolPlan;
 
 /// What a [`NirNode`] computes.
 #[derive(Clone, Debug)]
@@ -177,6 +179,29 @@ fn op_error(e: NirError) -> Error {
     Error::invalid(e.location, e.message)
 }
 
+/// A convolution's or pooling's plan, made once for every row of a call.
+enum RowPlan {
+    Conv(ConvPlan),
+    Pool(PoolPlan),
+}
+
+impl RowPlan {
+    fn output_len(&self) -> usize {
+        match self {
+            RowPlan::Conv(c) => c.output_len(),
+            RowPlan::Pool(p) => p.output_len(),
+        }
+    }
+
+    /// One row `x` into `y`; `scratch` is kept between rows.
+    fn apply(&self, x: &[f64], y: &mut [f64], scratch: &mut Vec<f64>) {
+        match self {
+            RowPlan::Conv(c) => c.apply(x, y, scratch),
+            RowPlan::Pool(p) => p.apply(x, y),
+        }
+    }
+}
+
 /// One sample's one step of a stateless op.
 type StepFn<'a> = Box<dyn Fn(&[f64]) -> Result<Vec<f64>> + Send + Sync + 'a>;
 
@@ -211,24 +236,12 @@ impl NirNode {
                 let t = tensor(params, "threshold")?;
                 on_input(shape, move |x| ops::threshold(&t, x))
             }
-            Op::Conv1d(c) => {
-                let c = Conv1d {
-                    weight: tensor(params, "weight")?,
-                    bias: tensor(params, "bias")?,
-                    ..c.clone()
-                };
-                on_input(shape, move |x| ops::conv1d(&c, x))
+            Op::Conv1d(_) | Op::Conv2d(_) | Op::SumPool2d(_) | Op::AvgPool2d(_) => {
+                return Err(Error::invalid(
+                    "",
+                    "convolutions and pooling run as one plan over every row",
+                ));
             }
-            Op::Conv2d(c) => {
-                let c = Conv2d {
-                    weight: tensor(params, "weight")?,
-                    bias: tensor(params, "bias")?,
-                    ..c.clone()
-                };
-                on_input(shape, move |x| ops::conv2d(&c, x))
-            }
-            Op::SumPool2d(p) => on_input(shape, move |x| ops::sum_pool2d(p, x)),
-            Op::AvgPool2d(p) => on_input(shape, move |x| ops::avg_pool2d(p, x)),
         })
     }
 
@@ -325,13 +338,69 @@ impl NirNode {
         Ok(y)
     }
 
+    /// The plan of a convolution or pooling node with `params`' weight and bias over the
+    /// node's input shape; `None` for another op.
+    fn row_plan(&self, params: &Tree) -> Result<Option<RowPlan>> {
+        let shape = &self.input_shape;
+        let plan = match &self.op {
+            Op::Conv1d(c) => {
+                let c = Conv1d {
+                    weight: tensor(params, "weight")?,
+                    bias: tensor(params, "bias")?,
+                    ..c.clone()
+                };
+                ops::conv1d_plan(&c, shape).map(RowPlan::Conv)
+            }
+            Op::Conv2d(c) => {
+                let c = Conv2d {
+                    weight: tensor(params, "weight")?,
+                    bias: tensor(params, "bias")?,
+                    ..c.clone()
+                };
+                ops::conv2d_plan(&c, shape).map(RowPlan::Conv)
+            }
+            Op::SumPool2d(p) => PoolPlan::new(p, shape, false).map(RowPlan::Pool),
+            Op::AvgPool2d(p) => PoolPlan::new(p, shape, true).map(RowPlan::Pool),
+            _ => return Ok(None),
+        };
+        let plan = plan.map_err(op_error)?;
+        let (n_out, computed) = (numel(&self.output_shape), plan.output_len());
+        if computed != n_out {
+            return Err(Error::invalid(
+                "output",
+                format!("expected {n_out} values, computed {computed}"),
+            ));
+        }
+        Ok(Some(plan))
+    }
+
     /// A stateless op on every `(sample, step)`, spread over the rayon pool when the work
-    /// is large (each step is computed alone: the same bits on any thread count).
+    /// is large (each step is computed alone: the same bits on any thread count). A
+    /// convolution or pooling makes its plan once for all of them and reads each row in
+    /// place; each thread keeps its scratch.
     fn per_step(&self, params: &Tree, x: &[f64], rows: usize) -> Result<Vec<f64>> {
         use rayon::prelude::*;
         let (n_in, n_out) = (numel(&self.input_shape), numel(&self.output_shape));
-        let f = self.stateless(params)?;
         let mut out = vec![0.0; rows * n_out];
+        let parallel = rows > 1 && rows * n_out * 4 >= crate::par::PAR_MIN_WORK;
+        if n_out == 0 || n_in == 0 {
+            return Ok(out);
+        }
+        if let Some(plan) = self.row_plan(params)? {
+            let apply = |sums: &mut Vec<f64>, (y, x): (&mut [f64], &[f64])| plan.apply(x, y, sums);
+            if parallel {
+                out.par_chunks_mut(n_out)
+                    .zip(x.par_chunks(n_in))
+                    .for_each_init(Vec::new, apply);
+            } else {
+                let mut sums = Vec::new();
+                for pair in out.chunks_mut(n_out).zip(x.chunks(n_in)) {
+                    apply(&mut sums, pair);
+                }
+            }
+            return Ok(out);
+        }
+        let f = self.stateless(params)?;
         let run = |(y, x): (&mut [f64], &[f64])| -> Result<()> {
             let v = f(x)?;
             if v.len() != y.len() {
@@ -343,10 +412,7 @@ impl NirNode {
             y.copy_from_slice(&v);
             Ok(())
         };
-        if n_out == 0 || n_in == 0 {
-            return Ok(out);
-        }
-        if rows > 1 && rows * n_out * 4 >= crate::par::PAR_MIN_WORK {
+        if parallel {
             out.par_chunks_mut(n_out)
                 .zip(x.par_chunks(n_in))
                 .with_max_len(1)

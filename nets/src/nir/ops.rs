@@ -10,9 +10,10 @@
 use littoral_core::Array;
 use littoral_core::array::format_shape;
 
+use super::conv::{Axis, ConvPlan};
 use super::error::{NirError, Result};
 use super::model::{Conv1d, Conv2d, Padding, Pool2d, Tensor};
-use super::shapes::conv_len;
+use super::pool::PoolPlan;
 
 /// `y = W x + b` for a weight `(out, in)` and bias `(out,)`.
 ///
@@ -115,201 +116,18 @@ fn elementwise(p: &Tensor, x: &Array<f64>, f: impl Fn(f64, f64) -> f64) -> Resul
     Array::from_shape_vec(x.shape().to_vec(), y).map_err(|e| NirError::at("", e.to_string()))
 }
 
-/// One spatial axis of a window operation: size, padding before, kernel, stride,
-/// dilation and the output size.
-#[derive(Clone, Copy)]
-struct Axis {
-    size: usize,
-    pad: usize,
-    kernel: usize,
-    stride: usize,
-    dilation: usize,
-    out: usize,
-}
-
-impl Axis {
-    fn new(
-        size: usize,
-        padding: &Padding,
-        index: usize,
-        kernel: usize,
-        stride: usize,
-        dilation: usize,
-    ) -> Result<Self> {
-        let pad = match padding {
-            Padding::Explicit(p) => p.get(index).copied().unwrap_or(0),
-            Padding::Valid => 0,
-            Padding::Same => {
-                if stride != 1 {
-                    return Err(NirError::at(
-                        "padding",
-                        format!("padding \"same\" needs stride 1, found {stride}"),
-                    ));
-                }
-                // PyTorch: the extra element of an odd total goes after.
-                dilation.saturating_mul(kernel.saturating_sub(1)) / 2
-            }
-        };
-        let out = conv_len("", size, pad, dilation, kernel, stride, padding)?;
-        Ok(Axis {
-            size,
-            pad,
-            kernel,
-            stride,
-            dilation,
-            out,
-        })
-    }
-
-    /// The input index of output `o`, kernel tap `k`, if inside the input.
-    fn source(&self, o: usize, k: usize) -> Option<usize> {
-        (o * self.stride + k * self.dilation)
-            .checked_sub(self.pad)
-            .filter(|&i| i < self.size)
-    }
-}
-
-/// `acc + Σ term(tap, input)` over the kernel taps of output `[oy, ox]` that fall inside
-/// the input, one `+=` per tap in row-major tap order; `tap` is `ky · K_w + kx` and
-/// `input` is `iy · W + ix`.
-#[inline]
-fn window_sum(
-    ay: &Axis,
-    ax: &Axis,
-    [oy, ox]: [usize; 2],
-    mut acc: f64,
-    term: impl Fn(usize, usize) -> f64,
-) -> f64 {
-    for ky in 0..ay.kernel {
-        let Some(iy) = ay.source(oy, ky) else {
-            continue;
-        };
-        for kx in 0..ax.kernel {
-            let Some(ix) = ax.source(ox, kx) else {
-                continue;
-            };
-            acc += term(ky * ax.kernel + kx, iy * ax.size + ix);
-        }
-    }
-    acc
-}
-
-/// A grouped convolution, checked: `c_in` input and `c_out` output channels in `groups`
-/// groups, a weight `(C_out, C_in / groups, K_h, K_w)` row-major, one bias per output
-/// channel, and the two spatial axes (a 1-d convolution has a height of 1).
-#[derive(Clone, Copy)]
-struct Grouped<'a> {
-    c_in: usize,
-    c_out: usize,
-    groups: usize,
-    axes: [Axis; 2],
-    weight: &'a [f64],
-    bias: &'a [f64],
-}
-
-impl Grouped<'_> {
-    /// Input and output channels per group.
-    fn per_group(&self) -> [usize; 2] {
-        [self.c_in / self.groups, self.c_out / self.groups]
-    }
-}
-
-/// Grouped 2-d cross-correlation of `x` `(C_in, H, W)`.
-fn correlate(x: &[f64], conv: Grouped<'_>) -> Vec<f64> {
-    let [ay, ax] = conv.axes;
-    let [per_group_in, per_group_out] = conv.per_group();
-    let mut y = Vec::with_capacity(conv.c_out * ay.out * ax.out);
-    for oc in 0..conv.c_out {
-        let first_in = (oc / per_group_out) * per_group_in;
-        for oy in 0..ay.out {
-            for ox in 0..ax.out {
-                let mut acc = conv.bias[oc];
-                for icl in 0..per_group_in {
-                    let plane = &x[(first_in + icl) * ay.size * ax.size..];
-                    let kernel = &conv.weight[(oc * per_group_in + icl) * ay.kernel * ax.kernel..];
-                    acc = window_sum(&ay, &ax, [oy, ox], acc, |k, i| kernel[k] * plane[i]);
-                }
-                y.push(acc);
-            }
-        }
-    }
-    y
-}
-
-/// Inputs with at most this fraction of non-zero values (spikes) are convolved by
-/// scattering each non-zero input into the outputs it reaches, instead of the dense
-/// window sums: the same products, summed in another (fixed) order.
-pub const SCATTER_MAX_DENSITY: f64 = 0.25;
-
-/// The scatter form of [`correlate`]: for each non-zero input, add its products with the
-/// kernel taps to every output they reach. Deterministic (input order), so the same data
-/// gives the same bits.
-fn scatter(x: &[f64], conv: Grouped<'_>) -> Vec<f64> {
-    let [ay, ax] = conv.axes;
-    let [per_group_in, per_group_out] = conv.per_group();
-    let plane_out = ay.out * ax.out;
-    let mut y = Vec::with_capacity(conv.c_out * plane_out);
-    for &b in conv.bias.iter().take(conv.c_out) {
-        y.extend(std::iter::repeat_n(b, plane_out));
-    }
-    // Output index along one axis reached from input index `i` by tap `k`, if any.
-    let reach = |a: &Axis, i: usize, k: usize| -> Option<usize> {
-        let pos = (i + a.pad).checked_sub(k * a.dilation)?;
-        (pos % a.stride == 0 && pos / a.stride < a.out).then_some(pos / a.stride)
-    };
-    for ic in 0..conv.c_in {
-        let g = ic / per_group_in;
-        let icl = ic % per_group_in;
-        for iy in 0..ay.size {
-            for ix in 0..ax.size {
-                let v = x[(ic * ay.size + iy) * ax.size + ix];
-                if v == 0.0 {
-                    continue;
-                }
-                for oc in g * per_group_out..(g + 1) * per_group_out {
-                    let kernel = &conv.weight[(oc * per_group_in + icl) * ay.kernel * ax.kernel..];
-                    let out = &mut y[oc * plane_out..(oc + 1) * plane_out];
-                    for ky in 0..ay.kernel {
-                        let Some(oy) = reach(&ay, iy, ky) else {
-                            continue;
-                        };
-                        for kx in 0..ax.kernel {
-                            let Some(ox) = reach(&ax, ix, kx) else {
-                                continue;
-                            };
-                            out[oy * ax.out + ox] += kernel[ky * ax.kernel + kx] * v;
-                        }
-                    }
-                }
-            }
-        }
-    }
-    y
-}
-
-/// Dense or scatter form, by the input's density.
-fn convolve(x: &[f64], conv: Grouped<'_>) -> Vec<f64> {
-    let nonzero = x.iter().filter(|v| **v != 0.0).count();
-    if (nonzero as f64) <= SCATTER_MAX_DENSITY * x.len() as f64 {
-        scatter(x, conv)
-    } else {
-        correlate(x, conv)
-    }
-}
-
-/// A convolution of `x` (channels first) with a weight `(C_out, C_in / groups,
-/// kernel…)`: the checks both convolutions make (a weight of one axis more than `x`,
-/// groups that split the output channels, one bias per output channel, an input with
-/// `C_in` channels), then `axes(x's shape, the kernel's sides)`, then the sums. Returns
-/// the output values, `C_out` and the two spatial axes.
-fn grouped_conv(
-    x: &Array<f64>,
+/// The plan of a convolution with a weight `(C_out, C_in / groups, kernel…)` over inputs
+/// of `input_shape` (channels first): the checks both convolutions make (a weight of one
+/// axis more than the input, groups that split the output channels, one bias per output
+/// channel, an input with `C_in` channels), then `axes(input_shape, the kernel's sides)`.
+fn grouped_plan(
+    input_shape: &[usize],
     rank: usize,
     weight: &Tensor,
     bias: &Tensor,
     groups: usize,
     axes: impl FnOnce(&[usize], &[usize]) -> Result<[Axis; 2]>,
-) -> Result<(Vec<f64>, usize, [Axis; 2])> {
+) -> Result<ConvPlan> {
     let dims = weight.shape();
     if dims.len() != rank + 1 {
         return Err(NirError::at(
@@ -335,30 +153,57 @@ fn grouped_conv(
         ));
     }
     let c_in = per_group * groups;
-    check_input(x, rank, c_in)?;
-    let axes = axes(x.shape(), kernel)?;
-    let conv = Grouped {
-        c_in,
-        c_out,
-        groups,
-        axes,
-        weight: weight.values(),
-        bias: bias.values(),
-    };
-    Ok((convolve(x.data(), conv), c_out, axes))
+    check_input(input_shape, rank, c_in)?;
+    let axes = axes(input_shape, kernel)?;
+    ConvPlan::new(c_in, c_out, groups, axes, weight.values(), bias.values())
 }
 
-fn check_input(x: &Array<f64>, rank: usize, channels: usize) -> Result<()> {
-    if x.ndim() != rank || x.shape()[0] != channels {
+/// `plan` applied to one input `x`, shaped `shape` (`C_out` and the output's spatial sizes).
+fn apply_plan(plan: &ConvPlan, x: &Array<f64>, shape: Vec<usize>) -> Result<Array<f64>> {
+    let mut y = vec![0.0; plan.output_len()];
+    plan.apply(x.data(), &mut y, &mut Vec::new());
+    Array::from_shape_vec(shape, y).map_err(|e| NirError::at("", e.to_string()))
+}
+
+fn check_input(shape: &[usize], rank: usize, channels: usize) -> Result<()> {
+    if shape.len() != rank || shape[0] != channels {
         return Err(NirError::at(
             "",
             format!(
                 "expects input of {rank} dimensions with {channels} channels first, found shape {}",
-                format_shape(x.shape())
+                format_shape(shape)
             ),
         ));
     }
     Ok(())
+}
+
+/// The plan of `Conv2d` `c` over inputs shaped `input_shape` (`(C_in, H, W)`).
+///
+/// # Errors
+/// As [`conv2d`].
+pub(super) fn conv2d_plan(c: &Conv2d, input_shape: &[usize]) -> Result<ConvPlan> {
+    grouped_plan(input_shape, 3, &c.weight, &c.bias, c.groups, |at, k| {
+        Ok([
+            Axis::new(at[1], &c.padding, 0, k[0], c.stride[0], c.dilation[0])?,
+            Axis::new(at[2], &c.padding, 1, k[1], c.stride[1], c.dilation[1])?,
+        ])
+    })
+}
+
+/// The plan of `Conv1d` `c` over inputs shaped `input_shape` (`(C_in, N)`): a 2-d plan of
+/// height 1.
+///
+/// # Errors
+/// As [`conv2d`].
+pub(super) fn conv1d_plan(c: &Conv1d, input_shape: &[usize]) -> Result<ConvPlan> {
+    let flat = Padding::Explicit(vec![0]);
+    grouped_plan(input_shape, 2, &c.weight, &c.bias, c.groups, |at, k| {
+        Ok([
+            Axis::new(1, &flat, 0, 1, 1, 1)?,
+            Axis::new(at[1], &c.padding, 0, k[0], c.stride, c.dilation)?,
+        ])
+    })
 }
 
 /// `Conv2d` on one input `(C_in, H, W)`.
@@ -367,14 +212,9 @@ fn check_input(x: &Array<f64>, rank: usize, channels: usize) -> Result<()> {
 /// An input of the wrong shape, a window larger than the padded input, `"same"` with a
 /// stride other than 1.
 pub fn conv2d(c: &Conv2d, x: &Array<f64>) -> Result<Array<f64>> {
-    let (y, c_out, [ay, ax]) = grouped_conv(x, 3, &c.weight, &c.bias, c.groups, |at, k| {
-        Ok([
-            Axis::new(at[1], &c.padding, 0, k[0], c.stride[0], c.dilation[0])?,
-            Axis::new(at[2], &c.padding, 1, k[1], c.stride[1], c.dilation[1])?,
-        ])
-    })?;
-    Array::from_shape_vec(vec![c_out, ay.out, ax.out], y)
-        .map_err(|e| NirError::at("", e.to_string()))
+    let plan = conv2d_plan(c, x.shape())?;
+    let [c_out, h, w] = plan.output_dims();
+    apply_plan(&plan, x, vec![c_out, h, w])
 }
 
 /// `Conv1d` on one input `(C_in, N)`.
@@ -382,41 +222,18 @@ pub fn conv2d(c: &Conv2d, x: &Array<f64>) -> Result<Array<f64>> {
 /// # Errors
 /// As [`conv2d`].
 pub fn conv1d(c: &Conv1d, x: &Array<f64>) -> Result<Array<f64>> {
-    let flat = Padding::Explicit(vec![0]);
-    let (y, c_out, [_, ax]) = grouped_conv(x, 2, &c.weight, &c.bias, c.groups, |at, k| {
-        Ok([
-            Axis::new(1, &flat, 0, 1, 1, 1)?,
-            Axis::new(at[1], &c.padding, 0, k[0], c.stride, c.dilation)?,
-        ])
-    })?;
-    Array::from_shape_vec(vec![c_out, ax.out], y).map_err(|e| NirError::at("", e.to_string()))
+    let plan = conv1d_plan(c, x.shape())?;
+    let [c_out, _, n] = plan.output_dims();
+    apply_plan(&plan, x, vec![c_out, n])
 }
 
-/// Sum over each window of one input `(C, H, W)`, zero padding.
-fn pool(p: &Pool2d, x: &Array<f64>) -> Result<Array<f64>> {
-    if x.ndim() != 3 {
-        return Err(NirError::at(
-            "",
-            format!(
-                "expects input (C, H, W), found shape {}",
-                format_shape(x.shape())
-            ),
-        ));
-    }
-    let padding = Padding::Explicit(p.padding.to_vec());
-    let ay = Axis::new(x.shape()[1], &padding, 0, p.kernel_size[0], p.stride[0], 1)?;
-    let ax = Axis::new(x.shape()[2], &padding, 1, p.kernel_size[1], p.stride[1], 1)?;
-    let channels = x.shape()[0];
-    let mut y = Vec::with_capacity(channels * ay.out * ax.out);
-    for c in 0..channels {
-        let plane = &x.data()[c * ay.size * ax.size..];
-        for oy in 0..ay.out {
-            for ox in 0..ax.out {
-                y.push(window_sum(&ay, &ax, [oy, ox], 0.0, |_, i| plane[i]));
-            }
-        }
-    }
-    Array::from_shape_vec(vec![channels, ay.out, ax.out], y)
+/// Sum over each window of one input `(C, H, W)`, zero padding; divided by the window's
+/// area when `average`.
+fn pool(p: &Pool2d, x: &Array<f64>, average: bool) -> Result<Array<f64>> {
+    let plan = PoolPlan::new(p, x.shape(), average)?;
+    let mut y = vec![0.0; plan.output_len()];
+    plan.apply(x.data(), &mut y);
+    Array::from_shape_vec(plan.output_dims().to_vec(), y)
         .map_err(|e| NirError::at("", e.to_string()))
 }
 
@@ -425,7 +242,7 @@ fn pool(p: &Pool2d, x: &Array<f64>) -> Result<Array<f64>> {
 /// # Errors
 /// An input that is not 3-d, a window larger than the padded input.
 pub fn sum_pool2d(p: &Pool2d, x: &Array<f64>) -> Result<Array<f64>> {
-    pool(p, x)
+    pool(p, x, false)
 }
 
 /// `AvgPool2d` on one input `(C, H, W)`: the window sum divided by `k_h · k_w`, padded
@@ -434,51 +251,5 @@ pub fn sum_pool2d(p: &Pool2d, x: &Array<f64>) -> Result<Array<f64>> {
 /// # Errors
 /// As [`sum_pool2d`].
 pub fn avg_pool2d(p: &Pool2d, x: &Array<f64>) -> Result<Array<f64>> {
-    let area = (p.kernel_size[0] * p.kernel_size[1]) as f64;
-    Ok(pool(p, x)?.map(|v| v / area))
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-    use super::{Axis, Grouped, correlate, scatter};
-    use crate::nir::model::Padding;
-
-    /// The scatter form gives the dense sums (up to the order of additions) on sparse
-    /// inputs, with strides, dilations, padding and groups.
-    #[test]
-    fn scatter_matches_the_dense_correlation() {
-        let (c_in, c_out, groups, h, w) = (4, 6, 2, 9, 7);
-        for (stride, dilation, pad) in [(1, 1, 0), (2, 1, 1), (1, 2, 2), (3, 2, 1)] {
-            let padding = Padding::Explicit(vec![pad, pad]);
-            let ay = Axis::new(h, &padding, 0, 3, stride, dilation).unwrap();
-            let ax = Axis::new(w, &padding, 1, 2, stride, dilation).unwrap();
-            let x: Vec<f64> = (0..c_in * h * w)
-                .map(|i| {
-                    if (i * 37) % 9 == 0 {
-                        (i % 3) as f64 + 1.0
-                    } else {
-                        0.0
-                    }
-                })
-                .collect();
-            let weight: Vec<f64> = (0..c_out * (c_in / groups) * 6)
-                .map(|i| ((i * 13) % 11) as f64 / 7.0 - 0.7)
-                .collect();
-            let bias: Vec<f64> = (0..c_out).map(|i| i as f64 * 0.1).collect();
-            let k = Grouped {
-                c_in,
-                c_out,
-                groups,
-                axes: [ay, ax],
-                weight: &weight,
-                bias: &bias,
-            };
-            let (dense, sparse) = (correlate(&x, k), scatter(&x, k));
-            assert_eq!(dense.len(), sparse.len());
-            for (a, b) in dense.iter().zip(&sparse) {
-                assert!((a - b).abs() < 1e-12, "{stride} {dilation} {pad}: {a} {b}");
-            }
-        }
-    }
+    pool(p, x, true)
 }
