@@ -26,6 +26,7 @@ use super::error::{NirError, Result};
 use super::model::Padding;
 use super::shapes::conv_len;
 use crate::spike_list::for_each_non_zero;
+use littoral_core::limits::MAX_ELEMENTS;
 
 /// One spatial axis of a window operation: size, padding before, kernel, stride,
 /// dilation and the output size.
@@ -124,8 +125,8 @@ struct Reach {
 
 impl Reach {
     /// The table of `axes`: as many pairs as the window loop visits taps inside the input
-    /// (at most `H' · W' · K_h · K_w`), an allocation that is tried and refused with an
-    /// error rather than aborting the process.
+    /// (at most `H' · W' · K_h · K_w`). Refused with an error, not allocated, above
+    /// [`MAX_ELEMENTS`] (two per pair) or when the allocation fails.
     fn new([ay, ax]: [Axis; 2]) -> Result<Self> {
         let (rows, cols) = (axis_pairs(&ay), axis_pairs(&ax));
         let count = rows
@@ -133,14 +134,18 @@ impl Reach {
             .map(Vec::len)
             .sum::<usize>()
             .checked_mul(cols.iter().map(Vec::len).sum::<usize>());
+        let limit = MAX_ELEMENTS / 2;
         let mut pairs = Vec::new();
         count
+            .filter(|&n| n as u64 <= limit)
             .and_then(|n| pairs.try_reserve_exact(n).ok())
             .ok_or_else(|| {
+                let count = count.map_or_else(|| "more than usize::MAX".into(), |n| n.to_string());
                 NirError::at(
                     "weight",
                     format!(
-                        "a convolution of {}×{} outputs by {}×{} taps is too large",
+                        "a convolution of {}×{} outputs by {}×{} taps needs {count} (output, \
+                         tap) pairs, more than the {limit} allowed",
                         ay.out, ax.out, ay.kernel, ax.kernel
                     ),
                 )
@@ -450,6 +455,23 @@ pub(super) mod tests {
             plan.apply(&x, &mut y, &mut sums);
             prop_assert!(y.iter().zip(&want).all(|(a, b)| same(*a, *b)));
         }
+    }
+
+    /// A table of more pairs than [`super::MAX_ELEMENTS`] allows (two elements a pair) is
+    /// refused before anything is allocated: here a 1000 × 1000 input, each value reaching
+    /// all 30 × 30 taps of a padded kernel (9 · 10⁸ pairs).
+    #[test]
+    fn a_reach_table_above_the_element_limit_is_refused() {
+        let padding = Padding::Explicit(vec![29, 29]);
+        let axis = |i| Axis::new(1000, &padding, i, 30, 1, 1).unwrap();
+        let err = ConvPlan::new(1, 1, 1, [axis(0), axis(1)], &[0.5; 900], &[0.0]).unwrap_err();
+        assert_eq!(err.location, "weight");
+        assert!(
+            err.message
+                .contains("1029×1029 outputs by 30×30 taps needs 900000000 (output, tap) pairs, more than the 536870912 allowed"),
+            "{}",
+            err.message
+        );
     }
 
     /// Skipping zeros would turn a `-0.0` sum into `+0.0`, or a `0 · ∞` NaN into a number:
