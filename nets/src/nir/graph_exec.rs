@@ -62,11 +62,11 @@ fn summed_input<'r>(
         (None, _) => Cow::Owned(Array::zeros(vec![b, t, graph.flat[i].module.size_in()])),
         (Some(only), None) => Cow::Borrowed(only),
         (Some(first), Some(second)) => {
-            let mut acc = None;
-            for term in [first, second].into_iter().chain(outputs) {
-                add_into(&mut acc, term);
+            let mut sum = first.clone();
+            for term in std::iter::once(second).chain(outputs) {
+                add_to(&mut sum, term);
             }
-            Cow::Owned(acc.unwrap_or_else(|| first.clone()))
+            Cow::Owned(sum)
         }
     }
 }
@@ -74,11 +74,14 @@ fn summed_input<'r>(
 fn add_into(acc: &mut Option<Array>, term: &Array) {
     match acc {
         None => *acc = Some(term.clone()),
-        Some(a) => {
-            for (x, y) in a.data_mut().iter_mut().zip(term.data()) {
-                *x += y;
-            }
-        }
+        Some(a) => add_to(a, term),
+    }
+}
+
+/// `sum += term`, element by element.
+fn add_to(sum: &mut Array, term: &Array) {
+    for (x, y) in sum.data_mut().iter_mut().zip(term.data()) {
+        *x += y;
     }
 }
 
@@ -121,7 +124,8 @@ pub(crate) fn evolve(
                     .module
                     .evolve_batch(p, s, x.view(), record)
                     .map_err(|e| e.within(&node.path))?;
-                drop(x);
+                drop(x); // it may borrow `runs`, which takes the node's run next
+
                 runs.insert(
                     i,
                     NodeRun {
