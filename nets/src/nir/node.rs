@@ -175,6 +175,11 @@ fn tensor(params: &Tree, name: &str) -> Result<Tensor> {
     })
 }
 
+/// A convolution's `weight` and `bias` from its parameters.
+fn conv_tensors(params: &Tree) -> Result<(Tensor, Tensor)> {
+    Ok((tensor(params, "weight")?, tensor(params, "bias")?))
+}
+
 fn op_error(e: NirError) -> Error {
     Error::invalid(e.location, e.message)
 }
@@ -344,17 +349,19 @@ impl NirNode {
         let shape = &self.input_shape;
         let plan = match &self.op {
             Op::Conv1d(c) => {
+                let (weight, bias) = conv_tensors(params)?;
                 let c = Conv1d {
-                    weight: tensor(params, "weight")?,
-                    bias: tensor(params, "bias")?,
+                    weight,
+                    bias,
                     ..c.clone()
                 };
                 ops::conv1d_plan(&c, shape).map(RowPlan::Conv)
             }
             Op::Conv2d(c) => {
+                let (weight, bias) = conv_tensors(params)?;
                 let c = Conv2d {
-                    weight: tensor(params, "weight")?,
-                    bias: tensor(params, "bias")?,
+                    weight,
+                    bias,
                     ..c.clone()
                 };
                 ops::conv2d_plan(&c, shape).map(RowPlan::Conv)
