@@ -3,7 +3,7 @@
 # FUZZ_SECONDS (default 30) from its seed corpus. Fails on any crash, panic, timeout or
 # out-of-memory; the reproducer is left in fuzz/artifacts/<target>/.
 #
-#   fuzz/ci.sh                                # 5 targets × 30 s
+#   fuzz/ci.sh                                # 6 targets × 30 s
 #   FUZZ_SECONDS=600 FUZZ_TARGETS=snapshot fuzz/ci.sh
 #   FUZZ_BUILD_ONLY=1 fuzz/ci.sh                  # build, nothing else (.ci/run, beside other work)
 #
@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 seconds="${FUZZ_SECONDS:-30}"
-targets="${FUZZ_TARGETS:-snapshot network npy npz nir}"
+targets="${FUZZ_TARGETS:-snapshot network npy npz nir evolve}"
 sanitizer="${FUZZ_SANITIZER:-none}"
 export RUSTC_BOOTSTRAP=1
 
@@ -40,8 +40,11 @@ for t in $targets; do
         "$bin/$t" "${limits[@]}" regressions/"$t"/*
     fi
     echo "fuzz/ci.sh: $t: fuzzing for $seconds s"
+    # `evolve` runs the networks the two readers read: their seeds are its seeds too.
+    seeds=("corpus/$t")
+    [ "$t" = evolve ] && seeds+=(corpus/network corpus/nir)
     # New inputs go to the scratch corpus; the committed seeds are read only.
     "$bin/$t" "${limits[@]}" -max_total_time="$seconds" -print_final_stats=1 \
-        -artifact_prefix="artifacts/$t/" "$work/$t" "corpus/$t"
+        -artifact_prefix="artifacts/$t/" "$work/$t" "${seeds[@]}"
 done
 echo "fuzz/ci.sh: no crash in: $targets"
