@@ -74,3 +74,14 @@ pub type AnyResult<T = ()> = std::result::Result<T, AnyError>;
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeExample;
+
+/// The Rust examples of `docs/nir.md`, doc tests in the same way (compiled; not run where
+/// they read files that are not there: `no_run`).
+#[cfg(doctest)]
+#[doc = include_str!("../docs/nir.md")]
+pub struct NirGuideExamples;
+
+/// The Rust example of `docs/timeseries.md`, a doc test in the same way.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/timeseries.md")]
+pub struct TimeseriesGuideExample;
