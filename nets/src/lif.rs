@@ -140,12 +140,16 @@ impl Lif {
         }
     }
 
-    /// `n` neurons fed by `n_in = n·S` input channels.
+    /// `n` neurons fed by `n_in = n·S` input channels; `(0, 0)` is the empty LIF of
+    /// `Lif::new(0)` (the shape it is written with).
     ///
     /// # Errors
     /// When `n_in` is not a positive multiple of `n` (Rockpool's Jax check; its numpy
     /// version silently builds a broken module).
     pub fn with_synapses(n_in: usize, n: usize) -> Result<Self> {
+        if (n_in, n) == (0, 0) {
+            return Ok(Lif::new(0));
+        }
         if n == 0 || n_in == 0 || !n_in.is_multiple_of(n) {
             return Err(Error::invalid(
                 "shape",
