@@ -320,6 +320,59 @@ impl<T: Copy> Array<T> {
         Ok(Array { shape, data })
     }
 
+    /// Concatenate arrays along their second axis (time, in `(B, T, …)`; every other
+    /// axis must agree): each row of the result is the parts' rows one after the other.
+    ///
+    /// ```
+    /// use littoral_core::Array;
+    /// let a = Array::from_fn(vec![2, 1, 2], |i| i as f64);        // [[[0, 1]], [[2, 3]]]
+    /// let b = Array::from_fn(vec![2, 2, 2], |i| 10.0 + i as f64);
+    /// let ab = Array::concat_axis1(&[&a, &b])?;
+    /// assert_eq!(ab.shape(), &[2, 3, 2]);
+    /// assert_eq!(&ab.data()[..6], &[0.0, 1.0, 10.0, 11.0, 12.0, 13.0]);
+    /// # Ok::<(), littoral_core::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] when there is no part, a part has fewer than two axes, or the
+    /// shapes disagree outside axis 1.
+    pub fn concat_axis1(parts: &[&Array<T>]) -> Result<Self> {
+        let first = parts
+            .first()
+            .ok_or_else(|| Error::invalid("array", "nothing to concatenate"))?;
+        let shape = first.shape();
+        if shape.len() < 2 {
+            return Err(Error::invalid("array", "no axis 1 to concatenate along"));
+        }
+        let (rows, tail) = (shape[0], &shape[2..]);
+        let inner: usize = tail.iter().product();
+        let mut total = 0;
+        for p in parts {
+            let s = p.shape();
+            if s.len() != shape.len() || s[0] != rows || &s[2..] != tail {
+                return Err(Error::invalid(
+                    "array",
+                    format!(
+                        "cannot concatenate shapes {} and {} along axis 1",
+                        format_shape(shape),
+                        format_shape(s)
+                    ),
+                ));
+            }
+            total += s[1];
+        }
+        let mut data = Vec::with_capacity(rows * total * inner);
+        for r in 0..rows {
+            for p in parts {
+                let len = p.shape()[1] * inner;
+                data.extend_from_slice(&p.data()[r * len..(r + 1) * len]);
+            }
+        }
+        let mut out_shape = vec![rows, total];
+        out_shape.extend_from_slice(tail);
+        Array::from_shape_vec(out_shape, data)
+    }
+
     /// Concatenate arrays along their first axis (all other axes must agree).
     ///
     /// # Errors

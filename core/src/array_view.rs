@@ -23,6 +23,41 @@ pub struct ArrayView<'a, T = f64> {
 }
 
 impl<'a, T: Copy> ArrayView<'a, T> {
+    /// Steps `start..end` of a `(B, T, …)` view (its axis 1), copied.
+    ///
+    /// ```
+    /// use littoral_core::Array;
+    /// let x = Array::from_fn(vec![2, 3, 1], |i| i as f64);       // [[0, 1, 2], [3, 4, 5]]
+    /// let middle = x.view().slice_axis1(1, 3)?;
+    /// assert_eq!(middle.shape(), &[2, 2, 1]);
+    /// assert_eq!(middle.data(), &[1.0, 2.0, 4.0, 5.0]);
+    /// # Ok::<(), littoral_core::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] for a view with fewer than two axes or a range outside axis 1.
+    pub fn slice_axis1(&self, start: usize, end: usize) -> Result<Array<T>> {
+        let shape = self.shape;
+        if shape.len() < 2 || start > end || end > shape[1] {
+            return Err(Error::invalid(
+                "input",
+                format!(
+                    "steps {start}..{end} outside the time axis of shape {}",
+                    crate::array::format_shape(shape)
+                ),
+            ));
+        }
+        let inner: usize = shape[2..].iter().product();
+        let row = shape[1] * inner;
+        let mut data = Vec::with_capacity(shape[0] * (end - start) * inner);
+        for r in 0..shape[0] {
+            data.extend_from_slice(&self.data[r * row + start * inner..r * row + end * inner]);
+        }
+        let mut out = shape.to_vec();
+        out[1] = end - start;
+        Array::from_shape_vec(out, data)
+    }
+
     /// A view of row-major `data` with `shape`.
     ///
     /// # Errors

@@ -264,62 +264,23 @@ pub fn concat_records(parts: &[&Record], axis: usize) -> Result<Record> {
     })
 }
 
-/// Concatenate arrays along axis 0 or 1 (all other axes must agree).
+/// Concatenate arrays along axis 0 or 1 (all other axes must agree):
+/// [`Array::concat_axis0`] and [`Array::concat_axis1`].
 ///
 /// # Errors
 /// An axis the arrays do not have, or disagreeing shapes.
 pub fn concat_axis<T: Copy>(parts: &[&Array<T>], axis: usize) -> Result<Array<T>> {
-    if axis == 0 {
-        return Ok(Array::concat_axis0(parts)?);
+    match axis {
+        0 => Ok(Array::concat_axis0(parts)?),
+        1 => Ok(Array::concat_axis1(parts)?),
+        _ => Err(
+            littoral_core::Error::invalid("array", "only axes 0 and 1 can be concatenated").into(),
+        ),
     }
-    if axis != 1 {
-        return Err(littoral_core::Error::invalid(
-            "array",
-            "only axes 0 and 1 can be concatenated",
-        )
-        .into());
-    }
-    let first = parts
-        .first()
-        .ok_or_else(|| littoral_core::Error::invalid("array", "nothing to concatenate"))?;
-    let shape = first.shape();
-    if shape.len() < 2 {
-        return Err(
-            littoral_core::Error::invalid("array", "no axis 1 to concatenate along").into(),
-        );
-    }
-    let rows = shape[0];
-    let tail = &shape[2..];
-    let inner: usize = tail.iter().product();
-    let mut total = 0;
-    for p in parts {
-        let s = p.shape();
-        if s.len() != shape.len() || s[0] != rows || &s[2..] != tail {
-            return Err(littoral_core::Error::invalid(
-                "array",
-                format!(
-                    "cannot concatenate shapes {} and {} along axis 1",
-                    littoral_core::array::format_shape(shape),
-                    littoral_core::array::format_shape(s)
-                ),
-            )
-            .into());
-        }
-        total += s[1];
-    }
-    let mut data = Vec::with_capacity(rows * total * inner);
-    for r in 0..rows {
-        for p in parts {
-            let len = p.shape()[1] * inner;
-            data.extend_from_slice(&p.data()[r * len..(r + 1) * len]);
-        }
-    }
-    let mut out_shape = vec![rows, total];
-    out_shape.extend_from_slice(tail);
-    Ok(Array::from_shape_vec(out_shape, data)?)
 }
 
-/// Steps `start..end` of a `(B, T, …)` array or view (axis 1).
+/// Steps `start..end` of a `(B, T, …)` array or view (axis 1):
+/// [`littoral_core::ArrayView::slice_axis1`].
 ///
 /// # Errors
 /// An array with fewer than two axes or a range outside the time axis.
@@ -328,27 +289,7 @@ pub fn slice_axis1<'a, T: Copy + 'a>(
     start: usize,
     end: usize,
 ) -> Result<Array<T>> {
-    let a = a.into();
-    let shape = a.shape();
-    if shape.len() < 2 || start > end || end > shape[1] {
-        return Err(littoral_core::Error::invalid(
-            "input",
-            format!(
-                "steps {start}..{end} outside the time axis of shape {}",
-                littoral_core::array::format_shape(shape)
-            ),
-        )
-        .into());
-    }
-    let inner: usize = shape[2..].iter().product();
-    let row = shape[1] * inner;
-    let mut data = Vec::with_capacity(shape[0] * (end - start) * inner);
-    for r in 0..shape[0] {
-        data.extend_from_slice(&a.data()[r * row + start * inner..r * row + end * inner]);
-    }
-    let mut out = shape.to_vec();
-    out[1] = end - start;
-    Ok(Array::from_shape_vec(out, data)?)
+    Ok(a.into().slice_axis1(start, end)?)
 }
 
 fn leaf_at<'t>(tree: &'t Tree, path: &str) -> Result<&'t Leaf> {

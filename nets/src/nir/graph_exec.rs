@@ -135,49 +135,18 @@ fn evolve_in_blocks(
     input: ArrayView<'_>,
     k: usize,
 ) -> Result<Evolution> {
-    let [b, t, width] = super::node::input_dims(input, littoral_core::Module::size_in(graph))?;
+    let [_, t, _] = super::node::input_dims(input, littoral_core::Module::size_in(graph))?;
     let k = k.max(1);
     let mut state = Cow::Borrowed(state);
     let mut outputs = Vec::with_capacity(t.div_ceil(k));
     for start in (0..t).step_by(k) {
-        let x = steps_of(input, start..(start + k).min(t), (b, t, width))?;
+        let x = input.slice_axis1(start, (start + k).min(t))?;
         let ev = evolve_whole(graph, params, &state, x.view(), false)?;
         outputs.push(ev.output);
         state = Cow::Owned(ev.state);
     }
-    let output = join_steps(&outputs.iter().collect::<Vec<_>>())?;
+    let output = Array::concat_axis1(&outputs.iter().collect::<Vec<_>>())?;
     Ok(Evolution::new(output, state.into_owned(), Record::new()))
-}
-
-/// Steps `steps` of a `(B, T, N)` input.
-fn steps_of(
-    input: ArrayView<'_>,
-    steps: std::ops::Range<usize>,
-    (b, t, n): (usize, usize, usize),
-) -> Result<Array> {
-    let mut data = Vec::with_capacity(b * steps.len() * n);
-    for s in 0..b {
-        data.extend_from_slice(&input.data()[(s * t + steps.start) * n..(s * t + steps.end) * n]);
-    }
-    Array::from_shape_vec(vec![b, steps.len(), n], data)
-}
-
-/// `(B, Tᵢ, …)` arrays joined along their time axis into `(B, ΣTᵢ, …)`.
-fn join_steps(parts: &[&Array]) -> Result<Array> {
-    let Some(first) = parts.first() else {
-        return Ok(Array::zeros(vec![0]));
-    };
-    let mut shape = first.shape().to_vec();
-    let b = shape[0];
-    shape[1] = parts.iter().map(|a| a.shape()[1]).sum();
-    let mut data = Vec::with_capacity(shape.iter().product());
-    for s in 0..b {
-        for part in parts {
-            let per = part.len() / b.max(1);
-            data.extend_from_slice(&part.data()[s * per..(s + 1) * per]);
-        }
-    }
-    Array::from_shape_vec(shape, data)
 }
 
 /// Records of consecutive runs joined along time, leaf by leaf (leaves without a time
@@ -191,18 +160,13 @@ fn join_records(parts: &[Record]) -> Result<Record> {
         if leaf.shape().len() < 2 {
             continue;
         }
+        let differ = || Error::invalid(&path, "record shapes differ between steps");
         let leaves = parts
             .iter()
-            .map(|r| {
-                r.get(&path).filter(|a| {
-                    a.shape().len() == leaf.shape().len()
-                        && a.shape()[0] == leaf.shape()[0]
-                        && a.shape()[2..] == leaf.shape()[2..]
-                })
-            })
+            .map(|r| r.get(&path))
             .collect::<Option<Vec<&Array>>>()
-            .ok_or_else(|| Error::invalid(&path, "record shapes differ between steps"))?;
-        out.insert_path(&path, join_steps(&leaves)?);
+            .ok_or_else(differ)?;
+        out.insert_path(&path, Array::concat_axis1(&leaves).map_err(|_| differ())?);
     }
     Ok(out)
 }
