@@ -13,6 +13,9 @@
 //! `corpus/evolve` (one network per registered class).
 #![no_main]
 
+#[path = "sizes.rs"]
+mod sizes;
+
 use libfuzzer_sys::fuzz_target;
 use littoral_core::limits::{module_elements, non_zero_extents};
 use littoral_core::{
@@ -21,6 +24,7 @@ use littoral_core::{
 use littoral_functional::chunks::TimeChunks;
 use littoral_functional::{ParOptions, Snapshot, evolve_par};
 use littoral_nets::nir::{Graph, Semantics};
+use sizes::written_size;
 use std::num::NonZeroUsize;
 use std::ops::Range;
 use std::sync::Arc;
@@ -64,30 +68,24 @@ fn network(data: &[u8]) -> Option<(Arc<dyn Module>, Source)> {
     Some((module, Source::NetworkFile))
 }
 
-/// Whether the network is small enough to evolve here: its attributes (at least what
-/// `init` allocates, empty ones by their other extents) and each step's record (every
-/// module's output and every State element).
+/// Whether the network is small enough to evolve here: what `init` and the snapshot's
+/// description work through ([`written_size`]), each step's record (every module's
+/// output and every State element) and the input's width.
 fn small(module: &dyn Module) -> bool {
-    if module_elements(module).is_err() {
+    if module_elements(module).is_err() || written_size(module) > FUZZ_ELEMENTS {
         return false;
     }
-    let (mut elements, mut per_step) = (0u64, 0u64);
+    let mut per_step = 0u64;
     let walked = for_each_module(module, |_, _, m| -> Result<(), std::convert::Infallible> {
         per_step = per_step.saturating_add(m.size_out() as u64);
-        for attribute in m.attributes() {
+        for attribute in m.attributes().iter().filter(|a| a.kind == Kind::State) {
             let shape = attribute.shapes.first().map_or(&[][..], Vec::as_slice);
-            let n = non_zero_extents(shape).unwrap_or(u64::MAX);
-            elements = elements.saturating_add(n);
-            if attribute.kind == Kind::State {
-                per_step = per_step.saturating_add(n);
-            }
+            per_step = per_step.saturating_add(non_zero_extents(shape).unwrap_or(u64::MAX));
         }
         Ok(())
     });
     let Ok(()) = walked;
-    elements <= FUZZ_ELEMENTS
-        && per_step <= FUZZ_ELEMENTS
-        && module.size_in() as u64 <= FUZZ_ELEMENTS
+    per_step <= FUZZ_ELEMENTS && module.size_in() as u64 <= FUZZ_ELEMENTS
 }
 
 /// Steps `steps` of the run's input `(batch, STEPS, n)`, whose element `i` (row-major)
