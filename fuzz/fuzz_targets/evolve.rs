@@ -88,15 +88,10 @@ fn small(module: &dyn Module) -> bool {
     per_step <= FUZZ_ELEMENTS && module.size_in() as u64 <= FUZZ_ELEMENTS
 }
 
-/// Steps `steps` of the run's input `(batch, STEPS, n)`, whose element `i` (row-major)
-/// is `DRIVE[(i + offset) % 8]`.
-fn drive(batch: usize, steps: Range<usize>, n: usize, offset: usize) -> Array {
-    let len = steps.len();
-    // No element, no call: `len * n` is not zero below.
-    Array::from_fn(vec![batch, len, n], |i| {
-        let (b, t, j) = (i / (len * n), i / n % len, i % n);
-        DRIVE[((b * STEPS + steps.start + t) * n + j + offset) % DRIVE.len()]
-    })
+/// The run's input `(batch, STEPS, n)`, whose element `i` (row-major) is
+/// `DRIVE[(i + offset) % 8]`.
+fn drive(batch: usize, n: usize, offset: usize) -> Array {
+    Array::from_fn(vec![batch, STEPS, n], |i| DRIVE[(i + offset) % DRIVE.len()])
 }
 
 /// Equal bits, or NaN in both (a NaN's payload depends on the order of its operands).
@@ -129,14 +124,10 @@ fn same_state(a: &Tree, b: &Tree) -> bool {
 
 /// Whether `part` holds steps `steps` of `whole` (both `(B, T, N)`).
 fn same_steps(whole: &Array, steps: Range<usize>, part: &Array) -> bool {
-    let (shape, t) = (whole.shape(), steps.len());
-    let [b, total, n] = *shape else {
-        return false;
-    };
-    let sliced = Array::from_fn(vec![b, t, n], |i| {
-        whole.data()[(i / (t * n) * total + steps.start + i / n % t) * n + i % n]
-    });
-    same(&sliced, part)
+    whole
+        .view()
+        .slice_axis1(steps.start, steps.end)
+        .is_ok_and(|sliced| same(&sliced, part))
 }
 
 /// Panics when the two halves of a resumed run differ from the whole run.
@@ -160,11 +151,15 @@ fn resume_through_a_snapshot(
     (module, source): (&dyn Module, Source),
     tree: &Tree,
     whole: &Evolution,
-    (batch, offset): (usize, usize),
+    x: &Array,
 ) {
-    let n = module.size_in();
+    let steps = |range: Range<usize>| {
+        x.view()
+            .slice_axis1(range.start, range.end)
+            .expect("the input has STEPS steps")
+    };
     let first = module
-        .evolve(tree, tree, &drive(batch, 0..SNAPSHOT_AT, n, offset), false)
+        .evolve(tree, tree, &steps(0..SNAPSHOT_AT), false)
         .expect("a run that evolves whole evolves its first steps");
     // A network the format cannot write (non-finite parameters) has no snapshot.
     let Ok(snapshot) = Snapshot::capture(module, tree, &first.state, SNAPSHOT_AT as u64) else {
@@ -172,7 +167,7 @@ fn resume_through_a_snapshot(
     };
     let bytes = snapshot.to_bytes().expect("a small snapshot encodes");
     let read = Snapshot::from_bytes(&bytes).expect("a snapshot's bytes decode");
-    let rest_input = drive(batch, SNAPSHOT_AT..STEPS, n, offset);
+    let rest_input = steps(SNAPSHOT_AT..STEPS);
     let (params, state) = read
         .restore_checked(module, tree)
         .expect("a snapshot restores into the module it was taken of");
@@ -215,7 +210,7 @@ fuzz_target!(|data: &[u8]| {
     let tree = module.init(0);
     let batch = 1 + data.len() % 2;
     let offset = data.len() % DRIVE.len();
-    let x = drive(batch, 0..STEPS, module.size_in(), offset);
+    let x = drive(batch, module.size_in(), offset);
     let options = EvolveOptions {
         record: true,
         allow_non_finite_input: false,
@@ -236,5 +231,5 @@ fuzz_target!(|data: &[u8]| {
     let samples = evolve_par(module, &tree, &tree, &x, &par)
         .expect("a run that evolves in one call evolves a sample at a time");
     assert_same("one sample at a time", &whole, &samples);
-    resume_through_a_snapshot((module, source), &tree, &whole, (batch, offset));
+    resume_through_a_snapshot((module, source), &tree, &whole, &x);
 });
