@@ -50,12 +50,12 @@ impl Module for FfwdNet {
         p: &Tree,
         s: &Tree,
         x: ArrayView<'_>,
-        record: bool,
+        record: Recording,
     ) -> Result<Evolution> {
         let weighted = matmul_batched(x, p.array("w_ffwd")?)?;
         let neurons = evolve_child(&self.neurons, "neurons", p, s, weighted.view(), record)?;
         let ev = Evolution::nested("neurons", neurons);
-        Ok(if record {
+        Ok(if record.everything() {
             ev.with_record("weighted_input", weighted)
         } else {
             ev

@@ -152,7 +152,7 @@ impl Module for Lapicque {
         p: &Tree,
         s: &Tree,
         x: ArrayView<'_>,
-        record: bool,
+        record: Recording,
     ) -> Result<Evolution> {
         neuron::evolve(self, p, s, x, record)
     }

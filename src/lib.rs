@@ -55,8 +55,8 @@ pub mod prelude {
     pub use crate::{AnyError, AnyResult};
     pub use littoral_core::{
         Array, ArrayView, Attribute, Constant, Error, Evolution, EvolveOptions, Families, Init,
-        Initialiser, Kind, Leaf, Module, ModuleExt, Record, Result, Stateful, Tree, TreeExt, Value,
-        evolve_child,
+        Initialiser, Kind, Leaf, Module, ModuleExt, Record, Recording, Result, Stateful, Tree,
+        TreeExt, Value, evolve_child,
     };
     pub use littoral_nets::prelude::*;
 }

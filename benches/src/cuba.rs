@@ -209,7 +209,13 @@ pub fn simulate_general(net: &Cuba, steps: usize, chunk: usize) -> Result<Stats>
             &short
         };
         // The scaffold's driver directly: `evolve_batch` would take the fast path.
-        let ev = littoral_nets::neuron::evolve(lif, &net.tree, &state, x.view(), false)?;
+        let ev = littoral_nets::neuron::evolve(
+            lif,
+            &net.tree,
+            &state,
+            x.view(),
+            littoral_core::Recording::Nothing,
+        )?;
         for (dt, row) in ev.output.data().chunks(n).enumerate() {
             // Spikes are rare: test blocks of 16 without a branch, then search.
             for (b, block) in row.chunks(16).enumerate() {

@@ -27,7 +27,13 @@ impl Module for Toy {
     fn attributes(&self) -> &[Attribute] {
         &TOY_ATTRS
     }
-    fn evolve_batch(&self, p: &Tree, _s: &Tree, x: ArrayView<'_>, _r: bool) -> Result<Evolution> {
+    fn evolve_batch(
+        &self,
+        p: &Tree,
+        _s: &Tree,
+        x: ArrayView<'_>,
+        _r: crate::Recording,
+    ) -> Result<Evolution> {
         let w = p.array("w")?.data()[0];
         Ok(Evolution::new(x.map(|v| v * w), Tree::new(), Record::new()))
     }
@@ -72,7 +78,13 @@ impl Module for SparseToy {
         };
         vec![("w", crate::module::OptionValue::Sparse(w))]
     }
-    fn evolve_batch(&self, _p: &Tree, _s: &Tree, x: ArrayView<'_>, _r: bool) -> Result<Evolution> {
+    fn evolve_batch(
+        &self,
+        _p: &Tree,
+        _s: &Tree,
+        x: ArrayView<'_>,
+        _r: crate::Recording,
+    ) -> Result<Evolution> {
         Ok(Evolution::new(x.map(|v| v), Tree::new(), Record::new()))
     }
 }

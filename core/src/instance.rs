@@ -68,7 +68,11 @@ impl Stateful {
     ///
     /// # Errors
     /// As [`ModuleExt::evolve`].
-    pub fn call(&mut self, input: &Array<f64>, record: bool) -> Result<(Array<f64>, Tree, Record)> {
+    pub fn call(
+        &mut self,
+        input: &Array<f64>,
+        record: impl Into<crate::Recording>,
+    ) -> Result<(Array<f64>, Tree, Record)> {
         let ev = self.module.evolve(&self.tree, &self.tree, input, record)?;
         self.tree = self.tree.merged(&ev.state);
         Ok((ev.output, ev.state, ev.record))

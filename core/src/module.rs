@@ -4,6 +4,7 @@ use crate::array::Array;
 use crate::array_view::ArrayView;
 use crate::error::Result;
 use crate::init::Attribute;
+use crate::recording::Recording;
 use crate::tree::{Record, Tree};
 use std::any::Any;
 use std::fmt;
@@ -161,7 +162,7 @@ pub trait Module: Any + fmt::Debug + Send + Sync {
         params: &Tree,
         state: &Tree,
         input: ArrayView<'_>,
-        record: bool,
+        record: Recording,
     ) -> Result<Evolution>;
 
     /// [`Module::evolve_batch`] of an input the caller gives away (`(B, T, size_in)`): the
@@ -183,7 +184,7 @@ pub trait Module: Any + fmt::Debug + Send + Sync {
         params: &Tree,
         state: &Tree,
         input: Array<f64>,
-        record: bool,
+        record: Recording,
     ) -> Result<Evolution> {
         evolve_borrowing(self, params, state, input, record)
     }
@@ -201,7 +202,7 @@ pub fn evolve_borrowing<M: Module + ?Sized>(
     params: &Tree,
     state: &Tree,
     input: Array<f64>,
-    record: bool,
+    record: Recording,
 ) -> Result<Evolution> {
     let evolution = module.evolve_batch(params, state, input.view(), record);
     crate::input_check::settle(input.data());
@@ -310,7 +311,7 @@ pub fn evolve_child(
     params: &Tree,
     state: &Tree,
     input: ArrayView<'_>,
-    record: bool,
+    record: Recording,
 ) -> Result<Evolution> {
     in_child(name, params, state, |p, s| {
         child.evolve_batch(p, s, input, record)
@@ -327,7 +328,7 @@ pub fn evolve_child_owned(
     params: &Tree,
     state: &Tree,
     input: Array<f64>,
-    record: bool,
+    record: Recording,
 ) -> Result<Evolution> {
     in_child(name, params, state, |p, s| {
         child.evolve_batch_owned(p, s, input, record)

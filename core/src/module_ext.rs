@@ -9,6 +9,7 @@ use crate::init::Attribute;
 use crate::input_check;
 use crate::module::{Evolution, Module, Named};
 use crate::nested::{Entry, join_path};
+use crate::recording::Recording;
 use crate::rng::derive_seed;
 use crate::tree::{Kind, Leaf, Tree, Value};
 use crate::validate::{Mismatch, Scope, mismatches};
@@ -16,8 +17,8 @@ use crate::validate::{Mismatch, Scope, mismatches};
 /// Options of [`ModuleExt::evolve_with`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct EvolveOptions {
-    /// Record internal signals (`(B, T, …)` arrays).
-    pub record: bool,
+    /// What to record of the internal signals (`(B, T, …)` arrays).
+    pub record: Recording,
     /// Accept NaN and infinite input (rejected by default).
     pub allow_non_finite_input: bool,
 }
@@ -113,7 +114,8 @@ pub trait ModuleExt: Module {
     }
 
     /// Evolve `input` (`(T,)`, `(T, Nin)` or `(B, T, Nin)`) from `state`: pure; returns the
-    /// output `(B, T, Nout)`, the batched new state and the record.
+    /// output `(B, T, Nout)`, the batched new state and the record. `record` is a
+    /// [`Recording`], or a `bool` as Rockpool's (`true`: everything).
     ///
     /// # Errors
     /// Bad input shape or non-finite input, invalid parameters, a state that does not fit.
@@ -122,14 +124,14 @@ pub trait ModuleExt: Module {
         params: &Tree,
         state: &Tree,
         input: &Array<f64>,
-        record: bool,
+        record: impl Into<Recording>,
     ) -> Result<Evolution> {
         self.evolve_with(
             params,
             state,
             input,
             &EvolveOptions {
-                record,
+                record: record.into(),
                 ..EvolveOptions::default()
             },
         )

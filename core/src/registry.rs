@@ -12,7 +12,7 @@
 //!
 //! ```
 //! use littoral_core::registry::{FileEntry, ModuleClass, Registry};
-//! use littoral_core::{ArrayView, Evolution, Module, Record, Result, Tree};
+//! use littoral_core::{ArrayView, Evolution, Module, Record, Recording, Result, Tree};
 //! use std::sync::Arc;
 //!
 //! #[derive(Debug)]
@@ -20,7 +20,7 @@
 //! impl Module for Double {
 //!     fn class_name(&self) -> &str { "Double" }
 //!     fn shape(&self) -> Vec<usize> { vec![self.0] }
-//!     fn evolve_batch(&self, _: &Tree, _: &Tree, x: ArrayView<'_>, _: bool) -> Result<Evolution> {
+//!     fn evolve_batch(&self, _: &Tree, _: &Tree, x: ArrayView<'_>, _: Recording) -> Result<Evolution> {
 //!         Ok(Evolution::new(x.map(|v| 2.0 * v), Tree::new(), Record::new()))
 //!     }
 //! }

@@ -38,7 +38,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let opts = SweepOptions {
         base_seed: 2026,
-        record: true, // summarise every layer, not only the output
+        record: littoral_core::Recording::Everything, // summarise every layer, not only the output
         progress: Some(&progress),
         ..SweepOptions::default()
     };

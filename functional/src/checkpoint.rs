@@ -5,7 +5,7 @@
 //!
 //! | file | written | content |
 //! |---|---|---|
-//! | `run.meta` | once, at the start | total steps, K, input shape and CRC-32, recording flag |
+//! | `run.meta` | once, at the start | total steps, K, input shape and CRC-32, what is recorded (a byte: 0 nothing, 1 everything, 2 spikes; earlier versions wrote the first two as a `bool`) |
 //! | `output-<start>.chunk` | after each chunk, before the snapshot | that chunk's output (and record) |
 //! | `checkpoint.snap` | after each chunk (and at step 0) | a [`Snapshot`] at the chunk's end |
 //! | `checkpoint.prev.snap` | when `checkpoint.snap` is replaced | the snapshot before it |
@@ -33,7 +33,7 @@ use crate::error::{Error, Result};
 use crate::par::{ParOptions, in_pool};
 use crate::snapshot::Snapshot;
 use littoral_core::batch::batch_input;
-use littoral_core::{Array, Evolution, EvolveOptions, Module, Record, Tree};
+use littoral_core::{Array, Evolution, EvolveOptions, Module, Record, Recording, Tree};
 use serde::{Deserialize, Serialize};
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
@@ -80,7 +80,31 @@ struct RunMeta {
     every_k: u64,
     input_shape: Vec<u64>,
     input_crc32: u32,
-    record: bool,
+    /// [`recording_code`]: one byte, as the `bool` of earlier versions for its two values.
+    record: u8,
+}
+
+/// The byte `run.meta` keeps for a [`Recording`].
+fn recording_code(record: Recording) -> u8 {
+    match record {
+        Recording::Nothing => 0,
+        Recording::Everything => 1,
+        Recording::Spikes => 2,
+    }
+}
+
+/// The [`Recording`] of a `run.meta` byte.
+fn recording_of(code: u8, meta_path: &Path) -> Result<Recording> {
+    match code {
+        0 => Ok(Recording::Nothing),
+        1 => Ok(Recording::Everything),
+        2 => Ok(Recording::Spikes),
+        other => Err(Error::from(littoral_core::Error::invalid(
+            "record",
+            format!("expected 0 (nothing), 1 (everything) or 2 (spikes), found {other}"),
+        ))
+        .in_file(meta_path)),
+    }
 }
 
 /// The output of one chunk, in `output-<start>.chunk`.
@@ -144,7 +168,7 @@ pub fn run_checkpointed(
         every_k: every_k_steps.get() as u64,
         input_shape: x.shape().iter().map(|&d| d as u64).collect(),
         input_crc32: array_crc(x),
-        record: opts.par.record,
+        record: recording_code(opts.par.record),
     };
     write_atomic(&meta_path, &codec::encode(&meta)?)?;
     save_snapshot(
@@ -229,7 +253,7 @@ pub fn resume(
         start = end;
     }
     let mut opts = *opts;
-    opts.par.record = meta.record;
+    opts.par.record = recording_of(meta.record, &meta_path)?;
     let run = TimeChunks::new(module, &params, &state, input, evolve_options(&opts.par))?
         .starting_at(to_usize(snap.step)?);
     continue_run(run, module, &params, &meta, dir, &opts, done)

@@ -280,7 +280,7 @@ pub fn concat_chunks(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use littoral_core::{Error, tree_bits_eq};
+    use littoral_core::{Error, Recording, tree_bits_eq};
     use littoral_nets::Lif;
 
     fn noisy_lif() -> Result<Lif> {
@@ -300,7 +300,7 @@ mod tests {
                 &tree,
                 &x,
                 EvolveOptions {
-                    record: true,
+                    record: Recording::Everything,
                     allow_non_finite_input: false,
                 },
             )?;
@@ -323,7 +323,7 @@ mod tests {
             let whole = lif.evolve(&tree, &tree, &x, record)?;
             for k in [None, NonZeroUsize::new(7), NonZeroUsize::new(31)] {
                 let options = EvolveOptions {
-                    record,
+                    record: record.into(),
                     allow_non_finite_input: false,
                 };
                 let run = TimeChunks::new_owned(&lif, &tree, &tree, x.clone(), options)?;

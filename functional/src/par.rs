@@ -14,7 +14,7 @@
 use crate::error::{Error, Result};
 use littoral_core::batch::batch_input;
 use littoral_core::{
-    Array, Entry, Evolution, Leaf, Module, ModuleExt, Nested, Record, Tree, Value,
+    Array, Entry, Evolution, Leaf, Module, ModuleExt, Nested, Record, Recording, Tree, Value,
 };
 use rayon::prelude::*;
 use std::num::NonZeroUsize;
@@ -23,8 +23,8 @@ use std::sync::Arc;
 /// Options of [`evolve_par`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ParOptions {
-    /// Record internal signals (as [`littoral_core::EvolveOptions::record`]).
-    pub record: bool,
+    /// What to record (as [`littoral_core::EvolveOptions::record`]).
+    pub record: Recording,
     /// Samples per task; `None` gives the whole batch to the module, which fans its
     /// samples out over the pool itself (one fan-out, no split and join of the batch). The
     /// result is the same bits for every value.
@@ -39,10 +39,11 @@ pub struct ParOptions {
 }
 
 impl ParOptions {
-    /// Options with recording on or off and everything else default.
-    pub fn record(record: bool) -> Self {
+    /// Options with what to record (a [`Recording`], or a `bool` as Rockpool's) and
+    /// everything else default.
+    pub fn record(record: impl Into<Recording>) -> Self {
         ParOptions {
-            record,
+            record: record.into(),
             ..ParOptions::default()
         }
     }

@@ -20,7 +20,7 @@
 //! ```
 
 use littoral_core::nested::join_path;
-use littoral_core::{Array, Entry, Kind, Module, Record, Tree, Value};
+use littoral_core::{Array, Entry, Kind, Module, Record, Recording, Tree, Value};
 
 /// The time step of a module's output: its own scalar `dt` SimulationParameter, else its
 /// last child's (the module whose output it returns), found in `params` (the module's
@@ -165,10 +165,14 @@ pub fn spiking_populations(module: &dyn Module) -> Vec<Population<'_>> {
         .collect()
 }
 
-/// Whether counting the spikes of `populations` needs the record (one of them is not the
-/// network's output).
-pub fn needs_record(populations: &[Population<'_>]) -> bool {
-    populations.iter().any(|p| !p.is_network_output())
+/// What an evolution must record to count the spikes of `populations`: their spikes
+/// ([`Recording::Spikes`]) when one of them is not the network's output, else nothing.
+pub fn recording_to_count(populations: &[Population<'_>]) -> Recording {
+    if populations.iter().any(|p| !p.is_network_output()) {
+        Recording::Spikes
+    } else {
+        Recording::Nothing
+    }
 }
 
 /// Spike count and firing rate of one spiking population over a run.
@@ -203,9 +207,15 @@ impl<'a> SpikeCounter<'a> {
         }
     }
 
-    /// Whether counting needs the record.
-    pub fn needs_record(&self) -> bool {
-        needs_record(&self.populations)
+    /// What an evolution must record for this counter ([`recording_to_count`]).
+    pub fn recording(&self) -> Recording {
+        recording_to_count(&self.populations)
+    }
+
+    /// The values one sample's spike record holds per step: the outputs of the spiking
+    /// populations.
+    pub fn recorded_values_per_step(&self) -> usize {
+        self.populations.iter().map(|p| p.module.size_out()).sum()
     }
 
     /// Add the spikes of one evolution (or chunk).

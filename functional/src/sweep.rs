@@ -42,7 +42,9 @@ use crate::sweep_prefix::SharedPrefix;
 use crate::sweep_stream::Streamed;
 use littoral_core::nested::join_path;
 use littoral_core::rng::{derive_seed, sample_key};
-use littoral_core::{Array, Evolution, EvolveOptions, Init, Kind, Module, ModuleExt, Tree, Value};
+use littoral_core::{
+    Array, Evolution, EvolveOptions, Init, Kind, Module, ModuleExt, Recording, Tree, Value,
+};
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -348,9 +350,10 @@ pub type Progress<'a> = &'a (dyn Fn(usize, usize) + Sync);
 pub struct SweepOptions<'a> {
     /// The seed every point's noise seed derives from.
     pub base_seed: u64,
-    /// Record internal signals, so that every submodule's output is summarised (else
-    /// only the network's output is).
-    pub record: bool,
+    /// What to record: with a record, the recorded submodules' outputs are summarised
+    /// too (every submodule's, or with [`Recording::Spikes`] the spiking populations'),
+    /// else only the network's output is.
+    pub record: Recording,
     /// Keep each point's full evolution in [`PointResult::evolution`].
     pub keep_outputs: bool,
     /// Run on a local pool of this many threads (`None`: the current pool).

@@ -79,7 +79,7 @@ impl<'a> SharedHead<'a> {
         input: &'a Array,
         options: &EvolveOptions,
     ) -> Option<SharedHead<'a>> {
-        if options.record {
+        if options.record.any() {
             return None;
         }
         let children = module.children();

@@ -24,7 +24,7 @@ use crate::par::slice_tree;
 use crate::summary::{SignalSummary, SumMax, populations, signals};
 use littoral_core::batch::batch_view;
 use littoral_core::input_check::evolve_checked;
-use littoral_core::{ArrayView, EvolveOptions, Module, ModuleExt, Tree};
+use littoral_core::{ArrayView, EvolveOptions, Module, ModuleExt, Recording, Tree};
 use std::borrow::Cow;
 
 /// The most bytes of output and record one block of samples holds (one sample at least).
@@ -159,15 +159,15 @@ impl Streamed<'_> {
 }
 
 /// Samples per block: as many as fit [`BLOCK_BYTES`] of output and, when recording, of
-/// every population's output (what the record mostly holds); one at least.
-fn block_samples(network: &dyn Module, steps: usize, record: bool) -> usize {
-    let mut width = network.size_out();
-    if record {
-        width += populations(network)
+/// the recorded populations' outputs (what the record mostly holds: every population's,
+/// or the spiking ones'); one at least.
+fn block_samples(network: &dyn Module, steps: usize, record: Recording) -> usize {
+    let width = network.size_out()
+        + populations(network)
             .iter()
+            .filter(|p| record.keeps_output_of(p.module))
             .map(|p| p.module.size_out())
             .sum::<usize>();
-    }
     let sample_bytes = steps.saturating_mul(width).saturating_mul(8).max(1);
     (BLOCK_BYTES / sample_bytes).max(1)
 }
@@ -177,7 +177,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::{Streamed, block_samples};
     use crate::summary::{SignalSummary, summarise_evolution};
-    use littoral_core::{Array, EvolveOptions, Initialiser, Module, ModuleExt, Tree};
+    use littoral_core::{Array, EvolveOptions, Initialiser, Module, ModuleExt, Recording, Tree};
     use littoral_nets::{Lif, Linear, Sequential};
     use std::borrow::Cow;
 
@@ -233,7 +233,7 @@ mod tests {
         let x = Array::from_fn(vec![5, 13, 3], |i| ((i * 7919) % 17) as f64 / 5.0);
         for record in [false, true] {
             let options = EvolveOptions {
-                record,
+                record: record.into(),
                 ..EvolveOptions::default()
             };
             let ev = net.evolve_with(&tree, &tree, &x, &options).unwrap();
@@ -312,13 +312,17 @@ mod tests {
             .unwrap()
             .append(Lif::new(512))
             .unwrap();
-        assert_eq!(block_samples(&w4, 500, false), 1);
-        assert_eq!(block_samples(&w4, 50, false), 10);
+        assert_eq!(block_samples(&w4, 500, Recording::Nothing), 1);
+        assert_eq!(block_samples(&w4, 50, Recording::Nothing), 10);
         assert_eq!(
-            block_samples(&w4, 50, true),
+            block_samples(&w4, 50, Recording::Everything),
             3,
             "the record's two signals too"
         );
-        assert_eq!(block_samples(&w4, 5_000, false), 1, "one sample at least");
+        assert_eq!(
+            block_samples(&w4, 5_000, Recording::Nothing),
+            1,
+            "one sample at least"
+        );
     }
 }

@@ -333,7 +333,7 @@ proptest! {
         let mut outputs = Vec::new();
         let mut start = 0;
         let par = ParOptions {
-            record: true,
+            record: littoral_core::Recording::Everything,
             chunk_size: NonZeroUsize::new(chunk),
             threads: Some(threads),
             allow_non_finite_input: false,

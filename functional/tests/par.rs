@@ -11,7 +11,7 @@ use std::num::NonZeroUsize;
 
 fn opts(chunk: usize, threads: usize) -> ParOptions {
     ParOptions {
-        record: true,
+        record: littoral_core::Recording::Everything,
         chunk_size: NonZeroUsize::new(chunk),
         threads: Some(threads),
         allow_non_finite_input: false,
@@ -97,7 +97,7 @@ fn rejects_what_evolve_rejects() {
             &tree,
             &nan,
             &littoral_core::EvolveOptions {
-                record: true,
+                record: littoral_core::Recording::Everything,
                 allow_non_finite_input: true,
             },
         )

@@ -30,7 +30,7 @@ fn keep() -> SweepOptions<'static> {
     SweepOptions {
         base_seed: 17,
         keep_outputs: true,
-        record: true,
+        record: littoral_core::Recording::Everything,
         ..SweepOptions::default()
     }
 }
@@ -268,7 +268,7 @@ fn summaries_progress_and_empty_sweeps() {
         progress: Some(&progress),
         threads: Some(2),
         keep_outputs: true,
-        record: true,
+        record: littoral_core::Recording::Everything,
         base_seed: 3,
         ..SweepOptions::default()
     };
@@ -377,7 +377,7 @@ fn summaries_alone_are_the_bits_of_whole_points() {
     for record in [false, true] {
         let whole = SweepOptions {
             base_seed: 5,
-            record,
+            record: record.into(),
             keep_outputs: true,
             ..SweepOptions::default()
         };

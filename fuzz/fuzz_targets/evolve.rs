@@ -6,10 +6,12 @@
 //! through `evolve_par`; half the steps, a snapshot through its bytes restored into the
 //! same module (`--resume` with the network given), then the other half; and, for a
 //! network file, the second half from the module the snapshot's own description builds
-//! (`--resume` alone). None may panic, and every way must give the first one's output
-//! and final state (and, a step or a sample at a time, its record): any time split,
-//! batch chunking or resume gives the bits of one call (`docs/reproducibility.md`). NaN
-//! may differ in its payload bits only. Seeds: the `network` and `nir` corpora and
+//! (`--resume` alone); and with a spike record (`Recording::Spikes`, in chunks of two
+//! steps: `littoral simulate --summary`'s path). None may panic, and every way must give
+//! the first one's output and final state (and, a step or a sample at a time, its record;
+//! the spike record only leaves of the full record, with their bits): any time split,
+//! batch chunking, resume or recording gives the bits of one call
+//! (`docs/reproducibility.md`). NaN may differ in its payload bits only. Seeds: the `network` and `nir` corpora and
 //! `corpus/evolve` (one network per registered class).
 #![no_main]
 
@@ -19,7 +21,8 @@ mod sizes;
 use libfuzzer_sys::fuzz_target;
 use littoral_core::limits::{module_elements, non_zero_extents};
 use littoral_core::{
-    Array, Evolution, EvolveOptions, Kind, Module, ModuleExt, Record, Tree, Value, for_each_module,
+    Array, Evolution, EvolveOptions, Kind, Module, ModuleExt, Record, Recording, Tree, Value,
+    for_each_module,
 };
 use littoral_functional::chunks::TimeChunks;
 use littoral_functional::{ParOptions, Snapshot, evolve_par};
@@ -199,6 +202,27 @@ fn assert_same(what: &str, a: &Evolution, b: &Evolution) {
     );
 }
 
+/// Panics when a run with a spike record differs from the run with a full record in its
+/// output or final state, or records anything but outputs the full record holds, bit for
+/// bit.
+fn assert_spike_record(full: &Evolution, spikes: &Evolution) {
+    let what = "with a spike record";
+    assert!(
+        same(&full.output, &spikes.output),
+        "{what}: the outputs differ"
+    );
+    assert!(
+        same_state(&full.state, &spikes.state),
+        "{what}: the final states differ"
+    );
+    for (path, a) in spikes.record.leaves() {
+        assert!(
+            path.ends_with("_output") && full.record.get(&path).is_some_and(|b| same(a, b)),
+            "{what}: {path} is not the full record's"
+        );
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     let Some((module, source)) = network(data) else {
         return;
@@ -212,7 +236,7 @@ fuzz_target!(|data: &[u8]| {
     let offset = data.len() % DRIVE.len();
     let x = drive(batch, module.size_in(), offset);
     let options = EvolveOptions {
-        record: true,
+        record: Recording::Everything,
         allow_non_finite_input: false,
     };
     let Ok(whole) = TimeChunks::new_owned(module, &tree, &tree, x.clone(), options)
@@ -226,10 +250,18 @@ fuzz_target!(|data: &[u8]| {
     assert_same("one step at a time", &whole, &steps);
     let par = ParOptions {
         chunk_size: NonZeroUsize::new(1),
-        ..ParOptions::record(true)
+        ..ParOptions::record(Recording::Everything)
     };
     let samples = evolve_par(module, &tree, &tree, &x, &par)
         .expect("a run that evolves in one call evolves a sample at a time");
     assert_same("one sample at a time", &whole, &samples);
+    let spike_options = EvolveOptions {
+        record: Recording::Spikes,
+        ..options
+    };
+    let spikes = TimeChunks::new(module, &tree, &tree, &x, spike_options)
+        .and_then(|run| run.run(NonZeroUsize::new(2), |_| Ok(())))
+        .expect("a run that evolves with a full record evolves with a spike record");
+    assert_spike_record(&whole, &spikes);
     resume_through_a_snapshot((module, source), &tree, &whole, &x);
 });

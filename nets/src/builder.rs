@@ -147,7 +147,7 @@ macro_rules! evolve_on_scaffold {
             params: &littoral_core::Tree,
             state: &littoral_core::Tree,
             input: littoral_core::ArrayView<'_>,
-            record: bool,
+            record: littoral_core::Recording,
         ) -> littoral_core::Result<littoral_core::Evolution> {
             $crate::neuron::evolve(self, params, state, input, record)
         }
@@ -157,7 +157,7 @@ macro_rules! evolve_on_scaffold {
             params: &littoral_core::Tree,
             state: &littoral_core::Tree,
             input: littoral_core::Array,
-            record: bool,
+            record: littoral_core::Recording,
         ) -> littoral_core::Result<littoral_core::Evolution> {
             $crate::neuron::evolve_owned(self, params, state, input, record)
         }

@@ -170,14 +170,19 @@ mod tests {
         let tree = lif.init(0);
         let state = lif.batch_state(&tree, 1).unwrap();
         let x = Array::from_shape_vec(vec![1, 4, 3], vec![0.6; 12]).unwrap();
-        let first = lif.evolve_batch(&tree, &state, x.view(), false).unwrap();
-        let kept = lif.evolve_batch(&tree, &state, x.view(), false).unwrap();
+        let first = lif
+            .evolve_batch(&tree, &state, x.view(), littoral_core::Recording::Nothing)
+            .unwrap();
+        let kept = lif
+            .evolve_batch(&tree, &state, x.view(), littoral_core::Recording::Nothing)
+            .unwrap();
         assert!(first.output.bits_eq(&kept.output));
         assert!(first.output.data().iter().sum::<f64>() > 0.0, "it spikes");
         let to_value = lif.with_reset(Reset::ToValue);
         let fresh = Lif::new(3).with_reset(Reset::ToValue);
-        let moved = to_value.evolve_batch(&tree, &state, x.view(), false);
-        let want = fresh.evolve_batch(&tree, &state, x.view(), false);
+        let moved =
+            to_value.evolve_batch(&tree, &state, x.view(), littoral_core::Recording::Nothing);
+        let want = fresh.evolve_batch(&tree, &state, x.view(), littoral_core::Recording::Nothing);
         assert_eq!(
             moved.unwrap_err().to_string(),
             want.unwrap_err().to_string()
@@ -186,8 +191,12 @@ mod tests {
             .with_reset(Reset::Subtract)
             .with_precision(Precision::F32);
         let fresh = Lif::new(3).with_precision(Precision::F32);
-        let a = f32.evolve_batch(&tree, &state, x.view(), false).unwrap();
-        let b = fresh.evolve_batch(&tree, &state, x.view(), false).unwrap();
+        let a = f32
+            .evolve_batch(&tree, &state, x.view(), littoral_core::Recording::Nothing)
+            .unwrap();
+        let b = fresh
+            .evolve_batch(&tree, &state, x.view(), littoral_core::Recording::Nothing)
+            .unwrap();
         assert!(a.output.bits_eq(&b.output));
     }
 }

@@ -177,7 +177,7 @@ impl Module for Instant {
         _params: &Tree,
         _state: &Tree,
         input: ArrayView<'_>,
-        _record: bool,
+        _record: littoral_core::Recording,
     ) -> Result<Evolution> {
         if !matches!(*input.shape(), [_, _, ni] if ni == self.n) {
             return Err(Error::Shape {

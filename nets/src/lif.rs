@@ -904,12 +904,16 @@ impl Module for Lif {
         params: &Tree,
         state: &Tree,
         input: ArrayView<'_>,
-        record: bool,
+        record: littoral_core::Recording,
     ) -> Result<littoral_core::Evolution> {
         // An input-free run takes the fast path when it applies (the same bits).
-        if let Some(ev) =
-            crate::autonomous::evolve_if_autonomous(self, params, state, input, record)?
-        {
+        if let Some(ev) = crate::autonomous::evolve_if_autonomous(
+            self,
+            params,
+            state,
+            input,
+            record.everything(),
+        )? {
             return Ok(ev);
         }
         crate::neuron::evolve_by(self, params, state, input, record, &KernelRun)
@@ -922,10 +926,15 @@ impl Module for Lif {
         params: &Tree,
         state: &Tree,
         input: Array,
-        record: bool,
+        record: littoral_core::Recording,
     ) -> Result<littoral_core::Evolution> {
-        let autonomous =
-            crate::autonomous::evolve_if_autonomous(self, params, state, input.view(), record);
+        let autonomous = crate::autonomous::evolve_if_autonomous(
+            self,
+            params,
+            state,
+            input.view(),
+            record.everything(),
+        );
         let settle = || littoral_core::input_check::settle(input.data());
         match autonomous {
             Ok(None) => {

@@ -210,7 +210,7 @@ impl Module for Linear {
         params: &Tree,
         _state: &Tree,
         input: ArrayView<'_>,
-        _record: bool,
+        _record: littoral_core::Recording,
     ) -> Result<Evolution> {
         let (w, bias) = self.checked_params(params)?;
         let mut output = match self.precision {

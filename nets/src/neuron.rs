@@ -20,8 +20,8 @@ use crate::view::{advanced_keys, batched, rng_keys};
 use littoral_core::input_check::{self, InputCheck};
 use littoral_core::rng::fill_standard_normal;
 use littoral_core::{
-    Array, ArrayView, Error, Evolution, Kind, Leaf, Module, Precision, Real, Record, Result, Tree,
-    Value, evolve_borrowing,
+    Array, ArrayView, Error, Evolution, Kind, Leaf, Module, Precision, Real, Record, Recording,
+    Result, Tree, Value, evolve_borrowing,
 };
 use std::sync::Arc;
 
@@ -266,7 +266,7 @@ pub fn evolve<M: NeuronModel>(
     params: &Tree,
     state: &Tree,
     input: ArrayView<'_>,
-    record: bool,
+    record: Recording,
 ) -> Result<Evolution> {
     evolve_by(model, params, state, input, record, &Zeroed)
 }
@@ -283,7 +283,7 @@ pub fn evolve_owned<M: NeuronModel>(
     params: &Tree,
     state: &Tree,
     input: Array,
-    record: bool,
+    record: Recording,
 ) -> Result<Evolution> {
     evolve_by_owned(model, params, state, input, record, &Zeroed)
 }
@@ -359,7 +359,7 @@ pub(crate) fn evolve_by<M: NeuronModel, R: RunSample<M>>(
     params: &Tree,
     state: &Tree,
     input: ArrayView<'_>,
-    record: bool,
+    record: Recording,
     runner: &R,
 ) -> Result<Evolution> {
     let n_in = model.size_in();
@@ -391,16 +391,28 @@ pub(crate) fn evolve_by<M: NeuronModel, R: RunSample<M>>(
         })
         .collect();
     match model.precision() {
-        Precision::F64 => {
-            drive::<M, f64, _>(model, params, state, (b, t), record, inputs, |p, s| {
+        Precision::F64 => drive::<M, f64, _>(
+            model,
+            params,
+            state,
+            (b, t),
+            record.everything(),
+            inputs,
+            |p, s| {
                 runner.run(model, p, s);
-            })
-        }
-        Precision::F32 => {
-            drive::<M, f32, _>(model, params, state, (b, t), record, inputs, |p, s| {
+            },
+        ),
+        Precision::F32 => drive::<M, f32, _>(
+            model,
+            params,
+            state,
+            (b, t),
+            record.everything(),
+            inputs,
+            |p, s| {
                 runner.run(model, p, s);
-            })
-        }
+            },
+        ),
     }
 }
 
@@ -418,7 +430,7 @@ pub(crate) fn evolve_by_owned<M: NeuronModel, R: RunSample<M>>(
     params: &Tree,
     state: &Tree,
     input: Array,
-    record: bool,
+    record: Recording,
     runner: &R,
 ) -> Result<Evolution> {
     let n = model.size_out();
@@ -438,7 +450,7 @@ pub(crate) fn evolve_by_owned<M: NeuronModel, R: RunSample<M>>(
             params,
             state,
             (b, t),
-            record,
+            record.everything(),
             inputs,
             &mut take,
             |p, s| runner.run_in_place(model, p, s),
@@ -448,7 +460,7 @@ pub(crate) fn evolve_by_owned<M: NeuronModel, R: RunSample<M>>(
             params,
             state,
             (b, t),
-            record,
+            record.everything(),
             inputs,
             &mut take,
             |p, s| runner.run_in_place(model, p, s),
@@ -673,7 +685,14 @@ mod tests {
                 .map(|i| 0.5 * ((i * 37 % 11) as f64 / 11.0))
                 .collect();
             let x = Array::from_shape_vec(vec![2, 25, n_in], data).unwrap();
-            let fast = lif.evolve_batch(&tree, &state, x.view(), true).unwrap();
+            let fast = lif
+                .evolve_batch(
+                    &tree,
+                    &state,
+                    x.view(),
+                    littoral_core::Recording::Everything,
+                )
+                .unwrap();
             let inputs = x
                 .data()
                 .chunks(25 * n_in)

@@ -113,7 +113,7 @@ impl Module for SparseLinear {
         params: &Tree,
         _state: &Tree,
         input: ArrayView<'_>,
-        _record: bool,
+        _record: littoral_core::Recording,
     ) -> Result<Evolution> {
         let (n_in, n_out) = (self.structure.n_pre(), self.structure.n_post());
         let [b, t, ni] = *input.shape() else {

@@ -44,7 +44,7 @@ pub(crate) fn on_pool<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> 
 /// Evolve options with non-finite input refused.
 pub(crate) fn checked(record: bool) -> EvolveOptions {
     EvolveOptions {
-        record,
+        record: record.into(),
         allow_non_finite_input: false,
     }
 }
@@ -240,7 +240,7 @@ fn allowed_non_finite_input_runs_in_place() {
     let mut x = input(2, 20, 4, 2);
     x.data_mut()[17] = f64::INFINITY;
     let options = EvolveOptions {
-        record: true,
+        record: littoral_core::Recording::Everything,
         allow_non_finite_input: true,
     };
     let want = lif.evolve_with(&tree, &tree, &x, &options).unwrap();

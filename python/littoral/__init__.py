@@ -32,7 +32,7 @@ from ._modules import (
     Residual,
     Sequential,
 )
-from ._modules import REGISTERED, _as_input
+from ._modules import REGISTERED, _as_input, _record_arg
 from ._modules import __all__ as _module_names
 from ._nir import NirModule
 from ._rockpool import from_rockpool
@@ -70,7 +70,7 @@ def evolve(
     params: Dict[str, Any],
     state: Dict[str, Any],
     x: Any,
-    record: bool = False,
+    record: Union[bool, str] = False,
     threads: Optional[int] = None,
 ):
     """Pure evolution: ``(output, new_state, record)`` from explicit values.
@@ -82,7 +82,7 @@ def evolve(
     if not isinstance(module, Module):
         _check_module(module)
     # The engine converts and checks the values (and reads float64 arrays in place).
-    return module._standalone().evolve(params, state, x, bool(record), threads)
+    return module._standalone().evolve(params, state, x, _record_arg(record), threads)
 
 
 def from_json(description: Any, seed: int = 0) -> Module:
@@ -142,7 +142,7 @@ def sweep(
     zip: bool = False,
     seed: int = 0,
     threads: Optional[int] = None,
-    record: bool = False,
+    record: Union[bool, str] = False,
     outputs: bool = False,
 ) -> List[Dict[str, Any]]:
     """Evolve ``x`` at every point of a sweep, in parallel, from the module's current
@@ -155,9 +155,9 @@ def sweep(
     point gives the same bits alone or in any sweep, on any thread count.
 
     Returns one dict per point: ``index``, ``overrides`` (path → value), ``seconds`` and
-    ``signals`` (``"output"`` and, with ``record=True``, every submodule's output →
-    ``spiking``, ``elements``, ``sum``, ``mean``, ``max``, ``rate_hz``); with
-    ``outputs=True`` also ``output`` and ``record``.
+    ``signals`` (``"output"`` and, with ``record=True``, every submodule's output, with
+    ``record="spikes"`` every spiking population's → ``spiking``, ``elements``, ``sum``,
+    ``mean``, ``max``, ``rate_hz``); with ``outputs=True`` also ``output`` and ``record``.
     """
     _check_module(module)
     if not isinstance(vary, dict):
@@ -167,7 +167,7 @@ def sweep(
         if isinstance(values, np.ndarray) and values.ndim == 1:
             values = [float(v) for v in values]
         axes.append((str(path), [v if isinstance(v, (int, float)) else np.asarray(v, dtype=np.float64) for v in values]))
-    return module._standalone().sweep(_as_input(x), axes, bool(zip), int(seed), threads, bool(record), bool(outputs))
+    return module._standalone().sweep(_as_input(x), axes, bool(zip), int(seed), threads, _record_arg(record), bool(outputs))
 
 
 def _check_module(module: Any) -> None:

@@ -1,7 +1,7 @@
 """Type stubs of the `littoral` package (Rockpool's Module API at Rust speed)."""
 from collections import OrderedDict
 from os import PathLike
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Literal, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -13,6 +13,7 @@ Family = Union[None, str, Sequence[str]]
 Tree = Dict[str, Any]  # nested dicts of NumPy arrays
 Path = Union[str, "PathLike[str]"]
 Evolution = Tuple[NDArray[np.float64], Tree, Tree]
+Recording = Union[bool, Literal["spikes"]]  # True: everything; "spikes": spike trains only
 
 class Constant:
     """Rockpool's ``Constant(value)``: a SimulationParameter instead of a Parameter."""
@@ -39,9 +40,9 @@ class Module:
     def spiking_input(self) -> bool: ...
     @property
     def spiking_output(self) -> bool: ...
-    def __call__(self, x: ArrayLike, record: bool = False, threads: Optional[int] = None) -> Evolution:
+    def __call__(self, x: ArrayLike, record: Recording = False, threads: Optional[int] = None) -> Evolution:
         """Evolve from the held values and keep the new state: ``(output, new_state, record)``."""
-    def evolve(self, x: ArrayLike, record: bool = False, threads: Optional[int] = None) -> Evolution: ...
+    def evolve(self, x: ArrayLike, record: Recording = False, threads: Optional[int] = None) -> Evolution: ...
     def init(self, seed: int = 0) -> Tuple[Tree, Tree]:
         """Fresh ``(params, state)`` drawn from ``seed`` for :func:`evolve`."""
     def parameters(self, family: Family = None) -> Tree: ...
@@ -296,7 +297,7 @@ def evolve(
     params: Tree,
     state: Tree,
     x: ArrayLike,
-    record: bool = False,
+    record: Recording = False,
     threads: Optional[int] = None,
 ) -> Evolution:
     """Pure evolution from explicit values: ``(output, new_state, record)``."""
@@ -321,7 +322,7 @@ def sweep(
     zip: bool = False,
     seed: int = 0,
     threads: Optional[int] = None,
-    record: bool = False,
+    record: Recording = False,
     outputs: bool = False,
 ) -> List[Dict[str, Any]]:
     """Evolve at every point of a grid (or zip) over parameter paths; per-point summaries."""

@@ -53,6 +53,12 @@ def _families(family: Family):
     return [str(f) for f in family]
 
 
+def _record_arg(record: Any) -> Any:
+    """``record=``: ``True``/``False`` (any truth value) or ``"spikes"``; the engine
+    refuses any other string with the values it takes."""
+    return record if isinstance(record, str) else bool(record)
+
+
 def _as_input(x: Any) -> np.ndarray:
     """The input as a float64 array; float64 arrays pass through without a copy."""
     if isinstance(x, np.ndarray) and x.dtype == np.float64:
@@ -232,17 +238,20 @@ class Module:
 
     # -- evolution ---------------------------------------------------------------------
 
-    def __call__(self, x: Any, record: bool = False, threads: Optional[int] = None):
+    def __call__(self, x: Any, record: Union[bool, str] = False, threads: Optional[int] = None):
         """Evolve from the held values and keep the new state (Rockpool's ``__call__``).
 
         ``x`` is ``(T,)``, ``(T, Nin)`` or ``(B, T, Nin)`` (a last dimension of 1 is
         broadcast). Returns ``(output (B, T, Nout), new_state, record)``; ``threads`` fans
-        a batch out over that many threads (the same bits).
+        a batch out over that many threads (the same bits). ``record=True`` records every
+        internal signal (Rockpool's record); ``record="spikes"`` only the spike trains of
+        the spiking populations inside the network (``"{name}_output"``): a fraction of a
+        full record's memory and time.
         """
         # The engine reads float64 arrays from their buffer and converts anything else.
-        return self._engine.call(x, bool(record), threads, self._prefix)
+        return self._engine.call(x, _record_arg(record), threads, self._prefix)
 
-    def evolve(self, x: Any, record: bool = False, threads: Optional[int] = None):
+    def evolve(self, x: Any, record: Union[bool, str] = False, threads: Optional[int] = None):
         """Rockpool's ``evolve``: as calling the module."""
         return self(x, record, threads)
 

@@ -3,7 +3,7 @@
 //! command line's one-line messages.
 
 use crate::keys::{key, name_of};
-use littoral_core::{Array, Entry, Module, ModuleExt, Record, Tree, Value};
+use littoral_core::{Array, Entry, Module, ModuleExt, Record, Recording, Tree, Value};
 use numpy::ndarray::{
     ArrayD, ArrayView0, ArrayView1, ArrayView2, ArrayView3, ArrayViewD, IxDyn, ShapeError,
 };
@@ -17,6 +17,23 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyFloat, PyInt, PyList};
 use std::path::Path;
 use std::sync::Arc;
+
+/// `record=`: `True` (everything, as Rockpool's), `False` (nothing) or `"spikes"` (the
+/// spikes of every spiking population inside the network).
+pub fn recording(record: &Bound<'_, PyAny>) -> PyResult<Recording> {
+    if let Ok(flag) = record.extract::<bool>() {
+        return Ok(Recording::from(flag));
+    }
+    match record.extract::<String>() {
+        Ok(word) if word == "spikes" => Ok(Recording::Spikes),
+        _ => Err(PyValueError::new_err(format!(
+            "record: expected True, False or 'spikes', found {}",
+            record
+                .repr()
+                .map_or_else(|_| "?".to_string(), |r| r.to_string())
+        ))),
+    }
+}
 
 /// A Littoral model error (bad shape, unknown path, …) as a `ValueError`.
 pub fn core_err(e: littoral_core::Error) -> PyErr {

@@ -22,7 +22,9 @@ mod timeseries;
 
 use convert::{array_f64, core_err, file_err, folder_err, functional_err, io_err, tree_to_dict};
 use littoral_core::nested::join_path;
-use littoral_core::{Entry, Evolution, Kind, Module, ModuleExt, Named, Tree, TreeExt, Value};
+use littoral_core::{
+    Entry, Evolution, Kind, Module, ModuleExt, Named, Recording, Tree, TreeExt, Value,
+};
 use littoral_functional::{AxisValue, PointResult, Snapshot, Sweep, SweepOptions, run_sweep};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -360,10 +362,11 @@ impl Engine {
         &mut self,
         py: Python<'py>,
         x: &Bound<'py, PyAny>,
-        record: bool,
+        record: &Bound<'py, PyAny>,
         threads: Option<usize>,
         prefix: &str,
     ) -> PyResult<Triple<'py>> {
+        let record = convert::recording(record)?;
         if !prefix.is_empty() {
             return self.call_submodule(py, x, record, threads, prefix);
         }
@@ -450,9 +453,10 @@ impl Engine {
         params: &Bound<'py, PyAny>,
         state: &Bound<'py, PyAny>,
         x: &Bound<'py, PyAny>,
-        record: bool,
+        record: &Bound<'py, PyAny>,
         threads: Option<usize>,
     ) -> PyResult<Triple<'py>> {
+        let record = convert::recording(record)?;
         let m = self.module.as_ref();
         let p = convert::tree_from_dict(&self.tree, params, false)?;
         let s = convert::tree_from_dict(&self.tree, state, true)?;
@@ -490,9 +494,10 @@ impl Engine {
         zip: bool,
         seed: u64,
         threads: Option<usize>,
-        record: bool,
+        record: &Bound<'py, PyAny>,
         outputs: bool,
     ) -> PyResult<Bound<'py, PyList>> {
+        let record = convert::recording(record)?;
         let mut sweep = if zip { Sweep::zip() } else { Sweep::grid() };
         for (path, values) in axes {
             let values = values
@@ -560,7 +565,7 @@ impl Engine {
         &mut self,
         py: Python<'py>,
         x: &Bound<'py, PyAny>,
-        record: bool,
+        record: Recording,
         threads: Option<usize>,
         prefix: &str,
     ) -> PyResult<Triple<'py>> {

@@ -15,7 +15,7 @@ use crate::convert::{COPY_BELOW, array_f64, core_err, functional_err};
 use crate::pace::Pace;
 use littoral_core::batch::batch_view;
 use littoral_core::input_check::{evolve_checked, non_finite_input};
-use littoral_core::{Array, ArrayView, Evolution, Module, ModuleExt, Tree};
+use littoral_core::{Array, ArrayView, Evolution, Module, ModuleExt, Recording, Tree};
 use littoral_functional::par::{concat_axis, concat_records, slice_axis1};
 use littoral_functional::{ParOptions, evolve_par};
 use numpy::{PyArrayDyn, PyArrayMethods, PyReadonlyArrayDyn, PyUntypedArrayMethods};
@@ -133,8 +133,8 @@ pub struct Runner<'a> {
     pub module: &'a dyn Module,
     /// Its Parameters and SimulationParameters (State leaves are ignored).
     pub params: &'a Tree,
-    /// Record internal signals.
-    pub record: bool,
+    /// What to record.
+    pub record: Recording,
     /// `threads=`: the batch is fanned out over this pool (`evolve_par`).
     pub pool: Option<&'a rayon::ThreadPool>,
     /// The pace of this module's last long runs with these parameters (`None`: always

@@ -1,4 +1,6 @@
 """The object and functional APIs: Rockpool's names and behaviour, purity, views."""
+import copy
+
 import numpy as np
 import pytest
 
@@ -44,6 +46,25 @@ def test_functional_evolve_is_pure(rng):
     # the module itself is untouched by the functional call
     assert np.all(net.state()["1_LIF"]["vmem"] == 0)
     assert set(one[2]) >= {"0_Linear", "0_Linear_output", "1_LIF", "1_LIF_output"}
+
+
+def test_a_spike_record_holds_the_spike_trains_of_the_full_record(rng):
+    net = small_net(rng, noise=0.2)
+    params, state = net.init(5)
+    x = rng.uniform(0.0, 2.0, (3, 30, 3))
+    full = littoral.evolve(net, params, state, x, record=True)
+    spikes = littoral.evolve(net, params, state, x, record="spikes", threads=2)
+    # The object call, from a copy's held values.
+    twin = copy.deepcopy(net)
+    pairs = [(full, spikes), (net(x, record=True), twin(x, record="spikes"))]
+    for full, spikes in pairs:
+        assert np.array_equal(spikes[0], full[0])
+        # The LIF is the one spiking population: its output, nothing else.
+        assert set(spikes[2]) == {"1_LIF_output"}
+        assert np.array_equal(spikes[2]["1_LIF_output"], full[2]["1_LIF_output"])
+        assert full[2]["1_LIF_output"].any()
+    with pytest.raises(ValueError, match="record: expected True, False or 'spikes', found 'vmem'"):
+        net(x, record="vmem")
 
 
 def test_threads_give_the_same_bits(rng):

@@ -42,6 +42,25 @@ def test_zip_sweep_and_record():
     assert "1_LIF" in points[0]["signals"] or "0_Linear" in points[0]["signals"]
 
 
+def test_a_sweep_with_a_spike_record_summarises_the_spiking_populations_alone():
+    rng = np.random.default_rng(1)
+    m = littoral.Sequential(
+        littoral.Linear((3, 5), weight=rng.normal(0.0, 1.0, (3, 5))),
+        littoral.LIF(5),
+        littoral.Linear((5, 2)),
+        littoral.Rate(2),
+    )
+    x = rng.uniform(0.0, 2.0, (2, 30, 3))
+    vary = {"1_LIF.tau_mem": [0.01, 0.02]}
+    full = littoral.sweep(m, x, vary, record=True)
+    spikes = littoral.sweep(m, x, vary, record="spikes")
+    for f, s in zip(full, spikes):
+        assert sorted(s["signals"]) == ["1_LIF", "output"]
+        assert s["signals"]["1_LIF"] == f["signals"]["1_LIF"]
+        assert s["signals"]["1_LIF"]["sum"] > 0
+    assert sorted(full[0]["signals"]) == ["0_Linear", "1_LIF", "2_Linear", "3_Rate", "output"]
+
+
 def test_sweep_errors():
     m = net()
     x = np.ones((1, 5, 2))

@@ -4,7 +4,7 @@
 //! machine's memory (`MemTotal` of `/proc/meminfo`), or 8 GiB where that is unknown.
 
 use super::error::{CliError, CliResult};
-use littoral_core::{Kind, Module, for_each_module};
+use littoral_core::{Kind, Module, Recording, for_each_module};
 use std::convert::Infallible;
 use std::path::Path;
 use std::sync::OnceLock;
@@ -123,25 +123,34 @@ fn per_sample(module: &dyn Module) -> (u64, u64) {
 }
 
 /// The values one sample's record holds per step: every state element and every module's
-/// output.
-pub fn record_values_per_step(module: &dyn Module) -> u64 {
-    let (state, outputs) = per_sample(module);
-    state.saturating_add(outputs)
+/// output when everything is recorded, the spiking populations' outputs when only spikes
+/// are.
+pub fn record_values_per_step(module: &dyn Module, record: Recording) -> u64 {
+    match record {
+        Recording::Nothing => 0,
+        Recording::Spikes => {
+            let counter = littoral_functional::summary::SpikeCounter::new(module);
+            counter.recorded_values_per_step() as u64
+        }
+        Recording::Everything => {
+            let (state, outputs) = per_sample(module);
+            state.saturating_add(outputs)
+        }
+    }
 }
 
 /// The bytes one evolution of `module` over `batch` samples of `steps` steps holds beyond
-/// the network and the input: its state for every sample, its output and, when
-/// recording, one value a step for every state element and every module's output.
-fn evolution_bytes(module: &dyn Module, batch: u64, steps: u64, record: bool) -> u64 {
+/// the network and the input: its state for every sample, its output and its record
+/// ([`record_values_per_step`] a step).
+fn evolution_bytes(module: &dyn Module, batch: u64, steps: u64, record: Recording) -> u64 {
     let (state, _) = per_sample(module);
     let bt = batch.saturating_mul(steps);
-    let mut values = state
+    let per_step =
+        (module.size_out() as u64).saturating_add(record_values_per_step(module, record));
+    state
         .saturating_mul(batch.max(1))
-        .saturating_add(bt.saturating_mul(module.size_out() as u64));
-    if record {
-        values = values.saturating_add(bt.saturating_mul(record_values_per_step(module)));
-    }
-    values.saturating_mul(8)
+        .saturating_add(bt.saturating_mul(per_step))
+        .saturating_mul(8)
 }
 
 /// The bytes of an input of `batch` samples of `steps` steps for `module`.
@@ -154,8 +163,14 @@ fn input_bytes(module: &dyn Module, batch: u64, steps: u64) -> u64 {
 
 /// The bytes a run of `module` over `batch` samples of `steps` steps takes: the network
 /// (`network` bytes: its parameters and one sample's state), the input, and one
-/// evolution (state per sample, output and, when recording, the record).
-pub fn run_bytes(module: &dyn Module, network: u64, batch: u64, steps: u64, record: bool) -> u64 {
+/// evolution (state per sample, output and record).
+pub fn run_bytes(
+    module: &dyn Module,
+    network: u64,
+    batch: u64,
+    steps: u64,
+    record: Recording,
+) -> u64 {
     network
         .saturating_add(input_bytes(module, batch, steps))
         .saturating_add(evolution_bytes(module, batch, steps, record))
@@ -174,7 +189,13 @@ pub fn check_run(
     record: bool,
 ) -> CliResult<()> {
     let network = network_bytes(module, file)?;
-    let need = run_bytes(module, network, batch as u64, steps as u64, record);
+    let need = run_bytes(
+        module,
+        network,
+        batch as u64,
+        steps as u64,
+        Recording::from(record),
+    );
     let what = format!(
         "a run of {batch} sample(s) × {steps} step(s){}",
         if record { " with its record" } else { "" }
@@ -189,8 +210,9 @@ pub struct SweepLoad {
     pub batch: usize,
     /// Steps of the input.
     pub steps: usize,
-    /// Whether every point records (to summarise spiking populations).
-    pub record: bool,
+    /// What every point records (spikes, to summarise spiking populations inside the
+    /// network).
+    pub record: Recording,
     /// The points this process runs.
     pub points: usize,
     /// Worker threads: the points in flight at once.
@@ -283,13 +305,13 @@ mod tests {
         let load = SweepLoad {
             batch: 2,
             steps: 100,
-            record: true,
+            record: Recording::Everything,
             points: 1000,
             threads: 4,
             keep_outputs: false,
             override_bytes: 24,
         };
-        let one = evolution_bytes(&lif, 2, 100, true);
+        let one = evolution_bytes(&lif, 2, 100, Recording::Everything);
         let held = sweep_bytes(&lif, 80, &load);
         assert_eq!(held, 80 + input_bytes(&lif, 2, 100) + 4 * one + 1000 * 24);
         let kept = sweep_bytes(
@@ -305,11 +327,28 @@ mod tests {
         assert_eq!(few, 80 + input_bytes(&lif, 2, 100) + 3 * one + 3 * 24);
         // A run is one evolution beside its network and input.
         assert_eq!(
-            run_bytes(&lif, 80, 2, 100, true),
+            run_bytes(&lif, 80, 2, 100, Recording::Everything),
             80 + input_bytes(&lif, 2, 100) + one
         );
         let (state, outputs) = per_sample(&lif);
         assert_eq!(outputs, 3);
         assert_eq!(one, (2 * state + 200 * 3 + 200 * (state + outputs)) * 8);
+    }
+
+    #[test]
+    fn a_spike_record_counts_the_spiking_populations_outputs_only() -> littoral_core::Result<()> {
+        let net = littoral_nets::Sequential::new()
+            .append(littoral_nets::Linear::new(2, 5))?
+            .append(littoral_nets::Lif::new(5))?
+            .append(littoral_nets::Linear::new(5, 3))?
+            .append(littoral_nets::Lif::new(3))?;
+        assert_eq!(record_values_per_step(&net, Recording::Nothing), 0);
+        assert_eq!(record_values_per_step(&net, Recording::Spikes), 5 + 3);
+        let (state, outputs) = per_sample(&net);
+        assert_eq!(
+            record_values_per_step(&net, Recording::Everything),
+            state + outputs
+        );
+        Ok(())
     }
 }

@@ -5,7 +5,7 @@
 //! the same bits as one call over the whole input.
 
 use super::error::{CliError, CliResult};
-use littoral_core::{Array, EvolveOptions, Module, Record, Tree};
+use littoral_core::{Array, EvolveOptions, Module, Record, Recording, Tree};
 use littoral_functional::TimeChunks;
 use littoral_functional::summary::{SpikeCount, SpikeCounter, all_dts, populations};
 use serde_json::{Map, Value as Json, json};
@@ -58,20 +58,25 @@ pub fn chunk_steps(t: usize) -> NonZeroUsize {
     NonZeroUsize::new(t.div_ceil(100).max(10)).unwrap_or(NonZeroUsize::MIN)
 }
 
-/// The bytes of record one chunk may hold when the record is made only to count the spikes
-/// of populations inside the network (and dropped after each chunk): such a run evolves in
-/// chunks of about this much record, so what it holds at once stays bounded (the run's
-/// memory budget counts no record it does not keep) and the allocator reuses the same
-/// memory from chunk to chunk instead of faulting in a record of the whole run. 4, 16 and
-/// 64 MiB ran the NIR paper's CNN (batch 32, 300 steps, 7 MB of record a step) equally
-/// fast, 256 MiB slower, the whole run's record (2.5 GB) twice as slow
-/// (`docs/performance.md`, "Through the command line").
+/// The bytes one chunk's evolution may hold at once, counted as a full record would hold
+/// them (every module's state and output a step), when a spike record
+/// ([`Recording::Spikes`]) is made only to count the spikes of populations inside the
+/// network (and dropped after each chunk): such a run evolves in chunks of about this
+/// much, so what it holds at once stays bounded (the run's memory budget counts no record
+/// it does not keep), the allocator reuses the same memory from chunk to chunk instead of
+/// faulting in a record of the whole run, and each module's output is still in cache when
+/// the next one reads it. 4, 16 and 64 MiB ran the NIR paper's CNN (batch 32, 300 steps,
+/// 7 MB of full record a step) equally fast, 256 MiB slower, the whole run's record (2.5
+/// GB) twice as slow (`docs/performance.md`, "Through the command line"); chunks of 16 MiB
+/// of spike record (longer) ran its batch 8 on one thread slower than these (record of
+/// the thirty-sixth round).
 pub const COUNTING_CHUNK_BYTES: u64 = 16 << 20;
 
-/// Steps per chunk of a run of `batch` samples whose record serves only to count spikes:
-/// as many as fit [`COUNTING_CHUNK_BYTES`] of record, at least one.
+/// Steps per chunk of a run of `batch` samples whose spike record serves only to count
+/// spikes: as many as fit [`COUNTING_CHUNK_BYTES`] of what a full record would hold, at
+/// least one.
 pub fn counting_chunk_steps(module: &dyn Module, batch: usize) -> NonZeroUsize {
-    let per_step = super::budget::record_values_per_step(module)
+    let per_step = super::budget::record_values_per_step(module, Recording::Everything)
         .saturating_mul(batch as u64)
         .saturating_mul(8)
         .max(1);
@@ -114,7 +119,11 @@ pub fn run(spec: RunSpec<'_>) -> CliResult<RunResult> {
     let module = spec.module;
     let mut spikes = SpikeCounter::new(module);
     let options = EvolveOptions {
-        record: spec.keep_record || spikes.needs_record(),
+        record: if spec.keep_record {
+            Recording::Everything
+        } else {
+            spikes.recording()
+        },
         allow_non_finite_input: false,
     };
     let evolve_error = |e| CliError::evolution(spec.input_file, spec.net_file, e);
@@ -125,7 +134,7 @@ pub fn run(spec: RunSpec<'_>) -> CliResult<RunResult> {
     }
     .map_err(evolve_error)?;
     let (b, t) = (chunks.input().shape()[0], chunks.total_steps());
-    let counting_only = options.record && !spec.keep_record;
+    let counting_only = options.record == Recording::Spikes;
     let steps = [
         spec.on_progress.map(|_| chunk_steps(t)),
         counting_only.then(|| counting_chunk_steps(module, b)),

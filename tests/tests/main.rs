@@ -23,3 +23,4 @@ mod properties;
 mod round_trip;
 mod sparse;
 mod sparse_rec;
+mod spike_record;

@@ -177,7 +177,7 @@ fn chunks_threads_and_time_splits_give_the_same_bits() {
         let whole = m.evolve(&tree, &tree, &x, true).unwrap();
         for (chunk, threads) in [(1, 1), (2, 2), (3, 2), (5, 1)] {
             let opts = ParOptions {
-                record: true,
+                record: littoral_core::Recording::Everything,
                 chunk_size: NonZeroUsize::new(chunk),
                 threads: Some(threads),
                 allow_non_finite_input: false,

@@ -95,7 +95,7 @@ fn threads_and_chunks_give_the_same_bits() {
         assert!(whole.output.data().iter().sum::<f64>() > 0.0);
         for (chunk, threads) in [(1, 1), (1, 2), (2, 2), (3, 1)] {
             let opts = ParOptions {
-                record: true,
+                record: littoral_core::Recording::Everything,
                 chunk_size: NonZeroUsize::new(chunk),
                 threads: Some(threads),
                 allow_non_finite_input: false,

@@ -6,7 +6,7 @@ use crate::matmul::matmul;
 use littoral_core::registry::{ModuleClass, relabel};
 use littoral_core::{
     Array, ArrayView, Attribute, Error, Evolution, Init, InitValue, Initialiser, Module, Record,
-    Result, Tree, TreeExt,
+    Recording, Result, Tree, TreeExt,
 };
 use std::sync::Arc;
 
@@ -146,7 +146,7 @@ impl Module for FFwdStack {
         params: &Tree,
         state: &Tree,
         input: ArrayView<'_>,
-        record: bool,
+        record: Recording,
     ) -> Result<Evolution> {
         let (b, t) = (input.shape()[0], input.shape()[1]);
         let mut new_state = Tree::new();
@@ -158,15 +158,11 @@ impl Module for FFwdStack {
             let x = owned.as_ref().map_or(input, Array::view);
             let ev = evolve_child(child.as_ref(), name, params, state, x, record)?;
             new_state.insert_branch(name.clone(), ev.state);
-            if record {
-                rec.insert_branch(name.clone(), ev.record);
-            }
+            record.keep_child_record(&mut rec, name, ev.record);
             if i == last {
                 owned = Some(ev.output);
             } else {
-                if record {
-                    rec.insert_leaf(format!("{name}_output"), ev.output.clone());
-                }
+                record.keep_child_output(&mut rec, name, child.as_ref(), &ev.output);
                 let w = params.array(&self.attrs[i].name)?;
                 let y = matmul(ev.output.data(), b * t, w)
                     .map_err(|e| e.within(&self.attrs[i].name))?;

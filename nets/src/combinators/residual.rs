@@ -72,7 +72,7 @@ impl Module for Residual {
         params: &Tree,
         state: &Tree,
         input: ArrayView<'_>,
-        record: bool,
+        record: littoral_core::Recording,
     ) -> Result<Evolution> {
         let mut ev = self.inner.evolve_batch(params, state, input, record)?;
         for (o, &x) in ev.output.data_mut().iter_mut().zip(input.data()) {

@@ -8,7 +8,8 @@ use crate::linear::Prepared;
 use crate::neuron::InPlaceBuffer;
 use littoral_core::input_check;
 use littoral_core::{
-    Array, ArrayView, Error, Evolution, Module, Precision, Real, Result, Tree, evolve_child_owned,
+    Array, ArrayView, Error, Evolution, Module, Precision, Real, Recording, Result, Tree,
+    evolve_child_owned,
 };
 
 impl LinearLif {
@@ -54,8 +55,16 @@ impl LinearLif {
         x: Array,
     ) -> Result<Evolution> {
         if !self.fits(x.view()) {
-            let linear = evolve_child_owned(&self.linear, names.0, params, state, x, false)?;
-            let lif = evolve_child_owned(&self.lif, names.1, params, state, linear.output, false)?;
+            let linear =
+                evolve_child_owned(&self.linear, names.0, params, state, x, Recording::Nothing)?;
+            let lif = evolve_child_owned(
+                &self.lif,
+                names.1,
+                params,
+                state,
+                linear.output,
+                Recording::Nothing,
+            )?;
             return Ok(Evolution::new(lif.output, lif.state, lif.record));
         }
         if self.linear.size_in() != self.lif.size_out() {

@@ -560,7 +560,7 @@ impl Module for Graph {
         params: &Tree,
         state: &Tree,
         input: ArrayView<'_>,
-        record: bool,
+        record: littoral_core::Recording,
     ) -> CoreResult<Evolution> {
         super::graph_exec::evolve(self, params, state, input, record)
     }

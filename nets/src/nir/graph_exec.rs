@@ -10,8 +10,11 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::ops::Range;
 
-use littoral_core::{Array, ArrayView, Entry, Error, Evolution, Kind, Leaf, Record, Result, Tree};
+use littoral_core::{
+    Array, ArrayView, Entry, Error, Evolution, Kind, Leaf, Record, Recording, Result, Tree,
+};
 
 use super::graph::{Graph, Role};
 use super::semantics::Semantics;
@@ -106,47 +109,58 @@ fn block_steps(graph: &Graph, b: usize) -> usize {
     (BLOCK_VALUES / per_sample.saturating_mul(b).max(1)).max(1)
 }
 
-/// Evolve a graph (the body of its `evolve_batch`). Without a record, in time blocks of
-/// [`block_steps`] steps, each from the state the last returned, their outputs joined:
-/// the bits of one run over all steps (each node gets the same inputs and states step by
-/// step; the state is what a resumed run continues from). With a record, in one block: the
-/// record holds every intermediate result anyway, and joining blocks' records copies it
-/// once more (the CNN above recorded: 0.94 s in one-step blocks against 0.44 s in one).
+/// Evolve a graph (the body of its `evolve_batch`). Without a record, or recording only
+/// spikes, in time blocks of [`block_steps`] steps, each from the state the last
+/// returned, their outputs (and spike records) joined: the bits of one run over all steps
+/// (each node gets the same inputs and states step by step; the state is what a resumed
+/// run continues from). Recording everything, in one block: the record holds every
+/// intermediate result anyway, and joining blocks' records copies it once more (the CNN
+/// above recorded: 0.94 s in one-step blocks against 0.44 s in one).
 pub(crate) fn evolve(
     graph: &Graph,
     params: &Tree,
     state: &Tree,
     input: ArrayView<'_>,
-    record: bool,
+    record: Recording,
 ) -> Result<Evolution> {
     let [b, t, _] = super::node::input_dims(input, littoral_core::Module::size_in(graph))?;
     let k = block_steps(graph, b);
-    if record || t <= k {
-        return evolve_whole(graph, params, state, input, record);
+    if record.everything() || t <= k {
+        return evolve_whole(graph, params, state, input, 0..t, record);
     }
-    evolve_in_blocks(graph, params, state, input, k)
+    evolve_in_blocks(graph, params, state, input, k, record)
 }
 
-/// Evolve a graph without a record in time blocks of `k` steps.
+/// Evolve a graph in time blocks of `k` steps (recording nothing, or only spikes).
 fn evolve_in_blocks(
     graph: &Graph,
     params: &Tree,
     state: &Tree,
     input: ArrayView<'_>,
     k: usize,
+    record: Recording,
 ) -> Result<Evolution> {
     let [_, t, _] = super::node::input_dims(input, littoral_core::Module::size_in(graph))?;
     let k = k.max(1);
     let mut state = Cow::Borrowed(state);
     let mut outputs = Vec::with_capacity(t.div_ceil(k));
+    let mut records = Vec::new();
     for start in (0..t).step_by(k) {
-        let x = input.slice_axis1(start, (start + k).min(t))?;
-        let ev = evolve_whole(graph, params, &state, x.view(), false)?;
+        let ev = evolve_whole(
+            graph,
+            params,
+            &state,
+            input,
+            start..(start + k).min(t),
+            record,
+        )?;
         outputs.push(ev.output);
+        records.push(ev.record);
         state = Cow::Owned(ev.state);
     }
     let output = Array::concat_axis1(&outputs.iter().collect::<Vec<_>>())?;
-    Ok(Evolution::new(output, state.into_owned(), Record::new()))
+    let record = join_records(&records)?;
+    Ok(Evolution::new(output, state.into_owned(), record))
 }
 
 /// Records of consecutive runs joined along time, leaf by leaf (leaves without a time
@@ -171,23 +185,34 @@ fn join_records(parts: &[Record]) -> Result<Record> {
     Ok(out)
 }
 
-/// Evolve a graph over all of `input`'s steps at once.
+/// Evolve a graph over `input`'s steps `steps` at once (a time block is cut from the
+/// input as each Input node's columns are taken: one copy).
 fn evolve_whole(
     graph: &Graph,
     params: &Tree,
     state: &Tree,
     input: ArrayView<'_>,
-    record: bool,
+    steps: Range<usize>,
+    record: Recording,
 ) -> Result<Evolution> {
-    let [b, t, width] = super::node::input_dims(input, littoral_core::Module::size_in(graph))?;
+    let [b, all, width] = super::node::input_dims(input, littoral_core::Module::size_in(graph))?;
+    if steps.end > all || steps.start > steps.end {
+        return Err(Error::invalid(
+            "input",
+            format!("steps {steps:?} of an input of {all} steps"),
+        ));
+    }
+    let t = steps.len();
     // The graph input's columns, per Input node.
     let mut own_input: BTreeMap<usize, Array> = BTreeMap::new();
     let mut col = 0;
     for &i in &graph.inputs {
         let n = graph.flat[i].module.size_in();
         let mut data = Vec::with_capacity(b * t * n);
-        for row in input.data().chunks(width.max(1)).take(b * t) {
-            data.extend_from_slice(&row[col..col + n]);
+        for sample in input.data().chunks(all * width.max(1)).take(b) {
+            for row in sample[steps.start * width..steps.end * width].chunks(width.max(1)) {
+                data.extend_from_slice(&row[col..col + n]);
+            }
         }
         own_input.insert(i, Array::from_shape_vec(vec![b, t, n], data)?);
         col += n;
@@ -257,8 +282,10 @@ fn evolve_whole(
     let mut recorded_outputs = BTreeMap::new();
     for (i, run) in runs {
         states.insert(i, run.state);
-        if record {
+        if record.any() {
             records.insert(i, run.record);
+        }
+        if record.keeps_output_of(graph.flat[i].module.as_ref()) {
             recorded_outputs.insert(i, run.output);
         }
     }
@@ -281,14 +308,42 @@ fn evolve_whole(
             .collect()
     };
     let state = graph.nest(&mut states, &mut BTreeMap::new(), 0, "", &mut own_state);
-    let record = if record {
-        graph.nest(&mut records, &mut recorded_outputs, 0, "", &mut |_, _| {
-            Vec::new()
-        })
-    } else {
-        Record::new()
+    let record = match record {
+        Recording::Nothing => Record::new(),
+        Recording::Spikes => without_empty_branches(graph.nest(
+            &mut records,
+            &mut recorded_outputs,
+            0,
+            "",
+            &mut |_, _| Vec::new(),
+        )),
+        Recording::Everything => {
+            graph.nest(&mut records, &mut recorded_outputs, 0, "", &mut |_, _| {
+                Vec::new()
+            })
+        }
     };
     Ok(Evolution::new(output, state, record))
+}
+
+/// A record without its empty branches, at any depth (a spike record keeps only the
+/// branches that lead to spikes, as [`Recording::keep_child_record`]).
+fn without_empty_branches(mut record: Record) -> Record {
+    let names: Vec<String> = record.iter().map(|(name, _)| name.to_string()).collect();
+    let mut out = Record::new();
+    for name in names {
+        match record.remove(&name) {
+            None => {}
+            Some(Entry::Branch(b)) => {
+                let b = without_empty_branches(b);
+                if !b.is_empty() {
+                    out.insert_branch(name, b);
+                }
+            }
+            Some(leaf @ Entry::Leaf(_)) => out.insert(name, leaf),
+        }
+    }
+    out
 }
 
 /// `(B, T, N)` → the `(B, N)` values of the last step.
@@ -337,7 +392,7 @@ fn step_block(
     own_input: &BTreeMap<usize, Array>,
     runs: &mut BTreeMap<usize, NodeRun>,
     (b, t): (usize, usize),
-    record: bool,
+    record: Recording,
 ) -> Result<()> {
     let empty = Tree::new();
     let mut states: Vec<Tree> = members
@@ -380,13 +435,13 @@ fn step_block(
                 .map_err(|e| e.within(&node.path))?;
             write_step(&mut outputs[k], step, &ev.output);
             states[k] = ev.state;
-            if record {
+            if record.any() {
                 records[k].push(ev.record);
             }
         }
     }
     for ((k, &i), output) in members.iter().enumerate().zip(outputs) {
-        let record = if record {
+        let record = if record.any() {
             join_records(&records[k])?
         } else {
             Record::new()
@@ -416,11 +471,12 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::{evolve_in_blocks, evolve_whole};
     use crate::nir::{Graph, Semantics, read};
-    use littoral_core::{Array, Module, ModuleExt, tree_bits_eq};
+    use littoral_core::{Array, Module, ModuleExt, Recording, record_bits_eq, tree_bits_eq};
 
-    /// Any time blocks give the output and final state of one block, under every
-    /// semantics, for the NIR paper's CNN (convolutions, pooling, IF), its braille RNN (a
-    /// cycle, stepped) and a single LIF.
+    /// Any time blocks give the output, final state and spike record of one block, under
+    /// every semantics, for the NIR paper's CNN (convolutions, pooling, IF), its braille
+    /// RNN (a cycle, stepped) and a single LIF; the spike record holds outputs of the full
+    /// record (every graph here has a spiking node), and nothing else.
     #[test]
     fn time_blocks_give_the_bits_of_one_block() {
         let mut runs = 0;
@@ -443,19 +499,55 @@ mod tests {
                     0 => 1.0,
                     _ => 0.0,
                 });
-                let whole = evolve_whole(&graph, &tree, &state, x.view(), false).unwrap();
+                let what = format!("{name}, {}", semantics.name());
+                let whole = evolve_whole(&graph, &tree, &state, x.view(), 0..16, Recording::Spikes)
+                    .unwrap();
+                let full = evolve_whole(
+                    &graph,
+                    &tree,
+                    &state,
+                    x.view(),
+                    0..16,
+                    Recording::Everything,
+                )
+                .unwrap();
+                assert!(whole.output.bits_eq(&full.output), "{what}: outputs differ");
+                let spike_leaves = whole.record.leaves();
+                assert!(!spike_leaves.is_empty(), "{what}: an empty spike record");
+                for (path, spikes) in &spike_leaves {
+                    assert!(
+                        path.ends_with("_output"),
+                        "{what}: {path} in the spike record"
+                    );
+                    let kept = full.record.get(path).unwrap();
+                    assert!(
+                        kept.bits_eq(spikes),
+                        "{what}: {path} differs from the full record"
+                    );
+                }
                 spiked += usize::from(whole.output.data().iter().any(|&v| v != 0.0));
                 for k in [1, 2, 3, 7, 16] {
-                    let blocks = evolve_in_blocks(&graph, &tree, &state, x.view(), k).unwrap();
-                    let what = format!("{name}, {}, blocks of {k}", semantics.name());
-                    assert!(
-                        whole.output.bits_eq(&blocks.output),
-                        "{what}: outputs differ"
-                    );
-                    assert!(
-                        tree_bits_eq(&whole.state, &blocks.state),
-                        "{what}: states differ"
-                    );
+                    for record in [Recording::Nothing, Recording::Spikes] {
+                        let blocks =
+                            evolve_in_blocks(&graph, &tree, &state, x.view(), k, record).unwrap();
+                        let what = format!("{what}, blocks of {k}, {record:?}");
+                        assert!(
+                            whole.output.bits_eq(&blocks.output),
+                            "{what}: outputs differ"
+                        );
+                        assert!(
+                            tree_bits_eq(&whole.state, &blocks.state),
+                            "{what}: states differ"
+                        );
+                        let expected = match record {
+                            Recording::Spikes => whole.record.clone(),
+                            _ => littoral_core::Record::new(),
+                        };
+                        assert!(
+                            record_bits_eq(&expected, &blocks.record),
+                            "{what}: records differ"
+                        );
+                    }
                 }
                 runs += 1;
             }

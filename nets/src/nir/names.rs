@@ -34,7 +34,7 @@ impl Module for NameGroup {
         _params: &Tree,
         _state: &Tree,
         _input: ArrayView<'_>,
-        _record: bool,
+        _record: littoral_core::Recording,
     ) -> Result<Evolution> {
         Err(Error::invalid(
             "",

@@ -455,7 +455,7 @@ impl Module for NirNode {
         params: &Tree,
         state: &Tree,
         input: ArrayView<'_>,
-        record: bool,
+        record: littoral_core::Recording,
     ) -> Result<Evolution> {
         let (n_in, n_out) = (numel(&self.input_shape), numel(&self.output_shape));
         let [b, t, _] = input_dims(input, n_in)?;
@@ -474,7 +474,7 @@ impl Module for NirNode {
                     "delay / dt differs from the number of steps the graph was built with; rebuild the graph with this dt",
                 ));
             }
-            return self.delay(steps, *max, state, input, [b, t, n_in], record);
+            return self.delay(steps, *max, state, input, [b, t, n_in], record.everything());
         }
         if matches!(self.op, Op::Identity) {
             return Ok(Evolution::new(input.to_owned(), Tree::new(), Record::new()));
