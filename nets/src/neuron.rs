@@ -390,29 +390,19 @@ pub(crate) fn evolve_by<M: NeuronModel, R: RunSample<M>>(
             check: check.as_ref(),
         })
         .collect();
+    // A population records its own signals only when everything is recorded.
+    let record = record.everything();
     match model.precision() {
-        Precision::F64 => drive::<M, f64, _>(
-            model,
-            params,
-            state,
-            (b, t),
-            record.everything(),
-            inputs,
-            |p, s| {
+        Precision::F64 => {
+            drive::<M, f64, _>(model, params, state, (b, t), record, inputs, |p, s| {
                 runner.run(model, p, s);
-            },
-        ),
-        Precision::F32 => drive::<M, f32, _>(
-            model,
-            params,
-            state,
-            (b, t),
-            record.everything(),
-            inputs,
-            |p, s| {
+            })
+        }
+        Precision::F32 => {
+            drive::<M, f32, _>(model, params, state, (b, t), record, inputs, |p, s| {
                 runner.run(model, p, s);
-            },
-        ),
+            })
+        }
     }
 }
 
@@ -444,13 +434,14 @@ pub(crate) fn evolve_by_owned<M: NeuronModel, R: RunSample<M>>(
     let inputs = (0..b).map(|_| InPlace::new(check.as_ref())).collect();
     let mut data = input.into_data();
     let mut take = |_len| InPlaceBuffer(std::mem::take(&mut data));
+    let record = record.everything();
     let evolution = match model.precision() {
         Precision::F64 => drive_into::<M, f64, _, _>(
             model,
             params,
             state,
             (b, t),
-            record.everything(),
+            record,
             inputs,
             &mut take,
             |p, s| runner.run_in_place(model, p, s),
@@ -460,7 +451,7 @@ pub(crate) fn evolve_by_owned<M: NeuronModel, R: RunSample<M>>(
             params,
             state,
             (b, t),
-            record.everything(),
+            record,
             inputs,
             &mut take,
             |p, s| runner.run_in_place(model, p, s),
@@ -660,7 +651,9 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::{NeuronModel, drive, step_by_step};
     use crate::Lif;
-    use littoral_core::{Array, Module, ModuleExt, Precision, record_bits_eq, tree_bits_eq};
+    use littoral_core::{
+        Array, Module, ModuleExt, Precision, Recording, record_bits_eq, tree_bits_eq,
+    };
 
     /// LIF's vectorised kernel (its `evolve_sample`) gives the bits of its `step` run one
     /// step at a time, with recurrence, noise, several synapses and both precisions.
@@ -686,12 +679,7 @@ mod tests {
                 .collect();
             let x = Array::from_shape_vec(vec![2, 25, n_in], data).unwrap();
             let fast = lif
-                .evolve_batch(
-                    &tree,
-                    &state,
-                    x.view(),
-                    littoral_core::Recording::Everything,
-                )
+                .evolve_batch(&tree, &state, x.view(), Recording::Everything)
                 .unwrap();
             let inputs = x
                 .data()
