@@ -289,6 +289,31 @@ fn initialisers_reject_bad_specs() {
     assert!(m.contains("square"), "{m}");
 }
 
+/// A structure of more synapses than an array may hold elements is refused before any is
+/// drawn (the `evolve` fuzz target's second finding: `"k": 2` and a shape of 888,888,885
+/// asked for 7.1 GB of indices), whichever the connectivity.
+#[test]
+fn a_structure_of_more_synapses_than_the_limit_is_refused_before_it_is_drawn() {
+    let build = |connectivity, n: usize| {
+        SparseInit {
+            connectivity,
+            weights: Weights::Constant(1.0),
+        }
+        .build::<f64>("0_CubaLIF.w_rec", n, n, 0)
+    };
+    let in_degree = |k| Connectivity::FixedInDegree { k, autapses: true };
+    let probability = |p| Connectivity::FixedProbability { p, autapses: true };
+    for (result, needle) in [
+        (build(in_degree(2), 888_888_885), "1777777770 synapses"),
+        (build(in_degree(1025), 1 << 20), "1074790400 synapses"),
+        (build(probability(1.0), 40_000), "1600000000 synapses"),
+    ] {
+        let (p, m) = invalid_message(result);
+        assert_eq!(p, "0_CubaLIF.w_rec", "{m}");
+        assert!(m.contains(needle) && m.contains("(the limit)"), "{m}");
+    }
+}
+
 #[test]
 fn fixed_probability_statistics_and_autapses() -> TestResult {
     let n = 400;

@@ -10,6 +10,7 @@
 //! has the same structure as the `f64` one and its weights are the rounded `f64` weights.
 
 use super::csr::{Csr, check_shape};
+use littoral_core::limits::MAX_ELEMENTS;
 use littoral_core::rng::{InitRng, derive_seed};
 use littoral_core::{Error, Real, Result};
 use rayon::prelude::*;
@@ -115,7 +116,9 @@ impl SparseInit {
                 };
                 // Expected synapses plus 6 standard deviations: one allocation in practice.
                 let pairs = n_pre as f64 * n_post as f64;
-                let expected = (pairs * p + 6.0 * (pairs * p * (1.0 - p)).sqrt()) as usize;
+                let bound = (pairs * p + 6.0 * (pairs * p * (1.0 - p)).sqrt()).min(pairs);
+                check_synapses(path, bound as u64)?;
+                let expected = bound as usize;
                 Ok(from_rows(
                     n_pre,
                     n_post,
@@ -140,6 +143,7 @@ impl SparseInit {
                         ),
                     ));
                 }
+                check_synapses(path, (k as u64).saturating_mul(n_post as u64))?;
                 let column_lane = |j: usize| {
                     let mut rng = InitRng::new(derive_seed(leaf_seed, &format!("post {j}")));
                     let skip_self = (!autapses).then_some(j);
@@ -382,6 +386,22 @@ fn from_columns<T: Real>(
         }
     }
     Csr::from_checked_parts(n_pre, n_post, indptr, indices, data)
+}
+
+/// Refuse a structure of more than [`MAX_ELEMENTS`] synapses (its exact count, or for a
+/// fixed probability the expected count and six standard deviations) before any is drawn:
+/// what a few bytes of a network file ask for (`"k": 2` and a shape of 888,888,885 is
+/// 1.8 G synapses, 7.1 GB for their indices alone) is bounded as an array's elements are.
+fn check_synapses(path: &str, synapses: u64) -> Result<()> {
+    if synapses > MAX_ELEMENTS {
+        return Err(Error::invalid(
+            path,
+            format!(
+                "{synapses} synapses, more than the {MAX_ELEMENTS} a structure may hold (the limit)"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
