@@ -209,7 +209,7 @@ fn evolve_whole(
     for &i in &graph.inputs {
         let n = graph.flat[i].module.size_in();
         let mut data = Vec::with_capacity(b * t * n);
-        for sample in input.data().chunks(all * width.max(1)).take(b) {
+        for sample in input.data().chunks((all * width).max(1)).take(b) {
             for row in sample[steps.start * width..steps.end * width].chunks(width.max(1)) {
                 data.extend_from_slice(&row[col..col + n]);
             }
@@ -554,5 +554,23 @@ mod tests {
             assert!(spiked > 0, "{name}: no output under any semantics");
         }
         assert!(runs >= 10, "only {runs} graphs were built");
+    }
+
+    /// An input of no steps gives an output of no steps and the state it started from,
+    /// whatever is recorded.
+    #[test]
+    fn an_input_of_no_steps_evolves_to_nothing() {
+        let path = format!(
+            "{}/tests/nir/paper/cnn_sinabs.nir",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let graph = Graph::from_nir(&read(&path).unwrap().graph, 1e-3, Semantics::ALL[0]).unwrap();
+        let tree = graph.init(0);
+        let state = graph.batch_state(&tree, 2).unwrap();
+        let x = Array::zeros(vec![2, 0, graph.size_in()]);
+        for record in [Recording::Nothing, Recording::Spikes, Recording::Everything] {
+            let ev = graph.evolve_batch(&tree, &state, x.view(), record).unwrap();
+            assert_eq!(ev.output.shape(), &[2, 0, graph.size_out()], "{record:?}");
+        }
     }
 }
