@@ -308,20 +308,15 @@ fn evolve_whole(
             .collect()
     };
     let state = graph.nest(&mut states, &mut BTreeMap::new(), 0, "", &mut own_state);
+    let mut nested = || {
+        graph.nest(&mut records, &mut recorded_outputs, 0, "", &mut |_, _| {
+            Vec::new()
+        })
+    };
     let record = match record {
         Recording::Nothing => Record::new(),
-        Recording::Spikes => without_empty_branches(graph.nest(
-            &mut records,
-            &mut recorded_outputs,
-            0,
-            "",
-            &mut |_, _| Vec::new(),
-        )),
-        Recording::Everything => {
-            graph.nest(&mut records, &mut recorded_outputs, 0, "", &mut |_, _| {
-                Vec::new()
-            })
-        }
+        Recording::Spikes => without_empty_branches(nested()),
+        Recording::Everything => nested(),
     };
     Ok(Evolution::new(output, state, record))
 }
