@@ -45,6 +45,28 @@ pub const MAX_STREAM_BYTES: u64 = 1 << 28;
 /// [`check_text_nesting`] before they are parsed.
 pub const MAX_HEADER_NESTING: usize = 8;
 
+/// A byte count for people, in powers of 1024: `1.5 GiB`, `12 bytes`.
+///
+/// ```
+/// use littoral_core::limits::human_bytes;
+/// assert_eq!(human_bytes(3 << 29), "1.5 GiB");
+/// assert_eq!(human_bytes(12), "12 bytes");
+/// ```
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["bytes", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = bytes as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit + 1 < UNITS.len() {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} bytes")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
+}
+
 /// The deepest nesting of `(`, `[` and `{` in `text` (closing brackets of any kind end a
 /// level; quotes are not special, so the count errs on the high side).
 ///

@@ -42,11 +42,13 @@
 use crate::error::{Error, Result};
 use crate::init::Constant;
 use crate::init::InitValue;
+use crate::limits::human_bytes;
 use crate::module::Module;
 use crate::network::{Integers, integer_list, json_to_array};
 use crate::network_text::{self, ParsedValues};
 use crate::tree::Kind;
 use serde_json::{Map, Value as Json};
+use std::cell::Cell;
 use std::fmt;
 use std::sync::Arc;
 
@@ -89,6 +91,8 @@ impl fmt::Debug for ModuleClass {
 #[derive(Clone, Debug, Default)]
 pub struct Registry {
     classes: Vec<ModuleClass>,
+    /// The most bytes a read may draw (see [`Registry::with_memory_budget`]).
+    memory_budget: Option<u64>,
 }
 
 /// The keys a module entry may hold.
@@ -121,6 +125,45 @@ impl Registry {
     pub fn with(mut self, class: ModuleClass) -> Self {
         self.register(class);
         self
+    }
+
+    /// Read within a memory budget: what a file asks to be drawn while it is read (a
+    /// sparse initialiser's synapses) is claimed before it is drawn
+    /// ([`FileEntry::claim_memory`]), and a read whose claims exceed `bytes` is refused
+    /// with the path of the claim that crossed it. Without a budget, only the fixed
+    /// limits of [`crate::limits`] apply. The command line's `--max-memory` sets it.
+    ///
+    /// ```
+    /// use littoral_core::doc_support::SparseToy;
+    /// use littoral_core::registry::{FileEntry, ModuleClass, Registry};
+    /// use littoral_core::{Module, Result};
+    /// use std::sync::Arc;
+    /// // A class that draws 1 KiB per neuron while it is read.
+    /// fn build(entry: &FileEntry<'_>) -> Result<Arc<dyn Module>> {
+    ///     let n = entry.vector_size()?;
+    ///     entry.claim_memory(&entry.at("shape"), "drawing its table", 1024 * n as u64)?;
+    ///     Ok(Arc::new(SparseToy::default()))
+    /// }
+    /// let registry = Registry::new().with(ModuleClass::new("Drawn", &[], build));
+    /// let within = registry.clone().with_memory_budget(1 << 20);
+    /// assert_eq!(within.memory_budget(), Some(1 << 20));
+    /// within.read_json_str(r#"{"class": "Drawn", "shape": [1024]}"#)?;
+    /// let e = within.read_json_str(r#"{"class": "Drawn", "shape": [2048]}"#).unwrap_err();
+    /// assert!(e.to_string().contains(
+    ///     "shape: drawing its table needs 2.0 MiB of memory, more than the memory budget of 1.0 MiB"
+    /// ));
+    /// registry.read_json_str(r#"{"class": "Drawn", "shape": [2048]}"#)?; // no budget
+    /// # Ok::<(), littoral_core::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_memory_budget(mut self, bytes: u64) -> Self {
+        self.memory_budget = Some(bytes);
+        self
+    }
+
+    /// The memory budget of a read, if one was set ([`Registry::with_memory_budget`]).
+    pub fn memory_budget(&self) -> Option<u64> {
+        self.memory_budget
     }
 
     /// The class of a name.
@@ -181,7 +224,7 @@ impl Registry {
 
     /// The module of a parsed network file, within [`crate::limits::MAX_ELEMENTS`].
     fn read_parsed(&self, v: &Json, values: &ParsedValues) -> Result<Arc<dyn Module>> {
-        let module = self.read_entry(v, "", values)?;
+        let module = self.read_entry(v, "", values, &Cell::new(0))?;
         crate::limits::module_elements(module.as_ref())?;
         Ok(module)
     }
@@ -191,12 +234,19 @@ impl Registry {
     /// # Errors
     /// As [`Registry::read_json_str`].
     pub fn read_json(&self, v: &Json, path: &str) -> Result<Arc<dyn Module>> {
-        self.read_entry(v, path, &ParsedValues::default())
+        self.read_entry(v, path, &ParsedValues::default(), &Cell::new(0))
     }
 
     /// [`Registry::read_json`] of an entry whose values `values` may hold, parsed from
-    /// the text already (see [`crate::network_text`]).
-    fn read_entry(&self, v: &Json, path: &str, values: &ParsedValues) -> Result<Arc<dyn Module>> {
+    /// the text already (see [`crate::network_text`]); `claimed` counts the bytes the
+    /// read has claimed so far ([`FileEntry::claim_memory`]).
+    fn read_entry(
+        &self,
+        v: &Json,
+        path: &str,
+        values: &ParsedValues,
+        claimed: &Cell<u64>,
+    ) -> Result<Arc<dyn Module>> {
         let object = v
             .as_object()
             .ok_or_else(|| Error::invalid(root(path), "a module must be a JSON object"))?;
@@ -205,6 +255,7 @@ impl Registry {
             object,
             path,
             values,
+            claimed,
         };
         if let Some(k) = object.keys().find(|k| !ENTRY_KEYS.contains(&k.as_str())) {
             return Err(Error::invalid(entry.at(k), "unknown key"));
@@ -294,6 +345,7 @@ pub struct FileEntry<'a> {
     object: &'a Map<String, Json>,
     path: &'a str,
     values: &'a ParsedValues,
+    claimed: &'a Cell<u64>,
 }
 
 impl fmt::Debug for FileEntry<'_> {
@@ -451,6 +503,40 @@ impl<'a> FileEntry<'a> {
         }
     }
 
+    /// Claim `bytes` of memory for `what` (at JSON path `path`), which this entry is
+    /// about to draw while it is read (a sparse initialiser's synapses), before any of it
+    /// is allocated. The claims of one read add up; without a memory budget
+    /// ([`Registry::with_memory_budget`]) every claim is granted.
+    ///
+    /// # Errors
+    /// A claim that takes the read's claims above the budget, naming `path`, what it
+    /// needs and the budget.
+    pub fn claim_memory(&self, path: &str, what: &str, bytes: u64) -> Result<()> {
+        let before = self.claimed.get();
+        let total = before.saturating_add(bytes);
+        match self.registry.memory_budget {
+            Some(limit) if total > limit => {
+                let others = if before > 0 {
+                    format!(" (with {} drawn before it)", human_bytes(before))
+                } else {
+                    String::new()
+                };
+                Err(Error::invalid(
+                    path,
+                    format!(
+                        "{what} needs {} of memory{others}, more than the memory budget of {}",
+                        human_bytes(bytes),
+                        human_bytes(limit)
+                    ),
+                ))
+            }
+            _ => {
+                self.claimed.set(total);
+                Ok(())
+            }
+        }
+    }
+
     /// A string option parsed by `parse` (its error relabelled with the option's path).
     ///
     /// # Errors
@@ -482,7 +568,7 @@ impl<'a> FileEntry<'a> {
             .enumerate()
             .map(|(i, m)| {
                 let p = item_path(&at, i);
-                let module = self.registry.read_entry(m, &p, self.values)?;
+                let module = self.registry.read_entry(m, &p, self.values, self.claimed)?;
                 let name = match m.get("name") {
                     None => format!("{i}_{}", module.class_name()),
                     Some(n) => n

@@ -15,6 +15,8 @@
 //! `corpus/evolve` (one network per registered class).
 #![no_main]
 
+#[path = "budget.rs"]
+mod budget;
 #[path = "sizes.rs"]
 mod sizes;
 
@@ -67,7 +69,7 @@ fn network(data: &[u8]) -> Option<(Arc<dyn Module>, Source)> {
         return Some((Arc::new(graph), Source::NirGraph));
     }
     let text = std::str::from_utf8(data).ok()?;
-    let module = littoral_nets::config::from_json_str(text).ok()?;
+    let module = budget::registry().read_json_str(text).ok()?;
     Some((module, Source::NetworkFile))
 }
 
@@ -180,7 +182,7 @@ fn resume_through_a_snapshot(
     assert_resumed("resumed with the module", whole, &first, &rest);
     if source == Source::NetworkFile {
         let (rebuilt, params, state) = read
-            .restore_module(&littoral_nets::registry())
+            .restore_module(&budget::registry())
             .expect("a network file's snapshot rebuilds its module");
         let rest = rebuilt
             .evolve(&params, &state, &rest_input, false)

@@ -1,9 +1,12 @@
-//! Network-file reader: JSON text → module (`littoral_nets::config::from_json_str`); then,
+//! Network-file reader: JSON text → module (the built-in registry within a memory budget,
+//! `budget::registry`); then,
 //! when `littoral_core::limits::module_elements` accepts the module (as every reader must
 //! ask before `init`) and it is small, its tree (`init`) and the description written back
 //! and read again.
 #![no_main]
 
+#[path = "budget.rs"]
+mod budget;
 #[path = "sizes.rs"]
 mod sizes;
 
@@ -21,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let Ok(module) = littoral_nets::config::from_json_str(text) else {
+    let Ok(module) = budget::registry().read_json_str(text) else {
         return;
     };
     if module_elements(module.as_ref()).is_err() || written_size(module.as_ref()) > FUZZ_INIT_SIZE {
@@ -29,6 +32,6 @@ fuzz_target!(|data: &[u8]| {
     }
     let tree = module.init(0);
     if let Ok(back) = littoral_nets::config::to_json_string(module.as_ref(), &tree) {
-        let _ = littoral_nets::config::from_json_str(&back);
+        let _ = budget::registry().read_json_str(&back);
     }
 });

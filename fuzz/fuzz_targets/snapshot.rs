@@ -5,10 +5,13 @@
 //! around the bytes after the 24-byte header, and the input's format version when it is
 //! one this library reads, else the current one), so the fuzzer reaches the payload
 //! decoder of every version, the tree validation, the structure lists and the network
-//! description inside. The repaired bytes are also written to a file and read back with
-//! `Snapshot::read`, which decodes as it reads (`codec::decode_file`): it must give what
-//! the bytes give.
+//! description inside (read within `budget::registry`'s memory budget). The repaired
+//! bytes are also written to a file and read back with `Snapshot::read`, which decodes as
+//! it reads (`codec::decode_file`): it must give what the bytes give.
 #![no_main]
+
+#[path = "budget.rs"]
+mod budget;
 
 use libfuzzer_sys::fuzz_target;
 use littoral_functional::codec::{FORMAT_VERSION, HEADER_LEN, MAGIC, crc32};
@@ -61,6 +64,6 @@ fuzz_target!(|data: &[u8]| {
     framed.extend_from_slice(payload);
     read_back_alike(&framed);
     if let Ok(snap) = Snapshot::from_bytes(&framed) {
-        let _ = snap.restore_module(&littoral_nets::registry());
+        let _ = snap.restore_module(&budget::registry());
     }
 });

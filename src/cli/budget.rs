@@ -4,6 +4,7 @@
 //! machine's memory (`MemTotal` of `/proc/meminfo`), or 8 GiB where that is unknown.
 
 use super::error::{CliError, CliResult};
+use littoral_core::limits::human_bytes;
 use littoral_core::{Kind, Module, Recording, for_each_module};
 use std::convert::Infallible;
 use std::path::Path;
@@ -83,8 +84,8 @@ pub fn check(file: &Path, what: &str, need: u64) -> CliResult<()> {
             file,
             format!(
                 "{what} needs {} of memory, more than the limit of {} (--max-memory)",
-                human(need),
-                human(limit)
+                human_bytes(need),
+                human_bytes(limit)
             ),
         ));
     }
@@ -264,22 +265,6 @@ pub fn check_sweep(module: &dyn Module, file: &Path, load: &SweepLoad) -> CliRes
     check(file, &what, need)
 }
 
-/// A byte count for people: `3.2 GiB`.
-pub fn human(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["bytes", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = bytes as f64;
-    let mut unit = 0;
-    while v >= 1024.0 && unit + 1 < UNITS.len() {
-        v /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} bytes")
-    } else {
-        format!("{v:.1} {}", UNITS[unit])
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -295,8 +280,6 @@ mod tests {
         assert!(parse_bytes("-1G").is_err());
         assert!(parse_bytes("1X").is_err());
         assert!(parse_bytes("nan").is_err());
-        assert_eq!(human(3 << 29), "1.5 GiB");
-        assert_eq!(human(12), "12 bytes");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Network files and snapshots: loading them, and writing network JSON.
 
 use super::error::{CliError, CliResult};
+use littoral_core::registry::Registry;
 use littoral_core::{Module, Tree};
 use littoral_functional::Snapshot;
 use std::path::Path;
@@ -8,6 +9,12 @@ use std::sync::Arc;
 
 /// The magic bytes that start a Littoral snapshot.
 pub const SNAPSHOT_MAGIC: &[u8; 8] = b"LITTORAL";
+
+/// The built-in module classes, read within the run's memory budget (`--max-memory`):
+/// a sparse initialiser that would draw more is refused before it draws.
+pub fn registry() -> Registry {
+    littoral_nets::registry().with_memory_budget(super::budget::bytes())
+}
 
 /// Read a whole file, once (so `<(cat net.json)` works), bounded: a pipe or a device
 /// (`/dev/zero`) is read up to `littoral_core::limits::MAX_STREAM_BYTES`.
@@ -49,7 +56,7 @@ fn network_from_bytes(path: &Path, bytes: &[u8]) -> CliResult<Arc<dyn Module>> {
     if text.trim().is_empty() {
         return Err(CliError::file(path, "empty file: not a network file"));
     }
-    littoral_nets::registry()
+    registry()
         .read_json_str(text)
         .map_err(|e| CliError::file(path, e))
 }
@@ -84,7 +91,7 @@ pub fn load_any(path: &Path) -> CliResult<(Arc<dyn Module>, Option<Tree>)> {
         Snapshot::from_bytes(&bytes).map_err(|e| CliError::functional(path, e))?
     };
     let (module, params, state) = snap
-        .restore_module(&littoral_nets::registry())
+        .restore_module(&registry())
         .map_err(|e| CliError::functional(path, e))?;
     Ok((module, Some(params.merged(&state))))
 }

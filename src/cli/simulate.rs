@@ -57,7 +57,7 @@ fn load<T>(
     let in_snap = |e| CliError::functional(snap_path, e);
     let (module, params, state) = match &a.net {
         None => snap
-            .restore_module(&littoral_nets::registry())
+            .restore_module(&super::network::registry())
             .map_err(in_snap)?,
         Some(net) => {
             let module = super::nir_cli::load_net(net, a.dt, a.semantics.as_deref())?;

@@ -13,6 +13,7 @@
 //! - Against the project's GEMM (`matmul`, a different blocked summation order) the
 //!   error is bounded by the classical `γ_n = n·ε/(1 − n·ε)` times `Σ_i |x_i w_ij|`.
 
+use littoral_core::limits::human_bytes;
 use littoral_core::{Array, Error};
 use littoral_nets::matmul::matmul;
 use littoral_nets::sparse::{Connectivity, Csr, SparseInit, Weights, events_from_counts};
@@ -39,7 +40,7 @@ fn dense_loop(x: &[f64], w: &[f64], n_post: usize, out: &mut [f64]) {
     }
 }
 
-fn invalid_message(r: Result<Csr<f64>, Error>) -> (String, String) {
+fn invalid_message<T: std::fmt::Debug>(r: Result<T, Error>) -> (String, String) {
     match r {
         Err(Error::Invalid { path, message }) => (path, message),
         other => (String::from("<not Invalid>"), format!("{other:?}")),
@@ -312,6 +313,60 @@ fn a_structure_of_more_synapses_than_the_limit_is_refused_before_it_is_drawn() {
         assert_eq!(p, "0_CubaLIF.w_rec", "{m}");
         assert!(m.contains(needle) && m.contains("(the limit)"), "{m}");
     }
+}
+
+/// A registry with a memory budget claims what a sparse initialiser draws before it draws
+/// it (`SparseInit::draw_bytes` of its `synapse_bound`): a budget of exactly the claim
+/// reads the file, one byte less refuses it, naming the option; the claims of one file
+/// add up; without a budget, only the fixed limits apply.
+#[test]
+fn a_read_within_a_memory_budget_claims_each_drawing_first() -> TestResult {
+    let lif = |n: usize, seed: u64| {
+        format!(
+            r#"{{"class": "LIF", "shape": [{n}], "options": {{"w_rec": {{"init": "fixed_in_degree",
+                "k": 10, "weight": {{"normal": [0, 0.1]}}, "seed": {seed}}}}}}}"#
+        )
+    };
+    let init = SparseInit {
+        connectivity: Connectivity::FixedInDegree {
+            k: 10,
+            autapses: true,
+        },
+        weights: Weights::Normal {
+            mean: 0.0,
+            std: 0.1,
+        },
+    };
+    let claim = |n: usize| -> Result<u64, Error> {
+        Ok(init.draw_bytes::<f64>(n, n, init.synapse_bound("w_rec", n, n)?))
+    };
+    let (one, two) = (claim(300)?, claim(200)?);
+    let within = |budget| littoral_nets::registry().with_memory_budget(budget);
+    within(one).read_json_str(&lif(300, 1))?;
+    let (path, message) = invalid_message(within(one - 1).read_json_str(&lif(300, 1)));
+    assert_eq!(path, "options.w_rec");
+    assert_eq!(
+        message,
+        format!(
+            "drawing up to 3000 synapses needs {} of memory, more than the memory budget of {}",
+            human_bytes(one),
+            human_bytes(one - 1)
+        )
+    );
+    let chain = format!(
+        r#"{{"class": "Sequential", "modules": [{}, {{"class": "Linear", "shape": [300, 200]}}, {}]}}"#,
+        lif(300, 1),
+        lif(200, 2)
+    );
+    within(one + two).read_json_str(&chain)?;
+    let (path, message) = invalid_message(within(one + two - 1).read_json_str(&chain));
+    assert_eq!(path, "modules[2].options.w_rec");
+    assert!(
+        message.contains(&format!("(with {} drawn before it)", human_bytes(one))),
+        "{message}"
+    );
+    littoral_nets::registry().read_json_str(&chain)?;
+    Ok(())
 }
 
 #[test]

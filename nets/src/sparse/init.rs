@@ -86,10 +86,7 @@ impl SparseInit {
     /// Draw a `(n_pre, n_post)` matrix for the leaf at `path` from `seed`.
     ///
     /// # Errors
-    /// `p` outside `[0, 1]` or not finite (`{path}.p`), `k` larger than the number of
-    /// candidate partners (`{path}.k`), `autapses: false` on a non-square matrix
-    /// (`{path}.autapses`), non-finite weight parameters, `high < low` or `std < 0`
-    /// (`{path}.weight`), or a side too large for `u32` indices.
+    /// As [`SparseInit::synapse_bound`], checked before anything is drawn.
     pub fn build<T: Real>(
         &self,
         path: &str,
@@ -97,10 +94,57 @@ impl SparseInit {
         n_post: usize,
         seed: u64,
     ) -> Result<Csr<T>> {
-        check_shape(path, n_pre, n_post)?;
-        self.check_weights(path)?;
+        let synapses = self.synapse_bound(path, n_pre, n_post)?;
         let leaf_seed = derive_seed(seed, path);
         match self.connectivity {
+            Connectivity::FixedProbability { p, autapses } => {
+                let row_lane = |i: usize| {
+                    let mut rng = InitRng::new(derive_seed(leaf_seed, &format!("pre {i}")));
+                    let skip_self = (!autapses).then_some(i);
+                    self.probability_lane(&mut rng, p, n_post, skip_self)
+                };
+                // Reserved for the bound: one allocation in practice.
+                Ok(from_rows(n_pre, n_post, synapses as usize, row_lane))
+            }
+            Connectivity::FixedInDegree { k, autapses } => {
+                let candidates = candidates(autapses, n_pre);
+                let column_lane = |j: usize| {
+                    let mut rng = InitRng::new(derive_seed(leaf_seed, &format!("post {j}")));
+                    let skip_self = (!autapses).then_some(j);
+                    self.in_degree_lane(&mut rng, k, candidates, skip_self)
+                };
+                Ok(from_columns(n_pre, n_post, column_lane))
+            }
+        }
+    }
+
+    /// The synapses a `(n_pre, n_post)` matrix of this initialiser holds — exactly for a
+    /// fixed in-degree (`k` per column), for a fixed probability the expected count and
+    /// six standard deviations (what [`SparseInit::build`] reserves) — after checking
+    /// everything `build` checks, so that a caller can budget the drawing before it starts
+    /// ([`SparseInit::draw_bytes`]).
+    ///
+    /// ```
+    /// use littoral_nets::sparse::{Connectivity, SparseInit, Weights};
+    /// let init = SparseInit {
+    ///     connectivity: Connectivity::FixedInDegree { k: 20, autapses: false },
+    ///     weights: Weights::Constant(0.5),
+    /// };
+    /// assert_eq!(init.synapse_bound("w_rec", 1000, 1000)?, 20_000);
+    /// assert!(init.synapse_bound("w_rec", 1000, 999).is_err()); // autapses need a square
+    /// # Ok::<(), littoral_core::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// `p` outside `[0, 1]` or not finite (`{path}.p`), `k` larger than the number of
+    /// candidate partners (`{path}.k`), `autapses: false` on a non-square matrix
+    /// (`{path}.autapses`), non-finite weight parameters, `high < low` or `std < 0`
+    /// (`{path}.weight`), a side too large for `u32` indices, or more than
+    /// [`MAX_ELEMENTS`] synapses (`path`).
+    pub fn synapse_bound(&self, path: &str, n_pre: usize, n_post: usize) -> Result<u64> {
+        check_shape(path, n_pre, n_post)?;
+        self.check_weights(path)?;
+        let synapses = match self.connectivity {
             Connectivity::FixedProbability { p, autapses } => {
                 if !(0.0..=1.0).contains(&p) {
                     return Err(Error::invalid(
@@ -109,30 +153,12 @@ impl SparseInit {
                     ));
                 }
                 check_autapses(path, autapses, n_pre, n_post)?;
-                let row_lane = |i: usize| {
-                    let mut rng = InitRng::new(derive_seed(leaf_seed, &format!("pre {i}")));
-                    let skip_self = (!autapses).then_some(i);
-                    self.probability_lane(&mut rng, p, n_post, skip_self)
-                };
-                // Expected synapses plus 6 standard deviations: one allocation in practice.
                 let pairs = n_pre as f64 * n_post as f64;
-                let bound = (pairs * p + 6.0 * (pairs * p * (1.0 - p)).sqrt()).min(pairs);
-                check_synapses(path, bound as u64)?;
-                let expected = bound as usize;
-                Ok(from_rows(
-                    n_pre,
-                    n_post,
-                    expected.min(n_pre * n_post),
-                    row_lane,
-                ))
+                (pairs * p + 6.0 * (pairs * p * (1.0 - p)).sqrt()).min(pairs) as u64
             }
             Connectivity::FixedInDegree { k, autapses } => {
                 check_autapses(path, autapses, n_pre, n_post)?;
-                let candidates = if autapses {
-                    n_pre
-                } else {
-                    n_pre.saturating_sub(1)
-                };
+                let candidates = candidates(autapses, n_pre);
                 if k > candidates {
                     return Err(Error::invalid(
                         format!("{path}.k"),
@@ -143,15 +169,55 @@ impl SparseInit {
                         ),
                     ));
                 }
-                check_synapses(path, (k as u64).saturating_mul(n_post as u64))?;
-                let column_lane = |j: usize| {
-                    let mut rng = InitRng::new(derive_seed(leaf_seed, &format!("post {j}")));
-                    let skip_self = (!autapses).then_some(j);
-                    self.in_degree_lane(&mut rng, k, candidates, skip_self)
-                };
-                Ok(from_columns(n_pre, n_post, column_lane))
+                (k as u64).saturating_mul(n_post as u64)
             }
-        }
+        };
+        check_synapses(path, synapses)?;
+        Ok(synapses)
+    }
+
+    /// The most bytes [`SparseInit::build`] holds at once while it draws `synapses`
+    /// ([`SparseInit::synapse_bound`]) of a `(n_pre, n_post)` matrix with `T` weights on
+    /// the current rayon pool: the matrix (an index and a weight per synapse, `indptr`), a
+    /// fixed in-degree's second `indptr` (its cursor), one block of lanes drawn in
+    /// parallel, and per thread a fixed in-degree's scratch for one lane (Floyd's chosen
+    /// set and its sorted list). `nets/tests/draw_memory.rs` checks it against a counting
+    /// allocator.
+    ///
+    /// ```
+    /// use littoral_nets::sparse::{Connectivity, SparseInit, Weights};
+    /// let init = SparseInit {
+    ///     connectivity: Connectivity::FixedProbability { p: 0.01, autapses: false },
+    ///     weights: Weights::Constant(0.5),
+    /// };
+    /// let synapses = init.synapse_bound("w_rec", 100_000, 100_000)?;
+    /// let bytes = init.draw_bytes::<f64>(100_000, 100_000, synapses);
+    /// // 100 M synapses of a u32 index and an f64 weight (1.2 GB), and a block of 1,024
+    /// // rows of about 1,000 synapses drawn at once (25 MB).
+    /// assert!(bytes > 12 * 100_000_000 && bytes < 12 * 103_000_000);
+    /// # Ok::<(), littoral_core::Error>(())
+    /// ```
+    pub fn draw_bytes<T: Real>(&self, n_pre: usize, n_post: usize, synapses: u64) -> u64 {
+        let per_synapse = (std::mem::size_of::<u32>() + std::mem::size_of::<T>()) as u64;
+        let (lanes, offsets, scratch) = match self.connectivity {
+            Connectivity::FixedProbability { .. } => (n_pre, 1, 0),
+            // A bitmap of at most 8k words or a hash set of k, and a list of k `usize`
+            // grown by doubling.
+            Connectivity::FixedInDegree { k, .. } => (n_post, 2, 96 * k as u64),
+        };
+        let block = BLOCK.min(lanes) as u64;
+        let in_flight = (rayon::current_num_threads() as u64).min(block);
+        // A lane holds `u32` indices and `f64` weights in vectors grown by doubling: up to
+        // twice its synapses' 12 bytes.
+        let block_synapses = synapses.saturating_mul(block) / lanes.max(1) as u64;
+        let block_bytes = block
+            .saturating_mul(std::mem::size_of::<Lane>() as u64)
+            .saturating_add(block_synapses.saturating_mul(24))
+            .saturating_add(in_flight.saturating_mul(scratch));
+        synapses
+            .saturating_mul(per_synapse)
+            .saturating_add(block_bytes)
+            .saturating_add((n_pre as u64 + 1).saturating_mul(8 * offsets))
     }
 
     fn check_weights(&self, path: &str) -> Result<()> {
@@ -298,6 +364,15 @@ impl ChosenSet {
                 out
             }
         }
+    }
+}
+
+/// The presynaptic neurons a column of a fixed in-degree may choose from.
+fn candidates(autapses: bool, n_pre: usize) -> usize {
+    if autapses {
+        n_pre
+    } else {
+        n_pre.saturating_sub(1)
     }
 }
 

@@ -191,7 +191,7 @@ impl Structure {
             }
         }
         if o.contains_key("init") {
-            return from_init(o, path, n_pre, n_neurons, n_syn);
+            return from_init(entry, o, path, n_pre, n_neurons, n_syn);
         }
         let indptr = entry
             .integer_list(o, path, "indptr")?
@@ -251,7 +251,10 @@ fn weights(v: Option<&Json>, path: &str) -> Result<Weights> {
     }
 }
 
+/// Draw an initialiser's matrix, its memory claimed from the read's budget first
+/// ([`FileEntry::claim_memory`]).
 fn from_init(
+    entry: &FileEntry<'_>,
     o: &Map<String, Json>,
     path: &str,
     n_pre: usize,
@@ -305,7 +308,15 @@ fn from_init(
             connectivity,
             weights: weights(o.get("weight"), path)?,
         };
-        return init.build(path, n_pre, n_neurons * n_syn, seed);
+        let n_post = n_neurons * n_syn;
+        let synapses = init.synapse_bound(path, n_pre, n_post)?;
+        claim_drawing(
+            entry,
+            path,
+            synapses,
+            init.draw_bytes::<f64>(n_pre, n_post, synapses),
+        )?;
+        return init.build(path, n_pre, n_post, seed);
     };
     if o.contains_key("weight") {
         return Err(Error::invalid(
@@ -318,6 +329,12 @@ fn from_init(
         connectivity,
         weights: Weights::Constant(1.0),
     };
+    let synapses = init.synapse_bound(path, n_pre, n_neurons)?;
+    // Sent onto the synapse planes in place, with an `indptr` of its own.
+    let bytes = init
+        .draw_bytes::<f64>(n_pre, n_neurons, synapses)
+        .saturating_add((n_pre as u64 + 1).saturating_mul(8));
+    claim_drawing(entry, path, synapses, bytes)?;
     let neurons = init.build::<f64>(path, n_pre, n_neurons, seed)?;
     onto_synapses(neurons, n_syn, |i| {
         blocks
@@ -325,6 +342,10 @@ fn from_init(
             .find(|b| b.pre.contains(&i))
             .map(|b| (b.synapse, b.weight))
     })
+}
+
+fn claim_drawing(entry: &FileEntry<'_>, path: &str, synapses: u64, bytes: u64) -> Result<()> {
+    entry.claim_memory(path, &format!("drawing up to {synapses} synapses"), bytes)
 }
 
 /// One block of presynaptic rows sent onto one synapse type with one weight.
