@@ -108,12 +108,19 @@ impl SparseInit {
             }
             Connectivity::FixedInDegree { k, autapses } => {
                 let candidates = candidates(autapses, n_pre);
-                let column_lane = |j: usize| {
+                // A column's stream draws its presynaptic neurons, then their weights.
+                let column = |j: usize| {
                     let mut rng = InitRng::new(derive_seed(leaf_seed, &format!("post {j}")));
                     let skip_self = (!autapses).then_some(j);
-                    self.in_degree_lane(&mut rng, k, candidates, skip_self)
+                    let pres = in_degree_pres(&mut rng, k, candidates, skip_self);
+                    (rng, pres)
                 };
-                Ok(from_columns(n_pre, n_post, column_lane))
+                let column_lane = |j: usize| {
+                    let (mut rng, pres) = column(j);
+                    let weights = pres.iter().map(|_| self.draw_weight(&mut rng)).collect();
+                    (pres, weights)
+                };
+                Ok(from_columns(n_pre, n_post, |j| column(j).1, column_lane))
             }
         }
     }
@@ -284,35 +291,34 @@ impl SparseInit {
         }
         lane
     }
+}
 
-    /// One postsynaptic column of a fixed-in-degree matrix: `k` distinct candidates out
-    /// of `candidates` by Floyd's algorithm, sorted; candidate `c` is presynaptic neuron
-    /// `c`, or `c + 1` from `skip_self` on (autapses excluded).
-    fn in_degree_lane(
-        &self,
-        rng: &mut InitRng,
-        k: usize,
-        candidates: usize,
-        skip_self: Option<usize>,
-    ) -> Lane {
-        let mut chosen = ChosenSet::new(k, candidates);
-        for t in (candidates - k)..candidates {
-            let r = ((rng.uniform(0.0, 1.0) * (t + 1) as f64) as usize).min(t);
-            if !chosen.insert(r) {
-                chosen.insert(t);
-            }
+/// The presynaptic neurons of one postsynaptic column of a fixed-in-degree matrix: `k`
+/// distinct candidates out of `candidates` by Floyd's algorithm, sorted; candidate `c` is
+/// presynaptic neuron `c`, or `c + 1` from `skip_self` on (autapses excluded). The
+/// column's weights are drawn from `rng` after them, so a pass that needs only the
+/// structure stops here.
+fn in_degree_pres(
+    rng: &mut InitRng,
+    k: usize,
+    candidates: usize,
+    skip_self: Option<usize>,
+) -> Vec<u32> {
+    let mut chosen = ChosenSet::new(k, candidates);
+    for t in (candidates - k)..candidates {
+        let r = ((rng.uniform(0.0, 1.0) * (t + 1) as f64) as usize).min(t);
+        if !chosen.insert(r) {
+            chosen.insert(t);
         }
-        let pres = chosen.into_sorted();
-        let pres: Vec<u32> = pres
-            .into_iter()
-            .map(|c| match skip_self {
-                Some(s) if c >= s => (c + 1) as u32,
-                _ => c as u32,
-            })
-            .collect();
-        let weights = pres.iter().map(|_| self.draw_weight(rng)).collect();
-        (pres, weights)
     }
+    chosen
+        .into_sorted()
+        .into_iter()
+        .map(|c| match skip_self {
+            Some(s) if c >= s => (c + 1) as u32,
+            _ => c as u32,
+        })
+        .collect()
 }
 
 /// The set of candidates Floyd's algorithm has chosen: a bitmap when it is small next to
@@ -419,12 +425,14 @@ fn from_rows<T: Real>(
 }
 
 /// Generate columns (presynaptic indices sorted, in range) block by block, twice: once
-/// to count each row's synapses, once to scatter them into place. Visiting columns in
-/// increasing order keeps every row sorted; the second pass regenerates the same lanes
-/// from the same per-column streams instead of holding them all.
+/// to count each row's synapses (`column_pres`: a column's presynaptic neurons only),
+/// once to scatter them with their weights into place (`column_lane`). Visiting columns
+/// in increasing order keeps every row sorted; the second pass regenerates the same
+/// lanes from the same per-column streams instead of holding them all.
 fn from_columns<T: Real>(
     n_pre: usize,
     n_post: usize,
+    column_pres: impl Fn(usize) -> Vec<u32> + Sync,
     column_lane: impl Fn(usize) -> Lane + Sync,
 ) -> Csr<T> {
     let blocks = || {
@@ -434,8 +442,8 @@ fn from_columns<T: Real>(
     };
     let mut indptr = vec![0usize; n_pre + 1];
     for block in blocks() {
-        let columns: Vec<Lane> = block.into_par_iter().map(&column_lane).collect();
-        for (pres, _) in &columns {
+        let columns: Vec<Vec<u32>> = block.into_par_iter().map(&column_pres).collect();
+        for pres in &columns {
             for &i in pres {
                 indptr[i as usize + 1] += 1;
             }
