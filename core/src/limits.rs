@@ -45,6 +45,57 @@ pub const MAX_STREAM_BYTES: u64 = 1 << 28;
 /// [`check_text_nesting`] before they are parsed.
 pub const MAX_HEADER_NESTING: usize = 8;
 
+/// Parse a byte count: a number with an optional `K`, `M`, `G` or `T` (powers of 1024,
+/// an optional trailing `B` or `iB`): `512M`, `1.5G`, `1000000`.
+///
+/// ```
+/// use littoral_core::limits::parse_bytes;
+/// assert_eq!(parse_bytes("512M"), Ok(512 << 20));
+/// assert_eq!(parse_bytes("1.5G"), Ok(3 << 29));
+/// assert_eq!(parse_bytes("8GiB"), Ok(8 << 30));
+/// assert_eq!(parse_bytes("1000"), Ok(1000));
+/// for bad in ["0", "-1G", "1X", "nan", "lots"] {
+///     assert!(parse_bytes(bad).is_err());
+/// }
+/// ```
+///
+/// # Errors
+/// A message (for the command line's parser, or Python's `ValueError`) when the text is
+/// not such a count.
+pub fn parse_bytes(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let t = t
+        .strip_suffix("iB")
+        .or_else(|| t.strip_suffix('B'))
+        .unwrap_or(t);
+    let (number, shift) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let shift = match c.to_ascii_uppercase() {
+                'K' => 10,
+                'M' => 20,
+                'G' => 30,
+                'T' => 40,
+                _ => return Err(format!("unknown unit '{c}' (use K, M, G or T)")),
+            };
+            (&t[..i], shift)
+        }
+        _ => (t, 0),
+    };
+    let value: f64 = number.trim().parse().map_err(|_| {
+        format!(
+            "'{}' is not a byte count such as 512M or 8G",
+            text.escape_debug()
+        )
+    })?;
+    let bytes = value * f64::from(1u32 << (shift / 2)) * f64::from(1u32 << (shift - shift / 2));
+    if !(bytes.is_finite() && bytes >= 1.0 && bytes < 2f64.powi(63)) {
+        return Err(format!(
+            "{text}: the budget must be at least 1 byte and below 8 EiB"
+        ));
+    }
+    Ok(bytes as u64)
+}
+
 /// A byte count for people, in powers of 1024: `1.5 GiB`, `12 bytes`.
 ///
 /// ```

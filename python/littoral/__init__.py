@@ -85,21 +85,31 @@ def evolve(
     return module._standalone().evolve(params, state, x, _record_arg(record), threads)
 
 
-def from_json(description: Any, seed: int = 0) -> Module:
+def from_json(description: Any, seed: int = 0, max_memory: Any = None) -> Module:
     """Build a module from a network description: the JSON text of a network file or the
     same as a dict (``docs/network-format.md``). Any class the engine knows can be built
-    this way, including ones without a Python class here."""
+    this way, including ones without a Python class here. ``max_memory`` bounds what
+    reading it may draw (see :func:`load`)."""
     import json
 
     text = description if isinstance(description, str) else json.dumps(description)
-    return Module._wrap(_littoral.Engine.from_json(text, int(seed)))
+    return Module._wrap(_littoral.Engine.from_json(text, int(seed), _memory_arg(max_memory)))
 
 
 def load(
-    path: Any, seed: int = 0, dt: Optional[float] = None, semantics: Optional[str] = None
+    path: Any,
+    seed: int = 0,
+    dt: Optional[float] = None,
+    semantics: Optional[str] = None,
+    max_memory: Any = None,
 ) -> Union[Module, "NirModule", "NirGraph"]:
     """Read a network file (JSON, ``docs/network-format.md``); random initialisers draw
     from ``seed``. Errors name the file and the JSON path.
+
+    A sparse initialiser (``"init": "fixed_in_degree"``, ...) is drawn when the file is
+    read. ``max_memory`` (bytes, or a count such as ``"512M"`` or ``"8G"``; ``None``: no
+    budget beyond the fixed limit of 2**30 synapses) refuses a file whose drawing would
+    take more, before anything is drawn, as ``littoral --max-memory`` does.
 
     A file ending ``.nir`` (the ``nir`` package's HDF5) is a NIR graph. With ``dt`` (its
     time step in seconds: NIR has none) it is built as a runnable :class:`NirModule`
@@ -117,7 +127,25 @@ def load(
         return _littoral.NirGraph.read(p)
     if dt is not None or semantics is not None:
         raise ValueError("dt and semantics apply to NIR graphs (.nir); a network file holds its own dt")
-    return Module._wrap(_littoral.Engine.load(p, int(seed)))
+    return Module._wrap(_littoral.Engine.load(p, int(seed), _memory_arg(max_memory)))
+
+
+def _memory_arg(max_memory: Any) -> Optional[int]:
+    """``max_memory=`` in bytes: ``None`` (no budget), a whole number of bytes, or a count
+    such as ``"512M"`` or ``"8G"`` (powers of 1024, as ``littoral --max-memory``)."""
+    if max_memory is None:
+        return None
+    if isinstance(max_memory, str):
+        try:
+            return int(_littoral.parse_bytes(max_memory))
+        except ValueError as e:
+            raise ValueError(f"max_memory: {e}") from None
+    if isinstance(max_memory, bool) or not isinstance(max_memory, int) or not 1 <= max_memory < 2**63:
+        raise ValueError(
+            "max_memory: expected None, a number of bytes from 1 to 2**63 - 1 or a count "
+            f"such as '8G', found {max_memory!r}"
+        )
+    return max_memory
 
 
 def restore(path: Any, module: Optional[Module] = None) -> Module:

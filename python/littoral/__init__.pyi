@@ -302,14 +302,22 @@ def evolve(
 ) -> Evolution:
     """Pure evolution from explicit values: ``(output, new_state, record)``."""
 
-def from_json(description: Union[str, Dict[str, Any]], seed: int = 0) -> Module:
+def from_json(
+    description: Union[str, Dict[str, Any]], seed: int = 0, max_memory: Optional[Union[int, str]] = None
+) -> Module:
     """Build a module from a network description (JSON text or dict)."""
 
 def load(
-    path: Path, seed: int = 0, dt: Optional[float] = None, semantics: Optional[str] = None
+    path: Path,
+    seed: int = 0,
+    dt: Optional[float] = None,
+    semantics: Optional[str] = None,
+    max_memory: Optional[Union[int, str]] = None,
 ) -> Union[Module, NirModule, NirGraph]:
     """Read a network file (JSON); a ``.nir`` file with ``dt`` into a runnable
-    :class:`NirModule`, without ``dt`` into its description (:class:`NirGraph`)."""
+    :class:`NirModule`, without ``dt`` into its description (:class:`NirGraph`).
+    ``max_memory`` (bytes or ``"8G"``) refuses a file whose sparse initialisers would
+    draw more, before drawing."""
 
 def restore(path: Path, module: Optional[Module] = None) -> Module:
     """Read a snapshot (Python's ``save_state`` or ``littoral simulate --save-state``);

@@ -79,16 +79,20 @@ const NIR_NO_JSON: &str = "a NIR graph has no network-file (JSON) description: i
 
 #[pymethods]
 impl Engine {
-    /// Build from the JSON text of a network file, initialised from `seed`.
+    /// Build from the JSON text of a network file, initialised from `seed`, drawing at
+    /// most `max_memory` bytes while it is read (`None`: no budget; see [`registry`]).
     #[staticmethod]
-    fn from_json(text: &str, seed: u64) -> PyResult<Self> {
-        let module = littoral_nets::config::from_json_str(text).map_err(core_err)?;
+    #[pyo3(signature = (text, seed, max_memory=None))]
+    fn from_json(text: &str, seed: u64, max_memory: Option<u64>) -> PyResult<Self> {
+        let module = registry(max_memory).read_json_str(text).map_err(core_err)?;
         Ok(Engine::new(module, seed))
     }
 
-    /// Read a network file (JSON), initialised from `seed`.
+    /// Read a network file (JSON), initialised from `seed`, drawing at most `max_memory`
+    /// bytes while it is read (`None`: no budget; see [`registry`]).
     #[staticmethod]
-    fn load(path: PathBuf, seed: u64) -> PyResult<Self> {
+    #[pyo3(signature = (path, seed, max_memory=None))]
+    fn load(path: PathBuf, seed: u64, max_memory: Option<u64>) -> PyResult<Self> {
         let bytes = read_file(&path)?;
         if bytes.starts_with(SNAPSHOT_MAGIC) {
             return Err(file_err(
@@ -101,7 +105,8 @@ impl Engine {
         if text.trim().is_empty() {
             return Err(file_err(&path, "empty file: not a network file"));
         }
-        let module = littoral_nets::config::from_json_str(text)
+        let module = registry(max_memory)
+            .read_json_str(text)
             .map_err(|e| file_err(&path, &e.to_string()))?;
         Ok(Engine::new(module, seed))
     }
@@ -739,6 +744,24 @@ fn point_dict(py: Python<'_>, p: PointResult) -> PyResult<Bound<'_, PyDict>> {
     Ok(d)
 }
 
+/// The built-in module classes, reading within `max_memory` bytes when given: what a file
+/// draws while it is read (a sparse initialiser's synapses) is claimed first and refused
+/// above it, as the command line's `--max-memory` does.
+fn registry(max_memory: Option<u64>) -> littoral_core::registry::Registry {
+    let registry = littoral_nets::registry();
+    match max_memory {
+        Some(bytes) => registry.with_memory_budget(bytes),
+        None => registry,
+    }
+}
+
+/// A byte count such as `"512M"` or `"8G"` (`littoral_core::limits::parse_bytes`), for
+/// `max_memory=`.
+#[pyfunction]
+fn parse_bytes(text: &str) -> PyResult<u64> {
+    littoral_core::limits::parse_bytes(text).map_err(PyValueError::new_err)
+}
+
 /// The network-file options of a registered module class (`CLASSES` lists the classes).
 #[pyfunction]
 fn class_options(name: &str) -> PyResult<Vec<&'static str>> {
@@ -766,6 +789,7 @@ fn _littoral(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(run::_set_chunking, m)?)?;
     m.add_function(wrap_pyfunction!(class_options, m)?)?;
     m.add_function(wrap_pyfunction!(default_threads, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_bytes, m)?)?;
     m.add("CLASSES", littoral_nets::registry().names())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

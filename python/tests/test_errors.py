@@ -1,4 +1,7 @@
 """Bad input raises ValueError with the engine's one-line message; nothing panics."""
+import json
+import re
+
 import numpy as np
 import pytest
 
@@ -46,3 +49,31 @@ def test_functional_errors():
         littoral.evolve(lif, params, state, np.ones((5, 3)))
     with pytest.raises(ValueError, match="expected a littoral module"):
         littoral.evolve(object(), {}, {}, np.ones(3))
+
+
+def test_a_sparse_initialiser_over_max_memory_is_refused_before_it_draws(tmp_path):
+    net = {
+        "class": "LIF",
+        "shape": [100000],
+        "options": {"w_rec": {"init": "fixed_in_degree", "k": 2000, "weight": {"constant": 0.1}}},
+    }
+    needle = (
+        "options.w_rec: drawing up to 200000000 synapses needs 2.3 GiB of memory, "
+        "more than the memory budget of 1.0 GiB"
+    )
+    with pytest.raises(ValueError, match=needle):
+        littoral.from_json(net, max_memory="1G")
+    path = tmp_path / "sparse.json"
+    path.write_text(json.dumps(net))
+    with pytest.raises(ValueError, match=f"^{re.escape(str(path))}: {needle}"):
+        littoral.load(path, max_memory=1 << 30)
+    # A small network fits a small budget; the claims of one file add up.
+    small = dict(net, shape=[300], options={"w_rec": dict(net["options"]["w_rec"], k=10)})
+    assert littoral.from_json(small, max_memory="1M").size_out == 300
+    chain = {"class": "Sequential", "modules": [small, {"class": "Linear", "shape": [300, 300]}, small]}
+    littoral.from_json(chain, max_memory="1M")
+    with pytest.raises(ValueError, match=r"^modules\[2\]\.options\.w_rec: .* drawn before it"):
+        littoral.from_json(chain, max_memory="200K")
+    for bad in [0, -1, 1.5, True, 2**63, "lots", "0"]:
+        with pytest.raises(ValueError, match="^max_memory: "):
+            littoral.from_json(small, max_memory=bad)

@@ -13,7 +13,7 @@ pub struct Cli {
     pub command: Option<Command>,
     /// Memory budget of a run (`512M`, `8G`; default: the machine's memory): a network,
     /// input, output or record larger than this is refused before any work starts.
-    #[arg(long, global = true, value_name = "BYTES", value_parser = super::budget::parse_bytes)]
+    #[arg(long, global = true, value_name = "BYTES", value_parser = littoral_core::limits::parse_bytes)]
     pub max_memory: Option<u64>,
 }
 
