@@ -2,6 +2,7 @@
 
 use crate::array::Array;
 use crate::module::Module;
+use crate::nested::Entry;
 use crate::tree::Record;
 
 /// What an evolution records: nothing, the spikes of every spiking population, or every
@@ -70,6 +71,30 @@ impl Recording {
         }
     }
 
+    /// What a parent that nested all its children's records at once keeps of them: the
+    /// whole nest when everything is recorded, its non-empty branches (at any depth) for a
+    /// spike record — as [`Recording::keep_child_record`] keeps them one child at a time —
+    /// and nothing otherwise.
+    ///
+    /// ```
+    /// use littoral_core::{Array, Record, Recording};
+    /// let mut nested = Record::new();
+    /// nested.insert_branch("0_Linear", Record::new());
+    /// nested.insert_leaf("1_LIF_output", Array::zeros(vec![1, 2, 3]));
+    /// let kept = Recording::Spikes.keep_nested_records(nested.clone());
+    /// assert_eq!(kept.leaves().len(), 1);
+    /// assert!(kept.get("0_Linear").is_none());
+    /// assert!(Recording::Everything.keep_nested_records(nested.clone()).branch("0_Linear").is_some());
+    /// assert!(Recording::Nothing.keep_nested_records(nested).is_empty());
+    /// ```
+    pub fn keep_nested_records(self, nested: Record) -> Record {
+        match self {
+            Recording::Nothing => Record::new(),
+            Recording::Spikes => without_empty_branches(nested),
+            Recording::Everything => nested,
+        }
+    }
+
     /// Put a copy of a child's output into its parent's record, under `"{name}_output"`,
     /// when [`Recording::keeps_output_of`] the child.
     pub fn keep_child_output(
@@ -83,6 +108,25 @@ impl Recording {
             parent.insert_leaf(format!("{name}_output"), output.clone());
         }
     }
+}
+
+/// A record without its empty branches, at any depth.
+fn without_empty_branches(mut record: Record) -> Record {
+    let names: Vec<String> = record.iter().map(|(name, _)| name.to_string()).collect();
+    let mut out = Record::new();
+    for name in names {
+        match record.remove(&name) {
+            None => {}
+            Some(Entry::Branch(b)) => {
+                let b = without_empty_branches(b);
+                if !b.is_empty() {
+                    out.insert_branch(name, b);
+                }
+            }
+            Some(leaf @ Entry::Leaf(_)) => out.insert(name, leaf),
+        }
+    }
+    out
 }
 
 impl From<bool> for Recording {

@@ -115,7 +115,7 @@ fn shared(a: &Value, b: &Value) -> bool {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::DecodeCache;
-    use littoral_core::{Array, Kind, Leaf, Tree};
+    use littoral_core::{Array, Kind, Leaf, Recording, Tree};
     use std::cell::Cell;
 
     fn tree(v: f64) -> Tree {
@@ -171,18 +171,17 @@ mod tests {
         let state = lif.batch_state(&tree, 1).unwrap();
         let x = Array::from_shape_vec(vec![1, 4, 3], vec![0.6; 12]).unwrap();
         let first = lif
-            .evolve_batch(&tree, &state, x.view(), littoral_core::Recording::Nothing)
+            .evolve_batch(&tree, &state, x.view(), Recording::Nothing)
             .unwrap();
         let kept = lif
-            .evolve_batch(&tree, &state, x.view(), littoral_core::Recording::Nothing)
+            .evolve_batch(&tree, &state, x.view(), Recording::Nothing)
             .unwrap();
         assert!(first.output.bits_eq(&kept.output));
         assert!(first.output.data().iter().sum::<f64>() > 0.0, "it spikes");
         let to_value = lif.with_reset(Reset::ToValue);
         let fresh = Lif::new(3).with_reset(Reset::ToValue);
-        let moved =
-            to_value.evolve_batch(&tree, &state, x.view(), littoral_core::Recording::Nothing);
-        let want = fresh.evolve_batch(&tree, &state, x.view(), littoral_core::Recording::Nothing);
+        let moved = to_value.evolve_batch(&tree, &state, x.view(), Recording::Nothing);
+        let want = fresh.evolve_batch(&tree, &state, x.view(), Recording::Nothing);
         assert_eq!(
             moved.unwrap_err().to_string(),
             want.unwrap_err().to_string()
@@ -192,10 +191,10 @@ mod tests {
             .with_precision(Precision::F32);
         let fresh = Lif::new(3).with_precision(Precision::F32);
         let a = f32
-            .evolve_batch(&tree, &state, x.view(), littoral_core::Recording::Nothing)
+            .evolve_batch(&tree, &state, x.view(), Recording::Nothing)
             .unwrap();
         let b = fresh
-            .evolve_batch(&tree, &state, x.view(), littoral_core::Recording::Nothing)
+            .evolve_batch(&tree, &state, x.view(), Recording::Nothing)
             .unwrap();
         assert!(a.output.bits_eq(&b.output));
     }

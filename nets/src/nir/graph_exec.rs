@@ -308,37 +308,18 @@ fn evolve_whole(
             .collect()
     };
     let state = graph.nest(&mut states, &mut BTreeMap::new(), 0, "", &mut own_state);
-    let mut nested = || {
-        graph.nest(&mut records, &mut recorded_outputs, 0, "", &mut |_, _| {
-            Vec::new()
-        })
-    };
-    let record = match record {
-        Recording::Nothing => Record::new(),
-        Recording::Spikes => without_empty_branches(nested()),
-        Recording::Everything => nested(),
+    let record = if record.any() {
+        record.keep_nested_records(graph.nest(
+            &mut records,
+            &mut recorded_outputs,
+            0,
+            "",
+            &mut |_, _| Vec::new(),
+        ))
+    } else {
+        Record::new()
     };
     Ok(Evolution::new(output, state, record))
-}
-
-/// A record without its empty branches, at any depth (a spike record keeps only the
-/// branches that lead to spikes, as [`Recording::keep_child_record`]).
-fn without_empty_branches(mut record: Record) -> Record {
-    let names: Vec<String> = record.iter().map(|(name, _)| name.to_string()).collect();
-    let mut out = Record::new();
-    for name in names {
-        match record.remove(&name) {
-            None => {}
-            Some(Entry::Branch(b)) => {
-                let b = without_empty_branches(b);
-                if !b.is_empty() {
-                    out.insert_branch(name, b);
-                }
-            }
-            Some(leaf @ Entry::Leaf(_)) => out.insert(name, leaf),
-        }
-    }
-    out
 }
 
 /// `(B, T, N)` → the `(B, N)` values of the last step.
