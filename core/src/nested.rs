@@ -218,19 +218,52 @@ impl<T> Nested<T> {
 
     /// A new map with `f` applied to every leaf (with its path); the structure is kept.
     pub fn map<U>(&self, f: &mut impl FnMut(&str, &T) -> U) -> Nested<U> {
-        self.map_inner("", f)
+        let mapped = self.try_map(&mut |path, v| Ok::<U, std::convert::Infallible>(f(path, v)));
+        match mapped {
+            Ok(out) => out,
+            Err(never) => match never {},
+        }
     }
 
-    fn map_inner<U>(&self, prefix: &str, f: &mut impl FnMut(&str, &T) -> U) -> Nested<U> {
+    /// A new map with `f` applied to every leaf (with its path), or `f`'s first error; the
+    /// structure is kept (empty branches too).
+    ///
+    /// ```
+    /// use littoral_core::Nested;
+    /// let mut n = Nested::new();
+    /// n.insert_path("a.b", 2);
+    /// n.insert_branch("empty", Nested::new());
+    /// let doubled = n.try_map(&mut |_, v| Ok::<_, String>(v * 2))?;
+    /// assert_eq!(doubled.get("a.b"), Some(&4));
+    /// assert!(doubled.branch("empty").is_some());
+    /// let failed = n.try_map(&mut |path, _| Err::<i32, _>(path.to_string()));
+    /// assert_eq!(failed.err().as_deref(), Some("a.b"));
+    /// # Ok::<(), String>(())
+    /// ```
+    ///
+    /// # Errors
+    /// The first error `f` returns, leaves taken depth first in insertion order.
+    pub fn try_map<U, E>(
+        &self,
+        f: &mut impl FnMut(&str, &T) -> Result<U, E>,
+    ) -> Result<Nested<U>, E> {
+        self.try_map_inner("", f)
+    }
+
+    fn try_map_inner<U, E>(
+        &self,
+        prefix: &str,
+        f: &mut impl FnMut(&str, &T) -> Result<U, E>,
+    ) -> Result<Nested<U>, E> {
         let mut out = Nested::new();
         for (k, e) in &self.0 {
             let path = join_path(prefix, k);
             match e {
-                Entry::Leaf(v) => out.insert_leaf(k.clone(), f(&path, v)),
-                Entry::Branch(b) => out.insert_branch(k.clone(), b.map_inner(&path, f)),
+                Entry::Leaf(v) => out.insert_leaf(k.clone(), f(&path, v)?),
+                Entry::Branch(b) => out.insert_branch(k.clone(), b.try_map_inner(&path, f)?),
             }
         }
-        out
+        Ok(out)
     }
 
     /// A new map with the leaves for which `keep` is true. Branches left empty are kept

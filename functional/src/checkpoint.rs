@@ -5,7 +5,7 @@
 //!
 //! | file | written | content |
 //! |---|---|---|
-//! | `run.meta` | once, at the start | total steps, K, input shape and CRC-32, what is recorded (a byte: 0 nothing, 1 everything, 2 spikes; earlier versions wrote the first two as a `bool`) |
+//! | `run.meta` | once, at the start | total steps, K, input shape and CRC-32, what is recorded (a byte: 0 nothing, 1 everything, 2 spikes, 3 spike counts; earlier versions wrote the first two as a `bool`) |
 //! | `output-<start>.chunk` | after each chunk, before the snapshot | that chunk's output (and record) |
 //! | `checkpoint.snap` | after each chunk (and at step 0) | a [`Snapshot`] at the chunk's end |
 //! | `checkpoint.prev.snap` | when `checkpoint.snap` is replaced | the snapshot before it |
@@ -90,6 +90,7 @@ fn recording_code(record: Recording) -> u8 {
         Recording::Nothing => 0,
         Recording::Everything => 1,
         Recording::Spikes => 2,
+        Recording::SpikeCounts => 3,
     }
 }
 
@@ -99,9 +100,13 @@ fn recording_of(code: u8, meta_path: &Path) -> Result<Recording> {
         0 => Ok(Recording::Nothing),
         1 => Ok(Recording::Everything),
         2 => Ok(Recording::Spikes),
+        3 => Ok(Recording::SpikeCounts),
         other => Err(Error::from(littoral_core::Error::invalid(
             "record",
-            format!("expected 0 (nothing), 1 (everything) or 2 (spikes), found {other}"),
+            format!(
+                "expected 0 (nothing), 1 (everything), 2 (spikes) or 3 (spike counts), \
+                 found {other}"
+            ),
         ))
         .in_file(meta_path)),
     }
@@ -309,7 +314,13 @@ fn continue_run(
                 record: file.record,
             });
         }
-        concat_chunks(done, batch, module.size_out(), run.into_state())
+        concat_chunks(
+            done,
+            batch,
+            module.size_out(),
+            opts.par.record,
+            run.into_state(),
+        )
     })
 }
 

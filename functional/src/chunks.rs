@@ -27,10 +27,10 @@
 //! ```
 
 use crate::error::Result;
-use crate::par::{concat_axis, concat_records, slice_axis1};
+use crate::par::{concat_axis, slice_axis1};
 use littoral_core::batch::{batch_input, batch_owned};
 use littoral_core::input_check::{evolve_checked, evolve_checked_owned, non_finite_input};
-use littoral_core::{Array, Evolution, EvolveOptions, Module, ModuleExt, Record, Tree};
+use littoral_core::{Array, Evolution, EvolveOptions, Module, ModuleExt, Record, Recording, Tree};
 use std::borrow::Cow;
 use std::num::NonZeroUsize;
 
@@ -220,8 +220,9 @@ impl<'a> TimeChunks<'a> {
     }
 
     /// Evolve every remaining step in chunks of `steps` (one chunk when `None`), calling
-    /// `on_chunk` after each, and return the evolution of those steps: outputs and records
-    /// concatenated in time, the final state. `on_chunk` may take what it wants to keep
+    /// `on_chunk` after each, and return the evolution of those steps: outputs
+    /// concatenated in time, records joined ([`Recording::join_in_time`]), the final
+    /// state. `on_chunk` may take what it wants to keep
     /// only for itself (a record it has summarised: `chunk.record = Record::new()`).
     ///
     /// # Errors
@@ -238,8 +239,9 @@ impl<'a> TimeChunks<'a> {
         }
         let batch = self.input.shape()[0];
         let size_out = self.module.size_out();
+        let record = self.options.record;
         let state = self.into_state();
-        concat_chunks(chunks, batch, size_out, state)
+        concat_chunks(chunks, batch, size_out, record, state)
     }
 
     /// One chunk of input `x` (a slice of the input: given away), from the current state
@@ -252,7 +254,8 @@ impl<'a> TimeChunks<'a> {
 }
 
 /// Chunks joined in time into one evolution ending in `state` (no chunk: an empty output
-/// `(batch, 0, size_out)`).
+/// `(batch, 0, size_out)`): outputs concatenated, records as `record` joins them
+/// ([`Recording::join_in_time`]).
 ///
 /// # Errors
 /// Chunks whose shapes do not join (not produced by one run).
@@ -260,6 +263,7 @@ pub fn concat_chunks(
     chunks: Vec<Chunk>,
     batch: usize,
     size_out: usize,
+    record: Recording,
     state: Tree,
 ) -> Result<Evolution> {
     if chunks.len() <= 1 {
@@ -273,7 +277,7 @@ pub fn concat_chunks(
     Ok(Evolution::new(
         concat_axis(&outputs, 1)?,
         state,
-        concat_records(&records, 1)?,
+        record.join_in_time(&records)?,
     ))
 }
 

@@ -13,9 +13,7 @@
 
 use crate::error::{Error, Result};
 use littoral_core::batch::batch_input;
-use littoral_core::{
-    Array, Entry, Evolution, Leaf, Module, ModuleExt, Nested, Record, Recording, Tree, Value,
-};
+use littoral_core::{Array, Evolution, Leaf, Module, ModuleExt, Record, Recording, Tree, Value};
 use rayon::prelude::*;
 use std::num::NonZeroUsize;
 use std::sync::Arc;
@@ -167,7 +165,7 @@ pub fn evolve_par(
 /// # Errors
 /// A leaf without a batch axis long enough, naming its path.
 pub fn slice_tree(tree: &Tree, start: usize, end: usize) -> Result<Tree> {
-    map_tree(tree, "", &mut |path, leaf| {
+    tree.try_map(&mut |path, leaf| {
         let value = match &leaf.value {
             Value::F64(a) => Value::F64(Arc::new(
                 a.slice_axis0(start, end).map_err(|e| at(e, path))?,
@@ -205,7 +203,7 @@ pub fn concat_trees(parts: &[&Tree], axis: usize) -> Result<Tree> {
     let Some(first) = parts.first() else {
         return Ok(Tree::new());
     };
-    map_tree(first, "", &mut |path, leaf| {
+    first.try_map(&mut |path, leaf| {
         let value = match &leaf.value {
             Value::F64(_) => {
                 let arrays = parts
@@ -250,7 +248,7 @@ pub fn concat_records(parts: &[&Record], axis: usize) -> Result<Record> {
     let Some(first) = parts.first() else {
         return Ok(Record::new());
     };
-    map_nested(first, "", &mut |path, _| {
+    first.try_map(&mut |path, _| {
         let arrays = parts
             .iter()
             .map(|r| {
@@ -319,30 +317,4 @@ fn at(e: impl Into<Error>, path: &str) -> Error {
         }
         other => other,
     }
-}
-
-/// A fallible structure-preserving map over a tree's leaves (with their dotted paths).
-pub(crate) fn map_tree(
-    tree: &Tree,
-    prefix: &str,
-    f: &mut impl FnMut(&str, &Leaf) -> Result<Leaf>,
-) -> Result<Tree> {
-    map_nested(tree, prefix, f)
-}
-
-/// A fallible structure-preserving map over a nested map's leaves.
-pub(crate) fn map_nested<T, U>(
-    tree: &Nested<T>,
-    prefix: &str,
-    f: &mut impl FnMut(&str, &T) -> Result<U>,
-) -> Result<Nested<U>> {
-    let mut out = Nested::new();
-    for (name, entry) in tree.iter() {
-        let path = littoral_core::nested::join_path(prefix, name);
-        match entry {
-            Entry::Leaf(v) => out.insert_leaf(name, f(&path, v)?),
-            Entry::Branch(b) => out.insert_branch(name, map_nested(b, &path, f)?),
-        }
-    }
-    Ok(out)
 }

@@ -114,6 +114,20 @@ impl Population<'_> {
         })
     }
 
+    /// Its spikes in an evolution, if the record holds them (summed over time by
+    /// [`Recording::SpikeCounts`], or as trains) or they are the network's output: either
+    /// way their sum is the population's spike count.
+    pub fn spikes_in<'e>(&self, output: &'e Array, record: &'e Record) -> Option<&'e Array> {
+        let counts = || {
+            let suffix = Recording::SpikeCounts.output_suffix();
+            record.get(&format!("{}{suffix}", self.path))
+        };
+        (!self.path.is_empty())
+            .then(counts)
+            .flatten()
+            .or_else(|| self.output_in(output, record))
+    }
+
     /// Its time step, from the network's `params`.
     pub fn dt(&self, params: &Tree) -> Option<f64> {
         if self.path.is_empty() {
@@ -165,11 +179,24 @@ pub fn spiking_populations(module: &dyn Module) -> Vec<Population<'_>> {
         .collect()
 }
 
-/// What an evolution must record to count the spikes of `populations`: their spikes
-/// ([`Recording::Spikes`]) when one of them is not the network's output, else nothing.
+/// What an evolution must record to count the spikes of `populations`: their spike counts
+/// ([`Recording::SpikeCounts`]) when one of them is not the network's output, else
+/// nothing.
 pub fn recording_to_count(populations: &[Population<'_>]) -> Recording {
+    recording_if_inside(populations, Recording::SpikeCounts)
+}
+
+/// What an evolution must record to summarise the signals of `populations` (sum, mean
+/// and maximum: a sweep's [`SignalSummary`]): their spikes ([`Recording::Spikes`]) when
+/// one of them is not the network's output, else nothing.
+pub fn recording_to_summarise(populations: &[Population<'_>]) -> Recording {
+    recording_if_inside(populations, Recording::Spikes)
+}
+
+/// `record` when one of `populations` is not the network's output, else nothing.
+fn recording_if_inside(populations: &[Population<'_>], record: Recording) -> Recording {
     if populations.iter().any(|p| !p.is_network_output()) {
-        Recording::Spikes
+        record
     } else {
         Recording::Nothing
     }
@@ -212,16 +239,16 @@ impl<'a> SpikeCounter<'a> {
         recording_to_count(&self.populations)
     }
 
-    /// The values one sample's spike record holds per step: the outputs of the spiking
-    /// populations.
-    pub fn recorded_values_per_step(&self) -> usize {
+    /// The values one sample's spike record holds per step (trains) or per call
+    /// (counts): the outputs of the spiking populations.
+    pub fn recorded_values(&self) -> usize {
         self.populations.iter().map(|p| p.module.size_out()).sum()
     }
 
-    /// Add the spikes of one evolution (or chunk).
+    /// Add the spikes of one evolution (or chunk), recorded as trains or as counts.
     pub fn add(&mut self, output: &Array, record: &Record) {
         for (c, p) in self.counts.iter_mut().zip(&self.populations) {
-            if let Some(a) = p.output_in(output, record) {
+            if let Some(a) = p.spikes_in(output, record) {
                 *c += sum(a.data());
             }
         }

@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::common::{assert_ev_bits_eq, input};
-use littoral_core::{Array, ModuleExt, Tree, record_bits_eq, tree_bits_eq};
+use littoral_core::{Array, ModuleExt, Recording, Tree, record_bits_eq, tree_bits_eq};
 use littoral_functional::checkpoint::{
     PREVIOUS_SNAPSHOT_FILE, RUN_FILE, SNAPSHOT_FILE, chunk_file_name, read_last_snapshot,
 };
@@ -208,6 +208,52 @@ fn checkpointed_output_equals_evolve_for_any_k() {
         // Resuming a finished run just reloads it.
         let again = resume(tmp.path(), &net, &x, &recording()).unwrap();
         assert_ev_bits_eq(&again, &reference, &format!("resume K = {every}"));
+    }
+}
+
+/// A run counting spikes (`Recording::SpikeCounts`) adds its chunks' counts: checkpointed
+/// at any K, resumed from any checkpoint, the counts of one call, bit for bit, and the
+/// trains of a spike record summed.
+#[test]
+fn a_checkpointed_run_adds_its_spike_counts() {
+    let (net, tree) = network();
+    let x = input(2, 23, 4, 2);
+    let reference = net
+        .evolve(&tree, &tree, &x, Recording::SpikeCounts)
+        .unwrap();
+    let trains = net.evolve(&tree, &tree, &x, Recording::Spikes).unwrap();
+    assert!(record_bits_eq(
+        &reference.record,
+        &Recording::spike_counts_of(&trains.record)
+    ));
+    let inner = reference.record.get("0_LIF_spike_count").unwrap();
+    assert_eq!(inner.shape(), &[2, 2]);
+    assert!(inner.data().iter().any(|&c| c > 0.0), "no spikes to count");
+    for every in [1, 4, 23] {
+        let tmp = tempfile::tempdir().unwrap();
+        let run = tmp.path().join("run");
+        let seen = std::sync::Mutex::new(Vec::new());
+        let keep = |step: u64, _: u64| {
+            let snap = std::fs::read(run.join(SNAPSHOT_FILE)).unwrap();
+            seen.lock().unwrap().push((step, snap));
+        };
+        let counting = CheckpointOptions {
+            par: ParOptions::record(Recording::SpikeCounts),
+            on_checkpoint: Some(&keep),
+        };
+        let ev = run_checkpointed(&net, &tree, &tree, &x, k(every), &run, &counting).unwrap();
+        assert_ev_bits_eq(&ev, &reference, &format!("K = {every}"));
+        for (step, snap) in seen.into_inner().unwrap() {
+            std::fs::write(run.join(SNAPSHOT_FILE), &snap).unwrap();
+            std::fs::remove_file(run.join(PREVIOUS_SNAPSHOT_FILE)).ok();
+            // The recording is the original run's, whatever these options say.
+            let ev = resume(&run, &net, &x, &CheckpointOptions::default()).unwrap();
+            assert_ev_bits_eq(
+                &ev,
+                &reference,
+                &format!("K = {every}, resumed after {step}"),
+            );
+        }
     }
 }
 

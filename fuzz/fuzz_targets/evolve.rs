@@ -6,10 +6,12 @@
 //! through `evolve_par`; half the steps, a snapshot through its bytes restored into the
 //! same module (`--resume` with the network given), then the other half; and, for a
 //! network file, the second half from the module the snapshot's own description builds
-//! (`--resume` alone); and with a spike record (`Recording::Spikes`, in chunks of two
-//! steps: `littoral simulate --summary`'s path). None may panic, and every way must give
-//! the first one's output and final state (and, a step or a sample at a time, its record;
-//! the spike record only leaves of the full record, with their bits): any time split,
+//! (`--resume` alone); with a spike record (`Recording::Spikes`, in chunks of two steps);
+//! and counting spikes (`Recording::SpikeCounts`, in chunks of two steps: `littoral
+//! simulate --summary`'s path under a progress bar). None may panic, and every way must
+//! give the first one's output and final state (and, a step or a sample at a time, its
+//! record; the spike record only leaves of the full record, with their bits; the counts
+//! the spike record's trains summed over time, with their bits): any time split,
 //! batch chunking, resume or recording gives the bits of one call
 //! (`docs/reproducibility.md`). NaN may differ in its payload bits only. Seeds: the `network` and `nir` corpora and
 //! `corpus/evolve` (one network per registered class).
@@ -225,6 +227,30 @@ fn assert_spike_record(full: &Evolution, spikes: &Evolution) {
     }
 }
 
+/// A run counting spikes in chunks gives the full run's output and final state, and its
+/// counts are the spike record's trains summed over time (whole numbers: exact, whatever
+/// the chunks).
+fn assert_spike_counts(full: &Evolution, spikes: &Evolution, counts: &Evolution) {
+    let what = "counting spikes";
+    assert!(
+        same(&full.output, &counts.output),
+        "{what}: the outputs differ"
+    );
+    assert!(
+        same_state(&full.state, &counts.state),
+        "{what}: the final states differ"
+    );
+    let summed = Recording::spike_counts_of(&spikes.record);
+    let (got, want) = (counts.record.leaves(), summed.leaves());
+    assert_eq!(got.len(), want.len(), "{what}: other populations counted");
+    for ((path, a), (expected_path, b)) in got.into_iter().zip(want) {
+        assert!(
+            path == expected_path && same(a, b),
+            "{what}: {path} is not the spike trains summed"
+        );
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     let Some((module, source)) = network(data) else {
         return;
@@ -265,5 +291,13 @@ fuzz_target!(|data: &[u8]| {
         .and_then(|run| run.run(NonZeroUsize::new(2), |_| Ok(())))
         .expect("a run that evolves with a full record evolves with a spike record");
     assert_spike_record(&whole, &spikes);
+    let count_options = EvolveOptions {
+        record: Recording::SpikeCounts,
+        ..options
+    };
+    let counts = TimeChunks::new(module, &tree, &tree, &x, count_options)
+        .and_then(|run| run.run(NonZeroUsize::new(2), |_| Ok(())))
+        .expect("a run that evolves with a full record evolves counting spikes");
+    assert_spike_counts(&whole, &spikes, &counts);
     resume_through_a_snapshot((module, source), &tree, &whole, &x);
 });

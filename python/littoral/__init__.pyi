@@ -13,7 +13,8 @@ Family = Union[None, str, Sequence[str]]
 Tree = Dict[str, Any]  # nested dicts of NumPy arrays
 Path = Union[str, "PathLike[str]"]
 Evolution = Tuple[NDArray[np.float64], Tree, Tree]
-Recording = Union[bool, Literal["spikes"]]  # True: everything; "spikes": spike trains only
+# True: everything; "spikes": spike trains only; "spike_counts": spikes summed over time
+Recording = Union[bool, Literal["spikes", "spike_counts"]]
 
 class Constant:
     """Rockpool's ``Constant(value)``: a SimulationParameter instead of a Parameter."""

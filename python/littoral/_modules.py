@@ -54,8 +54,8 @@ def _families(family: Family):
 
 
 def _record_arg(record: Any) -> Any:
-    """``record=``: ``True``/``False`` (any truth value) or ``"spikes"``; the engine
-    refuses any other string with the values it takes."""
+    """``record=``: ``True``/``False`` (any truth value), ``"spikes"`` or
+    ``"spike_counts"``; the engine refuses any other string with the values it takes."""
     return record if isinstance(record, str) else bool(record)
 
 
@@ -246,7 +246,8 @@ class Module:
         a batch out over that many threads (the same bits). ``record=True`` records every
         internal signal (Rockpool's record); ``record="spikes"`` only the spike trains of
         the spiking populations inside the network (``"{name}_output"``): a fraction of a
-        full record's memory and time.
+        full record's memory and time; ``record="spike_counts"`` their spikes summed over
+        time (``"{name}_spike_count"``, ``(B, N)``: Brian2's ``SpikeMonitor.count``).
         """
         # The engine reads float64 arrays from their buffer and converts anything else.
         return self._engine.call(x, _record_arg(record), threads, self._prefix)

@@ -18,16 +18,18 @@ use pyo3::types::{PyDict, PyFloat, PyInt, PyList};
 use std::path::Path;
 use std::sync::Arc;
 
-/// `record=`: `True` (everything, as Rockpool's), `False` (nothing) or `"spikes"` (the
-/// spikes of every spiking population inside the network).
+/// `record=`: `True` (everything, as Rockpool's), `False` (nothing), `"spikes"` (the
+/// spikes of every spiking population inside the network) or `"spike_counts"` (their
+/// spikes summed over time, per sample and neuron).
 pub fn recording(record: &Bound<'_, PyAny>) -> PyResult<Recording> {
     if let Ok(flag) = record.extract::<bool>() {
         return Ok(Recording::from(flag));
     }
-    match record.extract::<String>() {
-        Ok(word) if word == "spikes" => Ok(Recording::Spikes),
+    match record.extract::<String>().as_deref() {
+        Ok("spikes") => Ok(Recording::Spikes),
+        Ok("spike_counts") => Ok(Recording::SpikeCounts),
         _ => Err(PyValueError::new_err(format!(
-            "record: expected True, False or 'spikes', found {}",
+            "record: expected True, False, 'spikes' or 'spike_counts', found {}",
             record
                 .repr()
                 .map_or_else(|_| "?".to_string(), |r| r.to_string())

@@ -16,7 +16,7 @@ use crate::pace::Pace;
 use littoral_core::batch::batch_view;
 use littoral_core::input_check::{evolve_checked, non_finite_input};
 use littoral_core::{Array, ArrayView, Evolution, Module, ModuleExt, Recording, Tree};
-use littoral_functional::par::{concat_axis, concat_records, slice_axis1};
+use littoral_functional::par::{concat_axis, slice_axis1};
 use littoral_functional::{ParOptions, evolve_par};
 use numpy::{PyArrayDyn, PyArrayMethods, PyReadonlyArrayDyn, PyUntypedArrayMethods};
 use pyo3::exceptions::PyValueError;
@@ -252,7 +252,7 @@ impl Runner<'_> {
         let outputs: Vec<&Array<f64>> = parts.iter().map(|p| &p.output).collect();
         let records: Vec<_> = parts.iter().map(|p| &p.record).collect();
         let output = concat_axis(&outputs, 1).map_err(|e| functional_err(None, e))?;
-        let record = concat_records(&records, 1).map_err(|e| functional_err(None, e))?;
+        let record = (self.record).join_in_time(&records).map_err(core_err)?;
         let state = parts.pop().map(|p| p.state).unwrap_or_default();
         Ok(Evolution::new(output, state, record))
     }

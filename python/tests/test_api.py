@@ -63,8 +63,35 @@ def test_a_spike_record_holds_the_spike_trains_of_the_full_record(rng):
         assert set(spikes[2]) == {"1_LIF_output"}
         assert np.array_equal(spikes[2]["1_LIF_output"], full[2]["1_LIF_output"])
         assert full[2]["1_LIF_output"].any()
-    with pytest.raises(ValueError, match="record: expected True, False or 'spikes', found 'vmem'"):
+    with pytest.raises(ValueError, match="record: expected True, False, 'spikes' or 'spike_counts', found 'vmem'"):
         net(x, record="vmem")
+
+
+def test_spike_counts_are_the_spike_trains_summed_over_time(rng):
+    """``record="spike_counts"``: each spiking population's spikes summed over time,
+    ``(B, N)`` under ``"{name}_spike_count"``, in one call or in time chunks (forced)."""
+    from littoral import _littoral
+
+    net = small_net(rng, noise=0.2)
+    params, state = net.init(5)
+    x = rng.uniform(0.0, 2.0, (3, 600, 3))
+    spikes = littoral.evolve(net, params, state, x, record="spikes")
+    counts = littoral.evolve(net, params, state, x, record="spike_counts", threads=2)
+    assert np.array_equal(counts[0], spikes[0])
+    assert set(counts[2]) == {"1_LIF_spike_count"}
+    summed = spikes[2]["1_LIF_output"].sum(axis=1)
+    assert summed.shape == (3, 5) and summed.any()
+    assert np.array_equal(counts[2]["1_LIF_spike_count"], summed)
+    try:
+        _littoral._set_chunking(0.0, 1e-5)
+        chunked = littoral.evolve(net, params, state, x, record="spike_counts")
+    finally:
+        _littoral._set_chunking(1.0, 0.2)
+    assert np.array_equal(chunked[0], counts[0])
+    assert np.array_equal(chunked[2]["1_LIF_spike_count"], summed)
+    # A sweep summarises each signal's mean and maximum, which counts do not give.
+    with pytest.raises(ValueError, match="a sweep summarises each recorded signal's mean and maximum"):
+        littoral.sweep(net, x, {"1_LIF.threshold": [1.0, 2.0]}, record="spike_counts")
 
 
 def test_threads_give_the_same_bits(rng):

@@ -85,15 +85,12 @@ fn per_sample(module: &dyn Module) -> (u64, u64) {
 }
 
 /// The values one sample's record holds per step: every state element and every module's
-/// output when everything is recorded, the spiking populations' outputs when only spikes
-/// are.
+/// output when everything is recorded, the spiking populations' outputs when their spikes
+/// are; none for counts ([`record_values_per_call`]).
 pub fn record_values_per_step(module: &dyn Module, record: Recording) -> u64 {
     match record {
-        Recording::Nothing => 0,
-        Recording::Spikes => {
-            let counter = littoral_functional::summary::SpikeCounter::new(module);
-            counter.recorded_values_per_step() as u64
-        }
+        Recording::Nothing | Recording::SpikeCounts => 0,
+        Recording::Spikes => spiking_values(module),
         Recording::Everything => {
             let (state, outputs) = per_sample(module);
             state.saturating_add(outputs)
@@ -101,15 +98,30 @@ pub fn record_values_per_step(module: &dyn Module, record: Recording) -> u64 {
     }
 }
 
+/// The values one sample's record holds whatever the steps: a count for every neuron of
+/// every spiking population when spikes are counted ([`Recording::SpikeCounts`]).
+fn record_values_per_call(module: &dyn Module, record: Recording) -> u64 {
+    match record {
+        Recording::SpikeCounts => spiking_values(module),
+        _ => 0,
+    }
+}
+
+/// The outputs of the spiking populations, per sample and step.
+fn spiking_values(module: &dyn Module) -> u64 {
+    littoral_functional::summary::SpikeCounter::new(module).recorded_values() as u64
+}
+
 /// The bytes one evolution of `module` over `batch` samples of `steps` steps holds beyond
 /// the network and the input: its state for every sample, its output and its record
-/// ([`record_values_per_step`] a step).
+/// ([`record_values_per_step`] a step, [`record_values_per_call`] once).
 fn evolution_bytes(module: &dyn Module, batch: u64, steps: u64, record: Recording) -> u64 {
     let (state, _) = per_sample(module);
     let bt = batch.saturating_mul(steps);
     let per_step =
         (module.size_out() as u64).saturating_add(record_values_per_step(module, record));
-    state
+    let per_sample_once = state.saturating_add(record_values_per_call(module, record));
+    per_sample_once
         .saturating_mul(batch.max(1))
         .saturating_add(bt.saturating_mul(per_step))
         .saturating_mul(8)
@@ -139,7 +151,8 @@ pub fn run_bytes(
 }
 
 /// Refuse a run of `module` (read from `file`) over `batch` samples of `steps` steps
-/// whose network, input, output and record together exceed the budget.
+/// recording `record`, whose network, input, output and record together exceed the
+/// budget.
 ///
 /// # Errors
 /// As [`check`].
@@ -148,19 +161,17 @@ pub fn check_run(
     file: &Path,
     batch: usize,
     steps: usize,
-    record: bool,
+    record: Recording,
 ) -> CliResult<()> {
     let network = network_bytes(module, file)?;
-    let need = run_bytes(
-        module,
-        network,
-        batch as u64,
-        steps as u64,
-        Recording::from(record),
-    );
+    let need = run_bytes(module, network, batch as u64, steps as u64, record);
     let what = format!(
         "a run of {batch} sample(s) × {steps} step(s){}",
-        if record { " with its record" } else { "" }
+        if record.everything() {
+            " with its record"
+        } else {
+            ""
+        }
     );
     check(file, &what, need)
 }
@@ -276,6 +287,9 @@ mod tests {
             .append(littoral_nets::Lif::new(3))?;
         assert_eq!(record_values_per_step(&net, Recording::Nothing), 0);
         assert_eq!(record_values_per_step(&net, Recording::Spikes), 5 + 3);
+        assert_eq!(record_values_per_step(&net, Recording::SpikeCounts), 0);
+        assert_eq!(record_values_per_call(&net, Recording::SpikeCounts), 5 + 3);
+        assert_eq!(record_values_per_call(&net, Recording::Spikes), 0);
         let (state, outputs) = per_sample(&net);
         assert_eq!(
             record_values_per_step(&net, Recording::Everything),

@@ -1,8 +1,9 @@
 //! Evolution for `simulate`: one [`TimeChunks`] run on the command's thread pool, in chunks
-//! only when a progress bar is drawn or a record is made just to count the spikes of a
-//! population inside the network ([`COUNTING_CHUNK_BYTES`]), with the spikes of every
-//! spiking population counted as the chunks come. Each chunk starts from the state the previous one returned, which gives
-//! the same bits as one call over the whole input.
+//! only when a progress bar is drawn, with the spikes of every spiking population counted
+//! as the chunks come (those inside the network recorded as counts,
+//! [`Recording::SpikeCounts`]: a record that does not grow with the steps). Each chunk
+//! starts from the state the previous one returned, which gives the same bits as one call
+//! over the whole input.
 
 use super::error::{CliError, CliResult};
 use littoral_core::{Array, EvolveOptions, Module, Record, Recording, Tree};
@@ -28,8 +29,7 @@ pub struct RunSpec<'a> {
     /// Keep the record (`--record`).
     pub keep_record: bool,
     /// Called with the number of steps done after each chunk; `None` when nobody watches
-    /// (then the input is evolved in one call, unless a record is made only to count spikes:
-    /// [`COUNTING_CHUNK_BYTES`]).
+    /// (then the input is evolved in one call).
     pub on_progress: Option<&'a (dyn Fn(u64) + Sync)>,
     /// The file the input came from (for error messages).
     pub input_file: &'a Path,
@@ -58,30 +58,15 @@ pub fn chunk_steps(t: usize) -> NonZeroUsize {
     NonZeroUsize::new(t.div_ceil(100).max(10)).unwrap_or(NonZeroUsize::MIN)
 }
 
-/// The bytes one chunk's evolution may hold at once, counted as a full record would hold
-/// them (every module's state and output a step), when a spike record
-/// ([`Recording::Spikes`]) is made only to count the spikes of populations inside the
-/// network (and dropped after each chunk): such a run evolves in chunks of about this
-/// much, so what it holds at once stays bounded (the run's memory budget counts no record
-/// it does not keep), the allocator reuses the same memory from chunk to chunk instead of
-/// faulting in a record of the whole run, and each module's output is still in cache when
-/// the next one reads it. 4, 16 and 64 MiB ran the NIR paper's CNN (batch 32, 300 steps,
-/// 7 MB of full record a step) equally fast, 256 MiB slower, the whole run's record (2.5
-/// GB) twice as slow (`docs/performance.md`, "Through the command line"); chunks of 16 MiB
-/// of spike record (longer) ran its batch 8 on one thread slower than these (record of
-/// the thirty-sixth round).
-pub const COUNTING_CHUNK_BYTES: u64 = 16 << 20;
-
-/// Steps per chunk of a run of `batch` samples whose spike record serves only to count
-/// spikes: as many as fit [`COUNTING_CHUNK_BYTES`] of what a full record would hold, at
-/// least one.
-pub fn counting_chunk_steps(module: &dyn Module, batch: usize) -> NonZeroUsize {
-    let per_step = super::budget::record_values_per_step(module, Recording::Everything)
-        .saturating_mul(batch as u64)
-        .saturating_mul(8)
-        .max(1);
-    let steps = usize::try_from(COUNTING_CHUNK_BYTES / per_step).unwrap_or(usize::MAX);
-    NonZeroUsize::new(steps).unwrap_or(NonZeroUsize::MIN)
+/// What a run records: everything when the record is kept (`--record`), else the spike
+/// counts of the spiking populations inside the network, when there are any
+/// ([`SpikeCounter::recording`]).
+pub fn recording(module: &dyn Module, keep_record: bool) -> Recording {
+    if keep_record {
+        Recording::Everything
+    } else {
+        SpikeCounter::new(module).recording()
+    }
 }
 
 /// Run a whole command, `command`, on one local pool of `threads` worker threads (`None`:
@@ -119,11 +104,7 @@ pub fn run(spec: RunSpec<'_>) -> CliResult<RunResult> {
     let module = spec.module;
     let mut spikes = SpikeCounter::new(module);
     let options = EvolveOptions {
-        record: if spec.keep_record {
-            Recording::Everything
-        } else {
-            spikes.recording()
-        },
+        record: recording(module, spec.keep_record),
         allow_non_finite_input: false,
     };
     let evolve_error = |e| CliError::evolution(spec.input_file, spec.net_file, e);
@@ -134,14 +115,7 @@ pub fn run(spec: RunSpec<'_>) -> CliResult<RunResult> {
     }
     .map_err(evolve_error)?;
     let (b, t) = (chunks.input().shape()[0], chunks.total_steps());
-    let counting_only = options.record == Recording::Spikes;
-    let steps = [
-        spec.on_progress.map(|_| chunk_steps(t)),
-        counting_only.then(|| counting_chunk_steps(module, b)),
-    ]
-    .into_iter()
-    .flatten()
-    .min();
+    let steps = spec.on_progress.map(|_| chunk_steps(t));
     // Counting spikes and drawing the bar are not the evolution: their time is left out of
     // `evolve_seconds` (the whole process's time includes everything).
     let mut aside = Duration::ZERO;

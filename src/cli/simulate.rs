@@ -160,7 +160,8 @@ fn simulate_on_pool(a: &SimulateArgs) -> CliResult<()> {
     let (loaded, x) = load(a, |module, net_file| {
         let x = read_input(&a.input, module.size_in(), super::budget::bytes())?;
         let (b, t) = (x.shape()[0], x.shape()[1]);
-        super::budget::check_run(module, net_file, b, t, a.record.is_some())?;
+        let record = super::run::recording(module, a.record.is_some());
+        super::budget::check_run(module, net_file, b, t, record)?;
         Ok(x)
     })?;
     let module = loaded.module.as_ref();

@@ -320,6 +320,55 @@ fn record_state_summary_and_plot() {
     );
 }
 
+/// A chain of two fused `Linear → LIF` pairs counts the spikes of its first `LIF` from a
+/// record of counts: the counts are the library's spike trains summed, and the output is
+/// the library's, on one thread and two.
+#[test]
+fn counting_the_spikes_of_a_fused_chain_gives_the_sums_of_its_trains() {
+    const TWO: &str = r#"{"class": "Sequential", "modules": [
+      {"class": "Linear", "shape": [2, 6]},
+      {"name": "first", "class": "LIF", "shape": [6], "parameters": {"threshold": 0.3}},
+      {"class": "Linear", "shape": [6, 4]},
+      {"name": "second", "class": "LIF", "shape": [4], "parameters": {"threshold": 0.1},
+       "simulation_parameters": {"noise_std": 0.2}}]}"#;
+    let f = Fixture::new(3, 300);
+    f.write("two.json", TWO.as_bytes());
+    let net = littoral::nets::config::from_json_str(TWO).unwrap();
+    let tree = net.init(0);
+    let trains = net.evolve(&tree, &tree, &f.x, Recording::Spikes).unwrap();
+    let sum_of = |name: &str| -> f64 { trains.record.get(name).unwrap().data().iter().sum() };
+    let (first, second) = (sum_of("first_output"), sum_of("second_output"));
+    assert!(first > 0.0 && second > 0.0, "both populations spike");
+    for threads in ["1", "2"] {
+        f.ok(&[
+            "simulate",
+            "two.json",
+            "-i",
+            "x.npy",
+            "-o",
+            "y.npy",
+            "--summary",
+            "s.json",
+            "-q",
+            "--threads",
+            threads,
+        ]);
+        assert!(
+            read_npy(&f.path("y.npy")).bits_eq(&trains.output),
+            "{threads} thread(s)"
+        );
+        let text = std::fs::read_to_string(f.path("s.json")).unwrap();
+        let summary: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let counts = &summary["spikes_per_module"];
+        assert_eq!(counts["first"].as_f64(), Some(first), "{threads} thread(s)");
+        assert_eq!(
+            counts["second"].as_f64(),
+            Some(second),
+            "{threads} thread(s)"
+        );
+    }
+}
+
 #[test]
 fn resume_from_a_snapshot_equals_one_long_run() {
     let f = Fixture::new(2, 50);

@@ -117,12 +117,12 @@ fn convert_goes_from_nir_to_json_and_back() {
     assert!(r.stderr.contains("closes a cycle"), "{}", r.stderr);
 }
 
-/// The NIR paper's CNN counts the spikes of its four IF layers, which needs their outputs
-/// from the record: without `--record` that record is made chunk by chunk (a few MiB each)
-/// and dropped, with `--record` in one call and kept. Both give the same output, the same
-/// counts, and the counts are the sums of the recorded spikes.
+/// The NIR paper's CNN counts the spikes of its four IF layers, which needs them from the
+/// record: without `--record` that record holds their counts only (the graph in time
+/// blocks, the blocks' counts added), with `--record` every signal, kept. Both give the
+/// same output, the same counts, and the counts are the sums of the recorded spikes.
 #[test]
-fn counting_inner_spikes_in_chunks_gives_the_counts_of_one_call() {
+fn counting_inner_spikes_gives_the_sums_of_the_recorded_trains() {
     let dir = tempfile::tempdir().unwrap();
     let (b, t, n) = (2, 45, 2 * 34 * 34);
     // Spikes at about 8 %, from a fixed rule.
@@ -152,14 +152,14 @@ fn counting_inner_spikes_in_chunks_gives_the_counts_of_one_call() {
         let text = std::fs::read_to_string(dir.path().join(summary)).unwrap();
         serde_json::from_str::<serde_json::Value>(&text).unwrap()
     };
-    let chunked = run("y1.npy", "s1.json", &[]);
+    let counted = run("y1.npy", "s1.json", &[]);
     let whole = run("y2.npy", "s2.json", &["--record", "r.npz"]);
     let (y1, y2) = (
         read_npy(&dir.path().join("y1.npy")),
         read_npy(&dir.path().join("y2.npy")),
     );
     assert!(y1.bits_eq(&y2));
-    let counts = &chunked["spikes_per_module"];
+    let counts = &counted["spikes_per_module"];
     assert_eq!(counts, &whole["spikes_per_module"]);
     for layer in ["1", "3", "6", "10", "12"] {
         let recorded = npz_f64(&dir.path().join("r.npz"), &format!("{layer}_output"));

@@ -2,11 +2,13 @@
 //! else. Against the full record of the same run: the same output and final state, each
 //! recorded spike train the full record's bit for bit, exactly the places where the
 //! summary looks for the populations inside the network, and the same spike counts.
+//! `Recording::SpikeCounts`: those trains summed over time, the same however the run is
+//! cut in time or in samples and on any thread count.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use littoral::functional::summary::{Population, Source, SpikeCounter, spiking_populations};
-use littoral::functional::{ParOptions, evolve_par};
-use littoral_core::{Array, ModuleExt, Recording, record_bits_eq, tree_bits_eq};
+use littoral::functional::{ParOptions, TimeChunks, evolve_par};
+use littoral_core::{Array, EvolveOptions, ModuleExt, Recording, record_bits_eq, tree_bits_eq};
 use littoral_nets::config::from_json_str;
 use std::num::NonZeroUsize;
 
@@ -120,5 +122,84 @@ fn a_spike_record_has_the_same_bits_one_sample_at_a_time() {
         let split = evolve_par(net.as_ref(), &tree, &tree, &x, &options).unwrap();
         assert!(split.output.bits_eq(&whole.output));
         assert!(record_bits_eq(&split.record, &whole.record), "{text}");
+    }
+}
+
+#[test]
+fn spike_counts_are_the_spike_trains_summed_over_time() {
+    for text in NETWORKS {
+        let net = from_json_str(text).unwrap();
+        let tree = net.init(7);
+        let x = input(40, net.size_in());
+        let run = |record: Recording| net.evolve(&tree, &tree, &x, record).unwrap();
+        let (none, trains, counts) = (
+            run(Recording::Nothing),
+            run(Recording::Spikes),
+            run(Recording::SpikeCounts),
+        );
+        assert!(
+            counts.output.bits_eq(&none.output),
+            "{text}: outputs differ"
+        );
+        assert!(
+            tree_bits_eq(&counts.state, &none.state),
+            "{text}: states differ"
+        );
+        let expected = Recording::spike_counts_of(&trains.record);
+        assert!(record_bits_eq(&counts.record, &expected), "{text}");
+        assert_eq!(counts.record.leaves().len(), trains.record.leaves().len());
+        for (path, c) in counts.record.leaves() {
+            assert!(path.ends_with("_spike_count"), "{text}: {path}");
+            assert_eq!(
+                c.shape(),
+                &[3, c.shape()[1]],
+                "{text}: {path} is not (B, N)"
+            );
+        }
+        // The counter reads either record to the same counts.
+        let tally = |record| {
+            let mut counter = SpikeCounter::new(net.as_ref());
+            counter.add(&none.output, record);
+            counter.finish(&tree, 3, 40)
+        };
+        assert_eq!(tally(&counts.record), tally(&trains.record), "{text}");
+    }
+}
+
+#[test]
+fn spike_counts_are_the_same_however_the_run_is_cut_and_on_any_thread_count() {
+    for text in NETWORKS {
+        let net = from_json_str(text).unwrap();
+        let tree = net.init(5);
+        let x = input(31, net.size_in());
+        let whole = net
+            .evolve(&tree, &tree, &x, Recording::SpikeCounts)
+            .unwrap();
+        let options = EvolveOptions {
+            record: Recording::SpikeCounts,
+            allow_non_finite_input: false,
+        };
+        for steps in [1, 4, 30, 31] {
+            let chunks = TimeChunks::new(net.as_ref(), &tree, &tree, &x, options).unwrap();
+            let ev = chunks.run(NonZeroUsize::new(steps), |_| Ok(())).unwrap();
+            let what = format!("{text}: chunks of {steps} steps");
+            assert!(ev.output.bits_eq(&whole.output), "{what}");
+            assert!(tree_bits_eq(&ev.state, &whole.state), "{what}");
+            assert!(record_bits_eq(&ev.record, &whole.record), "{what}");
+        }
+        for threads in [1, 2] {
+            let options = ParOptions::record(Recording::SpikeCounts)
+                .with_chunk_size(NonZeroUsize::MIN)
+                .with_threads(threads);
+            let split = evolve_par(net.as_ref(), &tree, &tree, &x, &options).unwrap();
+            assert!(
+                split.output.bits_eq(&whole.output),
+                "{text}, {threads} thread(s)"
+            );
+            assert!(
+                record_bits_eq(&split.record, &whole.record),
+                "{text}, {threads} thread(s)"
+            );
+        }
     }
 }

@@ -211,8 +211,21 @@ impl ChainInput<'_> {
     }
 }
 
+/// Whether a fused pair starting at `first` may run under `record`: when nothing of
+/// `first` is recorded and the pair's output at most as counts (the fused pass records
+/// nothing of its own). With a spike train record the pair one child after the other was
+/// faster (a dense second layer in the command line's counting chunks: record of the
+/// thirty-sixth round); under counts the fused pair was (thirty-eighth round).
+fn fuses(record: Recording, first: &dyn Module) -> bool {
+    match record {
+        Recording::Nothing => true,
+        Recording::SpikeCounts => !record.keeps_output_of(first),
+        Recording::Spikes | Recording::Everything => false,
+    }
+}
+
 /// Evolve `children` one after the other, gathering states and records, the pairs of
-/// `plan` as one pass when recording is off.
+/// `plan` as one pass when nothing of a pair's first child is recorded ([`fuses`]).
 ///
 /// # Errors
 /// The first child error, with the child's name prefixed to its path.
@@ -232,11 +245,9 @@ fn evolve_chain(
     let mut i = 0;
     while i < children.len() {
         let (name, child) = &children[i];
-        // A fused pair runs only without a record: with a spike record the pair one
-        // child after the other was faster (a dense second layer in the command line's
-        // counting chunks: record of the thirty-sixth round).
-        if !record.any()
-            && let (Some(pair), Some((next_name, _))) = (plan.starting_at(i), children.get(i + 1))
+        if fuses(record, child.as_ref())
+            && let (Some(pair), Some((next_name, next))) =
+                (plan.starting_at(i), children.get(i + 1))
         {
             let names = (name.as_str(), next_name.as_str());
             let fused = match x {
@@ -249,6 +260,7 @@ fn evolve_chain(
                 Ok(ev) => {
                     new_state.insert_branch(name.clone(), Tree::new());
                     new_state.insert_branch(next_name.clone(), ev.state);
+                    record.keep_child_output(&mut rec, next_name, next.as_ref(), &ev.output);
                     x = ChainInput::Owned(ev.output);
                     i += 2;
                     continue;

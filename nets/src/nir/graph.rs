@@ -356,12 +356,15 @@ impl Graph {
 
     /// Assemble per-node trees (by flat index) into the nested tree of the graph; `own`
     /// gives the leaves of each level (a graph and its dotted path) first; `outputs`
-    /// (records) become leaves `<node>_output` beside each node's branch, as
-    /// `Sequential` records its children's outputs.
+    /// (records) become leaves `<node><output_suffix>` beside each node's branch, as
+    /// `Sequential` records its children's outputs ([`Recording::output_suffix`]).
+    ///
+    /// [`Recording::output_suffix`]: littoral_core::Recording::output_suffix
     pub(crate) fn nest<T: Clone>(
         &self,
         per_node: &mut BTreeMap<usize, littoral_core::Nested<T>>,
         outputs: &mut BTreeMap<usize, T>,
+        output_suffix: &str,
         offset: usize,
         prefix: &str,
         own: &mut OwnLeaves<'_, T>,
@@ -372,7 +375,7 @@ impl Graph {
             match &child.sub {
                 Some(sub) => {
                     let path = super::error::join(prefix, &child.name);
-                    let branch = sub.nest(per_node, outputs, at, &path, own);
+                    let branch = sub.nest(per_node, outputs, output_suffix, at, &path, own);
                     super::names::insert_nested(&mut out, &child.name, branch);
                     at += sub.flat.len();
                 }
@@ -380,7 +383,7 @@ impl Graph {
                     let branch = per_node.remove(&at).unwrap_or_default();
                     super::names::insert_nested(&mut out, &child.name, branch);
                     if let Some(output) = outputs.remove(&at) {
-                        out.insert_path(&format!("{}_output", child.name), output);
+                        out.insert_path(&format!("{}{output_suffix}", child.name), output);
                     }
                     at += 1;
                 }
@@ -392,7 +395,7 @@ impl Graph {
             ordered.insert_leaf(name, leaf);
         }
         for (name, _) in &self.module_children {
-            for key in [name.clone(), format!("{name}_output")] {
+            for key in [name.clone(), format!("{name}{output_suffix}")] {
                 if let Some(entry) = out.remove(&key) {
                     ordered.insert(key, entry);
                 }

@@ -94,8 +94,9 @@ fn add_to(sum: &mut Array, term: &Array) {
 }
 
 /// Values (the input and every node's output, over the batch) that one time block may
-/// hold: 16 MiB of `f64`, within the last-level cache of the machines measured, as the
-/// command line's counting chunks (`COUNTING_CHUNK_BYTES` in `src/cli/run.rs`).
+/// hold: 16 MiB of `f64`, within the last-level cache of the machines measured (the
+/// command line's counting chunks of the thirty-fourth to thirty-seventh rounds ran the
+/// NIR paper's CNN equally fast at 4, 16 and 64 MiB).
 const BLOCK_VALUES: usize = 1 << 21;
 
 /// Steps in a time block of a run of `b` samples: [`BLOCK_VALUES`] over the values one
@@ -111,7 +112,8 @@ fn block_steps(graph: &Graph, b: usize) -> usize {
 
 /// Evolve a graph (the body of its `evolve_batch`). Without a record, or recording only
 /// spikes, in time blocks of [`block_steps`] steps, each from the state the last
-/// returned, their outputs (and spike records) joined: the bits of one run over all steps
+/// returned, their outputs joined and their spike records too (trains joined along time,
+/// counts added: [`Recording::join_in_time`]): the bits of one run over all steps
 /// (each node gets the same inputs and states step by step; the state is what a resumed
 /// run continues from). Recording everything, in one block: the record holds every
 /// intermediate result anyway, and joining blocks' records copies it once more (the CNN
@@ -131,7 +133,8 @@ pub(crate) fn evolve(
     evolve_in_blocks(graph, params, state, input, k, record)
 }
 
-/// Evolve a graph in time blocks of `k` steps (recording nothing, or only spikes).
+/// Evolve a graph in time blocks of `k` steps (recording nothing, or only spikes: trains
+/// or counts).
 fn evolve_in_blocks(
     graph: &Graph,
     params: &Tree,
@@ -159,30 +162,8 @@ fn evolve_in_blocks(
         state = Cow::Owned(ev.state);
     }
     let output = Array::concat_axis1(&outputs.iter().collect::<Vec<_>>())?;
-    let record = join_records(&records)?;
+    let record = record.join_in_time(&records.iter().collect::<Vec<_>>())?;
     Ok(Evolution::new(output, state.into_owned(), record))
-}
-
-/// Records of consecutive runs joined along time, leaf by leaf (leaves without a time
-/// axis are left out).
-fn join_records(parts: &[Record]) -> Result<Record> {
-    let Some(first) = parts.first() else {
-        return Ok(Record::new());
-    };
-    let mut out = Record::new();
-    for (path, leaf) in first.leaves() {
-        if leaf.shape().len() < 2 {
-            continue;
-        }
-        let differ = || Error::invalid(&path, "record shapes differ between steps");
-        let leaves = parts
-            .iter()
-            .map(|r| r.get(&path))
-            .collect::<Option<Vec<&Array>>>()
-            .ok_or_else(differ)?;
-        out.insert_path(&path, Array::concat_axis1(&leaves).map_err(|_| differ())?);
-    }
-    Ok(out)
 }
 
 /// Evolve a graph over `input`'s steps `steps` at once (a time block is cut from the
@@ -286,7 +267,7 @@ fn evolve_whole(
             records.insert(i, run.record);
         }
         if record.keeps_output_of(graph.flat[i].module.as_ref()) {
-            recorded_outputs.insert(i, run.output);
+            recorded_outputs.insert(i, record.recorded_output(Cow::Owned(run.output)));
         }
     }
     let mut own_state = |g: &Graph, prefix: &str| -> Vec<(String, Leaf)> {
@@ -307,11 +288,12 @@ fn evolve_whole(
             })
             .collect()
     };
-    let state = graph.nest(&mut states, &mut BTreeMap::new(), 0, "", &mut own_state);
+    let state = graph.nest(&mut states, &mut BTreeMap::new(), "", 0, "", &mut own_state);
     let record = if record.any() {
         record.keep_nested_records(graph.nest(
             &mut records,
             &mut recorded_outputs,
+            record.output_suffix(),
             0,
             "",
             &mut |_, _| Vec::new(),
@@ -418,7 +400,7 @@ fn step_block(
     }
     for ((k, &i), output) in members.iter().enumerate().zip(outputs) {
         let record = if record.any() {
-            join_records(&records[k])?
+            record.join_in_time(&records[k].iter().collect::<Vec<_>>())?
         } else {
             Record::new()
         };
@@ -449,10 +431,11 @@ mod tests {
     use crate::nir::{Graph, Semantics, read};
     use littoral_core::{Array, Module, ModuleExt, Recording, record_bits_eq, tree_bits_eq};
 
-    /// Any time blocks give the output, final state and spike record of one block, under
-    /// every semantics, for the NIR paper's CNN (convolutions, pooling, IF), its braille
-    /// RNN (a cycle, stepped) and a single LIF; the spike record holds outputs of the full
-    /// record (every graph here has a spiking node), and nothing else.
+    /// Any time blocks give the output, final state and spike record (trains or counts)
+    /// of one block, under every semantics, for the NIR paper's CNN (convolutions,
+    /// pooling, IF), its braille RNN (a cycle, stepped) and a single LIF; the spike record
+    /// holds outputs of the full record (every graph here has a spiking node), and nothing
+    /// else; the counts are those trains summed over time.
     #[test]
     fn time_blocks_give_the_bits_of_one_block() {
         let mut runs = 0;
@@ -501,9 +484,30 @@ mod tests {
                         "{what}: {path} differs from the full record"
                     );
                 }
+                let counts = evolve_whole(
+                    &graph,
+                    &tree,
+                    &state,
+                    x.view(),
+                    0..16,
+                    Recording::SpikeCounts,
+                )
+                .unwrap();
+                assert!(
+                    whole.output.bits_eq(&counts.output),
+                    "{what}: outputs differ"
+                );
+                assert!(
+                    record_bits_eq(&counts.record, &Recording::spike_counts_of(&whole.record)),
+                    "{what}: the counts are not the trains summed"
+                );
                 spiked += usize::from(whole.output.data().iter().any(|&v| v != 0.0));
                 for k in [1, 2, 3, 7, 16] {
-                    for record in [Recording::Nothing, Recording::Spikes] {
+                    for record in [
+                        Recording::Nothing,
+                        Recording::Spikes,
+                        Recording::SpikeCounts,
+                    ] {
                         let blocks =
                             evolve_in_blocks(&graph, &tree, &state, x.view(), k, record).unwrap();
                         let what = format!("{what}, blocks of {k}, {record:?}");
@@ -517,6 +521,7 @@ mod tests {
                         );
                         let expected = match record {
                             Recording::Spikes => whole.record.clone(),
+                            Recording::SpikeCounts => counts.record.clone(),
                             _ => littoral_core::Record::new(),
                         };
                         assert!(
@@ -544,7 +549,12 @@ mod tests {
         let tree = graph.init(0);
         let state = graph.batch_state(&tree, 2).unwrap();
         let x = Array::zeros(vec![2, 0, graph.size_in()]);
-        for record in [Recording::Nothing, Recording::Spikes, Recording::Everything] {
+        for record in [
+            Recording::Nothing,
+            Recording::Spikes,
+            Recording::SpikeCounts,
+            Recording::Everything,
+        ] {
             let ev = graph.evolve_batch(&tree, &state, x.view(), record).unwrap();
             assert_eq!(ev.output.shape(), &[2, 0, graph.size_out()], "{record:?}");
         }
