@@ -356,7 +356,11 @@ mod tests {
         );
         let (a, b) = (record(path, vec![2, 5, 3]), record(path, vec![1, 5, 3]));
         let e = Recording::Spikes.join_in_time(&[&a, &b]).unwrap_err();
-        assert!(e.to_string().starts_with(&format!("{path}: cannot concatenate")), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with(&format!("{path}: cannot concatenate")),
+            "{e}"
+        );
     }
 
     #[test]

@@ -41,6 +41,7 @@ mod registry;
 pub mod sparse;
 pub mod sparse_linear;
 mod spike_list;
+mod time_blocks;
 pub mod view;
 mod zoh;
 

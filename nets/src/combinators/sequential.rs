@@ -166,7 +166,104 @@ impl Sequential {
         record: Recording,
     ) -> Result<Evolution> {
         let plan = self.plan.get_or_init(|| Plan::of(&self.children));
-        evolve_chain(&self.children, plan, params, state, input, record)
+        let dims = match &input {
+            ChainInput::Borrowed(v) => v.shape(),
+            ChainInput::Owned(a) => a.shape(),
+        };
+        // A batched input is `(B, T, N)`; anything else goes whole, to be refused there.
+        let (b, t) = match dims {
+            [b, t, _] => (*b, *t),
+            _ => (0, 0),
+        };
+        let k = block_steps(&self.children, plan, record, b, self.size_in());
+        if record.everything() || t <= k {
+            return evolve_chain(&self.children, plan, params, state, input, record);
+        }
+        evolve_chain_in_blocks(
+            &self.children,
+            plan,
+            params,
+            state,
+            input,
+            record,
+            k,
+            self.size_out(),
+        )
+    }
+}
+
+/// Steps in a time block of a chain of `b` samples: its input and every child's output
+/// within [`crate::time_blocks::BLOCK_VALUES`]; `usize::MAX` (one block) for a chain of
+/// one child, which leaves no output between children to keep in cache, and for a chain
+/// with a fused pair that runs under `record`, which writes its output into its input and
+/// ran slower in blocks (record of the thirty-eighth round: a `Linear → LIF → Linear →
+/// LIF` of fused pairs, B = 32 × 1000 steps, 0.54 s whole against 0.73 s in blocks on one
+/// thread; with `LIF`s that do not fuse, 0.71 s whole against 0.55 s).
+fn block_steps(
+    children: &[(String, Arc<dyn Module>)],
+    plan: &Plan,
+    record: Recording,
+    b: usize,
+    size_in: usize,
+) -> usize {
+    let (mut passes, mut values) = (0usize, size_in);
+    let mut i = 0;
+    while let Some((_, child)) = children.get(i) {
+        if fuses(record, child.as_ref()) && plan.starting_at(i).is_some() {
+            return usize::MAX;
+        }
+        values = values.saturating_add(child.size_out());
+        passes += 1;
+        i += 1;
+    }
+    if passes < 2 {
+        return usize::MAX;
+    }
+    crate::time_blocks::block_steps(values.saturating_mul(b))
+}
+
+/// [`evolve_chain`] in time blocks of `k` steps ([`crate::time_blocks`]): each pass's
+/// output is read by the next while in cache, and the memory one block's passes free
+/// serves the next block's. The run's output is the input's own buffer when the input was
+/// given away and has the output's width (each block's input is copied out before its
+/// output is written over it), else one new array. An input given away is checked for
+/// NaN and infinities first (its blocks are copies, which no kernel can check for it).
+#[allow(clippy::too_many_arguments)]
+fn evolve_chain_in_blocks(
+    children: &[(String, Arc<dyn Module>)],
+    plan: &Plan,
+    params: &Tree,
+    state: &Tree,
+    input: ChainInput<'_>,
+    record: Recording,
+    k: usize,
+    size_out: usize,
+) -> Result<Evolution> {
+    let chain = |state: &Tree, x: Array| {
+        evolve_chain(children, plan, params, state, ChainInput::Owned(x), record)
+    };
+    if let ChainInput::Owned(a) = &input {
+        littoral_core::input_check::settle(a.data());
+    }
+    match input {
+        ChainInput::Owned(a) if a.shape().get(2) == Some(&size_out) => {
+            crate::time_blocks::evolve_in_blocks(state, a, k, record, |state, steps, buffer| {
+                chain(state, buffer.view().slice_axis1(steps.start, steps.end)?)
+            })
+        }
+        input => {
+            let x = match &input {
+                ChainInput::Borrowed(v) => *v,
+                ChainInput::Owned(a) => a.view(),
+            };
+            let [b, t, _] = *x.shape() else {
+                return Err(Error::shape("input", &[vec![0, 0, 0]], x.shape()));
+            };
+            let output = Array::zeros(vec![b, t, size_out]);
+            crate::time_blocks::evolve_in_blocks(state, output, k, record, |state, steps, _| {
+                chain(state, x.slice_axis1(steps.start, steps.end)?)
+            })
+        }
     }
 }
 
@@ -338,5 +435,150 @@ result_setters! {
     SequentialSetters for Sequential {
         fn append(module: impl Module + 'static) -> Result;
         fn append_named(module: Arc<dyn Module>, name: Option<&str>) -> Result;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+    use crate::{Lif, Linear, Rate, Reset};
+    use littoral_core::{ModuleExt, record_bits_eq, tree_bits_eq};
+
+    /// Chains that do not fuse (a `Rate` between two `Linear`s; `LIF`s that reset to a
+    /// value), with an output as wide as the input and not.
+    fn chains() -> Vec<Sequential> {
+        let lif = |n| Lif::new(n).with_reset(Reset::ToValue);
+        vec![
+            Sequential::new()
+                .append(Linear::new(3, 6))
+                .append(Rate::new(6))
+                .append(Linear::new(6, 3))
+                .append(lif(3).with_noise_std(0.3).unwrap())
+                .unwrap(),
+            Sequential::new()
+                .append(Linear::new(3, 5))
+                .append(lif(5))
+                .append(Linear::new(5, 2))
+                .append(lif(2))
+                .unwrap(),
+        ]
+    }
+
+    fn input(b: usize, t: usize) -> Array {
+        Array::from_fn(vec![b, t, 3], |i| ((i * 7919) % 17) as f64 / 4.0)
+    }
+
+    /// Any time blocks give the output, final state and record (nothing, spike trains or
+    /// counts) of one call, from a lent input or one given away, whether the output
+    /// reuses its buffer (as wide) or not.
+    #[test]
+    fn time_blocks_give_the_bits_of_one_call() {
+        for seq in chains() {
+            let plan = Plan::of(&seq.children);
+            let tree = seq.init(4);
+            let state = seq.batch_state(&tree, 2).unwrap();
+            let x = input(2, 23);
+            for record in [
+                Recording::Nothing,
+                Recording::Spikes,
+                Recording::SpikeCounts,
+            ] {
+                let whole = evolve_chain(
+                    &seq.children,
+                    &plan,
+                    &tree,
+                    &state,
+                    ChainInput::Borrowed(x.view()),
+                    record,
+                )
+                .unwrap();
+                assert!(whole.output.data().iter().any(|&v| v != 0.0));
+                for k in [1, 2, 5, 22, 23] {
+                    for given in [false, true] {
+                        let chain_input = if given {
+                            ChainInput::Owned(x.clone())
+                        } else {
+                            ChainInput::Borrowed(x.view())
+                        };
+                        let blocks = evolve_chain_in_blocks(
+                            &seq.children,
+                            &plan,
+                            &tree,
+                            &state,
+                            chain_input,
+                            record,
+                            k,
+                            seq.size_out(),
+                        )
+                        .unwrap();
+                        let what = format!("{record:?}, blocks of {k}, given away {given}");
+                        assert!(blocks.output.bits_eq(&whole.output), "{what}: outputs");
+                        assert!(tree_bits_eq(&blocks.state, &whole.state), "{what}: states");
+                        assert!(record_bits_eq(&blocks.record, &whole.record), "{what}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// An input given away and cut into blocks is still checked: its first NaN is named
+    /// by its index in the whole input.
+    #[test]
+    fn an_input_given_away_in_blocks_is_checked() {
+        let seq = chains().remove(0);
+        let plan = Plan::of(&seq.children);
+        let tree = seq.init(0);
+        let state = seq.batch_state(&tree, 2).unwrap();
+        let mut x = input(2, 10);
+        x.data_mut()[40] = f64::NAN;
+        let e = littoral_core::input_check::evolve_checked_owned(x, |x| {
+            let input = ChainInput::Owned(x);
+            evolve_chain_in_blocks(
+                &seq.children,
+                &plan,
+                &tree,
+                &state,
+                input,
+                Recording::Nothing,
+                3,
+                seq.size_out(),
+            )
+        })
+        .unwrap_err();
+        assert!(matches!(e, Error::NonFinite { index: 40, .. }), "{e}");
+    }
+
+    /// Only a chain of several children without a fused pair is cut into blocks.
+    #[test]
+    fn a_chain_with_a_fused_pair_or_one_child_runs_whole() {
+        let fused = Sequential::new()
+            .append(Linear::new(3, 4))
+            .append(Lif::new(4))
+            .append(Linear::new(4, 2))
+            .append(Lif::new(2))
+            .unwrap();
+        let plan = Plan::of(&fused.children);
+        assert_eq!(
+            block_steps(&fused.children, &plan, Recording::SpikeCounts, 64, 3),
+            usize::MAX
+        );
+        // Under a spike record nothing fuses: blocks of 2²¹ values over 15 a sample.
+        assert_eq!(
+            block_steps(&fused.children, &plan, Recording::Spikes, 64, 3),
+            (1 << 21) / (15 * 64)
+        );
+        let one = Sequential::new().append(Lif::new(3)).unwrap();
+        let plan = Plan::of(&one.children);
+        assert_eq!(
+            block_steps(&one.children, &plan, Recording::Nothing, 64, 3),
+            usize::MAX
+        );
+        let unfused = chains().remove(1);
+        let plan = Plan::of(&unfused.children);
+        assert_eq!(
+            block_steps(&unfused.children, &plan, Recording::Nothing, 1, 3),
+            (1 << 21) / (3 + 5 + 5 + 2 + 2)
+        );
     }
 }

@@ -93,21 +93,15 @@ fn add_to(sum: &mut Array, term: &Array) {
     }
 }
 
-/// Values (the input and every node's output, over the batch) that one time block may
-/// hold: 16 MiB of `f64`, within the last-level cache of the machines measured (the
-/// command line's counting chunks of the thirty-fourth to thirty-seventh rounds ran the
-/// NIR paper's CNN equally fast at 4, 16 and 64 MiB).
-const BLOCK_VALUES: usize = 1 << 21;
-
-/// Steps in a time block of a run of `b` samples: [`BLOCK_VALUES`] over the values one
-/// step holds, at least 1.
+/// Steps in a time block of a run of `b` samples: the input and every node's output
+/// within [`crate::time_blocks::BLOCK_VALUES`].
 fn block_steps(graph: &Graph, b: usize) -> usize {
     let per_sample: usize = graph
         .flat
         .iter()
         .map(|node| node.module.size_out())
         .fold(littoral_core::Module::size_in(graph), usize::saturating_add);
-    (BLOCK_VALUES / per_sample.saturating_mul(b).max(1)).max(1)
+    crate::time_blocks::block_steps(per_sample.saturating_mul(b))
 }
 
 /// Evolve a graph (the body of its `evolve_batch`). Without a record, or recording only
@@ -143,27 +137,11 @@ fn evolve_in_blocks(
     k: usize,
     record: Recording,
 ) -> Result<Evolution> {
-    let [_, t, _] = super::node::input_dims(input, littoral_core::Module::size_in(graph))?;
-    let k = k.max(1);
-    let mut state = Cow::Borrowed(state);
-    let mut outputs = Vec::with_capacity(t.div_ceil(k));
-    let mut records = Vec::new();
-    for start in (0..t).step_by(k) {
-        let ev = evolve_whole(
-            graph,
-            params,
-            &state,
-            input,
-            start..(start + k).min(t),
-            record,
-        )?;
-        outputs.push(ev.output);
-        records.push(ev.record);
-        state = Cow::Owned(ev.state);
-    }
-    let output = Array::concat_axis1(&outputs.iter().collect::<Vec<_>>())?;
-    let record = record.join_in_time(&records.iter().collect::<Vec<_>>())?;
-    Ok(Evolution::new(output, state.into_owned(), record))
+    let [b, t, _] = super::node::input_dims(input, littoral_core::Module::size_in(graph))?;
+    let output = Array::zeros(vec![b, t, littoral_core::Module::size_out(graph)]);
+    crate::time_blocks::evolve_in_blocks(state, output, k, record, |state, steps, _| {
+        evolve_whole(graph, params, state, input, steps, record)
+    })
 }
 
 /// Evolve a graph over `input`'s steps `steps` at once (a time block is cut from the
