@@ -6,7 +6,7 @@
 //! time (`docs/reproducibility.md`), so the blocks give the bits of one call.
 
 use littoral_core::array::format_shape;
-use littoral_core::{Array, Error, Evolution, Recording, Result, Tree};
+use littoral_core::{Array, Error, Evolution, Record, Recording, Result, Tree};
 use std::borrow::Cow;
 use std::ops::Range;
 
@@ -43,12 +43,21 @@ pub(crate) fn evolve_in_blocks(
         return Err(Error::invalid("output", "a run's output is (B, T, N)"));
     };
     let mut state = Cow::Borrowed(state);
-    let mut records = Vec::with_capacity(t.div_ceil(k));
+    // Counts are added as the blocks come (one block's worth held); trains are joined once.
+    let mut records: Vec<Record> = Vec::new();
     for start in (0..t).step_by(k) {
         let steps = start..(start + k).min(t);
         let ev = evolve_block(&state, steps.clone(), &output)?;
         write_steps(&mut output, steps, &ev.output)?;
-        records.push(ev.record);
+        match records.pop() {
+            Some(sum) if record == Recording::SpikeCounts => {
+                records.push(record.join_in_time(&[&sum, &ev.record])?);
+            }
+            last => {
+                records.extend(last);
+                records.push(ev.record);
+            }
+        }
         state = Cow::Owned(ev.state);
     }
     let record = record.join_in_time(&records.iter().collect::<Vec<_>>())?;
