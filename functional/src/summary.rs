@@ -183,20 +183,8 @@ pub fn spiking_populations(module: &dyn Module) -> Vec<Population<'_>> {
 /// ([`Recording::SpikeCounts`]) when one of them is not the network's output, else
 /// nothing.
 pub fn recording_to_count(populations: &[Population<'_>]) -> Recording {
-    recording_if_inside(populations, Recording::SpikeCounts)
-}
-
-/// What an evolution must record to summarise the signals of `populations` (sum, mean
-/// and maximum: a sweep's [`SignalSummary`]): their spikes ([`Recording::Spikes`]) when
-/// one of them is not the network's output, else nothing.
-pub fn recording_to_summarise(populations: &[Population<'_>]) -> Recording {
-    recording_if_inside(populations, Recording::Spikes)
-}
-
-/// `record` when one of `populations` is not the network's output, else nothing.
-fn recording_if_inside(populations: &[Population<'_>], record: Recording) -> Recording {
     if populations.iter().any(|p| !p.is_network_output()) {
-        record
+        Recording::SpikeCounts
     } else {
         Recording::Nothing
     }
@@ -296,6 +284,8 @@ pub struct SignalSummary {
     pub mean: f64,
     /// Largest element, NaN ignored, a zero maximum as `+0.0` (NaN when there is no
     /// element but NaN): the same bits whatever the order the elements are compared in.
+    /// NaN for spikes recorded as counts over more than one step
+    /// ([`Recording::SpikeCounts`]), which do not give it.
     pub max: f64,
     /// Mean firing rate per neuron in Hz (`mean / dt`), for a spiking signal whose module
     /// (or last submodule) has a scalar `dt`.
@@ -314,6 +304,9 @@ pub(crate) struct Signal<'e> {
     pub dt: Option<f64>,
     /// Its values.
     pub values: &'e Array,
+    /// The steps each value spans: 1 for a signal recorded step by step, the run's steps
+    /// for spikes recorded as counts ([`Recording::SpikeCounts`]).
+    pub span: usize,
 }
 
 /// The network's output (`output`) and every submodule output in `record`, summarised.
@@ -325,12 +318,17 @@ pub fn summarise_evolution(
 ) -> Vec<SignalSummary> {
     signals(module, params, output, record)
         .into_iter()
-        .map(|s| summarise(&s.path, s.values, s.spiking, s.dt))
+        .map(|s| {
+            let mut acc = SumMax::spanning(s.span);
+            acc.add(s.values.data());
+            acc.finish(&s.path, s.spiking, s.dt)
+        })
         .collect()
 }
 
 /// The signals [`summarise_evolution`] summarises, in its order: the network's output,
-/// then every submodule output in `record`, depth first.
+/// then every submodule output in `record` (as recorded step by step, or spikes as
+/// counts), depth first.
 pub(crate) fn signals<'e>(
     module: &dyn Module,
     params: &Tree,
@@ -342,8 +340,10 @@ pub(crate) fn signals<'e>(
         spiking: module.spiking_output(),
         dt: output_dt(module, params),
         values: output,
+        span: 1,
     }];
-    children_signals(module, params, record, "", &mut out);
+    let steps = output.shape().get(1).copied().unwrap_or(1);
+    children_signals(module, params, record, "", steps, &mut out);
     out
 }
 
@@ -352,22 +352,33 @@ fn children_signals<'e>(
     params: &Tree,
     record: &'e Record,
     prefix: &str,
+    steps: usize,
     out: &mut Vec<Signal<'e>>,
 ) {
     let empty_tree = Tree::new();
     for (name, child) in m.children() {
         let path = join_path(prefix, name);
         let p = params.branch(name).unwrap_or(&empty_tree);
-        if let Some(Entry::Leaf(a)) = record.entry(&format!("{name}_output")) {
+        let leaf = |recording: Recording| match record
+            .entry(&format!("{name}{}", recording.output_suffix()))
+        {
+            Some(Entry::Leaf(a)) => Some(a),
+            _ => None,
+        };
+        let found = leaf(Recording::Everything)
+            .map(|a| (a, 1))
+            .or_else(|| leaf(Recording::SpikeCounts).map(|a| (a, steps)));
+        if let Some((values, span)) = found {
             out.push(Signal {
                 path: path.clone(),
                 spiking: child.spiking_output(),
                 dt: output_dt(child, p),
-                values: a,
+                values,
+                span,
             });
         }
         if let Some(r) = record.branch(name) {
-            children_signals(child, p, r, &path, out);
+            children_signals(child, p, r, &path, steps, out);
         }
     }
 }
@@ -407,21 +418,31 @@ pub(crate) struct SumMax {
     pending: [f64; 8],
     held: usize,
     elements: usize,
+    /// The steps each value spans ([`Signal::span`]).
+    span: usize,
 }
 
 impl Default for SumMax {
     fn default() -> Self {
+        SumMax::spanning(1)
+    }
+}
+
+impl SumMax {
+    /// An empty fold of values that span `span` steps each (1: a signal step by step; a
+    /// run's steps: spike counts, whose elements are `span` times as many as their values
+    /// and whose maximum they do not give).
+    pub(crate) fn spanning(span: usize) -> Self {
         SumMax {
             lanes: [0.0; 8],
             top: [f64::NAN; 8],
             pending: [0.0; 8],
             held: 0,
             elements: 0,
+            span,
         }
     }
-}
 
-impl SumMax {
     /// Fold the next part of the signal.
     pub(crate) fn add(&mut self, mut data: &[f64]) {
         self.elements += data.len();
@@ -459,8 +480,9 @@ impl SumMax {
 
     /// The summary of everything added, as [`summarise`] gives it for the whole signal.
     pub(crate) fn finish(&self, path: &str, spiking: bool, dt: Option<f64>) -> SignalSummary {
-        let n = self.elements;
+        let n = self.elements.saturating_mul(self.span);
         let (sum, max) = self.sum_max();
+        let max = if self.span > 1 { f64::NAN } else { max };
         let mean = if n == 0 { f64::NAN } else { sum / n as f64 };
         SignalSummary {
             path: path.to_string(),

@@ -352,8 +352,8 @@ pub struct SweepOptions<'a> {
     pub base_seed: u64,
     /// What to record: with a record, the recorded submodules' outputs are summarised
     /// too (every submodule's, or with [`Recording::Spikes`] the spiking populations'),
-    /// else only the network's output is. [`Recording::SpikeCounts`] is refused (a
-    /// summary's mean and maximum need the trains).
+    /// else only the network's output is. With [`Recording::SpikeCounts`] a spiking
+    /// population's summary is the same but for its maximum (NaN: counts do not give it).
     pub record: Recording,
     /// Keep each point's full evolution in [`PointResult::evolution`].
     pub keep_outputs: bool,
@@ -557,13 +557,6 @@ pub(crate) fn evolve_point(
     shared: Option<&SharedPrefix>,
     stream: bool,
 ) -> Result<PointResult> {
-    if opts.record == Recording::SpikeCounts {
-        return Err(Error::Sweep(
-            "record: a sweep summarises each recorded signal's mean and maximum, which spike \
-             counts do not give: record the spikes (Recording::Spikes)"
-                .into(),
-        ));
-    }
     let started = std::time::Instant::now();
     let options = evolve_options(opts);
     let streamed = stream

@@ -138,7 +138,7 @@ impl Streamed<'_> {
         if folded.is_empty() {
             *folded = found
                 .iter()
-                .map(|s| (s.path.clone(), s.spiking, s.dt, SumMax::default()))
+                .map(|s| (s.path.clone(), s.spiking, s.dt, SumMax::spanning(s.span)))
                 .collect();
         }
         if found.len() != folded.len()
@@ -160,15 +160,22 @@ impl Streamed<'_> {
 
 /// Samples per block: as many as fit [`BLOCK_BYTES`] of output and, when recording, of
 /// the recorded populations' outputs (what the record mostly holds: every population's,
-/// or the spiking ones'); one at least.
+/// or the spiking ones', a step at a time or as counts); one at least.
 fn block_samples(network: &dyn Module, steps: usize, record: Recording) -> usize {
-    let width = network.size_out()
-        + populations(network)
-            .iter()
-            .filter(|p| record.keeps_output_of(p.module))
-            .map(|p| p.module.size_out())
-            .sum::<usize>();
-    let sample_bytes = steps.saturating_mul(width).saturating_mul(8).max(1);
+    let recorded = populations(network)
+        .iter()
+        .filter(|p| record.keeps_output_of(p.module))
+        .map(|p| p.module.size_out())
+        .sum::<usize>();
+    let (per_step, per_sample) = match record {
+        Recording::SpikeCounts => (network.size_out(), recorded),
+        _ => (network.size_out() + recorded, 0),
+    };
+    let sample_bytes = steps
+        .saturating_mul(per_step)
+        .saturating_add(per_sample)
+        .saturating_mul(8)
+        .max(1);
     (BLOCK_BYTES / sample_bytes).max(1)
 }
 
@@ -231,14 +238,20 @@ mod tests {
         let net = noisy_net(3, 7);
         let tree = net.init(5);
         let x = Array::from_fn(vec![5, 13, 3], |i| ((i * 7919) % 17) as f64 / 5.0);
-        for record in [false, true] {
+        for (record, signals) in [
+            (Recording::Nothing, 1),
+            (Recording::Everything, 4),
+            (Recording::Spikes, 3),
+            (Recording::SpikeCounts, 3),
+        ] {
             let options = EvolveOptions {
-                record: record.into(),
+                record,
                 ..EvolveOptions::default()
             };
             let ev = net.evolve_with(&tree, &tree, &x, &options).unwrap();
             let whole = summarise_evolution(&net, &tree, &ev.output, &ev.record);
-            assert_eq!(whole.len(), if record { 4 } else { 1 });
+            assert_eq!(whole.len(), signals, "{record:?}");
+            let record = format!("{record:?}");
             let (head, rest) = (x.slice_axis0(0, 2).unwrap(), x.slice_axis0(2, 5).unwrap());
             for block in [1, 2, 3, 5, 9] {
                 let got = streamed(&net, &tree, &x)
@@ -258,6 +271,47 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Spikes recorded as counts summarise as their trains do (sum, elements, mean, rate,
+    /// bit for bit), but for the maximum, which counts do not give (NaN); and a block
+    /// holds as many samples as the counts leave room for.
+    #[test]
+    fn counts_summarise_as_their_trains_but_for_the_maximum() {
+        let net = noisy_net(3, 7);
+        let tree = net.init(2);
+        let x = Array::from_fn(vec![4, 30, 3], |i| ((i * 7919) % 17) as f64 / 4.0);
+        let run = |record| {
+            let ev = net.evolve(&tree, &tree, &x, record).unwrap();
+            summarise_evolution(&net, &tree, &ev.output, &ev.record)
+        };
+        let (trains, counts) = (run(Recording::Spikes), run(Recording::SpikeCounts));
+        assert_eq!(trains.len(), 3);
+        assert_eq!(
+            bits(&trains[..1]),
+            bits(&counts[..1]),
+            "the network's output"
+        );
+        for (t, c, path) in [
+            (&trains[1], &counts[1], "1_LIF"),
+            (&trains[2], &counts[2], "2_LIF"),
+        ] {
+            assert_eq!((t.path.as_str(), c.path.as_str()), (path, path));
+            assert_eq!(
+                (c.elements, c.sum.to_bits(), c.mean.to_bits()),
+                (t.elements, t.sum.to_bits(), t.mean.to_bits())
+            );
+            assert_eq!(c.rate_hz.map(f64::to_bits), t.rate_hz.map(f64::to_bits));
+            assert!(c.max.is_nan() && !t.max.is_nan(), "{path}");
+        }
+        assert!(
+            trains[1].sum > 0.0 && trains[1].max >= 1.0,
+            "the inner LIF spikes"
+        );
+        let counted = block_samples(&net, 1000, Recording::SpikeCounts);
+        let trained = block_samples(&net, 1000, Recording::Spikes);
+        assert_eq!(counted, (2 << 20) / ((1000 * 7 + 14) * 8));
+        assert_eq!(trained, (2 << 20) / (1000 * 21 * 8));
     }
 
     /// A batched state (rows of other steps and keys) is cut by samples too, and an input

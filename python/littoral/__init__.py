@@ -186,7 +186,8 @@ def sweep(
     ``signals`` (``"output"`` and, with ``record=True``, every submodule's output, with
     ``record="spikes"`` every spiking population's → ``spiking``, ``elements``, ``sum``,
     ``mean``, ``max``, ``rate_hz``); with ``outputs=True`` also ``output`` and ``record``.
-    ``record="spike_counts"`` is refused (the mean and maximum need the trains).
+    With ``record="spike_counts"`` a spiking population's summary is the same but for
+    its ``max`` (NaN: counts do not give it).
     """
     _check_module(module)
     if not isinstance(vary, dict):

@@ -89,9 +89,17 @@ def test_spike_counts_are_the_spike_trains_summed_over_time(rng):
         _littoral._set_chunking(1.0, 0.2)
     assert np.array_equal(chunked[0], counts[0])
     assert np.array_equal(chunked[2]["1_LIF_spike_count"], summed)
-    # A sweep summarises each signal's mean and maximum, which counts do not give.
-    with pytest.raises(ValueError, match="a sweep summarises each recorded signal's mean and maximum"):
-        littoral.sweep(net, x, {"1_LIF.threshold": [1.0, 2.0]}, record="spike_counts")
+    # A sweep's summaries from counts: a spiking population's as from its trains, but for
+    # the maximum, which counts do not give.
+    vary = {"1_LIF.threshold": [1.0, 2.0]}
+    by_trains = littoral.sweep(net, x, vary, record="spikes")
+    by_counts = littoral.sweep(net, x, vary, record="spike_counts")
+    for t, c in zip(by_trains, by_counts):
+        st, sc = t["signals"]["1_LIF"], c["signals"]["1_LIF"]
+        assert st["sum"] > 0 and st["max"] >= 1
+        for k in ("elements", "sum", "mean", "rate_hz"):
+            assert sc[k] == st[k], k
+        assert np.isnan(sc["max"])
 
 
 def test_threads_give_the_same_bits(rng):
