@@ -183,8 +183,23 @@ pub fn spiking_populations(module: &dyn Module) -> Vec<Population<'_>> {
 /// ([`Recording::SpikeCounts`]) when one of them is not the network's output, else
 /// nothing.
 pub fn recording_to_count(populations: &[Population<'_>]) -> Recording {
+    recording_if_inside(populations, Recording::SpikeCounts)
+}
+
+/// What an evolution must record to summarise the signals of `populations` with their
+/// maxima (a sweep's [`SignalSummary`]): their spike trains ([`Recording::Spikes`]) when
+/// one of them is not the network's output, else nothing. `littoral sweep` records this:
+/// in its blocks of one or a few samples the fused `Linear → LIF` pass that counts would
+/// allow was not faster (a dense second layer: the pass multiplies its weights 32 steps at
+/// a time; record of the thirty-eighth round).
+pub fn recording_to_summarise(populations: &[Population<'_>]) -> Recording {
+    recording_if_inside(populations, Recording::Spikes)
+}
+
+/// `record` when one of `populations` is not the network's output, else nothing.
+fn recording_if_inside(populations: &[Population<'_>], record: Recording) -> Recording {
     if populations.iter().any(|p| !p.is_network_output()) {
-        Recording::SpikeCounts
+        record
     } else {
         Recording::Nothing
     }

@@ -37,7 +37,7 @@ use super::mpi_wire::{self, Account, Answer, Poll, Request};
 use super::shard::sha256_hex;
 use super::simulate::put_npy;
 use super::sweep::{Computed, Job, point_file, row, sweep_on};
-use littoral_functional::summary::{Population, recording_to_count, spiking_populations};
+use littoral_functional::summary::{Population, recording_to_summarise, spiking_populations};
 use littoral_functional::sweep::{PointResult, SweepOptions};
 use littoral_functional::sweep_prepared::PreparedSweep;
 use mpi::Threading;
@@ -576,7 +576,7 @@ impl<'j> Computer<'j> {
         let spiking = spiking_populations(job.module);
         let opts = SweepOptions {
             base_seed: job.args.seed,
-            record: recording_to_count(&spiking),
+            record: recording_to_summarise(&spiking),
             keep_outputs: job.args.save_outputs,
             threads: None,
             progress: None,

@@ -18,7 +18,7 @@ use super::shard::{self, Manifest};
 use super::simulate::put_npy;
 use littoral_core::{Array, Module, ModuleExt, Tree};
 use littoral_functional::par::in_pool;
-use littoral_functional::summary::{Population, recording_to_count, spiking_populations};
+use littoral_functional::summary::{Population, recording_to_summarise, spiking_populations};
 use littoral_functional::sweep::{PointResult, PointSummary, Sweep, SweepOptions, run_point};
 use littoral_functional::sweep_points::{Points, run_sweep_points};
 use std::collections::BTreeMap;
@@ -372,7 +372,7 @@ fn check_budget(job: &Job<'_>, n: usize, shard: Option<(usize, usize)>) -> CliRe
     let load = super::budget::SweepLoad {
         batch: job.x.shape()[0],
         steps: job.x.shape()[1],
-        record: recording_to_count(&spiking_populations(job.module)),
+        record: recording_to_summarise(&spiking_populations(job.module)),
         points: selected_points(job.args.point, shard, n)?.len(),
         threads: job.threads.unwrap_or(1),
         keep_outputs: job.args.save_outputs,
@@ -483,7 +483,7 @@ fn run_and_write(
     let progress = |done: usize, _total: usize| pb.set_position(done as u64);
     let opts = SweepOptions {
         base_seed: a.seed,
-        record: recording_to_count(&spiking),
+        record: recording_to_summarise(&spiking),
         keep_outputs: a.save_outputs,
         threads,
         progress: Some(&progress),

@@ -176,7 +176,10 @@ impl Sequential {
             _ => (0, 0),
         };
         let k = block_steps(&self.children, plan, record, b, self.size_in());
-        if record.everything() || t <= k {
+        // Blocks pay for themselves only over runs several blocks long (a sweep point's
+        // one-sample block of 1000 steps, cut in two, was slower: record of the
+        // thirty-eighth round).
+        if record.everything() || t < k.saturating_mul(MIN_BLOCKS) {
             return evolve_chain(&self.children, plan, params, state, input, record);
         }
         evolve_chain_in_blocks(
@@ -191,6 +194,10 @@ impl Sequential {
         )
     }
 }
+
+/// The fewest time blocks a chain is cut into: a run shorter than this many blocks goes
+/// whole.
+const MIN_BLOCKS: usize = 4;
 
 /// Steps in a time block of a chain of `b` samples: its input and every child's output
 /// within [`crate::time_blocks::BLOCK_VALUES`]; `usize::MAX` (one block) for a chain of
