@@ -49,14 +49,11 @@ pub(crate) fn evolve_in_blocks(
         let steps = start..(start + k).min(t);
         let ev = evolve_block(&state, steps.clone(), &output)?;
         write_steps(&mut output, steps, &ev.output)?;
-        match records.pop() {
+        match records.last_mut() {
             Some(sum) if record == Recording::SpikeCounts => {
-                records.push(record.join_in_time(&[&sum, &ev.record])?);
+                *sum = record.join_in_time(&[sum, &ev.record])?;
             }
-            last => {
-                records.extend(last);
-                records.push(ev.record);
-            }
+            _ => records.push(ev.record),
         }
         state = Cow::Owned(ev.state);
     }
