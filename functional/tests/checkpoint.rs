@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::common::{assert_ev_bits_eq, input};
-use littoral_core::{Array, ModuleExt, Recording, Tree, record_bits_eq, tree_bits_eq};
+use littoral_core::{Array, Evolution, ModuleExt, Recording, Tree, record_bits_eq, tree_bits_eq};
 use littoral_functional::checkpoint::{
     PREVIOUS_SNAPSHOT_FILE, RUN_FILE, SNAPSHOT_FILE, chunk_file_name, read_last_snapshot,
 };
@@ -86,6 +86,36 @@ fn long_input() -> Array {
 
 fn k(n: usize) -> NonZeroUsize {
     NonZeroUsize::new(n).unwrap()
+}
+
+/// A checkpointed run of `x` every `every` steps into `run`, evolved as `par` says, and a
+/// copy of every snapshot it wrote, by step.
+fn run_keeping_snapshots(
+    (net, tree): (&Sequential, &Tree),
+    x: &Array,
+    every: usize,
+    run: &Path,
+    par: ParOptions,
+) -> (Evolution, Vec<(u64, Vec<u8>)>) {
+    let seen = std::sync::Mutex::new(Vec::new());
+    let keep = |step: u64, _: u64| {
+        let snap = std::fs::read(run.join(SNAPSHOT_FILE)).unwrap();
+        seen.lock().unwrap().push((step, snap));
+    };
+    let opts = CheckpointOptions {
+        par,
+        on_checkpoint: Some(&keep),
+    };
+    let ev = run_checkpointed(net, tree, tree, x, k(every), run, &opts).unwrap();
+    (ev, seen.into_inner().unwrap())
+}
+
+/// Resume the run in `run` as if it had stopped right after writing `snapshot` (the
+/// latest, with none before it).
+fn resume_after(run: &Path, snapshot: &[u8], net: &Sequential, x: &Array) -> Evolution {
+    std::fs::write(run.join(SNAPSHOT_FILE), snapshot).unwrap();
+    std::fs::remove_file(run.join(PREVIOUS_SNAPSHOT_FILE)).ok();
+    resume(run, net, x, &CheckpointOptions::default()).unwrap()
 }
 
 fn recording() -> CheckpointOptions<'static> {
@@ -232,22 +262,12 @@ fn a_checkpointed_run_adds_its_spike_counts() {
     for every in [1, 4, 23] {
         let tmp = tempfile::tempdir().unwrap();
         let run = tmp.path().join("run");
-        let seen = std::sync::Mutex::new(Vec::new());
-        let keep = |step: u64, _: u64| {
-            let snap = std::fs::read(run.join(SNAPSHOT_FILE)).unwrap();
-            seen.lock().unwrap().push((step, snap));
-        };
-        let counting = CheckpointOptions {
-            par: ParOptions::record(Recording::SpikeCounts),
-            on_checkpoint: Some(&keep),
-        };
-        let ev = run_checkpointed(&net, &tree, &tree, &x, k(every), &run, &counting).unwrap();
+        let counting = ParOptions::record(Recording::SpikeCounts);
+        let (ev, seen) = run_keeping_snapshots((&net, &tree), &x, every, &run, counting);
         assert_ev_bits_eq(&ev, &reference, &format!("K = {every}"));
-        for (step, snap) in seen.into_inner().unwrap() {
-            std::fs::write(run.join(SNAPSHOT_FILE), &snap).unwrap();
-            std::fs::remove_file(run.join(PREVIOUS_SNAPSHOT_FILE)).ok();
-            // The recording is the original run's, whatever these options say.
-            let ev = resume(&run, &net, &x, &CheckpointOptions::default()).unwrap();
+        for (step, snap) in seen {
+            // The recording is the original run's, whatever `resume`'s options say.
+            let ev = resume_after(&run, &snap, &net, &x);
             assert_ev_bits_eq(
                 &ev,
                 &reference,
@@ -265,17 +285,7 @@ fn resume_from_every_checkpoint_in_process() {
     let tmp = tempfile::tempdir().unwrap();
     let run = tmp.path().join("run");
     // Record every snapshot the run writes, then replay an interruption after each one.
-    let seen = std::sync::Mutex::new(Vec::new());
-    let keep = |step: u64, _: u64| {
-        let snap = std::fs::read(run.join(SNAPSHOT_FILE)).unwrap();
-        seen.lock().unwrap().push((step, snap));
-    };
-    let opts = CheckpointOptions {
-        par: ParOptions::default(),
-        on_checkpoint: Some(&keep),
-    };
-    let _ = run_checkpointed(&net, &tree, &tree, &x, k(4), &run, &opts).unwrap();
-    let mut seen = seen.into_inner().unwrap();
+    let (_, mut seen) = run_keeping_snapshots((&net, &tree), &x, 4, &run, ParOptions::default());
     assert_eq!(seen.len(), 6);
     // And the start (a per-sample state, as `init` gives it).
     let start = Snapshot::capture(&net, &tree, &tree, 0)
@@ -284,9 +294,7 @@ fn resume_from_every_checkpoint_in_process() {
         .unwrap();
     seen.insert(0, (0, start));
     for (step, snap) in seen {
-        std::fs::write(run.join(SNAPSHOT_FILE), &snap).unwrap();
-        std::fs::remove_file(run.join(PREVIOUS_SNAPSHOT_FILE)).ok();
-        let ev = resume(&run, &net, &x, &CheckpointOptions::default()).unwrap();
+        let ev = resume_after(&run, &snap, &net, &x);
         assert!(
             ev.output.bits_eq(&reference.output),
             "resumed after step {step}"

@@ -213,19 +213,16 @@ fn block_steps(
     b: usize,
     size_in: usize,
 ) -> usize {
-    let (mut passes, mut values) = (0usize, size_in);
-    let mut i = 0;
-    while let Some((_, child)) = children.get(i) {
-        if fuses(record, child.as_ref()) && plan.starting_at(i).is_some() {
-            return usize::MAX;
-        }
-        values = values.saturating_add(child.size_out());
-        passes += 1;
-        i += 1;
-    }
-    if passes < 2 {
+    let fused = |(i, (_, child)): (usize, &(String, Arc<dyn Module>))| {
+        fuses(record, child.as_ref()) && plan.starting_at(i).is_some()
+    };
+    if children.len() < 2 || children.iter().enumerate().any(fused) {
         return usize::MAX;
     }
+    let values = children
+        .iter()
+        .map(|(_, child)| child.size_out())
+        .fold(size_in, usize::saturating_add);
     crate::time_blocks::block_steps(values.saturating_mul(b))
 }
 

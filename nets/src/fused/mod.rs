@@ -3,8 +3,9 @@
 //! A [`Plan`] is made once, when a `Sequential` is built, from the types of its children
 //! (the only place a module's concrete type is looked at); evolving then follows the plan
 //! without inspecting a module. Today one pair fuses: a `Linear` followed by a `LIF` of the
-//! same precision ([`linear_lif`]), run when recording is off. The shared head of a sweep
-//! is planned from the module structure too (`Module::split_chain`).
+//! same precision ([`linear_lif`]), run when nothing of the `Linear` is recorded and the
+//! `LIF`'s output at most as spike counts (`Sequential`'s `fuses`). The shared head of a
+//! sweep is planned from the module structure too (`Module::split_chain`).
 
 pub mod linear_lif;
 
