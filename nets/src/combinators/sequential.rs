@@ -165,7 +165,6 @@ impl Sequential {
         input: ChainInput<'_>,
         record: Recording,
     ) -> Result<Evolution> {
-        let plan = self.plan.get_or_init(|| Plan::of(&self.children));
         let dims = match &input {
             ChainInput::Borrowed(v) => v.shape(),
             ChainInput::Owned(a) => a.shape(),
@@ -175,101 +174,91 @@ impl Sequential {
             [b, t, _] => (*b, *t),
             _ => (0, 0),
         };
-        let k = block_steps(&self.children, plan, record, b, self.size_in());
+        let k = self.block_steps(record, b);
         // Blocks pay for themselves only over runs several blocks long (a sweep point's
         // one-sample block of 1000 steps, cut in two, was slower: record of the
         // thirty-eighth round).
         if record.everything() || t < k.saturating_mul(MIN_BLOCKS) {
-            return evolve_chain(&self.children, plan, params, state, input, record);
+            return evolve_chain(&self.children, self.plan(), params, state, input, record);
         }
-        evolve_chain_in_blocks(
-            &self.children,
-            plan,
-            params,
-            state,
-            input,
-            record,
-            k,
-            self.size_out(),
-        )
+        self.chain_in_blocks(params, state, input, record, k)
+    }
+
+    /// The chain's plan of fused pairs, made on first use.
+    fn plan(&self) -> &Plan {
+        self.plan.get_or_init(|| Plan::of(&self.children))
+    }
+
+    /// Steps in a time block of a chain of `b` samples: its input and every child's output
+    /// within [`crate::time_blocks::BLOCK_VALUES`]; `usize::MAX` (one block) for a chain of
+    /// one child, which leaves no output between children to keep in cache, and for a chain
+    /// with a fused pair that runs under `record`, which writes its output into its input and
+    /// ran slower in blocks (record of the thirty-eighth round: a `Linear → LIF → Linear →
+    /// LIF` of fused pairs, B = 32 × 1000 steps, 0.54 s whole against 0.73 s in blocks on one
+    /// thread; with `LIF`s that do not fuse, 0.71 s whole against 0.55 s).
+    fn block_steps(&self, record: Recording, b: usize) -> usize {
+        let plan = self.plan();
+        let fused = |(i, (_, child)): (usize, &(String, Arc<dyn Module>))| {
+            fuses(record, child.as_ref()) && plan.starting_at(i).is_some()
+        };
+        if self.children.len() < 2 || self.children.iter().enumerate().any(fused) {
+            return usize::MAX;
+        }
+        let values = self
+            .children
+            .iter()
+            .map(|(_, child)| child.size_out())
+            .fold(self.size_in(), usize::saturating_add);
+        crate::time_blocks::block_steps(values.saturating_mul(b))
+    }
+
+    /// [`evolve_chain`] in time blocks of `k` steps ([`crate::time_blocks`]): each pass's
+    /// output is read by the next while in cache, and the memory one block's passes free
+    /// serves the next block's. The run's output is the input's own buffer when the input was
+    /// given away and has the output's width (each block's input is copied out before its
+    /// output is written over it), else one new array. An input given away is checked for
+    /// NaN and infinities first (its blocks are copies, which no kernel can check for it).
+    fn chain_in_blocks(
+        &self,
+        params: &Tree,
+        state: &Tree,
+        input: ChainInput<'_>,
+        record: Recording,
+        k: usize,
+    ) -> Result<Evolution> {
+        let (children, plan, size_out) = (&self.children, self.plan(), self.size_out());
+        let chain = |state: &Tree, x: Array| {
+            evolve_chain(children, plan, params, state, ChainInput::Owned(x), record)
+        };
+        if let ChainInput::Owned(a) = &input {
+            littoral_core::input_check::settle(a.data());
+        }
+        match input {
+            ChainInput::Owned(a) if a.shape().get(2) == Some(&size_out) => {
+                crate::time_blocks::evolve_in_blocks(state, a, k, record, |state, steps, buffer| {
+                    chain(state, buffer.view().slice_axis1(steps.start, steps.end)?)
+                })
+            }
+            input => {
+                let x = match &input {
+                    ChainInput::Borrowed(v) => *v,
+                    ChainInput::Owned(a) => a.view(),
+                };
+                let [b, t, _] = *x.shape() else {
+                    return Err(Error::shape("input", &[vec![0, 0, 0]], x.shape()));
+                };
+                let output = Array::zeros(vec![b, t, size_out]);
+                crate::time_blocks::evolve_in_blocks(state, output, k, record, |state, steps, _| {
+                    chain(state, x.slice_axis1(steps.start, steps.end)?)
+                })
+            }
+        }
     }
 }
 
 /// The fewest time blocks a chain is cut into: a run shorter than this many blocks goes
 /// whole.
 const MIN_BLOCKS: usize = 4;
-
-/// Steps in a time block of a chain of `b` samples: its input and every child's output
-/// within [`crate::time_blocks::BLOCK_VALUES`]; `usize::MAX` (one block) for a chain of
-/// one child, which leaves no output between children to keep in cache, and for a chain
-/// with a fused pair that runs under `record`, which writes its output into its input and
-/// ran slower in blocks (record of the thirty-eighth round: a `Linear → LIF → Linear →
-/// LIF` of fused pairs, B = 32 × 1000 steps, 0.54 s whole against 0.73 s in blocks on one
-/// thread; with `LIF`s that do not fuse, 0.71 s whole against 0.55 s).
-fn block_steps(
-    children: &[(String, Arc<dyn Module>)],
-    plan: &Plan,
-    record: Recording,
-    b: usize,
-    size_in: usize,
-) -> usize {
-    let fused = |(i, (_, child)): (usize, &(String, Arc<dyn Module>))| {
-        fuses(record, child.as_ref()) && plan.starting_at(i).is_some()
-    };
-    if children.len() < 2 || children.iter().enumerate().any(fused) {
-        return usize::MAX;
-    }
-    let values = children
-        .iter()
-        .map(|(_, child)| child.size_out())
-        .fold(size_in, usize::saturating_add);
-    crate::time_blocks::block_steps(values.saturating_mul(b))
-}
-
-/// [`evolve_chain`] in time blocks of `k` steps ([`crate::time_blocks`]): each pass's
-/// output is read by the next while in cache, and the memory one block's passes free
-/// serves the next block's. The run's output is the input's own buffer when the input was
-/// given away and has the output's width (each block's input is copied out before its
-/// output is written over it), else one new array. An input given away is checked for
-/// NaN and infinities first (its blocks are copies, which no kernel can check for it).
-#[allow(clippy::too_many_arguments)]
-fn evolve_chain_in_blocks(
-    children: &[(String, Arc<dyn Module>)],
-    plan: &Plan,
-    params: &Tree,
-    state: &Tree,
-    input: ChainInput<'_>,
-    record: Recording,
-    k: usize,
-    size_out: usize,
-) -> Result<Evolution> {
-    let chain = |state: &Tree, x: Array| {
-        evolve_chain(children, plan, params, state, ChainInput::Owned(x), record)
-    };
-    if let ChainInput::Owned(a) = &input {
-        littoral_core::input_check::settle(a.data());
-    }
-    match input {
-        ChainInput::Owned(a) if a.shape().get(2) == Some(&size_out) => {
-            crate::time_blocks::evolve_in_blocks(state, a, k, record, |state, steps, buffer| {
-                chain(state, buffer.view().slice_axis1(steps.start, steps.end)?)
-            })
-        }
-        input => {
-            let x = match &input {
-                ChainInput::Borrowed(v) => *v,
-                ChainInput::Owned(a) => a.view(),
-            };
-            let [b, t, _] = *x.shape() else {
-                return Err(Error::shape("input", &[vec![0, 0, 0]], x.shape()));
-            };
-            let output = Array::zeros(vec![b, t, size_out]);
-            crate::time_blocks::evolve_in_blocks(state, output, k, record, |state, steps, _| {
-                chain(state, x.slice_axis1(steps.start, steps.end)?)
-            })
-        }
-    }
-}
 
 /// Reject a name with a dot or one already taken.
 ///
@@ -505,17 +494,9 @@ mod tests {
                         } else {
                             ChainInput::Borrowed(x.view())
                         };
-                        let blocks = evolve_chain_in_blocks(
-                            &seq.children,
-                            &plan,
-                            &tree,
-                            &state,
-                            chain_input,
-                            record,
-                            k,
-                            seq.size_out(),
-                        )
-                        .unwrap();
+                        let blocks = seq
+                            .chain_in_blocks(&tree, &state, chain_input, record, k)
+                            .unwrap();
                         let what = format!("{record:?}, blocks of {k}, given away {given}");
                         assert!(blocks.output.bits_eq(&whole.output), "{what}: outputs");
                         assert!(tree_bits_eq(&blocks.state, &whole.state), "{what}: states");
@@ -531,23 +512,13 @@ mod tests {
     #[test]
     fn an_input_given_away_in_blocks_is_checked() {
         let seq = chains().remove(0);
-        let plan = Plan::of(&seq.children);
         let tree = seq.init(0);
         let state = seq.batch_state(&tree, 2).unwrap();
         let mut x = input(2, 10);
         x.data_mut()[40] = f64::NAN;
         let e = littoral_core::input_check::evolve_checked_owned(x, |x| {
             let input = ChainInput::Owned(x);
-            evolve_chain_in_blocks(
-                &seq.children,
-                &plan,
-                &tree,
-                &state,
-                input,
-                Recording::Nothing,
-                3,
-                seq.size_out(),
-            )
+            seq.chain_in_blocks(&tree, &state, input, Recording::Nothing, 3)
         })
         .unwrap_err();
         assert!(matches!(e, Error::NonFinite { index: 40, .. }), "{e}");
@@ -562,26 +533,17 @@ mod tests {
             .append(Linear::new(4, 2))
             .append(Lif::new(2))
             .unwrap();
-        let plan = Plan::of(&fused.children);
-        assert_eq!(
-            block_steps(&fused.children, &plan, Recording::SpikeCounts, 64, 3),
-            usize::MAX
-        );
+        assert_eq!(fused.block_steps(Recording::SpikeCounts, 64), usize::MAX);
         // Under a spike record nothing fuses: blocks of 2²¹ values over 15 a sample.
         assert_eq!(
-            block_steps(&fused.children, &plan, Recording::Spikes, 64, 3),
+            fused.block_steps(Recording::Spikes, 64),
             (1 << 21) / (15 * 64)
         );
         let one = Sequential::new().append(Lif::new(3)).unwrap();
-        let plan = Plan::of(&one.children);
-        assert_eq!(
-            block_steps(&one.children, &plan, Recording::Nothing, 64, 3),
-            usize::MAX
-        );
+        assert_eq!(one.block_steps(Recording::Nothing, 64), usize::MAX);
         let unfused = chains().remove(1);
-        let plan = Plan::of(&unfused.children);
         assert_eq!(
-            block_steps(&unfused.children, &plan, Recording::Nothing, 1, 3),
+            unfused.block_steps(Recording::Nothing, 1),
             (1 << 21) / (3 + 5 + 5 + 2 + 2)
         );
     }
